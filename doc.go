@@ -1,0 +1,46 @@
+// Package durable is the authoring API of durablegen: what a workflow
+// function and its steps use.
+//
+// A workflow is an ordinary Go function marked with a //durable:workflow
+// directive:
+//
+//	//durable:workflow
+//	func Transfer(ctx durable.Context, in Request) (Receipt, error) {
+//		charge, err := Charge(ctx, in.From, in.Cents) // a step: checkpoint
+//		...
+//	}
+//
+// Running `go generate` (durablegen) compiles it into a resumable state
+// machine whose live variables form a serializable frame, and emits a
+// descriptor (TransferWorkflow, a [Workflow]) that the runtime package
+// registers with a worker. Every call with a side effect — a
+// //durable:step function, [Do], [Sleep], [SleepUntil], [Now],
+// [SideEffect], [Await] — becomes a checkpoint: the runtime commits the
+// frame after it, so a crashed or redeployed worker resumes at the exact
+// checkpoint without replaying history.
+//
+// # Direct calls
+//
+// The original function stays compiled and callable: Transfer(
+// [Background](), in) runs it in-process with no persistence, steps inline
+// and the real clock. That is the reference behaviour the generated
+// machine is tested against, and it is handy in unit tests.
+//
+// # Determinism
+//
+// Code between checkpoints is re-executed after a crash, so it must be
+// deterministic: use [Now], [UUID] and [Random] instead of time.Now,
+// uuid.New and math/rand, and do I/O inside steps. The durablevet analyzer
+// reports violations.
+//
+// # Steps
+//
+// A step is a function or method marked //durable:step whose first
+// parameter is a context.Context and whose results are (T, error), error,
+// or a single T. The directive's options are its default retry [Policy]:
+//
+//	//durable:step retries=5 backoff=1s..5m timeout=30s
+//
+// Steps run at least once; [StepKey] gives each a key that is stable
+// across retries and resumes, to pass to idempotent APIs.
+package durable

@@ -1,0 +1,259 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/durablegen/durable"
+)
+
+// Encoder writes a frame as a JSON object, one field at a time. Generated
+// MarshalFrame methods call it; field values go through encoding/json,
+// except for the fast paths below and errors.
+type Encoder struct {
+	buf   []byte
+	first bool
+	err   error
+	known []error
+}
+
+// NewEncoder returns an Encoder appending to buf[:0]. Errors in known keep
+// matching with errors.Is after a decode.
+func NewEncoder(buf []byte, known []error) *Encoder {
+	e := &Encoder{known: known}
+	e.Reset(buf)
+	return e
+}
+
+// Reset starts a new frame in buf[:0].
+func (e *Encoder) Reset(buf []byte) {
+	e.buf = append(buf[:0], '{')
+	e.first = true
+	e.err = nil
+}
+
+// Bytes closes the object and returns it, or the first encoding error.
+func (e *Encoder) Bytes() ([]byte, error) {
+	if e.err != nil {
+		return nil, e.err
+	}
+	return append(e.buf, '}'), nil
+}
+
+func (e *Encoder) key(k string) {
+	if !e.first {
+		e.buf = append(e.buf, ',')
+	}
+	e.first = false
+	e.buf = append(e.buf, '"')
+	e.buf = append(e.buf, k...)
+	e.buf = append(e.buf, '"', ':')
+}
+
+// Int writes an integer field.
+func (e *Encoder) Int(k string, v int64) {
+	e.key(k)
+	e.buf = strconv.AppendInt(e.buf, v, 10)
+}
+
+// Error writes an error field: its message, whether it is permanent and
+// which known errors it matches.
+func (e *Encoder) Error(k string, err error) {
+	e.key(k)
+	e.buf = appendError(e.buf, err, e.known)
+}
+
+// Field writes field k of a frame with value v.
+func Field[T any](e *Encoder, k string, v T) {
+	e.key(k)
+	switch x := any(v).(type) {
+	case int:
+		e.buf = strconv.AppendInt(e.buf, int64(x), 10)
+		return
+	case int64:
+		e.buf = strconv.AppendInt(e.buf, x, 10)
+		return
+	case bool:
+		e.buf = strconv.AppendBool(e.buf, x)
+		return
+	case error:
+		e.buf = appendError(e.buf, x, e.known)
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		if e.err == nil {
+			e.err = fmt.Errorf("frame field %s: %w", k, err)
+		}
+		e.buf = append(e.buf, "null"...)
+		return
+	}
+	e.buf = append(e.buf, b...)
+}
+
+type wireError struct {
+	M  string   `json:"m"`
+	P  bool     `json:"p,omitempty"`
+	Is []string `json:"is,omitempty"`
+}
+
+func appendError(buf []byte, err error, known []error) []byte {
+	if err == nil {
+		return append(buf, "null"...)
+	}
+	w := wireError{M: err.Error(), P: durable.IsPermanent(err)}
+	for _, k := range known {
+		if errors.Is(err, k) {
+			w.Is = append(w.Is, k.Error())
+		}
+	}
+	b, _ := json.Marshal(w) // strings and bools only: cannot fail
+	return append(buf, b...)
+}
+
+// EncodeError returns err in the form frames use ("" for nil).
+func EncodeError(err error, known []error) string {
+	if err == nil {
+		return ""
+	}
+	return string(appendError(nil, err, known))
+}
+
+// DecodeError restores an error encoded by [EncodeError] as a
+// *durable.Error; nil for "".
+func DecodeError(s string, known []error) error {
+	if s == "" || s == "null" {
+		return nil
+	}
+	return decodeError([]byte(s), known)
+}
+
+func decodeError(raw []byte, known []error) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var w wireError
+	if err := json.Unmarshal(raw, &w); err != nil {
+		// Not our encoding: keep the text as the message.
+		return &durable.Error{Message: string(raw)}
+	}
+	e := &durable.Error{Message: w.M, Permanent: w.P}
+	for _, name := range w.Is {
+		for _, k := range known {
+			if k.Error() == name {
+				e.Is = append(e.Is, k)
+				break
+			}
+		}
+	}
+	return e
+}
+
+// Decoder reads a frame written by [Encoder]. Generated UnmarshalFrame
+// methods loop over its fields:
+//
+//	for d.Next() {
+//		switch d.Key() {
+//		case "x":
+//			runtime.Value(d, &f.x)
+//		}
+//	}
+//	return d.Err()
+//
+// Unknown keys are ignored. Malformed input makes Next return false and
+// Err report it; it never panics.
+type Decoder struct {
+	dec   *json.Decoder
+	key   string
+	raw   json.RawMessage
+	err   error
+	known []error
+	start bool
+}
+
+// NewDecoder returns a Decoder over data.
+func NewDecoder(data []byte, known []error) *Decoder {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return &Decoder{dec: dec, known: known}
+}
+
+// Next advances to the next field.
+func (d *Decoder) Next() bool {
+	if d.err != nil {
+		return false
+	}
+	if !d.start {
+		d.start = true
+		t, err := d.dec.Token()
+		if err != nil {
+			d.fail(fmt.Errorf("corrupt frame: %w", err))
+			return false
+		}
+		if t != json.Delim('{') {
+			d.fail(fmt.Errorf("corrupt frame: want an object, got %v", t))
+			return false
+		}
+	}
+	if !d.dec.More() {
+		if _, err := d.dec.Token(); err != nil {
+			d.fail(fmt.Errorf("corrupt frame: %w", err))
+		}
+		return false
+	}
+	t, err := d.dec.Token()
+	if err != nil {
+		d.fail(fmt.Errorf("corrupt frame: %w", err))
+		return false
+	}
+	k, ok := t.(string)
+	if !ok {
+		d.fail(fmt.Errorf("corrupt frame: want a key, got %v", t))
+		return false
+	}
+	d.key = k
+	d.raw = d.raw[:0]
+	if err := d.dec.Decode(&d.raw); err != nil {
+		d.fail(fmt.Errorf("corrupt frame: field %s: %w", k, err))
+		return false
+	}
+	return true
+}
+
+func (d *Decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+// Key returns the current field's name.
+func (d *Decoder) Key() string { return d.key }
+
+// Int returns the current field as an integer.
+func (d *Decoder) Int() int64 {
+	n, err := strconv.ParseInt(string(d.raw), 10, 64)
+	if err != nil {
+		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
+	}
+	return n
+}
+
+// Error returns the current field as an error (see [Encoder.Error]).
+func (d *Decoder) Error() error { return decodeError(d.raw, d.known) }
+
+// Err returns the first error met.
+func (d *Decoder) Err() error { return d.err }
+
+// Value decodes the current field into v.
+func Value[T any](d *Decoder, v *T) {
+	if p, ok := any(v).(*error); ok {
+		*p = d.Error()
+		return
+	}
+	if err := json.Unmarshal(d.raw, v); err != nil {
+		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
+	}
+}

@@ -1,0 +1,35 @@
+package durable
+
+// Workflow is the descriptor of a workflow function, emitted by durablegen
+// next to the function (TransferWorkflow for func Transfer). Register it
+// with a worker and start instances with the runtime package.
+type Workflow[In, Out any] struct {
+	name    string
+	version string
+	machine func() any
+}
+
+// NewWorkflow is called by generated code only. name is the workflow's
+// stable name, version the fingerprint of its checkpoint layout, and
+// machine returns a fresh generated state machine (a runtime.Machine).
+func NewWorkflow[In, Out any](name, version string, machine func() any) *Workflow[In, Out] {
+	return &Workflow[In, Out]{name: name, version: version, machine: machine}
+}
+
+// Name returns the workflow's name: the import path of its package and
+// the function name.
+func (w *Workflow[In, Out]) Name() string { return w.name }
+
+// Version returns the fingerprint of the workflow's checkpoint layout.
+// Instances only resume on a worker whose version matches.
+func (w *Workflow[In, Out]) Version() string { return w.version }
+
+// NewMachine returns a fresh state machine for the runtime.
+func (w *Workflow[In, Out]) NewMachine() any { return w.machine() }
+
+// Definition is the untyped view of a [Workflow], for registration.
+type Definition interface {
+	Name() string
+	Version() string
+	NewMachine() any
+}
