@@ -1,0 +1,210 @@
+package codegen
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// checker reports what the compiler cannot lower, with what to use instead.
+type checker struct {
+	fset  *token.FileSet
+	info  *types.Info
+	cls   *classifier
+	diags *diagnostics
+}
+
+func (c *checker) errorf(pos token.Pos, format string, args ...any) {
+	c.diags.add(c.fset, pos, format, args...)
+}
+
+// signature checks a workflow's declaration and fills wf's parameters.
+func (c *checker) signature(wf *workflow) bool {
+	d := wf.decl
+	ok := true
+	if d.Recv != nil {
+		c.errorf(d.Name.Pos(), "workflow %s is a method: methods are not supported yet; make it a function and pass dependencies to the steps it calls", d.Name.Name)
+		ok = false
+	}
+	if d.Type.TypeParams != nil {
+		c.errorf(d.Type.TypeParams.Pos(), "workflow %s is generic: generic workflows are not supported; declare one workflow per concrete type", d.Name.Name)
+		ok = false
+	}
+	sig := wf.sig
+	if sig.Params().Len() != 2 || !isDurableContext(sig.Params().At(0).Type()) {
+		c.errorf(d.Type.Params.Pos(), "workflow %s must have the signature func(ctx durable.Context, in In) (Out, error)", d.Name.Name)
+		return false
+	}
+	if sig.Variadic() {
+		c.errorf(d.Type.Params.Pos(), "workflow %s: the input parameter cannot be variadic; take a slice", d.Name.Name)
+		ok = false
+	}
+	if sig.Results().Len() != 2 || !isErrorType(sig.Results().At(1).Type()) {
+		pos := d.Type.Pos()
+		if d.Type.Results != nil {
+			pos = d.Type.Results.Pos()
+		}
+		c.errorf(pos, "workflow %s must return (Out, error); use struct{} for no result", d.Name.Name)
+		return false
+	}
+	wf.ctx, wf.in, wf.out = sig.Params().At(0), sig.Params().At(1), sig.Results().At(0).Type()
+	if why := unserializable(wf.in.Type(), nil); why != "" {
+		c.errorf(d.Type.Params.List[len(d.Type.Params.List)-1].Type.Pos(), "workflow %s: input type %s cannot be stored: %s", d.Name.Name, typeString(wf.in.Type(), wf.pkg.Types), why)
+		ok = false
+	}
+	if why := unserializable(wf.out, nil); why != "" {
+		c.errorf(d.Type.Results.List[0].Type.Pos(), "workflow %s: result type %s cannot be stored: %s", d.Name.Name, typeString(wf.out, wf.pkg.Types), why)
+		ok = false
+	}
+	return ok
+}
+
+// body reports every construct of a workflow body that v1 does not lower.
+func (c *checker) body(wf *workflow) {
+	ast.Inspect(wf.decl.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.DeferStmt:
+			c.errorf(n.Pos(), "defer is not supported in a workflow: it would run at every suspension, not once at the end; call the cleanup explicitly, or register a compensation step")
+		case *ast.GoStmt:
+			c.errorf(n.Pos(), "go statement in a workflow: goroutines do not survive a resume; run concurrent work as steps (durable.Go)")
+		case *ast.SelectStmt:
+			c.errorf(n.Pos(), "select in a workflow: channel operations do not survive a resume; wait with durable.Await or durable.Sleep")
+			return false
+		case *ast.SendStmt:
+			c.errorf(n.Pos(), "channel send in a workflow: channels do not survive a resume; use signals (durable.Await) or steps")
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				c.errorf(n.Pos(), "channel receive in a workflow: channels do not survive a resume; use durable.Await")
+			}
+		case *ast.BranchStmt:
+			if n.Tok == token.GOTO {
+				c.errorf(n.Pos(), "goto is not supported in a workflow; use a loop with labeled break or continue")
+			}
+		case *ast.RangeStmt:
+			c.rangeStmt(n)
+		case *ast.FuncLit:
+			c.funcLit(n)
+			return false
+		case *ast.CallExpr:
+			c.call(wf, n)
+		}
+		return true
+	})
+}
+
+func (c *checker) rangeStmt(n *ast.RangeStmt) {
+	t := c.info.TypeOf(n.X)
+	if t == nil {
+		return
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Chan:
+		c.errorf(n.Pos(), "range over a channel in a workflow: channels do not survive a resume; use durable.Await")
+	case *types.Signature:
+		c.errorf(n.Pos(), "range over a function iterator in a workflow is not supported; collect the values into a slice first")
+	case *types.Pointer:
+		if _, ok := u.Elem().Underlying().(*types.Array); !ok {
+			c.errorf(n.Pos(), "cannot range over %s", t)
+		}
+	}
+}
+
+// funcLit rejects checkpoints inside closures (including durable.Do bodies).
+func (c *checker) funcLit(lit *ast.FuncLit) {
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		if cp := c.cls.classify(call); cp.kind != cpNone && cp.kind != cpStep {
+			c.errorf(call.Pos(), "%s inside a closure: checkpoints cannot be made inside a function literal; call it in the workflow body", cp.fn.Name())
+		}
+		return true
+	})
+}
+
+func (c *checker) call(wf *workflow, call *ast.CallExpr) {
+	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok {
+		if b, ok := c.info.Uses[id].(*types.Builtin); ok && b.Name() == "recover" {
+			c.errorf(call.Pos(), "recover in a workflow is not supported: a panic in workflow code fails the instance; return an error instead")
+		}
+	}
+	cp := c.cls.classify(call)
+	switch cp.kind {
+	case cpWorkflow:
+		c.errorf(call.Pos(), "%s is a workflow: child workflows are not supported yet; call its steps directly or start it with the runtime client from a step", cp.fn.Name())
+	case cpAwait:
+		if len(call.Args) == 2 {
+			if _, ok := stringConst(c.info, call.Args[1]); !ok {
+				c.errorf(call.Args[1].Pos(), "durable.Await: the signal name must be a constant string")
+			}
+		}
+	case cpStep:
+		c.stepCall(cp, call)
+	}
+	if cp.kind != cpNone && len(call.Args) > 0 {
+		// The first argument must be the workflow's own context.
+		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); !ok || c.info.Uses[id] != wf.ctx {
+			c.errorf(call.Args[0].Pos(), "the first argument of %s must be the workflow's context parameter", cp.fn.Name())
+		}
+	}
+	if cp.kind == cpNone {
+		c.ctxEscape(wf, call)
+	}
+}
+
+// stepCall checks the shape of a step.
+func (c *checker) stepCall(cp checkpoint, call *ast.CallExpr) {
+	sig := cp.fn.Type().(*types.Signature)
+	if sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
+		c.errorf(call.Pos(), "step %s must take a context.Context as its first parameter", cp.fn.Name())
+	}
+	if call.Ellipsis.IsValid() {
+		c.errorf(call.Ellipsis, "step %s called with ...: pass the arguments one by one", cp.fn.Name())
+	}
+	res := sig.Results()
+	switch {
+	case res.Len() <= 1:
+	case res.Len() == 2 && isErrorType(res.At(1).Type()):
+	default:
+		c.errorf(call.Pos(), "step %s must return (T, error), error, or a single T; return a struct for several values", cp.fn.Name())
+	}
+}
+
+// ctxEscape reports the workflow context passed to a function that is not
+// a checkpoint, other than the durable helpers.
+func (c *checker) ctxEscape(wf *workflow, call *ast.CallExpr) {
+	fn, _ := c.info.Uses[calleeIdent(call.Fun)].(*types.Func)
+	if fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == names.DurablePkg {
+		return
+	}
+	if tv, ok := c.info.Types[call.Fun]; ok && tv.IsType() {
+		return
+	}
+	for _, a := range call.Args {
+		if id, ok := ast.Unparen(a).(*ast.Ident); ok && c.info.Uses[id] == wf.ctx {
+			c.errorf(a.Pos(), "the workflow context is passed to %s, which is not a step: mark it //durable:step, or pass it only what it needs", exprString(call.Fun))
+		}
+	}
+}
+
+func calleeIdent(e ast.Expr) *ast.Ident {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return e
+	case *ast.SelectorExpr:
+		return e.Sel
+	case *ast.IndexExpr:
+		return calleeIdent(e.X)
+	case *ast.IndexListExpr:
+		return calleeIdent(e.X)
+	}
+	return nil
+}
+
+func isContext(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}

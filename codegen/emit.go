@@ -1,0 +1,144 @@
+package codegen
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// emitWorkflow returns the generated declarations of a workflow as source
+// text with qualified-name markers.
+func (l *lowerer) emitWorkflow(frameType string) string {
+	wf := l.wf
+	name := wf.decl.Name.Name
+	fv, xv := l.fv, l.xv
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	inType, outType := l.tp.text(wf.in.Type()), l.tp.text(wf.out)
+
+	for _, d := range l.decls {
+		w("%s\n\n", d)
+	}
+	w("// %s is the frame of workflow %s: its machine state and the variables\n// that live across its checkpoints.\n", frameType, name)
+	w("type %s struct {\npc int\n", frameType)
+	for _, f := range l.fields {
+		w("%s %s\n", f.name, l.tp.text(f.typ))
+	}
+	w("}\n\n")
+
+	w("var %s = [...]%s{\n", l.sitesVar, l.q.marker(names.RuntimePkg, "Site"))
+	for _, s := range l.sites {
+		w("{ID: %d, Kind: %q, Name: %q, Pos: %q", s.id, s.kind, s.name, s.pos)
+		if pol := l.policyText(s.policy); !strings.HasSuffix(pol, "{}") {
+			w(", Policy: %s", pol)
+		}
+		w("},\n")
+	}
+	w("}\n\n")
+
+	w("// %sWorkflow is the descriptor of workflow %s: register it with a\n// runtime.Worker and start instances with runtime.Start.\n", name, name)
+	w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) })\n\n",
+		name, l.q.marker(names.DurablePkg, "NewWorkflow"), inType, outType,
+		wf.pkg.PkgPath+"."+name, l.fingerprint(), frameType)
+
+	in := "_"
+	if f := l.frame[wf.in]; f != nil {
+		in = "in"
+	}
+	w("// SetInput stores the workflow's input in a new frame.\nfunc (%s *%s) SetInput(%s %s) {\n", fv, frameType, in, inType)
+	if in != "_" {
+		w("%s.%s = in\n", fv, l.frame[wf.in].name)
+	}
+	w("}\n\n")
+
+	w("// MarshalFrame writes the serialized fields of the frame.\nfunc (%s *%s) MarshalFrame(e *%s) {\n", fv, frameType, l.q.marker(names.RuntimePkg, "Encoder"))
+	w("e.Int(\"pc\", int64(%s.pc))\n", fv)
+	for _, f := range l.fields {
+		if !f.ser {
+			continue
+		}
+		if isErrorType(f.typ) {
+			w("e.Error(%q, %s.%s)\n", f.name, fv, f.name)
+			continue
+		}
+		w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
+	}
+	w("}\n\n")
+
+	w("// UnmarshalFrame restores the fields written by MarshalFrame.\nfunc (%s *%s) UnmarshalFrame(d *%s) error {\n", fv, frameType, l.q.marker(names.RuntimePkg, "Decoder"))
+	w("for d.Next() {\nswitch d.Key() {\ncase \"pc\":\n%s.pc = int(d.Int())\n", fv)
+	for _, f := range l.fields {
+		if !f.ser {
+			continue
+		}
+		if isErrorType(f.typ) {
+			w("case %q:\n%s.%s = d.Error()\n", f.name, fv, f.name)
+			continue
+		}
+		w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
+	}
+	w("}\n}\nreturn d.Err()\n}\n\n")
+
+	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
+	var body strings.Builder
+	for _, blk := range l.blocks {
+		fmt.Fprintf(&body, "case %d:\n", blk.id)
+		for _, s := range blk.stmts {
+			body.WriteString(s + "\n")
+		}
+		if !blk.done {
+			body.WriteString("panic(\"durable: unreachable machine state\")\n")
+		}
+	}
+	fmt.Fprintf(&body, "default:\nreturn %s(%s.pc)\n", l.rt("BadState"), fv)
+	text := body.String()
+	if strings.Contains(text, "continue "+l.label+"\n") {
+		w("%s:\n", l.label)
+	}
+	w("for {\nswitch %s.pc {\n%s}\n}\n}\n", fv, text)
+	return b.String()
+}
+
+var markerRE = regexp.MustCompile(qualPrefix + `(\d+)x`)
+
+// render turns the marked source of a file into a formatted Go file with
+// jennifer: markers become Quals, which own the import block.
+func render(pkg *packages.Package, src *ast.File, q *quals, text string) ([]byte, error) {
+	f := jen.NewFilePathName(pkg.PkgPath, pkg.Name)
+	f.HeaderComment(names.GeneratedHead)
+	// Keep the names the source file gives its imports.
+	for _, imp := range src.Imports {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		if imp.Name != nil && imp.Name.Name != "_" && imp.Name.Name != "." {
+			f.ImportAlias(path, imp.Name.Name)
+		}
+	}
+	for _, p := range pkg.Types.Imports() {
+		f.ImportName(p.Path(), p.Name())
+	}
+	f.ImportName(names.DurablePkg, "durable")
+	f.ImportName(names.RuntimePkg, "runtime")
+	var code []jen.Code
+	last := 0
+	for _, m := range markerRE.FindAllStringSubmatchIndex(text, -1) {
+		code = append(code, jen.Id(text[last:m[0]]))
+		n, _ := strconv.Atoi(text[m[2]:m[3]])
+		code = append(code, jen.Qual(q.list[n].path, q.list[n].name))
+		last = m[1]
+	}
+	code = append(code, jen.Id(text[last:]))
+	f.Add(code...)
+	var buf bytes.Buffer
+	if err := f.Render(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

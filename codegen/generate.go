@@ -1,0 +1,224 @@
+package codegen
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// File is a generated file.
+type File struct {
+	Path    string // absolute path: <source>_durable.go next to the source
+	Content []byte
+}
+
+// Generate compiles the workflows of pkgs. It returns one file per source
+// file that declares a workflow, or an *Error listing every finding.
+func Generate(pkgs []*packages.Package) ([]File, error) {
+	var out []File
+	diags := &diagnostics{}
+	for _, pkg := range pkgs {
+		files := generatePackage(pkg, diags)
+		out = append(out, files...)
+	}
+	if len(diags.list) > 0 {
+		return nil, &Error{Diagnostics: diags.sorted()}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// OutputPath returns the generated file's path for a source file.
+func OutputPath(source string) string {
+	return strings.TrimSuffix(source, ".go") + "_durable.go"
+}
+
+func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
+	dirs := newDirectives(pkg.Fset, diags)
+	dirs.addPackage(pkg)
+	cls := &classifier{info: pkg.TypesInfo, dirs: dirs, workflows: map[*types.Func]bool{}}
+	byFile := map[*ast.File][]*workflow{}
+	var order []*ast.File
+	for i, f := range pkg.Syntax {
+		if strings.HasSuffix(pkg.CompiledGoFiles[i], "_durable.go") {
+			continue
+		}
+		for _, decl := range f.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			if _, _, ok := directive(fd.Doc, names.WorkflowDirective); !ok {
+				continue
+			}
+			obj, _ := pkg.TypesInfo.Defs[fd.Name].(*types.Func)
+			if obj == nil {
+				continue
+			}
+			wf := &workflow{pkg: pkg, file: f, decl: fd, obj: obj, sig: obj.Type().(*types.Signature)}
+			cls.workflows[obj] = true
+			if len(byFile[f]) == 0 {
+				order = append(order, f)
+			}
+			byFile[f] = append(byFile[f], wf)
+		}
+	}
+	var scope []string
+	for _, n := range pkg.Types.Scope().Names() {
+		scope = append(scope, n)
+	}
+	pkgNames := newNamer(nil, scope)
+	var out []File
+	for _, f := range order {
+		q := &quals{byKey: map[string]string{}}
+		var parts []string
+		for _, wf := range byFile[f] {
+			text, ok := compile(wf, cls, q, pkgNames, diags)
+			if ok {
+				parts = append(parts, text)
+			}
+		}
+		if len(parts) < len(byFile[f]) {
+			continue
+		}
+		src := pkg.Fset.Position(f.Pos()).Filename
+		content, err := render(pkg, f, q, strings.Join(parts, "\n\n"))
+		if err != nil {
+			diags.add(pkg.Fset, f.Pos(), "internal error: generated code does not format: %v", err)
+			continue
+		}
+		out = append(out, File{Path: OutputPath(src), Content: content})
+	}
+	return out
+}
+
+// compile checks and lowers one workflow and returns its generated code.
+func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) (string, bool) {
+	pkg := wf.pkg
+	before := len(diags.list)
+	ck := &checker{fset: pkg.Fset, info: pkg.TypesInfo, cls: cls, diags: diags}
+	if !ck.signature(wf) {
+		return "", false
+	}
+	ck.body(wf)
+	if len(diags.list) > before {
+		return "", false
+	}
+	live := (&liveness{
+		info:    pkg.TypesInfo,
+		locals:  localVars(pkg.TypesInfo, wf.decl, wf.ctx),
+		isCP:    func(c *ast.CallExpr) bool { return cls.classify(c).kind != cpNone },
+		results: namedResults(wf),
+	}).liveAcross(wf.decl.Body)
+	l := &lowerer{
+		fset: pkg.Fset, info: pkg.TypesInfo, pkg: pkg.Types, cls: cls, diags: diags, q: q, wf: wf,
+		tp:      &typePrinter{pkg: pkg.Types, q: q, local: map[*types.TypeName]string{}},
+		names:   newNamer([]*ast.File{wf.file}, nil),
+		frame:   map[*types.Var]*field{},
+		fnames:  map[string]bool{},
+		live:    live,
+		consts:  map[*types.Const]string{},
+		hoisted: map[*ast.GenDecl]bool{},
+	}
+	l.names.used = mergeUsed(l.names.used, pkgNames.used)
+	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
+	base := lowerFirst(wf.decl.Name.Name)
+	l.sitesVar = pkgNames.fresh(base + "Sites")
+	frameType := pkgNames.fresh(base + "Frame")
+	if wf.in.Name() != "" && wf.in.Name() != "_" {
+		f := l.declare(wf.in)
+		f.ser = true
+	}
+	for _, r := range namedResults(wf) {
+		l.declare(r)
+	}
+	l.cur = l.newBlock()
+	l.stmts(wf.decl.Body.List)
+	l.checkFrame()
+	if len(diags.list) > before {
+		return "", false
+	}
+	return l.emitWorkflow(frameType), true
+}
+
+func mergeUsed(a, b map[string]bool) map[string]bool {
+	for k := range b {
+		a[k] = true
+	}
+	return a
+}
+
+func namedResults(wf *workflow) []*types.Var {
+	var out []*types.Var
+	for i := range wf.sig.Results().Len() {
+		if r := wf.sig.Results().At(i); r.Name() != "" && r.Name() != "_" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkFrame reports frame variables that must be serialized but cannot
+// be, and addresses of frame variables kept across a checkpoint.
+func (l *lowerer) checkFrame() {
+	for _, f := range l.fields {
+		if !f.ser {
+			continue
+		}
+		if why := unserializable(f.typ, nil); why != "" {
+			what := "a value"
+			if f.v != nil {
+				what = "variable " + f.v.Name()
+			}
+			l.diags.add(l.fset, f.pos, "%s of type %s is live across a checkpoint but cannot be stored: %s; recompute it after the checkpoint", what, typeString(f.typ, l.pkg), why)
+		}
+	}
+	ast.Inspect(l.wf.decl.Body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok {
+			return true
+		}
+		for i, rhs := range as.Rhs {
+			u, ok := ast.Unparen(rhs).(*ast.UnaryExpr)
+			if !ok || u.Op != token.AND || i >= len(as.Lhs) {
+				continue
+			}
+			x, _ := ast.Unparen(u.X).(*ast.Ident)
+			lhs, _ := ast.Unparen(as.Lhs[i]).(*ast.Ident)
+			if x == nil || lhs == nil {
+				continue
+			}
+			xv, _ := l.info.Uses[x].(*types.Var)
+			lv, _ := l.info.ObjectOf(lhs).(*types.Var)
+			if xv != nil && lv != nil && l.frame[xv] != nil && l.frame[lv] != nil && l.frame[xv].ser && l.frame[lv].ser {
+				l.diags.add(l.fset, u.Pos(), "&%s is kept in %s across a checkpoint: the pointer would no longer point at %s after a resume; copy the value instead", x.Name, lhs.Name, x.Name)
+			}
+		}
+		return true
+	})
+}
+
+// fingerprint identifies the checkpoint layout: instances only resume on a
+// build with the same one.
+func (l *lowerer) fingerprint() string {
+	h := sha256.New()
+	h.Write([]byte(l.wf.obj.Name()))
+	for _, s := range l.sites {
+		h.Write([]byte("|" + s.kind + ":" + s.name + ":" + strconv.Itoa(s.id)))
+	}
+	for _, f := range l.fields {
+		if f.ser {
+			h.Write([]byte("|" + f.name + " " + typeString(f.typ, l.pkg)))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}

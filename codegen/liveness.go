@@ -1,0 +1,250 @@
+package codegen
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/cfg"
+)
+
+// varSet is a set of local variables.
+type varSet map[*types.Var]bool
+
+// liveness computes, with go/cfg and a backward dataflow over the
+// workflow body, the local variables live across some checkpoint: the
+// ones a frame must serialize.
+type liveness struct {
+	info    *types.Info
+	locals  varSet
+	isCP    func(*ast.CallExpr) bool
+	results []*types.Var        // named results, used by a bare return
+	defsAt  map[ast.Node]varSet // range keys/values and type-switch assigns: definitions
+}
+
+// localVars returns the variables declared by the function decl (its
+// parameters, named results and every local), except skip.
+func localVars(info *types.Info, decl *ast.FuncDecl, skip *types.Var) varSet {
+	s := varSet{}
+	ast.Inspect(decl, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Ident:
+			if v, ok := info.Defs[n].(*types.Var); ok && !v.IsField() && v != skip {
+				s[v] = true
+			}
+		case *ast.CaseClause:
+			if v, ok := info.Implicits[n].(*types.Var); ok {
+				s[v] = true
+			}
+		}
+		return true
+	})
+	return s
+}
+
+// liveAcross returns the locals live across a checkpoint of body.
+func (l *liveness) liveAcross(body *ast.BlockStmt) varSet {
+	l.defsAt = map[ast.Node]varSet{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.RangeStmt:
+			if n.Tok != token.ILLEGAL {
+				for _, e := range []ast.Expr{n.Key, n.Value} {
+					if e != nil {
+						l.defsAt[e] = l.identDefs(e)
+					}
+				}
+			}
+		case *ast.TypeSwitchStmt:
+			d := varSet{}
+			for _, c := range n.Body.List {
+				if v, ok := l.info.Implicits[c].(*types.Var); ok {
+					d[v] = true
+				}
+			}
+			l.defsAt[n.Assign] = d
+		}
+		return true
+	})
+	g := cfg.New(body, func(call *ast.CallExpr) bool {
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+		if !ok {
+			return true
+		}
+		b, ok := l.info.Uses[id].(*types.Builtin)
+		return !ok || b.Name() != "panic"
+	})
+	uses := make(map[ast.Node]varSet)
+	defs := make(map[ast.Node]varSet)
+	for _, b := range g.Blocks {
+		for _, n := range b.Nodes {
+			uses[n], defs[n] = l.useDef(n)
+		}
+	}
+	// Backward dataflow to a fixed point: liveIn(b) from liveOut(b).
+	liveIn := make([]varSet, len(g.Blocks))
+	for i := range liveIn {
+		liveIn[i] = varSet{}
+	}
+	outOf := func(b *cfg.Block) varSet {
+		out := varSet{}
+		for _, s := range b.Succs {
+			for v := range liveIn[s.Index] {
+				out[v] = true
+			}
+		}
+		return out
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := len(g.Blocks) - 1; i >= 0; i-- {
+			b := g.Blocks[i]
+			live := outOf(b)
+			for j := len(b.Nodes) - 1; j >= 0; j-- {
+				n := b.Nodes[j]
+				for v := range defs[n] {
+					delete(live, v)
+				}
+				for v := range uses[n] {
+					live[v] = true
+				}
+			}
+			if len(live) != len(liveIn[i]) {
+				liveIn[i], changed = live, true
+			}
+		}
+	}
+	// Walk each block once more: at a node holding a checkpoint, what is
+	// live after the node or used by it crosses the checkpoint.
+	across := varSet{}
+	for _, b := range g.Blocks {
+		live := outOf(b)
+		for j := len(b.Nodes) - 1; j >= 0; j-- {
+			n := b.Nodes[j]
+			if l.hasCheckpoint(n) {
+				for v := range live {
+					across[v] = true
+				}
+				for v := range uses[n] {
+					across[v] = true
+				}
+			}
+			for v := range defs[n] {
+				delete(live, v)
+			}
+			for v := range uses[n] {
+				live[v] = true
+			}
+		}
+	}
+	return across
+}
+
+func (l *liveness) identDefs(e ast.Expr) varSet {
+	s := varSet{}
+	if id, ok := ast.Unparen(e).(*ast.Ident); ok {
+		if v := l.local(id); v != nil {
+			s[v] = true
+		}
+	}
+	return s
+}
+
+func (l *liveness) local(id *ast.Ident) *types.Var {
+	obj := l.info.Defs[id]
+	if obj == nil {
+		obj = l.info.Uses[id]
+	}
+	if v, ok := obj.(*types.Var); ok && l.locals[v] {
+		return v
+	}
+	return nil
+}
+
+// useDef returns the locals a CFG node reads and the ones it overwrites.
+func (l *liveness) useDef(n ast.Node) (use, def varSet) {
+	use, def = varSet{}, varSet{}
+	if d, ok := l.defsAt[n]; ok {
+		for v := range d {
+			def[v] = true
+		}
+		if as, ok := n.(*ast.AssignStmt); ok {
+			l.uses(as.Rhs[0], use)
+		}
+		if es, ok := n.(*ast.ExprStmt); ok {
+			l.uses(es.X, use)
+		}
+		return use, def
+	}
+	switch n := n.(type) {
+	case *ast.AssignStmt:
+		for _, r := range n.Rhs {
+			l.uses(r, use)
+		}
+		for _, lhs := range n.Lhs {
+			id, ok := ast.Unparen(lhs).(*ast.Ident)
+			if !ok {
+				l.uses(lhs, use)
+				continue
+			}
+			if v := l.local(id); v != nil {
+				if n.Tok != token.DEFINE && n.Tok != token.ASSIGN {
+					use[v] = true
+				}
+				def[v] = true
+			}
+		}
+	case *ast.IncDecStmt:
+		l.uses(n.X, use)
+	case *ast.ValueSpec:
+		for _, v := range n.Values {
+			l.uses(v, use)
+		}
+		for _, id := range n.Names {
+			if v := l.local(id); v != nil {
+				def[v] = true
+			}
+		}
+	case *ast.ReturnStmt:
+		if len(n.Results) == 0 {
+			for _, v := range l.results {
+				use[v] = true
+			}
+		}
+		l.uses(n, use)
+	default:
+		l.uses(n, use)
+	}
+	return use, def
+}
+
+// uses adds the locals read in n, including the ones captured by closures.
+func (l *liveness) uses(n ast.Node, into varSet) {
+	ast.Inspect(n, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok {
+			if v, ok := l.info.Uses[id].(*types.Var); ok && l.locals[v] {
+				into[v] = true
+			}
+		}
+		return true
+	})
+}
+
+func (l *liveness) hasCheckpoint(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if l.isCP(n) {
+				found = true
+			}
+		}
+		return true
+	})
+	return found
+}

@@ -1,0 +1,380 @@
+package codegen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"strings"
+
+	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/names"
+)
+
+// expr lowers e: it emits the checkpoints e holds, in Go's evaluation
+// order, and returns an expression for e's value to evaluate after them.
+func (l *lowerer) expr(e ast.Expr) ast.Expr {
+	if e == nil {
+		return nil
+	}
+	if !l.hasCP(e) {
+		return l.rwExpr(e)
+	}
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return &ast.ParenExpr{X: l.expr(e.X)}
+	case *ast.CallExpr:
+		return l.callExpr(e)
+	case *ast.BinaryExpr:
+		if e.Op == token.LAND || e.Op == token.LOR {
+			return l.shortCircuit(e)
+		}
+		p := l.operands([]ast.Expr{e.X, e.Y})
+		return &ast.BinaryExpr{X: p[0], Op: e.Op, Y: p[1]}
+	case *ast.UnaryExpr:
+		return &ast.UnaryExpr{Op: e.Op, X: l.expr(e.X)}
+	case *ast.StarExpr:
+		return &ast.StarExpr{X: l.expr(e.X)}
+	case *ast.SelectorExpr:
+		return &ast.SelectorExpr{X: l.expr(e.X), Sel: ast.NewIdent(e.Sel.Name)}
+	case *ast.IndexExpr:
+		p := l.operands([]ast.Expr{e.X, e.Index})
+		return &ast.IndexExpr{X: p[0], Index: p[1]}
+	case *ast.SliceExpr:
+		p := l.operands([]ast.Expr{e.X, e.Low, e.High, e.Max})
+		return &ast.SliceExpr{X: p[0], Low: p[1], High: p[2], Max: p[3], Slice3: e.Slice3}
+	case *ast.TypeAssertExpr:
+		return &ast.TypeAssertExpr{X: l.expr(e.X), Type: l.rwExpr(e.Type)}
+	case *ast.CompositeLit:
+		return l.compositeLit(e)
+	}
+	l.diags.add(l.fset, e.Pos(), "a checkpoint cannot appear in this expression; assign its result to a variable first")
+	return l.rwExpr(e)
+}
+
+func (l *lowerer) compositeLit(e *ast.CompositeLit) ast.Expr {
+	var ops []ast.Expr
+	for _, el := range e.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			if _, isField := l.info.Uses[identOf(kv.Key)].(*types.Var); isField {
+				ops = append(ops, nil, kv.Value)
+				continue
+			}
+			ops = append(ops, kv.Key, kv.Value)
+			continue
+		}
+		ops = append(ops, nil, el)
+	}
+	vals := l.operands(ops)
+	out := &ast.CompositeLit{Type: l.rwExpr(e.Type)}
+	for i, el := range e.Elts {
+		k, v := vals[2*i], vals[2*i+1]
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			if k == nil {
+				k = ast.NewIdent(kv.Key.(*ast.Ident).Name)
+			}
+			out.Elts = append(out.Elts, &ast.KeyValueExpr{Key: k, Value: v})
+			continue
+		}
+		out.Elts = append(out.Elts, v)
+	}
+	return out
+}
+
+func identOf(e ast.Expr) *ast.Ident {
+	id, _ := e.(*ast.Ident)
+	return id
+}
+
+func (l *lowerer) callExpr(e *ast.CallExpr) ast.Expr {
+	if cp := l.cls.classify(e); cp.kind != cpNone {
+		vals := l.checkpoint(e, cp, nil)
+		if len(vals) != 1 {
+			l.diags.add(l.fset, e.Pos(), "%s returns %d values: assign them to variables", exprString(e.Fun), len(vals))
+			return raw("nil")
+		}
+		return raw(vals[0])
+	}
+	// f(g(ctx)) with g returning several values.
+	if len(e.Args) == 1 {
+		if call, ok := ast.Unparen(e.Args[0]).(*ast.CallExpr); ok {
+			if _, tuple := l.info.TypeOf(call).(*types.Tuple); tuple {
+				fun := l.expr(e.Fun)
+				vals := l.multi(call)
+				args := make([]ast.Expr, len(vals))
+				for i, v := range vals {
+					args[i] = raw(v)
+				}
+				return &ast.CallExpr{Fun: fun, Args: args}
+			}
+		}
+	}
+	ops := append([]ast.Expr{e.Fun}, e.Args...)
+	if sel, ok := e.Fun.(*ast.SelectorExpr); ok && l.info.Selections[sel] != nil {
+		// A method call: evaluate the receiver in order, not a method value.
+		ops[0] = sel.X
+		p := l.operands(ops)
+		return &ast.CallExpr{Fun: &ast.SelectorExpr{X: p[0], Sel: ast.NewIdent(sel.Sel.Name)}, Args: p[1:], Ellipsis: e.Ellipsis}
+	}
+	p := l.operands(ops)
+	return &ast.CallExpr{Fun: p[0], Args: p[1:], Ellipsis: e.Ellipsis}
+}
+
+// multi lowers a call returning several values into temporaries.
+func (l *lowerer) multi(call *ast.CallExpr) []string {
+	if cp := l.cls.classify(call); cp.kind != cpNone {
+		return l.checkpoint(call, cp, nil)
+	}
+	v := l.expr(call)
+	tuple := l.info.TypeOf(call).(*types.Tuple)
+	temps := make([]string, tuple.Len())
+	for i := range temps {
+		temps[i] = l.temp(tuple.At(i).Type(), call.Pos())
+	}
+	l.emit(call.Pos(), strings.Join(temps, ", ")+" = "+l.print(v))
+	return temps
+}
+
+// operands lowers expressions evaluated left to right. Whatever must be
+// evaluated before the last checkpoint among them is stored in a
+// temporary first, so that evaluation order is Go's.
+func (l *lowerer) operands(list []ast.Expr) []ast.Expr {
+	last := -1
+	for i, e := range list {
+		if e != nil && l.hasCP(e) {
+			last = i
+		}
+	}
+	out := make([]ast.Expr, len(list))
+	for i, e := range list {
+		switch {
+		case e == nil:
+		case i < last && !l.stable(e):
+			v := l.expr(e)
+			t := l.temp(l.info.TypeOf(e), e.Pos())
+			l.emit(e.Pos(), t+" = "+l.print(v))
+			out[i] = raw(t)
+		default:
+			out[i] = l.expr(e)
+		}
+	}
+	return out
+}
+
+// stable reports whether evaluating e later gives the same value and has
+// no side effect: names, literals, field selections, arithmetic,
+// conversions and len/cap of such.
+func (l *lowerer) stable(e ast.Expr) bool {
+	ok := true
+	ast.Inspect(e, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if tv, found := l.info.Types[n.Fun]; found && tv.IsType() {
+				return true
+			}
+			if id, isID := ast.Unparen(n.Fun).(*ast.Ident); isID {
+				if b, isB := l.info.Uses[id].(*types.Builtin); isB && (b.Name() == "len" || b.Name() == "cap") {
+					return true
+				}
+			}
+			ok = false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				ok = false
+			}
+		}
+		return true
+	})
+	return ok
+}
+
+// shortCircuit lowers a && b or a || b with a checkpoint in b: b (and its
+// checkpoints) only runs when Go would evaluate it.
+func (l *lowerer) shortCircuit(e *ast.BinaryExpr) ast.Expr {
+	t := l.temp(types.Typ[types.Bool], e.Pos())
+	if named := l.info.TypeOf(e); named != nil {
+		if _, basic := named.(*types.Basic); !basic {
+			t = l.temp(named, e.Pos())
+		}
+	}
+	x := l.expr(e.X)
+	l.emit(e.X.Pos(), t+" = "+l.print(x))
+	right, join := l.newBlock(), l.newBlock()
+	cond := t
+	if e.Op == token.LOR {
+		cond = "!" + t
+	}
+	l.branch(cond, right, join)
+	l.cur = right
+	y := l.expr(e.Y)
+	l.emit(e.Y.Pos(), t+" = "+l.print(y))
+	l.jump(join)
+	l.cur = join
+	return raw(t)
+}
+
+// checkpoint emits the machine state of a checkpoint call and returns
+// where its results are: dest if given, else fresh temporaries.
+func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) []string {
+	results := l.resultTypes(call, cp)
+	if dest == nil {
+		for _, t := range results {
+			dest = append(dest, l.temp(t, call.Pos()))
+		}
+	}
+	// Arguments (after the context) in order, with their own checkpoints.
+	var args []ast.Expr
+	if len(call.Args) > 1 {
+		args = l.operands(call.Args[1:])
+	}
+	st := l.newBlock()
+	l.jump(st)
+	l.cur = st
+	s := &site{id: st.id, kind: cpKindNames[cp.kind], pos: l.posString(call.Pos()), opos: call.Pos()}
+	l.sites = append(l.sites, s)
+	ref := fmt.Sprintf("%s, &%s[%d]", l.xv, l.sitesVar, len(l.sites)-1)
+	var rhs string
+	switch cp.kind {
+	case cpStep:
+		s.name, s.policy = cp.fn.Name(), cp.step.policy
+		rhs = l.stepCall(call, cp, args, ref)
+	case cpDo:
+		s.name = "Do"
+		if name, ok := stringConst(l.info, call.Args[1]); ok {
+			s.name = name
+		}
+		rest := l.printList(args[1:])
+		if call.Ellipsis.IsValid() {
+			rest += "..."
+		}
+		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("Call"), ref, rest)
+	case cpSleep, cpSleepUntil:
+		s.name = "sleep"
+		fn := "Sleep"
+		if cp.kind == cpSleepUntil {
+			fn = "SleepUntil"
+		}
+		rhs = fmt.Sprintf("%s(%s, %s)", l.rt(fn), ref, l.printList(args))
+	case cpNow:
+		s.name = "now"
+		rhs = fmt.Sprintf("%s(%s)", l.rt("Now"), ref)
+	case cpSideEffect:
+		s.name = "effect"
+		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("SideEffect"), ref, l.printList(args))
+	case cpAwait:
+		s.name, _ = stringConst(l.info, call.Args[1])
+		rhs = fmt.Sprintf("%s(%s)", l.rt("Await", l.tp.text(results[0])), ref)
+	}
+	if allBlank(dest) {
+		l.emit(call.Pos(), rhs)
+	} else {
+		l.emit(call.Pos(), strings.Join(dest, ", ")+" = "+rhs)
+	}
+	cont := l.newBlock()
+	l.emit(token.NoPos, fmt.Sprintf("if err := %s.Commit(&%s.pc, %d); err != nil {\nreturn err\n}", l.xv, l.fv, cont.id))
+	l.cur.done = true
+	l.cur = cont
+	return dest
+}
+
+func allBlank(dest []string) bool {
+	for _, d := range dest {
+		if d != "_" {
+			return false
+		}
+	}
+	return true
+}
+
+// stepCall returns the runtime call that runs a //durable:step.
+func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, args []ast.Expr, ref string) string {
+	sig := cp.fn.Type().(*types.Signature)
+	ctx := l.names.fresh("stepCtx")
+	// Evaluate arguments once, before the attempts.
+	var argText []string
+	for i, a := range args {
+		if l.stable(call.Args[i+1]) {
+			argText = append(argText, l.print(a))
+			continue
+		}
+		name := l.names.fresh("arg")
+		l.emit(call.Args[i+1].Pos(), name+" := "+l.print(a))
+		argText = append(argText, name)
+	}
+	fun := l.print(l.rwExpr(call.Fun))
+	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && l.info.Selections[sel] != nil && !l.stable(sel.X) {
+		recv := l.names.fresh("recv")
+		l.emit(sel.Pos(), recv+" := "+l.print(l.rwExpr(sel.X)))
+		fun = recv + "." + sel.Sel.Name
+	}
+	invoke := fmt.Sprintf("%s(%s)", fun, strings.Join(append([]string{ctx}, argText...), ", "))
+	ctxType := l.q.marker("context", "Context")
+	res := sig.Results()
+	switch {
+	case res.Len() == 2:
+		return fmt.Sprintf("%s(%s, func(%s %s) (%s, error) {\nreturn %s\n})", l.rt("Call"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), invoke)
+	case res.Len() == 1 && isErrorType(res.At(0).Type()):
+		return fmt.Sprintf("%s(%s, func(%s %s) error {\nreturn %s\n})", l.rt("CallErr"), ref, ctx, ctxType, invoke)
+	case res.Len() == 1:
+		return fmt.Sprintf("%s(%s, func(%s %s) %s {\nreturn %s\n})", l.rt("CallValue"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), invoke)
+	}
+	return fmt.Sprintf("%s(%s, func(%s %s) error {\n%s\nreturn nil\n})", l.rt("CallErr"), ref, ctx, ctxType, invoke)
+}
+
+// resultTypes returns the types of what a checkpoint call yields.
+func (l *lowerer) resultTypes(call *ast.CallExpr, cp checkpoint) []types.Type {
+	t := l.info.TypeOf(call)
+	if tuple, ok := t.(*types.Tuple); ok {
+		out := make([]types.Type, tuple.Len())
+		for i := range out {
+			out[i] = tuple.At(i).Type()
+		}
+		return out
+	}
+	if t == nil {
+		return nil
+	}
+	return []types.Type{t}
+}
+
+func (l *lowerer) printList(list []ast.Expr) string {
+	parts := make([]string, len(list))
+	for i, e := range list {
+		parts[i] = l.print(e)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (l *lowerer) posString(pos token.Pos) string {
+	p := l.fset.Position(pos)
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.Filename), p.Line, p.Column)
+}
+
+// policyText prints a policy as a durable.Policy literal.
+func (l *lowerer) policyText(p durable.Policy) string {
+	var parts []string
+	if p.MaxAttempts != 0 {
+		parts = append(parts, fmt.Sprintf("MaxAttempts: %d", p.MaxAttempts))
+	}
+	for _, d := range []struct {
+		name string
+		v    int64
+	}{{"InitialInterval", int64(p.InitialInterval)}, {"MaxInterval", int64(p.MaxInterval)}, {"Timeout", int64(p.Timeout)}} {
+		if d.v != 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", d.name, d.v))
+		}
+	}
+	if p.Coefficient != 0 {
+		parts = append(parts, fmt.Sprintf("Coefficient: %g", p.Coefficient))
+	}
+	if p.Jitter != 0 {
+		parts = append(parts, fmt.Sprintf("Jitter: %g", p.Jitter))
+	}
+	return l.q.marker(names.DurablePkg, "Policy") + "{" + strings.Join(parts, ", ") + "}"
+}

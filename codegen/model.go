@@ -1,0 +1,108 @@
+package codegen
+
+import (
+	"go/ast"
+	"go/constant"
+	"go/types"
+
+	"golang.org/x/tools/go/packages"
+	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// workflow is one //durable:workflow function being compiled.
+type workflow struct {
+	pkg  *packages.Package
+	file *ast.File
+	decl *ast.FuncDecl
+	obj  *types.Func
+	sig  *types.Signature
+	ctx  *types.Var // the durable.Context parameter (may be unnamed)
+	in   *types.Var // the input parameter
+	out  types.Type // the first result type
+}
+
+// cpKind classifies a checkpoint call.
+type cpKind int
+
+const (
+	cpNone cpKind = iota
+	cpStep
+	cpDo
+	cpSleep
+	cpSleepUntil
+	cpNow
+	cpSideEffect
+	cpAwait
+	cpWorkflow // another workflow called as a child (not supported yet)
+)
+
+var cpKindNames = map[cpKind]string{
+	cpStep: "step", cpDo: "step", cpSleep: "sleep", cpSleepUntil: "sleep",
+	cpNow: "now", cpSideEffect: "effect", cpAwait: "await",
+}
+
+// checkpoint describes a call that is a checkpoint.
+type checkpoint struct {
+	kind cpKind
+	fn   *types.Func
+	step *stepDecl
+}
+
+// classifier decides which calls are checkpoints.
+type classifier struct {
+	info      *types.Info
+	dirs      *directives
+	workflows map[*types.Func]bool
+}
+
+func (c *classifier) classify(call *ast.CallExpr) checkpoint {
+	fn, _ := typeutil.Callee(c.info, call).(*types.Func)
+	if fn == nil {
+		return checkpoint{}
+	}
+	if fn.Pkg() != nil && fn.Pkg().Path() == names.DurablePkg {
+		switch fn.Name() {
+		case names.Do:
+			return checkpoint{kind: cpDo, fn: fn}
+		case names.Sleep:
+			return checkpoint{kind: cpSleep, fn: fn}
+		case names.SleepUntil:
+			return checkpoint{kind: cpSleepUntil, fn: fn}
+		case names.Now:
+			return checkpoint{kind: cpNow, fn: fn}
+		case names.SideEffect:
+			return checkpoint{kind: cpSideEffect, fn: fn}
+		case names.Await:
+			return checkpoint{kind: cpAwait, fn: fn}
+		}
+		return checkpoint{}
+	}
+	if s := c.dirs.step(fn); s != nil {
+		return checkpoint{kind: cpStep, fn: fn, step: s}
+	}
+	if c.workflows[fn.Origin()] {
+		return checkpoint{kind: cpWorkflow, fn: fn}
+	}
+	return checkpoint{}
+}
+
+// stringConst returns the value of a constant string expression.
+func stringConst(info *types.Info, e ast.Expr) (string, bool) {
+	tv, ok := info.Types[e]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String {
+		return "", false
+	}
+	return constant.StringVal(tv.Value), true
+}
+
+// isDurableContext reports whether t is durable.Context.
+func isDurableContext(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == names.DurablePkg && n.Obj().Name() == names.ContextType
+}
+
+func isErrorType(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
