@@ -12,4 +12,12 @@ var (
 	// ErrDuplicateSeq is returned by Store.Checkpoint for a sequence number
 	// the instance already has.
 	ErrDuplicateSeq = errors.New("checkpoint sequence already committed")
+	// ErrFinished is returned by Store.Signal for an instance that is
+	// already completed, failed or canceled.
+	ErrFinished = errors.New("instance already finished")
+	// ErrAlreadyStarted is returned by [Start] when an instance with the
+	// requested ID exists and runs a different workflow.
+	ErrAlreadyStarted = errors.New("instance ID already used by another workflow")
+	// ErrCanceled is returned by [Handle.Result] for a cancelled instance.
+	ErrCanceled = errors.New("instance canceled")
 )

@@ -1,0 +1,182 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+// Client starts workflow instances, waits for their results, signals and
+// cancels them. It holds no state beyond its store and options and is
+// safe for concurrent use.
+type Client struct {
+	store Store
+	known []error
+	codec Codec
+}
+
+// ClientOption configures a [Client].
+type ClientOption func(*Client)
+
+// WithErrors lists sentinel errors that keep matching with errors.Is in
+// the errors a [Handle] returns. Use the same list as the workers'
+// [WorkerOptions].Errors.
+func WithErrors(known ...error) ClientOption {
+	return func(c *Client) { c.known = append(c.known, known...) }
+}
+
+// WithCodec sets the codec of outputs and signal payloads (default JSON);
+// it must match the workers' [WorkerOptions].Codec.
+func WithCodec(codec Codec) ClientOption {
+	return func(c *Client) { c.codec = codec }
+}
+
+// NewClient returns a client of store.
+func NewClient(store Store, opts ...ClientOption) *Client {
+	c := &Client{store: store, codec: JSONCodec{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Start creates instance id of workflow wf with input in, runnable at
+// once by a worker that registered wf. Starting an ID that exists returns
+// a handle to the existing instance (whatever its input) if it runs the
+// same workflow, and [ErrAlreadyStarted] otherwise.
+func Start[In, Out any](ctx context.Context, c *Client, wf *durable.Workflow[In, Out], id string, in In) (*Handle[Out], error) {
+	if id == "" {
+		return nil, fmt.Errorf("start %s: empty instance ID", wf.Name())
+	}
+	m, ok := wf.NewMachine().(Machine)
+	if !ok {
+		return nil, fmt.Errorf("start %s: its machine is not a runtime.Machine (regenerate it with durablegen)", wf.Name())
+	}
+	setter, ok := m.(Input[In])
+	if !ok {
+		return nil, fmt.Errorf("start %s: its machine takes no input of type %T", wf.Name(), in)
+	}
+	setter.SetInput(in)
+	enc := NewEncoder(nil, c.known)
+	m.MarshalFrame(enc)
+	frame, err := enc.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("start %s as %s: encode input: %w", wf.Name(), id, err)
+	}
+	inst, _, err := c.store.Create(ctx, &Instance{
+		ID:       id,
+		Workflow: wf.Name(),
+		Version:  wf.Version(),
+		Status:   StatusReady,
+		Frame:    frame,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start %s as %s: %w", wf.Name(), id, err)
+	}
+	if inst.Workflow != wf.Name() {
+		return nil, fmt.Errorf("start %s as %s: %w (%s)", wf.Name(), id, ErrAlreadyStarted, inst.Workflow)
+	}
+	return Attach[Out](c, id), nil
+}
+
+// Attach returns a handle to instance id, whose workflow returns Out. It
+// does not check that the instance exists.
+func Attach[Out any](c *Client, id string) *Handle[Out] {
+	return &Handle[Out]{c: c, id: id}
+}
+
+// Get returns instance id as stored, or [ErrNotFound].
+func (c *Client) Get(ctx context.Context, id string) (*Instance, error) {
+	inst, err := c.store.Get(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get instance %s: %w", id, err)
+	}
+	return inst, nil
+}
+
+// Signal sends signal name with payload (encoded with the client's
+// codec) to instance id; it is durable when Signal returns. A workflow
+// receives it with durable.Await. [ErrNotFound] if the instance does not
+// exist.
+func (c *Client) Signal(ctx context.Context, id, name string, payload any) error {
+	b, err := c.codec.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("signal %s to instance %s: encode payload: %w", name, id, err)
+	}
+	if err := c.store.Signal(ctx, id, name, b); err != nil {
+		return fmt.Errorf("signal %s to instance %s: %w", name, id, err)
+	}
+	return nil
+}
+
+// Cancel cancels instance id with reason: it never runs again, and its
+// worker, if any, loses its lease at its next heartbeat or checkpoint.
+func (c *Client) Cancel(ctx context.Context, id, reason string) error {
+	if err := c.store.Cancel(ctx, id, reason); err != nil {
+		return fmt.Errorf("cancel instance %s: %w", id, err)
+	}
+	return nil
+}
+
+// History returns the events of instance id in checkpoint order.
+func (c *Client) History(ctx context.Context, id string) ([]Event, error) {
+	evs, err := c.store.History(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("history of instance %s: %w", id, err)
+	}
+	return evs, nil
+}
+
+// Handle refers to one instance whose workflow returns Out.
+type Handle[Out any] struct {
+	c  *Client
+	id string
+}
+
+// ID returns the instance ID.
+func (h *Handle[Out]) ID() string { return h.id }
+
+// Result waits until the instance is terminal and returns its output, or
+// its error: for a failed instance a *durable.Error (errors.Is matches the
+// client's known errors), for a cancelled one an error matching
+// [ErrCanceled]. It returns ctx's error if ctx ends first.
+func (h *Handle[Out]) Result(ctx context.Context) (Out, error) {
+	var out Out
+	delay := 2 * time.Millisecond
+	for {
+		inst, err := h.c.store.Get(ctx, h.id)
+		if err != nil {
+			return out, fmt.Errorf("result of instance %s: %w", h.id, err)
+		}
+		if inst.Status.Terminal() {
+			return h.decode(inst)
+		}
+		wait(ctx, h.c.store, delay)
+		if err := ctx.Err(); err != nil {
+			return out, fmt.Errorf("result of instance %s: %w", h.id, err)
+		}
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
+func (h *Handle[Out]) decode(inst *Instance) (Out, error) {
+	var out Out
+	switch inst.Status {
+	case StatusCompleted:
+		if err := h.c.codec.Unmarshal(inst.Output, &out); err != nil {
+			return out, fmt.Errorf("result of instance %s: decode output: %w", h.id, err)
+		}
+		return out, nil
+	case StatusCanceled:
+		return out, fmt.Errorf("instance %s: %w: %s", h.id, ErrCanceled, inst.Error)
+	default:
+		err := DecodeError(inst.Error, h.c.known)
+		if err == nil {
+			err = errors.New("workflow failed without an error message")
+		}
+		return out, err
+	}
+}

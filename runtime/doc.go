@@ -1,0 +1,85 @@
+// Package runtime runs workflows compiled by durablegen: a [Worker] claims
+// instances from a [Store] and runs their generated state machines, a
+// [Client] starts instances, waits for results, signals and cancels them.
+// Stores live in sibling packages (runtime/sqlite, runtime/postgres,
+// runtime/memstore for tests).
+//
+//	w := runtime.NewWorker(store, runtime.WorkerOptions{Concurrency: 64})
+//	if err := w.Register(payments.TransferWorkflow); err != nil { ... }
+//	go w.Run(ctx)
+//
+//	c := runtime.NewClient(store)
+//	h, err := runtime.Start(ctx, c, payments.TransferWorkflow, "transfer-42", req)
+//	receipt, err := h.Result(ctx)
+//
+// # Worker
+//
+// [Worker.Run] claims runnable instances of the registered workflows
+// (by name and layout fingerprint, so an instance only resumes on code
+// whose checkpoints match), up to [WorkerOptions].Concurrency at once,
+// each under a lease that a heartbeat renews every third of its length.
+// When nothing is runnable it waits PollInterval, or less if the store
+// implements [WorkWaiter]. Store errors are logged and retried with
+// backoff. Cancelling Run's context stops claiming; running instances
+// are handed back to the store at their next checkpoint, or cancelled
+// after ShutdownTimeout. [Worker.Drain] runs everything runnable now in
+// the calling goroutine, for tests.
+//
+// A frame that cannot be decoded, and a panic in a workflow's own code,
+// fail that one instance with an error naming it; other instances and
+// the worker continue. A panic in a step is a retryable step error.
+//
+// # Client
+//
+// [Start] creates an instance under a caller-chosen ID; starting the same
+// ID again returns the existing instance ([ErrAlreadyStarted] if it runs
+// another workflow). [Handle.Result] waits for the outcome: the output,
+// the workflow's error (a *durable.Error that still matches, with
+// errors.Is, the sentinels listed in [WithErrors]), or [ErrCanceled].
+// [Client.Signal] durably delivers a payload to durable.Await.
+//
+// # Checkpoint protocol
+//
+// A generated machine is a loop over its program counter. At checkpoint
+// k it calls one operation ([Call] for a step, [Sleep], [Await], [Now],
+// [SideEffect]) and then [Exec.Commit], which sets the counter to k's
+// continuation, encodes the frame (the live variables and the counter),
+// and commits it with the operation's history event in a single
+// [Store.Checkpoint] call fenced by the claim's epoch. A step runs with
+// its retry policy before the commit; its context carries the step key
+// (instance ID and checkpoint sequence, see durable.StepKey). A sleep
+// commits the instance as sleeping until its wake time; an await without
+// its signal commits it as waiting, with the counter left at the await,
+// and the signal makes it runnable again; a retry whose backoff is longer
+// than MaxInlineBackoff commits the instance as sleeping with the
+// counter left at the step and its failed attempts recorded. Either way
+// no goroutine or lease is held while the instance waits.
+//
+// The engine reuses the memory of [Checkpoint].Frame and Event.Detail
+// once Store.Checkpoint returns; a store copies what it keeps.
+//
+// # Guarantees
+//
+//   - Steps run at least once: a crash after a step ran but before its
+//     checkpoint committed runs it again, with the same step key, so
+//     idempotent APIs see one request.
+//   - Checkpoints commit exactly once: each has the next sequence number,
+//     a store refuses a sequence it already has, and a step whose
+//     checkpoint committed never runs again.
+//   - Resume is O(1) in the length of the history: a run starts from the
+//     last committed frame and never reads the history.
+//   - Durable time is the store's clock at the claim plus the monotonic
+//     time since; durable.Random and durable.UUID are derived from the
+//     instance ID and the committed sequence, so a resumed run sees the
+//     values the crashed one saw.
+//
+// # Fencing
+//
+// Every claim increments the instance's epoch, and every Checkpoint and
+// Heartbeat carries the epoch of its claim. A worker that stalled past its
+// lease, whose instance another worker took over, or whose instance was
+// cancelled, gets [ErrFenced] at its next heartbeat or commit: its run
+// stops without committing, and whatever it did since its last commit is
+// redone by the new owner. A test can provoke each crash point with
+// [Hooks].
+package runtime

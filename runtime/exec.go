@@ -1,0 +1,408 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+// errSuspended is returned by [Exec.Commit] after it committed a status
+// that ends this run (sleeping, waiting, failed, or ready when the worker
+// is stopping): the machine must return it and the worker has nothing
+// more to do for the instance.
+var errSuspended = errors.New("instance suspended at a checkpoint")
+
+// Hooks are called by a run at the points where a process can die, for
+// crash testing. A hook that returns an error aborts the run there as if
+// the process had died: the run returns that error, nothing more is
+// committed and the lease is not released, so the instance is taken over
+// once its lease expires.
+//
+// seq is the sequence number the checkpoint has (or would have) once
+// committed; s is the checkpoint's site, nil for the final commit of a
+// workflow that returned.
+type Hooks struct {
+	// BeforeStep runs before a step's first attempt in this run: the step
+	// does not run.
+	BeforeStep func(id string, seq int64, s *Site) error
+	// AfterStep runs after a step's attempts, before its checkpoint is
+	// committed: the step ran but its result is lost.
+	AfterStep func(id string, seq int64, s *Site) error
+	// AfterCommit runs after a checkpoint committed: the run stops there.
+	AfterCommit func(id string, seq int64, s *Site) error
+}
+
+// execConfig is what a run takes from its worker.
+type execConfig struct {
+	known            []error
+	codec            Codec
+	hooks            Hooks
+	maxInlineBackoff time.Duration
+	logger           *slog.Logger
+}
+
+// pending is what the operation of the current checkpoint recorded for
+// the following Commit.
+type pending struct {
+	set       bool
+	site      *Site
+	kind      string
+	status    Status    // StatusRunning unless the operation suspends
+	stay      bool      // the checkpoint must run again: keep the pc
+	wakeAt    time.Time // sleeping
+	awaitName string    // waiting
+	attempt   int       // failed attempts to persist with a suspended retry
+	attempts  int       // attempts the step took
+	errMsg    string    // the step's (or decode's) error
+	detail    []byte
+	consume   int64 // signal consumed
+	fail      error // the workflow fails with this error (CallValue)
+}
+
+// Exec is one run of one claimed workflow instance: the generated machine
+// calls it at every checkpoint. It is created by a [Worker] and is not
+// safe for concurrent use (a machine runs in one goroutine).
+type Exec struct {
+	ctx   context.Context // the run's context: cancelled when the run must stop
+	store Store
+	cfg   *execConfig
+	m     Machine
+
+	id      string
+	key     string // workflow@version, for logs
+	epoch   int64
+	seq     int64   // committed checkpoints
+	attempt int     // failed attempts of the step at the current checkpoint
+	signal  *Signal // the claimed signal, until consumed
+
+	clock time.Time // store clock at the claim
+	start time.Time // local monotonic clock at the claim
+
+	stopping <-chan struct{} // closed when the worker stops: hand over at the next commit
+
+	enc   Encoder
+	spare []byte // buffer for the next frame
+	last  []byte // the last committed frame
+	cp    Checkpoint
+	pend  pending
+	tbuf  []byte // formatted times for event details
+
+	abort    error // the run stops with this error at its next checkpoint
+	finished bool  // a terminal status was committed
+
+	seed  uint64 // Random: derived from the instance ID
+	draws uint64 // Random: draws since the last commit
+	dctx  durable.Context
+}
+
+func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, stopping <-chan struct{}) *Exec {
+	x := &Exec{
+		ctx:      ctx,
+		store:    store,
+		cfg:      cfg,
+		id:       inst.ID,
+		key:      inst.Key(),
+		epoch:    inst.Epoch,
+		seq:      inst.Seq,
+		attempt:  inst.Attempt,
+		signal:   inst.Signal,
+		clock:    inst.Now,
+		start:    time.Now(),
+		stopping: stopping,
+		last:     inst.Frame,
+		seed:     seedOf(inst.ID),
+	}
+	if x.clock.IsZero() {
+		x.clock = x.start.Round(0)
+	}
+	x.enc.known = cfg.known
+	return x
+}
+
+// Context returns the workflow's durable.Context for the code between
+// checkpoints: its deterministic helpers ([durable.UUID], [durable.Random],
+// [durable.IdempotencyKey]) give the same values when a run resumes from
+// the same checkpoint.
+func (x *Exec) Context() durable.Context {
+	if x.dctx == nil {
+		x.dctx = durable.NewContext(x.ctx, x.id, (*execRuntime)(x))
+	}
+	return x.dctx
+}
+
+// now returns the durable time: the store's clock at the claim plus the
+// monotonic time elapsed since.
+func (x *Exec) now() time.Time { return x.clock.Add(time.Since(x.start)) }
+
+func (x *Exec) codec() Codec { return x.cfg.codec }
+
+// begin starts recording the operation of checkpoint s.
+func (x *Exec) begin(s *Site, kind string) *pending {
+	x.pend = pending{set: true, site: s, kind: kind, status: StatusRunning}
+	return &x.pend
+}
+
+func (x *Exec) failWith(err error) {
+	if x.abort != nil || x.pend.stay {
+		return
+	}
+	x.pend.fail = err
+}
+
+func (x *Exec) sleepUntil(s *Site, t time.Time) error {
+	if x.abort != nil {
+		return x.abort
+	}
+	p := x.begin(s, "sleep")
+	p.wakeAt = t
+	x.tbuf = t.AppendFormat(x.tbuf[:0], time.RFC3339Nano)
+	p.detail = x.tbuf
+	if t.After(x.now()) {
+		p.status = StatusSleeping
+	}
+	return nil
+}
+
+func (x *Exec) recordNow(s *Site) time.Time {
+	t := x.now()
+	if x.abort != nil {
+		return t
+	}
+	p := x.begin(s, "now")
+	x.tbuf = t.AppendFormat(x.tbuf[:0], time.RFC3339Nano)
+	p.detail = x.tbuf
+	return t
+}
+
+func (x *Exec) record(s *Site, kind string) {
+	if x.abort == nil {
+		x.begin(s, kind)
+	}
+}
+
+// await consumes the claimed signal if it is the one s waits for, and
+// otherwise makes the following Commit wait for it.
+func (x *Exec) await(s *Site, decode func(payload []byte) error) error {
+	if x.abort != nil {
+		return x.abort
+	}
+	p := x.begin(s, "await")
+	sig := x.signal
+	if sig == nil || sig.Name != s.Name {
+		p.status = StatusWaiting
+		p.awaitName = s.Name
+		p.stay = true
+		return nil
+	}
+	p.consume = sig.ID
+	p.detail = sig.Payload
+	if err := decode(sig.Payload); err != nil {
+		err = fmt.Errorf("decode signal %q of instance %s: %w", s.Name, x.id, err)
+		p.errMsg = err.Error()
+		return err
+	}
+	return nil
+}
+
+// Commit is the checkpoint: it sets *pc to next (unless the operation
+// just recorded must run again when the instance resumes: an await whose
+// signal has not arrived, a retry suspended for a long backoff), encodes
+// the frame and commits it with the operation's history event in one
+// fenced store call.
+//
+// It returns nil when the run continues, an internal sentinel that the
+// machine must return when the instance was suspended or failed, and
+// otherwise the error that stopped the run (the store's, [ErrFenced], a
+// test hook's).
+func (x *Exec) Commit(pc *int, next int) error {
+	if x.abort != nil {
+		return x.abort
+	}
+	if err := x.ctx.Err(); err != nil {
+		return x.stop(context.Cause(x.ctx))
+	}
+	p := &x.pend
+	if p.fail != nil {
+		return x.finishWith(x.last, nil, p.fail, p)
+	}
+	if !p.stay {
+		*pc = next
+	}
+	frame, err := x.encodeFrame()
+	if err != nil {
+		return x.finishWith(x.last, nil, durable.Permanent(err), p)
+	}
+	status := p.status
+	handOver := false
+	if status == StatusRunning && x.isStopping() {
+		status, handOver = StatusReady, true
+	}
+	cp := x.checkpoint(frame, status, p)
+	cp.WakeAt = p.wakeAt
+	cp.AwaitName = p.awaitName
+	cp.Attempt = p.attempt
+	cp.ConsumeSignal = p.consume
+	if err := x.store.Checkpoint(x.ctx, cp); err != nil {
+		return x.stop(fmt.Errorf("commit checkpoint %d of instance %s: %w", cp.Seq, x.id, err))
+	}
+	x.committed(frame)
+	x.attempt = p.attempt
+	if p.consume != 0 {
+		x.signal = nil
+	}
+	site := p.site
+	x.pend = pending{}
+	if err := x.afterCommit(site); err != nil {
+		return err
+	}
+	if status != StatusRunning {
+		if handOver {
+			x.cfg.logger.Debug("instance handed over at shutdown", "instance", x.id, "seq", x.seq)
+		}
+		return errSuspended
+	}
+	return nil
+}
+
+// checkpoint fills the reused Checkpoint for the next sequence number.
+func (x *Exec) checkpoint(frame []byte, status Status, p *pending) *Checkpoint {
+	x.cp = Checkpoint{
+		ID:     x.id,
+		Epoch:  x.epoch,
+		Seq:    x.seq + 1,
+		Frame:  frame,
+		Status: status,
+	}
+	kind := p.kind
+	if !p.set {
+		kind = "checkpoint"
+	}
+	x.cp.Event = Event{
+		Seq:      x.seq + 1,
+		Kind:     kind,
+		Attempts: p.attempts,
+		Error:    p.errMsg,
+		Detail:   p.detail,
+		At:       x.now(),
+	}
+	if p.site != nil {
+		x.cp.Event.Name = p.site.Name
+		x.cp.Event.Site = p.site.ID
+	}
+	return &x.cp
+}
+
+// encodeFrame encodes the machine's frame into the spare buffer.
+func (x *Exec) encodeFrame() ([]byte, error) {
+	x.enc.Reset(x.spare)
+	x.m.MarshalFrame(&x.enc)
+	b, err := x.enc.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("encode frame of instance %s at checkpoint %d: %w", x.id, x.seq+1, err)
+	}
+	return b, nil
+}
+
+// committed records that frame is now the instance's committed frame.
+func (x *Exec) committed(frame []byte) {
+	if len(frame) > 0 && len(x.last) > 0 && &frame[0] == &x.last[0] {
+		x.spare = nil
+	} else {
+		x.spare = x.last[:0]
+	}
+	x.last = frame
+	x.seq++
+	x.draws = 0
+}
+
+func (x *Exec) afterCommit(s *Site) error {
+	if h := x.cfg.hooks.AfterCommit; h != nil {
+		if err := h(x.id, x.seq, s); err != nil {
+			return x.stop(err)
+		}
+	}
+	return nil
+}
+
+// stop makes err the outcome of the run: every later checkpoint returns it.
+func (x *Exec) stop(err error) error {
+	if x.abort == nil {
+		x.abort = err
+	}
+	return x.abort
+}
+
+func (x *Exec) isStopping() bool {
+	if x.stopping == nil {
+		return false
+	}
+	select {
+	case <-x.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
+// finish commits the workflow's result (see [Return]).
+func (x *Exec) finish(out []byte, err error) error {
+	if x.abort != nil {
+		return x.abort
+	}
+	frame, ferr := x.encodeFrame()
+	if ferr != nil {
+		frame = x.last
+	}
+	return x.finishWith(frame, out, err, nil)
+}
+
+// finishWith commits the terminal status: completed with out, or failed
+// with err. p, if not nil, is the operation that failed the workflow.
+func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
+	status, kind := StatusCompleted, "complete"
+	if err != nil {
+		status, kind = StatusFailed, "fail"
+	}
+	var ev pending
+	if p != nil {
+		ev = *p
+	}
+	ev.set = true
+	ev.kind = kind
+	ev.detail = out
+	if err != nil {
+		ev.errMsg = err.Error()
+	}
+	cp := x.checkpoint(frame, status, &ev)
+	cp.Output = out
+	cp.Error = EncodeError(err, x.cfg.known)
+	if serr := x.store.Checkpoint(x.ctx, cp); serr != nil {
+		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))
+	}
+	x.committed(frame)
+	x.finished = true
+	x.pend = pending{}
+	if err := x.afterCommit(ev.site); err != nil {
+		return err
+	}
+	if p != nil {
+		return errSuspended
+	}
+	return nil
+}
+
+// release hands a run that was stopped between checkpoints back to the
+// store: the last committed frame becomes runnable again at once.
+func (x *Exec) release(ctx context.Context) error {
+	cp := x.checkpoint(x.last, StatusReady, &pending{set: true, kind: "release"})
+	cp.Attempt = x.attempt
+	if err := x.store.Checkpoint(ctx, cp); err != nil {
+		return fmt.Errorf("release instance %s: %w", x.id, err)
+	}
+	x.committed(x.last)
+	return nil
+}

@@ -1,0 +1,128 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+// call runs step fn at site s (see [Call]).
+func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts []durable.Option) (T, error) {
+	var v T
+	if x.abort != nil {
+		return v, x.abort
+	}
+	p := s.Policy
+	for _, o := range opts {
+		o(&p)
+	}
+	err := x.runStep(s, p, func(ctx context.Context) error {
+		var err error
+		v, err = fn(ctx)
+		return err
+	})
+	if err == nil && x.abort == nil {
+		if _, empty := any(v).(struct{}); !empty {
+			// The result is in the frame; the copy in the event is for
+			// inspection only, so a value the codec cannot encode is left out.
+			x.pend.detail, _ = x.cfg.codec.Marshal(v)
+		}
+	}
+	return v, err
+}
+
+// runStep runs attempt under policy p until it succeeds, fails for good,
+// or its next retry is far enough away to suspend the instance, and
+// records the outcome for the following Commit. It returns the step's
+// error, or the run's error if the run must stop.
+func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Context) error) error {
+	seq := x.seq + 1
+	if h := x.cfg.hooks.BeforeStep; h != nil {
+		if err := h(x.id, seq, s); err != nil {
+			return x.stop(err)
+		}
+	}
+	rec := x.begin(s, "step")
+	n := x.attempt
+	var err error
+	for {
+		n++
+		err = x.attemptStep(s, p, seq, n, attempt)
+		if err == nil {
+			break
+		}
+		if x.ctx.Err() != nil {
+			// The run is stopping (shutdown or lost lease), which is not
+			// the step's failure: it runs again wherever the instance resumes.
+			return x.stop(context.Cause(x.ctx))
+		}
+		if !retryable(err, p) || n >= p.Attempts() {
+			break
+		}
+		d := jitter(p.Backoff(n), p.Jitter)
+		if d > x.cfg.maxInlineBackoff {
+			rec.kind = "retry"
+			rec.status = StatusSleeping
+			rec.wakeAt = x.now().Add(d)
+			rec.stay = true
+			rec.attempt = n
+			break
+		}
+		x.cfg.logger.Debug("step failed, retrying", "instance", x.id, "step", s.Name, "attempt", n, "backoff", d, "error", err)
+		if !sleep(x.ctx, d) {
+			return x.stop(context.Cause(x.ctx))
+		}
+	}
+	rec.attempts = n
+	if err != nil {
+		rec.errMsg = err.Error()
+	}
+	if h := x.cfg.hooks.AfterStep; h != nil {
+		if herr := h(x.id, seq, s); herr != nil {
+			return x.stop(herr)
+		}
+	}
+	return err
+}
+
+// attemptStep runs attempt n of a step, turning a panic into an error.
+func (x *Exec) attemptStep(s *Site, p durable.Policy, seq int64, n int, attempt func(ctx context.Context) error) (err error) {
+	ctx := x.ctx
+	if p.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, p.Timeout)
+		defer cancel()
+	}
+	ctx = durable.WithStep(ctx, durable.StepInfo{InstanceID: x.id, Name: s.Name, Seq: seq, Attempt: n})
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("step %s panicked: %v (at %s)", s.Name, r, panicSite())
+		}
+	}()
+	return attempt(ctx)
+}
+
+// retryable reports whether a step that failed with err may run again.
+func retryable(err error, p durable.Policy) bool {
+	if durable.IsPermanent(err) {
+		return false
+	}
+	for _, target := range p.NonRetryable {
+		if errors.Is(err, target) {
+			return false
+		}
+	}
+	return true
+}
+
+// jitter shortens d by a random fraction of up to f.
+func jitter(d time.Duration, f float64) time.Duration {
+	if f <= 0 {
+		return d
+	}
+	return d - time.Duration(float64(d)*min(f, 1)*rand.Float64())
+}

@@ -1,0 +1,287 @@
+package runtime
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+// WorkerOptions configures a [Worker]. The zero value of every field
+// means its default.
+type WorkerOptions struct {
+	// Concurrency bounds the instances run at once; default 16.
+	Concurrency int
+	// Lease is how long a claim lasts without a heartbeat; default 30s.
+	// Running instances are heartbeated every Lease/3. An instance whose
+	// worker died is taken over by another once its lease expires.
+	Lease time.Duration
+	// PollInterval is the wait between claims when nothing is runnable;
+	// default 50ms. Stores that implement [WorkWaiter] wake the worker
+	// earlier.
+	PollInterval time.Duration
+	// MaxInlineBackoff is the longest wait before a step retry that is
+	// spent in the worker; a longer one suspends the instance like a
+	// sleep. Default 5s.
+	MaxInlineBackoff time.Duration
+	// ShutdownTimeout is how long in-flight runs may continue after the
+	// context of [Worker.Run] is cancelled before they are cancelled too;
+	// default 10s.
+	ShutdownTimeout time.Duration
+	// Owner names this worker in leases; default hostname-pid-random.
+	Owner string
+	// Logger receives the worker's logs; default slog.Default().
+	Logger *slog.Logger
+	// Errors lists sentinel errors that keep matching with errors.Is after
+	// they cross a checkpoint (a step's error stored in the frame, a
+	// workflow's error read by a client).
+	Errors []error
+	// Codec encodes outputs, signal payloads and event details; default
+	// JSON. Clients of the same store must use the same codec.
+	Codec Codec
+	// Hooks are crash-testing hooks; leave them empty in production.
+	Hooks Hooks
+}
+
+func (o WorkerOptions) withDefaults() WorkerOptions {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 16
+	}
+	if o.Lease <= 0 {
+		o.Lease = 30 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 50 * time.Millisecond
+	}
+	if o.MaxInlineBackoff <= 0 {
+		o.MaxInlineBackoff = 5 * time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.Owner == "" {
+		o.Owner = defaultOwner()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Codec == nil {
+		o.Codec = JSONCodec{}
+	}
+	return o
+}
+
+func defaultOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "worker"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// Worker claims runnable instances of its registered workflows from a
+// store and runs them.
+type Worker struct {
+	store Store
+	opts  WorkerOptions
+	cfg   execConfig
+
+	mu      sync.Mutex
+	defs    map[string]durable.Definition // by workflow@version
+	running atomic.Bool
+}
+
+// NewWorker returns a worker for store; register workflows, then call
+// [Worker.Run].
+func NewWorker(store Store, opts WorkerOptions) *Worker {
+	opts = opts.withDefaults()
+	return &Worker{
+		store: store,
+		opts:  opts,
+		cfg: execConfig{
+			known:            opts.Errors,
+			codec:            opts.Codec,
+			hooks:            opts.Hooks,
+			maxInlineBackoff: opts.MaxInlineBackoff,
+			logger:           opts.Logger,
+		},
+		defs: make(map[string]durable.Definition),
+	}
+}
+
+// Register adds a workflow (a generated descriptor such as
+// TransferWorkflow). The worker claims only instances of registered
+// workflows at their registered version.
+func (w *Worker) Register(def durable.Definition) error {
+	key := def.Name() + "@" + def.Version()
+	if _, ok := def.NewMachine().(Machine); !ok {
+		return fmt.Errorf("register %s: its machine is not a runtime.Machine (regenerate it with durablegen)", key)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, dup := w.defs[key]; dup {
+		return fmt.Errorf("register %s: already registered", key)
+	}
+	w.defs[key] = def
+	return nil
+}
+
+// keys returns the registered workflow@version keys, sorted.
+func (w *Worker) keys() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	keys := make([]string, 0, len(w.defs))
+	for k := range w.defs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func (w *Worker) definition(key string) (durable.Definition, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	def, ok := w.defs[key]
+	return def, ok
+}
+
+// Run claims and runs instances until ctx is cancelled. Store errors are
+// logged and retried with backoff; they do not stop the worker. When ctx
+// is cancelled it stops claiming, lets running instances reach their next
+// checkpoint (where they are handed back to the store) for up to
+// ShutdownTimeout, then cancels the rest, and returns nil. A step that
+// ignores its context's cancellation delays the return.
+func (w *Worker) Run(ctx context.Context) error {
+	keys := w.keys()
+	if len(keys) == 0 {
+		return errors.New("run worker: no workflow registered")
+	}
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("run worker: already running")
+	}
+	defer w.running.Store(false)
+
+	runs, cancelRuns := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancelRuns(nil)
+	stopping := make(chan struct{})
+	done := make(chan struct{}, w.opts.Concurrency)
+	var wg sync.WaitGroup
+
+	w.opts.Logger.Info("worker started", "owner", w.opts.Owner, "workflows", keys, "concurrency", w.opts.Concurrency)
+	inflight := 0
+	var retry time.Duration
+	for ctx.Err() == nil {
+		inflight -= drainDone(done)
+		if inflight >= w.opts.Concurrency {
+			select {
+			case <-done:
+				inflight--
+			case <-ctx.Done():
+			}
+			continue
+		}
+		limit := w.opts.Concurrency - inflight
+		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			retry = min(max(2*retry, 50*time.Millisecond), 5*time.Second)
+			w.opts.Logger.Warn("claim failed, retrying", "error", err, "backoff", retry)
+			sleep(ctx, retry)
+			continue
+		}
+		retry = 0
+		for _, inst := range insts {
+			inflight++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := w.runInstance(runs, inst, stopping); err != nil {
+					w.opts.Logger.Warn("run stopped", "instance", inst.ID, "error", err)
+				}
+				done <- struct{}{}
+			}()
+		}
+		if len(insts) < limit {
+			wait(ctx, w.store, w.opts.PollInterval)
+		}
+	}
+	return w.shutdown(&wg, stopping, cancelRuns)
+}
+
+// drainDone counts the runs that finished, without blocking.
+func drainDone(done <-chan struct{}) int {
+	n := 0
+	for {
+		select {
+		case <-done:
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+var errShutdown = errors.New("worker shut down")
+
+func (w *Worker) shutdown(wg *sync.WaitGroup, stopping chan struct{}, cancelRuns context.CancelCauseFunc) error {
+	close(stopping)
+	finished := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(finished)
+	}()
+	t := time.NewTimer(w.opts.ShutdownTimeout)
+	defer t.Stop()
+	select {
+	case <-finished:
+	case <-t.C:
+		w.opts.Logger.Warn("shutdown timeout: cancelling running instances", "timeout", w.opts.ShutdownTimeout)
+		cancelRuns(errShutdown)
+		<-finished
+	}
+	w.opts.Logger.Info("worker stopped", "owner", w.opts.Owner)
+	return nil
+}
+
+// Drain claims and runs instances one at a time, in the calling
+// goroutine, until none is runnable right now, and returns how many runs
+// it made. It is a deterministic driver for tests. Runs that stopped
+// abnormally (a test hook's error, a store error, a lost lease) do not
+// stop it; their errors are returned joined.
+func (w *Worker) Drain(ctx context.Context) (int, error) {
+	keys := w.keys()
+	if len(keys) == 0 {
+		return 0, errors.New("drain worker: no workflow registered")
+	}
+	var errs []error
+	n := 0
+	for {
+		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: 1, Lease: w.opts.Lease})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("claim: %w", err))
+			return n, errors.Join(errs...)
+		}
+		if len(insts) == 0 {
+			return n, errors.Join(errs...)
+		}
+		for _, inst := range insts {
+			n++
+			if err := w.runInstance(ctx, inst, nil); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+}
