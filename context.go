@@ -61,6 +61,26 @@ type wfContext struct {
 }
 
 func (c *wfContext) InstanceID() string { return c.id }
+
+func (c *wfContext) Value(key any) any {
+	if key == (instanceKey{}) {
+		return c.id
+	}
+	return c.Context.Value(key)
+}
+
+type instanceKey struct{}
+
+// InstanceID returns the ID of the workflow instance ctx belongs to: the
+// instance of the step running with ctx, or of the workflow context it
+// derives from; "" if none.
+func InstanceID(ctx context.Context) string {
+	if s, ok := Step(ctx); ok {
+		return s.InstanceID
+	}
+	id, _ := ctx.Value(instanceKey{}).(string)
+	return id
+}
 func (c *wfContext) Runtime() Runtime   { return c.rt }
 
 type realRuntime struct{}

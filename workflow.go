@@ -1,5 +1,7 @@
 package durable
 
+import "fmt"
+
 // Workflow is the descriptor of a workflow function, emitted by durablegen
 // next to the function (TransferWorkflow for func Transfer). Register it
 // with a worker and start instances with the runtime package.
@@ -7,6 +9,7 @@ type Workflow[In, Out any] struct {
 	name    string
 	version string
 	machine func() any
+	fn      func(Context, In) (Out, error)
 }
 
 // NewWorkflow is called by generated code only. name is the workflow's
@@ -14,6 +17,24 @@ type Workflow[In, Out any] struct {
 // machine returns a fresh generated state machine (a runtime.Machine).
 func NewWorkflow[In, Out any](name, version string, machine func() any) *Workflow[In, Out] {
 	return &Workflow[In, Out]{name: name, version: version, machine: machine}
+}
+
+// WithFunc records the workflow's original function for [Workflow.Call];
+// generated code calls it.
+func (w *Workflow[In, Out]) WithFunc(fn func(Context, In) (Out, error)) *Workflow[In, Out] {
+	w.fn = fn
+	return w
+}
+
+// Call runs the original workflow function directly with ctx: no
+// persistence, steps inline (see [Background]). It is the reference the
+// generated machine is tested against.
+func (w *Workflow[In, Out]) Call(ctx Context, in In) (Out, error) {
+	if w.fn == nil {
+		var zero Out
+		return zero, fmt.Errorf("workflow %s has no function to call directly", w.name)
+	}
+	return w.fn(ctx, in)
 }
 
 // Name returns the workflow's name: the import path of its package and

@@ -45,9 +45,9 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	w("}\n\n")
 
 	w("// %sWorkflow is the descriptor of workflow %s: register it with a\n// runtime.Worker and start instances with runtime.Start.\n", name, name)
-	w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) })\n\n",
+	w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) }).WithFunc(%s)\n\n",
 		name, l.q.marker(names.DurablePkg, "NewWorkflow"), inType, outType,
-		wf.pkg.PkgPath+"."+name, l.fingerprint(), frameType)
+		wf.pkg.PkgPath+"."+name, l.fingerprint(), frameType, name)
 
 	in := "_"
 	if f := l.frame[wf.in]; f != nil {
@@ -88,6 +88,7 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	w("}\n}\nreturn d.Err()\n}\n\n")
 
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
+	l.thread()
 	var body strings.Builder
 	for _, blk := range l.blocks {
 		fmt.Fprintf(&body, "case %d:\n", blk.id)
@@ -141,4 +142,57 @@ func render(pkg *packages.Package, src *ast.File, q *quals, text string) ([]byte
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// thread removes states that only jump elsewhere and states nothing jumps
+// to, redirecting jumps to their final target.
+func (l *lowerer) thread() {
+	jumpRE := regexp.MustCompile(`(\b` + regexp.QuoteMeta(l.fv) + `\.pc = |Commit\(&` + regexp.QuoteMeta(l.fv) + `\.pc, )(\d+)\b`)
+	alias := map[int]int{}
+	for _, b := range l.blocks {
+		if b.id != 0 && b.done && len(b.stmts) == 1 {
+			if m := jumpRE.FindStringSubmatch(b.stmts[0]); m != nil && m[0] == b.stmts[0] {
+				n, _ := strconv.Atoi(m[2])
+				alias[b.id] = n
+			}
+		}
+	}
+	resolve := func(id int) int {
+		for seen := 0; seen < len(l.blocks); seen++ {
+			next, ok := alias[id]
+			if !ok {
+				return id
+			}
+			id = next
+		}
+		return id // a cycle of empty states: an infinite loop in the source
+	}
+	used := map[int]bool{0: true}
+	for _, b := range l.blocks {
+		for i, s := range b.stmts {
+			b.stmts[i] = jumpRE.ReplaceAllStringFunc(s, func(m string) string {
+				sub := jumpRE.FindStringSubmatch(m)
+				n, _ := strconv.Atoi(sub[2])
+				return sub[1] + strconv.Itoa(resolve(n))
+			})
+		}
+	}
+	for _, b := range l.blocks {
+		if _, skip := alias[b.id]; skip {
+			continue
+		}
+		for _, s := range b.stmts {
+			for _, m := range jumpRE.FindAllStringSubmatch(s, -1) {
+				n, _ := strconv.Atoi(m[2])
+				used[n] = true
+			}
+		}
+	}
+	var keep []*block
+	for _, b := range l.blocks {
+		if used[b.id] {
+			keep = append(keep, b)
+		}
+	}
+	l.blocks = keep
 }

@@ -48,8 +48,8 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	cls := &classifier{info: pkg.TypesInfo, dirs: dirs, workflows: map[*types.Func]bool{}}
 	byFile := map[*ast.File][]*workflow{}
 	var order []*ast.File
-	for i, f := range pkg.Syntax {
-		if strings.HasSuffix(pkg.CompiledGoFiles[i], "_durable.go") {
+	for _, f := range pkg.Syntax {
+		if strings.HasSuffix(pkg.Fset.Position(f.Pos()).Filename, "_durable.go") {
 			continue
 		}
 		for _, decl := range f.Decls {

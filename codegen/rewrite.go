@@ -23,6 +23,7 @@ var (
 	objectType = reflect.TypeFor[*ast.Object]()
 	scopeType  = reflect.TypeFor[*ast.Scope]()
 	nodeType   = reflect.TypeFor[ast.Node]()
+	posType    = reflect.TypeFor[token.Pos]()
 )
 
 func copyValue(v reflect.Value, orig map[ast.Node]ast.Node) reflect.Value {
@@ -47,6 +48,9 @@ func copyValue(v reflect.Value, orig map[ast.Node]ast.Node) reflect.Value {
 	case reflect.Struct:
 		c := reflect.New(v.Type()).Elem()
 		for i := range v.NumField() {
+			if v.Field(i).Type() == posType {
+				continue // printed without source positions: layout is gofmt's
+			}
 			if c.Field(i).CanSet() {
 				c.Field(i).Set(copyValue(v.Field(i), orig))
 			}
