@@ -125,7 +125,7 @@ func (l *liveness) liveAcross(body *ast.BlockStmt) varSet {
 				for v := range live {
 					across[v] = true
 				}
-				for v := range uses[n] {
+				for v := range l.usesAfter(n, uses[n]) {
 					across[v] = true
 				}
 			}
@@ -228,6 +228,44 @@ func (l *liveness) uses(n ast.Node, into varSet) {
 		}
 		return true
 	})
+}
+
+// usesAfter returns the variables node n reads after its checkpoint. When
+// the checkpoint is the whole right-hand side (x, err := step(ctx, a, b)),
+// its arguments are read before it commits, so only the targets count;
+// otherwise everything n reads does.
+func (l *liveness) usesAfter(n ast.Node, all varSet) varSet {
+	var rhs []ast.Expr
+	var lhs []ast.Expr
+	switch n := n.(type) {
+	case *ast.AssignStmt:
+		rhs, lhs = n.Rhs, n.Lhs
+	case *ast.ExprStmt:
+		rhs = []ast.Expr{n.X}
+	case *ast.ValueSpec:
+		rhs = n.Values
+	case *ast.ReturnStmt:
+		rhs = n.Results
+	}
+	if len(rhs) != 1 {
+		return all
+	}
+	call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr)
+	if !ok || !l.isCP(call) {
+		return all
+	}
+	for _, a := range call.Args {
+		if l.hasCheckpoint(a) {
+			return all
+		}
+	}
+	out := varSet{}
+	for _, e := range lhs {
+		if _, isIdent := ast.Unparen(e).(*ast.Ident); !isIdent {
+			l.uses(e, out)
+		}
+	}
+	return out
 }
 
 func (l *liveness) hasCheckpoint(n ast.Node) bool {

@@ -261,6 +261,8 @@ func (l *lowerer) rangeSubject(s *ast.RangeStmt, x ast.Expr, xt types.Type) stri
 	if id, ok := ast.Unparen(s.X).(*ast.Ident); ok {
 		if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil && !assigns(l.info, s.Body, v) {
 			if _, isArray := xt.Underlying().(*types.Array); !isArray {
+				// Read at every iteration: it must survive the checkpoints.
+				l.frame[v].ser = true
 				return l.print(x)
 			}
 		}

@@ -1,0 +1,33 @@
+// Package durabletest checks workflows compiled by durablegen the hard
+// way: it runs a workflow directly (the original function, the oracle) and
+// through its generated machine on an embedded SQLite store, crashing at
+// every checkpoint in every phase and resuming from the store each time,
+// and reports the first run whose result, error or effects differ.
+//
+//	func TestTransfer(t *testing.T) {
+//		bank := &durabletest.Log{}
+//		durabletest.Run(t, payments.TransferWorkflow, payments.Request{From: "a", To: "b", Cents: 500},
+//			durabletest.WithLog(bank),
+//			durabletest.WithSignal("approval", payments.Approval{By: "ann"}))
+//	}
+//
+// # Crash phases
+//
+// For each checkpoint k of the uncrashed run, and each phase — before the
+// step runs, after it ran but before its checkpoint committed, and after
+// the commit — a fresh instance runs until it crashes once at k, then a new
+// worker resumes it from the store with nothing kept in memory. Every such
+// run must end like the direct call, and a step whose checkpoint
+// committed must never run again.
+//
+// # Time
+//
+// Runs use a fake clock: durable sleeps of 7 days take no wall time.
+//
+// # Effects
+//
+// Steps that record what they do outside the workflow in a [Log] (a fake
+// bank, a fake mailer) let Run compare effects too: effects are
+// de-duplicated by step key, as an idempotent API would, so a step re-run
+// after a crash between it and its commit counts once.
+package durabletest

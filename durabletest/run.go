@@ -1,0 +1,273 @@
+package durabletest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/sqlite"
+)
+
+// Option configures [Run].
+type Option func(*config)
+
+type config struct {
+	log     *Log
+	signals map[string][][]byte
+	order   []string
+	known   []error
+	equal     func(want, got any) bool
+	unordered bool
+	maxRuns   int
+}
+
+// WithLog compares the effects steps record in l.
+func WithLog(l *Log) Option { return func(c *config) { c.log = l } }
+
+// WithSignal scripts a signal: the workflow's n-th durable.Await(ctx,
+// name) receives the n-th payload given for name.
+func WithSignal(name string, payload any) Option {
+	return func(c *config) {
+		b, err := json.Marshal(payload)
+		if err != nil {
+			panic(fmt.Sprintf("durabletest.WithSignal(%q): %v", name, err))
+		}
+		c.signals[name] = append(c.signals[name], b)
+		c.order = append(c.order, name)
+	}
+}
+
+// WithErrors lists sentinel errors that must keep matching errors.Is
+// across checkpoints.
+func WithErrors(known ...error) Option { return func(c *config) { c.known = append(c.known, known...) } }
+
+// WithEqual replaces the comparison of the direct call's result with the
+// machine's (reflect.DeepEqual after a JSON round trip by default), for
+// results that hold durable.Now, durable.UUID or durable.Random values,
+// which differ between a direct call and a machine run.
+func WithEqual(eq func(want, got any) bool) Option { return func(c *config) { c.equal = eq } }
+
+// WithUnorderedEffects compares the direct call's effects with the
+// machine's as multisets: for workflows whose direct call visits a map in
+// Go's random order, where the machine visits it in sorted key order.
+func WithUnorderedEffects() Option { return func(c *config) { c.unordered = true } }
+
+// Report says what Run did.
+type Report struct {
+	Checkpoints int // checkpoints committed by the uncrashed run
+	CrashRuns   int // runs that crashed once and resumed
+	Reexecuted  int // steps run again because a crash fell between step and commit
+}
+
+// The crash phases.
+const (
+	BeforeStep  = "before step"
+	AfterStep   = "after step, before commit"
+	AfterCommit = "after commit"
+)
+
+var errCrash = errors.New("durabletest: simulated crash")
+
+// instanceID is the ID of every run's instance: each run has its own
+// store, so results that derive from the ID (durable.IdempotencyKey)
+// compare equal.
+const instanceID = "durabletest-1"
+
+// outcome is what one run produced.
+type outcome struct {
+	out     any
+	err     string
+	effects []string
+}
+
+// Run checks workflow wf on input in and reports the first divergence
+// through t. See the package documentation.
+func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts ...Option) Report {
+	t.Helper()
+	cfg := &config{signals: map[string][][]byte{}, maxRuns: 10000}
+	for _, o := range opts {
+		o(cfg)
+	}
+	if cfg.log == nil {
+		cfg.log = &Log{}
+	}
+	cfg.log.reset(instanceID)
+	out, err := wf.Call(DirectContext(instanceID, NewClock(), cfg.signals), in)
+	want := outcome{out: roundTrip(out), effects: cfg.log.Effects(instanceID)}
+	if err != nil {
+		want.err = err.Error()
+	}
+	var rep Report
+	base, counts, _ := runMachine(t, cfg, wf, in, "", 0)
+	rep.Checkpoints = counts[AfterCommit]
+	if cfg.unordered {
+		slices.Sort(want.effects)
+		sorted := base
+		sorted.effects = slices.Sorted(slices.Values(base.effects))
+		base = sorted
+	}
+	if d := diff(want, base, cfg.equal); d != "" {
+		t.Errorf("%s: the machine run differs from the direct call: %s", wf.Name(), d)
+		return rep
+	}
+	for _, phase := range []string{BeforeStep, AfterStep, AfterCommit} {
+		for k := 1; k <= counts[phase]; k++ {
+			got, _, where := runMachine(t, cfg, wf, in, phase, k)
+			if cfg.unordered {
+				slices.Sort(got.effects)
+			}
+			rep.CrashRuns++
+			if phase == AfterStep {
+				rep.Reexecuted++
+			}
+			if d := diff(base, got, nil); d != "" {
+				t.Errorf("%s: crash %s at %s: the resumed run differs from the uncrashed one: %s", wf.Name(), phase, where, d)
+				return rep
+			}
+		}
+	}
+	return rep
+}
+
+func (l *Log) reset(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.entries, id)
+}
+
+func roundTrip(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	out := reflect.New(reflect.TypeOf(v))
+	if json.Unmarshal(b, out.Interface()) != nil {
+		return v
+	}
+	return out.Elem().Interface()
+}
+
+func diff(want, got outcome, eq func(a, b any) bool) string {
+	if want.err != got.err {
+		return fmt.Sprintf("error = %q, want %q", got.err, want.err)
+	}
+	if eq == nil {
+		eq = reflect.DeepEqual
+	}
+	if want.err == "" && !eq(want.out, got.out) {
+		return fmt.Sprintf("result = %+v, want %+v", got.out, want.out)
+	}
+	if !reflect.DeepEqual(want.effects, got.effects) {
+		return fmt.Sprintf("effects = %q, want %q", got.effects, want.effects)
+	}
+	return ""
+}
+
+// runMachine runs wf through its machine on a fresh store, crashing once
+// at the k-th call of the phase hook (never if phase is ""). It returns
+// the outcome, how often each hook ran, and where the crash happened.
+func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In, Out], in In, phase string, k int) (outcome, map[string]int, string) {
+	t.Helper()
+	ctx := context.Background()
+	clock := NewClock()
+	store, err := sqlite.New(sqlite.Config{Path: filepath.Join(t.TempDir(), "durabletest.db"), Synchronous: "NORMAL", Now: clock.Now})
+	if err != nil {
+		t.Fatalf("durabletest: open store: %v", err)
+	}
+	defer store.Close()
+	cfg.log.reset(instanceID)
+	client := runtime.NewClient(store, runtime.WithErrors(cfg.known...))
+	h, err := runtime.Start(ctx, client, wf, instanceID, in)
+	if err != nil {
+		t.Fatalf("durabletest: start %s: %v", wf.Name(), err)
+	}
+	for _, name := range cfg.order {
+		// Payloads in order; Await consumes the oldest first.
+		p := cfg.signals[name][0]
+		cfg.signals[name] = append(cfg.signals[name][1:], p)
+		if err := client.Signal(ctx, instanceID, name, json.RawMessage(p)); err != nil {
+			t.Fatalf("durabletest: signal %s: %v", name, err)
+		}
+	}
+	counts := map[string]int{}
+	committed := map[int64]bool{}
+	where := ""
+	hook := func(p string) func(string, int64, *runtime.Site) error {
+		return func(_ string, seq int64, s *runtime.Site) error {
+			counts[p]++
+			if p == BeforeStep && committed[seq] {
+				t.Errorf("%s: the step at %s runs again although its checkpoint %d committed", wf.Name(), sitePos(s), seq)
+			}
+			if p == AfterCommit {
+				committed[seq] = true
+			}
+			if p == phase && counts[p] == k {
+				where = fmt.Sprintf("checkpoint %d (%s)", seq, sitePos(s))
+				return errCrash
+			}
+			return nil
+		}
+	}
+	hooks := runtime.Hooks{BeforeStep: hook(BeforeStep), AfterStep: hook(AfterStep), AfterCommit: hook(AfterCommit)}
+	const lease = time.Minute
+	newWorker := func() *runtime.Worker {
+		w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: lease, Hooks: hooks, Errors: cfg.known, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err := w.Register(wf); err != nil {
+			t.Fatalf("durabletest: register: %v", err)
+		}
+		return w
+	}
+	w := newWorker()
+	for range cfg.maxRuns {
+		if _, err := w.Drain(ctx); err != nil && !errors.Is(err, errCrash) {
+			t.Fatalf("durabletest: %s: %v", wf.Name(), err)
+		}
+		inst, err := client.Get(ctx, instanceID)
+		if err != nil {
+			t.Fatalf("durabletest: %v", err)
+		}
+		if inst.Status.Terminal() {
+			break
+		}
+		switch inst.Status {
+		case runtime.StatusSleeping:
+			clock.Set(inst.WakeAt)
+		case runtime.StatusWaiting:
+			if inst.WakeAt.IsZero() {
+				t.Fatalf("durabletest: %s waits for signal %q, which was not scripted; add durabletest.WithSignal(%q, ...)", wf.Name(), inst.AwaitName, inst.AwaitName)
+			}
+			clock.Set(inst.WakeAt)
+		case runtime.StatusRunning:
+			// The process "died" holding the lease: a new worker takes the
+			// instance over once it expires, with nothing kept in memory.
+			clock.Advance(lease + time.Second)
+			w = newWorker()
+		}
+	}
+	res, err := h.Result(ctx)
+	o := outcome{out: res, effects: cfg.log.Effects(instanceID)}
+	if err != nil {
+		o.err = err.Error()
+	}
+	return o, counts, where
+}
+
+func sitePos(s *runtime.Site) string {
+	if s == nil {
+		return "the workflow's return"
+	}
+	if s.Name != "" {
+		return s.Pos + " " + s.Name
+	}
+	return s.Pos
+}
