@@ -45,3 +45,13 @@ func IsCheckpointFunc(name string) bool {
 	}
 	return false
 }
+
+// Functions of package durable that workflow code must not call or that
+// the analyzer treats specially.
+const (
+	Background = "Background" // a direct-call context: no persistence
+	NewContext = "NewContext"
+	Go         = "Go"     // parallel steps (futures)
+	All        = "All"    // wait for every future
+	Select     = "Select" // wait for the first future, in checkpoint order
+)

@@ -1,0 +1,295 @@
+package analyzer
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// isCheckpoint reports whether durable.name is a checkpoint.
+func isCheckpoint(name string) bool {
+	switch name {
+	case names.Go, names.All, names.Select:
+		return true
+	}
+	return names.IsCheckpointFunc(name)
+}
+
+// checkState reports locals that cannot be saved at a checkpoint they
+// are live across (DG012), and locals that share memory across one
+// (DG013).
+func (w *walker) checkState() {
+	sites := w.checkpoints()
+	if len(sites) == 0 {
+		return
+	}
+	reported := make(map[*types.Var]bool)
+	for _, s := range sites {
+		for _, v := range s.live {
+			if reported[v] || !w.declaredIn(v) {
+				continue
+			}
+			why := w.c.unsaveable(v.Type(), make(map[types.Type]bool))
+			if why == "" {
+				continue
+			}
+			reported[v] = true
+			w.simple(ruleState, identAt(w.fi.decl.Body, v.Pos()), fmt.Sprintf("%s is live across the checkpoint %s at line %d, but %s",
+				v.Name(), s.name, w.c.pass.Fset.Position(s.call.Pos()).Line, why),
+				"", "", "recompute it after the checkpoint, or change its type")
+		}
+	}
+	w.checkAliases(sites)
+}
+
+// identAt returns the identifier at pos in body, or a zero-width node.
+func identAt(body *ast.BlockStmt, pos token.Pos) ast.Node {
+	var found ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Pos() == pos {
+			found = id
+		}
+		return found == nil
+	})
+	if found == nil {
+		return &ast.Ident{NamePos: pos}
+	}
+	return found
+}
+
+// unsaveable explains why a value of type t cannot be saved in a
+// checkpoint frame by the codec, or returns "".
+func (c *checker) unsaveable(t types.Type, seen map[types.Type]bool) string {
+	if seen[t] {
+		return ""
+	}
+	seen[t] = true
+	ts := types.TypeString(t, types.RelativeTo(c.pass.Pkg))
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		if why := c.unsaveableNamed(n, ts); why != "" || hasMarshaler(n) {
+			return why
+		}
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		if u.Kind() == types.UnsafePointer {
+			return "unsafe.Pointer cannot be saved"
+		}
+	case *types.Chan:
+		return "a channel (" + ts + ") cannot be saved"
+	case *types.Signature:
+		return "a func value (" + ts + ") cannot be saved"
+	case *types.Interface:
+		if types.Identical(t, types.Universe.Lookup("error").Type()) {
+			return ""
+		}
+		if _, ok := t.(*types.TypeParam); ok {
+			return ""
+		}
+		return "the interface " + ts + " has no registered codec, so its dynamic type is lost"
+	case *types.Pointer:
+		return c.unsaveable(u.Elem(), seen)
+	case *types.Slice:
+		return c.unsaveable(u.Elem(), seen)
+	case *types.Array:
+		return c.unsaveable(u.Elem(), seen)
+	case *types.Map:
+		if why := c.unsaveable(u.Key(), seen); why != "" {
+			return why
+		}
+		return c.unsaveable(u.Elem(), seen)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			f := u.Field(i)
+			if !f.Exported() {
+				return fmt.Sprintf("%s has the unexported field %s, which the codec drops", ts, f.Name())
+			}
+			if why := c.unsaveable(f.Type(), seen); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+// unsaveableNamed explains why values of well-known named types cannot be
+// saved.
+func (c *checker) unsaveableNamed(n *types.Named, ts string) string {
+	obj := n.Obj()
+	if obj.Pkg() == nil {
+		return ""
+	}
+	switch path := obj.Pkg().Path(); {
+	case syncPkgs[path]:
+		return ts + " holds synchronization state"
+	case path == "os" && obj.Name() == "File":
+		return "*os.File is an open file"
+	case path == "database/sql":
+		switch obj.Name() {
+		case "DB", "Tx", "Rows", "Row", "Stmt", "Conn":
+			return ts + " is a database handle"
+		}
+	case path == "net/http":
+		switch obj.Name() {
+		case "Client", "Transport", "Server", "Response", "Request":
+			return ts + " holds open connections"
+		}
+	case path == "net":
+		if types.IsInterface(n) || obj.Name() == "TCPConn" || obj.Name() == "UDPConn" || obj.Name() == "UnixConn" || obj.Name() == "IPConn" {
+			return ts + " is a network connection"
+		}
+	case path == "context" && obj.Name() == "Context":
+		return "a context.Context cannot be saved"
+	case path == names.DurablePkg && obj.Name() == names.ContextType:
+		return "the workflow context is provided by the runtime"
+	}
+	return ""
+}
+
+// hasMarshaler reports whether n or *n marshals itself.
+func hasMarshaler(n *types.Named) bool {
+	for _, t := range []types.Type{n, types.NewPointer(n)} {
+		ms := types.NewMethodSet(t)
+		for _, name := range []string{"MarshalJSON", "MarshalText"} {
+			if ms.Lookup(n.Obj().Pkg(), name) != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// alias is an assignment that makes two locals share memory.
+type alias struct {
+	node   ast.Node
+	dst    *types.Var
+	src    *types.Var
+	how    string
+	inLoop ast.Node // the innermost loop around the assignment
+}
+
+// checkAliases reports two locals sharing memory across a checkpoint:
+// after a resume each is restored as its own copy.
+func (w *walker) checkAliases(sites []checkpointSite) {
+	for _, a := range w.aliases() {
+		for _, s := range sites {
+			if !(s.call.Pos() > a.node.End() || (a.inLoop != nil && a.inLoop.Pos() <= s.call.Pos() && s.call.Pos() < a.inLoop.End())) {
+				continue
+			}
+			if !contains(s.live, a.dst) || !contains(s.live, a.src) {
+				continue
+			}
+			w.simple(ruleAlias, a.node, fmt.Sprintf("%s %s, and both are live across the checkpoint %s at line %d; after a resume they no longer share memory",
+				a.dst.Name(), a.how, s.name, w.c.pass.Fset.Position(s.call.Pos()).Line),
+				"", "", "copy the value instead of sharing it, or recompute one from the other after the checkpoint")
+			break
+		}
+	}
+}
+
+func contains(vs []*types.Var, v *types.Var) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// aliases finds the assignments of the body that share memory between
+// two locals.
+func (w *walker) aliases() []alias {
+	var out []alias
+	ast.PreorderStack(w.fi.decl.Body, nil, func(n ast.Node, stack []ast.Node) bool {
+		var lhs, rhs []ast.Expr
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if n.Tok != token.ASSIGN && n.Tok != token.DEFINE {
+				return true
+			}
+			lhs, rhs = n.Lhs, n.Rhs
+		case *ast.ValueSpec:
+			for _, id := range n.Names {
+				lhs = append(lhs, id)
+			}
+			rhs = n.Values
+		default:
+			return true
+		}
+		if len(lhs) != len(rhs) {
+			return true
+		}
+		for i := range lhs {
+			id, ok := lhs[i].(*ast.Ident)
+			if !ok {
+				continue
+			}
+			dst, ok := w.info.ObjectOf(id).(*types.Var)
+			if !ok {
+				continue
+			}
+			if src, how := w.sharedWith(rhs[i]); src != nil && src != dst {
+				out = append(out, alias{node: rhs[i], dst: dst, src: src, how: how, inLoop: innermostLoop(stack)})
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// sharedWith returns the local whose memory e refers to, and how.
+func (w *walker) sharedWith(e ast.Expr) (*types.Var, string) {
+	e = ast.Unparen(e)
+	local := func(e ast.Expr) *types.Var {
+		id := w.rootIdent(e)
+		if id == nil {
+			return nil
+		}
+		v, ok := w.info.Uses[id].(*types.Var)
+		if !ok || isPackageVar(v) || v.IsField() {
+			return nil
+		}
+		return v
+	}
+	switch x := e.(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			if v := local(x.X); v != nil {
+				return v, "points into " + v.Name()
+			}
+		}
+	case *ast.SliceExpr:
+		if v := local(x.X); v != nil {
+			return v, "shares the backing array of " + v.Name()
+		}
+	case *ast.Ident:
+		v := local(x)
+		if v == nil {
+			return nil, ""
+		}
+		switch v.Type().Underlying().(type) {
+		case *types.Pointer:
+			return v, "holds the same pointer as " + v.Name()
+		case *types.Slice:
+			return v, "shares the backing array of " + v.Name()
+		case *types.Map:
+			return v, "is the same map as " + v.Name()
+		}
+	}
+	return nil, ""
+}
+
+func innermostLoop(stack []ast.Node) ast.Node {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch stack[i].(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			return stack[i]
+		}
+	}
+	return nil
+}
