@@ -181,7 +181,7 @@ const existsSQL = `SELECT EXISTS (SELECT FROM {schema}.instances WHERE id = $1)`
 
 // statements holds the SQL of one store, qualified with its schema.
 type statements struct {
-	create, get, claim, readyIfSignaled         string
+	create, get, claim, readyIfSignaled        string
 	heartbeat, signal, cancel, history, exists string
 	// checkpoint[release][consume]
 	checkpoint [2][2]string
