@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -102,8 +103,8 @@ func ParsePolicy(opts string) (Policy, error) {
 		case "retries":
 			var n int
 			n, err = strconv.Atoi(v)
-			if err == nil && n < 0 {
-				err = fmt.Errorf("negative")
+			if err != nil || n < 0 {
+				err = fmt.Errorf("want a number of retries (0 or more)")
 			}
 			p.MaxAttempts = n + 1
 		case "backoff":
@@ -125,8 +126,17 @@ func ParsePolicy(opts string) (Policy, error) {
 			return p, fmt.Errorf("unknown step option %q (want retries, backoff, coefficient, jitter or timeout)", k)
 		}
 		if err != nil {
-			return p, fmt.Errorf("step option %s=%s: %v", k, v, err)
+			return p, fmt.Errorf("step option %s=%s: %v", k, v, optErr(err))
 		}
 	}
 	return p, nil
+}
+
+// optErr shortens parse errors of option values.
+func optErr(err error) string {
+	var ne *strconv.NumError
+	if errors.As(err, &ne) {
+		return "want a number"
+	}
+	return strings.TrimPrefix(err.Error(), "time: ")
 }

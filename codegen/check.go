@@ -30,7 +30,7 @@ func (c *checker) signature(wf *workflow) bool {
 	}
 	if d.Type.TypeParams != nil {
 		c.errorf(d.Type.TypeParams.Pos(), "workflow %s is generic: generic workflows are not supported; declare one workflow per concrete type", d.Name.Name)
-		ok = false
+		return false
 	}
 	sig := wf.sig
 	if sig.Params().Len() != 2 || !isDurableContext(sig.Params().At(0).Type()) {
@@ -132,6 +132,7 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 		}
 	}
 	cp := c.cls.classify(call)
+	badStep := false
 	switch cp.kind {
 	case cpWorkflow:
 		c.errorf(call.Pos(), "%s is a workflow: child workflows are not supported yet; call its steps directly or start it with the runtime client from a step", cp.fn.Name())
@@ -142,9 +143,9 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 			}
 		}
 	case cpStep:
-		c.stepCall(cp, call)
+		badStep = !c.stepCall(cp, call)
 	}
-	if cp.kind != cpNone && len(call.Args) > 0 {
+	if cp.kind != cpNone && !badStep && len(call.Args) > 0 {
 		// The first argument must be the workflow's own context.
 		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); !ok || c.info.Uses[id] != wf.ctx {
 			c.errorf(call.Args[0].Pos(), "the first argument of %s must be the workflow's context parameter", cp.fn.Name())
@@ -155,11 +156,12 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 	}
 }
 
-// stepCall checks the shape of a step.
-func (c *checker) stepCall(cp checkpoint, call *ast.CallExpr) {
+// stepCall checks the shape of a step; false if it has no context.
+func (c *checker) stepCall(cp checkpoint, call *ast.CallExpr) bool {
 	sig := cp.fn.Type().(*types.Signature)
 	if sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
 		c.errorf(call.Pos(), "step %s must take a context.Context as its first parameter", cp.fn.Name())
+		return false
 	}
 	if call.Ellipsis.IsValid() {
 		c.errorf(call.Ellipsis, "step %s called with ...: pass the arguments one by one", cp.fn.Name())
@@ -171,6 +173,7 @@ func (c *checker) stepCall(cp checkpoint, call *ast.CallExpr) {
 	default:
 		c.errorf(call.Pos(), "step %s must return (T, error), error, or a single T; return a struct for several values", cp.fn.Name())
 	}
+	return true
 }
 
 // ctxEscape reports the workflow context passed to a function that is not

@@ -115,6 +115,11 @@ var markerRE = regexp.MustCompile(qualPrefix + `(\d+)x`)
 func render(pkg *packages.Package, src *ast.File, q *quals, text string) ([]byte, error) {
 	f := jen.NewFilePathName(pkg.PkgPath, pkg.Name)
 	f.HeaderComment(names.GeneratedHead)
+	for _, p := range pkg.Types.Imports() {
+		f.ImportName(p.Path(), p.Name())
+	}
+	f.ImportName(names.DurablePkg, "durable")
+	f.ImportName(names.RuntimePkg, "runtime")
 	// Keep the names the source file gives its imports.
 	for _, imp := range src.Imports {
 		path, _ := strconv.Unquote(imp.Path.Value)
@@ -122,11 +127,6 @@ func render(pkg *packages.Package, src *ast.File, q *quals, text string) ([]byte
 			f.ImportAlias(path, imp.Name.Name)
 		}
 	}
-	for _, p := range pkg.Types.Imports() {
-		f.ImportName(p.Path(), p.Name())
-	}
-	f.ImportName(names.DurablePkg, "durable")
-	f.ImportName(names.RuntimePkg, "runtime")
 	var code []jen.Code
 	last := 0
 	for _, m := range markerRE.FindAllStringSubmatchIndex(text, -1) {

@@ -172,7 +172,7 @@ func (l *lowerer) temp(t types.Type, pos token.Pos) string {
 // declareIdents makes the variables defined by idents frame variables.
 func (l *lowerer) declareIdents(idents ...ast.Expr) {
 	for _, e := range idents {
-		if id, ok := e.(*ast.Ident); ok {
+		if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
 			if v, ok := l.info.Defs[id].(*types.Var); ok {
 				l.declare(v)
 			}

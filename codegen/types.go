@@ -275,7 +275,7 @@ func knownUnserializable(n *types.Named) string {
 	}
 	switch obj.Pkg().Path() + "." + obj.Name() {
 	case "os.File", "net.Conn", "net/http.Client", "database/sql.DB", "database/sql.Tx", "database/sql.Rows", "database/sql.Conn", "context.Context":
-		return obj.Pkg().Name() + "." + obj.Name() + " is process state that does not survive a resume; recreate it after the checkpoint"
+		return obj.Pkg().Name() + "." + obj.Name() + " is process state that does not survive a resume"
 	}
 	if obj.Pkg().Path() == "sync" || obj.Pkg().Path() == "sync/atomic" {
 		return obj.Pkg().Name() + "." + obj.Name() + " is process state that does not survive a resume"

@@ -114,9 +114,7 @@ type ifElseFrame struct {
 	even bool
 	err  error
 	s    string
-	_1   error
 	s1   string
-	_2   error
 	s2   string
 	err1 error
 }
@@ -749,7 +747,6 @@ type shortCircuitFrame struct {
 	t2   bool
 	t3   error
 	even bool
-	_1   error
 	c    bool
 	t4   bool
 	t5   bool
@@ -1088,13 +1085,10 @@ type shadowingFrame struct {
 	out string
 	x1  int
 	v   int
-	_1  error
 	x2  int
 	w   int
-	_2  error
 	x3  int
 	v1  int
-	_3  error
 	v2  int
 	err error
 }

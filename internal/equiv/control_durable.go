@@ -20,9 +20,7 @@ type switchFrame struct {
 	i   int
 	t   int
 	s   string
-	_1  error
 	s1  string
-	_2  error
 }
 
 var switchSites = [...]runtime.Site{
@@ -166,9 +164,7 @@ type typeSwitchFrame struct {
 	x2   any
 	x3   any
 	s    string
-	_1   error
 	s1   string
-	_2   error
 }
 
 var typeSwitchSites = [...]runtime.Site{

@@ -22,7 +22,6 @@ type rangeSliceFrame struct {
 	t1    int
 	v     int
 	err   error
-	_1    int
 	x1    int
 	t2    int
 	t3    int
@@ -659,7 +658,6 @@ type labeledFrame struct {
 	i   int
 	j   int
 	s   string
-	_1  error
 }
 
 var labeledSites = [...]runtime.Site{
@@ -776,7 +774,6 @@ type returnInLoopFrame struct {
 	pc     int
 	target int
 	i      int
-	_1     int
 	d      int
 	t      int
 	t1     []int

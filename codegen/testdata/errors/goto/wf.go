@@ -1,0 +1,20 @@
+package wf
+
+import (
+	"context"
+
+	"github.com/durablegen/durable"
+)
+
+//durable:step
+func Step(ctx context.Context) error { return nil }
+
+//durable:workflow
+func W(ctx durable.Context, in int) (int, error) {
+	if in > 0 {
+		goto end
+	}
+	in++
+end:
+	return in, Step(ctx)
+}

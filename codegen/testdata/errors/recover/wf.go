@@ -1,0 +1,18 @@
+package wf
+
+import (
+	"context"
+
+	"github.com/durablegen/durable"
+)
+
+//durable:step
+func Step(ctx context.Context) error { return nil }
+
+//durable:workflow
+func W(ctx durable.Context, in int) (int, error) {
+	if r := recover(); r != nil {
+		return 0, nil
+	}
+	return in, Step(ctx)
+}
