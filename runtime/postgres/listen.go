@@ -82,7 +82,7 @@ func (l *listener) wakeLocal() {
 	l.mu.Unlock()
 }
 
-// close stops the LISTEN goroutine and waits for it.
+// close stops the LISTEN goroutine, waits for it and wakes the waiters.
 func (l *listener) close() {
 	l.mu.Lock()
 	l.stopped = true
@@ -92,6 +92,7 @@ func (l *listener) close() {
 		cancel()
 		<-done
 	}
+	l.wakeLocal()
 }
 
 // run keeps a LISTEN session open until ctx is done, reconnecting with
