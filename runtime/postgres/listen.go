@@ -24,7 +24,9 @@ const (
 // same events in this process. The first call starts a dedicated LISTEN
 // connection that reconnects with backoff; while it is down, WaitForWork
 // waits for the timeout, so polling remains the fallback. Due timers
-// cannot notify: callers pass the timeout at which they poll anyway.
+// cannot notify, and a notification that arrives while no call is waiting
+// wakes nobody: callers pass the timeout at which they poll anyway. Close
+// wakes every caller.
 func (s *Store) WaitForWork(ctx context.Context, timeout time.Duration) {
 	wake := s.listen.wait()
 	defer s.listen.waiters.Add(-1)
