@@ -340,7 +340,7 @@ func (w *walker) localSync(id *ast.Ident, v *types.Var) {
 		return
 	}
 	w.simple(ruleSync, id, fmt.Sprintf("%s has type %s: workflow code has no goroutines to synchronize and its state is not saved at a checkpoint",
-		id.Name, types.TypeString(v.Type(), types.RelativeTo(w.c.pass.Pkg))),
+		id.Name, types.TypeString(v.Type(), w.c.qualifier)),
 		"", "", "remove it, or use durable.Go, durable.All and durable.Select")
 }
 

@@ -1,8 +1,10 @@
 package analyzer
 
 import (
+	"bytes"
 	"go/ast"
 	"go/build"
+	"go/printer"
 	"go/token"
 	"go/types"
 	"path/filepath"
@@ -202,9 +204,19 @@ func (c *checker) text(n ast.Node) string {
 	tf := c.pass.Fset.File(n.Pos())
 	start, end := tf.Offset(n.Pos()), tf.Offset(n.End())
 	if b == nil || end > len(b) {
-		return types.ExprString(n.(ast.Expr))
+		var buf bytes.Buffer
+		_ = printer.Fprint(&buf, c.pass.Fset, n)
+		return buf.String()
 	}
 	return string(b[start:end])
+}
+
+// qualifier writes types of other packages with their package name.
+func (c *checker) qualifier(p *types.Package) string {
+	if p == c.pass.Pkg {
+		return ""
+	}
+	return p.Name()
 }
 
 // qualifiedName returns "pkg.Func" or "pkg.Type.Method".

@@ -193,11 +193,11 @@ func (w *walker) sortedKeysFix(rs *ast.RangeStmt) []analysis.SuggestedFix {
 	} else if w.nameTaken(rs, key) {
 		return nil
 	}
-	slicesName, e1, ok1 := w.ensureImport("slices")
-	mapsName, e2, ok2 := w.ensureImport("maps")
-	if !ok1 || !ok2 {
+	pkgs, importEdits, ok := w.ensureImports("slices", "maps")
+	if !ok {
 		return nil
 	}
+	slicesName, mapsName := pkgs[0], pkgs[1]
 	x := w.c.text(rs.X)
 	edits := []analysis.TextEdit{{
 		Pos:     rs.Key.Pos(),
@@ -205,14 +205,15 @@ func (w *walker) sortedKeysFix(rs *ast.RangeStmt) []analysis.SuggestedFix {
 		NewText: fmt.Appendf(nil, "_, %s := range %s.Sorted(%s.Keys(%s))", key, slicesName, mapsName, x),
 	}}
 	if id, ok := rs.Value.(*ast.Ident); ok && id.Name != "_" {
-		edits = append(edits, analysis.TextEdit{
-			Pos:     rs.Body.Lbrace + 1,
-			End:     rs.Body.Lbrace + 1,
-			NewText: fmt.Appendf(nil, "\n%s := %s[%s]", id.Name, x, key),
-		})
+		// Before the first statement, so that a comment after the brace
+		// stays on the loop's line.
+		at, text := rs.Body.Lbrace+1, fmt.Sprintf("\n%s := %s[%s]", id.Name, x, key)
+		if len(rs.Body.List) > 0 {
+			at, text = rs.Body.List[0].Pos(), fmt.Sprintf("%s := %s[%s]\n", id.Name, x, key)
+		}
+		edits = append(edits, analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)})
 	}
-	edits = append(edits, e1...)
-	edits = append(edits, e2...)
+	edits = append(edits, importEdits...)
 	return []analysis.SuggestedFix{{Message: "Iterate over sorted keys", TextEdits: edits}}
 }
 
@@ -250,32 +251,44 @@ func isPlainOperand(e ast.Expr) bool {
 	return false
 }
 
-// ensureImport returns the name of the standard package path in the
-// workflow's file, with the edits that import it if needed.
-func (w *walker) ensureImport(path string) (string, []analysis.TextEdit, bool) {
+// ensureImports returns the names of the standard packages paths in the
+// workflow's file, with the edit that imports those missing.
+func (w *walker) ensureImports(paths ...string) ([]string, []analysis.TextEdit, bool) {
 	file := w.fi.file
-	if name := w.c.importName(file, path); name != "" {
-		return name, nil, true
-	}
-	// The package's default name must be free in the file.
-	if w.c.pass.Pkg.Scope().Lookup(path) != nil {
-		return "", nil, false
-	}
-	for _, spec := range file.Imports {
-		if pn := w.c.pass.TypesInfo.PkgNameOf(spec); pn != nil && pn.Name() == path {
-			return "", nil, false
+	var names, missing []string
+	for _, path := range paths {
+		if name := w.c.importName(file, path); name != "" {
+			names = append(names, name)
+			continue
 		}
+		// The package's default name must be free in the file.
+		if w.c.pass.Pkg.Scope().Lookup(path) != nil {
+			return nil, nil, false
+		}
+		for _, spec := range file.Imports {
+			if pn := w.c.pass.TypesInfo.PkgNameOf(spec); pn != nil && pn.Name() == path {
+				return nil, nil, false
+			}
+		}
+		names = append(names, path)
+		missing = append(missing, strconv.Quote(path))
 	}
-	quoted := strconv.Quote(path)
+	if len(missing) == 0 {
+		return names, nil, true
+	}
 	for _, d := range file.Decls {
 		gd, ok := d.(*ast.GenDecl)
 		if !ok || gd.Tok != token.IMPORT {
 			continue
 		}
 		if gd.Lparen.IsValid() {
-			return path, []analysis.TextEdit{{Pos: gd.Lparen + 1, End: gd.Lparen + 1, NewText: []byte("\n\t" + quoted)}}, true
+			text := "\n\t" + strings.Join(missing, "\n\t")
+			return names, []analysis.TextEdit{{Pos: gd.Lparen + 1, End: gd.Lparen + 1, NewText: []byte(text)}}, true
 		}
-		return path, []analysis.TextEdit{{Pos: gd.End(), End: gd.End(), NewText: []byte("\nimport " + quoted)}}, true
+		// Turn the single import into a group.
+		text := "import (\n\t" + strings.Join(missing, "\n\t") + "\n\n\t" + w.c.text(gd.Specs[0]) + "\n)"
+		return names, []analysis.TextEdit{{Pos: gd.Pos(), End: gd.End(), NewText: []byte(text)}}, true
 	}
-	return path, []analysis.TextEdit{{Pos: file.Name.End(), End: file.Name.End(), NewText: []byte("\n\nimport " + quoted)}}, true
+	text := "\n\nimport (\n\t" + strings.Join(missing, "\n\t") + "\n)"
+	return names, []analysis.TextEdit{{Pos: file.Name.End(), End: file.Name.End(), NewText: []byte(text)}}, true
 }

@@ -1,6 +1,7 @@
 package analyzer
 
 import (
+	"go/token"
 	"go/types"
 	"strings"
 )
@@ -278,7 +279,7 @@ func lookupSource(fn *types.Func) (source, bool) {
 			return source{}, false
 		}
 	}
-	if !fn.Exported() {
+	if !fn.Exported() || (recv != "" && !token.IsExported(recv)) {
 		return source{}, false
 	}
 	return ps.source, true

@@ -67,7 +67,7 @@ func (c *checker) unsaveable(t types.Type, seen map[types.Type]bool) string {
 		return ""
 	}
 	seen[t] = true
-	ts := types.TypeString(t, types.RelativeTo(c.pass.Pkg))
+	ts := types.TypeString(t, c.qualifier)
 	if n, ok := types.Unalias(t).(*types.Named); ok {
 		if why := c.unsaveableNamed(n, ts); why != "" || hasMarshaler(n) {
 			return why

@@ -264,7 +264,10 @@ func (w *walker) assign(n *ast.AssignStmt, stack []ast.Node) {
 	if w.wf == nil {
 		return
 	}
-	for _, r := range n.Rhs {
+	for i, r := range n.Rhs {
+		if len(n.Lhs) == len(n.Rhs) && isBlank(n.Lhs[i]) {
+			continue
+		}
 		if w.isCtxExpr(r) {
 			w.simple(ruleMisuse, r, fmt.Sprintf("the workflow context %s is stored in a variable", types.ExprString(r)),
 				"", "", "pass it directly to each step, workflow or durable call")
@@ -283,6 +286,12 @@ func (w *walker) valueSpec(n *ast.ValueSpec) {
 				"", "", "pass it directly to each step, workflow or durable call")
 		}
 	}
+}
+
+// isBlank reports whether e is the blank identifier.
+func isBlank(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "_"
 }
 
 // isPackageVar reports whether v is a package-level variable.

@@ -1,0 +1,83 @@
+package state
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+//durable:step
+func Step(ctx context.Context, n int) (int, error) { return n, nil } // want Step:"step"
+
+type secret struct{ token string }
+
+type Money struct {
+	Cents    int64
+	Currency string
+	At       time.Time // has a marshaler
+}
+
+type Opaque struct{ hidden int }
+
+func (o Opaque) MarshalJSON() ([]byte, error) { return nil, nil }
+
+//durable:workflow
+func Live(ctx durable.Context, db *sql.DB) (int, error) { // want Live:"workflow" `DG015: the input of workflow Live cannot be saved: sql.DB is a database handle`
+	ch := make(chan int, 1)              // want `DG012: ch is live across the checkpoint Step at line 39, but a channel \(chan int\) cannot be saved` `DG007: make\(chan\)`
+	f := func() int { return 1 }         // want `DG012: f is live across the checkpoint Step at line 39, but a func value`
+	file, _ := os.Open("x")              // want `DG012: file is live across the checkpoint Step at line 39, but \*os.File is an open file` `DG005: os.Open`
+	var mu sync.Mutex                    // want `DG012: mu is live across .* holds synchronization state` `DG008: mu has type sync.Mutex`
+	var anything any = 1                 // want `DG012: anything is live across .* the interface any has no registered codec`
+	s := secret{token: "t"}              // want `DG012: s is live across .* secret has the unexported field token, which the codec drops`
+	c, cancel := context.WithCancel(ctx) // want `DG012: c is live across .* a context.Context cannot be saved` `DG012: cancel is live across .* a func value` `DG016: the workflow context ctx is passed to context.WithCancel`
+	money := Money{Cents: 1}
+	opaque := Opaque{}
+	n, err := Step(ctx, 1)
+	if err != nil {
+		return 0, err
+	}
+	ch <- n // want `DG007: a channel send`
+	mu.Lock()
+	_, _ = file.Stat() // want `DG005: os.File.Stat`
+	_ = c
+	cancel()
+	_, _, _ = anything, s, opaque
+	return f() + int(money.Cents), nil
+}
+
+//durable:workflow
+func Dead(ctx durable.Context, n int) (int, error) { // want Dead:"workflow"
+	f, err := os.Open("x") // want `DG005: os.Open`
+	if err == nil {
+		f.Close() // want `DG005: os.File.Close`
+	}
+	double := func(x int) int { return 2 * x } // not live across a checkpoint
+	n = double(n)
+	for i := 0; i < 3; i++ {
+		v, err := Step(ctx, n)
+		if err != nil {
+			return 0, err
+		}
+		n += v
+	}
+	return n, nil
+}
+
+//durable:workflow
+func Alias(ctx durable.Context, n int) (int, error) { // want Alias:"workflow"
+	total := Money{Cents: 1}
+	p := &total // want `DG013: p points into total, and both are live across the checkpoint Step at line 77`
+	a := []int{1, 2}
+	b := a                        // want `DG013: b shares the backing array of a`
+	c := append([]int(nil), a...) // a copy
+	if _, err := Step(ctx, n); err != nil {
+		return 0, err
+	}
+	p.Cents++
+	b[0] = 2
+	return int(total.Cents) + a[0] + c[0], nil
+}
