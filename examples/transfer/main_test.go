@@ -145,7 +145,9 @@ func TestChecks(t *testing.T) {
 		{N: 4, StepKey: "t/4", Op: "poll", Outcome: "duplicate"},
 		{N: 5, StepKey: "t/5", Op: "credit", Outcome: "applied"},
 	}
-	with := func(cs ...payments.Call) []payments.Call { return append(append([]payments.Call(nil), calls...), cs...) }
+	with := func(cs ...payments.Call) []payments.Call {
+		return append(append([]payments.Call(nil), calls...), cs...)
+	}
 	tests := []struct {
 		name     string
 		history  []runtime.Event
