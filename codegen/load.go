@@ -2,12 +2,12 @@ package codegen
 
 import (
 	"fmt"
-	"os"
-	"regexp"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
+	"regexp"
 	"sort"
 	"strings"
 

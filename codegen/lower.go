@@ -24,13 +24,13 @@ type lowerer struct {
 	wf    *workflow
 	names *namer
 
-	frame  map[*types.Var]*field
-	fields []*field
-	fnames map[string]bool
-	live   varSet // variables live across a checkpoint
-	consts map[*types.Const]string
+	frame   map[*types.Var]*field
+	fields  []*field
+	fnames  map[string]bool
+	live    varSet // variables live across a checkpoint
+	consts  map[*types.Const]string
 	hoisted map[*ast.GenDecl]bool
-	decls  []string // hoisted package-level declarations
+	decls   []string // hoisted package-level declarations
 
 	blocks  []*block
 	cur     *block

@@ -22,10 +22,10 @@ import (
 type Option func(*config)
 
 type config struct {
-	log     *Log
-	signals map[string][][]byte
-	order   []string
-	known   []error
+	log       *Log
+	signals   map[string][][]byte
+	order     []string
+	known     []error
 	equal     func(want, got any) bool
 	unordered bool
 	maxRuns   int
@@ -49,7 +49,9 @@ func WithSignal(name string, payload any) Option {
 
 // WithErrors lists sentinel errors that must keep matching errors.Is
 // across checkpoints.
-func WithErrors(known ...error) Option { return func(c *config) { c.known = append(c.known, known...) } }
+func WithErrors(known ...error) Option {
+	return func(c *config) { c.known = append(c.known, known...) }
+}
 
 // WithEqual replaces the comparison of the direct call's result with the
 // machine's (reflect.DeepEqual after a JSON round trip by default), for
