@@ -132,7 +132,7 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	}
 	switch cp.Status {
 	case runtime.StatusRunning, runtime.StatusReady, runtime.StatusSleeping, runtime.StatusWaiting,
-		runtime.StatusCompleted, runtime.StatusFailed:
+		runtime.StatusCompleted, runtime.StatusFailed, runtime.StatusCanceled:
 	default:
 		return fmt.Errorf("checkpoint %d of instance %s: status %q cannot be committed", cp.Seq, cp.ID, cp.Status)
 	}
@@ -214,8 +214,8 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 }
 
 // Signal records signal name for instance id and makes the instance
-// runnable if it waits for it. Signals to a terminal instance are
-// refused: nothing would ever consume them.
+// runnable if it waits for it. A signal to a terminal instance is refused
+// with [runtime.ErrFinished]: nothing would ever consume it.
 func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -227,7 +227,7 @@ func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) err
 		return fmt.Errorf("signal instance %s: %w", id, runtime.ErrNotFound)
 	}
 	if r.inst.Status.Terminal() {
-		return fmt.Errorf("signal instance %s: instance is %s", id, r.inst.Status)
+		return fmt.Errorf("signal instance %s (%s): %w", id, r.inst.Status, runtime.ErrFinished)
 	}
 	now := s.clock()
 	s.signalID++
