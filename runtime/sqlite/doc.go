@@ -1,0 +1,38 @@
+// Package sqlite is a [runtime.Store] on SQLite, through the pure Go driver
+// modernc.org/sqlite: the embedded default store, one file, no server.
+//
+// # Opening
+//
+//	store, err := sqlite.Open("durable.db")
+//
+// [Open] uses the defaults; [New] takes a [Config] (synchronous mode, busy
+// timeout, and the store clock, which tests replace with a fake).
+//
+// # Durability and concurrency
+//
+// The database runs in WAL mode with synchronous=FULL by default, so a
+// method that returns nil has committed to disk. All writes go through one
+// connection, which makes claims single-writer: an instance is leased to
+// one worker at a time without row locks. Reads (Get, History) use a
+// separate pool and do not wait for the writer. Several Stores, in one
+// process or several, may open the same file; they take turns at the write
+// lock, waiting up to Config.BusyTimeout.
+//
+// Every change of an instance is one transaction. A checkpoint is one
+// UPDATE of the instance row, fenced by the claim's epoch, and one INSERT
+// into history; nothing is read on that path.
+//
+// # Schema
+//
+// The schema is created and upgraded on open by the numbered migrations in
+// migrations/, recorded in the schema_migrations table; schema.sql in this
+// directory is the resulting schema, for review. Times are stored as
+// integer unix nanoseconds (0 for unset), so they are limited to the years
+// 1678 to 2262.
+//
+// # Waking workers
+//
+// [Store.WaitForWork] lets a worker in the same process sleep until this
+// Store creates an instance, records a signal or commits a checkpoint that
+// makes an instance ready, instead of polling.
+package sqlite

@@ -1,0 +1,363 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/durablegen/durable/runtime"
+)
+
+// Create inserts inst unless an instance with its ID exists, and returns
+// the stored instance and whether this call created it. An empty Status is
+// stored as ready; Epoch, Owner and LeaseUntil are ignored, and CreatedAt
+// and UpdatedAt are set from the store clock.
+func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, bool, error) {
+	if inst.ID == "" {
+		return nil, false, errors.New("sqlite: create: empty instance ID")
+	}
+	status := inst.Status
+	if status == "" {
+		status = runtime.StatusReady
+	}
+	if !validStatus(status) || status == runtime.StatusRunning {
+		return nil, false, fmt.Errorf("sqlite: create %s: cannot create an instance with status %q", inst.ID, status)
+	}
+	row := s.st.create.QueryRowContext(ctx, inst.ID, inst.Workflow, inst.Version, string(status),
+		inst.Frame, inst.Seq, inst.Attempt, nanos(inst.WakeAt), inst.AwaitName, inst.Output,
+		inst.Error, nanos(s.now()))
+	created, err := scanInstance(row)
+	if err == nil {
+		s.wake.notify()
+		return created, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("sqlite: create %s: %w", inst.ID, err)
+	}
+	existing, err := scanInstance(s.st.get.QueryRowContext(ctx, inst.ID))
+	if err != nil {
+		return nil, false, fmt.Errorf("sqlite: create %s: read existing: %w", inst.ID, err)
+	}
+	return existing, false, nil
+}
+
+// Get returns the instance id, or an error wrapping [runtime.ErrNotFound].
+func (s *Store) Get(ctx context.Context, id string) (*runtime.Instance, error) {
+	inst, err := scanInstance(s.st.get.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: get %s: %w", id, runtime.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get %s: %w", id, err)
+	}
+	return inst, nil
+}
+
+// Claim leases up to req.Limit runnable instances whose key is one of
+// req.Workflows to req.Owner for req.Lease. It claims nothing when
+// req.Workflows is empty or req.Limit is not positive.
+func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	if len(req.Workflows) == 0 || req.Limit <= 0 {
+		return nil, nil
+	}
+	if req.Lease <= 0 {
+		return nil, fmt.Errorf("sqlite: claim: lease %v is not positive", req.Lease)
+	}
+	keys, err := json.Marshal(req.Workflows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim: %w", err)
+	}
+	now := s.now()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	claimed, err := claimRows(ctx, tx.StmtContext(ctx, s.st.claim), req, now, string(keys))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: claim: %w", err)
+	}
+	pending := tx.StmtContext(ctx, s.st.pendingSignal)
+	for _, inst := range claimed {
+		inst.Now = now
+		if inst.AwaitName == "" {
+			continue
+		}
+		if inst.Signal, err = pendingSignal(ctx, pending, inst); err != nil {
+			return nil, fmt.Errorf("sqlite: claim %s: %w", inst.ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: claim: commit: %w", err)
+	}
+	return claimed, nil
+}
+
+func claimRows(ctx context.Context, stmt *sql.Stmt, req runtime.ClaimRequest, now time.Time, keys string) ([]*runtime.Instance, error) {
+	rows, err := stmt.QueryContext(ctx, req.Owner, nanos(now.Add(req.Lease)), nanos(now), keys, req.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var claimed []*runtime.Instance
+	for rows.Next() {
+		inst, err := scanInstance(rows)
+		if err != nil {
+			return nil, err
+		}
+		claimed = append(claimed, inst)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return claimed, nil
+}
+
+func pendingSignal(ctx context.Context, stmt *sql.Stmt, inst *runtime.Instance) (*runtime.Signal, error) {
+	sig := &runtime.Signal{Name: inst.AwaitName}
+	var created int64
+	err := stmt.QueryRowContext(ctx, inst.ID, inst.AwaitName).Scan(&sig.ID, &sig.Payload, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read signal %q: %w", inst.AwaitName, err)
+	}
+	sig.CreatedAt = fromNanos(created)
+	return sig, nil
+}
+
+// Checkpoint commits cp in one transaction: the instance row, fenced by
+// cp.Epoch ([runtime.ErrFenced]), one history event with sequence cp.Seq
+// ([runtime.ErrDuplicateSeq] if it exists), and the consumption of signal
+// cp.ConsumeSignal. An Event.At of zero is stored as the store clock.
+func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	if !validStatus(cp.Status) {
+		return fmt.Errorf("sqlite: checkpoint %s: invalid status %q", cp.ID, cp.Status)
+	}
+	now := nanos(s.now())
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: checkpoint %s: %w", cp.ID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	stored, err := s.updateInstance(ctx, tx, cp, now)
+	if err != nil {
+		return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
+	}
+	if err := s.insertEvent(ctx, tx, cp.ID, cp.Seq, &cp.Event, now); err != nil {
+		return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
+	}
+	if cp.ConsumeSignal != 0 {
+		if err := s.consumeSignal(ctx, tx, cp, now); err != nil {
+			return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: checkpoint %s seq %d: commit: %w", cp.ID, cp.Seq, err)
+	}
+	if stored != runtime.StatusRunning {
+		s.wake.notify()
+	}
+	return nil
+}
+
+// updateInstance writes cp to the instance row and returns the status
+// stored. No row means the claim is not current: ErrFenced.
+func (s *Store) updateInstance(ctx context.Context, tx *sql.Tx, cp *runtime.Checkpoint, now int64) (runtime.Status, error) {
+	if cp.Status == runtime.StatusRunning {
+		res, err := tx.StmtContext(ctx, s.st.checkpointRunning).ExecContext(ctx,
+			cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, now, cp.ID, cp.Epoch)
+		if err := oneRow(res, err); err != nil {
+			return "", err
+		}
+		return cp.Status, nil
+	}
+	var stored string
+	err := tx.StmtContext(ctx, s.st.checkpointRelease).QueryRowContext(ctx,
+		string(cp.Status), cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, nanos(cp.WakeAt),
+		cp.Output, cp.Error, cp.ID, cp.Epoch, now, cp.ConsumeSignal).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", runtime.ErrFenced
+	}
+	if err != nil {
+		return "", err
+	}
+	return runtime.Status(stored), nil
+}
+
+// consumeSignal marks cp.ConsumeSignal consumed. It must be a pending
+// signal of the instance.
+func (s *Store) consumeSignal(ctx context.Context, tx *sql.Tx, cp *runtime.Checkpoint, now int64) error {
+	res, err := tx.StmtContext(ctx, s.st.consumeSignal).ExecContext(ctx, now, cp.ConsumeSignal, cp.ID)
+	if err != nil {
+		return fmt.Errorf("consume signal %d: %w", cp.ConsumeSignal, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("consume signal %d: %w", cp.ConsumeSignal, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("consume signal %d: no pending signal with that ID for this instance", cp.ConsumeSignal)
+	}
+	return nil
+}
+
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, id string, seq int64, ev *runtime.Event, now int64) error {
+	at := nanos(ev.At)
+	if at == 0 {
+		at = now
+	}
+	_, err := tx.StmtContext(ctx, s.st.insertEvent).ExecContext(ctx,
+		id, seq, ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Error, ev.Detail, at)
+	var serr interface{ Code() int }
+	if errors.As(err, &serr) && serr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
+		return runtime.ErrDuplicateSeq
+	}
+	if err != nil {
+		return fmt.Errorf("insert history: %w", err)
+	}
+	return nil
+}
+
+// Heartbeat extends the lease of instance id, claimed with epoch, to lease
+// from now. [runtime.ErrFenced] if the claim is not current.
+func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease time.Duration) error {
+	now := s.now()
+	res, err := s.st.heartbeat.ExecContext(ctx, nanos(now.Add(lease)), nanos(now), id, epoch)
+	if err := oneRow(res, err); err != nil {
+		return fmt.Errorf("sqlite: heartbeat %s epoch %d: %w", id, epoch, err)
+	}
+	return nil
+}
+
+// Cancel marks instance id cancelled with reason as its error, increments
+// its epoch so that its owner is fenced, and records a "cancel" event. A
+// terminal instance is left unchanged. [runtime.ErrNotFound] if id does not
+// exist.
+func (s *Store) Cancel(ctx context.Context, id, reason string) error {
+	now := nanos(s.now())
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: cancel %s: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var seq int64
+	err = tx.StmtContext(ctx, s.st.cancel).QueryRowContext(ctx, reason, now, id).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		var status string
+		err = tx.StmtContext(ctx, s.st.status).QueryRowContext(ctx, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: cancel %s: %w", id, runtime.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: cancel %s: %w", id, err)
+		}
+		return nil // terminal: unchanged
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: cancel %s: %w", id, err)
+	}
+	ev := runtime.Event{Kind: "cancel", Error: reason}
+	if err := s.insertEvent(ctx, tx, id, seq, &ev, now); err != nil {
+		return fmt.Errorf("sqlite: cancel %s: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: cancel %s: commit: %w", id, err)
+	}
+	s.wake.notify()
+	return nil
+}
+
+// History returns the events of instance id in sequence order.
+// [runtime.ErrNotFound] if id does not exist.
+func (s *Store) History(ctx context.Context, id string) ([]runtime.Event, error) {
+	events, err := s.history(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: history %s: %w", id, err)
+	}
+	if len(events) == 0 {
+		var status string
+		err := s.st.readStatus.QueryRowContext(ctx, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("sqlite: history %s: %w", id, runtime.ErrNotFound)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: history %s: %w", id, err)
+		}
+	}
+	return events, nil
+}
+
+func (s *Store) history(ctx context.Context, id string) ([]runtime.Event, error) {
+	rows, err := s.st.history.QueryContext(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var events []runtime.Event
+	for rows.Next() {
+		var ev runtime.Event
+		var at int64
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.Name, &ev.Site, &ev.Attempts, &ev.Error, &ev.Detail, &at); err != nil {
+			return nil, err
+		}
+		ev.At = fromNanos(at)
+		events = append(events, ev)
+	}
+	return events, rows.Err()
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// scanInstance reads the columns of instanceColumns.
+func scanInstance(row scanner) (*runtime.Instance, error) {
+	var inst runtime.Instance
+	var status string
+	var lease, wake, created, updated int64
+	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
+		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
+		&inst.Error, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	inst.Status = runtime.Status(status)
+	inst.LeaseUntil = fromNanos(lease)
+	inst.WakeAt = fromNanos(wake)
+	inst.CreatedAt = fromNanos(created)
+	inst.UpdatedAt = fromNanos(updated)
+	return &inst, nil
+}
+
+// oneRow turns the result of a fenced update into ErrFenced when it
+// changed no row.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return runtime.ErrFenced
+	}
+	return nil
+}
+
+func validStatus(s runtime.Status) bool {
+	switch s {
+	case runtime.StatusReady, runtime.StatusRunning, runtime.StatusSleeping, runtime.StatusWaiting,
+		runtime.StatusCompleted, runtime.StatusFailed, runtime.StatusCanceled:
+		return true
+	}
+	return false
+}

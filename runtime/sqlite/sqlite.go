@@ -1,0 +1,182 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/durablegen/durable/runtime"
+)
+
+var _ runtime.Store = (*Store)(nil)
+
+// Defaults used for a zero field of [Config].
+const (
+	DefaultSynchronous = "FULL"
+	DefaultBusyTimeout = 5 * time.Second
+)
+
+// readConns is the size of the read pool. WAL readers never block the
+// writer, and Get and History are short, so a few connections suffice.
+const readConns = 4
+
+// Config configures a [Store].
+type Config struct {
+	// Path is the database file. It is created if it does not exist.
+	// In-memory databases are not supported: the read pool and the writer
+	// must share the file.
+	Path string
+	// Synchronous is SQLite's synchronous mode: "FULL" (the default; a
+	// commit is on disk when the call returns) or "NORMAL" (faster; the
+	// last commits may be lost on power failure, never on a process crash).
+	Synchronous string
+	// BusyTimeout is how long a write waits for the write lock held by
+	// another connection to the same file (default 5s).
+	BusyTimeout time.Duration
+	// Now is the store clock (default time.Now): claim times, lease
+	// expiry, timers and created/updated times all read it.
+	Now func() time.Time
+}
+
+// Store is a [runtime.Store] on an SQLite database file. It is safe for
+// concurrent use. Close it when done.
+type Store struct {
+	db   *sql.DB // the writer: exactly one connection
+	read *sql.DB // readers
+	now  func() time.Time
+	st   statements
+	wake waker
+}
+
+// Open opens (creating if needed) the database at path with the default
+// [Config] and brings its schema up to date.
+func Open(path string) (*Store, error) {
+	return New(Config{Path: path})
+}
+
+// New opens the database described by cfg and brings its schema up to date.
+func New(cfg Config) (*Store, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{now: cfg.Now}
+	if err := s.open(cfg); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) open(cfg Config) error {
+	ctx := context.Background()
+	var err error
+	if s.db, err = sql.Open("sqlite", cfg.dsn(true)); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	s.db.SetMaxOpenConns(1)
+	s.db.SetMaxIdleConns(1)
+	s.db.SetConnMaxLifetime(0)
+	s.db.SetConnMaxIdleTime(0)
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	if err := migrate(ctx, s.db, nanos(s.now())); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	if s.read, err = sql.Open("sqlite", cfg.dsn(false)); err != nil {
+		return fmt.Errorf("sqlite: open %s for reading: %w", cfg.Path, err)
+	}
+	s.read.SetMaxOpenConns(readConns)
+	s.read.SetMaxIdleConns(readConns)
+	if err := s.st.prepare(ctx, s.db, s.read); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	}
+	return nil
+}
+
+// Close closes the database. Calls in progress may fail.
+func (s *Store) Close() error {
+	s.wake.close()
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	var errs []error
+	errs = append(errs, s.st.close())
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Path == "" || c.Path == ":memory:" || strings.HasPrefix(c.Path, "file:") {
+		return c, fmt.Errorf("sqlite: path %q: want the name of a database file", c.Path)
+	}
+	switch s := strings.ToUpper(c.Synchronous); s {
+	case "":
+		c.Synchronous = DefaultSynchronous
+	case "FULL", "NORMAL":
+		c.Synchronous = s
+	default:
+		return c, fmt.Errorf("sqlite: synchronous %q: want FULL or NORMAL", c.Synchronous)
+	}
+	if c.BusyTimeout < 0 {
+		return c, fmt.Errorf("sqlite: negative busy timeout %v", c.BusyTimeout)
+	}
+	if c.BusyTimeout == 0 {
+		c.BusyTimeout = DefaultBusyTimeout
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}
+
+// dsn returns the driver's data source name: the writer's transactions
+// take the write lock at BEGIN (so a claim cannot fail to upgrade a read
+// lock), readers are query-only.
+func (c Config) dsn(writer bool) string {
+	q := url.Values{}
+	q.Set("_busy_timeout", strconv.FormatInt(c.BusyTimeout.Milliseconds(), 10))
+	q.Set("_foreign_keys", "1")
+	if writer {
+		q.Set("_journal_mode", "WAL")
+		q.Set("_synchronous", c.Synchronous)
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("_query_only", "1")
+	}
+	u := url.URL{Scheme: "file", Opaque: (&url.URL{Path: c.Path}).EscapedPath(), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// nanos and fromNanos convert times to the stored integers; the zero time
+// is stored as 0.
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}

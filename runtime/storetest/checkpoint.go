@@ -1,0 +1,193 @@
+package storetest
+
+import (
+	"errors"
+	"time"
+
+	"github.com/durablegen/durable/runtime"
+)
+
+func checkpointCases() []testCase {
+	return []testCase{
+		{"Checkpoint/Commit", testCheckpointCommit},
+		{"Checkpoint/WrongEpoch", testCheckpointWrongEpoch},
+		{"Checkpoint/FencedAfterTakeover", testCheckpointFencedAfterTakeover},
+		{"Checkpoint/DuplicateSeq", testCheckpointDuplicateSeq},
+		{"Checkpoint/Release", testCheckpointRelease},
+		{"Checkpoint/NotClaimed", testCheckpointNotClaimed},
+		{"Heartbeat/Extends", testHeartbeatExtends},
+		{"Heartbeat/FencedAfterTakeover", testHeartbeatFencedAfterTakeover},
+		{"Timer/NotDue", testTimerNotDue},
+		{"Timer/Due", testTimerDue},
+		{"Timer/FiresLater", testTimerFiresLater},
+		{"Timer/AwaitTimeout", testTimerAwaitTimeout},
+	}
+}
+
+func testCheckpointCommit(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	h.checkpoint(step(inst, 1, []byte("frame1")))
+	cp := step(inst, 2, []byte("frame2"))
+	cp.Attempt = 3
+	h.checkpoint(cp)
+	got := h.wantStatus("order-1", runtime.StatusRunning)
+	if string(got.Frame) != "frame2" || got.Seq != 2 || got.Attempt != 3 {
+		h.t.Errorf("Get() = frame %q seq %d attempt %d, want frame2 2 3", got.Frame, got.Seq, got.Attempt)
+	}
+	if got.Owner != "worker-a" || got.Epoch != inst.Epoch || !got.LeaseUntil.Equal(inst.LeaseUntil) {
+		h.t.Errorf("Get() = owner %q epoch %d lease %v, want the claim kept: worker-a %d %v",
+			got.Owner, got.Epoch, got.LeaseUntil, inst.Epoch, inst.LeaseUntil)
+	}
+	h.claimNone("while running")
+}
+
+func testCheckpointWrongEpoch(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	for _, epoch := range []int64{inst.Epoch - 1, inst.Epoch + 1, 0} {
+		cp := step(inst, 1, []byte("stale"))
+		cp.Epoch = epoch
+		h.checkpointErr(cp, runtime.ErrFenced)
+	}
+	if got := h.get("order-1"); got.Seq != 0 || string(got.Frame) != "frame0" {
+		h.t.Errorf("Get() after fenced checkpoints = seq %d frame %q, want 0 %q", got.Seq, got.Frame, "frame0")
+	}
+	h.checkpoint(step(inst, 1, []byte("frame1")))
+}
+
+func testCheckpointFencedAfterTakeover(h *harness) {
+	h.create("order-1")
+	a := h.claimID("worker-a", "order-1", shortLease)
+	h.checkpoint(step(a, 1, []byte("by a")))
+	b := h.waitClaim("worker-b", "order-1", longLease)
+	if string(b.Frame) != "by a" || b.Seq != 1 {
+		h.t.Errorf("takeover Claim() = frame %q seq %d, want %q 1", b.Frame, b.Seq, "by a")
+	}
+	h.checkpointErr(step(a, 2, []byte("late a")), runtime.ErrFenced)
+	h.checkpointErr(suspend(a, 2, runtime.StatusCompleted), runtime.ErrFenced)
+	h.checkpoint(step(b, 2, []byte("by b")))
+	if got := h.get("order-1"); string(got.Frame) != "by b" || got.Owner != "worker-b" {
+		h.t.Errorf("Get() = frame %q owner %q, want %q worker-b", got.Frame, got.Owner, "by b")
+	}
+}
+
+func testCheckpointDuplicateSeq(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	h.checkpoint(step(inst, 1, []byte("frame1")))
+	h.checkpointErr(step(inst, 1, []byte("again")), runtime.ErrDuplicateSeq)
+	h.checkpointErr(suspend(inst, 1, runtime.StatusCompleted), runtime.ErrDuplicateSeq)
+	got := h.wantStatus("order-1", runtime.StatusRunning)
+	if string(got.Frame) != "frame1" || got.Seq != 1 {
+		h.t.Errorf("Get() after duplicate = frame %q seq %d, want frame1 1", got.Frame, got.Seq)
+	}
+	if evs := h.history("order-1"); len(evs) != 1 {
+		h.t.Errorf("History() = %d events, want 1", len(evs))
+	}
+	h.checkpoint(step(inst, 2, []byte("frame2")))
+}
+
+// testCheckpointRelease checks that every status but running releases
+// the lease.
+func testCheckpointRelease(h *harness) {
+	for _, status := range []runtime.Status{runtime.StatusReady, runtime.StatusSleeping, runtime.StatusWaiting} {
+		id := "order-" + string(status)
+		inst := h.start(id, "worker-a")
+		cp := suspend(inst, 1, status)
+		cp.WakeAt = time.Now().Add(time.Hour)
+		cp.AwaitName = "approval"
+		h.checkpoint(cp)
+		got := h.wantStatus(id, status)
+		if got.Owner != "" {
+			h.t.Errorf("Get(%s).Owner = %q after a %s checkpoint, want none", id, got.Owner, status)
+		}
+		h.checkpointErr(step(inst, 2, nil), runtime.ErrFenced)
+		if status == runtime.StatusReady {
+			h.claimID("worker-b", id, longLease)
+		}
+	}
+	h.claimNone("of suspended instances")
+}
+
+func testCheckpointNotClaimed(h *harness) {
+	inst := h.create("order-1")
+	h.checkpointErr(step(inst, 1, nil), runtime.ErrFenced)
+	h.wantStatus("order-1", runtime.StatusReady)
+}
+
+func testHeartbeatExtends(h *harness) {
+	h.create("order-1")
+	inst := h.claimID("worker-a", "order-1", shortLease)
+	if err := h.s.Heartbeat(h.ctx, "order-1", inst.Epoch, longLease); err != nil {
+		h.t.Fatalf("Heartbeat() error = %v, want nil", err)
+	}
+	got := h.get("order-1")
+	if !got.LeaseUntil.After(inst.LeaseUntil.Add(longLease / 2)) {
+		h.t.Errorf("Get().LeaseUntil = %v after Heartbeat(%v), want about %v", got.LeaseUntil, longLease, inst.Now.Add(longLease))
+	}
+	time.Sleep(2 * shortLease) // the first lease would have expired by now
+	h.claimNone("after the heartbeat")
+	if err := h.s.Heartbeat(h.ctx, "order-1", inst.Epoch+1, longLease); !errors.Is(err, runtime.ErrFenced) {
+		h.t.Errorf("Heartbeat(wrong epoch) error = %v, want %v", err, runtime.ErrFenced)
+	}
+}
+
+func testHeartbeatFencedAfterTakeover(h *harness) {
+	h.create("order-1")
+	a := h.claimID("worker-a", "order-1", shortLease)
+	b := h.waitClaim("worker-b", "order-1", longLease)
+	if err := h.s.Heartbeat(h.ctx, "order-1", a.Epoch, longLease); !errors.Is(err, runtime.ErrFenced) {
+		h.t.Errorf("Heartbeat(old epoch) error = %v, want %v", err, runtime.ErrFenced)
+	}
+	if err := h.s.Heartbeat(h.ctx, "order-1", b.Epoch, longLease); err != nil {
+		h.t.Errorf("Heartbeat(new epoch) error = %v, want nil", err)
+	}
+	if got := h.get("order-1"); got.Owner != "worker-b" || got.Epoch != b.Epoch {
+		h.t.Errorf("Get() = owner %q epoch %d, want worker-b %d", got.Owner, got.Epoch, b.Epoch)
+	}
+}
+
+func testTimerNotDue(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	cp := suspend(inst, 1, runtime.StatusSleeping)
+	cp.WakeAt = time.Now().Add(time.Hour)
+	h.checkpoint(cp)
+	got := h.wantStatus("order-1", runtime.StatusSleeping)
+	if !got.WakeAt.Equal(cp.WakeAt.Truncate(time.Microsecond)) && !got.WakeAt.Equal(cp.WakeAt) {
+		h.t.Errorf("Get().WakeAt = %v, want %v", got.WakeAt, cp.WakeAt)
+	}
+	h.claimNone("before the timer is due")
+}
+
+func testTimerDue(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	cp := suspend(inst, 1, runtime.StatusSleeping)
+	cp.WakeAt = time.Now().Add(-time.Second)
+	h.checkpoint(cp)
+	got := h.claimID("worker-b", "order-1", longLease)
+	if got.Epoch != inst.Epoch+1 || string(got.Frame) != "frame1" || got.Seq != 1 {
+		h.t.Errorf("Claim() = epoch %d frame %q seq %d, want %d frame1 1", got.Epoch, got.Frame, got.Seq, inst.Epoch+1)
+	}
+}
+
+func testTimerFiresLater(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	cp := suspend(inst, 1, runtime.StatusSleeping)
+	cp.WakeAt = time.Now().Add(shortLease)
+	h.checkpoint(cp)
+	got := h.waitClaim("worker-b", "order-1", longLease)
+	if got.Now.Before(cp.WakeAt.Add(-time.Millisecond)) {
+		h.t.Errorf("Claim().Now = %v, want after WakeAt %v", got.Now, cp.WakeAt)
+	}
+}
+
+// testTimerAwaitTimeout checks that a wait with a WakeAt is claimable
+// when it passes, without a signal, and one without WakeAt never is.
+func testTimerAwaitTimeout(h *harness) {
+	inst := h.start("order-1", "worker-a")
+	h.checkpoint(wait(inst, 1, "approval", time.Now().Add(-time.Second)))
+	got := h.claimID("worker-b", "order-1", longLease)
+	if got.Signal != nil || got.AwaitName != "approval" {
+		h.t.Errorf("Claim() = signal %v await %q, want no signal, awaiting approval", got.Signal, got.AwaitName)
+	}
+	h.checkpoint(wait(got, 2, "approval", time.Time{}))
+	h.claimNone("while waiting without a timeout")
+}
