@@ -17,6 +17,7 @@ import (
 
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/postgres"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 const dsnEnv = "DURABLE_POSTGRES_DSN"
@@ -444,4 +445,9 @@ func TestTerminateBackends(t *testing.T) {
 		_, _, err := sender.Create(ctx, &runtime.Instance{ID: "notify", Workflow: "wf", Version: "v1"})
 		return err
 	})
+}
+
+func TestConformance(t *testing.T) {
+	dsn := testDSN(t)
+	storetest.Run(t, func(t *testing.T) runtime.Store { return openStore(t, dsn, newSchema(t)) })
 }
