@@ -24,6 +24,9 @@ type liveness struct {
 	index   map[*types.Var]int
 	vars    []*types.Var
 	rangeKV map[ast.Expr]bool
+	// switchVars maps the assignment of a type switch to the variables
+	// it declares in each clause.
+	switchVars map[ast.Stmt][]*types.Var
 }
 
 type bitset []uint64
@@ -45,7 +48,7 @@ func (b bitset) union(o bitset) bool {
 // checkpoints returns the checkpoint sites of the workflow body.
 func (w *walker) checkpoints() []checkpointSite {
 	body := w.fi.decl.Body
-	l := &liveness{w: w, index: make(map[*types.Var]int), rangeKV: make(map[ast.Expr]bool)}
+	l := &liveness{w: w, index: make(map[*types.Var]int), rangeKV: make(map[ast.Expr]bool), switchVars: make(map[ast.Stmt][]*types.Var)}
 	l.collect(body)
 	if len(l.vars) == 0 {
 		return l.sitesWithout(body)
@@ -112,6 +115,12 @@ func (l *liveness) collect(body *ast.BlockStmt) {
 					l.rangeKV[e] = true
 				}
 			}
+		case *ast.TypeSwitchStmt:
+			for _, cc := range n.Body.List {
+				if v, ok := info.Implicits[cc].(*types.Var); ok {
+					l.switchVars[n.Assign] = append(l.switchVars[n.Assign], v)
+				}
+			}
 		}
 		return true
 	})
@@ -170,6 +179,13 @@ func (l *liveness) kill(e ast.Expr, live bitset) {
 // transferNode applies one node: its definitions end liveness, its uses
 // start it.
 func (l *liveness) transferNode(n ast.Node, live bitset) {
+	if s, ok := n.(ast.Stmt); ok {
+		for _, v := range l.switchVars[s] {
+			if i, ok := l.index[v]; ok {
+				live.clear(i)
+			}
+		}
+	}
 	switch n := n.(type) {
 	case *ast.AssignStmt:
 		if n.Tok == token.ASSIGN || n.Tok == token.DEFINE {

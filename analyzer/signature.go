@@ -54,11 +54,11 @@ func (c *checker) checkStepSignature(f *funcInfo) {
 		report(decl.Name, "step %s must take a context.Context as its first parameter", name)
 	}
 	res := sig.Results()
-	if res.Len() == 0 || res.Len() > 2 || (res.Len() == 2 && !types.Identical(res.At(1).Type(), errorType)) {
-		report(decl.Name, "step %s must return (T, error), error or T", name)
+	if res.Len() > 2 || (res.Len() == 2 && !types.Identical(res.At(1).Type(), errorType)) {
+		report(decl.Name, "step %s must return (T, error), error, T or nothing", name)
 		return
 	}
-	if types.Identical(res.At(0).Type(), errorType) {
+	if res.Len() == 0 || types.Identical(res.At(0).Type(), errorType) {
 		return
 	}
 	if why := c.unsaveable(res.At(0).Type(), make(map[types.Type]bool)); why != "" {

@@ -39,3 +39,9 @@ func OnlyErr(ctx context.Context) error { return nil } // want OnlyErr:"step"
 
 //durable:step
 func OnlyValue(ctx context.Context) int { return 1 } // want OnlyValue:"step"
+
+//durable:step
+func Nothing(ctx context.Context) {} // want Nothing:"step"
+
+//durable:step
+func TwoValues(ctx context.Context) (int, int) { return 1, 2 } // want TwoValues:"step" `DG015: step TwoValues must return \(T, error\), error, T or nothing`

@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -27,9 +28,9 @@ func (o Opaque) MarshalJSON() ([]byte, error) { return nil, nil }
 
 //durable:workflow
 func Live(ctx durable.Context, db *sql.DB) (int, error) { // want Live:"workflow" `DG015: the input of workflow Live cannot be saved: sql.DB is a database handle`
-	ch := make(chan int, 1)              // want `DG012: ch is live across the checkpoint Step at line 39, but a channel \(chan int\) cannot be saved` `DG007: make\(chan\)`
-	f := func() int { return 1 }         // want `DG012: f is live across the checkpoint Step at line 39, but a func value`
-	file, _ := os.Open("x")              // want `DG012: file is live across the checkpoint Step at line 39, but \*os.File is an open file` `DG005: os.Open`
+	ch := make(chan int, 1)              // want `DG012: ch is live across the checkpoint Step at line 40, but a channel \(chan int\) cannot be saved` `DG007: make\(chan\)`
+	f := func() int { return 1 }         // want `DG012: f is live across the checkpoint Step at line 40, but a func value`
+	file, _ := os.Open("x")              // want `DG012: file is live across the checkpoint Step at line 40, but \*os.File is an open file` `DG005: os.Open`
 	var mu sync.Mutex                    // want `DG012: mu is live across .* holds synchronization state` `DG008: mu has type sync.Mutex`
 	var anything any = 1                 // want `DG012: anything is live across .* the interface any has no registered codec`
 	s := secret{token: "t"}              // want `DG012: s is live across .* secret has the unexported field token, which the codec drops`
@@ -70,7 +71,7 @@ func Dead(ctx durable.Context, n int) (int, error) { // want Dead:"workflow"
 //durable:workflow
 func Alias(ctx durable.Context, n int) (int, error) { // want Alias:"workflow"
 	total := Money{Cents: 1}
-	p := &total // want `DG013: p points into total, and both are live across the checkpoint Step at line 77`
+	p := &total // want `DG013: p points into total, and both are live across the checkpoint Step at line 78`
 	a := []int{1, 2}
 	b := a                        // want `DG013: b shares the backing array of a`
 	c := append([]int(nil), a...) // a copy
@@ -80,4 +81,26 @@ func Alias(ctx durable.Context, n int) (int, error) { // want Alias:"workflow"
 	p.Cents++
 	b[0] = 2
 	return int(total.Cents) + a[0] + c[0], nil
+}
+
+func pick(i int) any {
+	if i%2 == 0 {
+		return i
+	}
+	return "odd"
+}
+
+//durable:workflow
+func Switch(ctx durable.Context, n int) (string, error) { // want Switch:"workflow"
+	out := ""
+	for i := range n {
+		switch x := pick(i).(type) {
+		case int:
+			s, _ := Step(ctx, x+1)
+			out += fmt.Sprint(s)
+		default:
+			out += fmt.Sprint(x)
+		}
+	}
+	return out, nil
 }
