@@ -54,3 +54,30 @@ type Definition interface {
 	Version() string
 	NewMachine() any
 }
+
+// MethodWorkflow is the descriptor of a workflow declared as a method: the
+// receiver carries dependencies (database pools, HTTP clients) and is
+// supplied when the workflow is bound, never serialized.
+//
+//	w.Register(payments.ServiceTransferWorkflow.Bind(svc))
+type MethodWorkflow[R, In, Out any] struct {
+	name    string
+	version string
+	machine func(R) any
+	method  func(R, Context, In) (Out, error)
+}
+
+// NewMethodWorkflow is called by generated code only; see [NewWorkflow].
+// method is the method expression of the workflow, for direct calls.
+func NewMethodWorkflow[R, In, Out any](name, version string, machine func(R) any, method func(R, Context, In) (Out, error)) *MethodWorkflow[R, In, Out] {
+	return &MethodWorkflow[R, In, Out]{name: name, version: version, machine: machine, method: method}
+}
+
+// Bind returns the workflow run with receiver recv.
+func (m *MethodWorkflow[R, In, Out]) Bind(recv R) *Workflow[In, Out] {
+	w := NewWorkflow[In, Out](m.name, m.version, func() any { return m.machine(recv) })
+	return w.WithFunc(func(ctx Context, in In) (Out, error) { return m.method(recv, ctx, in) })
+}
+
+// Name returns the workflow's name.
+func (m *MethodWorkflow[R, In, Out]) Name() string { return m.name }

@@ -24,9 +24,12 @@ func (c *checker) errorf(pos token.Pos, format string, args ...any) {
 func (c *checker) signature(wf *workflow) bool {
 	d := wf.decl
 	ok := true
-	if d.Recv != nil {
-		c.errorf(d.Name.Pos(), "workflow %s is a method: methods are not supported yet; make it a function and pass dependencies to the steps it calls", d.Name.Name)
-		ok = false
+	if recv := wf.sig.Recv(); recv != nil {
+		if n, isNamed := types.Unalias(deref(recv.Type())).(*types.Named); isNamed && n.TypeParams().Len() > 0 {
+			c.errorf(d.Recv.Pos(), "workflow %s is a method of a generic type: not supported; use a non-generic receiver", d.Name.Name)
+			return false
+		}
+		wf.recv = recv
 	}
 	if d.Type.TypeParams != nil {
 		c.errorf(d.Type.TypeParams.Pos(), "workflow %s is generic: generic workflows are not supported; declare one workflow per concrete type", d.Name.Name)
@@ -210,4 +213,11 @@ func calleeIdent(e ast.Expr) *ast.Ident {
 func isContext(t types.Type) bool {
 	n, ok := types.Unalias(t).(*types.Named)
 	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "context" && n.Obj().Name() == "Context"
+}
+
+func deref(t types.Type) types.Type {
+	if p, ok := t.(*types.Pointer); ok {
+		return p.Elem()
+	}
+	return t
 }

@@ -44,10 +44,23 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	w("}\n\n")
 
-	w("// %sWorkflow is the descriptor of workflow %s: register it with a\n// runtime.Worker and start instances with runtime.Start.\n", name, name)
-	w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) }).WithFunc(%s)\n\n",
-		name, l.q.marker(names.DurablePkg, "NewWorkflow"), inType, outType,
-		wf.pkg.PkgPath+"."+name, l.fingerprint(), frameType, name)
+	id := wf.id()
+	if wf.recv == nil {
+		w("// %sWorkflow is the descriptor of workflow %s: register it with a\n// runtime.Worker and start instances with runtime.Start.\n", id, name)
+		w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) }).WithFunc(%s)\n\n",
+			id, l.q.marker(names.DurablePkg, "NewWorkflow"), inType, outType,
+			wf.qualifiedName(), l.fingerprint(), frameType, name)
+	} else {
+		recvType := l.tp.text(wf.recv.Type())
+		set := ""
+		if f := l.frame[wf.recv]; f != nil {
+			set = f.name + ": r"
+		}
+		w("// %sWorkflow is the descriptor of workflow method %s: bind it to a\n// receiver, then register it with a runtime.Worker and start instances\n// with runtime.Start.\n", id, name)
+		w("var %sWorkflow = %s[%s, %s, %s](%q, %q, func(r %s) any { return &%s{%s} }, (%s).%s)\n\n",
+			id, l.q.marker(names.DurablePkg, "NewMethodWorkflow"), recvType, inType, outType,
+			wf.qualifiedName(), l.fingerprint(), recvType, frameType, set, recvType, name)
+	}
 
 	in := "_"
 	if f := l.frame[wf.in]; f != nil {

@@ -131,9 +131,12 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	}
 	l.names.used = mergeUsed(l.names.used, pkgNames.used)
 	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
-	base := lowerFirst(wf.decl.Name.Name)
+	base := lowerFirst(wf.id())
 	l.sitesVar = pkgNames.fresh(base + "Sites")
 	frameType := pkgNames.fresh(base + "Frame")
+	if wf.recv != nil && wf.recv.Name() != "" && wf.recv.Name() != "_" {
+		l.declare(wf.recv).ser = false // supplied by Bind, never stored
+	}
 	if wf.in.Name() != "" && wf.in.Name() != "_" {
 		f := l.declare(wf.in)
 		f.ser = true
@@ -148,6 +151,34 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		return "", false
 	}
 	return l.emitWorkflow(frameType), true
+}
+
+// id is the workflow's name in generated identifiers: the method name
+// prefixed by its receiver's type name for a method.
+func (wf *workflow) id() string {
+	if wf.recv == nil {
+		return wf.decl.Name.Name
+	}
+	return recvTypeName(wf.recv) + wf.decl.Name.Name
+}
+
+// qualifiedName is the workflow's stable name in the store.
+func (wf *workflow) qualifiedName() string {
+	if wf.recv == nil {
+		return wf.pkg.PkgPath + "." + wf.decl.Name.Name
+	}
+	recv := recvTypeName(wf.recv)
+	if _, ptr := wf.recv.Type().(*types.Pointer); ptr {
+		recv = "(*" + recv + ")"
+	}
+	return wf.pkg.PkgPath + "." + recv + "." + wf.decl.Name.Name
+}
+
+func recvTypeName(v *types.Var) string {
+	if n, ok := types.Unalias(deref(v.Type())).(*types.Named); ok {
+		return n.Obj().Name()
+	}
+	return "Recv"
 }
 
 func mergeUsed(a, b map[string]bool) map[string]bool {

@@ -303,12 +303,12 @@ func (l *lowerer) hoist(gd *ast.GenDecl) {
 		switch spec := spec.(type) {
 		case *ast.TypeSpec:
 			if obj, ok := l.info.Defs[spec.Name].(*types.TypeName); ok {
-				l.tp.local[obj] = l.names.fresh(lowerFirst(l.wf.decl.Name.Name) + upperFirst(spec.Name.Name))
+				l.tp.local[obj] = l.names.fresh(lowerFirst(l.wf.id()) + upperFirst(spec.Name.Name))
 			}
 		case *ast.ValueSpec:
 			for _, id := range spec.Names {
 				if obj, ok := l.info.Defs[id].(*types.Const); ok {
-					l.consts[obj] = l.names.fresh(lowerFirst(l.wf.decl.Name.Name) + upperFirst(id.Name))
+					l.consts[obj] = l.names.fresh(lowerFirst(l.wf.id()) + upperFirst(id.Name))
 				}
 			}
 		}

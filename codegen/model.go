@@ -18,6 +18,7 @@ type workflow struct {
 	decl *ast.FuncDecl
 	obj  *types.Func
 	sig  *types.Signature
+	recv *types.Var // the receiver of a method workflow, or nil
 	ctx  *types.Var // the durable.Context parameter (may be unnamed)
 	in   *types.Var // the input parameter
 	out  types.Type // the first result type

@@ -167,3 +167,24 @@ type Decision struct {
 	By string
 	OK bool
 }
+
+// Account is the receiver of a method workflow: dependencies, never stored.
+type Account struct {
+	Owner string
+	Calc  Calc
+}
+
+// Report is a workflow method using its receiver between checkpoints.
+//
+//durable:workflow
+func (a *Account) Report(ctx durable.Context, n int) (string, error) {
+	v, err := a.Calc.Mul(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	w, err := Add(ctx, v, len(a.Owner))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s: %d", a.Owner, w), nil
+}

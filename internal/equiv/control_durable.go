@@ -858,3 +858,94 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 		}
 	}
 }
+
+// accountReportFrame is the frame of workflow Report: its machine state and the variables
+// that live across its checkpoints.
+type accountReportFrame struct {
+	pc  int
+	a   *Account
+	n   int
+	v   int
+	err error
+	w   int
+}
+
+var accountReportSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "control.go:181:12"},
+	{ID: 3, Kind: "step", Name: "Add", Pos: "control.go:185:12"},
+}
+
+// AccountReportWorkflow is the descriptor of workflow method Report: bind it to a
+// receiver, then register it with a runtime.Worker and start instances
+// with runtime.Start.
+var AccountReportWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Report", "662283a58443fb93", func(r *Account) any { return &accountReportFrame{a: r} }, (*Account).Report)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *accountReportFrame) SetInput(in int) {
+	f1.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *accountReportFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "n", f1.n)
+	runtime.Field(e, "v", f1.v)
+	e.Error("err", f1.err)
+	runtime.Field(e, "w", f1.w)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *accountReportFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "n":
+			runtime.Value(d, &f1.n)
+		case "v":
+			runtime.Value(d, &f1.v)
+		case "err":
+			f1.err = d.Error()
+		case "w":
+			runtime.Value(d, &f1.w)
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line control.go:181:12*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
+				return f1.a.Calc.Mul(stepCtx, f1.n)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:182:2*/ if f1.err != nil {
+				return runtime.Return[string](x1, "", f1.err)
+			}
+			f1.pc = 3
+		case 3:
+			/*line control.go:185:12*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
+				return Add(stepCtx1, f1.v, len(f1.a.Owner))
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line control.go:186:2*/ if f1.err != nil {
+				return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line control.go:189:2*/ return runtime.Return[string](x1, fmt.Sprintf("%s: %d", f1.a.Owner, f1.w), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}

@@ -54,6 +54,9 @@ func TestEquivalence(t *testing.T) {
 		{"Errors/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ErrorsWorkflow, 4, log, known) }},
 		{"Closures", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosuresWorkflow, 5, log) }},
 		{"Variadic", func(t *testing.T) durabletest.Report { return durabletest.Run(t, VariadicWorkflow, 2, log) }},
+		{"Method", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, AccountReportWorkflow.Bind(&Account{Owner: "ann", Calc: Calc{Factor: 7}}), 3, log)
+		}},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
 		{"Approval/approved", func(t *testing.T) durabletest.Report {
