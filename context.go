@@ -81,7 +81,7 @@ func InstanceID(ctx context.Context) string {
 	id, _ := ctx.Value(instanceKey{}).(string)
 	return id
 }
-func (c *wfContext) Runtime() Runtime   { return c.rt }
+func (c *wfContext) Runtime() Runtime { return c.rt }
 
 type realRuntime struct{}
 
