@@ -3,6 +3,7 @@ package durable
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -103,25 +104,25 @@ func ParsePolicy(opts string) (Policy, error) {
 		case "retries":
 			var n int
 			n, err = strconv.Atoi(v)
-			if err != nil || n < 0 {
+			if err != nil || n < 0 || n == math.MaxInt {
 				err = fmt.Errorf("want a number of retries (0 or more)")
 			}
 			p.MaxAttempts = n + 1
 		case "backoff":
 			lo, hi, rng := strings.Cut(v, "..")
-			p.InitialInterval, err = time.ParseDuration(lo)
+			p.InitialInterval, err = parseDuration(lo)
 			if err == nil && rng {
-				p.MaxInterval, err = time.ParseDuration(hi)
+				p.MaxInterval, err = parseDuration(hi)
 			}
 		case "coefficient":
-			p.Coefficient, err = strconv.ParseFloat(v, 64)
+			p.Coefficient, err = parseFloat(v)
 		case "jitter":
-			p.Jitter, err = strconv.ParseFloat(v, 64)
+			p.Jitter, err = parseFloat(v)
 			if err == nil && (p.Jitter < 0 || p.Jitter > 1) {
 				err = fmt.Errorf("must be between 0 and 1")
 			}
 		case "timeout":
-			p.Timeout, err = time.ParseDuration(v)
+			p.Timeout, err = parseDuration(v)
 		default:
 			return p, fmt.Errorf("unknown step option %q (want retries, backoff, coefficient, jitter or timeout)", k)
 		}
@@ -130,6 +131,24 @@ func ParsePolicy(opts string) (Policy, error) {
 		}
 	}
 	return p, nil
+}
+
+// parseDuration parses a duration that is not negative.
+func parseDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err == nil && d < 0 {
+		err = errors.New("must not be negative")
+	}
+	return d, err
+}
+
+// parseFloat parses a finite number.
+func parseFloat(s string) (float64, error) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		err = errors.New("want a finite number")
+	}
+	return f, err
 }
 
 // optErr shortens parse errors of option values.
