@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/postgres"
@@ -37,18 +38,26 @@ func testDSN(t testing.TB) string {
 func newSchema(t testing.TB) string {
 	t.Helper()
 	dsn := testDSN(t)
+	return newSchemaFunc(t, func(ctx context.Context, sql string) error {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	})
+}
+
+// newSchemaFunc is newSchema dropping the schema with exec.
+func newSchemaFunc(t testing.TB, exec func(ctx context.Context, sql string) error) string {
+	t.Helper()
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "dg_test_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		drop := "DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE"
+		if err := exec(context.Background(), drop); err != nil {
 			t.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
@@ -102,6 +111,7 @@ func startRunning(t testing.TB, s runtime.Store, id string) *runtime.Instance {
 }
 
 func TestMigrateConcurrentOpen(t *testing.T) {
+	t.Parallel()
 	dsn, schema := testDSN(t), newSchema(t)
 	const openers = 5
 	var wg sync.WaitGroup
@@ -137,6 +147,7 @@ func TestMigrateConcurrentOpen(t *testing.T) {
 }
 
 func TestOpenErrors(t *testing.T) {
+	t.Parallel()
 	dsn := testDSN(t)
 	tests := []struct {
 		name string
@@ -158,6 +169,7 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestExistingPool(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
 	other, err := postgres.New(context.Background(), postgres.Config{Pool: s.Pool(), Schema: s.Schema()})
 	if err != nil {
@@ -170,6 +182,7 @@ func TestExistingPool(t *testing.T) {
 }
 
 func TestCheckpointLifecycle(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	inst := startRunning(t, s, "a")
@@ -228,6 +241,7 @@ func TestCheckpointLifecycle(t *testing.T) {
 // TestSignalWaitingRace runs a waiting checkpoint and a matching signal
 // concurrently: whichever commits first, the instance must end ready.
 func TestSignalWaitingRace(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	for i := range 40 {
@@ -255,6 +269,7 @@ func TestSignalWaitingRace(t *testing.T) {
 }
 
 func TestSignalErrors(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s := newStore(t)
 	inst := startRunning(t, s, "done")
@@ -281,6 +296,7 @@ func TestSignalErrors(t *testing.T) {
 // TestWaitForWorkNotify checks that a NOTIFY sent by another store (as if
 // from another process) wakes WaitForWork.
 func TestWaitForWorkNotify(t *testing.T) {
+	t.Parallel()
 	dsn, schema := testDSN(t), newSchema(t)
 	waiter, sender := openStore(t, dsn, schema), openStore(t, dsn, schema)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -297,6 +313,7 @@ func TestWaitForWorkNotify(t *testing.T) {
 // TestNotify checks which operations notify the schema's channel, with
 // the instance ID as payload.
 func TestNotify(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	s := newStore(t)
@@ -384,6 +401,7 @@ func waitNotified(ctx context.Context, t *testing.T, waiter *postgres.Store, act
 // TestTerminateBackends kills every backend of a store, pool and LISTEN
 // connection alike, and checks that the store recovers.
 func TestTerminateBackends(t *testing.T) {
+	t.Parallel()
 	base, schema := testDSN(t), newSchema(t)
 	dsn := withAppName(t, base, schema)
 	s, sender := openStore(t, dsn, schema), openStore(t, base, schema)
@@ -448,6 +466,21 @@ func TestTerminateBackends(t *testing.T) {
 }
 
 func TestConformance(t *testing.T) {
-	dsn := testDSN(t)
-	storetest.Run(t, func(t *testing.T) runtime.Store { return openStore(t, dsn, newSchema(t)) })
+	t.Parallel()
+	// One pool for all subtests: each gets a fresh schema, not a fresh
+	// set of connections.
+	pool, err := pgxpool.New(context.Background(), testDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	exec := func(ctx context.Context, sql string) error { _, err := pool.Exec(ctx, sql); return err }
+	storetest.Run(t, func(t *testing.T) runtime.Store {
+		s, err := postgres.New(t.Context(), postgres.Config{Pool: pool, Schema: newSchemaFunc(t, exec)})
+		if err != nil {
+			t.Fatalf("postgres.New = %v", err)
+		}
+		t.Cleanup(s.Close)
+		return s
+	})
 }
