@@ -57,6 +57,13 @@ func (w *walker) sourceFix(call *ast.CallExpr, fn *types.Func, stack []ast.Node)
 	uuid := fmt.Sprintf("%s.UUID(%s)", d, ctx)
 	switch trimMajor(pkg) + "." + fn.Name() {
 	case "github.com/google/uuid.New":
+		if outer := stringCall(call, stack); outer != nil {
+			// uuid.New().String() is durable.UUID(ctx) itself.
+			return []analysis.SuggestedFix{{
+				Message:   "Use " + d + ".UUID",
+				TextEdits: []analysis.TextEdit{{Pos: outer.Pos(), End: outer.End(), NewText: []byte(uuid)}},
+			}}
+		}
 		return replace("Use "+d+".UUID", q+".MustParse("+uuid+")")
 	case "github.com/google/uuid.NewString":
 		return replace("Use "+d+".UUID", uuid)
@@ -66,6 +73,22 @@ func (w *walker) sourceFix(call *ast.CallExpr, fn *types.Func, stack []ast.Node)
 		return replace("Use "+d+".UUID", q+".FromString("+uuid+")")
 	}
 	return nil
+}
+
+// stringCall returns the call x.String() if call is its x.
+func stringCall(call *ast.CallExpr, stack []ast.Node) *ast.CallExpr {
+	if len(stack) < 2 {
+		return nil
+	}
+	sel, ok := stack[len(stack)-1].(*ast.SelectorExpr)
+	if !ok || sel.X != call || sel.Sel.Name != "String" {
+		return nil
+	}
+	outer, ok := stack[len(stack)-2].(*ast.CallExpr)
+	if !ok || outer.Fun != sel || len(outer.Args) != 0 {
+		return nil
+	}
+	return outer
 }
 
 // hasRandMethod reports whether the top-level function fn of math/rand

@@ -21,6 +21,7 @@ func Send(ctx context.Context, key string) error { // want Send:"step"
 func Key(ctx durable.Context, in string) (string, error) { // want Key:"workflow"
 	id := uuid.New()           // want `DG003: uuid.New in workflow code returns a different UUID on resume; use durable.UUID\(ctx\)`
 	s := uuid.NewString()      // want `DG003: uuid.NewString`
+	key := uuid.New().String() // want `DG003: uuid.New in workflow code`
 	u, err := uuid.NewRandom() // want `DG003: uuid.NewRandom`
 	if err != nil {
 		return "", err
@@ -35,7 +36,7 @@ func Key(ctx durable.Context, in string) (string, error) { // want Key:"workflow
 	_ = r
 	fixed := mrand.New(mrand.NewSource(42)) // a fixed seed is deterministic
 	_ = fixed.Intn(3)
-	_, _, _, _, _ = id, s, u, n, f
+	_, _, _, _, _, _ = id, s, u, n, f, key
 	_ = p
 	return "", Send(ctx, durable.UUID(ctx))
 }
