@@ -29,7 +29,7 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 		return nil, false, fmt.Errorf("postgres: create %s: cannot create an instance with status %q", inst.ID, status)
 	}
 	created, err := scanInstance(s.pool.QueryRow(ctx, s.sql.create, inst.ID, inst.Workflow, inst.Version,
-		string(status), inst.Frame, inst.Seq, inst.Attempt, int64(0), nullTime(inst.WakeAt),
+		string(status), inst.Frame, inst.Seq, inst.Attempt, nullTime(inst.WakeAt),
 		inst.AwaitName, inst.Output, inst.Error, s.channel))
 	if err == nil {
 		s.listen.wakeLocal()

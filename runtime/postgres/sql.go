@@ -13,16 +13,16 @@ const instanceColumns = `id, workflow, version, status, frame, seq, attempt, epo
 	lease_until, wake_at, await_name, output, error, created_at, updated_at`
 
 // $1 id, $2 workflow, $3 version, $4 status, $5 frame, $6 seq, $7 attempt,
-// $8 epoch, $9 wake_at, $10 await_name, $11 output, $12 error, $13 channel.
+// $8 wake_at, $9 await_name, $10 output, $11 error, $12 channel.
 const createSQL = `WITH ins AS (
-	INSERT INTO {schema}.instances (id, workflow, version, status, frame, seq, attempt, epoch,
+	INSERT INTO {schema}.instances (id, workflow, version, status, frame, seq, attempt,
 		wake_at, await_name, output, error, created_at, updated_at)
-	VALUES ($1, $2, $3, $4, coalesce($5::bytea, ''), $6, $7, $8, $9, $10, $11, $12,
+	VALUES ($1, $2, $3, $4, coalesce($5::bytea, ''), $6, $7, $8, $9, $10, $11,
 		statement_timestamp(), statement_timestamp())
 	ON CONFLICT (id) DO NOTHING
 	RETURNING ` + instanceColumns + `
 ), notified AS (
-	SELECT count(pg_notify($13, id)) FROM ins
+	SELECT count(pg_notify($12, id)) FROM ins
 )
 SELECT ` + instanceColumns + ` FROM ins, notified`
 
@@ -130,7 +130,7 @@ SELECT count(pg_notify($18, instance_id)) FROM ins`
 // for the instance's row lock (Signal holds that lock while it inserts).
 // $1 id, $2 epoch.
 const readyIfSignaledSQL = `UPDATE {schema}.instances i
-SET status = 'ready'
+SET status = 'ready', updated_at = statement_timestamp()
 WHERE id = $1 AND epoch = $2 AND status = 'waiting'
   AND EXISTS (SELECT FROM {schema}.signals s
 	WHERE s.instance_id = i.id AND s.name = i.await_name AND s.consumed_at IS NULL)`
