@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/equiv/ext"
 )
 
 // Sequence: plain statements between steps.
@@ -192,4 +193,19 @@ func LocalDecls(ctx durable.Context, n int) (string, error) {
 	}
 	p.X = v
 	return fmt.Sprintf("%+v %d", p, scale), nil
+}
+
+// Imported: a step declared in another package.
+//
+//durable:workflow
+func Imported(ctx durable.Context, words []string) (string, error) {
+	var out []string
+	for _, w := range words {
+		u, err := ext.Upper(ctx, Effects, w)
+		if err != nil {
+			return strings.Join(out, " "), fmt.Errorf("word %d: %w", len(out), err)
+		}
+		out = append(out, u)
+	}
+	return strings.Join(out, " "), nil
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/equiv/ext"
 	"github.com/durablegen/durable/runtime"
 	"strings"
 	"time"
@@ -23,8 +24,8 @@ type sequenceFrame struct {
 }
 
 var sequenceSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:15:12"},
-	{ID: 3, Kind: "step", Name: "Add", Pos: "basic.go:20:12"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:16:12"},
+	{ID: 3, Kind: "step", Name: "Add", Pos: "basic.go:21:12"},
 }
 
 // SequenceWorkflow is the descriptor of workflow Sequence: register it with a
@@ -75,30 +76,30 @@ func (f *sequenceFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line basic.go:15:12*/ f.a, f.err = runtime.Call(x1, &sequenceSites[0], func(stepCtx context.Context) (int, error) {
+			/*line basic.go:16:12*/ f.a, f.err = runtime.Call(x1, &sequenceSites[0], func(stepCtx context.Context) (int, error) {
 				return Add(stepCtx, f.n, 1)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line basic.go:16:2*/ if f.err != nil {
+			/*line basic.go:17:2*/ if f.err != nil {
 				return runtime.Return[int](x1, 0, f.err)
 			}
-			/*line basic.go:19:2*/ f.b = f.a * 2
+			/*line basic.go:20:2*/ f.b = f.a * 2
 			f.pc = 3
 		case 3:
-			/*line basic.go:20:12*/ f.c, f.err = runtime.Call(x1, &sequenceSites[1], func(stepCtx1 context.Context) (int, error) {
+			/*line basic.go:21:12*/ f.c, f.err = runtime.Call(x1, &sequenceSites[1], func(stepCtx1 context.Context) (int, error) {
 				return Add(stepCtx1, f.b, f.a)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line basic.go:21:2*/ if f.err != nil {
+			/*line basic.go:22:2*/ if f.err != nil {
 				return runtime.Return[int](x1, 0, f.err)
 			}
-			/*line basic.go:24:2*/ return runtime.Return[int](x1, f.c+f.b, nil)
+			/*line basic.go:25:2*/ return runtime.Return[int](x1, f.c+f.b, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -120,10 +121,10 @@ type ifElseFrame struct {
 }
 
 var ifElseSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "IsEven", Pos: "basic.go:32:18"},
-	{ID: 9, Kind: "step", Name: "Echo", Pos: "basic.go:35:11"},
-	{ID: 14, Kind: "step", Name: "Echo", Pos: "basic.go:38:11"},
-	{ID: 16, Kind: "step", Name: "Echo", Pos: "basic.go:46:12"},
+	{ID: 1, Kind: "step", Name: "IsEven", Pos: "basic.go:33:18"},
+	{ID: 9, Kind: "step", Name: "Echo", Pos: "basic.go:36:11"},
+	{ID: 14, Kind: "step", Name: "Echo", Pos: "basic.go:39:11"},
+	{ID: 16, Kind: "step", Name: "Echo", Pos: "basic.go:47:12"},
 }
 
 // IfElseWorkflow is the descriptor of workflow IfElse: register it with a
@@ -181,10 +182,10 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:31:2*/ f.out = ""
+			/*line basic.go:32:2*/ f.out = ""
 			f.pc = 1
 		case 1:
-			/*line basic.go:32:18*/ f.even, f.err = runtime.Call(x1, &ifElseSites[0], func(stepCtx context.Context) (bool, error) {
+			/*line basic.go:33:18*/ f.even, f.err = runtime.Call(x1, &ifElseSites[0], func(stepCtx context.Context) (bool, error) {
 				return IsEven(stepCtx, f.n)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
@@ -197,11 +198,11 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 5
 			}
 		case 3:
-			/*line basic.go:32:45*/ {
+			/*line basic.go:33:45*/ {
 				return runtime.Return[string](x1, "", f.err)
 			}
 		case 4:
-			/*line basic.go:43:2*/ if f.n < 0 {
+			/*line basic.go:44:2*/ if f.n < 0 {
 				return runtime.Return[string](x1, f.out+" negative", nil)
 			}
 			f.pc = 16
@@ -218,40 +219,40 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 13
 			}
 		case 9:
-			/*line basic.go:35:11*/ f.s, _ = runtime.Call(x1, &ifElseSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line basic.go:36:11*/ f.s, _ = runtime.Call(x1, &ifElseSites[1], func(stepCtx1 context.Context) (string, error) {
 				return Echo(stepCtx1, "even")
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line basic.go:36:3*/ f.out += f.s
+			/*line basic.go:37:3*/ f.out += f.s
 			f.pc = 4
 		case 13:
-			/*line basic.go:40:9*/ {
+			/*line basic.go:41:9*/ {
 				f.out += "small odd"
 			}
 			f.pc = 4
 		case 14:
-			/*line basic.go:38:11*/ f.s1, _ = runtime.Call(x1, &ifElseSites[2], func(stepCtx2 context.Context) (string, error) {
+			/*line basic.go:39:11*/ f.s1, _ = runtime.Call(x1, &ifElseSites[2], func(stepCtx2 context.Context) (string, error) {
 				return Echo(stepCtx2, "big odd")
 			})
 			if err := x1.Commit(&f.pc, 15); err != nil {
 				return err
 			}
 		case 15:
-			/*line basic.go:39:3*/ f.out += f.s1
+			/*line basic.go:40:3*/ f.out += f.s1
 			f.pc = 4
 		case 16:
-			/*line basic.go:46:22*/ arg := fmt.Sprint(f.n)
-			/*line basic.go:46:12*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
+			/*line basic.go:47:22*/ arg := fmt.Sprint(f.n)
+			/*line basic.go:47:12*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
 				return Echo(stepCtx3, arg)
 			})
 			if err := x1.Commit(&f.pc, 17); err != nil {
 				return err
 			}
 		case 17:
-			/*line basic.go:47:2*/ return runtime.Return[string](x1, f.out+"/"+f.s2, f.err1)
+			/*line basic.go:48:2*/ return runtime.Return[string](x1, f.out+"/"+f.s2, f.err1)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -270,7 +271,7 @@ type forClassicFrame struct {
 }
 
 var forClassicSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Add", Pos: "basic.go:56:13"},
+	{ID: 5, Kind: "step", Name: "Add", Pos: "basic.go:57:13"},
 }
 
 // ForClassicWorkflow is the descriptor of workflow ForClassic: register it with a
@@ -316,8 +317,8 @@ func (f *forClassicFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:54:2*/ f.total = 0
-			/*line basic.go:55:6*/ f.i = 0
+			/*line basic.go:55:2*/ f.total = 0
+			/*line basic.go:56:6*/ f.i = 0
 			f.pc = 1
 		case 1:
 			if f.i < f.n {
@@ -326,22 +327,22 @@ func (f *forClassicFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 4
 			}
 		case 3:
-			/*line basic.go:55:21*/ f.i++
+			/*line basic.go:56:21*/ f.i++
 			f.pc = 1
 		case 4:
-			/*line basic.go:62:2*/ return runtime.Return[int](x1, f.total, nil)
+			/*line basic.go:63:2*/ return runtime.Return[int](x1, f.total, nil)
 		case 5:
-			/*line basic.go:56:13*/ f.v, f.err = runtime.Call(x1, &forClassicSites[0], func(stepCtx context.Context) (int, error) {
+			/*line basic.go:57:13*/ f.v, f.err = runtime.Call(x1, &forClassicSites[0], func(stepCtx context.Context) (int, error) {
 				return Add(stepCtx, f.total, f.i)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line basic.go:57:3*/ if f.err != nil {
+			/*line basic.go:58:3*/ if f.err != nil {
 				return runtime.Return[int](x1, 0, f.err)
 			}
-			/*line basic.go:60:3*/ f.total = f.v
+			/*line basic.go:61:3*/ f.total = f.v
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
@@ -359,7 +360,7 @@ type forCondFrame struct {
 }
 
 var forCondSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Inc", Pos: "basic.go:70:6"},
+	{ID: 5, Kind: "step", Name: "Inc", Pos: "basic.go:71:6"},
 }
 
 // ForCondWorkflow is the descriptor of workflow ForCond: register it with a
@@ -402,17 +403,17 @@ func (f *forCondFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:69:2*/ f.steps = 0
+			/*line basic.go:70:2*/ f.steps = 0
 			f.pc = 5
 		case 2:
-			/*line basic.go:70:27*/ {
+			/*line basic.go:71:27*/ {
 				f.steps++
 			}
 			f.pc = 5
 		case 4:
-			/*line basic.go:73:2*/ return runtime.Return[int](x1, f.steps, nil)
+			/*line basic.go:74:2*/ return runtime.Return[int](x1, f.steps, nil)
 		case 5:
-			/*line basic.go:70:6*/ f.t = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
+			/*line basic.go:71:6*/ f.t = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
 				return Inc(stepCtx, f.steps)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
@@ -442,8 +443,8 @@ type foreverBreakFrame struct {
 }
 
 var foreverBreakSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "IsEven", Pos: "basic.go:82:19"},
-	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "basic.go:90:13"},
+	{ID: 5, Kind: "step", Name: "IsEven", Pos: "basic.go:83:19"},
+	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "basic.go:91:13"},
 }
 
 // ForeverBreakWorkflow is the descriptor of workflow ForeverBreak: register it with a
@@ -493,34 +494,34 @@ machine:
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:80:2*/ f.count = 0
+			/*line basic.go:81:2*/ f.count = 0
 			f.pc = 5
 		case 4:
-			/*line basic.go:94:2*/ return runtime.Return[int](x1, f.count, nil)
+			/*line basic.go:95:2*/ return runtime.Return[int](x1, f.count, nil)
 		case 5:
-			/*line basic.go:82:19*/ f.settled, f.err = runtime.Call(x1, &foreverBreakSites[0], func(stepCtx context.Context) (bool, error) {
+			/*line basic.go:83:19*/ f.settled, f.err = runtime.Call(x1, &foreverBreakSites[0], func(stepCtx context.Context) (bool, error) {
 				return IsEven(stepCtx, f.count+f.polls)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line basic.go:83:3*/ if f.err != nil {
+			/*line basic.go:84:3*/ if f.err != nil {
 				return runtime.Return[int](x1, 0, f.err)
 			}
-			/*line basic.go:86:3*/ f.count++
-			/*line basic.go:87:3*/ if f.settled && f.count > 1 {
+			/*line basic.go:87:3*/ f.count++
+			/*line basic.go:88:3*/ if f.settled && f.count > 1 {
 				f.pc = 4
 				continue machine
 			}
 			f.pc = 7
 		case 7:
-			/*line basic.go:90:13*/ f.err1 = runtime.Sleep(x1, &foreverBreakSites[1], 30*time.Minute)
+			/*line basic.go:91:13*/ f.err1 = runtime.Sleep(x1, &foreverBreakSites[1], 30*time.Minute)
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line basic.go:90:3*/ if f.err1 != nil {
+			/*line basic.go:91:3*/ if f.err1 != nil {
 				return runtime.Return[int](x1, 0, f.err1)
 			}
 			f.pc = 5
@@ -554,14 +555,14 @@ type expressionsFrame struct {
 }
 
 var expressionsSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Inc", Pos: "basic.go:101:7"},
-	{ID: 3, Kind: "step", Name: "Inc", Pos: "basic.go:101:21"},
-	{ID: 5, Kind: "step", Name: "Inc", Pos: "basic.go:102:32"},
-	{ID: 7, Kind: "step", Name: "Inc", Pos: "basic.go:102:69"},
-	{ID: 9, Kind: "step", Name: "Inc", Pos: "basic.go:103:15"},
-	{ID: 11, Kind: "step", Name: "Inc", Pos: "basic.go:103:31"},
-	{ID: 13, Kind: "step", Name: "Inc", Pos: "basic.go:104:14"},
-	{ID: 15, Kind: "step", Name: "Inc", Pos: "basic.go:105:27"},
+	{ID: 1, Kind: "step", Name: "Inc", Pos: "basic.go:102:7"},
+	{ID: 3, Kind: "step", Name: "Inc", Pos: "basic.go:102:21"},
+	{ID: 5, Kind: "step", Name: "Inc", Pos: "basic.go:103:32"},
+	{ID: 7, Kind: "step", Name: "Inc", Pos: "basic.go:103:69"},
+	{ID: 9, Kind: "step", Name: "Inc", Pos: "basic.go:104:15"},
+	{ID: 11, Kind: "step", Name: "Inc", Pos: "basic.go:104:31"},
+	{ID: 13, Kind: "step", Name: "Inc", Pos: "basic.go:105:14"},
+	{ID: 15, Kind: "step", Name: "Inc", Pos: "basic.go:106:27"},
 }
 
 // ExpressionsWorkflow is the descriptor of workflow Expressions: register it with a
@@ -648,85 +649,85 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line basic.go:101:7*/ f.t = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
+			/*line basic.go:102:7*/ f.t = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
 				return Inc(stepCtx, f.n)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line basic.go:101:7*/ f.t1 = f.t
+			/*line basic.go:102:7*/ f.t1 = f.t
 			f.pc = 3
 		case 3:
-			/*line basic.go:101:21*/ f.t2 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
+			/*line basic.go:102:21*/ f.t2 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
 				return Inc(stepCtx1, f.n*10)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line basic.go:101:2*/ f.x = f.t1 + f.t2*2
+			/*line basic.go:102:2*/ f.x = f.t1 + f.t2*2
 			f.pc = 5
 		case 5:
-			/*line basic.go:102:32*/ f.t3 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
+			/*line basic.go:103:32*/ f.t3 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
 				return Inc(stepCtx2, f.x)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line basic.go:102:32*/ f.t4 = f.t3
+			/*line basic.go:103:32*/ f.t4 = f.t3
 			f.pc = 7
 		case 7:
-			/*line basic.go:102:69*/ f.t5 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
+			/*line basic.go:103:69*/ f.t5 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
 				return Inc(stepCtx3, 2)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line basic.go:102:2*/ f.label = fmt.Sprintf("%d-%d", f.t4, len(strings.Repeat("a", f.t5)))
+			/*line basic.go:103:2*/ f.label = fmt.Sprintf("%d-%d", f.t4, len(strings.Repeat("a", f.t5)))
 			f.pc = 9
 		case 9:
-			/*line basic.go:103:15*/ f.t6 = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
+			/*line basic.go:104:15*/ f.t6 = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
 				return Inc(stepCtx4, 1)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line basic.go:103:15*/ f.t7 = f.t6
+			/*line basic.go:104:15*/ f.t7 = f.t6
 			f.pc = 11
 		case 11:
-			/*line basic.go:103:31*/ f.t8 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
+			/*line basic.go:104:31*/ f.t8 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
 				return Inc(stepCtx5, 2)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
 			}
 		case 12:
-			/*line basic.go:103:2*/ f.p = Pair{A: f.t7, B: f.t8}
+			/*line basic.go:104:2*/ f.p = Pair{A: f.t7, B: f.t8}
 			f.pc = 13
 		case 13:
-			/*line basic.go:104:14*/ f.t9 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
+			/*line basic.go:105:14*/ f.t9 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
 				return Inc(stepCtx6, 3)
 			})
 			if err := x1.Commit(&f.pc, 14); err != nil {
 				return err
 			}
 		case 14:
-			/*line basic.go:104:2*/ f.xs = []int{f.t9, f.x}
+			/*line basic.go:105:2*/ f.xs = []int{f.t9, f.x}
 			f.pc = 15
 		case 15:
-			/*line basic.go:105:27*/ f.t10 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
+			/*line basic.go:106:27*/ f.t10 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
 				return Inc(stepCtx7, 4)
 			})
 			if err := x1.Commit(&f.pc, 16); err != nil {
 				return err
 			}
 		case 16:
-			/*line basic.go:105:2*/ f.m = map[string]int{"k": f.t10}
-			/*line basic.go:106:2*/ return runtime.Return[string](x1, fmt.Sprintf("%d %s %v %v %v", f.x, f.label, f.p, f.xs, f.m), nil)
+			/*line basic.go:106:2*/ f.m = map[string]int{"k": f.t10}
+			/*line basic.go:107:2*/ return runtime.Return[string](x1, fmt.Sprintf("%d %s %v %v %v", f.x, f.label, f.p, f.xs, f.m), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -755,11 +756,11 @@ type shortCircuitFrame struct {
 }
 
 var shortCircuitSites = [...]runtime.Site{
-	{ID: 7, Kind: "step", Name: "Note", Pos: "basic.go:115:19"},
-	{ID: 11, Kind: "step", Name: "Note", Pos: "basic.go:116:19"},
-	{ID: 13, Kind: "step", Name: "IsEven", Pos: "basic.go:117:14"},
-	{ID: 17, Kind: "step", Name: "Inc", Pos: "basic.go:118:18"},
-	{ID: 21, Kind: "step", Name: "Note", Pos: "basic.go:118:37"},
+	{ID: 7, Kind: "step", Name: "Note", Pos: "basic.go:116:19"},
+	{ID: 11, Kind: "step", Name: "Note", Pos: "basic.go:117:19"},
+	{ID: 13, Kind: "step", Name: "IsEven", Pos: "basic.go:118:14"},
+	{ID: 17, Kind: "step", Name: "Inc", Pos: "basic.go:119:18"},
+	{ID: 21, Kind: "step", Name: "Note", Pos: "basic.go:119:37"},
 }
 
 // ShortCircuitWorkflow is the descriptor of workflow ShortCircuit: register it with a
@@ -838,8 +839,8 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:113:2*/ f.out = nil
-			/*line basic.go:114:6*/ f.i = f.n
+			/*line basic.go:114:2*/ f.out = nil
+			/*line basic.go:115:6*/ f.i = f.n
 			f.pc = 1
 		case 1:
 			if f.i < f.n+4 {
@@ -848,94 +849,94 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 4
 			}
 		case 2:
-			/*line basic.go:115:8*/ f.t = f.i > f.n+1
+			/*line basic.go:116:8*/ f.t = f.i > f.n+1
 			if f.t {
 				f.pc = 7
 			} else {
 				f.pc = 6
 			}
 		case 3:
-			/*line basic.go:114:23*/ f.i++
+			/*line basic.go:115:23*/ f.i++
 			f.pc = 1
 		case 4:
-			/*line basic.go:121:2*/ return runtime.Return[[]bool](x1, f.out, nil)
+			/*line basic.go:122:2*/ return runtime.Return[[]bool](x1, f.out, nil)
 		case 6:
-			/*line basic.go:115:3*/ f.a = f.t
-			/*line basic.go:116:8*/ f.t2 = f.i > f.n+1
+			/*line basic.go:116:3*/ f.a = f.t
+			/*line basic.go:117:8*/ f.t2 = f.i > f.n+1
 			if !f.t2 {
 				f.pc = 11
 			} else {
 				f.pc = 10
 			}
 		case 7:
-			/*line basic.go:115:29*/ arg := fmt.Sprint("and ", f.i)
-			/*line basic.go:115:19*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
+			/*line basic.go:116:29*/ arg := fmt.Sprint("and ", f.i)
+			/*line basic.go:116:19*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
 				return Note(stepCtx, arg)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line basic.go:115:19*/ f.t = f.t1 == nil
+			/*line basic.go:116:19*/ f.t = f.t1 == nil
 			f.pc = 6
 		case 10:
-			/*line basic.go:116:3*/ f.b = f.t2
+			/*line basic.go:117:3*/ f.b = f.t2
 			f.pc = 13
 		case 11:
-			/*line basic.go:116:29*/ arg1 := fmt.Sprint("or ", f.i)
-			/*line basic.go:116:19*/ f.t3 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
+			/*line basic.go:117:29*/ arg1 := fmt.Sprint("or ", f.i)
+			/*line basic.go:117:19*/ f.t3 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
 				return Note(stepCtx1, arg1)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
 			}
 		case 12:
-			/*line basic.go:116:19*/ f.t2 = f.t3 == nil
+			/*line basic.go:117:19*/ f.t2 = f.t3 == nil
 			f.pc = 10
 		case 13:
-			/*line basic.go:117:14*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
+			/*line basic.go:118:14*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
 				return IsEven(stepCtx2, f.i)
 			})
 			if err := x1.Commit(&f.pc, 14); err != nil {
 				return err
 			}
 		case 14:
-			/*line basic.go:118:8*/ f.t4 = !f.even
+			/*line basic.go:119:8*/ f.t4 = !f.even
 			if f.t4 {
 				f.pc = 17
 			} else {
 				f.pc = 16
 			}
 		case 16:
-			/*line basic.go:118:3*/ f.c = f.t4
-			/*line basic.go:119:3*/ f.out = append(f.out, f.a, f.b, f.c)
+			/*line basic.go:119:3*/ f.c = f.t4
+			/*line basic.go:120:3*/ f.out = append(f.out, f.a, f.b, f.c)
 			f.pc = 3
 		case 17:
-			/*line basic.go:118:18*/ f.t6 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
+			/*line basic.go:119:18*/ f.t6 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
 				return Inc(stepCtx3, f.i)
 			})
 			if err := x1.Commit(&f.pc, 18); err != nil {
 				return err
 			}
 		case 18:
-			/*line basic.go:118:18*/ f.t5 = f.t6 > 0
+			/*line basic.go:119:18*/ f.t5 = f.t6 > 0
 			if !f.t5 {
 				f.pc = 21
 			} else {
 				f.pc = 20
 			}
 		case 20:
-			/*line basic.go:118:17*/ f.t4 = (f.t5)
+			/*line basic.go:119:17*/ f.t4 = (f.t5)
 			f.pc = 16
 		case 21:
-			/*line basic.go:118:37*/ f.t7 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
+			/*line basic.go:119:37*/ f.t7 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
 				return Note(stepCtx4, "never")
 			})
 			if err := x1.Commit(&f.pc, 22); err != nil {
 				return err
 			}
 		case 22:
-			/*line basic.go:118:37*/ f.t5 = f.t7 == nil
+			/*line basic.go:119:37*/ f.t5 = f.t7 == nil
 			f.pc = 20
 		default:
 			return runtime.BadState(f.pc)
@@ -958,11 +959,11 @@ type multiValueFrame struct {
 }
 
 var multiValueSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "DivMod", Pos: "basic.go:130:11"},
-	{ID: 3, Kind: "step", Name: "DivMod", Pos: "basic.go:135:18"},
-	{ID: 5, Kind: "step", Name: "Touch", Pos: "basic.go:136:2"},
-	{ID: 7, Kind: "step", Name: "Add", Pos: "basic.go:137:9"},
-	{ID: 9, Kind: "step", Name: "Add", Pos: "basic.go:138:2"},
+	{ID: 1, Kind: "step", Name: "DivMod", Pos: "basic.go:131:11"},
+	{ID: 3, Kind: "step", Name: "DivMod", Pos: "basic.go:136:18"},
+	{ID: 5, Kind: "step", Name: "Touch", Pos: "basic.go:137:2"},
+	{ID: 7, Kind: "step", Name: "Add", Pos: "basic.go:138:9"},
+	{ID: 9, Kind: "step", Name: "Add", Pos: "basic.go:139:2"},
 }
 
 // MultiValueWorkflow is the descriptor of workflow MultiValue: register it with a
@@ -1020,34 +1021,34 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:128:2*/ f.p = Pair{}
-			/*line basic.go:129:2*/ f.err = nil
+			/*line basic.go:129:2*/ f.p = Pair{}
+			/*line basic.go:130:2*/ f.err = nil
 			f.pc = 1
 		case 1:
-			/*line basic.go:130:11*/ f.p, f.err = runtime.Call(x1, &multiValueSites[0], func(stepCtx context.Context) (Pair, error) {
+			/*line basic.go:131:11*/ f.p, f.err = runtime.Call(x1, &multiValueSites[0], func(stepCtx context.Context) (Pair, error) {
 				return DivMod(stepCtx, f.n, 3)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line basic.go:131:2*/ if f.err != nil {
+			/*line basic.go:132:2*/ if f.err != nil {
 				return runtime.Return[string](x1, "", f.err)
 			}
-			/*line basic.go:134:2*/ f.q, f.r = f.p.A, f.p.B
+			/*line basic.go:135:2*/ f.q, f.r = f.p.A, f.p.B
 			f.pc = 3
 		case 3:
-			/*line basic.go:135:18*/ f.t, f.t1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
+			/*line basic.go:136:18*/ f.t, f.t1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
 				return DivMod(stepCtx1, f.q+10, 4)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line basic.go:135:2*/ f.s = fmt.Sprint(f.t, f.t1)
+			/*line basic.go:136:2*/ f.s = fmt.Sprint(f.t, f.t1)
 			f.pc = 5
 		case 5:
-			/*line basic.go:136:2*/ runtime.CallErr(x1, &multiValueSites[2], func(stepCtx2 context.Context) error {
+			/*line basic.go:137:2*/ runtime.CallErr(x1, &multiValueSites[2], func(stepCtx2 context.Context) error {
 				Touch(stepCtx2, "discard")
 				return nil
 			})
@@ -1055,21 +1056,21 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 7:
-			/*line basic.go:137:9*/ runtime.Call(x1, &multiValueSites[3], func(stepCtx3 context.Context) (int, error) {
+			/*line basic.go:138:9*/ runtime.Call(x1, &multiValueSites[3], func(stepCtx3 context.Context) (int, error) {
 				return Add(stepCtx3, 1, 2)
 			})
 			if err := x1.Commit(&f.pc, 9); err != nil {
 				return err
 			}
 		case 9:
-			/*line basic.go:138:2*/ runtime.Call(x1, &multiValueSites[4], func(stepCtx4 context.Context) (int, error) {
+			/*line basic.go:139:2*/ runtime.Call(x1, &multiValueSites[4], func(stepCtx4 context.Context) (int, error) {
 				return Add(stepCtx4, 3, 4)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line basic.go:139:2*/ return runtime.Return[string](x1, fmt.Sprintf("%d %d %s", f.q, f.r, f.s), nil)
+			/*line basic.go:140:2*/ return runtime.Return[string](x1, fmt.Sprintf("%d %d %s", f.q, f.r, f.s), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1094,10 +1095,10 @@ type shadowingFrame struct {
 }
 
 var shadowingSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:150:11"},
-	{ID: 5, Kind: "step", Name: "Add", Pos: "basic.go:153:12"},
-	{ID: 11, Kind: "step", Name: "Add", Pos: "basic.go:158:11"},
-	{ID: 13, Kind: "step", Name: "Add", Pos: "basic.go:161:12"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:151:11"},
+	{ID: 5, Kind: "step", Name: "Add", Pos: "basic.go:154:12"},
+	{ID: 11, Kind: "step", Name: "Add", Pos: "basic.go:159:11"},
+	{ID: 13, Kind: "step", Name: "Add", Pos: "basic.go:162:12"},
 }
 
 // ShadowingWorkflow is the descriptor of workflow Shadowing: register it with a
@@ -1164,37 +1165,37 @@ func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:146:2*/ f.x = f.n
-			/*line basic.go:147:2*/ f.out = ""
-			/*line basic.go:149:3*/ f.x1 = f.x * 10
+			/*line basic.go:147:2*/ f.x = f.n
+			/*line basic.go:148:2*/ f.out = ""
+			/*line basic.go:150:3*/ f.x1 = f.x * 10
 			f.pc = 1
 		case 1:
-			/*line basic.go:150:11*/ f.v, _ = runtime.Call(x1, &shadowingSites[0], func(stepCtx context.Context) (int, error) {
+			/*line basic.go:151:11*/ f.v, _ = runtime.Call(x1, &shadowingSites[0], func(stepCtx context.Context) (int, error) {
 				return Add(stepCtx, f.x1, 1)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line basic.go:151:3*/ f.out += fmt.Sprint(f.x1, f.v)
-			/*line basic.go:152:6*/ f.x2 = f.v + 1
+			/*line basic.go:152:3*/ f.out += fmt.Sprint(f.x1, f.v)
+			/*line basic.go:153:6*/ f.x2 = f.v + 1
 			if f.x2 > 0 {
 				f.pc = 5
 			} else {
 				f.pc = 4
 			}
 		case 4:
-			/*line basic.go:157:6*/ f.x3 = 0
+			/*line basic.go:158:6*/ f.x3 = 0
 			f.pc = 7
 		case 5:
-			/*line basic.go:153:12*/ f.w, _ = runtime.Call(x1, &shadowingSites[1], func(stepCtx1 context.Context) (int, error) {
+			/*line basic.go:154:12*/ f.w, _ = runtime.Call(x1, &shadowingSites[1], func(stepCtx1 context.Context) (int, error) {
 				return Add(stepCtx1, f.x2, 2)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line basic.go:154:4*/ f.out += fmt.Sprint(" ", f.x2, f.w)
+			/*line basic.go:155:4*/ f.out += fmt.Sprint(" ", f.x2, f.w)
 			f.pc = 4
 		case 7:
 			if f.x3 < 2 {
@@ -1203,27 +1204,27 @@ func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 13
 			}
 		case 9:
-			/*line basic.go:157:21*/ f.x3++
+			/*line basic.go:158:21*/ f.x3++
 			f.pc = 7
 		case 11:
-			/*line basic.go:158:11*/ f.v1, _ = runtime.Call(x1, &shadowingSites[2], func(stepCtx2 context.Context) (int, error) {
+			/*line basic.go:159:11*/ f.v1, _ = runtime.Call(x1, &shadowingSites[2], func(stepCtx2 context.Context) (int, error) {
 				return Add(stepCtx2, f.x3, 100)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
 			}
 		case 12:
-			/*line basic.go:159:3*/ f.out += fmt.Sprint(" ", f.x3, f.v1)
+			/*line basic.go:160:3*/ f.out += fmt.Sprint(" ", f.x3, f.v1)
 			f.pc = 9
 		case 13:
-			/*line basic.go:161:12*/ f.v2, f.err = runtime.Call(x1, &shadowingSites[3], func(stepCtx3 context.Context) (int, error) {
+			/*line basic.go:162:12*/ f.v2, f.err = runtime.Call(x1, &shadowingSites[3], func(stepCtx3 context.Context) (int, error) {
 				return Add(stepCtx3, f.x, 1000)
 			})
 			if err := x1.Commit(&f.pc, 14); err != nil {
 				return err
 			}
 		case 14:
-			/*line basic.go:162:2*/ return runtime.Return[string](x1, fmt.Sprint(f.out, " ", f.x, " ", f.v2), f.err)
+			/*line basic.go:163:2*/ return runtime.Return[string](x1, fmt.Sprint(f.out, " ", f.x, " ", f.v2), f.err)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1241,8 +1242,8 @@ type namedResultsFrame struct {
 }
 
 var namedResultsSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:169:15"},
-	{ID: 3, Kind: "step", Name: "Inc", Pos: "basic.go:176:11"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:170:15"},
+	{ID: 3, Kind: "step", Name: "Inc", Pos: "basic.go:177:11"},
 }
 
 // NamedResultsWorkflow is the descriptor of workflow NamedResults: register it with a
@@ -1290,30 +1291,30 @@ func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line basic.go:169:15*/ f.total, f.err = runtime.Call(x1, &namedResultsSites[0], func(stepCtx context.Context) (int, error) {
+			/*line basic.go:170:15*/ f.total, f.err = runtime.Call(x1, &namedResultsSites[0], func(stepCtx context.Context) (int, error) {
 				return Add(stepCtx, f.n, f.n)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line basic.go:170:2*/ if f.err != nil {
+			/*line basic.go:171:2*/ if f.err != nil {
 				return runtime.Return[int](x1, f.total, f.err)
 			}
-			/*line basic.go:173:2*/ if f.total > 100 {
+			/*line basic.go:174:2*/ if f.total > 100 {
 				return runtime.Return[int](x1, f.total, nil)
 			}
 			f.pc = 3
 		case 3:
-			/*line basic.go:176:11*/ f.t = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
+			/*line basic.go:177:11*/ f.t = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
 				return Inc(stepCtx1, f.total)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line basic.go:176:2*/ f.total += f.t
-			/*line basic.go:177:2*/ return runtime.Return[int](x1, f.total, f.err)
+			/*line basic.go:177:2*/ f.total += f.t
+			/*line basic.go:178:2*/ return runtime.Return[int](x1, f.total, f.err)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1337,7 +1338,7 @@ type localDeclsFrame struct {
 }
 
 var localDeclsSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:189:12"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "basic.go:190:12"},
 }
 
 // LocalDeclsWorkflow is the descriptor of workflow LocalDecls: register it with a
@@ -1383,21 +1384,127 @@ func (f *localDeclsFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:188:2*/ f.p = localDeclsPoint{X: f.n, Y: f.n * localDeclsScale}
+			/*line basic.go:189:2*/ f.p = localDeclsPoint{X: f.n, Y: f.n * localDeclsScale}
 			f.pc = 1
 		case 1:
-			/*line basic.go:189:12*/ f.v, f.err = runtime.Call(x1, &localDeclsSites[0], func(stepCtx context.Context) (int, error) {
+			/*line basic.go:190:12*/ f.v, f.err = runtime.Call(x1, &localDeclsSites[0], func(stepCtx context.Context) (int, error) {
 				return Add(stepCtx, f.p.X, f.p.Y)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line basic.go:190:2*/ if f.err != nil {
+			/*line basic.go:191:2*/ if f.err != nil {
 				return runtime.Return[string](x1, "", f.err)
 			}
-			/*line basic.go:193:2*/ f.p.X = f.v
-			/*line basic.go:194:2*/ return runtime.Return[string](x1, fmt.Sprintf("%+v %d", f.p, localDeclsScale), nil)
+			/*line basic.go:194:2*/ f.p.X = f.v
+			/*line basic.go:195:2*/ return runtime.Return[string](x1, fmt.Sprintf("%+v %d", f.p, localDeclsScale), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// importedFrame is the frame of workflow Imported: its machine state and the variables
+// that live across its checkpoints.
+type importedFrame struct {
+	pc    int
+	words []string
+	out   []string
+	w     string
+	t     int
+	t1    int
+	u     string
+	err   error
+}
+
+var importedSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Upper", Pos: "basic.go:204:13", Policy: durable.Policy{MaxAttempts: 3, InitialInterval: 10000000}},
+}
+
+// ImportedWorkflow is the descriptor of workflow Imported: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ImportedWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Imported", "b04d83c0bd6acd27", func() any { return new(importedFrame) }).WithFunc(Imported)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *importedFrame) SetInput(in []string) {
+	f.words = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *importedFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "words", f.words)
+	runtime.Field(e, "out", f.out)
+	runtime.Field(e, "w", f.w)
+	runtime.Field(e, "t", f.t)
+	runtime.Field(e, "t1", f.t1)
+	runtime.Field(e, "u", f.u)
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *importedFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "words":
+			runtime.Value(d, &f.words)
+		case "out":
+			runtime.Value(d, &f.out)
+		case "w":
+			runtime.Value(d, &f.w)
+		case "t":
+			runtime.Value(d, &f.t)
+		case "t1":
+			runtime.Value(d, &f.t1)
+		case "u":
+			runtime.Value(d, &f.u)
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *importedFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:202:2*/ f.out = nil
+			/*line basic.go:203:2*/ f.t1 = len(f.words)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.w = f.words[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line basic.go:210:2*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)
+		case 5:
+			/*line basic.go:204:13*/ f.u, f.err = runtime.Call(x1, &importedSites[0], func(stepCtx context.Context) (string, error) {
+				return ext.Upper(stepCtx, Effects, f.w)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line basic.go:205:3*/ if f.err != nil {
+				return runtime.Return[string](x1, strings.Join(f.out, " "), fmt.Errorf("word %d: %w", len(f.out), f.err))
+			}
+			/*line basic.go:208:3*/ f.out = append(f.out, f.u)
+			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
 		}

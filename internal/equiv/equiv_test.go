@@ -57,6 +57,12 @@ func TestEquivalence(t *testing.T) {
 		{"Method", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, AccountReportWorkflow.Bind(&Account{Owner: "ann", Calc: Calc{Factor: 7}}), 3, log)
 		}},
+		{"Imported/ok", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ImportedWorkflow, []string{"a", "b"}, log)
+		}},
+		{"Imported/error", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ImportedWorkflow, []string{"a", "", "c"}, log)
+		}},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
 		{"Approval/approved", func(t *testing.T) durabletest.Report {
