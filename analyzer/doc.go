@@ -1,0 +1,73 @@
+// Package analyzer defines an Analyzer that reports code in durable
+// workflows that behaves differently when a workflow resumes than on its
+// first run.
+//
+// # Analyzer durablevet
+//
+// durablevet: report workflow code that behaves differently on resume
+//
+// A workflow (a function or method whose doc comment has a
+// //durable:workflow line) is compiled by durablegen into a machine that
+// saves its live variables at every checkpoint (a step, a durable timer,
+// a signal) and, after a crash or a redeploy, resumes at the last one: the
+// code between two checkpoints runs again, possibly on another worker.
+// Anything in that code whose result depends on when or where it runs —
+// the wall clock, randomness, the environment, I/O, goroutines, map order,
+// package state — or that cannot be saved in the frame breaks the
+// workflow. The analyzer checks workflow bodies and every function they
+// call that is not a step (//durable:step functions and the functions
+// passed to durable.Do or durable.SideEffect may do anything).
+//
+// Calls are followed across packages, including the standard library,
+// with analysis facts: a finding in a helper is reported at the call in
+// the workflow, with the call chain:
+//
+//	DG001: Transfer calls helper.Pick, which calls time.Now: time.Now
+//	returns a different value on resume; use durable.Now(ctx), or make
+//	helper.Pick a step
+//
+// Each diagnostic has its rule ID as Category and at the start of its
+// message:
+//
+//	DG001  time.Now, time.Since, time.Until (fix: durable.Now)
+//	DG002  time.Sleep, After, Tick, NewTimer, NewTicker, AfterFunc,
+//	       context.WithTimeout/WithDeadline (fix: durable.Sleep)
+//	DG003  math/rand and math/rand/v2 globals, crypto/rand, UUID
+//	       constructors, clock-seeded sources (fix: durable.Random,
+//	       durable.UUID)
+//	DG004  environment: os.Getenv, Hostname, Getpid, Args, runtime.NumCPU...
+//	DG005  I/O: os files, net, net/http clients, database/sql, os/exec,
+//	       printing to stdout or stderr, io.ReadAll on those
+//	DG006  go statements
+//	DG007  channel make, send, receive, close, range; select
+//	DG008  sync and sync/atomic values, errgroup
+//	DG009  range over a map (or maps.Keys...) whose body depends on the
+//	       order: a step, an append, output, a last-wins assignment
+//	       (fix: range over slices.Sorted(maps.Keys(m)))
+//	DG011  writes to package variables and receiver fields; reads of
+//	       package variables that are assigned at run time
+//	DG012  a local live across a checkpoint whose type cannot be saved:
+//	       chan, func, unsafe.Pointer, sync types, *os.File, database
+//	       handles, net.Conn, context.Context, interfaces, structs with
+//	       unexported fields and no marshaler
+//	DG013  two locals sharing memory (a pointer, a slice, a map) across a
+//	       checkpoint
+//	DG015  workflow or step signatures the runtime cannot call or save
+//	DG016  misuse: a dropped step error, the workflow context stored,
+//	       captured by a closure or passed to a plain function, a step
+//	       called through a function value, durable.Background
+//	DG017  pointer identity: %p, reflect.Value.Pointer,
+//	       uintptr(unsafe.Pointer(p))
+//
+// DG010 names the guard of DG009 (loops whose effect does not depend on
+// the order — sums, counts, minimum and maximum, copies into another map,
+// keys collected and then sorted — are never reported); DG014, the
+// constructs the compiler cannot lower, belongs to durablegen.
+//
+// A comment //durable:ignore DGxxx reason at the end of a line, or on the
+// line above a statement, silences that rule there (without a rule ID,
+// every rule); for a compound statement the line above covers its header
+// only. A directive without a reason, naming an unknown rule or silencing
+// nothing is reported as DG000. In a helper, a directive also stops the
+// finding from reaching the workflows that call it.
+package analyzer

@@ -1,0 +1,31 @@
+// Package durable is a stub of the authoring API with the same signatures,
+// for the analyzer's tests.
+package durable
+
+import (
+	"context"
+	"time"
+)
+
+type Context interface {
+	context.Context
+	InstanceID() string
+}
+
+type Option func()
+
+func Background() Context                                  { return nil }
+func NewContext(parent context.Context, id string) Context { return nil }
+func Now(ctx Context) time.Time                            { return time.Time{} }
+func Sleep(ctx Context, d time.Duration) error             { return nil }
+func SleepUntil(ctx Context, t time.Time) error            { return nil }
+func Random(ctx Context) uint64                            { return 0 }
+func UUID(ctx Context) string                              { return "" }
+func IdempotencyKey(ctx Context) string                    { return "" }
+func StepKey(ctx context.Context) string                   { return "" }
+func SideEffect[T any](ctx Context, fn func() T) T         { return fn() }
+func Await[T any](ctx Context, name string) (T, error)     { var v T; return v, nil }
+func Permanent(err error) error                            { return err }
+func Do[T any](ctx Context, name string, fn func(ctx context.Context) (T, error), opts ...Option) (T, error) {
+	return fn(ctx)
+}
