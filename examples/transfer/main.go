@@ -21,6 +21,10 @@
 // worker's lease expires, and then prints where the run resumed, the
 // receipt, the history, the bank's log and a PASS or FAIL line per check.
 // It exits with status 1 if a check fails.
+//
+// After editing the workflow, regenerate its machine with
+//
+//	go generate ./examples/transfer/...
 package main
 
 import (

@@ -154,9 +154,9 @@ func checkSteps(e evidence) check {
 		slices.Sort(problems)
 		return check{false, "steps: " + strings.Join(problems, "; ")}
 	}
-	msg := fmt.Sprintf("each of the %d committed steps was applied once at the bank", len(committed))
+	msg := fmt.Sprintf("%d committed steps, each applied once at the bank", len(committed))
 	if retried > 0 {
-		msg += fmt.Sprintf("; none that had committed ran again (%d that had not was retried)", retried)
+		msg += fmt.Sprintf("; %d re-ran before its commit, none after", retried)
 	}
 	return check{true, msg}
 }
@@ -189,9 +189,9 @@ func checkKilledStep(e evidence) check {
 		}
 	}
 	if strings.Join(outcomes, ",") != "applied,duplicate" {
-		return check{false, fmt.Sprintf("step %s, interrupted by the kill, got outcomes %v at the bank, want [applied duplicate]", key, outcomes)}
+		return check{false, fmt.Sprintf("step %s, cut off by the kill: bank outcomes %v, want [applied duplicate]", key, outcomes)}
 	}
-	return check{true, fmt.Sprintf("step %s, interrupted by the kill, ran again after the restart and the bank de-duplicated it", key)}
+	return check{true, fmt.Sprintf("step %s, cut off by the kill, re-ran with its key; the bank de-duplicated it", key)}
 }
 
 // eventDetail returns the recorded result or payload of ev, shortened.
