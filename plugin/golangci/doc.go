@@ -6,11 +6,11 @@
 // golangci-lint links module plugins into a custom binary. Add
 // .custom-gcl.yml to the repository root:
 //
-//	version: v2.5.0
+//	version: v2.15.0
 //	plugins:
 //	  - module: github.com/durablegen/durable/plugin/golangci
 //	    import: github.com/durablegen/durable/plugin/golangci
-//	    version: latest
+//	    version: v0.1.0 # tags of this module: plugin/golangci/vX.Y.Z
 //
 // and enable the linter in .golangci.yml:
 //

@@ -33,7 +33,7 @@ func Charge(ctx context.Context, acct string, cents int64, key string) (string, 
 //
 //durable:workflow
 func Transfer(ctx durable.Context, in Request) (Receipt, error) { // want Transfer:"workflow"
-	key := uuid.New().String() // want `DG003: uuid.New`
+	key := uuid.New().String()                 // want `DG003: uuid.New`
 	deadline := time.Now().Add(24 * time.Hour) // want `DG001: time.Now`
 	var r Receipt
 	for acct, cents := range in.Splits { // want `DG009: range over map in.Splits`
