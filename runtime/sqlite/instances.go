@@ -28,10 +28,14 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 	if !validStatus(status) || status == runtime.StatusRunning {
 		return nil, false, fmt.Errorf("sqlite: create %s: cannot create an instance with status %q", inst.ID, status)
 	}
-	row := s.st.create.QueryRowContext(ctx, inst.ID, inst.Workflow, inst.Version, string(status),
-		inst.Frame, inst.Seq, inst.Attempt, nanos(inst.WakeAt), inst.AwaitName, inst.Output,
-		inst.Error, nanos(s.now()))
-	created, err := scanInstance(row)
+	var created *runtime.Instance
+	err := s.write(ctx, false, func(ctx context.Context) error {
+		var err error
+		created, err = scanInstance(s.st.create.QueryRowContext(ctx, inst.ID, inst.Workflow, inst.Version,
+			string(status), inst.Frame, inst.Seq, inst.Attempt, nanos(inst.WakeAt), inst.AwaitName,
+			inst.Output, inst.Error, nanos(s.now())))
+		return err
+	})
 	if err == nil {
 		s.wake.notify()
 		return created, true, nil
@@ -72,28 +76,26 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
 	}
-	now := s.now()
-	tx, err := s.db.BeginTx(ctx, nil)
+	var claimed []*runtime.Instance
+	err = s.write(ctx, true, func(ctx context.Context) error {
+		now := s.now()
+		var err error
+		if claimed, err = claimRows(ctx, s.st.claim, req, now, string(keys)); err != nil {
+			return err
+		}
+		for _, inst := range claimed {
+			inst.Now = now
+			if inst.AwaitName == "" {
+				continue
+			}
+			if inst.Signal, err = pendingSignal(ctx, s.st.pendingSignal, inst); err != nil {
+				return fmt.Errorf("%s: %w", inst.ID, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: claim: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	claimed, err := claimRows(ctx, tx.StmtContext(ctx, s.st.claim), req, now, string(keys))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: claim: %w", err)
-	}
-	pending := tx.StmtContext(ctx, s.st.pendingSignal)
-	for _, inst := range claimed {
-		inst.Now = now
-		if inst.AwaitName == "" {
-			continue
-		}
-		if inst.Signal, err = pendingSignal(ctx, pending, inst); err != nil {
-			return nil, fmt.Errorf("sqlite: claim %s: %w", inst.ID, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("sqlite: claim: commit: %w", err)
 	}
 	return claimed, nil
 }
@@ -140,26 +142,23 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if !validStatus(cp.Status) {
 		return fmt.Errorf("sqlite: checkpoint %s: invalid status %q", cp.ID, cp.Status)
 	}
-	now := nanos(s.now())
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: checkpoint %s: %w", cp.ID, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	stored, err := s.updateInstance(ctx, tx, cp, now)
-	if err != nil {
-		return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
-	}
-	if err := s.insertEvent(ctx, tx, cp.ID, cp.Seq, &cp.Event, now); err != nil {
-		return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
-	}
-	if cp.ConsumeSignal != 0 {
-		if err := s.consumeSignal(ctx, tx, cp, now); err != nil {
-			return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
+	var stored runtime.Status
+	err := s.write(ctx, true, func(ctx context.Context) error {
+		now := nanos(s.now())
+		var err error
+		if stored, err = s.updateInstance(ctx, cp, now); err != nil {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: checkpoint %s seq %d: commit: %w", cp.ID, cp.Seq, err)
+		if err := s.insertEvent(ctx, cp.ID, cp.Seq, &cp.Event, now); err != nil {
+			return err
+		}
+		if cp.ConsumeSignal != 0 {
+			return s.consumeSignal(ctx, cp, now)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
 	if stored != runtime.StatusRunning {
 		s.wake.notify()
@@ -169,9 +168,9 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 
 // updateInstance writes cp to the instance row and returns the status
 // stored. No row means the claim is not current: ErrFenced.
-func (s *Store) updateInstance(ctx context.Context, tx *sql.Tx, cp *runtime.Checkpoint, now int64) (runtime.Status, error) {
+func (s *Store) updateInstance(ctx context.Context, cp *runtime.Checkpoint, now int64) (runtime.Status, error) {
 	if cp.Status == runtime.StatusRunning {
-		res, err := tx.StmtContext(ctx, s.st.checkpointRunning).ExecContext(ctx,
+		res, err := s.st.checkpointRunning.ExecContext(ctx,
 			cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, now, cp.ID, cp.Epoch)
 		if err := oneRow(res, err); err != nil {
 			return "", err
@@ -179,7 +178,7 @@ func (s *Store) updateInstance(ctx context.Context, tx *sql.Tx, cp *runtime.Chec
 		return cp.Status, nil
 	}
 	var stored string
-	err := tx.StmtContext(ctx, s.st.checkpointRelease).QueryRowContext(ctx,
+	err := s.st.checkpointRelease.QueryRowContext(ctx,
 		string(cp.Status), cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, nanos(cp.WakeAt),
 		cp.Output, cp.Error, cp.ID, cp.Epoch, now, cp.ConsumeSignal).Scan(&stored)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -193,8 +192,8 @@ func (s *Store) updateInstance(ctx context.Context, tx *sql.Tx, cp *runtime.Chec
 
 // consumeSignal marks cp.ConsumeSignal consumed. It must be a pending
 // signal of the instance.
-func (s *Store) consumeSignal(ctx context.Context, tx *sql.Tx, cp *runtime.Checkpoint, now int64) error {
-	res, err := tx.StmtContext(ctx, s.st.consumeSignal).ExecContext(ctx, now, cp.ConsumeSignal, cp.ID)
+func (s *Store) consumeSignal(ctx context.Context, cp *runtime.Checkpoint, now int64) error {
+	res, err := s.st.consumeSignal.ExecContext(ctx, now, cp.ConsumeSignal, cp.ID)
 	if err != nil {
 		return fmt.Errorf("consume signal %d: %w", cp.ConsumeSignal, err)
 	}
@@ -208,12 +207,12 @@ func (s *Store) consumeSignal(ctx context.Context, tx *sql.Tx, cp *runtime.Check
 	return nil
 }
 
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, id string, seq int64, ev *runtime.Event, now int64) error {
+func (s *Store) insertEvent(ctx context.Context, id string, seq int64, ev *runtime.Event, now int64) error {
 	at := nanos(ev.At)
 	if at == 0 {
 		at = now
 	}
-	_, err := tx.StmtContext(ctx, s.st.insertEvent).ExecContext(ctx,
+	_, err := s.st.insertEvent.ExecContext(ctx,
 		id, seq, ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Error, ev.Detail, at)
 	var serr interface{ Code() int }
 	if errors.As(err, &serr) && serr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY {
@@ -228,9 +227,11 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, id string, seq int6
 // Heartbeat extends the lease of instance id, claimed with epoch, to lease
 // from now. [runtime.ErrFenced] if the claim is not current.
 func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease time.Duration) error {
-	now := s.now()
-	res, err := s.st.heartbeat.ExecContext(ctx, nanos(now.Add(lease)), nanos(now), id, epoch)
-	if err := oneRow(res, err); err != nil {
+	err := s.write(ctx, false, func(ctx context.Context) error {
+		now := s.now()
+		return oneRow(s.st.heartbeat.ExecContext(ctx, nanos(now.Add(lease)), nanos(now), id, epoch))
+	})
+	if err != nil {
 		return fmt.Errorf("sqlite: heartbeat %s epoch %d: %w", id, epoch, err)
 	}
 	return nil
@@ -241,37 +242,38 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 // terminal instance is left unchanged. [runtime.ErrNotFound] if id does not
 // exist.
 func (s *Store) Cancel(ctx context.Context, id, reason string) error {
-	now := nanos(s.now())
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: cancel %s: %w", id, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var seq int64
-	err = tx.StmtContext(ctx, s.st.cancel).QueryRowContext(ctx, reason, now, id).Scan(&seq)
-	if errors.Is(err, sql.ErrNoRows) {
-		var status string
-		err = tx.StmtContext(ctx, s.st.status).QueryRowContext(ctx, id).Scan(&status)
+	var canceled bool
+	err := s.write(ctx, true, func(ctx context.Context) error {
+		now := nanos(s.now())
+		var seq int64
+		err := s.st.cancel.QueryRowContext(ctx, reason, now, id).Scan(&seq)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("sqlite: cancel %s: %w", id, runtime.ErrNotFound)
+			return s.exists(ctx, s.st.status, id) // terminal: unchanged
 		}
 		if err != nil {
-			return fmt.Errorf("sqlite: cancel %s: %w", id, err)
+			return err
 		}
-		return nil // terminal: unchanged
-	}
+		canceled = true
+		return s.insertEvent(ctx, id, seq, &runtime.Event{Kind: "cancel", Error: reason}, now)
+	})
 	if err != nil {
 		return fmt.Errorf("sqlite: cancel %s: %w", id, err)
 	}
-	ev := runtime.Event{Kind: "cancel", Error: reason}
-	if err := s.insertEvent(ctx, tx, id, seq, &ev, now); err != nil {
-		return fmt.Errorf("sqlite: cancel %s: %w", id, err)
+	if canceled {
+		s.wake.notify()
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: cancel %s: commit: %w", id, err)
-	}
-	s.wake.notify()
 	return nil
+}
+
+// exists returns nil if instance id exists and ErrNotFound if not; stmt
+// is st.status or st.readStatus.
+func (s *Store) exists(ctx context.Context, stmt *sql.Stmt, id string) error {
+	var status string
+	err := stmt.QueryRowContext(ctx, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return runtime.ErrNotFound
+	}
+	return err
 }
 
 // History returns the events of instance id in sequence order.
@@ -282,12 +284,7 @@ func (s *Store) History(ctx context.Context, id string) ([]runtime.Event, error)
 		return nil, fmt.Errorf("sqlite: history %s: %w", id, err)
 	}
 	if len(events) == 0 {
-		var status string
-		err := s.st.readStatus.QueryRowContext(ctx, id).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("sqlite: history %s: %w", id, runtime.ErrNotFound)
-		}
-		if err != nil {
+		if err := s.exists(ctx, s.st.readStatus, id); err != nil {
 			return nil, fmt.Errorf("sqlite: history %s: %w", id, err)
 		}
 	}

@@ -55,7 +55,7 @@ func migrations() ([]migration, error) {
 // migrate applies the migrations db has not recorded in schema_migrations,
 // all in one write transaction (now is the time recorded), so that concurrent opens of one file apply
 // each migration once and re-opening is a no-op.
-func migrate(ctx context.Context, db *sql.DB, now int64) error {
+func migrate(ctx context.Context, db *sql.Conn, now int64) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
@@ -63,6 +63,7 @@ func migrate(ctx context.Context, db *sql.DB, now int64) error {
 	if len(ms) == 0 {
 		return fmt.Errorf("migrate: no migrations embedded")
 	}
+	// The DSN's _txlock makes this BEGIN IMMEDIATE: one Open migrates at a time.
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)

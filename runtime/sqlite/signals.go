@@ -14,36 +14,32 @@ import (
 // [runtime.ErrNotFound] if id does not exist and with [runtime.ErrFinished]
 // if the instance is terminal.
 func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) error {
-	now := nanos(s.now())
-	tx, err := s.db.BeginTx(ctx, nil)
+	var woke int64
+	err := s.write(ctx, true, func(ctx context.Context) error {
+		now := nanos(s.now())
+		var status string
+		err := s.st.status.QueryRowContext(ctx, id).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return runtime.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if runtime.Status(status).Terminal() {
+			return fmt.Errorf("instance %s: %w", status, runtime.ErrFinished)
+		}
+		if _, err := s.st.insertSignal.ExecContext(ctx, id, name, payload, now); err != nil {
+			return err
+		}
+		res, err := s.st.wakeWaiting.ExecContext(ctx, now, id, name)
+		if err != nil {
+			return fmt.Errorf("wake: %w", err)
+		}
+		woke, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sqlite: signal %s %q: %w", id, name, err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var status string
-	err = tx.StmtContext(ctx, s.st.status).QueryRowContext(ctx, id).Scan(&status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: signal %s %q: %w", id, name, runtime.ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: signal %s %q: %w", id, name, err)
-	}
-	if runtime.Status(status).Terminal() {
-		return fmt.Errorf("sqlite: signal %s %q: instance %s: %w", id, name, status, runtime.ErrFinished)
-	}
-	if _, err := tx.StmtContext(ctx, s.st.insertSignal).ExecContext(ctx, id, name, payload, now); err != nil {
-		return fmt.Errorf("sqlite: signal %s %q: %w", id, name, err)
-	}
-	res, err := tx.StmtContext(ctx, s.st.wakeWaiting).ExecContext(ctx, now, id, name)
-	if err != nil {
-		return fmt.Errorf("sqlite: signal %s %q: wake: %w", id, name, err)
-	}
-	woke, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("sqlite: signal %s %q: wake: %w", id, name, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: signal %s %q: commit: %w", id, name, err)
 	}
 	if woke > 0 {
 		s.wake.notify()

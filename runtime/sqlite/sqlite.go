@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -48,8 +49,10 @@ type Config struct {
 // Store is a [runtime.Store] on an SQLite database file. It is safe for
 // concurrent use. Close it when done.
 type Store struct {
-	db   *sql.DB // the writer: exactly one connection
-	read *sql.DB // readers
+	mu   sync.Mutex // serializes use of w: one writer at a time
+	db   *sql.DB    // owns w, its only connection
+	w    *sql.Conn  // the writer connection
+	read *sql.DB    // readers
 	now  func() time.Time
 	st   statements
 	wake waker
@@ -70,7 +73,7 @@ func New(cfg Config) (*Store, error) {
 	s := &Store{now: cfg.Now}
 	if err := s.open(cfg); err != nil {
 		s.closeDBs()
-		return nil, err
+		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
 	}
 	return s, nil
 }
@@ -79,27 +82,24 @@ func (s *Store) open(cfg Config) error {
 	ctx := context.Background()
 	var err error
 	if s.db, err = sql.Open("sqlite", cfg.dsn(true)); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		return err
 	}
 	s.db.SetMaxOpenConns(1)
 	s.db.SetMaxIdleConns(1)
 	s.db.SetConnMaxLifetime(0)
 	s.db.SetConnMaxIdleTime(0)
-	if err := s.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	if s.w, err = s.db.Conn(ctx); err != nil {
+		return err
 	}
-	if err := migrate(ctx, s.db, nanos(s.now())); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+	if err := migrate(ctx, s.w, nanos(s.now())); err != nil {
+		return err
 	}
 	if s.read, err = sql.Open("sqlite", cfg.dsn(false)); err != nil {
-		return fmt.Errorf("sqlite: open %s for reading: %w", cfg.Path, err)
+		return fmt.Errorf("reader: %w", err)
 	}
 	s.read.SetMaxOpenConns(readConns)
 	s.read.SetMaxIdleConns(readConns)
-	if err := s.st.prepare(ctx, s.db, s.read); err != nil {
-		return fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
-	}
-	return nil
+	return s.st.prepare(ctx, s.w, s.read)
 }
 
 // Close closes the database. Calls in progress may fail.
@@ -111,6 +111,9 @@ func (s *Store) Close() error {
 func (s *Store) closeDBs() error {
 	var errs []error
 	errs = append(errs, s.st.close())
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
@@ -121,6 +124,48 @@ func (s *Store) closeDBs() error {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
+}
+
+// write runs fn on the writer connection. With tx, fn runs inside a
+// transaction that holds the write lock from its start (BEGIN IMMEDIATE)
+// and commits if fn returns nil.
+//
+// ctx is checked before the call starts; after that the call runs to its
+// end, bounded by the busy timeout, and is not interrupted: fn gets a
+// context without cancellation. Interrupting a commit would leave the
+// caller unsure whether it happened, and watching the context costs a
+// goroutine per statement.
+func (s *Store) write(ctx context.Context, tx bool, fn func(ctx context.Context) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !tx {
+		return fn(ctx)
+	}
+	if _, err := s.st.begin.ExecContext(ctx); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	err := fn(ctx)
+	if err == nil {
+		if _, err = s.st.commit.ExecContext(ctx); err != nil {
+			err = fmt.Errorf("commit: %w", err)
+		}
+	}
+	if err != nil {
+		if _, rerr := s.st.rollback.ExecContext(ctx); rerr != nil && !isNoTx(rerr) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+		}
+	}
+	return err
+}
+
+// isNoTx reports whether err is SQLite saying there is no transaction to
+// roll back (a failed COMMIT may already have ended it).
+func isNoTx(err error) bool {
+	return strings.Contains(err.Error(), "no transaction is active")
 }
 
 func (c Config) withDefaults() (Config, error) {

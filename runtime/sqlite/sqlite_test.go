@@ -72,14 +72,14 @@ func TestConfig(t *testing.T) {
 			defer s.Close()
 			var mode string
 			var sync int
-			if err := s.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			if err := s.w.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 				t.Errorf("PRAGMA journal_mode = %q, %v, want wal", mode, err)
 			}
-			if err := s.db.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != tt.want {
+			if err := s.w.QueryRowContext(t.Context(), `PRAGMA synchronous`).Scan(&sync); err != nil || sync != tt.want {
 				t.Errorf("PRAGMA synchronous = %d, %v, want %d", sync, err, tt.want)
 			}
 			var fk int
-			if err := s.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+			if err := s.w.QueryRowContext(t.Context(), `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 				t.Errorf("PRAGMA foreign_keys = %d, %v, want 1", fk, err)
 			}
 			if _, err := os.Stat(tt.cfg.Path); err != nil {
@@ -106,7 +106,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 			}
 		}
 		var n int
-		if err := s.db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
+		if err := s.w.QueryRowContext(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(ms) {
 			t.Errorf("Open #%d: schema_migrations rows = %d, %v, want %d", i+1, n, err, len(ms))
 		}
 		if _, err := s.Get(t.Context(), "kept"); err != nil {
@@ -122,7 +122,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 // create. Run with -update to rewrite it.
 func TestSchemaDump(t *testing.T) {
 	s := openTest(t, Config{})
-	rows, err := s.db.Query(`SELECT sql FROM sqlite_schema
+	rows, err := s.w.QueryContext(t.Context(), `SELECT sql FROM sqlite_schema
 WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name`)
 	if err != nil {
 		t.Fatal(err)

@@ -83,9 +83,17 @@ RETURNING seq`
 WHERE instance_id = ?1 ORDER BY seq`
 )
 
+// Transaction control, prepared on the writer like the rest.
+const (
+	sqlBegin    = `BEGIN IMMEDIATE`
+	sqlCommit   = `COMMIT`
+	sqlRollback = `ROLLBACK`
+)
+
 // statements holds the Store's prepared statements.
 type statements struct {
-	// writer
+	// writer: prepared on the one writer connection
+	begin, commit, rollback,
 	create, claim, pendingSignal, checkpointRunning, checkpointRelease,
 	insertEvent, consumeSignal, heartbeat, status, insertSignal,
 	wakeWaiting, cancel *sql.Stmt
@@ -93,12 +101,20 @@ type statements struct {
 	get, history, readStatus *sql.Stmt
 }
 
-func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
+// preparer is a *sql.Conn or a *sql.DB.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func (st *statements) prepare(ctx context.Context, w, r preparer) error {
 	for _, p := range []struct {
 		dst   **sql.Stmt
-		db    *sql.DB
+		on    preparer
 		query string
 	}{
+		{&st.begin, w, sqlBegin},
+		{&st.commit, w, sqlCommit},
+		{&st.rollback, w, sqlRollback},
 		{&st.create, w, sqlCreate},
 		{&st.claim, w, sqlClaim},
 		{&st.pendingSignal, w, sqlPendingSignal},
@@ -115,7 +131,7 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 		{&st.history, r, sqlHistory},
 		{&st.readStatus, r, sqlStatus},
 	} {
-		s, err := p.db.PrepareContext(ctx, p.query)
+		s, err := p.on.PrepareContext(ctx, p.query)
 		if err != nil {
 			return fmt.Errorf("prepare %q: %w", firstLine(p.query), err)
 		}
@@ -127,6 +143,7 @@ func (st *statements) prepare(ctx context.Context, w, r *sql.DB) error {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
+		st.begin, st.commit, st.rollback,
 		st.create, st.claim, st.pendingSignal, st.checkpointRunning, st.checkpointRelease,
 		st.insertEvent, st.consumeSignal, st.heartbeat, st.status, st.insertSignal,
 		st.wakeWaiting, st.cancel, st.get, st.history, st.readStatus,
