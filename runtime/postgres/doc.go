@@ -44,6 +44,10 @@
 // pending signal it awaits. All times come from the database clock
 // (statement_timestamp), so workers on different machines agree.
 //
+// The store relies on PostgreSQL's default isolation level, READ
+// COMMITTED: do not set default_transaction_isolation higher for its
+// connections.
+//
 // # Notifications
 //
 // Create, Signal, Cancel and checkpoints that release an instance NOTIFY
