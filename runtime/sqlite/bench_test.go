@@ -123,3 +123,67 @@ func BenchmarkBareCommit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGetDuringCheckpoints measures Get while another goroutine
+// commits checkpoints back to back: through the read pool, as Store.Get
+// does, and through the writer connection, as a single-connection store
+// would.
+func BenchmarkGetDuringCheckpoints(b *testing.B) {
+	for _, via := range []string{"pool", "writer"} {
+		b.Run(via, func(b *testing.B) {
+			s, err := New(Config{Path: filepath.Join(b.TempDir(), "bench.db")})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			ctx := b.Context()
+			if _, _, err := s.Create(ctx, &runtime.Instance{ID: "bench", Workflow: "w", Version: "v"}); err != nil {
+				b.Fatal(err)
+			}
+			got, err := s.Claim(ctx, runtime.ClaimRequest{Owner: "o", Workflows: []string{"w@v"}, Limit: 1, Lease: time.Hour})
+			if err != nil || len(got) != 1 {
+				b.Fatalf("Claim() = %v, %v", got, err)
+			}
+			stop := make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				cp := &runtime.Checkpoint{ID: "bench", Epoch: got[0].Epoch, Status: runtime.StatusRunning,
+					Frame: bytes.Repeat([]byte{'f'}, benchFrame), Event: runtime.Event{Kind: "step"}}
+				for {
+					select {
+					case <-stop:
+						done <- nil
+						return
+					default:
+					}
+					cp.Seq++
+					if err := s.Checkpoint(ctx, cp); err != nil {
+						done <- err
+						return
+					}
+				}
+			}()
+			get := func() error {
+				_, err := s.Get(ctx, "bench")
+				return err
+			}
+			if via == "writer" {
+				get = func() error {
+					return s.write(ctx, false, func(ctx context.Context) error {
+						_, err := scanInstance(s.w.QueryRowContext(ctx, sqlGet, "bench"))
+						return err
+					})
+				}
+			}
+			for b.Loop() {
+				if err := get(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			close(stop)
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

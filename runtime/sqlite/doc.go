@@ -22,6 +22,11 @@
 // UPDATE of the instance row, fenced by the claim's epoch, and one INSERT
 // into history; nothing is read on that path.
 //
+// A write checks its context before it starts and then runs to its end
+// (waiting for the write lock at most Config.BusyTimeout): a commit is
+// never interrupted halfway, so an error means it did not happen. Reads
+// stop when their context is done.
+//
 // # Schema
 //
 // The schema is created and upgraded on open by the numbered migrations in
@@ -33,6 +38,6 @@
 // # Waking workers
 //
 // [Store.WaitForWork] lets a worker in the same process sleep until this
-// Store creates an instance, records a signal or commits a checkpoint that
-// makes an instance ready, instead of polling.
+// Store creates an instance, wakes one with a signal, or releases or
+// cancels one, instead of polling.
 package sqlite
