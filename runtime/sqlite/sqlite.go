@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -210,13 +211,23 @@ func (c Config) dsn(writer bool) string {
 	return u.String()
 }
 
-// nanos and fromNanos convert times to the stored integers; the zero time
-// is stored as 0.
+// nanos and fromNanos convert times to the stored integers. The zero
+// time is stored as 0; other times are clamped to the years 1678 to 2262
+// that int64 nanoseconds can hold, and the instant of the Unix epoch,
+// which would read as unset, is stored 1ns later.
 func nanos(t time.Time) int64 {
-	if t.IsZero() {
+	switch {
+	case t.IsZero():
 		return 0
+	case t.Before(minTime):
+		return minTime.UnixNano()
+	case t.After(maxTime):
+		return maxTime.UnixNano()
 	}
-	return t.UnixNano()
+	if n := t.UnixNano(); n != 0 {
+		return n
+	}
+	return 1
 }
 
 func fromNanos(n int64) time.Time {
@@ -225,3 +236,9 @@ func fromNanos(n int64) time.Time {
 	}
 	return time.Unix(0, n).UTC()
 }
+
+// The range of times nanos stores exactly.
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)

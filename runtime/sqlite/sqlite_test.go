@@ -400,3 +400,42 @@ func waiting(s *Store) bool {
 	defer s.wake.mu.Unlock()
 	return s.wake.ch != nil
 }
+
+func TestNanos(t *testing.T) {
+	epoch := time.Unix(0, 0)
+	tests := []struct {
+		name string
+		in   time.Time
+		want time.Time
+	}{
+		{"zero", time.Time{}, time.Time{}},
+		{"now", time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.UTC), time.Date(2030, 5, 6, 7, 8, 9, 123456789, time.UTC)},
+		{"before 1970", time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"epoch", epoch, epoch.Add(time.Nanosecond)},
+		{"far future", time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC), maxTime},
+		{"far past", time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC), minTime},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fromNanos(nanos(tt.in)); !got.Equal(tt.want) {
+				t.Errorf("fromNanos(nanos(%v)) = %v, want %v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTimerBeforeEpoch checks that a wake time before 1970 is due.
+func TestTimerBeforeEpoch(t *testing.T) {
+	s := openTest(t, Config{})
+	ctx := t.Context()
+	if _, _, err := s.Create(ctx, &runtime.Instance{ID: "a", Workflow: "w", Version: "v"}); err != nil {
+		t.Fatal(err)
+	}
+	inst := claimOne(t, s, "a")
+	cp := &runtime.Checkpoint{ID: "a", Epoch: inst.Epoch, Seq: 1, Status: runtime.StatusSleeping,
+		WakeAt: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC), Event: runtime.Event{Kind: "sleep"}}
+	if err := s.Checkpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	claimOne(t, s, "a")
+}

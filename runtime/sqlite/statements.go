@@ -27,7 +27,7 @@ SET status = 'running', owner = ?1, epoch = epoch + 1, lease_until = ?2, updated
 WHERE id IN (
     SELECT id FROM instances
     WHERE (status = 'ready'
-        OR (status IN ('sleeping', 'waiting') AND wake_at BETWEEN 1 AND ?3)
+        OR (status IN ('sleeping', 'waiting') AND wake_at <= ?3 AND wake_at <> 0)
         OR (status = 'running' AND lease_until < ?3))
       AND workflow || '@' || version IN (SELECT value FROM json_each(?4))
     LIMIT ?5)
