@@ -56,6 +56,7 @@ type pending struct {
 	wakeAt    time.Time // sleeping
 	awaitName string    // waiting
 	attempt   int       // failed attempts to persist with a suspended retry
+	stepSeq   int64     // the step key's sequence, to persist with a suspended retry
 	attempts  int       // attempts the step took
 	errMsg    string    // the step's (or decode's) error
 	detail    []byte
@@ -77,6 +78,7 @@ type Exec struct {
 	epoch   int64
 	seq     int64   // committed checkpoints
 	attempt int     // failed attempts of the step at the current checkpoint
+	stepSeq int64   // sequence of the step key of a suspended retry; 0 for none
 	signal  *Signal // the claimed signal, until consumed
 
 	clock time.Time // store clock at the claim
@@ -115,6 +117,9 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, 
 		stopping: stopping,
 		last:     inst.Frame,
 		seed:     seedOf(inst.ID),
+	}
+	if inst.Attempt > 0 {
+		x.stepSeq = frameInt(inst.Frame, stepSeqField)
 	}
 	if x.clock.IsZero() {
 		x.clock = x.start.Round(0)
@@ -232,7 +237,7 @@ func (x *Exec) Commit(pc *int, next int) error {
 	if !p.stay {
 		*pc = next
 	}
-	frame, err := x.encodeFrame()
+	frame, err := x.encodeFrame(p.stepSeq)
 	if err != nil {
 		return x.finishWith(x.last, nil, durable.Permanent(err), p)
 	}
@@ -251,6 +256,7 @@ func (x *Exec) Commit(pc *int, next int) error {
 	}
 	x.committed(frame)
 	x.attempt = p.attempt
+	x.stepSeq = p.stepSeq
 	if p.consume != 0 {
 		x.signal = nil
 	}
@@ -296,10 +302,20 @@ func (x *Exec) checkpoint(frame []byte, status Status, p *pending) *Checkpoint {
 	return &x.cp
 }
 
-// encodeFrame encodes the machine's frame into the spare buffer.
-func (x *Exec) encodeFrame() ([]byte, error) {
+// stepSeqField is the frame field, next to the machine's own, that keeps
+// the step key of a retry suspended for a long backoff: the retry's
+// checkpoints take sequence numbers, but the key stays that of the first
+// attempt. Generated frames ignore fields they do not know.
+const stepSeqField = "$stepseq"
+
+// encodeFrame encodes the machine's frame into the spare buffer, with
+// the step key sequence of a suspended retry if stepSeq is not 0.
+func (x *Exec) encodeFrame(stepSeq int64) ([]byte, error) {
 	x.enc.Reset(x.spare)
 	x.m.MarshalFrame(&x.enc)
+	if stepSeq != 0 {
+		x.enc.Int(stepSeqField, stepSeq)
+	}
 	b, err := x.enc.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("encode frame of instance %s at checkpoint %d: %w", x.id, x.seq+1, err)
@@ -353,7 +369,7 @@ func (x *Exec) finish(out []byte, err error) error {
 	if x.abort != nil {
 		return x.abort
 	}
-	frame, ferr := x.encodeFrame()
+	frame, ferr := x.encodeFrame(0)
 	if ferr != nil {
 		frame = x.last
 	}
@@ -395,11 +411,22 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	return nil
 }
 
+// frameInt returns the integer field key of frame, or 0.
+func frameInt(frame []byte, key string) int64 {
+	d := NewDecoder(frame, nil)
+	for d.Next() {
+		if d.Key() == key {
+			return d.Int()
+		}
+	}
+	return 0
+}
+
 // release hands a run that was stopped between checkpoints back to the
 // store: the last committed frame becomes runnable again at once.
 func (x *Exec) release(ctx context.Context) error {
 	cp := x.checkpoint(x.last, StatusReady, &pending{set: true, kind: "release"})
-	cp.Attempt = x.attempt
+	cp.Attempt = x.attempt // the frame keeps the step key of a suspended retry
 	if err := x.store.Checkpoint(ctx, cp); err != nil {
 		return fmt.Errorf("release instance %s: %w", x.id, err)
 	}

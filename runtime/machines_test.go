@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -52,8 +53,17 @@ type effect struct {
 // bank is the dependency of the transfer workflow: it records every step
 // execution.
 type bank struct {
+	poll time.Duration // durable sleep between two polls; default 30m
+
 	mu      sync.Mutex
 	effects []effect
+}
+
+func (b *bank) pollInterval() time.Duration {
+	if b.poll == 0 {
+		return 30 * time.Minute
+	}
+	return b.poll
 }
 
 func (b *bank) record(ctx context.Context, step, arg string) string {
@@ -135,9 +145,6 @@ var (
 	siteNow      = runtime.Site{ID: 10, Kind: "now", Name: "Now", Pos: "transfer.go:37:3"}
 )
 
-// pollInterval is the durable sleep between two polls of the transfer.
-const pollInterval = 30 * time.Minute
-
 // transferFrame is the machine of:
 //
 //	func (b *bank) Transfer(ctx durable.Context, in TransferRequest) (Receipt, error) {
@@ -158,7 +165,7 @@ const pollInterval = 30 * time.Minute
 //				break
 //			}
 //			polls++
-//			if err := durable.Sleep(ctx, pollInterval); err != nil {
+//			if err := durable.Sleep(ctx, b.pollInterval()); err != nil {
 //				return Receipt{}, err
 //			}
 //		}
@@ -282,7 +289,7 @@ func (f *transferFrame) Run(x *runtime.Exec) error {
 				continue
 			}
 			f.polls++
-			f.err = runtime.Sleep(x, &siteSleep, pollInterval)
+			f.err = runtime.Sleep(x, &siteSleep, f.b.pollInterval())
 			if err := x.Commit(&f.pc, 5); err != nil {
 				return err
 			}
@@ -422,6 +429,9 @@ func newHarness(t *testing.T, opts runtime.WorkerOptions, defs ...durable.Defini
 		opts.Lease = testLease
 	}
 	opts.Errors = append(opts.Errors, errInsufficientFunds)
+	if opts.Logger == nil {
+		opts.Logger = quiet()
+	}
 	w := runtime.NewWorker(store, opts)
 	for _, d := range defs {
 		if err := w.Register(d); err != nil {
@@ -432,6 +442,9 @@ func newHarness(t *testing.T, opts runtime.WorkerOptions, defs ...durable.Defini
 }
 
 var errCrash = errors.New("simulated crash")
+
+// quiet returns a logger that discards everything.
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // drive runs instance id to its end with Drain: it lets leases of crashed
 // runs expire, fires due timers and approves the transfer when it waits.

@@ -41,6 +41,9 @@ func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts
 // error, or the run's error if the run must stop.
 func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Context) error) error {
 	seq := x.seq + 1
+	if x.stepSeq != 0 {
+		seq = x.stepSeq // resuming a suspended retry: keep the first attempt's key
+	}
 	if h := x.cfg.hooks.BeforeStep; h != nil {
 		if err := h(x.id, seq, s); err != nil {
 			return x.stop(err)
@@ -70,6 +73,7 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 			rec.wakeAt = x.now().Add(d)
 			rec.stay = true
 			rec.attempt = n
+			rec.stepSeq = seq
 			break
 		}
 		x.cfg.logger.Debug("step failed, retrying", "instance", x.id, "step", s.Name, "attempt", n, "backoff", d, "error", err)

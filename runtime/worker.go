@@ -238,6 +238,7 @@ var errShutdown = errors.New("worker shut down")
 
 func (w *Worker) shutdown(wg *sync.WaitGroup, stopping chan struct{}, cancelRuns context.CancelCauseFunc) error {
 	close(stopping)
+	w.opts.Logger.Info("worker stopping: running instances hand over at their next checkpoint", "owner", w.opts.Owner, "timeout", w.opts.ShutdownTimeout)
 	finished := make(chan struct{})
 	go func() {
 		wg.Wait()
