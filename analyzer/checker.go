@@ -26,6 +26,9 @@ type checker struct {
 	written map[*types.Var]token.Pos // package-level variables assigned outside initialization
 	ignores *ignores
 	src     map[string][]byte
+	// Facts of other packages' functions, looked up once.
+	imported map[*types.Func]*nondetFact
+	kinds    map[*types.Func]funcKind
 }
 
 type funcKind int
@@ -59,11 +62,13 @@ func newChecker(pass *analysis.Pass) *checker {
 		return nil // the authoring API is the deterministic replacement
 	}
 	c := &checker{
-		pass:    pass,
-		std:     isStd(pass),
-		byObj:   make(map[*types.Func]*funcInfo),
-		written: make(map[*types.Var]token.Pos),
-		src:     make(map[string][]byte),
+		pass:     pass,
+		std:      isStd(pass),
+		byObj:    make(map[*types.Func]*funcInfo),
+		written:  make(map[*types.Var]token.Pos),
+		src:      make(map[string][]byte),
+		imported: make(map[*types.Func]*nondetFact),
+		kinds:    make(map[*types.Func]funcKind),
 	}
 	c.ignores = &ignores{c: c}
 	return c

@@ -79,27 +79,53 @@ func (c *checker) computeFacts() {
 		}
 		f.calls = w.calls
 	}
-	// Propagate along calls inside the package until nothing changes.
-	for changed := true; changed; {
-		changed = false
-		for _, f := range c.funcs {
-			if f.reason != nil || f.kind != kindPlain {
+	// Propagate backwards along the calls inside the package, first from
+	// the functions with a finding of their own or a call to another
+	// package's non-deterministic function, in source order.
+	callers := make(map[*types.Func][]*funcInfo)
+	var queue []*funcInfo
+	for _, f := range c.funcs {
+		if f.kind != kindPlain {
+			continue
+		}
+		for _, call := range f.calls {
+			if call.fn.Pkg() == c.pass.Pkg {
+				callers[call.fn] = append(callers[call.fn], f)
+			}
+		}
+		if f.direct != nil {
+			f.reason = &nondetFact{Rule: f.direct.rule, Chain: []string{f.direct.desc}, Why: f.direct.why, Fix: f.direct.fix}
+			f.via = f.direct.pos
+			queue = append(queue, f)
+			continue
+		}
+		for _, call := range f.calls {
+			if call.fn.Pkg() == c.pass.Pkg {
 				continue
 			}
-			if f.direct != nil {
-				f.reason = &nondetFact{Rule: f.direct.rule, Chain: []string{f.direct.desc}, Why: f.direct.why, Fix: f.direct.fix}
-				f.via = f.direct.pos
-				changed = true
+			if r := c.reasonOf(call.fn); r != nil {
+				f.reason = r.extend(call.fn)
+				f.via, f.viaFn = call.pos, call.fn
+				queue = append(queue, f)
+				break
+			}
+		}
+	}
+	for len(queue) > 0 {
+		g := queue[0]
+		queue = queue[1:]
+		for _, f := range callers[g.obj] {
+			if f.reason != nil {
 				continue
 			}
+			f.reason = g.reason.extend(g.obj)
 			for _, call := range f.calls {
-				if r := c.reasonOf(call.fn); r != nil {
-					f.reason = r.extend(call.fn)
+				if call.fn == g.obj {
 					f.via, f.viaFn = call.pos, call.fn
-					changed = true
 					break
 				}
 			}
+			queue = append(queue, f)
 		}
 	}
 	for _, f := range c.funcs {
@@ -124,29 +150,47 @@ func (c *checker) reasonOf(fn *types.Func) *nondetFact {
 		}
 		return nil
 	}
-	var fact nondetFact
-	if c.pass.ImportObjectFact(fn, &fact) {
-		return &fact
+	if r, ok := c.imported[fn]; ok {
+		return r
 	}
-	return nil
+	var fact *nondetFact
+	if f := new(nondetFact); c.pass.ImportObjectFact(fn, f) {
+		fact = f
+	}
+	c.imported[fn] = fact
+	return fact
 }
 
 // isStep reports whether fn is a //durable:step function.
-func (c *checker) isStep(fn *types.Func) bool {
-	if fn.Pkg() == c.pass.Pkg {
-		f := c.byObj[fn]
-		return f != nil && f.kind == kindStep
-	}
-	return c.pass.ImportObjectFact(fn, new(stepFact))
-}
+func (c *checker) isStep(fn *types.Func) bool { return c.kindOf(fn) == kindStep }
 
 // isWorkflow reports whether fn is a //durable:workflow function.
-func (c *checker) isWorkflow(fn *types.Func) bool {
+func (c *checker) isWorkflow(fn *types.Func) bool { return c.kindOf(fn) == kindWorkflow }
+
+// kindOf returns whether fn is a step, a workflow or a plain function.
+// Standard-library code never calls either.
+func (c *checker) kindOf(fn *types.Func) funcKind {
 	if fn.Pkg() == c.pass.Pkg {
-		f := c.byObj[fn]
-		return f != nil && f.kind == kindWorkflow
+		if f := c.byObj[fn]; f != nil {
+			return f.kind
+		}
+		return kindPlain
 	}
-	return c.pass.ImportObjectFact(fn, new(workflowFact))
+	if c.std {
+		return kindPlain
+	}
+	if k, ok := c.kinds[fn]; ok {
+		return k
+	}
+	k := kindPlain
+	switch {
+	case c.pass.ImportObjectFact(fn, new(stepFact)):
+		k = kindStep
+	case c.pass.ImportObjectFact(fn, new(workflowFact)):
+		k = kindWorkflow
+	}
+	c.kinds[fn] = k
+	return k
 }
 
 // isWritten reports whether the package-level v is assigned outside
