@@ -22,8 +22,9 @@ var errSuspended = errors.New("instance suspended at a checkpoint")
 // committed and the lease is not released, so the instance is taken over
 // once its lease expires.
 //
-// seq is the sequence number the checkpoint has (or would have) once
-// committed; s is the checkpoint's site, nil for the final commit of a
+// For BeforeStep and AfterStep, seq is the sequence number of the step's
+// key (see durable.StepKey); for AfterCommit, that of the checkpoint just
+// committed. s is the checkpoint's site, nil for the final commit of a
 // workflow that returned.
 type Hooks struct {
 	// BeforeStep runs before a step's first attempt in this run: the step

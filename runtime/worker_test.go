@@ -479,3 +479,91 @@ func TestGracefulShutdown(t *testing.T) {
 		})
 	}
 }
+
+// flakyStore fails the first calls of Claim and Checkpoint, as a store
+// whose connection drops.
+type flakyStore struct {
+	*memstore.Store
+	claimFailures      atomic.Int32
+	checkpointFailures atomic.Int32
+}
+
+var errConnection = errors.New("connection reset")
+
+func (s *flakyStore) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	if s.claimFailures.Add(-1) >= 0 {
+		return nil, errConnection
+	}
+	return s.Store.Claim(ctx, req)
+}
+
+func (s *flakyStore) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	if s.checkpointFailures.Add(-1) >= 0 {
+		return errConnection
+	}
+	return s.Store.Checkpoint(ctx, cp)
+}
+
+// TestRunSurvivesStoreErrors checks that store errors neither stop the
+// worker nor lose the instance: a failed claim is retried, and a failed
+// checkpoint leaves the instance to be taken over when its lease expires.
+func TestRunSurvivesStoreErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var runs atomic.Int32
+	env := &stepEnv{step: func(ctx context.Context) (string, error) {
+		runs.Add(1)
+		return durable.StepKey(ctx), nil
+	}}
+	wf := oneWorkflow(env)
+	store := &flakyStore{Store: memstore.New()}
+	store.claimFailures.Store(3)
+	store.checkpointFailures.Store(1)
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: 100 * time.Millisecond, PollInterval: 5 * time.Millisecond, Logger: quiet()})
+	if err := w.Register(wf); err != nil {
+		t.Fatalf("Register() = %v, want nil", err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(runCtx) }()
+	hd := mustStart(t, runtime.NewClient(store), wf, "one", "")
+	if out, err := hd.Result(ctx); out != "one/1" || err != nil {
+		t.Errorf("Result() = %q, %v, want one/1, nil", out, err)
+	}
+	stop()
+	if err := <-ran; err != nil {
+		t.Errorf("Run() = %v, want nil", err)
+	}
+	if got := runs.Load(); got != 2 {
+		t.Errorf("step runs = %d, want 2 (the first commit failed)", got)
+	}
+	if n := store.claimFailures.Load(); n >= 0 {
+		t.Errorf("claim failures left = %d, want all used", n)
+	}
+}
+
+func TestContextOutsideTheBody(t *testing.T) {
+	var sleepErr, awaitErr error
+	wf := durable.NewWorkflow[int, int]("example.com/ctx.Ctx", "v1", func() any {
+		return &funcFrame[int]{run: func(x *runtime.Exec, f *funcFrame[int]) error {
+			ctx := x.Context()
+			sleepErr = durable.Sleep(ctx, time.Second)
+			_, awaitErr = durable.Await[string](ctx, "x")
+			if ctx.InstanceID() != "c" || durable.Now(ctx).IsZero() {
+				return runtime.Return(x, 0, errors.New("bad context"))
+			}
+			return runtime.Return(x, 1, nil)
+		}}
+	})
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	hd := mustStart(t, h.client, wf, "c", 0)
+	mustDrain(t, h.worker, 1)
+	if out, err := hd.Result(context.Background()); out != 1 || err != nil {
+		t.Errorf("Result() = %d, %v, want 1, nil", out, err)
+	}
+	for name, err := range map[string]error{"Sleep": sleepErr, "Await": awaitErr} {
+		if err == nil || !strings.Contains(err.Error(), "call it in the workflow function itself") {
+			t.Errorf("durable.%s through Exec.Context() = %v, want an error saying where to call it", name, err)
+		}
+	}
+}

@@ -31,7 +31,7 @@ type Store struct {
 type record struct {
 	inst    runtime.Instance // Signal and Now are never set here
 	signals []runtime.Signal // unconsumed, oldest first
-	history []runtime.Event
+	history history
 	due     time.Time // when it becomes claimable, while queued
 	order   uint64
 	index   int // in its queue; -1 when not queued
@@ -185,7 +185,7 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if ev.At.IsZero() {
 		ev.At = now
 	}
-	r.history = append(r.history, ev)
+	r.history.add(ev)
 	s.reschedule(r, now)
 	if in.Status != runtime.StatusRunning {
 		s.notify()
@@ -280,7 +280,7 @@ func (s *Store) Cancel(ctx context.Context, id, reason string) error {
 	in.LeaseUntil = time.Time{}
 	in.WakeAt = time.Time{}
 	in.UpdatedAt = now
-	r.history = append(r.history, runtime.Event{Seq: in.Seq, Kind: "cancel", Error: reason, At: now})
+	r.history.add(runtime.Event{Seq: in.Seq, Kind: "cancel", Error: reason, At: now})
 	s.reschedule(r, now)
 	s.notify()
 	return nil
@@ -297,12 +297,7 @@ func (s *Store) History(ctx context.Context, id string) ([]runtime.Event, error)
 	if !ok {
 		return nil, fmt.Errorf("history of instance %s: %w", id, runtime.ErrNotFound)
 	}
-	evs := make([]runtime.Event, len(r.history))
-	for i, ev := range r.history {
-		ev.Detail = bytes.Clone(ev.Detail)
-		evs[i] = ev
-	}
-	return evs, nil
+	return r.history.copy(), nil
 }
 
 // WaitForWork blocks until an instance is created, signalled or released,
@@ -387,4 +382,34 @@ func (r *record) snapshot() *runtime.Instance {
 	c.Frame = bytes.Clone(c.Frame)
 	c.Output = bytes.Clone(c.Output)
 	return &c
+}
+
+// history holds an instance's events in chunks, so that a long history
+// grows without copying.
+type history struct {
+	chunks [][]runtime.Event
+	n      int
+}
+
+const historyChunk = 256
+
+func (h *history) add(ev runtime.Event) {
+	if h.n%historyChunk == 0 {
+		h.chunks = append(h.chunks, make([]runtime.Event, 0, historyChunk))
+	}
+	last := &h.chunks[len(h.chunks)-1]
+	*last = append(*last, ev)
+	h.n++
+}
+
+// copy returns copies of the events, in order.
+func (h *history) copy() []runtime.Event {
+	evs := make([]runtime.Event, 0, h.n)
+	for _, c := range h.chunks {
+		for _, ev := range c {
+			ev.Detail = bytes.Clone(ev.Detail)
+			evs = append(evs, ev)
+		}
+	}
+	return evs
 }

@@ -58,6 +58,9 @@ func (s *Store) schedule(r *record, due time.Time, queued bool) {
 		}
 		return
 	}
+	if r.index >= 0 && r.due.Equal(due) {
+		return // a running checkpoint: the lease did not move
+	}
 	s.order++
 	r.due, r.order = due, s.order
 	if r.index >= 0 {

@@ -1,0 +1,196 @@
+package runtime_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/memstore"
+)
+
+func TestStartDuplicate(t *testing.T) {
+	wf := napWorkflow(0)
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	ctx := context.Background()
+	first := mustStart(t, h.client, wf, "dup", 1)
+	again := mustStart(t, h.client, wf, "dup", 100)
+	if again.ID() != first.ID() {
+		t.Errorf("Start(dup) again = handle %s, want %s", again.ID(), first.ID())
+	}
+	if _, err := runtime.Start(ctx, h.client, helloWorkflow(), "dup", "x"); !errors.Is(err, runtime.ErrAlreadyStarted) {
+		t.Errorf("Start(dup) of another workflow = %v, want %v", err, runtime.ErrAlreadyStarted)
+	}
+	mustDrain(t, h.worker, 1)
+	if out, err := again.Result(ctx); out != 2 || err != nil {
+		t.Errorf("Result() = %d, %v, want 2 (the first input), nil", out, err)
+	}
+	if _, err := runtime.Start(ctx, h.client, wf, "", 1); err == nil {
+		t.Errorf("Start(empty ID) = nil, want an error")
+	}
+}
+
+// TestKnownErrors checks that errors.Is survives the store for the
+// errors the worker and the client know, and only for those.
+func TestKnownErrors(t *testing.T) {
+	tests := []struct {
+		name        string
+		workerKnows bool
+		clientKnows bool
+		want        bool
+	}{
+		{"both know", true, true, true},
+		{"client does not know", true, false, false},
+		{"worker does not know", false, true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &bank{}
+			wf := transferWorkflow(b)
+			store := memstore.New()
+			opts := runtime.WorkerOptions{Logger: quiet()}
+			if tc.workerKnows {
+				opts.Errors = []error{errFlaky, errInsufficientFunds}
+			}
+			w := runtime.NewWorker(store, opts)
+			if err := w.Register(wf); err != nil {
+				t.Fatalf("Register() = %v, want nil", err)
+			}
+			var copts []runtime.ClientOption
+			if tc.clientKnows {
+				copts = append(copts, runtime.WithErrors(errInsufficientFunds))
+			}
+			c := runtime.NewClient(store, copts...)
+			hd := mustStart(t, c, wf, "t", TransferRequest{From: "alice", Amount: -5})
+			mustDrain(t, w, 1)
+			_, err := hd.Result(context.Background())
+			if got := errors.Is(err, errInsufficientFunds); got != tc.want {
+				t.Errorf("errors.Is(%v, errInsufficientFunds) = %v, want %v", err, got, tc.want)
+			}
+			if err == nil || err.Error() != "charge alice: insufficient funds" {
+				t.Errorf("Result() error = %v, want the step's message", err)
+			}
+		})
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	wf := helloWorkflow()
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"signal missing", func() error { return h.client.Signal(ctx, "missing", "hello", "x") }, runtime.ErrNotFound},
+		{"cancel missing", func() error { return h.client.Cancel(ctx, "missing", "x") }, runtime.ErrNotFound},
+		{"get missing", func() error { _, err := h.client.Get(ctx, "missing"); return err }, runtime.ErrNotFound},
+		{"history missing", func() error { _, err := h.client.History(ctx, "missing"); return err }, runtime.ErrNotFound},
+		{"result missing", func() error { _, err := runtime.Attach[string](h.client, "missing").Result(ctx); return err }, runtime.ErrNotFound},
+		{"unencodable payload", func() error { return h.client.Signal(ctx, "missing", "hello", func() {}) }, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("%s = %v, want an error matching %v", tc.name, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCancel(t *testing.T) {
+	wf := helloWorkflow()
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	ctx := context.Background()
+	hd := mustStart(t, h.client, wf, "c", "")
+	mustDrain(t, h.worker, 1)
+	if err := h.client.Cancel(ctx, "c", "no longer needed"); err != nil {
+		t.Fatalf("Cancel() = %v, want nil", err)
+	}
+	_, err := hd.Result(ctx)
+	if !errors.Is(err, runtime.ErrCanceled) || err.Error() != "instance c: instance canceled: no longer needed" {
+		t.Errorf("Result() = %v, want %v with the reason", err, runtime.ErrCanceled)
+	}
+	if err := h.client.Signal(ctx, "c", "hello", "late"); !errors.Is(err, runtime.ErrFinished) {
+		t.Errorf("Signal(cancelled) = %v, want %v", err, runtime.ErrFinished)
+	}
+	mustDrain(t, h.worker, 0)
+}
+
+func TestResultStopsWithContext(t *testing.T) {
+	wf := helloWorkflow()
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	hd := mustStart(t, h.client, wf, "w", "")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := hd.Result(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Result() of a waiting instance = %v, want %v", err, context.DeadlineExceeded)
+	}
+}
+
+// gobCodec is a Codec other than JSON.
+type gobCodec struct{}
+
+func (gobCodec) Marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	err := gob.NewEncoder(&b).Encode(v)
+	return b.Bytes(), err
+}
+
+func (gobCodec) Unmarshal(data []byte, v any) error {
+	return gob.NewDecoder(bytes.NewReader(data)).Decode(v)
+}
+
+func TestCodec(t *testing.T) {
+	wf := helloWorkflow()
+	store := memstore.New()
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Codec: gobCodec{}, Logger: quiet()})
+	if err := w.Register(wf); err != nil {
+		t.Fatalf("Register() = %v, want nil", err)
+	}
+	c := runtime.NewClient(store, runtime.WithCodec(gobCodec{}))
+	ctx := context.Background()
+	hd := mustStart(t, c, wf, "g", "")
+	if err := c.Signal(ctx, "g", "hello", "über"); err != nil {
+		t.Fatalf("Signal() = %v, want nil", err)
+	}
+	mustDrain(t, w, 2)
+	if out, err := hd.Result(ctx); out != "über" || err != nil {
+		t.Errorf("Result() = %q, %v, want über, nil", out, err)
+	}
+	inst, err := c.Get(ctx, "g")
+	if err != nil {
+		t.Fatalf("Get() = %v, want nil", err)
+	}
+	var raw string
+	if err := (gobCodec{}).Unmarshal(inst.Output, &raw); err != nil || raw != "über" {
+		t.Errorf("stored output = %q (%v), want it gob-encoded", inst.Output, err)
+	}
+}
+
+func ExampleStart() {
+	store := memstore.New()
+	wf := napWorkflow(0)
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet()})
+	if err := w.Register(wf); err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	c := runtime.NewClient(store)
+	h, err := runtime.Start(ctx, c, wf, "nap-1", 41)
+	if err != nil {
+		panic(err)
+	}
+	if _, err := w.Drain(ctx); err != nil { // or: go w.Run(ctx)
+		panic(err)
+	}
+	out, err := h.Result(ctx)
+	fmt.Println(out, err)
+	// Output: 42 <nil>
+}
