@@ -54,7 +54,7 @@ func TestStepRetries(t *testing.T) {
 		fail         func(ctx context.Context, attempt int) error // nil: success
 		wantAttempts int
 		wantErr      string // "" for success; else a substring of the error
-		wantFailed   bool   // the workflow failed (else it returned the error)
+		wantFailed   bool   // the workflow ended failed
 	}{
 		{"first attempt", fast, func(context.Context, int) error { return nil }, 1, "", false},
 		{"two transient failures", fast, func(_ context.Context, n int) error {
@@ -63,6 +63,12 @@ func TestStepRetries(t *testing.T) {
 			}
 			return nil
 		}, 3, "", false},
+		{"jittered backoff", durable.Policy{MaxAttempts: 4, InitialInterval: time.Millisecond, Jitter: 0.5}, func(_ context.Context, n int) error {
+			if n == 1 {
+				return errFlaky
+			}
+			return nil
+		}, 2, "", false},
 		{"attempts exhausted", fast, func(context.Context, int) error { return errFlaky }, 4, "flaky", true},
 		{"permanent", fast, func(context.Context, int) error { return durable.Permanent(errFlaky) }, 1, "flaky", true},
 		{"non-retryable", durable.Policy{MaxAttempts: 4, InitialInterval: time.Millisecond, NonRetryable: []error{errFlaky}},
@@ -117,6 +123,13 @@ func TestStepRetries(t *testing.T) {
 			evs, err := h.client.History(ctx, "one")
 			if err != nil || len(evs) == 0 {
 				t.Fatalf("History() = %v, %v, want events", evs, err)
+			}
+			last := "complete"
+			if tc.wantFailed {
+				last = "fail"
+			}
+			if got := evs[len(evs)-1].Kind; got != last {
+				t.Errorf("last event = %s, want %s", got, last)
 			}
 			if ev := evs[0]; ev.Kind != "step" || ev.Name != "One" || ev.Attempts != tc.wantAttempts || (ev.Error != "") != (tc.wantErr != "") {
 				t.Errorf("History()[0] = %+v, want a step event of One with %d attempts, error %v", ev, tc.wantAttempts, tc.wantErr != "")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"reflect"
 	"strings"
 	"sync"
@@ -234,11 +235,11 @@ func (b *blocker) step(ctx context.Context) (string, error) {
 func TestFencedWorkerCannotCommit(t *testing.T) {
 	tests := []struct {
 		name     string
-		takeOver func(h *harness, wfName string) // while the first worker's step runs
+		takeOver func(h *harness) // while the first worker's step runs
 		want     string
 		wantErr  error
 	}{
-		{"lease expired and taken over", func(h *harness, _ string) {
+		{"lease expired and taken over", func(h *harness) {
 			h.clock.Advance(testLease + time.Second)
 			other := runtime.NewWorker(h.store, runtime.WorkerOptions{Lease: testLease, Owner: "other", Logger: quiet()})
 			env := &stepEnv{step: func(context.Context) (string, error) { return "second", nil }}
@@ -247,7 +248,7 @@ func TestFencedWorkerCannotCommit(t *testing.T) {
 			}
 			mustDrain(h.t, other, 1)
 		}, "second", nil},
-		{"cancelled", func(h *harness, _ string) {
+		{"cancelled", func(h *harness) {
 			if err := h.client.Cancel(context.Background(), "one", "stop"); err != nil {
 				h.t.Fatalf("Cancel() = %v, want nil", err)
 			}
@@ -266,7 +267,7 @@ func TestFencedWorkerCannotCommit(t *testing.T) {
 				drained <- err
 			}()
 			<-b.started
-			tc.takeOver(h, wf.Name())
+			tc.takeOver(h)
 			close(b.release)
 			if err := <-drained; !errors.Is(err, runtime.ErrFenced) {
 				t.Errorf("first worker's Drain() = %v, want %v", err, runtime.ErrFenced)
@@ -565,5 +566,86 @@ func TestContextOutsideTheBody(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "call it in the workflow function itself") {
 			t.Errorf("durable.%s through Exec.Context() = %v, want an error saying where to call it", name, err)
 		}
+	}
+}
+
+func TestOtherCheckpoints(t *testing.T) {
+	var (
+		siteEffect = runtime.Site{ID: 1, Kind: "effect", Name: "SideEffect"}
+		siteErr    = runtime.Site{ID: 2, Kind: "step", Name: "Notify"}
+		siteUntil  = runtime.Site{ID: 3, Kind: "sleep", Name: "SleepUntil"}
+	)
+	var notified atomic.Int32
+	wf := durable.NewWorkflow[int, int]("example.com/misc.Misc", "v1", func() any {
+		return &funcFrame[int]{run: func(x *runtime.Exec, f *funcFrame[int]) error {
+			for {
+				switch f.pc {
+				case 0:
+					f.v = runtime.SideEffect(x, &siteEffect, func() int { return 7 })
+					if err := x.Commit(&f.pc, 1); err != nil {
+						return err
+					}
+				case 1:
+					f.err = runtime.CallErr(x, &siteErr, func(ctx context.Context) error {
+						notified.Add(1)
+						return nil
+					})
+					if err := x.Commit(&f.pc, 2); err != nil {
+						return err
+					}
+				case 2:
+					// A time already passed: the sleep does not suspend.
+					f.err = runtime.SleepUntil(x, &siteUntil, time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC))
+					if err := x.Commit(&f.pc, 3); err != nil {
+						return err
+					}
+				case 3:
+					return runtime.Return(x, f.v, f.err)
+				}
+			}
+		}}
+	})
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	hd := mustStart(t, h.client, wf, "m", 0)
+	mustDrain(t, h.worker, 1)
+	if out, err := hd.Result(context.Background()); out != 7 || err != nil {
+		t.Errorf("Result() = %d, %v, want 7, nil", out, err)
+	}
+	if got, want := h.kinds("m"), []string{"effect", "step", "sleep", "complete"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("History kinds = %v, want %v", got, want)
+	}
+	if n := notified.Load(); n != 1 {
+		t.Errorf("CallErr step ran %d times, want 1", n)
+	}
+}
+
+// TestUnencodableFrameFailsTheInstance checks that a frame value the
+// codec cannot encode fails the instance at the checkpoint.
+func TestUnencodableFrameFailsTheInstance(t *testing.T) {
+	siteNaN := runtime.Site{ID: 1, Kind: "effect", Name: "NaN"}
+	wf := durable.NewWorkflow[float64, float64]("example.com/nan.NaN", "v1", func() any {
+		return &funcFrame[float64]{run: func(x *runtime.Exec, f *funcFrame[float64]) error {
+			for {
+				switch f.pc {
+				case 0:
+					f.v = runtime.SideEffect(x, &siteNaN, func() float64 { return math.NaN() })
+					if err := x.Commit(&f.pc, 1); err != nil {
+						return err
+					}
+				case 1:
+					return runtime.Return(x, f.v, nil)
+				}
+			}
+		}}
+	})
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	hd := mustStart(t, h.client, wf, "nan", 1)
+	mustDrain(t, h.worker, 1)
+	_, err := hd.Result(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "encode frame of instance nan at checkpoint 1") {
+		t.Errorf("Result() error = %v, want an encode error naming the instance and checkpoint", err)
+	}
+	if inst := h.get("nan"); !strings.Contains(string(inst.Frame), `"v":1`) {
+		t.Errorf("frame after the failure = %s, want the last committed one", inst.Frame)
 	}
 }
