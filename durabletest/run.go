@@ -28,6 +28,7 @@ type config struct {
 	known     []error
 	equal     func(want, got any) bool
 	unordered bool
+	reset     func()
 	maxRuns   int
 }
 
@@ -63,6 +64,11 @@ func WithEqual(eq func(want, got any) bool) Option { return func(c *config) { c.
 // machine's as multisets: for workflows whose direct call visits a map in
 // Go's random order, where the machine visits it in sorted key order.
 func WithUnorderedEffects() Option { return func(c *config) { c.unordered = true } }
+
+// WithReset calls reset before every run (the direct call and each
+// machine run), to give fakes that keep state outside the workflow — a
+// ledger file, an in-memory bank — a clean start.
+func WithReset(reset func()) Option { return func(c *config) { c.reset = reset } }
 
 // Report says what Run did.
 type Report struct {
@@ -104,6 +110,9 @@ func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts .
 		cfg.log = &Log{}
 	}
 	cfg.log.reset(instanceID)
+	if cfg.reset != nil {
+		cfg.reset()
+	}
 	out, err := wf.Call(DirectContext(instanceID, NewClock(), cfg.signals), in)
 	want := outcome{out: roundTrip(out), effects: cfg.log.Effects(instanceID)}
 	if err != nil {
@@ -188,6 +197,9 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 	}
 	defer store.Close()
 	cfg.log.reset(instanceID)
+	if cfg.reset != nil {
+		cfg.reset()
+	}
 	client := runtime.NewClient(store, runtime.WithErrors(cfg.known...))
 	h, err := runtime.Start(ctx, client, wf, instanceID, in)
 	if err != nil {
