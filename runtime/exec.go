@@ -69,7 +69,10 @@ type pending struct {
 // calls it at every checkpoint. It is created by a [Worker] and is not
 // safe for concurrent use (a machine runs in one goroutine).
 type Exec struct {
-	ctx   context.Context // the run's context: cancelled when the run must stop
+	// ctx is the run's context, cancelled when the run must stop. Exec
+	// keeps it because it is the run itself: the checkpoint functions of
+	// generated code take an Exec, not a context.
+	ctx   context.Context
 	store Store
 	cfg   *execConfig
 	m     Machine
