@@ -421,7 +421,8 @@ func (w *walker) compositeCtx(lit *ast.CompositeLit) {
 // funcRef reports a step or workflow used as a value instead of called.
 func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
 	isStep := w.c.isStep(fn)
-	if !isStep && !w.c.isWorkflow(fn) {
+	src, isSource := lookupSource(fn)
+	if !isStep && !isSource && !w.c.isWorkflow(fn) {
 		return
 	}
 	var node ast.Node = id
@@ -434,10 +435,25 @@ func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
 			if ast.Unparen(call.Fun) == node {
 				return
 			}
-			if f := w.callee(call); f != nil && isDurable(f) && (f.Name() == names.Do || f.Name() == names.Go) {
-				return
+			if f := w.callee(call); f != nil && isDurable(f) {
+				switch f.Name() {
+				case names.Do, names.Go:
+					return
+				case names.SideEffect:
+					if isSource {
+						return // recorded once: what SideEffect is for
+					}
+				}
 			}
 		}
+	}
+	if isSource {
+		name := qualifiedName(fn)
+		w.add(&finding{
+			rule: src.rule, pos: node.Pos(), end: node.End(),
+			msg:  name + " used as a function value in workflow code " + src.what + "; " + src.fix,
+		})
+		return
 	}
 	kind := "step"
 	if !isStep {

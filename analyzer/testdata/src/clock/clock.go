@@ -61,3 +61,11 @@ func Good(ctx durable.Context, o Order) (time.Time, error) { // want Good:"workf
 	_ = durable.SideEffect(ctx, func() int64 { return time.Now().UnixNano() })
 	return v.Add(time.Hour), nil
 }
+
+//durable:workflow
+func Values(ctx durable.Context, o Order) (time.Time, error) { // want Values:"workflow"
+	now := time.Now // want `DG001: time.Now used as a function value`
+	_ = now
+	at := durable.SideEffect(ctx, time.Now) // recorded once
+	return at, nil
+}
