@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/types"
 	"regexp"
 	"strconv"
 	"strings"
@@ -78,11 +79,18 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 		if !f.ser {
 			continue
 		}
-		if isErrorType(f.typ) {
+		switch basicCodec(f.typ) {
+		case "error":
 			w("e.Error(%q, %s.%s)\n", f.name, fv, f.name)
-			continue
+		case "int":
+			w("e.Int(%q, int64(%s.%s))\n", f.name, fv, f.name)
+		case "string":
+			w("e.String(%q, %s.%s)\n", f.name, fv, f.name)
+		case "bool":
+			w("e.Bool(%q, %s.%s)\n", f.name, fv, f.name)
+		default:
+			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
 		}
-		w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
 	}
 	w("}\n\n")
 
@@ -92,11 +100,18 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 		if !f.ser {
 			continue
 		}
-		if isErrorType(f.typ) {
+		switch basicCodec(f.typ) {
+		case "error":
 			w("case %q:\n%s.%s = d.Error()\n", f.name, fv, f.name)
-			continue
+		case "int":
+			w("case %q:\n%s.%s = %s(d.Int())\n", f.name, fv, f.name, f.typ.(*types.Basic).Name())
+		case "string":
+			w("case %q:\n%s.%s = d.String()\n", f.name, fv, f.name)
+		case "bool":
+			w("case %q:\n%s.%s = d.Bool()\n", f.name, fv, f.name)
+		default:
+			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 		}
-		w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 	}
 	w("}\n}\nreturn d.Err()\n}\n\n")
 
@@ -208,4 +223,25 @@ func (l *lowerer) thread() {
 		}
 	}
 	l.blocks = keep
+}
+
+// basicCodec names the typed Encoder method for t ("int", "string",
+// "bool", "error"), or "" to go through encoding/json.
+func basicCodec(t types.Type) string {
+	if isErrorType(t) {
+		return "error"
+	}
+	b, ok := t.(*types.Basic)
+	if !ok {
+		return ""
+	}
+	switch b.Kind() {
+	case types.Int, types.Int8, types.Int16, types.Int32, types.Int64, types.Uint8, types.Uint16, types.Uint32:
+		return "int"
+	case types.String:
+		return "string"
+	case types.Bool:
+		return "bool"
+	}
+	return ""
 }

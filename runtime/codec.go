@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/durablegen/durable"
 )
@@ -66,23 +67,23 @@ func (e *Encoder) Error(k string, err error) {
 	e.buf = appendError(e.buf, err, e.known)
 }
 
-// Field writes field k of a frame with value v.
+// String writes a string field.
+func (e *Encoder) String(k string, v string) {
+	e.key(k)
+	e.buf = appendJSONString(e.buf, v)
+}
+
+// Bool writes a boolean field.
+func (e *Encoder) Bool(k string, v bool) {
+	e.key(k)
+	e.buf = strconv.AppendBool(e.buf, v)
+}
+
+// Field writes field k of a frame with value v, through encoding/json.
+// Generated code uses the typed methods for plain integers, strings and
+// booleans, which do not allocate.
 func Field[T any](e *Encoder, k string, v T) {
 	e.key(k)
-	switch x := any(v).(type) {
-	case int:
-		e.buf = strconv.AppendInt(e.buf, int64(x), 10)
-		return
-	case int64:
-		e.buf = strconv.AppendInt(e.buf, x, 10)
-		return
-	case bool:
-		e.buf = strconv.AppendBool(e.buf, x)
-		return
-	case error:
-		e.buf = appendError(e.buf, x, e.known)
-		return
-	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		if e.err == nil {
@@ -92,6 +93,36 @@ func Field[T any](e *Encoder, k string, v T) {
 		return
 	}
 	e.buf = append(e.buf, b...)
+}
+
+// appendJSONString appends s as a JSON string that encoding/json decodes
+// back to s.
+func appendJSONString(buf []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		b, _ := json.Marshal(s) // replaces invalid bytes like encoding/json
+		return append(buf, b...)
+	}
+	const hex = "0123456789abcdef"
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		buf = append(buf, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			buf = append(buf, '\\', c)
+		case '\n':
+			buf = append(buf, '\\', 'n')
+		default:
+			buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
 }
 
 type wireError struct {
@@ -239,6 +270,24 @@ func (d *Decoder) Int() int64 {
 		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
 	}
 	return n
+}
+
+// String returns the current field as a string.
+func (d *Decoder) String() string {
+	var v string
+	if err := json.Unmarshal(d.raw, &v); err != nil {
+		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
+	}
+	return v
+}
+
+// Bool returns the current field as a boolean.
+func (d *Decoder) Bool() bool {
+	v, err := strconv.ParseBool(string(d.raw))
+	if err != nil {
+		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
+	}
+	return v
 }
 
 // Error returns the current field as an error (see [Encoder.Error]).

@@ -40,11 +40,11 @@ func (f *sequenceFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *sequenceFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "a", f.a)
+	e.Int("n", int64(f.n))
+	e.Int("a", int64(f.a))
 	e.Error("err", f.err)
-	runtime.Field(e, "b", f.b)
-	runtime.Field(e, "c", f.c)
+	e.Int("b", int64(f.b))
+	e.Int("c", int64(f.c))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -54,15 +54,15 @@ func (f *sequenceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "a":
-			runtime.Value(d, &f.a)
+			f.a = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "b":
-			runtime.Value(d, &f.b)
+			f.b = int(d.Int())
 		case "c":
-			runtime.Value(d, &f.c)
+			f.c = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -139,13 +139,13 @@ func (f *ifElseFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *ifElseFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "even", f.even)
+	e.Int("n", int64(f.n))
+	e.String("out", f.out)
+	e.Bool("even", f.even)
 	e.Error("err", f.err)
-	runtime.Field(e, "s", f.s)
-	runtime.Field(e, "s1", f.s1)
-	runtime.Field(e, "s2", f.s2)
+	e.String("s", f.s)
+	e.String("s1", f.s1)
+	e.String("s2", f.s2)
 	e.Error("err1", f.err1)
 }
 
@@ -156,19 +156,19 @@ func (f *ifElseFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "out":
-			runtime.Value(d, &f.out)
+			f.out = d.String()
 		case "even":
-			runtime.Value(d, &f.even)
+			f.even = d.Bool()
 		case "err":
 			f.err = d.Error()
 		case "s":
-			runtime.Value(d, &f.s)
+			f.s = d.String()
 		case "s1":
-			runtime.Value(d, &f.s1)
+			f.s1 = d.String()
 		case "s2":
-			runtime.Value(d, &f.s2)
+			f.s2 = d.String()
 		case "err1":
 			f.err1 = d.Error()
 		}
@@ -286,9 +286,9 @@ func (f *forClassicFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *forClassicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "v", f.v)
+	e.Int("n", int64(f.n))
+	e.Int("i", int64(f.i))
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
 
@@ -299,11 +299,11 @@ func (f *forClassicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -375,9 +375,9 @@ func (f *forCondFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *forCondFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "steps", f.steps)
-	runtime.Field(e, "t", f.t)
+	e.Int("n", int64(f.n))
+	e.Int("steps", int64(f.steps))
+	e.Int("t", int64(f.t))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -387,11 +387,11 @@ func (f *forCondFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "steps":
-			runtime.Value(d, &f.steps)
+			f.steps = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -459,9 +459,9 @@ func (f *foreverBreakFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *foreverBreakFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "polls", f.polls)
-	runtime.Field(e, "count", f.count)
-	runtime.Field(e, "settled", f.settled)
+	e.Int("polls", int64(f.polls))
+	e.Int("count", int64(f.count))
+	e.Bool("settled", f.settled)
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
 }
@@ -473,11 +473,11 @@ func (f *foreverBreakFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "polls":
-			runtime.Value(d, &f.polls)
+			f.polls = int(d.Int())
 		case "count":
-			runtime.Value(d, &f.count)
+			f.count = int(d.Int())
 		case "settled":
-			runtime.Value(d, &f.settled)
+			f.settled = d.Bool()
 		case "err":
 			f.err = d.Error()
 		case "err1":
@@ -577,23 +577,23 @@ func (f *expressionsFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *expressionsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "x", f.x)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "t2", f.t2)
-	runtime.Field(e, "label", f.label)
-	runtime.Field(e, "t3", f.t3)
-	runtime.Field(e, "t4", f.t4)
-	runtime.Field(e, "t5", f.t5)
+	e.Int("n", int64(f.n))
+	e.Int("x", int64(f.x))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("t2", int64(f.t2))
+	e.String("label", f.label)
+	e.Int("t3", int64(f.t3))
+	e.Int("t4", int64(f.t4))
+	e.Int("t5", int64(f.t5))
 	runtime.Field(e, "p", f.p)
-	runtime.Field(e, "t6", f.t6)
-	runtime.Field(e, "t7", f.t7)
-	runtime.Field(e, "t8", f.t8)
+	e.Int("t6", int64(f.t6))
+	e.Int("t7", int64(f.t7))
+	e.Int("t8", int64(f.t8))
 	runtime.Field(e, "xs", f.xs)
-	runtime.Field(e, "t9", f.t9)
+	e.Int("t9", int64(f.t9))
 	runtime.Field(e, "m", f.m)
-	runtime.Field(e, "t10", f.t10)
+	e.Int("t10", int64(f.t10))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -603,39 +603,39 @@ func (f *expressionsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "x":
-			runtime.Value(d, &f.x)
+			f.x = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "t2":
-			runtime.Value(d, &f.t2)
+			f.t2 = int(d.Int())
 		case "label":
-			runtime.Value(d, &f.label)
+			f.label = d.String()
 		case "t3":
-			runtime.Value(d, &f.t3)
+			f.t3 = int(d.Int())
 		case "t4":
-			runtime.Value(d, &f.t4)
+			f.t4 = int(d.Int())
 		case "t5":
-			runtime.Value(d, &f.t5)
+			f.t5 = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
 		case "t6":
-			runtime.Value(d, &f.t6)
+			f.t6 = int(d.Int())
 		case "t7":
-			runtime.Value(d, &f.t7)
+			f.t7 = int(d.Int())
 		case "t8":
-			runtime.Value(d, &f.t8)
+			f.t8 = int(d.Int())
 		case "xs":
 			runtime.Value(d, &f.xs)
 		case "t9":
-			runtime.Value(d, &f.t9)
+			f.t9 = int(d.Int())
 		case "m":
 			runtime.Value(d, &f.m)
 		case "t10":
-			runtime.Value(d, &f.t10)
+			f.t10 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -775,20 +775,20 @@ func (f *shortCircuitFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *shortCircuitFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
+	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "a", f.a)
-	runtime.Field(e, "t", f.t)
+	e.Int("i", int64(f.i))
+	e.Bool("a", f.a)
+	e.Bool("t", f.t)
 	e.Error("t1", f.t1)
-	runtime.Field(e, "b", f.b)
-	runtime.Field(e, "t2", f.t2)
+	e.Bool("b", f.b)
+	e.Bool("t2", f.t2)
 	e.Error("t3", f.t3)
-	runtime.Field(e, "even", f.even)
-	runtime.Field(e, "c", f.c)
-	runtime.Field(e, "t4", f.t4)
-	runtime.Field(e, "t5", f.t5)
-	runtime.Field(e, "t6", f.t6)
+	e.Bool("even", f.even)
+	e.Bool("c", f.c)
+	e.Bool("t4", f.t4)
+	e.Bool("t5", f.t5)
+	e.Int("t6", int64(f.t6))
 	e.Error("t7", f.t7)
 }
 
@@ -799,33 +799,33 @@ func (f *shortCircuitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "out":
 			runtime.Value(d, &f.out)
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "a":
-			runtime.Value(d, &f.a)
+			f.a = d.Bool()
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = d.Bool()
 		case "t1":
 			f.t1 = d.Error()
 		case "b":
-			runtime.Value(d, &f.b)
+			f.b = d.Bool()
 		case "t2":
-			runtime.Value(d, &f.t2)
+			f.t2 = d.Bool()
 		case "t3":
 			f.t3 = d.Error()
 		case "even":
-			runtime.Value(d, &f.even)
+			f.even = d.Bool()
 		case "c":
-			runtime.Value(d, &f.c)
+			f.c = d.Bool()
 		case "t4":
-			runtime.Value(d, &f.t4)
+			f.t4 = d.Bool()
 		case "t5":
-			runtime.Value(d, &f.t5)
+			f.t5 = d.Bool()
 		case "t6":
-			runtime.Value(d, &f.t6)
+			f.t6 = int(d.Int())
 		case "t7":
 			f.t7 = d.Error()
 		}
@@ -978,12 +978,12 @@ func (f *multiValueFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *multiValueFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
+	e.Int("n", int64(f.n))
 	runtime.Field(e, "p", f.p)
 	e.Error("err", f.err)
-	runtime.Field(e, "q", f.q)
-	runtime.Field(e, "r", f.r)
-	runtime.Field(e, "s", f.s)
+	e.Int("q", int64(f.q))
+	e.Int("r", int64(f.r))
+	e.String("s", f.s)
 	runtime.Field(e, "t", f.t)
 	e.Error("t1", f.t1)
 }
@@ -995,17 +995,17 @@ func (f *multiValueFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
 		case "err":
 			f.err = d.Error()
 		case "q":
-			runtime.Value(d, &f.q)
+			f.q = int(d.Int())
 		case "r":
-			runtime.Value(d, &f.r)
+			f.r = int(d.Int())
 		case "s":
-			runtime.Value(d, &f.s)
+			f.s = d.String()
 		case "t":
 			runtime.Value(d, &f.t)
 		case "t1":
@@ -1113,16 +1113,16 @@ func (f *shadowingFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *shadowingFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "x", f.x)
-	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "x1", f.x1)
-	runtime.Field(e, "v", f.v)
-	runtime.Field(e, "x2", f.x2)
-	runtime.Field(e, "w", f.w)
-	runtime.Field(e, "x3", f.x3)
-	runtime.Field(e, "v1", f.v1)
-	runtime.Field(e, "v2", f.v2)
+	e.Int("n", int64(f.n))
+	e.Int("x", int64(f.x))
+	e.String("out", f.out)
+	e.Int("x1", int64(f.x1))
+	e.Int("v", int64(f.v))
+	e.Int("x2", int64(f.x2))
+	e.Int("w", int64(f.w))
+	e.Int("x3", int64(f.x3))
+	e.Int("v1", int64(f.v1))
+	e.Int("v2", int64(f.v2))
 	e.Error("err", f.err)
 }
 
@@ -1133,25 +1133,25 @@ func (f *shadowingFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "x":
-			runtime.Value(d, &f.x)
+			f.x = int(d.Int())
 		case "out":
-			runtime.Value(d, &f.out)
+			f.out = d.String()
 		case "x1":
-			runtime.Value(d, &f.x1)
+			f.x1 = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "x2":
-			runtime.Value(d, &f.x2)
+			f.x2 = int(d.Int())
 		case "w":
-			runtime.Value(d, &f.w)
+			f.w = int(d.Int())
 		case "x3":
-			runtime.Value(d, &f.x3)
+			f.x3 = int(d.Int())
 		case "v1":
-			runtime.Value(d, &f.v1)
+			f.v1 = int(d.Int())
 		case "v2":
-			runtime.Value(d, &f.v2)
+			f.v2 = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -1258,10 +1258,10 @@ func (f *namedResultsFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *namedResultsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "total", f.total)
+	e.Int("n", int64(f.n))
+	e.Int("total", int64(f.total))
 	e.Error("err", f.err)
-	runtime.Field(e, "t", f.t)
+	e.Int("t", int64(f.t))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -1271,13 +1271,13 @@ func (f *namedResultsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "total":
-			runtime.Value(d, &f.total)
+			f.total = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -1353,9 +1353,9 @@ func (f *localDeclsFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *localDeclsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
+	e.Int("n", int64(f.n))
 	runtime.Field(e, "p", f.p)
-	runtime.Field(e, "v", f.v)
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
 
@@ -1366,11 +1366,11 @@ func (f *localDeclsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -1436,10 +1436,10 @@ func (f *importedFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "words", f.words)
 	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "w", f.w)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "u", f.u)
+	e.String("w", f.w)
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.String("u", f.u)
 	e.Error("err", f.err)
 }
 
@@ -1454,13 +1454,13 @@ func (f *importedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "out":
 			runtime.Value(d, &f.out)
 		case "w":
-			runtime.Value(d, &f.w)
+			f.w = d.String()
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "u":
-			runtime.Value(d, &f.u)
+			f.u = d.String()
 		case "err":
 			f.err = d.Error()
 		}

@@ -41,12 +41,12 @@ func (f1 *switchFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *switchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
+	e.Int("n", int64(f1.n))
 	runtime.Field(e, "out", f1.out)
-	runtime.Field(e, "i", f1.i)
-	runtime.Field(e, "t", f1.t)
-	runtime.Field(e, "s", f1.s)
-	runtime.Field(e, "s1", f1.s1)
+	e.Int("i", int64(f1.i))
+	e.Int("t", int64(f1.t))
+	e.String("s", f1.s)
+	e.String("s1", f1.s1)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -56,17 +56,17 @@ func (f1 *switchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "out":
 			runtime.Value(d, &f1.out)
 		case "i":
-			runtime.Value(d, &f1.i)
+			f1.i = int(d.Int())
 		case "t":
-			runtime.Value(d, &f1.t)
+			f1.t = int(d.Int())
 		case "s":
-			runtime.Value(d, &f1.s)
+			f1.s = d.String()
 		case "s1":
-			runtime.Value(d, &f1.s1)
+			f1.s1 = d.String()
 		}
 	}
 	return d.Err()
@@ -184,13 +184,13 @@ func (f1 *typeSwitchFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
+	e.Int("n", int64(f1.n))
 	runtime.Field(e, "out", f1.out)
-	runtime.Field(e, "i", f1.i)
-	runtime.Field(e, "t", f1.t)
-	runtime.Field(e, "t1", f1.t1)
-	runtime.Field(e, "s", f1.s)
-	runtime.Field(e, "s1", f1.s1)
+	e.Int("i", int64(f1.i))
+	e.Int("t", int64(f1.t))
+	e.Int("t1", int64(f1.t1))
+	e.String("s", f1.s)
+	e.String("s1", f1.s1)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -200,19 +200,19 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "out":
 			runtime.Value(d, &f1.out)
 		case "i":
-			runtime.Value(d, &f1.i)
+			f1.i = int(d.Int())
 		case "t":
-			runtime.Value(d, &f1.t)
+			f1.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f1.t1)
+			f1.t1 = int(d.Int())
 		case "s":
-			runtime.Value(d, &f1.s)
+			f1.s = d.String()
 		case "s1":
-			runtime.Value(d, &f1.s1)
+			f1.s1 = d.String()
 		}
 	}
 	return d.Err()
@@ -325,7 +325,7 @@ func (f1 *errorsFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *errorsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
+	e.Int("n", int64(f1.n))
 	e.Error("err", f1.err)
 	e.Error("err1", f1.err1)
 	e.Error("err2", f1.err2)
@@ -338,7 +338,7 @@ func (f1 *errorsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "err":
 			f1.err = d.Error()
 		case "err1":
@@ -438,10 +438,10 @@ func (f1 *closuresFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *closuresFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
-	runtime.Field(e, "a", f1.a)
+	e.Int("n", int64(f1.n))
+	e.Int("a", int64(f1.a))
 	e.Error("err", f1.err)
-	runtime.Field(e, "b", f1.b)
+	e.Int("b", int64(f1.b))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -451,13 +451,13 @@ func (f1 *closuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "a":
-			runtime.Value(d, &f1.a)
+			f1.a = int(d.Int())
 		case "err":
 			f1.err = d.Error()
 		case "b":
-			runtime.Value(d, &f1.b)
+			f1.b = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -539,10 +539,10 @@ func (f1 *variadicFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *variadicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
-	runtime.Field(e, "a", f1.a)
+	e.Int("n", int64(f1.n))
+	e.Int("a", int64(f1.a))
 	e.Error("err", f1.err)
-	runtime.Field(e, "b", f1.b)
+	e.Int("b", int64(f1.b))
 	runtime.Field(e, "parts", f1.parts)
 }
 
@@ -553,13 +553,13 @@ func (f1 *variadicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "a":
-			runtime.Value(d, &f1.a)
+			f1.a = int(d.Int())
 		case "err":
 			f1.err = d.Error()
 		case "b":
-			runtime.Value(d, &f1.b)
+			f1.b = int(d.Int())
 		case "parts":
 			runtime.Value(d, &f1.parts)
 		}
@@ -652,13 +652,13 @@ func (f1 *inlineFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *inlineFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
-	runtime.Field(e, "v", f1.v)
+	e.Int("n", int64(f1.n))
+	e.Int("v", int64(f1.v))
 	e.Error("err", f1.err)
-	runtime.Field(e, "w", f1.w)
+	e.Int("w", int64(f1.w))
 	runtime.Field(e, "start", f1.start)
 	e.Error("err1", f1.err1)
-	runtime.Field(e, "slept", f1.slept)
+	e.Bool("slept", f1.slept)
 	runtime.Field(e, "t", f1.t)
 }
 
@@ -669,19 +669,19 @@ func (f1 *inlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "v":
-			runtime.Value(d, &f1.v)
+			f1.v = int(d.Int())
 		case "err":
 			f1.err = d.Error()
 		case "w":
-			runtime.Value(d, &f1.w)
+			f1.w = int(d.Int())
 		case "start":
 			runtime.Value(d, &f1.start)
 		case "err1":
 			f1.err1 = d.Error()
 		case "slept":
-			runtime.Value(d, &f1.slept)
+			f1.slept = d.Bool()
 		case "t":
 			runtime.Value(d, &f1.t)
 		}
@@ -777,12 +777,12 @@ func (f1 *approvalFrame) SetInput(in int64) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *approvalFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "cents", f1.cents)
-	runtime.Field(e, "t", f1.t)
+	e.Int("cents", int64(f1.cents))
+	e.String("t", f1.t)
 	e.Error("t1", f1.t1)
 	runtime.Field(e, "a", f1.a)
 	e.Error("err", f1.err)
-	runtime.Field(e, "t2", f1.t2)
+	e.String("t2", f1.t2)
 	e.Error("t3", f1.t3)
 }
 
@@ -793,9 +793,9 @@ func (f1 *approvalFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "cents":
-			runtime.Value(d, &f1.cents)
+			f1.cents = int64(d.Int())
 		case "t":
-			runtime.Value(d, &f1.t)
+			f1.t = d.String()
 		case "t1":
 			f1.t1 = d.Error()
 		case "a":
@@ -803,7 +803,7 @@ func (f1 *approvalFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "err":
 			f1.err = d.Error()
 		case "t2":
-			runtime.Value(d, &f1.t2)
+			f1.t2 = d.String()
 		case "t3":
 			f1.t3 = d.Error()
 		}
@@ -888,10 +888,10 @@ func (f1 *accountReportFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f1 *accountReportFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
-	runtime.Field(e, "n", f1.n)
-	runtime.Field(e, "v", f1.v)
+	e.Int("n", int64(f1.n))
+	e.Int("v", int64(f1.v))
 	e.Error("err", f1.err)
-	runtime.Field(e, "w", f1.w)
+	e.Int("w", int64(f1.w))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -901,13 +901,13 @@ func (f1 *accountReportFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f1.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f1.n)
+			f1.n = int(d.Int())
 		case "v":
-			runtime.Value(d, &f1.v)
+			f1.v = int(d.Int())
 		case "err":
 			f1.err = d.Error()
 		case "w":
-			runtime.Value(d, &f1.w)
+			f1.w = int(d.Int())
 		}
 	}
 	return d.Err()

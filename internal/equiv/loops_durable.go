@@ -46,17 +46,17 @@ func (f *rangeSliceFrame) SetInput(in []int) {
 func (f *rangeSliceFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "xs", f.xs)
-	runtime.Field(e, "total", f.total)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "x", f.x)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "v", f.v)
+	e.Int("total", int64(f.total))
+	e.Int("i", int64(f.i))
+	e.Int("x", int64(f.x))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
-	runtime.Field(e, "x1", f.x1)
-	runtime.Field(e, "t2", f.t2)
-	runtime.Field(e, "t3", f.t3)
-	runtime.Field(e, "t4", f.t4)
+	e.Int("x1", int64(f.x1))
+	e.Int("t2", int64(f.t2))
+	e.Int("t3", int64(f.t3))
+	e.Int("t4", int64(f.t4))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -68,27 +68,27 @@ func (f *rangeSliceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "xs":
 			runtime.Value(d, &f.xs)
 		case "total":
-			runtime.Value(d, &f.total)
+			f.total = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "x":
-			runtime.Value(d, &f.x)
+			f.x = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "x1":
-			runtime.Value(d, &f.x1)
+			f.x1 = int(d.Int())
 		case "t2":
-			runtime.Value(d, &f.t2)
+			f.t2 = int(d.Int())
 		case "t3":
-			runtime.Value(d, &f.t3)
+			f.t3 = int(d.Int())
 		case "t4":
-			runtime.Value(d, &f.t4)
+			f.t4 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -196,15 +196,15 @@ func (f *rangeArrayFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *rangeArrayFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
+	e.Int("n", int64(f.n))
 	runtime.Field(e, "arr", f.arr)
 	runtime.Field(e, "seen", f.seen)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "v", f.v)
-	runtime.Field(e, "t", f.t)
+	e.Int("i", int64(f.i))
+	e.Int("v", int64(f.v))
+	e.Int("t", int64(f.t))
 	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "t2", f.t2)
-	runtime.Field(e, "w", f.w)
+	e.Int("t2", int64(f.t2))
+	e.Int("w", int64(f.w))
 	e.Error("err", f.err)
 }
 
@@ -215,23 +215,23 @@ func (f *rangeArrayFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "arr":
 			runtime.Value(d, &f.arr)
 		case "seen":
 			runtime.Value(d, &f.seen)
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
 			runtime.Value(d, &f.t1)
 		case "t2":
-			runtime.Value(d, &f.t2)
+			f.t2 = int(d.Int())
 		case "w":
-			runtime.Value(d, &f.w)
+			f.w = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -316,13 +316,13 @@ func (f *rangeStringFrame) SetInput(in string) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *rangeStringFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "s", f.s)
+	e.String("s", f.s)
 	runtime.Field(e, "parts", f.parts)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "r", f.r)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "e", f.e)
+	e.Int("i", int64(f.i))
+	e.Int("r", int64(f.r))
+	e.Int("t", int64(f.t))
+	e.String("t1", f.t1)
+	e.String("e", f.e)
 	e.Error("err", f.err)
 }
 
@@ -333,19 +333,19 @@ func (f *rangeStringFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "s":
-			runtime.Value(d, &f.s)
+			f.s = d.String()
 		case "parts":
 			runtime.Value(d, &f.parts)
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "r":
-			runtime.Value(d, &f.r)
+			f.r = rune(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = d.String()
 		case "e":
-			runtime.Value(d, &f.e)
+			f.e = d.String()
 		case "err":
 			f.err = d.Error()
 		}
@@ -431,15 +431,15 @@ func (f *rangeIntFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *rangeIntFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "total", f.total)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "t2", f.t2)
-	runtime.Field(e, "t3", f.t3)
-	runtime.Field(e, "t4", f.t4)
-	runtime.Field(e, "t5", f.t5)
+	e.Int("n", int64(f.n))
+	e.Int("total", int64(f.total))
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("t2", int64(f.t2))
+	e.Int("t3", int64(f.t3))
+	e.Int("t4", int64(f.t4))
+	e.Int("t5", int64(f.t5))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -449,23 +449,23 @@ func (f *rangeIntFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "total":
-			runtime.Value(d, &f.total)
+			f.total = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "t2":
-			runtime.Value(d, &f.t2)
+			f.t2 = int(d.Int())
 		case "t3":
-			runtime.Value(d, &f.t3)
+			f.t3 = int(d.Int())
 		case "t4":
-			runtime.Value(d, &f.t4)
+			f.t4 = int(d.Int())
 		case "t5":
-			runtime.Value(d, &f.t5)
+			f.t5 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -566,11 +566,11 @@ func (f *rangeMapFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "m", f.m)
 	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "k", f.k)
-	runtime.Field(e, "v", f.v)
-	runtime.Field(e, "t", f.t)
+	e.String("k", f.k)
+	e.Int("v", int64(f.v))
+	e.Int("t", int64(f.t))
 	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "s", f.s)
+	e.String("s", f.s)
 	e.Error("err", f.err)
 }
 
@@ -585,15 +585,15 @@ func (f *rangeMapFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "out":
 			runtime.Value(d, &f.out)
 		case "k":
-			runtime.Value(d, &f.k)
+			f.k = d.String()
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
 			runtime.Value(d, &f.t1)
 		case "s":
-			runtime.Value(d, &f.s)
+			f.s = d.String()
 		case "err":
 			f.err = d.Error()
 		}
@@ -676,11 +676,11 @@ func (f *labeledFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *labeledFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
+	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "j", f.j)
-	runtime.Field(e, "s", f.s)
+	e.Int("i", int64(f.i))
+	e.Int("j", int64(f.j))
+	e.String("s", f.s)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -690,15 +690,15 @@ func (f *labeledFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "out":
 			runtime.Value(d, &f.out)
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "j":
-			runtime.Value(d, &f.j)
+			f.j = int(d.Int())
 		case "s":
-			runtime.Value(d, &f.s)
+			f.s = d.String()
 		}
 	}
 	return d.Err()
@@ -798,13 +798,13 @@ func (f *returnInLoopFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *returnInLoopFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "target", f.target)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "d", f.d)
-	runtime.Field(e, "t", f.t)
+	e.Int("target", int64(f.target))
+	e.Int("i", int64(f.i))
+	e.Int("d", int64(f.d))
+	e.Int("t", int64(f.t))
 	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "t2", f.t2)
-	runtime.Field(e, "v", f.v)
+	e.Int("t2", int64(f.t2))
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
 
@@ -815,19 +815,19 @@ func (f *returnInLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "target":
-			runtime.Value(d, &f.target)
+			f.target = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "d":
-			runtime.Value(d, &f.d)
+			f.d = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
 			runtime.Value(d, &f.t1)
 		case "t2":
-			runtime.Value(d, &f.t2)
+			f.t2 = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -923,11 +923,11 @@ func (f *loopVarsFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *loopVarsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
+	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "g", f.g)
-	runtime.Field(e, "v", f.v)
+	e.Int("i", int64(f.i))
+	e.Int("g", int64(f.g))
+	e.Int("v", int64(f.v))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -937,15 +937,15 @@ func (f *loopVarsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "out":
 			runtime.Value(d, &f.out)
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "g":
-			runtime.Value(d, &f.g)
+			f.g = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		}
 	}
 	return d.Err()

@@ -52,11 +52,11 @@ func (f *transferFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "in", f.in)
 	runtime.Field(e, "charge", f.charge)
 	e.Error("err", f.err)
-	runtime.Field(e, "polls", f.polls)
+	e.Int("polls", int64(f.polls))
 	runtime.Field(e, "st", f.st)
 	e.Error("err1", f.err1)
 	e.Error("err2", f.err2)
-	runtime.Field(e, "approvedBy", f.approvedBy)
+	e.String("approvedBy", f.approvedBy)
 	runtime.Field(e, "a", f.a)
 	e.Error("err3", f.err3)
 	e.Error("err4", f.err4)
@@ -76,7 +76,7 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "err":
 			f.err = d.Error()
 		case "polls":
-			runtime.Value(d, &f.polls)
+			f.polls = int(d.Int())
 		case "st":
 			runtime.Value(d, &f.st)
 		case "err1":
@@ -84,7 +84,7 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "err2":
 			f.err2 = d.Error()
 		case "approvedBy":
-			runtime.Value(d, &f.approvedBy)
+			f.approvedBy = d.String()
 		case "a":
 			runtime.Value(d, &f.a)
 		case "err3":

@@ -48,17 +48,17 @@ func (f *orderFrame) SetInput(in Input) {
 func (f *orderFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "in", f.in)
-	runtime.Field(e, "reserved", f.reserved)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "n", f.n)
+	e.Int("reserved", int64(f.reserved))
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("n", int64(f.n))
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
-	runtime.Field(e, "parcel", f.parcel)
+	e.String("parcel", f.parcel)
 	e.Error("err2", f.err2)
 	e.Error("err3", f.err3)
-	runtime.Field(e, "notices", f.notices)
+	e.Int("notices", int64(f.notices))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -70,27 +70,27 @@ func (f *orderFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "in":
 			runtime.Value(d, &f.in)
 		case "reserved":
-			runtime.Value(d, &f.reserved)
+			f.reserved = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "err1":
 			f.err1 = d.Error()
 		case "parcel":
-			runtime.Value(d, &f.parcel)
+			f.parcel = d.String()
 		case "err2":
 			f.err2 = d.Error()
 		case "err3":
 			f.err3 = d.Error()
 		case "notices":
-			runtime.Value(d, &f.notices)
+			f.notices = int(d.Int())
 		}
 	}
 	return d.Err()

@@ -51,9 +51,9 @@ func (f *crawlFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "urls", f.urls)
 	runtime.Field(e, "entries", f.entries)
-	runtime.Field(e, "u", f.u)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
+	e.String("u", f.u)
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
 	runtime.Field(e, "p", f.p)
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
@@ -70,11 +70,11 @@ func (f *crawlFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "entries":
 			runtime.Value(d, &f.entries)
 		case "u":
-			runtime.Value(d, &f.u)
+			f.u = d.String()
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
 		case "err":

@@ -36,8 +36,8 @@ func (f *serviceCheckFrame) SetInput(in string) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *serviceCheckFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "acct", f.acct)
-	runtime.Field(e, "b", f.b)
+	e.String("acct", f.acct)
+	e.Int("b", int64(f.b))
 	e.Error("err", f.err)
 }
 
@@ -48,9 +48,9 @@ func (f *serviceCheckFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "acct":
-			runtime.Value(d, &f.acct)
+			f.acct = d.String()
 		case "b":
-			runtime.Value(d, &f.b)
+			f.b = int64(d.Int())
 		case "err":
 			f.err = d.Error()
 		}

@@ -44,10 +44,10 @@ func (f *transferFrame) SetInput(in Request) {
 func (f *transferFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "in", f.in)
-	runtime.Field(e, "key", f.key)
+	e.String("key", f.key)
 	runtime.Field(e, "charge", f.charge)
 	e.Error("err", f.err)
-	runtime.Field(e, "polls", f.polls)
+	e.Int("polls", int64(f.polls))
 	runtime.Field(e, "st", f.st)
 	e.Error("err1", f.err1)
 	e.Error("err2", f.err2)
@@ -63,13 +63,13 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "in":
 			runtime.Value(d, &f.in)
 		case "key":
-			runtime.Value(d, &f.key)
+			f.key = d.String()
 		case "charge":
 			runtime.Value(d, &f.charge)
 		case "err":
 			f.err = d.Error()
 		case "polls":
-			runtime.Value(d, &f.polls)
+			f.polls = int(d.Int())
 		case "st":
 			runtime.Value(d, &f.st)
 		case "err1":
