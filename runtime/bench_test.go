@@ -34,9 +34,10 @@ func (f *benchFrame) SetInput(n int) { f.n = n }
 
 func (f *benchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "sum", f.sum)
+	// As durablegen emits them: typed calls for plain integers.
+	e.Int("n", int64(f.n))
+	e.Int("i", int64(f.i))
+	e.Int("sum", f.sum)
 	if f.withAcc {
 		runtime.Field(e, "acc", f.acc)
 	}
@@ -48,11 +49,11 @@ func (f *benchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "sum":
-			runtime.Value(d, &f.sum)
+			f.sum = d.Int()
 		case "acc":
 			runtime.Value(d, &f.acc)
 		}
