@@ -33,7 +33,9 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 		if w.wf != nil {
 			w.ctxArgs(call, nil)
 		}
-		return
+		if fn = w.c.funcVar(call); fn == nil {
+			return
+		}
 	}
 	switch {
 	case isDurable(fn):
@@ -77,6 +79,67 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 			related: w.c.relatedChain(fn),
 		})
 	}
+}
+
+// funcVar returns the function that call calls through a package-level
+// variable of this package initialized with it and never assigned, such
+// as var now = time.Now.
+func (c *checker) funcVar(call *ast.CallExpr) *types.Func {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok || v.Pkg() != c.pass.Pkg || !isPackageVar(v) || c.isWritten(v) {
+		return nil
+	}
+	if c.funcVars == nil {
+		c.funcVars = make(map[*types.Var]*types.Func)
+		for _, f := range c.pass.Files {
+			for _, d := range f.Decls {
+				gd, ok := d.(*ast.GenDecl)
+				if !ok || gd.Tok != token.VAR {
+					continue
+				}
+				for _, spec := range gd.Specs {
+					vs := spec.(*ast.ValueSpec)
+					if len(vs.Names) != len(vs.Values) {
+						continue
+					}
+					for i, name := range vs.Names {
+						if obj, ok := c.pass.TypesInfo.Defs[name].(*types.Var); ok {
+							if fn := c.funcRefOf(vs.Values[i]); fn != nil {
+								c.funcVars[obj] = fn
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return c.funcVars[v]
+}
+
+// funcRefOf returns the function e names, if it is a plain reference
+// such as time.Now.
+func (c *checker) funcRefOf(e ast.Expr) *types.Func {
+	var id *ast.Ident
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		id = x
+	case *ast.SelectorExpr:
+		id = x.Sel
+	default:
+		return nil
+	}
+	fn, _ := c.pass.TypesInfo.Uses[id].(*types.Func)
+	if fn == nil || isInterfaceMethod(fn) {
+		return nil
+	}
+	if sig := fn.Type().(*types.Signature); sig.Recv() != nil {
+		return nil // a method value binds its receiver
+	}
+	return fn.Origin()
 }
 
 // relatedChain returns the positions of the call chain of a function of
@@ -451,7 +514,7 @@ func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
 		name := qualifiedName(fn)
 		w.add(&finding{
 			rule: src.rule, pos: node.Pos(), end: node.End(),
-			msg:  name + " used as a function value in workflow code " + src.what + "; " + src.fix,
+			msg: name + " used as a function value in workflow code " + src.what + "; " + src.fix,
 		})
 		return
 	}

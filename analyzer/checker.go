@@ -29,6 +29,7 @@ type checker struct {
 	// Facts of other packages' functions, looked up once.
 	imported map[*types.Func]*nondetFact
 	kinds    map[*types.Func]funcKind
+	funcVars map[*types.Var]*types.Func // package variables holding a function
 }
 
 type funcKind int

@@ -69,3 +69,11 @@ func Values(ctx durable.Context, o Order) (time.Time, error) { // want Values:"w
 	at := durable.SideEffect(ctx, time.Now) // recorded once
 	return at, nil
 }
+
+// now is the clock, through a variable.
+var now = time.Now
+
+//durable:workflow
+func ThroughVar(ctx durable.Context, o Order) (time.Time, error) { // want ThroughVar:"workflow"
+	return now(), nil // want `DG001: time.Now in workflow code`
+}
