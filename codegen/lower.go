@@ -336,7 +336,12 @@ func (l *lowerer) returnStmt(results []ast.Expr, orig *ast.ReturnStmt) ast.Stmt 
 	var args []string
 	if len(results) == 0 {
 		for i := range l.wf.sig.Results().Len() {
-			args = append(args, l.fv+"."+l.frame[l.wf.sig.Results().At(i)].name)
+			r := l.wf.sig.Results().At(i)
+			if f := l.frame[r]; f != nil {
+				args = append(args, l.fv+"."+f.name)
+				continue
+			}
+			args = append(args, l.tp.zero(r.Type())) // a result named _
 		}
 	} else {
 		for _, r := range results {
