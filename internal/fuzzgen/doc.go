@@ -1,0 +1,26 @@
+// Package fuzzgen tests the workflow compiler differentially: its tests
+// generate random, well-typed, terminating workflows from a grammar of the
+// constructs durablegen supports, compile them with the generator, build
+// them, and run each one directly and through its machine under the crash
+// matrix of [github.com/durablegen/durable/durabletest]. Any difference in
+// result, error or effects is a compiler bug.
+//
+// # Running
+//
+//	go test ./internal/fuzzgen                          # the fixed seeds (500 workflows)
+//	go test ./internal/fuzzgen -fuzzgen.n=5000          # more workflows
+//	go test ./internal/fuzzgen -fuzzgen.seed=7 -fuzzgen.keep   # one seed, keep its files
+//	go test ./internal/fuzzgen -run=^$ -fuzz=FuzzDifferential  # random seeds until stopped
+//
+// A failure prints the seed, the workflow's source and the command that
+// reproduces it. Generated packages are written under testdata/run-<seed>
+// (inside the module, so their imports resolve) and removed afterwards
+// unless -fuzzgen.keep is set.
+//
+// # Bugs
+//
+// Every compiler bug the fuzzer found is kept as a minimal workflow under
+// testdata/bugs with a note. A grammar feature that still triggers an open
+// bug is disabled by default (see knownBugs in the tests); enable it with
+// -fuzzgen.enable=name to check a fix.
+package fuzzgen

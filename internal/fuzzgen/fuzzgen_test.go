@@ -1,0 +1,93 @@
+package fuzzgen
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+var (
+	flagN       = flag.Int("fuzzgen.n", 500, "number of random workflows TestDifferential runs")
+	flagPer     = flag.Int("fuzzgen.per", 100, "workflows per generated package (one package per seed)")
+	flagSeed    = flag.Uint64("fuzzgen.seed", 1, "seed of the first package; the others use the following seeds")
+	flagOnly    = flag.String("fuzzgen.only", "", "comma-separated workflow names (Wf012) to keep, to reproduce a failure")
+	flagKeep    = flag.Bool("fuzzgen.keep", false, "keep the generated packages under testdata/run-<seed>")
+	flagEnable  = flag.String("fuzzgen.enable", "", "comma-separated grammar features to turn on (those disabled for known bugs)")
+	flagDisable = flag.String("fuzzgen.disable", "", "comma-separated grammar features to turn off")
+)
+
+// flagConfig returns the run that the flags describe, for n workflows.
+func flagConfig(t *testing.T, n int) config {
+	t.Helper()
+	feat, err := newFeatures(*flagEnable, *flagDisable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := max(*flagPer, 1)
+	cfg := config{per: per, feat: feat, label: fmt.Sprint(*flagSeed), keep: *flagKeep}
+	for i := range (n + per - 1) / per {
+		cfg.seeds = append(cfg.seeds, *flagSeed+uint64(i))
+	}
+	if *flagOnly != "" {
+		cfg.only = strings.Split(*flagOnly, ",")
+	}
+	return cfg
+}
+
+// TestDifferential runs the fixed seeds: every workflow is compiled,
+// built, vetted and run directly and under the crash matrix; any
+// difference fails the test with the workflow's source.
+func TestDifferential(t *testing.T) {
+	n := *flagN
+	if testing.Short() {
+		n = min(n, *flagPer)
+	}
+	cfg := flagConfig(t, n)
+	tot, fails := runDifferential(t, cfg)
+	for _, f := range fails {
+		t.Errorf("fuzzgen: %s", describe(f, cfg))
+	}
+	t.Logf("fuzzgen: %d workflows ran under the crash matrix (%d checkpoints, %d crash runs), %d failed; features off: %q",
+		tot.workflows, tot.checkpoints, tot.crashRuns, len(fails), cfg.feat.String())
+	if want := n - len(fails); len(cfg.only) == 0 && tot.workflows != want {
+		t.Errorf("fuzzgen: %d workflows reported by the generated tests, want %d", tot.workflows, want)
+	}
+}
+
+// FuzzDifferential runs one package of 20 workflows per fuzz input (a
+// seed): `go test -run=^$ -fuzz=FuzzDifferential ./internal/fuzzgen`.
+// Without -fuzz it runs nothing, so `go test` stays fast.
+func FuzzDifferential(f *testing.F) {
+	f.Fuzz(func(t *testing.T, seed uint64) {
+		feat, err := newFeatures(*flagEnable, *flagDisable)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := config{seeds: []uint64{seed}, per: 20, feat: feat, label: fmt.Sprintf("fuzz-%d", seed), keep: *flagKeep}
+		_, fails := runDifferential(t, cfg)
+		for _, fl := range fails {
+			t.Errorf("fuzzgen: %s", describe(fl, cfg))
+		}
+	})
+}
+
+// TestGenerateDeterministic checks that a seed always gives the same
+// workflow, so that a printed seed reproduces a failure.
+func TestGenerateDeterministic(t *testing.T) {
+	feat, err := newFeatures("", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []uint64{1, 2, 99} {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			for i := range 20 {
+				a, b := generate(seed, i, feat), generate(seed, i, feat)
+				if !bytes.Equal(a.src, b.src) || a.input != b.input {
+					t.Fatalf("generate(%d, %d) differs between two calls:\n%s\n---\n%s", seed, i, a.src, b.src)
+				}
+			}
+		})
+	}
+}

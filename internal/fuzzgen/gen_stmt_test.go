@@ -1,0 +1,594 @@
+package fuzzgen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// stmtKind is a weighted statement form.
+type stmtKind struct {
+	feature string // "" for always on
+	weight  int
+	ok      func(g *gen, sc *scope) bool
+	gen     func(g *gen, sc *scope) []string
+}
+
+// stmtKinds lists the statement forms of the grammar.
+func stmtKinds() []stmtKind {
+	return []stmtKind{
+		{"", 24, nil, (*gen).declStmt},
+		{"", 20, nil, (*gen).assignStmt},
+		{"multivalue", 10, nil, (*gen).multiStmt},
+		{"", 6, nil, (*gen).stepStmt},
+		{"", 10, nil, (*gen).ifStmt},
+		{"", 12, func(g *gen, _ *scope) bool { return g.depth < maxDepth }, (*gen).loopStmt},
+		{"switch", 5, func(g *gen, _ *scope) bool { return g.depth < maxDepth }, (*gen).switchStmt},
+		{"typeswitch", 3, func(g *gen, _ *scope) bool { return g.depth < maxDepth }, (*gen).typeSwitchStmt},
+		{"shadow", 3, func(g *gen, _ *scope) bool { return g.depth < maxDepth }, (*gen).blockStmt},
+		{"localdecl", 3, nil, (*gen).localDeclStmt},
+		{"closure", 3, nil, (*gen).closureStmt},
+		{"sleep", 3, nil, (*gen).sleepStmt},
+		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 }, (*gen).awaitStmt},
+		{"do", 2, nil, (*gen).doStmt},
+		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
+		{"", 5, func(g *gen, _ *scope) bool { return len(g.jumps) > 0 }, (*gen).jumpStmt},
+		{"", 6, func(g *gen, _ *scope) bool { return len(g.mapAcc) > 0 }, (*gen).mapAccStmt},
+		{"slicealias", 2, nil, (*gen).aliasStmt},
+	}
+}
+
+// stmt returns one statement (possibly several lines) for scope sc.
+func (g *gen) stmt(sc *scope) []string {
+	g.stmtLeft--
+	total := 0
+	var kinds []stmtKind
+	for _, k := range stmtKinds() {
+		if k.gen == nil || k.weight == 0 || (k.feature != "" && !g.feat.enabled(k.feature)) || (k.ok != nil && !k.ok(g, sc)) {
+			continue
+		}
+		kinds = append(kinds, k)
+		total += k.weight
+	}
+	n := g.r.IntN(total)
+	for _, k := range kinds {
+		if n < k.weight {
+			if k.feature != "" {
+				g.used[k.feature] = true
+			}
+			return k.gen(g, sc)
+		}
+		n -= k.weight
+	}
+	panic("unreachable")
+}
+
+// block returns the statements of a new block: n statements (fewer when
+// the workflow's statements run out), extra and the reads that keep its
+// variables used.
+func (g *gen) block(sc *scope, n int, extra func(sc *scope) []string) []string {
+	g.depth++
+	defer func() { g.depth-- }()
+	var stmts []string
+	for i := 0; i < n && (i == 0 || g.stmtLeft > 0); i++ {
+		stmts = append(stmts, g.stmt(sc)...)
+	}
+	if extra != nil {
+		stmts = append(stmts, extra(sc)...)
+	}
+	return g.closeScope(sc, stmts)
+}
+
+// blockLen returns a random number of statements for a block.
+func (g *gen) blockLen() int { return 1 + g.r.IntN(3) }
+
+func (g *gen) inMapBody() bool {
+	for _, j := range g.jumps {
+		if j.mapBody {
+			return true
+		}
+	}
+	return false
+}
+
+// declTypes are the types a declaration may have.
+var declTypes = []typ{tInt, tInt, tInt, tString, tString, tBool, tSlice, tPair, tArr, tMap}
+
+// declStmt declares a variable.
+func (g *gen) declStmt(sc *scope) []string {
+	t := declTypes[g.r.IntN(len(declTypes))]
+	pool := map[typ][]string{
+		tInt: {"a", "b", "i", "n", "x"}, tString: {"s", "t"}, tBool: {"ok", "done"},
+		tSlice: {"xs", "ys"}, tPair: {"p", "q"}, tArr: {"arr"}, tMap: {"m"},
+	}[t]
+	form := g.r.IntN(30)
+	switch {
+	case t == tMap && form < 10:
+		name := g.fresh(sc, pool...)
+		sc.declare(&variable{name: name, t: t})
+		return []string{fmt.Sprintf("%s := map[string]int{}", name)}
+	case t != tMap && form < 5:
+		name := g.fresh(sc, pool...)
+		sc.declare(&variable{name: name, t: t})
+		return []string{fmt.Sprintf("var %s %s", name, goType(t, ""))}
+	}
+	e := g.expr(sc, t, 2)
+	name := g.fresh(sc, pool...)
+	v := sc.declare(&variable{name: name, t: t})
+	if t == tSlice && strings.HasPrefix(e, "[]int{") && e != "[]int{}" {
+		// A literal: its length is known and it is never appended to.
+		v.fixed, v.length = true, strings.Count(topLevel(e), ",")+1
+	}
+	if form < 10 {
+		return []string{fmt.Sprintf("var %s %s = %s", name, goType(t, ""), e)}
+	}
+	return []string{fmt.Sprintf("%s := %s", name, e)}
+}
+
+// topLevel returns the inside of a composite literal with nested
+// brackets removed, to count its top-level elements.
+func topLevel(lit string) string {
+	i := strings.IndexByte(lit, '{')
+	inner := lit[i+1 : len(lit)-1]
+	var b strings.Builder
+	depth := 0
+	for _, c := range inner {
+		switch c {
+		case '(', '{', '[':
+			depth++
+		case ')', '}', ']':
+			depth--
+		default:
+			if depth == 0 {
+				b.WriteRune(c)
+			}
+		}
+	}
+	return b.String()
+}
+
+// assignStmt assigns to a visible variable.
+func (g *gen) assignStmt(sc *scope) []string {
+	targets := sc.assignable()
+	if len(targets) == 0 {
+		return g.declStmt(sc)
+	}
+	v := targets[g.r.IntN(len(targets))]
+	switch v.t {
+	case tInt:
+		ops := []string{"=", "+=", "-=", "*="}
+		if g.chance(5) {
+			return []string{v.name + []string{"++", "--"}[g.r.IntN(2)]}
+		}
+		if g.chance(6) {
+			return []string{fmt.Sprintf("%s %%= %d", v.name, 2+g.r.IntN(6))}
+		}
+		return []string{fmt.Sprintf("%s %s %s", v.name, ops[g.r.IntN(len(ops))], g.nonSelf(sc, v, tInt))}
+	case tString:
+		if g.chance(2) {
+			return []string{fmt.Sprintf("%s += %s", v.name, g.shortString(sc))}
+		}
+		return []string{fmt.Sprintf("%s = %s", v.name, g.nonSelf(sc, v, tString))}
+	case tBool:
+		if g.chance(3) {
+			v.used = true
+			return []string{fmt.Sprintf("%s = !%s", v.name, v.name)}
+		}
+		return []string{fmt.Sprintf("%s = %s", v.name, g.nonSelf(sc, v, tBool))}
+	case tRune:
+		return []string{fmt.Sprintf("%s = %s", v.name, g.runeLit())}
+	case tSlice:
+		if v.fixed {
+			v.used = true
+			return []string{fmt.Sprintf("%s[Idx(%s, len(%s))] = %s", v.name, g.indexExpr(sc), v.name, g.expr(sc, tInt, 2))}
+		}
+		if g.chance(4) && g.on("appendspread") {
+			w := g.pickVar(sc, tSlice, func(w *variable) bool { return w != v })
+			if w != nil {
+				return []string{fmt.Sprintf("%s = append(%s, %s...)", v.name, v.name, w.name)}
+			}
+		}
+		return []string{fmt.Sprintf("%s = append(%s, %s)", v.name, v.name, g.expr(sc, tInt, 2))}
+	case tArr:
+		v.used = true
+		return []string{fmt.Sprintf("%s[Idx(%s, 3)] = %s", v.name, g.indexExpr(sc), g.expr(sc, tInt, 2))}
+	case tMap:
+		return []string{fmt.Sprintf("%s[%q] = %s", v.name, mapKeys[g.r.IntN(len(mapKeys))], g.expr(sc, tInt, 2))}
+	case tPair:
+		switch g.r.IntN(3) {
+		case 0:
+			return []string{fmt.Sprintf("%s.A = %s", v.name, g.nonSelf(sc, v, tInt))}
+		case 1:
+			return []string{fmt.Sprintf("%s.B += %s", v.name, g.expr(sc, tInt, 2))}
+		}
+		return []string{fmt.Sprintf("%s = %s", v.name, g.nonSelf(sc, v, tPair))}
+	case tLocal:
+		if g.chance(2) {
+			return []string{fmt.Sprintf("%s.A = %s", v.name, g.nonSelf(sc, v, tInt))}
+		}
+		return []string{fmt.Sprintf("%s.B = %s", v.name, g.nonSelf(sc, v, tString))}
+	case tErr:
+		return []string{fmt.Sprintf("%s = %s", v.name, g.nonSelf(sc, v, tErr))}
+	}
+	panic(fmt.Sprintf("assign %v", v.t))
+}
+
+// indexExpr returns the index of an element assigned to: with
+// checkpoints only if feature lhscp is on.
+func (g *gen) indexExpr(sc *scope) string {
+	if g.on("lhscp") {
+		return g.expr(sc, tInt, 1)
+	}
+	g.noCP++
+	defer func() { g.noCP-- }()
+	return g.expr(sc, tInt, 1)
+}
+
+// nonSelf returns an expression of type t that does not read v (vet
+// reports self-assignments).
+func (g *gen) nonSelf(sc *scope, v *variable, t typ) string {
+	if v == nil {
+		return g.expr(sc, t, 2)
+	}
+	hidden := v.hidden
+	v.hidden = true
+	defer func() { v.hidden = hidden }()
+	return g.expr(sc, t, 2)
+}
+
+// mapKeys are the keys generated code writes into maps.
+var mapKeys = []string{"k", "b", "a", "zz", "q"}
+
+// multiStep is a step with a (T, error) result.
+type multiStep struct {
+	t       typ
+	pool    []string
+	call    func(g *gen, sc *scope) string
+	feature string
+}
+
+var multiSteps = []multiStep{
+	{tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
+		return fmt.Sprintf("Add(ctx, %s, %s)", g.expr(sc, tInt, 1), g.expr(sc, tInt, 1))
+	}, ""},
+	{tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
+		return fmt.Sprintf("Check(ctx, %s)", g.expr(sc, tInt, 2))
+	}, ""},
+	{tString, []string{"s", "t"}, func(g *gen, sc *scope) string {
+		return fmt.Sprintf("Echo(ctx, %s)", g.expr(sc, tString, 1))
+	}, ""},
+	{tBool, []string{"ok", "even"}, func(g *gen, sc *scope) string {
+		return fmt.Sprintf("IsEven(ctx, %s)", g.expr(sc, tInt, 2))
+	}, ""},
+	{tSlice, []string{"ds", "xs"}, func(g *gen, sc *scope) string {
+		return fmt.Sprintf("Digits(ctx, %s)", g.expr(sc, tInt, 1))
+	}, ""},
+	{tPair, []string{"p", "q"}, func(g *gen, sc *scope) string {
+		return fmt.Sprintf("MakePair(ctx, %s, %s)", g.expr(sc, tInt, 1), g.expr(sc, tInt, 1))
+	}, ""},
+	{tInt, []string{"a", "prod"}, func(g *gen, sc *scope) string {
+		var factor string
+		if g.on("receivercp") {
+			factor = g.expr(sc, tInt, 1)
+		} else {
+			g.noCP++
+			factor = g.expr(sc, tInt, 1)
+			g.noCP--
+		}
+		return fmt.Sprintf("Calc{Factor: %s}.Mul(ctx, %s)", factor, g.expr(sc, tInt, 1))
+	}, "methodstep"},
+	{tInt, []string{"sq"}, (*gen).doCall, "do"},
+}
+
+// multiStmt is `v, err := step(...)` with some handling of err.
+func (g *gen) multiStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.declStmt(sc)
+	}
+	var ms multiStep
+	for {
+		ms = multiSteps[g.r.IntN(len(multiSteps))]
+		if ms.feature == "" || g.on(ms.feature) {
+			break
+		}
+	}
+	g.spend()
+	call := ms.call(g, sc)
+	name := g.fresh(sc, ms.pool...)
+	v := sc.declare(&variable{name: name, t: ms.t})
+	if g.chance(6) {
+		return []string{fmt.Sprintf("%s, _ := %s", name, call)}
+	}
+	errName, errVar := g.errVar(sc)
+	out := []string{fmt.Sprintf("%s, %s := %s", name, errName, call)}
+	errVar.used = true
+	switch g.r.IntN(5) {
+	case 0, 1:
+		out = append(out, fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)))
+	case 2:
+		if ms.t == tInt || ms.t == tString || ms.t == tBool {
+			out = append(out, fmt.Sprintf("if %s != nil {\n%s = %s\n}", errName, name, g.literal(ms.t)))
+			break
+		}
+		out = append(out, fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)))
+	case 3:
+		g.imports["errors"] = true
+		out = append(out, fmt.Sprintf("if errors.Is(%s, ErrOdd) {\n%s\n} else if %s != nil {\n%s\n}",
+			errName, strings.Join(g.block(newScope(sc), 1, nil), "\n"), errName, g.errReturn(sc, errName)))
+	default:
+		// Keep the error: it crosses later checkpoints in the frame, and
+		// the end of its block reads it.
+		errVar.used = false
+	}
+	_ = v
+	return out
+}
+
+// errVar returns the name of the error variable for a `v, err :=`
+// declaration in sc, declaring it if needed.
+func (g *gen) errVar(sc *scope) (string, *variable) {
+	if v, ok := sc.byName["err"]; ok {
+		return "err", v
+	}
+	if sc.lookup("err") == nil || g.chance(2) {
+		return "err", sc.declare(&variable{name: "err", t: tErr})
+	}
+	g.names++
+	name := fmt.Sprintf("err%d", g.names)
+	return name, sc.declare(&variable{name: name, t: tErr})
+}
+
+// doCall returns a durable.Do call whose closure captures a variable.
+func (g *gen) doCall(sc *scope) string {
+	g.imports["context"] = true
+	g.imports["fmt"] = true
+	captured := g.expr(sc, tInt, 0)
+	g.names++
+	return fmt.Sprintf(`durable.Do(ctx, "sq%d", func(ctx context.Context) (int, error) {
+	Effects.Add(ctx, fmt.Sprint("sq ", %s))
+	return %s * %s, nil
+})`, g.names, captured, captured, captured)
+}
+
+// stepStmt calls a step as a statement, its results discarded.
+func (g *gen) stepStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	switch g.r.IntN(6) {
+	case 0:
+		return []string{fmt.Sprintf("Touch(ctx, %s)", g.expr(sc, tInt, 2))}
+	case 1:
+		return []string{fmt.Sprintf("Inc(ctx, %s)", g.expr(sc, tInt, 2))}
+	case 2:
+		return []string{fmt.Sprintf("_ = Note(ctx, %s)", g.expr(sc, tString, 2))}
+	case 3:
+		return []string{fmt.Sprintf("_, _ = Add(ctx, %s, %s)", g.expr(sc, tInt, 1), g.expr(sc, tInt, 1))}
+	case 4:
+		if g.on("retry") {
+			g.spend() // a failed attempt suspends: one more checkpoint
+			return []string{fmt.Sprintf("if err := Flaky(ctx, %s); err != nil {\n%s\n}", g.expr(sc, tInt, 2), g.errReturn(errScope(sc), "err"))}
+		}
+	}
+	return []string{fmt.Sprintf("if err := Note(ctx, %s); err != nil {\n%s\n}", g.expr(sc, tString, 1), g.errReturn(errScope(sc), "err"))}
+}
+
+// ifStmt is an if, with optional init, else-if and else.
+func (g *gen) ifStmt(sc *scope) []string {
+	outer := newScope(sc)
+	head := ""
+	if g.chance(3) {
+		init, cond := g.ifInit(outer)
+		head = init + "; " + cond
+	} else {
+		head = g.expr(outer, tBool, 2)
+	}
+	s := fmt.Sprintf("if %s {\n%s\n}", head, strings.Join(g.block(newScope(outer), g.blockLen(), nil), "\n"))
+	for g.chance(3) && g.depth < maxDepth {
+		s += fmt.Sprintf(" else if %s {\n%s\n}", g.expr(outer, tBool, 2), strings.Join(g.block(newScope(outer), g.blockLen(), nil), "\n"))
+	}
+	if g.chance(2) {
+		s += fmt.Sprintf(" else {\n%s\n}", strings.Join(g.block(newScope(outer), g.blockLen(), nil), "\n"))
+	}
+	return []string{s}
+}
+
+// ifInit returns an init statement declaring a variable in sc and a
+// condition that reads it.
+func (g *gen) ifInit(sc *scope) (string, string) {
+	if g.canCP() && g.chance(2) {
+		g.spend()
+		arg := g.expr(sc, tInt, 1)
+		name := g.fresh(sc, "v", "a", "n")
+		sc.declare(&variable{name: name, t: tInt, used: true})
+		sc.declare(&variable{name: "err", t: tErr, used: true})
+		return fmt.Sprintf("%s, err := Check(ctx, %s)", name, arg), fmt.Sprintf("err == nil && %s > %d", name, g.r.IntN(8))
+	}
+	e := g.expr(sc, tInt, 2)
+	name := g.fresh(sc, "x", "n", "a")
+	sc.declare(&variable{name: name, t: tInt, used: true})
+	return fmt.Sprintf("%s := %s", name, e), fmt.Sprintf("%s%%%d == %d", name, 2+g.r.IntN(3), g.r.IntN(2))
+}
+
+// errScope returns the scope of `if err := ...; err != nil {`.
+func errScope(sc *scope) *scope {
+	s := newScope(sc)
+	s.declare(&variable{name: "err", t: tErr, used: true})
+	return s
+}
+
+// mapAccStmt adds to the accumulator of the enclosing map range: the only
+// write a map range's body makes outside itself, and one whose result does
+// not depend on the visiting order.
+func (g *gen) mapAccStmt(sc *scope) []string {
+	acc := g.mapAcc[len(g.mapAcc)-1]
+	return []string{fmt.Sprintf("%s += %s", acc.name, g.expr(sc, tInt, 2))}
+}
+
+// blockStmt is a bare block, where declarations shadow outer ones.
+func (g *gen) blockStmt(sc *scope) []string {
+	inner := newScope(sc)
+	var pre []string
+	// Redeclare an outer variable from its own value: `x := x + 1`.
+	if v := g.pickVar(sc, tInt, func(v *variable) bool { return !reserved[v.name] && v.name != "in" }); v != nil {
+		pre = append(pre, fmt.Sprintf("%s := %s + %d", v.name, v.name, 1+g.r.IntN(9)))
+		inner.declare(&variable{name: v.name, t: tInt})
+	}
+	body := g.block(inner, g.blockLen(), nil)
+	return []string{"{\n" + strings.Join(append(pre, body...), "\n") + "\n}"}
+}
+
+// localDeclStmt declares a local constant or a local struct type and a
+// variable of it.
+func (g *gen) localDeclStmt(sc *scope) []string {
+	g.names++
+	if g.chance(2) {
+		name := fmt.Sprintf("c%d", g.names)
+		val := 1 + g.r.IntN(3)
+		sc.declare(&variable{name: name, t: tInt, ro: true, used: true, konst: val})
+		return []string{fmt.Sprintf("const %s = %d", name, val)}
+	}
+	tname := fmt.Sprintf("rec%d", g.names)
+	g.names++
+	vname := fmt.Sprintf("r%d", g.names)
+	lit := fmt.Sprintf("%s{A: %s, B: %s}", tname, g.expr(sc, tInt, 2), g.expr(sc, tString, 1))
+	sc.declare(&variable{name: vname, t: tLocal, local: tname})
+	return []string{fmt.Sprintf("type %s struct {\nA int\nB string\n}", tname), fmt.Sprintf("%s := %s", vname, lit)}
+}
+
+// closureStmt declares a closure and calls it at once: closures may not
+// make checkpoints nor live across one.
+func (g *gen) closureStmt(sc *scope) []string {
+	g.names++
+	f := fmt.Sprintf("f%d", g.names)
+	g.noCP++
+	body := g.expr(sc, tInt, 2)
+	arg := g.expr(sc, tInt, 1)
+	g.noCP--
+	name := g.fresh(sc, "a", "x")
+	sc.declare(&variable{name: name, t: tInt})
+	return []string{
+		fmt.Sprintf("%s := func(k int) int {\nreturn k*2 + %s\n}", f, body),
+		fmt.Sprintf("%s := %s(%s)", name, f, arg),
+	}
+}
+
+// sleepStmt is a durable sleep.
+func (g *gen) sleepStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	g.imports["time"] = true
+	d := []string{"time.Second", "30 * time.Minute", "7 * 24 * time.Hour", "time.Duration(Idx(%s, 5)) * time.Hour"}[g.r.IntN(4)]
+	if strings.Contains(d, "%s") {
+		d = fmt.Sprintf(d, g.expr(sc, tInt, 1))
+	}
+	if g.chance(3) {
+		return []string{fmt.Sprintf("_ = durable.Sleep(ctx, %s)", d)}
+	}
+	return []string{fmt.Sprintf("if err := durable.Sleep(ctx, %s); err != nil {\n%s\n}", d, g.errReturn(errScope(sc), "err"))}
+}
+
+// awaitStmt waits for a scripted signal.
+func (g *gen) awaitStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	g.awaits++
+	name := g.fresh(sc, "sig", "v")
+	sc.declare(&variable{name: name, t: tInt})
+	errName, errVar := g.errVar(sc)
+	errVar.used = true
+	return []string{
+		fmt.Sprintf("%s, %s := durable.Await[int](ctx, \"sig\")", name, errName),
+		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
+	}
+}
+
+// doStmt is an inline durable.Do step.
+func (g *gen) doStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	call := g.doCall(sc)
+	name := g.fresh(sc, "sq")
+	sc.declare(&variable{name: name, t: tInt})
+	errName, errVar := g.errVar(sc)
+	errVar.used = true
+	return []string{
+		fmt.Sprintf("%s, %s := %s", name, errName, call),
+		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
+	}
+}
+
+// returnStmt is a conditional early return.
+func (g *gen) returnStmt(sc *scope) []string {
+	cond := g.expr(sc, tBool, 2)
+	if g.chance(4) {
+		g.imports["errors"] = true
+		return []string{fmt.Sprintf("if %s {\n%s\n}", cond, g.errReturn(newScope(sc), `errors.New("early")`))}
+	}
+	inner := newScope(sc)
+	if g.named && g.resultsInScope(sc) && g.chance(2) {
+		return []string{fmt.Sprintf("if %s {\nres = %s\nreturn\n}", cond, g.nonSelf(inner, g.fnScope.byName["res"], g.out))}
+	}
+	return []string{fmt.Sprintf("if %s {\nreturn %s, nil\n}", cond, g.summary(inner, g.out))}
+}
+
+// jumpStmt is a conditional break or continue, possibly labeled.
+func (g *gen) jumpStmt(sc *scope) []string {
+	var cands []string
+	innerBreak, innerLoop := true, true
+	for i := len(g.jumps) - 1; i >= 0; i-- {
+		j := g.jumps[i]
+		if j.loop {
+			if innerLoop {
+				cands = append(cands, "continue")
+				innerLoop = false
+			}
+			if j.label != "" && g.on("labels") {
+				cands = append(cands, "continue "+j.label)
+			}
+		}
+		if !j.mapBody {
+			if innerBreak {
+				cands = append(cands, "break")
+			}
+			if j.label != "" && g.on("labels") {
+				cands = append(cands, "break "+j.label)
+			}
+		}
+		innerBreak = false
+		if j.mapBody {
+			break
+		}
+	}
+	if len(cands) == 0 {
+		return g.assignStmt(sc)
+	}
+	c := cands[g.r.IntN(len(cands))]
+	g.markLabel(c)
+	return []string{fmt.Sprintf("if %s {\n%s\n}", g.expr(sc, tBool, 2), c)}
+}
+
+// markLabel records that the label of a jump statement is used.
+func (g *gen) markLabel(stmt string) {
+	if _, label, ok := strings.Cut(stmt, " "); ok {
+		g.labelsUsed[label] = true
+	}
+}
+
+// aliasStmt copies a slice or map into a second variable: both then share
+// the backing store, as Go defines.
+func (g *gen) aliasStmt(sc *scope) []string {
+	v := g.pickVar(sc, tSlice, func(v *variable) bool { return v.fixed })
+	if v == nil {
+		return g.declStmt(sc)
+	}
+	name := g.fresh(sc, "ys")
+	sc.declare(&variable{name: name, t: tSlice, fixed: true, length: v.length})
+	return []string{fmt.Sprintf("%s := %s", name, v.name)}
+}

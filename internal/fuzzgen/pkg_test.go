@@ -1,0 +1,236 @@
+package fuzzgen
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// stepsSource is the file of steps and helpers every generated package
+// has. Steps are pure functions of their arguments that record an effect.
+const stepsSource = `package PKGNAME
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/durabletest"
+)
+
+// Effects records what the steps of this package do.
+var Effects = &durabletest.Log{}
+
+// ErrOdd is a sentinel that crosses checkpoints.
+var ErrOdd = errors.New("odd")
+
+// Input is the input of every workflow.
+type Input struct {
+	N  int
+	S  string
+	Xs []int
+	M  map[string]int
+	B  bool
+}
+
+// Pair is two numbers.
+type Pair struct{ A, B int }
+
+// Calc is a receiver whose method is a step.
+type Calc struct{ Factor int }
+
+//durable:step
+func Inc(ctx context.Context, n int) int {
+	Effects.Add(ctx, fmt.Sprint("inc ", n))
+	return n + 1
+}
+
+//durable:step
+func Add(ctx context.Context, a, b int) (int, error) {
+	Effects.Add(ctx, fmt.Sprint("add ", a, " ", b))
+	return a + b, nil
+}
+
+//durable:step retries=0
+func Check(ctx context.Context, n int) (int, error) {
+	Effects.Add(ctx, fmt.Sprint("check ", n))
+	if n%5 == 3 || n%5 == -3 {
+		return 0, durable.Permanent(fmt.Errorf("check %d: %w", n, ErrOdd))
+	}
+	return n * 2, nil
+}
+
+//durable:step
+func Echo(ctx context.Context, s string) (string, error) {
+	Effects.Add(ctx, "echo "+s)
+	return Clip("<" + s + ">"), nil
+}
+
+//durable:step
+func Label(ctx context.Context, s string, n int) string {
+	Effects.Add(ctx, fmt.Sprint("label ", s, " ", n))
+	return Clip(fmt.Sprint(s, n))
+}
+
+//durable:step
+func Even(ctx context.Context, n int) bool {
+	Effects.Add(ctx, fmt.Sprint("even ", n))
+	return n%2 == 0
+}
+
+//durable:step
+func IsEven(ctx context.Context, n int) (bool, error) {
+	Effects.Add(ctx, fmt.Sprint("iseven ", n))
+	return n%2 == 0, nil
+}
+
+//durable:step
+func Note(ctx context.Context, s string) error {
+	Effects.Add(ctx, "note "+s)
+	return nil
+}
+
+//durable:step
+func Touch(ctx context.Context, n int) {
+	Effects.Add(ctx, fmt.Sprint("touch ", n))
+}
+
+//durable:step retries=1 backoff=1h
+func Flaky(ctx context.Context, n int) error {
+	Effects.Add(ctx, fmt.Sprint("flaky ", n))
+	if n%4 == 1 || n%4 == -1 {
+		return fmt.Errorf("flaky %d", n)
+	}
+	return nil
+}
+
+//durable:step
+func Digits(ctx context.Context, n int) ([]int, error) {
+	Effects.Add(ctx, fmt.Sprint("digits ", n))
+	var ds []int
+	for _, c := range fmt.Sprint(n) {
+		if c >= '0' && c <= '9' {
+			ds = append(ds, int(c-'0'))
+		}
+	}
+	return ds, nil
+}
+
+//durable:step
+func MakePair(ctx context.Context, a, b int) (Pair, error) {
+	Effects.Add(ctx, fmt.Sprint("pair ", a, " ", b))
+	return Pair{a, b}, nil
+}
+
+//durable:step
+func Sum(ctx context.Context, xs ...int) int {
+	Effects.Add(ctx, fmt.Sprint("sum ", xs))
+	t := 0
+	for _, x := range xs {
+		t += x
+	}
+	return t
+}
+
+//durable:step
+func (c Calc) Mul(ctx context.Context, n int) (int, error) {
+	Effects.Add(ctx, fmt.Sprint("mul ", c.Factor, " ", n))
+	return c.Factor * n, nil
+}
+
+// Mix combines two numbers.
+func Mix(a, b int) int { return a*7 + b }
+
+// Idx maps i into [0, n) for n > 0.
+func Idx(i, n int) int { return (i%n + n) % n }
+
+// Clip keeps the last 8 runes of s.
+func Clip(s string) string {
+	r := []rune(s)
+	if len(r) > 8 {
+		r = r[len(r)-8:]
+	}
+	return string(r)
+}
+
+// Pick returns a value of a type that depends on n.
+func Pick(n int) any {
+	switch Idx(n, 5) {
+	case 0:
+		return n
+	case 1:
+		return fmt.Sprint(n)
+	case 2:
+		return Pair{n, -n}
+	case 3:
+		return nil
+	}
+	return n%2 == 0
+}
+`
+
+// writePackage writes the steps, the workflows and their test into dir
+// as package name.
+func writePackage(dir, name string, wfs []*workflow) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := map[string]string{
+		"steps.go":  strings.ReplaceAll(stepsSource, pkgNamePlaceholder, name),
+		"x_test.go": testSource(name, wfs),
+	}
+	for _, wf := range wfs {
+		files[wf.file] = strings.Replace(string(wf.src), pkgNamePlaceholder, name, 1)
+	}
+	for f, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// testSource returns the test that runs every workflow under the crash
+// matrix and prints the totals on a line that reportLine parses.
+func testSource(name string, wfs []*workflow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `package %s
+
+import (
+	"testing"
+
+	"github.com/durablegen/durable/durabletest"
+)
+
+func TestFuzz(t *testing.T) {
+	opts := []durabletest.Option{durabletest.WithLog(Effects), durabletest.WithErrors(ErrOdd)}
+	total := durabletest.Report{}
+	n := 0
+	run := func(name string, f func(t *testing.T, opts ...durabletest.Option) durabletest.Report, extra ...durabletest.Option) {
+		t.Run(name, func(t *testing.T) {
+			r := f(t, append(extra, opts...)...)
+			n++
+			total.Checkpoints += r.Checkpoints
+			total.CrashRuns += r.CrashRuns
+		})
+	}
+`, name)
+	for _, wf := range wfs {
+		var extra []string
+		for i := range wf.signals {
+			extra = append(extra, fmt.Sprintf("durabletest.WithSignal(\"sig\", %d)", 100+i))
+		}
+		if wf.unordered {
+			extra = append(extra, "durabletest.WithUnorderedEffects()")
+		}
+		fmt.Fprintf(&b, "\trun(%q, func(t *testing.T, opts ...durabletest.Option) durabletest.Report {\n\t\treturn durabletest.Run(t, %sWorkflow, %s, opts...)\n\t}", wf.name, wf.name, wf.input)
+		for _, e := range extra {
+			b.WriteString(", " + e)
+		}
+		b.WriteString(")\n")
+	}
+	b.WriteString("\tt.Logf(\"fuzzgen totals: %d workflows, %d checkpoints, %d crash runs\", n, total.Checkpoints, total.CrashRuns)\n}\n")
+	return b.String()
+}
