@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	goruntime "runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ type config struct {
 	peerSamples   int
 	workflows     int // throughput
 	workers       int
+	peerLimit     time.Duration // time a slow peer's throughput run may take
 	genWorkflows  int
 	sleepers      int
 }
@@ -60,6 +62,7 @@ func configFor(quick bool) config {
 		peerSamples:   10,
 		workflows:     1000,
 		workers:       8,
+		peerLimit:     5 * time.Minute,
 		genWorkflows:  200,
 		sleepers:      10000,
 	}
@@ -69,7 +72,7 @@ func configFor(quick bool) config {
 		c.machineBudget = 300 * time.Millisecond
 		c.resumeSamples = 15
 		c.peerSamples = 3
-		c.workflows = 300
+		c.peerLimit = 30 * time.Second
 	}
 	return c
 }
@@ -110,9 +113,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	want := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			want[s] = true
+		if s = strings.TrimSpace(s); s == "" {
+			continue
 		}
+		if !slices.ContainsFunc(sections, func(sec section) bool { return sec.key == s }) {
+			fmt.Fprintf(stderr, "bench: -only: unknown section %q\n", s)
+			return 2
+		}
+		want[s] = true
+	}
+	if res.Stale = staleWorkflows(context.Background(), e); res.Stale != "" {
+		fmt.Fprintf(stderr, "bench: warning: %s\n", res.Stale)
 	}
 	start := time.Now()
 	res.Rows, res.Sections = measure(context.Background(), e, configFor(*quick), want, stderr)

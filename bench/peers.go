@@ -76,9 +76,12 @@ func peerThroughput(ctx context.Context, e *env, c config, ours ourNumbers) []Ro
 		return fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", c.workflows, c.workers, store)
 	}
 	var rows []Row
-	rate, err := gwThroughput(ctx, e, c.workflows, c.workers, 3*time.Minute)
+	rate, done, err := gwThroughput(ctx, e, c.workflows, c.workers, c.peerLimit)
 	row := Row{Section: "throughput", Name: name("sqlite FULL"), System: sysGoWF, Value: rate, Unit: "workflows/s",
 		Note: "MaxParallelWorkflowTasks = MaxParallelActivityTasks = workers"}
+	if done < c.workflows {
+		row.Note += fmt.Sprintf("; stopped after %v with %d of %d finished: rate of steps run ÷ 5", c.peerLimit, done, c.workflows)
+	}
 	if err != nil {
 		row.Skipped = err.Error()
 	}

@@ -54,13 +54,19 @@ type Results struct {
 	Machine  Machine  `json:"machine"`
 	Versions []string `json:"versions"` // peer modules
 	Seconds  float64  `json:"seconds"`  // duration of the run
+	// Stale says why the generated workflows measured are not what the
+	// generator emits today, if they are not.
+	Stale string `json:"stale,omitempty"`
 	// Sections holds the duration of each section, in seconds.
 	Sections map[string]float64 `json:"sections"`
 	Rows     []Row              `json:"rows"`
 }
 
+// section is a part of the results, printed as one table.
+type section struct{ key, title string }
+
 // sections lists the sections in print order with their headings.
-var sections = []struct{ key, title string }{
+var sections = []section{
 	{"limits", "Limits of this machine"},
 	{"checkpoint", "Per-checkpoint cost: one 200-step sequential workflow"},
 	{"machine", "Machine overhead: generated machine and engine, no I/O"},
@@ -78,6 +84,9 @@ func writeMarkdown(w io.Writer, r *Results) {
 	}
 	fmt.Fprintf(w, "; load average %.1f at the start, %.1f at the end", r.Machine.Load[0], r.Machine.Load[1])
 	fmt.Fprintf(w, "; peers: %s.\n", strings.Join(r.Versions, ", "))
+	if r.Stale != "" {
+		fmt.Fprintf(w, "\n**Warning: the measured machines are stale: %s.**\n", r.Stale)
+	}
 	for _, sec := range sections {
 		var rows []Row
 		for _, row := range r.Rows {

@@ -129,11 +129,13 @@ func toolSpeed(ctx context.Context, e *env, n int) []Row {
 		return fail(err)
 	}
 	defer os.RemoveAll(pkg)
-	gen, vet := filepath.Join(e.dir, "durablegen"), filepath.Join(e.dir, "durablevet")
-	for bin, main := range map[string]string{gen: "github.com/durablegen/durable/cmd/durablegen", vet: "github.com/durablegen/durable/cmd/durablevet"} {
-		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, main).CombinedOutput(); err != nil {
-			return fail(fmt.Errorf("build %s: %v: %s", main, err, firstLine(out)))
-		}
+	gen, err := e.tool(ctx, "durablegen")
+	if err != nil {
+		return fail(err)
+	}
+	vet, err := e.tool(ctx, "durablevet")
+	if err != nil {
+		return fail(err)
 	}
 	runs := 5
 	if e.quick {
@@ -170,6 +172,33 @@ func toolSpeed(ctx context.Context, e *env, n int) []Row {
 	add(Row{Section: "tools", Name: name("go vet -vettool=durablevet, package edited"), System: sysOurs,
 		Note: fmt.Sprintf("goal < 2 s; median of %d runs after a warm-up; dependencies' results cached by go vet", runs)}, r, err)
 	return rows
+}
+
+// tool builds cmd/name of the main module into the scratch directory,
+// once, and returns the binary's path.
+func (e *env) tool(ctx context.Context, name string) (string, error) {
+	bin := filepath.Join(e.dir, name)
+	if _, err := os.Stat(bin); err == nil {
+		return bin, nil
+	}
+	pkg := "github.com/durablegen/durable/cmd/" + name
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %v: %s", pkg, err, firstLine(out))
+	}
+	return bin, nil
+}
+
+// staleWorkflows reports why the benchmark's generated workflows do not
+// match the generator, or "" if they do.
+func staleWorkflows(ctx context.Context, e *env) string {
+	gen, err := e.tool(ctx, "durablegen")
+	if err != nil {
+		return err.Error()
+	}
+	if out, err := exec.CommandContext(ctx, gen, "-check", "./workflows").CombinedOutput(); err != nil {
+		return fmt.Sprintf("%s (regenerate: go run github.com/durablegen/durable/cmd/durablegen ./workflows)", firstLine(out))
+	}
+	return ""
 }
 
 // timed is the wall and CPU time of a command's runs after the first.

@@ -40,12 +40,12 @@ func (f *serviceSequentialFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *serviceSequentialFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "n", f.n)
-	runtime.Field(e, "total", f.total)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "v", f.v)
+	e.Int("n", int64(f.n))
+	e.Int("total", int64(f.total))
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
 
@@ -56,17 +56,17 @@ func (f *serviceSequentialFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "n":
-			runtime.Value(d, &f.n)
+			f.n = int(d.Int())
 		case "total":
-			runtime.Value(d, &f.total)
+			f.total = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -153,16 +153,16 @@ func (f *serviceResumableFrame) SetInput(in int) {
 // MarshalFrame writes the serialized fields of the frame.
 func (f *serviceResumableFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "k", f.k)
-	runtime.Field(e, "total", f.total)
-	runtime.Field(e, "i", f.i)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
-	runtime.Field(e, "v", f.v)
+	e.Int("k", int64(f.k))
+	e.Int("total", int64(f.total))
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
-	runtime.Field(e, "more", f.more)
+	e.Bool("more", f.more)
 	e.Error("err1", f.err1)
-	runtime.Field(e, "v1", f.v1)
+	e.Int("v1", int64(f.v1))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -172,25 +172,25 @@ func (f *serviceResumableFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "pc":
 			f.pc = int(d.Int())
 		case "k":
-			runtime.Value(d, &f.k)
+			f.k = int(d.Int())
 		case "total":
-			runtime.Value(d, &f.total)
+			f.total = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = int(d.Int())
 		case "t":
-			runtime.Value(d, &f.t)
+			f.t = int(d.Int())
 		case "t1":
-			runtime.Value(d, &f.t1)
+			f.t1 = int(d.Int())
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "more":
-			runtime.Value(d, &f.more)
+			f.more = d.Bool()
 		case "err1":
 			f.err1 = d.Error()
 		case "v1":
-			runtime.Value(d, &f.v1)
+			f.v1 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -297,7 +297,7 @@ func (f *serviceSleeperFrame) SetInput(in time.Duration) {
 func (f *serviceSleeperFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "d", f.d)
-	runtime.Field(e, "v", f.v)
+	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
 }
@@ -311,7 +311,7 @@ func (f *serviceSleeperFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "d":
 			runtime.Value(d, &f.d)
 		case "v":
-			runtime.Value(d, &f.v)
+			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "err1":
