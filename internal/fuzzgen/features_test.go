@@ -54,6 +54,7 @@ var knownBugs = map[string]string{
 	"lhscp":          "index-checkpoint.go.txt",
 	"receivercp":     "receiver-checkpoint.go.txt",
 	"retry":          "retry-hook-seq.go.txt",
+	"slicealias":     "slice-alias.go.txt",
 	"variadicspread": "variadic-spread-step.go.txt",
 }
 
