@@ -82,7 +82,7 @@ func newEnv(t *testing.T, lease time.Duration) *env {
 	t.Cleanup(e.store.Close)
 	e.client = runtime.NewClient(e.store)
 	e.book = flow.NewLedger(e.store.Pool(), e.ledger, "test")
-	if err := e.book.Create(e.ctx, e.ledger); err != nil {
+	if err := e.book.Create(e.ctx); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -15,20 +15,21 @@ import (
 // Ledger is the receiver of the workflow: the table in which its steps
 // record their executions. It is never serialized.
 type Ledger struct {
-	pool  *pgxpool.Pool
-	table string // quoted and schema-qualified
-	owner string // the worker that runs the steps
+	pool   *pgxpool.Pool
+	schema string
+	table  string // quoted and schema-qualified
+	owner  string // the worker that runs the steps
 }
 
 // NewLedger returns the ledger in table "executions" of schema, written
 // through pool by the worker named owner.
 func NewLedger(pool *pgxpool.Pool, schema, owner string) *Ledger {
-	return &Ledger{pool: pool, table: pgx.Identifier{schema, "executions"}.Sanitize(), owner: owner}
+	return &Ledger{pool: pool, schema: schema, table: pgx.Identifier{schema, "executions"}.Sanitize(), owner: owner}
 }
 
 // Create creates the ledger's schema and table if they do not exist.
-func (l *Ledger) Create(ctx context.Context, schema string) error {
-	sql := `CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{schema}.Sanitize() + `;
+func (l *Ledger) Create(ctx context.Context) error {
+	sql := `CREATE SCHEMA IF NOT EXISTS ` + pgx.Identifier{l.schema}.Sanitize() + `;
 CREATE TABLE IF NOT EXISTS ` + l.table + ` (
 	n        bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	step_key text        NOT NULL,
