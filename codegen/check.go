@@ -88,7 +88,7 @@ func (c *checker) body(wf *workflow) {
 		case *ast.RangeStmt:
 			c.rangeStmt(n)
 		case *ast.FuncLit:
-			c.funcLit(n)
+			c.funcLit(wf, n)
 			return false
 		case *ast.CallExpr:
 			c.call(wf, n)
@@ -114,18 +114,33 @@ func (c *checker) rangeStmt(n *ast.RangeStmt) {
 	}
 }
 
-// funcLit rejects checkpoints inside closures (including durable.Do bodies).
-func (c *checker) funcLit(lit *ast.FuncLit) {
+// funcLit rejects checkpoints inside closures: durable calls anywhere in
+// one, and steps called with the workflow's context (a step called inside a
+// durable.Do body with that body's own context is part of that step).
+func (c *checker) funcLit(wf *workflow, lit *ast.FuncLit) {
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
 			return true
 		}
-		if cp := c.cls.classify(call); cp.kind != cpNone && cp.kind != cpStep {
-			c.errorf(call.Pos(), "%s inside a closure: checkpoints cannot be made inside a function literal; call it in the workflow body", cp.fn.Name())
+		cp := c.cls.classify(call)
+		if cp.kind == cpNone || (cp.kind == cpStep && !c.usesWorkflowContext(wf, call)) {
+			return true
 		}
+		c.errorf(call.Pos(), "%s inside a closure: checkpoints cannot be made inside a function literal; call it in the workflow body", cp.fn.Name())
 		return true
 	})
+}
+
+// usesWorkflowContext reports whether the workflow's context is an
+// argument of call.
+func (c *checker) usesWorkflowContext(wf *workflow, call *ast.CallExpr) bool {
+	for _, a := range call.Args {
+		if id, ok := ast.Unparen(a).(*ast.Ident); ok && c.info.Uses[id] == wf.ctx {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *checker) call(wf *workflow, call *ast.CallExpr) {
@@ -165,9 +180,6 @@ func (c *checker) stepCall(cp checkpoint, call *ast.CallExpr) bool {
 	if sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
 		c.errorf(call.Pos(), "step %s must take a context.Context as its first parameter", cp.fn.Name())
 		return false
-	}
-	if call.Ellipsis.IsValid() {
-		c.errorf(call.Ellipsis, "step %s called with ...: pass the arguments one by one", cp.fn.Name())
 	}
 	res := sig.Results()
 	switch {

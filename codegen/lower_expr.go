@@ -228,10 +228,21 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 			dest = append(dest, l.temp(t, call.Pos()))
 		}
 	}
-	// Arguments (after the context) in order, with their own checkpoints.
+	// The receiver of a method step, then the arguments after the
+	// context, in order, with their own checkpoints.
+	var recv ast.Expr
 	var args []ast.Expr
-	if len(call.Args) > 1 {
-		args = l.operands(call.Args[1:])
+	ops := call.Args[min(1, len(call.Args)):]
+	sel, isMethod := call.Fun.(*ast.SelectorExpr)
+	isMethod = isMethod && cp.kind == cpStep && l.info.Selections[sel] != nil
+	if isMethod {
+		ops = append([]ast.Expr{sel.X}, ops...)
+	}
+	if len(ops) > 0 {
+		args = l.operands(ops)
+	}
+	if isMethod {
+		recv, args = args[0], args[1:]
 	}
 	st := l.newBlock()
 	l.jump(st)
@@ -243,7 +254,7 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	switch cp.kind {
 	case cpStep:
 		s.name, s.policy = cp.fn.Name(), cp.step.policy
-		rhs = l.stepCall(call, cp, args, ref)
+		rhs = l.stepCall(call, cp, recv, args, ref)
 	case cpDo:
 		s.name = "Do"
 		if name, ok := stringConst(l.info, call.Args[1]); ok {
@@ -293,7 +304,7 @@ func allBlank(dest []string) bool {
 }
 
 // stepCall returns the runtime call that runs a //durable:step.
-func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, args []ast.Expr, ref string) string {
+func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, args []ast.Expr, ref string) string {
 	sig := cp.fn.Type().(*types.Signature)
 	ctx := l.names.fresh("stepCtx")
 	// Evaluate arguments once, before the attempts.
@@ -307,11 +318,19 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, args []ast.Expr, r
 		l.emit(call.Args[i+1].Pos(), name+" := "+l.print(a))
 		argText = append(argText, name)
 	}
-	fun := l.print(l.rwExpr(call.Fun))
-	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && l.info.Selections[sel] != nil && !l.stable(sel.X) {
-		recv := l.names.fresh("recv")
-		l.emit(sel.Pos(), recv+" := "+l.print(l.rwExpr(sel.X)))
-		fun = recv + "." + sel.Sel.Name
+	fun := ""
+	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && recv != nil {
+		fun = l.print(recv) + "." + sel.Sel.Name
+		if !l.stable(sel.X) {
+			name := l.names.fresh("recv")
+			l.emit(sel.Pos(), name+" := "+l.print(recv))
+			fun = name + "." + sel.Sel.Name
+		}
+	} else {
+		fun = l.print(l.rwExpr(call.Fun))
+	}
+	if call.Ellipsis.IsValid() && len(argText) > 0 {
+		argText[len(argText)-1] += "..."
 	}
 	invoke := fmt.Sprintf("%s(%s)", fun, strings.Join(append([]string{ctx}, argText...), ", "))
 	ctxType := l.q.marker("context", "Context")

@@ -53,12 +53,56 @@ func (l *lowerer) assign(s *ast.AssignStmt) {
 			}
 		}
 	}
-	rhs := l.operands(s.Rhs)
+	lhs, rhs := l.assignOperands(s.Lhs, s.Rhs)
 	tok := s.Tok
 	if tok == token.DEFINE {
 		tok = token.ASSIGN
 	}
-	l.emit(s.Pos(), strings.Join(l.lhsText(s.Lhs), ", ")+" "+tok.String()+" "+l.printList(rhs))
+	l.emit(s.Pos(), strings.Join(lhs, ", ")+" "+tok.String()+" "+l.printList(rhs))
+}
+
+// assignOperands lowers both sides of an assignment in Go's order: the
+// operands of index expressions and indirections on the left, then the
+// right-hand side.
+func (l *lowerer) assignOperands(lhs, rhs []ast.Expr) ([]string, []ast.Expr) {
+	if !l.hasCP(&ast.AssignStmt{Lhs: lhs, Rhs: []ast.Expr{&ast.BasicLit{}}}) {
+		return l.lhsText(lhs), l.operands(rhs)
+	}
+	// Each target contributes its operands: x[i] → x, i; *p → p; s.f → s.
+	var ops []ast.Expr
+	var shape []int // operands per target
+	for _, e := range lhs {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.IndexExpr:
+			ops = append(ops, e.X, e.Index)
+			shape = append(shape, 2)
+		case *ast.StarExpr:
+			ops = append(ops, e.X)
+			shape = append(shape, 1)
+		case *ast.SelectorExpr:
+			ops = append(ops, e.X)
+			shape = append(shape, 1)
+		default:
+			shape = append(shape, 0)
+		}
+	}
+	vals := l.operands(append(ops, rhs...))
+	out := make([]string, len(lhs))
+	k := 0
+	for i, e := range lhs {
+		switch e := ast.Unparen(e).(type) {
+		case *ast.IndexExpr:
+			out[i] = l.print(&ast.IndexExpr{X: vals[k], Index: vals[k+1]})
+		case *ast.StarExpr:
+			out[i] = l.print(&ast.StarExpr{X: vals[k]})
+		case *ast.SelectorExpr:
+			out[i] = l.print(&ast.SelectorExpr{X: vals[k], Sel: ast.NewIdent(e.Sel.Name)})
+		default:
+			out[i] = l.lhsText([]ast.Expr{e})[0]
+		}
+		k += shape[i]
+	}
+	return out, vals[len(ops):]
 }
 
 func (l *lowerer) declStmt(s *ast.DeclStmt) {

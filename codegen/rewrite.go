@@ -24,6 +24,9 @@ var (
 	scopeType  = reflect.TypeFor[*ast.Scope]()
 	nodeType   = reflect.TypeFor[ast.Node]()
 	posType    = reflect.TypeFor[token.Pos]()
+
+	// semanticPos are the position fields whose validity changes the code.
+	semanticPos = map[string]bool{"Ellipsis": true, "Lparen": true, "Rparen": true, "Assign": true}
 )
 
 func copyValue(v reflect.Value, orig map[ast.Node]ast.Node) reflect.Value {
@@ -49,7 +52,13 @@ func copyValue(v reflect.Value, orig map[ast.Node]ast.Node) reflect.Value {
 		c := reflect.New(v.Type()).Elem()
 		for i := range v.NumField() {
 			if v.Field(i).Type() == posType {
-				continue // printed without source positions: layout is gofmt's
+				// Printed without source positions (the layout is gofmt's),
+				// except where a position carries meaning: f(xs...),
+				// var ( ... ), type A = B.
+				if semanticPos[v.Type().Field(i).Name] && v.Field(i).Int() != 0 {
+					c.Field(i).SetInt(1)
+				}
+				continue
 			}
 			if c.Field(i).CanSet() {
 				c.Field(i).Set(copyValue(v.Field(i), orig))

@@ -40,12 +40,15 @@ func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts
 // records the outcome for the following Commit. It returns the step's
 // error, or the run's error if the run must stop.
 func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Context) error) error {
-	seq := x.seq + 1
+	// Hooks get the sequence the next commit will have; the step key keeps
+	// the first attempt's sequence across a suspended retry.
+	next := x.seq + 1
+	seq := next
 	if x.stepSeq != 0 {
 		seq = x.stepSeq // resuming a suspended retry: keep the first attempt's key
 	}
 	if h := x.cfg.hooks.BeforeStep; h != nil {
-		if err := h(x.id, seq, s); err != nil {
+		if err := h(x.id, next, s); err != nil {
 			return x.stop(err)
 		}
 	}
@@ -86,7 +89,7 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 		rec.errMsg = err.Error()
 	}
 	if h := x.cfg.hooks.AfterStep; h != nil {
-		if herr := h(x.id, seq, s); herr != nil {
+		if herr := h(x.id, next, s); herr != nil {
 			return x.stop(herr)
 		}
 	}

@@ -18,3 +18,16 @@ func W(ctx durable.Context, in int) (int, error) {
 	}
 	return in, Step(ctx)
 }
+
+//durable:workflow
+func StepInClosure(ctx durable.Context, in int) (int, error) {
+	run := func() error { return Step(ctx) }
+	if err := run(); err != nil {
+		return 0, err
+	}
+	// A step called inside a durable.Do body with the body's own context
+	// is part of that step: allowed.
+	return durable.Do(ctx, "inner", func(ctx context.Context) (int, error) {
+		return in, Step(ctx)
+	})
+}
