@@ -69,10 +69,10 @@ func configFor(quick bool) config {
 	if quick {
 		c.limitSamples = 300
 		c.cpRuns = 3
-		c.machineBudget = 300 * time.Millisecond
+		c.machineBudget = time.Second
 		c.resumeSamples = 15
 		c.peerSamples = 3
-		c.peerLimit = 30 * time.Second
+		c.peerLimit = 20 * time.Second
 	}
 	return c
 }
