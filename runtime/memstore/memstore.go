@@ -142,7 +142,7 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if !ok {
 		return fmt.Errorf("checkpoint instance %s: %w", cp.ID, runtime.ErrNotFound)
 	}
-	if r.inst.Status != runtime.StatusRunning || r.inst.Epoch != cp.Epoch {
+	if r.inst.Status != runtime.StatusRunning || r.inst.Epoch != cp.Epoch || s.clock().After(r.inst.LeaseUntil) {
 		return fmt.Errorf("checkpoint %d of instance %s at epoch %d: %w", cp.Seq, cp.ID, cp.Epoch, runtime.ErrFenced)
 	}
 	if cp.Seq <= r.inst.Seq {
@@ -204,10 +204,10 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 	if !ok {
 		return fmt.Errorf("heartbeat instance %s: %w", id, runtime.ErrNotFound)
 	}
-	if r.inst.Status != runtime.StatusRunning || r.inst.Epoch != epoch {
+	now := s.clock()
+	if r.inst.Status != runtime.StatusRunning || r.inst.Epoch != epoch || now.After(r.inst.LeaseUntil) {
 		return fmt.Errorf("heartbeat instance %s at epoch %d: %w", id, epoch, runtime.ErrFenced)
 	}
-	now := s.clock()
 	r.inst.LeaseUntil = now.Add(lease)
 	s.reschedule(r, now)
 	return nil

@@ -311,7 +311,7 @@ func (h *harness) checkpoint(p *program) {
 	err := h.s.Checkpoint(h.ctx, &cp)
 
 	switch {
-	case m == nil || m.inst.Status != runtime.StatusRunning || cp.Epoch != m.inst.Epoch:
+	case m == nil || m.inst.Status != runtime.StatusRunning || cp.Epoch != m.inst.Epoch || m.inst.LeaseUntil.Before(h.now):
 		if !errors.Is(err, runtime.ErrFenced) {
 			h.fail("Checkpoint(%s) of a claim that is not current: error = %v, want ErrFenced", id, err)
 		}
@@ -362,7 +362,7 @@ func (h *harness) heartbeat(p *program) {
 	lease := fuzzLeases[p.pick(len(fuzzLeases))]
 	h.log("heartbeat %s epoch %d lease %v", id, epoch, lease)
 	err := h.s.Heartbeat(h.ctx, id, epoch, lease)
-	if m == nil || m.inst.Status != runtime.StatusRunning || epoch != m.inst.Epoch {
+	if m == nil || m.inst.Status != runtime.StatusRunning || epoch != m.inst.Epoch || m.inst.LeaseUntil.Before(h.now) {
 		if !errors.Is(err, runtime.ErrFenced) {
 			h.fail("Heartbeat(%s, %d) of a claim that is not current: error = %v, want ErrFenced", id, epoch, err)
 		}

@@ -40,7 +40,7 @@ ORDER BY id LIMIT 1`
 	// sqlCheckpointRunning keeps the lease and touches no indexed column.
 	sqlCheckpointRunning = `UPDATE instances
 SET frame = ?1, seq = ?2, attempt = ?3, await_name = ?4, output = ?5, error = ?6, updated_at = ?7
-WHERE id = ?8 AND epoch = ?9 AND status = 'running'`
+WHERE id = ?8 AND epoch = ?9 AND status = 'running' AND lease_until >= ?7`
 
 	// sqlCheckpointRelease stores a non-running status and releases the
 	// lease. A waiting instance with a pending signal of its awaited name
@@ -52,7 +52,7 @@ SET status = CASE WHEN ?1 = 'waiting' AND EXISTS (
       THEN 'ready' ELSE ?1 END,
     frame = ?2, seq = ?3, attempt = ?4, await_name = ?5, wake_at = ?6, output = ?7, error = ?8,
     owner = '', lease_until = 0, updated_at = ?11
-WHERE id = ?9 AND epoch = ?10 AND status = 'running'
+WHERE id = ?9 AND epoch = ?10 AND status = 'running' AND lease_until >= ?11
 RETURNING status`
 
 	sqlInsertEvent = `INSERT INTO history (instance_id, seq, kind, name, site, attempts, error, detail, at)
@@ -62,7 +62,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`
 WHERE id = ?2 AND instance_id = ?3 AND consumed_at IS NULL`
 
 	sqlHeartbeat = `UPDATE instances SET lease_until = ?1, updated_at = ?2
-WHERE id = ?3 AND epoch = ?4 AND status = 'running'`
+WHERE id = ?3 AND epoch = ?4 AND status = 'running' AND lease_until >= ?2`
 
 	sqlStatus = `SELECT status FROM instances WHERE id = ?1`
 

@@ -12,6 +12,7 @@ func checkpointCases() []testCase {
 		{"Checkpoint/Commit", testCheckpointCommit},
 		{"Checkpoint/WrongEpoch", testCheckpointWrongEpoch},
 		{"Checkpoint/FencedAfterTakeover", testCheckpointFencedAfterTakeover},
+		{"Checkpoint/FencedAfterLeaseExpiry", testCheckpointFencedAfterExpiry},
 		{"Checkpoint/DuplicateSeq", testCheckpointDuplicateSeq},
 		{"Checkpoint/Release", testCheckpointRelease},
 		{"Checkpoint/NotClaimed", testCheckpointNotClaimed},
@@ -52,6 +53,23 @@ func testCheckpointWrongEpoch(h *harness) {
 		h.t.Errorf("Get() after fenced checkpoints = seq %d frame %q, want 0 %q", got.Seq, got.Frame, "frame0")
 	}
 	h.checkpoint(step(inst, 1, []byte("frame1")))
+}
+
+// testCheckpointFencedAfterExpiry: a worker whose lease expired cannot
+// commit or heartbeat, even before another worker takes the instance over.
+func testCheckpointFencedAfterExpiry(h *harness) {
+	h.create("order-1")
+	a := h.claimID("worker-a", "order-1", shortLease)
+	h.checkpoint(step(a, 1, []byte("by a")))
+	time.Sleep(3 * shortLease)
+	h.checkpointErr(step(a, 2, []byte("late a")), runtime.ErrFenced)
+	if err := h.s.Heartbeat(h.ctx, "order-1", a.Epoch, longLease); !errors.Is(err, runtime.ErrFenced) {
+		h.t.Errorf("Heartbeat() after the lease expired error = %v, want %v", err, runtime.ErrFenced)
+	}
+	b := h.waitClaim("worker-b", "order-1", longLease)
+	if b.Seq != 1 || string(b.Frame) != "by a" {
+		h.t.Errorf("takeover Claim() = seq %d frame %q, want 1 %q", b.Seq, b.Frame, "by a")
+	}
 }
 
 func testCheckpointFencedAfterTakeover(h *harness) {
