@@ -13,14 +13,17 @@
 //	go test ./internal/fuzzgen -run=^$ -fuzz=FuzzDifferential  # random seeds until stopped
 //
 // A failure prints the seed, the workflow's source and the command that
-// reproduces it. Generated packages are written under testdata/run-<seed>
+// reproduces it. Generated packages are written under testdata/run-<seed>-<pid>
 // (inside the module, so their imports resolve) and removed afterwards
 // unless -fuzzgen.keep is set.
 //
 // # Bugs
 //
-// Every compiler bug the fuzzer found is kept as a minimal workflow under
-// testdata/bugs with a note. A grammar feature that still triggers an open
-// bug is disabled by default (see knownBugs in the tests); enable it with
-// -fuzzgen.enable=name to check a fix.
+// Every bug the fuzzer found is kept under testdata/bugs as a minimal
+// workflow with a note and an "// Expect:" line; TestBugFixtures compiles
+// and runs them all, so a fixed bug stays fixed. While a bug is open, the
+// grammar feature that triggers it is turned off by default (knownBugs in
+// the tests) so the fixed seeds stay green; -fuzzgen.enable=name turns it
+// back on. TestRejections injects constructs durablegen must reject into
+// random workflows and checks each is reported at its line, not compiled.
 package fuzzgen

@@ -39,7 +39,6 @@ var allFeatures = []string{
 	"shortcircuit",   // checkpoints on the right of && and ||
 	"sideeffect",     // durable.SideEffect
 	"sleep",          // durable.Sleep
-	"slicealias",     // two variables sharing one slice across checkpoints
 	"switch",         // expression switches
 	"typeswitch",     // type switches
 	"variadic",       // variadic steps
@@ -49,14 +48,7 @@ var allFeatures = []string{
 // knownBugs maps each feature that is off by default to the file under
 // testdata/bugs that shows why: enable it with -fuzzgen.enable=name once
 // the bug is fixed.
-var knownBugs = map[string]string{
-	"appendspread":   "append-spread.go.txt",
-	"lhscp":          "index-checkpoint.go.txt",
-	"receivercp":     "receiver-checkpoint.go.txt",
-	"retry":          "retry-hook-seq.go.txt",
-	"slicealias":     "slice-alias.go.txt",
-	"variadicspread": "variadic-spread-step.go.txt",
-}
+var knownBugs = map[string]string{}
 
 // features is the set of grammar features a run may use.
 type features struct{ off map[string]bool }

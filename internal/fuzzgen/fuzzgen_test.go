@@ -13,7 +13,7 @@ var (
 	flagPer     = flag.Int("fuzzgen.per", 100, "workflows per generated package (one package per seed)")
 	flagSeed    = flag.Uint64("fuzzgen.seed", 1, "seed of the first package; the others use the following seeds")
 	flagOnly    = flag.String("fuzzgen.only", "", "comma-separated workflow names (Wf012) to keep, to reproduce a failure")
-	flagKeep    = flag.Bool("fuzzgen.keep", false, "keep the generated packages under testdata/run-<seed>")
+	flagKeep    = flag.Bool("fuzzgen.keep", false, "keep the generated packages under testdata/run-<seed>-<pid>")
 	flagEnable  = flag.String("fuzzgen.enable", "", "comma-separated grammar features to turn on (those disabled for known bugs)")
 	flagDisable = flag.String("fuzzgen.disable", "", "comma-separated grammar features to turn off")
 )

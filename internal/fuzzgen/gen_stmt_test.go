@@ -33,13 +33,16 @@ func stmtKinds() []stmtKind {
 		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
 		{"", 5, func(g *gen, _ *scope) bool { return len(g.jumps) > 0 }, (*gen).jumpStmt},
 		{"", 6, func(g *gen, _ *scope) bool { return len(g.mapAcc) > 0 }, (*gen).mapAccStmt},
-		{"slicealias", 2, nil, (*gen).aliasStmt},
 	}
 }
 
 // stmt returns one statement (possibly several lines) for scope sc.
 func (g *gen) stmt(sc *scope) []string {
 	g.stmtLeft--
+	if g.inject != nil && !g.injected && (g.stmtLeft <= 0 || g.chance(8)) {
+		g.injected = true
+		return g.inject(g)
+	}
 	total := 0
 	var kinds []stmtKind
 	for _, k := range stmtKinds() {
@@ -468,7 +471,7 @@ func (g *gen) closureStmt(sc *scope) []string {
 	name := g.fresh(sc, "a", "x")
 	sc.declare(&variable{name: name, t: tInt})
 	return []string{
-		fmt.Sprintf("%s := func(k int) int {\nreturn k*2 + %s\n}", f, body),
+		fmt.Sprintf("%s := func(arg%d int) int {\nreturn arg%d*2 + %s\n}", f, g.names, g.names, body),
 		fmt.Sprintf("%s := %s(%s)", name, f, arg),
 	}
 }
@@ -579,16 +582,4 @@ func (g *gen) markLabel(stmt string) {
 	if _, label, ok := strings.Cut(stmt, " "); ok {
 		g.labelsUsed[label] = true
 	}
-}
-
-// aliasStmt copies a slice or map into a second variable: both then share
-// the backing store, as Go defines.
-func (g *gen) aliasStmt(sc *scope) []string {
-	v := g.pickVar(sc, tSlice, func(v *variable) bool { return v.fixed })
-	if v == nil {
-		return g.declStmt(sc)
-	}
-	name := g.fresh(sc, "ys")
-	sc.declare(&variable{name: name, t: tSlice, fixed: true, length: v.length})
-	return []string{fmt.Sprintf("%s := %s", name, v.name)}
 }

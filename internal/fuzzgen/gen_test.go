@@ -168,6 +168,8 @@ type gen struct {
 	jumps      []jump
 	mapAcc     []*variable // accumulators of the enclosing map ranges
 	labelsUsed map[string]bool
+	inject     func(g *gen) []string // a rejected construct to inject once
+	injected   bool
 
 	out      typ    // result type of the workflow
 	named    bool   // named results (res, err)
@@ -182,7 +184,14 @@ const maxDepth = 4
 
 // generate writes workflow number i of a package from seed.
 func generate(seed uint64, i int, feat features) *workflow {
+	return generateWith(seed, i, feat, nil)
+}
+
+// generateWith is generate with a construct that the compiler must
+// reject injected at a random statement (if inject is not nil).
+func generateWith(seed uint64, i int, feat features, inject func(g *gen) []string) *workflow {
 	g := &gen{
+		inject:     inject,
 		r:          rand.New(rand.NewPCG(seed, uint64(i))),
 		feat:       feat,
 		used:       map[string]bool{},

@@ -55,7 +55,7 @@ type totals struct{ workflows, checkpoints, crashRuns int }
 func runDifferential(t *testing.T, cfg config) (totals, []failure) {
 	t.Helper()
 	root := moduleRoot(t)
-	runDir := filepath.Join(root, "internal", "fuzzgen", "testdata", "run-"+cfg.label)
+	runDir := runRoot(root, cfg.label)
 	if err := os.RemoveAll(runDir); err != nil {
 		t.Fatal(err)
 	}
@@ -316,6 +316,14 @@ func fastTempDir() (string, error) {
 		}
 	}
 	return os.MkdirTemp("", "fuzzgen-")
+}
+
+// runRoot returns the directory for the generated packages of a run:
+// testdata/run-<label>-<pid>, inside the module so that their imports
+// resolve, and unique to this process so that concurrent runs (go test
+// -fuzz workers, two people) do not collide.
+func runRoot(root, label string) string {
+	return filepath.Join(root, "internal", "fuzzgen", "testdata", fmt.Sprintf("run-%s-%d", label, os.Getpid()))
 }
 
 // moduleRoot returns the directory of the module's go.mod.
