@@ -122,10 +122,16 @@ func (l *liveness) liveAcross(body *ast.BlockStmt) varSet {
 		for j := len(b.Nodes) - 1; j >= 0; j-- {
 			n := b.Nodes[j]
 			if l.hasCheckpoint(n) {
+				after, whole := l.usesAfter(n, uses[n])
 				for v := range live {
-					across[v] = true
+					// A checkpoint's results are stored before it commits;
+					// what a node assigns around nested checkpoints is
+					// assigned after them.
+					if whole || !defs[n][v] {
+						across[v] = true
+					}
 				}
-				for v := range l.usesAfter(n, uses[n]) {
+				for v := range after {
 					across[v] = true
 				}
 			}
@@ -230,11 +236,11 @@ func (l *liveness) uses(n ast.Node, into varSet) {
 	})
 }
 
-// usesAfter returns the variables node n reads after its checkpoint. When
-// the checkpoint is the whole right-hand side (x, err := step(ctx, a, b)),
-// its arguments are read before it commits, so only the targets count;
-// otherwise everything n reads does.
-func (l *liveness) usesAfter(n ast.Node, all varSet) varSet {
+// usesAfter returns the variables node n reads after its checkpoint, and
+// whether the checkpoint is the whole right-hand side (x, err :=
+// step(ctx, a, b)): then its arguments are read before it commits, so only
+// the targets count; otherwise everything n reads does.
+func (l *liveness) usesAfter(n ast.Node, all varSet) (varSet, bool) {
 	var rhs []ast.Expr
 	var lhs []ast.Expr
 	switch n := n.(type) {
@@ -248,15 +254,15 @@ func (l *liveness) usesAfter(n ast.Node, all varSet) varSet {
 		rhs = n.Results
 	}
 	if len(rhs) != 1 {
-		return all
+		return all, false
 	}
 	call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr)
 	if !ok || !l.isCP(call) {
-		return all
+		return all, false
 	}
 	for _, a := range call.Args {
 		if l.hasCheckpoint(a) {
-			return all
+			return all, false
 		}
 	}
 	out := varSet{}
@@ -265,7 +271,7 @@ func (l *liveness) usesAfter(n ast.Node, all varSet) varSet {
 			l.uses(e, out)
 		}
 	}
-	return out
+	return out, true
 }
 
 func (l *liveness) hasCheckpoint(n ast.Node) bool {

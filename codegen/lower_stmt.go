@@ -38,7 +38,11 @@ func (l *lowerer) assign(s *ast.AssignStmt) {
 	if s.Tok == token.DEFINE {
 		l.declareIdents(s.Lhs...)
 	}
-	if len(s.Rhs) == 1 {
+	lhsCP := false
+	for _, e := range s.Lhs {
+		lhsCP = lhsCP || l.hasCP(e)
+	}
+	if len(s.Rhs) == 1 && !lhsCP {
 		if call, ok := ast.Unparen(s.Rhs[0]).(*ast.CallExpr); ok {
 			cp := l.cls.classify(call)
 			if cp.kind != cpNone && (s.Tok == token.DEFINE || s.Tok == token.ASSIGN) {
@@ -302,6 +306,15 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, label string) {
 // variable itself when the body does not reassign it (so element writes
 // stay visible, as in Go), else a copy taken once.
 func (l *lowerer) rangeSubject(s *ast.RangeStmt, x ast.Expr, xt types.Type) string {
+	// range &arr reads the elements of arr itself.
+	if u, ok := ast.Unparen(s.X).(*ast.UnaryExpr); ok && u.Op == token.AND {
+		if id, ok := ast.Unparen(u.X).(*ast.Ident); ok {
+			if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil {
+				l.frame[v].ser = true
+				return l.fv + "." + l.frame[v].name
+			}
+		}
+	}
 	if id, ok := ast.Unparen(s.X).(*ast.Ident); ok {
 		if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil && !assigns(l.info, s.Body, v) {
 			if _, isArray := xt.Underlying().(*types.Array); !isArray {

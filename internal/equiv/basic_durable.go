@@ -567,7 +567,7 @@ var expressionsSites = [...]runtime.Site{
 
 // ExpressionsWorkflow is the descriptor of workflow Expressions: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "d78c38bcd177615b", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
+var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "9ba51277a5cd630b", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *expressionsFrame) SetInput(in int) {
@@ -592,7 +592,6 @@ func (f *expressionsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t8", int64(f.t8))
 	runtime.Field(e, "xs", f.xs)
 	e.Int("t9", int64(f.t9))
-	runtime.Field(e, "m", f.m)
 	e.Int("t10", int64(f.t10))
 }
 
@@ -632,8 +631,6 @@ func (f *expressionsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.xs)
 		case "t9":
 			f.t9 = int(d.Int())
-		case "m":
-			runtime.Value(d, &f.m)
 		case "t10":
 			f.t10 = int(d.Int())
 		}
@@ -765,7 +762,7 @@ var shortCircuitSites = [...]runtime.Site{
 
 // ShortCircuitWorkflow is the descriptor of workflow ShortCircuit: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "59b5520334f288f5", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
+var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "b73946b073f38728", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shortCircuitFrame) SetInput(in int) {
@@ -785,7 +782,6 @@ func (f *shortCircuitFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Bool("t2", f.t2)
 	e.Error("t3", f.t3)
 	e.Bool("even", f.even)
-	e.Bool("c", f.c)
 	e.Bool("t4", f.t4)
 	e.Bool("t5", f.t5)
 	e.Int("t6", int64(f.t6))
@@ -818,8 +814,6 @@ func (f *shortCircuitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t3 = d.Error()
 		case "even":
 			f.even = d.Bool()
-		case "c":
-			f.c = d.Bool()
 		case "t4":
 			f.t4 = d.Bool()
 		case "t5":

@@ -642,7 +642,7 @@ var inlineSites = [...]runtime.Site{
 
 // InlineWorkflow is the descriptor of workflow Inline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "43adc085d8b3f205", func() any { return new(inlineFrame) }).WithFunc(Inline)
+var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "99fd68d4af9fe1bf", func() any { return new(inlineFrame) }).WithFunc(Inline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *inlineFrame) SetInput(in int) {
@@ -658,7 +658,6 @@ func (f1 *inlineFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("w", int64(f1.w))
 	runtime.Field(e, "start", f1.start)
 	e.Error("err1", f1.err1)
-	e.Bool("slept", f1.slept)
 	runtime.Field(e, "t", f1.t)
 }
 
@@ -680,8 +679,6 @@ func (f1 *inlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f1.start)
 		case "err1":
 			f1.err1 = d.Error()
-		case "slept":
-			f1.slept = d.Bool()
 		case "t":
 			runtime.Value(d, &f1.t)
 		}

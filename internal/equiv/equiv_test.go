@@ -63,6 +63,12 @@ func TestEquivalence(t *testing.T) {
 		{"Imported/error", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, ImportedWorkflow, []string{"a", "", "c"}, log)
 		}},
+		{"CaseCheckpoints", func(t *testing.T) durabletest.Report { return durabletest.Run(t, CaseCheckpointsWorkflow, 1, log) }},
+		{"Assignments", func(t *testing.T) durabletest.Report { return durabletest.Run(t, AssignmentsWorkflow, 2, log) }},
+		{"TypeSwitchSubject/int", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TypeSwitchSubjectWorkflow, 0, log) }},
+		{"TypeSwitchSubject/string", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TypeSwitchSubjectWorkflow, 5, log) }},
+		{"TypeSwitchSubject/other", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TypeSwitchSubjectWorkflow, 6, log) }},
+		{"TwoResults", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TwoResultsWorkflow, 4, log) }},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
 		{"Approval/approved", func(t *testing.T) durabletest.Report {
