@@ -12,6 +12,7 @@ var allFeatures = []string{
 	"appendspread",   // append(xs, ys...) in a lowered statement
 	"await",          // durable.Await of a scripted signal
 	"closure",        // closures declared and called between checkpoints
+	"commaok",        // v, ok := m[k] and v, ok := x.(T) in if inits
 	"complit",        // checkpoints inside composite literals
 	"do",             // durable.Do inline steps
 	"earlyreturn",    // returns inside loops, switches and ifs
@@ -26,20 +27,25 @@ var allFeatures = []string{
 	"loopcp",         // checkpoints in loop conditions
 	"loopforever",    // for {} left by break
 	"methodstep",     // a step that is a method
+	"multidecl",      // a, s := e1, e2
 	"multivalue",     // v, err := step(...)
 	"namedresults",   // named results and bare return
+	"nestedcp",       // checkpoints in the arguments of a step call
+	"opassign",       // a[i] += e, a[i]++, m[k] *= e, p.A -= e
 	"rangearray",     // range over arrays (a copy)
 	"rangeint",       // range over an int
 	"rangemap",       // range over maps (order-independent bodies)
 	"rangeslice",     // range over slices
 	"rangestring",    // range over the runes of a string
 	"receivercp",     // checkpoints in the receiver of a method step
+	"returnforward",  // return step(...) of a (T, error) step
 	"retry",          // a step that fails and is retried after a suspension
 	"shadow",         // shadowing declarations in nested blocks
 	"shortcircuit",   // checkpoints on the right of && and ||
 	"sideeffect",     // durable.SideEffect
 	"sleep",          // durable.Sleep
 	"switch",         // expression switches
+	"tupleassign",    // a, b = e1, e2 and a, b = b, a
 	"typeswitch",     // type switches
 	"variadic",       // variadic steps
 	"variadicspread", // step(ctx, xs...)
@@ -48,7 +54,9 @@ var allFeatures = []string{
 // knownBugs maps each feature that is off by default to the file under
 // testdata/bugs that shows why: enable it with -fuzzgen.enable=name once
 // the bug is fixed.
-var knownBugs = map[string]string{}
+var knownBugs = map[string]string{
+	"nestedcp": "nested-checkpoint-result.go.txt",
+}
 
 // features is the set of grammar features a run may use.
 type features struct{ off map[string]bool }

@@ -58,6 +58,17 @@ func (g *gen) expr(sc *scope, t typ, depth int) string {
 	panic(fmt.Sprintf("expr %v", t))
 }
 
+// arg returns an argument of a step call. It makes checkpoints of its
+// own, nested in the call's, only if feature nestedcp is on.
+func (g *gen) arg(sc *scope, t typ, depth int) string {
+	if g.on("nestedcp") {
+		return g.expr(sc, t, depth)
+	}
+	g.noCP++
+	defer func() { g.noCP-- }()
+	return g.expr(sc, t, depth)
+}
+
 // literal returns a constant of type t.
 func (g *gen) literal(t typ) string {
 	switch t {
@@ -112,7 +123,7 @@ func (g *gen) cpInt(sc *scope, depth int) string {
 			}
 			var args []string
 			for range g.r.IntN(4) {
-				args = append(args, g.intExpr(sc, depth-1))
+				args = append(args, g.arg(sc, tInt, depth-1))
 			}
 			return "Sum(" + strings.Join(append([]string{"ctx"}, args...), ", ") + ")"
 		}
@@ -124,7 +135,7 @@ func (g *gen) cpInt(sc *scope, depth int) string {
 			return fmt.Sprintf("durable.SideEffect(ctx, func() int {\nreturn %s\n})", e)
 		}
 	}
-	return fmt.Sprintf("Inc(ctx, %s)", g.intExpr(sc, depth-1))
+	return fmt.Sprintf("Inc(ctx, %s)", g.arg(sc, tInt, depth-1))
 }
 
 // intLeaf returns a variable, a constant or a simple int expression.
@@ -325,9 +336,9 @@ func (g *gen) stringExpr(sc *scope, depth int) string {
 		g.spend()
 		if g.on("forward") && g.chance(3) {
 			g.imports["fmt"] = true
-			return fmt.Sprintf("fmt.Sprint(Add(ctx, %s, %s))", g.intExpr(sc, depth-1), g.intExpr(sc, depth-1))
+			return fmt.Sprintf("fmt.Sprint(Add(ctx, %s, %s))", g.arg(sc, tInt, depth-1), g.arg(sc, tInt, depth-1))
 		}
-		return fmt.Sprintf("Label(ctx, %s, %s)", g.stringExpr(sc, depth-1), g.intExpr(sc, depth-1))
+		return fmt.Sprintf("Label(ctx, %s, %s)", g.arg(sc, tString, depth-1), g.arg(sc, tInt, depth-1))
 	}
 	if depth <= 0 || g.chance(3) {
 		return g.stringLeaf(sc)
@@ -433,7 +444,7 @@ func (g *gen) errExpr(sc *scope) string {
 	case 0:
 		if g.canCP() {
 			g.spend()
-			return fmt.Sprintf("Note(ctx, %s)", g.stringExpr(sc, 1))
+			return fmt.Sprintf("Note(ctx, %s)", g.arg(sc, tString, 1))
 		}
 	case 1:
 		g.imports["errors"] = true

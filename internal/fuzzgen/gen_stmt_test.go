@@ -33,6 +33,10 @@ func stmtKinds() []stmtKind {
 		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
 		{"", 5, func(g *gen, _ *scope) bool { return len(g.jumps) > 0 }, (*gen).jumpStmt},
 		{"", 6, func(g *gen, _ *scope) bool { return len(g.mapAcc) > 0 }, (*gen).mapAccStmt},
+		{"tupleassign", 3, nil, (*gen).tupleAssignStmt},
+		{"commaok", 3, func(g *gen, _ *scope) bool { return g.depth < maxDepth }, (*gen).commaOKStmt},
+		{"opassign", 4, nil, (*gen).opAssignStmt},
+		{"multidecl", 3, nil, (*gen).multiDeclStmt},
 	}
 }
 
@@ -251,33 +255,33 @@ type multiStep struct {
 
 var multiSteps = []multiStep{
 	{tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
-		return fmt.Sprintf("Add(ctx, %s, %s)", g.expr(sc, tInt, 1), g.expr(sc, tInt, 1))
+		return fmt.Sprintf("Add(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))
 	}, ""},
 	{tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
-		return fmt.Sprintf("Check(ctx, %s)", g.expr(sc, tInt, 2))
+		return fmt.Sprintf("Check(ctx, %s)", g.arg(sc, tInt, 2))
 	}, ""},
 	{tString, []string{"s", "t"}, func(g *gen, sc *scope) string {
-		return fmt.Sprintf("Echo(ctx, %s)", g.expr(sc, tString, 1))
+		return fmt.Sprintf("Echo(ctx, %s)", g.arg(sc, tString, 1))
 	}, ""},
 	{tBool, []string{"ok", "even"}, func(g *gen, sc *scope) string {
-		return fmt.Sprintf("IsEven(ctx, %s)", g.expr(sc, tInt, 2))
+		return fmt.Sprintf("IsEven(ctx, %s)", g.arg(sc, tInt, 2))
 	}, ""},
 	{tSlice, []string{"ds", "xs"}, func(g *gen, sc *scope) string {
-		return fmt.Sprintf("Digits(ctx, %s)", g.expr(sc, tInt, 1))
+		return fmt.Sprintf("Digits(ctx, %s)", g.arg(sc, tInt, 1))
 	}, ""},
 	{tPair, []string{"p", "q"}, func(g *gen, sc *scope) string {
-		return fmt.Sprintf("MakePair(ctx, %s, %s)", g.expr(sc, tInt, 1), g.expr(sc, tInt, 1))
+		return fmt.Sprintf("MakePair(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))
 	}, ""},
 	{tInt, []string{"a", "prod"}, func(g *gen, sc *scope) string {
 		var factor string
 		if g.on("receivercp") {
-			factor = g.expr(sc, tInt, 1)
+			factor = g.arg(sc, tInt, 1)
 		} else {
 			g.noCP++
 			factor = g.expr(sc, tInt, 1)
 			g.noCP--
 		}
-		return fmt.Sprintf("Calc{Factor: %s}.Mul(ctx, %s)", factor, g.expr(sc, tInt, 1))
+		return fmt.Sprintf("Calc{Factor: %s}.Mul(ctx, %s)", factor, g.arg(sc, tInt, 1))
 	}, "methodstep"},
 	{tInt, []string{"sq"}, (*gen).doCall, "do"},
 }
@@ -360,20 +364,20 @@ func (g *gen) stepStmt(sc *scope) []string {
 	g.spend()
 	switch g.r.IntN(6) {
 	case 0:
-		return []string{fmt.Sprintf("Touch(ctx, %s)", g.expr(sc, tInt, 2))}
+		return []string{fmt.Sprintf("Touch(ctx, %s)", g.arg(sc, tInt, 2))}
 	case 1:
-		return []string{fmt.Sprintf("Inc(ctx, %s)", g.expr(sc, tInt, 2))}
+		return []string{fmt.Sprintf("Inc(ctx, %s)", g.arg(sc, tInt, 2))}
 	case 2:
-		return []string{fmt.Sprintf("_ = Note(ctx, %s)", g.expr(sc, tString, 2))}
+		return []string{fmt.Sprintf("_ = Note(ctx, %s)", g.arg(sc, tString, 2))}
 	case 3:
-		return []string{fmt.Sprintf("_, _ = Add(ctx, %s, %s)", g.expr(sc, tInt, 1), g.expr(sc, tInt, 1))}
+		return []string{fmt.Sprintf("_, _ = Add(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))}
 	case 4:
 		if g.on("retry") {
 			g.spend() // a failed attempt suspends: one more checkpoint
-			return []string{fmt.Sprintf("if err := Flaky(ctx, %s); err != nil {\n%s\n}", g.expr(sc, tInt, 2), g.errReturn(errScope(sc), "err"))}
+			return []string{fmt.Sprintf("if err := Flaky(ctx, %s); err != nil {\n%s\n}", g.arg(sc, tInt, 2), g.errReturn(errScope(sc), "err"))}
 		}
 	}
-	return []string{fmt.Sprintf("if err := Note(ctx, %s); err != nil {\n%s\n}", g.expr(sc, tString, 1), g.errReturn(errScope(sc), "err"))}
+	return []string{fmt.Sprintf("if err := Note(ctx, %s); err != nil {\n%s\n}", g.arg(sc, tString, 1), g.errReturn(errScope(sc), "err"))}
 }
 
 // ifStmt is an if, with optional init, else-if and else.
@@ -401,7 +405,7 @@ func (g *gen) ifStmt(sc *scope) []string {
 func (g *gen) ifInit(sc *scope) (string, string) {
 	if g.canCP() && g.chance(2) {
 		g.spend()
-		arg := g.expr(sc, tInt, 1)
+		arg := g.arg(sc, tInt, 1)
 		name := g.fresh(sc, "v", "a", "n")
 		sc.declare(&variable{name: name, t: tInt, used: true})
 		sc.declare(&variable{name: "err", t: tErr, used: true})
@@ -530,6 +534,9 @@ func (g *gen) doStmt(sc *scope) []string {
 // returnStmt is a conditional early return.
 func (g *gen) returnStmt(sc *scope) []string {
 	cond := g.expr(sc, tBool, 2)
+	if call := g.forwardCall(sc); call != "" {
+		return []string{fmt.Sprintf("if %s {\nreturn %s\n}", cond, call)}
+	}
 	if g.chance(4) {
 		g.imports["errors"] = true
 		return []string{fmt.Sprintf("if %s {\n%s\n}", cond, g.errReturn(newScope(sc), `errors.New("early")`))}
@@ -582,4 +589,137 @@ func (g *gen) markLabel(stmt string) {
 	if _, label, ok := strings.Cut(stmt, " "); ok {
 		g.labelsUsed[label] = true
 	}
+}
+
+// forwardCall returns, sometimes, a call of a step whose (T, error)
+// results are the workflow's, for `return step(...)`; "" otherwise.
+func (g *gen) forwardCall(sc *scope) string {
+	if !g.feat.enabled("returnforward") || !g.chance(4) || !g.canCP() {
+		return ""
+	}
+	g.used["returnforward"] = true
+	g.spend()
+	switch g.out {
+	case tInt:
+		if g.chance(2) {
+			return fmt.Sprintf("Check(ctx, %s)", g.arg(sc, tInt, 2))
+		}
+		return fmt.Sprintf("Add(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))
+	case tString:
+		return fmt.Sprintf("Echo(ctx, %s)", g.arg(sc, tString, 2))
+	case tSlice:
+		return fmt.Sprintf("Digits(ctx, %s)", g.arg(sc, tInt, 2))
+	case tPair:
+		return fmt.Sprintf("MakePair(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))
+	}
+	panic("forwardCall")
+}
+
+// tupleAssignStmt assigns two variables at once: Go evaluates every
+// right-hand operand, checkpoints included, before it assigns.
+func (g *gen) tupleAssignStmt(sc *scope) []string {
+	var ints []*variable
+	for _, v := range sc.assignable() {
+		if v.t == tInt {
+			ints = append(ints, v)
+		}
+	}
+	if len(ints) < 2 {
+		return g.assignStmt(sc)
+	}
+	perm := g.r.Perm(len(ints))
+	a, b := ints[perm[0]], ints[perm[1]]
+	if g.chance(3) {
+		a.used, b.used = true, true
+		return []string{fmt.Sprintf("%s, %s = %s, %s", a.name, b.name, b.name, a.name)}
+	}
+	e1, e2 := g.expr(sc, tInt, 2), g.expr(sc, tInt, 2)
+	if e1 == a.name {
+		e1 += " + 1"
+	}
+	if e2 == b.name {
+		e2 += " - 1"
+	}
+	return []string{fmt.Sprintf("%s, %s = %s, %s", a.name, b.name, e1, e2)}
+}
+
+// commaOKStmt is an if whose init is a comma-ok map read or type
+// assertion.
+func (g *gen) commaOKStmt(sc *scope) []string {
+	outer := newScope(sc)
+	var init, cond string
+	v := g.fresh(outer, "v", "n")
+	ok := g.fresh(outer, "ok", "found")
+	if ok == v {
+		ok = v + "ok"
+	}
+	var m *variable
+	if g.chance(2) {
+		m = g.pickVar(sc, tMap, nil)
+	}
+	if m != nil {
+		init = fmt.Sprintf("%s, %s := %s[%q]", v, ok, m.name, mapKeys[g.r.IntN(len(mapKeys))])
+		outer.declare(&variable{name: v, t: tInt, used: true})
+		cond = fmt.Sprintf("%s && %s > %d", ok, v, g.r.IntN(5))
+	} else if g.chance(2) {
+		init = fmt.Sprintf("%s, %s := Pick(%s).(int)", v, ok, g.expr(sc, tInt, 2))
+		outer.declare(&variable{name: v, t: tInt, used: true})
+		cond = fmt.Sprintf("%s && %s%%2 == 0", ok, v)
+	} else {
+		init = fmt.Sprintf("%s, %s := Pick(%s).(string)", v, ok, g.expr(sc, tInt, 2))
+		outer.declare(&variable{name: v, t: tString, used: true})
+		cond = fmt.Sprintf("%s || %s == \"\"", ok, v)
+	}
+	outer.declare(&variable{name: ok, t: tBool, used: true})
+	s := fmt.Sprintf("if %s; %s {\n%s\n}", init, cond, strings.Join(g.block(newScope(outer), g.blockLen(), nil), "\n"))
+	if g.chance(2) {
+		s += fmt.Sprintf(" else {\n%s\n}", strings.Join(g.block(newScope(outer), g.blockLen(), nil), "\n"))
+	}
+	return []string{s}
+}
+
+// opAssignStmt is an operation-assignment or increment of an element or
+// field: its index is evaluated once, before the right-hand side.
+func (g *gen) opAssignStmt(sc *scope) []string {
+	op := []string{"+=", "-=", "*="}[g.r.IntN(3)]
+	switch g.r.IntN(4) {
+	case 0:
+		if v := g.pickTarget(sc, tArr, nil); v != nil {
+			v.used = true
+			if g.chance(2) {
+				return []string{fmt.Sprintf("%s[Idx(%s, 3)]%s", v.name, g.indexExpr(sc), []string{"++", "--"}[g.r.IntN(2)])}
+			}
+			return []string{fmt.Sprintf("%s[Idx(%s, 3)] %s %s", v.name, g.indexExpr(sc), op, g.expr(sc, tInt, 2))}
+		}
+	case 1:
+		if v := g.pickTarget(sc, tSlice, func(v *variable) bool { return v.fixed }); v != nil {
+			v.used = true
+			return []string{fmt.Sprintf("%s[Idx(%s, len(%s))] %s %s", v.name, g.indexExpr(sc), v.name, op, g.expr(sc, tInt, 2))}
+		}
+	case 2:
+		if v := g.pickTarget(sc, tMap, nil); v != nil {
+			v.used = true
+			return []string{fmt.Sprintf("%s[%q] %s %s", v.name, mapKeys[g.r.IntN(len(mapKeys))], op, g.expr(sc, tInt, 2))}
+		}
+	}
+	if v := g.pickTarget(sc, tPair, nil); v != nil {
+		return []string{fmt.Sprintf("%s.%s %s %s", v.name, []string{"A", "B"}[g.r.IntN(2)], op, g.expr(sc, tInt, 2))}
+	}
+	return g.assignStmt(sc)
+}
+
+// multiDeclStmt declares two variables from two expressions.
+func (g *gen) multiDeclStmt(sc *scope) []string {
+	e1, e2 := g.expr(sc, tInt, 2), g.expr(sc, tString, 2)
+	a := g.fresh(sc, "a", "n", "x")
+	s := g.fresh(sc, "s", "t")
+	if s == a {
+		s = a + "s"
+	}
+	sc.declare(&variable{name: a, t: tInt})
+	sc.declare(&variable{name: s, t: tString})
+	if g.chance(3) {
+		return []string{fmt.Sprintf("var %s, %s = %s, %s", a, s, e1, e2)}
+	}
+	return []string{fmt.Sprintf("%s, %s := %s, %s", a, s, e1, e2)}
 }

@@ -281,6 +281,9 @@ func (g *gen) function(name string) string {
 
 // finalReturn returns the function's last statement.
 func (g *gen) finalReturn(sc *scope) string {
+	if call := g.forwardCall(sc); call != "" {
+		return "return " + call
+	}
 	var e string
 	if g.chance(4) {
 		e = g.nonSelf(sc, g.fnScope.byName["res"], g.out)
