@@ -154,7 +154,7 @@ func checkpointCostOn(ctx context.Context, e *env, kind string, steps, runs int)
 		if _, err := r.runSequential(ctx, w, fmt.Sprint("timed-", i), steps); err != nil {
 			return nil, 0, err
 		}
-		r.probe.last = time.Time{} // the next instance's first cycle would include its start
+		r.probe.newInstance()
 	}
 	r.probe.timing, r.probe.after = false, nil
 	if bareErr != nil {

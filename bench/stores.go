@@ -55,6 +55,14 @@ func (p *probe) reset() {
 	p.last = time.Time{}
 }
 
+// newInstance makes the next timed cycle start at the next checkpoint,
+// so that it does not span an instance's start.
+func (p *probe) newInstance() {
+	p.mu.Lock()
+	p.last = time.Time{}
+	p.mu.Unlock()
+}
+
 // snapshot returns the rows read and the calls made since the last reset.
 func (p *probe) snapshot() (rows int, calls map[string]int) {
 	p.mu.Lock()
