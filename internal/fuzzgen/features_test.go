@@ -14,17 +14,20 @@ var allFeatures = []string{
 	"closure",        // closures declared and called between checkpoints
 	"commaok",        // v, ok := m[k] and v, ok := x.(T) in if inits
 	"complit",        // checkpoints inside composite literals
+	"conversions",    // int(int8(e)) and other integer conversions
 	"do",             // durable.Do inline steps
 	"earlyreturn",    // returns inside loops, switches and ifs
 	"errorwrap",      // fmt.Errorf("%w") of a step error crossing checkpoints
 	"fallthrough",    // fallthrough in expression switches
 	"forward",        // f(step()) forwarding of a multi-value step
+	"funcvalue",      // a function value called between checkpoints
+	"idempotencykey", // durable.IdempotencyKey(ctx)
 	"labels",         // labeled loops and switches, labeled break and continue
 	"lhscp",          // checkpoints in the index of an assigned element
 	"localdecl",      // local const and type declarations
 	"loop3",          // three-clause for loops
 	"loopcond",       // condition-only for loops
-	"loopcp",         // checkpoints in loop conditions
+	"loopcp",         // checkpoints in loop conditions, init, post and range expressions
 	"loopforever",    // for {} left by break
 	"methodstep",     // a step that is a method
 	"multidecl",      // a, s := e1, e2

@@ -95,7 +95,13 @@ func (g *gen) intExpr(sc *scope, depth int) string {
 		return g.intLeaf(sc)
 	}
 	a := g.intExpr(sc, depth-1)
-	switch g.r.IntN(7) {
+	switch g.r.IntN(8) {
+	case 7:
+		if g.on("conversions") {
+			// Mix keeps the operand from being a constant that overflows.
+			return fmt.Sprintf("int(%s(Mix(%s, 1)))", []string{"int8", "uint8", "int16", "uint16", "int32", "int64"}[g.r.IntN(6)], a)
+		}
+		fallthrough
 	case 0, 1:
 		return fmt.Sprintf("(%s + %s)", a, g.intExpr(sc, depth-1))
 	case 2:

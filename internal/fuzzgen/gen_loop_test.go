@@ -113,11 +113,23 @@ func (g *gen) forClassic(sc *scope, label string) []string {
 	head := newScope(sc)
 	i := g.fresh(head, "i", "j")
 	head.declare(&variable{name: i, t: tInt, ro: true, used: true})
+	init, post := "0", i+"++"
+	if g.feat.enabled("loopcp") && g.noCP == 0 && g.chance(4) && g.budget >= g.mult*(n+1) {
+		// Checkpoints in the init and post statements: Inc(ctx, -1) is 0
+		// and i = Inc(ctx, i) is i++.
+		g.used["loopcp"] = true
+		g.budget -= g.mult * (n + 1)
+		if g.chance(2) {
+			init = "Inc(ctx, -1)"
+		} else {
+			post = fmt.Sprintf("%s = Inc(ctx, %s)", i, i)
+		}
+	}
 	var h string
 	if g.chance(3) {
 		h = fmt.Sprintf("for %s := %s; %s > 0%s; %s-- {", i, k, i, g.condCP(head, n, "&&"), i)
 	} else {
-		h = fmt.Sprintf("for %s := 0; %s < %s%s; %s++ {", i, i, k, g.condCP(head, n, "&&"), i)
+		h = fmt.Sprintf("for %s := %s; %s < %s%s; %s {", i, init, i, k, g.condCP(head, n, "&&"), post)
 	}
 	return []string{h + "\n" + g.loop(newScope(head), n, label, jump{}, nil, nil) + "\n}"}
 }
@@ -153,6 +165,12 @@ func (g *gen) forForever(sc *scope, label string) []string {
 // rangeInt ranges over an integer.
 func (g *gen) rangeInt(sc *scope, label string) []string {
 	k, n := g.bound(sc)
+	if g.feat.enabled("loopcp") && g.canCP() && g.chance(4) {
+		// The range expression is evaluated once: one checkpoint.
+		g.used["loopcp"] = true
+		g.spend()
+		k = fmt.Sprintf("Inc(ctx, %d)", n-1)
+	}
 	body := newScope(sc)
 	head := "for range " + k
 	if !g.chance(4) {

@@ -463,9 +463,19 @@ func (g *gen) localDeclStmt(sc *scope) []string {
 	return []string{fmt.Sprintf("type %s struct {\nA int\nB string\n}", tname), fmt.Sprintf("%s := %s", vname, lit)}
 }
 
-// closureStmt declares a closure and calls it at once: closures may not
-// make checkpoints nor live across one.
+// closureStmt declares a closure (or a function value) and calls it at
+// once: closures may not make checkpoints nor live across one.
 func (g *gen) closureStmt(sc *scope) []string {
+	if g.on("funcvalue") && g.chance(3) {
+		g.names++
+		f := fmt.Sprintf("fn%d", g.names)
+		g.noCP++
+		arg := g.expr(sc, tString, 1)
+		g.noCP--
+		name := g.fresh(sc, "s", "t")
+		sc.declare(&variable{name: name, t: tString})
+		return []string{fmt.Sprintf("%s := strings.Repeat", f), fmt.Sprintf("%s := %s(Clip(%s), 2)", name, f, arg)}
+	}
 	g.names++
 	f := fmt.Sprintf("f%d", g.names)
 	g.noCP++
