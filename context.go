@@ -36,8 +36,9 @@ type Runtime interface {
 	// Random returns 64 random bits.
 	Random() uint64
 	// Await blocks until the signal name arrives and returns its payload
-	// encoded as JSON.
-	Await(ctx context.Context, name string) ([]byte, error)
+	// encoded as JSON and true, or, when timeout is positive and passes
+	// first, nil and false.
+	Await(ctx context.Context, name string, timeout time.Duration) ([]byte, bool, error)
 }
 
 // Background returns a Context for a direct call of a workflow function:
@@ -104,8 +105,12 @@ func (realRuntime) Random() uint64 {
 	return binary.LittleEndian.Uint64(b[:])
 }
 
-func (realRuntime) Await(ctx context.Context, name string) ([]byte, error) {
-	return nil, fmt.Errorf("durable.Await(%q): no signals reach a direct call; run the workflow through a worker or durabletest", name)
+func (realRuntime) Await(ctx context.Context, name string, timeout time.Duration) ([]byte, bool, error) {
+	if timeout > 0 {
+		// No one can signal a direct call: the timeout passes.
+		return nil, false, realRuntime{}.Sleep(ctx, timeout)
+	}
+	return nil, false, fmt.Errorf("durable.Await(%q): no signals reach a direct call; run the workflow through a worker or durabletest", name)
 }
 
 // Now returns the durable current time. In a generated machine the value
@@ -146,15 +151,28 @@ func SideEffect[T any](ctx Context, fn func() T) T { return fn() }
 // and returns its payload. In a generated machine the instance is
 // suspended until the signal arrives, however long that takes.
 func Await[T any](ctx Context, name string) (T, error) {
+	v, _, err := await[T](ctx, name, 0)
+	return v, err
+}
+
+// AwaitTimeout is [Await] with a timeout: it returns false if the signal
+// has not arrived after d. In a generated machine the deadline is
+// recorded, so a resumed workflow keeps the original one, and the instance
+// wakes at it without holding a goroutine.
+func AwaitTimeout[T any](ctx Context, name string, d time.Duration) (T, bool, error) {
+	return await[T](ctx, name, max(d, 1))
+}
+
+func await[T any](ctx Context, name string, timeout time.Duration) (T, bool, error) {
 	var v T
-	data, err := ctx.Runtime().Await(ctx, name)
-	if err != nil {
-		return v, err
+	data, ok, err := ctx.Runtime().Await(ctx, name, timeout)
+	if err != nil || !ok {
+		return v, false, err
 	}
 	if err := json.Unmarshal(data, &v); err != nil {
-		return v, fmt.Errorf("durable.Await(%q): decode payload: %w", name, err)
+		return v, false, fmt.Errorf("durable.Await(%q): decode payload: %w", name, err)
 	}
-	return v, nil
+	return v, true, nil
 }
 
 // Do runs fn as a step named name: its result is checkpointed, it is

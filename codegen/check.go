@@ -154,10 +154,10 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 	switch cp.kind {
 	case cpWorkflow:
 		c.errorf(call.Pos(), "%s is a workflow: child workflows are not supported yet; call its steps directly or start it with the runtime client from a step", cp.fn.Name())
-	case cpAwait:
-		if len(call.Args) == 2 {
+	case cpAwait, cpAwaitTimeout:
+		if len(call.Args) >= 2 {
 			if _, ok := stringConst(c.info, call.Args[1]); !ok {
-				c.errorf(call.Args[1].Pos(), "durable.Await: the signal name must be a constant string")
+				c.errorf(call.Args[1].Pos(), "durable.%s: the signal name must be a constant string", cp.fn.Name())
 			}
 		}
 	case cpStep:

@@ -244,6 +244,13 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	if isMethod {
 		recv, args = args[0], args[1:]
 	}
+	deadline := ""
+	if cp.kind == cpAwaitTimeout {
+		// The deadline is fixed before the first wait and kept in the frame.
+		timeT := cp.fn.Pkg().Imports()
+		deadline = l.temp(lookupType(timeT, "time", "Time"), call.Pos())
+		l.emit(call.Pos(), fmt.Sprintf("%s = %s(%s, %s)", deadline, l.rt("Deadline"), l.xv, l.print(args[1])))
+	}
 	st := l.newBlock()
 	l.jump(st)
 	l.cur = st
@@ -281,6 +288,9 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	case cpAwait:
 		s.name, _ = stringConst(l.info, call.Args[1])
 		rhs = fmt.Sprintf("%s(%s)", l.rt("Await", l.tp.text(results[0])), ref)
+	case cpAwaitTimeout:
+		s.name, _ = stringConst(l.info, call.Args[1])
+		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("AwaitUntil", l.tp.text(results[0])), ref, deadline)
 	}
 	if allBlank(dest) {
 		l.emit(call.Pos(), rhs)
@@ -396,4 +406,16 @@ func (l *lowerer) policyText(p durable.Policy) string {
 		parts = append(parts, fmt.Sprintf("Jitter: %g", p.Jitter))
 	}
 	return l.q.marker(names.DurablePkg, "Policy") + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// lookupType finds type path.name among pkgs.
+func lookupType(pkgs []*types.Package, path, name string) types.Type {
+	for _, p := range pkgs {
+		if p.Path() == path {
+			if obj := p.Scope().Lookup(name); obj != nil {
+				return obj.Type()
+			}
+		}
+	}
+	return types.Typ[types.Invalid]
 }

@@ -36,12 +36,13 @@ const (
 	cpNow
 	cpSideEffect
 	cpAwait
+	cpAwaitTimeout
 	cpWorkflow // another workflow called as a child (not supported yet)
 )
 
 var cpKindNames = map[cpKind]string{
 	cpStep: "step", cpDo: "step", cpSleep: "sleep", cpSleepUntil: "sleep",
-	cpNow: "now", cpSideEffect: "effect", cpAwait: "await",
+	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await",
 }
 
 // checkpoint describes a call that is a checkpoint.
@@ -77,6 +78,8 @@ func (c *classifier) classify(call *ast.CallExpr) checkpoint {
 			return checkpoint{kind: cpSideEffect, fn: fn}
 		case names.Await:
 			return checkpoint{kind: cpAwait, fn: fn}
+		case names.AwaitTimeout:
+			return checkpoint{kind: cpAwaitTimeout, fn: fn}
 		}
 		return checkpoint{}
 	}

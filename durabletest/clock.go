@@ -68,15 +68,19 @@ func (r *directRuntime) Random() uint64 {
 	return r.rng.Uint64()
 }
 
-func (r *directRuntime) Await(ctx context.Context, name string) ([]byte, error) {
+func (r *directRuntime) Await(ctx context.Context, name string, timeout time.Duration) ([]byte, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	q := r.signals[name]
 	if len(q) == 0 {
-		return nil, fmt.Errorf("durabletest: the workflow awaits signal %q but no more were scripted; add durabletest.WithSignal(%q, ...)", name, name)
+		if timeout > 0 {
+			r.clock.Advance(timeout)
+			return nil, false, ctx.Err()
+		}
+		return nil, false, fmt.Errorf("durabletest: the workflow awaits signal %q but no more were scripted; add durabletest.WithSignal(%q, ...)", name, name)
 	}
 	r.signals[name] = q[1:]
-	return q[0], nil
+	return q[0], true, nil
 }
 
 // DirectContext returns a context for a direct call of a workflow with

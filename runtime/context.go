@@ -33,8 +33,8 @@ func (r *execRuntime) Sleep(ctx context.Context, d time.Duration) error {
 }
 
 // Await fails for the same reason as Sleep.
-func (r *execRuntime) Await(ctx context.Context, name string) ([]byte, error) {
-	return nil, fmt.Errorf("durable.Await(%q) in instance %s: call it in the workflow function itself, where durablegen turns it into a checkpoint", name, r.id)
+func (r *execRuntime) Await(ctx context.Context, name string, _ time.Duration) ([]byte, bool, error) {
+	return nil, false, fmt.Errorf("durable.Await(%q) in instance %s: call it in the workflow function itself, where durablegen turns it into a checkpoint", name, r.id)
 }
 
 func seedOf(id string) uint64 {

@@ -196,14 +196,25 @@ func (x *Exec) record(s *Site, kind string) {
 // await consumes the claimed signal if it is the one s waits for, and
 // otherwise makes the following Commit wait for it.
 func (x *Exec) await(s *Site, decode func(payload []byte) error) error {
+	return x.awaitUntil(s, time.Time{}, decode)
+}
+
+// awaitUntil is await with a deadline (none if zero): once it has passed
+// without the signal, the await ends without calling decode.
+func (x *Exec) awaitUntil(s *Site, deadline time.Time, decode func(payload []byte) error) error {
 	if x.abort != nil {
 		return x.abort
 	}
 	p := x.begin(s, "await")
 	sig := x.signal
 	if sig == nil || sig.Name != s.Name {
+		if !deadline.IsZero() && !x.now().Before(deadline) {
+			p.errMsg = "timed out"
+			return nil
+		}
 		p.status = StatusWaiting
 		p.awaitName = s.Name
+		p.wakeAt = deadline
 		p.stay = true
 		return nil
 	}

@@ -96,6 +96,23 @@ func Await[T any](x *Exec, s *Site) (T, error) {
 	return v, err
 }
 
+// Deadline returns the durable time d from now: where a lowered
+// durable.AwaitTimeout records its deadline before it waits.
+func Deadline(x *Exec, d time.Duration) time.Time { return x.now().Add(d) }
+
+// AwaitUntil is [Await] with a deadline: if signal s.Name has not arrived
+// by then it returns false, and until then the following Commit suspends
+// the instance at this checkpoint, waking it at the deadline.
+func AwaitUntil[T any](x *Exec, s *Site, deadline time.Time) (T, bool, error) {
+	var v T
+	got := false
+	err := x.awaitUntil(s, deadline, func(payload []byte) error {
+		got = true
+		return x.codec().Unmarshal(payload, &v)
+	})
+	return v, got, err
+}
+
 // Return ends the workflow with (out, err): it commits the instance as
 // completed or failed and returns what the worker expects of Run.
 func Return[Out any](x *Exec, out Out, err error) error {

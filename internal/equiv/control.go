@@ -188,3 +188,17 @@ func (a *Account) Report(ctx durable.Context, n int) (string, error) {
 	}
 	return fmt.Sprintf("%s: %d", a.Owner, w), nil
 }
+
+// ApprovalDeadline: a signal that may never come, with a timeout.
+//
+//durable:workflow
+func ApprovalDeadline(ctx durable.Context, cents int64) (string, error) {
+	d, ok, err := durable.AwaitTimeout[Decision](ctx, "approval", 72*time.Hour)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return Echo(ctx, "timed out, escalating")
+	}
+	return Echo(ctx, fmt.Sprint("decided by ", d.By, " ", d.OK))
+}

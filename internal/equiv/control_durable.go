@@ -946,3 +946,123 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 		}
 	}
 }
+
+// approvalDeadlineFrame is the frame of workflow ApprovalDeadline: its machine state and the variables
+// that live across its checkpoints.
+type approvalDeadlineFrame struct {
+	pc    int
+	cents int64
+	d     Decision
+	ok    bool
+	err   error
+	t     time.Time
+	t1    string
+	t2    error
+	t3    string
+	t4    error
+}
+
+var approvalDeadlineSites = [...]runtime.Site{
+	{ID: 1, Kind: "await", Name: "approval", Pos: "control.go:196:16"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "control.go:201:10"},
+	{ID: 7, Kind: "step", Name: "Echo", Pos: "control.go:203:9"},
+}
+
+// ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "34c06a2853db0223", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *approvalDeadlineFrame) SetInput(in int64) {
+	f1.cents = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *approvalDeadlineFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("cents", int64(f1.cents))
+	runtime.Field(e, "d", f1.d)
+	e.Bool("ok", f1.ok)
+	e.Error("err", f1.err)
+	runtime.Field(e, "t", f1.t)
+	e.String("t1", f1.t1)
+	e.Error("t2", f1.t2)
+	e.String("t3", f1.t3)
+	e.Error("t4", f1.t4)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *approvalDeadlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "cents":
+			f1.cents = int64(d.Int())
+		case "d":
+			runtime.Value(d, &f1.d)
+		case "ok":
+			f1.ok = d.Bool()
+		case "err":
+			f1.err = d.Error()
+		case "t":
+			runtime.Value(d, &f1.t)
+		case "t1":
+			f1.t1 = d.String()
+		case "t2":
+			f1.t2 = d.Error()
+		case "t3":
+			f1.t3 = d.String()
+		case "t4":
+			f1.t4 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line control.go:196:16*/ f1.t = runtime.Deadline(x1, 72*time.Hour)
+			f1.pc = 1
+		case 1:
+			/*line control.go:196:16*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t)
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:197:2*/ if f1.err != nil {
+				return runtime.Return[string](x1, "", f1.err)
+			}
+			if !f1.ok {
+				f1.pc = 5
+			} else {
+				f1.pc = 7
+			}
+		case 5:
+			/*line control.go:201:10*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
+				return Echo(stepCtx, "timed out, escalating")
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line control.go:201:3*/ return runtime.Return[string](x1, f1.t1, f1.t2)
+		case 7:
+			/*line control.go:203:19*/ arg := fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			/*line control.go:203:9*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
+				return Echo(stepCtx1, arg)
+			})
+			if err := x1.Commit(&f1.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line control.go:203:2*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}

@@ -69,6 +69,12 @@ func TestEquivalence(t *testing.T) {
 		{"TypeSwitchSubject/string", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TypeSwitchSubjectWorkflow, 5, log) }},
 		{"TypeSwitchSubject/other", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TypeSwitchSubjectWorkflow, 6, log) }},
 		{"TwoResults", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TwoResultsWorkflow, 4, log) }},
+		{"ApprovalDeadline/signal", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ApprovalDeadlineWorkflow, int64(1), log, durabletest.WithSignal("approval", Decision{By: "ann", OK: true}))
+		}},
+		{"ApprovalDeadline/timeout", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ApprovalDeadlineWorkflow, int64(1), log)
+		}},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
 		{"Approval/approved", func(t *testing.T) durabletest.Report {

@@ -21,12 +21,13 @@ const (
 
 // Checkpoint functions of package durable: calls to them are checkpoints.
 const (
-	Do         = "Do"
-	Sleep      = "Sleep"
-	SleepUntil = "SleepUntil"
-	Now        = "Now"
-	SideEffect = "SideEffect"
-	Await      = "Await"
+	Do           = "Do"
+	Sleep        = "Sleep"
+	SleepUntil   = "SleepUntil"
+	Now          = "Now"
+	SideEffect   = "SideEffect"
+	Await        = "Await"
+	AwaitTimeout = "AwaitTimeout"
 )
 
 // Deterministic helpers of package durable that are not checkpoints.
@@ -40,7 +41,7 @@ const (
 // IsCheckpointFunc reports whether durable.name is a checkpoint.
 func IsCheckpointFunc(name string) bool {
 	switch name {
-	case Do, Sleep, SleepUntil, Now, SideEffect, Await:
+	case Do, Sleep, SleepUntil, Now, SideEffect, Await, AwaitTimeout:
 		return true
 	}
 	return false
