@@ -2,8 +2,11 @@ package fuzzgen
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
 	"testing"
 )
@@ -65,16 +68,30 @@ func TestDifferential(t *testing.T) {
 // FuzzDifferential runs one package of 20 workflows per fuzz input (a
 // seed): `go test -run=^$ -fuzz=FuzzDifferential ./internal/fuzzgen`.
 // Without -fuzz it runs nothing, so `go test` stays fast.
+//
+// Each input takes seconds (durablegen, a build, the crash matrix), so it
+// runs in a child process, TestDifferential of this test binary, that an
+// interrupt kills at once: when fuzzing stops, the worker must exit within
+// a second or the input it was running is reported as a crash.
 func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, seed uint64) {
-		feat, err := newFeatures(*flagEnable, *flagDisable)
-		if err != nil {
-			t.Fatal(err)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		args := []string{"-test.run=^TestDifferential$", "-test.v", fmt.Sprintf("-fuzzgen.seed=%d", seed),
+			"-fuzzgen.n=20", "-fuzzgen.per=20", "-fuzzgen.enable=" + *flagEnable, "-fuzzgen.disable=" + *flagDisable}
+		if *flagKeep {
+			args = append(args, "-fuzzgen.keep")
 		}
-		cfg := config{seeds: []uint64{seed}, per: 20, feat: feat, label: fmt.Sprintf("fuzz-%d", seed), keep: *flagKeep}
-		_, fails := runDifferential(t, cfg)
-		for _, fl := range fails {
-			t.Errorf("fuzzgen: %s", describe(fl, cfg))
+		out, pid, err := runChild(ctx, os.Args[0], args...)
+		if !*flagKeep && pid != 0 {
+			// A killed child leaves its packages behind.
+			os.RemoveAll(runDirOf(moduleRoot(t), fmt.Sprint(seed), pid))
+		}
+		if ctx.Err() != nil {
+			t.Skip("interrupted: fuzzing is stopping")
+		}
+		if err != nil {
+			t.Fatalf("fuzzgen seed %d: %v\n%s", seed, err, out)
 		}
 	})
 }

@@ -55,6 +55,7 @@ type totals struct{ workflows, checkpoints, crashRuns int }
 func runDifferential(t *testing.T, cfg config) (totals, []failure) {
 	t.Helper()
 	root := moduleRoot(t)
+	removeStaleRuns(root)
 	runDir := runRoot(root, cfg.label)
 	if err := os.RemoveAll(runDir); err != nil {
 		t.Fatal(err)
@@ -322,8 +323,22 @@ func fastTempDir() (string, error) {
 // testdata/run-<label>-<pid>, inside the module so that their imports
 // resolve, and unique to this process so that concurrent runs (go test
 // -fuzz workers, two people) do not collide.
-func runRoot(root, label string) string {
-	return filepath.Join(root, "internal", "fuzzgen", "testdata", fmt.Sprintf("run-%s-%d", label, os.Getpid()))
+func runRoot(root, label string) string { return runDirOf(root, label, os.Getpid()) }
+
+// runDirOf returns the run directory of process pid.
+func runDirOf(root, label string, pid int) string {
+	return filepath.Join(root, "internal", "fuzzgen", "testdata", fmt.Sprintf("run-%s-%d", label, pid))
+}
+
+// removeStaleRuns removes the directories of runs that were killed before
+// their cleanup, a day or more ago.
+func removeStaleRuns(root string) {
+	dirs, _ := filepath.Glob(filepath.Join(root, "internal", "fuzzgen", "testdata", "run-*"))
+	for _, d := range dirs {
+		if st, err := os.Stat(d); err == nil && time.Since(st.ModTime()) > 24*time.Hour {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // moduleRoot returns the directory of the module's go.mod.
