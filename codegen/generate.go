@@ -49,7 +49,7 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	byFile := map[*ast.File][]*workflow{}
 	var order []*ast.File
 	for _, f := range pkg.Syntax {
-		if strings.HasSuffix(pkg.Fset.Position(f.Pos()).Filename, "_durable.go") {
+		if strings.HasSuffix(pkg.Fset.PositionFor(f.Pos(), false).Filename, "_durable.go") {
 			continue
 		}
 		for _, decl := range f.Decls {
@@ -72,9 +72,14 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			byFile[f] = append(byFile[f], wf)
 		}
 	}
+	// Names in scope, except what an earlier run generated: the output
+	// must not depend on it.
 	var scope []string
 	for _, n := range pkg.Types.Scope().Names() {
-		scope = append(scope, n)
+		obj := pkg.Types.Scope().Lookup(n)
+		if !strings.HasSuffix(pkg.Fset.PositionFor(obj.Pos(), false).Filename, "_durable.go") {
+			scope = append(scope, n)
+		}
 	}
 	pkgNames := newNamer(nil, scope)
 	var out []File

@@ -8,6 +8,7 @@ import (
 	"go/types"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,32 +23,50 @@ const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedSyntax |
 	packages.NeedTypes | packages.NeedTypesInfo | packages.NeedImports | packages.NeedModule
 
 // Load loads the packages matched by patterns (as `go build` would, from
-// dir) with what the generator needs. Files generated earlier are read as
-// empty, so that stale output never stops regeneration; references to the
-// descriptors they declared are the only type errors tolerated.
+// dir) with what the generator needs. When files generated earlier no
+// longer compile, they are read as empty, so that stale output never stops
+// regeneration; references to the descriptors they declared are then the
+// only type errors tolerated.
 func Load(dir string, patterns ...string) ([]*packages.Package, error) {
+	pkgs, errs, err := load(dir, patterns, nil)
+	if err != nil || len(errs) == 0 {
+		return pkgs, err
+	}
 	overlay, err := generatedOverlay(dir, patterns)
 	if err != nil {
 		return nil, err
 	}
+	if len(overlay) > 0 {
+		pkgs, errs, err = load(dir, patterns, overlay)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		// Nothing generated yet: references to descriptors are expected.
+		errs = slices.DeleteFunc(errs, onlyDescriptorErrors)
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("packages do not compile; fix these first:\n%s", strings.Join(errs, "\n"))
+	}
+	return pkgs, nil
+}
+
+func load(dir string, patterns []string, overlay map[string][]byte) ([]*packages.Package, []string, error) {
 	cfg := &packages.Config{Mode: loadMode, Dir: dir, Overlay: overlay}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
+		return nil, nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
 	var errs []string
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
 		for _, e := range p.Errors {
-			if onlyDescriptorErrors(e.Msg) {
+			if overlay != nil && onlyDescriptorErrors(e.Msg) {
 				continue
 			}
 			errs = append(errs, e.Error())
 		}
 	})
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("packages do not compile; fix these first:\n%s", strings.Join(errs, "\n"))
-	}
-	return pkgs, nil
+	return pkgs, errs, nil
 }
 
 // onlyDescriptorErrors reports whether msg (one type error, or the
