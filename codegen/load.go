@@ -8,7 +8,6 @@ import (
 	"go/types"
 	"os"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 
@@ -37,34 +36,33 @@ func Load(dir string, patterns ...string) ([]*packages.Package, error) {
 		return nil, err
 	}
 	if len(overlay) > 0 {
-		pkgs, errs, err = load(dir, patterns, overlay)
-		if err != nil {
+		if pkgs, errs, err = load(dir, patterns, overlay); err != nil {
 			return nil, err
 		}
-	} else {
-		// Nothing generated yet: references to descriptors are expected.
-		errs = slices.DeleteFunc(errs, onlyDescriptorErrors)
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("packages do not compile; fix these first:\n%s", strings.Join(errs, "\n"))
+	// References to descriptors that are not (or no longer) generated are
+	// expected.
+	var msgs []string
+	for _, e := range errs {
+		if !onlyDescriptorErrors(e.Msg) {
+			msgs = append(msgs, e.Error())
+		}
+	}
+	if len(msgs) > 0 {
+		return nil, fmt.Errorf("packages do not compile; fix these first:\n%s", strings.Join(msgs, "\n"))
 	}
 	return pkgs, nil
 }
 
-func load(dir string, patterns []string, overlay map[string][]byte) ([]*packages.Package, []string, error) {
+func load(dir string, patterns []string, overlay map[string][]byte) ([]*packages.Package, []packages.Error, error) {
 	cfg := &packages.Config{Mode: loadMode, Dir: dir, Overlay: overlay}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("load %s: %w", strings.Join(patterns, " "), err)
 	}
-	var errs []string
+	var errs []packages.Error
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		for _, e := range p.Errors {
-			if overlay != nil && onlyDescriptorErrors(e.Msg) {
-				continue
-			}
-			errs = append(errs, e.Error())
-		}
+		errs = append(errs, p.Errors...)
 	})
 	return pkgs, errs, nil
 }
