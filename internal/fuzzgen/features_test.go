@@ -11,6 +11,7 @@ import (
 var allFeatures = []string{
 	"appendspread",   // append(xs, ys...) in a lowered statement
 	"await",          // durable.Await of a scripted signal
+	"awaittimeout",   // durable.AwaitTimeout of a scripted signal or one that times out
 	"closure",        // closures declared and called between checkpoints
 	"commaok",        // v, ok := m[k] and v, ok := x.(T) in if inits
 	"complit",        // checkpoints inside composite literals

@@ -30,6 +30,7 @@ func stmtKinds() []stmtKind {
 		{"sleep", 3, nil, (*gen).sleepStmt},
 		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 }, (*gen).awaitStmt},
 		{"do", 2, nil, (*gen).doStmt},
+		{"awaittimeout", 2, nil, (*gen).awaitTimeoutStmt},
 		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
 		{"", 5, func(g *gen, _ *scope) bool { return len(g.jumps) > 0 }, (*gen).jumpStmt},
 		{"", 6, func(g *gen, _ *scope) bool { return len(g.mapAcc) > 0 }, (*gen).mapAccStmt},
@@ -99,6 +100,7 @@ func (g *gen) inMapBody() bool {
 
 // multiStep is a step with a (T, error) result.
 type multiStep struct {
+	fails   bool // it can return an error
 	t       typ
 	pool    []string
 	call    func(g *gen, sc *scope) string
@@ -106,25 +108,25 @@ type multiStep struct {
 }
 
 var multiSteps = []multiStep{
-	{tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
+	{false, tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
 		return fmt.Sprintf("Add(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))
 	}, ""},
-	{tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
+	{true, tInt, []string{"a", "n", "v"}, func(g *gen, sc *scope) string {
 		return fmt.Sprintf("Check(ctx, %s)", g.arg(sc, tInt, 2))
 	}, ""},
-	{tString, []string{"s", "t"}, func(g *gen, sc *scope) string {
+	{false, tString, []string{"s", "t"}, func(g *gen, sc *scope) string {
 		return fmt.Sprintf("Echo(ctx, %s)", g.arg(sc, tString, 1))
 	}, ""},
-	{tBool, []string{"ok", "even"}, func(g *gen, sc *scope) string {
+	{false, tBool, []string{"ok", "even"}, func(g *gen, sc *scope) string {
 		return fmt.Sprintf("IsEven(ctx, %s)", g.arg(sc, tInt, 2))
 	}, ""},
-	{tSlice, []string{"ds", "xs"}, func(g *gen, sc *scope) string {
+	{false, tSlice, []string{"ds", "xs"}, func(g *gen, sc *scope) string {
 		return fmt.Sprintf("Digits(ctx, %s)", g.arg(sc, tInt, 1))
 	}, ""},
-	{tPair, []string{"p", "q"}, func(g *gen, sc *scope) string {
+	{false, tPair, []string{"p", "q"}, func(g *gen, sc *scope) string {
 		return fmt.Sprintf("MakePair(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))
 	}, ""},
-	{tInt, []string{"a", "prod"}, func(g *gen, sc *scope) string {
+	{false, tInt, []string{"a", "prod"}, func(g *gen, sc *scope) string {
 		var factor string
 		if g.on("receivercp") {
 			factor = g.arg(sc, tInt, 1)
@@ -135,7 +137,7 @@ var multiSteps = []multiStep{
 		}
 		return fmt.Sprintf("Calc{Factor: %s}.Mul(ctx, %s)", factor, g.arg(sc, tInt, 1))
 	}, "methodstep"},
-	{tInt, []string{"sq"}, (*gen).doCall, "do"},
+	{false, tInt, []string{"sq"}, (*gen).doCall, "do"},
 }
 
 // multiStmt is `v, err := step(...)` with some handling of err.
@@ -146,6 +148,11 @@ func (g *gen) multiStmt(sc *scope) []string {
 	var ms multiStep
 	for {
 		ms = multiSteps[g.r.IntN(len(multiSteps))]
+		if ms.fails && g.inMapBody() {
+			// An error would leave a map range at an element that
+			// depends on the visiting order.
+			continue
+		}
 		if ms.feature == "" || g.on(ms.feature) {
 			break
 		}
@@ -224,7 +231,7 @@ func (g *gen) stepStmt(sc *scope) []string {
 	case 3:
 		return []string{fmt.Sprintf("_, _ = Add(ctx, %s, %s)", g.arg(sc, tInt, 1), g.arg(sc, tInt, 1))}
 	case 4:
-		if g.on("retry") {
+		if !g.inMapBody() && g.on("retry") {
 			g.spend() // a failed attempt suspends: one more checkpoint
 			return []string{fmt.Sprintf("if err := Flaky(ctx, %s); err != nil {\n%s\n}", g.arg(sc, tInt, 2), g.errReturn(errScope(sc), "err"))}
 		}
@@ -372,6 +379,36 @@ func (g *gen) awaitStmt(sc *scope) []string {
 	errVar.used = true
 	return []string{
 		fmt.Sprintf("%s, %s := durable.Await[int](ctx, \"sig\")", name, errName),
+		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
+	}
+}
+
+// awaitTimeoutStmt waits for a signal with a timeout: the scripted one
+// (outside loops, so that the scripted signals suffice) or one never sent,
+// which times out.
+func (g *gen) awaitTimeoutStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	g.imports["time"] = true
+	name := "late"
+	if g.loops == 0 && g.awaits < 2 && g.chance(2) {
+		g.awaits++
+		name = "sig"
+	}
+	v := g.fresh(sc, "sig", "v")
+	ok := g.fresh(sc, "got", "ok")
+	if ok == v {
+		ok = v + "ok"
+	}
+	sc.declare(&variable{name: v, t: tInt})
+	sc.declare(&variable{name: ok, t: tBool})
+	errName, errVar := g.errVar(sc)
+	errVar.used = true
+	d := []string{"time.Minute", "time.Hour", "48 * time.Hour"}[g.r.IntN(3)]
+	return []string{
+		fmt.Sprintf("%s, %s, %s := durable.AwaitTimeout[int](ctx, %q, %s)", v, ok, errName, name, d),
 		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
 	}
 }
