@@ -341,7 +341,6 @@ func (g *gen) stringExpr(sc *scope, depth int) string {
 	if depth > 0 && g.canCP() && g.chance(5) {
 		g.spend()
 		if g.on("forward") && g.chance(3) {
-			g.imports["fmt"] = true
 			return fmt.Sprintf("fmt.Sprint(Add(ctx, %s, %s))", g.arg(sc, tInt, depth-1), g.arg(sc, tInt, depth-1))
 		}
 		return fmt.Sprintf("Label(ctx, %s, %s)", g.arg(sc, tString, depth-1), g.arg(sc, tInt, depth-1))
@@ -353,13 +352,10 @@ func (g *gen) stringExpr(sc *scope, depth int) string {
 	case 0, 1:
 		return fmt.Sprintf("Clip(%s + %s)", g.stringExpr(sc, depth-1), g.stringExpr(sc, depth-1))
 	case 2:
-		g.imports["strings"] = true
 		return fmt.Sprintf("strings.ToUpper(%s)", g.stringExpr(sc, depth-1))
 	case 3:
-		g.imports["fmt"] = true
 		return fmt.Sprintf("fmt.Sprintf(\"%%d/%%s\", %s, %s)", g.intExpr(sc, depth-1), g.stringLeaf(sc))
 	}
-	g.imports["fmt"] = true
 	return fmt.Sprintf("fmt.Sprint(%s)", g.anyVar(sc))
 }
 
@@ -380,7 +376,6 @@ func (g *gen) stringLeaf(sc *scope) string {
 			return v.name + ".B"
 		}
 	case 5:
-		g.imports["strconv"] = true
 		return fmt.Sprintf("strconv.Itoa(%s)", g.intLeaf(sc))
 	}
 	return g.literal(tString)
@@ -394,7 +389,6 @@ func (g *gen) shortString(sc *scope) string {
 			return "string(" + v.name + ")"
 		}
 	case 1:
-		g.imports["strconv"] = true
 		return fmt.Sprintf("strconv.Itoa(%s)", g.intExpr(sc, 1))
 	case 2:
 		if g.canCP() {
@@ -426,11 +420,9 @@ func (g *gen) sliceExpr(sc *scope, depth int) string {
 	switch g.r.IntN(4) {
 	case 0:
 		if v := g.pickVar(sc, tSlice, nil); v != nil {
-			g.imports["slices"] = true
 			return "slices.Clone(" + v.name + ")"
 		}
 	case 1:
-		g.imports["slices"] = true
 		return "slices.Clone(in.Xs)"
 	}
 	n := 1 + g.r.IntN(3)
@@ -453,10 +445,8 @@ func (g *gen) errExpr(sc *scope) string {
 			return fmt.Sprintf("Note(ctx, %s)", g.arg(sc, tString, 1))
 		}
 	case 1:
-		g.imports["errors"] = true
 		return `errors.New("boom")`
 	case 2:
-		g.imports["fmt"] = true
 		return fmt.Sprintf("fmt.Errorf(\"bad %%d\", %s)", g.intExpr(sc, 1))
 	case 3:
 		if v := g.pickVar(sc, tErr, nil); v != nil {

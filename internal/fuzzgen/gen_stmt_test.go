@@ -177,7 +177,6 @@ func (g *gen) multiStmt(sc *scope) []string {
 		}
 		out = append(out, fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)))
 	case 3:
-		g.imports["errors"] = true
 		out = append(out, fmt.Sprintf("if errors.Is(%s, ErrOdd) {\n%s\n} else if %s != nil {\n%s\n}",
 			errName, strings.Join(g.block(newScope(sc), 1, nil), "\n"), errName, g.errReturn(sc, errName)))
 	default:
@@ -205,8 +204,6 @@ func (g *gen) errVar(sc *scope) (string, *variable) {
 
 // doCall returns a durable.Do call whose closure captures a variable.
 func (g *gen) doCall(sc *scope) string {
-	g.imports["context"] = true
-	g.imports["fmt"] = true
 	captured := g.expr(sc, tInt, 0)
 	g.names++
 	return fmt.Sprintf(`durable.Do(ctx, "sq%d", func(ctx context.Context) (int, error) {
@@ -355,7 +352,6 @@ func (g *gen) sleepStmt(sc *scope) []string {
 		return g.assignStmt(sc)
 	}
 	g.spend()
-	g.imports["time"] = true
 	d := []string{"time.Second", "30 * time.Minute", "7 * 24 * time.Hour", "time.Duration(Idx(%s, 5)) * time.Hour"}[g.r.IntN(4)]
 	if strings.Contains(d, "%s") {
 		d = fmt.Sprintf(d, g.expr(sc, tInt, 1))
@@ -391,7 +387,6 @@ func (g *gen) awaitTimeoutStmt(sc *scope) []string {
 		return g.assignStmt(sc)
 	}
 	g.spend()
-	g.imports["time"] = true
 	name := "late"
 	if g.loops == 0 && g.awaits < 2 && g.chance(2) {
 		g.awaits++
@@ -437,7 +432,6 @@ func (g *gen) returnStmt(sc *scope) []string {
 		return []string{fmt.Sprintf("if %s {\nreturn %s\n}", cond, call)}
 	}
 	if g.chance(4) {
-		g.imports["errors"] = true
 		return []string{fmt.Sprintf("if %s {\n%s\n}", cond, g.errReturn(newScope(sc), `errors.New("early")`))}
 	}
 	inner := newScope(sc)

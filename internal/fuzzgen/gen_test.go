@@ -157,7 +157,6 @@ type gen struct {
 	feat features
 	used map[string]bool // features used by this workflow
 
-	imports    map[string]bool
 	names      int // counter for fresh names
 	budget     int // checkpoints left (an upper bound of the dynamic count)
 	mult       int // product of the iteration bounds of enclosing loops
@@ -173,7 +172,6 @@ type gen struct {
 
 	out      typ    // result type of the workflow
 	named    bool   // named results (res, err)
-	resName  string // "res" when named
 	fnScope  *scope // the function's scope
 	hasMap   bool
 	stmtLeft int // statements left for the whole workflow
@@ -196,7 +194,6 @@ func generateWith(seed uint64, i int, feat features, inject func(g *gen) []strin
 		feat:       feat,
 		used:       map[string]bool{},
 		labelsUsed: map[string]bool{},
-		imports:    map[string]bool{"github.com/durablegen/durable": true},
 		mult:       1,
 		stmtLeft:   10 + i%7*4,
 	}
@@ -264,7 +261,6 @@ func (g *gen) function(name string) string {
 	var sig string
 	if g.on("namedresults") && g.r.IntN(3) == 0 {
 		g.named = true
-		g.resName = "res"
 		sc.declare(&variable{name: "res", t: g.out, used: true})
 		sc.declare(&variable{name: "err", t: tErr, used: true})
 		sig = fmt.Sprintf("(res %s, err error)", goType(g.out, ""))
@@ -413,7 +409,6 @@ func (g *gen) errReturn(sc *scope, err string) string {
 		return fmt.Sprintf("err = %s\nreturn", err)
 	}
 	if g.on("errorwrap") && g.chance(3) {
-		g.imports["fmt"] = true
 		return fmt.Sprintf("return %s, fmt.Errorf(\"wrapped: %%w\", %s)", g.zero(), err)
 	}
 	return fmt.Sprintf("return %s, %s", g.zero(), err)
