@@ -10,6 +10,14 @@ import (
 	"github.com/durablegen/durable"
 )
 
+// withOptions returns p adjusted by the options of one step call.
+func withOptions(p durable.Policy, opts []durable.Option) durable.Policy {
+	for _, o := range opts {
+		o(&p)
+	}
+	return p
+}
+
 // call runs step fn at site s (see [Call]).
 func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts []durable.Option) (T, error) {
 	var v T
@@ -17,8 +25,8 @@ func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts
 		return v, x.abort
 	}
 	p := s.Policy
-	for _, o := range opts {
-		o(&p)
+	if len(opts) > 0 {
+		p = withOptions(p, opts) // keeps p off the heap when there are none
 	}
 	err := x.runStep(s, p, func(ctx context.Context) error {
 		var err error
