@@ -60,6 +60,7 @@ var allFeatures = []string{
 // the bug is fixed.
 var knownBugs = map[string]string{
 	"nestedcp": "nested-checkpoint-result.go.txt",
+	"retry":    "retry-args.go.txt",
 }
 
 // features is the set of grammar features a run may use.
