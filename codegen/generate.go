@@ -119,9 +119,13 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		return "", false
 	}
 	live := (&liveness{
-		info:    pkg.TypesInfo,
-		locals:  localVars(pkg.TypesInfo, wf.decl, wf.ctx),
-		isCP:    func(c *ast.CallExpr) bool { return cls.classify(c).kind != cpNone },
+		info:   pkg.TypesInfo,
+		locals: localVars(pkg.TypesInfo, wf.decl, wf.ctx),
+		isCP:   func(c *ast.CallExpr) bool { return cls.classify(c).kind != cpNone },
+		rereadsArgs: func(c *ast.CallExpr) bool {
+			k := cls.classify(c).kind
+			return k == cpStep || k == cpDo
+		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
 	l := &lowerer{
@@ -215,7 +219,7 @@ func (l *lowerer) checkFrame() {
 			if f.v != nil {
 				what = "variable " + f.v.Name()
 			}
-			l.diags.add(l.fset, f.pos, "%s of type %s is live across a checkpoint but cannot be stored: %s; recompute it after the checkpoint", what, typeString(f.typ, l.pkg), why)
+			l.diags.add(l.fset, f.pos, "%s of type %s is live across a checkpoint but cannot be stored: %s; recompute it after the checkpoint, or pass a step a value computed from it before the call", what, typeString(f.typ, l.pkg), why)
 		}
 	}
 	l.checkSharing()

@@ -15,11 +15,14 @@ type varSet map[*types.Var]bool
 // workflow body, the local variables live across some checkpoint: the
 // ones a frame must serialize.
 type liveness struct {
-	info    *types.Info
-	locals  varSet
-	isCP    func(*ast.CallExpr) bool
-	results []*types.Var        // named results, used by a bare return
-	defsAt  map[ast.Node]varSet // range keys/values and type-switch assigns: definitions
+	info   *types.Info
+	locals varSet
+	isCP   func(*ast.CallExpr) bool
+	// rereadsArgs reports a checkpoint that evaluates its arguments again
+	// when it resumes (a step whose retry was suspended).
+	rereadsArgs func(*ast.CallExpr) bool
+	results     []*types.Var        // named results, used by a bare return
+	defsAt      map[ast.Node]varSet // range keys/values and type-switch assigns: definitions
 }
 
 // localVars returns the variables declared by the function decl (its
@@ -238,8 +241,11 @@ func (l *liveness) uses(n ast.Node, into varSet) {
 
 // usesAfter returns the variables node n reads after its checkpoint, and
 // whether the checkpoint is the whole right-hand side (x, err :=
-// step(ctx, a, b)): then its arguments are read before it commits, so only
-// the targets count; otherwise everything n reads does.
+// step(ctx, a, b)), whose results are stored before it commits. Such a
+// checkpoint reads its arguments before it commits, except that a step
+// (or durable.Do) reads them again when a suspended retry resumes it; so
+// only for the other checkpoints, and only when no argument makes a
+// checkpoint of its own, do the arguments not count.
 func (l *liveness) usesAfter(n ast.Node, all varSet) (varSet, bool) {
 	var rhs []ast.Expr
 	var lhs []ast.Expr
@@ -260,9 +266,12 @@ func (l *liveness) usesAfter(n ast.Node, all varSet) (varSet, bool) {
 	if !ok || !l.isCP(call) {
 		return all, false
 	}
+	if l.rereadsArgs(call) {
+		return all, true
+	}
 	for _, a := range call.Args {
 		if l.hasCheckpoint(a) {
-			return all, false
+			return all, true
 		}
 	}
 	out := varSet{}

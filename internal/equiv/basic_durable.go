@@ -276,7 +276,7 @@ var forClassicSites = [...]runtime.Site{
 
 // ForClassicWorkflow is the descriptor of workflow ForClassic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForClassicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForClassic", "f3c263aac18122b6", func() any { return new(forClassicFrame) }).WithFunc(ForClassic)
+var ForClassicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForClassic", "a5e511b842c8665c", func() any { return new(forClassicFrame) }).WithFunc(ForClassic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *forClassicFrame) SetInput(in int) {
@@ -287,6 +287,7 @@ func (f *forClassicFrame) SetInput(in int) {
 func (f *forClassicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
+	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
@@ -300,6 +301,8 @@ func (f *forClassicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.pc = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
+		case "total":
+			f.total = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
 		case "v":

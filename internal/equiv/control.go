@@ -49,7 +49,8 @@ func TypeSwitch(ctx durable.Context, n int) ([]string, error) {
 			s, _ := Echo(ctx, fmt.Sprint("int ", x+1))
 			kind = s
 		case string, Pair:
-			s, _ := Echo(ctx, fmt.Sprintf("%T %v", x, x))
+			msg := fmt.Sprintf("%T %v", x, x) // x (an interface) is not stored
+			s, _ := Echo(ctx, msg)
 			kind = s
 		case nil:
 			kind = "nil"
@@ -97,7 +98,8 @@ func Closures(ctx durable.Context, n int) (int, error) {
 	double := func(x int) int { return x * 2 }
 	f := fmt.Sprint
 	label := f(a)
-	b, err := Calc{Factor: double(len(label))}.Mul(ctx, a)
+	factor := double(len(label)) // double (a func) is not stored
+	b, err := Calc{Factor: factor}.Mul(ctx, a)
 	if err != nil {
 		return 0, err
 	}

@@ -164,17 +164,18 @@ type typeSwitchFrame struct {
 	x2   any
 	x3   any
 	s    string
+	msg  string
 	s1   string
 }
 
 var typeSwitchSites = [...]runtime.Site{
 	{ID: 10, Kind: "step", Name: "Echo", Pos: "control.go:49:12"},
-	{ID: 12, Kind: "step", Name: "Echo", Pos: "control.go:52:12"},
+	{ID: 12, Kind: "step", Name: "Echo", Pos: "control.go:53:12"},
 }
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "6f70b0b0b8614eca", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "3714246f918a66ec", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -189,7 +190,9 @@ func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f1.i))
 	e.Int("t", int64(f1.t))
 	e.Int("t1", int64(f1.t1))
+	e.Int("x", int64(f1.x))
 	e.String("s", f1.s)
+	e.String("msg", f1.msg)
 	e.String("s1", f1.s1)
 }
 
@@ -209,8 +212,12 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.t = int(d.Int())
 		case "t1":
 			f1.t1 = int(d.Int())
+		case "x":
+			f1.x = int(d.Int())
 		case "s":
 			f1.s = d.String()
+		case "msg":
+			f1.msg = d.String()
 		case "s1":
 			f1.s1 = d.String()
 		}
@@ -244,10 +251,10 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 10
 			} else if _, ok := subject.(string); ok {
 				f1.x1 = subject
-				f1.pc = 12
+				f1.pc = 6
 			} else if _, ok := subject.(Pair); ok {
 				f1.x1 = subject
-				f1.pc = 12
+				f1.pc = 6
 			} else if subject == nil {
 				f1.x2 = subject
 				f1.pc = 7
@@ -259,15 +266,18 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			f1.t++
 			f1.pc = 1
 		case 4:
-			/*line control.go:61:2*/ return runtime.Return[[]string](x1, f1.out, nil)
+			/*line control.go:62:2*/ return runtime.Return[[]string](x1, f1.out, nil)
+		case 6:
+			/*line control.go:52:4*/ f1.msg = fmt.Sprintf("%T %v", f1.x1, f1.x1)
+			f1.pc = 12
 		case 7:
-			/*line control.go:55:4*/ f1.kind = "nil"
+			/*line control.go:56:4*/ f1.kind = "nil"
 			f1.pc = 9
 		case 8:
-			/*line control.go:57:4*/ f1.kind = fmt.Sprintf("other %v", f1.x3)
+			/*line control.go:58:4*/ f1.kind = fmt.Sprintf("other %v", f1.x3)
 			f1.pc = 9
 		case 9:
-			/*line control.go:59:3*/ f1.out = append(f1.out, f1.kind)
+			/*line control.go:60:3*/ f1.out = append(f1.out, f1.kind)
 			f1.pc = 3
 		case 10:
 			/*line control.go:49:22*/ arg := fmt.Sprint("int ", f1.x+1)
@@ -281,15 +291,14 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:50:4*/ f1.kind = f1.s
 			f1.pc = 9
 		case 12:
-			/*line control.go:52:22*/ arg1 := fmt.Sprintf("%T %v", f1.x1, f1.x1)
-			/*line control.go:52:12*/ f1.s1, _ = runtime.Call(x1, &typeSwitchSites[1], func(stepCtx1 context.Context) (string, error) {
-				return Echo(stepCtx1, arg1)
+			/*line control.go:53:12*/ f1.s1, _ = runtime.Call(x1, &typeSwitchSites[1], func(stepCtx1 context.Context) (string, error) {
+				return Echo(stepCtx1, f1.msg)
 			})
 			if err := x1.Commit(&f1.pc, 13); err != nil {
 				return err
 			}
 		case 13:
-			/*line control.go:53:4*/ f1.kind = f1.s1
+			/*line control.go:54:4*/ f1.kind = f1.s1
 			f1.pc = 9
 		default:
 			return runtime.BadState(f1.pc)
@@ -308,9 +317,9 @@ type errorsFrame struct {
 }
 
 var errorsSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "CheckEven", Pos: "control.go:72:9"},
-	{ID: 5, Kind: "step", Name: "Note", Pos: "control.go:74:13"},
-	{ID: 7, Kind: "step", Name: "Fail", Pos: "control.go:82:12", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 1, Kind: "step", Name: "CheckEven", Pos: "control.go:73:9"},
+	{ID: 5, Kind: "step", Name: "Note", Pos: "control.go:75:13"},
+	{ID: 7, Kind: "step", Name: "Fail", Pos: "control.go:83:12", Policy: durable.Policy{MaxAttempts: 1}},
 }
 
 // ErrorsWorkflow is the descriptor of workflow Errors: register it with a
@@ -358,7 +367,7 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line control.go:72:9*/ f1.err = runtime.CallErr(x1, &errorsSites[0], func(stepCtx context.Context) error {
+			/*line control.go:73:9*/ f1.err = runtime.CallErr(x1, &errorsSites[0], func(stepCtx context.Context) error {
 				return CheckEven(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
@@ -371,35 +380,35 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 4
 			}
 		case 4:
-			/*line control.go:79:2*/ if f1.err != nil {
+			/*line control.go:80:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
 			f1.pc = 7
 		case 5:
-			/*line control.go:74:13*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
+			/*line control.go:75:13*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
 				return Note(stepCtx1, "odd")
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line control.go:74:3*/ if f1.err1 != nil {
+			/*line control.go:75:3*/ if f1.err1 != nil {
 				return runtime.Return[string](x1, "", f1.err1)
 			}
-			/*line control.go:77:3*/ return runtime.Return[string](x1, "odd handled", nil)
+			/*line control.go:78:3*/ return runtime.Return[string](x1, "odd handled", nil)
 		case 7:
-			/*line control.go:82:22*/ arg := fmt.Sprint("even ", f1.n)
-			/*line control.go:82:12*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
+			/*line control.go:83:22*/ arg := fmt.Sprint("even ", f1.n)
+			/*line control.go:83:12*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
 				return Fail(stepCtx2, arg)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line control.go:82:2*/ if f1.err2 != nil {
+			/*line control.go:83:2*/ if f1.err2 != nil {
 				return runtime.Return[string](x1, "", fmt.Errorf("failed: %w", f1.err2))
 			}
-			/*line control.go:85:2*/ return runtime.Return[string](x1, "unreachable", nil)
+			/*line control.go:86:2*/ return runtime.Return[string](x1, "unreachable", nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -417,18 +426,19 @@ type closuresFrame struct {
 	double func(int) int
 	f      func(...any) string
 	label  string
+	factor int
 	b      int
 	triple func(int) int
 }
 
 var closuresSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Mul", Pos: "control.go:93:12"},
-	{ID: 3, Kind: "step", Name: "Mul", Pos: "control.go:100:12"},
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "control.go:94:12"},
+	{ID: 3, Kind: "step", Name: "Mul", Pos: "control.go:102:12"},
 }
 
 // ClosuresWorkflow is the descriptor of workflow Closures: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "8d5b10161a59f968", func() any { return new(closuresFrame) }).WithFunc(Closures)
+var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "3fb757f9bc71ede0", func() any { return new(closuresFrame) }).WithFunc(Closures)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *closuresFrame) SetInput(in int) {
@@ -439,8 +449,10 @@ func (f1 *closuresFrame) SetInput(in int) {
 func (f1 *closuresFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
 	e.Int("n", int64(f1.n))
+	runtime.Field(e, "c", f1.c)
 	e.Int("a", int64(f1.a))
 	e.Error("err", f1.err)
+	e.Int("factor", int64(f1.factor))
 	e.Int("b", int64(f1.b))
 }
 
@@ -452,10 +464,14 @@ func (f1 *closuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.pc = int(d.Int())
 		case "n":
 			f1.n = int(d.Int())
+		case "c":
+			runtime.Value(d, &f1.c)
 		case "a":
 			f1.a = int(d.Int())
 		case "err":
 			f1.err = d.Error()
+		case "factor":
+			f1.factor = int(d.Int())
 		case "b":
 			f1.b = int(d.Int())
 		}
@@ -469,41 +485,41 @@ func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line control.go:92:2*/ f1.c = Calc{Factor: 3}
+			/*line control.go:93:2*/ f1.c = Calc{Factor: 3}
 			f1.pc = 1
 		case 1:
-			/*line control.go:93:12*/ f1.a, f1.err = runtime.Call(x1, &closuresSites[0], func(stepCtx context.Context) (int, error) {
+			/*line control.go:94:12*/ f1.a, f1.err = runtime.Call(x1, &closuresSites[0], func(stepCtx context.Context) (int, error) {
 				return f1.c.Mul(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line control.go:94:2*/ if f1.err != nil {
+			/*line control.go:95:2*/ if f1.err != nil {
 				return runtime.Return[int](x1, 0, f1.err)
 			}
-			/*line control.go:97:2*/ f1.double = func(x int) int {
+			/*line control.go:98:2*/ f1.double = func(x int) int {
 				return x * 2
 			}
-			/*line control.go:98:2*/ f1.f = fmt.Sprint
-			/*line control.go:99:2*/ f1.label = f1.f(f1.a)
+			/*line control.go:99:2*/ f1.f = fmt.Sprint
+			/*line control.go:100:2*/ f1.label = f1.f(f1.a)
+			/*line control.go:101:2*/ f1.factor = f1.double(len(f1.label))
 			f1.pc = 3
 		case 3:
-			/*line control.go:100:12*/ recv := Calc{Factor: f1.double(len(f1.label))}
-			/*line control.go:100:12*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
-				return recv.Mul(stepCtx1, f1.a)
+			/*line control.go:102:12*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
+				return Calc{Factor: f1.factor}.Mul(stepCtx1, f1.a)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line control.go:101:2*/ if f1.err != nil {
+			/*line control.go:103:2*/ if f1.err != nil {
 				return runtime.Return[int](x1, 0, f1.err)
 			}
-			/*line control.go:104:2*/ f1.triple = func(x int) int {
+			/*line control.go:106:2*/ f1.triple = func(x int) int {
 				return x * 3
 			}
-			/*line control.go:105:2*/ return runtime.Return[int](x1, f1.triple(f1.b), nil)
+			/*line control.go:107:2*/ return runtime.Return[int](x1, f1.triple(f1.b), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -522,9 +538,9 @@ type variadicFrame struct {
 }
 
 var variadicSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Sum", Pos: "control.go:112:12"},
-	{ID: 3, Kind: "step", Name: "Sum", Pos: "control.go:116:12"},
-	{ID: 5, Kind: "step", Name: "Split", Pos: "control.go:120:16"},
+	{ID: 1, Kind: "step", Name: "Sum", Pos: "control.go:114:12"},
+	{ID: 3, Kind: "step", Name: "Sum", Pos: "control.go:118:12"},
+	{ID: 5, Kind: "step", Name: "Split", Pos: "control.go:122:16"},
 }
 
 // VariadicWorkflow is the descriptor of workflow Variadic: register it with a
@@ -575,42 +591,42 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line control.go:112:12*/ f1.a, f1.err = runtime.Call(x1, &variadicSites[0], func(stepCtx context.Context) (int, error) {
+			/*line control.go:114:12*/ f1.a, f1.err = runtime.Call(x1, &variadicSites[0], func(stepCtx context.Context) (int, error) {
 				return Sum(stepCtx)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line control.go:113:2*/ if f1.err != nil {
+			/*line control.go:115:2*/ if f1.err != nil {
 				return runtime.Return[int](x1, 0, f1.err)
 			}
 			f1.pc = 3
 		case 3:
-			/*line control.go:116:12*/ f1.b, f1.err = runtime.Call(x1, &variadicSites[1], func(stepCtx1 context.Context) (int, error) {
+			/*line control.go:118:12*/ f1.b, f1.err = runtime.Call(x1, &variadicSites[1], func(stepCtx1 context.Context) (int, error) {
 				return Sum(stepCtx1, f1.n, f1.n+1, f1.n+2)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line control.go:117:2*/ if f1.err != nil {
+			/*line control.go:119:2*/ if f1.err != nil {
 				return runtime.Return[int](x1, 0, f1.err)
 			}
 			f1.pc = 5
 		case 5:
-			/*line control.go:120:27*/ arg := fmt.Sprint(f1.a, " ", f1.b)
-			/*line control.go:120:16*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
+			/*line control.go:122:27*/ arg := fmt.Sprint(f1.a, " ", f1.b)
+			/*line control.go:122:16*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
 				return Split(stepCtx2, arg)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line control.go:121:2*/ if f1.err != nil {
+			/*line control.go:123:2*/ if f1.err != nil {
 				return runtime.Return[int](x1, 0, f1.err)
 			}
-			/*line control.go:124:2*/ return runtime.Return[int](x1, len(f1.parts)+f1.b+max(f1.a, 1), nil)
+			/*line control.go:126:2*/ return runtime.Return[int](x1, len(f1.parts)+f1.b+max(f1.a, 1), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -633,16 +649,16 @@ type inlineFrame struct {
 }
 
 var inlineSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "square", Pos: "control.go:132:12"},
-	{ID: 3, Kind: "effect", Name: "effect", Pos: "control.go:139:7"},
-	{ID: 5, Kind: "now", Name: "now", Pos: "control.go:140:11"},
-	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "control.go:141:12"},
-	{ID: 9, Kind: "now", Name: "now", Pos: "control.go:144:11"},
+	{ID: 1, Kind: "step", Name: "square", Pos: "control.go:134:12"},
+	{ID: 3, Kind: "effect", Name: "effect", Pos: "control.go:141:7"},
+	{ID: 5, Kind: "now", Name: "now", Pos: "control.go:142:11"},
+	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "control.go:143:12"},
+	{ID: 9, Kind: "now", Name: "now", Pos: "control.go:146:11"},
 }
 
 // InlineWorkflow is the descriptor of workflow Inline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "99fd68d4af9fe1bf", func() any { return new(inlineFrame) }).WithFunc(Inline)
+var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "051465b76290fca5", func() any { return new(inlineFrame) }).WithFunc(Inline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *inlineFrame) SetInput(in int) {
@@ -653,6 +669,7 @@ func (f1 *inlineFrame) SetInput(in int) {
 func (f1 *inlineFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
 	e.Int("n", int64(f1.n))
+	e.Int("base", int64(f1.base))
 	e.Int("v", int64(f1.v))
 	e.Error("err", f1.err)
 	e.Int("w", int64(f1.w))
@@ -669,6 +686,8 @@ func (f1 *inlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.pc = int(d.Int())
 		case "n":
 			f1.n = int(d.Int())
+		case "base":
+			f1.base = int(d.Int())
 		case "v":
 			f1.v = int(d.Int())
 		case "err":
@@ -692,10 +711,10 @@ func (f1 *inlineFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line control.go:131:2*/ f1.base = f1.n * 2
+			/*line control.go:133:2*/ f1.base = f1.n * 2
 			f1.pc = 1
 		case 1:
-			/*line control.go:132:12*/ f1.v, f1.err = runtime.Call(x1, &inlineSites[0], func(ctx context.Context) (int, error) {
+			/*line control.go:134:12*/ f1.v, f1.err = runtime.Call(x1, &inlineSites[0], func(ctx context.Context) (int, error) {
 				Effects.Add(ctx, fmt.Sprint("square ", f1.base))
 				return f1.base * f1.base, nil
 			})
@@ -703,40 +722,40 @@ func (f1 *inlineFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line control.go:136:2*/ if f1.err != nil {
+			/*line control.go:138:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
 			f1.pc = 3
 		case 3:
-			/*line control.go:139:7*/ f1.w = runtime.SideEffect(x1, &inlineSites[1], func() int {
+			/*line control.go:141:7*/ f1.w = runtime.SideEffect(x1, &inlineSites[1], func() int {
 				return f1.v + 1
 			})
 			if err := x1.Commit(&f1.pc, 5); err != nil {
 				return err
 			}
 		case 5:
-			/*line control.go:140:11*/ f1.start = runtime.Now(x1, &inlineSites[2])
+			/*line control.go:142:11*/ f1.start = runtime.Now(x1, &inlineSites[2])
 			if err := x1.Commit(&f1.pc, 7); err != nil {
 				return err
 			}
 		case 7:
-			/*line control.go:141:12*/ f1.err1 = runtime.Sleep(x1, &inlineSites[3], 7*24*time.Hour)
+			/*line control.go:143:12*/ f1.err1 = runtime.Sleep(x1, &inlineSites[3], 7*24*time.Hour)
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line control.go:141:2*/ if f1.err1 != nil {
+			/*line control.go:143:2*/ if f1.err1 != nil {
 				return runtime.Return[string](x1, "", f1.err1)
 			}
 			f1.pc = 9
 		case 9:
-			/*line control.go:144:11*/ f1.t = runtime.Now(x1, &inlineSites[4])
+			/*line control.go:146:11*/ f1.t = runtime.Now(x1, &inlineSites[4])
 			if err := x1.Commit(&f1.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line control.go:144:2*/ f1.slept = f1.t.Sub(f1.start) >= 7*24*time.Hour
-			/*line control.go:145:2*/ return runtime.Return[string](x1, fmt.Sprint(f1.v, f1.w, f1.slept), nil)
+			/*line control.go:146:2*/ f1.slept = f1.t.Sub(f1.start) >= 7*24*time.Hour
+			/*line control.go:147:2*/ return runtime.Return[string](x1, fmt.Sprint(f1.v, f1.w, f1.slept), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -757,9 +776,9 @@ type approvalFrame struct {
 }
 
 var approvalSites = [...]runtime.Site{
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "control.go:153:10"},
-	{ID: 5, Kind: "await", Name: "approval", Pos: "control.go:155:12"},
-	{ID: 7, Kind: "step", Name: "Echo", Pos: "control.go:162:9"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "control.go:155:10"},
+	{ID: 5, Kind: "await", Name: "approval", Pos: "control.go:157:12"},
+	{ID: 7, Kind: "step", Name: "Echo", Pos: "control.go:164:9"},
 }
 
 // ApprovalWorkflow is the descriptor of workflow Approval: register it with a
@@ -820,36 +839,36 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 5
 			}
 		case 3:
-			/*line control.go:153:10*/ f1.t, f1.t1 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
+			/*line control.go:155:10*/ f1.t, f1.t1 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
 				return Echo(stepCtx, "auto-approved")
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line control.go:153:3*/ return runtime.Return[string](x1, f1.t, f1.t1)
+			/*line control.go:155:3*/ return runtime.Return[string](x1, f1.t, f1.t1)
 		case 5:
-			/*line control.go:155:12*/ f1.a, f1.err = runtime.Await[Decision](x1, &approvalSites[1])
+			/*line control.go:157:12*/ f1.a, f1.err = runtime.Await[Decision](x1, &approvalSites[1])
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line control.go:156:2*/ if f1.err != nil {
+			/*line control.go:158:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line control.go:159:2*/ if !f1.a.OK {
+			/*line control.go:161:2*/ if !f1.a.OK {
 				return runtime.Return[string](x1, "", fmt.Errorf("rejected by %s", f1.a.By))
 			}
 			f1.pc = 7
 		case 7:
-			/*line control.go:162:9*/ f1.t2, f1.t3 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line control.go:164:9*/ f1.t2, f1.t3 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
 				return Echo(stepCtx1, "approved by "+f1.a.By)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line control.go:162:2*/ return runtime.Return[string](x1, f1.t2, f1.t3)
+			/*line control.go:164:2*/ return runtime.Return[string](x1, f1.t2, f1.t3)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -868,8 +887,8 @@ type accountReportFrame struct {
 }
 
 var accountReportSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Mul", Pos: "control.go:181:12"},
-	{ID: 3, Kind: "step", Name: "Add", Pos: "control.go:185:12"},
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "control.go:183:12"},
+	{ID: 3, Kind: "step", Name: "Add", Pos: "control.go:187:12"},
 }
 
 // AccountReportWorkflow is the descriptor of workflow method Report: bind it to a
@@ -918,29 +937,29 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line control.go:181:12*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
+			/*line control.go:183:12*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
 				return f1.a.Calc.Mul(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line control.go:182:2*/ if f1.err != nil {
+			/*line control.go:184:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
 			f1.pc = 3
 		case 3:
-			/*line control.go:185:12*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
+			/*line control.go:187:12*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
 				return Add(stepCtx1, f1.v, len(f1.a.Owner))
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line control.go:186:2*/ if f1.err != nil {
+			/*line control.go:188:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line control.go:189:2*/ return runtime.Return[string](x1, fmt.Sprintf("%s: %d", f1.a.Owner, f1.w), nil)
+			/*line control.go:191:2*/ return runtime.Return[string](x1, fmt.Sprintf("%s: %d", f1.a.Owner, f1.w), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -963,9 +982,9 @@ type approvalDeadlineFrame struct {
 }
 
 var approvalDeadlineSites = [...]runtime.Site{
-	{ID: 1, Kind: "await", Name: "approval", Pos: "control.go:196:16"},
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "control.go:201:10"},
-	{ID: 7, Kind: "step", Name: "Echo", Pos: "control.go:203:9"},
+	{ID: 1, Kind: "await", Name: "approval", Pos: "control.go:198:16"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "control.go:203:10"},
+	{ID: 7, Kind: "step", Name: "Echo", Pos: "control.go:205:9"},
 }
 
 // ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
@@ -1026,15 +1045,15 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line control.go:196:16*/ f1.t = runtime.Deadline(x1, 72*time.Hour)
+			/*line control.go:198:16*/ f1.t = runtime.Deadline(x1, 72*time.Hour)
 			f1.pc = 1
 		case 1:
-			/*line control.go:196:16*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t)
+			/*line control.go:198:16*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t)
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line control.go:197:2*/ if f1.err != nil {
+			/*line control.go:199:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
 			if !f1.ok {
@@ -1043,24 +1062,24 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 7
 			}
 		case 5:
-			/*line control.go:201:10*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
+			/*line control.go:203:10*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
 				return Echo(stepCtx, "timed out, escalating")
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line control.go:201:3*/ return runtime.Return[string](x1, f1.t1, f1.t2)
+			/*line control.go:203:3*/ return runtime.Return[string](x1, f1.t1, f1.t2)
 		case 7:
-			/*line control.go:203:19*/ arg := fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
-			/*line control.go:203:9*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line control.go:205:19*/ arg := fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			/*line control.go:205:9*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
 				return Echo(stepCtx1, arg)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line control.go:203:2*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+			/*line control.go:205:2*/ return runtime.Return[string](x1, f1.t3, f1.t4)
 		default:
 			return runtime.BadState(f1.pc)
 		}

@@ -499,7 +499,7 @@ var typeSwitchSubjectSites = [...]runtime.Site{
 
 // TypeSwitchSubjectWorkflow is the descriptor of workflow TypeSwitchSubject: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "1de63b6e42d149be", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
+var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "3abc513adfddd3a3", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *typeSwitchSubjectFrame) SetInput(in int) {
@@ -513,6 +513,8 @@ func (f *typeSwitchSubjectFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t", int64(f.t))
 	e.Int("t1", int64(f.t1))
 	e.Int("t2", int64(f.t2))
+	e.Int("v", int64(f.v))
+	e.String("v1", f.v1)
 	e.String("t3", f.t3)
 	e.Error("t4", f.t4)
 	e.String("s", f.s)
@@ -533,6 +535,10 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t1 = int(d.Int())
 		case "t2":
 			f.t2 = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "v1":
+			f.v1 = d.String()
 		case "t3":
 			f.t3 = d.String()
 		case "t4":

@@ -39,7 +39,7 @@ var transferSites = [...]runtime.Site{
 
 // TransferWorkflow is the descriptor of workflow Transfer: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TransferWorkflow = durable.NewWorkflow[TransferRequest, Receipt]("github.com/durablegen/durable/examples/transfer/payments.Transfer", "0daf3b319dfcadc5", func() any { return new(transferFrame) }).WithFunc(Transfer)
+var TransferWorkflow = durable.NewWorkflow[TransferRequest, Receipt]("github.com/durablegen/durable/examples/transfer/payments.Transfer", "9ae6cd2f60bd34dc", func() any { return new(transferFrame) }).WithFunc(Transfer)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *transferFrame) SetInput(in TransferRequest) {
@@ -50,6 +50,7 @@ func (f *transferFrame) SetInput(in TransferRequest) {
 func (f *transferFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "in", f.in)
+	e.String("key", f.key)
 	runtime.Field(e, "charge", f.charge)
 	e.Error("err", f.err)
 	e.Int("polls", int64(f.polls))
@@ -71,6 +72,8 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.pc = int(d.Int())
 		case "in":
 			runtime.Value(d, &f.in)
+		case "key":
+			f.key = d.String()
 		case "charge":
 			runtime.Value(d, &f.charge)
 		case "err":
