@@ -23,13 +23,18 @@ type Option func(*config)
 
 type config struct {
 	log       *Log
-	signals   map[string][][]byte
-	order     []string
+	signals   map[string][][]byte // by name, for the direct call
+	sends     []signal            // in the order given, for machine runs
 	known     []error
 	equal     func(want, got any) bool
 	unordered bool
 	reset     func()
 	maxRuns   int
+}
+
+type signal struct {
+	name    string
+	payload []byte
 }
 
 // WithLog compares the effects steps record in l.
@@ -44,7 +49,7 @@ func WithSignal(name string, payload any) Option {
 			panic(fmt.Sprintf("durabletest.WithSignal(%q): %v", name, err))
 		}
 		c.signals[name] = append(c.signals[name], b)
-		c.order = append(c.order, name)
+		c.sends = append(c.sends, signal{name, b})
 	}
 }
 
@@ -205,12 +210,10 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 	if err != nil {
 		t.Fatalf("durabletest: start %s: %v", wf.Name(), err)
 	}
-	for _, name := range cfg.order {
-		// Payloads in order; Await consumes the oldest first.
-		p := cfg.signals[name][0]
-		cfg.signals[name] = append(cfg.signals[name][1:], p)
-		if err := client.Signal(ctx, instanceID, name, json.RawMessage(p)); err != nil {
-			t.Fatalf("durabletest: signal %s: %v", name, err)
+	// Sent up front, in order: Await consumes the oldest of a name first.
+	for _, sig := range cfg.sends {
+		if err := client.Signal(ctx, instanceID, sig.name, json.RawMessage(sig.payload)); err != nil {
+			t.Fatalf("durabletest: signal %s: %v", sig.name, err)
 		}
 	}
 	counts := map[string]int{}
