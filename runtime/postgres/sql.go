@@ -138,7 +138,7 @@ WHERE id = $1 AND epoch = $2 AND status = 'waiting'
 // $1 id, $2 epoch, $3 lease in microseconds.
 const heartbeatSQL = `UPDATE {schema}.instances
 SET lease_until = statement_timestamp() + $3::bigint * interval '1 microsecond'
-WHERE id = $1 AND epoch = $2 AND status = 'running' AND lease_until >= statement_timestamp()`
+WHERE id = $1 AND epoch = $2 AND status = 'running'`
 
 // $1 id, $2 name, $3 payload, $4 channel. The instance row is always
 // updated, even when unchanged, so that the statement holds its lock until

@@ -62,7 +62,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`
 WHERE id = ?2 AND instance_id = ?3 AND consumed_at IS NULL`
 
 	sqlHeartbeat = `UPDATE instances SET lease_until = ?1, updated_at = ?2
-WHERE id = ?3 AND epoch = ?4 AND status = 'running' AND lease_until >= ?2`
+WHERE id = ?3 AND epoch = ?4 AND status = 'running'`
 
 	sqlStatus = `SELECT status FROM instances WHERE id = ?1`
 

@@ -56,16 +56,15 @@ func testCheckpointWrongEpoch(h *harness) {
 }
 
 // testCheckpointFencedAfterExpiry: a worker whose lease expired cannot
-// commit or heartbeat, even before another worker takes the instance over.
+// commit, even before another worker takes the instance over. (A heartbeat
+// may still renew a lease no one else claimed; the epoch fences it after a
+// takeover.)
 func testCheckpointFencedAfterExpiry(h *harness) {
 	h.create("order-1")
 	a := h.claimID("worker-a", "order-1", shortLease)
 	h.checkpoint(step(a, 1, []byte("by a")))
 	time.Sleep(3 * shortLease)
 	h.checkpointErr(step(a, 2, []byte("late a")), runtime.ErrFenced)
-	if err := h.s.Heartbeat(h.ctx, "order-1", a.Epoch, longLease); !errors.Is(err, runtime.ErrFenced) {
-		h.t.Errorf("Heartbeat() after the lease expired error = %v, want %v", err, runtime.ErrFenced)
-	}
 	b := h.waitClaim("worker-b", "order-1", longLease)
 	if b.Seq != 1 || string(b.Frame) != "by a" {
 		h.t.Errorf("takeover Claim() = seq %d frame %q, want 1 %q", b.Seq, b.Frame, "by a")

@@ -31,7 +31,8 @@
 //     the instance has ([runtime.ErrDuplicateSeq]) without changing it, and
 //     releases the owner for any status but running.
 //   - Heartbeat extends the lease and is fenced like Checkpoint.
-//   - A claim whose lease expired is fenced even before a takeover.
+//   - A checkpoint of a claim whose lease expired is fenced even before a
+//     takeover; a heartbeat may renew a lease no one else claimed.
 //   - Signals are durable and consumed once: a signal sent before the
 //     instance waits turns the Waiting checkpoint into ready; Claim attaches
 //     the oldest unconsumed signal of the awaited name; a signal consumed by
