@@ -208,7 +208,7 @@ func namedResults(wf *workflow) []*types.Var {
 }
 
 // checkFrame reports frame variables that must be serialized but cannot
-// be, and addresses of frame variables kept across a checkpoint.
+// be, and memory shared between serialized ones.
 func (l *lowerer) checkFrame() {
 	for _, f := range l.fields {
 		if !f.ser {
@@ -223,29 +223,6 @@ func (l *lowerer) checkFrame() {
 		}
 	}
 	l.checkSharing()
-	ast.Inspect(l.wf.decl.Body, func(n ast.Node) bool {
-		as, ok := n.(*ast.AssignStmt)
-		if !ok {
-			return true
-		}
-		for i, rhs := range as.Rhs {
-			u, ok := ast.Unparen(rhs).(*ast.UnaryExpr)
-			if !ok || u.Op != token.AND || i >= len(as.Lhs) {
-				continue
-			}
-			x, _ := ast.Unparen(u.X).(*ast.Ident)
-			lhs, _ := ast.Unparen(as.Lhs[i]).(*ast.Ident)
-			if x == nil || lhs == nil {
-				continue
-			}
-			xv, _ := l.info.Uses[x].(*types.Var)
-			lv, _ := l.info.ObjectOf(lhs).(*types.Var)
-			if xv != nil && lv != nil && l.frame[xv] != nil && l.frame[lv] != nil && l.frame[xv].ser && l.frame[lv].ser {
-				l.diags.add(l.fset, u.Pos(), "&%s is kept in %s across a checkpoint: the pointer would no longer point at %s after a resume; copy the value instead", x.Name, lhs.Name, x.Name)
-			}
-		}
-		return true
-	})
 }
 
 // fingerprint identifies the checkpoint layout: instances only resume on a
@@ -264,8 +241,8 @@ func (l *lowerer) fingerprint() string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// checkSharing reports a slice, map or pointer copied from one stored
-// variable into another: each is restored as its own copy after a resume,
+// checkSharing reports &x, or a slice, map or pointer copied from one
+// stored variable into another: each is restored as its own copy after a resume,
 // so writes through one would no longer show in the other.
 func (l *lowerer) checkSharing() {
 	stored := func(e ast.Expr) *types.Var {
@@ -281,7 +258,16 @@ func (l *lowerer) checkSharing() {
 	}
 	check := func(lhs, rhs ast.Expr) {
 		dst := stored(lhs)
-		if dst == nil || !sharesMemory(l.info.TypeOf(rhs)) {
+		if dst == nil {
+			return
+		}
+		if u, ok := ast.Unparen(rhs).(*ast.UnaryExpr); ok && u.Op == token.AND {
+			if x := stored(ast.Unparen(u.X)); x != nil {
+				l.diags.add(l.fset, u.Pos(), "&%s is kept in %s across a checkpoint: the pointer would no longer point at %s after a resume; copy the value instead", x.Name(), dst.Name(), x.Name())
+			}
+			return
+		}
+		if !sharesMemory(l.info.TypeOf(rhs)) {
 			return
 		}
 		src := stored(rootVar(rhs))

@@ -283,7 +283,11 @@ func (l *liveness) usesAfter(n ast.Node, all varSet) (varSet, bool) {
 	return out, true
 }
 
-func (l *liveness) hasCheckpoint(n ast.Node) bool {
+func (l *liveness) hasCheckpoint(n ast.Node) bool { return containsCheckpoint(n, l.isCP) }
+
+// containsCheckpoint reports whether n holds a call isCP accepts, outside
+// function literals.
+func containsCheckpoint(n ast.Node, isCP func(*ast.CallExpr) bool) bool {
 	found := false
 	ast.Inspect(n, func(n ast.Node) bool {
 		if found {
@@ -293,9 +297,7 @@ func (l *liveness) hasCheckpoint(n ast.Node) bool {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			if l.isCP(n) {
-				found = true
-			}
+			found = isCP(n)
 		}
 		return true
 	})

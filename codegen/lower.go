@@ -182,22 +182,7 @@ func (l *lowerer) declareIdents(idents ...ast.Expr) {
 
 // hasCP reports whether n contains a checkpoint outside function literals.
 func (l *lowerer) hasCP(n ast.Node) bool {
-	found := false
-	ast.Inspect(n, func(n ast.Node) bool {
-		if found {
-			return false
-		}
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.CallExpr:
-			if l.cls.classify(n).kind != cpNone {
-				found = true
-			}
-		}
-		return true
-	})
-	return found
+	return containsCheckpoint(n, func(c *ast.CallExpr) bool { return l.cls.classify(c).kind != cpNone })
 }
 
 // stmts lowers a statement list.
