@@ -342,7 +342,8 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 	if call.Ellipsis.IsValid() && len(argText) > 0 {
 		argText[len(argText)-1] += "..."
 	}
-	invoke := fmt.Sprintf("%s(%s)", fun, strings.Join(append([]string{ctx}, argText...), ", "))
+	// Through runtime.Stub, so that tests can replace the step with a fake.
+	invoke := fmt.Sprintf("%s(%s, %s)(%s)", l.rt("Stub"), ctx, fun, strings.Join(append([]string{ctx}, argText...), ", "))
 	ctxType := l.q.marker("context", "Context")
 	res := sig.Results()
 	switch {

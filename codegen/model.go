@@ -41,7 +41,7 @@ const (
 )
 
 var cpKindNames = map[cpKind]string{
-	cpStep: "step", cpDo: "step", cpSleep: "sleep", cpSleepUntil: "sleep",
+	cpStep: "step", cpDo: "do", cpSleep: "sleep", cpSleepUntil: "sleep",
 	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await",
 }
 

@@ -30,4 +30,18 @@
 // bank, a fake mailer) let Run compare effects too: effects are
 // de-duplicated by step key, as an idempotent API would, so a step re-run
 // after a crash between it and its commit counts once.
+//
+// # Step fakes
+//
+// [Stub] and [StubDo] replace steps with fakes in the machine runs:
+//
+//	r := durabletest.Run(t, payments.TransferWorkflow, req,
+//		durabletest.Stub(payments.Bank{}.Charge, fakeCharge),
+//		durabletest.StubDo("fetch-rate", fakeRate))
+//	receipt := r.Result.(payments.Receipt)
+//
+// The direct call would run the real steps, so a stubbed workflow is not
+// compared with it: the uncrashed machine run is the baseline, and its
+// result is in the [Report]. To compare fakes with the direct call too,
+// pass them in a workflow method's receiver (XWorkflow.Bind(&Service{...})).
 package durabletest

@@ -30,6 +30,8 @@ type config struct {
 	unordered bool
 	reset     func()
 	maxRuns   int
+	stubs     map[string]any // step name → fake (see Stub)
+	errs      []error        // bad options, reported by Run
 }
 
 type signal struct {
@@ -80,6 +82,10 @@ type Report struct {
 	Checkpoints int // checkpoints committed by the uncrashed run
 	CrashRuns   int // runs that crashed once and resumed
 	Reexecuted  int // steps run again because a crash fell between step and commit
+	// Result and Err are what the uncrashed machine run returned: Result
+	// holds the workflow's Out (zero when Err is set).
+	Result any
+	Err    error
 }
 
 // The crash phases.
@@ -91,15 +97,17 @@ const (
 
 var errCrash = errors.New("durabletest: simulated crash")
 
-// instanceID is the ID of every run's instance: each run has its own
-// store, so results that derive from the ID (durable.IdempotencyKey)
-// compare equal.
-const instanceID = "durabletest-1"
+// InstanceID is the ID of the instance in every run of [Run] (each run
+// has its own store), so that results derived from it, such as
+// durable.IdempotencyKey, compare equal, and a test can read its
+// effects with Log.Effects(durabletest.InstanceID).
+const InstanceID = "durabletest-1"
 
 // outcome is what one run produced.
 type outcome struct {
 	out     any
 	err     string
+	rawErr  error
 	effects []string
 }
 
@@ -114,27 +122,36 @@ func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts .
 	if cfg.log == nil {
 		cfg.log = &Log{}
 	}
-	cfg.log.reset(instanceID)
-	if cfg.reset != nil {
-		cfg.reset()
-	}
-	out, err := wf.Call(DirectContext(instanceID, NewClock(), cfg.signals), in)
-	want := outcome{out: roundTrip(out), effects: cfg.log.Effects(instanceID)}
-	if err != nil {
-		want.err = err.Error()
+	if len(cfg.errs) > 0 {
+		t.Fatalf("durabletest: %s: %v", wf.Name(), errors.Join(cfg.errs...))
 	}
 	var rep Report
 	base, counts, _ := runMachine(t, cfg, wf, in, "", 0)
 	rep.Checkpoints = counts[AfterCommit]
+	rep.Result, rep.Err = base.out, base.rawErr
 	if cfg.unordered {
-		slices.Sort(want.effects)
-		sorted := base
-		sorted.effects = slices.Sorted(slices.Values(base.effects))
-		base = sorted
+		base.effects = slices.Sorted(slices.Values(base.effects))
 	}
-	if d := diff(want, base, cfg.equal); d != "" {
-		t.Errorf("%s: the machine run differs from the direct call: %s", wf.Name(), d)
-		return rep
+	// The direct call is the oracle, unless steps are stubbed: it calls
+	// the real steps, which a stub reaches only in the machine. Then the
+	// uncrashed machine run is the baseline of the crashed ones.
+	if len(cfg.stubs) == 0 {
+		cfg.log.reset(InstanceID)
+		if cfg.reset != nil {
+			cfg.reset()
+		}
+		out, err := wf.Call(DirectContext(InstanceID, NewClock(), cfg.signals), in)
+		want := outcome{out: roundTrip(out), effects: cfg.log.Effects(InstanceID)}
+		if err != nil {
+			want.err = err.Error()
+		}
+		if cfg.unordered {
+			slices.Sort(want.effects)
+		}
+		if d := diff(want, base, cfg.equal); d != "" {
+			t.Errorf("%s: the machine run differs from the direct call: %s", wf.Name(), d)
+			return rep
+		}
 	}
 	for _, phase := range []string{BeforeStep, AfterStep, AfterCommit} {
 		for k := 1; k <= counts[phase]; k++ {
@@ -195,24 +212,27 @@ func diff(want, got outcome, eq func(a, b any) bool) string {
 func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In, Out], in In, phase string, k int) (outcome, map[string]int, string) {
 	t.Helper()
 	ctx := context.Background()
+	if len(cfg.stubs) > 0 {
+		ctx = runtime.WithStubs(ctx, cfg.stubs)
+	}
 	clock := NewClock()
 	store, err := sqlite.New(sqlite.Config{Path: filepath.Join(t.TempDir(), "durabletest.db"), Synchronous: "NORMAL", Now: clock.Now})
 	if err != nil {
 		t.Fatalf("durabletest: open store: %v", err)
 	}
 	defer store.Close()
-	cfg.log.reset(instanceID)
+	cfg.log.reset(InstanceID)
 	if cfg.reset != nil {
 		cfg.reset()
 	}
 	client := runtime.NewClient(store, runtime.WithErrors(cfg.known...))
-	h, err := runtime.Start(ctx, client, wf, instanceID, in)
+	h, err := runtime.Start(ctx, client, wf, InstanceID, in)
 	if err != nil {
 		t.Fatalf("durabletest: start %s: %v", wf.Name(), err)
 	}
 	// Sent up front, in order: Await consumes the oldest of a name first.
 	for _, sig := range cfg.sends {
-		if err := client.Signal(ctx, instanceID, sig.name, json.RawMessage(sig.payload)); err != nil {
+		if err := client.Signal(ctx, InstanceID, sig.name, json.RawMessage(sig.payload)); err != nil {
 			t.Fatalf("durabletest: signal %s: %v", sig.name, err)
 		}
 	}
@@ -249,7 +269,7 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 		if _, err := w.Drain(ctx); err != nil && !errors.Is(err, errCrash) {
 			t.Fatalf("durabletest: %s: %v", wf.Name(), err)
 		}
-		inst, err := client.Get(ctx, instanceID)
+		inst, err := client.Get(ctx, InstanceID)
 		if err != nil {
 			t.Fatalf("durabletest: %v", err)
 		}
@@ -272,7 +292,7 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 		}
 	}
 	res, err := h.Result(ctx)
-	o := outcome{out: res, effects: cfg.log.Effects(instanceID)}
+	o := outcome{out: res, rawErr: err, effects: cfg.log.Effects(InstanceID)}
 	if err != nil {
 		o.err = err.Error()
 	}

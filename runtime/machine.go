@@ -29,7 +29,7 @@ type Input[In any] interface {
 // Site is a static description of one checkpoint in a generated machine.
 type Site struct {
 	ID     int            // checkpoint ID: the machine state that performs it
-	Kind   string         // "step", "sleep", "await", "now", "effect"
+	Kind   string         // "step", "do" (a durable.Do step), "sleep", "await", "now", "effect"
 	Name   string         // step name (function or Do name), signal name
 	Pos    string         // source position "file.go:line:col"
 	Policy durable.Policy // default retry policy (steps)

@@ -24,6 +24,9 @@ func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts
 	if x.abort != nil {
 		return v, x.abort
 	}
+	if s.Kind == "do" && stubsInstalled.Load() {
+		fn = stubDo(x.ctx, s, fn)
+	}
 	p := s.Policy
 	if len(opts) > 0 {
 		p = withOptions(p, opts) // keeps p off the heap when there are none

@@ -1,11 +1,17 @@
 package payments
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/durabletest"
 )
 
@@ -37,4 +43,59 @@ func TestTransferCrashMatrix(t *testing.T) {
 			t.Logf("%d checkpoints, %d crash runs", r.Checkpoints, r.CrashRuns)
 		})
 	}
+}
+
+// TestTransferStubbedBank replaces the bank's steps with fakes: no bank
+// file is touched, the charge settles on the third poll, and a frozen
+// destination account makes the credit fail for good. Every crash still
+// resumes to the same receipt (or error) as the uncrashed run.
+func TestTransferStubbedBank(t *testing.T) {
+	var (
+		bank  durabletest.Log
+		polls map[string]bool // step keys of the polls seen
+	)
+	fakes := []durabletest.Option{
+		durabletest.WithLog(&bank),
+		durabletest.WithReset(func() { polls = map[string]bool{} }),
+		durabletest.Stub(Bank{}.Charge, func(ctx context.Context, acct string, cents int64, key string) (Charge, error) {
+			bank.Add(ctx, fmt.Sprintf("charge %s %d", acct, cents))
+			return Charge{ID: "ch-" + key}, nil
+		}),
+		durabletest.Stub(Bank{}.PollStatus, func(ctx context.Context, chargeID string) (ChargeStatus, error) {
+			// Keyed by step so that a poll re-run after a crash counts once,
+			// as a real bank's answer would not change either.
+			polls[durable.StepKey(ctx)] = true
+			return ChargeStatus{Settled: len(polls) >= 3}, nil
+		}),
+		durabletest.Stub(Bank{}.Credit, func(ctx context.Context, acct string, cents int64) (CreditNote, error) {
+			if acct == "frozen" {
+				return CreditNote{}, durable.Permanent(errors.New("account frozen"))
+			}
+			bank.Add(ctx, fmt.Sprintf("credit %s %d", acct, cents))
+			return CreditNote{ID: "cr-" + durable.StepKey(ctx)}, nil
+		}),
+	}
+
+	t.Run("settles on the third poll", func(t *testing.T) {
+		in := TransferRequest{From: "alice", To: "bob", Amount: 250_00, PollEvery: 30 * time.Minute}
+		r := durabletest.Run(t, TransferWorkflow, in, fakes...)
+		if r.Err != nil {
+			t.Fatalf("transfer failed: %v", r.Err)
+		}
+		got := r.Result.(Receipt)
+		if got.Polls != 3 || got.Amount != 250_00 || !strings.HasPrefix(got.ChargeID, "ch-") || !strings.HasPrefix(got.CreditID, "cr-") {
+			t.Errorf("receipt = %+v, want 3 polls, the fake charge and credit", got)
+		}
+		if want := []string{"charge alice 25000", "credit bob 25000"}; !slices.Equal(bank.Effects(durabletest.InstanceID), want) {
+			t.Errorf("bank effects = %q, want %q", bank.Effects(durabletest.InstanceID), want)
+		}
+		t.Logf("%d checkpoints, %d crash runs", r.Checkpoints, r.CrashRuns)
+	})
+	t.Run("frozen account", func(t *testing.T) {
+		in := TransferRequest{From: "alice", To: "frozen", Amount: 250_00, PollEvery: 30 * time.Minute}
+		r := durabletest.Run(t, TransferWorkflow, in, fakes...)
+		if r.Err == nil || !strings.Contains(r.Err.Error(), "credit frozen: account frozen") {
+			t.Fatalf("error = %v, want the credit to fail with the account frozen", r.Err)
+		}
+	})
 }

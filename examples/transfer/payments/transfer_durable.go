@@ -112,7 +112,7 @@ machine:
 			f.pc = 1
 		case 1:
 			/*line transfer.go:49:17*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
-				return f.in.Bank.Charge(stepCtx, f.in.From, f.in.Amount, f.key)
+				return runtime.Stub(stepCtx, f.in.Bank.Charge)(stepCtx, f.in.From, f.in.Amount, f.key)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -132,7 +132,7 @@ machine:
 			}
 		case 7:
 			/*line transfer.go:55:14*/ f.st, f.err1 = runtime.Call(x, &transferSites[1], func(stepCtx1 context.Context) (ChargeStatus, error) {
-				return f.in.Bank.PollStatus(stepCtx1, f.charge.ID)
+				return runtime.Stub(stepCtx1, f.in.Bank.PollStatus)(stepCtx1, f.charge.ID)
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
@@ -176,7 +176,7 @@ machine:
 			f.pc = 19
 		case 17:
 			/*line transfer.go:74:14*/ f.err4 = runtime.CallErr(x, &transferSites[4], func(stepCtx2 context.Context) error {
-				return f.in.Bank.Refund(stepCtx2, f.charge.ID)
+				return runtime.Stub(stepCtx2, f.in.Bank.Refund)(stepCtx2, f.charge.ID)
 			})
 			if err := x.Commit(&f.pc, 18); err != nil {
 				return err
@@ -188,7 +188,7 @@ machine:
 			/*line transfer.go:77:4*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("transfer of %s rejected by %s; charge %s refunded", Dollars(f.in.Amount), f.a.By, f.charge.ID))
 		case 19:
 			/*line transfer.go:81:17*/ f.credit, f.err = runtime.Call(x, &transferSites[5], func(stepCtx3 context.Context) (CreditNote, error) {
-				return f.in.Bank.Credit(stepCtx3, f.in.To, f.in.Amount)
+				return runtime.Stub(stepCtx3, f.in.Bank.Credit)(stepCtx3, f.in.To, f.in.Amount)
 			})
 			if err := x.Commit(&f.pc, 20); err != nil {
 				return err
