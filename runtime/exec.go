@@ -84,6 +84,8 @@ type Exec struct {
 	attempt int     // failed attempts of the step at the current checkpoint
 	stepSeq int64   // sequence of the step key of a suspended retry; 0 for none
 	signal  *Signal // the claimed signal, until consumed
+	// unreadable is why the store could not read the claimed instance.
+	unreadable error
 
 	clock time.Time // store clock at the claim
 	start time.Time // local monotonic clock at the claim
@@ -103,6 +105,8 @@ type Exec struct {
 	seed  uint64 // Random: derived from the instance ID
 	draws uint64 // Random: draws since the last commit
 	dctx  durable.Context
+
+	saga sagaHook // compensations of the frame (see UseSaga)
 }
 
 func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, stopping <-chan struct{}) *Exec {
@@ -122,7 +126,8 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, 
 		last:     inst.Frame,
 		seed:     seedOf(inst.ID),
 	}
-	if inst.Attempt > 0 {
+	x.unreadable = inst.Unreadable
+	if inst.Attempt > 0 && inst.Unreadable == nil {
 		x.stepSeq = frameInt(inst.Frame, stepSeqField)
 	}
 	if x.clock.IsZero() {
@@ -247,6 +252,15 @@ func (x *Exec) Commit(pc *int, next int) error {
 	}
 	p := &x.pend
 	if p.fail != nil {
+		if h := &x.saga; h.saga != nil && len(h.saga.List) > 0 {
+			// A value-only step failed for good: compensate first.
+			err := p.fail
+			x.pend = pending{}
+			if ferr := x.failSaga(err); ferr != nil {
+				return ferr
+			}
+			return errSuspended
+		}
 		return x.finishWith(x.last, nil, p.fail, p)
 	}
 	if !p.stay {

@@ -75,8 +75,9 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 }
 
 // execute restores the machine from the claimed frame and runs it. A
-// frame that does not decode, and a panic in the workflow's code, fail
-// the instance; nothing here panics. It returns nil when the instance
+// frame that does not decode, an instance the store could not read (see
+// [Instance].Unreadable), and a panic in the workflow's code, fail the
+// instance; nothing here panics. It returns nil when the instance
 // finished or suspended.
 func (x *Exec) execute(machine any) (err error) {
 	defer func() {
@@ -89,6 +90,9 @@ func (x *Exec) execute(machine any) (err error) {
 		return x.fail(fmt.Errorf("run instance %s: workflow %s has no runtime.Machine (%T)", x.id, x.key, machine))
 	}
 	x.m = m
+	if x.unreadable != nil {
+		return x.fail(x.unreadable)
+	}
 	if err := m.UnmarshalFrame(NewDecoder(x.last, x.cfg.known)); err != nil {
 		return x.fail(fmt.Errorf("decode frame of instance %s at checkpoint %d: %w", x.id, x.seq, err))
 	}
