@@ -1,24 +1,22 @@
 package codegen
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"go/ast"
 	"go/token"
 	"go/types"
 	"sort"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
-
-	"github.com/durablegen/durable/internal/names"
 )
 
 // File is a generated file.
 type File struct {
 	Path    string // absolute path: <source>_durable.go next to the source
 	Content []byte
+	// Workflows are the layouts of the workflows the file declares, in
+	// source order; the command records them in the package's [LockFile].
+	Workflows []Layout
 }
 
 // Generate compiles the workflows of pkgs. It returns one file per source
@@ -57,14 +55,15 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			if !ok {
 				continue
 			}
-			if _, _, ok := directive(fd.Doc, names.WorkflowDirective); !ok {
+			opts, ok := workflowDirective(pkg.Fset, fd.Doc, diags)
+			if !ok {
 				continue
 			}
 			obj, _ := pkg.TypesInfo.Defs[fd.Name].(*types.Func)
 			if obj == nil {
 				continue
 			}
-			wf := &workflow{pkg: pkg, file: f, decl: fd, obj: obj, sig: obj.Type().(*types.Signature)}
+			wf := &workflow{pkg: pkg, file: f, decl: fd, obj: obj, sig: obj.Type().(*types.Signature), opts: opts}
 			cls.workflows[obj] = true
 			if len(byFile[f]) == 0 {
 				order = append(order, f)
@@ -83,15 +82,21 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	}
 	pkgNames := newNamer(nil, scope)
 	var out []File
+	var compiled []*workflow
+	var layouts []Layout
 	for _, f := range order {
 		q := &quals{byKey: map[string]string{}}
 		var parts []string
+		var fileLayouts []Layout
 		for _, wf := range byFile[f] {
-			text, ok := compile(wf, cls, q, pkgNames, diags)
+			text, lay, ok := compile(wf, cls, q, pkgNames, diags)
 			if ok {
 				parts = append(parts, text)
+				fileLayouts = append(fileLayouts, lay)
+				compiled = append(compiled, wf)
 			}
 		}
+		layouts = append(layouts, fileLayouts...)
 		if len(parts) < len(byFile[f]) {
 			continue
 		}
@@ -101,22 +106,24 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			diags.add(pkg.Fset, f.Pos(), "internal error: generated code does not format: %v", err)
 			continue
 		}
-		out = append(out, File{Path: OutputPath(src), Content: content})
+		out = append(out, File{Path: OutputPath(src), Content: content, Workflows: fileLayouts})
 	}
+	checkVersions(pkg.Fset, compiled, layouts, diags)
 	return out
 }
 
-// compile checks and lowers one workflow and returns its generated code.
-func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) (string, bool) {
+// compile checks and lowers one workflow and returns its generated code
+// and layout.
+func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) (string, Layout, bool) {
 	pkg := wf.pkg
 	before := len(diags.list)
 	ck := &checker{fset: pkg.Fset, info: pkg.TypesInfo, cls: cls, diags: diags}
 	if !ck.signature(wf) {
-		return "", false
+		return "", Layout{}, false
 	}
 	ck.body(wf)
 	if len(diags.list) > before {
-		return "", false
+		return "", Layout{}, false
 	}
 	live := (&liveness{
 		info:   pkg.TypesInfo,
@@ -157,9 +164,9 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	l.stmts(wf.decl.Body.List)
 	l.checkFrame()
 	if len(diags.list) > before {
-		return "", false
+		return "", Layout{}, false
 	}
-	return l.emitWorkflow(frameType), true
+	return l.emitWorkflow(frameType), l.layout(), true
 }
 
 // id is the workflow's name in generated identifiers: the method name
@@ -174,13 +181,13 @@ func (wf *workflow) id() string {
 // qualifiedName is the workflow's stable name in the store.
 func (wf *workflow) qualifiedName() string {
 	if wf.recv == nil {
-		return wf.pkg.PkgPath + "." + wf.decl.Name.Name
+		return wf.pkg.PkgPath + "." + wf.storedName()
 	}
 	recv := recvTypeName(wf.recv)
 	if _, ptr := wf.recv.Type().(*types.Pointer); ptr {
 		recv = "(*" + recv + ")"
 	}
-	return wf.pkg.PkgPath + "." + recv + "." + wf.decl.Name.Name
+	return wf.pkg.PkgPath + "." + recv + "." + wf.storedName()
 }
 
 func recvTypeName(v *types.Var) string {
@@ -223,22 +230,6 @@ func (l *lowerer) checkFrame() {
 		}
 	}
 	l.checkSharing()
-}
-
-// fingerprint identifies the checkpoint layout: instances only resume on a
-// build with the same one.
-func (l *lowerer) fingerprint() string {
-	h := sha256.New()
-	h.Write([]byte(l.wf.obj.Name()))
-	for _, s := range l.sites {
-		h.Write([]byte("|" + s.kind + ":" + s.name + ":" + strconv.Itoa(s.id)))
-	}
-	for _, f := range l.fields {
-		if f.ser {
-			h.Write([]byte("|" + f.name + " " + typeString(f.typ, l.pkg)))
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // checkSharing reports &x, or a slice, map or pointer copied from one

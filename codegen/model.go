@@ -22,6 +22,7 @@ type workflow struct {
 	ctx  *types.Var // the durable.Context parameter (may be unnamed)
 	in   *types.Var // the input parameter
 	out  types.Type // the first result type
+	opts workflowOptions
 }
 
 // cpKind classifies a checkpoint call.

@@ -1,0 +1,365 @@
+package codegen
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"go/token"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// LockFile is the name of the file, next to a package's sources, that
+// records the checkpoint layout of every version of its workflows.
+const LockFile = "durable.lock"
+
+// Layout is the checkpoint layout of one version of a workflow: what a
+// stored instance depends on to resume. Its fingerprint is the version an
+// instance is stored under; a worker only claims instances whose
+// fingerprint it registered.
+type Layout struct {
+	// Workflow is the workflow's name within its package: Transfer, or
+	// (*Service).Transfer for a method.
+	Workflow string
+	// Version is the directive's version= option (1 by default).
+	Version int
+	// Fingerprint is the hash of the name, checkpoints and fields.
+	Fingerprint string
+	// Sites are the checkpoints, in ID order.
+	Sites []LayoutSite
+	// Fields are the serialized frame fields, in frame order.
+	Fields []LayoutField
+	// Pos is the workflow's directive; zero for an entry read from a lock.
+	Pos token.Position
+}
+
+// LayoutSite is a checkpoint of a [Layout]: a state of the machine.
+type LayoutSite struct {
+	ID   int
+	Kind string // step, do, sleep, now, effect, await
+	Name string // the step, Do or signal name
+}
+
+// LayoutField is a serialized frame field of a [Layout].
+type LayoutField struct {
+	Name string
+	Type string // as written in the workflow's package
+}
+
+// key orders layouts by workflow name, then version.
+func (lay *Layout) less(o *Layout) bool {
+	if lay.Workflow != o.Workflow {
+		return lay.Workflow < o.Workflow
+	}
+	return lay.Version < o.Version
+}
+
+// Lock is the content of a [LockFile]: the recorded layouts, sorted by
+// workflow and version. A nil *Lock is a missing file.
+type Lock struct {
+	Entries []Layout
+}
+
+// NewLock returns the lock recording exactly layouts.
+func NewLock(layouts []Layout) *Lock {
+	k := &Lock{Entries: append([]Layout(nil), layouts...)}
+	k.sort()
+	return k
+}
+
+func (k *Lock) sort() {
+	sort.SliceStable(k.Entries, func(i, j int) bool { return k.Entries[i].less(&k.Entries[j]) })
+}
+
+// entry returns the recorded layout of a workflow version, or nil.
+func (k *Lock) entry(workflow string, version int) *Layout {
+	if k == nil {
+		return nil
+	}
+	for i := range k.Entries {
+		if e := &k.Entries[i]; e.Workflow == workflow && e.Version == version {
+			return e
+		}
+	}
+	return nil
+}
+
+const lockHeader = `# Checkpoint layouts of this package's workflows, one entry per version,
+# written by durablegen: commit this file. A layout that changes under a
+# recorded version would strand the instances started with it; see
+# "Changing a workflow while instances run" in the durablegen README.
+`
+
+// Format returns the file's content: deterministic, one header line per
+// workflow version ("<workflow> <version> <fingerprint>") followed by its
+// checkpoints and fields, indented.
+func (k *Lock) Format() []byte {
+	var b bytes.Buffer
+	b.WriteString(lockHeader)
+	if k == nil {
+		return b.Bytes()
+	}
+	for _, e := range k.Entries {
+		fmt.Fprintf(&b, "\n%s %d %s\n", e.Workflow, e.Version, e.Fingerprint)
+		for _, s := range e.Sites {
+			fmt.Fprintf(&b, "\tcheckpoint %d %s %s\n", s.ID, s.Kind, strconv.Quote(s.Name))
+		}
+		for _, f := range e.Fields {
+			fmt.Fprintf(&b, "\tfield %s %s\n", f.Name, f.Type)
+		}
+	}
+	return b.Bytes()
+}
+
+// ParseLock reads a lock file's content; filename is used in errors.
+func ParseLock(filename string, data []byte) (*Lock, error) {
+	k := &Lock{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, len(data)+1)
+	line := 0
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%s:%d: %s", filename, line, fmt.Sprintf(format, args...))
+	}
+	var cur *Layout
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), " \t\r")
+		if strings.TrimSpace(text) == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if text[0] != ' ' && text[0] != '\t' {
+			f := strings.Fields(text)
+			if len(f) != 3 {
+				return nil, bad("want <workflow> <version> <fingerprint>, got %q", text)
+			}
+			v, err := strconv.Atoi(f[1])
+			if err != nil || v < 1 {
+				return nil, bad("version %q of %s is not a positive integer", f[1], f[0])
+			}
+			if strings.Trim(f[2], "0123456789abcdef") != "" {
+				return nil, bad("fingerprint %q of %s %d is not lowercase hex", f[2], f[0], v)
+			}
+			if k.entry(f[0], v) != nil {
+				return nil, bad("%s %d is recorded twice", f[0], v)
+			}
+			k.Entries = append(k.Entries, Layout{Workflow: f[0], Version: v, Fingerprint: f[2]})
+			cur = &k.Entries[len(k.Entries)-1]
+			continue
+		}
+		if cur == nil {
+			return nil, bad("indented line before the first <workflow> <version> <fingerprint> line")
+		}
+		kind, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
+		switch kind {
+		case "checkpoint":
+			f := strings.SplitN(rest, " ", 3)
+			if len(f) != 3 {
+				return nil, bad("want checkpoint <id> <kind> <quoted name>, got %q", text)
+			}
+			id, err := strconv.Atoi(f[0])
+			name, qerr := strconv.Unquote(f[2])
+			if err != nil || qerr != nil {
+				return nil, bad("want checkpoint <id> <kind> <quoted name>, got %q", text)
+			}
+			cur.Sites = append(cur.Sites, LayoutSite{ID: id, Kind: f[1], Name: name})
+		case "field":
+			name, typ, ok := strings.Cut(rest, " ")
+			if !ok || !token.IsIdentifier(name) || typ == "" {
+				return nil, bad("want field <name> <type>, got %q", text)
+			}
+			cur.Fields = append(cur.Fields, LayoutField{Name: name, Type: typ})
+		default:
+			return nil, bad("want a checkpoint or field line, got %q", text)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	k.sort()
+	return k, nil
+}
+
+// Update checks layouts, the workflows of one package as generated now,
+// against the lock. A workflow version the lock does not record yet is
+// added; entries of versions no longer declared stay, as history. A
+// recorded version whose layout changed is reported at its directive, and
+// the returned lock is then nil.
+func (k *Lock) Update(layouts []Layout) (*Lock, []Diagnostic) {
+	next := &Lock{}
+	var diags []Diagnostic
+	declared := map[string]bool{}
+	for _, lay := range layouts {
+		declared[lay.Workflow+" "+strconv.Itoa(lay.Version)] = true
+		old := k.entry(lay.Workflow, lay.Version)
+		if old != nil && old.Fingerprint != lay.Fingerprint {
+			diags = append(diags, Diagnostic{Pos: lay.Pos, Message: changedMessage(k, layouts, old, &lay)})
+			continue
+		}
+		next.Entries = append(next.Entries, lay)
+	}
+	if len(diags) > 0 {
+		return nil, diags
+	}
+	if k != nil {
+		for _, e := range k.Entries {
+			if !declared[e.Workflow+" "+strconv.Itoa(e.Version)] {
+				next.Entries = append(next.Entries, e)
+			}
+		}
+	}
+	next.sort()
+	return next, nil
+}
+
+// Accept returns the lock recording exactly layouts, for when no instance
+// of a changed or removed layout is in flight, and says what it changes
+// in k.
+func (k *Lock) Accept(layouts []Layout) (*Lock, []string) {
+	next := NewLock(layouts)
+	var notes []string
+	for _, lay := range next.Entries {
+		switch old := k.entry(lay.Workflow, lay.Version); {
+		case old == nil:
+			notes = append(notes, fmt.Sprintf("%s version %d: recorded", lay.Workflow, lay.Version))
+		case old.Fingerprint != lay.Fingerprint:
+			notes = append(notes, fmt.Sprintf("%s version %d: new layout accepted (%s, was %s)", lay.Workflow, lay.Version, lay.Fingerprint, old.Fingerprint))
+		}
+	}
+	if k != nil {
+		for _, e := range k.Entries {
+			if next.entry(e.Workflow, e.Version) == nil {
+				notes = append(notes, fmt.Sprintf("%s version %d: removed (no code declares it)", e.Workflow, e.Version))
+			}
+		}
+	}
+	return next, notes
+}
+
+// changedMessage explains a layout that changed under a recorded version
+// and what to do about it.
+func changedMessage(k *Lock, layouts []Layout, old, lay *Layout) string {
+	next := lay.Version
+	for _, e := range k.Entries {
+		if e.Workflow == lay.Workflow {
+			next = max(next, e.Version)
+		}
+	}
+	for _, l := range layouts {
+		if l.Workflow == lay.Workflow {
+			next = max(next, l.Version)
+		}
+	}
+	next++
+	base := lay.Workflow[strings.LastIndex(lay.Workflow, ".")+1:]
+	var b strings.Builder
+	fmt.Fprintf(&b, "the checkpoint layout of workflow %s changed, but %s records version %d with the old one (fingerprint %s, now %s):\n", lay.Workflow, LockFile, lay.Version, old.Fingerprint, lay.Fingerprint)
+	for _, c := range layoutChanges(old, lay) {
+		fmt.Fprintf(&b, "\t%s\n", c)
+	}
+	fmt.Fprintf(&b, "\tinstances started on version %d would never resume. If some may be in flight, mark this one %s version=%d and keep the old code for them:\n", lay.Version, names.WorkflowDirective, next)
+	fmt.Fprintf(&b, "\tkeep workers of the previous build running until they finish, or keep the old function as %sV%d marked %s name=%s version=%d and register both descriptors.\n", base, lay.Version, names.WorkflowDirective, base, lay.Version)
+	fmt.Fprintf(&b, "\tIf none is in flight, record the new layout: go run %s/cmd/durablegen -accept", names.Module)
+	return b.String()
+}
+
+// maxChanges bounds the changes listed in one message.
+const maxChanges = 10
+
+// layoutChanges describes how lay differs from old: checkpoints added or
+// removed (matched by kind and name, in order), fields added, removed or
+// retyped.
+func layoutChanges(old, lay *Layout) []string {
+	var out []string
+	site := func(s LayoutSite) string { return fmt.Sprintf("checkpoint %d %s %q", s.ID, s.Kind, s.Name) }
+	same := func(a, b LayoutSite) bool { return a.Kind == b.Kind && a.Name == b.Name }
+	removed, added := diffSites(old.Sites, lay.Sites, same)
+	for _, s := range removed {
+		out = append(out, "removed "+site(s))
+	}
+	for _, s := range added {
+		out = append(out, "added "+site(s))
+	}
+	if len(removed) == 0 && len(added) == 0 {
+		for i := range lay.Sites {
+			if lay.Sites[i].ID != old.Sites[i].ID {
+				out = append(out, fmt.Sprintf("checkpoint %s %q moved from state %d to %d (the control flow around it changed)", lay.Sites[i].Kind, lay.Sites[i].Name, old.Sites[i].ID, lay.Sites[i].ID))
+			}
+		}
+	}
+	oldType := map[string]string{}
+	for _, f := range old.Fields {
+		oldType[f.Name] = f.Type
+	}
+	newType := map[string]string{}
+	for _, f := range lay.Fields {
+		newType[f.Name] = f.Type
+		switch t, ok := oldType[f.Name]; {
+		case !ok:
+			out = append(out, fmt.Sprintf("added field %s %s", f.Name, f.Type))
+		case t != f.Type:
+			out = append(out, fmt.Sprintf("retyped field %s from %s to %s", f.Name, t, f.Type))
+		}
+	}
+	for _, f := range old.Fields {
+		if _, ok := newType[f.Name]; !ok {
+			out = append(out, fmt.Sprintf("removed field %s %s", f.Name, f.Type))
+		}
+	}
+	if len(out) == 0 {
+		if len(old.Sites) == 0 && len(old.Fields) == 0 {
+			out = append(out, "the lock records no checkpoints or fields for the old version to compare with")
+		} else if fieldOrder(old) != fieldOrder(lay) {
+			out = append(out, "same checkpoints and fields, with the fields in a different order")
+		} else {
+			out = append(out, "same checkpoints and fields: this durablegen computes fingerprints differently from the one that wrote the lock")
+		}
+	}
+	if len(out) > maxChanges {
+		out = append(out[:maxChanges], fmt.Sprintf("and %d more changes", len(out)-maxChanges))
+	}
+	return out
+}
+
+func fieldOrder(lay *Layout) string {
+	var b strings.Builder
+	for _, f := range lay.Fields {
+		b.WriteString(f.Name + " ")
+	}
+	return b.String()
+}
+
+// diffSites returns the checkpoints of a missing from b and of b missing
+// from a, by a longest common subsequence under same.
+func diffSites(a, b []LayoutSite, same func(x, y LayoutSite) bool) (removed, added []LayoutSite) {
+	// lcs[i][j] is the LCS length of a[i:] and b[j:].
+	lcs := make([][]int, len(a)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if same(a[i], b[j]) {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case same(a[i], b[j]):
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			removed = append(removed, a[i])
+			i++
+		default:
+			added = append(added, b[j])
+			j++
+		}
+	}
+	return append(removed, a[i:]...), append(added, b[j:]...)
+}
