@@ -129,20 +129,38 @@ type wireError struct {
 	M  string   `json:"m"`
 	P  bool     `json:"p,omitempty"`
 	Is []string `json:"is,omitempty"`
+	// Kept marks the error of an instance that failed outside its
+	// workflow's own return (a panic, a frame that could not be read or
+	// written, a step without an error result that failed for good): its
+	// stored frame is its last committed checkpoint, where a retry resumes.
+	Kept bool `json:"kept,omitempty"`
 }
 
 func appendError(buf []byte, err error, known []error) []byte {
 	if err == nil {
 		return append(buf, "null"...)
 	}
+	b, _ := json.Marshal(newWireError(err, known)) // strings and bools only: cannot fail
+	return append(buf, b...)
+}
+
+func newWireError(err error, known []error) wireError {
 	w := wireError{M: err.Error(), P: durable.IsPermanent(err)}
 	for _, k := range known {
 		if errors.Is(err, k) {
 			w.Is = append(w.Is, k.Error())
 		}
 	}
-	b, _ := json.Marshal(w) // strings and bools only: cannot fail
-	return append(buf, b...)
+	return w
+}
+
+// encodeKeptError is [EncodeError] for the error of an instance that
+// failed with its last committed frame kept (see wireError.Kept).
+func encodeKeptError(err error, known []error) string {
+	w := newWireError(err, known)
+	w.Kept = true
+	b, _ := json.Marshal(w)
+	return string(b)
 }
 
 // EncodeError returns err in the form frames use ("" for nil).

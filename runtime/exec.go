@@ -425,6 +425,10 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	cp := x.checkpoint(frame, status, &ev)
 	cp.Output = out
 	cp.Error = EncodeError(err, x.cfg.known)
+	if p != nil && err != nil {
+		// frame is the last committed one: mark it for Client.Retry.
+		cp.Error = encodeKeptError(err, x.cfg.known)
+	}
 	if serr := x.store.Checkpoint(x.ctx, cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))
 	}
