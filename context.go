@@ -59,6 +59,7 @@ type wfContext struct {
 	id   string
 	rt   Runtime
 	keys atomic.Int64
+	saga saga // compensations registered by a direct call
 }
 
 func (c *wfContext) InstanceID() string { return c.id }

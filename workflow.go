@@ -27,14 +27,19 @@ func (w *Workflow[In, Out]) WithFunc(fn func(Context, In) (Out, error)) *Workflo
 }
 
 // Call runs the original workflow function directly with ctx: no
-// persistence, steps inline (see [Background]). It is the reference the
-// generated machine is tested against.
+// persistence, steps inline (see [Background]). If the function fails,
+// Call runs the compensations it registered with [Compensate], last
+// first. It is the reference the generated machine is tested against.
 func (w *Workflow[In, Out]) Call(ctx Context, in In) (Out, error) {
 	if w.fn == nil {
 		var zero Out
 		return zero, fmt.Errorf("workflow %s has no function to call directly", w.name)
 	}
-	return w.fn(ctx, in)
+	out, err := w.fn(ctx, in)
+	if err != nil {
+		err = compensate(ctx, err)
+	}
+	return out, err
 }
 
 // Name returns the workflow's name: the import path of its package and

@@ -123,6 +123,10 @@ func (c *checker) funcLit(wf *workflow, lit *ast.FuncLit) {
 		if !ok {
 			return true
 		}
+		if isCompensate(c.info, call) {
+			c.errorf(call.Pos(), "Compensate inside a closure: register compensations in the workflow body")
+			return true
+		}
 		cp := c.cls.classify(call)
 		if cp.kind == cpNone || (cp.kind == cpStep && !c.usesWorkflowContext(wf, call)) {
 			return true
@@ -148,6 +152,10 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 		if b, ok := c.info.Uses[id].(*types.Builtin); ok && b.Name() == "recover" {
 			c.errorf(call.Pos(), "recover in a workflow is not supported: a panic in workflow code fails the instance; return an error instead")
 		}
+	}
+	if isCompensate(c.info, call) {
+		c.compensateCall(wf, call)
+		return
 	}
 	cp := c.cls.classify(call)
 	badStep := false

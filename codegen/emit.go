@@ -117,6 +117,7 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
 	l.thread()
+	arm, method := l.emitSaga(frameType)
 	var body strings.Builder
 	for _, blk := range l.blocks {
 		fmt.Fprintf(&body, "case %d:\n", blk.id)
@@ -132,7 +133,8 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	if strings.Contains(text, "continue "+l.label+"\n") {
 		w("%s:\n", l.label)
 	}
-	w("for {\nswitch %s.pc {\n%s}\n}\n}\n", fv, text)
+	w("%sfor {\nswitch %s.pc {\n%s}\n}\n}\n\n", arm, fv, text)
+	w("%s", method)
 	return b.String()
 }
 
@@ -196,6 +198,9 @@ func (l *lowerer) thread() {
 		return id // a cycle of empty states: an infinite loop in the source
 	}
 	used := map[int]bool{0: true}
+	if l.saga != nil {
+		used[l.saga.state.id] = true // entered by the runtime when the workflow fails
+	}
 	for _, b := range l.blocks {
 		for i, s := range b.stmts {
 			b.stmts[i] = jumpRE.ReplaceAllStringFunc(s, func(m string) string {

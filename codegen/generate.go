@@ -162,6 +162,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	}
 	l.cur = l.newBlock()
 	l.stmts(wf.decl.Body.List)
+	l.finishSaga()
 	l.checkFrame()
 	if len(diags.list) > before {
 		return "", Layout{}, false

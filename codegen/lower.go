@@ -38,6 +38,8 @@ type lowerer struct {
 	sites   []*site
 
 	fv, xv, label, sitesVar string
+
+	saga *saga // compensations, if the workflow calls durable.Compensate
 }
 
 // field is a frame field: a variable or a compiler temporary.
@@ -180,9 +182,12 @@ func (l *lowerer) declareIdents(idents ...ast.Expr) {
 	}
 }
 
-// hasCP reports whether n contains a checkpoint outside function literals.
+// hasCP reports whether n contains a checkpoint outside function literals,
+// or a durable.Compensate call (lowered like one, though it commits nothing).
 func (l *lowerer) hasCP(n ast.Node) bool {
-	return containsCheckpoint(n, func(c *ast.CallExpr) bool { return l.cls.classify(c).kind != cpNone })
+	return containsCheckpoint(n, func(c *ast.CallExpr) bool {
+		return l.cls.classify(c).kind != cpNone || isCompensate(l.info, c)
+	})
 }
 
 // stmts lowers a statement list.
@@ -194,6 +199,12 @@ func (l *lowerer) stmts(list []ast.Stmt) {
 
 // stmt lowers one statement.
 func (l *lowerer) stmt(s ast.Stmt) {
+	if es, ok := s.(*ast.ExprStmt); ok {
+		if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && isCompensate(l.info, call) {
+			l.compensate(call)
+			return
+		}
+	}
 	if !l.hasCP(s) {
 		l.verbatim(s)
 		return

@@ -114,10 +114,11 @@ func AwaitUntil[T any](x *Exec, s *Site, deadline time.Time) (T, bool, error) {
 }
 
 // Return ends the workflow with (out, err): it commits the instance as
-// completed or failed and returns what the worker expects of Run.
+// completed or failed (after running its compensations, if it registered
+// any) and returns what the worker expects of Run.
 func Return[Out any](x *Exec, out Out, err error) error {
 	if err != nil {
-		return x.finish(nil, err)
+		return x.failSaga(err)
 	}
 	b, merr := x.codec().Marshal(out)
 	if merr != nil {

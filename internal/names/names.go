@@ -52,7 +52,8 @@ func IsCheckpointFunc(name string) bool {
 const (
 	Background = "Background" // a direct-call context: no persistence
 	NewContext = "NewContext"
-	Go         = "Go"     // parallel steps (futures)
-	All        = "All"    // wait for every future
-	Select     = "Select" // wait for the first future, in checkpoint order
+	Go         = "Go"         // parallel steps (futures)
+	All        = "All"        // wait for every future
+	Select     = "Select"     // wait for the first future, in checkpoint order
+	Compensate = "Compensate" // register a compensation step (saga)
 )

@@ -1,0 +1,305 @@
+package codegen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// Compensations (durable.Compensate) are not checkpoints: a call records
+// the step and its arguments in the frame's saga, which the next commit
+// stores. When the workflow fails, the runtime runs them, last first, each
+// as a checkpointed step, from a dedicated machine state; the frame's
+// generated compensate method decodes each one's arguments and calls its
+// step.
+
+// saga is what a workflow that calls durable.Compensate adds to its frame.
+type saga struct {
+	list, err string // frame fields: the pending compensations, the workflow's error
+	state     *block // the machine state that runs compensations
+	comps     []*comp
+}
+
+// comp is one durable.Compensate call site.
+type comp struct {
+	site    int          // index in the sites array
+	step    *types.Func  // the step
+	recv    ast.Expr     // a method step's receiver, re-evaluated (rooted at the workflow's receiver)
+	recvArg bool         // a method step's receiver is stored as argument 0
+	params  []types.Type // stored argument types, in order
+	call    *types.Signature
+}
+
+// isCompensate reports whether call is durable.Compensate.
+func isCompensate(info *types.Info, call *ast.CallExpr) bool {
+	fn, _ := typeutil.Callee(info, call).(*types.Func)
+	return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == names.DurablePkg && fn.Name() == names.Compensate
+}
+
+// compensateStep returns the step a durable.Compensate call registers and,
+// for a method value, its selector.
+func (c *classifier) compensateStep(call *ast.CallExpr) (*stepDecl, *ast.SelectorExpr) {
+	if len(call.Args) < 2 {
+		return nil, nil
+	}
+	e := ast.Unparen(call.Args[1])
+	var fn *types.Func
+	var sel *ast.SelectorExpr
+	switch e := e.(type) {
+	case *ast.Ident:
+		fn, _ = c.info.Uses[e].(*types.Func)
+	case *ast.SelectorExpr:
+		if s := c.info.Selections[e]; s != nil {
+			if s.Kind() != types.MethodVal {
+				return nil, nil
+			}
+			fn, _ = s.Obj().(*types.Func)
+			sel = e
+		} else {
+			fn, _ = c.info.Uses[e.Sel].(*types.Func) // pkg.Func
+		}
+	}
+	return c.dirs.step(fn), sel
+}
+
+// compensateCall checks a durable.Compensate call.
+func (c *checker) compensateCall(wf *workflow, call *ast.CallExpr) {
+	if len(call.Args) > 0 {
+		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); !ok || c.info.Uses[id] != wf.ctx {
+			c.errorf(call.Args[0].Pos(), "the first argument of Compensate must be the workflow's context parameter")
+		}
+	}
+	if len(call.Args) < 2 {
+		return // the type checker reports it
+	}
+	if call.Ellipsis.IsValid() {
+		c.errorf(call.Ellipsis, "durable.Compensate: pass the step's arguments one by one, not as a spread slice")
+		return
+	}
+	step, sel := c.cls.compensateStep(call)
+	if step == nil {
+		c.errorf(call.Args[1].Pos(), "durable.Compensate: %s is not a //durable:step function or method; compensations are steps (mark it //durable:step)", exprString(call.Args[1]))
+		return
+	}
+	sig := step.obj.Type().(*types.Signature)
+	if sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
+		c.errorf(call.Args[1].Pos(), "step %s must take a context.Context as its first parameter", step.obj.Name())
+		return
+	}
+	if sig.Variadic() {
+		c.errorf(call.Args[1].Pos(), "durable.Compensate: step %s is variadic; compensate with a step that takes a slice", step.obj.Name())
+		return
+	}
+	args := call.Args[2:]
+	if want := sig.Params().Len() - 1; len(args) != want {
+		c.errorf(call.Rparen, "durable.Compensate: step %s takes %d arguments after its context, got %d", step.obj.Name(), want, len(args))
+		return
+	}
+	for i, a := range args {
+		p := sig.Params().At(i + 1).Type()
+		tv := c.info.Types[a]
+		if tv.Type == nil || !assignableArg(tv, p) {
+			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s is %s, which is not assignable to %s", i+1, step.obj.Name(), typeString(tv.Type, nil), typeString(p, nil))
+			continue
+		}
+		if why := unserializable(p, nil); why != "" {
+			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s has type %s, which cannot be stored: %s", i+1, step.obj.Name(), typeString(p, nil), why)
+		}
+	}
+	if sel != nil && !rootedAtReceiver(c.info, wf, sel.X) {
+		t := c.info.TypeOf(sel.X)
+		if why := unserializable(t, nil); why != "" {
+			c.errorf(sel.X.Pos(), "durable.Compensate: the receiver of step %s is stored with the compensation, but its type %s cannot be stored: %s; use a receiver reached from the workflow's receiver, or a step function", step.obj.Name(), typeString(t, nil), why)
+		}
+	}
+}
+
+// assignableArg reports whether a value tv can be passed as a parameter
+// of type p (an untyped constant must be representable).
+func assignableArg(tv types.TypeAndValue, p types.Type) bool {
+	if b, ok := tv.Type.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+		if tv.Value == nil {
+			return b.Kind() == types.UntypedNil && types.AssignableTo(tv.Type, p)
+		}
+		return types.AssignableTo(types.Default(tv.Type), p) || types.ConvertibleTo(tv.Type, p) && sameBasicFamily(tv.Type, p)
+	}
+	return types.AssignableTo(tv.Type, p)
+}
+
+func sameBasicFamily(untyped, p types.Type) bool {
+	b, ok := p.Underlying().(*types.Basic)
+	if !ok {
+		return false
+	}
+	u := untyped.(*types.Basic).Info()
+	switch {
+	case u&types.IsNumeric != 0:
+		return b.Info()&types.IsNumeric != 0
+	case u&types.IsString != 0:
+		return b.Info()&types.IsString != 0
+	case u&types.IsBoolean != 0:
+		return b.Info()&types.IsBoolean != 0
+	}
+	return false
+}
+
+// rootedAtReceiver reports whether e uses no variable of the workflow but
+// its receiver (dependencies supplied by Bind, the same at every run).
+func rootedAtReceiver(info *types.Info, wf *workflow, e ast.Expr) bool {
+	if wf.recv == nil {
+		return false
+	}
+	found, other := false, false
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			other = true
+			return false
+		case *ast.CallExpr:
+			other = true // calls are evaluated again: not stable
+		case *ast.Ident:
+			v, ok := info.Uses[n].(*types.Var)
+			if !ok || v.IsField() {
+				return true
+			}
+			if v == wf.recv {
+				found = true
+			} else if v.Parent() != nil && v.Parent() != v.Pkg().Scope() {
+				other = true
+			}
+		}
+		return true
+	})
+	return found && !other
+}
+
+// compensate lowers a durable.Compensate call: its arguments are
+// evaluated now, in order, and stored with the frame's saga.
+func (l *lowerer) compensate(call *ast.CallExpr) {
+	step, sel := l.cls.compensateStep(call)
+	sig := step.obj.Type().(*types.Signature)
+	if l.saga == nil {
+		l.saga = &saga{
+			list: l.addField("saga", l.sagaType(), nil, true, call.Pos()).name,
+			err:  l.addField("sagaErr", types.Universe.Lookup("error").Type(), nil, true, call.Pos()).name,
+		}
+	}
+	cm := &comp{step: step.obj, call: sig}
+	ops := call.Args[2:]
+	if sel != nil {
+		if rootedAtReceiver(l.info, l.wf, sel.X) {
+			cm.recv = l.rwExpr(sel.X)
+		} else {
+			cm.recvArg = true
+			cm.params = append(cm.params, l.info.TypeOf(sel.X))
+			ops = append([]ast.Expr{sel.X}, ops...)
+		}
+	}
+	for i := 1; i < sig.Params().Len(); i++ {
+		cm.params = append(cm.params, sig.Params().At(i).Type())
+	}
+	var args []ast.Expr
+	if len(ops) > 0 {
+		args = l.operands(ops)
+	}
+	cm.site = len(l.sites)
+	s := &site{kind: "compensate", name: step.obj.Name(), pos: l.posString(call.Pos()), opos: call.Pos(), policy: step.policy}
+	l.sites = append(l.sites, s)
+	l.saga.comps = append(l.saga.comps, cm)
+	parts := []string{l.xv, "&" + l.fv + "." + l.saga.list, fmt.Sprint(cm.site), fmt.Sprintf("%q", step.obj.Name())}
+	for _, a := range args {
+		parts = append(parts, l.print(a))
+	}
+	l.emit(call.Pos(), fmt.Sprintf("%s(%s)", l.rt("Compensate"), strings.Join(parts, ", ")))
+}
+
+// sagaType is runtime.Saga, looked up among the packages the workflow's
+// package imports (directly or not).
+func (l *lowerer) sagaType() types.Type {
+	return types.NewNamed(types.NewTypeName(token.NoPos, l.runtimePkg(), "Saga", nil), types.NewStruct(nil, nil), nil)
+}
+
+// runtimePkg returns a package object for the runtime package (only its
+// path and name are used: to print qualified names).
+func (l *lowerer) runtimePkg() *types.Package {
+	return types.NewPackage(names.RuntimePkg, "runtime")
+}
+
+// finishSaga adds the state that runs compensations, once the body is
+// lowered.
+func (l *lowerer) finishSaga() {
+	if l.saga == nil {
+		return
+	}
+	b := l.newBlock()
+	b.stmts = append(b.stmts, fmt.Sprintf("return %s(%s)", l.rt("Compensating"), l.xv))
+	b.done = true
+	l.saga.state = b
+	for _, cm := range l.saga.comps {
+		l.sites[cm.site].id = b.id
+	}
+}
+
+// emitSaga returns the statement that arms the saga at the start of Run
+// and the frame's compensate method, or "" for a workflow without
+// compensations.
+func (l *lowerer) emitSaga(frameType string) (arm, method string) {
+	if l.saga == nil {
+		return "", ""
+	}
+	fv, xv := l.fv, l.xv
+	arm = fmt.Sprintf("%s(%s, &%s.pc, %d, &%s.%s, &%s.%s, %s.compensate)\n",
+		l.rt("UseSaga"), xv, fv, l.saga.state.id, fv, l.saga.list, fv, l.saga.err, fv)
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	comp := l.q.marker(names.RuntimePkg, "Compensation")
+	cv, errv := l.names.fresh("c"), l.names.fresh("err")
+	w("// compensate runs compensation c (see durable.Compensate): it decodes the\n// stored arguments and calls the step under its policy.\n")
+	w("func (%s *%s) compensate(%s *%s, %s *%s) error {\nswitch %s.Site {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"), cv, comp, cv)
+	ctxType := l.q.marker("context", "Context")
+	for _, cm := range l.saga.comps {
+		ctx := l.names.fresh("stepCtx")
+		w("case %d:\nreturn %s(%s, &%s[%d], func(%s %s) error {\n", cm.site, l.rt("CallErr"), xv, l.sitesVar, cm.site, ctx, ctxType)
+		var vals []string
+		for i, t := range cm.params {
+			v := l.names.fresh(fmt.Sprintf("arg%d", i))
+			w("%s, %s := %s(%s, %s, %d)\nif %s != nil {\nreturn %s\n}\n", v, errv, l.rt("Arg", l.tp.text(t)), xv, cv, i, errv, errv)
+			vals = append(vals, v)
+		}
+		fun := ""
+		switch {
+		case cm.recvArg:
+			fun = vals[0] + "." + cm.step.Name()
+			vals = vals[1:]
+		case cm.recv != nil:
+			fun = l.print(cm.recv) + "." + cm.step.Name()
+		default:
+			fun = l.q.marker(cm.step.Pkg().Path(), cm.step.Name())
+			if cm.step.Pkg() == l.pkg {
+				fun = cm.step.Name()
+			}
+		}
+		invoke := fmt.Sprintf("%s(%s, %s)(%s)", l.rt("Stub"), ctx, fun, strings.Join(append([]string{ctx}, vals...), ", "))
+		res := cm.call.Results()
+		assign := " :="
+		if len(cm.params) > 0 {
+			assign = " ="
+		}
+		switch {
+		case res.Len() == 2:
+			w("_, %s%s %s\nreturn %s\n})\n", errv, assign, invoke, errv)
+		case res.Len() == 1 && isErrorType(res.At(0).Type()):
+			w("return %s\n})\n", invoke)
+		default:
+			w("%s\nreturn nil\n})\n", invoke)
+		}
+	}
+	w("}\nreturn %s(%s.Site)\n}\n\n", l.rt("BadState"), cv)
+	return arm, b.String()
+}
