@@ -1,0 +1,338 @@
+package encrypt
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/durablegen/durable/runtime"
+)
+
+var (
+	_ runtime.Store      = (*Store)(nil)
+	_ runtime.WorkWaiter = (*Store)(nil)
+	_ io.Closer          = (*Store)(nil)
+)
+
+// Fields of an instance a value is bound to (see binding).
+const (
+	fieldFrame  = "frame"
+	fieldOutput = "output"
+	fieldError  = "error"
+	fieldSignal = "signal"
+	fieldDetail = "detail"
+)
+
+// Store is a [runtime.Store] that seals the payloads it is given before
+// passing them to another store, and opens what that store returns. See
+// the package documentation for what is sealed. It is safe for concurrent
+// use if the inner store is.
+type Store struct {
+	inner   runtime.Store
+	ring    *Keyring
+	scratch sync.Pool // *scratch
+}
+
+// scratch holds the buffers of one Checkpoint call.
+type scratch struct {
+	cp     runtime.Checkpoint
+	ctx    []byte
+	aad    []byte
+	frame  []byte
+	detail []byte
+}
+
+// Wrap returns a store that seals what it writes to inner with ring's
+// primary key and opens what it reads with any key of ring. Workers and
+// clients of the same data must all use a Store with the keys it needs.
+func Wrap(inner runtime.Store, ring *Keyring) (*Store, error) {
+	if inner == nil {
+		return nil, errors.New("encrypt: wrap: nil inner store")
+	}
+	if ring == nil || ring.primary == nil {
+		return nil, errors.New("encrypt: wrap: nil keyring (use NewKeyring or ParseKeyring)")
+	}
+	return &Store{inner: inner, ring: ring}, nil
+}
+
+// Keyring returns the keys s uses.
+func (s *Store) Keyring() *Keyring { return s.ring }
+
+// binding appends the context a value is sealed for: its field, its
+// instance, and the signal name (signals) or the event's sequence number
+// (history details).
+func binding(dst []byte, field, id, name string, seq int64) []byte {
+	dst = append(dst, field...)
+	dst = append(dst, 0)
+	dst = binary.AppendUvarint(dst, uint64(len(id)))
+	dst = append(dst, id...)
+	dst = binary.AppendUvarint(dst, uint64(len(name)))
+	dst = append(dst, name...)
+	return binary.AppendVarint(dst, seq)
+}
+
+// seal returns plaintext sealed for (field, id, name, seq); nil for empty.
+func (s *Store) seal(plaintext []byte, field, id, name string, seq int64) []byte {
+	if len(plaintext) == 0 {
+		return nil
+	}
+	var buf [128]byte
+	ctx := binding(buf[:0], field, id, name, seq)
+	var aad []byte
+	return s.ring.appendSeal(make([]byte, 0, len(s.ring.primary.header)+gcmOverhead+len(plaintext)), &aad, plaintext, ctx)
+}
+
+// sealText seals a string for field of instance id in text form: the
+// sealed bytes in base64 after "enc:", valid UTF-8 for text columns.
+func (s *Store) sealText(text, field, id string) string {
+	if text == "" {
+		return ""
+	}
+	b := s.seal([]byte(text), field, id, "", 0)
+	return textPrefix + base64.RawStdEncoding.EncodeToString(b)
+}
+
+// open opens sealed, bound to (field, id, name, seq).
+func (s *Store) open(sealed []byte, field, id, name string, seq int64) ([]byte, error) {
+	if len(sealed) == 0 {
+		return nil, nil
+	}
+	var buf [128]byte
+	ctx := binding(buf[:0], field, id, name, seq)
+	var aad []byte
+	b, keyID, err := s.ring.open(&aad, sealed, ctx)
+	if err != nil {
+		return nil, &OpenError{Instance: id, Field: describe(field, name, seq), KeyID: keyID, Err: err}
+	}
+	return b, nil
+}
+
+// openText opens a string sealed by sealText.
+func (s *Store) openText(text, field, id string, seq int64) (string, error) {
+	if text == "" {
+		return "", nil
+	}
+	rest, ok := strings.CutPrefix(text, textPrefix)
+	var b []byte
+	var err error
+	if ok {
+		b, err = base64.RawStdEncoding.DecodeString(rest)
+	}
+	if !ok || err != nil {
+		return "", &OpenError{Instance: id, Field: describe(field, "", seq), Err: fmt.Errorf("%w: text without the %q prefix and base64", ErrNotSealed, textPrefix)}
+	}
+	pt, err := s.open(b, field, id, "", 0)
+	if err != nil {
+		var oe *OpenError
+		if errors.As(err, &oe) {
+			oe.Field = describe(field, "", seq)
+		}
+		return "", err
+	}
+	return string(pt), nil
+}
+
+// describe names a field in errors: seq > 0 for a history event's fields.
+func describe(field, name string, seq int64) string {
+	switch {
+	case field == fieldSignal:
+		return "signal " + strconv.Quote(name)
+	case seq > 0:
+		return "event " + strconv.FormatInt(seq, 10) + " " + field
+	default:
+		return field
+	}
+}
+
+// openInstance opens the sealed fields of inst in place. Each field is
+// replaced only if it opened; the first error is returned.
+func (s *Store) openInstance(inst *runtime.Instance) error {
+	var errs []error
+	if b, err := s.open(inst.Frame, fieldFrame, inst.ID, "", 0); err != nil {
+		errs = append(errs, err)
+	} else {
+		inst.Frame = b
+	}
+	if b, err := s.open(inst.Output, fieldOutput, inst.ID, "", 0); err != nil {
+		errs = append(errs, err)
+	} else {
+		inst.Output = b
+	}
+	if t, err := s.openText(inst.Error, fieldError, inst.ID, 0); err != nil {
+		errs = append(errs, err)
+	} else {
+		inst.Error = t
+	}
+	if sig := inst.Signal; sig != nil {
+		if b, err := s.open(sig.Payload, fieldSignal, inst.ID, sig.Name, 0); err != nil {
+			errs = append(errs, err)
+		} else {
+			sig.Payload = b
+		}
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// Create seals the frame (and output and error, if any) of inst and
+// creates it in the inner store, then opens the stored instance it
+// returns.
+func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, bool, error) {
+	if inst == nil {
+		return s.inner.Create(ctx, nil)
+	}
+	c := *inst
+	c.Frame = s.seal(inst.Frame, fieldFrame, inst.ID, "", 0)
+	c.Output = s.seal(inst.Output, fieldOutput, inst.ID, "", 0)
+	c.Error = s.sealText(inst.Error, fieldError, inst.ID)
+	c.Signal = nil
+	got, created, err := s.inner.Create(ctx, &c)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := s.openInstance(got); err != nil {
+		return nil, false, err
+	}
+	return got, created, nil
+}
+
+// Claim claims instances from the inner store and opens them. An
+// instance with a value that does not open is returned with its frame as
+// stored and Unreadable set to the [*OpenError], so that the worker fails
+// that instance alone.
+func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	insts, err := s.inner.Claim(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for _, inst := range insts {
+		if err := s.openInstance(inst); err != nil {
+			inst.Unreadable = err
+		}
+	}
+	return insts, nil
+}
+
+// Checkpoint seals the frame, output, error and event of cp and commits
+// them to the inner store. cp is not modified.
+func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	sc, _ := s.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	defer s.scratch.Put(sc)
+	sc.cp = *cp
+	defer func() { sc.cp = runtime.Checkpoint{} }() // keep no references in the pool
+	sc.frame = s.sealTo(sc, sc.frame, cp.Frame, fieldFrame, cp.ID, cp.Seq)
+	sc.cp.Frame = nonEmpty(sc.frame)
+	sc.detail = s.sealTo(sc, sc.detail, cp.Event.Detail, fieldDetail, cp.ID, cp.Seq)
+	sc.cp.Event.Detail = nonEmpty(sc.detail)
+	sc.cp.Output = s.seal(cp.Output, fieldOutput, cp.ID, "", 0)
+	sc.cp.Error = s.sealText(cp.Error, fieldError, cp.ID)
+	sc.cp.Event.Error = s.sealText(cp.Event.Error, fieldError, cp.ID)
+	return s.inner.Checkpoint(ctx, &sc.cp)
+}
+
+// sealTo seals plaintext into buf[:0] with the scratch buffers of sc: a
+// frame (seq is ignored) or a history detail.
+func (s *Store) sealTo(sc *scratch, buf, plaintext []byte, field, id string, seq int64) []byte {
+	if len(plaintext) == 0 {
+		return buf[:0]
+	}
+	if field != fieldDetail {
+		seq = 0
+	}
+	sc.ctx = binding(sc.ctx[:0], field, id, "", seq)
+	return s.ring.appendSeal(buf[:0], &sc.aad, plaintext, sc.ctx)
+}
+
+func nonEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// Heartbeat extends a lease in the inner store.
+func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease time.Duration) error {
+	return s.inner.Heartbeat(ctx, id, epoch, lease)
+}
+
+// Signal seals payload, bound to the instance and the signal's name, and
+// records the signal in the inner store.
+func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) error {
+	return s.inner.Signal(ctx, id, name, s.seal(payload, fieldSignal, id, name, 0))
+}
+
+// Get returns instance id with its values opened; an [*OpenError] if one
+// does not open.
+func (s *Store) Get(ctx context.Context, id string) (*runtime.Instance, error) {
+	inst, err := s.inner.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.openInstance(inst); err != nil {
+		return nil, err
+	}
+	return inst, nil
+}
+
+// Cancel seals reason, which becomes the instance's error, and cancels
+// the instance in the inner store.
+func (s *Store) Cancel(ctx context.Context, id, reason string) error {
+	return s.inner.Cancel(ctx, id, s.sealText(reason, fieldError, id))
+}
+
+// History returns the events of instance id with their errors and
+// details opened; an [*OpenError] if one does not open.
+func (s *Store) History(ctx context.Context, id string) ([]runtime.Event, error) {
+	evs, err := s.inner.History(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Error, err = s.openText(ev.Error, fieldError, id, ev.Seq); err != nil {
+			return nil, err
+		}
+		if ev.Detail, err = s.open(ev.Detail, fieldDetail, id, "", ev.Seq); err != nil {
+			return nil, err
+		}
+	}
+	return evs, nil
+}
+
+// WaitForWork waits on the inner store if it is a [runtime.WorkWaiter],
+// and otherwise sleeps for timeout, as a worker would.
+func (s *Store) WaitForWork(ctx context.Context, timeout time.Duration) {
+	if ww, ok := s.inner.(runtime.WorkWaiter); ok {
+		ww.WaitForWork(ctx, timeout)
+		return
+	}
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// Close closes the inner store if it has a Close method.
+func (s *Store) Close() error {
+	switch c := s.inner.(type) {
+	case io.Closer:
+		return c.Close()
+	case interface{ Close() }:
+		c.Close()
+	}
+	return nil
+}
