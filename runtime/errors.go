@@ -20,4 +20,11 @@ var (
 	ErrAlreadyStarted = errors.New("instance ID already used by another workflow")
 	// ErrCanceled is returned by [Handle.Result] for a cancelled instance.
 	ErrCanceled = errors.New("instance canceled")
+	// ErrNotRetryable is returned by [Client.Retry] and [Admin].Retry for
+	// an instance that cannot be retried: it is not failed, or it failed
+	// with an error its workflow returned.
+	ErrNotRetryable = errors.New("instance cannot be retried")
+	// ErrNoVariable is returned by [State.Var] for a name the frame does
+	// not hold.
+	ErrNoVariable = errors.New("no such variable in the frame")
 )

@@ -136,6 +136,12 @@ ALTER TABLE ONLY durable.signals
     ADD CONSTRAINT signals_pkey PRIMARY KEY (id);
 
 --
+-- Name: instances_created; Type: INDEX; Schema: durable; Owner: -
+--
+
+CREATE INDEX instances_created ON durable.instances USING btree (created_at, id COLLATE "C");
+
+--
 -- Name: instances_lease; Type: INDEX; Schema: durable; Owner: -
 --
 

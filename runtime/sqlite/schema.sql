@@ -48,6 +48,8 @@ CREATE TABLE signals (
     consumed_at INTEGER
 );
 
+CREATE INDEX instances_created ON instances (created_at, id);
+
 CREATE INDEX instances_due ON instances (status, wake_at);
 
 CREATE INDEX instances_lease ON instances (status, lease_until);

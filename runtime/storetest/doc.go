@@ -44,6 +44,14 @@
 //     terminal instance unchanged (returning nil).
 //   - Frames of 1 MiB, all 256 byte values in binary fields, Unicode in
 //     strings, completed Output and failed Error round-trip.
+//   - If the store implements the optional [runtime.Admin] (the cases
+//     under Admin/ skip otherwise): List filters by status, workflow, ID
+//     prefix and creation time, orders by (CreatedAt, ID) both ways, pages
+//     by cursor without losing or repeating an instance, and leaves Frame
+//     and Output nil unless asked; Retry makes only a failed instance
+//     ready again, keeping its frame, with a new epoch that fences the
+//     worker of the failed run and a "resume" event, and refuses a stale
+//     Seq.
 //
 // # Time
 //
