@@ -175,7 +175,9 @@ func testListFilters(h *harness) {
 		{"failed", runtime.ListOptions{Statuses: []runtime.Status{runtime.StatusFailed}},
 			func(i *runtime.Instance) bool { return i.Status == runtime.StatusFailed }},
 		{"ready or waiting", runtime.ListOptions{Statuses: []runtime.Status{runtime.StatusWaiting, runtime.StatusReady}},
-			func(i *runtime.Instance) bool { return i.Status == runtime.StatusWaiting || i.Status == runtime.StatusReady }},
+			func(i *runtime.Instance) bool {
+				return i.Status == runtime.StatusWaiting || i.Status == runtime.StatusReady
+			}},
 		{"workflow", runtime.ListOptions{Workflow: "invoice"},
 			func(i *runtime.Instance) bool { return i.Workflow == "invoice" }},
 		{"other workflow", runtime.ListOptions{Workflow: workflow},
