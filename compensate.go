@@ -115,8 +115,8 @@ func callStep(ctx context.Context, step any, args []any) (err error) {
 		case a == nil:
 			v = reflect.Zero(want)
 		case v.Type().AssignableTo(want):
-		case v.Type().ConvertibleTo(want) && v.Kind() == want.Kind():
-			v = v.Convert(want) // an untyped constant passed as any
+		case convertsExactly(v, want):
+			v = v.Convert(want) // a constant passed as any has its default type
 		default:
 			return fmt.Errorf("durable.Compensate: argument %d is %s, the step takes %s", i+1, v.Type(), want)
 		}
@@ -149,4 +149,29 @@ func stepName(step any) string {
 	}
 	name := strings.TrimSuffix(f.Name(), "-fm")
 	return name[strings.LastIndex(name, ".")+1:]
+}
+
+// convertsExactly reports whether v, a basic value, converts to type t and
+// back unchanged (10 as an int64, 0.5 as a float32), as a constant
+// argument of a direct call would.
+func convertsExactly(v reflect.Value, t reflect.Type) bool {
+	kind := func(k reflect.Kind) int {
+		switch {
+		case k >= reflect.Int && k <= reflect.Uint64:
+			return 1
+		case k == reflect.Float32 || k == reflect.Float64:
+			return 2
+		case k == reflect.String:
+			return 3
+		case k == reflect.Bool:
+			return 4
+		}
+		return 0
+	}
+	from, to := kind(v.Kind()), kind(t.Kind())
+	if from == 0 || to == 0 || from == 3 && to != 3 || to == 3 && from != 3 || (from == 4) != (to == 4) {
+		return false
+	}
+	back := v.Convert(t).Convert(v.Type())
+	return back.Equal(v)
 }

@@ -500,8 +500,8 @@ func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
 			}
 			if f := w.callee(call); f != nil && isDurable(f) {
 				switch f.Name() {
-				case names.Do, names.Go:
-					return
+				case names.Do, names.Go, names.Compensate:
+					return // a step given to a durable combinator
 				case names.SideEffect:
 					if isSource {
 						return // recorded once: what SideEffect is for

@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"strings"
@@ -122,29 +123,27 @@ func (c *checker) compensateCall(wf *workflow, call *ast.CallExpr) {
 
 // assignableArg reports whether a value tv can be passed as a parameter
 // of type p (an untyped constant must be representable).
+//
+// Arguments pass through Compensate's ...any, so a constant argument has
+// its default type there (10 is an int); like a direct call, it may be
+// given to any parameter that can represent it.
 func assignableArg(tv types.TypeAndValue, p types.Type) bool {
-	if b, ok := tv.Type.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
-		if tv.Value == nil {
-			return b.Kind() == types.UntypedNil && types.AssignableTo(tv.Type, p)
-		}
-		return types.AssignableTo(types.Default(tv.Type), p) || types.ConvertibleTo(tv.Type, p) && sameBasicFamily(tv.Type, p)
+	if types.AssignableTo(tv.Type, p) {
+		return true
 	}
-	return types.AssignableTo(tv.Type, p)
-}
-
-func sameBasicFamily(untyped, p types.Type) bool {
 	b, ok := p.Underlying().(*types.Basic)
-	if !ok {
+	if tv.Value == nil || !ok {
 		return false
 	}
-	u := untyped.(*types.Basic).Info()
-	switch {
-	case u&types.IsNumeric != 0:
-		return b.Info()&types.IsNumeric != 0
-	case u&types.IsString != 0:
-		return b.Info()&types.IsString != 0
-	case u&types.IsBoolean != 0:
-		return b.Info()&types.IsBoolean != 0
+	switch v := tv.Value; {
+	case b.Info()&types.IsInteger != 0:
+		return constant.ToInt(v).Kind() == constant.Int
+	case b.Info()&(types.IsFloat|types.IsComplex) != 0:
+		return v.Kind() == constant.Int || v.Kind() == constant.Float || v.Kind() == constant.Complex && b.Info()&types.IsComplex != 0
+	case b.Info()&types.IsString != 0:
+		return v.Kind() == constant.String
+	case b.Info()&types.IsBoolean != 0:
+		return v.Kind() == constant.Bool
 	}
 	return false
 }

@@ -45,6 +45,7 @@ func Clean(ctx durable.Context, url string) (string, error) { // want Clean:"wor
 	if err != nil {
 		return "", err
 	}
+	durable.Compensate(ctx, Fetch, "undo") // a step given to Compensate is not a call through a value
 	v, err := durable.Do(ctx, "lookup", func(ctx context.Context) (string, error) {
 		r := rand.New(rand.NewSource(time.Now().UnixNano())) // a locally seeded source inside a step
 		return fmt.Sprint(r.Intn(10), os.Getenv("HOME"), uuid.New()), nil

@@ -29,3 +29,5 @@ func Permanent(err error) error                            { return err }
 func Do[T any](ctx Context, name string, fn func(ctx context.Context) (T, error), opts ...Option) (T, error) {
 	return fn(ctx)
 }
+
+func Compensate(ctx Context, step any, args ...any) {}
