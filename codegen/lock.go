@@ -28,7 +28,8 @@ type Layout struct {
 	Version int
 	// Fingerprint is the hash of the name, checkpoints and fields.
 	Fingerprint string
-	// Sites are the checkpoints, in ID order.
+	// Sites are the checkpoints, in the order the compiler made them (the
+	// order they are fingerprinted in).
 	Sites []LayoutSite
 	// Fields are the serialized frame fields, in frame order.
 	Fields []LayoutField
@@ -255,13 +256,14 @@ func changedMessage(k *Lock, layouts []Layout, old, lay *Layout) string {
 	next++
 	base := lay.Workflow[strings.LastIndex(lay.Workflow, ".")+1:]
 	var b strings.Builder
-	fmt.Fprintf(&b, "the checkpoint layout of workflow %s changed, but %s records version %d with the old one (fingerprint %s, now %s):\n", lay.Workflow, LockFile, lay.Version, old.Fingerprint, lay.Fingerprint)
+	fmt.Fprintf(&b, "workflow %s: the checkpoint layout changed, but %s records version %d with the old one (fingerprint %s, now %s):\n", lay.Workflow, LockFile, lay.Version, old.Fingerprint, lay.Fingerprint)
 	for _, c := range layoutChanges(old, lay) {
 		fmt.Fprintf(&b, "\t%s\n", c)
 	}
-	fmt.Fprintf(&b, "\tinstances started on version %d would never resume. If some may be in flight, mark this one %s version=%d and keep the old code for them:\n", lay.Version, names.WorkflowDirective, next)
-	fmt.Fprintf(&b, "\tkeep workers of the previous build running until they finish, or keep the old function as %sV%d marked %s name=%s version=%d and register both descriptors.\n", base, lay.Version, names.WorkflowDirective, base, lay.Version)
-	fmt.Fprintf(&b, "\tIf none is in flight, record the new layout: go run %s/cmd/durablegen -accept", names.Module)
+	dir := names.WorkflowDirective
+	fmt.Fprintf(&b, "\tInstances started on version %d would never resume. Either\n", lay.Version)
+	fmt.Fprintf(&b, "\t- mark this function %s version=%d and keep the version %d code for those instances: run the previous build's workers until they finish, or keep the old function as %sV%d marked %s name=%s version=%d and register its descriptor too; or\n", dir, next, lay.Version, base, lay.Version, dir, base, lay.Version)
+	fmt.Fprintf(&b, "\t- if no version %d instance is in flight, record the new layout: go run %s/cmd/durablegen -accept", lay.Version, names.Module)
 	return b.String()
 }
 
