@@ -27,4 +27,14 @@
 // compiler temporaries) are serialized, by generated code that needs no
 // reflection over the frame. Live variables must have types the codec can
 // round-trip.
+//
+// # Versioning
+//
+// Each workflow's [Layout] (its checkpoints and serialized fields) is
+// reported with the generated [File]; its fingerprint is the version the
+// descriptor registers, so instances only resume on code with their
+// layout. The directive's version=N and name=Name options let a package
+// keep an old copy of a workflow under its stored name; [Lock] is the
+// durable.lock file in which the command records the layout of every
+// version and refuses a layout that changed under a recorded one.
 package codegen
