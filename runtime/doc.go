@@ -38,6 +38,17 @@
 // errors.Is, the sentinels listed in [WithErrors]), or [ErrCanceled].
 // [Client.Signal] durably delivers a payload to durable.Await.
 //
+// # Operating
+//
+// Stores that implement the optional [Admin] interface (all of this
+// module's) support [Client.List], which pages through instances by
+// status, workflow, ID prefix and creation time without reading their
+// frames, and [Client.Retry], which makes a failed instance runnable again
+// from its last committed checkpoint once a fix is deployed (an error the
+// workflow returned is its result and is not retried). [Client.State] and
+// [Handle.State] decode an instance's frame into its live variables. The
+// durable command (cmd/durable) is these calls on the command line.
+//
 // # Checkpoint protocol
 //
 // A generated machine is a loop over its program counter. At checkpoint
