@@ -80,7 +80,7 @@ func (c *clock) advance(d time.Duration) {
 //	later-1        ready (started after the run)
 func seed(ctx context.Context, path string) error {
 	clk := &clock{t: seedStart}
-	store, err := sqlite.New(sqlite.Config{Path: path, Now: clk.now})
+	store, err := sqlite.New(sqlite.Config{Path: path, Now: clk.now, Synchronous: "NORMAL"})
 	if err != nil {
 		return err
 	}
