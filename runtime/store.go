@@ -84,12 +84,13 @@ type Instance struct {
 	Signal *Signal
 	// Now is the store's clock at the claim.
 	Now time.Time
-	// Unreadable, if not nil, is why the claimed instance's stored data
-	// cannot be read back, as reported by a store that transforms it (a
-	// decrypting store that does not hold the key, say), in an error that
-	// names the instance. The worker fails the instance with this error
-	// instead of running it, committing the Frame it was given unchanged;
-	// other instances are unaffected.
+	// Unreadable, if not nil, is why the instance's stored data cannot be
+	// read back, as reported by a store that transforms it (a decrypting
+	// store that does not hold the key, say), in an error that names the
+	// instance. Such a store sets it in Claim, and also in Admin.List,
+	// where it clears the fields it could not read. The worker fails a
+	// claimed instance with this error instead of running it, committing
+	// the Frame it was given unchanged; other instances are unaffected.
 	Unreadable error
 }
 
