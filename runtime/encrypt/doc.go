@@ -42,13 +42,17 @@
 // # Rotation
 //
 // [Keyring] holds one primary key, which seals every new value, and any
-// number of older keys, which only open. To rotate, generate a key (for
-// example `openssl rand -hex 32`), put it first in the keyring and keep
-// the old ones after it, and restart the workers and clients. Instances
-// sealed with an old key keep running, and each value they write from
-// then on is sealed with the new key. An old key can be dropped once
-// [KeyID] finds it in no stored value any longer; until then it must stay,
-// since waiting instances and history keep their old values.
+// number of older keys, which only open. To rotate without a process ever
+// meeting a value it cannot open, deploy in two steps: first add the new
+// key after the primary in every worker and client, then, once all run
+// with it, make it the primary (first) everywhere. Instances sealed with
+// the old key keep running, and each value they write from then on is
+// sealed with the new key. Generate keys with [GenerateKey] or, for
+// example, `openssl rand -hex 32`.
+//
+// An old key can be dropped once [KeyID] finds it in no stored value any
+// longer; until then it must stay, since waiting instances and history
+// keep their old values. Values are not re-sealed in the background.
 //
 // # Errors
 //
@@ -58,12 +62,26 @@
 //	frame of instance transfer-42 sealed with key k2025, which the keyring does not hold; add it to the keyring
 //
 // [Store.Get] and [Store.History] return it. [Store.Claim] does not: it
-// sets runtime.Instance.Unreadable on the instance, and the worker fails
-// that instance alone with the error, keeping its stored frame (sealed a
-// second time, under the primary key, as the engine writes the frame back
-// with the failure); other instances and the worker carry on. A failed
-// instance stays failed: adding the key back afterwards does not restart
-// it.
+// sets [runtime.Instance].Unreadable, and the worker fails that instance
+// alone with the error; other instances and the worker carry on. The
+// failure stores the instance's frame back exactly as it was, so once the
+// missing key is in the keyring again, [runtime.Client.Retry] resumes the
+// instance from its last checkpoint. [Store.List] lists such an instance
+// with Unreadable set and the values it could not open cleared.
+//
+// Sealed errors keep their meaning across the store: list [ErrUnknownKey],
+// [ErrAuthentication] and [ErrNotSealed] in runtime.WorkerOptions.Errors
+// and runtime.WithErrors, and errors.Is matches them in the results of
+// instances that failed this way.
+//
+// # Optional capabilities
+//
+// A Store forwards what workers and clients look for beyond
+// [runtime.Store]: [runtime.WorkWaiter] (it sleeps for the timeout if the
+// inner store cannot wait), [runtime.Admin] (List and Retry; an error
+// matching errors.ErrUnsupported if the inner store lacks them; a retry
+// reason is sealed like an error) and Close (of an inner store with
+// Close() error or Close()).
 //
 // # Limits
 //

@@ -1,6 +1,7 @@
 package encrypt
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/durablegen/durable/runtime"
@@ -18,6 +20,7 @@ import (
 var (
 	_ runtime.Store      = (*Store)(nil)
 	_ runtime.WorkWaiter = (*Store)(nil)
+	_ runtime.Admin      = (*Store)(nil)
 	_ io.Closer          = (*Store)(nil)
 )
 
@@ -38,6 +41,21 @@ type Store struct {
 	inner   runtime.Store
 	ring    *Keyring
 	scratch sync.Pool // *scratch
+
+	// unread holds, by instance ID, the stored frames of claimed
+	// instances whose frame did not open, until the checkpoint of that
+	// claim: the worker's failure commit then stores the frame back
+	// exactly as it was (not sealed a second time), so that the instance
+	// can be retried once the key is back.
+	mu      sync.Mutex
+	unread  map[string]unreadFrame
+	nunread atomic.Int32 // len(unread), read without the lock
+}
+
+// unreadFrame is a stored frame that did not open, and the claim's epoch.
+type unreadFrame struct {
+	epoch int64
+	frame []byte
 }
 
 // scratch holds the buffers of one Checkpoint call.
@@ -151,36 +169,52 @@ func describe(field, name string, seq int64) string {
 	}
 }
 
-// openInstance opens the sealed fields of inst in place. Each field is
-// replaced only if it opened; the first error is returned.
-func (s *Store) openInstance(inst *runtime.Instance) error {
-	var errs []error
+// openInstance opens the sealed fields of inst in place and returns the
+// first error. A field that does not open is kept as stored, or cleared
+// if clear is set; frameOK reports whether the frame opened.
+func (s *Store) openInstance(inst *runtime.Instance, clear bool) (frameOK bool, first error) {
+	fail := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	frameOK = true
 	if b, err := s.open(inst.Frame, fieldFrame, inst.ID, "", 0); err != nil {
-		errs = append(errs, err)
+		fail(err)
+		frameOK = false
+		if clear {
+			inst.Frame = nil
+		}
 	} else {
 		inst.Frame = b
 	}
 	if b, err := s.open(inst.Output, fieldOutput, inst.ID, "", 0); err != nil {
-		errs = append(errs, err)
+		fail(err)
+		if clear {
+			inst.Output = nil
+		}
 	} else {
 		inst.Output = b
 	}
 	if t, err := s.openText(inst.Error, fieldError, inst.ID, 0); err != nil {
-		errs = append(errs, err)
+		fail(err)
+		if clear {
+			inst.Error = ""
+		}
 	} else {
 		inst.Error = t
 	}
 	if sig := inst.Signal; sig != nil {
 		if b, err := s.open(sig.Payload, fieldSignal, inst.ID, sig.Name, 0); err != nil {
-			errs = append(errs, err)
+			fail(err)
+			if clear {
+				sig.Payload = nil
+			}
 		} else {
 			sig.Payload = b
 		}
 	}
-	if len(errs) > 0 {
-		return errs[0]
-	}
-	return nil
+	return frameOK, first
 }
 
 // Create seals the frame (and output and error, if any) of inst and
@@ -199,27 +233,59 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 	if err != nil {
 		return nil, false, err
 	}
-	if err := s.openInstance(got); err != nil {
+	if _, err := s.openInstance(got, false); err != nil {
 		return nil, false, err
 	}
 	return got, created, nil
 }
 
 // Claim claims instances from the inner store and opens them. An
-// instance with a value that does not open is returned with its frame as
+// instance with a value that does not open is returned with that value as
 // stored and Unreadable set to the [*OpenError], so that the worker fails
-// that instance alone.
+// that instance alone; the checkpoint that fails it stores its frame back
+// unchanged.
 func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
 	insts, err := s.inner.Claim(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	for _, inst := range insts {
-		if err := s.openInstance(inst); err != nil {
-			inst.Unreadable = err
+		frameOK, err := s.openInstance(inst, false)
+		if err == nil {
+			continue
+		}
+		inst.Unreadable = err
+		if !frameOK {
+			s.keepUnread(inst)
 		}
 	}
 	return insts, nil
+}
+
+// keepUnread remembers the stored frame of claimed instance inst, which
+// did not open.
+func (s *Store) keepUnread(inst *runtime.Instance) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.unread == nil {
+		s.unread = make(map[string]unreadFrame)
+	}
+	s.unread[inst.ID] = unreadFrame{epoch: inst.Epoch, frame: bytes.Clone(inst.Frame)}
+	s.nunread.Store(int32(len(s.unread)))
+}
+
+// takeUnread reports whether cp stores back, under the claim that read
+// it, a frame that did not open; it forgets frames of claims cp ends.
+func (s *Store) takeUnread(cp *runtime.Checkpoint) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.unread[cp.ID]
+	if !ok || cp.Epoch < u.epoch {
+		return false
+	}
+	delete(s.unread, cp.ID)
+	s.nunread.Store(int32(len(s.unread)))
+	return cp.Epoch == u.epoch && bytes.Equal(cp.Frame, u.frame)
 }
 
 // Checkpoint seals the frame, output, error and event of cp and commits
@@ -232,8 +298,10 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	defer s.scratch.Put(sc)
 	sc.cp = *cp
 	defer func() { sc.cp = runtime.Checkpoint{} }() // keep no references in the pool
-	sc.frame = s.sealTo(sc, sc.frame, cp.Frame, fieldFrame, cp.ID, cp.Seq)
-	sc.cp.Frame = nonEmpty(sc.frame)
+	if s.nunread.Load() == 0 || !s.takeUnread(cp) {
+		sc.frame = s.sealTo(sc, sc.frame, cp.Frame, fieldFrame, cp.ID, cp.Seq)
+		sc.cp.Frame = nonEmpty(sc.frame)
+	}
 	sc.detail = s.sealTo(sc, sc.detail, cp.Event.Detail, fieldDetail, cp.ID, cp.Seq)
 	sc.cp.Event.Detail = nonEmpty(sc.detail)
 	sc.cp.Output = s.seal(cp.Output, fieldOutput, cp.ID, "", 0)
@@ -280,7 +348,7 @@ func (s *Store) Get(ctx context.Context, id string) (*runtime.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.openInstance(inst); err != nil {
+	if _, err := s.openInstance(inst, false); err != nil {
 		return nil, err
 	}
 	return inst, nil
@@ -309,6 +377,49 @@ func (s *Store) History(ctx context.Context, id string) ([]runtime.Event, error)
 		}
 	}
 	return evs, nil
+}
+
+// admin returns the inner store's Admin capability.
+func (s *Store) admin(op string) (runtime.Admin, error) {
+	a, ok := s.inner.(runtime.Admin)
+	if !ok {
+		return nil, fmt.Errorf("encrypt: %s: inner store %T does not implement runtime.Admin: %w", op, s.inner, errors.ErrUnsupported)
+	}
+	return a, nil
+}
+
+// List lists instances in the inner store (see [runtime.Admin]) and opens
+// them. An instance with a value that does not open is listed with that
+// value cleared and Unreadable set to the [*OpenError]. It fails with an
+// error matching errors.ErrUnsupported if the inner store cannot list.
+func (s *Store) List(ctx context.Context, opts runtime.ListOptions) ([]*runtime.Instance, error) {
+	a, err := s.admin("list instances")
+	if err != nil {
+		return nil, err
+	}
+	insts, err := a.List(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, inst := range insts {
+		if _, err := s.openInstance(inst, true); err != nil {
+			inst.Unreadable = err
+		}
+	}
+	return insts, nil
+}
+
+// Retry seals req.Reason, the error of the "resume" event, and retries
+// the instance in the inner store (see [runtime.Admin]). A frame that
+// failed to open is retried as stored: once its key is in the keyring
+// again, the instance resumes.
+func (s *Store) Retry(ctx context.Context, req runtime.RetryRequest) error {
+	a, err := s.admin("retry instance " + req.ID)
+	if err != nil {
+		return err
+	}
+	req.Reason = s.sealText(req.Reason, fieldError, req.ID)
+	return a.Retry(ctx, req)
 }
 
 // WaitForWork waits on the inner store if it is a [runtime.WorkWaiter],

@@ -234,3 +234,46 @@ func TestOptionalInterfaces(t *testing.T) {
 		t.Errorf("Close() of a store without Close = %v, want nil", err)
 	}
 }
+
+// TestListUnreadable lists an instance sealed with a key the keyring
+// lacks next to a readable one: the listing succeeds, the unreadable
+// instance carries the OpenError with its sealed fields cleared.
+func TestListUnreadable(t *testing.T) {
+	ctx := context.Background()
+	inner := memstore.New()
+	old := wrap(t, inner, ring(t, newKey(t, "k0")))
+	store := wrap(t, inner, testRing(t))
+	if _, _, err := old.Create(ctx, &runtime.Instance{ID: "a", Workflow: "w", Version: "v1", Frame: []byte("frame a")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := store.Create(ctx, &runtime.Instance{ID: "b", Workflow: "w", Version: "v1", Frame: []byte("frame b")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.Cancel(ctx, "a", "reason a"); err != nil {
+		t.Fatal(err)
+	}
+	insts, err := store.List(ctx, runtime.ListOptions{Payloads: true})
+	if err != nil || len(insts) != 2 {
+		t.Fatalf("List() = %v, %v, want 2 instances", insts, err)
+	}
+	a, b := insts[0], insts[1]
+	if !errors.Is(a.Unreadable, encrypt.ErrUnknownKey) || a.Frame != nil || a.Error != "" || a.Status != runtime.StatusCanceled {
+		t.Errorf("List() a = frame %q error %q status %s unreadable %v, want cleared fields and ErrUnknownKey", a.Frame, a.Error, a.Status, a.Unreadable)
+	}
+	if b.Unreadable != nil || string(b.Frame) != "frame b" {
+		t.Errorf("List() b = frame %q unreadable %v, want its frame", b.Frame, b.Unreadable)
+	}
+	if _, err := runtime.StateOf(a); err == nil || !strings.Contains(err.Error(), "sealed with key k0") {
+		t.Errorf("StateOf(a) = %v, want the OpenError", err)
+	}
+}
+
+func TestAdminUnsupported(t *testing.T) {
+	s := wrap(t, struct{ runtime.Store }{memstore.New()}, testRing(t))
+	if _, err := s.List(context.Background(), runtime.ListOptions{}); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("List() on a store without Admin = %v, want ErrUnsupported", err)
+	}
+	if err := s.Retry(context.Background(), runtime.RetryRequest{ID: "x"}); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Retry() on a store without Admin = %v, want ErrUnsupported", err)
+	}
+}

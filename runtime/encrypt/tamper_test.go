@@ -142,13 +142,10 @@ func TestTamperFailsOneInstance(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.Is(err, tc.is) {
 				t.Errorf("victim Result() error = %v, want %q matching %v", err, tc.wantErr, tc.is)
 			}
-			// The failed instance keeps its unreadable frame, sealed once more.
-			inst, err := c.Get(ctx, "victim")
-			if err != nil || inst.Status != runtime.StatusFailed {
-				t.Fatalf("Get(victim) = %v, %v, want failed", inst, err)
-			}
-			if !bytes.Equal(inst.Frame, tampered) {
-				t.Errorf("Get(victim).Frame = %x, want the unreadable frame %x kept", inst.Frame, tampered)
+			// The failed instance keeps its unreadable frame as it was.
+			raw, err := inner.Get(ctx, "victim")
+			if err != nil || raw.Status != runtime.StatusFailed || !bytes.Equal(raw.Frame, tampered) {
+				t.Fatalf("stored victim = %v, %v, want failed with the frame %x kept", raw, err, tampered)
 			}
 		})
 	}
@@ -206,4 +203,61 @@ func transferWorker(t *testing.T, store runtime.Store) (*runtime.Worker, *runtim
 		t.Fatal(err)
 	}
 	return w, runtime.NewClient(store, runtime.WithErrors(known...))
+}
+
+// TestRetryOnceKeyIsBack: an instance sealed with a key missing from the
+// keyring fails; once the key is added back, Client.Retry resumes it from
+// its stored frame and it completes.
+func TestRetryOnceKeyIsBack(t *testing.T) {
+	ctx := context.Background()
+	inner := memstore.New()
+	k0, k1 := newKey(t, "k0"), newKey(t, "k1")
+	bank := payments.Bank{Path: filepath.Join(t.TempDir(), "bank.db")}
+	old := wrap(t, inner, ring(t, k0))
+	if _, err := runtime.Start(ctx, runtime.NewClient(old), payments.TransferWorkflow, "tx", payments.TransferRequest{From: "a", To: "b", Amount: 100, Bank: bank}); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := inner.Get(ctx, "tx")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	forgot := wrap(t, inner, ring(t, k1)) // k0 left out by mistake
+	w, c := transferWorker(t, forgot)
+	drainAll(t, w, 1)
+	want := "frame of instance tx sealed with key k0, which the keyring does not hold; add it to the keyring"
+	if _, err := runtime.Attach[payments.Receipt](c, "tx").Result(ctx); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Result() = %v, want %q", err, want)
+	}
+	if err := c.Retry(ctx, "tx", runtime.RetryOptions{}); !errors.Is(err, encrypt.ErrUnknownKey) {
+		t.Errorf("Retry() without k0 = %v, want %v", err, encrypt.ErrUnknownKey)
+	}
+	raw, err := inner.Get(ctx, "tx")
+	if err != nil || raw.Status != runtime.StatusFailed || !bytes.Equal(raw.Frame, stored.Frame) {
+		t.Fatalf("failed instance = %v, %v, want failed with its frame as stored", raw, err)
+	}
+
+	fixed := wrap(t, inner, ring(t, k1, k0))
+	w, c = transferWorker(t, fixed)
+	if err := c.Retry(ctx, "tx", runtime.RetryOptions{Reason: "k0 restored"}); err != nil {
+		t.Fatalf("Retry() with k0 back = %v", err)
+	}
+	drainAll(t, w, 1)
+	if r, err := runtime.Attach[payments.Receipt](c, "tx").Result(ctx); err != nil || r.CreditID == "" {
+		t.Errorf("Result() after Retry = %+v, %v, want a completed transfer", r, err)
+	}
+	evs, err := c.History(ctx, "tx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range evs {
+		kinds = append(kinds, ev.Kind)
+		if ev.Kind == "resume" && ev.Error != "k0 restored" {
+			t.Errorf("resume event error = %q, want the retry reason", ev.Error)
+		}
+	}
+	if got := strings.Join(kinds, " "); !strings.HasPrefix(got, "fail resume ") || !strings.HasSuffix(got, " complete") {
+		t.Errorf("history = %s, want fail, resume, ..., complete", got)
+	}
 }
