@@ -199,7 +199,8 @@ func (r *Keyring) Seal(plaintext, context []byte) []byte {
 		return nil
 	}
 	var aad []byte
-	return r.appendSeal(nil, &aad, plaintext, context)
+	dst := make([]byte, 0, len(r.primary.header)+gcmOverhead+len(plaintext))
+	return r.appendSeal(dst, &aad, plaintext, context)
 }
 
 // Open decrypts a value sealed by [Keyring.Seal] with context, under
@@ -221,7 +222,7 @@ func (r *Keyring) Open(sealed, context []byte) ([]byte, error) {
 // primary key and context to dst, building the additional data in *aad.
 func (r *Keyring) appendSeal(dst []byte, aad *[]byte, plaintext, context []byte) []byte {
 	p := r.primary
-	*aad = append(append((*aad)[:0], p.header...), context...)
+	*aad = buildAAD(*aad, p.header, context)
 	dst = append(dst, p.header...)
 	return p.aead.Seal(dst, nil, plaintext, *aad)
 }
@@ -241,12 +242,21 @@ func (r *Keyring) open(aad *[]byte, sealed, context []byte) ([]byte, string, err
 	if k == nil {
 		return nil, string(sealed[headerPrefix:n]), ErrUnknownKey
 	}
-	*aad = append(append((*aad)[:0], sealed[:n]...), context...)
+	*aad = buildAAD(*aad, sealed[:n], context)
 	b, err := k.aead.Open(nil, nil, sealed[n:], *aad)
 	if err != nil {
 		return nil, k.id, ErrAuthentication
 	}
 	return b, k.id, nil
+}
+
+// buildAAD returns header followed by context in buf, which it replaces
+// by a buffer of the exact size if it is too small.
+func buildAAD(buf, header, context []byte) []byte {
+	if n := len(header) + len(context); cap(buf) < n {
+		buf = make([]byte, 0, n)
+	}
+	return append(append(buf[:0], header...), context...)
 }
 
 // headerLen checks the header of sealed and returns its length.

@@ -96,15 +96,25 @@ func binding(dst []byte, field, id, name string, seq int64) []byte {
 	return binary.AppendVarint(dst, seq)
 }
 
+// getScratch returns buffers for one call; put them back with
+// s.scratch.Put.
+func (s *Store) getScratch() *scratch {
+	if sc, _ := s.scratch.Get().(*scratch); sc != nil {
+		return sc
+	}
+	return new(scratch)
+}
+
 // seal returns plaintext sealed for (field, id, name, seq); nil for empty.
 func (s *Store) seal(plaintext []byte, field, id, name string, seq int64) []byte {
 	if len(plaintext) == 0 {
 		return nil
 	}
-	var buf [128]byte
-	ctx := binding(buf[:0], field, id, name, seq)
-	var aad []byte
-	return s.ring.appendSeal(make([]byte, 0, len(s.ring.primary.header)+gcmOverhead+len(plaintext)), &aad, plaintext, ctx)
+	sc := s.getScratch()
+	defer s.scratch.Put(sc)
+	sc.ctx = binding(sc.ctx[:0], field, id, name, seq)
+	dst := make([]byte, 0, len(s.ring.primary.header)+gcmOverhead+len(plaintext))
+	return s.ring.appendSeal(dst, &sc.aad, plaintext, sc.ctx)
 }
 
 // sealText seals a string for field of instance id in text form: the
@@ -122,10 +132,10 @@ func (s *Store) open(sealed []byte, field, id, name string, seq int64) ([]byte, 
 	if len(sealed) == 0 {
 		return nil, nil
 	}
-	var buf [128]byte
-	ctx := binding(buf[:0], field, id, name, seq)
-	var aad []byte
-	b, keyID, err := s.ring.open(&aad, sealed, ctx)
+	sc := s.getScratch()
+	defer s.scratch.Put(sc)
+	sc.ctx = binding(sc.ctx[:0], field, id, name, seq)
+	b, keyID, err := s.ring.open(&sc.aad, sealed, sc.ctx)
 	if err != nil {
 		return nil, &OpenError{Instance: id, Field: describe(field, name, seq), KeyID: keyID, Err: err}
 	}
@@ -291,10 +301,7 @@ func (s *Store) takeUnread(cp *runtime.Checkpoint) bool {
 // Checkpoint seals the frame, output, error and event of cp and commits
 // them to the inner store. cp is not modified.
 func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
-	sc, _ := s.scratch.Get().(*scratch)
-	if sc == nil {
-		sc = new(scratch)
-	}
+	sc := s.getScratch()
 	defer s.scratch.Put(sc)
 	sc.cp = *cp
 	defer func() { sc.cp = runtime.Checkpoint{} }() // keep no references in the pool
