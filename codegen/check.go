@@ -160,8 +160,6 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 	cp := c.cls.classify(call)
 	badStep := false
 	switch cp.kind {
-	case cpWorkflow:
-		c.errorf(call.Pos(), "%s is a workflow: child workflows are not supported yet; call its steps directly or start it with the runtime client from a step", cp.fn.Name())
 	case cpAwait, cpAwaitTimeout:
 		if len(call.Args) >= 2 {
 			if _, ok := stringConst(c.info, call.Args[1]); !ok {

@@ -131,7 +131,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		isCP:   func(c *ast.CallExpr) bool { return cls.classify(c).kind != cpNone },
 		rereadsArgs: func(c *ast.CallExpr) bool {
 			k := cls.classify(c).kind
-			return k == cpStep || k == cpDo
+			return k == cpStep || k == cpDo || k == cpWorkflow // a waiting parent evaluates a child's input again
 		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)

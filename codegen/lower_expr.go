@@ -234,7 +234,7 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	var args []ast.Expr
 	ops := call.Args[min(1, len(call.Args)):]
 	sel, isMethod := call.Fun.(*ast.SelectorExpr)
-	isMethod = isMethod && cp.kind == cpStep && l.info.Selections[sel] != nil
+	isMethod = isMethod && (cp.kind == cpStep || cp.kind == cpWorkflow) && l.info.Selections[sel] != nil
 	if isMethod {
 		ops = append([]ast.Expr{sel.X}, ops...)
 	}
@@ -272,6 +272,9 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 			rest += "..."
 		}
 		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("Call"), ref, rest)
+	case cpWorkflow:
+		s.name = cp.fn.Name()
+		rhs = fmt.Sprintf("%s(%s, %s, %s)", l.rt("Child"), ref, l.childDescriptor(cp.fn, recv), l.printList(args))
 	case cpSleep, cpSleepUntil:
 		s.name = "sleep"
 		fn := "Sleep"
@@ -419,4 +422,21 @@ func lookupType(pkgs []*types.Package, path, name string) types.Type {
 		}
 	}
 	return types.Typ[types.Invalid]
+}
+
+// childDescriptor returns the generated descriptor of workflow fn, bound
+// to recv for a workflow method.
+func (l *lowerer) childDescriptor(fn *types.Func, recv ast.Expr) string {
+	name := fn.Name() + "Workflow"
+	sig := fn.Type().(*types.Signature)
+	if sig.Recv() != nil {
+		name = recvTypeName(sig.Recv()) + name
+	}
+	if fn.Pkg() != l.pkg {
+		name = l.q.marker(fn.Pkg().Path(), name)
+	}
+	if recv != nil {
+		return fmt.Sprintf("%s.Bind(%s)", name, l.print(recv))
+	}
+	return name
 }

@@ -38,12 +38,12 @@ const (
 	cpSideEffect
 	cpAwait
 	cpAwaitTimeout
-	cpWorkflow // another workflow called as a child (not supported yet)
+	cpWorkflow // another workflow called as a child
 )
 
 var cpKindNames = map[cpKind]string{
 	cpStep: "step", cpDo: "do", cpSleep: "sleep", cpSleepUntil: "sleep",
-	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await",
+	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child",
 }
 
 // checkpoint describes a call that is a checkpoint.

@@ -3,6 +3,7 @@ package durabletest
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/durablegen/durable"
@@ -13,19 +14,22 @@ import (
 // and the machine runs did. It is safe for concurrent use.
 type Log struct {
 	mu      sync.Mutex
-	entries map[string][]logEntry
+	entries []logEntry // in the order added
 	unkeyed int
 }
 
-type logEntry struct{ key, effect string }
+type logEntry struct{ id, key, effect string }
+
+// of reports whether the entry belongs to instance id or to one of its
+// child workflows (whose IDs extend id).
+func (e logEntry) of(id string) bool {
+	return e.id == id || strings.HasPrefix(e.id, id+"/child-")
+}
 
 // Add records effect for the instance and step that ctx belongs to.
 func (l *Log) Add(ctx context.Context, effect string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.entries == nil {
-		l.entries = map[string][]logEntry{}
-	}
 	id := durable.InstanceID(ctx)
 	key := ""
 	if s, ok := durable.Step(ctx); ok {
@@ -35,17 +39,21 @@ func (l *Log) Add(ctx context.Context, effect string) {
 		l.unkeyed++
 		key = "direct-" + strconv.Itoa(l.unkeyed)
 	}
-	l.entries[id] = append(l.entries[id], logEntry{key, effect})
+	l.entries = append(l.entries, logEntry{id, key, effect})
 }
 
-// Effects returns the effects of instance id in order, counting the same
-// effect of the same step key once.
+// Effects returns the effects of instance id and of its child workflows in
+// order, counting the same effect of the same step key once.
 func (l *Log) Effects(id string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	seen := map[logEntry]bool{}
 	var out []string
-	for _, e := range l.entries[id] {
+	for _, e := range l.entries {
+		if !e.of(id) {
+			continue
+		}
+		e.id = "" // step keys are unique across instances
 		if !seen[e] {
 			seen[e] = true
 			out = append(out, e.effect)
@@ -54,13 +62,16 @@ func (l *Log) Effects(id string) []string {
 	return out
 }
 
-// All returns every effect of instance id, repeats included.
+// All returns every effect of instance id and of its child workflows,
+// repeats included.
 func (l *Log) All(id string) []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	out := make([]string, len(l.entries[id]))
-	for i, e := range l.entries[id] {
-		out[i] = e.effect
+	var out []string
+	for _, e := range l.entries {
+		if e.of(id) {
+			out = append(out, e.effect)
+		}
 	}
 	return out
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,12 +32,20 @@ type config struct {
 	reset     func()
 	maxRuns   int
 	stubs     map[string]any // step name → fake (see Stub)
-	errs      []error        // bad options, reported by Run
+	children  []durable.Definition
+	errs      []error // bad options, reported by Run
 }
 
 type signal struct {
 	name    string
 	payload []byte
+}
+
+// WithChildren registers the workflows that wf starts as child workflows
+// (directly or through its children) with the workers of the machine
+// runs. Their effects count as the parent's.
+func WithChildren(wfs ...durable.Definition) Option {
+	return func(c *config) { c.children = append(c.children, wfs...) }
 }
 
 // WithLog compares the effects steps record in l.
@@ -175,7 +184,7 @@ func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts .
 func (l *Log) reset(id string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.entries, id)
+	l.entries = slices.DeleteFunc(l.entries, func(e logEntry) bool { return e.of(id) })
 }
 
 func roundTrip(v any) any {
@@ -237,19 +246,23 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 		}
 	}
 	counts := map[string]int{}
-	committed := map[int64]bool{}
+	type cpKey struct {
+		id  string
+		seq int64
+	}
+	committed := map[cpKey]bool{}
 	where := ""
 	hook := func(p string) func(string, int64, *runtime.Site) error {
-		return func(_ string, seq int64, s *runtime.Site) error {
+		return func(id string, seq int64, s *runtime.Site) error {
 			counts[p]++
-			if p == BeforeStep && committed[seq] {
+			if p == BeforeStep && committed[cpKey{id, seq}] {
 				t.Errorf("%s: the step at %s runs again although its checkpoint %d committed", wf.Name(), sitePos(s), seq)
 			}
 			if p == AfterCommit {
-				committed[seq] = true
+				committed[cpKey{id, seq}] = true
 			}
 			if p == phase && counts[p] == k {
-				where = fmt.Sprintf("checkpoint %d (%s)", seq, sitePos(s))
+				where = fmt.Sprintf("checkpoint %d of %s (%s)", seq, id, sitePos(s))
 				return errCrash
 			}
 			return nil
@@ -259,13 +272,15 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 	const lease = time.Minute
 	newWorker := func() *runtime.Worker {
 		w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: lease, Hooks: hooks, Errors: cfg.known, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err := w.Register(wf); err != nil {
-			t.Fatalf("durabletest: register: %v", err)
+		for _, def := range append([]durable.Definition{wf}, cfg.children...) {
+			if err := w.Register(def); err != nil {
+				t.Fatalf("durabletest: register: %v", err)
+			}
 		}
 		return w
 	}
 	w := newWorker()
-	for range cfg.maxRuns {
+	for run := range cfg.maxRuns {
 		if _, err := w.Drain(ctx); err != nil && !errors.Is(err, errCrash) {
 			t.Fatalf("durabletest: %s: %v", wf.Name(), err)
 		}
@@ -276,19 +291,51 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 		if inst.Status.Terminal() {
 			break
 		}
-		switch inst.Status {
-		case runtime.StatusSleeping:
-			clock.Set(inst.WakeAt)
-		case runtime.StatusWaiting:
-			if inst.WakeAt.IsZero() {
-				t.Fatalf("durabletest: %s waits for signal %q, which was not scripted; add durabletest.WithSignal(%q, ...)", wf.Name(), inst.AwaitName, inst.AwaitName)
+		// The instance and its child workflows: the next thing to happen is
+		// the earliest wake-up among them, or a takeover.
+		insts, err := client.List(ctx, runtime.ListOptions{IDPrefix: InstanceID})
+		if err != nil {
+			t.Fatalf("durabletest: %v", err)
+		}
+		var wake, childWake time.Time
+		crashed := false
+		for _, in := range insts {
+			switch in.Status {
+			case runtime.StatusReady:
+				t.Fatalf("durabletest: %s: instance %s of workflow %s is never run: register it with durabletest.WithChildren(...)", wf.Name(), in.ID, in.Workflow)
+			case runtime.StatusSleeping, runtime.StatusWaiting:
+				if in.WakeAt.IsZero() {
+					t.Fatalf("durabletest: %s waits for signal %q, which was not scripted; add durabletest.WithSignal(%q, ...)", wf.Name(), in.AwaitName, in.AwaitName)
+				}
+				if strings.HasPrefix(in.AwaitName, "$child:") {
+					// A parent's check on its child, in case the child's
+					// signal was lost: it will come; the child's own
+					// wake-ups are what moves time.
+					if childWake.IsZero() || in.WakeAt.Before(childWake) {
+						childWake = in.WakeAt
+					}
+					continue
+				}
+				if wake.IsZero() || in.WakeAt.Before(wake) {
+					wake = in.WakeAt
+				}
+			case runtime.StatusRunning:
+				crashed = true
 			}
-			clock.Set(inst.WakeAt)
-		case runtime.StatusRunning:
+		}
+		switch {
+		case crashed:
 			// The process "died" holding the lease: a new worker takes the
 			// instance over once it expires, with nothing kept in memory.
 			clock.Advance(lease + time.Second)
 			w = newWorker()
+		case !wake.IsZero():
+			clock.Set(wake)
+		default:
+			clock.Set(childWake)
+		}
+		if run == cfg.maxRuns-1 {
+			t.Fatalf("durabletest: %s did not finish after %d runs of its worker", wf.Name(), cfg.maxRuns)
 		}
 	}
 	res, err := h.Result(ctx)

@@ -51,20 +51,9 @@ func Start[In, Out any](ctx context.Context, c *Client, wf *durable.Workflow[In,
 	if id == "" {
 		return nil, fmt.Errorf("start %s: empty instance ID", wf.Name())
 	}
-	m, ok := wf.NewMachine().(Machine)
-	if !ok {
-		return nil, fmt.Errorf("start %s: its machine is not a runtime.Machine (regenerate it with durablegen)", wf.Name())
-	}
-	setter, ok := m.(Input[In])
-	if !ok {
-		return nil, fmt.Errorf("start %s: its machine takes no input of type %T", wf.Name(), in)
-	}
-	setter.SetInput(in)
-	enc := NewEncoder(nil, c.known)
-	m.MarshalFrame(enc)
-	frame, err := enc.Bytes()
+	frame, err := firstFrame(wf, in, c.known)
 	if err != nil {
-		return nil, fmt.Errorf("start %s as %s: encode input: %w", wf.Name(), id, err)
+		return nil, fmt.Errorf("start %s as %s: %w", wf.Name(), id, err)
 	}
 	inst, _, err := c.store.Create(ctx, &Instance{
 		ID:       id,
@@ -117,6 +106,13 @@ func (c *Client) Signal(ctx context.Context, id, name string, payload any) error
 func (c *Client) Cancel(ctx context.Context, id, reason string) error {
 	if err := c.store.Cancel(ctx, id, reason); err != nil {
 		return fmt.Errorf("cancel instance %s: %w", id, err)
+	}
+	if parent, ok := parentOf(id); ok {
+		// A parent waiting for this child learns of it now, not at its
+		// next check.
+		if err := c.store.Signal(ctx, parent, childSignal(id), nil); err != nil && !errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("cancel instance %s: wake its parent %s: %w", id, parent, err)
+		}
 	}
 	return nil
 }

@@ -434,6 +434,7 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	}
 	x.committed(frame)
 	x.finished = true
+	x.notifyParent()
 	x.pend = pending{}
 	if err := x.afterCommit(ev.site); err != nil {
 		return err

@@ -16,5 +16,9 @@ func Child(ctx durable.Context, in int) (int, error) {
 
 //durable:workflow
 func Parent(ctx durable.Context, in int) (int, error) {
-	return Child(ctx, in)
+	a, err := Child(durable.Background(), in) // a child must get the workflow's context
+	if err != nil {
+		return 0, err
+	}
+	return Child(ctx, a) // fine: a child workflow, checkpointed
 }
