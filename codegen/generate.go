@@ -43,7 +43,7 @@ func OutputPath(source string) string {
 func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	dirs := newDirectives(pkg.Fset, diags)
 	dirs.addPackage(pkg)
-	cls := &classifier{info: pkg.TypesInfo, dirs: dirs, workflows: map[*types.Func]bool{}}
+	cls := &classifier{pkg: pkg.Types, info: pkg.TypesInfo, dirs: dirs, workflows: map[*types.Func]bool{}}
 	byFile := map[*ast.File][]*workflow{}
 	var order []*ast.File
 	for _, f := range pkg.Syntax {

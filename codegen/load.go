@@ -192,7 +192,7 @@ func (d *directives) step(fn *types.Func) *stepDecl {
 	// Declared in a package loaded from export data: read its source file.
 	var s *stepDecl
 	if pos := d.fset.Position(fn.Pos()); pos.IsValid() && strings.HasSuffix(pos.Filename, ".go") {
-		if text, ok := d.fileDirectives(pos.Filename)[pos.Line]; ok {
+		if text, ok := d.fileDirectives(pos.Filename)[pos.Line]; ok && !strings.HasPrefix(text, workflowMark) {
 			p, err := durable.ParsePolicy(text)
 			if err != nil {
 				p = durable.Policy{}
@@ -204,8 +204,24 @@ func (d *directives) step(fn *types.Func) *stepDecl {
 	return s
 }
 
+// isWorkflow reports whether fn, declared in a package loaded from export
+// data, is marked //durable:workflow in its source.
+func (d *directives) isWorkflow(fn *types.Func) bool {
+	pos := d.fset.Position(fn.Origin().Pos())
+	if !pos.IsValid() || !strings.HasSuffix(pos.Filename, ".go") {
+		return false
+	}
+	text, ok := d.fileDirectives(pos.Filename)[pos.Line]
+	return ok && strings.HasPrefix(text, workflowMark)
+}
+
+// workflowMark starts the entry of a //durable:workflow function in the
+// map of fileDirectives (step options never start with it).
+const workflowMark = "\x00workflow"
+
 // fileDirectives parses filename and maps the line of each function name
-// to its //durable:step options.
+// to its //durable:step options, or to workflowMark for a
+// //durable:workflow function.
 func (d *directives) fileDirectives(filename string) map[int]string {
 	if m, ok := d.parsed[filename]; ok {
 		return m
@@ -218,6 +234,8 @@ func (d *directives) fileDirectives(filename string) map[int]string {
 			if fd, ok := decl.(*ast.FuncDecl); ok {
 				if text, _, ok := directive(fd.Doc, names.StepDirective); ok {
 					m[fset.Position(fd.Name.Pos()).Line] = text
+				} else if _, _, ok := directive(fd.Doc, names.WorkflowDirective); ok {
+					m[fset.Position(fd.Name.Pos()).Line] = workflowMark
 				}
 			}
 		}

@@ -55,6 +55,7 @@ type checkpoint struct {
 
 // classifier decides which calls are checkpoints.
 type classifier struct {
+	pkg       *types.Package // the package being compiled
 	info      *types.Info
 	dirs      *directives
 	workflows map[*types.Func]bool
@@ -87,7 +88,7 @@ func (c *classifier) classify(call *ast.CallExpr) checkpoint {
 	if s := c.dirs.step(fn); s != nil {
 		return checkpoint{kind: cpStep, fn: fn, step: s}
 	}
-	if c.workflows[fn.Origin()] {
+	if c.workflows[fn.Origin()] || fn.Pkg() != nil && fn.Pkg() != c.pkg && c.dirs.isWorkflow(fn) {
 		return checkpoint{kind: cpWorkflow, fn: fn}
 	}
 	return checkpoint{}

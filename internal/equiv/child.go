@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/equiv/ext"
 )
 
 // Onboard: a child workflow per user, in a loop, with a durable sleep in
@@ -57,4 +58,15 @@ func (a *Account) Nested(ctx durable.Context, n int) (int, error) {
 		return 0, err
 	}
 	return v + len(s), nil
+}
+
+// Loud starts a workflow of another package as a child.
+//
+//durable:workflow
+func Loud(ctx durable.Context, words []string) (string, error) {
+	s, err := ext.Shout(ctx, words)
+	if err != nil {
+		return "", fmt.Errorf("shout: %w", err)
+	}
+	return Echo(ctx, s)
 }

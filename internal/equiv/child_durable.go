@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/equiv/ext"
 	"github.com/durablegen/durable/runtime"
 	"time"
 )
@@ -26,8 +27,8 @@ type onboardFrame struct {
 }
 
 var onboardSites = [...]runtime.Site{
-	{ID: 5, Kind: "child", Name: "Drip", Pos: "child.go:17:13"},
-	{ID: 7, Kind: "step", Name: "Echo", Pos: "child.go:24:12"},
+	{ID: 5, Kind: "child", Name: "Drip", Pos: "child.go:18:13"},
+	{ID: 7, Kind: "step", Name: "Echo", Pos: "child.go:25:12"},
 }
 
 // OnboardWorkflow is the descriptor of workflow Onboard: register it with a
@@ -89,8 +90,8 @@ machine:
 	for {
 		switch f.pc {
 		case 0:
-			/*line child.go:15:2*/ f.out = ""
-			/*line child.go:16:2*/ f.t1 = len(f.users)
+			/*line child.go:16:2*/ f.out = ""
+			/*line child.go:17:2*/ f.t1 = len(f.users)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -106,27 +107,27 @@ machine:
 			f.t++
 			f.pc = 1
 		case 5:
-			/*line child.go:17:13*/ f.r, f.err = runtime.Child(x, &onboardSites[0], DripWorkflow, f.u)
+			/*line child.go:18:13*/ f.r, f.err = runtime.Child(x, &onboardSites[0], DripWorkflow, f.u)
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line child.go:18:3*/ if f.err != nil {
+			/*line child.go:19:3*/ if f.err != nil {
 				f.out += "!" + f.err.Error() + ";"
 				f.pc = 3
 				continue machine
 			}
-			/*line child.go:22:3*/ f.out += f.r + ";"
+			/*line child.go:23:3*/ f.out += f.r + ";"
 			f.pc = 3
 		case 7:
-			/*line child.go:24:12*/ f.n, f.err1 = runtime.Call(x, &onboardSites[1], func(stepCtx context.Context) (string, error) {
+			/*line child.go:25:12*/ f.n, f.err1 = runtime.Call(x, &onboardSites[1], func(stepCtx context.Context) (string, error) {
 				return runtime.Stub(stepCtx, Echo)(stepCtx, "done")
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line child.go:25:2*/ return runtime.Return[string](x, f.out+f.n, f.err1)
+			/*line child.go:26:2*/ return runtime.Return[string](x, f.out+f.n, f.err1)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -145,9 +146,9 @@ type dripFrame struct {
 }
 
 var dripSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Echo", Pos: "child.go:35:12"},
-	{ID: 3, Kind: "sleep", Name: "sleep", Pos: "child.go:39:12"},
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "child.go:42:12"},
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "child.go:36:12"},
+	{ID: 3, Kind: "sleep", Name: "sleep", Pos: "child.go:40:12"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "child.go:43:12"},
 }
 
 // DripWorkflow is the descriptor of workflow Drip: register it with a
@@ -196,41 +197,41 @@ func (f *dripFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line child.go:32:2*/ if f.user == "" {
+			/*line child.go:33:2*/ if f.user == "" {
 				return runtime.Return[string](x, "", durable.Permanent(fmt.Errorf("no user")))
 			}
 			f.pc = 1
 		case 1:
-			/*line child.go:35:12*/ f.a, f.err = runtime.Call(x, &dripSites[0], func(stepCtx context.Context) (string, error) {
+			/*line child.go:36:12*/ f.a, f.err = runtime.Call(x, &dripSites[0], func(stepCtx context.Context) (string, error) {
 				return runtime.Stub(stepCtx, Echo)(stepCtx, "welcome "+f.user)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line child.go:36:2*/ if f.err != nil {
+			/*line child.go:37:2*/ if f.err != nil {
 				return runtime.Return[string](x, "", f.err)
 			}
 			f.pc = 3
 		case 3:
-			/*line child.go:39:12*/ f.err1 = runtime.Sleep(x, &dripSites[1], 7*24*time.Hour)
+			/*line child.go:40:12*/ f.err1 = runtime.Sleep(x, &dripSites[1], 7*24*time.Hour)
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line child.go:39:2*/ if f.err1 != nil {
+			/*line child.go:40:2*/ if f.err1 != nil {
 				return runtime.Return[string](x, "", f.err1)
 			}
 			f.pc = 5
 		case 5:
-			/*line child.go:42:12*/ f.b, f.err = runtime.Call(x, &dripSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line child.go:43:12*/ f.b, f.err = runtime.Call(x, &dripSites[2], func(stepCtx1 context.Context) (string, error) {
 				return runtime.Stub(stepCtx1, Echo)(stepCtx1, "tips "+f.user)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line child.go:43:2*/ return runtime.Return[string](x, f.a+"+"+f.b, f.err)
+			/*line child.go:44:2*/ return runtime.Return[string](x, f.a+"+"+f.b, f.err)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -250,9 +251,9 @@ type accountNestedFrame struct {
 }
 
 var accountNestedSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Inc", Pos: "child.go:51:26"},
-	{ID: 3, Kind: "child", Name: "Sequence", Pos: "child.go:51:12"},
-	{ID: 5, Kind: "child", Name: "Onboard", Pos: "child.go:55:12"},
+	{ID: 1, Kind: "step", Name: "Inc", Pos: "child.go:52:26"},
+	{ID: 3, Kind: "child", Name: "Sequence", Pos: "child.go:52:12"},
+	{ID: 5, Kind: "child", Name: "Onboard", Pos: "child.go:56:12"},
 }
 
 // AccountNestedWorkflow is the descriptor of workflow method Nested: bind it to a
@@ -304,32 +305,120 @@ func (f *accountNestedFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line child.go:51:26*/ f.t = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
+			/*line child.go:52:26*/ f.t = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
 				return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 			})
 			if err := x.Commit(&f.pc, 3); err != nil {
 				return err
 			}
 		case 3:
-			/*line child.go:51:12*/ f.v, f.err = runtime.Child(x, &accountNestedSites[1], SequenceWorkflow, f.t)
+			/*line child.go:52:12*/ f.v, f.err = runtime.Child(x, &accountNestedSites[1], SequenceWorkflow, f.t)
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line child.go:52:2*/ if f.err != nil {
+			/*line child.go:53:2*/ if f.err != nil {
 				return runtime.Return[int](x, 0, f.err)
 			}
 			f.pc = 5
 		case 5:
-			/*line child.go:55:12*/ f.s, f.err = runtime.Child(x, &accountNestedSites[2], OnboardWorkflow, []string{f.a.Owner})
+			/*line child.go:56:12*/ f.s, f.err = runtime.Child(x, &accountNestedSites[2], OnboardWorkflow, []string{f.a.Owner})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line child.go:56:2*/ if f.err != nil {
+			/*line child.go:57:2*/ if f.err != nil {
 				return runtime.Return[int](x, 0, f.err)
 			}
-			/*line child.go:59:2*/ return runtime.Return[int](x, f.v+len(f.s), nil)
+			/*line child.go:60:2*/ return runtime.Return[int](x, f.v+len(f.s), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// loudFrame is the frame of workflow Loud: its machine state and the variables
+// that live across its checkpoints.
+type loudFrame struct {
+	pc    int
+	words []string
+	s     string
+	err   error
+	t     string
+	t1    error
+}
+
+var loudSites = [...]runtime.Site{
+	{ID: 1, Kind: "child", Name: "Shout", Pos: "child.go:67:12"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "child.go:71:9"},
+}
+
+// LoudWorkflow is the descriptor of workflow Loud: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var LoudWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Loud", "bc2b23ee243425c3", func() any { return new(loudFrame) }).WithFunc(Loud)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *loudFrame) SetInput(in []string) {
+	f.words = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *loudFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "words", f.words)
+	e.String("s", f.s)
+	e.Error("err", f.err)
+	e.String("t", f.t)
+	e.Error("t1", f.t1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *loudFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "words":
+			runtime.Value(d, &f.words)
+		case "s":
+			f.s = d.String()
+		case "err":
+			f.err = d.Error()
+		case "t":
+			f.t = d.String()
+		case "t1":
+			f.t1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *loudFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line child.go:67:12*/ f.s, f.err = runtime.Child(x, &loudSites[0], ext.ShoutWorkflow, f.words)
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line child.go:68:2*/ if f.err != nil {
+				return runtime.Return[string](x, "", fmt.Errorf("shout: %w", f.err))
+			}
+			f.pc = 3
+		case 3:
+			/*line child.go:71:9*/ f.t, f.t1 = runtime.Call(x, &loudSites[1], func(stepCtx context.Context) (string, error) {
+				return runtime.Stub(stepCtx, Echo)(stepCtx, f.s)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line child.go:71:2*/ return runtime.Return[string](x, f.t, f.t1)
 		default:
 			return runtime.BadState(f.pc)
 		}

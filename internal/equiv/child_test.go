@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/durablegen/durable/durabletest"
+	"github.com/durablegen/durable/internal/equiv/ext"
 )
 
 // TestChildren runs workflows that start child workflows, directly (the
@@ -28,6 +29,18 @@ func TestChildren(t *testing.T) {
 		r := durabletest.Run(t, AccountNestedWorkflow.Bind(&Account{Owner: "cy"}), 2, log,
 			durabletest.WithChildren(SequenceWorkflow, OnboardWorkflow, DripWorkflow))
 		t.Logf("%v %v: %d checkpoints, %d crash runs", r.Result, r.Err, r.Checkpoints, r.CrashRuns)
+	})
+	t.Run("Loud/ok", func(t *testing.T) {
+		r := durabletest.Run(t, LoudWorkflow, []string{"hi", "there"}, log, durabletest.WithChildren(ext.ShoutWorkflow))
+		if r.Err != nil || r.Result != "HI!THERE!" {
+			t.Errorf("Loud = %q, %v; want HI!THERE!", r.Result, r.Err)
+		}
+	})
+	t.Run("Loud/fails", func(t *testing.T) {
+		r := durabletest.Run(t, LoudWorkflow, []string{"hi", ""}, log, durabletest.WithChildren(ext.ShoutWorkflow))
+		if r.Err == nil || r.Err.Error() != "shout: empty word" {
+			t.Errorf("Loud failed with %v, want shout: empty word", r.Err)
+		}
 	})
 	t.Run("unregistered", func(t *testing.T) {
 		ft := &fatalTB{TB: t}

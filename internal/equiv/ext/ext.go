@@ -1,5 +1,8 @@
-// Package ext declares steps used by workflows of another package.
+// Package ext declares steps and a workflow used by workflows of another
+// package.
 package ext
+
+//go:generate go run github.com/durablegen/durable/cmd/durablegen
 
 import (
 	"context"
@@ -26,3 +29,23 @@ func Upper(ctx context.Context, r Recorder, s string) (string, error) {
 }
 
 var errEmpty = errors.New("empty word")
+
+// Shout is a workflow of this package that workflows of other packages
+// start as a child.
+//
+//durable:workflow
+func Shout(ctx durable.Context, words []string) (string, error) {
+	out := ""
+	for _, w := range words {
+		u, err := Upper(ctx, nopRecorder{}, w)
+		if err != nil {
+			return out, err
+		}
+		out += u + "!"
+	}
+	return out, nil
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Add(context.Context, string) {}
