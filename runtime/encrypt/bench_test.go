@@ -27,7 +27,11 @@ func BenchmarkSealOpen(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(frame200)))
 		for b.Loop() {
-			got, err := r.Open(r.Seal(frame200, ctx), ctx)
+			sealed, err := r.Seal(frame200, ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			got, err := r.Open(sealed, ctx)
 			if err != nil || len(got) != len(frame200) {
 				b.Fatalf("Open() = %d bytes, %v", len(got), err)
 			}

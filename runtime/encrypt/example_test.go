@@ -49,23 +49,36 @@ func Example() {
 // Rotate by putting a new key first: it seals new values, and the old key
 // still opens what it sealed.
 func ExampleNewKeyring() {
-	old, _ := encrypt.GenerateKey("k2026a")
-	sealed := must(encrypt.NewKeyring(old)).Seal([]byte("account 4711"), []byte("context"))
-
-	next, _ := encrypt.GenerateKey("k2026b")
-	rotated := must(encrypt.NewKeyring(next, old))
-	plain, err := rotated.Open(sealed, []byte("context"))
-	fmt.Println(string(plain), err)
-	again, _ := encrypt.KeyID(rotated.Seal(plain, []byte("context")))
-	fmt.Println("new values sealed with", again)
-	// Output:
-	// account 4711 <nil>
-	// new values sealed with k2026b
-}
-
-func must(r *encrypt.Keyring, err error) *encrypt.Keyring {
+	old, err := encrypt.GenerateKey("k2026a")
 	if err != nil {
 		log.Fatal(err)
 	}
-	return r
+	before, err := encrypt.NewKeyring(old)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sealed, err := before.Seal([]byte("account 4711"), []byte("context"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	next, err := encrypt.GenerateKey("k2026b")
+	if err != nil {
+		log.Fatal(err)
+	}
+	rotated, err := encrypt.NewKeyring(next, old)
+	if err != nil {
+		log.Fatal(err)
+	}
+	plain, err := rotated.Open(sealed, []byte("context"))
+	fmt.Println(string(plain), err)
+	resealed, err := rotated.Seal(plain, []byte("context"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	id, _ := encrypt.KeyID(resealed)
+	fmt.Println("new values sealed with", id)
+	// Output:
+	// account 4711 <nil>
+	// new values sealed with k2026b
 }

@@ -24,10 +24,10 @@ func FuzzOpen(f *testing.F) {
 		f.Fatal(err)
 	}
 	ctx := []byte("context")
-	sealed := r.Seal([]byte(`{"pc":1}`), ctx)
+	sealed := seal(f, r, `{"pc":1}`, ctx)
 	f.Add(sealed)
-	f.Add(ring(f, kA).Seal([]byte("x"), ctx))
-	f.Add(ring(f, encrypt.Key{ID: "kC", Secret: secret(3)}).Seal([]byte("x"), ctx))
+	f.Add(seal(f, ring(f, kA), "x", ctx))
+	f.Add(seal(f, ring(f, encrypt.Key{ID: "kC", Secret: secret(3)}), "x", ctx))
 	f.Add(sealed[:len(sealed)-1])
 	f.Add(sealed[:3])
 	f.Add([]byte{0xde, 0x01, 0x00})
@@ -38,7 +38,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if got, err := r.Open(data, ctx); err == nil && len(data) > 0 {
-			if back, err := r.Open(r.Seal(got, ctx), ctx); err != nil || !bytes.Equal(back, got) {
+			if back, err := r.Open(seal(t, r, string(got), ctx), ctx); err != nil || !bytes.Equal(back, got) {
 				t.Fatalf("reseal of %x = %x, %v, want %x", data, back, err, got)
 			}
 		}
@@ -83,7 +83,7 @@ func FuzzParseKeyring(f *testing.F) {
 		if err != nil {
 			return
 		}
-		got, err := r.Open(r.Seal([]byte("x"), nil), nil)
+		got, err := r.Open(seal(t, r, "x", nil), nil)
 		if err != nil || string(got) != "x" {
 			t.Fatalf("ParseKeyring(%q): round trip = %q, %v", s, got, err)
 		}

@@ -186,21 +186,34 @@ func decodeSecret(s string) ([]byte, error) {
 	return nil, fmt.Errorf("secret of %d characters is neither 64 hex digits nor the base64 of 32 bytes", len(s))
 }
 
-// Primary returns the ID of the key that seals new values.
-func (r *Keyring) Primary() string { return r.primary.id }
+// Primary returns the ID of the key that seals new values; "" for the
+// zero Keyring, which holds no key.
+func (r *Keyring) Primary() string {
+	if r.primary == nil {
+		return ""
+	}
+	return r.primary.id
+}
 
 // IDs returns the IDs of the keys, the primary first.
 func (r *Keyring) IDs() []string { return append([]string(nil), r.ids...) }
 
-// Seal encrypts plaintext with the primary key, bound to context: [Keyring.Open]
-// must be given the same context. Empty plaintext seals to nil.
-func (r *Keyring) Seal(plaintext, context []byte) []byte {
+// errNoKey is returned by the zero Keyring.
+var errNoKey = errors.New("seal: keyring has no key (use NewKeyring or ParseKeyring)")
+
+// Seal encrypts plaintext with the primary key, bound to context:
+// [Keyring.Open] must be given the same context. Empty plaintext seals to
+// nil. It fails only for the zero Keyring.
+func (r *Keyring) Seal(plaintext, context []byte) ([]byte, error) {
+	if r.primary == nil {
+		return nil, errNoKey
+	}
 	if len(plaintext) == 0 {
-		return nil
+		return nil, nil
 	}
 	var aad []byte
 	dst := make([]byte, 0, len(r.primary.header)+gcmOverhead+len(plaintext))
-	return r.appendSeal(dst, &aad, plaintext, context)
+	return r.appendSeal(dst, &aad, plaintext, context), nil
 }
 
 // Open decrypts a value sealed by [Keyring.Seal] with context, under

@@ -13,6 +13,16 @@ import (
 	"github.com/durablegen/durable/runtime/encrypt"
 )
 
+// seal seals plaintext with r, failing the test on error.
+func seal(t testing.TB, r *encrypt.Keyring, plaintext string, context []byte) []byte {
+	t.Helper()
+	b, err := r.Seal([]byte(plaintext), context)
+	if err != nil {
+		t.Fatalf("Seal() = %v", err)
+	}
+	return b
+}
+
 // secret returns 32 bytes of value b.
 func secret(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
@@ -104,7 +114,7 @@ func TestParseKeyring(t *testing.T) {
 // value sealed with NewKeyring opens with the parsed keyring.
 func TestParsedKeysAreTheKeys(t *testing.T) {
 	k := encrypt.Key{ID: "k1", Secret: secret(7)}
-	sealed := ring(t, k).Seal([]byte("hello"), []byte("ctx"))
+	sealed := seal(t, ring(t, k), "hello", []byte("ctx"))
 	for _, s := range []string{hex.EncodeToString(k.Secret), base64.StdEncoding.EncodeToString(k.Secret), base64.RawURLEncoding.EncodeToString(k.Secret)} {
 		r, err := encrypt.ParseKeyring("k1:" + s)
 		if err != nil {
@@ -120,15 +130,15 @@ func TestSealOpen(t *testing.T) {
 	kA, kB := encrypt.Key{ID: "kA", Secret: secret(1)}, encrypt.Key{ID: "kB", Secret: secret(2)}
 	onlyA, rotated, onlyB := ring(t, kA), ring(t, kB, kA), ring(t, kB)
 	ctx := []byte("frame of x")
-	sealedA := onlyA.Seal([]byte("payload"), ctx)
-	sealedB := rotated.Seal([]byte("payload"), ctx)
+	sealedA := seal(t, onlyA, "payload", ctx)
+	sealedB := seal(t, rotated, "payload", ctx)
 	if k, _ := encrypt.KeyID(sealedA); k != "kA" {
 		t.Errorf("KeyID(sealed by kA) = %s, want kA", k)
 	}
 	if k, _ := encrypt.KeyID(sealedB); k != "kB" {
 		t.Errorf("KeyID(sealed by the rotated ring) = %s, want its primary kB", k)
 	}
-	if again := onlyA.Seal([]byte("payload"), ctx); bytes.Equal(again, sealedA) {
+	if again := seal(t, onlyA, "payload", ctx); bytes.Equal(again, sealedA) {
 		t.Error("Seal() twice gave the same bytes, want a fresh nonce each time")
 	}
 	if got := len(sealedA) - len("payload"); got != 31+len("kA") {
@@ -163,8 +173,15 @@ func TestSealOpen(t *testing.T) {
 			}
 		})
 	}
-	if got := onlyA.Seal(nil, ctx); got != nil {
-		t.Errorf("Seal(nil) = %x, want nil", got)
+	if got, err := onlyA.Seal(nil, ctx); got != nil || err != nil {
+		t.Errorf("Seal(nil) = %x, %v, want nil, nil", got, err)
+	}
+	var zero encrypt.Keyring
+	if got, err := zero.Seal([]byte("x"), ctx); got != nil || err == nil || zero.Primary() != "" {
+		t.Errorf("zero Keyring: Seal() = %x, %v, Primary() = %q, want an error and no key", got, err, zero.Primary())
+	}
+	if _, err := zero.Open(sealedA, ctx); !errors.Is(err, encrypt.ErrUnknownKey) {
+		t.Errorf("zero Keyring: Open() = %v, want %v", err, encrypt.ErrUnknownKey)
 	}
 }
 

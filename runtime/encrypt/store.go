@@ -36,7 +36,8 @@ const (
 // Store is a [runtime.Store] that seals the payloads it is given before
 // passing them to another store, and opens what that store returns. See
 // the package documentation for what is sealed. It is safe for concurrent
-// use if the inner store is.
+// use if the inner store is. Make one with [Wrap]; the zero Store holds no
+// store to use.
 type Store struct {
 	inner   runtime.Store
 	ring    *Keyring
@@ -58,7 +59,7 @@ type unreadFrame struct {
 	frame []byte
 }
 
-// scratch holds the buffers of one Checkpoint call.
+// scratch holds the buffers of one call that seals or opens.
 type scratch struct {
 	cp     runtime.Checkpoint
 	ctx    []byte
@@ -97,12 +98,27 @@ func binding(dst []byte, field, id, name string, seq int64) []byte {
 }
 
 // getScratch returns buffers for one call; put them back with
-// s.scratch.Put.
+// putScratch.
 func (s *Store) getScratch() *scratch {
 	if sc, _ := s.scratch.Get().(*scratch); sc != nil {
 		return sc
 	}
 	return new(scratch)
+}
+
+// maxPooled is the largest buffer kept for reuse: a rare huge frame does
+// not stay in memory.
+const maxPooled = 64 << 10
+
+// putScratch returns sc to the pool, without a huge buffer.
+func (s *Store) putScratch(sc *scratch) {
+	if cap(sc.frame) > maxPooled {
+		sc.frame = nil
+	}
+	if cap(sc.detail) > maxPooled {
+		sc.detail = nil
+	}
+	s.scratch.Put(sc)
 }
 
 // seal returns plaintext sealed for (field, id, name, seq); nil for empty.
@@ -111,7 +127,7 @@ func (s *Store) seal(plaintext []byte, field, id, name string, seq int64) []byte
 		return nil
 	}
 	sc := s.getScratch()
-	defer s.scratch.Put(sc)
+	defer s.putScratch(sc)
 	sc.ctx = binding(sc.ctx[:0], field, id, name, seq)
 	dst := make([]byte, 0, len(s.ring.primary.header)+gcmOverhead+len(plaintext))
 	return s.ring.appendSeal(dst, &sc.aad, plaintext, sc.ctx)
@@ -133,7 +149,7 @@ func (s *Store) open(sealed []byte, field, id, name string, seq int64) ([]byte, 
 		return nil, nil
 	}
 	sc := s.getScratch()
-	defer s.scratch.Put(sc)
+	defer s.putScratch(sc)
 	sc.ctx = binding(sc.ctx[:0], field, id, name, seq)
 	b, keyID, err := s.ring.open(&sc.aad, sealed, sc.ctx)
 	if err != nil {
@@ -302,7 +318,7 @@ func (s *Store) takeUnread(cp *runtime.Checkpoint) bool {
 // them to the inner store. cp is not modified.
 func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	sc := s.getScratch()
-	defer s.scratch.Put(sc)
+	defer s.putScratch(sc)
 	sc.cp = *cp
 	defer func() { sc.cp = runtime.Checkpoint{} }() // keep no references in the pool
 	if s.nunread.Load() == 0 || !s.takeUnread(cp) {
