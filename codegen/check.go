@@ -71,7 +71,7 @@ func (c *checker) body(wf *workflow) {
 		case *ast.DeferStmt:
 			c.errorf(n.Pos(), "defer is not supported in a workflow: it would run at every suspension, not once at the end; call the cleanup explicitly, or register a compensation step")
 		case *ast.GoStmt:
-			c.errorf(n.Pos(), "go statement in a workflow: goroutines do not survive a resume; run concurrent work as steps (durable.Go)")
+			c.errorf(n.Pos(), "go statement in a workflow: goroutines do not survive a resume; run the concurrent work inside one step (its result is checkpointed as a whole), or as child workflows")
 		case *ast.SelectStmt:
 			c.errorf(n.Pos(), "select in a workflow: channel operations do not survive a resume; wait with durable.Await or durable.Sleep")
 			return false
