@@ -130,10 +130,11 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	fmt.Fprintf(&body, "default:\nreturn %s(%s.pc)\n", l.rt("BadState"), fv)
 	text := body.String()
+	w("%s", arm) // before the label, which must label the loop
 	if strings.Contains(text, "continue "+l.label+"\n") {
 		w("%s:\n", l.label)
 	}
-	w("%sfor {\nswitch %s.pc {\n%s}\n}\n}\n\n", arm, fv, text)
+	w("for {\nswitch %s.pc {\n%s}\n}\n}\n\n", fv, text)
 	w("%s", method)
 	return b.String()
 }

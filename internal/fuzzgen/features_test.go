@@ -14,6 +14,7 @@ var allFeatures = []string{
 	"awaittimeout",   // durable.AwaitTimeout of a scripted signal or one that times out
 	"closure",        // closures declared and called between checkpoints
 	"commaok",        // v, ok := m[k] and v, ok := x.(T) in if inits
+	"compensate",     // durable.Compensate, run when the workflow fails
 	"complit",        // checkpoints inside composite literals
 	"conversions",    // int(int8(e)) and other integer conversions
 	"do",             // durable.Do inline steps

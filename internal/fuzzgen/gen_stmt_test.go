@@ -30,6 +30,7 @@ func stmtKinds() []stmtKind {
 		{"sleep", 3, nil, (*gen).sleepStmt},
 		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 }, (*gen).awaitStmt},
 		{"do", 2, nil, (*gen).doStmt},
+		{"compensate", 3, func(g *gen, _ *scope) bool { return g.noCP == 0 }, (*gen).compensateStmt},
 		{"awaittimeout", 2, nil, (*gen).awaitTimeoutStmt},
 		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
 		{"", 5, func(g *gen, _ *scope) bool { return len(g.jumps) > 0 }, (*gen).jumpStmt},
@@ -423,6 +424,18 @@ func (g *gen) doStmt(sc *scope) []string {
 		fmt.Sprintf("%s, %s := %s", name, errName, call),
 		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
 	}
+}
+
+// compensateStmt registers a compensation whose arguments come from the
+// scope (and may make checkpoints of their own).
+func (g *gen) compensateStmt(sc *scope) []string {
+	switch g.r.IntN(3) {
+	case 0:
+		return []string{fmt.Sprintf("durable.Compensate(ctx, Note, %s)", g.expr(sc, tString, 1))}
+	case 1:
+		return []string{fmt.Sprintf("durable.Compensate(ctx, Touch, %s)", g.expr(sc, tInt, 1))}
+	}
+	return []string{fmt.Sprintf("durable.Compensate(ctx, Label, %s, %s)", g.expr(sc, tString, 1), g.expr(sc, tInt, 2))}
 }
 
 // returnStmt is a conditional early return.

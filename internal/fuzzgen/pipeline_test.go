@@ -92,7 +92,11 @@ func runDifferential(t *testing.T, cfg config) (totals, []failure) {
 			break
 		}
 		if attempt == 10 {
-			t.Fatalf("fuzzgen: still failing to compile after %d rounds", attempt)
+			var last []string
+			for _, f := range stageFails {
+				last = append(last, f.stage+": "+f.output)
+			}
+			t.Fatalf("fuzzgen: still failing to compile after %d rounds; the last round:\n%s", attempt, strings.Join(last, "\n"))
 		}
 		dropAll(t, stageFails)
 	}

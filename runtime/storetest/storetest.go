@@ -20,7 +20,7 @@ const (
 // Durations used by the suite: short leases expire while the suite polls;
 // long ones and far timers never do during a test.
 const (
-	shortLease  = 50 * time.Millisecond
+	shortLease  = 250 * time.Millisecond // long enough to claim and commit under it on a loaded machine
 	longLease   = time.Minute
 	pollTimeout = 5 * time.Second
 	pollEvery   = 10 * time.Millisecond
