@@ -12,6 +12,7 @@ var allFeatures = []string{
 	"appendspread",   // append(xs, ys...) in a lowered statement
 	"await",          // durable.Await of a scripted signal
 	"awaittimeout",   // durable.AwaitTimeout of a scripted signal or one that times out
+	"child",          // a child workflow started and awaited
 	"closure",        // closures declared and called between checkpoints
 	"commaok",        // v, ok := m[k] and v, ok := x.(T) in if inits
 	"compensate",     // durable.Compensate, run when the workflow fails

@@ -30,6 +30,7 @@ func stmtKinds() []stmtKind {
 		{"sleep", 3, nil, (*gen).sleepStmt},
 		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 }, (*gen).awaitStmt},
 		{"do", 2, nil, (*gen).doStmt},
+		{"child", 2, func(g *gen, _ *scope) bool { return !g.inMapBody() }, (*gen).childStmt},
 		{"compensate", 3, func(g *gen, _ *scope) bool { return g.noCP == 0 }, (*gen).compensateStmt},
 		{"awaittimeout", 2, nil, (*gen).awaitTimeoutStmt},
 		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
@@ -422,6 +423,24 @@ func (g *gen) doStmt(sc *scope) []string {
 	errVar.used = true
 	return []string{
 		fmt.Sprintf("%s, %s := %s", name, errName, call),
+		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
+	}
+}
+
+// childStmt starts workflow Sub as a child and uses its result.
+func (g *gen) childStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	g.spend() // the child's own checkpoints
+	arg := g.arg(sc, tInt, 2)
+	name := g.fresh(sc, "sub", "v")
+	sc.declare(&variable{name: name, t: tInt})
+	errName, errVar := g.errVar(sc)
+	errVar.used = true
+	return []string{
+		fmt.Sprintf("%s, %s := Sub(ctx, %s)", name, errName, arg),
 		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
 	}
 }

@@ -15,10 +15,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/durabletest"
 )
+
+// Sub is a workflow that the generated workflows start as a child: a
+// step, a failure for some inputs, a durable sleep, another step.
+//
+//durable:workflow
+func Sub(ctx durable.Context, n int) (int, error) {
+	v := Inc(ctx, n)
+	if v%5 == 0 {
+		return 0, durable.Permanent(fmt.Errorf("sub %d: %w", v, ErrOdd))
+	}
+	if err := durable.Sleep(ctx, time.Hour); err != nil {
+		return 0, err
+	}
+	return Add(ctx, v, 10)
+}
 
 // Effects records what the steps of this package do.
 var Effects = &durabletest.Log{}
@@ -205,7 +221,7 @@ import (
 )
 
 func TestFuzz(t *testing.T) {
-	opts := []durabletest.Option{durabletest.WithLog(Effects), durabletest.WithErrors(ErrOdd)}
+	opts := []durabletest.Option{durabletest.WithLog(Effects), durabletest.WithErrors(ErrOdd), durabletest.WithChildren(SubWorkflow)}
 	total := durabletest.Report{}
 	n := 0
 	run := func(name string, f func(t *testing.T, opts ...durabletest.Option) durabletest.Report, extra ...durabletest.Option) {
