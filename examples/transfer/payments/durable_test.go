@@ -47,8 +47,9 @@ func TestTransferCrashMatrix(t *testing.T) {
 
 // TestTransferStubbedBank replaces the bank's steps with fakes: no bank
 // file is touched, the charge settles on the third poll, and a frozen
-// destination account makes the credit fail for good. Every crash still
-// resumes to the same receipt (or error) as the uncrashed run.
+// destination account makes the credit fail for good, which refunds the
+// charge. Every crash still resumes to the same receipt (or error) as the
+// uncrashed run.
 func TestTransferStubbedBank(t *testing.T) {
 	var (
 		bank  durabletest.Log
@@ -66,6 +67,10 @@ func TestTransferStubbedBank(t *testing.T) {
 			// as a real bank's answer would not change either.
 			polls[durable.StepKey(ctx)] = true
 			return ChargeStatus{Settled: len(polls) >= 3}, nil
+		}),
+		durabletest.Stub(Bank{}.Refund, func(ctx context.Context, chargeID string) error {
+			bank.Add(ctx, "refund "+chargeID)
+			return nil
 		}),
 		durabletest.Stub(Bank{}.Credit, func(ctx context.Context, acct string, cents int64) (CreditNote, error) {
 			if acct == "frozen" {
@@ -94,8 +99,13 @@ func TestTransferStubbedBank(t *testing.T) {
 	t.Run("frozen account", func(t *testing.T) {
 		in := TransferRequest{From: "alice", To: "frozen", Amount: 250_00, PollEvery: 30 * time.Minute}
 		r := durabletest.Run(t, TransferWorkflow, in, fakes...)
-		if r.Err == nil || !strings.Contains(r.Err.Error(), "credit frozen: account frozen") {
+		if r.Err == nil || r.Err.Error() != "credit frozen: account frozen" {
 			t.Fatalf("error = %v, want the credit to fail with the account frozen", r.Err)
+		}
+		// The compensation refunded the charge.
+		effects := bank.Effects(durabletest.InstanceID)
+		if len(effects) != 2 || effects[0] != "charge alice 25000" || !strings.HasPrefix(effects[1], "refund ch-") {
+			t.Errorf("bank effects = %q, want the charge, then its refund", effects)
 		}
 	})
 }

@@ -41,7 +41,8 @@ type Approval struct {
 
 // Transfer charges the source account, polls until the charge settles,
 // waits for an approval when the amount is large, and credits the
-// destination account.
+// destination account. If it fails after the charge, the charge is
+// refunded (a compensation).
 //
 //durable:workflow
 func Transfer(ctx durable.Context, in TransferRequest) (Receipt, error) {
@@ -50,6 +51,9 @@ func Transfer(ctx durable.Context, in TransferRequest) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, fmt.Errorf("charge %s: %w", in.From, err)
 	}
+	// From here on, a failure refunds the charge: a rejected approval, a
+	// credit that fails for good.
+	durable.Compensate(ctx, in.Bank.Refund, charge.ID)
 	polls := 0
 	for {
 		st, err := in.Bank.PollStatus(ctx, charge.ID)
@@ -71,9 +75,6 @@ func Transfer(ctx durable.Context, in TransferRequest) (Receipt, error) {
 			return Receipt{}, fmt.Errorf("await approval: %w", err)
 		}
 		if !a.Approved {
-			if err := in.Bank.Refund(ctx, charge.ID); err != nil {
-				return Receipt{}, fmt.Errorf("refund charge %s: %w", charge.ID, err)
-			}
 			return Receipt{}, fmt.Errorf("transfer of %s rejected by %s; charge %s refunded", Dollars(in.Amount), a.By, charge.ID)
 		}
 		approvedBy = a.By

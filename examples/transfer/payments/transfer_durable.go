@@ -17,6 +17,8 @@ type transferFrame struct {
 	key        string
 	charge     Charge
 	err        error
+	saga       runtime.Saga
+	sagaErr    error
 	polls      int
 	st         ChargeStatus
 	err1       error
@@ -24,22 +26,21 @@ type transferFrame struct {
 	approvedBy string
 	a          Approval
 	err3       error
-	err4       error
 	credit     CreditNote
 }
 
 var transferSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Charge", Pos: "transfer.go:49:17", Policy: durable.Policy{MaxAttempts: 6, InitialInterval: 1000000000, MaxInterval: 300000000000, Timeout: 30000000000}},
-	{ID: 7, Kind: "step", Name: "PollStatus", Pos: "transfer.go:55:14"},
-	{ID: 9, Kind: "sleep", Name: "sleep", Pos: "transfer.go:63:13"},
-	{ID: 13, Kind: "await", Name: "approval", Pos: "transfer.go:69:13"},
-	{ID: 17, Kind: "step", Name: "Refund", Pos: "transfer.go:74:14"},
-	{ID: 19, Kind: "step", Name: "Credit", Pos: "transfer.go:81:17"},
+	{ID: 1, Kind: "step", Name: "Charge", Pos: "transfer.go:50:17", Policy: durable.Policy{MaxAttempts: 6, InitialInterval: 1000000000, MaxInterval: 300000000000, Timeout: 30000000000}},
+	{ID: 17, Kind: "compensate", Name: "Refund", Pos: "transfer.go:56:2"},
+	{ID: 7, Kind: "step", Name: "PollStatus", Pos: "transfer.go:59:14"},
+	{ID: 9, Kind: "sleep", Name: "sleep", Pos: "transfer.go:67:13"},
+	{ID: 13, Kind: "await", Name: "approval", Pos: "transfer.go:73:13"},
+	{ID: 15, Kind: "step", Name: "Credit", Pos: "transfer.go:82:17"},
 }
 
 // TransferWorkflow is the descriptor of workflow Transfer: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TransferWorkflow = durable.NewWorkflow[TransferRequest, Receipt]("github.com/durablegen/durable/examples/transfer/payments.Transfer", "9ae6cd2f60bd34dc", func() any { return new(transferFrame) }).WithFunc(Transfer)
+var TransferWorkflow = durable.NewWorkflow[TransferRequest, Receipt]("github.com/durablegen/durable/examples/transfer/payments.Transfer", "ee2d04dde179483b", func() any { return new(transferFrame) }).WithFunc(Transfer)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *transferFrame) SetInput(in TransferRequest) {
@@ -53,6 +54,8 @@ func (f *transferFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("key", f.key)
 	runtime.Field(e, "charge", f.charge)
 	e.Error("err", f.err)
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
 	e.Int("polls", int64(f.polls))
 	runtime.Field(e, "st", f.st)
 	e.Error("err1", f.err1)
@@ -60,7 +63,6 @@ func (f *transferFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("approvedBy", f.approvedBy)
 	runtime.Field(e, "a", f.a)
 	e.Error("err3", f.err3)
-	e.Error("err4", f.err4)
 	runtime.Field(e, "credit", f.credit)
 }
 
@@ -78,6 +80,10 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.charge)
 		case "err":
 			f.err = d.Error()
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
 		case "polls":
 			f.polls = int(d.Int())
 		case "st":
@@ -92,8 +98,6 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.a)
 		case "err3":
 			f.err3 = d.Error()
-		case "err4":
-			f.err4 = d.Error()
 		case "credit":
 			runtime.Value(d, &f.credit)
 		}
@@ -104,102 +108,111 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *transferFrame) Run(x *runtime.Exec) error {
+	runtime.UseSaga(x, &f.pc, 17, &f.saga, &f.sagaErr, f.compensate)
 machine:
 	for {
 		switch f.pc {
 		case 0:
-			/*line transfer.go:48:2*/ f.key = durable.IdempotencyKey(x.Context())
+			/*line transfer.go:49:2*/ f.key = durable.IdempotencyKey(x.Context())
 			f.pc = 1
 		case 1:
-			/*line transfer.go:49:17*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
+			/*line transfer.go:50:17*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
 				return runtime.Stub(stepCtx, f.in.Bank.Charge)(stepCtx, f.in.From, f.in.Amount, f.key)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line transfer.go:50:2*/ if f.err != nil {
+			/*line transfer.go:51:2*/ if f.err != nil {
 				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("charge %s: %w", f.in.From, f.err))
 			}
-			/*line transfer.go:53:2*/ f.polls = 0
+			/*line transfer.go:56:2*/ runtime.Compensate(x, &f.saga, 1, "Refund", f.in.Bank, f.charge.ID)
+			/*line transfer.go:57:2*/ f.polls = 0
 			f.pc = 7
 		case 6:
-			/*line transfer.go:67:2*/ f.approvedBy = ""
+			/*line transfer.go:71:2*/ f.approvedBy = ""
 			if f.in.Amount > ApprovalThreshold {
 				f.pc = 13
 			} else {
-				f.pc = 19
+				f.pc = 15
 			}
 		case 7:
-			/*line transfer.go:55:14*/ f.st, f.err1 = runtime.Call(x, &transferSites[1], func(stepCtx1 context.Context) (ChargeStatus, error) {
+			/*line transfer.go:59:14*/ f.st, f.err1 = runtime.Call(x, &transferSites[2], func(stepCtx1 context.Context) (ChargeStatus, error) {
 				return runtime.Stub(stepCtx1, f.in.Bank.PollStatus)(stepCtx1, f.charge.ID)
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line transfer.go:56:3*/ if f.err1 != nil {
+			/*line transfer.go:60:3*/ if f.err1 != nil {
 				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("poll charge %s: %w", f.charge.ID, f.err1))
 			}
-			/*line transfer.go:59:3*/ f.polls++
-			/*line transfer.go:60:3*/ if f.st.Settled {
+			/*line transfer.go:63:3*/ f.polls++
+			/*line transfer.go:64:3*/ if f.st.Settled {
 				f.pc = 6
 				continue machine
 			}
 			f.pc = 9
 		case 9:
-			/*line transfer.go:63:13*/ f.err2 = runtime.Sleep(x, &transferSites[2], f.in.PollEvery)
+			/*line transfer.go:67:13*/ f.err2 = runtime.Sleep(x, &transferSites[3], f.in.PollEvery)
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line transfer.go:63:3*/ if f.err2 != nil {
+			/*line transfer.go:67:3*/ if f.err2 != nil {
 				return runtime.Return[Receipt](x, Receipt{}, f.err2)
 			}
 			f.pc = 7
 		case 13:
-			/*line transfer.go:69:13*/ f.a, f.err3 = runtime.Await[Approval](x, &transferSites[3])
+			/*line transfer.go:73:13*/ f.a, f.err3 = runtime.Await[Approval](x, &transferSites[4])
 			if err := x.Commit(&f.pc, 14); err != nil {
 				return err
 			}
 		case 14:
-			/*line transfer.go:70:3*/ if f.err3 != nil {
+			/*line transfer.go:74:3*/ if f.err3 != nil {
 				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("await approval: %w", f.err3))
 			}
-			if !f.a.Approved {
-				f.pc = 17
-			} else {
-				f.pc = 16
+			/*line transfer.go:77:3*/ if !f.a.Approved {
+				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("transfer of %s rejected by %s; charge %s refunded", Dollars(f.in.Amount), f.a.By, f.charge.ID))
+			}
+			/*line transfer.go:80:3*/ f.approvedBy = f.a.By
+			f.pc = 15
+		case 15:
+			/*line transfer.go:82:17*/ f.credit, f.err = runtime.Call(x, &transferSites[5], func(stepCtx2 context.Context) (CreditNote, error) {
+				return runtime.Stub(stepCtx2, f.in.Bank.Credit)(stepCtx2, f.in.To, f.in.Amount)
+			})
+			if err := x.Commit(&f.pc, 16); err != nil {
+				return err
 			}
 		case 16:
-			/*line transfer.go:79:3*/ f.approvedBy = f.a.By
-			f.pc = 19
-		case 17:
-			/*line transfer.go:74:14*/ f.err4 = runtime.CallErr(x, &transferSites[4], func(stepCtx2 context.Context) error {
-				return runtime.Stub(stepCtx2, f.in.Bank.Refund)(stepCtx2, f.charge.ID)
-			})
-			if err := x.Commit(&f.pc, 18); err != nil {
-				return err
-			}
-		case 18:
-			/*line transfer.go:74:4*/ if f.err4 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("refund charge %s: %w", f.charge.ID, f.err4))
-			}
-			/*line transfer.go:77:4*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("transfer of %s rejected by %s; charge %s refunded", Dollars(f.in.Amount), f.a.By, f.charge.ID))
-		case 19:
-			/*line transfer.go:81:17*/ f.credit, f.err = runtime.Call(x, &transferSites[5], func(stepCtx3 context.Context) (CreditNote, error) {
-				return runtime.Stub(stepCtx3, f.in.Bank.Credit)(stepCtx3, f.in.To, f.in.Amount)
-			})
-			if err := x.Commit(&f.pc, 20); err != nil {
-				return err
-			}
-		case 20:
-			/*line transfer.go:82:2*/ if f.err != nil {
+			/*line transfer.go:83:2*/ if f.err != nil {
 				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("credit %s: %w", f.in.To, f.err))
 			}
-			/*line transfer.go:85:2*/ return runtime.Return[Receipt](x, Receipt{ChargeID: f.charge.ID, CreditID: f.credit.ID, Amount: f.in.Amount, Polls: f.polls, ApprovedBy: f.approvedBy}, nil)
+			/*line transfer.go:86:2*/ return runtime.Return[Receipt](x, Receipt{ChargeID: f.charge.ID, CreditID: f.credit.ID, Amount: f.in.Amount, Polls: f.polls, ApprovedBy: f.approvedBy}, nil)
+		case 17:
+			return runtime.Compensating(x)
 		default:
 			return runtime.BadState(f.pc)
 		}
 	}
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *transferFrame) compensate(x *runtime.Exec, c *runtime.Compensation) error {
+	switch c.Site {
+	case 1:
+		return runtime.CallErr(x, &transferSites[1], func(stepCtx3 context.Context) error {
+			arg0, err1 := runtime.Arg[Bank](x, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			arg1, err1 := runtime.Arg[string](x, c, 1)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx3, arg0.Refund)(stepCtx3, arg1)
+		})
+	}
+	return runtime.BadState(c.Site)
 }
