@@ -1,0 +1,155 @@
+package runtime_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/durabletest"
+	"github.com/durablegen/durable/internal/equiv"
+	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/memstore"
+)
+
+// lossyStore drops the signals that wake a parent when its child ends, and
+// can fail the next checkpoint of one instance, as a crash would.
+type lossyStore struct {
+	runtime.Store
+	dropped  atomic.Int32
+	failNext atomic.Pointer[string] // instance whose next checkpoint fails
+}
+
+func (s *lossyStore) Signal(ctx context.Context, id, name string, payload []byte) error {
+	if strings.HasPrefix(name, "$child:") {
+		s.dropped.Add(1)
+		return nil
+	}
+	return s.Store.Signal(ctx, id, name, payload)
+}
+
+func (s *lossyStore) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	if id := s.failNext.Load(); id != nil && *id == cp.ID {
+		s.failNext.Store(nil)
+		return errors.New("lossy: the process died before this commit")
+	}
+	return s.Store.Checkpoint(ctx, cp)
+}
+
+func register(t *testing.T, w *runtime.Worker, defs ...durable.Definition) {
+	t.Helper()
+	for _, d := range defs {
+		if err := w.Register(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// drive runs the workers until instance id ends, moving the fake clock to
+// the next wake-up (or past a lease) whenever nothing is runnable, and
+// returns how many rounds it took.
+func drive(t *testing.T, c *runtime.Client, clock *durabletest.Clock, w *runtime.Worker, id string) int {
+	t.Helper()
+	ctx := context.Background()
+	for round := 1; round < 1000; round++ {
+		w.Drain(ctx) // errors: the simulated crashes
+		insts, err := c.List(ctx, runtime.ListOptions{IDPrefix: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wake time.Time
+		for _, in := range insts {
+			if in.ID == id && in.Status.Terminal() {
+				return round
+			}
+			switch in.Status {
+			case runtime.StatusRunning:
+				wake = clock.Now().Add(2 * time.Minute) // past the lease
+			case runtime.StatusSleeping, runtime.StatusWaiting:
+				if !in.WakeAt.IsZero() && (wake.IsZero() || in.WakeAt.Before(wake)) {
+					wake = in.WakeAt
+				}
+			}
+		}
+		if wake.IsZero() {
+			t.Fatalf("instance %s is stuck: %+v", id, insts)
+		}
+		clock.Set(wake)
+	}
+	t.Fatalf("instance %s did not end", id)
+	return 0
+}
+
+// TestChildSignalLost: a parent whose child's completion signal is lost
+// still gets the child's result, at its next check of the child.
+func TestChildSignalLost(t *testing.T) {
+	ctx := context.Background()
+	clock := durabletest.NewClock()
+	store := &lossyStore{Store: memstore.NewWithClock(clock.Now)}
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: time.Minute, Logger: quiet()})
+	register(t, w, equiv.OnboardWorkflow, equiv.DripWorkflow)
+	c := runtime.NewClient(store)
+	h, err := runtime.Start(ctx, c, equiv.OnboardWorkflow, "onboard-1", []string{"ann", "bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds := drive(t, c, clock, w, "onboard-1")
+	got, err := h.Result(ctx)
+	if err != nil || got != "welcome ann+tips ann;welcome bob+tips bob;done" {
+		t.Fatalf("Result = %q, %v", got, err)
+	}
+	if store.dropped.Load() != 2 {
+		t.Errorf("%d child signals dropped, want 2 (the test must lose them)", store.dropped.Load())
+	}
+	// Each child sleeps 7 days; the parent's checks back off to hourly,
+	// so it is claimed about 7*24 times per child, not once a minute.
+	if rounds > 500 {
+		t.Errorf("%d rounds to finish: the parent's checks do not back off", rounds)
+	}
+	t.Logf("finished in %d rounds", rounds)
+}
+
+// TestChildCrashBeforeWait: the parent dies after starting its child and
+// before committing that it waits; the resumed parent finds the same child
+// instead of starting another.
+func TestChildCrashBeforeWait(t *testing.T) {
+	ctx := context.Background()
+	clock := durabletest.NewClock()
+	store := &lossyStore{Store: memstore.NewWithClock(clock.Now)}
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: time.Minute, Logger: quiet()})
+	register(t, w, equiv.OnboardWorkflow, equiv.DripWorkflow)
+	c := runtime.NewClient(store)
+	h, err := runtime.Start(ctx, c, equiv.OnboardWorkflow, "onboard-2", []string{"cy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := "onboard-2"
+	store.failNext.Store(&parent)
+	drive(t, c, clock, w, parent)
+	got, err := h.Result(ctx)
+	if err != nil || got != "welcome cy+tips cy;done" {
+		t.Fatalf("Result = %q, %v", got, err)
+	}
+	insts, err := c.List(ctx, runtime.ListOptions{IDPrefix: parent + "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(insts) != 1 || insts[0].ID != runtime.ChildID(parent, 1) {
+		var ids []string
+		for _, in := range insts {
+			ids = append(ids, in.ID)
+		}
+		t.Errorf("children = %q, want one, %s", ids, runtime.ChildID(parent, 1))
+	}
+}
+
+func (s *lossyStore) List(ctx context.Context, opts runtime.ListOptions) ([]*runtime.Instance, error) {
+	return s.Store.(runtime.Admin).List(ctx, opts)
+}
+
+func (s *lossyStore) Retry(ctx context.Context, req runtime.RetryRequest) error {
+	return s.Store.(runtime.Admin).Retry(ctx, req)
+}
