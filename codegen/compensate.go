@@ -245,18 +245,19 @@ func (l *lowerer) finishSaga() {
 	}
 }
 
-// emitSaga returns the statement that arms the saga at the start of Run
-// and the frame's compensate method, or "" for a workflow without
-// compensations.
-func (l *lowerer) emitSaga(frameType string) (arm, method string) {
+// emitSaga returns the frame's UseSaga and compensate methods, or "" for
+// a workflow without compensations.
+func (l *lowerer) emitSaga(frameType string) string {
 	if l.saga == nil {
-		return "", ""
+		return ""
 	}
 	fv, xv := l.fv, l.xv
-	arm = fmt.Sprintf("%s(%s, &%s.pc, %d, &%s.%s, &%s.%s, %s.compensate)\n",
-		l.rt("UseSaga"), xv, fv, l.saga.state.id, fv, l.saga.list, fv, l.saga.err, fv)
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("// UseSaga gives x the frame's compensations (see durable.Compensate):\n// the worker calls it before Run.\n")
+	w("func (%s *%s) UseSaga(%s *%s) {\n%s(%s, &%s.pc, %d, &%s.%s, &%s.%s, %s.compensate)\n}\n\n",
+		fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"),
+		l.rt("UseSaga"), xv, fv, l.saga.state.id, fv, l.saga.list, fv, l.saga.err, fv)
 	comp := l.q.marker(names.RuntimePkg, "Compensation")
 	cv, errv := l.names.fresh("c"), l.names.fresh("err")
 	w("// compensate runs compensation c (see durable.Compensate): it decodes the\n// stored arguments and calls the step under its policy.\n")
@@ -300,5 +301,5 @@ func (l *lowerer) emitSaga(frameType string) (arm, method string) {
 		}
 	}
 	w("}\nreturn %s(%s.Site)\n}\n\n", l.rt("BadState"), cv)
-	return arm, b.String()
+	return b.String()
 }

@@ -117,7 +117,7 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
 	l.thread()
-	arm, method := l.emitSaga(frameType)
+	method := l.emitSaga(frameType)
 	var body strings.Builder
 	for _, blk := range l.blocks {
 		fmt.Fprintf(&body, "case %d:\n", blk.id)
@@ -130,7 +130,6 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	fmt.Fprintf(&body, "default:\nreturn %s(%s.pc)\n", l.rt("BadState"), fv)
 	text := body.String()
-	w("%s", arm) // before the label, which must label the loop
 	if strings.Contains(text, "continue "+l.label+"\n") {
 		w("%s:\n", l.label)
 	}

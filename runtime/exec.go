@@ -107,6 +107,9 @@ type Exec struct {
 	dctx  durable.Context
 
 	saga sagaHook // compensations of the frame (see UseSaga)
+
+	cancelReason string // a graceful cancel was requested (CancelRequester)
+	canceling    bool   // the run ends the instance canceled
 }
 
 func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, stopping <-chan struct{}) *Exec {
@@ -127,6 +130,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, 
 		seed:     seedOf(inst.ID),
 	}
 	x.unreadable = inst.Unreadable
+	x.cancelReason = inst.CancelReason
 	if inst.Attempt > 0 && inst.Unreadable == nil {
 		x.stepSeq = frameInt(inst.Frame, stepSeqField)
 	}
@@ -412,6 +416,9 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	if err != nil {
 		status, kind = StatusFailed, "fail"
 	}
+	if x.canceling {
+		status, kind = StatusCanceled, "cancel"
+	}
 	var ev pending
 	if p != nil {
 		ev = *p
@@ -425,6 +432,14 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	cp := x.checkpoint(frame, status, &ev)
 	cp.Output = out
 	cp.Error = EncodeError(err, x.cfg.known)
+	if x.canceling {
+		var comps []string
+		if x.saga.saga != nil {
+			comps = x.saga.saga.Errors
+		}
+		cp.Error = canceledError(x.cancelReason, comps)
+		cp.Event.Error = cp.Error
+	}
 	if p != nil && err != nil {
 		// frame is the last committed one: mark it for Client.Retry.
 		cp.Error = encodeKeptError(err, x.cfg.known)

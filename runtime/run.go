@@ -96,7 +96,14 @@ func (x *Exec) execute(machine any) (err error) {
 	if err := m.UnmarshalFrame(NewDecoder(x.last, x.cfg.known)); err != nil {
 		return x.fail(fmt.Errorf("decode frame of instance %s at checkpoint %d: %w", x.id, x.seq, err))
 	}
-	err = m.Run(x)
+	if sm, ok := m.(sagaMachine); ok {
+		sm.UseSaga(x)
+	}
+	if x.cancelReason != "" {
+		err = x.cancelRun()
+	} else {
+		err = m.Run(x)
+	}
 	switch {
 	case err == nil && x.finished, errors.Is(err, errSuspended):
 		return nil

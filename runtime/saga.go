@@ -33,9 +33,16 @@ type sagaHook struct {
 	run   func(*Exec, *Compensation) error
 }
 
-// UseSaga tells x where the frame keeps its saga. The Run method of a
-// workflow that calls durable.Compensate calls it first; state is the
-// machine state that runs compensations ([Compensating]).
+// sagaMachine is a machine whose frame keeps a saga: the worker calls
+// UseSaga before Run (and before running compensations for a requested
+// cancel).
+type sagaMachine interface {
+	UseSaga(x *Exec)
+}
+
+// UseSaga tells x where the frame keeps its saga. The UseSaga method of
+// the frame of a workflow that calls durable.Compensate calls it; state is
+// the machine state that runs compensations ([Compensating]).
 func UseSaga(x *Exec, pc *int, state int, saga *Saga, err *error, run func(*Exec, *Compensation) error) {
 	x.saga = sagaHook{pc: pc, state: state, saga: saga, err: err, run: run}
 }

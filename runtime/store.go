@@ -75,6 +75,10 @@ type Instance struct {
 	AwaitName string // signal awaited while waiting
 	Output    []byte // encoded result, when completed
 	Error     string // encoded error, when failed or canceled
+	// CancelReason, if not empty, is why a graceful cancel was requested
+	// (see [CancelRequester]): the instance runs its compensations and
+	// ends canceled. Stores that do not implement it leave it empty.
+	CancelReason string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 

@@ -74,3 +74,25 @@ func (a *Account) Refunds(ctx durable.Context, n int) (int, error) {
 	}
 	return v, nil
 }
+
+// Booking books every item, registering its cancellation, then waits for a
+// confirmation that may never come: a cancel requested meanwhile unbooks
+// the items, last first.
+//
+//durable:workflow
+func Booking(ctx durable.Context, items []string) (string, error) {
+	for _, it := range items {
+		if _, err := Echo(ctx, "book "+it); err != nil {
+			return "", err
+		}
+		durable.Compensate(ctx, Note, "unbook "+it)
+	}
+	ok, err := durable.Await[bool](ctx, "confirm")
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("not confirmed")
+	}
+	return "confirmed", nil
+}

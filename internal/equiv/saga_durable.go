@@ -94,7 +94,6 @@ func (f *tripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *tripFrame) Run(x *runtime.Exec) error {
-	runtime.UseSaga(x, &f.pc, 14, &f.saga, &f.sagaErr, f.compensate)
 	for {
 		switch f.pc {
 		case 0:
@@ -166,6 +165,12 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 			return runtime.BadState(f.pc)
 		}
 	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *tripFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 14, &f.saga, &f.sagaErr, f.compensate)
 }
 
 // compensate runs compensation c (see durable.Compensate): it decodes the
@@ -263,7 +268,6 @@ func (f *sagaShapesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
-	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
 	for {
 		switch f.pc {
 		case 0:
@@ -315,6 +319,12 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 			return runtime.BadState(f.pc)
 		}
 	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *sagaShapesFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
 }
 
 // compensate runs compensation c (see durable.Compensate): it decodes the
@@ -434,7 +444,6 @@ func (f *accountRefundsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
-	runtime.UseSaga(x, &f.pc, 5, &f.saga, &f.sagaErr, f.compensate)
 	for {
 		switch f.pc {
 		case 0:
@@ -472,6 +481,12 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 	}
 }
 
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *accountRefundsFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 5, &f.saga, &f.sagaErr, f.compensate)
+}
+
 // compensate runs compensation c (see durable.Compensate): it decodes the
 // stored arguments and calls the step under its policy.
 func (f *accountRefundsFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
@@ -484,6 +499,156 @@ func (f *accountRefundsFrame) compensate(x *runtime.Exec, c1 *runtime.Compensati
 			}
 			_, err1 = runtime.Stub(stepCtx2, f.a.Calc.Mul)(stepCtx2, arg0)
 			return err1
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
+// bookingFrame is the frame of workflow Booking: its machine state and the variables
+// that live across its checkpoints.
+type bookingFrame struct {
+	pc      int
+	items   []string
+	it      string
+	t       int
+	t1      int
+	err     error
+	saga    runtime.Saga
+	sagaErr error
+	ok      bool
+	err1    error
+}
+
+var bookingSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:85:16"},
+	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:88:3"},
+	{ID: 7, Kind: "await", Name: "confirm", Pos: "saga.go:90:13"},
+}
+
+// BookingWorkflow is the descriptor of workflow Booking: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "584630ff57a857d2", func() any { return new(bookingFrame) }).WithFunc(Booking)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *bookingFrame) SetInput(in []string) {
+	f.items = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *bookingFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "items", f.items)
+	e.String("it", f.it)
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Error("err", f.err)
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
+	e.Bool("ok", f.ok)
+	e.Error("err1", f.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *bookingFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "items":
+			runtime.Value(d, &f.items)
+		case "it":
+			f.it = d.String()
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
+		case "ok":
+			f.ok = d.Bool()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *bookingFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line saga.go:84:2*/ f.t1 = len(f.items)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 7
+			}
+		case 2:
+			f.it = f.items[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 5:
+			/*line saga.go:85:16*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
+				return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line saga.go:85:3*/ if f.err != nil {
+				return runtime.Return[string](x, "", f.err)
+			}
+			/*line saga.go:88:3*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
+			f.pc = 3
+		case 7:
+			/*line saga.go:90:13*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line saga.go:91:2*/ if f.err1 != nil {
+				return runtime.Return[string](x, "", f.err1)
+			}
+			/*line saga.go:94:2*/ if !f.ok {
+				return runtime.Return[string](x, "", fmt.Errorf("not confirmed"))
+			}
+			/*line saga.go:97:2*/ return runtime.Return[string](x, "confirmed", nil)
+		case 9:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *bookingFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *bookingFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 1:
+		return runtime.CallErr(x, &bookingSites[1], func(stepCtx1 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
 		})
 	}
 	return runtime.BadState(c1.Site)

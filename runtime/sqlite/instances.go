@@ -322,7 +322,7 @@ func scanInstance(row scanner) (*runtime.Instance, error) {
 	var lease, wake, created, updated int64
 	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &created, &updated)
+		&inst.Error, &created, &updated, &inst.CancelReason)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ CREATE TABLE instances (
     error       TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
-);
+, cancel_reason TEXT NOT NULL DEFAULT '');
 
 CREATE TABLE schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,

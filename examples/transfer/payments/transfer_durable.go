@@ -108,7 +108,6 @@ func (f *transferFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *transferFrame) Run(x *runtime.Exec) error {
-	runtime.UseSaga(x, &f.pc, 17, &f.saga, &f.sagaErr, f.compensate)
 machine:
 	for {
 		switch f.pc {
@@ -195,6 +194,12 @@ machine:
 			return runtime.BadState(f.pc)
 		}
 	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *transferFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 17, &f.saga, &f.sagaErr, f.compensate)
 }
 
 // compensate runs compensation c (see durable.Compensate): it decodes the
