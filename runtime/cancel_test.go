@@ -19,6 +19,7 @@ import (
 
 // cancelStores are the stores a requested cancel is tested on.
 func cancelStores(t *testing.T, clock *durabletest.Clock) map[string]runtime.Store {
+	t.Helper()
 	sq, err := sqlite.New(sqlite.Config{Path: filepath.Join(t.TempDir(), "cancel.db"), Synchronous: "NORMAL", Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@
 // variables, step results kept across checkpoints) and the output of
 // every instance, signal payloads, the detail (step result, signal
 // payload, output) and error message of every history event, and the
-// error of a failed or cancelled instance (cancel reasons included).
+// error of a failed or cancelled instance (cancel reasons included, and the reason of a requested cancel).
 // Binary values are stored sealed as bytes; errors, which stores keep in
 // text columns, are stored as "enc:" followed by the sealed bytes in
 // base64, so they stay valid UTF-8. An empty value stays empty.

@@ -29,6 +29,7 @@ const (
 	fieldFrame  = "frame"
 	fieldOutput = "output"
 	fieldError  = "error"
+	fieldCancel = "cancel_reason"
 	fieldSignal = "signal"
 	fieldDetail = "detail"
 )
@@ -230,6 +231,14 @@ func (s *Store) openInstance(inst *runtime.Instance, clear bool) (frameOK bool, 
 	} else {
 		inst.Error = t
 	}
+	if t, err := s.openText(inst.CancelReason, fieldCancel, inst.ID, 0); err != nil {
+		fail(err)
+		if clear {
+			inst.CancelReason = ""
+		}
+	} else {
+		inst.CancelReason = t
+	}
 	if sig := inst.Signal; sig != nil {
 		if b, err := s.open(sig.Payload, fieldSignal, inst.ID, sig.Name, 0); err != nil {
 			fail(err)
@@ -381,6 +390,17 @@ func (s *Store) Get(ctx context.Context, id string) (*runtime.Instance, error) {
 // the instance in the inner store.
 func (s *Store) Cancel(ctx context.Context, id, reason string) error {
 	return s.inner.Cancel(ctx, id, s.sealText(reason, fieldError, id))
+}
+
+// RequestCancel seals reason and asks the inner store to cancel instance
+// id gracefully (see [runtime.CancelRequester]); it fails with an error
+// matching errors.ErrUnsupported if the inner store cannot.
+func (s *Store) RequestCancel(ctx context.Context, id, reason string) error {
+	cr, ok := s.inner.(runtime.CancelRequester)
+	if !ok {
+		return fmt.Errorf("request cancel of %s: store %T cannot: %w", id, s.inner, errors.ErrUnsupported)
+	}
+	return cr.RequestCancel(ctx, id, s.sealText(reason, fieldCancel, id))
 }
 
 // History returns the events of instance id with their errors and

@@ -67,6 +67,7 @@ CREATE TABLE durable.instances (
     error text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
+    cancel_reason text DEFAULT ''::text NOT NULL,
     CONSTRAINT instances_status_check CHECK ((status = ANY (ARRAY['ready'::text, 'running'::text, 'sleeping'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'canceled'::text])))
 )
 WITH (fillfactor='80');

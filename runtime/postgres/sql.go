@@ -10,7 +10,7 @@ import "strings"
 
 // instanceColumns is the column list scanned by scanInstance.
 const instanceColumns = `id, workflow, version, status, frame, seq, attempt, epoch, owner,
-	lease_until, wake_at, await_name, output, error, created_at, updated_at`
+	lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason`
 
 // $1 id, $2 workflow, $3 version, $4 status, $5 frame, $6 seq, $7 attempt,
 // $8 wake_at, $9 await_name, $10 output, $11 error, $12 channel.
@@ -48,11 +48,12 @@ const claimSQL = `WITH candidates AS MATERIALIZED (
 	FROM candidates c
 	WHERE i.id = c.id
 	RETURNING i.id, i.workflow, i.version, i.status, i.frame, i.seq, i.attempt, i.epoch, i.owner,
-		i.lease_until, i.wake_at, i.await_name, i.output, i.error, i.created_at, i.updated_at
+		i.lease_until, i.wake_at, i.await_name, i.output, i.error, i.created_at, i.updated_at,
+		i.cancel_reason
 )
 SELECT c.id, c.workflow, c.version, c.status, c.frame, c.seq, c.attempt, c.epoch, c.owner,
 	c.lease_until, c.wake_at, c.await_name, c.output, c.error, c.created_at, c.updated_at,
-	s.id, s.name, s.payload, s.created_at, statement_timestamp()
+	c.cancel_reason, s.id, s.name, s.payload, s.created_at, statement_timestamp()
 FROM claimed c
 LEFT JOIN LATERAL (
 	SELECT id, name, payload, created_at FROM {schema}.signals
@@ -174,6 +175,20 @@ const cancelSQL = `WITH upd AS (
 )
 SELECT count(pg_notify($3, instance_id)) FROM ins`
 
+// $1 id, $2 reason, $3 channel. Zero rows: missing or already terminal.
+// A running instance's owner is fenced by the new epoch.
+const requestCancelSQL = `WITH upd AS (
+	UPDATE {schema}.instances
+	SET cancel_reason = CASE WHEN cancel_reason = '' THEN $2 ELSE cancel_reason END,
+		epoch = CASE WHEN status = 'running' THEN epoch + 1 ELSE epoch END,
+		owner = CASE WHEN status = 'running' THEN '' ELSE owner END,
+		lease_until = CASE WHEN status = 'running' THEN NULL ELSE lease_until END,
+		status = 'ready', wake_at = NULL, updated_at = statement_timestamp()
+	WHERE id = $1 AND status NOT IN ('completed', 'failed', 'canceled')
+	RETURNING id
+)
+SELECT count(pg_notify($3, id)) FROM upd`
+
 const historySQL = `SELECT seq, kind, name, site, attempts, error, detail, at
 FROM {schema}.history WHERE instance_id = $1 ORDER BY seq`
 
@@ -183,6 +198,7 @@ const existsSQL = `SELECT EXISTS (SELECT FROM {schema}.instances WHERE id = $1)`
 type statements struct {
 	create, get, claim, readyIfSignaled        string
 	heartbeat, signal, cancel, history, exists string
+	requestCancel                              string
 	// checkpoint[release][consume]
 	checkpoint [2][2]string
 }
@@ -197,6 +213,7 @@ func newStatements(schema string) statements {
 		heartbeat:       q(heartbeatSQL),
 		signal:          q(signalSQL),
 		cancel:          q(cancelSQL),
+		requestCancel:   q(requestCancelSQL),
 		history:         q(historySQL),
 		exists:          q(existsSQL),
 	}
