@@ -79,8 +79,8 @@ type Instance struct {
 	// (see [CancelRequester]): the instance runs its compensations and
 	// ends canceled. Stores that do not implement it leave it empty.
 	CancelReason string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	// Set by Claim only:
 
