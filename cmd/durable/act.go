@@ -59,6 +59,7 @@ func runSignal(e *env, args []string) error {
 func runCancel(e *env, args []string) error {
 	fs := e.newFlags("cancel")
 	reason := fs.String("reason", "canceled by an operator", "why, recorded as the instance's error and in its history")
+	compensate := fs.Bool("compensate", false, "let the instance run its compensations (durable.Compensate) first: a worker ends it canceled")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -80,6 +81,13 @@ func runCancel(e *env, args []string) error {
 		return nil
 	case runtime.StatusCompleted, runtime.StatusFailed:
 		return fmt.Errorf("instance %s already %s: cancel stops an instance in progress", id, inst.Status)
+	}
+	if *compensate {
+		if err := e.client.RequestCancel(e.ctx, id, *reason); err != nil {
+			return e.notFound(id, err)
+		}
+		fmt.Fprintf(e.stdout, "cancel of instance %s requested (was %s): the next worker to claim it runs its compensations, then ends it canceled\n", id, inst.Status)
+		return nil
 	}
 	if err := e.client.Cancel(e.ctx, id, *reason); err != nil {
 		return e.notFound(id, err)

@@ -82,7 +82,7 @@ var commands = []command{
 	{"show", "ID [-json]", "show an instance: status, lease, timer, error and its variables", runShow},
 	{"history", "ID [-json]", "print the events of an instance, oldest first", runHistory},
 	{"signal", "ID NAME JSON|-", "send signal NAME with a JSON payload (- reads it from stdin)", runSignal},
-	{"cancel", "ID [-reason TEXT]", "cancel an instance in progress", runCancel},
+	{"cancel", "ID [-reason TEXT] [-compensate]", "cancel an instance in progress (-compensate: after its compensations)", runCancel},
 	{"retry", "ID [-reason TEXT] [-force]", "resume a failed instance from its last checkpoint", runRetry},
 }
 

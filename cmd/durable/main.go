@@ -18,7 +18,7 @@
 //	show     ID [-json]          status, workflow, lease, timer, error, variables
 //	history  ID [-json]          the checkpoint events, oldest first
 //	signal   ID NAME JSON|-      send a signal (JSON payload; - reads stdin)
-//	cancel   ID [-reason TEXT]   cancel an instance in progress
+//	cancel   ID [-reason TEXT] [-compensate]   cancel an instance in progress (-compensate: after its compensations)
 //	retry    ID [-reason TEXT] [-force]
 //	                             resume a failed instance from its last checkpoint
 //
