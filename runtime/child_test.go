@@ -83,15 +83,22 @@ func drive(t *testing.T, c *runtime.Client, clock *durabletest.Clock, w *runtime
 	return 0
 }
 
-// TestChildSignalLost: a parent whose child's completion signal is lost
-// still gets the child's result, at its next check of the child.
-func TestChildSignalLost(t *testing.T) {
-	ctx := context.Background()
+// onboardSetup returns a lossy in-memory store on a fake clock and a
+// worker and client for equiv.Onboard and its child, Drip.
+func onboardSetup(t *testing.T) (*lossyStore, *durabletest.Clock, *runtime.Worker, *runtime.Client) {
+	t.Helper()
 	clock := durabletest.NewClock()
 	store := &lossyStore{Store: memstore.NewWithClock(clock.Now)}
 	w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: time.Minute, Logger: quiet()})
 	register(t, w, equiv.OnboardWorkflow, equiv.DripWorkflow)
-	c := runtime.NewClient(store)
+	return store, clock, w, runtime.NewClient(store)
+}
+
+// TestChildSignalLost: a parent whose child's completion signal is lost
+// still gets the child's result, at its next check of the child.
+func TestChildSignalLost(t *testing.T) {
+	ctx := context.Background()
+	store, clock, w, c := onboardSetup(t)
 	h, err := runtime.Start(ctx, c, equiv.OnboardWorkflow, "onboard-1", []string{"ann", "bob"})
 	if err != nil {
 		t.Fatal(err)
@@ -117,11 +124,7 @@ func TestChildSignalLost(t *testing.T) {
 // instead of starting another.
 func TestChildCrashBeforeWait(t *testing.T) {
 	ctx := context.Background()
-	clock := durabletest.NewClock()
-	store := &lossyStore{Store: memstore.NewWithClock(clock.Now)}
-	w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: time.Minute, Logger: quiet()})
-	register(t, w, equiv.OnboardWorkflow, equiv.DripWorkflow)
-	c := runtime.NewClient(store)
+	store, clock, w, c := onboardSetup(t)
 	h, err := runtime.Start(ctx, c, equiv.OnboardWorkflow, "onboard-2", []string{"cy"})
 	if err != nil {
 		t.Fatal(err)

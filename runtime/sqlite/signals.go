@@ -17,16 +17,8 @@ func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) err
 	var woke int64
 	err := s.write(ctx, true, func(ctx context.Context) error {
 		now := nanos(s.now())
-		var status string
-		err := s.st.status.QueryRowContext(ctx, id).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return runtime.ErrNotFound
-		}
-		if err != nil {
+		if err := s.inProgress(ctx, id); err != nil {
 			return err
-		}
-		if runtime.Status(status).Terminal() {
-			return fmt.Errorf("instance %s: %w", status, runtime.ErrFinished)
 		}
 		if _, err := s.st.insertSignal.ExecContext(ctx, id, name, payload, now); err != nil {
 			return err
@@ -43,6 +35,24 @@ func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) err
 	}
 	if woke > 0 {
 		s.wake.notify()
+	}
+	return nil
+}
+
+// inProgress returns nil if instance id exists and is not terminal,
+// [runtime.ErrNotFound] or an error wrapping [runtime.ErrFinished]
+// otherwise. It runs on the writer, inside the caller's transaction.
+func (s *Store) inProgress(ctx context.Context, id string) error {
+	var status string
+	err := s.st.status.QueryRowContext(ctx, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return runtime.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if runtime.Status(status).Terminal() {
+		return fmt.Errorf("instance %s: %w", status, runtime.ErrFinished)
 	}
 	return nil
 }
