@@ -40,6 +40,7 @@ type config struct {
 	limitSamples  int           // commits per limit
 	steps         int           // steps of the sequential workflow
 	cpRuns        int           // runs of it per store
+	partSamples   int           // rounds of the checkpoint's parts
 	machineBudget time.Duration // per machine measurement
 	resumeKs      []int
 	resumeSamples int // ours; the peers take fewer, as each is slow
@@ -56,6 +57,7 @@ func configFor(quick bool) config {
 		limitSamples:  2000,
 		steps:         200,
 		cpRuns:        5,
+		partSamples:   3000,
 		machineBudget: 2 * time.Second,
 		resumeKs:      []int{10, 100, 1000},
 		resumeSamples: 40,
@@ -69,6 +71,7 @@ func configFor(quick bool) config {
 	if quick {
 		c.limitSamples = 300
 		c.cpRuns = 3
+		c.partSamples = 1000
 		c.machineBudget = time.Second
 		c.resumeSamples = 15
 		c.peerSamples = 3
@@ -82,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "fewer samples: finishes in a few minutes")
 	out := fs.String("out", "results.json", "where to write the results")
-	only := fs.String("only", "", "comma-separated sections to run (limits,checkpoint,machine,resume,throughput,tools,memory); default all")
+	only := fs.String("only", "", "comma-separated sections to run (limits,checkpoint,parts,machine,resume,throughput,tools,memory); default all")
 	child := fs.Int("sleepers", 0, "internal: run as the memory child process holding this many sleeping instances")
 	writeGen := fs.String("writegen", "", "only write the generator's input package of 200 workflows into this directory (for profiling)")
 	if err := fs.Parse(args); err != nil {
@@ -163,6 +166,7 @@ func measure(ctx context.Context, e *env, c config, want map[string]bool, log io
 		r, _ = stepsSideBySide(ctx, e, c.steps, c.cpRuns, bareMean)
 		rows = append(rows, r...)
 	})
+	section("parts", func() { rows = append(rows, checkpointParts(ctx, e, c.partSamples)...) })
 	section("machine", func() { rows = append(rows, machineOverhead(ctx, c.machineBudget)...) })
 	section("resume", func() {
 		r, med := resumeCost(ctx, e, c.resumeKs, c.resumeSamples)

@@ -69,6 +69,7 @@ type section struct{ key, title string }
 var sections = []section{
 	{"limits", "Limits of this machine"},
 	{"checkpoint", "Per-checkpoint cost: one 200-step sequential workflow"},
+	{"parts", "Checkpoint parts: its statements alone and together, round-robin with a bare commit"},
 	{"machine", "Machine overhead: generated machine and engine, no I/O"},
 	{"resume", "Resume cost after k committed checkpoints"},
 	{"throughput", "Throughput: workflows of 5 steps"},
