@@ -10,14 +10,24 @@ import (
 // StepInfo describes the step attempt a context belongs to.
 type StepInfo struct {
 	InstanceID string
-	Name       string // step name: the function name or the name given to Do
+	Name       string // step name: the function name or the name given to Do or Go
 	Seq        int64  // checkpoint sequence number of the step in its instance
 	Attempt    int    // 1 for the first attempt
+	// Index is 1 + the position of a step started with Go in its
+	// durable.All; 0 for other steps.
+	Index int
 }
 
 // Key returns the step's idempotency key: instance ID and checkpoint
-// sequence, the same on every attempt and after every resume.
-func (s StepInfo) Key() string { return s.InstanceID + "/" + strconv.FormatInt(s.Seq, 10) }
+// sequence ("/<index>" added for a step of a durable.All), the same on
+// every attempt and after every resume.
+func (s StepInfo) Key() string {
+	k := s.InstanceID + "/" + strconv.FormatInt(s.Seq, 10)
+	if s.Index > 0 {
+		k += "/" + strconv.Itoa(s.Index)
+	}
+	return k
+}
 
 type stepKey struct{}
 

@@ -388,7 +388,7 @@ func (w *walker) syncCall(call *ast.CallExpr, fn *types.Func) {
 		}
 	}
 	w.simple(ruleSync, call, qualifiedName(fn)+" in workflow code synchronizes goroutines, which workflow code must not have, and its state is not saved at a checkpoint",
-		"", "", "remove it; concurrent work belongs inside one step")
+		"", "", "remove it: steps started with durable.Go and awaited with durable.All need no locks")
 }
 
 // declaredIn reports whether v is declared inside the function walked.
@@ -404,7 +404,7 @@ func (w *walker) localSync(id *ast.Ident, v *types.Var) {
 	}
 	w.simple(ruleSync, id, fmt.Sprintf("%s has type %s: workflow code has no goroutines to synchronize and its state is not saved at a checkpoint",
 		id.Name, types.TypeString(v.Type(), w.c.qualifier)),
-		"", "", "remove it; concurrent work belongs inside one step")
+		"", "", "remove it: steps started with durable.Go and awaited with durable.All need no locks")
 }
 
 // ctxArgs reports the workflow context passed to a function that is not

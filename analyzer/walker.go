@@ -142,7 +142,7 @@ func (w *walker) visit(n ast.Node, stack []ast.Node) bool {
 		}
 	case *ast.GoStmt:
 		w.simple(ruleGo, n, "go statement in workflow code starts a goroutine that does not survive a checkpoint and races with the workflow",
-			"starts a goroutine", "a goroutine does not survive a checkpoint", "run the concurrent work inside one step (its result is checkpointed as a whole), or as child workflows")
+			"starts a goroutine", "a goroutine does not survive a checkpoint", "start the concurrent steps with durable.Go and wait for them with durable.All")
 	case *ast.SendStmt:
 		w.chanOp(n, "a channel send")
 	case *ast.SelectStmt:
@@ -190,7 +190,7 @@ func (w *walker) callee(call *ast.CallExpr) *types.Func {
 
 func (w *walker) chanOp(n ast.Node, what string) {
 	w.simple(ruleChan, n, what+" in workflow code depends on goroutine scheduling and does not survive a checkpoint",
-		"uses channels", "channels do not survive a checkpoint", "wait with durable.Await (signals) or durable.Sleep; run concurrent work inside one step")
+		"uses channels", "channels do not survive a checkpoint", "wait with durable.All (steps started with durable.Go), durable.Await (signals) or durable.Sleep")
 }
 
 // ident handles uses of variables and functions.

@@ -71,7 +71,7 @@ func (c *checker) body(wf *workflow) {
 		case *ast.DeferStmt:
 			c.errorf(n.Pos(), "defer is not supported in a workflow: it would run at every suspension, not once at the end; call the cleanup explicitly, or register a compensation step")
 		case *ast.GoStmt:
-			c.errorf(n.Pos(), "go statement in a workflow: goroutines do not survive a resume; run the concurrent work inside one step (its result is checkpointed as a whole), or as child workflows")
+			c.errorf(n.Pos(), "go statement in a workflow: goroutines do not survive a resume; start the concurrent steps with durable.Go and wait for them with durable.All")
 		case *ast.SelectStmt:
 			c.errorf(n.Pos(), "select in a workflow: channel operations do not survive a resume; wait with durable.Await or durable.Sleep")
 			return false
@@ -95,6 +95,7 @@ func (c *checker) body(wf *workflow) {
 		}
 		return true
 	})
+	c.goBeforeAll(wf)
 }
 
 func (c *checker) rangeStmt(n *ast.RangeStmt) {

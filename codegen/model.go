@@ -39,11 +39,12 @@ const (
 	cpAwait
 	cpAwaitTimeout
 	cpWorkflow // another workflow called as a child
+	cpAll      // durable.All: the steps of futures started with durable.Go
 )
 
 var cpKindNames = map[cpKind]string{
 	cpStep: "step", cpDo: "do", cpSleep: "sleep", cpSleepUntil: "sleep",
-	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child",
+	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child", cpAll: "all",
 }
 
 // checkpoint describes a call that is a checkpoint.
@@ -82,6 +83,8 @@ func (c *classifier) classify(call *ast.CallExpr) checkpoint {
 			return checkpoint{kind: cpAwait, fn: fn}
 		case names.AwaitTimeout:
 			return checkpoint{kind: cpAwaitTimeout, fn: fn}
+		case names.All:
+			return checkpoint{kind: cpAll, fn: fn}
 		}
 		return checkpoint{}
 	}

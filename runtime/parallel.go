@@ -1,0 +1,95 @@
+package runtime
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/durablegen/durable"
+)
+
+// All runs the steps of futures started with durable.Go concurrently,
+// each under policy s.Policy with its own retries (waiting in memory
+// between attempts), settles them and records the batch for the following
+// Commit: one checkpoint for all. It returns the error of the first
+// future, in the order given, whose step failed for good.
+func All(x *Exec, s *Site, futures ...durable.Pending) error {
+	if x.abort != nil {
+		return x.abort
+	}
+	next := x.seq + 1
+	if h := x.cfg.hooks.BeforeStep; h != nil {
+		if err := h(x.id, next, s); err != nil {
+			return x.stop(err)
+		}
+	}
+	rec := x.begin(s, "all")
+	p := s.Policy
+	errs := make([]error, len(futures))
+	attempts := make([]int, len(futures))
+	var wg sync.WaitGroup
+	for i, f := range futures {
+		if f == nil || f.Settled() {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			attempts[i], errs[i] = x.runFuture(f, p, next, i+1)
+		}()
+	}
+	wg.Wait()
+	if x.ctx.Err() != nil {
+		// Stopping (shutdown or lost lease): the batch runs again
+		// wherever the instance resumes.
+		return x.stop(context.Cause(x.ctx))
+	}
+	var names []string
+	var first error
+	for i, f := range futures {
+		if f == nil {
+			continue
+		}
+		f.Settle()
+		rec.attempts = max(rec.attempts, attempts[i])
+		names = append(names, f.StepName())
+		if first == nil && errs[i] != nil {
+			first = errs[i]
+		}
+	}
+	rec.detail = []byte(strings.Join(names, ","))
+	if first != nil {
+		rec.errMsg = first.Error()
+	}
+	if h := x.cfg.hooks.AfterStep; h != nil {
+		if herr := h(x.id, next, s); herr != nil {
+			return x.stop(herr)
+		}
+	}
+	return first
+}
+
+// runFuture runs one future's step until it succeeds or fails for good,
+// and returns the attempts it took and its final error. It runs in its
+// own goroutine: it reads x but changes nothing in it.
+func (x *Exec) runFuture(f durable.Pending, p durable.Policy, seq int64, index int) (int, error) {
+	var err error
+	n := 0
+	for {
+		n++
+		ctx := x.ctx
+		cancel := func() {}
+		if p.Timeout > 0 {
+			ctx, cancel = context.WithTimeout(ctx, p.Timeout)
+		}
+		ctx = durable.WithStep(ctx, durable.StepInfo{InstanceID: x.id, Name: f.StepName(), Seq: seq, Index: index, Attempt: n})
+		err = f.RunStep(ctx)
+		cancel()
+		if err == nil || x.ctx.Err() != nil || !retryable(err, p) || n >= p.Attempts() {
+			return n, err
+		}
+		if !sleep(x.ctx, jitter(p.Backoff(n), p.Jitter)) {
+			return n, err
+		}
+	}
+}
