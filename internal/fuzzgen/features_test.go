@@ -38,6 +38,7 @@ var allFeatures = []string{
 	"namedresults",   // named results and bare return
 	"nestedcp",       // checkpoints in the arguments of a step call
 	"opassign",       // a[i] += e, a[i]++, m[k] *= e, p.A -= e
+	"parallel",       // durable.Go steps awaited with durable.All
 	"rangearray",     // range over arrays (a copy)
 	"rangeint",       // range over an int
 	"rangemap",       // range over maps (order-independent bodies)

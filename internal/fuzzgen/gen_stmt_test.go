@@ -30,6 +30,7 @@ func stmtKinds() []stmtKind {
 		{"sleep", 3, nil, (*gen).sleepStmt},
 		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 }, (*gen).awaitStmt},
 		{"do", 2, nil, (*gen).doStmt},
+		{"parallel", 2, nil, (*gen).parallelStmt},
 		{"child", 2, func(g *gen, _ *scope) bool { return !g.inMapBody() }, (*gen).childStmt},
 		{"compensate", 3, func(g *gen, _ *scope) bool { return g.noCP == 0 }, (*gen).compensateStmt},
 		{"awaittimeout", 2, nil, (*gen).awaitTimeoutStmt},
@@ -425,6 +426,42 @@ func (g *gen) doStmt(sc *scope) []string {
 		fmt.Sprintf("%s, %s := %s", name, errName, call),
 		fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)),
 	}
+}
+
+// parallelStmt starts two or three steps with durable.Go, awaits them
+// with durable.All right away and reads their results. The steps run
+// concurrently, so the workflow's effects are compared in any order.
+func (g *gen) parallelStmt(sc *scope) []string {
+	if !g.canCP() {
+		return g.assignStmt(sc)
+	}
+	g.spend()
+	g.hasMap = true // effects in any order
+	n := 2 + g.r.IntN(2)
+	var lines, futs []string
+	for range n {
+		captured := g.expr(sc, tInt, 0)
+		g.names++
+		f := fmt.Sprintf("fut%d", g.names)
+		futs = append(futs, f)
+		lines = append(lines, fmt.Sprintf(`%s := durable.Go(ctx, "par%d", func(ctx context.Context) (int, error) {
+	Effects.Add(ctx, fmt.Sprint("par ", %s))
+	if (%s)%%7 == 3 {
+		return 0, durable.Permanent(fmt.Errorf("par %%d: %%w", %s, ErrOdd))
+	}
+	return %s + 1, nil
+})`, f, g.names, captured, captured, captured, captured))
+	}
+	errName := fmt.Sprintf("perr%d", g.names) // scoped to the if
+	lines = append(lines, fmt.Sprintf("if %s := durable.All(ctx, %s); %s != nil {\n%s\n}", errName, strings.Join(futs, ", "), errName, g.errReturn(newScope(sc), errName)))
+	name := g.fresh(sc, "par", "v")
+	sc.declare(&variable{name: name, t: tInt})
+	var sum []string
+	for _, f := range futs {
+		sum = append(sum, fmt.Sprintf("Must(%s.Get())", f))
+	}
+	lines = append(lines, fmt.Sprintf("%s := %s", name, strings.Join(sum, " + ")))
+	return lines
 }
 
 // childStmt starts workflow Sub as a child and uses its result.

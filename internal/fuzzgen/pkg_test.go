@@ -36,6 +36,9 @@ func Sub(ctx durable.Context, n int) (int, error) {
 	return Add(ctx, v, 10)
 }
 
+// Must returns v, ignoring err (a future's value after durable.All).
+func Must(v int, err error) int { return v }
+
 // Effects records what the steps of this package do.
 var Effects = &durabletest.Log{}
 
