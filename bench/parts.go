@@ -196,6 +196,10 @@ VALUES ('parts-alone', $1, $2, $3, $4, $5, '', $6, statement_timestamp())`)
 SELECT id, $3, $4, $5, $6, $7, '', $8, statement_timestamp() FROM %[1]s.instances
 WHERE id = $1 AND epoch = $2 AND status = 'running' AND lease_until >= statement_timestamp()
 FOR SHARE`)
+	if _, err := pool.Exec(ctx, q(`CREATE TABLE %[1]s.bare_update (id bigint PRIMARY KEY, payload bytea NOT NULL);
+INSERT INTO %[1]s.bare_update VALUES (1, '')`)); err != nil {
+		return nil, closer, err
+	}
 	affected := func(n int64, err error) error {
 		if err == nil && n != 1 {
 			err = fmt.Errorf("%d rows, want 1", n)
@@ -205,6 +209,10 @@ FOR SHARE`)
 	ev := stepEvent
 	parts := []*part{
 		{name: "bare INSERT+COMMIT", op: func(ctx context.Context, i int) error { _, err := b.commit(ctx); return err }},
+		{name: "bare UPDATE+COMMIT (one row of a two-column table)", op: func(ctx context.Context, i int) error {
+			tag, err := pool.Exec(ctx, q("UPDATE %s.bare_update SET payload = $2 WHERE id = $1"), int64(1), partFrame(i))
+			return affected(tag.RowsAffected(), err)
+		}},
 		{name: "instance UPDATE alone", op: func(ctx context.Context, i int) error {
 			tag, err := pool.Exec(ctx, update, updInst.ID, updInst.Epoch, partFrame(i), int64(i))
 			return affected(tag.RowsAffected(), err)
