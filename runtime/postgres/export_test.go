@@ -1,5 +1,13 @@
 package postgres
 
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
 // ListenSessions returns how many LISTEN sessions the store has
 // established (1 after the first, 2 after a reconnect...).
 func (s *Store) ListenSessions() int64 { return s.listen.sessions.Load() }
@@ -15,3 +23,40 @@ func MigrationCount() (int, error) {
 
 // Channel returns the NOTIFY channel of s.
 func Channel(s *Store) string { return s.channel }
+
+// MigrateUpTo applies the embedded migrations numbered up to max to
+// schema, as a store of an older version would have, and records them.
+func MigrateUpTo(ctx context.Context, pool *pgxpool.Pool, schema string, max int) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	ident := pgx.Identifier{schema}.Sanitize()
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	setup := "CREATE SCHEMA IF NOT EXISTS " + ident + ";\n" +
+		"CREATE TABLE IF NOT EXISTS " + ident + `.schema_migrations (
+	version    integer     PRIMARY KEY,
+	name       text        NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now()
+);
+SET LOCAL search_path TO ` + ident
+	if _, err := tx.Exec(ctx, setup); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.version > max {
+			break
+		}
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.Exec(ctx, "INSERT INTO "+ident+".schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}

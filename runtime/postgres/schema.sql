@@ -26,6 +26,13 @@ SET row_security = off;
 
 CREATE SCHEMA durable;
 
+--
+-- Name: instance_status; Type: DOMAIN; Schema: durable; Owner: -
+--
+
+CREATE DOMAIN durable.instance_status AS text
+	CONSTRAINT instance_status_check CHECK ((VALUE = ANY (ARRAY['ready'::text, 'running'::text, 'sleeping'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'canceled'::text])));
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -54,7 +61,7 @@ CREATE TABLE durable.instances (
     id text NOT NULL,
     workflow text NOT NULL,
     version text NOT NULL,
-    status text NOT NULL,
+    status durable.instance_status NOT NULL,
     frame bytea DEFAULT '\x'::bytea NOT NULL,
     seq bigint DEFAULT 0 NOT NULL,
     attempt integer DEFAULT 0 NOT NULL,
@@ -67,8 +74,7 @@ CREATE TABLE durable.instances (
     error text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    cancel_reason text DEFAULT ''::text NOT NULL,
-    CONSTRAINT instances_status_check CHECK ((status = ANY (ARRAY['ready'::text, 'running'::text, 'sleeping'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'canceled'::text])))
+    cancel_reason text DEFAULT ''::text NOT NULL
 )
 WITH (fillfactor='80');
 

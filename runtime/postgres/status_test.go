@@ -1,0 +1,101 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/postgres"
+)
+
+// The status column rejects unknown values although no CHECK constraint
+// is evaluated on every update (migration 0004).
+func TestStatusDomainRejectsUnknownStatus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	inst := startRunning(t, s, "status")
+	table := pgx.Identifier{s.Schema(), "instances"}.Sanitize()
+	for _, q := range []string{
+		"UPDATE " + table + " SET status = 'bogus' WHERE id = $1",
+		"UPDATE " + table + " SET status = NULL WHERE id = $1",
+	} {
+		_, err := s.Pool().Exec(ctx, q, inst.ID)
+		pgErr, ok := errors.AsType[*pgconn.PgError](err)
+		if !ok || (pgErr.Code != "23514" && pgErr.Code != "23502") {
+			t.Errorf("%s: error %v, want a check or not-null violation", q, err)
+		}
+	}
+	var checks int
+	err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_constraint
+		WHERE conrelid = $1::regclass AND contype = 'c'`, table).Scan(&checks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checks != 0 {
+		t.Errorf("instances has %d CHECK constraints, want 0 (each costs every update)", checks)
+	}
+}
+
+// A database created before migration 0004 keeps its instances, in every
+// status, and works on after the upgrade.
+func TestUpgradeToStatusDomain(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, schema := testDSN(t), newSchema(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := postgres.MigrateUpTo(ctx, pool, schema, 3); err != nil {
+		t.Fatalf("MigrateUpTo(3) = %v", err)
+	}
+	table := pgx.Identifier{schema, "instances"}.Sanitize()
+	statuses := []string{"ready", "running", "sleeping", "waiting", "completed", "failed", "canceled"}
+	for _, st := range statuses {
+		_, err := pool.Exec(ctx, "INSERT INTO "+table+` (id, workflow, version, status, created_at, updated_at)
+			VALUES ($1, 'old', 'v1', $1, now(), now())`, st)
+		if err != nil {
+			t.Fatalf("insert %s: %v", st, err)
+		}
+	}
+	s := openStore(t, dsn, schema)
+	for _, st := range statuses {
+		inst, err := s.Get(ctx, st)
+		if err != nil || string(inst.Status) != st {
+			t.Errorf("Get(%s) = %v, %v; want status %s", st, inst, err, st)
+		}
+	}
+	var typ string
+	if err := pool.QueryRow(ctx, `SELECT format_type(atttypid, atttypmod) FROM pg_attribute
+		WHERE attrelid = $1::regclass AND attname = 'status'`, table).Scan(&typ); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(typ, "instance_status") {
+		t.Errorf("status column type = %s, want instance_status", typ)
+	}
+	// The upgraded store claims, checkpoints and releases.
+	got, err := s.Claim(ctx, runtime.ClaimRequest{Owner: "w", Workflows: []string{"old@v1"}, Limit: 1, Lease: time.Minute})
+	if err != nil || len(got) != 1 || got[0].ID != "ready" {
+		t.Fatalf("Claim() = %v, %v; want the ready instance", got, err)
+	}
+	inst := got[0]
+	for seq, st := range []runtime.Status{runtime.StatusRunning, runtime.StatusCompleted} {
+		cp := &runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Seq: int64(seq) + 1, Status: st,
+			Frame: []byte(`{}`), Event: runtime.Event{Kind: "step"}}
+		if err := s.Checkpoint(ctx, cp); err != nil {
+			t.Fatalf("Checkpoint(%s) = %v", st, err)
+		}
+	}
+	if inst, err := s.Get(ctx, "ready"); err != nil || inst.Status != runtime.StatusCompleted {
+		t.Errorf("Get(ready) after completing = %v, %v; want completed", inst, err)
+	}
+}
