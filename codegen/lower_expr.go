@@ -352,19 +352,25 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 	if call.Ellipsis.IsValid() && len(argText) > 0 {
 		argText[len(argText)-1] += "..."
 	}
-	// Through runtime.Stub, so that tests can replace the step with a fake.
-	invoke := fmt.Sprintf("%s(%s, %s)(%s)", l.rt("Stub"), ctx, fun, strings.Join(append([]string{ctx}, argText...), ", "))
+	// Through runtime.Stub when a test installed fakes; otherwise a plain
+	// call (a method value passed to Stub would allocate on every step).
+	callArgs := strings.Join(append([]string{ctx}, argText...), ", ")
+	invoke := fmt.Sprintf("%s(%s)", fun, callArgs)
+	stubbed := fmt.Sprintf("%s(%s, %s)(%s)", l.rt("Stub"), ctx, fun, callArgs)
+	body := func(ret string) string {
+		return fmt.Sprintf("if %s() {\n%s\n}\n%s", l.rt("Stubbing"), fmt.Sprintf(ret, stubbed), fmt.Sprintf(ret, invoke))
+	}
 	ctxType := l.q.marker("context", "Context")
 	res := sig.Results()
 	switch {
 	case res.Len() == 2:
-		return fmt.Sprintf("%s(%s, func(%s %s) (%s, error) {\nreturn %s\n})", l.rt("Call"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), invoke)
+		return fmt.Sprintf("%s(%s, func(%s %s) (%s, error) {\n%s\n})", l.rt("Call"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), body("return %s"))
 	case res.Len() == 1 && isErrorType(res.At(0).Type()):
-		return fmt.Sprintf("%s(%s, func(%s %s) error {\nreturn %s\n})", l.rt("CallErr"), ref, ctx, ctxType, invoke)
+		return fmt.Sprintf("%s(%s, func(%s %s) error {\n%s\n})", l.rt("CallErr"), ref, ctx, ctxType, body("return %s"))
 	case res.Len() == 1:
-		return fmt.Sprintf("%s(%s, func(%s %s) %s {\nreturn %s\n})", l.rt("CallValue"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), invoke)
+		return fmt.Sprintf("%s(%s, func(%s %s) %s {\n%s\n})", l.rt("CallValue"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), body("return %s"))
 	}
-	return fmt.Sprintf("%s(%s, func(%s %s) error {\n%s\nreturn nil\n})", l.rt("CallErr"), ref, ctx, ctxType, invoke)
+	return fmt.Sprintf("%s(%s, func(%s %s) error {\n%s\n})", l.rt("CallErr"), ref, ctx, ctxType, body("%s\nreturn nil"))
 }
 
 // resultTypes returns the types of what a checkpoint call yields.

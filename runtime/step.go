@@ -18,14 +18,22 @@ func withOptions(p durable.Policy, opts []durable.Option) durable.Policy {
 	return p
 }
 
-// call runs step fn at site s (see [Call]).
+// call runs step fn at site s (see [Call]), or the fake a test installed
+// for a durable.Do step.
 func call[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts []durable.Option) (T, error) {
+	if s.Kind == "do" && stubsInstalled.Load() {
+		return runCall(x, s, stubDo(x.ctx, s, fn), opts)
+	}
+	// fn is not reassigned here: the closure of runCall captures it by
+	// value, without a heap allocation.
+	return runCall(x, s, fn, opts)
+}
+
+// runCall runs step fn at site s under its policy.
+func runCall[T any](x *Exec, s *Site, fn func(ctx context.Context) (T, error), opts []durable.Option) (T, error) {
 	var v T
 	if x.abort != nil {
 		return v, x.abort
-	}
-	if s.Kind == "do" && stubsInstalled.Load() {
-		fn = stubDo(x.ctx, s, fn)
 	}
 	p := s.Policy
 	if len(opts) > 0 {

@@ -51,8 +51,13 @@ func StubName(fn any) (string, error) {
 	return name, nil
 }
 
+// Stubbing reports whether any context of this process carries stubs:
+// generated step calls go through [Stub] only then.
+func Stubbing() bool { return stubsInstalled.Load() }
+
 // Stub returns the fake that ctx's stubs hold for step fn, or fn itself.
-// Generated step calls go through it: runtime.Stub(ctx, Charge)(ctx, ...).
+// Generated step calls go through it when [Stubbing]:
+// runtime.Stub(ctx, Charge)(ctx, ...).
 func Stub[F any](ctx context.Context, fn F) F {
 	if !stubsInstalled.Load() {
 		return fn
@@ -85,7 +90,9 @@ func stubDo[T any](ctx context.Context, s *Site, fn func(context.Context) (T, er
 	if f, ok := fake.(func(context.Context) (T, error)); ok {
 		return f
 	}
-	err := durable.Permanent(fmt.Errorf("stub for durable.Do step %q at %s has type %T; the step is %T", s.Name, s.Pos, fake, fn))
+	// The step's type, not fn itself: fn must not escape here, or every
+	// durable.Do closure would be allocated on the heap.
+	err := durable.Permanent(fmt.Errorf("stub for durable.Do step %q at %s has type %T; the step is %v", s.Name, s.Pos, fake, reflect.TypeFor[func(context.Context) (T, error)]()))
 	return func(context.Context) (T, error) {
 		var zero T
 		return zero, err

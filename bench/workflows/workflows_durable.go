@@ -100,7 +100,10 @@ func (f *serviceSequentialFrame) Run(x *runtime.Exec) error {
 			/*line workflows.go:43:2*/ return runtime.Return[int](x, f.total, nil)
 		case 5:
 			/*line workflows.go:37:13*/ f.v, f.err = runtime.Call(x, &serviceSequentialSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
+				}
+				return f.s.Step(stepCtx, f.i)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -221,7 +224,10 @@ machine:
 			f.pc = 1
 		case 5:
 			/*line workflows.go:54:13*/ f.v, f.err = runtime.Call(x, &serviceResumableSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
+				}
+				return f.s.Step(stepCtx, f.i)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -250,7 +256,10 @@ machine:
 			f.pc = 13
 		case 13:
 			/*line workflows.go:68:13*/ f.v1, f.err1 = runtime.Call(x, &serviceResumableSites[2], func(stepCtx1 context.Context) (int, error) {
-				return runtime.Stub(stepCtx1, f.s.Step)(stepCtx1, -1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, f.s.Step)(stepCtx1, -1)
+				}
+				return f.s.Step(stepCtx1, -1)
 			})
 			if err := x.Commit(&f.pc, 14); err != nil {
 				return err
@@ -330,7 +339,10 @@ func (f *serviceSleeperFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line workflows.go:81:12*/ f.v, f.err = runtime.Call(x, &serviceSleeperSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f.s.Step)(stepCtx, 0)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, 0)
+				}
+				return f.s.Step(stepCtx, 0)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err

@@ -77,7 +77,10 @@ func (f *sequenceFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:16:12*/ f.a, f.err = runtime.Call(x1, &sequenceSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
+				}
+				return Add(stepCtx, f.n, 1)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -90,7 +93,10 @@ func (f *sequenceFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line basic.go:21:12*/ f.c, f.err = runtime.Call(x1, &sequenceSites[1], func(stepCtx1 context.Context) (int, error) {
-				return runtime.Stub(stepCtx1, Add)(stepCtx1, f.b, f.a)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.b, f.a)
+				}
+				return Add(stepCtx1, f.b, f.a)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
@@ -186,7 +192,10 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:33:18*/ f.even, f.err = runtime.Call(x1, &ifElseSites[0], func(stepCtx context.Context) (bool, error) {
-				return runtime.Stub(stepCtx, IsEven)(stepCtx, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, IsEven)(stepCtx, f.n)
+				}
+				return IsEven(stepCtx, f.n)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -220,7 +229,10 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 9:
 			/*line basic.go:36:11*/ f.s, _ = runtime.Call(x1, &ifElseSites[1], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Echo)(stepCtx1, "even")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "even")
+				}
+				return Echo(stepCtx1, "even")
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -235,7 +247,10 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 4
 		case 14:
 			/*line basic.go:39:11*/ f.s1, _ = runtime.Call(x1, &ifElseSites[2], func(stepCtx2 context.Context) (string, error) {
-				return runtime.Stub(stepCtx2, Echo)(stepCtx2, "big odd")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "big odd")
+				}
+				return Echo(stepCtx2, "big odd")
 			})
 			if err := x1.Commit(&f.pc, 15); err != nil {
 				return err
@@ -246,7 +261,10 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 		case 16:
 			/*line basic.go:47:22*/ arg := fmt.Sprint(f.n)
 			/*line basic.go:47:12*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
-				return runtime.Stub(stepCtx3, Echo)(stepCtx3, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, arg)
+				}
+				return Echo(stepCtx3, arg)
 			})
 			if err := x1.Commit(&f.pc, 17); err != nil {
 				return err
@@ -336,7 +354,10 @@ func (f *forClassicFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:63:2*/ return runtime.Return[int](x1, f.total, nil)
 		case 5:
 			/*line basic.go:57:13*/ f.v, f.err = runtime.Call(x1, &forClassicSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.total, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.total, f.i)
+				}
+				return Add(stepCtx, f.total, f.i)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -417,7 +438,10 @@ func (f *forCondFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:74:2*/ return runtime.Return[int](x1, f.steps, nil)
 		case 5:
 			/*line basic.go:71:6*/ f.t = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.steps)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.steps)
+				}
+				return Inc(stepCtx, f.steps)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -503,7 +527,10 @@ machine:
 			/*line basic.go:95:2*/ return runtime.Return[int](x1, f.count, nil)
 		case 5:
 			/*line basic.go:83:19*/ f.settled, f.err = runtime.Call(x1, &foreverBreakSites[0], func(stepCtx context.Context) (bool, error) {
-				return runtime.Stub(stepCtx, IsEven)(stepCtx, f.count+f.polls)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, IsEven)(stepCtx, f.count+f.polls)
+				}
+				return IsEven(stepCtx, f.count+f.polls)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -650,7 +677,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:102:7*/ f.t = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -660,7 +690,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line basic.go:102:21*/ f.t2 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n*10)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n*10)
+				}
+				return Inc(stepCtx1, f.n*10)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
@@ -670,7 +703,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 5
 		case 5:
 			/*line basic.go:103:32*/ f.t3 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
-				return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.x)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.x)
+				}
+				return Inc(stepCtx2, f.x)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -680,7 +716,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 7
 		case 7:
 			/*line basic.go:103:69*/ f.t5 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
-				return runtime.Stub(stepCtx3, Inc)(stepCtx3, 2)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 2)
+				}
+				return Inc(stepCtx3, 2)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
@@ -690,7 +729,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 9
 		case 9:
 			/*line basic.go:104:15*/ f.t6 = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
-				return runtime.Stub(stepCtx4, Inc)(stepCtx4, 1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 1)
+				}
+				return Inc(stepCtx4, 1)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -700,7 +742,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 11
 		case 11:
 			/*line basic.go:104:31*/ f.t8 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
-				return runtime.Stub(stepCtx5, Inc)(stepCtx5, 2)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 2)
+				}
+				return Inc(stepCtx5, 2)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
@@ -710,7 +755,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 13
 		case 13:
 			/*line basic.go:105:14*/ f.t9 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
-				return runtime.Stub(stepCtx6, Inc)(stepCtx6, 3)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 3)
+				}
+				return Inc(stepCtx6, 3)
 			})
 			if err := x1.Commit(&f.pc, 14); err != nil {
 				return err
@@ -720,7 +768,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 15
 		case 15:
 			/*line basic.go:106:27*/ f.t10 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
-				return runtime.Stub(stepCtx7, Inc)(stepCtx7, 4)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx7, Inc)(stepCtx7, 4)
+				}
+				return Inc(stepCtx7, 4)
 			})
 			if err := x1.Commit(&f.pc, 16); err != nil {
 				return err
@@ -868,7 +919,10 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 		case 7:
 			/*line basic.go:116:29*/ arg := fmt.Sprint("and ", f.i)
 			/*line basic.go:116:19*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
-				return runtime.Stub(stepCtx, Note)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Note)(stepCtx, arg)
+				}
+				return Note(stepCtx, arg)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
@@ -882,7 +936,10 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 		case 11:
 			/*line basic.go:117:29*/ arg1 := fmt.Sprint("or ", f.i)
 			/*line basic.go:117:19*/ f.t3 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
-				return runtime.Stub(stepCtx1, Note)(stepCtx1, arg1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, arg1)
+				}
+				return Note(stepCtx1, arg1)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
@@ -892,7 +949,10 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 10
 		case 13:
 			/*line basic.go:118:14*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
-				return runtime.Stub(stepCtx2, IsEven)(stepCtx2, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, IsEven)(stepCtx2, f.i)
+				}
+				return IsEven(stepCtx2, f.i)
 			})
 			if err := x1.Commit(&f.pc, 14); err != nil {
 				return err
@@ -910,7 +970,10 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 3
 		case 17:
 			/*line basic.go:119:18*/ f.t6 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
-				return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
+				}
+				return Inc(stepCtx3, f.i)
 			})
 			if err := x1.Commit(&f.pc, 18); err != nil {
 				return err
@@ -927,7 +990,10 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 16
 		case 21:
 			/*line basic.go:119:37*/ f.t7 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
-				return runtime.Stub(stepCtx4, Note)(stepCtx4, "never")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Note)(stepCtx4, "never")
+				}
+				return Note(stepCtx4, "never")
 			})
 			if err := x1.Commit(&f.pc, 22); err != nil {
 				return err
@@ -1023,7 +1089,10 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:131:11*/ f.p, f.err = runtime.Call(x1, &multiValueSites[0], func(stepCtx context.Context) (Pair, error) {
-				return runtime.Stub(stepCtx, DivMod)(stepCtx, f.n, 3)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, DivMod)(stepCtx, f.n, 3)
+				}
+				return DivMod(stepCtx, f.n, 3)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -1036,7 +1105,10 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line basic.go:136:18*/ f.t, f.t1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
-				return runtime.Stub(stepCtx1, DivMod)(stepCtx1, f.q+10, 4)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, DivMod)(stepCtx1, f.q+10, 4)
+				}
+				return DivMod(stepCtx1, f.q+10, 4)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
@@ -1046,7 +1118,11 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 5
 		case 5:
 			/*line basic.go:137:2*/ runtime.CallErr(x1, &multiValueSites[2], func(stepCtx2 context.Context) error {
-				runtime.Stub(stepCtx2, Touch)(stepCtx2, "discard")
+				if runtime.Stubbing() {
+					runtime.Stub(stepCtx2, Touch)(stepCtx2, "discard")
+					return nil
+				}
+				Touch(stepCtx2, "discard")
 				return nil
 			})
 			if err := x1.Commit(&f.pc, 7); err != nil {
@@ -1054,14 +1130,20 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 7:
 			/*line basic.go:138:9*/ runtime.Call(x1, &multiValueSites[3], func(stepCtx3 context.Context) (int, error) {
-				return runtime.Stub(stepCtx3, Add)(stepCtx3, 1, 2)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Add)(stepCtx3, 1, 2)
+				}
+				return Add(stepCtx3, 1, 2)
 			})
 			if err := x1.Commit(&f.pc, 9); err != nil {
 				return err
 			}
 		case 9:
 			/*line basic.go:139:2*/ runtime.Call(x1, &multiValueSites[4], func(stepCtx4 context.Context) (int, error) {
-				return runtime.Stub(stepCtx4, Add)(stepCtx4, 3, 4)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Add)(stepCtx4, 3, 4)
+				}
+				return Add(stepCtx4, 3, 4)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -1168,7 +1250,10 @@ func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:151:11*/ f.v, _ = runtime.Call(x1, &shadowingSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.x1, 1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.x1, 1)
+				}
+				return Add(stepCtx, f.x1, 1)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -1186,7 +1271,10 @@ func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 7
 		case 5:
 			/*line basic.go:154:12*/ f.w, _ = runtime.Call(x1, &shadowingSites[1], func(stepCtx1 context.Context) (int, error) {
-				return runtime.Stub(stepCtx1, Add)(stepCtx1, f.x2, 2)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.x2, 2)
+				}
+				return Add(stepCtx1, f.x2, 2)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -1205,7 +1293,10 @@ func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 7
 		case 11:
 			/*line basic.go:159:11*/ f.v1, _ = runtime.Call(x1, &shadowingSites[2], func(stepCtx2 context.Context) (int, error) {
-				return runtime.Stub(stepCtx2, Add)(stepCtx2, f.x3, 100)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Add)(stepCtx2, f.x3, 100)
+				}
+				return Add(stepCtx2, f.x3, 100)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
@@ -1215,7 +1306,10 @@ func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 9
 		case 13:
 			/*line basic.go:162:12*/ f.v2, f.err = runtime.Call(x1, &shadowingSites[3], func(stepCtx3 context.Context) (int, error) {
-				return runtime.Stub(stepCtx3, Add)(stepCtx3, f.x, 1000)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Add)(stepCtx3, f.x, 1000)
+				}
+				return Add(stepCtx3, f.x, 1000)
 			})
 			if err := x1.Commit(&f.pc, 14); err != nil {
 				return err
@@ -1289,7 +1383,10 @@ func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:170:15*/ f.total, f.err = runtime.Call(x1, &namedResultsSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.n, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, f.n)
+				}
+				return Add(stepCtx, f.n, f.n)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -1304,7 +1401,10 @@ func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line basic.go:177:11*/ f.t = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.total)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.total)
+				}
+				return Inc(stepCtx1, f.total)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
@@ -1385,7 +1485,10 @@ func (f *localDeclsFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line basic.go:190:12*/ f.v, f.err = runtime.Call(x1, &localDeclsSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.p.X, f.p.Y)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.p.X, f.p.Y)
+				}
+				return Add(stepCtx, f.p.X, f.p.Y)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
@@ -1491,7 +1594,10 @@ func (f *importedFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:210:2*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)
 		case 5:
 			/*line basic.go:204:13*/ f.u, f.err = runtime.Call(x1, &importedSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, ext.Upper)(stepCtx, Effects, f.w)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, ext.Upper)(stepCtx, Effects, f.w)
+				}
+				return ext.Upper(stepCtx, Effects, f.w)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err

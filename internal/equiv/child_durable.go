@@ -121,7 +121,10 @@ machine:
 			f.pc = 3
 		case 7:
 			/*line child.go:25:12*/ f.n, f.err1 = runtime.Call(x, &onboardSites[1], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, "done")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "done")
+				}
+				return Echo(stepCtx, "done")
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
@@ -203,7 +206,10 @@ func (f *dripFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line child.go:36:12*/ f.a, f.err = runtime.Call(x, &dripSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, "welcome "+f.user)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "welcome "+f.user)
+				}
+				return Echo(stepCtx, "welcome "+f.user)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -225,7 +231,10 @@ func (f *dripFrame) Run(x *runtime.Exec) error {
 			f.pc = 5
 		case 5:
 			/*line child.go:43:12*/ f.b, f.err = runtime.Call(x, &dripSites[2], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Echo)(stepCtx1, "tips "+f.user)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "tips "+f.user)
+				}
+				return Echo(stepCtx1, "tips "+f.user)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -306,7 +315,10 @@ func (f *accountNestedFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line child.go:52:26*/ f.t = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
 			})
 			if err := x.Commit(&f.pc, 3); err != nil {
 				return err
@@ -412,7 +424,10 @@ func (f *loudFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line child.go:71:9*/ f.t, f.t1 = runtime.Call(x, &loudSites[1], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, f.s)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.s)
+				}
+				return Echo(stepCtx, f.s)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err

@@ -95,7 +95,10 @@ machine:
 			/*line control.go:36:2*/ return runtime.Return[[]string](x1, f1.out, nil)
 		case 5:
 			/*line control.go:18:10*/ f1.t = runtime.CallValue(x1, &switchSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f1.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f1.i)
+				}
+				return Inc(stepCtx, f1.i)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -119,7 +122,10 @@ machine:
 			f1.pc = 3
 		case 12:
 			/*line control.go:20:12*/ f1.s, _ = runtime.Call(x1, &switchSites[1], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Echo)(stepCtx1, "zero")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "zero")
+				}
+				return Echo(stepCtx1, "zero")
 			})
 			if err := x1.Commit(&f1.pc, 13); err != nil {
 				return err
@@ -129,7 +135,10 @@ machine:
 			f1.pc = 8
 		case 14:
 			/*line control.go:26:12*/ f1.s1, _ = runtime.Call(x1, &switchSites[2], func(stepCtx2 context.Context) (string, error) {
-				return runtime.Stub(stepCtx2, Echo)(stepCtx2, "two or three")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "two or three")
+				}
+				return Echo(stepCtx2, "two or three")
 			})
 			if err := x1.Commit(&f1.pc, 15); err != nil {
 				return err
@@ -282,7 +291,10 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 		case 10:
 			/*line control.go:49:22*/ arg := fmt.Sprint("int ", f1.x+1)
 			/*line control.go:49:12*/ f1.s, _ = runtime.Call(x1, &typeSwitchSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
 			})
 			if err := x1.Commit(&f1.pc, 11); err != nil {
 				return err
@@ -292,7 +304,10 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 9
 		case 12:
 			/*line control.go:53:12*/ f1.s1, _ = runtime.Call(x1, &typeSwitchSites[1], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.msg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.msg)
+				}
+				return Echo(stepCtx1, f1.msg)
 			})
 			if err := x1.Commit(&f1.pc, 13); err != nil {
 				return err
@@ -368,7 +383,10 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 1
 		case 1:
 			/*line control.go:73:9*/ f1.err = runtime.CallErr(x1, &errorsSites[0], func(stepCtx context.Context) error {
-				return runtime.Stub(stepCtx, CheckEven)(stepCtx, f1.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, CheckEven)(stepCtx, f1.n)
+				}
+				return CheckEven(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
@@ -386,7 +404,10 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 7
 		case 5:
 			/*line control.go:75:13*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
-				return runtime.Stub(stepCtx1, Note)(stepCtx1, "odd")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, "odd")
+				}
+				return Note(stepCtx1, "odd")
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -399,7 +420,10 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 		case 7:
 			/*line control.go:83:22*/ arg := fmt.Sprint("even ", f1.n)
 			/*line control.go:83:12*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
-				return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg)
+				}
+				return Fail(stepCtx2, arg)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
@@ -489,7 +513,10 @@ func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 1
 		case 1:
 			/*line control.go:94:12*/ f1.a, f1.err = runtime.Call(x1, &closuresSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f1.c.Mul)(stepCtx, f1.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f1.c.Mul)(stepCtx, f1.n)
+				}
+				return f1.c.Mul(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
@@ -507,7 +534,10 @@ func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 3
 		case 3:
 			/*line control.go:102:12*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
-				return runtime.Stub(stepCtx1, Calc{Factor: f1.factor}.Mul)(stepCtx1, f1.a)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Calc{Factor: f1.factor}.Mul)(stepCtx1, f1.a)
+				}
+				return Calc{Factor: f1.factor}.Mul(stepCtx1, f1.a)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -592,7 +622,10 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 1
 		case 1:
 			/*line control.go:114:12*/ f1.a, f1.err = runtime.Call(x1, &variadicSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Sum)(stepCtx)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Sum)(stepCtx)
+				}
+				return Sum(stepCtx)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
@@ -604,7 +637,10 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 3
 		case 3:
 			/*line control.go:118:12*/ f1.b, f1.err = runtime.Call(x1, &variadicSites[1], func(stepCtx1 context.Context) (int, error) {
-				return runtime.Stub(stepCtx1, Sum)(stepCtx1, f1.n, f1.n+1, f1.n+2)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Sum)(stepCtx1, f1.n, f1.n+1, f1.n+2)
+				}
+				return Sum(stepCtx1, f1.n, f1.n+1, f1.n+2)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -617,7 +653,10 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 		case 5:
 			/*line control.go:122:27*/ arg := fmt.Sprint(f1.a, " ", f1.b)
 			/*line control.go:122:16*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
-				return runtime.Stub(stepCtx2, Split)(stepCtx2, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Split)(stepCtx2, arg)
+				}
+				return Split(stepCtx2, arg)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -840,7 +879,10 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 3:
 			/*line control.go:155:10*/ f1.t, f1.t1 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, "auto-approved")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "auto-approved")
+				}
+				return Echo(stepCtx, "auto-approved")
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -862,7 +904,10 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 7
 		case 7:
 			/*line control.go:164:9*/ f1.t2, f1.t3 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Echo)(stepCtx1, "approved by "+f1.a.By)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "approved by "+f1.a.By)
+				}
+				return Echo(stepCtx1, "approved by "+f1.a.By)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
@@ -938,7 +983,10 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 1
 		case 1:
 			/*line control.go:183:12*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f1.a.Calc.Mul)(stepCtx, f1.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f1.a.Calc.Mul)(stepCtx, f1.n)
+				}
+				return f1.a.Calc.Mul(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
@@ -950,7 +998,10 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 3
 		case 3:
 			/*line control.go:187:12*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
-				return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, len(f1.a.Owner))
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, len(f1.a.Owner))
+				}
+				return Add(stepCtx1, f1.v, len(f1.a.Owner))
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -1063,7 +1114,10 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 5:
 			/*line control.go:203:10*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, "timed out, escalating")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "timed out, escalating")
+				}
+				return Echo(stepCtx, "timed out, escalating")
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -1073,7 +1127,10 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 		case 7:
 			/*line control.go:205:19*/ arg := fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
 			/*line control.go:205:9*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
+				}
+				return Echo(stepCtx1, arg)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err

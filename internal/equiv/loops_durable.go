@@ -123,7 +123,10 @@ func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 7
 		case 5:
 			/*line loops.go:16:13*/ f.v, f.err = runtime.Call(x1, &rangeSliceSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.x)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.x)
+				}
+				return Add(stepCtx, f.i, f.x)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -150,7 +153,10 @@ func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
 			/*line loops.go:25:2*/ return runtime.Return[int](x1, f.total, nil)
 		case 11:
 			/*line loops.go:23:12*/ f.t4 = runtime.CallValue(x1, &rangeSliceSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.x1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.x1)
+				}
+				return Inc(stepCtx1, f.x1)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
@@ -269,7 +275,10 @@ func (f *rangeArrayFrame) Run(x1 *runtime.Exec) error {
 			/*line loops.go:42:2*/ return runtime.Return[[3]int](x1, f.seen, nil)
 		case 5:
 			/*line loops.go:36:13*/ f.w, f.err = runtime.Call(x1, &rangeArraySites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.v, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.v, f.i)
+				}
+				return Add(stepCtx, f.v, f.i)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -382,7 +391,10 @@ func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
 		case 5:
 			/*line loops.go:51:23*/ arg := fmt.Sprintf("%d:%c", f.i, f.r)
 			/*line loops.go:51:13*/ f.e, f.err = runtime.Call(x1, &rangeStringSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -499,7 +511,10 @@ func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 7
 		case 5:
 			/*line loops.go:66:12*/ f.t2 = runtime.CallValue(x1, &rangeIntSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				}
+				return Inc(stepCtx, f.i)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -520,7 +535,10 @@ func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
 			/*line loops.go:71:2*/ return runtime.Return[int](x1, f.total, nil)
 		case 11:
 			/*line loops.go:69:12*/ f.t5 = runtime.CallValue(x1, &rangeIntSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, 0)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 0)
+				}
+				return Inc(stepCtx1, 0)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
@@ -632,7 +650,10 @@ func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
 		case 5:
 			/*line loops.go:81:23*/ arg := fmt.Sprintf("%s=%d", f.k, f.v)
 			/*line loops.go:81:13*/ f.s, f.err = runtime.Call(x1, &rangeMapSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -746,7 +767,10 @@ machine:
 		case 9:
 			/*line loops.go:101:22*/ arg := fmt.Sprint(f.i, f.j)
 			/*line loops.go:101:12*/ f.s, _ = runtime.Call(x1, &labeledSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -873,7 +897,10 @@ func (f *returnInLoopFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 5
 		case 9:
 			/*line loops.go:120:14*/ f.v, f.err = runtime.Call(x1, &returnInLoopSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.d)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.d)
+				}
+				return Add(stepCtx, f.i, f.d)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -979,7 +1006,10 @@ func (f *loopVarsFrame) Run(x1 *runtime.Exec) error {
 			/*line loops.go:147:2*/ return runtime.Return[[]int](x1, f.out, nil)
 		case 5:
 			/*line loops.go:144:8*/ f.v = runtime.CallValue(x1, &loopVarsSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				}
+				return Inc(stepCtx, f.i)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err

@@ -120,7 +120,10 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			f.pc = 18
 		case 9:
 			/*line misc.go:17:8*/ f.t = runtime.CallValue(x, &caseCheckpointsSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				}
+				return Inc(stepCtx, f.i)
 			})
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
@@ -133,7 +136,10 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			}
 		case 12:
 			/*line misc.go:19:8*/ f.t1 = runtime.CallValue(x, &caseCheckpointsSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.i*10)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.i*10)
+				}
+				return Inc(stepCtx1, f.i*10)
 			})
 			if err := x.Commit(&f.pc, 13); err != nil {
 				return err
@@ -146,7 +152,10 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			}
 		case 15:
 			/*line misc.go:19:31*/ f.t2 = runtime.CallValue(x, &caseCheckpointsSites[2], func(stepCtx2 context.Context) int {
-				return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.i*100)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.i*100)
+				}
+				return Inc(stepCtx2, f.i*100)
 			})
 			if err := x.Commit(&f.pc, 16); err != nil {
 				return err
@@ -159,7 +168,10 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			}
 		case 18:
 			/*line misc.go:24:10*/ f.t3 = runtime.CallValue(x, &caseCheckpointsSites[3], func(stepCtx3 context.Context) int {
-				return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
+				}
+				return Inc(stepCtx3, f.i)
 			})
 			if err := x.Commit(&f.pc, 19); err != nil {
 				return err
@@ -172,7 +184,10 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 22:
 			/*line misc.go:25:8*/ f.t5 = runtime.CallValue(x, &caseCheckpointsSites[4], func(stepCtx4 context.Context) int {
-				return runtime.Stub(stepCtx4, Inc)(stepCtx4, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Inc)(stepCtx4, f.n)
+				}
+				return Inc(stepCtx4, f.n)
 			})
 			if err := x.Commit(&f.pc, 23); err != nil {
 				return err
@@ -185,7 +200,10 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			}
 		case 25:
 			/*line misc.go:25:21*/ f.t6 = runtime.CallValue(x, &caseCheckpointsSites[5], func(stepCtx5 context.Context) int {
-				return runtime.Stub(stepCtx5, Inc)(stepCtx5, f.n+1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx5, Inc)(stepCtx5, f.n+1)
+				}
+				return Inc(stepCtx5, f.n+1)
 			})
 			if err := x.Commit(&f.pc, 26); err != nil {
 				return err
@@ -344,7 +362,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line misc.go:38:11*/ f.t = runtime.CallValue(x, &assignmentsSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.total)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.total)
+				}
+				return Inc(stepCtx, f.total)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -354,7 +375,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line misc.go:39:11*/ f.t1 = runtime.CallValue(x, &assignmentsSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, 1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 1)
+				}
+				return Inc(stepCtx1, 1)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -365,7 +389,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 5
 		case 5:
 			/*line misc.go:41:11*/ f.m["a"] = runtime.CallValue(x, &assignmentsSites[2], func(stepCtx2 context.Context) int {
-				return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.total)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.total)
+				}
+				return Inc(stepCtx2, f.total)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -375,7 +402,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 7
 		case 7:
 			/*line misc.go:43:6*/ f.t2 = runtime.CallValue(x, &assignmentsSites[3], func(stepCtx3 context.Context) int {
-				return runtime.Stub(stepCtx3, Inc)(stepCtx3, 0)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 0)
+				}
+				return Inc(stepCtx3, 0)
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
@@ -385,7 +415,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 9
 		case 9:
 			/*line misc.go:43:21*/ f.t4 = runtime.CallValue(x, &assignmentsSites[4], func(stepCtx4 context.Context) int {
-				return runtime.Stub(stepCtx4, Inc)(stepCtx4, 5)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 5)
+				}
+				return Inc(stepCtx4, 5)
 			})
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
@@ -395,7 +428,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 11
 		case 11:
 			/*line misc.go:44:13*/ f.t5 = runtime.CallValue(x, &assignmentsSites[5], func(stepCtx5 context.Context) int {
-				return runtime.Stub(stepCtx5, Inc)(stepCtx5, 10)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 10)
+				}
+				return Inc(stepCtx5, 10)
 			})
 			if err := x.Commit(&f.pc, 12); err != nil {
 				return err
@@ -405,7 +441,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 13
 		case 13:
 			/*line misc.go:44:27*/ f.t7 = runtime.CallValue(x, &assignmentsSites[6], func(stepCtx6 context.Context) int {
-				return runtime.Stub(stepCtx6, Inc)(stepCtx6, 20)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 20)
+				}
+				return Inc(stepCtx6, 20)
 			})
 			if err := x.Commit(&f.pc, 14); err != nil {
 				return err
@@ -416,7 +455,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 15
 		case 15:
 			/*line misc.go:46:13*/ f.t8 = runtime.CallValue(x, &assignmentsSites[7], func(stepCtx7 context.Context) int {
-				return runtime.Stub(stepCtx7, Inc)(stepCtx7, f.a)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx7, Inc)(stepCtx7, f.a)
+				}
+				return Inc(stepCtx7, f.a)
 			})
 			if err := x.Commit(&f.pc, 16); err != nil {
 				return err
@@ -445,7 +487,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 17
 		case 23:
 			/*line misc.go:49:13*/ f.t11 = runtime.CallValue(x, &assignmentsSites[8], func(stepCtx8 context.Context) int {
-				return runtime.Stub(stepCtx8, Inc)(stepCtx8, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx8, Inc)(stepCtx8, f.i)
+				}
+				return Inc(stepCtx8, f.i)
 			})
 			if err := x.Commit(&f.pc, 24); err != nil {
 				return err
@@ -455,7 +500,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			f.pc = 19
 		case 25:
 			/*line misc.go:52:10*/ f.v1 = runtime.CallValue(x, &assignmentsSites[9], func(stepCtx9 context.Context) int {
-				return runtime.Stub(stepCtx9, Inc)(stepCtx9, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx9, Inc)(stepCtx9, f.n)
+				}
+				return Inc(stepCtx9, f.n)
 			})
 			if err := x.Commit(&f.pc, 26); err != nil {
 				return err
@@ -561,7 +609,10 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line misc.go:64:19*/ f.t = runtime.CallValue(x, &typeSwitchSubjectSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -571,7 +622,10 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line misc.go:64:34*/ f.t2 = runtime.CallValue(x, &typeSwitchSubjectSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
+				}
+				return Inc(stepCtx1, f.n)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -593,7 +647,10 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 		case 9:
 			/*line misc.go:66:20*/ arg := fmt.Sprint("int ", f.v)
 			/*line misc.go:66:10*/ f.t3, f.t4 = runtime.Call(x, &typeSwitchSubjectSites[2], func(stepCtx2 context.Context) (string, error) {
-				return runtime.Stub(stepCtx2, Echo)(stepCtx2, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, arg)
+				}
+				return Echo(stepCtx2, arg)
 			})
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
@@ -602,7 +659,10 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 			/*line misc.go:66:3*/ return runtime.Return[string](x, f.t3, f.t4)
 		case 11:
 			/*line misc.go:68:13*/ f.s, f.err = runtime.Call(x, &typeSwitchSubjectSites[3], func(stepCtx3 context.Context) (string, error) {
-				return runtime.Stub(stepCtx3, Echo)(stepCtx3, "string "+f.v1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, "string "+f.v1)
+				}
+				return Echo(stepCtx3, "string "+f.v1)
 			})
 			if err := x.Commit(&f.pc, 12); err != nil {
 				return err
@@ -685,7 +745,10 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line misc.go:79:14*/ f.t = runtime.CallValue(x, &twoResultsSites[0], func(stepCtx context.Context) int {
-				return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -695,7 +758,10 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line misc.go:79:27*/ f.t2 = runtime.CallValue(x, &twoResultsSites[1], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n+1)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n+1)
+				}
+				return Inc(stepCtx1, f.n+1)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -705,7 +771,10 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 			f.pc = 5
 		case 5:
 			/*line misc.go:79:43*/ f.t4 = runtime.CallErr(x, &twoResultsSites[2], func(stepCtx2 context.Context) error {
-				return runtime.Stub(stepCtx2, Note)(stepCtx2, "done")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Note)(stepCtx2, "done")
+				}
+				return Note(stepCtx2, "done")
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

@@ -120,7 +120,10 @@ func (f *fanoutFrame) Run(x *runtime.Exec) error {
 		case 3:
 			/*line parallel.go:30:22*/ arg := fmt.Sprint(f.c, " ", f.j)
 			/*line parallel.go:30:12*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err

@@ -122,7 +122,10 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 			}
 		case 5:
 			/*line saga.go:17:13*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
+				}
+				return Echo(stepCtx, "book "+f.b)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -149,7 +152,10 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 			/*line saga.go:33:2*/ return runtime.Return[string](x, f.out, nil)
 		case 12:
 			/*line saga.go:29:13*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
-				return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
+				}
+				return Fail(stepCtx1, "odd trip")
 			})
 			if err := x.Commit(&f.pc, 13); err != nil {
 				return err
@@ -275,7 +281,10 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line saga.go:44:12*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f.c.Mul)(stepCtx, 2)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.c.Mul)(stepCtx, 2)
+				}
+				return f.c.Mul(stepCtx, 2)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -306,7 +315,10 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 			/*line saga.go:59:2*/ return runtime.Return[int](x, f.v, nil)
 		case 7:
 			/*line saga.go:57:14*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
-				return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
+				}
+				return Inc(stepCtx1, f.n)
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
@@ -450,7 +462,10 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line saga.go:67:12*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, f.a.Calc.Mul)(stepCtx, f.n)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.a.Calc.Mul)(stepCtx, f.n)
+				}
+				return f.a.Calc.Mul(stepCtx, f.n)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -463,7 +478,10 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line saga.go:72:12*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
-				return runtime.Stub(stepCtx1, CheckEven)(stepCtx1, f.v)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, CheckEven)(stepCtx1, f.v)
+				}
+				return CheckEven(stepCtx1, f.v)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -600,7 +618,10 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 5:
 			/*line saga.go:85:16*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
-				return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
+				}
+				return Echo(stepCtx, "book "+f.it)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

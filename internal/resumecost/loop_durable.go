@@ -97,7 +97,10 @@ func (f *loopFrame) Run(x *runtime.Exec) error {
 			/*line loop.go:29:2*/ return runtime.Return[int](x, f.total, nil)
 		case 5:
 			/*line loop.go:23:13*/ f.v, f.err = runtime.Call(x, &loopSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Tick)(stepCtx, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Tick)(stepCtx, f.i)
+				}
+				return Tick(stepCtx, f.i)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

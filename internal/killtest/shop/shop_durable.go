@@ -120,7 +120,10 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 5:
 			/*line shop.go:35:13*/ f.n, f.err = runtime.Call(x, &orderSites[0], func(stepCtx context.Context) (int, error) {
-				return runtime.Stub(stepCtx, Reserve)(stepCtx, f.in.Ledger, f.in.Work, f.i)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Reserve)(stepCtx, f.in.Ledger, f.in.Work, f.i)
+				}
+				return Reserve(stepCtx, f.in.Ledger, f.in.Work, f.i)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -143,7 +146,10 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 			f.pc = 9
 		case 9:
 			/*line shop.go:44:17*/ f.parcel, f.err2 = runtime.Call(x, &orderSites[2], func(stepCtx1 context.Context) (string, error) {
-				return runtime.Stub(stepCtx1, Pack)(stepCtx1, f.in.Ledger, f.in.Work, f.reserved)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Pack)(stepCtx1, f.in.Ledger, f.in.Work, f.reserved)
+				}
+				return Pack(stepCtx1, f.in.Ledger, f.in.Work, f.reserved)
 			})
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
@@ -155,7 +161,10 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 			f.pc = 11
 		case 11:
 			/*line shop.go:48:12*/ f.err3 = runtime.CallErr(x, &orderSites[3], func(stepCtx2 context.Context) error {
-				return runtime.Stub(stepCtx2, Ship)(stepCtx2, f.in.Ledger, f.in.Work, f.parcel)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Ship)(stepCtx2, f.in.Ledger, f.in.Work, f.parcel)
+				}
+				return Ship(stepCtx2, f.in.Ledger, f.in.Work, f.parcel)
 			})
 			if err := x.Commit(&f.pc, 12); err != nil {
 				return err
@@ -167,7 +176,10 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 			f.pc = 13
 		case 13:
 			/*line shop.go:51:18*/ f.notices, f.err2 = runtime.Call(x, &orderSites[4], func(stepCtx3 context.Context) (int, error) {
-				return runtime.Stub(stepCtx3, Notify)(stepCtx3, f.in.Ledger, f.in.Work, f.parcel)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Notify)(stepCtx3, f.in.Ledger, f.in.Work, f.parcel)
+				}
+				return Notify(stepCtx3, f.in.Ledger, f.in.Work, f.parcel)
 			})
 			if err := x.Commit(&f.pc, 14); err != nil {
 				return err

@@ -117,7 +117,10 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 		case 5:
 			/*line imports.go:32:24*/ arg := str.TrimSpace(f.u)
 			/*line imports.go:32:13*/ f.p, f.err = runtime.Call(x, &crawlSites[0], func(stepCtx context.Context) (Page, error) {
-				return runtime.Stub(stepCtx, Fetch)(stepCtx, arg)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Fetch)(stepCtx, arg)
+				}
+				return Fetch(stepCtx, arg)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

@@ -67,7 +67,10 @@ func (f *serviceCheckFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 1:
 			/*line method.go:28:12*/ f.b, f.err = runtime.Call(x, &serviceCheckSites[0], func(stepCtx context.Context) (int64, error) {
-				return runtime.Stub(stepCtx, f.s.Balance)(stepCtx, f.acct)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.s.Balance)(stepCtx, f.acct)
+				}
+				return f.s.Balance(stepCtx, f.acct)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err

@@ -94,7 +94,10 @@ machine:
 			f.pc = 1
 		case 1:
 			/*line transfer.go:49:17*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
-				return runtime.Stub(stepCtx, ChargeCard)(stepCtx, f.in.From, f.in.Cents, f.key)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, ChargeCard)(stepCtx, f.in.From, f.in.Cents, f.key)
+				}
+				return ChargeCard(stepCtx, f.in.From, f.in.Cents, f.key)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -107,7 +110,10 @@ machine:
 			f.pc = 7
 		case 7:
 			/*line transfer.go:55:14*/ f.st, f.err1 = runtime.Call(x, &transferSites[1], func(stepCtx1 context.Context) (Status, error) {
-				return runtime.Stub(stepCtx1, PollStatus)(stepCtx1, f.charge.ID)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, PollStatus)(stepCtx1, f.charge.ID)
+				}
+				return PollStatus(stepCtx1, f.charge.ID)
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
@@ -134,7 +140,10 @@ machine:
 			f.pc = 7
 		case 11:
 			/*line transfer.go:67:12*/ f.err3 = runtime.CallErr(x, &transferSites[3], func(stepCtx2 context.Context) error {
-				return runtime.Stub(stepCtx2, Credit)(stepCtx2, f.in.To, f.in.Cents)
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Credit)(stepCtx2, f.in.To, f.in.Cents)
+				}
+				return Credit(stepCtx2, f.in.To, f.in.Cents)
 			})
 			if err := x.Commit(&f.pc, 12); err != nil {
 				return err
