@@ -161,3 +161,52 @@ func All(ctx Context, futures ...Pending) error {
 	}
 	return nil
 }
+
+// Select runs the steps of futures started with [Go] concurrently and
+// returns the index of the first one to finish (successfully or not) once
+// its step is done: that future is settled, the others' steps are
+// cancelled (their contexts are done; a step may still have had its
+// effect) and left unsettled, never to run again. Select is one
+// checkpoint: the winner is recorded, so a resumed workflow sees the same
+// one. With no futures it returns -1.
+func Select(ctx Context, futures ...Pending) (int, error) {
+	id := ctx.InstanceID()
+	return selectFirst(ctx, futures, func(sctx context.Context, i int, f Pending) error {
+		return f.RunStep(WithStep(sctx, StepInfo{InstanceID: id, Name: f.StepName(), Seq: directSeq(ctx), Index: i + 1, Attempt: 1}))
+	})
+}
+
+// SelectWith is [Select] with run running future i's step: the runtime's
+// retries and step keys. It is for the runtime.
+func SelectWith(ctx context.Context, futures []Pending, run func(ctx context.Context, i int, f Pending) error) (int, error) {
+	return selectFirst(ctx, futures, run)
+}
+
+func selectFirst(ctx context.Context, futures []Pending, run func(ctx context.Context, i int, f Pending) error) (int, error) {
+	if len(futures) == 0 {
+		return -1, nil
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type done struct {
+		i   int
+		err error
+	}
+	ch := make(chan done, len(futures))
+	for i, f := range futures {
+		if f == nil {
+			ch <- done{i, errors.New("durable: nil future")}
+			continue
+		}
+		go func() { ch <- done{i, run(cctx, i, f)} }()
+	}
+	first := <-ch
+	cancel()
+	for range len(futures) - 1 {
+		<-ch // no step outlives Select
+	}
+	if f := futures[first.i]; f != nil {
+		f.Settle()
+	}
+	return first.i, first.err
+}

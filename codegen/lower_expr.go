@@ -272,13 +272,13 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 			rest += "..."
 		}
 		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("Call"), ref, rest)
-	case cpAll:
-		s.name = "all"
+	case cpAll, cpSelect:
+		s.name = cpKindNames[cp.kind]
 		list := l.printList(args)
 		if call.Ellipsis.IsValid() {
 			list += "..."
 		}
-		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("All"), ref, list)
+		rhs = fmt.Sprintf("%s(%s, %s)", l.rt(cp.fn.Name()), ref, list)
 	case cpWorkflow:
 		s.name = cp.fn.Name()
 		rhs = fmt.Sprintf("%s(%s, %s, %s)", l.rt("Child"), ref, l.childDescriptor(cp.fn, recv), l.printList(args))

@@ -40,11 +40,12 @@ const (
 	cpAwaitTimeout
 	cpWorkflow // another workflow called as a child
 	cpAll      // durable.All: the steps of futures started with durable.Go
+	cpSelect   // durable.Select: the first of them
 )
 
 var cpKindNames = map[cpKind]string{
 	cpStep: "step", cpDo: "do", cpSleep: "sleep", cpSleepUntil: "sleep",
-	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child", cpAll: "all",
+	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child", cpAll: "all", cpSelect: "select",
 }
 
 // checkpoint describes a call that is a checkpoint.
@@ -85,6 +86,8 @@ func (c *classifier) classify(call *ast.CallExpr) checkpoint {
 			return checkpoint{kind: cpAwaitTimeout, fn: fn}
 		case names.All:
 			return checkpoint{kind: cpAll, fn: fn}
+		case names.Select:
+			return checkpoint{kind: cpSelect, fn: fn}
 		}
 		return checkpoint{}
 	}

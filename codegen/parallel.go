@@ -53,7 +53,7 @@ func (g *goScan) call(call *ast.CallExpr) {
 	}
 	switch g.c.cls.classify(call).kind {
 	case cpNone:
-	case cpAll:
+	case cpAll, cpSelect:
 		g.pending = token.NoPos
 	default:
 		g.other = true

@@ -35,7 +35,7 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			attempts[i], errs[i] = x.runFuture(f, p, next, i+1)
+			attempts[i], errs[i] = x.runFuture(x.ctx, f, p, next, i+1)
 		}()
 	}
 	wg.Wait()
@@ -69,15 +69,16 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 	return first
 }
 
-// runFuture runs one future's step until it succeeds or fails for good,
-// and returns the attempts it took and its final error. It runs in its
-// own goroutine: it reads x but changes nothing in it.
-func (x *Exec) runFuture(f durable.Pending, p durable.Policy, seq int64, index int) (int, error) {
+// runFuture runs one future's step with base until it succeeds, fails
+// for good or base is done, and returns the attempts it took and its final
+// error. It runs in its own goroutine: it reads x but changes nothing in
+// it.
+func (x *Exec) runFuture(base context.Context, f durable.Pending, p durable.Policy, seq int64, index int) (int, error) {
 	var err error
 	n := 0
 	for {
 		n++
-		ctx := x.ctx
+		ctx := base
 		cancel := func() {}
 		if p.Timeout > 0 {
 			ctx, cancel = context.WithTimeout(ctx, p.Timeout)
@@ -85,11 +86,50 @@ func (x *Exec) runFuture(f durable.Pending, p durable.Policy, seq int64, index i
 		ctx = durable.WithStep(ctx, durable.StepInfo{InstanceID: x.id, Name: f.StepName(), Seq: seq, Index: index, Attempt: n})
 		err = f.RunStep(ctx)
 		cancel()
-		if err == nil || x.ctx.Err() != nil || !retryable(err, p) || n >= p.Attempts() {
+		if err == nil || base.Err() != nil || !retryable(err, p) || n >= p.Attempts() {
 			return n, err
 		}
-		if !sleep(x.ctx, jitter(p.Backoff(n), p.Jitter)) {
+		if !sleep(base, jitter(p.Backoff(n), p.Jitter)) {
 			return n, err
 		}
 	}
+}
+
+// Select runs the steps of futures started with durable.Go concurrently,
+// each under policy s.Policy with its own retries, until the first one is
+// done: it settles that one, cancels the others and records the winner
+// for the following Commit. It returns the winner's index and error.
+func Select(x *Exec, s *Site, futures ...durable.Pending) (int, error) {
+	if x.abort != nil {
+		return -1, x.abort
+	}
+	next := x.seq + 1
+	if h := x.cfg.hooks.BeforeStep; h != nil {
+		if err := h(x.id, next, s); err != nil {
+			return -1, x.stop(err)
+		}
+	}
+	rec := x.begin(s, "select")
+	attempts := make([]int, len(futures))
+	i, err := durable.SelectWith(x.ctx, futures, func(ctx context.Context, i int, f durable.Pending) error {
+		var ferr error
+		attempts[i], ferr = x.runFuture(ctx, f, s.Policy, next, i+1)
+		return ferr
+	})
+	if x.ctx.Err() != nil {
+		return -1, x.stop(context.Cause(x.ctx))
+	}
+	if i >= 0 {
+		rec.attempts = attempts[i]
+		rec.detail = []byte(futures[i].StepName())
+	}
+	if err != nil {
+		rec.errMsg = err.Error()
+	}
+	if h := x.cfg.hooks.AfterStep; h != nil {
+		if herr := h(x.id, next, s); herr != nil {
+			return -1, x.stop(herr)
+		}
+	}
+	return i, err
 }

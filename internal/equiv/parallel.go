@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/durablegen/durable"
 )
@@ -54,4 +55,38 @@ func Fanout(ctx durable.Context, words []string) (string, error) {
 		return s + " " + strings.Join(out, ","), fmt.Errorf("fan-out: %w", allErr)
 	}
 	return s + " " + strings.Join(out, ","), nil
+}
+
+// Race: durable.Select takes the first of two steps to finish; the slow
+// one is cancelled. The winner is recorded, so a resumed run sees it too.
+//
+//durable:workflow
+func Race(ctx durable.Context, slow int) (string, error) {
+	fast := durable.Go(ctx, "fast", func(ctx context.Context) (string, error) {
+		Effects.Add(ctx, "fast")
+		return "fast", nil
+	})
+	late := durable.Go(ctx, "slow", func(ctx context.Context) (string, error) {
+		select {
+		case <-ctx.Done(): // cancelled: the other won
+			return "", ctx.Err()
+		case <-time.After(time.Duration(slow) * time.Second):
+		}
+		Effects.Add(ctx, "slow")
+		return "slow", nil
+	})
+	i, err := durable.Select(ctx, late, fast)
+	if err != nil {
+		return "", err
+	}
+	var v string
+	if i == 0 {
+		v, err = late.Get()
+	} else {
+		v, err = fast.Get()
+	}
+	if err != nil {
+		return "", err
+	}
+	return Echo(ctx, fmt.Sprint(i, " ", v))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/runtime"
 	"strings"
+	"time"
 )
 
 // fanoutFrame is the frame of workflow Fanout: its machine state and the variables
@@ -29,9 +30,9 @@ type fanoutFrame struct {
 }
 
 var fanoutSites = [...]runtime.Site{
-	{ID: 1, Kind: "all", Name: "all", Pos: "parallel.go:25:12"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "parallel.go:30:12"},
-	{ID: 5, Kind: "all", Name: "all", Pos: "parallel.go:44:12"},
+	{ID: 1, Kind: "all", Name: "all", Pos: "parallel.go:26:12"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "parallel.go:31:12"},
+	{ID: 5, Kind: "all", Name: "all", Pos: "parallel.go:45:12"},
 }
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
@@ -95,31 +96,31 @@ func (f *fanoutFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line parallel.go:16:2*/ f.n = len(f.words)
-			/*line parallel.go:17:2*/ f.count = durable.Go(x.Context(), "count", func(ctx context.Context) (int, error) {
+			/*line parallel.go:17:2*/ f.n = len(f.words)
+			/*line parallel.go:18:2*/ f.count = durable.Go(x.Context(), "count", func(ctx context.Context) (int, error) {
 				Effects.Add(ctx, fmt.Sprint("count ", f.n))
 				return f.n, nil
 			})
-			/*line parallel.go:21:2*/ f.joined = durable.Go(x.Context(), "join", func(ctx context.Context) (string, error) {
+			/*line parallel.go:22:2*/ f.joined = durable.Go(x.Context(), "join", func(ctx context.Context) (string, error) {
 				Effects.Add(ctx, "join")
 				return strings.Join(f.words, "+"), nil
 			})
 			f.pc = 1
 		case 1:
-			/*line parallel.go:25:12*/ f.err = runtime.All(x, &fanoutSites[0], f.count, f.joined)
+			/*line parallel.go:26:12*/ f.err = runtime.All(x, &fanoutSites[0], f.count, f.joined)
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line parallel.go:25:2*/ if f.err != nil {
+			/*line parallel.go:26:2*/ if f.err != nil {
 				return runtime.Return[string](x, "", f.err)
 			}
-			/*line parallel.go:28:2*/ f.c, _ = f.count.Get()
-			/*line parallel.go:29:2*/ f.j, _ = f.joined.Get()
+			/*line parallel.go:29:2*/ f.c, _ = f.count.Get()
+			/*line parallel.go:30:2*/ f.j, _ = f.joined.Get()
 			f.pc = 3
 		case 3:
-			/*line parallel.go:30:22*/ arg := fmt.Sprint(f.c, " ", f.j)
-			/*line parallel.go:30:12*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
+			/*line parallel.go:31:22*/ arg := fmt.Sprint(f.c, " ", f.j)
+			/*line parallel.go:31:12*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
 				}
@@ -129,11 +130,11 @@ func (f *fanoutFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line parallel.go:31:2*/ if f.err1 != nil {
+			/*line parallel.go:32:2*/ if f.err1 != nil {
 				return runtime.Return[string](x, "", f.err1)
 			}
-			/*line parallel.go:34:2*/ f.ups = nil
-			/*line parallel.go:35:2*/ for _, w := range f.words {
+			/*line parallel.go:35:2*/ f.ups = nil
+			/*line parallel.go:36:2*/ for _, w := range f.words {
 				f.ups = append(f.ups, durable.Go(x.Context(), "upper", func(ctx context.Context) (string, error) {
 					Effects.Add(ctx, "upper "+w)
 					if w == "" {
@@ -144,23 +145,149 @@ func (f *fanoutFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 5
 		case 5:
-			/*line parallel.go:44:12*/ f.allErr = runtime.All(x, &fanoutSites[2], durable.Futures(f.ups)...)
+			/*line parallel.go:45:12*/ f.allErr = runtime.All(x, &fanoutSites[2], durable.Futures(f.ups)...)
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line parallel.go:45:2*/ f.out = nil
-			/*line parallel.go:46:2*/ for _, u := range f.ups {
+			/*line parallel.go:46:2*/ f.out = nil
+			/*line parallel.go:47:2*/ for _, u := range f.ups {
 				v, err := u.Get()
 				if err != nil {
 					v = "!" + err.Error()
 				}
 				f.out = append(f.out, v)
 			}
-			/*line parallel.go:53:2*/ if f.allErr != nil {
+			/*line parallel.go:54:2*/ if f.allErr != nil {
 				return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), fmt.Errorf("fan-out: %w", f.allErr))
 			}
-			/*line parallel.go:56:2*/ return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), nil)
+			/*line parallel.go:57:2*/ return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// raceFrame is the frame of workflow Race: its machine state and the variables
+// that live across its checkpoints.
+type raceFrame struct {
+	pc   int
+	slow int
+	fast *durable.Future[string]
+	late *durable.Future[string]
+	i    int
+	err  error
+	v    string
+	t    string
+	t1   error
+}
+
+var raceSites = [...]runtime.Site{
+	{ID: 1, Kind: "select", Name: "select", Pos: "parallel.go:78:12"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "parallel.go:91:9"},
+}
+
+// RaceWorkflow is the descriptor of workflow Race: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "7bed2d9f9ed03d17", func() any { return new(raceFrame) }).WithFunc(Race)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *raceFrame) SetInput(in int) {
+	f.slow = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *raceFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("slow", int64(f.slow))
+	runtime.Field(e, "fast", f.fast)
+	runtime.Field(e, "late", f.late)
+	e.Int("i", int64(f.i))
+	e.Error("err", f.err)
+	e.String("v", f.v)
+	e.String("t", f.t)
+	e.Error("t1", f.t1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *raceFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "slow":
+			f.slow = int(d.Int())
+		case "fast":
+			runtime.Value(d, &f.fast)
+		case "late":
+			runtime.Value(d, &f.late)
+		case "i":
+			f.i = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "v":
+			f.v = d.String()
+		case "t":
+			f.t = d.String()
+		case "t1":
+			f.t1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *raceFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line parallel.go:65:2*/ f.fast = durable.Go(x.Context(), "fast", func(ctx context.Context) (string, error) {
+				Effects.Add(ctx, "fast")
+				return "fast", nil
+			})
+			/*line parallel.go:69:2*/ f.late = durable.Go(x.Context(), "slow", func(ctx context.Context) (string, error) {
+				select {
+				case <-ctx.Done():
+					return "", ctx.Err()
+				case <-time.After(time.Duration(f.slow) * time.Second):
+				}
+				Effects.Add(ctx, "slow")
+				return "slow", nil
+			})
+			f.pc = 1
+		case 1:
+			/*line parallel.go:78:12*/ f.i, f.err = runtime.Select(x, &raceSites[0], f.late, f.fast)
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line parallel.go:79:2*/ if f.err != nil {
+				return runtime.Return[string](x, "", f.err)
+			}
+			/*line parallel.go:82:2*/ f.v = ""
+			/*line parallel.go:83:2*/ if f.i == 0 {
+				f.v, f.err = f.late.Get()
+			} else {
+				f.v, f.err = f.fast.Get()
+			}
+			/*line parallel.go:88:2*/ if f.err != nil {
+				return runtime.Return[string](x, "", f.err)
+			}
+			f.pc = 3
+		case 3:
+			/*line parallel.go:91:19*/ arg := fmt.Sprint(f.i, " ", f.v)
+			/*line parallel.go:91:9*/ f.t, f.t1 = runtime.Call(x, &raceSites[1], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line parallel.go:91:2*/ return runtime.Return[string](x, f.t, f.t1)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -34,4 +34,13 @@ func TestParallel(t *testing.T) {
 			t.Errorf("Fanout failed with %v, want fan-out: empty word", r.Err)
 		}
 	})
+	t.Run("select", func(t *testing.T) {
+		r := durabletest.Run(t, RaceWorkflow, 30, opts...)
+		if r.Err != nil || r.Result != "1 fast" {
+			t.Errorf("Race = %q, %v; want \"1 fast\" (the slow step cancelled)", r.Result, r.Err)
+		}
+		if got := Effects.All(durabletest.InstanceID); slices.Contains(got, "slow") {
+			t.Errorf("effects %q: the slow step was not cancelled", got)
+		}
+	})
 }

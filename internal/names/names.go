@@ -41,7 +41,7 @@ const (
 // IsCheckpointFunc reports whether durable.name is a checkpoint.
 func IsCheckpointFunc(name string) bool {
 	switch name {
-	case Do, Sleep, SleepUntil, Now, SideEffect, Await, AwaitTimeout, All:
+	case Do, Sleep, SleepUntil, Now, SideEffect, Await, AwaitTimeout, All, Select:
 		return true
 	}
 	return false
