@@ -25,7 +25,9 @@ type CancelRequester interface {
 // the compensations it registered (durable.Compensate), last first, each
 // a checkpointed step, and ends it canceled with reason (joined with the
 // errors of compensations that failed). An instance with no compensations
-// ends canceled at once. The store must implement [CancelRequester]
+// ends canceled at once. Its child workflows in progress are asked to
+// cancel too (with a store that implements [Admin]). The store must
+// implement [CancelRequester]
 // (sqlite, postgres and memstore do); otherwise the error matches
 // errors.ErrUnsupported and [Client.Cancel] is what remains.
 func (c *Client) RequestCancel(ctx context.Context, id, reason string) error {
@@ -39,7 +41,7 @@ func (c *Client) RequestCancel(ctx context.Context, id, reason string) error {
 	if err := cr.RequestCancel(ctx, id, reason); err != nil {
 		return fmt.Errorf("request cancel of %s: %w", id, err)
 	}
-	return nil
+	return c.cancelChildren(ctx, id, reason, cr.RequestCancel)
 }
 
 // cancelRun ends a claimed instance whose cancel was requested: through

@@ -21,7 +21,9 @@ import (
 //     and then in case that worker died between the two;
 //   - the result is read from the child instance, not from the signal.
 //
-// A parent that is cancelled does not cancel its children.
+// Cancelling a parent through the Client cancels its children in progress
+// (Client.Cancel and Client.RequestCancel alike), with a store that can
+// list them.
 
 const childSep = "/child-"
 
@@ -155,7 +157,7 @@ func (x *Exec) notifyParent() {
 	if !ok {
 		return
 	}
-	if err := x.store.Signal(x.ctx, parent, childSignal(x.id), nil); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := x.store.Signal(x.ctx, parent, childSignal(x.id), nil); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinished) {
 		x.cfg.logger.Warn("could not wake the parent of a child instance; it checks again within an hour", "instance", x.id, "parent", parent, "error", err)
 	}
 }

@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -155,4 +156,42 @@ func (s *lossyStore) List(ctx context.Context, opts runtime.ListOptions) ([]*run
 
 func (s *lossyStore) Retry(ctx context.Context, req runtime.RetryRequest) error {
 	return s.Store.(runtime.Admin).Retry(ctx, req)
+}
+
+// TestCancelParentCancelsChildren: cancelling a parent that waits for its
+// child cancels the child too, with a requested cancel as with an
+// immediate one.
+func TestCancelParentCancelsChildren(t *testing.T) {
+	for _, graceful := range []bool{false, true} {
+		ctx := context.Background()
+		store, _, w, c := onboardSetup(t)
+		id := fmt.Sprintf("onboard-cancel-%v", graceful)
+		if _, err := runtime.Start(ctx, c, equiv.OnboardWorkflow, id, []string{"ann"}); err != nil {
+			t.Fatal(err)
+		}
+		w.Drain(ctx) // the parent waits; the child sleeps for a week
+		var err error
+		if graceful {
+			err = c.RequestCancel(ctx, id, "stop")
+			w.Drain(ctx)
+		} else {
+			err = c.Cancel(ctx, id, "stop")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []string{id, runtime.ChildID(id, 1)} {
+			got, err := store.Get(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != runtime.StatusCanceled {
+				t.Errorf("graceful=%v: %s is %s, want canceled", graceful, in, got.Status)
+			}
+		}
+	}
+}
+
+func (s *lossyStore) RequestCancel(ctx context.Context, id, reason string) error {
+	return s.Store.(runtime.CancelRequester).RequestCancel(ctx, id, reason)
 }

@@ -102,7 +102,9 @@ func (c *Client) Signal(ctx context.Context, id, name string, payload any) error
 }
 
 // Cancel cancels instance id with reason: it never runs again, and its
-// worker, if any, loses its lease at its next heartbeat or checkpoint.
+// worker, if any, loses its lease at its next heartbeat or checkpoint. Its
+// child workflows in progress are cancelled too (with a store that
+// implements [Admin], which lists them).
 func (c *Client) Cancel(ctx context.Context, id, reason string) error {
 	if err := c.store.Cancel(ctx, id, reason); err != nil {
 		return fmt.Errorf("cancel instance %s: %w", id, err)
@@ -110,11 +112,36 @@ func (c *Client) Cancel(ctx context.Context, id, reason string) error {
 	if parent, ok := parentOf(id); ok {
 		// A parent waiting for this child learns of it now, not at its
 		// next check.
-		if err := c.store.Signal(ctx, parent, childSignal(id), nil); err != nil && !errors.Is(err, ErrNotFound) {
+		if err := c.store.Signal(ctx, parent, childSignal(id), nil); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinished) {
 			return fmt.Errorf("cancel instance %s: wake its parent %s: %w", id, parent, err)
 		}
 	}
-	return nil
+	return c.cancelChildren(ctx, id, reason, c.store.Cancel)
+}
+
+// cancelChildren applies cancel to the child workflows of instance id
+// (and theirs) that are in progress, if the store can list them.
+func (c *Client) cancelChildren(ctx context.Context, id, reason string, cancel func(ctx context.Context, id, reason string) error) error {
+	a, ok := c.store.(Admin)
+	if !ok {
+		return nil
+	}
+	opts := ListOptions{IDPrefix: id + childSep, Statuses: []Status{StatusReady, StatusRunning, StatusSleeping, StatusWaiting}, Limit: 1000}
+	for {
+		kids, err := a.List(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("cancel the children of %s: %w", id, err)
+		}
+		for _, k := range kids {
+			if err := cancel(ctx, k.ID, "parent "+id+" canceled: "+reason); err != nil && !errors.Is(err, ErrFinished) {
+				return fmt.Errorf("cancel child %s of %s: %w", k.ID, id, err)
+			}
+		}
+		if len(kids) < opts.Limit {
+			return nil
+		}
+		opts.After = kids[len(kids)-1].Cursor()
+	}
 }
 
 // History returns the events of instance id in checkpoint order.
