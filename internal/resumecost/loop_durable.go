@@ -116,3 +116,117 @@ func (f *loopFrame) Run(x *runtime.Exec) error {
 		}
 	}
 }
+
+// methodLoopFrame is the frame of workflow MethodLoop: its machine state and the variables
+// that live across its checkpoints.
+type methodLoopFrame struct {
+	pc    int
+	n     int
+	c     Counter
+	total int
+	i     int
+	t     int
+	t1    int
+	v     int
+	err   error
+}
+
+var methodLoopSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Add", Pos: "loop.go:47:13"},
+}
+
+// MethodLoopWorkflow is the descriptor of workflow MethodLoop: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "60362c511e37ae6f", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *methodLoopFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *methodLoopFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	runtime.Field(e, "c", f.c)
+	e.Int("total", int64(f.total))
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *methodLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "c":
+			runtime.Value(d, &f.c)
+		case "total":
+			f.total = int(d.Int())
+		case "i":
+			f.i = int(d.Int())
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *methodLoopFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loop.go:44:2*/ f.c = Counter{Step: 1}
+			/*line loop.go:45:2*/ f.total = 0
+			/*line loop.go:46:2*/ f.t1 = f.n
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line loop.go:53:2*/ return runtime.Return[int](x, f.total, nil)
+		case 5:
+			/*line loop.go:47:13*/ f.v, f.err = runtime.Call(x, &methodLoopSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.c.Add)(stepCtx, f.i)
+				}
+				return f.c.Add(stepCtx, f.i)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loop.go:48:3*/ if f.err != nil {
+				return runtime.Return[int](x, 0, f.err)
+			}
+			/*line loop.go:51:3*/ f.total += f.v
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
