@@ -218,8 +218,9 @@ func (l *lowerer) compensate(call *ast.CallExpr) {
 	l.emit(call.Pos(), fmt.Sprintf("%s(%s)", l.rt("Compensate"), strings.Join(parts, ", ")))
 }
 
-// sagaType is runtime.Saga, looked up among the packages the workflow's
-// package imports (directly or not).
+// sagaType is a stand-in for runtime.Saga: only its package path and name
+// are used, to print the frame field's type (the generator never imports
+// the runtime).
 func (l *lowerer) sagaType() types.Type {
 	return types.NewNamed(types.NewTypeName(token.NoPos, l.runtimePkg(), "Saga", nil), types.NewStruct(nil, nil), nil)
 }
