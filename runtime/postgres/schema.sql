@@ -152,19 +152,19 @@ CREATE INDEX instances_created ON durable.instances USING btree (created_at, id 
 -- Name: instances_lease; Type: INDEX; Schema: durable; Owner: -
 --
 
-CREATE INDEX instances_lease ON durable.instances USING btree (lease_until) WHERE (status = 'running'::text);
+CREATE INDEX instances_lease ON durable.instances USING btree (lease_until) WHERE ((status)::text = 'running'::text);
 
 --
 -- Name: instances_ready; Type: INDEX; Schema: durable; Owner: -
 --
 
-CREATE INDEX instances_ready ON durable.instances USING btree (created_at) WHERE (status = 'ready'::text);
+CREATE INDEX instances_ready ON durable.instances USING btree (created_at) WHERE ((status)::text = 'ready'::text);
 
 --
 -- Name: instances_wake; Type: INDEX; Schema: durable; Owner: -
 --
 
-CREATE INDEX instances_wake ON durable.instances USING btree (wake_at) WHERE (status = ANY (ARRAY['sleeping'::text, 'waiting'::text]));
+CREATE INDEX instances_wake ON durable.instances USING btree (wake_at) WHERE ((status)::text = ANY (ARRAY['sleeping'::text, 'waiting'::text]));
 
 --
 -- Name: signals_pending; Type: INDEX; Schema: durable; Owner: -
