@@ -60,3 +60,6 @@ SET LOCAL search_path TO ` + ident
 	}
 	return tx.Commit(ctx)
 }
+
+// ClaimSQL returns the claim statement of s.
+func ClaimSQL(s *Store) string { return s.sql.claim }

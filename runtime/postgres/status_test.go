@@ -99,3 +99,33 @@ func TestUpgradeToStatusDomain(t *testing.T) {
 		t.Errorf("Get(ready) after completing = %v, %v; want completed", inst, err)
 	}
 }
+
+// Claim can still find candidates through the partial indexes on status,
+// whose predicates now compare the domain's base type.
+func TestClaimUsesStatusIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	tx, err := s.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // nothing to keep
+	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, "EXPLAIN (COSTS OFF) "+postgres.ClaimSQL(s), "w", []string{"wf@v1"}, 10, int64(60e6))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := strings.Join(lines, "\n")
+	for _, index := range []string{"instances_ready", "instances_wake", "instances_lease"} {
+		if !strings.Contains(plan, index) {
+			t.Errorf("claim plan does not use %s:\n%s", index, plan)
+		}
+	}
+}
