@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/encrypt"
 	"github.com/durablegen/durable/runtime/postgres"
 	"github.com/durablegen/durable/runtime/sqlite"
 )
@@ -63,6 +64,21 @@ func (e *env) open() error {
 	if err != nil {
 		return err
 	}
+	if keys := os.Getenv("DURABLE_KEYS"); keys != "" {
+		// A store written through runtime/encrypt: open what it sealed, and
+		// seal what the commands write.
+		ring, err := encrypt.ParseKeyring(keys)
+		if err != nil {
+			closeFn()
+			return fmt.Errorf("$DURABLE_KEYS: %w", err)
+		}
+		sealed, err := encrypt.Wrap(s, ring)
+		if err != nil {
+			closeFn()
+			return fmt.Errorf("$DURABLE_KEYS: %w", err)
+		}
+		s, where = sealed, where+" (encrypted)"
+	}
 	e.store, e.where, e.close = s, where, closeFn
 	e.client = runtime.NewClient(s)
 	return nil
@@ -97,7 +113,7 @@ func findCommand(name string) *command {
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: durable [-store sqlite:PATH | postgres:DSN] [-schema NAME] <command> [flags] [arguments]")
-	fmt.Fprintln(w, "\nThe store defaults to $DURABLE_STORE, else ./durable.db (SQLite).\n\nCommands:")
+	fmt.Fprintln(w, "\nThe store defaults to $DURABLE_STORE, else ./durable.db (SQLite). For a store written\nthrough runtime/encrypt, set $DURABLE_KEYS to the workers' keyring (id:secret,...).\n\nCommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n           %s\n", c.name, c.args, c.brief)
 	}

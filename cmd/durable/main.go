@@ -27,8 +27,11 @@
 // failed (the message says what to do), 2 for a usage error.
 //
 // The CLI reads frames, outputs and signal payloads as JSON, the default
-// codec: stores written by workers with another codec (or an encrypting
-// store) show them undecoded.
+// codec: stores written by workers with another codec show them
+// undecoded. For a store written through runtime/encrypt, set
+// $DURABLE_KEYS to the workers' keyring (encrypt.ParseKeyring's format,
+// id:secret,...): the CLI then opens what is sealed and seals what it
+// writes (signals, cancel and retry reasons).
 package main
 
 import "os"
