@@ -43,4 +43,14 @@
 //
 // Steps run at least once; [StepKey] gives each a key that is stable
 // across retries and resumes, to pass to idempotent APIs.
+//
+// # Composing
+//
+//   - [Compensate] registers a step to run if the workflow fails later
+//     (sagas); compensations run last first, each checkpointed, and also
+//     on a cancel requested through the runtime's Client.RequestCancel.
+//   - [Go] prepares a step and returns a [Future]; [All] runs several
+//     concurrently as one checkpoint, [Select] takes the first to finish.
+//   - Calling another workflow starts it as a child instance and waits for
+//     its result at one checkpoint.
 package durable
