@@ -209,12 +209,16 @@ func (s *session) follow(ctx context.Context, c *child) (paused bool, err error)
 
 // approve sends the approval signal, as the person approving would.
 func (s *session) approve(ctx context.Context) error {
-	a := payments.Approval{Approved: true, By: "carol"}
+	a := payments.Approval{Approved: !s.cfg.reject, By: "carol"}
 	if err := s.client.Signal(ctx, s.id, "approval", a); err != nil {
 		return err
 	}
 	s.approved = true
-	fmt.Fprintf(s.out, "approval signal sent: approved by %s\n", a.By)
+	if a.Approved {
+		fmt.Fprintf(s.out, "approval signal sent: approved by %s\n", a.By)
+	} else {
+		fmt.Fprintf(s.out, "approval signal sent: rejected by %s; the workflow fails and its compensation refunds the charge\n", a.By)
+	}
 	return nil
 }
 

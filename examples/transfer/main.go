@@ -36,6 +36,8 @@ import (
 	"os"
 	"os/signal"
 	"time"
+
+	"github.com/durablegen/durable/examples/transfer/payments"
 )
 
 // workerArg, as the first argument, makes the program a worker child.
@@ -82,6 +84,7 @@ type config struct {
 	keep   bool
 	crash  bool
 	lease  time.Duration
+	reject bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -94,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&cfg.keep, "keep", false, "keep existing databases at -db, and keep the temporary directory at exit")
 	fs.BoolVar(&cfg.crash, "crash", true, "kill the first worker with SIGKILL in the middle of the workflow")
 	fs.DurationVar(&cfg.lease, "lease", time.Second, "worker lease: how long a dead worker's instance stays locked")
+	fs.BoolVar(&cfg.reject, "reject", false, "with an -amount over 1000000: refuse the approval, so that the transfer fails and its compensation refunds the charge")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: transfer [flags]")
 		fs.PrintDefaults()
@@ -106,6 +110,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	switch {
+	case cfg.reject && cfg.amount <= payments.ApprovalThreshold:
+		err := fmt.Errorf("-reject refuses the approval that only an -amount over %d waits for", int64(payments.ApprovalThreshold))
+		fs.Usage()
+		return cfg, err
 	case cfg.amount <= 0:
 		err := fmt.Errorf("-amount %d: want a positive number of cents", cfg.amount)
 		fmt.Fprintln(stderr, err)

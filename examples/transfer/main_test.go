@@ -52,10 +52,12 @@ func TestDemo(t *testing.T) {
 		name       string
 		args       []string
 		approvedBy string
-		duplicates int // bank calls de-duplicated: the step the kill interrupted
+		duplicates int  // bank calls de-duplicated: the step the kill interrupted
+		rejected   bool // the approval is refused: the compensation refunds
 	}{
 		{name: "crash", duplicates: 1},
 		{name: "crash with approval", args: []string{"-amount", "1500000"}, approvedBy: "carol", duplicates: 1},
+		{name: "crash and rejection", args: []string{"-amount", "1500000", "-reject"}, duplicates: 1, rejected: true},
 		{name: "no crash", args: []string{"-crash=false"}},
 	}
 	for _, tc := range tests {
@@ -79,6 +81,10 @@ func TestDemo(t *testing.T) {
 			m := instanceRE.FindStringSubmatch(out.String())
 			if m == nil {
 				t.Fatalf("run(%q) printed no instance ID", args)
+			}
+			if tc.rejected {
+				verifyRefund(t, db, m[1])
+				return
 			}
 			verify(t, db, m[1], tc.approvedBy, tc.duplicates)
 		})
@@ -124,6 +130,38 @@ func verify(t *testing.T, db, id, approvedBy string, duplicates int) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("bank calls by op and outcome = %v, want %v", got, want)
+	}
+}
+
+// verifyRefund checks, from the databases, that a rejected transfer
+// failed and that its charge was refunded once and nothing credited.
+func verifyRefund(t *testing.T, db, id string) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	inst, err := store.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Status != runtime.StatusFailed || !strings.Contains(inst.Error, "rejected by carol") {
+		t.Fatalf("Get(%s) = %s %q, want failed: rejected by carol", id, inst.Status, inst.Error)
+	}
+	calls, err := payments.Bank{Path: strings.TrimSuffix(db, ".db") + "-bank.db"}.Calls(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, c := range calls {
+		if c.Outcome == "applied" {
+			got[c.Op]++
+		}
+	}
+	if got["charge"] != 1 || got["refund"] != 1 || got["credit"] != 0 {
+		t.Errorf("applied bank calls = %v, want one charge, one refund, no credit", got)
 	}
 }
 

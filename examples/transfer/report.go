@@ -61,7 +61,7 @@ func (s *session) report(ctx context.Context, killedAt int64, receipt payments.R
 
 	fmt.Fprintln(s.out, "\nchecks:")
 	ok := true
-	for _, c := range runChecks(evidence{id: s.id, history: history, calls: calls, killedAt: killedAt}) {
+	for _, c := range runChecks(evidence{id: s.id, history: history, calls: calls, killedAt: killedAt, rejected: s.cfg.reject}) {
 		verdict := "PASS"
 		if !c.ok {
 			verdict, ok = "FAIL", false
@@ -78,6 +78,7 @@ type evidence struct {
 	history  []runtime.Event
 	calls    []payments.Call
 	killedAt int64 // checkpoints committed when the worker was killed; -1 without a crash
+	rejected bool  // the approval was refused: the transfer fails, the charge is refunded
 }
 
 // check is the outcome of one check.
@@ -90,11 +91,15 @@ type check struct {
 // checkpoint committed once, each committed step applied once at the
 // bank, and only the step whose checkpoint the kill prevented ran twice.
 func runChecks(e evidence) []check {
+	last := checkApplied(e, "credit")
+	if e.rejected {
+		last = checkRefunded(e)
+	}
 	return []check{
 		checkHistory(e),
 		checkSteps(e),
 		checkApplied(e, "charge"),
-		checkApplied(e, "credit"),
+		last,
 		checkKilledStep(e),
 	}
 }
@@ -106,10 +111,14 @@ func checkHistory(e evidence) check {
 		}
 	}
 	n := len(e.history)
-	if n == 0 || e.history[n-1].Kind != "complete" {
-		return check{false, fmt.Sprintf("history: %d checkpoints, the last is not \"complete\"", n)}
+	end := "complete"
+	if e.rejected {
+		end = "fail"
 	}
-	return check{true, fmt.Sprintf("history has checkpoints 1-%d, each once, ending in \"complete\"", n)}
+	if n == 0 || e.history[n-1].Kind != end {
+		return check{false, fmt.Sprintf("history: %d checkpoints, the last is not %q", n, end)}
+	}
+	return check{true, fmt.Sprintf("history has checkpoints 1-%d, each once, ending in %q", n, end)}
 }
 
 // stepKey returns the key of the step committed at seq.
@@ -173,6 +182,20 @@ func checkApplied(e evidence, op string) check {
 		return check{false, fmt.Sprintf("the bank applied %d %ss, want 1", n, op)}
 	}
 	return check{true, fmt.Sprintf("the bank applied the %s once", op)}
+}
+
+// checkRefunded checks that a rejected transfer refunded its charge once
+// (its compensation) and credited nothing.
+func checkRefunded(e evidence) check {
+	if c := checkApplied(e, "refund"); !c.ok {
+		return c
+	}
+	for _, c := range e.calls {
+		if c.Op == "credit" && c.Outcome == "applied" {
+			return check{false, "the bank applied a credit, want none: the approval was refused"}
+		}
+	}
+	return check{true, "the compensation refunded the charge once, and nothing was credited"}
 }
 
 // checkKilledStep checks that the step the kill interrupted ran again
