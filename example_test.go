@@ -1,0 +1,64 @@
+package durable_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/durablegen/durable"
+)
+
+// reserve and release stand for steps (marked //durable:step in real code).
+func reserve(ctx context.Context, seat string) (string, error) {
+	if seat == "13A" {
+		return "", errors.New("seat 13A is taken")
+	}
+	return "hold-" + seat, nil
+}
+
+func release(ctx context.Context, hold string) error {
+	fmt.Println("released", hold)
+	return nil
+}
+
+// A saga: each reservation registers its release; when a later one fails,
+// the releases run, last first. (Run directly here, through
+// Workflow.Call; the generated machine does the same with checkpoints.)
+func ExampleCompensate() {
+	book := durable.NewWorkflow[[]string, string]("example.Book", "v1", nil).WithFunc(
+		func(ctx durable.Context, seats []string) (string, error) {
+			var holds []string
+			for _, s := range seats {
+				h, err := reserve(ctx, s)
+				if err != nil {
+					return "", err
+				}
+				durable.Compensate(ctx, release, h)
+				holds = append(holds, h)
+			}
+			return strings.Join(holds, ","), nil
+		})
+	_, err := book.Call(durable.Background(), []string{"12A", "12B", "13A"})
+	fmt.Println("error:", err)
+	// Output:
+	// released hold-12B
+	// released hold-12A
+	// error: seat 13A is taken
+}
+
+// Parallel steps: Go prepares them, All runs them concurrently (one
+// checkpoint in a generated machine) and settles their futures.
+func ExampleAll() {
+	ctx := durable.Background()
+	price := durable.Go(ctx, "price", func(ctx context.Context) (int, error) { return 4200, nil })
+	stock := durable.Go(ctx, "stock", func(ctx context.Context) (bool, error) { return true, nil })
+	if err := durable.All(ctx, price, stock); err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, _ := price.Get()
+	s, _ := stock.Get()
+	fmt.Println(p, s)
+	// Output: 4200 true
+}
