@@ -133,3 +133,27 @@ func TestRequestCancelCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestCompensateAfterValueStepFails: a step without an error result that
+// fails for good fails the workflow at its commit; the compensations
+// registered before it still run.
+func TestCompensateAfterValueStepFails(t *testing.T) {
+	ctx := context.Background()
+	store := memstore.New()
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet()})
+	register(t, w, equiv.SagaValueFailWorkflow)
+	c := runtime.NewClient(store)
+	id := fmt.Sprintf("value-fail-%d", time.Now().UnixNano())
+	h, err := runtime.Start(ctx, c, equiv.SagaValueFailWorkflow, id, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Drain(ctx)
+	_, err = h.Result(ctx)
+	if err == nil || !strings.Contains(err.Error(), "boom 7") {
+		t.Fatalf("Result error = %v, want the step's panic", err)
+	}
+	if got := equiv.Effects.All(id); !slices.Equal(got, []string{"note undo 7"}) {
+		t.Errorf("effects = %q, want the compensation once", got)
+	}
+}

@@ -1,6 +1,7 @@
 package equiv
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/durablegen/durable"
@@ -95,4 +96,26 @@ func Booking(ctx durable.Context, items []string) (string, error) {
 		return "", fmt.Errorf("not confirmed")
 	}
 	return "confirmed", nil
+}
+
+// Boom is a value-only step that panics for a positive n: a failure
+// without an error result, which fails the workflow at its commit.
+//
+//durable:step retries=1
+func Boom(ctx context.Context, n int) int {
+	if n > 0 {
+		panic(fmt.Sprint("boom ", n))
+	}
+	return n
+}
+
+// SagaValueFail registers a compensation, then calls Boom: when Boom
+// fails for good the compensation still runs. (Not for durabletest.Run:
+// the direct call panics.)
+//
+//durable:workflow
+func SagaValueFail(ctx durable.Context, n int) (int, error) {
+	durable.Compensate(ctx, Note, fmt.Sprint("undo ", n))
+	v := Boom(ctx, n)
+	return v, nil
 }

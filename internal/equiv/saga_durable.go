@@ -27,10 +27,10 @@ type tripFrame struct {
 }
 
 var tripSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:17:13"},
-	{ID: 14, Kind: "compensate", Name: "Fail", Pos: "saga.go:22:4", Policy: durable.Policy{MaxAttempts: 1}},
-	{ID: 14, Kind: "compensate", Name: "Note", Pos: "saga.go:24:4"},
-	{ID: 12, Kind: "step", Name: "Fail", Pos: "saga.go:29:13", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:18:13"},
+	{ID: 14, Kind: "compensate", Name: "Fail", Pos: "saga.go:23:4", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 14, Kind: "compensate", Name: "Note", Pos: "saga.go:25:4"},
+	{ID: 12, Kind: "step", Name: "Fail", Pos: "saga.go:30:13", Policy: durable.Policy{MaxAttempts: 1}},
 }
 
 // TripWorkflow is the descriptor of workflow Trip: register it with a
@@ -97,8 +97,8 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:15:2*/ f.out = ""
-			/*line saga.go:16:2*/ f.t1 = len(f.bookings)
+			/*line saga.go:16:2*/ f.out = ""
+			/*line saga.go:17:2*/ f.t1 = len(f.bookings)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -121,7 +121,7 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 				f.pc = 11
 			}
 		case 5:
-			/*line saga.go:17:13*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
+			/*line saga.go:18:13*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
 				}
@@ -131,7 +131,7 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line saga.go:18:3*/ if f.err != nil {
+			/*line saga.go:19:3*/ if f.err != nil {
 				return runtime.Return[string](x, "", f.err)
 			}
 			if f.b == "broken" {
@@ -140,18 +140,18 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 				f.pc = 9
 			}
 		case 7:
-			/*line saga.go:22:4*/ runtime.Compensate(x, &f.saga, 1, "Fail", "cannot cancel "+f.b)
+			/*line saga.go:23:4*/ runtime.Compensate(x, &f.saga, 1, "Fail", "cannot cancel "+f.b)
 			f.pc = 8
 		case 8:
-			/*line saga.go:26:3*/ f.out += f.s + ";"
+			/*line saga.go:27:3*/ f.out += f.s + ";"
 			f.pc = 3
 		case 9:
-			/*line saga.go:24:4*/ runtime.Compensate(x, &f.saga, 2, "Note", fmt.Sprintf("cancel %d %s", f.i, f.b))
+			/*line saga.go:25:4*/ runtime.Compensate(x, &f.saga, 2, "Note", fmt.Sprintf("cancel %d %s", f.i, f.b))
 			f.pc = 8
 		case 11:
-			/*line saga.go:33:2*/ return runtime.Return[string](x, f.out, nil)
+			/*line saga.go:34:2*/ return runtime.Return[string](x, f.out, nil)
 		case 12:
-			/*line saga.go:29:13*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
+			/*line saga.go:30:13*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
 				}
@@ -161,7 +161,7 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 13:
-			/*line saga.go:29:3*/ if f.err1 != nil {
+			/*line saga.go:30:3*/ if f.err1 != nil {
 				return runtime.Return[string](x, f.out, fmt.Errorf("trip of %d: %w", len(f.bookings), f.err1))
 			}
 			f.pc = 11
@@ -217,12 +217,12 @@ type sagaShapesFrame struct {
 }
 
 var sagaShapesSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Mul", Pos: "saga.go:44:12"},
-	{ID: 9, Kind: "compensate", Name: "Mul", Pos: "saga.go:48:2"},
-	{ID: 9, Kind: "compensate", Name: "Touch", Pos: "saga.go:50:2"},
-	{ID: 9, Kind: "compensate", Name: "Add", Pos: "saga.go:51:2"},
-	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:53:3"},
-	{ID: 7, Kind: "step", Name: "Inc", Pos: "saga.go:57:14"},
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "saga.go:45:12"},
+	{ID: 9, Kind: "compensate", Name: "Mul", Pos: "saga.go:49:2"},
+	{ID: 9, Kind: "compensate", Name: "Touch", Pos: "saga.go:51:2"},
+	{ID: 9, Kind: "compensate", Name: "Add", Pos: "saga.go:52:2"},
+	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:54:3"},
+	{ID: 7, Kind: "step", Name: "Inc", Pos: "saga.go:58:14"},
 }
 
 // SagaShapesWorkflow is the descriptor of workflow SagaShapes: register it with a
@@ -277,10 +277,10 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:43:2*/ f.c = Calc{Factor: f.n}
+			/*line saga.go:44:2*/ f.c = Calc{Factor: f.n}
 			f.pc = 1
 		case 1:
-			/*line saga.go:44:12*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
+			/*line saga.go:45:12*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.c.Mul)(stepCtx, 2)
 				}
@@ -290,21 +290,21 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line saga.go:45:2*/ if f.err != nil {
+			/*line saga.go:46:2*/ if f.err != nil {
 				return runtime.Return[int](x, 0, f.err)
 			}
-			/*line saga.go:48:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", f.c, f.v)
-			/*line saga.go:49:2*/ f.c.Factor = 100
-			/*line saga.go:50:2*/ runtime.Compensate(x, &f.saga, 2, "Touch", fmt.Sprint("undo ", f.v))
-			/*line saga.go:51:2*/ runtime.Compensate(x, &f.saga, 3, "Add", 1, 2)
+			/*line saga.go:49:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", f.c, f.v)
+			/*line saga.go:50:2*/ f.c.Factor = 100
+			/*line saga.go:51:2*/ runtime.Compensate(x, &f.saga, 2, "Touch", fmt.Sprint("undo ", f.v))
+			/*line saga.go:52:2*/ runtime.Compensate(x, &f.saga, 3, "Add", 1, 2)
 			if f.n > 5 {
 				f.pc = 3
 			} else {
 				f.pc = 4
 			}
 		case 3:
-			/*line saga.go:53:3*/ runtime.Compensate(x, &f.saga, 4, "Note", "big")
-			/*line saga.go:54:3*/ return runtime.Return[int](x, f.v, fmt.Errorf("too big: %d", f.n))
+			/*line saga.go:54:3*/ runtime.Compensate(x, &f.saga, 4, "Note", "big")
+			/*line saga.go:55:3*/ return runtime.Return[int](x, f.v, fmt.Errorf("too big: %d", f.n))
 		case 4:
 			if f.n < 0 {
 				f.pc = 7
@@ -312,9 +312,9 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 				f.pc = 6
 			}
 		case 6:
-			/*line saga.go:59:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line saga.go:60:2*/ return runtime.Return[int](x, f.v, nil)
 		case 7:
-			/*line saga.go:57:14*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
+			/*line saga.go:58:14*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
 				}
@@ -324,7 +324,7 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line saga.go:57:3*/ return runtime.Return[int](x, f.v+f.t, nil)
+			/*line saga.go:58:3*/ return runtime.Return[int](x, f.v+f.t, nil)
 		case 9:
 			return runtime.Compensating(x)
 		default:
@@ -404,9 +404,9 @@ type accountRefundsFrame struct {
 }
 
 var accountRefundsSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Mul", Pos: "saga.go:67:12"},
-	{ID: 5, Kind: "compensate", Name: "Mul", Pos: "saga.go:71:2"},
-	{ID: 3, Kind: "step", Name: "CheckEven", Pos: "saga.go:72:12"},
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "saga.go:68:12"},
+	{ID: 5, Kind: "compensate", Name: "Mul", Pos: "saga.go:72:2"},
+	{ID: 3, Kind: "step", Name: "CheckEven", Pos: "saga.go:73:12"},
 }
 
 // AccountRefundsWorkflow is the descriptor of workflow method Refunds: bind it to a
@@ -461,7 +461,7 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line saga.go:67:12*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
+			/*line saga.go:68:12*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.a.Calc.Mul)(stepCtx, f.n)
 				}
@@ -471,13 +471,13 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line saga.go:68:2*/ if f.err != nil {
+			/*line saga.go:69:2*/ if f.err != nil {
 				return runtime.Return[int](x, 0, f.err)
 			}
-			/*line saga.go:71:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", -f.v)
+			/*line saga.go:72:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", -f.v)
 			f.pc = 3
 		case 3:
-			/*line saga.go:72:12*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
+			/*line saga.go:73:12*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, CheckEven)(stepCtx1, f.v)
 				}
@@ -487,10 +487,10 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line saga.go:72:2*/ if f.err1 != nil {
+			/*line saga.go:73:2*/ if f.err1 != nil {
 				return runtime.Return[int](x, 0, f.err1)
 			}
-			/*line saga.go:75:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line saga.go:76:2*/ return runtime.Return[int](x, f.v, nil)
 		case 5:
 			return runtime.Compensating(x)
 		default:
@@ -538,9 +538,9 @@ type bookingFrame struct {
 }
 
 var bookingSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:85:16"},
-	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:88:3"},
-	{ID: 7, Kind: "await", Name: "confirm", Pos: "saga.go:90:13"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:86:16"},
+	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:89:3"},
+	{ID: 7, Kind: "await", Name: "confirm", Pos: "saga.go:91:13"},
 }
 
 // BookingWorkflow is the descriptor of workflow Booking: register it with a
@@ -601,7 +601,7 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:84:2*/ f.t1 = len(f.items)
+			/*line saga.go:85:2*/ f.t1 = len(f.items)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -617,7 +617,7 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 5:
-			/*line saga.go:85:16*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
+			/*line saga.go:86:16*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
 				}
@@ -627,24 +627,24 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line saga.go:85:3*/ if f.err != nil {
+			/*line saga.go:86:3*/ if f.err != nil {
 				return runtime.Return[string](x, "", f.err)
 			}
-			/*line saga.go:88:3*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
+			/*line saga.go:89:3*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
 			f.pc = 3
 		case 7:
-			/*line saga.go:90:13*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
+			/*line saga.go:91:13*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line saga.go:91:2*/ if f.err1 != nil {
+			/*line saga.go:92:2*/ if f.err1 != nil {
 				return runtime.Return[string](x, "", f.err1)
 			}
-			/*line saga.go:94:2*/ if !f.ok {
+			/*line saga.go:95:2*/ if !f.ok {
 				return runtime.Return[string](x, "", fmt.Errorf("not confirmed"))
 			}
-			/*line saga.go:97:2*/ return runtime.Return[string](x, "confirmed", nil)
+			/*line saga.go:98:2*/ return runtime.Return[string](x, "confirmed", nil)
 		case 9:
 			return runtime.Compensating(x)
 		default:
@@ -665,6 +665,108 @@ func (f *bookingFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) err
 	switch c1.Site {
 	case 1:
 		return runtime.CallErr(x, &bookingSites[1], func(stepCtx1 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
+// sagaValueFailFrame is the frame of workflow SagaValueFail: its machine state and the variables
+// that live across its checkpoints.
+type sagaValueFailFrame struct {
+	pc      int
+	n       int
+	saga    runtime.Saga
+	sagaErr error
+	v       int
+}
+
+var sagaValueFailSites = [...]runtime.Site{
+	{ID: 3, Kind: "compensate", Name: "Note", Pos: "saga.go:118:2"},
+	{ID: 1, Kind: "step", Name: "Boom", Pos: "saga.go:119:7", Policy: durable.Policy{MaxAttempts: 2}},
+}
+
+// SagaValueFailWorkflow is the descriptor of workflow SagaValueFail: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var SagaValueFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaValueFail", "8efe2ec9a6bc37f1", func() any { return new(sagaValueFailFrame) }).WithFunc(SagaValueFail)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *sagaValueFailFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *sagaValueFailFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
+	e.Int("v", int64(f.v))
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *sagaValueFailFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
+		case "v":
+			f.v = int(d.Int())
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *sagaValueFailFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line saga.go:118:2*/ runtime.Compensate(x, &f.saga, 0, "Note", fmt.Sprint("undo ", f.n))
+			f.pc = 1
+		case 1:
+			/*line saga.go:119:7*/ f.v = runtime.CallValue(x, &sagaValueFailSites[1], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Boom)(stepCtx, f.n)
+				}
+				return Boom(stepCtx, f.n)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line saga.go:120:2*/ return runtime.Return[int](x, f.v, nil)
+		case 3:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *sagaValueFailFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 3, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *sagaValueFailFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 0:
+		return runtime.CallErr(x, &sagaValueFailSites[0], func(stepCtx1 context.Context) error {
 			arg0, err1 := runtime.Arg[string](x, c1, 0)
 			if err1 != nil {
 				return err1
