@@ -71,12 +71,22 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{now: cfg.Now}
-	if err := s.open(cfg); err != nil {
+	// Processes opening a new file at once race to switch it to WAL, which
+	// SQLite may refuse with SQLITE_BUSY without waiting: try again, within
+	// the busy timeout.
+	deadline := time.Now().Add(cfg.BusyTimeout)
+	for {
+		s := &Store{now: cfg.Now}
+		err := s.open(cfg)
+		if err == nil {
+			return s, nil
+		}
 		s.closeDBs()
-		return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return nil, fmt.Errorf("sqlite: open %s: %w", cfg.Path, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	return s, nil
 }
 
 func (s *Store) open(cfg Config) error {
