@@ -8,8 +8,6 @@ import (
 	"go/types"
 	"strings"
 
-	"golang.org/x/tools/go/types/typeutil"
-
 	"github.com/durablegen/durable/internal/names"
 )
 
@@ -39,8 +37,7 @@ type comp struct {
 
 // isCompensate reports whether call is durable.Compensate.
 func isCompensate(info *types.Info, call *ast.CallExpr) bool {
-	fn, _ := typeutil.Callee(info, call).(*types.Func)
-	return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == names.DurablePkg && fn.Name() == names.Compensate
+	return isDurableFunc(info, call, names.Compensate)
 }
 
 // compensateStep returns the step a durable.Compensate call registers and,

@@ -60,15 +60,8 @@ func runCancel(e *env, args []string) error {
 	fs := e.newFlags("cancel")
 	reason := fs.String("reason", "canceled by an operator", "why, recorded as the instance's error and in its history")
 	compensate := fs.Bool("compensate", false, "let the instance run its compensations (durable.Compensate) first: a worker ends it canceled")
-	rest, err := parseFlags(fs, args)
+	id, err := e.openID(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(rest, 1, "an instance ID"); err != nil {
-		return err
-	}
-	id := rest[0]
-	if err := e.open(); err != nil {
 		return err
 	}
 	inst, err := e.store.Get(e.ctx, id)
@@ -111,15 +104,8 @@ func runRetry(e *env, args []string) error {
 	fs := e.newFlags("retry")
 	reason := fs.String("reason", "", "why, recorded in the history")
 	force := fs.Bool("force", false, "also retry an instance whose workflow returned its error: it resumes at that return")
-	rest, err := parseFlags(fs, args)
+	id, err := e.openID(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(rest, 1, "an instance ID"); err != nil {
-		return err
-	}
-	id := rest[0]
-	if err := e.open(); err != nil {
 		return err
 	}
 	err = e.client.Retry(e.ctx, id, runtime.RetryOptions{Reason: *reason, Force: *force})

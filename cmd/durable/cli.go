@@ -84,6 +84,19 @@ func (e *env) open() error {
 	return nil
 }
 
+// openID parses a command's flags and its one argument, an instance ID,
+// then opens the store.
+func (e *env) openID(fs *flag.FlagSet, args []string) (string, error) {
+	rest, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if err := wantArgs(rest, 1, "an instance ID"); err != nil {
+		return "", err
+	}
+	return rest[0], e.open()
+}
+
 // command is one subcommand.
 type command struct {
 	name  string

@@ -11,15 +11,8 @@ import (
 func runShow(e *env, args []string) error {
 	fs := e.newFlags("show")
 	asJSON := fs.Bool("json", false, "print the instance and its variables as JSON")
-	rest, err := parseFlags(fs, args)
+	id, err := e.openID(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(rest, 1, "an instance ID"); err != nil {
-		return err
-	}
-	id := rest[0]
-	if err := e.open(); err != nil {
 		return err
 	}
 	inst, err := e.store.Get(e.ctx, id)
@@ -114,15 +107,8 @@ func runShow(e *env, args []string) error {
 func runHistory(e *env, args []string) error {
 	fs := e.newFlags("history")
 	asJSON := fs.Bool("json", false, "print the events as JSON, details in full")
-	rest, err := parseFlags(fs, args)
+	id, err := e.openID(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := wantArgs(rest, 1, "an instance ID"); err != nil {
-		return err
-	}
-	id := rest[0]
-	if err := e.open(); err != nil {
 		return err
 	}
 	evs, err := e.store.History(e.ctx, id)
