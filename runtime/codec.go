@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"unicode/utf8"
-
 )
 
 // Encoder writes a frame as a JSON object, one field at a time. Generated

@@ -23,7 +23,9 @@ type rateLimited struct {
 	Scope string
 }
 
-func (e *rateLimited) Error() string { return fmt.Sprintf("rate limited for %ds (%s)", e.After, e.Scope) }
+func (e *rateLimited) Error() string {
+	return fmt.Sprintf("rate limited for %ds (%s)", e.After, e.Scope)
+}
 
 // codeError is a typed error stored by value, comparable.
 type codeError struct{ Code int }
