@@ -164,6 +164,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	l.stmts(wf.decl.Body.List)
 	l.finishSaga()
 	l.checkFrame()
+	l.checkErrors()
 	if len(diags.list) > before {
 		return "", Layout{}, false
 	}

@@ -40,6 +40,8 @@ type lowerer struct {
 	fv, xv, label, sitesVar string
 
 	saga *saga // compensations, if the workflow calls durable.Compensate
+
+	errs errorUses // known errors and error types (errors_check.go)
 }
 
 // field is a frame field: a variable or a compiler temporary.
