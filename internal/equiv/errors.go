@@ -26,7 +26,9 @@ type RateLimited struct {
 	Scope string
 }
 
-func (e *RateLimited) Error() string { return fmt.Sprintf("rate limited for %ds on %s", e.After, e.Scope) }
+func (e *RateLimited) Error() string {
+	return fmt.Sprintf("rate limited for %ds on %s", e.After, e.Scope)
+}
 
 // Code is a typed error steps return by value: == compares its fields.
 type Code struct{ N int }
