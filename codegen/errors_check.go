@@ -383,7 +383,7 @@ func (c *errorChecker) assert(x ast.Expr, t types.Type, pos token.Pos, what stri
 		case futureErr:
 			c.futureError(pos)
 		case crossed:
-			c.l.diags.add(c.l.fset, pos, "%s to interface type %s on an error that may cross a checkpoint: it is restored as a value of a known concrete type or as a *durable.Error, so the result would change after a resume; match a concrete error type with exported fields, or test the error inside the step and return a package-level error variable", what, typeString(t, c.l.pkg))
+			c.l.diags.add(c.l.fset, pos, "%s to interface type %s on an error that may cross a checkpoint: it is restored as a value of a known concrete type or as a *durable.Error, so the result would change after a resume; match a concrete error type with exported fields, or test the error inside the step and return a package-level error variable", what, c.typeName(t))
 		}
 		return
 	}
@@ -401,7 +401,7 @@ func (c *errorChecker) assert(x ast.Expr, t types.Type, pos token.Pos, what stri
 	case cr == futureErr:
 		c.futureError(pos)
 	case cr == crossed && why != "":
-		c.l.diags.add(c.l.fset, pos, "%s to %s on an error that may cross a checkpoint: %s, so after a resume it would no longer match; test the error inside the step and return a package-level error variable, or use an error type whose fields the frame can store", what, typeString(t, c.l.pkg), why)
+		c.l.diags.add(c.l.fset, pos, "%s to %s on an error that may cross a checkpoint would no longer match after a resume: %s; or test the error inside the step and return a package-level error variable", what, c.typeName(t), why)
 	}
 }
 
@@ -448,6 +448,16 @@ func (c *errorChecker) call(call *ast.CallExpr) {
 			c.l.diags.add(c.l.fset, call.Pos(), "errors.Unwrap of an error that may cross a checkpoint: it is restored without the errors it wrapped, so Unwrap would return nil after a resume; use errors.Is or errors.As")
 		}
 	}
+}
+
+// typeName prints t as the workflow's source would name it.
+func (c *errorChecker) typeName(t types.Type) string {
+	return types.TypeString(t, func(p *types.Package) string {
+		if p == c.l.pkg {
+			return ""
+		}
+		return p.Name()
+	})
 }
 
 func (c *errorChecker) futureError(pos token.Pos) {
@@ -498,10 +508,10 @@ func (c *errorChecker) comparesByValue(t types.Type) bool {
 // error codec, or "".
 func (c *errorChecker) storable(t types.Type) string {
 	if why := nestedInterface(t, "", map[types.Type]bool{}); why != "" {
-		return "the type cannot be stored: " + why
+		return "the frame cannot store it (" + why + "); give it fields of plain types"
 	}
 	if why := unserializable(t, nil); why != "" {
-		return "the type cannot be stored: " + why
+		return "the frame cannot store it (" + why + ")"
 	}
 	return ""
 }
