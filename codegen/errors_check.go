@@ -49,6 +49,11 @@ type errorChecker struct {
 	errIf   *types.Interface
 	tainted map[*types.Var]crossing
 	uses    errorUses
+	// helpers are the functions of the package, by object; a helper given
+	// an error that may cross a checkpoint is checked like the body.
+	helpers map[*types.Func]*ast.FuncDecl
+	queue   []*ast.FuncDecl
+	queued  map[*ast.FuncDecl]bool
 }
 
 // checkErrors records the workflow's known errors and reports the identity
@@ -58,9 +63,63 @@ func (l *lowerer) checkErrors() {
 		l:       l,
 		errIf:   types.Universe.Lookup("error").Type().Underlying().(*types.Interface),
 		tainted: map[*types.Var]crossing{},
+		helpers: map[*types.Func]*ast.FuncDecl{},
+		queued:  map[*ast.FuncDecl]bool{},
 	}
-	c.taint()
-	ast.Inspect(l.wf.decl.Body, func(n ast.Node) bool {
+	for _, f := range l.wf.pkg.Syntax {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil && fd.Type.TypeParams == nil {
+				if fn, ok := l.info.Defs[fd.Name].(*types.Func); ok {
+					c.helpers[fn] = fd
+				}
+			}
+		}
+	}
+	for v := range l.live {
+		c.tainted[v] = crossed
+	}
+	for v, f := range l.frame {
+		if f.ser {
+			c.tainted[v] = crossed
+		}
+	}
+	// Taint to a fixed point over the body and the helpers it passes
+	// errors to, then check them all.
+	bodies := []*ast.BlockStmt{l.wf.decl.Body}
+	for changed := true; changed; {
+		changed = false
+		for i := 0; i < len(bodies); i++ {
+			if c.taint(bodies[i]) {
+				changed = true
+			}
+			ast.Inspect(bodies[i], func(n ast.Node) bool {
+				if call, ok := n.(*ast.CallExpr); ok && c.helperCall(call) {
+					changed = true
+				}
+				return true
+			})
+			for _, fd := range c.queue {
+				bodies = append(bodies, fd.Body)
+			}
+			c.queue = c.queue[:0]
+		}
+	}
+	for _, b := range bodies {
+		c.inspect(b)
+	}
+	sort.Slice(c.uses.sentinels, func(i, j int) bool {
+		a, b := c.uses.sentinels[i], c.uses.sentinels[j]
+		if a.Pkg().Path() != b.Pkg().Path() {
+			return a.Pkg().Path() < b.Pkg().Path()
+		}
+		return a.Name() < b.Name()
+	})
+	l.errs = c.uses
+}
+
+// inspect checks the identity tests on errors in body.
+func (c *errorChecker) inspect(body *ast.BlockStmt) {
+	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.BinaryExpr:
 			if n.Op == token.EQL || n.Op == token.NEQ {
@@ -79,29 +138,48 @@ func (l *lowerer) checkErrors() {
 		}
 		return true
 	})
-	sort.Slice(c.uses.sentinels, func(i, j int) bool {
-		a, b := c.uses.sentinels[i], c.uses.sentinels[j]
-		if a.Pkg().Path() != b.Pkg().Path() {
-			return a.Pkg().Path() < b.Pkg().Path()
+}
+
+// helperCall taints the parameters of a function of the package that is
+// given an error that may cross a checkpoint, and queues its body to be
+// checked like the workflow's. It reports whether it tainted anything.
+func (c *errorChecker) helperCall(call *ast.CallExpr) bool {
+	l := c.l
+	fn, _ := typeutil.Callee(l.info, call).(*types.Func)
+	fd := c.helpers[fn]
+	if fd == nil || fd == l.wf.decl || l.cls.classify(call).kind != cpNone {
+		return false
+	}
+	sig := fn.Type().(*types.Signature)
+	changed := false
+	taint := func(v *types.Var, cr crossing) {
+		if v != nil && cr > c.tainted[v] && c.mayHoldError(v.Type()) {
+			c.tainted[v] = cr
+			changed = true
 		}
-		return a.Name() < b.Name()
-	})
-	l.errs = c.uses
+	}
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && sig.Recv() != nil {
+		taint(sig.Recv(), c.crosses(sel.X))
+	}
+	for i, a := range call.Args {
+		if sig.Params().Len() == 0 {
+			break
+		}
+		p := sig.Params().At(min(i, sig.Params().Len()-1))
+		taint(p, c.crosses(a))
+	}
+	if changed && !c.queued[fd] {
+		c.queued[fd] = true
+		c.queue = append(c.queue, fd)
+	}
+	return changed
 }
 
 // taint finds the local variables that may hold a restored value: those
 // stored in the frame, and those assigned from an expression that may be
 // restored (to a fixed point, flow-insensitively).
-func (c *errorChecker) taint() {
+func (c *errorChecker) taint(body *ast.BlockStmt) (grew bool) {
 	l := c.l
-	for v := range l.live {
-		c.tainted[v] = crossed
-	}
-	for v, f := range l.frame {
-		if f.ser {
-			c.tainted[v] = crossed
-		}
-	}
 	for changed := true; changed; {
 		changed = false
 		mark := func(lhs ast.Expr, cr crossing) {
@@ -114,7 +192,7 @@ func (c *errorChecker) taint() {
 				return
 			}
 			c.tainted[v] = cr
-			changed = true
+			changed, grew = true, true
 		}
 		assign := func(lhs, rhs []ast.Expr) {
 			switch {
@@ -129,7 +207,7 @@ func (c *errorChecker) taint() {
 				}
 			}
 		}
-		ast.Inspect(l.wf.decl.Body, func(n ast.Node) bool {
+		ast.Inspect(body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				assign(n.Lhs, n.Rhs)
@@ -153,7 +231,7 @@ func (c *errorChecker) taint() {
 					for _, cl := range n.Body.List {
 						if v, ok := l.info.Implicits[cl].(*types.Var); ok && cr > c.tainted[v] {
 							c.tainted[v] = cr
-							changed = true
+							changed, grew = true, true
 						}
 					}
 				}
@@ -161,6 +239,7 @@ func (c *errorChecker) taint() {
 			return true
 		})
 	}
+	return grew
 }
 
 // crosses reports whether the value of e may have been restored from a

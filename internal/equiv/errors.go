@@ -20,6 +20,27 @@ var ErrNoRows = errors.New("no rows")
 // ErrUnused is a sentinel the workflows compare with but no step returns.
 var ErrUnused = errors.New("unused")
 
+// ErrGone and Busy are only tested in a helper the workflow calls.
+var ErrGone = errors.New("gone")
+
+// Busy is a typed error only matched in a helper.
+type Busy struct{ Queue string }
+
+func (b *Busy) Error() string { return "busy: " + b.Queue }
+
+// describe tests err outside the workflow body: durablegen follows the
+// error into it.
+func describe(err error) string {
+	var b *Busy
+	switch {
+	case errors.Is(err, ErrGone):
+		return "gone"
+	case errors.As(err, &b):
+		return "busy " + b.Queue
+	}
+	return "-"
+}
+
 // RateLimited is a typed error steps return by pointer.
 type RateLimited struct {
 	After int
@@ -59,6 +80,10 @@ func Failure(ctx context.Context, kind string) error {
 		return fmt.Errorf("x: %w", Code{N: 8})
 	case "plain":
 		return errors.New("no rows") // ErrNoRows's message, another error
+	case "gone":
+		return fmt.Errorf("fetch: %w", ErrGone)
+	case "busy":
+		return &Busy{Queue: "q1"}
 	case "none":
 		return nil
 	}
@@ -108,9 +133,9 @@ func ErrorIdentity(ctx durable.Context, kinds []string) (string, error) {
 		if isRL && p.After <= 0 {
 			return "", errors.New("bad value")
 		}
-		out = append(out, fmt.Sprintf("%s: ==%v !=%v is=%v isEOF=%v isUnused=%v as=%v/%d asCode=%v code=%d ==code7=%v isCode8=%v switch=%s type=%s assert=%v perm=%v",
+		out = append(out, fmt.Sprintf("%s: ==%v !=%v is=%v isEOF=%v isUnused=%v as=%v/%d asCode=%v code=%d ==code7=%v isCode8=%v switch=%s type=%s assert=%v perm=%v helper=%s",
 			k, err == ErrNoRows, err != ErrNoRows, errors.Is(err, ErrNoRows), errors.Is(err, io.EOF), errors.Is(err, ErrUnused),
-			asRL, after, errors.As(err, &code), code.N, err == Code{N: 7}, errors.Is(err, Code{N: 8}), kind, ts, isRL, durable.IsPermanent(err)))
+			asRL, after, errors.As(err, &code), code.N, err == Code{N: 7}, errors.Is(err, Code{N: 8}), kind, ts, isRL, durable.IsPermanent(err), describe(err)))
 	}
 	return strings.Join(out, "\n"), nil
 }

@@ -34,13 +34,13 @@ type errorIdentityFrame struct {
 }
 
 var errorIdentitySites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Failure", Pos: "errors.go:76:10", Policy: durable.Policy{MaxAttempts: 1}},
-	{ID: 7, Kind: "step", Name: "Note", Pos: "errors.go:77:13"},
+	{ID: 5, Kind: "step", Name: "Failure", Pos: "errors.go:101:10", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 7, Kind: "step", Name: "Note", Pos: "errors.go:102:13"},
 }
 
 // ErrorIdentityWorkflow is the descriptor of workflow ErrorIdentity: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorIdentityWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorIdentity", "43ee4a53c081caf6", func() any { return new(errorIdentityFrame) }).WithFunc(ErrorIdentity).WithErrors(ErrNoRows, ErrUnused, io.EOF).WithErrorTypes(durable.ErrorTypeFor[*RateLimited](), durable.ErrorTypeFor[Code]())
+var ErrorIdentityWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorIdentity", "43ee4a53c081caf6", func() any { return new(errorIdentityFrame) }).WithFunc(ErrorIdentity).WithErrors(ErrGone, ErrNoRows, ErrUnused, io.EOF).WithErrorTypes(durable.ErrorTypeFor[*Busy](), durable.ErrorTypeFor[*RateLimited](), durable.ErrorTypeFor[Code]())
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorIdentityFrame) SetInput(in []string) {
@@ -90,8 +90,8 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line errors.go:74:2*/ f.out = nil
-			/*line errors.go:75:2*/ f.t1 = len(f.kinds)
+			/*line errors.go:99:2*/ f.out = nil
+			/*line errors.go:100:2*/ f.t1 = len(f.kinds)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -107,9 +107,9 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line errors.go:115:2*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
+			/*line errors.go:140:2*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
 		case 5:
-			/*line errors.go:76:10*/ f.err = runtime.CallErr(x, &errorIdentitySites[0], func(stepCtx context.Context) error {
+			/*line errors.go:101:10*/ f.err = runtime.CallErr(x, &errorIdentitySites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Failure)(stepCtx, f.k)
 				}
@@ -119,7 +119,7 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 7:
-			/*line errors.go:77:13*/ f.err1 = runtime.CallErr(x, &errorIdentitySites[1], func(stepCtx1 context.Context) error {
+			/*line errors.go:102:13*/ f.err1 = runtime.CallErr(x, &errorIdentitySites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.k)
 				}
@@ -129,18 +129,18 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line errors.go:77:3*/ if f.err1 != nil {
+			/*line errors.go:102:3*/ if f.err1 != nil {
 				return runtime.Return[string](x, "", f.err1)
 			}
-			/*line errors.go:80:3*/ f.rl = nil
-			/*line errors.go:81:3*/ f.code = Code{}
-			/*line errors.go:82:3*/ f.asRL = errors.As(f.err, &f.rl)
-			/*line errors.go:83:3*/ f.after = -1
-			/*line errors.go:84:3*/ if f.asRL {
+			/*line errors.go:105:3*/ f.rl = nil
+			/*line errors.go:106:3*/ f.code = Code{}
+			/*line errors.go:107:3*/ f.asRL = errors.As(f.err, &f.rl)
+			/*line errors.go:108:3*/ f.after = -1
+			/*line errors.go:109:3*/ if f.asRL {
 				f.after = f.rl.After
 			}
-			/*line errors.go:87:3*/ f.kind = "other"
-			/*line errors.go:88:3*/ switch f.err {
+			/*line errors.go:112:3*/ f.kind = "other"
+			/*line errors.go:113:3*/ switch f.err {
 			case nil:
 				f.kind = "nil"
 			case ErrNoRows:
@@ -150,8 +150,8 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 			case ErrUnused:
 				f.kind = "unused"
 			}
-			/*line errors.go:98:3*/ f.ts = "none"
-			/*line errors.go:99:3*/ switch e := f.err.(type) {
+			/*line errors.go:123:3*/ f.ts = "none"
+			/*line errors.go:124:3*/ switch e := f.err.(type) {
 			case nil:
 				f.ts = "nil"
 			case *RateLimited:
@@ -159,11 +159,11 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 			case Code:
 				f.ts = fmt.Sprint("code ", e.N)
 			}
-			/*line errors.go:107:3*/ f.p, f.isRL = f.err.(*RateLimited)
-			/*line errors.go:108:3*/ if f.isRL && f.p.After <= 0 {
+			/*line errors.go:132:3*/ f.p, f.isRL = f.err.(*RateLimited)
+			/*line errors.go:133:3*/ if f.isRL && f.p.After <= 0 {
 				return runtime.Return[string](x, "", errors.New("bad value"))
 			}
-			/*line errors.go:111:3*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v !=%v is=%v isEOF=%v isUnused=%v as=%v/%d asCode=%v code=%d ==code7=%v isCode8=%v switch=%s type=%s assert=%v perm=%v", f.k, f.err == ErrNoRows, f.err != ErrNoRows, errors.Is(f.err, ErrNoRows), errors.Is(f.err, io.EOF), errors.Is(f.err, ErrUnused), f.asRL, f.after, errors.As(f.err, &f.code), f.code.N, f.err == Code{N: 7}, errors.Is(f.err, Code{N: 8}), f.kind, f.ts, f.isRL, durable.IsPermanent(f.err)))
+			/*line errors.go:136:3*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v !=%v is=%v isEOF=%v isUnused=%v as=%v/%d asCode=%v code=%d ==code7=%v isCode8=%v switch=%s type=%s assert=%v perm=%v helper=%s", f.k, f.err == ErrNoRows, f.err != ErrNoRows, errors.Is(f.err, ErrNoRows), errors.Is(f.err, io.EOF), errors.Is(f.err, ErrUnused), f.asRL, f.after, errors.As(f.err, &f.code), f.code.N, f.err == Code{N: 7}, errors.Is(f.err, Code{N: 8}), f.kind, f.ts, f.isRL, durable.IsPermanent(f.err), describe(f.err)))
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
@@ -180,7 +180,7 @@ type errorChildFrame struct {
 }
 
 var errorChildSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Failure", Pos: "errors.go:122:12", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 1, Kind: "step", Name: "Failure", Pos: "errors.go:147:12", Policy: durable.Policy{MaxAttempts: 1}},
 }
 
 // ErrorChildWorkflow is the descriptor of workflow ErrorChild: register it with a
@@ -222,7 +222,7 @@ func (f *errorChildFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line errors.go:122:12*/ f.err = runtime.CallErr(x, &errorChildSites[0], func(stepCtx context.Context) error {
+			/*line errors.go:147:12*/ f.err = runtime.CallErr(x, &errorChildSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Failure)(stepCtx, f.kind)
 				}
@@ -232,10 +232,10 @@ func (f *errorChildFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line errors.go:122:2*/ if f.err != nil {
+			/*line errors.go:147:2*/ if f.err != nil {
 				return runtime.Return[int](x, 0, f.err)
 			}
-			/*line errors.go:125:2*/ return runtime.Return[int](x, 1, nil)
+			/*line errors.go:150:2*/ return runtime.Return[int](x, 1, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -257,8 +257,8 @@ type errorParentFrame struct {
 }
 
 var errorParentSites = [...]runtime.Site{
-	{ID: 5, Kind: "child", Name: "ErrorChild", Pos: "errors.go:134:13"},
-	{ID: 7, Kind: "step", Name: "Note", Pos: "errors.go:135:13"},
+	{ID: 5, Kind: "child", Name: "ErrorChild", Pos: "errors.go:159:13"},
+	{ID: 7, Kind: "step", Name: "Note", Pos: "errors.go:160:13"},
 }
 
 // ErrorParentWorkflow is the descriptor of workflow ErrorParent: register it with a
@@ -313,8 +313,8 @@ func (f *errorParentFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line errors.go:132:2*/ f.out = nil
-			/*line errors.go:133:2*/ f.t1 = len(f.kinds)
+			/*line errors.go:157:2*/ f.out = nil
+			/*line errors.go:158:2*/ f.t1 = len(f.kinds)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -330,14 +330,14 @@ func (f *errorParentFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line errors.go:141:2*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
+			/*line errors.go:166:2*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
 		case 5:
-			/*line errors.go:134:13*/ _, f.err = runtime.Child(x, &errorParentSites[0], ErrorChildWorkflow, f.k)
+			/*line errors.go:159:13*/ _, f.err = runtime.Child(x, &errorParentSites[0], ErrorChildWorkflow, f.k)
 			if err := x.Commit(&f.pc, 7); err != nil {
 				return err
 			}
 		case 7:
-			/*line errors.go:135:13*/ f.err1 = runtime.CallErr(x, &errorParentSites[1], func(stepCtx context.Context) error {
+			/*line errors.go:160:13*/ f.err1 = runtime.CallErr(x, &errorParentSites[1], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Note)(stepCtx, f.k)
 				}
@@ -347,11 +347,11 @@ func (f *errorParentFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line errors.go:135:3*/ if f.err1 != nil {
+			/*line errors.go:160:3*/ if f.err1 != nil {
 				return runtime.Return[string](x, "", f.err1)
 			}
-			/*line errors.go:138:3*/ f.rl = nil
-			/*line errors.go:139:3*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v is=%v as=%v", f.k, f.err == ErrNoRows, errors.Is(f.err, ErrNoRows), errors.As(f.err, &f.rl)))
+			/*line errors.go:163:3*/ f.rl = nil
+			/*line errors.go:164:3*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v is=%v as=%v", f.k, f.err == ErrNoRows, errors.Is(f.err, ErrNoRows), errors.As(f.err, &f.rl)))
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
@@ -369,8 +369,8 @@ type errorResultFrame struct {
 }
 
 var errorResultSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Failure", Pos: "errors.go:149:9", Policy: durable.Policy{MaxAttempts: 1}},
-	{ID: 3, Kind: "step", Name: "Note", Pos: "errors.go:150:13"},
+	{ID: 1, Kind: "step", Name: "Failure", Pos: "errors.go:174:9", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 3, Kind: "step", Name: "Note", Pos: "errors.go:175:13"},
 }
 
 // ErrorResultWorkflow is the descriptor of workflow ErrorResult: register it with a
@@ -415,7 +415,7 @@ func (f *errorResultFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line errors.go:149:9*/ f.err = runtime.CallErr(x, &errorResultSites[0], func(stepCtx context.Context) error {
+			/*line errors.go:174:9*/ f.err = runtime.CallErr(x, &errorResultSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Failure)(stepCtx, f.kind)
 				}
@@ -425,7 +425,7 @@ func (f *errorResultFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 3:
-			/*line errors.go:150:13*/ f.nerr = runtime.CallErr(x, &errorResultSites[1], func(stepCtx1 context.Context) error {
+			/*line errors.go:175:13*/ f.nerr = runtime.CallErr(x, &errorResultSites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Note)(stepCtx1, "after")
 				}
@@ -435,13 +435,13 @@ func (f *errorResultFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line errors.go:150:2*/ if f.nerr != nil {
+			/*line errors.go:175:2*/ if f.nerr != nil {
 				return runtime.Return[int](x, 0, f.nerr)
 			}
-			/*line errors.go:153:2*/ if f.err == ErrNoRows {
+			/*line errors.go:178:2*/ if f.err == ErrNoRows {
 				return runtime.Return[int](x, 0, fmt.Errorf("result: %w", f.err))
 			}
-			/*line errors.go:156:2*/ return runtime.Return[int](x, 0, f.err)
+			/*line errors.go:181:2*/ return runtime.Return[int](x, 0, f.err)
 		default:
 			return runtime.BadState(f.pc)
 		}

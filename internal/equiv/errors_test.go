@@ -9,7 +9,7 @@ import (
 	"github.com/durablegen/durable/durabletest"
 )
 
-var errorKinds = []string{"sentinel", "wrapped", "permanent", "eof", "typed", "wrappedtyped", "code", "wrappedcode", "plain", "none"}
+var errorKinds = []string{"sentinel", "wrapped", "permanent", "eof", "typed", "wrappedtyped", "code", "wrappedcode", "plain", "gone", "busy", "none"}
 
 // TestErrorIdentity runs workflows whose steps and children return
 // sentinels, wrapped sentinels and typed errors, tested after further
@@ -23,16 +23,18 @@ func TestErrorIdentity(t *testing.T) {
 		// The direct call is the oracle; these lines check that the
 		// workflow tests what it means to.
 		for _, want := range []string{
-			"sentinel: ==true !=false is=true isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=norows type=none assert=false perm=false",
-			"wrapped: ==false !=true is=true isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false",
-			"permanent: ==false !=true is=true isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=true",
-			"eof: ==false !=true is=false isEOF=true isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=eof type=none assert=false perm=false",
-			"typed: ==false !=true is=false isEOF=false isUnused=false as=true/30 asCode=false code=0 ==code7=false isCode8=false switch=other type=ratelimited users assert=true perm=false",
-			"wrappedtyped: ==false !=true is=false isEOF=false isUnused=false as=true/5 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false",
-			"code: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=true code=7 ==code7=true isCode8=false switch=other type=code 7 assert=false perm=false",
-			"wrappedcode: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=true code=8 ==code7=false isCode8=true switch=other type=none assert=false perm=false",
-			"plain: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false",
-			"none: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=nil type=nil assert=false perm=false",
+			"sentinel: ==true !=false is=true isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=norows type=none assert=false perm=false helper=-",
+			"wrapped: ==false !=true is=true isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false helper=-",
+			"permanent: ==false !=true is=true isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=true helper=-",
+			"eof: ==false !=true is=false isEOF=true isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=eof type=none assert=false perm=false helper=-",
+			"typed: ==false !=true is=false isEOF=false isUnused=false as=true/30 asCode=false code=0 ==code7=false isCode8=false switch=other type=ratelimited users assert=true perm=false helper=-",
+			"wrappedtyped: ==false !=true is=false isEOF=false isUnused=false as=true/5 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false helper=-",
+			"code: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=true code=7 ==code7=true isCode8=false switch=other type=code 7 assert=false perm=false helper=-",
+			"wrappedcode: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=true code=8 ==code7=false isCode8=true switch=other type=none assert=false perm=false helper=-",
+			"plain: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false helper=-",
+			"gone: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false helper=gone",
+			"busy: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=other type=none assert=false perm=false helper=busy q1",
+			"none: ==false !=true is=false isEOF=false isUnused=false as=false/-1 asCode=false code=0 ==code7=false isCode8=false switch=nil type=nil assert=false perm=false helper=-",
 		} {
 			if !strings.Contains(got, want+"\n") && !strings.HasSuffix(got, want) {
 				t.Errorf("ErrorIdentity result lacks line %q; got:\n%s", want, got)
@@ -41,8 +43,8 @@ func TestErrorIdentity(t *testing.T) {
 		t.Logf("%d checkpoints, %d crash runs", r.Checkpoints, r.CrashRuns)
 	})
 	t.Run("Children", func(t *testing.T) {
-		r := durabletest.Run(t, ErrorParentWorkflow, []string{"sentinel", "wrapped", "typed", "plain", "none"}, log, durabletest.WithChildren(ErrorChildWorkflow))
-		want := "sentinel: ==true is=true as=false\nwrapped: ==false is=true as=false\ntyped: ==false is=false as=true\nplain: ==false is=false as=false\nnone: ==false is=false as=false"
+		r := durabletest.Run(t, ErrorParentWorkflow, []string{"sentinel", "wrapped", "typed", "plain", "gone", "busy", "none"}, log, durabletest.WithChildren(ErrorChildWorkflow))
+		want := "sentinel: ==true is=true as=false\nwrapped: ==false is=true as=false\ntyped: ==false is=false as=true\nplain: ==false is=false as=false\ngone: ==false is=false as=false\nbusy: ==false is=false as=false\nnone: ==false is=false as=false"
 		if r.Result != want {
 			t.Errorf("ErrorParent = %q, want %q", r.Result, want)
 		}

@@ -129,3 +129,27 @@ func Accepted(ctx durable.Context, in int) (int, error) {
 	}
 	return n, nil
 }
+
+// isLocal compares its argument with an error it makes.
+func isLocal(err error, local error) bool { return err == local }
+
+// retryAfter matches a type it does not need the workflow to name.
+func retryAfter(err error) int {
+	var l *Limited
+	if errors.As(err, &l) {
+		return l.After
+	}
+	return 0
+}
+
+//durable:workflow
+func Helpers(ctx durable.Context, in int) (int, error) {
+	err := Step(ctx, in)
+	if err := Step(ctx, in); err != nil {
+		return 0, err
+	}
+	if isLocal(err, errors.New("x")) {
+		return 1, nil
+	}
+	return retryAfter(err), nil
+}
