@@ -28,6 +28,10 @@ type lowerer struct {
 	fields  []*field
 	fnames  map[string]bool
 	live    varSet // variables live across a checkpoint
+	boxed   varSet // per-iteration variables that are boxed (see boxed.go)
+	// allocs are the allocations of boxed variables that the next
+	// checkpoint's results define, emitted in its state.
+	allocs []string
 	consts  map[*types.Const]string
 	hoisted map[*ast.GenDecl]bool
 	decls   []string // hoisted package-level declarations
@@ -49,6 +53,9 @@ type field struct {
 	v    *types.Var // nil for temporaries
 	ser  bool       // serialized at checkpoints
 	pos  token.Pos
+	// boxed: the field points to the variable, allocated anew each time
+	// its declaration runs (see boxed.go).
+	boxed bool
 }
 
 // block is one machine state: a case of the dispatch switch.
@@ -163,7 +170,9 @@ func (l *lowerer) declare(v *types.Var) *field {
 	if f := l.frame[v]; f != nil {
 		return f
 	}
-	return l.addField(v.Name(), v.Type(), v, l.live[v], v.Pos())
+	f := l.addField(v.Name(), v.Type(), v, l.live[v], v.Pos())
+	f.boxed = l.boxed[v] && !types.IsInterface(v.Type())
+	return f
 }
 
 // temp makes a serialized compiler temporary of type t.
@@ -264,6 +273,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 	case *ast.AssignStmt:
 		if s.Tok == token.DEFINE {
 			l.declareIdents(s.Lhs...)
+			l.allocDefs(s.Pos(), s.Lhs)
 		}
 	case *ast.DeclStmt:
 		gd := s.Decl.(*ast.GenDecl)
@@ -271,6 +281,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 			for _, spec := range gd.Specs {
 				for _, id := range spec.(*ast.ValueSpec).Names {
 					l.declareIdents(id)
+					l.allocDefs(s.Pos(), []ast.Expr{id})
 				}
 			}
 		} else {

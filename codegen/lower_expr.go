@@ -267,6 +267,10 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	st := l.newBlock()
 	l.jump(st)
 	l.cur = st
+	for _, a := range l.allocs {
+		l.emit(call.Pos(), a)
+	}
+	l.allocs = nil
 	for _, a := range inState {
 		l.emit(a.pos, a.text)
 	}

@@ -940,7 +940,7 @@ type loopVarsFrame struct {
 	pc  int
 	n   int
 	out []int
-	i   int
+	i   *int
 	get func() int
 	g   int
 	v   int
@@ -964,7 +964,7 @@ func (f *loopVarsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
-	e.Int("i", int64(f.i))
+	runtime.Field(e, "i", f.i)
 	e.Int("g", int64(f.g))
 	e.Int("v", int64(f.v))
 }
@@ -980,7 +980,7 @@ func (f *loopVarsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "out":
 			runtime.Value(d, &f.out)
 		case "i":
-			f.i = int(d.Int())
+			runtime.Value(d, &f.i)
 		case "g":
 			f.g = int(d.Int())
 		case "v":
@@ -997,31 +997,36 @@ func (f *loopVarsFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loops.go:140:2*/ f.out = nil
-			/*line loops.go:141:6*/ f.i = 0
+			/*line loops.go:141:6*/ f.i = new(int)
+			/*line loops.go:141:6*/ (*f.i) = 0
 			f.pc = 1
 		case 1:
-			if f.i < f.n {
+			if (*f.i) < f.n {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			/*line loops.go:142:3*/ f.get = func() int {
-				return f.i * 10
-			}
+			/*line loops.go:142:3*/ f.get = func(iVar *int) func() int {
+				return func() int {
+					return (*iVar) * 10
+				}
+			}(f.i)
 			/*line loops.go:143:3*/ f.g = f.get()
 			f.pc = 5
 		case 3:
-			/*line loops.go:141:21*/ f.i++
+			next := *f.i
+			f.i = &next
+			/*line loops.go:141:21*/ (*f.i)++
 			f.pc = 1
 		case 4:
 			/*line loops.go:147:2*/ return runtime.Return[[]int](x1, f.out, nil)
 		case 5:
 			/*line loops.go:144:8*/ f.v = runtime.CallValue(x1, &loopVarsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+					return runtime.Stub(stepCtx, Inc)(stepCtx, (*f.i))
 				}
-				return Inc(stepCtx, f.i)
+				return Inc(stepCtx, (*f.i))
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
