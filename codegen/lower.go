@@ -29,6 +29,9 @@ type lowerer struct {
 	fnames  map[string]bool
 	live    varSet // variables live across a checkpoint
 	boxed   varSet // per-iteration variables that are boxed (see boxed.go)
+	// rangeCopies are loops that range over a copy of a slice or map
+	// held by a frame variable (see checkSharing).
+	rangeCopies []shareEdge
 	// allocs are the allocations of boxed variables that the next
 	// checkpoint's results define, emitted in its state.
 	allocs []string
