@@ -37,7 +37,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "02d71e1182254ea2", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "ea668d0a46f2936c", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -189,7 +189,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "7bed2d9f9ed03d17", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "6399c4bda474f9f8", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {

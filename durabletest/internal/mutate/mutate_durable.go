@@ -26,7 +26,7 @@ var consumeSites = [...]runtime.Site{
 
 // ConsumeWorkflow is the descriptor of workflow Consume: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ConsumeWorkflow = durable.NewWorkflow[Order, int]("github.com/durablegen/durable/durabletest/internal/mutate.Consume", "f21479174d3bc15e", func() any { return new(consumeFrame) }).WithFunc(Consume)
+var ConsumeWorkflow = durable.NewWorkflow[Order, int]("github.com/durablegen/durable/durabletest/internal/mutate.Consume", "fbe286876dff0955", func() any { return new(consumeFrame) }).WithFunc(Consume)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *consumeFrame) SetInput(in Order) {

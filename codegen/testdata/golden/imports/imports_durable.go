@@ -39,7 +39,7 @@ var crawlSites = [...]runtime.Site{
 
 // CrawlWorkflow is the descriptor of workflow Crawl: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "53f6a156267b7762", func() any { return new(crawlFrame) }).WithFunc(Crawl)
+var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "7a7f8586d1ec1466", func() any { return new(crawlFrame) }).WithFunc(Crawl)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *crawlFrame) SetInput(in []string) {
