@@ -41,6 +41,9 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 		if pol := l.policyText(s.policy); !strings.HasSuffix(pol, "{}") {
 			w(", Policy: %s", pol)
 		}
+		if s.inMemory {
+			w(", InMemory: true")
+		}
 		w("},\n")
 	}
 	w("}\n\n")

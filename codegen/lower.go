@@ -72,6 +72,9 @@ type site struct {
 	pos    string
 	policy durable.Policy
 	opos   token.Pos
+	// inMemory: an argument cannot be stored, so the step's retries
+	// wait in memory instead of suspending the instance.
+	inMemory bool
 }
 
 // newBlock allocates a state.

@@ -173,6 +173,7 @@ type typeSwitchFrame struct {
 	x2   any
 	x3   any
 	s    string
+	t2   string
 	msg  string
 	s1   string
 }
@@ -184,7 +185,7 @@ var typeSwitchSites = [...]runtime.Site{
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "3714246f918a66ec", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "021762f6c1da4c3c", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -201,6 +202,7 @@ func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t1", int64(f1.t1))
 	e.Int("x", int64(f1.x))
 	e.String("s", f1.s)
+	e.String("t2", f1.t2)
 	e.String("msg", f1.msg)
 	e.String("s1", f1.s1)
 }
@@ -225,6 +227,8 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.x = int(d.Int())
 		case "s":
 			f1.s = d.String()
+		case "t2":
+			f1.t2 = d.String()
 		case "msg":
 			f1.msg = d.String()
 		case "s1":
@@ -257,7 +261,7 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:47:15*/ subject := f1.v
 			if tv, ok := subject.(int); ok {
 				f1.x = tv
-				f1.pc = 10
+				f1.pc = 5
 			} else if _, ok := subject.(string); ok {
 				f1.x1 = subject
 				f1.pc = 6
@@ -276,6 +280,9 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 1
 		case 4:
 			/*line control.go:62:2*/ return runtime.Return[[]string](x1, f1.out, nil)
+		case 5:
+			/*line control.go:49:22*/ f1.t2 = fmt.Sprint("int ", f1.x+1)
+			f1.pc = 10
 		case 6:
 			/*line control.go:52:4*/ f1.msg = fmt.Sprintf("%T %v", f1.x1, f1.x1)
 			f1.pc = 12
@@ -289,12 +296,11 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:60:3*/ f1.out = append(f1.out, f1.kind)
 			f1.pc = 3
 		case 10:
-			/*line control.go:49:22*/ arg := fmt.Sprint("int ", f1.x+1)
 			/*line control.go:49:12*/ f1.s, _ = runtime.Call(x1, &typeSwitchSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f1.t2)
 			})
 			if err := x1.Commit(&f1.pc, 11); err != nil {
 				return err
@@ -329,6 +335,7 @@ type errorsFrame struct {
 	err  error
 	err1 error
 	err2 error
+	t    string
 }
 
 var errorsSites = [...]runtime.Site{
@@ -339,7 +346,7 @@ var errorsSites = [...]runtime.Site{
 
 // ErrorsWorkflow is the descriptor of workflow Errors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "84cccbe6c8179340", func() any { return new(errorsFrame) }).WithFunc(Errors)
+var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "532fe8cdf6ad133e", func() any { return new(errorsFrame) }).WithFunc(Errors)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *errorsFrame) SetInput(in int) {
@@ -353,6 +360,7 @@ func (f1 *errorsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	e.Error("err1", f1.err1)
 	e.Error("err2", f1.err2)
+	e.String("t", f1.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -369,6 +377,8 @@ func (f1 *errorsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.err1 = d.Error()
 		case "err2":
 			f1.err2 = d.Error()
+		case "t":
+			f1.t = d.String()
 		}
 	}
 	return d.Err()
@@ -401,6 +411,7 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:80:2*/ if f1.err != nil {
 				return runtime.Return[string](x1, "", f1.err)
 			}
+			/*line control.go:83:22*/ f1.t = fmt.Sprint("even ", f1.n)
 			f1.pc = 7
 		case 5:
 			/*line control.go:75:13*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
@@ -418,12 +429,11 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			}
 			/*line control.go:78:3*/ return runtime.Return[string](x1, "odd handled", nil)
 		case 7:
-			/*line control.go:83:22*/ arg := fmt.Sprint("even ", f1.n)
 			/*line control.go:83:12*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg)
+					return runtime.Stub(stepCtx2, Fail)(stepCtx2, f1.t)
 				}
-				return Fail(stepCtx2, arg)
+				return Fail(stepCtx2, f1.t)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
@@ -533,11 +543,12 @@ func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:101:2*/ f1.factor = f1.double(len(f1.label))
 			f1.pc = 3
 		case 3:
+			/*line control.go:102:12*/ arg := Calc{Factor: f1.factor}
 			/*line control.go:102:12*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Calc{Factor: f1.factor}.Mul)(stepCtx1, f1.a)
+					return runtime.Stub(stepCtx1, arg.Mul)(stepCtx1, f1.a)
 				}
-				return Calc{Factor: f1.factor}.Mul(stepCtx1, f1.a)
+				return arg.Mul(stepCtx1, f1.a)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -565,6 +576,7 @@ type variadicFrame struct {
 	err   error
 	b     int
 	parts []string
+	t     string
 }
 
 var variadicSites = [...]runtime.Site{
@@ -575,7 +587,7 @@ var variadicSites = [...]runtime.Site{
 
 // VariadicWorkflow is the descriptor of workflow Variadic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "c999c635d33a52ba", func() any { return new(variadicFrame) }).WithFunc(Variadic)
+var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "4778f5488f253aae", func() any { return new(variadicFrame) }).WithFunc(Variadic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *variadicFrame) SetInput(in int) {
@@ -590,6 +602,7 @@ func (f1 *variadicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	e.Int("b", int64(f1.b))
 	runtime.Field(e, "parts", f1.parts)
+	e.String("t", f1.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -608,6 +621,8 @@ func (f1 *variadicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.b = int(d.Int())
 		case "parts":
 			runtime.Value(d, &f1.parts)
+		case "t":
+			f1.t = d.String()
 		}
 	}
 	return d.Err()
@@ -649,14 +664,14 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:119:2*/ if f1.err != nil {
 				return runtime.Return[int](x1, 0, f1.err)
 			}
+			/*line control.go:122:27*/ f1.t = fmt.Sprint(f1.a, " ", f1.b)
 			f1.pc = 5
 		case 5:
-			/*line control.go:122:27*/ arg := fmt.Sprint(f1.a, " ", f1.b)
 			/*line control.go:122:16*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Split)(stepCtx2, arg)
+					return runtime.Stub(stepCtx2, Split)(stepCtx2, f1.t)
 				}
-				return Split(stepCtx2, arg)
+				return Split(stepCtx2, f1.t)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -982,11 +997,12 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
+			/*line control.go:183:12*/ arg := f1.a.Calc
 			/*line control.go:183:12*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f1.a.Calc.Mul)(stepCtx, f1.n)
+					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f1.n)
 				}
-				return f1.a.Calc.Mul(stepCtx, f1.n)
+				return arg.Mul(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
@@ -997,11 +1013,12 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 			}
 			f1.pc = 3
 		case 3:
+			/*line control.go:187:24*/ arg1 := len(f1.a.Owner)
 			/*line control.go:187:12*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, len(f1.a.Owner))
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, arg1)
 				}
-				return Add(stepCtx1, f1.v, len(f1.a.Owner))
+				return Add(stepCtx1, f1.v, arg1)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -1030,6 +1047,7 @@ type approvalDeadlineFrame struct {
 	t2    error
 	t3    string
 	t4    error
+	t5    string
 }
 
 var approvalDeadlineSites = [...]runtime.Site{
@@ -1040,7 +1058,7 @@ var approvalDeadlineSites = [...]runtime.Site{
 
 // ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "cea201dfa05564f6", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
+var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "dab54906b73cb9e3", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalDeadlineFrame) SetInput(in int64) {
@@ -1059,6 +1077,7 @@ func (f1 *approvalDeadlineFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("t2", f1.t2)
 	e.String("t3", f1.t3)
 	e.Error("t4", f1.t4)
+	e.String("t5", f1.t5)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -1085,6 +1104,8 @@ func (f1 *approvalDeadlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.t3 = d.String()
 		case "t4":
 			f1.t4 = d.Error()
+		case "t5":
+			f1.t5 = d.String()
 		}
 	}
 	return d.Err()
@@ -1110,8 +1131,11 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 			if !f1.ok {
 				f1.pc = 5
 			} else {
-				f1.pc = 7
+				f1.pc = 4
 			}
+		case 4:
+			/*line control.go:205:19*/ f1.t5 = fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			f1.pc = 7
 		case 5:
 			/*line control.go:203:10*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
@@ -1125,12 +1149,11 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 		case 6:
 			/*line control.go:203:3*/ return runtime.Return[string](x1, f1.t1, f1.t2)
 		case 7:
-			/*line control.go:205:19*/ arg := fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
 			/*line control.go:205:9*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t5)
 				}
-				return Echo(stepCtx1, arg)
+				return Echo(stepCtx1, f1.t5)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err

@@ -307,6 +307,7 @@ type rangeStringFrame struct {
 	t1    string
 	e     string
 	err   error
+	t2    string
 }
 
 var rangeStringSites = [...]runtime.Site{
@@ -315,7 +316,7 @@ var rangeStringSites = [...]runtime.Site{
 
 // RangeStringWorkflow is the descriptor of workflow RangeString: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "72b867723317301a", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
+var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "916b4e9ec8586721", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeStringFrame) SetInput(in string) {
@@ -333,6 +334,7 @@ func (f *rangeStringFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("t1", f.t1)
 	e.String("e", f.e)
 	e.Error("err", f.err)
+	e.String("t2", f.t2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -357,6 +359,8 @@ func (f *rangeStringFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.e = d.String()
 		case "err":
 			f.err = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		}
 	}
 	return d.Err()
@@ -381,6 +385,7 @@ func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
 		case 2:
 			f.i = f.t
 			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			/*line loops.go:51:23*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
 			f.pc = 5
 		case 3:
 			_, width := runtime.DecodeRune(f.t1, f.t)
@@ -389,12 +394,11 @@ func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line loops.go:57:2*/ return runtime.Return[string](x1, strings.Join(f.parts, " "), nil)
 		case 5:
-			/*line loops.go:51:23*/ arg := fmt.Sprintf("%d:%c", f.i, f.r)
 			/*line loops.go:51:13*/ f.e, f.err = runtime.Call(x1, &rangeStringSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t2)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -564,6 +568,7 @@ type rangeMapFrame struct {
 	t1  []string
 	s   string
 	err error
+	t2  string
 }
 
 var rangeMapSites = [...]runtime.Site{
@@ -572,7 +577,7 @@ var rangeMapSites = [...]runtime.Site{
 
 // RangeMapWorkflow is the descriptor of workflow RangeMap: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "06ace2bed86762db", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
+var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "7b68b03cad7d2bf8", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeMapFrame) SetInput(in map[string]int) {
@@ -590,6 +595,7 @@ func (f *rangeMapFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "t1", f.t1)
 	e.String("s", f.s)
 	e.Error("err", f.err)
+	e.String("t2", f.t2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -614,6 +620,8 @@ func (f *rangeMapFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		}
 	}
 	return d.Err()
@@ -641,6 +649,7 @@ func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
 		case 2:
 			f.k = f.t1[f.t]
 			f.v = f.m[f.t1[f.t]]
+			/*line loops.go:81:23*/ f.t2 = fmt.Sprintf("%s=%d", f.k, f.v)
 			f.pc = 5
 		case 3:
 			f.t++
@@ -648,12 +657,11 @@ func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line loops.go:87:2*/ return runtime.Return[[]string](x1, f.out, nil)
 		case 5:
-			/*line loops.go:81:23*/ arg := fmt.Sprintf("%s=%d", f.k, f.v)
 			/*line loops.go:81:13*/ f.s, f.err = runtime.Call(x1, &rangeMapSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t2)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -679,6 +687,7 @@ type labeledFrame struct {
 	i   int
 	j   int
 	s   string
+	t   string
 }
 
 var labeledSites = [...]runtime.Site{
@@ -687,7 +696,7 @@ var labeledSites = [...]runtime.Site{
 
 // LabeledWorkflow is the descriptor of workflow Labeled: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "4b58f84b2d4dd8da", func() any { return new(labeledFrame) }).WithFunc(Labeled)
+var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "e723fb1f554bc90a", func() any { return new(labeledFrame) }).WithFunc(Labeled)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *labeledFrame) SetInput(in int) {
@@ -702,6 +711,7 @@ func (f *labeledFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f.i))
 	e.Int("j", int64(f.j))
 	e.String("s", f.s)
+	e.String("t", f.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -720,6 +730,8 @@ func (f *labeledFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.j = int(d.Int())
 		case "s":
 			f.s = d.String()
+		case "t":
+			f.t = d.String()
 		}
 	}
 	return d.Err()
@@ -760,17 +772,17 @@ machine:
 				f.pc = 3
 				continue machine
 			}
+			/*line loops.go:101:22*/ f.t = fmt.Sprint(f.i, f.j)
 			f.pc = 9
 		case 7:
 			/*line loops.go:97:22*/ f.j++
 			f.pc = 5
 		case 9:
-			/*line loops.go:101:22*/ arg := fmt.Sprint(f.i, f.j)
 			/*line loops.go:101:12*/ f.s, _ = runtime.Call(x1, &labeledSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
