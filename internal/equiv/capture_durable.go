@@ -32,7 +32,7 @@ var bookAllSites = [...]runtime.Site{
 
 // BookAllWorkflow is the descriptor of workflow BookAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "de7024ef552938bd", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
+var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "b7e745842a44be52", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *bookAllFrame) SetInput(in []string) {
@@ -186,7 +186,7 @@ var loopAddrsSites = [...]runtime.Site{
 
 // LoopAddrsWorkflow is the descriptor of workflow LoopAddrs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "c7cd3c53a51b8363", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
+var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "1fff3c499261dc98", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *loopAddrsFrame) SetInput(in int) {
@@ -541,7 +541,7 @@ var rangeFieldSites = [...]runtime.Site{
 
 // RangeFieldWorkflow is the descriptor of workflow RangeField: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "1de31dfe4e775606", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
+var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "8ca129549c25792f", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *rangeFieldFrame) SetInput(in Basket) {
