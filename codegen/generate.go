@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
 	"sort"
 	"strings"
 
@@ -135,38 +136,22 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
-	l := &lowerer{
-		fset: pkg.Fset, info: pkg.TypesInfo, pkg: pkg.Types, cls: cls, diags: diags, q: q, wf: wf,
-		tp:      &typePrinter{pkg: pkg.Types, q: q, local: map[*types.TypeName]string{}},
-		names:   newNamer([]*ast.File{wf.file}, nil),
-		frame:   map[*types.Var]*field{},
-		fnames:  map[string]bool{},
-		live:    live,
-		consts:  map[*types.Const]string{},
-		hoisted: map[*ast.GenDecl]bool{},
-	}
-	l.names.used = mergeUsed(l.names.used, pkgNames.used)
-	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
-	base := lowerFirst(wf.id())
-	l.sitesVar = pkgNames.fresh(base + "Sites")
-	frameType := pkgNames.fresh(base + "Frame")
-	if wf.recv != nil && wf.recv.Name() != "" && wf.recv.Name() != "_" {
-		l.declare(wf.recv).ser = false // supplied by Bind, never stored
-	}
-	if wf.in.Name() != "" && wf.in.Name() != "_" {
-		f := l.declare(wf.in)
-		f.ser = true
-	}
-	for _, r := range namedResults(wf) {
-		l.declare(r)
-	}
-	l.cur = l.newBlock()
-	l.stmts(wf.decl.Body.List)
-	l.finishSaga()
-	l.checkFrame()
+	saved := maps.Clone(pkgNames.used)
+	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {
 		return "", Layout{}, false
 	}
+	if locals := l.goLocals(); len(locals) > 0 {
+		// Again, with the variables that cannot be frame fields kept as
+		// Go locals of the one state that uses them.
+		pkgNames.used = saved
+		l = newLowerer(wf, cls, q, pkgNames, diags, live, locals)
+	}
+	l.checkNameable()
+	if len(diags.list) > before {
+		return "", Layout{}, false
+	}
+	frameType := l.frameType
 	return l.emitWorkflow(frameType), l.layout(), true
 }
 

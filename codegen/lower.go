@@ -37,7 +37,14 @@ type lowerer struct {
 	targets []*target
 	sites   []*site
 
-	fv, xv, label, sitesVar string
+	fv, xv, label, sitesVar, frameType string
+
+	// Variables kept as Go locals of one machine state instead of frame
+	// fields (see goLocals), with their names; and the verbatim statement
+	// that defines each variable of the lowered levels.
+	goLocal map[*types.Var]bool
+	locals  map[*types.Var]string
+	defs    map[*types.Var]ast.Stmt
 
 	saga *saga // compensations, if the workflow calls durable.Compensate
 }
@@ -260,14 +267,14 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 	switch s := s.(type) {
 	case *ast.AssignStmt:
 		if s.Tok == token.DEFINE {
-			l.declareIdents(s.Lhs...)
+			l.defineIdents(s, s.Lhs...)
 		}
 	case *ast.DeclStmt:
 		gd := s.Decl.(*ast.GenDecl)
 		if gd.Tok == token.VAR {
 			for _, spec := range gd.Specs {
 				for _, id := range spec.(*ast.ValueSpec).Names {
-					l.declareIdents(id)
+					l.defineIdents(s, id)
 				}
 			}
 		} else {
@@ -308,6 +315,12 @@ func (l *lowerer) hoist(gd *ast.GenDecl) {
 				}
 			}
 		}
+	}
+	if l.readsVar(gd) {
+		// const n = len(arr) of a local array, type a [len(arr)]int: the
+		// declaration cannot move out of the function as written.
+		l.decls = append(l.decls, l.foldDecl(gd))
+		return
 	}
 	out := l.rewrite(gd).(*ast.GenDecl)
 	for i, spec := range out.Specs {

@@ -325,7 +325,7 @@ func allBlank(dest []string) bool {
 
 // stepCall returns the runtime call that runs a //durable:step.
 func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, args []ast.Expr, ref string) string {
-	sig := cp.fn.Type().(*types.Signature)
+	sig := l.calleeSig(call.Fun, cp.fn)
 	ctx := l.names.fresh("stepCtx")
 	// Evaluate arguments once, before the attempts.
 	var argText []string
@@ -347,7 +347,7 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 			fun = name + "." + sel.Sel.Name
 		}
 	} else {
-		fun = l.print(l.rwExpr(call.Fun))
+		fun = l.funcValue(call.Fun)
 	}
 	if call.Ellipsis.IsValid() && len(argText) > 0 {
 		argText[len(argText)-1] += "..."

@@ -241,7 +241,11 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, label string) {
 	case *types.Basic:
 		if u.Info()&types.IsString != 0 {
 			str := l.temp(types.Typ[types.String], s.Pos())
-			l.emit(s.Pos(), str+" = "+l.print(x)+"\n"+i+" = 0")
+			src := l.print(x)
+			if !types.Identical(xt, types.Typ[types.String]) && !types.Identical(xt, types.Typ[types.UntypedString]) {
+				src = "string(" + src + ")" // a named string type
+			}
+			l.emit(s.Pos(), str+" = "+src+"\n"+i+" = 0")
 			l.jump(cond)
 			l.cur = cond
 			l.branch(i+" < len("+str+")", body, exit)

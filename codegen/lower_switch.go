@@ -25,10 +25,14 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 		if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
 			t = types.Default(t)
 		}
-		if casesCP {
+		switch {
+		case !hasCase(s.Body.List):
+			// Only a default clause: the tag is evaluated for its effects.
+			l.emit(s.Tag.Pos(), "_ = "+l.print(v))
+		case casesCP:
 			tag = l.temp(t, s.Tag.Pos())
 			l.emit(s.Tag.Pos(), tag+" = "+l.print(v))
-		} else {
+		default:
 			tag = l.names.fresh("tag")
 			l.emit(s.Tag.Pos(), tag+" := "+l.print(v))
 		}
@@ -119,8 +123,14 @@ func (l *lowerer) typeSwitchStmt(s *ast.TypeSwitchStmt, label string) {
 		subject = a.X.(*ast.TypeAssertExpr).X
 	}
 	x := l.expr(subject)
-	ts := l.names.fresh("subject")
-	l.emit(subject.Pos(), ts+" := "+l.print(x))
+	ts := "_"
+	if hasCase(s.Body.List) || bindsDefault(l.info, s.Body.List) {
+		ts = l.names.fresh("subject")
+		l.emit(subject.Pos(), ts+" := "+l.print(x))
+	} else {
+		// Only a default clause that does not bind the value.
+		l.emit(subject.Pos(), "_ = "+l.print(x))
+	}
 	clauses := s.Body.List
 	bodies := make([]*block, len(clauses))
 	for i := range clauses {
@@ -168,4 +178,25 @@ func orEmpty(set, v string) string {
 		return ""
 	}
 	return v
+}
+
+// hasCase reports whether a switch has a clause other than default.
+func hasCase(clauses []ast.Stmt) bool {
+	for _, c := range clauses {
+		if c.(*ast.CaseClause).List != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// bindsDefault reports whether the default clause of a type switch
+// declares the switch variable.
+func bindsDefault(info *types.Info, clauses []ast.Stmt) bool {
+	for _, c := range clauses {
+		if cc := c.(*ast.CaseClause); cc.List == nil && info.Implicits[cc] != nil {
+			return true
+		}
+	}
+	return false
 }

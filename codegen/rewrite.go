@@ -208,6 +208,9 @@ func (r *rewriter) ident(n *ast.Ident) ast.Expr {
 		if f := l.frame[obj]; f != nil {
 			return raw(l.fv + "." + f.name)
 		}
+		if name, ok := l.locals[obj]; ok {
+			return raw(name)
+		}
 		if obj.Pkg() != nil && obj.Pkg() != l.pkg && obj.Parent() == obj.Pkg().Scope() {
 			return raw(l.q.marker(obj.Pkg().Path(), obj.Name()))
 		}
