@@ -81,7 +81,31 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			scope = append(scope, n)
 		}
 	}
+	declared := map[string]bool{}
+	for _, n := range scope {
+		declared[n] = true
+	}
+	// Package-level names of the generated file must not collide with the
+	// import names of the package's files either.
+	for _, f := range pkg.Syntax {
+		for _, imp := range f.Imports {
+			if pn, ok := pkg.TypesInfo.Implicits[imp].(*types.PkgName); ok {
+				scope = append(scope, pn.Name())
+			} else if pn, ok := pkg.TypesInfo.Defs[imp.Name].(*types.PkgName); ok {
+				scope = append(scope, pn.Name())
+			}
+		}
+	}
 	pkgNames := newNamer(nil, scope)
+	for _, f := range order {
+		for _, wf := range byFile[f] {
+			pkgNames.used[wf.id()+"Workflow"] = true
+			if declared[wf.id()+"Workflow"] {
+				obj := pkg.Types.Scope().Lookup(wf.id() + "Workflow")
+				diags.add(pkg.Fset, obj.Pos(), "%s is the name of the descriptor durablegen declares for workflow %s: rename this declaration", obj.Name(), wf.decl.Name.Name)
+			}
+		}
+	}
 	var out []File
 	var compiled []*workflow
 	var layouts []Layout
@@ -102,7 +126,7 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			continue
 		}
 		src := pkg.Fset.Position(f.Pos()).Filename
-		content, err := render(pkg, f, q, strings.Join(parts, "\n\n"))
+		content, err := render(pkg, f, q, strings.Join(parts, "\n\n"), mergeUsed(maps.Clone(declared), pkgNames.made))
 		if err != nil {
 			diags.add(pkg.Fset, f.Pos(), "internal error: generated code does not format: %v", err)
 			continue
@@ -136,7 +160,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
-	saved := maps.Clone(pkgNames.used)
+	saved := pkgNames.clone()
 	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {
 		return "", Layout{}, false
@@ -144,7 +168,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	if locals := l.goLocals(); len(locals) > 0 {
 		// Again, with the variables that cannot be frame fields kept as
 		// Go locals of the one state that uses them.
-		pkgNames.used = saved
+		*pkgNames = *saved
 		l = newLowerer(wf, cls, q, pkgNames, diags, live, locals)
 	}
 	l.checkNameable()

@@ -13,16 +13,17 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 	pkg := wf.pkg
 	l := &lowerer{
 		fset: pkg.Fset, info: pkg.TypesInfo, pkg: pkg.Types, cls: cls, diags: diags, q: q, wf: wf,
-		tp:      &typePrinter{pkg: pkg.Types, q: q, local: map[*types.TypeName]string{}},
-		names:   newNamer([]*ast.File{wf.file}, nil),
-		frame:   map[*types.Var]*field{},
-		fnames:  map[string]bool{},
-		live:    live,
-		consts:  map[*types.Const]string{},
-		hoisted: map[*ast.GenDecl]bool{},
-		goLocal: goLocal,
-		locals:  map[*types.Var]string{},
-		defs:    map[*types.Var]ast.Stmt{},
+		tp:       &typePrinter{pkg: pkg.Types, q: q, local: map[*types.TypeName]string{}},
+		names:    newNamer([]*ast.File{wf.file}, nil),
+		pkgNames: pkgNames,
+		frame:    map[*types.Var]*field{},
+		fnames:   map[string]bool{},
+		live:     live,
+		consts:   map[*types.Const]string{},
+		hoisted:  map[*ast.GenDecl]bool{},
+		goLocal:  goLocal,
+		locals:   map[*types.Var]string{},
+		defs:     map[*types.Var]ast.Stmt{},
 	}
 	l.names.used = mergeUsed(l.names.used, pkgNames.used)
 	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
@@ -44,6 +45,17 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 	l.finishSaga()
 	l.checkFrame()
 	return l
+}
+
+// packageLevel returns a fresh name for a package-level declaration.
+func (l *lowerer) packageLevel(base string) string {
+	for {
+		n := l.names.fresh(base)
+		if !l.pkgNames.used[n] {
+			l.pkgNames.used[n], l.pkgNames.made[n] = true, true
+			return n
+		}
+	}
 }
 
 // defineIdents makes the variables a verbatim statement s defines frame

@@ -23,6 +23,8 @@ type lowerer struct {
 	tp    *typePrinter
 	wf    *workflow
 	names *namer
+	// pkgNames holds the package-level names, of the source and generated.
+	pkgNames *namer
 
 	frame   map[*types.Var]*field
 	fields  []*field
@@ -306,12 +308,12 @@ func (l *lowerer) hoist(gd *ast.GenDecl) {
 		switch spec := spec.(type) {
 		case *ast.TypeSpec:
 			if obj, ok := l.info.Defs[spec.Name].(*types.TypeName); ok {
-				l.tp.local[obj] = l.names.fresh(lowerFirst(l.wf.id()) + upperFirst(spec.Name.Name))
+				l.tp.local[obj] = l.packageLevel(lowerFirst(l.wf.id()) + upperFirst(spec.Name.Name))
 			}
 		case *ast.ValueSpec:
 			for _, id := range spec.Names {
 				if obj, ok := l.info.Defs[id].(*types.Const); ok {
-					l.consts[obj] = l.names.fresh(lowerFirst(l.wf.id()) + upperFirst(id.Name))
+					l.consts[obj] = l.packageLevel(lowerFirst(l.wf.id()) + upperFirst(id.Name))
 				}
 			}
 		}
