@@ -21,8 +21,13 @@ import (
 )
 
 // emitWorkflow returns the generated declarations of a workflow as source
-// text with qualified-name markers.
-func (l *lowerer) emitWorkflow(frameType string) string {
+// text with qualified-name markers: first those without line directives,
+// then the machine (Run and the saga's methods). A file holds the first
+// part of each of its workflows before any machine, so that the code of
+// those declarations keeps the generated file's own name and line: the
+// runtime finds the package's directory through them (see
+// runtime.panicSite).
+func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	wf := l.wf
 	name := wf.decl.Name.Name
 	fv, xv := l.fv, l.xv
@@ -120,6 +125,8 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	w("}\n}\nreturn d.Err()\n}\n\n")
 
+	decls = b.String()
+	b.Reset()
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
 	l.thread()
 	method := l.emitSaga(frameType)
@@ -140,7 +147,7 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	w("for {\nswitch %s.pc {\n%s}\n}\n}\n\n", fv, text)
 	w("%s", method)
-	return b.String()
+	return decls, b.String()
 }
 
 var markerRE = regexp.MustCompile(qualPrefix + `(\d+)x`)

@@ -111,12 +111,13 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	var layouts []Layout
 	for _, f := range order {
 		q := &quals{byKey: map[string]string{}}
-		var parts []string
+		var parts, machines []string
 		var fileLayouts []Layout
 		for _, wf := range byFile[f] {
 			text, lay, ok := compile(wf, cls, q, pkgNames, diags)
 			if ok {
-				parts = append(parts, text)
+				parts = append(parts, text[0])
+				machines = append(machines, text[1])
 				fileLayouts = append(fileLayouts, lay)
 				compiled = append(compiled, wf)
 			}
@@ -126,7 +127,7 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			continue
 		}
 		src := pkg.Fset.Position(f.Pos()).Filename
-		content, err := render(pkg, f, q, strings.Join(parts, "\n\n"), mergeUsed(maps.Clone(declared), pkgNames.made))
+		content, err := render(pkg, f, q, strings.Join(append(parts, machines...), "\n\n"), mergeUsed(maps.Clone(declared), pkgNames.made))
 		if err != nil {
 			diags.add(pkg.Fset, f.Pos(), "internal error: generated code does not format: %v", err)
 			continue
@@ -139,16 +140,16 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 
 // compile checks and lowers one workflow and returns its generated code
 // and layout.
-func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) (string, Layout, bool) {
+func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) ([2]string, Layout, bool) {
 	pkg := wf.pkg
 	before := len(diags.list)
 	ck := &checker{fset: pkg.Fset, info: pkg.TypesInfo, cls: cls, diags: diags}
 	if !ck.signature(wf) {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
 	ck.body(wf)
 	if len(diags.list) > before {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
 	live := (&liveness{
 		info:   pkg.TypesInfo,
@@ -163,7 +164,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	saved := pkgNames.clone()
 	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
 	if locals := l.goLocals(); len(locals) > 0 {
 		// Again, with the variables that cannot be frame fields kept as
@@ -173,10 +174,11 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	}
 	l.checkNameable()
 	if len(diags.list) > before {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
 	frameType := l.frameType
-	return l.emitWorkflow(frameType), l.layout(), true
+	decls, machine := l.emitWorkflow(frameType)
+	return [2]string{decls, machine}, l.layout(), true
 }
 
 // id is the workflow's name in generated identifiers: the method name

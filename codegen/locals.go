@@ -16,6 +16,7 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 		tp:       &typePrinter{pkg: pkg.Types, q: q, local: map[*types.TypeName]string{}},
 		names:    newNamer([]*ast.File{wf.file}, nil),
 		pkgNames: pkgNames,
+		sources:  map[string][]byte{},
 		frame:    map[*types.Var]*field{},
 		fnames:   map[string]bool{},
 		live:     live,

@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"path/filepath"
 	"strings"
 
 	"github.com/durablegen/durable"
@@ -14,15 +13,18 @@ import (
 
 // lowerer compiles one workflow body into machine states.
 type lowerer struct {
-	fset  *token.FileSet
-	info  *types.Info
-	pkg   *types.Package
-	cls   *classifier
-	diags *diagnostics
-	q     *quals
-	tp    *typePrinter
-	wf    *workflow
-	names *namer
+	fset    *token.FileSet
+	info    *types.Info
+	pkg     *types.Package
+	cls     *classifier
+	diags   *diagnostics
+	q       *quals
+	tp      *typePrinter
+	wf      *workflow
+	names   *namer
+	noMarks bool // rewrite without line directives
+	// sources caches the source files, by name, for startsLine.
+	sources map[string][]byte
 	// pkgNames holds the package-level names, of the source and generated.
 	pkgNames *namer
 
@@ -96,11 +98,7 @@ func (l *lowerer) emit(pos token.Pos, text string) {
 	if l.cur == nil {
 		l.cur = l.newBlock()
 	}
-	if pos.IsValid() {
-		p := l.fset.Position(pos)
-		text = fmt.Sprintf("/*line %s:%d:%d*/ %s", filepath.Base(p.Filename), p.Line, p.Column, text)
-	}
-	l.cur.stmts = append(l.cur.stmts, text)
+	l.cur.stmts = append(l.cur.stmts, l.mark(pos)+text)
 }
 
 func (l *lowerer) jumpText(to int) string { return fmt.Sprintf("%s.pc = %d", l.fv, to) }
@@ -324,7 +322,9 @@ func (l *lowerer) hoist(gd *ast.GenDecl) {
 		l.decls = append(l.decls, l.foldDecl(gd))
 		return
 	}
+	l.noMarks = true // package level: no line directives before the machines
 	out := l.rewrite(gd).(*ast.GenDecl)
+	l.noMarks = false
 	for i, spec := range out.Specs {
 		switch spec := spec.(type) {
 		case *ast.TypeSpec:

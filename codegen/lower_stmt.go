@@ -163,7 +163,7 @@ func (l *lowerer) ifStmt(s *ast.IfStmt) {
 	if s.Else != nil {
 		els = l.newBlock()
 	}
-	l.branch(l.print(cond), then, els)
+	l.branch(l.mark(s.Cond.Pos())+l.print(cond), then, els)
 	l.cur = then
 	l.stmt(s.Body)
 	l.jump(join)
@@ -185,7 +185,7 @@ func (l *lowerer) forStmt(s *ast.ForStmt, label string) {
 	body, post, exit := l.newBlock(), l.newBlock(), l.newBlock()
 	if s.Cond != nil {
 		c := l.expr(s.Cond)
-		l.branch(l.print(c), body, exit)
+		l.branch(l.mark(s.Cond.Pos())+l.print(c), body, exit)
 	} else {
 		l.jump(body)
 	}

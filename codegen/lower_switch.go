@@ -44,11 +44,11 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 	}
 	exit := l.newBlock()
 	fallback := exit
-	cond := func(e ast.Expr) string {
+	cond := func(e ast.Expr, pos token.Pos) string {
 		if tag == "" {
-			return "(" + l.print(e) + ")"
+			return l.mark(pos) + "(" + l.print(e) + ")"
 		}
-		return tag + " == (" + l.print(e) + ")"
+		return l.mark(pos) + tag + " == (" + l.print(e) + ")"
 	}
 	if casesCP {
 		for i, c := range clauses {
@@ -60,7 +60,7 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 			for _, e := range cc.List {
 				v := l.expr(e)
 				next := l.newBlock()
-				l.branch(cond(v), bodies[i], next)
+				l.branch(cond(v, e.Pos()), bodies[i], next)
 				l.cur = next
 			}
 		}
@@ -75,7 +75,7 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 			}
 			var conds []string
 			for _, e := range cc.List {
-				conds = append(conds, cond(l.rwExpr(e)))
+				conds = append(conds, cond(l.rwExpr(e), e.Pos()))
 			}
 			fmt.Fprintf(&b, "if %s {\n%s\n} else ", strings.Join(conds, " || "), l.jumpText(bodies[i].id))
 		}

@@ -148,163 +148,6 @@ func (f *namedRangesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *namedRangesFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line build.go:31:2*/ f.out = nil
-			/*line build.go:32:2*/ f.t1 = string(f.sku)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < len(f.t1) {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.r, _ = runtime.DecodeRune(f.t1, f.t)
-			f.pc = 5
-		case 3:
-			_, width := runtime.DecodeRune(f.t1, f.t)
-			f.t += width
-			f.pc = 1
-		case 4:
-			/*line build.go:39:2*/ f.t3 = Count(2)
-			f.t2 = 0
-			f.pc = 7
-		case 5:
-			/*line build.go:33:23*/ arg := fmt.Sprintf("%d:%c", f.i, f.r)
-			/*line build.go:33:13*/ f.s, f.err = runtime.Call(x, &namedRangesSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
-				}
-				return Echo(stepCtx, arg)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line build.go:34:3*/ if f.err != nil {
-				return runtime.Return[[]string](x, nil, f.err)
-			}
-			/*line build.go:37:3*/ f.out = append(f.out, f.s)
-			f.pc = 3
-		case 7:
-			if f.t2 < f.t3 {
-				f.pc = 8
-			} else {
-				f.pc = 10
-			}
-		case 8:
-			f.i1 = f.t2
-			f.pc = 11
-		case 9:
-			f.t2++
-			f.pc = 7
-		case 10:
-			/*line build.go:43:2*/ f.lines = Lines{f.sku, f.sku + "x"}
-			/*line build.go:44:2*/ f.t5 = len(f.lines)
-			f.t4 = 0
-			f.pc = 13
-		case 11:
-			/*line build.go:40:8*/ f.n = runtime.CallValue(x, &namedRangesSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, int(f.i1))
-				}
-				return Inc(stepCtx1, int(f.i1))
-			})
-			if err := x.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line build.go:41:3*/ f.out = append(f.out, fmt.Sprint(f.n))
-			f.pc = 9
-		case 13:
-			if f.t4 < f.t5 {
-				f.pc = 14
-			} else {
-				f.pc = 16
-			}
-		case 14:
-			f.l = f.lines[f.t4]
-			/*line build.go:45:3*/ f.t7 = string(f.l)
-			f.t6 = 0
-			f.pc = 17
-		case 15:
-			f.t4++
-			f.pc = 13
-		case 16:
-			/*line build.go:49:2*/ f.stock = Stock{"a": 1, f.sku: 2}
-			/*line build.go:50:2*/ f.t9 = runtime.SortedKeys(f.stock)
-			f.t8 = 0
-			f.pc = 23
-		case 17:
-			if f.t6 < len(f.t7) {
-				f.pc = 18
-			} else {
-				f.pc = 15
-			}
-		case 18:
-			f.r1, _ = runtime.DecodeRune(f.t7, f.t6)
-			f.pc = 21
-		case 19:
-			_, width1 := runtime.DecodeRune(f.t7, f.t6)
-			f.t6 += width1
-			f.pc = 17
-		case 21:
-			/*line build.go:46:4*/ runtime.CallErr(x, &namedRangesSites[2], func(stepCtx2 context.Context) error {
-				if runtime.Stubbing() {
-					runtime.Stub(stepCtx2, Touch)(stepCtx2, string(f.r1))
-					return nil
-				}
-				Touch(stepCtx2, string(f.r1))
-				return nil
-			})
-			if err := x.Commit(&f.pc, 19); err != nil {
-				return err
-			}
-		case 23:
-			if f.t8 >= len(f.t9) {
-				f.pc = 26
-			} else if _, ok := f.stock[f.t9[f.t8]]; !ok {
-				f.t8++
-				f.pc = 23
-			} else {
-				f.pc = 24
-			}
-		case 24:
-			f.k = f.t9[f.t8]
-			f.v = f.stock[f.t9[f.t8]]
-			f.pc = 27
-		case 25:
-			f.t8++
-			f.pc = 23
-		case 26:
-			/*line build.go:54:2*/ return runtime.Return[[]string](x, f.out, nil)
-		case 27:
-			/*line build.go:51:21*/ arg1 := fmt.Sprintf("%s=%d", f.k, f.v)
-			/*line build.go:51:11*/ f.s1, _ = runtime.Call(x, &namedRangesSites[3], func(stepCtx3 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, arg1)
-				}
-				return Echo(stepCtx3, arg1)
-			})
-			if err := x.Commit(&f.pc, 28); err != nil {
-				return err
-			}
-		case 28:
-			/*line build.go:52:3*/ f.out = append(f.out, f.s1)
-			f.pc = 25
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // genericStepsFrame is the frame of workflow GenericSteps: its machine state and the variables
 // that live across its checkpoints.
 type genericStepsFrame struct {
@@ -376,89 +219,6 @@ func (f *genericStepsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *genericStepsFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line build.go:78:12*/ f.a, f.err = runtime.Call(x, &genericStepsSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Load[int])(stepCtx, "a", f.n)
-				}
-				return Load[int](stepCtx, "a", f.n)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line build.go:79:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			f.pc = 3
-		case 3:
-			/*line build.go:82:12*/ f.b, f.err = runtime.Call(x, &genericStepsSites[1], func(stepCtx1 context.Context) (Pair, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Load[Pair])(stepCtx1, "b", Pair{f.a, f.a + 1})
-				}
-				return Load[Pair](stepCtx1, "b", Pair{f.a, f.a + 1})
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line build.go:83:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			f.pc = 5
-		case 5:
-			/*line build.go:86:12*/ f.err1 = runtime.CallErr(x, &genericStepsSites[2], func(stepCtx2 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Store[string, Pair])(stepCtx2, "k", f.b)
-				}
-				return Store[string, Pair](stepCtx2, "k", f.b)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line build.go:86:2*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
-			}
-			f.pc = 7
-		case 7:
-			/*line build.go:89:10*/ f.c, _ = runtime.Call(x, &genericStepsSites[3], func(stepCtx3 context.Context) ([]SKU, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Load[[]SKU])(stepCtx3, "c", Lines{"x"})
-				}
-				return Load[[]SKU](stepCtx3, "c", Lines{"x"})
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line build.go:90:9*/ f.t = fmt.Sprint(f.a, f.b, f.c)
-			f.pc = 9
-		case 9:
-			/*line build.go:90:30*/ f.t1 = runtime.CallErr(x, &genericStepsSites[4], func(stepCtx4 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx4, Store[int, []SKU])(stepCtx4, 1, f.c)
-				}
-				return Store[int, []SKU](stepCtx4, 1, f.c)
-			})
-			if err := x.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line build.go:90:2*/ return runtime.Return[string](x, f.t, f.t1)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // foreignLocalFrame is the frame of workflow ForeignLocal: its machine state and the variables
 // that live across its checkpoints.
 type foreignLocalFrame struct {
@@ -527,71 +287,6 @@ func (f *foreignLocalFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *foreignLocalFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line build.go:98:2*/ t1 := ext.NewTally(f.n)
-			/*line build.go:99:2*/ t1.Add(2)
-			/*line build.go:100:2*/ f.m = t1.Total()
-			f.pc = 1
-		case 1:
-			/*line build.go:101:12*/ f.v, f.err = runtime.Call(x, &foreignLocalSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.m, 1)
-				}
-				return Add(stepCtx, f.m, 1)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line build.go:102:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line build.go:105:2*/ f.t1 = 2
-			f.t = 0
-			f.pc = 3
-		case 3:
-			if f.t < f.t1 {
-				f.pc = 4
-			} else {
-				f.pc = 6
-			}
-		case 4:
-			f.i = f.t
-			/*line build.go:106:3*/ u1, k1 := ext.NewTally(f.v), f.i*10
-			/*line build.go:107:3*/ u1.Add(k1)
-			/*line build.go:108:3*/ f.v = u1.Total()
-			f.pc = 7
-		case 5:
-			f.t++
-			f.pc = 3
-		case 6:
-			/*line build.go:113:2*/ return runtime.Return[int](x, f.v, nil)
-		case 7:
-			/*line build.go:109:16*/ _, f.err1 = runtime.Call(x, &foreignLocalSites[1], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.v, f.i)
-				}
-				return Add(stepCtx1, f.v, f.i)
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line build.go:109:3*/ if f.err1 != nil {
-				return runtime.Return[int](x, 0, f.err1)
-			}
-			f.pc = 5
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 const (
 	defaultOnlySize int = 3
 )
@@ -654,15 +349,320 @@ func (f *defaultOnlyFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *namedRangesFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line build.go:31:1*/ f.out = nil
+			/*line build.go:32:1*/ f.t1 = string(f.sku)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < len(f.t1) {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			f.pc = 5
+		case 3:
+			_, width := runtime.DecodeRune(f.t1, f.t)
+			f.t += width
+			f.pc = 1
+		case 4:
+			/*line build.go:39:1*/ f.t3 = Count(2)
+			f.t2 = 0
+			f.pc = 7
+		case 5:
+			/*line build.go:33:22*/ arg := fmt.Sprintf("%d:%c", f.i, f.r)
+			/*line build.go:33:12*/ f.s, f.err = runtime.Call(x, &namedRangesSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line build.go:34:2*/ if f.err != nil {
+				/*line build.go:35:3*/ return runtime.Return[[]string](x, nil, f.err)
+			}
+			/*line build.go:37:2*/ f.out = append(f.out, f.s)
+			f.pc = 3
+		case 7:
+			if f.t2 < f.t3 {
+				f.pc = 8
+			} else {
+				f.pc = 10
+			}
+		case 8:
+			f.i1 = f.t2
+			f.pc = 11
+		case 9:
+			f.t2++
+			f.pc = 7
+		case 10:
+			/*line build.go:43:1*/ f.lines = Lines{f.sku, f.sku + "x"}
+			/*line build.go:44:1*/ f.t5 = len(f.lines)
+			f.t4 = 0
+			f.pc = 13
+		case 11:
+			/*line build.go:40:7*/ f.n = runtime.CallValue(x, &namedRangesSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, int(f.i1))
+				}
+				return Inc(stepCtx1, int(f.i1))
+			})
+			if err := x.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line build.go:41:2*/ f.out = append(f.out, fmt.Sprint(f.n))
+			f.pc = 9
+		case 13:
+			if f.t4 < f.t5 {
+				f.pc = 14
+			} else {
+				f.pc = 16
+			}
+		case 14:
+			f.l = f.lines[f.t4]
+			/*line build.go:45:2*/ f.t7 = string(f.l)
+			f.t6 = 0
+			f.pc = 17
+		case 15:
+			f.t4++
+			f.pc = 13
+		case 16:
+			/*line build.go:49:1*/ f.stock = Stock{"a": 1, f.sku: 2}
+			/*line build.go:50:1*/ f.t9 = runtime.SortedKeys(f.stock)
+			f.t8 = 0
+			f.pc = 23
+		case 17:
+			if f.t6 < len(f.t7) {
+				f.pc = 18
+			} else {
+				f.pc = 15
+			}
+		case 18:
+			f.r1, _ = runtime.DecodeRune(f.t7, f.t6)
+			f.pc = 21
+		case 19:
+			_, width1 := runtime.DecodeRune(f.t7, f.t6)
+			f.t6 += width1
+			f.pc = 17
+		case 21:
+			/*line build.go:46:3*/ runtime.CallErr(x, &namedRangesSites[2], func(stepCtx2 context.Context) error {
+				if runtime.Stubbing() {
+					runtime.Stub(stepCtx2, Touch)(stepCtx2, string(f.r1))
+					return nil
+				}
+				Touch(stepCtx2, string(f.r1))
+				return nil
+			})
+			if err := x.Commit(&f.pc, 19); err != nil {
+				return err
+			}
+		case 23:
+			if f.t8 >= len(f.t9) {
+				f.pc = 26
+			} else if _, ok := f.stock[f.t9[f.t8]]; !ok {
+				f.t8++
+				f.pc = 23
+			} else {
+				f.pc = 24
+			}
+		case 24:
+			f.k = f.t9[f.t8]
+			f.v = f.stock[f.t9[f.t8]]
+			f.pc = 27
+		case 25:
+			f.t8++
+			f.pc = 23
+		case 26:
+			/*line build.go:54:1*/ return runtime.Return[[]string](x, f.out, nil)
+		case 27:
+			/*line build.go:51:20*/ arg1 := fmt.Sprintf("%s=%d", f.k, f.v)
+			/*line build.go:51:10*/ f.s1, _ = runtime.Call(x, &namedRangesSites[3], func(stepCtx3 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, arg1)
+				}
+				return Echo(stepCtx3, arg1)
+			})
+			if err := x.Commit(&f.pc, 28); err != nil {
+				return err
+			}
+		case 28:
+			/*line build.go:52:2*/ f.out = append(f.out, f.s1)
+			f.pc = 25
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *genericStepsFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line build.go:78:11*/ f.a, f.err = runtime.Call(x, &genericStepsSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Load[int])(stepCtx, "a", f.n)
+				}
+				return Load[int](stepCtx, "a", f.n)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line build.go:79:1*/ if f.err != nil {
+				/*line build.go:80:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			f.pc = 3
+		case 3:
+			/*line build.go:82:11*/ f.b, f.err = runtime.Call(x, &genericStepsSites[1], func(stepCtx1 context.Context) (Pair, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Load[Pair])(stepCtx1, "b", Pair{f.a, f.a + 1})
+				}
+				return Load[Pair](stepCtx1, "b", Pair{f.a, f.a + 1})
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line build.go:83:1*/ if f.err != nil {
+				/*line build.go:84:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			f.pc = 5
+		case 5:
+			/*line build.go:86:11*/ f.err1 = runtime.CallErr(x, &genericStepsSites[2], func(stepCtx2 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Store[string, Pair])(stepCtx2, "k", f.b)
+				}
+				return Store[string, Pair](stepCtx2, "k", f.b)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line build.go:86:1*/ if f.err1 != nil {
+				/*line build.go:87:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			f.pc = 7
+		case 7:
+			/*line build.go:89:9*/ f.c, _ = runtime.Call(x, &genericStepsSites[3], func(stepCtx3 context.Context) ([]SKU, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Load[[]SKU])(stepCtx3, "c", Lines{"x"})
+				}
+				return Load[[]SKU](stepCtx3, "c", Lines{"x"})
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line build.go:90:8*/ f.t = fmt.Sprint(f.a, f.b, f.c)
+			f.pc = 9
+		case 9:
+			/*line build.go:90:29*/ f.t1 = runtime.CallErr(x, &genericStepsSites[4], func(stepCtx4 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Store[int, []SKU])(stepCtx4, 1, f.c)
+				}
+				return Store[int, []SKU](stepCtx4, 1, f.c)
+			})
+			if err := x.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line build.go:90:1*/ return runtime.Return[string](x, f.t, f.t1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *foreignLocalFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line build.go:98:1*/ t1 := ext.NewTally(f.n)
+			/*line build.go:99:1*/ t1.Add(2)
+			/*line build.go:100:1*/ f.m = t1.Total()
+			f.pc = 1
+		case 1:
+			/*line build.go:101:11*/ f.v, f.err = runtime.Call(x, &foreignLocalSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.m, 1)
+				}
+				return Add(stepCtx, f.m, 1)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line build.go:102:1*/ if f.err != nil {
+				/*line build.go:103:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line build.go:105:1*/ f.t1 = 2
+			f.t = 0
+			f.pc = 3
+		case 3:
+			if f.t < f.t1 {
+				f.pc = 4
+			} else {
+				f.pc = 6
+			}
+		case 4:
+			f.i = f.t
+			/*line build.go:106:2*/ u1, k1 := ext.NewTally(f.v), f.i*10
+			/*line build.go:107:2*/ u1.Add(k1)
+			/*line build.go:108:2*/ f.v = u1.Total()
+			f.pc = 7
+		case 5:
+			f.t++
+			f.pc = 3
+		case 6:
+			/*line build.go:113:1*/ return runtime.Return[int](x, f.v, nil)
+		case 7:
+			/*line build.go:109:15*/ _, f.err1 = runtime.Call(x, &foreignLocalSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.v, f.i)
+				}
+				return Add(stepCtx1, f.v, f.i)
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line build.go:109:2*/ if f.err1 != nil {
+				/*line build.go:110:3*/ return runtime.Return[int](x, 0, f.err1)
+			}
+			f.pc = 5
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *defaultOnlyFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line build.go:121:2*/ f.buf = [3]int{}
-			/*line build.go:124:2*/ f.w = defaultOnlyWindow{}
+			/*line build.go:121:1*/ f.buf = [3]int{}
+			/*line build.go:124:1*/ f.w = defaultOnlyWindow{}
 			f.pc = 1
 		case 1:
-			/*line build.go:125:9*/ f.t = runtime.CallValue(x, &defaultOnlySites[0], func(stepCtx context.Context) int {
+			/*line build.go:125:8*/ f.t = runtime.CallValue(x, &defaultOnlySites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -672,17 +672,17 @@ func (f *defaultOnlyFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line build.go:125:9*/ _ = f.t
+			/*line build.go:125:8*/ _ = f.t
 			{
 				f.pc = 5
 			}
 		case 4:
-			/*line build.go:129:9*/ _ = pick(f.n, 0)
+			/*line build.go:129:8*/ _ = pick(f.n, 0)
 			{
 				f.pc = 9
 			}
 		case 5:
-			/*line build.go:127:12*/ f.buf[0] = runtime.CallValue(x, &defaultOnlySites[1], func(stepCtx1 context.Context) int {
+			/*line build.go:127:11*/ f.buf[0] = runtime.CallValue(x, &defaultOnlySites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n+1)
 				}
@@ -692,12 +692,12 @@ func (f *defaultOnlyFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line build.go:133:9*/ _ = f.n
+			/*line build.go:133:8*/ _ = f.n
 			{
 				f.pc = 13
 			}
 		case 9:
-			/*line build.go:131:12*/ f.buf[1] = runtime.CallValue(x, &defaultOnlySites[2], func(stepCtx2 context.Context) int {
+			/*line build.go:131:11*/ f.buf[1] = runtime.CallValue(x, &defaultOnlySites[2], func(stepCtx2 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Inc)(stepCtx2, defaultOnlySize)
 				}
@@ -707,9 +707,9 @@ func (f *defaultOnlyFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line build.go:137:2*/ return runtime.Return[[]int](x, append(f.buf[:], f.w[:]...), nil)
+			/*line build.go:137:1*/ return runtime.Return[[]int](x, append(f.buf[:], f.w[:]...), nil)
 		case 13:
-			/*line build.go:135:13*/ f.w[defaultOnlySize] = runtime.CallValue(x, &defaultOnlySites[3], func(stepCtx3 context.Context) int {
+			/*line build.go:135:12*/ f.w[defaultOnlySize] = runtime.CallValue(x, &defaultOnlySites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, len(f.w))
 				}

@@ -95,7 +95,7 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line collide.go:44:12*/ f1.d, f1.err = runtime1.Call(x1, &orderSites2[0], func(stepCtx stdctx.Context) (time1.Duration, error) {
+			/*line collide.go:44:11*/ f1.d, f1.err = runtime1.Call(x1, &orderSites2[0], func(stepCtx stdctx.Context) (time1.Duration, error) {
 				if runtime1.Stubbing() {
 					return runtime1.Stub(stepCtx, Wait)(stepCtx, time1.Duration(f1.n)*time1.Second)
 				}
@@ -105,17 +105,17 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 				return err
 			}
 		case 2:
-			/*line collide.go:45:2*/ if f1.err != nil {
-				return runtime1.Return[time1.Duration](x1, 0, f1.err)
+			/*line collide.go:45:1*/ if f1.err != nil {
+				/*line collide.go:46:2*/ return runtime1.Return[time1.Duration](x1, 0, f1.err)
 			}
-			/*line collide.go:48:2*/ if f1.d > time1.Hour {
-				time, fmt, errors := 1, 2, 3
-				runtime, dur := time+fmt, errors
-				if runtime > dur {
-					return runtime1.Return[time1.Duration](x1, 0, nil)
+			/*line collide.go:48:1*/ if f1.d > time1.Hour {
+				/*line collide.go:49:2*/ time, fmt, errors := 1, 2, 3
+				/*line collide.go:50:2*/ runtime, dur := time+fmt, errors
+				/*line collide.go:51:2*/ if runtime > dur {
+					/*line collide.go:52:3*/ return runtime1.Return[time1.Duration](x1, 0, nil)
 				}
 			}
-			/*line collide.go:55:2*/ f1.t1 = 2
+			/*line collide.go:55:1*/ f1.t1 = 2
 			f1.t = 0
 			f1.pc = 3
 		case 3:
@@ -126,13 +126,13 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 			}
 		case 4:
 			f1.i = f1.t
-			/*line collide.go:56:3*/ f1.f = fmt1.Sprint(f1.i, f, x, machine, orderSites, orderFrame{})
+			/*line collide.go:56:2*/ f1.f = fmt1.Sprint(f1.i, f, x, machine, orderSites, orderFrame{})
 			f1.pc = 7
 		case 5:
 			f1.t++
 			f1.pc = 3
 		case 7:
-			/*line collide.go:57:13*/ f1.s, f1.err1 = runtime1.Call(x1, &orderSites2[1], func(stepCtx1 stdctx.Context) (string, error) {
+			/*line collide.go:57:12*/ f1.s, f1.err1 = runtime1.Call(x1, &orderSites2[1], func(stepCtx1 stdctx.Context) (string, error) {
 				if runtime1.Stubbing() {
 					return runtime1.Stub(stepCtx1, Label)(stepCtx1, context{Name: f1.f})
 				}
@@ -142,22 +142,22 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 				return err
 			}
 		case 8:
-			/*line collide.go:58:3*/ if f1.err1 != nil {
-				return runtime1.Return[time1.Duration](x1, 0, f1.err1)
+			/*line collide.go:58:2*/ if f1.err1 != nil {
+				/*line collide.go:59:3*/ return runtime1.Return[time1.Duration](x1, 0, f1.err1)
 			}
-			/*line collide.go:61:3*/ if len(f1.s) > 100 {
-				strings, context := f1.s, 1
-				_, _ = strings, context
-				return runtime1.Return[time1.Duration](x1, time1.Duration(len(f1.s)), nil)
+			/*line collide.go:61:2*/ if len(f1.s) > 100 {
+				/*line collide.go:62:3*/ strings, context := f1.s, 1
+				/*line collide.go:63:3*/ _, _ = strings, context
+				/*line collide.go:64:3*/ return runtime1.Return[time1.Duration](x1, time1.Duration(len(f1.s)), nil)
 			}
 			f1.pc = 5
 		case 9:
-			/*line collide.go:67:12*/ f1.t2 = runtime1.Sleep(x1, &orderSites2[2], time1.Millisecond)
+			/*line collide.go:67:11*/ f1.t2 = runtime1.Sleep(x1, &orderSites2[2], time1.Millisecond)
 			if err := x1.Commit(&f1.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line collide.go:67:2*/ return runtime1.Return[time1.Duration](x1, f1.d, f1.t2)
+			/*line collide.go:67:1*/ return runtime1.Return[time1.Duration](x1, f1.d, f1.t2)
 		default:
 			return runtime1.BadState(f1.pc)
 		}
