@@ -41,6 +41,10 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	w("// %s is the frame of workflow %s: its machine state and the variables\n// that live across its checkpoints.\n", frameType, name)
 	w("type %s struct {\npc int\n", frameType)
 	for _, f := range l.fields {
+		if f.boxed {
+			w("%s *%s\n", f.name, l.tp.text(f.typ))
+			continue
+		}
 		w("%s %s\n", f.name, l.tp.text(f.typ))
 	}
 	w("}\n\n")
@@ -50,6 +54,9 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 		w("{ID: %d, Kind: %q, Name: %q, Pos: %q", s.id, s.kind, s.name, s.pos)
 		if pol := l.policyText(s.policy); !strings.HasSuffix(pol, "{}") {
 			w(", Policy: %s", pol)
+		}
+		if s.inMemory {
+			w(", InMemory: true")
 		}
 		w("},\n")
 	}
@@ -89,14 +96,16 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 		if !f.ser {
 			continue
 		}
-		switch basicCodec(f.typ) {
-		case "error":
+		switch codec := basicCodec(f.typ); {
+		case f.boxed:
+			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
+		case codec == "error":
 			w("e.Error(%q, %s.%s)\n", f.name, fv, f.name)
-		case "int":
+		case codec == "int":
 			w("e.Int(%q, int64(%s.%s))\n", f.name, fv, f.name)
-		case "string":
+		case codec == "string":
 			w("e.String(%q, %s.%s)\n", f.name, fv, f.name)
-		case "bool":
+		case codec == "bool":
 			w("e.Bool(%q, %s.%s)\n", f.name, fv, f.name)
 		default:
 			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
@@ -110,14 +119,16 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 		if !f.ser {
 			continue
 		}
-		switch basicCodec(f.typ) {
-		case "error":
+		switch codec := basicCodec(f.typ); {
+		case f.boxed:
+			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
+		case codec == "error":
 			w("case %q:\n%s.%s = d.Error()\n", f.name, fv, f.name)
-		case "int":
+		case codec == "int":
 			w("case %q:\n%s.%s = %s(d.Int())\n", f.name, fv, f.name, f.typ.(*types.Basic).Name())
-		case "string":
+		case codec == "string":
 			w("case %q:\n%s.%s = d.String()\n", f.name, fv, f.name)
-		case "bool":
+		case codec == "bool":
 			w("case %q:\n%s.%s = d.Bool()\n", f.name, fv, f.name)
 		default:
 			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)

@@ -27,6 +27,7 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 		defs:     map[*types.Var]ast.Stmt{},
 	}
 	l.names.used = mergeUsed(l.names.used, pkgNames.used)
+	l.boxed = l.boxedVars(wf.decl.Body)
 	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
 	base := lowerFirst(wf.id())
 	l.sitesVar = pkgNames.fresh(base + "Sites")

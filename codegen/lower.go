@@ -28,10 +28,14 @@ type lowerer struct {
 	// pkgNames holds the package-level names, of the source and generated.
 	pkgNames *namer
 
-	frame   map[*types.Var]*field
-	fields  []*field
-	fnames  map[string]bool
-	live    varSet // variables live across a checkpoint
+	frame  map[*types.Var]*field
+	fields []*field
+	fnames map[string]bool
+	live   varSet // variables live across a checkpoint
+	boxed  varSet // per-iteration variables that are boxed (see boxed.go)
+	// allocs are the allocations of boxed variables that the next
+	// checkpoint's results define, emitted in its state.
+	allocs  []string
 	consts  map[*types.Const]string
 	hoisted map[*ast.GenDecl]bool
 	decls   []string // hoisted package-level declarations
@@ -60,6 +64,9 @@ type field struct {
 	v    *types.Var // nil for temporaries
 	ser  bool       // serialized at checkpoints
 	pos  token.Pos
+	// boxed: the field points to the variable, allocated anew each time
+	// its declaration runs (see boxed.go).
+	boxed bool
 }
 
 // block is one machine state: a case of the dispatch switch.
@@ -83,6 +90,9 @@ type site struct {
 	pos    string
 	policy durable.Policy
 	opos   token.Pos
+	// inMemory: an argument cannot be stored, so the step's retries
+	// wait in memory instead of suspending the instance.
+	inMemory bool
 }
 
 // newBlock allocates a state.
@@ -167,7 +177,9 @@ func (l *lowerer) declare(v *types.Var) *field {
 	if f := l.frame[v]; f != nil {
 		return f
 	}
-	return l.addField(v.Name(), v.Type(), v, l.live[v], v.Pos())
+	f := l.addField(v.Name(), v.Type(), v, l.live[v], v.Pos())
+	f.boxed = l.boxed[v] && !types.IsInterface(v.Type())
+	return f
 }
 
 // temp makes a serialized compiler temporary of type t.
@@ -268,6 +280,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 	case *ast.AssignStmt:
 		if s.Tok == token.DEFINE {
 			l.defineIdents(s, s.Lhs...)
+			l.allocDefs(s.Pos(), s.Lhs)
 		}
 	case *ast.DeclStmt:
 		gd := s.Decl.(*ast.GenDecl)
@@ -275,6 +288,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 			for _, spec := range gd.Specs {
 				for _, id := range spec.(*ast.ValueSpec).Names {
 					l.defineIdents(s, id)
+					l.allocDefs(s.Pos(), []ast.Expr{id})
 				}
 			}
 		} else {

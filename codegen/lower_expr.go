@@ -244,6 +244,19 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	if isMethod {
 		recv, args = args[0], args[1:]
 	}
+	// Arguments are evaluated once, before the first attempt, as Go
+	// does; a panic there is the workflow's, not a failed attempt.
+	var inState []stateArg
+	inMemory := false
+	if cp.kind == cpStep || cp.kind == cpWorkflow {
+		orig := call.Args[min(1, len(call.Args)):]
+		for i := range args {
+			args[i] = l.evalOnce(orig[i], args[i], &inState, &inMemory)
+		}
+		if recv != nil {
+			recv = l.evalOnce(sel.X, recv, &inState, &inMemory)
+		}
+	}
 	deadline := ""
 	if cp.kind == cpAwaitTimeout {
 		// The deadline is fixed before the first wait and kept in the frame.
@@ -254,7 +267,14 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	st := l.newBlock()
 	l.jump(st)
 	l.cur = st
-	s := &site{id: st.id, kind: cpKindNames[cp.kind], pos: l.posString(call.Pos()), opos: call.Pos()}
+	for _, a := range l.allocs {
+		l.emit(call.Pos(), a)
+	}
+	l.allocs = nil
+	for _, a := range inState {
+		l.emit(a.pos, a.text)
+	}
+	s := &site{id: st.id, kind: cpKindNames[cp.kind], pos: l.posString(call.Pos()), opos: call.Pos(), inMemory: inMemory}
 	l.sites = append(l.sites, s)
 	ref := fmt.Sprintf("%s, &%s[%d]", l.xv, l.sitesVar, len(l.sites)-1)
 	var rhs string
@@ -327,25 +347,13 @@ func allBlank(dest []string) bool {
 func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, args []ast.Expr, ref string) string {
 	sig := l.calleeSig(call.Fun, cp.fn)
 	ctx := l.names.fresh("stepCtx")
-	// Evaluate arguments once, before the attempts.
-	var argText []string
+	argText := make([]string, len(args))
 	for i, a := range args {
-		if l.stable(call.Args[i+1]) {
-			argText = append(argText, l.print(a))
-			continue
-		}
-		name := l.names.fresh("arg")
-		l.emit(call.Args[i+1].Pos(), name+" := "+l.print(a))
-		argText = append(argText, name)
+		argText[i] = l.print(a)
 	}
 	fun := ""
 	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && recv != nil {
 		fun = l.print(recv) + "." + sel.Sel.Name
-		if !l.stable(sel.X) {
-			name := l.names.fresh("recv")
-			l.emit(sel.Pos(), name+" := "+l.print(recv))
-			fun = name + "." + sel.Sel.Name
-		}
 	} else {
 		fun = l.funcValue(call.Fun)
 	}
@@ -371,6 +379,89 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 		return fmt.Sprintf("%s(%s, func(%s %s) %s {\n%s\n})", l.rt("CallValue"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), body("return %s"))
 	}
 	return fmt.Sprintf("%s(%s, func(%s %s) error {\n%s\n})", l.rt("CallErr"), ref, ctx, ctxType, body("%s\nreturn nil"))
+}
+
+// stateArg is an argument evaluated in its checkpoint's own state.
+type stateArg struct {
+	pos  token.Pos
+	text string
+}
+
+// evalOnce returns where the lowered argument v of a step or child
+// workflow (orig in the source) is read by every attempt. An argument
+// that cannot panic and has no effect is read in place; one that may
+// panic but has no effect is evaluated in the checkpoint's state, before
+// the attempts (a suspended retry that resumes evaluates it again, to the
+// same value); any other is evaluated before the checkpoint's state into
+// a frame temporary, so that a resumed retry reuses its value. When its
+// type cannot be stored, it is evaluated in the state and the step's
+// retries stay in memory (inMemory).
+func (l *lowerer) evalOnce(orig, v ast.Expr, inState *[]stateArg, inMemory *bool) ast.Expr {
+	if _, done := v.(*ast.Ident); done || l.safeArg(orig) {
+		return v
+	}
+	local := func() ast.Expr {
+		name := l.names.fresh("arg")
+		*inState = append(*inState, stateArg{orig.Pos(), name + " := " + l.print(v)})
+		return raw(name)
+	}
+	if l.stable(orig) {
+		return local()
+	}
+	t := l.info.TypeOf(orig)
+	if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+		t = types.Default(t)
+	}
+	if unserializable(t, nil) != "" {
+		*inMemory = true
+		return local()
+	}
+	tmp := l.temp(t, orig.Pos())
+	l.emit(orig.Pos(), tmp+" = "+l.print(v))
+	return raw(tmp)
+}
+
+// safeArg reports whether evaluating e cannot panic and has no effect,
+// so a step's closure may read it at each attempt: constants, names,
+// field selections without pointer indirection, and operators and basic
+// conversions that cannot panic over such.
+func (l *lowerer) safeArg(e ast.Expr) bool {
+	if tv, ok := l.info.Types[e]; ok && tv.Value != nil {
+		return true
+	}
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return l.safeArg(e.X)
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.SelectorExpr:
+		sel := l.info.Selections[e]
+		if sel == nil {
+			return true // a qualified name
+		}
+		return sel.Kind() == types.FieldVal && !sel.Indirect() && l.safeArg(e.X)
+	case *ast.UnaryExpr:
+		return (e.Op == token.ADD || e.Op == token.SUB || e.Op == token.NOT || e.Op == token.XOR) && l.safeArg(e.X)
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.QUO, token.REM, token.SHL, token.SHR:
+			return false
+		}
+		return l.safeArg(e.X) && l.safeArg(e.Y)
+	case *ast.CallExpr:
+		if len(e.Args) != 1 || !l.safeArg(e.Args[0]) {
+			return false
+		}
+		if tv, ok := l.info.Types[e.Fun]; ok && tv.IsType() {
+			_, basic := tv.Type.Underlying().(*types.Basic)
+			return basic
+		}
+		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok {
+			b, isB := l.info.Uses[id].(*types.Builtin)
+			return isB && (b.Name() == "len" || b.Name() == "cap")
+		}
+	}
+	return false
 }
 
 // resultTypes returns the types of what a checkpoint call yields.

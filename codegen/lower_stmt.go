@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -46,12 +47,18 @@ func (l *lowerer) assign(s *ast.AssignStmt) {
 		if call, ok := ast.Unparen(s.Rhs[0]).(*ast.CallExpr); ok {
 			cp := l.cls.classify(call)
 			if cp.kind != cpNone && (s.Tok == token.DEFINE || s.Tok == token.ASSIGN) {
+				if s.Tok == token.DEFINE {
+					l.allocs = l.defAllocs(s.Lhs) // in the checkpoint's state
+				}
 				l.checkpoint(call, cp, l.lhsText(s.Lhs))
 				return
 			}
 			if len(s.Lhs) > 1 {
 				// a, b = f(step(ctx)) with f returning two values.
 				v := l.expr(call)
+				if s.Tok == token.DEFINE {
+					l.allocDefs(s.Pos(), s.Lhs)
+				}
 				l.emit(s.Pos(), strings.Join(l.lhsText(s.Lhs), ", ")+" = "+l.print(v))
 				return
 			}
@@ -61,6 +68,7 @@ func (l *lowerer) assign(s *ast.AssignStmt) {
 	tok := s.Tok
 	if tok == token.DEFINE {
 		tok = token.ASSIGN
+		l.allocDefs(s.Pos(), s.Lhs)
 	}
 	l.emit(s.Pos(), strings.Join(lhs, ", ")+" "+tok.String()+" "+l.printList(rhs))
 }
@@ -191,6 +199,7 @@ func (l *lowerer) forStmt(s *ast.ForStmt, label string) {
 	}
 	l.loopBody(label, body, post, exit, "", s.Body)
 	l.cur = post
+	l.nextIteration(s.Init)
 	if s.Post != nil {
 		l.stmt(s.Post)
 	}
@@ -231,6 +240,15 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, label string) {
 		i = l.temp(intT, s.Pos())
 	}
 	var prelude []string
+	for _, e := range []ast.Expr{s.Key, s.Value} {
+		if id, ok := e.(*ast.Ident); ok && s.Tok == token.DEFINE {
+			if v, ok := l.info.Defs[id].(*types.Var); ok {
+				if a := l.allocText(l.frame[v]); a != "" {
+					prelude = append(prelude, a)
+				}
+			}
+		}
+	}
 	assign := func(dst, src string) {
 		if dst != "" {
 			prelude = append(prelude, dst+" = "+src)
@@ -315,7 +333,7 @@ func (l *lowerer) rangeSubject(s *ast.RangeStmt, x ast.Expr, xt types.Type) stri
 		if id, ok := ast.Unparen(u.X).(*ast.Ident); ok {
 			if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil {
 				l.frame[v].ser = true
-				return l.fv + "." + l.frame[v].name
+				return l.ref(l.frame[v])
 			}
 		}
 	}
@@ -352,6 +370,27 @@ func assigns(info *types.Info, n ast.Node, v *types.Var) bool {
 		return !found
 	})
 	return found
+}
+
+// nextIteration emits, before the post statement of a for loop, the
+// copy of each boxed variable its init declares: every iteration has its
+// own variable, which starts with the previous one's value (Go 1.22).
+func (l *lowerer) nextIteration(init ast.Stmt) {
+	as, ok := init.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE {
+		return
+	}
+	for _, e := range as.Lhs {
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		v, _ := l.info.Defs[id].(*types.Var)
+		if f := l.frame[v]; v != nil && f != nil && f.boxed {
+			next := l.names.fresh("next")
+			l.emit(token.NoPos, fmt.Sprintf("%s := *%s.%s\n%s.%s = &%s", next, l.fv, f.name, l.fv, f.name, next))
+		}
+	}
 }
 
 func isBlank(e ast.Expr) bool {

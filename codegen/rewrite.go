@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/printer"
 	"go/token"
@@ -98,6 +99,14 @@ type rewriter struct {
 	repl map[ast.Node]ast.Node
 	// elseIf holds the if statements that are the else branch of another.
 	elseIf map[ast.Node]bool
+	// captures are the boxed variables the outermost function literal
+	// being rewritten refers to, bound when it is created.
+	captures []capture
+}
+
+type capture struct {
+	f    *field
+	name string
 }
 
 func (l *lowerer) rewrite(n ast.Node) ast.Node {
@@ -185,6 +194,9 @@ func (r *rewriter) post(c *astutil.Cursor) bool {
 	switch n := c.Node().(type) {
 	case *ast.FuncLit:
 		r.funcs--
+		if r.funcs == 0 && len(r.captures) > 0 {
+			c.Replace(r.bind(n))
+		}
 	case *ast.ForStmt, *ast.RangeStmt:
 		r.loops--
 		r.breakables--
@@ -221,7 +233,10 @@ func (r *rewriter) ident(n *ast.Ident) ast.Expr {
 			return raw(l.xv + ".Context()")
 		}
 		if f := l.frame[obj]; f != nil {
-			return raw(l.fv + "." + f.name)
+			if f.boxed && r.funcs > 0 {
+				return raw("(*" + r.capture(f) + ")")
+			}
+			return raw(l.ref(f))
 		}
 		if name, ok := l.locals[obj]; ok {
 			return raw(name)
@@ -249,6 +264,35 @@ func (r *rewriter) ident(n *ast.Ident) ast.Expr {
 		}
 	}
 	return nil
+}
+
+// capture returns the name under which the function literal being
+// rewritten binds boxed field f.
+func (r *rewriter) capture(f *field) string {
+	for _, c := range r.captures {
+		if c.f == f {
+			return c.name
+		}
+	}
+	name := r.l.names.fresh(f.name + "Var")
+	r.captures = append(r.captures, capture{f, name})
+	return name
+}
+
+// bind wraps function literal lit so that it is created with the
+// variables its boxed captures point to now: func(p *T) func(...) {
+// return lit }(f.v). Later iterations allocate new variables; lit keeps
+// the ones of its own iteration, as in Go.
+func (r *rewriter) bind(lit *ast.FuncLit) ast.Expr {
+	l := r.l
+	var params, args []string
+	for _, c := range r.captures {
+		params = append(params, c.name+" *"+l.tp.text(c.f.typ))
+		args = append(args, l.fv+"."+c.f.name)
+	}
+	r.captures = nil
+	typ := l.print(lit.Type)
+	return raw(fmt.Sprintf("func(%s) %s {\nreturn %s\n}(%s)", strings.Join(params, ", "), typ, l.print(lit), strings.Join(args, ", ")))
 }
 
 func (r *rewriter) definesFrameVar(n *ast.AssignStmt) bool {
@@ -286,7 +330,7 @@ func (r *rewriter) frameDecl(n *ast.DeclStmt) ast.Stmt {
 		for j, id := range ovs.Names {
 			lhs[j] = "_"
 			if v, ok := l.info.Defs[id].(*types.Var); ok && l.frame[v] != nil {
-				lhs[j] = l.fv + "." + l.frame[v].name
+				lhs[j] = l.ref(l.frame[v])
 				rhs[j] = l.tp.zero(v.Type())
 			}
 		}

@@ -33,6 +33,10 @@ type Site struct {
 	Name   string         // step name (function or Do name), signal name
 	Pos    string         // source position "file.go:line:col"
 	Policy durable.Policy // default retry policy (steps)
+	// InMemory is set for a step with an argument the frame cannot
+	// store: a suspended retry would have to evaluate it again, so its
+	// retries wait in memory, however long the backoff.
+	InMemory bool
 }
 
 // The functions below are what generated machines call at checkpoints.

@@ -89,7 +89,7 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 			break
 		}
 		d := jitter(p.Backoff(n), p.Jitter)
-		if d > x.cfg.maxInlineBackoff {
+		if d > x.cfg.maxInlineBackoff && !s.InMemory {
 			rec.kind = "retry"
 			rec.status = StatusSleeping
 			rec.wakeAt = x.now().Add(d)

@@ -80,6 +80,7 @@ type ifElseFrame struct {
 	s1   string
 	s2   string
 	err1 error
+	t    string
 }
 
 var ifElseSites = [...]runtime.Site{
@@ -91,7 +92,7 @@ var ifElseSites = [...]runtime.Site{
 
 // IfElseWorkflow is the descriptor of workflow IfElse: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var IfElseWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.IfElse", "edfa3fb88d4a34d2", func() any { return new(ifElseFrame) }).WithFunc(IfElse)
+var IfElseWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.IfElse", "191e2aaa17c29aa1", func() any { return new(ifElseFrame) }).WithFunc(IfElse)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ifElseFrame) SetInput(in int) {
@@ -109,6 +110,7 @@ func (f *ifElseFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("s1", f.s1)
 	e.String("s2", f.s2)
 	e.Error("err1", f.err1)
+	e.String("t", f.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -133,6 +135,8 @@ func (f *ifElseFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s2 = d.String()
 		case "err1":
 			f.err1 = d.Error()
+		case "t":
+			f.t = d.String()
 		}
 	}
 	return d.Err()
@@ -413,15 +417,17 @@ type shortCircuitFrame struct {
 	a    bool
 	t    bool
 	t1   error
+	t2   string
 	b    bool
-	t2   bool
-	t3   error
+	t3   bool
+	t4   error
+	t5   string
 	even bool
 	c    bool
-	t4   bool
-	t5   bool
-	t6   int
-	t7   error
+	t6   bool
+	t7   bool
+	t8   int
+	t9   error
 }
 
 var shortCircuitSites = [...]runtime.Site{
@@ -434,7 +440,7 @@ var shortCircuitSites = [...]runtime.Site{
 
 // ShortCircuitWorkflow is the descriptor of workflow ShortCircuit: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "b73946b073f38728", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
+var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "df28c93557760020", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shortCircuitFrame) SetInput(in int) {
@@ -450,14 +456,16 @@ func (f *shortCircuitFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Bool("a", f.a)
 	e.Bool("t", f.t)
 	e.Error("t1", f.t1)
+	e.String("t2", f.t2)
 	e.Bool("b", f.b)
-	e.Bool("t2", f.t2)
-	e.Error("t3", f.t3)
+	e.Bool("t3", f.t3)
+	e.Error("t4", f.t4)
+	e.String("t5", f.t5)
 	e.Bool("even", f.even)
-	e.Bool("t4", f.t4)
-	e.Bool("t5", f.t5)
-	e.Int("t6", int64(f.t6))
-	e.Error("t7", f.t7)
+	e.Bool("t6", f.t6)
+	e.Bool("t7", f.t7)
+	e.Int("t8", int64(f.t8))
+	e.Error("t9", f.t9)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -478,22 +486,26 @@ func (f *shortCircuitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t = d.Bool()
 		case "t1":
 			f.t1 = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		case "b":
 			f.b = d.Bool()
-		case "t2":
-			f.t2 = d.Bool()
 		case "t3":
-			f.t3 = d.Error()
+			f.t3 = d.Bool()
+		case "t4":
+			f.t4 = d.Error()
+		case "t5":
+			f.t5 = d.String()
 		case "even":
 			f.even = d.Bool()
-		case "t4":
-			f.t4 = d.Bool()
-		case "t5":
-			f.t5 = d.Bool()
 		case "t6":
-			f.t6 = int(d.Int())
+			f.t6 = d.Bool()
 		case "t7":
-			f.t7 = d.Error()
+			f.t7 = d.Bool()
+		case "t8":
+			f.t8 = int(d.Int())
+		case "t9":
+			f.t9 = d.Error()
 		}
 	}
 	return d.Err()
@@ -900,6 +912,7 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:44:1*/ if f.n < 0 {
 				/*line basic.go:45:2*/ return runtime.Return[string](x1, f.out+" negative", nil)
 			}
+			/*line basic.go:47:21*/ f.t = fmt.Sprint(f.n)
 			f.pc = 16
 		case 5:
 			if /*line basic.go:35:11*/ f.even {
@@ -945,12 +958,11 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:40:2*/ f.out += f.s1
 			f.pc = 4
 		case 16:
-			/*line basic.go:47:21*/ arg := fmt.Sprint(f.n)
 			/*line basic.go:47:11*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, arg)
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t)
 				}
-				return Echo(stepCtx3, arg)
+				return Echo(stepCtx3, f.t)
 			})
 			if err := x1.Commit(&f.pc, 17); err != nil {
 				return err
@@ -1224,7 +1236,7 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 		case 2:
 			/*line basic.go:116:7*/ f.t = f.i > f.n+1
 			if f.t {
-				f.pc = 7
+				f.pc = 5
 			} else {
 				f.pc = 6
 			}
@@ -1233,21 +1245,23 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 1
 		case 4:
 			/*line basic.go:122:1*/ return runtime.Return[[]bool](x1, f.out, nil)
+		case 5:
+			/*line basic.go:116:28*/ f.t2 = fmt.Sprint("and ", f.i)
+			f.pc = 7
 		case 6:
 			/*line basic.go:116:2*/ f.a = f.t
-			/*line basic.go:117:7*/ f.t2 = f.i > f.n+1
-			if !f.t2 {
-				f.pc = 11
+			/*line basic.go:117:7*/ f.t3 = f.i > f.n+1
+			if !f.t3 {
+				f.pc = 9
 			} else {
 				f.pc = 10
 			}
 		case 7:
-			/*line basic.go:116:28*/ arg := fmt.Sprint("and ", f.i)
 			/*line basic.go:116:18*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Note)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Note)(stepCtx, f.t2)
 				}
-				return Note(stepCtx, arg)
+				return Note(stepCtx, f.t2)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
@@ -1255,22 +1269,24 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 		case 8:
 			/*line basic.go:116:18*/ f.t = f.t1 == nil
 			f.pc = 6
+		case 9:
+			/*line basic.go:117:28*/ f.t5 = fmt.Sprint("or ", f.i)
+			f.pc = 11
 		case 10:
-			/*line basic.go:117:2*/ f.b = f.t2
+			/*line basic.go:117:2*/ f.b = f.t3
 			f.pc = 13
 		case 11:
-			/*line basic.go:117:28*/ arg1 := fmt.Sprint("or ", f.i)
-			/*line basic.go:117:18*/ f.t3 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
+			/*line basic.go:117:18*/ f.t4 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, arg1)
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t5)
 				}
-				return Note(stepCtx1, arg1)
+				return Note(stepCtx1, f.t5)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
 			}
 		case 12:
-			/*line basic.go:117:18*/ f.t2 = f.t3 == nil
+			/*line basic.go:117:18*/ f.t3 = f.t4 == nil
 			f.pc = 10
 		case 13:
 			/*line basic.go:118:13*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
@@ -1283,18 +1299,18 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 14:
-			/*line basic.go:119:7*/ f.t4 = !f.even
-			if f.t4 {
+			/*line basic.go:119:7*/ f.t6 = !f.even
+			if f.t6 {
 				f.pc = 17
 			} else {
 				f.pc = 16
 			}
 		case 16:
-			/*line basic.go:119:2*/ f.c = f.t4
+			/*line basic.go:119:2*/ f.c = f.t6
 			/*line basic.go:120:2*/ f.out = append(f.out, f.a, f.b, f.c)
 			f.pc = 3
 		case 17:
-			/*line basic.go:119:17*/ f.t6 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
+			/*line basic.go:119:17*/ f.t8 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
 				}
@@ -1304,17 +1320,17 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 18:
-			/*line basic.go:119:17*/ f.t5 = f.t6 > 0
-			if !f.t5 {
+			/*line basic.go:119:17*/ f.t7 = f.t8 > 0
+			if !f.t7 {
 				f.pc = 21
 			} else {
 				f.pc = 20
 			}
 		case 20:
-			/*line basic.go:119:16*/ f.t4 = (f.t5)
+			/*line basic.go:119:16*/ f.t6 = (f.t7)
 			f.pc = 16
 		case 21:
-			/*line basic.go:119:36*/ f.t7 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
+			/*line basic.go:119:36*/ f.t9 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx4, Note)(stepCtx4, "never")
 				}
@@ -1324,7 +1340,7 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 22:
-			/*line basic.go:119:36*/ f.t5 = f.t7 == nil
+			/*line basic.go:119:36*/ f.t7 = f.t9 == nil
 			f.pc = 20
 		default:
 			return runtime.BadState(f.pc)

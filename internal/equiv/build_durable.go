@@ -22,23 +22,25 @@ type namedRangesFrame struct {
 	t1    string
 	s     string
 	err   error
+	t2    string
 	i1    Count
-	t2    Count
 	t3    Count
+	t4    Count
 	n     int
 	lines Lines
 	l     SKU
-	t4    int
 	t5    int
-	r1    rune
 	t6    int
-	t7    string
+	r1    rune
+	t7    int
+	t8    string
 	stock Stock
 	k     SKU
 	v     Count
-	t8    int
-	t9    []SKU
+	t9    int
+	t10   []SKU
 	s1    string
+	t11   string
 }
 
 var namedRangesSites = [...]runtime.Site{
@@ -50,7 +52,7 @@ var namedRangesSites = [...]runtime.Site{
 
 // NamedRangesWorkflow is the descriptor of workflow NamedRanges: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var NamedRangesWorkflow = durable.NewWorkflow[SKU, []string]("github.com/durablegen/durable/internal/equiv.NamedRanges", "880665091b550d68", func() any { return new(namedRangesFrame) }).WithFunc(NamedRanges)
+var NamedRangesWorkflow = durable.NewWorkflow[SKU, []string]("github.com/durablegen/durable/internal/equiv.NamedRanges", "14acb3eeb00bb98d", func() any { return new(namedRangesFrame) }).WithFunc(NamedRanges)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *namedRangesFrame) SetInput(in SKU) {
@@ -68,23 +70,25 @@ func (f *namedRangesFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("t1", f.t1)
 	e.String("s", f.s)
 	e.Error("err", f.err)
+	e.String("t2", f.t2)
 	runtime.Field(e, "i1", f.i1)
-	runtime.Field(e, "t2", f.t2)
 	runtime.Field(e, "t3", f.t3)
+	runtime.Field(e, "t4", f.t4)
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "lines", f.lines)
 	runtime.Field(e, "l", f.l)
-	e.Int("t4", int64(f.t4))
 	e.Int("t5", int64(f.t5))
-	e.Int("r1", int64(f.r1))
 	e.Int("t6", int64(f.t6))
-	e.String("t7", f.t7)
+	e.Int("r1", int64(f.r1))
+	e.Int("t7", int64(f.t7))
+	e.String("t8", f.t8)
 	runtime.Field(e, "stock", f.stock)
 	runtime.Field(e, "k", f.k)
 	runtime.Field(e, "v", f.v)
-	e.Int("t8", int64(f.t8))
-	runtime.Field(e, "t9", f.t9)
+	e.Int("t9", int64(f.t9))
+	runtime.Field(e, "t10", f.t10)
 	e.String("s1", f.s1)
+	e.String("t11", f.t11)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -109,40 +113,44 @@ func (f *namedRangesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		case "i1":
 			runtime.Value(d, &f.i1)
-		case "t2":
-			runtime.Value(d, &f.t2)
 		case "t3":
 			runtime.Value(d, &f.t3)
+		case "t4":
+			runtime.Value(d, &f.t4)
 		case "n":
 			f.n = int(d.Int())
 		case "lines":
 			runtime.Value(d, &f.lines)
 		case "l":
 			runtime.Value(d, &f.l)
-		case "t4":
-			f.t4 = int(d.Int())
 		case "t5":
 			f.t5 = int(d.Int())
-		case "r1":
-			f.r1 = rune(d.Int())
 		case "t6":
 			f.t6 = int(d.Int())
+		case "r1":
+			f.r1 = rune(d.Int())
 		case "t7":
-			f.t7 = d.String()
+			f.t7 = int(d.Int())
+		case "t8":
+			f.t8 = d.String()
 		case "stock":
 			runtime.Value(d, &f.stock)
 		case "k":
 			runtime.Value(d, &f.k)
 		case "v":
 			runtime.Value(d, &f.v)
-		case "t8":
-			f.t8 = int(d.Int())
 		case "t9":
-			runtime.Value(d, &f.t9)
+			f.t9 = int(d.Int())
+		case "t10":
+			runtime.Value(d, &f.t10)
 		case "s1":
 			f.s1 = d.String()
+		case "t11":
+			f.t11 = d.String()
 		}
 	}
 	return d.Err()
@@ -366,22 +374,22 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 		case 2:
 			f.i = f.t
 			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			/*line build.go:33:22*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
 			f.pc = 5
 		case 3:
 			_, width := runtime.DecodeRune(f.t1, f.t)
 			f.t += width
 			f.pc = 1
 		case 4:
-			/*line build.go:39:1*/ f.t3 = Count(2)
-			f.t2 = 0
+			/*line build.go:39:1*/ f.t4 = Count(2)
+			f.t3 = 0
 			f.pc = 7
 		case 5:
-			/*line build.go:33:22*/ arg := fmt.Sprintf("%d:%c", f.i, f.r)
 			/*line build.go:33:12*/ f.s, f.err = runtime.Call(x, &namedRangesSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t2)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -393,21 +401,21 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 			/*line build.go:37:2*/ f.out = append(f.out, f.s)
 			f.pc = 3
 		case 7:
-			if f.t2 < f.t3 {
+			if f.t3 < f.t4 {
 				f.pc = 8
 			} else {
 				f.pc = 10
 			}
 		case 8:
-			f.i1 = f.t2
+			f.i1 = f.t3
 			f.pc = 11
 		case 9:
-			f.t2++
+			f.t3++
 			f.pc = 7
 		case 10:
 			/*line build.go:43:1*/ f.lines = Lines{f.sku, f.sku + "x"}
-			/*line build.go:44:1*/ f.t5 = len(f.lines)
-			f.t4 = 0
+			/*line build.go:44:1*/ f.t6 = len(f.lines)
+			f.t5 = 0
 			f.pc = 13
 		case 11:
 			/*line build.go:40:7*/ f.n = runtime.CallValue(x, &namedRangesSites[1], func(stepCtx1 context.Context) int {
@@ -423,36 +431,36 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 			/*line build.go:41:2*/ f.out = append(f.out, fmt.Sprint(f.n))
 			f.pc = 9
 		case 13:
-			if f.t4 < f.t5 {
+			if f.t5 < f.t6 {
 				f.pc = 14
 			} else {
 				f.pc = 16
 			}
 		case 14:
-			f.l = f.lines[f.t4]
-			/*line build.go:45:2*/ f.t7 = string(f.l)
-			f.t6 = 0
+			f.l = f.lines[f.t5]
+			/*line build.go:45:2*/ f.t8 = string(f.l)
+			f.t7 = 0
 			f.pc = 17
 		case 15:
-			f.t4++
+			f.t5++
 			f.pc = 13
 		case 16:
 			/*line build.go:49:1*/ f.stock = Stock{"a": 1, f.sku: 2}
-			/*line build.go:50:1*/ f.t9 = runtime.SortedKeys(f.stock)
-			f.t8 = 0
+			/*line build.go:50:1*/ f.t10 = runtime.SortedKeys(f.stock)
+			f.t9 = 0
 			f.pc = 23
 		case 17:
-			if f.t6 < len(f.t7) {
+			if f.t7 < len(f.t8) {
 				f.pc = 18
 			} else {
 				f.pc = 15
 			}
 		case 18:
-			f.r1, _ = runtime.DecodeRune(f.t7, f.t6)
+			f.r1, _ = runtime.DecodeRune(f.t8, f.t7)
 			f.pc = 21
 		case 19:
-			_, width1 := runtime.DecodeRune(f.t7, f.t6)
-			f.t6 += width1
+			_, width1 := runtime.DecodeRune(f.t8, f.t7)
+			f.t7 += width1
 			f.pc = 17
 		case 21:
 			/*line build.go:46:3*/ runtime.CallErr(x, &namedRangesSites[2], func(stepCtx2 context.Context) error {
@@ -467,30 +475,30 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 23:
-			if f.t8 >= len(f.t9) {
+			if f.t9 >= len(f.t10) {
 				f.pc = 26
-			} else if _, ok := f.stock[f.t9[f.t8]]; !ok {
-				f.t8++
+			} else if _, ok := f.stock[f.t10[f.t9]]; !ok {
+				f.t9++
 				f.pc = 23
 			} else {
 				f.pc = 24
 			}
 		case 24:
-			f.k = f.t9[f.t8]
-			f.v = f.stock[f.t9[f.t8]]
+			f.k = f.t10[f.t9]
+			f.v = f.stock[f.t10[f.t9]]
+			/*line build.go:51:20*/ f.t11 = fmt.Sprintf("%s=%d", f.k, f.v)
 			f.pc = 27
 		case 25:
-			f.t8++
+			f.t9++
 			f.pc = 23
 		case 26:
 			/*line build.go:54:1*/ return runtime.Return[[]string](x, f.out, nil)
 		case 27:
-			/*line build.go:51:20*/ arg1 := fmt.Sprintf("%s=%d", f.k, f.v)
 			/*line build.go:51:10*/ f.s1, _ = runtime.Call(x, &namedRangesSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, arg1)
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t11)
 				}
-				return Echo(stepCtx3, arg1)
+				return Echo(stepCtx3, f.t11)
 			})
 			if err := x.Commit(&f.pc, 28); err != nil {
 				return err
@@ -527,11 +535,12 @@ func (f *genericStepsFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 3
 		case 3:
+			/*line build.go:82:26*/ arg := Pair{f.a, f.a + 1}
 			/*line build.go:82:11*/ f.b, f.err = runtime.Call(x, &genericStepsSites[1], func(stepCtx1 context.Context) (Pair, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Load[Pair])(stepCtx1, "b", Pair{f.a, f.a + 1})
+					return runtime.Stub(stepCtx1, Load[Pair])(stepCtx1, "b", arg)
 				}
-				return Load[Pair](stepCtx1, "b", Pair{f.a, f.a + 1})
+				return Load[Pair](stepCtx1, "b", arg)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -557,11 +566,12 @@ func (f *genericStepsFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 7
 		case 7:
+			/*line build.go:89:31*/ arg1 := Lines{"x"}
 			/*line build.go:89:9*/ f.c, _ = runtime.Call(x, &genericStepsSites[3], func(stepCtx3 context.Context) ([]SKU, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Load[[]SKU])(stepCtx3, "c", Lines{"x"})
+					return runtime.Stub(stepCtx3, Load[[]SKU])(stepCtx3, "c", arg1)
 				}
-				return Load[[]SKU](stepCtx3, "c", Lines{"x"})
+				return Load[[]SKU](stepCtx3, "c", arg1)
 			})
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err

@@ -390,7 +390,8 @@ func (f *accountNestedFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 5
 		case 5:
-			/*line child.go:56:11*/ f.s, f.err = runtime.Child(x, &accountNestedSites[2], OnboardWorkflow, []string{f.a.Owner})
+			/*line child.go:56:24*/ arg := []string{f.a.Owner}
+			/*line child.go:56:11*/ f.s, f.err = runtime.Child(x, &accountNestedSites[2], OnboardWorkflow, arg)
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}

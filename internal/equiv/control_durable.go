@@ -88,6 +88,7 @@ type typeSwitchFrame struct {
 	x2   any
 	x3   any
 	s    string
+	t2   string
 	msg  string
 	s1   string
 }
@@ -99,7 +100,7 @@ var typeSwitchSites = [...]runtime.Site{
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "3714246f918a66ec", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "021762f6c1da4c3c", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -116,6 +117,7 @@ func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t1", int64(f1.t1))
 	e.Int("x", int64(f1.x))
 	e.String("s", f1.s)
+	e.String("t2", f1.t2)
 	e.String("msg", f1.msg)
 	e.String("s1", f1.s1)
 }
@@ -140,6 +142,8 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.x = int(d.Int())
 		case "s":
 			f1.s = d.String()
+		case "t2":
+			f1.t2 = d.String()
 		case "msg":
 			f1.msg = d.String()
 		case "s1":
@@ -157,6 +161,7 @@ type errorsFrame struct {
 	err  error
 	err1 error
 	err2 error
+	t    string
 }
 
 var errorsSites = [...]runtime.Site{
@@ -167,7 +172,7 @@ var errorsSites = [...]runtime.Site{
 
 // ErrorsWorkflow is the descriptor of workflow Errors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "84cccbe6c8179340", func() any { return new(errorsFrame) }).WithFunc(Errors)
+var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "532fe8cdf6ad133e", func() any { return new(errorsFrame) }).WithFunc(Errors)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *errorsFrame) SetInput(in int) {
@@ -181,6 +186,7 @@ func (f1 *errorsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	e.Error("err1", f1.err1)
 	e.Error("err2", f1.err2)
+	e.String("t", f1.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -197,6 +203,8 @@ func (f1 *errorsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.err1 = d.Error()
 		case "err2":
 			f1.err2 = d.Error()
+		case "t":
+			f1.t = d.String()
 		}
 	}
 	return d.Err()
@@ -275,6 +283,7 @@ type variadicFrame struct {
 	err   error
 	b     int
 	parts []string
+	t     string
 }
 
 var variadicSites = [...]runtime.Site{
@@ -285,7 +294,7 @@ var variadicSites = [...]runtime.Site{
 
 // VariadicWorkflow is the descriptor of workflow Variadic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "c999c635d33a52ba", func() any { return new(variadicFrame) }).WithFunc(Variadic)
+var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "4778f5488f253aae", func() any { return new(variadicFrame) }).WithFunc(Variadic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *variadicFrame) SetInput(in int) {
@@ -300,6 +309,7 @@ func (f1 *variadicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	e.Int("b", int64(f1.b))
 	runtime.Field(e, "parts", f1.parts)
+	e.String("t", f1.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -318,6 +328,8 @@ func (f1 *variadicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.b = int(d.Int())
 		case "parts":
 			runtime.Value(d, &f1.parts)
+		case "t":
+			f1.t = d.String()
 		}
 	}
 	return d.Err()
@@ -527,6 +539,7 @@ type approvalDeadlineFrame struct {
 	t2    error
 	t3    string
 	t4    error
+	t5    string
 }
 
 var approvalDeadlineSites = [...]runtime.Site{
@@ -537,7 +550,7 @@ var approvalDeadlineSites = [...]runtime.Site{
 
 // ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "34c06a2853db0223", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
+var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "0bd4753b58f3ee6b", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalDeadlineFrame) SetInput(in int64) {
@@ -556,6 +569,7 @@ func (f1 *approvalDeadlineFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("t2", f1.t2)
 	e.String("t3", f1.t3)
 	e.Error("t4", f1.t4)
+	e.String("t5", f1.t5)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -582,6 +596,8 @@ func (f1 *approvalDeadlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.t3 = d.String()
 		case "t4":
 			f1.t4 = d.Error()
+		case "t5":
+			f1.t5 = d.String()
 		}
 	}
 	return d.Err()
@@ -695,7 +711,7 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:47:14*/ subject := f1.v
 			if tv, ok := subject.(int); ok {
 				f1.x = tv
-				f1.pc = 10
+				f1.pc = 5
 			} else if _, ok := subject.(string); ok {
 				f1.x1 = subject
 				f1.pc = 6
@@ -714,6 +730,9 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			f1.pc = 1
 		case 4:
 			/*line control.go:62:1*/ return runtime.Return[[]string](x1, f1.out, nil)
+		case 5:
+			/*line control.go:49:21*/ f1.t2 = fmt.Sprint("int ", f1.x+1)
+			f1.pc = 10
 		case 6:
 			/*line control.go:52:3*/ f1.msg = fmt.Sprintf("%T %v", f1.x1, f1.x1)
 			f1.pc = 12
@@ -727,12 +746,11 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:60:2*/ f1.out = append(f1.out, f1.kind)
 			f1.pc = 3
 		case 10:
-			/*line control.go:49:21*/ arg := fmt.Sprint("int ", f1.x+1)
 			/*line control.go:49:11*/ f1.s, _ = runtime.Call(x1, &typeSwitchSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f1.t2)
 			})
 			if err := x1.Commit(&f1.pc, 11); err != nil {
 				return err
@@ -786,6 +804,7 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:80:1*/ if f1.err != nil {
 				/*line control.go:81:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
+			/*line control.go:83:21*/ f1.t = fmt.Sprint("even ", f1.n)
 			f1.pc = 7
 		case 5:
 			/*line control.go:75:12*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
@@ -803,12 +822,11 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			}
 			/*line control.go:78:2*/ return runtime.Return[string](x1, "odd handled", nil)
 		case 7:
-			/*line control.go:83:21*/ arg := fmt.Sprint("even ", f1.n)
 			/*line control.go:83:11*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg)
+					return runtime.Stub(stepCtx2, Fail)(stepCtx2, f1.t)
 				}
-				return Fail(stepCtx2, arg)
+				return Fail(stepCtx2, f1.t)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
@@ -854,11 +872,12 @@ func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:101:1*/ f1.factor = f1.double(len(f1.label))
 			f1.pc = 3
 		case 3:
+			/*line control.go:102:11*/ arg := Calc{Factor: f1.factor}
 			/*line control.go:102:11*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Calc{Factor: f1.factor}.Mul)(stepCtx1, f1.a)
+					return runtime.Stub(stepCtx1, arg.Mul)(stepCtx1, f1.a)
 				}
-				return Calc{Factor: f1.factor}.Mul(stepCtx1, f1.a)
+				return arg.Mul(stepCtx1, f1.a)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -913,14 +932,14 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:119:1*/ if f1.err != nil {
 				/*line control.go:120:2*/ return runtime.Return[int](x1, 0, f1.err)
 			}
+			/*line control.go:122:26*/ f1.t = fmt.Sprint(f1.a, " ", f1.b)
 			f1.pc = 5
 		case 5:
-			/*line control.go:122:26*/ arg := fmt.Sprint(f1.a, " ", f1.b)
 			/*line control.go:122:15*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Split)(stepCtx2, arg)
+					return runtime.Stub(stepCtx2, Split)(stepCtx2, f1.t)
 				}
-				return Split(stepCtx2, arg)
+				return Split(stepCtx2, f1.t)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -1055,11 +1074,12 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
+			/*line control.go:183:11*/ arg := f1.a.Calc
 			/*line control.go:183:11*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f1.a.Calc.Mul)(stepCtx, f1.n)
+					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f1.n)
 				}
-				return f1.a.Calc.Mul(stepCtx, f1.n)
+				return arg.Mul(stepCtx, f1.n)
 			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
@@ -1070,11 +1090,12 @@ func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
 			}
 			f1.pc = 3
 		case 3:
+			/*line control.go:187:23*/ arg1 := len(f1.a.Owner)
 			/*line control.go:187:11*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, len(f1.a.Owner))
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, arg1)
 				}
-				return Add(stepCtx1, f1.v, len(f1.a.Owner))
+				return Add(stepCtx1, f1.v, arg1)
 			})
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
@@ -1110,8 +1131,11 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 			if /*line control.go:202:4*/ !f1.ok {
 				f1.pc = 5
 			} else {
-				f1.pc = 7
+				f1.pc = 4
 			}
+		case 4:
+			/*line control.go:205:18*/ f1.t5 = fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			f1.pc = 7
 		case 5:
 			/*line control.go:203:9*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
@@ -1125,12 +1149,11 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 		case 6:
 			/*line control.go:203:2*/ return runtime.Return[string](x1, f1.t1, f1.t2)
 		case 7:
-			/*line control.go:205:18*/ arg := fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
 			/*line control.go:205:8*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t5)
 				}
-				return Echo(stepCtx1, arg)
+				return Echo(stepCtx1, f1.t5)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err

@@ -85,6 +85,14 @@ func TestEquivalence(t *testing.T) {
 		{"ForeignLocal", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ForeignLocalWorkflow, 4, log) }},
 		{"DefaultOnly", func(t *testing.T) durabletest.Report { return durabletest.Run(t, DefaultOnlyWorkflow, 2, log) }},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
+		{"BookAll/ok", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, BookAllWorkflow, []string{"a", "b"}, log, durabletest.WithUnorderedEffects())
+		}},
+		{"BookAll/compensated", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, BookAllWorkflow, []string{"a", "b", "c"}, log, durabletest.WithUnorderedEffects())
+		}},
+		{"LoopDefs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopDefsWorkflow, 3, log) }},
+		{"LoopAddrs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopAddrsWorkflow, 5, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
 		{"Approval/approved", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, ApprovalWorkflow, int64(20_000_00), log, durabletest.WithSignal("approval", Decision{By: "ann", OK: true}))

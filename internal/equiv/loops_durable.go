@@ -181,6 +181,7 @@ type rangeStringFrame struct {
 	t1    string
 	e     string
 	err   error
+	t2    string
 }
 
 var rangeStringSites = [...]runtime.Site{
@@ -189,7 +190,7 @@ var rangeStringSites = [...]runtime.Site{
 
 // RangeStringWorkflow is the descriptor of workflow RangeString: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "72b867723317301a", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
+var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "916b4e9ec8586721", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeStringFrame) SetInput(in string) {
@@ -207,6 +208,7 @@ func (f *rangeStringFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("t1", f.t1)
 	e.String("e", f.e)
 	e.Error("err", f.err)
+	e.String("t2", f.t2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -231,6 +233,8 @@ func (f *rangeStringFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.e = d.String()
 		case "err":
 			f.err = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		}
 	}
 	return d.Err()
@@ -320,6 +324,7 @@ type rangeMapFrame struct {
 	t1  []string
 	s   string
 	err error
+	t2  string
 }
 
 var rangeMapSites = [...]runtime.Site{
@@ -328,7 +333,7 @@ var rangeMapSites = [...]runtime.Site{
 
 // RangeMapWorkflow is the descriptor of workflow RangeMap: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "06ace2bed86762db", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
+var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "7b68b03cad7d2bf8", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeMapFrame) SetInput(in map[string]int) {
@@ -346,6 +351,7 @@ func (f *rangeMapFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "t1", f.t1)
 	e.String("s", f.s)
 	e.Error("err", f.err)
+	e.String("t2", f.t2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -370,6 +376,8 @@ func (f *rangeMapFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		}
 	}
 	return d.Err()
@@ -384,6 +392,7 @@ type labeledFrame struct {
 	i   int
 	j   int
 	s   string
+	t   string
 }
 
 var labeledSites = [...]runtime.Site{
@@ -392,7 +401,7 @@ var labeledSites = [...]runtime.Site{
 
 // LabeledWorkflow is the descriptor of workflow Labeled: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "4b58f84b2d4dd8da", func() any { return new(labeledFrame) }).WithFunc(Labeled)
+var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "e723fb1f554bc90a", func() any { return new(labeledFrame) }).WithFunc(Labeled)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *labeledFrame) SetInput(in int) {
@@ -407,6 +416,7 @@ func (f *labeledFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f.i))
 	e.Int("j", int64(f.j))
 	e.String("s", f.s)
+	e.String("t", f.t)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -425,6 +435,8 @@ func (f *labeledFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.j = int(d.Int())
 		case "s":
 			f.s = d.String()
+		case "t":
+			f.t = d.String()
 		}
 	}
 	return d.Err()
@@ -503,7 +515,7 @@ type loopVarsFrame struct {
 	pc  int
 	n   int
 	out []int
-	i   int
+	i   *int
 	get func() int
 	g   int
 	v   int
@@ -527,7 +539,7 @@ func (f *loopVarsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
-	e.Int("i", int64(f.i))
+	runtime.Field(e, "i", f.i)
 	e.Int("g", int64(f.g))
 	e.Int("v", int64(f.v))
 }
@@ -543,7 +555,7 @@ func (f *loopVarsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "out":
 			runtime.Value(d, &f.out)
 		case "i":
-			f.i = int(d.Int())
+			runtime.Value(d, &f.i)
 		case "g":
 			f.g = int(d.Int())
 		case "v":
@@ -698,6 +710,7 @@ func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
 		case 2:
 			f.i = f.t
 			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			/*line loops.go:51:22*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
 			f.pc = 5
 		case 3:
 			_, width := runtime.DecodeRune(f.t1, f.t)
@@ -706,12 +719,11 @@ func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line loops.go:57:1*/ return runtime.Return[string](x1, strings.Join(f.parts, " "), nil)
 		case 5:
-			/*line loops.go:51:22*/ arg := fmt.Sprintf("%d:%c", f.i, f.r)
 			/*line loops.go:51:12*/ f.e, f.err = runtime.Call(x1, &rangeStringSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t2)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -819,6 +831,7 @@ func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
 		case 2:
 			f.k = f.t1[f.t]
 			f.v = f.m[f.t1[f.t]]
+			/*line loops.go:81:22*/ f.t2 = fmt.Sprintf("%s=%d", f.k, f.v)
 			f.pc = 5
 		case 3:
 			f.t++
@@ -826,12 +839,11 @@ func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line loops.go:87:1*/ return runtime.Return[[]string](x1, f.out, nil)
 		case 5:
-			/*line loops.go:81:22*/ arg := fmt.Sprintf("%s=%d", f.k, f.v)
 			/*line loops.go:81:12*/ f.s, f.err = runtime.Call(x1, &rangeMapSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t2)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -883,17 +895,17 @@ machine:
 				/*line loops.go:99:4*/ f.pc = 3
 				continue machine
 			}
+			/*line loops.go:101:21*/ f.t = fmt.Sprint(f.i, f.j)
 			f.pc = 9
 		case 7:
 			/*line loops.go:97:21*/ f.j++
 			f.pc = 5
 		case 9:
-			/*line loops.go:101:21*/ arg := fmt.Sprint(f.i, f.j)
 			/*line loops.go:101:11*/ f.s, _ = runtime.Call(x1, &labeledSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -986,31 +998,36 @@ func (f *loopVarsFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loops.go:140:1*/ f.out = nil
-			/*line loops.go:141:5*/ f.i = 0
+			/*line loops.go:141:5*/ f.i = new(int)
+			/*line loops.go:141:5*/ (*f.i) = 0
 			f.pc = 1
 		case 1:
-			if /*line loops.go:141:13*/ f.i < f.n {
+			if /*line loops.go:141:13*/ (*f.i) < f.n {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			/*line loops.go:142:2*/ f.get = func() int {
-				/*line loops.go:142:22*/ return f.i * 10
-			}
+			/*line loops.go:142:2*/ f.get = func(iVar *int) func() int {
+				return func() int {
+					/*line loops.go:142:22*/ return (*iVar) * 10
+				}
+			}(f.i)
 			/*line loops.go:143:2*/ f.g = f.get()
 			f.pc = 5
 		case 3:
-			/*line loops.go:141:20*/ f.i++
+			next := *f.i
+			f.i = &next
+			/*line loops.go:141:20*/ (*f.i)++
 			f.pc = 1
 		case 4:
 			/*line loops.go:147:1*/ return runtime.Return[[]int](x1, f.out, nil)
 		case 5:
 			/*line loops.go:144:7*/ f.v = runtime.CallValue(x1, &loopVarsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+					return runtime.Stub(stepCtx, Inc)(stepCtx, (*f.i))
 				}
-				return Inc(stepCtx, f.i)
+				return Inc(stepCtx, (*f.i))
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err

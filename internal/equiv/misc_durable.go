@@ -234,6 +234,7 @@ type typeSwitchSubjectFrame struct {
 	v2  any
 	t3  string
 	t4  error
+	t5  string
 	s   string
 	err error
 }
@@ -247,7 +248,7 @@ var typeSwitchSubjectSites = [...]runtime.Site{
 
 // TypeSwitchSubjectWorkflow is the descriptor of workflow TypeSwitchSubject: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "3abc513adfddd3a3", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
+var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "96651c846ca02711", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *typeSwitchSubjectFrame) SetInput(in int) {
@@ -265,6 +266,7 @@ func (f *typeSwitchSubjectFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("v1", f.v1)
 	e.String("t3", f.t3)
 	e.Error("t4", f.t4)
+	e.String("t5", f.t5)
 	e.String("s", f.s)
 	e.Error("err", f.err)
 }
@@ -291,6 +293,8 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t3 = d.String()
 		case "t4":
 			f.t4 = d.Error()
+		case "t5":
+			f.t5 = d.String()
 		case "s":
 			f.s = d.String()
 		case "err":
@@ -695,7 +699,7 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 			/*line misc.go:64:13*/ subject := pick(f.t1, f.t2%5)
 			if tv, ok := subject.(int); ok {
 				f.v = tv
-				f.pc = 9
+				f.pc = 5
 			} else if tv, ok := subject.(string); ok {
 				f.v1 = tv
 				f.pc = 11
@@ -703,15 +707,17 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 				f.v2 = subject
 				f.pc = 7
 			}
+		case 5:
+			/*line misc.go:66:19*/ f.t5 = fmt.Sprint("int ", f.v)
+			f.pc = 9
 		case 7:
 			/*line misc.go:71:2*/ return runtime.Return[string](x, fmt.Sprintf("%T", f.v2), nil)
 		case 9:
-			/*line misc.go:66:19*/ arg := fmt.Sprint("int ", f.v)
 			/*line misc.go:66:9*/ f.t3, f.t4 = runtime.Call(x, &typeSwitchSubjectSites[2], func(stepCtx2 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Echo)(stepCtx2, arg)
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, f.t5)
 				}
-				return Echo(stepCtx2, arg)
+				return Echo(stepCtx2, f.t5)
 			})
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err

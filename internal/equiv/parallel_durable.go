@@ -24,6 +24,7 @@ type fanoutFrame struct {
 	j      string
 	s      string
 	err1   error
+	t      string
 	ups    []*durable.Future[string]
 	allErr error
 	out    []string
@@ -37,7 +38,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "02d71e1182254ea2", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "229baece9041c7f8", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -55,6 +56,7 @@ func (f *fanoutFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("j", f.j)
 	e.String("s", f.s)
 	e.Error("err1", f.err1)
+	e.String("t", f.t)
 	runtime.Field(e, "ups", f.ups)
 	e.Error("allErr", f.allErr)
 }
@@ -81,6 +83,8 @@ func (f *fanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err1":
 			f.err1 = d.Error()
+		case "t":
+			f.t = d.String()
 		case "ups":
 			runtime.Value(d, &f.ups)
 		case "allErr":
@@ -102,6 +106,7 @@ type raceFrame struct {
 	v    string
 	t    string
 	t1   error
+	t2   string
 }
 
 var raceSites = [...]runtime.Site{
@@ -111,7 +116,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "7bed2d9f9ed03d17", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "8c125652e64d3de0", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {
@@ -129,6 +134,7 @@ func (f *raceFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("v", f.v)
 	e.String("t", f.t)
 	e.Error("t1", f.t1)
+	e.String("t2", f.t2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -153,6 +159,8 @@ func (f *raceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t = d.String()
 		case "t1":
 			f.t1 = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		}
 	}
 	return d.Err()
@@ -185,14 +193,14 @@ func (f *fanoutFrame) Run(x *runtime.Exec) error {
 			}
 			/*line parallel.go:29:1*/ f.c, _ = f.count.Get()
 			/*line parallel.go:30:1*/ f.j, _ = f.joined.Get()
+			/*line parallel.go:31:21*/ f.t = fmt.Sprint(f.c, " ", f.j)
 			f.pc = 3
 		case 3:
-			/*line parallel.go:31:21*/ arg := fmt.Sprint(f.c, " ", f.j)
 			/*line parallel.go:31:11*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -275,14 +283,14 @@ func (f *raceFrame) Run(x *runtime.Exec) error {
 			/*line parallel.go:88:1*/ if f.err != nil {
 				/*line parallel.go:89:2*/ return runtime.Return[string](x, "", f.err)
 			}
+			/*line parallel.go:91:18*/ f.t2 = fmt.Sprint(f.i, " ", f.v)
 			f.pc = 3
 		case 3:
-			/*line parallel.go:91:18*/ arg := fmt.Sprint(f.i, " ", f.v)
 			/*line parallel.go:91:8*/ f.t, f.t1 = runtime.Call(x, &raceSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
-				return Echo(stepCtx, arg)
+				return Echo(stepCtx, f.t2)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err

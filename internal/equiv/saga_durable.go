@@ -586,11 +586,12 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
+			/*line saga.go:68:11*/ arg := f.a.Calc
 			/*line saga.go:68:11*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f.a.Calc.Mul)(stepCtx, f.n)
+					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f.n)
 				}
-				return f.a.Calc.Mul(stepCtx, f.n)
+				return arg.Mul(stepCtx, f.n)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err

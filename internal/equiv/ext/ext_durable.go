@@ -96,11 +96,12 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 		case 4:
 			/*line ext.go:46:1*/ return runtime.Return[string](x, f.out, nil)
 		case 5:
+			/*line ext.go:40:23*/ arg := nopRecorder{}
 			/*line ext.go:40:12*/ f.u, f.err = runtime.Call(x, &shoutSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Upper)(stepCtx, nopRecorder{}, f.w)
+					return runtime.Stub(stepCtx, Upper)(stepCtx, arg, f.w)
 				}
-				return Upper(stepCtx, nopRecorder{}, f.w)
+				return Upper(stepCtx, arg, f.w)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

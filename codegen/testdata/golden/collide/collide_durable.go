@@ -132,11 +132,12 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 			f1.t++
 			f1.pc = 3
 		case 7:
+			/*line collide.go:57:23*/ arg := context{Name: f1.f}
 			/*line collide.go:57:12*/ f1.s, f1.err1 = runtime1.Call(x1, &orderSites2[1], func(stepCtx1 stdctx.Context) (string, error) {
 				if runtime1.Stubbing() {
-					return runtime1.Stub(stepCtx1, Label)(stepCtx1, context{Name: f1.f})
+					return runtime1.Stub(stepCtx1, Label)(stepCtx1, arg)
 				}
-				return Label(stepCtx1, context{Name: f1.f})
+				return Label(stepCtx1, arg)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err

@@ -28,6 +28,7 @@ type crawlFrame struct {
 	t1      int
 	p       Page
 	err     error
+	t2      string
 	err1    error
 	out     map[string]int
 }
@@ -39,7 +40,7 @@ var crawlSites = [...]runtime.Site{
 
 // CrawlWorkflow is the descriptor of workflow Crawl: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "53f6a156267b7762", func() any { return new(crawlFrame) }).WithFunc(Crawl)
+var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "64c8535a32f04aa5", func() any { return new(crawlFrame) }).WithFunc(Crawl)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *crawlFrame) SetInput(in []string) {
@@ -56,6 +57,7 @@ func (f *crawlFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t1", int64(f.t1))
 	runtime.Field(e, "p", f.p)
 	e.Error("err", f.err)
+	e.String("t2", f.t2)
 	e.Error("err1", f.err1)
 }
 
@@ -79,6 +81,8 @@ func (f *crawlFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.p)
 		case "err":
 			f.err = d.Error()
+		case "t2":
+			f.t2 = d.String()
 		case "err1":
 			f.err1 = d.Error()
 		}
@@ -104,6 +108,7 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 			}
 		case 2:
 			f.u = f.urls[f.t]
+			/*line imports.go:32:23*/ f.t2 = str.TrimSpace(f.u)
 			f.pc = 5
 		case 3:
 			f.t++
@@ -115,12 +120,11 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 			}
 			/*line imports.go:47:1*/ return runtime.Return[map[string]int](x, f.out, nil)
 		case 5:
-			/*line imports.go:32:23*/ arg := str.TrimSpace(f.u)
 			/*line imports.go:32:12*/ f.p, f.err = runtime.Call(x, &crawlSites[0], func(stepCtx context.Context) (Page, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Fetch)(stepCtx, arg)
+					return runtime.Stub(stepCtx, Fetch)(stepCtx, f.t2)
 				}
-				return Fetch(stepCtx, arg)
+				return Fetch(stepCtx, f.t2)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
