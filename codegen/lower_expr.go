@@ -345,7 +345,7 @@ func allBlank(dest []string) bool {
 
 // stepCall returns the runtime call that runs a //durable:step.
 func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, args []ast.Expr, ref string) string {
-	sig := cp.fn.Type().(*types.Signature)
+	sig := l.calleeSig(call.Fun, cp.fn)
 	ctx := l.names.fresh("stepCtx")
 	argText := make([]string, len(args))
 	for i, a := range args {
@@ -355,7 +355,7 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && recv != nil {
 		fun = l.print(recv) + "." + sel.Sel.Name
 	} else {
-		fun = l.print(l.rwExpr(call.Fun))
+		fun = l.funcValue(call.Fun)
 	}
 	if call.Ellipsis.IsValid() && len(argText) > 0 {
 		argText[len(argText)-1] += "..."

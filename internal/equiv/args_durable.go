@@ -73,52 +73,6 @@ func (f *argsOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *argsOnceFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line args.go:39:2*/ f.seq = &Counter{N: f.start}
-			/*line args.go:40:23*/ f.t = f.seq.Next()
-			f.pc = 1
-		case 1:
-			/*line args.go:40:12*/ f.a, f.err = runtime.Call(x, &argsOnceSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Issue)(stepCtx, f.t)
-				}
-				return Issue(stepCtx, f.t)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line args.go:41:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line args.go:44:23*/ f.t1 = f.seq.Next() * 10
-			f.pc = 3
-		case 3:
-			/*line args.go:44:12*/ f.b, f.err = runtime.Call(x, &argsOnceSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
-				}
-				return Issue(stepCtx1, f.t1)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line args.go:45:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line args.go:48:2*/ return runtime.Return[string](x, fmt.Sprint(f.a, " ", f.b, " ", f.seq.N), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // argPanicFrame is the frame of workflow ArgPanic: its machine state and the variables
 // that live across its checkpoints.
 type argPanicFrame struct {
@@ -173,48 +127,6 @@ func (f *argPanicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *argPanicFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line args.go:56:2*/ f.xs = []string{"a", "b"}
-			f.pc = 1
-		case 1:
-			/*line args.go:57:15*/ _, f.err = runtime.Call(x, &argPanicSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "before")
-				}
-				return Echo(stepCtx, "before")
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line args.go:57:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			f.pc = 3
-		case 3:
-			/*line args.go:60:19*/ arg := f.xs[f.i]
-			/*line args.go:60:9*/ f.t, f.t1 = runtime.Call(x, &argPanicSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
-				}
-				return Echo(stepCtx1, arg)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line args.go:60:2*/ return runtime.Return[string](x, f.t, f.t1)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // childArgsFrame is the frame of workflow ChildArgs: its machine state and the variables
@@ -290,13 +202,101 @@ func (f *childArgsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *argsOnceFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line args.go:39:1*/ f.seq = &Counter{N: f.start}
+			/*line args.go:40:22*/ f.t = f.seq.Next()
+			f.pc = 1
+		case 1:
+			/*line args.go:40:11*/ f.a, f.err = runtime.Call(x, &argsOnceSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Issue)(stepCtx, f.t)
+				}
+				return Issue(stepCtx, f.t)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line args.go:41:1*/ if f.err != nil {
+				/*line args.go:42:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line args.go:44:22*/ f.t1 = f.seq.Next() * 10
+			f.pc = 3
+		case 3:
+			/*line args.go:44:11*/ f.b, f.err = runtime.Call(x, &argsOnceSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
+				}
+				return Issue(stepCtx1, f.t1)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line args.go:45:1*/ if f.err != nil {
+				/*line args.go:46:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line args.go:48:1*/ return runtime.Return[string](x, fmt.Sprint(f.a, " ", f.b, " ", f.seq.N), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *argPanicFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line args.go:56:1*/ f.xs = []string{"a", "b"}
+			f.pc = 1
+		case 1:
+			/*line args.go:57:14*/ _, f.err = runtime.Call(x, &argPanicSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "before")
+				}
+				return Echo(stepCtx, "before")
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line args.go:57:1*/ if f.err != nil {
+				/*line args.go:58:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			f.pc = 3
+		case 3:
+			/*line args.go:60:18*/ arg := f.xs[f.i]
+			/*line args.go:60:8*/ f.t, f.t1 = runtime.Call(x, &argPanicSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
+				}
+				return Echo(stepCtx1, arg)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line args.go:60:1*/ return runtime.Return[string](x, f.t, f.t1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *childArgsFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line args.go:69:2*/ f.seq = &Counter{}
-			/*line args.go:70:2*/ f.out = ""
-			/*line args.go:71:2*/ f.t1 = len(f.users)
+			/*line args.go:69:1*/ f.seq = &Counter{}
+			/*line args.go:70:1*/ f.out = ""
+			/*line args.go:71:1*/ f.t1 = len(f.users)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -307,23 +307,23 @@ func (f *childArgsFrame) Run(x *runtime.Exec) error {
 			}
 		case 2:
 			f.u = f.users[f.t]
-			/*line args.go:72:23*/ f.t2 = fmt.Sprint(f.u, f.seq.Next())
+			/*line args.go:72:22*/ f.t2 = fmt.Sprint(f.u, f.seq.Next())
 			f.pc = 5
 		case 3:
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line args.go:78:2*/ return runtime.Return[string](x, fmt.Sprint(f.out, f.seq.N), nil)
+			/*line args.go:78:1*/ return runtime.Return[string](x, fmt.Sprint(f.out, f.seq.N), nil)
 		case 5:
-			/*line args.go:72:13*/ f.r, f.err = runtime.Child(x, &childArgsSites[0], DripWorkflow, f.t2)
+			/*line args.go:72:12*/ f.r, f.err = runtime.Child(x, &childArgsSites[0], DripWorkflow, f.t2)
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line args.go:73:3*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
+			/*line args.go:73:2*/ if f.err != nil {
+				/*line args.go:74:3*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line args.go:76:3*/ f.out += f.r + ";"
+			/*line args.go:76:2*/ f.out += f.r + ";"
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

@@ -75,6 +75,15 @@ func TestEquivalence(t *testing.T) {
 		{"ApprovalDeadline/timeout", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, ApprovalDeadlineWorkflow, int64(1), log)
 		}},
+		{"NamedRanges", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, NamedRangesWorkflow, SKU("aé"), log, durabletest.WithUnorderedEffects(), durabletest.WithEqual(func(want, got any) bool {
+				w, g := want.([]string), got.([]string)
+				return len(w) == len(g) && reflect.DeepEqual(slices.Sorted(slices.Values(w)), slices.Sorted(slices.Values(g)))
+			}))
+		}},
+		{"GenericSteps", func(t *testing.T) durabletest.Report { return durabletest.Run(t, GenericStepsWorkflow, 3, log) }},
+		{"ForeignLocal", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ForeignLocalWorkflow, 4, log) }},
+		{"DefaultOnly", func(t *testing.T) durabletest.Report { return durabletest.Run(t, DefaultOnlyWorkflow, 2, log) }},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
 		{"BookAll/ok", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, BookAllWorkflow, []string{"a", "b"}, log, durabletest.WithUnorderedEffects())
