@@ -67,7 +67,19 @@ func (l *lowerer) compositeLit(e *ast.CompositeLit) ast.Expr {
 		ops = append(ops, nil, el)
 	}
 	vals := l.operands(ops)
-	out := &ast.CompositeLit{Type: l.rwExpr(e.Type)}
+	// An element of a literal may elide its type ({Qty: n}); it is
+	// written out, since the lowered value may be stored in a temporary.
+	typ, addr := e.Type, false
+	if typ == nil {
+		t := l.info.TypeOf(e)
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t, addr = p.Elem(), true
+		}
+		typ = raw(l.tp.text(t))
+	} else {
+		typ = l.rwExpr(typ)
+	}
+	out := &ast.CompositeLit{Type: typ}
 	for i, el := range e.Elts {
 		k, v := vals[2*i], vals[2*i+1]
 		if kv, ok := el.(*ast.KeyValueExpr); ok {
@@ -78,6 +90,9 @@ func (l *lowerer) compositeLit(e *ast.CompositeLit) ast.Expr {
 			continue
 		}
 		out.Elts = append(out.Elts, v)
+	}
+	if addr {
+		return &ast.UnaryExpr{Op: token.AND, X: out}
 	}
 	return out
 }

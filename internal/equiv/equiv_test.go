@@ -94,6 +94,7 @@ func TestEquivalence(t *testing.T) {
 		{"RangeField", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, RangeFieldWorkflow, Basket{Slots: []Slot{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}, {Name: "e"}}}, log)
 		}},
+		{"Elided", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ElidedWorkflow, 3, log) }},
 		{"LoopDefs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopDefsWorkflow, 3, log) }},
 		{"LoopAddrs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopAddrsWorkflow, 5, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
