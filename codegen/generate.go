@@ -158,6 +158,10 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 			k := cls.classify(c).kind
 			return k == cpStep || k == cpDo || k == cpWorkflow // a waiting parent evaluates a child's input again
 		},
+		onceArgs: func(c *ast.CallExpr) bool {
+			k := cls.classify(c).kind
+			return k == cpStep || k == cpWorkflow
+		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
 	saved := pkgNames.clone()

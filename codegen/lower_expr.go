@@ -180,7 +180,9 @@ func (l *lowerer) operands(list []ast.Expr) []ast.Expr {
 // stable reports whether evaluating e later gives the same value and has
 // no side effect: names, literals, field selections, arithmetic,
 // conversions and len/cap of such.
-func (l *lowerer) stable(e ast.Expr) bool {
+func (l *lowerer) stable(e ast.Expr) bool { return stableExpr(l.info, e) }
+
+func stableExpr(info *types.Info, e ast.Expr) bool {
 	ok := true
 	ast.Inspect(e, func(n ast.Node) bool {
 		if !ok {
@@ -190,11 +192,11 @@ func (l *lowerer) stable(e ast.Expr) bool {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			if tv, found := l.info.Types[n.Fun]; found && tv.IsType() {
+			if tv, found := info.Types[n.Fun]; found && tv.IsType() {
 				return true
 			}
 			if id, isID := ast.Unparen(n.Fun).(*ast.Ident); isID {
-				if b, isB := l.info.Uses[id].(*types.Builtin); isB && (b.Name() == "len" || b.Name() == "cap") {
+				if b, isB := info.Uses[id].(*types.Builtin); isB && (b.Name() == "len" || b.Name() == "cap") {
 					return true
 				}
 			}

@@ -100,7 +100,7 @@ var typeSwitchSites = [...]runtime.Site{
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "021762f6c1da4c3c", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "8b32f08506302f3f", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -115,7 +115,6 @@ func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f1.i))
 	e.Int("t", int64(f1.t))
 	e.Int("t1", int64(f1.t1))
-	e.Int("x", int64(f1.x))
 	e.String("s", f1.s)
 	e.String("t2", f1.t2)
 	e.String("msg", f1.msg)
@@ -138,8 +137,6 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.t = int(d.Int())
 		case "t1":
 			f1.t1 = int(d.Int())
-		case "x":
-			f1.x = int(d.Int())
 		case "s":
 			f1.s = d.String()
 		case "t2":

@@ -248,7 +248,7 @@ var typeSwitchSubjectSites = [...]runtime.Site{
 
 // TypeSwitchSubjectWorkflow is the descriptor of workflow TypeSwitchSubject: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "96651c846ca02711", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
+var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "8264a49b6d0ad826", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *typeSwitchSubjectFrame) SetInput(in int) {
@@ -262,7 +262,6 @@ func (f *typeSwitchSubjectFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t", int64(f.t))
 	e.Int("t1", int64(f.t1))
 	e.Int("t2", int64(f.t2))
-	e.Int("v", int64(f.v))
 	e.String("v1", f.v1)
 	e.String("t3", f.t3)
 	e.Error("t4", f.t4)
@@ -285,8 +284,6 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t1 = int(d.Int())
 		case "t2":
 			f.t2 = int(d.Int())
-		case "v":
-			f.v = int(d.Int())
 		case "v1":
 			f.v1 = d.String()
 		case "t3":

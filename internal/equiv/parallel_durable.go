@@ -38,7 +38,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "e3dad570f3133716", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "7c0fb8767d225b53", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -52,8 +52,6 @@ func (f *fanoutFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "count", f.count)
 	runtime.Field(e, "joined", f.joined)
 	e.Error("err", f.err)
-	e.Int("c", int64(f.c))
-	e.String("j", f.j)
 	e.String("s", f.s)
 	e.Error("err1", f.err1)
 	e.String("t", f.t)
@@ -75,10 +73,6 @@ func (f *fanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.joined)
 		case "err":
 			f.err = d.Error()
-		case "c":
-			f.c = int(d.Int())
-		case "j":
-			f.j = d.String()
 		case "s":
 			f.s = d.String()
 		case "err1":
@@ -116,7 +110,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "ff8a1ae8c5ab8268", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "0d65bb7d88824f94", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {
@@ -131,7 +125,6 @@ func (f *raceFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "late", f.late)
 	e.Int("i", int64(f.i))
 	e.Error("err", f.err)
-	e.String("v", f.v)
 	e.String("t", f.t)
 	e.Error("t1", f.t1)
 	e.String("t2", f.t2)
@@ -153,8 +146,6 @@ func (f *raceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "err":
 			f.err = d.Error()
-		case "v":
-			f.v = d.String()
 		case "t":
 			f.t = d.String()
 		case "t1":
