@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -46,12 +47,18 @@ func (l *lowerer) assign(s *ast.AssignStmt) {
 		if call, ok := ast.Unparen(s.Rhs[0]).(*ast.CallExpr); ok {
 			cp := l.cls.classify(call)
 			if cp.kind != cpNone && (s.Tok == token.DEFINE || s.Tok == token.ASSIGN) {
+				if s.Tok == token.DEFINE {
+					l.allocs = l.defAllocs(s.Lhs) // in the checkpoint's state
+				}
 				l.checkpoint(call, cp, l.lhsText(s.Lhs))
 				return
 			}
 			if len(s.Lhs) > 1 {
 				// a, b = f(step(ctx)) with f returning two values.
 				v := l.expr(call)
+				if s.Tok == token.DEFINE {
+					l.allocDefs(s.Pos(), s.Lhs)
+				}
 				l.emit(s.Pos(), strings.Join(l.lhsText(s.Lhs), ", ")+" = "+l.print(v))
 				return
 			}
@@ -61,6 +68,7 @@ func (l *lowerer) assign(s *ast.AssignStmt) {
 	tok := s.Tok
 	if tok == token.DEFINE {
 		tok = token.ASSIGN
+		l.allocDefs(s.Pos(), s.Lhs)
 	}
 	l.emit(s.Pos(), strings.Join(lhs, ", ")+" "+tok.String()+" "+l.printList(rhs))
 }
@@ -163,7 +171,7 @@ func (l *lowerer) ifStmt(s *ast.IfStmt) {
 	if s.Else != nil {
 		els = l.newBlock()
 	}
-	l.branch(l.print(cond), then, els)
+	l.branch(l.mark(s.Cond.Pos())+l.print(cond), then, els)
 	l.cur = then
 	l.stmt(s.Body)
 	l.jump(join)
@@ -185,12 +193,13 @@ func (l *lowerer) forStmt(s *ast.ForStmt, label string) {
 	body, post, exit := l.newBlock(), l.newBlock(), l.newBlock()
 	if s.Cond != nil {
 		c := l.expr(s.Cond)
-		l.branch(l.print(c), body, exit)
+		l.branch(l.mark(s.Cond.Pos())+l.print(c), body, exit)
 	} else {
 		l.jump(body)
 	}
 	l.loopBody(label, body, post, exit, "", s.Body)
 	l.cur = post
+	l.nextIteration(s.Init)
 	if s.Post != nil {
 		l.stmt(s.Post)
 	}
@@ -231,6 +240,15 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, label string) {
 		i = l.temp(intT, s.Pos())
 	}
 	var prelude []string
+	for _, e := range []ast.Expr{s.Key, s.Value} {
+		if id, ok := e.(*ast.Ident); ok && s.Tok == token.DEFINE {
+			if v, ok := l.info.Defs[id].(*types.Var); ok {
+				if a := l.allocText(l.frame[v]); a != "" {
+					prelude = append(prelude, a)
+				}
+			}
+		}
+	}
 	assign := func(dst, src string) {
 		if dst != "" {
 			prelude = append(prelude, dst+" = "+src)
@@ -241,7 +259,11 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, label string) {
 	case *types.Basic:
 		if u.Info()&types.IsString != 0 {
 			str := l.temp(types.Typ[types.String], s.Pos())
-			l.emit(s.Pos(), str+" = "+l.print(x)+"\n"+i+" = 0")
+			src := l.print(x)
+			if !types.Identical(xt, types.Typ[types.String]) && !types.Identical(xt, types.Typ[types.UntypedString]) {
+				src = "string(" + src + ")" // a named string type
+			}
+			l.emit(s.Pos(), str+" = "+src+"\n"+i+" = 0")
 			l.jump(cond)
 			l.cur = cond
 			l.branch(i+" < len("+str+")", body, exit)
@@ -311,22 +333,75 @@ func (l *lowerer) rangeSubject(s *ast.RangeStmt, x ast.Expr, xt types.Type) stri
 		if id, ok := ast.Unparen(u.X).(*ast.Ident); ok {
 			if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil {
 				l.frame[v].ser = true
-				return l.fv + "." + l.frame[v].name
+				return l.ref(l.frame[v])
 			}
 		}
 	}
-	if id, ok := ast.Unparen(s.X).(*ast.Ident); ok {
-		if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil && !assigns(l.info, s.Body, v) {
-			if _, isArray := xt.Underlying().(*types.Array); !isArray {
-				// Read at every iteration: it must survive the checkpoints.
-				l.frame[v].ser = true
-				return l.print(x)
-			}
+	if _, isArray := xt.Underlying().(*types.Array); !isArray {
+		if v := l.fieldPathRoot(s.X); v != nil && !assignsPath(l.info, s.Body, v, s.X) {
+			// Read at every iteration: it must survive the checkpoints.
+			l.frame[v].ser = true
+			return l.print(x)
+		}
+		if v := l.fieldPathRoot(s.X); v != nil && holdsRefs(xt) {
+			// The copy shares the elements with where it came from.
+			l.rangeCopies = append(l.rangeCopies, shareEdge{dst: v, src: v, pos: s.X.Pos(), what: exprString(s.X) + " (the loop ranges over a copy of it, because its body assigns it)"})
 		}
 	}
 	t := l.temp(xt, s.Pos())
 	l.emit(s.Pos(), t+" = "+l.print(x))
 	return t
+}
+
+// fieldPathRoot returns the frame variable v when e is v or a selection
+// of fields of v without pointer indirection (v.a.b).
+func (l *lowerer) fieldPathRoot(e ast.Expr) *types.Var {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if v, ok := l.info.Uses[x].(*types.Var); ok && l.frame[v] != nil {
+			return v
+		}
+	case *ast.SelectorExpr:
+		if sel := l.info.Selections[x]; sel != nil && sel.Kind() == types.FieldVal && !sel.Indirect() {
+			return l.fieldPathRoot(x.X)
+		}
+	}
+	return nil
+}
+
+// assignsPath reports whether n may change what path (v or v.a.b) holds:
+// it assigns v or a prefix of path, takes the address of one, or calls a
+// method on v.
+func assignsPath(info *types.Info, n ast.Node, v *types.Var, path ast.Expr) bool {
+	if assigns(info, n, v) {
+		return true
+	}
+	prefixes := map[string]bool{}
+	for e := ast.Unparen(path); ; {
+		prefixes[exprString(e)] = true
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		e = ast.Unparen(sel.X)
+	}
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range m.Lhs {
+				found = found || prefixes[exprString(ast.Unparen(lhs))]
+			}
+		case *ast.UnaryExpr:
+			found = found || m.Op == token.AND && prefixes[exprString(ast.Unparen(m.X))]
+		case *ast.SelectorExpr:
+			if sel := info.Selections[m]; sel != nil && sel.Kind() != types.FieldVal && prefixes[exprString(ast.Unparen(m.X))] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // assigns reports whether n assigns to v.
@@ -348,6 +423,27 @@ func assigns(info *types.Info, n ast.Node, v *types.Var) bool {
 		return !found
 	})
 	return found
+}
+
+// nextIteration emits, before the post statement of a for loop, the
+// copy of each boxed variable its init declares: every iteration has its
+// own variable, which starts with the previous one's value (Go 1.22).
+func (l *lowerer) nextIteration(init ast.Stmt) {
+	as, ok := init.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE {
+		return
+	}
+	for _, e := range as.Lhs {
+		id, ok := e.(*ast.Ident)
+		if !ok {
+			continue
+		}
+		v, _ := l.info.Defs[id].(*types.Var)
+		if f := l.frame[v]; v != nil && f != nil && f.boxed {
+			next := l.names.fresh("next")
+			l.emit(token.NoPos, fmt.Sprintf("%s := *%s.%s\n%s.%s = &%s", next, l.fv, f.name, l.fv, f.name, next))
+		}
+	}
 }
 
 func isBlank(e ast.Expr) bool {

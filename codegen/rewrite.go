@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/printer"
 	"go/token"
@@ -94,10 +95,22 @@ type rewriter struct {
 	loops      int             // enclosing for/range
 	labels     map[string]bool // labels declared inside
 	funcs      int             // enclosing function literals
+	// repl maps the nodes that replaced copied ones to their originals.
+	repl map[ast.Node]ast.Node
+	// elseIf holds the if statements that are the else branch of another.
+	elseIf map[ast.Node]bool
+	// captures are the boxed variables the outermost function literal
+	// being rewritten refers to, bound when it is created.
+	captures []capture
+}
+
+type capture struct {
+	f    *field
+	name string
 }
 
 func (l *lowerer) rewrite(n ast.Node) ast.Node {
-	r := &rewriter{l: l, orig: map[ast.Node]ast.Node{}, labels: map[string]bool{}}
+	r := &rewriter{l: l, orig: map[ast.Node]ast.Node{}, labels: map[string]bool{}, repl: map[ast.Node]ast.Node{}, elseIf: map[ast.Node]bool{}}
 	c := copyAST(n, r.orig)
 	return astutil.Apply(c, r.pre, r.post)
 }
@@ -126,10 +139,18 @@ func (r *rewriter) pre(c *astutil.Cursor) bool {
 		r.breakables++
 	case *ast.LabeledStmt:
 		r.labels[n.Label.Name] = true
+	case *ast.IfStmt:
+		if n.Else != nil {
+			if e, ok := n.Else.(*ast.IfStmt); ok {
+				r.elseIf[e] = true
+			}
+		}
 	case *ast.SelectorExpr:
 		if id, ok := n.X.(*ast.Ident); ok {
 			if pn, ok := r.object(id).(*types.PkgName); ok {
+				orig := r.orig[n]
 				c.Replace(raw(r.l.q.marker(pn.Imported().Path(), n.Sel.Name)))
+				r.markLine(c, orig)
 				return false
 			}
 		}
@@ -137,12 +158,14 @@ func (r *rewriter) pre(c *astutil.Cursor) bool {
 		if x, ok := r.apply(n.X); ok {
 			n.X = x
 		}
+		r.markLine(c, r.orig[n])
 		return false
 	case *ast.KeyValueExpr:
 		// A struct literal's field key is not a variable.
 		if id, ok := n.Key.(*ast.Ident); ok {
 			if v, ok := r.object(id).(*types.Var); ok && v.IsField() {
 				n.Value = r.applyExpr(n.Value)
+				r.markLine(c, r.orig[n])
 				return false
 			}
 		}
@@ -167,9 +190,13 @@ func (r *rewriter) applyExpr(e ast.Expr) ast.Expr {
 
 func (r *rewriter) post(c *astutil.Cursor) bool {
 	l := r.l
+	defer r.markLine(c, r.orig[c.Node()])
 	switch n := c.Node().(type) {
 	case *ast.FuncLit:
 		r.funcs--
+		if r.funcs == 0 && len(r.captures) > 0 {
+			c.Replace(r.bind(n))
+		}
 	case *ast.ForStmt, *ast.RangeStmt:
 		r.loops--
 		r.breakables--
@@ -186,12 +213,12 @@ func (r *rewriter) post(c *astutil.Cursor) bool {
 	case *ast.DeclStmt:
 		if r.funcs == 0 && r.breakables == 0 {
 			if s := r.frameDecl(n); s != nil {
-				c.Replace(s)
+				r.replace(c, s)
 			}
 		}
 	case *ast.ReturnStmt:
 		if r.funcs == 0 {
-			c.Replace(l.returnStmt(n.Results, r.orig[n].(*ast.ReturnStmt)))
+			r.replace(c, l.returnStmt(n.Results, r.orig[n].(*ast.ReturnStmt)))
 		}
 	}
 	return true
@@ -206,7 +233,13 @@ func (r *rewriter) ident(n *ast.Ident) ast.Expr {
 			return raw(l.xv + ".Context()")
 		}
 		if f := l.frame[obj]; f != nil {
-			return raw(l.fv + "." + f.name)
+			if f.boxed && r.funcs > 0 {
+				return raw("(*" + r.capture(f) + ")")
+			}
+			return raw(l.ref(f))
+		}
+		if name, ok := l.locals[obj]; ok {
+			return raw(name)
 		}
 		if obj.Pkg() != nil && obj.Pkg() != l.pkg && obj.Parent() == obj.Pkg().Scope() {
 			return raw(l.q.marker(obj.Pkg().Path(), obj.Name()))
@@ -231,6 +264,35 @@ func (r *rewriter) ident(n *ast.Ident) ast.Expr {
 		}
 	}
 	return nil
+}
+
+// capture returns the name under which the function literal being
+// rewritten binds boxed field f.
+func (r *rewriter) capture(f *field) string {
+	for _, c := range r.captures {
+		if c.f == f {
+			return c.name
+		}
+	}
+	name := r.l.names.fresh(f.name + "Var")
+	r.captures = append(r.captures, capture{f, name})
+	return name
+}
+
+// bind wraps function literal lit so that it is created with the
+// variables its boxed captures point to now: func(p *T) func(...) {
+// return lit }(f.v). Later iterations allocate new variables; lit keeps
+// the ones of its own iteration, as in Go.
+func (r *rewriter) bind(lit *ast.FuncLit) ast.Expr {
+	l := r.l
+	var params, args []string
+	for _, c := range r.captures {
+		params = append(params, c.name+" *"+l.tp.text(c.f.typ))
+		args = append(args, l.fv+"."+c.f.name)
+	}
+	r.captures = nil
+	typ := l.print(lit.Type)
+	return raw(fmt.Sprintf("func(%s) %s {\nreturn %s\n}(%s)", strings.Join(params, ", "), typ, l.print(lit), strings.Join(args, ", ")))
 }
 
 func (r *rewriter) definesFrameVar(n *ast.AssignStmt) bool {
@@ -268,7 +330,7 @@ func (r *rewriter) frameDecl(n *ast.DeclStmt) ast.Stmt {
 		for j, id := range ovs.Names {
 			lhs[j] = "_"
 			if v, ok := l.info.Defs[id].(*types.Var); ok && l.frame[v] != nil {
-				lhs[j] = l.fv + "." + l.frame[v].name
+				lhs[j] = l.ref(l.frame[v])
 				rhs[j] = l.tp.zero(v.Type())
 			}
 		}
@@ -316,7 +378,7 @@ func (r *rewriter) branch(c *astutil.Cursor, n *ast.BranchStmt) {
 	if n.Tok == token.CONTINUE {
 		to = t.cont
 	}
-	c.Replace(&ast.ExprStmt{X: raw(r.l.jumpText(to) + "\ncontinue " + r.l.label)})
+	r.replace(c, &ast.ExprStmt{X: raw(r.l.jumpText(to) + "\ncontinue " + r.l.label)})
 }
 
 // print prints a rewritten node.
@@ -325,5 +387,5 @@ func (l *lowerer) print(n ast.Node) string {
 	if err := printer.Fprint(&b, l.fset, n); err != nil {
 		return "/* " + err.Error() + " */"
 	}
-	return b.String()
+	return marksOwnLine.ReplaceAllString(b.String(), "$1 ")
 }

@@ -23,8 +23,8 @@ type errorIdentityFrame struct {
 	t1    int
 	err   error
 	err1  error
-	rl    *RateLimited
-	code  Code
+	rl    **RateLimited
+	code  *Code
 	asRL  bool
 	after int
 	kind  string
@@ -84,93 +84,6 @@ func (f *errorIdentityFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line errors.go:99:2*/ f.out = nil
-			/*line errors.go:100:2*/ f.t1 = len(f.kinds)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.k = f.kinds[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line errors.go:140:2*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
-		case 5:
-			/*line errors.go:101:10*/ f.err = runtime.CallErr(x, &errorIdentitySites[0], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Failure)(stepCtx, f.k)
-				}
-				return Failure(stepCtx, f.k)
-			})
-			if err := x.Commit(&f.pc, 7); err != nil {
-				return err
-			}
-		case 7:
-			/*line errors.go:102:13*/ f.err1 = runtime.CallErr(x, &errorIdentitySites[1], func(stepCtx1 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.k)
-				}
-				return Note(stepCtx1, f.k)
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line errors.go:102:3*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
-			}
-			/*line errors.go:105:3*/ f.rl = nil
-			/*line errors.go:106:3*/ f.code = Code{}
-			/*line errors.go:107:3*/ f.asRL = errors.As(f.err, &f.rl)
-			/*line errors.go:108:3*/ f.after = -1
-			/*line errors.go:109:3*/ if f.asRL {
-				f.after = f.rl.After
-			}
-			/*line errors.go:112:3*/ f.kind = "other"
-			/*line errors.go:113:3*/ switch f.err {
-			case nil:
-				f.kind = "nil"
-			case ErrNoRows:
-				f.kind = "norows"
-			case io.EOF:
-				f.kind = "eof"
-			case ErrUnused:
-				f.kind = "unused"
-			}
-			/*line errors.go:123:3*/ f.ts = "none"
-			/*line errors.go:124:3*/ switch e := f.err.(type) {
-			case nil:
-				f.ts = "nil"
-			case *RateLimited:
-				f.ts = "ratelimited " + e.Scope
-			case Code:
-				f.ts = fmt.Sprint("code ", e.N)
-			}
-			/*line errors.go:132:3*/ f.p, f.isRL = f.err.(*RateLimited)
-			/*line errors.go:133:3*/ if f.isRL && f.p.After <= 0 {
-				return runtime.Return[string](x, "", errors.New("bad value"))
-			}
-			/*line errors.go:136:3*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v !=%v is=%v isEOF=%v isUnused=%v as=%v/%d asCode=%v code=%d ==code7=%v isCode8=%v switch=%s type=%s assert=%v perm=%v helper=%s", f.k, f.err == ErrNoRows, f.err != ErrNoRows, errors.Is(f.err, ErrNoRows), errors.Is(f.err, io.EOF), errors.Is(f.err, ErrUnused), f.asRL, f.after, errors.As(f.err, &f.code), f.code.N, f.err == Code{N: 7}, errors.Is(f.err, Code{N: 8}), f.kind, f.ts, f.isRL, durable.IsPermanent(f.err), describe(f.err)))
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // errorChildFrame is the frame of workflow ErrorChild: its machine state and the variables
 // that live across its checkpoints.
 type errorChildFrame struct {
@@ -214,34 +127,6 @@ func (f *errorChildFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *errorChildFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line errors.go:147:12*/ f.err = runtime.CallErr(x, &errorChildSites[0], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Failure)(stepCtx, f.kind)
-				}
-				return Failure(stepCtx, f.kind)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line errors.go:147:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line errors.go:150:2*/ return runtime.Return[int](x, 1, nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // errorParentFrame is the frame of workflow ErrorParent: its machine state and the variables
 // that live across its checkpoints.
 type errorParentFrame struct {
@@ -253,7 +138,7 @@ type errorParentFrame struct {
 	t1    int
 	err   error
 	err1  error
-	rl    *RateLimited
+	rl    **RateLimited
 }
 
 var errorParentSites = [...]runtime.Site{
@@ -307,58 +192,6 @@ func (f *errorParentFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *errorParentFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line errors.go:157:2*/ f.out = nil
-			/*line errors.go:158:2*/ f.t1 = len(f.kinds)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.k = f.kinds[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line errors.go:166:2*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
-		case 5:
-			/*line errors.go:159:13*/ _, f.err = runtime.Child(x, &errorParentSites[0], ErrorChildWorkflow, f.k)
-			if err := x.Commit(&f.pc, 7); err != nil {
-				return err
-			}
-		case 7:
-			/*line errors.go:160:13*/ f.err1 = runtime.CallErr(x, &errorParentSites[1], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Note)(stepCtx, f.k)
-				}
-				return Note(stepCtx, f.k)
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line errors.go:160:3*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
-			}
-			/*line errors.go:163:3*/ f.rl = nil
-			/*line errors.go:164:3*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v is=%v as=%v", f.k, f.err == ErrNoRows, errors.Is(f.err, ErrNoRows), errors.As(f.err, &f.rl)))
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // errorResultFrame is the frame of workflow ErrorResult: its machine state and the variables
 // that live across its checkpoints.
 type errorResultFrame struct {
@@ -409,13 +242,188 @@ func (f *errorResultFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line errors.go:99:1*/ f.out = nil
+			/*line errors.go:100:1*/ f.t1 = len(f.kinds)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.k = f.kinds[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line errors.go:140:1*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
+		case 5:
+			/*line errors.go:101:9*/ f.err = runtime.CallErr(x, &errorIdentitySites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Failure)(stepCtx, f.k)
+				}
+				return Failure(stepCtx, f.k)
+			})
+			if err := x.Commit(&f.pc, 7); err != nil {
+				return err
+			}
+		case 7:
+			/*line errors.go:102:12*/ f.err1 = runtime.CallErr(x, &errorIdentitySites[1], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.k)
+				}
+				return Note(stepCtx1, f.k)
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line errors.go:102:2*/ if f.err1 != nil {
+				/*line errors.go:103:3*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line errors.go:105:2*/ f.rl = new(*RateLimited)
+			/*line errors.go:105:2*/ (*f.rl) = nil
+			/*line errors.go:106:2*/ f.code = new(Code)
+			/*line errors.go:106:2*/ (*f.code) = Code{}
+			/*line errors.go:107:2*/ f.asRL = errors.As(f.err, &(*f.rl))
+			/*line errors.go:108:2*/ f.after = -1
+			/*line errors.go:109:2*/ if f.asRL {
+				/*line errors.go:110:3*/ f.after = (*f.rl).After
+			}
+			/*line errors.go:112:2*/ f.kind = "other"
+			/*line errors.go:113:2*/ switch f.err {
+			/*line errors.go:114:2*/ case nil:
+				/*line errors.go:115:3*/ f.kind = "nil"
+				/*line errors.go:116:2*/
+			case ErrNoRows:
+				/*line errors.go:117:3*/ f.kind = "norows"
+				/*line errors.go:118:2*/
+			case io.EOF:
+				/*line errors.go:119:3*/ f.kind = "eof"
+				/*line errors.go:120:2*/
+			case ErrUnused:
+				/*line errors.go:121:3*/ f.kind = "unused"
+			}
+			/*line errors.go:123:2*/ f.ts = "none"
+			/*line errors.go:124:2*/ switch e := f.err.(type) {
+			/*line errors.go:125:2*/ case nil:
+				/*line errors.go:126:3*/ f.ts = "nil"
+				/*line errors.go:127:2*/
+			case *RateLimited:
+				/*line errors.go:128:3*/ f.ts = "ratelimited " + e.Scope
+				/*line errors.go:129:2*/
+			case Code:
+				/*line errors.go:130:3*/ f.ts = fmt.Sprint("code ", e.N)
+			}
+			/*line errors.go:132:2*/ f.p, f.isRL = f.err.(*RateLimited)
+			/*line errors.go:133:2*/ if f.isRL && f.p.After <= 0 {
+				/*line errors.go:134:3*/ return runtime.Return[string](x, "", errors.New("bad value"))
+			}
+			/*line errors.go:136:2*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v !=%v is=%v isEOF=%v isUnused=%v as=%v/%d asCode=%v code=%d ==code7=%v isCode8=%v switch=%s type=%s assert=%v perm=%v helper=%s" /*line errors.go:137:3*/, f.k, f.err == ErrNoRows, f.err != ErrNoRows, errors.Is(f.err, ErrNoRows), errors.Is(f.err, io.EOF), errors.Is(f.err, ErrUnused) /*line errors.go:138:3*/, f.asRL, f.after, errors.As(f.err, &(*f.code)), (*f.code).N, f.err == Code{N: 7}, errors.Is(f.err, Code{N: 8}), f.kind, f.ts, f.isRL, durable.IsPermanent(f.err), describe(f.err)))
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *errorChildFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line errors.go:147:11*/ f.err = runtime.CallErr(x, &errorChildSites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Failure)(stepCtx, f.kind)
+				}
+				return Failure(stepCtx, f.kind)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line errors.go:147:1*/ if f.err != nil {
+				/*line errors.go:148:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line errors.go:150:1*/ return runtime.Return[int](x, 1, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *errorParentFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line errors.go:157:1*/ f.out = nil
+			/*line errors.go:158:1*/ f.t1 = len(f.kinds)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.k = f.kinds[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line errors.go:166:1*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
+		case 5:
+			/*line errors.go:159:12*/ _, f.err = runtime.Child(x, &errorParentSites[0], ErrorChildWorkflow, f.k)
+			if err := x.Commit(&f.pc, 7); err != nil {
+				return err
+			}
+		case 7:
+			/*line errors.go:160:12*/ f.err1 = runtime.CallErr(x, &errorParentSites[1], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Note)(stepCtx, f.k)
+				}
+				return Note(stepCtx, f.k)
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line errors.go:160:2*/ if f.err1 != nil {
+				/*line errors.go:161:3*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line errors.go:163:2*/ f.rl = new(*RateLimited)
+			/*line errors.go:163:2*/ (*f.rl) = nil
+			/*line errors.go:164:2*/ f.out = append(f.out, fmt.Sprintf("%s: ==%v is=%v as=%v", f.k, f.err == ErrNoRows, errors.Is(f.err, ErrNoRows), errors.As(f.err, &(*f.rl))))
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *errorResultFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line errors.go:174:9*/ f.err = runtime.CallErr(x, &errorResultSites[0], func(stepCtx context.Context) error {
+			/*line errors.go:174:8*/ f.err = runtime.CallErr(x, &errorResultSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Failure)(stepCtx, f.kind)
 				}
@@ -425,7 +433,7 @@ func (f *errorResultFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 3:
-			/*line errors.go:175:13*/ f.nerr = runtime.CallErr(x, &errorResultSites[1], func(stepCtx1 context.Context) error {
+			/*line errors.go:175:12*/ f.nerr = runtime.CallErr(x, &errorResultSites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Note)(stepCtx1, "after")
 				}
@@ -435,13 +443,13 @@ func (f *errorResultFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line errors.go:175:2*/ if f.nerr != nil {
-				return runtime.Return[int](x, 0, f.nerr)
+			/*line errors.go:175:1*/ if f.nerr != nil {
+				/*line errors.go:176:2*/ return runtime.Return[int](x, 0, f.nerr)
 			}
-			/*line errors.go:178:2*/ if f.err == ErrNoRows {
-				return runtime.Return[int](x, 0, fmt.Errorf("result: %w", f.err))
+			/*line errors.go:178:1*/ if f.err == ErrNoRows {
+				/*line errors.go:179:2*/ return runtime.Return[int](x, 0, fmt.Errorf("result: %w", f.err))
 			}
-			/*line errors.go:181:2*/ return runtime.Return[int](x, 0, f.err)
+			/*line errors.go:181:1*/ return runtime.Return[int](x, 0, f.err)
 		default:
 			return runtime.BadState(f.pc)
 		}

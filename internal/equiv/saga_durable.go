@@ -35,7 +35,7 @@ var tripSites = [...]runtime.Site{
 
 // TripWorkflow is the descriptor of workflow Trip: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "decf1e4daa74fcf5", func() any { return new(tripFrame) }).WithFunc(Trip)
+var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "46fdcc2b7b519392", func() any { return new(tripFrame) }).WithFunc(Trip)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *tripFrame) SetInput(in []string) {
@@ -91,118 +91,6 @@ func (f *tripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *tripFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line saga.go:16:2*/ f.out = ""
-			/*line saga.go:17:2*/ f.t1 = len(f.bookings)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.b = f.bookings[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			if len(f.bookings)%2 == 1 {
-				f.pc = 12
-			} else {
-				f.pc = 11
-			}
-		case 5:
-			/*line saga.go:18:13*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
-				}
-				return Echo(stepCtx, "book "+f.b)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line saga.go:19:3*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			if f.b == "broken" {
-				f.pc = 7
-			} else {
-				f.pc = 9
-			}
-		case 7:
-			/*line saga.go:23:4*/ runtime.Compensate(x, &f.saga, 1, "Fail", "cannot cancel "+f.b)
-			f.pc = 8
-		case 8:
-			/*line saga.go:27:3*/ f.out += f.s + ";"
-			f.pc = 3
-		case 9:
-			/*line saga.go:25:4*/ runtime.Compensate(x, &f.saga, 2, "Note", fmt.Sprintf("cancel %d %s", f.i, f.b))
-			f.pc = 8
-		case 11:
-			/*line saga.go:34:2*/ return runtime.Return[string](x, f.out, nil)
-		case 12:
-			/*line saga.go:30:13*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
-				}
-				return Fail(stepCtx1, "odd trip")
-			})
-			if err := x.Commit(&f.pc, 13); err != nil {
-				return err
-			}
-		case 13:
-			/*line saga.go:30:3*/ if f.err1 != nil {
-				return runtime.Return[string](x, f.out, fmt.Errorf("trip of %d: %w", len(f.bookings), f.err1))
-			}
-			f.pc = 11
-		case 14:
-			return runtime.Compensating(x)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f *tripFrame) UseSaga(x *runtime.Exec) {
-	runtime.UseSaga(x, &f.pc, 14, &f.saga, &f.sagaErr, f.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f *tripFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
-	switch c1.Site {
-	case 1:
-		return runtime.CallErr(x, &tripSites[1], func(stepCtx2 context.Context) error {
-			arg0, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg0)
-		})
-	case 2:
-		return runtime.CallErr(x, &tripSites[2], func(stepCtx3 context.Context) error {
-			arg01, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx3, Note)(stepCtx3, arg01)
-		})
-	}
-	return runtime.BadState(c1.Site)
-}
-
 // sagaShapesFrame is the frame of workflow SagaShapes: its machine state and the variables
 // that live across its checkpoints.
 type sagaShapesFrame struct {
@@ -227,7 +115,7 @@ var sagaShapesSites = [...]runtime.Site{
 
 // SagaShapesWorkflow is the descriptor of workflow SagaShapes: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "4b6e65c1e81be3ca", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
+var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "021cfd158c3952b8", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sagaShapesFrame) SetInput(in int) {
@@ -271,16 +159,316 @@ func (f *sagaShapesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// accountRefundsFrame is the frame of workflow Refunds: its machine state and the variables
+// that live across its checkpoints.
+type accountRefundsFrame struct {
+	pc      int
+	a       *Account
+	n       int
+	v       int
+	err     error
+	saga    runtime.Saga
+	sagaErr error
+	err1    error
+}
+
+var accountRefundsSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "saga.go:68:12"},
+	{ID: 5, Kind: "compensate", Name: "Mul", Pos: "saga.go:72:2"},
+	{ID: 3, Kind: "step", Name: "CheckEven", Pos: "saga.go:73:12"},
+}
+
+// AccountRefundsWorkflow is the descriptor of workflow method Refunds: bind it to a
+// receiver, then register it with a runtime.Worker and start instances
+// with runtime.Start.
+var AccountRefundsWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Refunds", "eac17fe109f03ee8", func(r *Account) any { return &accountRefundsFrame{a: r} }, (*Account).Refunds)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *accountRefundsFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *accountRefundsFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
+	e.Error("err1", f.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *accountRefundsFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// bookingFrame is the frame of workflow Booking: its machine state and the variables
+// that live across its checkpoints.
+type bookingFrame struct {
+	pc      int
+	items   []string
+	it      string
+	t       int
+	t1      int
+	err     error
+	saga    runtime.Saga
+	sagaErr error
+	ok      bool
+	err1    error
+}
+
+var bookingSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:86:16"},
+	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:89:3"},
+	{ID: 7, Kind: "await", Name: "confirm", Pos: "saga.go:91:13"},
+}
+
+// BookingWorkflow is the descriptor of workflow Booking: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "92cf5b3e83816e5b", func() any { return new(bookingFrame) }).WithFunc(Booking)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *bookingFrame) SetInput(in []string) {
+	f.items = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *bookingFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "items", f.items)
+	e.String("it", f.it)
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Error("err", f.err)
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
+	e.Bool("ok", f.ok)
+	e.Error("err1", f.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *bookingFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "items":
+			runtime.Value(d, &f.items)
+		case "it":
+			f.it = d.String()
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
+		case "ok":
+			f.ok = d.Bool()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// sagaValueFailFrame is the frame of workflow SagaValueFail: its machine state and the variables
+// that live across its checkpoints.
+type sagaValueFailFrame struct {
+	pc      int
+	n       int
+	saga    runtime.Saga
+	sagaErr error
+	v       int
+}
+
+var sagaValueFailSites = [...]runtime.Site{
+	{ID: 3, Kind: "compensate", Name: "Note", Pos: "saga.go:118:2"},
+	{ID: 1, Kind: "step", Name: "Boom", Pos: "saga.go:119:7", Policy: durable.Policy{MaxAttempts: 2}},
+}
+
+// SagaValueFailWorkflow is the descriptor of workflow SagaValueFail: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var SagaValueFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaValueFail", "b4df659dd5a2df34", func() any { return new(sagaValueFailFrame) }).WithFunc(SagaValueFail)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *sagaValueFailFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *sagaValueFailFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
+	e.Int("v", int64(f.v))
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *sagaValueFailFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
+		case "v":
+			f.v = int(d.Int())
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *tripFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line saga.go:16:1*/ f.out = ""
+			/*line saga.go:17:1*/ f.t1 = len(f.bookings)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.b = f.bookings[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			if /*line saga.go:29:4*/ len(f.bookings)%2 == 1 {
+				f.pc = 12
+			} else {
+				f.pc = 11
+			}
+		case 5:
+			/*line saga.go:18:12*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
+				}
+				return Echo(stepCtx, "book "+f.b)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line saga.go:19:2*/ if f.err != nil {
+				/*line saga.go:20:3*/ return runtime.Return[string](x, "", f.err)
+			}
+			if /*line saga.go:22:5*/ f.b == "broken" {
+				f.pc = 7
+			} else {
+				f.pc = 9
+			}
+		case 7:
+			/*line saga.go:23:3*/ runtime.Compensate(x, &f.saga, 1, "Fail", "cannot cancel "+f.b)
+			f.pc = 8
+		case 8:
+			/*line saga.go:27:2*/ f.out += f.s + ";"
+			f.pc = 3
+		case 9:
+			/*line saga.go:25:3*/ runtime.Compensate(x, &f.saga, 2, "Note", fmt.Sprintf("cancel %d %s", f.i, f.b))
+			f.pc = 8
+		case 11:
+			/*line saga.go:34:1*/ return runtime.Return[string](x, f.out, nil)
+		case 12:
+			/*line saga.go:30:12*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
+				}
+				return Fail(stepCtx1, "odd trip")
+			})
+			if err := x.Commit(&f.pc, 13); err != nil {
+				return err
+			}
+		case 13:
+			/*line saga.go:30:2*/ if f.err1 != nil {
+				/*line saga.go:31:3*/ return runtime.Return[string](x, f.out, fmt.Errorf("trip of %d: %w", len(f.bookings), f.err1))
+			}
+			f.pc = 11
+		case 14:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *tripFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 14, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *tripFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 1:
+		return runtime.CallErr(x, &tripSites[1], func(stepCtx2 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg0)
+		})
+	case 2:
+		return runtime.CallErr(x, &tripSites[2], func(stepCtx3 context.Context) error {
+			arg01, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx3, Note)(stepCtx3, arg01)
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:44:2*/ f.c = Calc{Factor: f.n}
+			/*line saga.go:44:1*/ f.c = Calc{Factor: f.n}
 			f.pc = 1
 		case 1:
-			/*line saga.go:45:12*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
+			/*line saga.go:45:11*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.c.Mul)(stepCtx, 2)
 				}
@@ -290,31 +478,31 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line saga.go:46:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
+			/*line saga.go:46:1*/ if f.err != nil {
+				/*line saga.go:47:2*/ return runtime.Return[int](x, 0, f.err)
 			}
-			/*line saga.go:49:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", f.c, f.v)
-			/*line saga.go:50:2*/ f.c.Factor = 100
-			/*line saga.go:51:2*/ runtime.Compensate(x, &f.saga, 2, "Touch", fmt.Sprint("undo ", f.v))
-			/*line saga.go:52:2*/ runtime.Compensate(x, &f.saga, 3, "Add", 1, 2)
-			if f.n > 5 {
+			/*line saga.go:49:1*/ runtime.Compensate(x, &f.saga, 1, "Mul", f.c, f.v)
+			/*line saga.go:50:1*/ f.c.Factor = 100
+			/*line saga.go:51:1*/ runtime.Compensate(x, &f.saga, 2, "Touch", fmt.Sprint("undo ", f.v))
+			/*line saga.go:52:1*/ runtime.Compensate(x, &f.saga, 3, "Add", 1, 2)
+			if /*line saga.go:53:4*/ f.n > 5 {
 				f.pc = 3
 			} else {
 				f.pc = 4
 			}
 		case 3:
-			/*line saga.go:54:3*/ runtime.Compensate(x, &f.saga, 4, "Note", "big")
-			/*line saga.go:55:3*/ return runtime.Return[int](x, f.v, fmt.Errorf("too big: %d", f.n))
+			/*line saga.go:54:2*/ runtime.Compensate(x, &f.saga, 4, "Note", "big")
+			/*line saga.go:55:2*/ return runtime.Return[int](x, f.v, fmt.Errorf("too big: %d", f.n))
 		case 4:
-			if f.n < 0 {
+			if /*line saga.go:57:4*/ f.n < 0 {
 				f.pc = 7
 			} else {
 				f.pc = 6
 			}
 		case 6:
-			/*line saga.go:60:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line saga.go:60:1*/ return runtime.Return[int](x, f.v, nil)
 		case 7:
-			/*line saga.go:58:14*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
+			/*line saga.go:58:13*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
 				}
@@ -324,7 +512,7 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line saga.go:58:3*/ return runtime.Return[int](x, f.v+f.t, nil)
+			/*line saga.go:58:2*/ return runtime.Return[int](x, f.v+f.t, nil)
 		case 9:
 			return runtime.Compensating(x)
 		default:
@@ -390,69 +578,6 @@ func (f *sagaShapesFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) 
 	return runtime.BadState(c1.Site)
 }
 
-// accountRefundsFrame is the frame of workflow Refunds: its machine state and the variables
-// that live across its checkpoints.
-type accountRefundsFrame struct {
-	pc      int
-	a       *Account
-	n       int
-	v       int
-	err     error
-	saga    runtime.Saga
-	sagaErr error
-	err1    error
-}
-
-var accountRefundsSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Mul", Pos: "saga.go:68:12"},
-	{ID: 5, Kind: "compensate", Name: "Mul", Pos: "saga.go:72:2"},
-	{ID: 3, Kind: "step", Name: "CheckEven", Pos: "saga.go:73:12"},
-}
-
-// AccountRefundsWorkflow is the descriptor of workflow method Refunds: bind it to a
-// receiver, then register it with a runtime.Worker and start instances
-// with runtime.Start.
-var AccountRefundsWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Refunds", "77a9ae8ca52b3bf7", func(r *Account) any { return &accountRefundsFrame{a: r} }, (*Account).Refunds)
-
-// SetInput stores the workflow's input in a new frame.
-func (f *accountRefundsFrame) SetInput(in int) {
-	f.n = in
-}
-
-// MarshalFrame writes the serialized fields of the frame.
-func (f *accountRefundsFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	e.Int("v", int64(f.v))
-	e.Error("err", f.err)
-	runtime.Field(e, "saga", f.saga)
-	e.Error("sagaErr", f.sagaErr)
-	e.Error("err1", f.err1)
-}
-
-// UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *accountRefundsFrame) UnmarshalFrame(d *runtime.Decoder) error {
-	for d.Next() {
-		switch d.Key() {
-		case "pc":
-			f.pc = int(d.Int())
-		case "n":
-			f.n = int(d.Int())
-		case "v":
-			f.v = int(d.Int())
-		case "err":
-			f.err = d.Error()
-		case "saga":
-			runtime.Value(d, &f.saga)
-		case "sagaErr":
-			f.sagaErr = d.Error()
-		case "err1":
-			f.err1 = d.Error()
-		}
-	}
-	return d.Err()
-}
-
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
@@ -461,8 +586,8 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line saga.go:68:12*/ arg := f.a.Calc
-			/*line saga.go:68:12*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
+			/*line saga.go:68:11*/ arg := f.a.Calc
+			/*line saga.go:68:11*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f.n)
 				}
@@ -472,13 +597,13 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line saga.go:69:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
+			/*line saga.go:69:1*/ if f.err != nil {
+				/*line saga.go:70:2*/ return runtime.Return[int](x, 0, f.err)
 			}
-			/*line saga.go:72:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", -f.v)
+			/*line saga.go:72:1*/ runtime.Compensate(x, &f.saga, 1, "Mul", -f.v)
 			f.pc = 3
 		case 3:
-			/*line saga.go:73:12*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
+			/*line saga.go:73:11*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, CheckEven)(stepCtx1, f.v)
 				}
@@ -488,10 +613,10 @@ func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line saga.go:73:2*/ if f.err1 != nil {
-				return runtime.Return[int](x, 0, f.err1)
+			/*line saga.go:73:1*/ if f.err1 != nil {
+				/*line saga.go:74:2*/ return runtime.Return[int](x, 0, f.err1)
 			}
-			/*line saga.go:76:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line saga.go:76:1*/ return runtime.Return[int](x, f.v, nil)
 		case 5:
 			return runtime.Compensating(x)
 		default:
@@ -523,86 +648,13 @@ func (f *accountRefundsFrame) compensate(x *runtime.Exec, c1 *runtime.Compensati
 	return runtime.BadState(c1.Site)
 }
 
-// bookingFrame is the frame of workflow Booking: its machine state and the variables
-// that live across its checkpoints.
-type bookingFrame struct {
-	pc      int
-	items   []string
-	it      string
-	t       int
-	t1      int
-	err     error
-	saga    runtime.Saga
-	sagaErr error
-	ok      bool
-	err1    error
-}
-
-var bookingSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "saga.go:86:16"},
-	{ID: 9, Kind: "compensate", Name: "Note", Pos: "saga.go:89:3"},
-	{ID: 7, Kind: "await", Name: "confirm", Pos: "saga.go:91:13"},
-}
-
-// BookingWorkflow is the descriptor of workflow Booking: register it with a
-// runtime.Worker and start instances with runtime.Start.
-var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "584630ff57a857d2", func() any { return new(bookingFrame) }).WithFunc(Booking)
-
-// SetInput stores the workflow's input in a new frame.
-func (f *bookingFrame) SetInput(in []string) {
-	f.items = in
-}
-
-// MarshalFrame writes the serialized fields of the frame.
-func (f *bookingFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "items", f.items)
-	e.String("it", f.it)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
-	e.Error("err", f.err)
-	runtime.Field(e, "saga", f.saga)
-	e.Error("sagaErr", f.sagaErr)
-	e.Bool("ok", f.ok)
-	e.Error("err1", f.err1)
-}
-
-// UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *bookingFrame) UnmarshalFrame(d *runtime.Decoder) error {
-	for d.Next() {
-		switch d.Key() {
-		case "pc":
-			f.pc = int(d.Int())
-		case "items":
-			runtime.Value(d, &f.items)
-		case "it":
-			f.it = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "err":
-			f.err = d.Error()
-		case "saga":
-			runtime.Value(d, &f.saga)
-		case "sagaErr":
-			f.sagaErr = d.Error()
-		case "ok":
-			f.ok = d.Bool()
-		case "err1":
-			f.err1 = d.Error()
-		}
-	}
-	return d.Err()
-}
-
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *bookingFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:85:2*/ f.t1 = len(f.items)
+			/*line saga.go:85:1*/ f.t1 = len(f.items)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -618,7 +670,7 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 5:
-			/*line saga.go:86:16*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
+			/*line saga.go:86:15*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
 				}
@@ -628,24 +680,24 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line saga.go:86:3*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
+			/*line saga.go:86:2*/ if f.err != nil {
+				/*line saga.go:87:3*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line saga.go:89:3*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
+			/*line saga.go:89:2*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
 			f.pc = 3
 		case 7:
-			/*line saga.go:91:13*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
+			/*line saga.go:91:12*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line saga.go:92:2*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
+			/*line saga.go:92:1*/ if f.err1 != nil {
+				/*line saga.go:93:2*/ return runtime.Return[string](x, "", f.err1)
 			}
-			/*line saga.go:95:2*/ if !f.ok {
-				return runtime.Return[string](x, "", fmt.Errorf("not confirmed"))
+			/*line saga.go:95:1*/ if !f.ok {
+				/*line saga.go:96:2*/ return runtime.Return[string](x, "", fmt.Errorf("not confirmed"))
 			}
-			/*line saga.go:98:2*/ return runtime.Return[string](x, "confirmed", nil)
+			/*line saga.go:98:1*/ return runtime.Return[string](x, "confirmed", nil)
 		case 9:
 			return runtime.Compensating(x)
 		default:
@@ -676,68 +728,16 @@ func (f *bookingFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) err
 	return runtime.BadState(c1.Site)
 }
 
-// sagaValueFailFrame is the frame of workflow SagaValueFail: its machine state and the variables
-// that live across its checkpoints.
-type sagaValueFailFrame struct {
-	pc      int
-	n       int
-	saga    runtime.Saga
-	sagaErr error
-	v       int
-}
-
-var sagaValueFailSites = [...]runtime.Site{
-	{ID: 3, Kind: "compensate", Name: "Note", Pos: "saga.go:118:2"},
-	{ID: 1, Kind: "step", Name: "Boom", Pos: "saga.go:119:7", Policy: durable.Policy{MaxAttempts: 2}},
-}
-
-// SagaValueFailWorkflow is the descriptor of workflow SagaValueFail: register it with a
-// runtime.Worker and start instances with runtime.Start.
-var SagaValueFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaValueFail", "8efe2ec9a6bc37f1", func() any { return new(sagaValueFailFrame) }).WithFunc(SagaValueFail)
-
-// SetInput stores the workflow's input in a new frame.
-func (f *sagaValueFailFrame) SetInput(in int) {
-	f.n = in
-}
-
-// MarshalFrame writes the serialized fields of the frame.
-func (f *sagaValueFailFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	runtime.Field(e, "saga", f.saga)
-	e.Error("sagaErr", f.sagaErr)
-	e.Int("v", int64(f.v))
-}
-
-// UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *sagaValueFailFrame) UnmarshalFrame(d *runtime.Decoder) error {
-	for d.Next() {
-		switch d.Key() {
-		case "pc":
-			f.pc = int(d.Int())
-		case "n":
-			f.n = int(d.Int())
-		case "saga":
-			runtime.Value(d, &f.saga)
-		case "sagaErr":
-			f.sagaErr = d.Error()
-		case "v":
-			f.v = int(d.Int())
-		}
-	}
-	return d.Err()
-}
-
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *sagaValueFailFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:118:2*/ runtime.Compensate(x, &f.saga, 0, "Note", fmt.Sprint("undo ", f.n))
+			/*line saga.go:118:1*/ runtime.Compensate(x, &f.saga, 0, "Note", fmt.Sprint("undo ", f.n))
 			f.pc = 1
 		case 1:
-			/*line saga.go:119:7*/ f.v = runtime.CallValue(x, &sagaValueFailSites[1], func(stepCtx context.Context) int {
+			/*line saga.go:119:6*/ f.v = runtime.CallValue(x, &sagaValueFailSites[1], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Boom)(stepCtx, f.n)
 				}
@@ -747,7 +747,7 @@ func (f *sagaValueFailFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line saga.go:120:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line saga.go:120:1*/ return runtime.Return[int](x, f.v, nil)
 		case 3:
 			return runtime.Compensating(x)
 		default:
