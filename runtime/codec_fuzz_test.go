@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"unicode/utf8"
@@ -127,9 +128,9 @@ func FuzzFrameRoundTrip(f *testing.F) {
 	f.Add(int64(-1<<63), "aé😀b", false, "boom", true, int64(1<<62))
 	f.Add(int64(42), "\"quoted\"\n\t<html>&", true, "known", false, int64(-3))
 	f.Fuzz(func(t *testing.T, n int64, s string, b bool, msg string, permanent bool, x int64) {
-		if !utf8.ValidString(s) || !utf8.ValidString(msg) {
-			// The JSON codec replaces invalid UTF-8 with U+FFFD; see
-			// TestFrameInvalidUTF8.
+		if !utf8.ValidString(msg) {
+			// Error messages are stored by encoding/json, which
+			// replaces invalid UTF-8 with U+FFFD.
 			return
 		}
 		var err error
@@ -211,25 +212,38 @@ func checkErrorRoundTrip(t *testing.T, want, got error) {
 	}
 }
 
-// TestFrameInvalidUTF8 pins down a limit of the JSON frame codec: a string
-// that is not valid UTF-8 (for example a byte slice of a multi-byte rune)
-// does not survive a checkpoint unchanged.
+// TestFrameInvalidUTF8 checks that a string that is not valid UTF-8
+// (for example a byte slice of a multi-byte rune) survives a checkpoint
+// unchanged, as a field, a map key and through the String fast path.
 func TestFrameInvalidUTF8(t *testing.T) {
-	for _, s := range []string{"é"[:1], "\xff", "a\xc3"} {
-		t.Run(s, func(t *testing.T) {
+	for _, s := range []string{"é"[:1], "\xff", "a\xc3", "\xed\xa0\x80", `\udcff`} {
+		t.Run(fmt.Sprintf("%q", s), func(t *testing.T) {
 			e := runtime.NewEncoder(nil, nil)
 			runtime.Field(e, "s", s)
+			e.String("fast", s)
+			runtime.Field(e, "m", map[string]string{s: s})
 			data, err := e.Bytes()
 			if err != nil {
 				t.Fatalf("Encoder.Bytes() error = %v", err)
 			}
-			var got string
+			var got, fast string
+			var m map[string]string
 			d := runtime.NewDecoder(data, nil)
 			for d.Next() {
-				runtime.Value(d, &got)
+				switch d.Key() {
+				case "s":
+					runtime.Value(d, &got)
+				case "fast":
+					fast = d.String()
+				case "m":
+					runtime.Value(d, &m)
+				}
 			}
-			if got == s {
-				t.Errorf("round trip of %q = %q: invalid UTF-8 now survives; make FuzzFrameRoundTrip check such strings too", s, got)
+			if err := d.Err(); err != nil {
+				t.Fatalf("decode %s: %v", data, err)
+			}
+			if got != s || fast != s || !reflect.DeepEqual(m, map[string]string{s: s}) {
+				t.Errorf("round trip of %q through %s = %q, %q, %q", s, data, got, fast, m)
 			}
 		})
 	}
