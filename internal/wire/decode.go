@@ -87,7 +87,9 @@ func (d *decoder) value(v reflect.Value, p *plan) error {
 		if err != nil {
 			return err
 		}
-		if err := v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw); err != nil {
+		if _, err := call(p.t, "UnmarshalJSON", func() (struct{}, error) {
+			return struct{}{}, v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw)
+		}); err != nil {
 			return d.errorf("%s.UnmarshalJSON: %v", p.t, err)
 		}
 		return nil
@@ -100,7 +102,9 @@ func (d *decoder) value(v reflect.Value, p *plan) error {
 			return err
 		}
 		d.buf = b
-		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b); err != nil {
+		if _, err := call(p.t, "UnmarshalText", func() (struct{}, error) {
+			return struct{}{}, v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b)
+		}); err != nil {
 			return d.errorf("%s.UnmarshalText: %v", p.t, err)
 		}
 		return nil
@@ -374,8 +378,10 @@ func (d *decoder) mapKey(k reflect.Value, p *plan, b []byte) error {
 		}
 		k.Set(reflect.ValueOf(t))
 		return nil
-	case p.how == asText:
-		if err := k.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b); err != nil {
+	case p.text:
+		if _, err := call(p.t, "UnmarshalText", func() (struct{}, error) {
+			return struct{}{}, k.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(b)
+		}); err != nil {
 			return d.errorf("map key: %s.UnmarshalText: %v", p.t, err)
 		}
 		return nil

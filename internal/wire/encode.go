@@ -143,7 +143,7 @@ func (e *encoder) marshalJSON(v reflect.Value, p *plan) error {
 	if p.addr {
 		v = v.Addr()
 	}
-	b, err := v.Interface().(json.Marshaler).MarshalJSON()
+	b, err := call(p.t, "MarshalJSON", func() ([]byte, error) { return v.Interface().(json.Marshaler).MarshalJSON() })
 	if err != nil {
 		return fmt.Errorf("%s.MarshalJSON: %w", p.t, err)
 	}
@@ -167,11 +167,16 @@ func (e *encoder) marshalText(v reflect.Value, p *plan) error {
 }
 
 func marshalText(v reflect.Value, p *plan) ([]byte, error) {
-	v = addressable(v, p)
-	if p.addr {
+	addr := !p.t.Implements(textMarshalerType)
+	if addr && !v.CanAddr() {
+		c := reflect.New(v.Type()).Elem()
+		c.Set(v)
+		v = c
+	}
+	if addr {
 		v = v.Addr()
 	}
-	b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
+	b, err := call(p.t, "MarshalText", func() ([]byte, error) { return v.Interface().(encoding.TextMarshaler).MarshalText() })
 	if err != nil {
 		return nil, fmt.Errorf("%s.MarshalText: %w", p.t, err)
 	}
@@ -253,7 +258,7 @@ func mapKey(k reflect.Value, p *plan) (string, error) {
 	case p.how == asTime:
 		b, err := appendTimeText(nil, k.Interface().(time.Time))
 		return string(b), err
-	case p.how == asText:
+	case p.text:
 		b, err := marshalText(k, p)
 		return string(b), err
 	}
@@ -426,4 +431,15 @@ func appendStringBytes(buf, b []byte) []byte {
 	// A conversion the compiler does not copy for a call that does not
 	// keep its argument would be nicer; AppendString is small enough.
 	return AppendString(buf, string(b))
+}
+
+// call runs a method of the user's type, turning a panic into an error:
+// no value may panic the runtime.
+func call[T any](t reflect.Type, method string, f func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s.%s panicked: %v", t, method, r)
+		}
+	}()
+	return f()
 }

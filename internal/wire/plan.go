@@ -32,7 +32,10 @@ type plan struct {
 	how how
 	// addr: the marshal method is declared on *t, so it needs an
 	// addressable value.
-	addr   bool
+	addr bool
+	// text: t has MarshalText and UnmarshalText, used for map keys even
+	// when t is encoded by MarshalJSON elsewhere.
+	text   bool
 	fields []field // structs
 	err    error   // why a struct type cannot be stored
 	elem   atomic.Pointer[plan]
@@ -111,10 +114,11 @@ func newPlan(t reflect.Type) *plan {
 		return p
 	}
 	pt := reflect.PointerTo(t)
+	p.text = pt.Implements(textMarshalerType) && pt.Implements(textUnmarshalerType)
 	switch {
 	case pt.Implements(marshalerType) && pt.Implements(unmarshalerType):
 		p.how, p.addr = asJSON, !t.Implements(marshalerType)
-	case pt.Implements(textMarshalerType) && pt.Implements(textUnmarshalerType):
+	case p.text:
 		p.how, p.addr = asText, !t.Implements(textMarshalerType)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 && !userEncoded(t.Elem()):
 		p.how = asBytes

@@ -411,6 +411,10 @@ func TestRefused(t *testing.T) {
 			X int `json:"-"`
 			Y int `json:"X"`
 		}{}, "named \"X\""},
+		{"promoted again", struct {
+			Deep
+			B
+		}{}, "already embedded as B"},
 		{"unexported", struct{ x int }{}, "field x is unexported"},
 		{"unexported embedded non-struct", struct{ unexportedInt }{}, "embedded field unexportedInt is unexported and not a struct"},
 		{"embedded pointer unexported", struct{ *node }{}, "pointer to an unexported struct"},
@@ -583,4 +587,23 @@ func FuzzAppendString(f *testing.F) {
 			t.Errorf("json.Unmarshal(AppendString(%q) = %s) = %q, %v, want %q", s, b, std, err, s)
 		}
 	})
+}
+
+// Both is encoded by MarshalJSON, and keyed by MarshalText.
+type Both struct{ N int }
+
+func (b Both) MarshalJSON() ([]byte, error)  { return json.Marshal(b.N) }
+func (b *Both) UnmarshalJSON(d []byte) error { return json.Unmarshal(d, &b.N) }
+func (b Both) MarshalText() ([]byte, error)  { return []byte(fmt.Sprint("n", b.N)), nil }
+func (b *Both) UnmarshalText(d []byte) error {
+	_, err := fmt.Sscanf(string(d), "n%d", &b.N)
+	return err
+}
+
+func TestKeyedByText(t *testing.T) {
+	roundTrip(t, map[Both]Both{{1}: {2}, {3}: {4}})
+	got, _ := Marshal(map[Both]Both{{1}: {2}}, nil)
+	if string(got) != `{"n1":2}` {
+		t.Errorf("Marshal(map[Both]Both) = %s, want {\"n1\":2}", got)
+	}
 }
