@@ -607,3 +607,31 @@ func TestKeyedByText(t *testing.T) {
 		t.Errorf("Marshal(map[Both]Both) = %s, want {\"n1\":2}", got)
 	}
 }
+
+// FuzzUnmarshal decodes arbitrary bytes into a rich type: never a panic,
+// and a value that decodes is stored again in a form that decodes to
+// the same value.
+func FuzzUnmarshal(f *testing.F) {
+	for _, s := range []string{`{}`, `null`, `{"ID":1,"f64":"NaN","when":"2024-01-01T00:00:00+01:00[Europe/Paris]","keys":{"\udcff":"\udcfe"}}`,
+		`{"Quoted":"12","qf":"-Inf","qs":"\"x\"","qp":"true","bytes":"AAE=","timek":{"2024-01-01T00:00:00Z[fixed:X]":1}}`,
+		`{"Nested":[[{"a":{"A":1,"b":"c"}}]],"Errs":["x",null],"Any":{"a":[1,true,null]}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r Rich
+		if Unmarshal(data, &r, errs{}) != nil {
+			return
+		}
+		again, err := Marshal(r, errs{})
+		if err != nil {
+			return // e.g. a decoded value its own MarshalJSON refuses
+		}
+		var r2 Rich
+		if err := Unmarshal(again, &r2, errs{}); err != nil {
+			t.Fatalf("Unmarshal(Marshal(Unmarshal(%q)) = %s) error = %v", data, again, err)
+		}
+		if third, _ := Marshal(r2, errs{}); string(third) != string(again) {
+			t.Errorf("encoding is not stable: %s, then %s", again, third)
+		}
+	})
+}
