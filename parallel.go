@@ -30,7 +30,7 @@ func Go[T any](ctx Context, name string, fn func(ctx context.Context) (T, error)
 
 // Future is the result of a step started with [Go]: [All] runs the step
 // and settles it. It is stored with the workflow's frame once settled
-// (its value through encoding/json, its error as its message).
+// (its value through the frame codec, its error as its message).
 type Future[T any] struct {
 	name    string
 	fn      func(ctx context.Context) (T, error)
