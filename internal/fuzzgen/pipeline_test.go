@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/durablegen/durable/codegen"
+	"golang.org/x/tools/go/packages"
 )
 
 // config says what a differential run generates.
@@ -120,18 +122,50 @@ func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 	if err != nil {
 		return attribute(pkgs, "load", err.Error())
 	}
-	files, err := codegen.Generate(loaded)
+	files, err := safeGenerate(loaded)
+	var perr *generatorPanic
+	if errors.As(err, &perr) {
+		// Find the packages that make it panic; all their workflows fail.
+		var fails []failure
+		for _, lp := range loaded {
+			if _, err := safeGenerate([]*packages.Package{lp}); errors.As(err, &perr) {
+				for _, p := range pkgs {
+					if pkgPath(p) == lp.PkgPath {
+						for _, wf := range p.wfs {
+							fails = append(fails, failure{pkg: p, wf: wf, stage: "generate", output: perr.Error()})
+						}
+					}
+				}
+			}
+		}
+		if len(fails) == 0 {
+			return nil, err
+		}
+		return fails, nil
+	}
 	var cerr *codegen.Error
 	if errors.As(err, &cerr) {
 		var fails []failure
+		unplaced := map[*workflow]bool{} // a finding without its position in the workflow
 		for _, d := range cerr.Diagnostics {
 			fs, aerr := attribute(pkgs, "generate", d.String())
 			if aerr != nil {
 				return nil, aerr
 			}
+			for _, f := range fs {
+				if filepath.Base(d.Pos.Filename) != f.wf.file || d.Pos.Line <= 0 || d.Pos.Column <= 0 {
+					unplaced[f.wf] = true
+				}
+			}
 			fails = append(fails, fs...)
 		}
-		return dedupe(fails), nil
+		fails = dedupe(fails)
+		for i, f := range fails {
+			if usesRich(f.wf) && !unplaced[f.wf] {
+				fails[i].stage = "refused"
+			}
+		}
+		return fails, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("durablegen: %w", err)
@@ -146,6 +180,35 @@ func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 		return attribute(pkgs, "vet", out)
 	}
 	return nil, nil
+}
+
+// generatorPanic is a panic of the generator, turned into an error.
+type generatorPanic struct{ value, stack string }
+
+func (p *generatorPanic) Error() string {
+	return fmt.Sprintf("durablegen panicked: %s\n%s", p.value, p.stack)
+}
+
+// safeGenerate is codegen.Generate, with a panic returned as a
+// *generatorPanic.
+func safeGenerate(pkgs []*packages.Package) (files []codegen.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &generatorPanic{value: fmt.Sprint(r), stack: string(debug.Stack())}
+		}
+	}()
+	return codegen.Generate(pkgs)
+}
+
+// usesRich reports whether wf uses a rich feature, one the generator may
+// refuse: a refusal that names its position is not a failure.
+func usesRich(wf *workflow) bool {
+	for _, f := range richFeatures {
+		if wf.features[f] {
+			return true
+		}
+	}
+	return false
 }
 
 // wfFile matches a generated workflow's file in compiler output.
