@@ -58,13 +58,13 @@ func goType(t typ, local string) string {
 type variable struct {
 	name   string
 	t      typ
-	local  string // the local type's name, for tLocal
-	used   bool   // read at least once (Go rejects unused locals)
-	ro     bool   // never assigned: loop counters that bound a loop
-	hidden bool   // not readable: a map range's accumulator inside the loop
-	fixed  bool   // tSlice of known length that is never appended to
-	length int    // its length, for fixed slices
-	konst  int    // the value of a local constant (1 to 3), else 0
+	local  string    // the local type's name, for tLocal
+	used   bool      // read at least once (Go rejects unused locals)
+	ro     bool      // never assigned: loop counters that bound a loop
+	hidden bool      // not readable: a map range's accumulator inside the loop
+	fixed  bool      // tSlice of known length that is never appended to
+	length int       // its length, for fixed slices
+	konst  int       // the value of a local constant (1 to 3), else 0
 	target *variable // what a tPtr points into (nil for new(int))
 }
 
@@ -185,8 +185,8 @@ type gen struct {
 	panicky  bool      // may panic while evaluating a step's argument
 	chk      *variable // the rich snippets' accumulator, read by every return
 	out      typ       // result type of the workflow
-	named    bool   // named results (res, err)
-	fnScope  *scope // the function's scope
+	named    bool      // named results (res, err)
+	fnScope  *scope    // the function's scope
 	hasMap   bool
 	stmtLeft int // statements left for the whole workflow
 }
