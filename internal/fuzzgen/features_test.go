@@ -63,9 +63,12 @@ var allFeatures = append([]string{
 // the bug is fixed.
 var knownBugs = map[string]string{
 	"bytestring":  "byte-string.go.txt",
+	"collide":     "collide-names.go.txt",
+	"elemptr":     "elem-pointer.go.txt",
 	"elidedcp":    "elided-literal-checkpoint.go.txt",
 	"embedded":    "embedded-collide.go.txt",
 	"errsentinel": "error-sentinel.go.txt",
+	"errtyped":    "error-typed.go.txt",
 	"fieldptr":    "field-pointer.go.txt",
 	"floats":      "float-special.go.txt",
 	"generic":     "generic-step.go.txt",

@@ -100,12 +100,18 @@ func (g *gen) pointerDeclStmt(sc *scope) []string {
 	var e string
 	switch g.r.IntN(4) {
 	case 0:
+		if !g.feat.enabled("elemptr") {
+			break // the same bug as feature elemptr
+		}
 		if t := g.pickTarget(sc, tSlice, func(v *variable) bool { return v.fixed }); t != nil {
 			t.used = true
 			v.target = t
 			e = fmt.Sprintf("&%s[Idx(%s, len(%s))]", t.name, g.expr(sc, tInt, 1), t.name)
 		}
 	case 1:
+		if !g.feat.enabled("fieldptr") {
+			break // the same bug as feature fieldptr
+		}
 		if t := g.pickTarget(sc, tPair, nil); t != nil {
 			t.used = true
 			v.target = t

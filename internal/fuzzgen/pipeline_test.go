@@ -211,6 +211,9 @@ func usesRich(wf *workflow) bool {
 	return false
 }
 
+// pkgFile matches a generated package's own file in compiler output.
+var pkgFile = regexp.MustCompile(`p(\d+)[/\\](collide|steps|rich)\.go`)
+
 // wfFile matches a generated workflow's file in compiler output.
 var wfFile = regexp.MustCompile(`p(\d+)[/\\](wf\d{3})(_durable)?\.go`)
 
@@ -218,6 +221,17 @@ var wfFile = regexp.MustCompile(`p(\d+)[/\\](wf\d{3})(_durable)?\.go`)
 // error if it names none.
 func attribute(pkgs []*pkgRun, stage, output string) ([]failure, error) {
 	var fails []failure
+	for _, m := range pkgFile.FindAllStringSubmatch(output, -1) {
+		// A package's own file (collide.go, steps.go) does not build with
+		// the generated files: every workflow of the package fails.
+		for _, p := range pkgs {
+			if p.name == "p"+m[1] {
+				for _, wf := range p.wfs {
+					fails = append(fails, failure{pkg: p, wf: wf, stage: stage, output: linesAbout(output, m[2])})
+				}
+			}
+		}
+	}
 	for _, m := range wfFile.FindAllStringSubmatch(output, -1) {
 		for _, p := range pkgs {
 			if p.name != "p"+m[1] {
