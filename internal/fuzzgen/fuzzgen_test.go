@@ -49,6 +49,14 @@ func TestDifferential(t *testing.T) {
 	if testing.Short() {
 		n = min(n, *flagPer)
 	}
+	switch *flagMode {
+	case "grow":
+	case "mutate":
+		runMutationsTest(t, n)
+		return
+	default:
+		t.Fatalf("-fuzzgen.mode=%s: want grow or mutate", *flagMode)
+	}
 	cfg := flagConfig(t, n)
 	tot, fails := runDifferential(t, cfg)
 	refused := 0
