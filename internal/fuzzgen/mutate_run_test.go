@@ -164,7 +164,9 @@ func equivTests(t *testing.T, path string, tests map[string][]string) ([]string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := func(n ast.Node) string { return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset]) }
+	text := func(n ast.Node) string {
+		return string(src[fset.Position(n.Pos()).Offset:fset.Position(n.End()).Offset])
+	}
 	var imports []string
 	for _, im := range f.Imports {
 		imports = append(imports, text(im))
