@@ -55,6 +55,7 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 	w.ioRead(call, fn)
 	w.pointerIdentity(call, fn)
 	if w.wf != nil {
+		w.receiverCall(call, fn)
 		w.syncCall(call, fn)
 		w.mapIterCall(call, fn)
 		w.ctxArgs(call, fn)
@@ -67,79 +68,25 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 		return
 	}
 	if r := w.c.reasonOf(fn); r != nil {
-		name := localName(fn, w.c.pass.Pkg)
-		alt := "make " + name + " a step"
-		if r.Std {
-			alt = "call it from a step"
-		}
-		w.add(&finding{
-			rule: r.Rule, pos: call.Pos(), end: call.End(),
-			msg: fmt.Sprintf("%s calls %s, which %s: %s; %s, or %s",
-				w.wf.name, name, strings.Join(r.Chain, ", which "), r.Why, r.Fix, alt),
-			related: w.c.relatedChain(fn),
-		})
+		w.inherited(call, fn, r, "calls %s")
 	}
 }
 
-// funcVar returns the function that call calls through a package-level
-// variable of this package initialized with it and never assigned, such
-// as var now = time.Now.
-func (c *checker) funcVar(call *ast.CallExpr) *types.Func {
-	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
-	if !ok {
-		return nil
+// inherited reports at n, in a workflow, the use of the non-step fn that
+// is not deterministic because of r; verb is "calls %s" or another
+// phrase naming fn.
+func (w *walker) inherited(n ast.Node, fn *types.Func, r *nondetFact, verb string) {
+	name := localName(fn, w.c.pass.Pkg)
+	alt := "make " + name + " a step"
+	if r.Std {
+		alt = "call it from a step"
 	}
-	v, ok := c.pass.TypesInfo.Uses[id].(*types.Var)
-	if !ok || v.Pkg() != c.pass.Pkg || !isPackageVar(v) || c.isWritten(v) {
-		return nil
-	}
-	if c.funcVars == nil {
-		c.funcVars = make(map[*types.Var]*types.Func)
-		for _, f := range c.pass.Files {
-			for _, d := range f.Decls {
-				gd, ok := d.(*ast.GenDecl)
-				if !ok || gd.Tok != token.VAR {
-					continue
-				}
-				for _, spec := range gd.Specs {
-					vs := spec.(*ast.ValueSpec)
-					if len(vs.Names) != len(vs.Values) {
-						continue
-					}
-					for i, name := range vs.Names {
-						if obj, ok := c.pass.TypesInfo.Defs[name].(*types.Var); ok {
-							if fn := c.funcRefOf(vs.Values[i]); fn != nil {
-								c.funcVars[obj] = fn
-							}
-						}
-					}
-				}
-			}
-		}
-	}
-	return c.funcVars[v]
-}
-
-// funcRefOf returns the function e names, if it is a plain reference
-// such as time.Now.
-func (c *checker) funcRefOf(e ast.Expr) *types.Func {
-	var id *ast.Ident
-	switch x := ast.Unparen(e).(type) {
-	case *ast.Ident:
-		id = x
-	case *ast.SelectorExpr:
-		id = x.Sel
-	default:
-		return nil
-	}
-	fn, _ := c.pass.TypesInfo.Uses[id].(*types.Func)
-	if fn == nil || isInterfaceMethod(fn) {
-		return nil
-	}
-	if sig := fn.Type().(*types.Signature); sig.Recv() != nil {
-		return nil // a method value binds its receiver
-	}
-	return fn.Origin()
+	w.add(&finding{
+		rule: r.Rule, pos: n.Pos(), end: n.End(),
+		msg: fmt.Sprintf("%s "+verb+", which %s: %s; %s, or %s",
+			w.wf.name, name, strings.Join(r.Chain, ", which "), r.Why, r.Fix, alt),
+		related: w.c.relatedChain(fn),
+	})
 }
 
 // relatedChain returns the positions of the call chain of a function of
@@ -393,7 +340,7 @@ func (w *walker) syncCall(call *ast.CallExpr, fn *types.Func) {
 
 // declaredIn reports whether v is declared inside the function walked.
 func (w *walker) declaredIn(v *types.Var) bool {
-	body := w.fi.decl.Body
+	body := w.fi.body
 	return v.Pos() >= body.Pos() && v.Pos() < body.End()
 }
 
@@ -481,49 +428,88 @@ func (w *walker) compositeCtx(lit *ast.CompositeLit) {
 	}
 }
 
-// funcRef reports a step or workflow used as a value instead of called.
+// funcRef checks a function or method used as a value instead of called:
+// a step or workflow (a call through a value is not a checkpoint), a
+// source, or a non-deterministic helper. A function passed on is passed
+// on to be called, so a helper is treated as called where it is named:
+// reported in a workflow, followed from a helper.
 func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
-	isStep := w.c.isStep(fn)
-	src, isSource := lookupSource(fn)
-	if !isStep && !isSource && !w.c.isWorkflow(fn) {
+	if isDurable(fn) || isInterfaceMethod(fn) || (w.wf == nil && w.c.std) {
 		return
 	}
+	node, call := refContext(id, stack)
+	if call != nil && ast.Unparen(call.Fun) == node {
+		return // a call, checked by call
+	}
+	isStep, isWorkflow := w.c.isStep(fn), w.c.isWorkflow(fn)
+	if call != nil {
+		if f := w.callee(call); f != nil && isDurable(f) {
+			switch f.Name() {
+			case names.Do, names.Go, names.Compensate:
+				return // a step function given to a durable combinator
+			case names.SideEffect:
+				if !isStep && !isWorkflow {
+					return // recorded once: what SideEffect is for
+				}
+			}
+		}
+	}
+	src, isSource := lookupSource(fn)
+	switch {
+	case isSource:
+		name := qualifiedName(fn)
+		w.add(&finding{
+			rule: src.rule, pos: node.Pos(), end: node.End(),
+			msg:  name + " used as a function value in workflow code " + src.what + "; " + src.fix,
+			desc: "uses " + name + " as a function value", why: name + " " + src.what, fix: src.fix,
+		})
+	case isStep || isWorkflow:
+		if w.wf == nil {
+			return
+		}
+		kind := "step"
+		if !isStep {
+			kind = "workflow"
+		}
+		w.simple(ruleMisuse, node, fmt.Sprintf("%s %s is used as a value; a call through a function value is not a checkpoint", kind, localName(fn, w.c.pass.Pkg)),
+			"", "", "call it directly")
+	case w.wf == nil:
+		w.calls = append(w.calls, callSite{fn: fn, pos: node.Pos()})
+	default:
+		if r := w.c.reasonOf(fn); r != nil {
+			w.inherited(node, fn, r, "uses %s as a function value")
+		}
+	}
+}
+
+// refContext returns the expression that names a function through id
+// (id, pkg.F, x.M, F[T]) and the call whose argument or function it is.
+func refContext(id *ast.Ident, stack []ast.Node) (ast.Node, *ast.CallExpr) {
 	var node ast.Node = id
 	i := len(stack) - 1
 	if sel, ok := stack[i].(*ast.SelectorExpr); ok && sel.Sel == id {
 		node, i = sel, i-1
 	}
-	if i >= 0 {
-		if call, ok := stack[i].(*ast.CallExpr); ok {
-			if ast.Unparen(call.Fun) == node {
-				return
+	for ; i >= 0; i-- {
+		switch x := stack[i].(type) {
+		case *ast.ParenExpr:
+			continue
+		case *ast.IndexExpr:
+			if x.X == node {
+				node = x
+				continue
 			}
-			if f := w.callee(call); f != nil && isDurable(f) {
-				switch f.Name() {
-				case names.Do, names.Go, names.Compensate:
-					return // a step given to a durable combinator
-				case names.SideEffect:
-					if isSource {
-						return // recorded once: what SideEffect is for
-					}
-				}
+		case *ast.IndexListExpr:
+			if x.X == node {
+				node = x
+				continue
 			}
+		case *ast.CallExpr:
+			return node, x
 		}
+		break
 	}
-	if isSource {
-		name := qualifiedName(fn)
-		w.add(&finding{
-			rule: src.rule, pos: node.Pos(), end: node.End(),
-			msg: name + " used as a function value in workflow code " + src.what + "; " + src.fix,
-		})
-		return
-	}
-	kind := "step"
-	if !isStep {
-		kind = "workflow"
-	}
-	w.simple(ruleMisuse, node, fmt.Sprintf("%s %s is used as a value; a call through a function value is not a checkpoint", kind, localName(fn, w.c.pass.Pkg)),
-		"", "", "call it directly")
+	return node, nil
 }
 
 // ignoredError reports a step or durable call whose error is dropped.
@@ -589,10 +575,19 @@ func (w *walker) packageVar(id *ast.Ident, v *types.Var) {
 			"writes package variable "+name, "package variable "+name+" is shared and not saved", "pass state through the input and results")
 		return
 	}
-	if w.wf != nil && w.c.isWritten(v) {
-		w.simple(ruleGlobal, id, fmt.Sprintf("workflow code reads package variable %s, which is assigned at run time, so its value can differ on resume", name),
-			"", "", "pass the value in the workflow input, or make it a constant")
+	if w.c.isWritten(v) {
+		w.simple(ruleGlobal, id, fmt.Sprintf("%s reads package variable %s, which is assigned at run time, so its value can differ on resume", w.reader(), name),
+			"reads package variable "+name, "package variable "+name+" is assigned at run time, so its value can differ on resume",
+			"pass the value in the workflow input, or make it a constant")
 	}
+}
+
+// reader names the code being checked in messages about reads.
+func (w *walker) reader() string {
+	if w.wf != nil {
+		return "workflow code"
+	}
+	return qualifiedName(w.fi.obj)
 }
 
 // subject names the code being checked in messages.
@@ -614,7 +609,7 @@ func (c *checker) collectWrites() {
 			continue
 		}
 		w := newWalker(c, f, nil)
-		ast.Inspect(f.decl.Body, func(n ast.Node) bool {
+		ast.Inspect(f.body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
 				if n.Tok != token.DEFINE {

@@ -29,7 +29,10 @@ type checker struct {
 	// Facts of other packages' functions, looked up once.
 	imported map[*types.Func]*nondetFact
 	kinds    map[*types.Func]funcKind
-	funcVars map[*types.Var]*types.Func // package variables holding a function
+	funcVars map[*types.Var]*types.Func // package variables holding a function (see funcvars.go)
+	// Methods that write through their receiver (see receiver.go),
+	// computed when a workflow method first needs them.
+	recvWrites map[*types.Func]*recvWrite
 }
 
 type funcKind int
@@ -42,8 +45,11 @@ const (
 
 // funcInfo describes one function or method declared in the package.
 type funcInfo struct {
-	decl   *ast.FuncDecl
-	obj    *types.Func
+	decl *ast.FuncDecl // nil for the literal of a package variable
+	body *ast.BlockStmt
+	obj  *types.Func // for a literal, a stand-in named after v
+	v    *types.Var  // the package variable a literal initializes
+
 	file   *ast.File
 	kind   funcKind
 	direct *finding    // first unsuppressed finding in the body (plain functions)
@@ -54,7 +60,7 @@ type funcInfo struct {
 }
 
 func (f *funcInfo) isInit() bool {
-	return f.decl.Recv == nil && f.decl.Name.Name == "init"
+	return f.decl != nil && f.decl.Recv == nil && f.decl.Name.Name == "init"
 }
 
 // newChecker returns nil for packages that need no analysis.
@@ -70,6 +76,7 @@ func newChecker(pass *analysis.Pass) *checker {
 		src:      make(map[string][]byte),
 		imported: make(map[*types.Func]*nondetFact),
 		kinds:    make(map[*types.Func]funcKind),
+		funcVars: make(map[*types.Var]*types.Func),
 	}
 	c.ignores = &ignores{c: c}
 	return c
@@ -107,6 +114,7 @@ func (c *checker) index() {
 			if generated[file] {
 				continue
 			}
+			c.indexFuncVars(file)
 			for _, d := range file.Decls {
 				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
 					c.addFunc(file, fd)
@@ -121,7 +129,7 @@ func (c *checker) addFunc(file *ast.File, fd *ast.FuncDecl) {
 	if obj == nil {
 		return
 	}
-	f := &funcInfo{decl: fd, obj: obj, file: file}
+	f := &funcInfo{decl: fd, body: fd.Body, obj: obj, file: file}
 	if !c.std {
 		if _, ok := directive(fd.Doc, names.WorkflowDirective); ok {
 			f.kind = kindWorkflow

@@ -19,8 +19,11 @@
 // passed to durable.Do or durable.SideEffect may do anything).
 //
 // Calls are followed across packages, including the standard library,
-// with analysis facts: a finding in a helper is reported at the call in
-// the workflow, with the call chain:
+// with analysis facts: through functions, methods, function literals
+// and functions held in package variables that nothing assigns, and
+// through functions passed as values (a function passed on is taken to
+// be called). A finding in a helper is reported at the call in the
+// workflow, with the call chain:
 //
 //	DG001: Transfer calls helper.Pick, which calls time.Now: time.Now
 //	returns a different value on resume; use durable.Now(ctx), or make
@@ -44,8 +47,9 @@
 //	DG009  range over a map (or maps.Keys...) whose body depends on the
 //	       order: a step, an append, output, a last-wins assignment
 //	       (fix: range over slices.Sorted(maps.Keys(m)))
-//	DG011  writes to package variables and receiver fields; reads of
-//	       package variables that are assigned at run time
+//	DG011  writes to package variables and receiver fields (also by a
+//	       method called on the receiver); reads of package variables
+//	       that are assigned at run time
 //	DG012  a local live across a checkpoint whose type cannot be saved:
 //	       chan, func, unsafe.Pointer, sync types, *os.File, database
 //	       handles, net.Conn, context.Context, interfaces, structs with

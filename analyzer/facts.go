@@ -70,7 +70,7 @@ func (c *checker) computeFacts() {
 			continue
 		}
 		w := newWalker(c, f, nil)
-		w.walk(f.decl.Body)
+		w.walk(f.body)
 		for _, d := range w.findings {
 			if !c.ignores.suppress(c.pass.Fset, d.pos, d.rule) {
 				f.direct = d
@@ -131,9 +131,12 @@ func (c *checker) computeFacts() {
 	for _, f := range c.funcs {
 		if f.reason != nil {
 			f.reason.Std = c.std
-			c.pass.ExportObjectFact(f.obj, f.reason)
+			if f.v == nil { // a literal's fact goes on its variable
+				c.pass.ExportObjectFact(f.obj, f.reason)
+			}
 		}
 	}
+	c.exportFuncVarFacts()
 }
 
 // callSite is a static call of a function by a function of the package.

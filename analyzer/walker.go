@@ -215,9 +215,7 @@ func (w *walker) ident(id *ast.Ident, stack []ast.Node) {
 			w.receiverWrite(id, o)
 		}
 	case *types.Func:
-		if w.wf != nil {
-			w.funcRef(id, o.Origin(), stack)
-		}
+		w.funcRef(id, o.Origin(), stack)
 	}
 }
 

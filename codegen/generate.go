@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"go/ast"
-	"go/token"
 	"go/types"
 	"sort"
 	"strings"
@@ -234,62 +233,6 @@ func (l *lowerer) checkFrame() {
 	l.checkSharing()
 }
 
-// checkSharing reports &x, or a slice, map or pointer copied from one
-// stored variable into another: each is restored as its own copy after a resume,
-// so writes through one would no longer show in the other.
-func (l *lowerer) checkSharing() {
-	stored := func(e ast.Expr) *types.Var {
-		id, ok := e.(*ast.Ident)
-		if !ok {
-			return nil
-		}
-		v, _ := l.info.ObjectOf(id).(*types.Var)
-		if v == nil || l.frame[v] == nil || !l.frame[v].ser {
-			return nil
-		}
-		return v
-	}
-	check := func(lhs, rhs ast.Expr) {
-		dst := stored(lhs)
-		if dst == nil {
-			return
-		}
-		if u, ok := ast.Unparen(rhs).(*ast.UnaryExpr); ok && u.Op == token.AND {
-			if x := stored(ast.Unparen(u.X)); x != nil {
-				l.diags.add(l.fset, u.Pos(), "&%s is kept in %s across a checkpoint: the pointer would no longer point at %s after a resume; copy the value instead", x.Name(), dst.Name(), x.Name())
-			}
-			return
-		}
-		if !sharesMemory(l.info.TypeOf(rhs)) {
-			return
-		}
-		src := stored(rootVar(rhs))
-		if src == nil || src == dst {
-			return
-		}
-		l.diags.add(l.fset, rhs.Pos(), "%s and %s share memory across a checkpoint, but each is restored as its own copy after a resume, so a write through one would no longer show in the other; copy it (slices.Clone, maps.Clone) or recompute it after the checkpoint", dst.Name(), src.Name())
-	}
-	ast.Inspect(l.wf.decl.Body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.AssignStmt:
-			if len(n.Lhs) == len(n.Rhs) {
-				for i := range n.Lhs {
-					check(n.Lhs[i], n.Rhs[i])
-				}
-			}
-		case *ast.ValueSpec:
-			if len(n.Names) == len(n.Values) {
-				for i := range n.Names {
-					check(n.Names[i], n.Values[i])
-				}
-			}
-		}
-		return true
-	})
-}
-
 // rootVar returns the variable an expression reads memory through:
 // x in x, x.f, x[i], x[i:j].
 func rootVar(e ast.Expr) ast.Expr {
@@ -305,15 +248,4 @@ func rootVar(e ast.Expr) ast.Expr {
 			return x
 		}
 	}
-}
-
-func sharesMemory(t types.Type) bool {
-	if t == nil {
-		return false
-	}
-	switch t.Underlying().(type) {
-	case *types.Slice, *types.Map, *types.Pointer:
-		return true
-	}
-	return false
 }

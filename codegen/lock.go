@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/token"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,13 +27,18 @@ type Layout struct {
 	Workflow string
 	// Version is the directive's version= option (1 by default).
 	Version int
-	// Fingerprint is the hash of the name, checkpoints and fields.
+	// Fingerprint is the hash of the name, checkpoints, fields and stored
+	// types.
 	Fingerprint string
 	// Sites are the checkpoints, in the order the compiler made them (the
 	// order they are fingerprinted in).
 	Sites []LayoutSite
 	// Fields are the serialized frame fields, in frame order.
 	Fields []LayoutField
+	// Types are the shapes of the named types the fields hold, sorted by
+	// name (see shape.go). An entry written before shapes were recorded
+	// has none.
+	Types []LayoutType
 	// Pos is the workflow's directive; zero for an entry read from a lock.
 	Pos token.Position
 }
@@ -111,6 +117,9 @@ func (k *Lock) Format() []byte {
 		for _, f := range e.Fields {
 			fmt.Fprintf(&b, "\tfield %s %s\n", f.Name, f.Type)
 		}
+		for _, t := range e.Types {
+			fmt.Fprintf(&b, "\ttype %s %s\n", t.Name, t.Shape)
+		}
 	}
 	return b.Bytes()
 }
@@ -172,8 +181,14 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 				return nil, bad("want field <name> <type>, got %q", text)
 			}
 			cur.Fields = append(cur.Fields, LayoutField{Name: name, Type: typ})
+		case "type":
+			f := splitTop(rest, " ")
+			if len(f) < 2 || f[0] == "" {
+				return nil, bad("want type <name> <shape>, got %q", text)
+			}
+			cur.Types = append(cur.Types, LayoutType{Name: f[0], Shape: strings.Join(f[1:], " ")})
 		default:
-			return nil, bad("want a checkpoint or field line, got %q", text)
+			return nil, bad("want a checkpoint, field or type line, got %q", text)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -188,21 +203,35 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 // added; entries of versions no longer declared stay, as history. A
 // recorded version whose layout changed is reported at its directive, and
 // the returned lock is then nil.
-func (k *Lock) Update(layouts []Layout) (*Lock, []Diagnostic) {
+//
+// A recorded version whose layout is the same but whose fingerprint is
+// not was fingerprinted by another durablegen: this one also hashes the
+// shapes of stored types, which older locks do not record. Refusing would
+// leave -accept, which drops the history, as the only way forward, so the
+// entry is upgraded to the new fingerprint (and its shapes recorded from
+// then on) with a note saying so: instances stored under the old
+// fingerprint are claimed only by workers of a build that registers it,
+// and wait, untouched, until one does.
+func (k *Lock) Update(layouts []Layout) (*Lock, []string, []Diagnostic) {
 	next := &Lock{}
 	var diags []Diagnostic
+	var notes []string
 	declared := map[string]bool{}
 	for _, lay := range layouts {
 		declared[lay.Workflow+" "+strconv.Itoa(lay.Version)] = true
 		old := k.entry(lay.Workflow, lay.Version)
-		if old != nil && old.Fingerprint != lay.Fingerprint {
+		switch {
+		case old == nil || old.Fingerprint == lay.Fingerprint:
+		case sameLayout(old, &lay):
+			notes = append(notes, upgradeNote(old, &lay))
+		default:
 			diags = append(diags, Diagnostic{Pos: lay.Pos, Message: changedMessage(k, layouts, old, &lay)})
 			continue
 		}
 		next.Entries = append(next.Entries, lay)
 	}
 	if len(diags) > 0 {
-		return nil, diags
+		return nil, nil, diags
 	}
 	if k != nil {
 		for _, e := range k.Entries {
@@ -212,7 +241,28 @@ func (k *Lock) Update(layouts []Layout) (*Lock, []Diagnostic) {
 		}
 	}
 	next.sort()
-	return next, nil
+	return next, notes, nil
+}
+
+// sameLayout reports whether the recorded layout old and lay have the same
+// checkpoints, fields and (if old records them) stored types.
+func sameLayout(old, lay *Layout) bool {
+	if len(old.Sites) == 0 && len(old.Fields) == 0 {
+		return false // nothing recorded to compare with
+	}
+	return slices.Equal(old.Sites, lay.Sites) && slices.Equal(old.Fields, lay.Fields) &&
+		(len(old.Types) == 0 || slices.Equal(old.Types, lay.Types))
+}
+
+// upgradeNote says what upgrading a recorded entry to a new fingerprint
+// means for the instances stored under the old one.
+func upgradeNote(old, lay *Layout) string {
+	why := "this durablegen fingerprints layouts differently from the one that wrote the lock"
+	if len(old.Types) == 0 && len(lay.Types) > 0 {
+		why = "this durablegen also fingerprints the shapes of stored types, recorded from now on"
+	}
+	return fmt.Sprintf("%s version %d: same layout, new fingerprint %s (was %s): %s; instances started under %s resume only on workers of a build that registers it (let the previous build's workers finish them)",
+		lay.Workflow, lay.Version, lay.Fingerprint, old.Fingerprint, why, old.Fingerprint)
 }
 
 // Accept returns the lock recording exactly layouts, for when no instance
@@ -310,6 +360,7 @@ func layoutChanges(old, lay *Layout) []string {
 			out = append(out, fmt.Sprintf("removed field %s %s", f.Name, f.Type))
 		}
 	}
+	out = append(out, typeChanges(old, lay)...)
 	if len(out) == 0 {
 		if len(old.Sites) == 0 && len(old.Fields) == 0 {
 			out = append(out, "the lock records no checkpoints or fields for the old version to compare with")

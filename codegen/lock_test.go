@@ -114,7 +114,7 @@ func TestParseLockErrors(t *testing.T) {
 		{"unquoted name", "T 1 ab\n\tcheckpoint 1 step A\n", "durable.lock:2: want checkpoint <id> <kind> <quoted name>"},
 		{"bad id", "T 1 ab\n\tcheckpoint x step \"A\"\n", "durable.lock:2: want checkpoint <id> <kind> <quoted name>"},
 		{"field without type", "T 1 ab\n\tfield x\n", "durable.lock:2: want field <name> <type>"},
-		{"unknown detail", "T 1 ab\n\tstate 3\n", "durable.lock:2: want a checkpoint or field line, got \"\\tstate 3\""},
+		{"unknown detail", "T 1 ab\n\tstate 3\n", "durable.lock:2: want a checkpoint, field or type line, got \"\\tstate 3\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +161,7 @@ func TestLockUpdate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, diags := tt.lock.Update(tt.layouts)
+			got, _, diags := tt.lock.Update(tt.layouts)
 			if tt.want != nil {
 				if len(diags) > 0 {
 					t.Fatalf("Update() reported %v", diags)
@@ -212,12 +212,11 @@ func TestLayoutChanges(t *testing.T) {
 		{"renamed step", change(func(l *codegen.Layout) { l.Sites[0].Name = "B" }), []string{`removed checkpoint 1 step "A"`, `added checkpoint 1 step "B"`}},
 		{"added field", change(func(l *codegen.Layout) { l.Fields = append(l.Fields, codegen.LayoutField{Name: "z", Type: "[]byte"}) }), []string{"added field z []byte"}},
 		{"reordered fields", change(func(l *codegen.Layout) { l.Fields[0], l.Fields[1] = l.Fields[1], l.Fields[0] }), []string{"same checkpoints and fields, with the fields in a different order"}},
-		{"same layout", change(func(l *codegen.Layout) {}), []string{"same checkpoints and fields: this durablegen computes fingerprints differently from the one that wrote the lock"}},
 		{"many changes", many, []string{"added field t9 int", "and 2 more changes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, diags := codegen.NewLock([]codegen.Layout{base}).Update([]codegen.Layout{tt.lay})
+			_, _, diags := codegen.NewLock([]codegen.Layout{base}).Update([]codegen.Layout{tt.lay})
 			if len(diags) != 1 {
 				t.Fatalf("Update() = %v, want one finding", diags)
 			}
@@ -229,6 +228,58 @@ func TestLayoutChanges(t *testing.T) {
 			}
 			if strings.Contains(msg, "t10 int") {
 				t.Errorf("Update() finding lists more than 10 changes:\n%s", msg)
+			}
+		})
+	}
+}
+
+// TestLockUpgrade checks that a recorded entry whose layout is unchanged
+// but whose fingerprint is not (another durablegen computed it, such as
+// one that did not hash the shapes of stored types) is upgraded with a
+// note instead of refused, and that a changed layout is still refused.
+func TestLockUpgrade(t *testing.T) {
+	req := []codegen.LayoutType{{Name: "Request", Shape: `struct{From string "json:\"from\""}`}}
+	shaped := func(l codegen.Layout, fp string, types []codegen.LayoutType) codegen.Layout {
+		l.Fingerprint, l.Types = fp, types
+		return l
+	}
+	retyped := transferV1
+	retyped.Fields = []codegen.LayoutField{{Name: "in", Type: "Request"}, {Name: "amount", Type: "int64"}}
+	tests := []struct {
+		name string
+		old  codegen.Layout // as recorded
+		cur  codegen.Layout // as generated now
+		note string         // "" when the change is refused
+	}{
+		{"shapes not recorded yet", transferV1, shaped(transferV1, "00000000000000c1", req),
+			"Transfer version 1: same layout, new fingerprint 00000000000000c1 (was 00000000000000a1): this durablegen also fingerprints the shapes of stored types, recorded from now on; instances started under 00000000000000a1 resume only on workers of a build that registers it"},
+		{"other fingerprint algorithm", shaped(transferV1, "00000000000000a1", req), shaped(transferV1, "00000000000000c1", req),
+			"Transfer version 1: same layout, new fingerprint 00000000000000c1 (was 00000000000000a1): this durablegen fingerprints layouts differently from the one that wrote the lock"},
+		{"changed layout, shapes not recorded", transferV1, shaped(retyped, "00000000000000c1", req), ""},
+		{"changed shape", shaped(transferV1, "00000000000000a1", req), shaped(transferV1, "00000000000000c1", []codegen.LayoutType{{Name: "Request", Shape: "struct{From string}"}}), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lock, err := codegen.ParseLock("durable.lock", codegen.NewLock([]codegen.Layout{tt.old, refund}).Format())
+			if err != nil {
+				t.Fatalf("ParseLock(Format()) = %v", err)
+			}
+			got, notes, diags := lock.Update([]codegen.Layout{tt.cur})
+			if tt.note == "" {
+				if got != nil || len(diags) != 1 {
+					t.Fatalf("Update() = %v, %q, %v; want one finding", got, notes, diags)
+				}
+				return
+			}
+			if len(diags) > 0 {
+				t.Fatalf("Update() reported %v", diags)
+			}
+			if len(notes) != 1 || !strings.HasPrefix(notes[0], tt.note) {
+				t.Errorf("Update() notes = %q, want one starting %q", notes, tt.note)
+			}
+			want := codegen.NewLock([]codegen.Layout{tt.cur, refund})
+			if d := lineDiff(string(want.Format()), string(got.Format())); d != "" {
+				t.Errorf("Update() mismatch (-want +got):\n%s", d)
 			}
 		})
 	}

@@ -24,14 +24,17 @@ type lowerer struct {
 	wf    *workflow
 	names *namer
 
-	frame   map[*types.Var]*field
-	fields  []*field
-	fnames  map[string]bool
-	live    varSet // variables live across a checkpoint
-	boxed   varSet // per-iteration variables that are boxed (see boxed.go)
+	frame  map[*types.Var]*field
+	fields []*field
+	fnames map[string]bool
+	live   varSet // variables live across a checkpoint
+	boxed  varSet // per-iteration variables that are boxed (see boxed.go)
+	// rangeCopies are loops that range over a copy of a slice or map
+	// held by a frame variable (see checkSharing).
+	rangeCopies []shareEdge
 	// allocs are the allocations of boxed variables that the next
 	// checkpoint's results define, emitted in its state.
-	allocs []string
+	allocs  []string
 	consts  map[*types.Const]string
 	hoisted map[*ast.GenDecl]bool
 	decls   []string // hoisted package-level declarations

@@ -333,18 +333,71 @@ func (l *lowerer) rangeSubject(s *ast.RangeStmt, x ast.Expr, xt types.Type) stri
 			}
 		}
 	}
-	if id, ok := ast.Unparen(s.X).(*ast.Ident); ok {
-		if v, ok := l.info.Uses[id].(*types.Var); ok && l.frame[v] != nil && !assigns(l.info, s.Body, v) {
-			if _, isArray := xt.Underlying().(*types.Array); !isArray {
-				// Read at every iteration: it must survive the checkpoints.
-				l.frame[v].ser = true
-				return l.print(x)
-			}
+	if _, isArray := xt.Underlying().(*types.Array); !isArray {
+		if v := l.fieldPathRoot(s.X); v != nil && !assignsPath(l.info, s.Body, v, s.X) {
+			// Read at every iteration: it must survive the checkpoints.
+			l.frame[v].ser = true
+			return l.print(x)
+		}
+		if v := l.fieldPathRoot(s.X); v != nil && holdsRefs(xt) {
+			// The copy shares the elements with where it came from.
+			l.rangeCopies = append(l.rangeCopies, shareEdge{dst: v, src: v, pos: s.X.Pos(), what: exprString(s.X) + " (the loop ranges over a copy of it, because its body assigns it)"})
 		}
 	}
 	t := l.temp(xt, s.Pos())
 	l.emit(s.Pos(), t+" = "+l.print(x))
 	return t
+}
+
+// fieldPathRoot returns the frame variable v when e is v or a selection
+// of fields of v without pointer indirection (v.a.b).
+func (l *lowerer) fieldPathRoot(e ast.Expr) *types.Var {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		if v, ok := l.info.Uses[x].(*types.Var); ok && l.frame[v] != nil {
+			return v
+		}
+	case *ast.SelectorExpr:
+		if sel := l.info.Selections[x]; sel != nil && sel.Kind() == types.FieldVal && !sel.Indirect() {
+			return l.fieldPathRoot(x.X)
+		}
+	}
+	return nil
+}
+
+// assignsPath reports whether n may change what path (v or v.a.b) holds:
+// it assigns v or a prefix of path, takes the address of one, or calls a
+// method on v.
+func assignsPath(info *types.Info, n ast.Node, v *types.Var, path ast.Expr) bool {
+	if assigns(info, n, v) {
+		return true
+	}
+	prefixes := map[string]bool{}
+	for e := ast.Unparen(path); ; {
+		prefixes[exprString(e)] = true
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		e = ast.Unparen(sel.X)
+	}
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range m.Lhs {
+				found = found || prefixes[exprString(ast.Unparen(lhs))]
+			}
+		case *ast.UnaryExpr:
+			found = found || m.Op == token.AND && prefixes[exprString(ast.Unparen(m.X))]
+		case *ast.SelectorExpr:
+			if sel := info.Selections[m]; sel != nil && sel.Kind() != types.FieldVal && prefixes[exprString(ast.Unparen(m.X))] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // assigns reports whether n assigns to v.

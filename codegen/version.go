@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"go/ast"
 	"go/token"
+	"go/types"
 	"sort"
 	"strconv"
 	"strings"
@@ -94,11 +95,14 @@ func (l *lowerer) layout() Layout {
 	for _, s := range l.sites {
 		lay.Sites = append(lay.Sites, LayoutSite{ID: s.id, Kind: s.kind, Name: s.name})
 	}
+	var stored []types.Type
 	for _, f := range l.fields {
 		if f.ser {
 			lay.Fields = append(lay.Fields, LayoutField{Name: f.name, Type: typeString(f.typ, l.pkg)})
+			stored = append(stored, f.typ)
 		}
 	}
+	lay.Types = storedTypes(stored, l.pkg)
 	lay.Fingerprint = lay.fingerprint()
 	return lay
 }
@@ -108,8 +112,11 @@ func (l *lowerer) layout() Layout {
 func (l *lowerer) fingerprint() string { return l.layout().Fingerprint }
 
 // fingerprint hashes the stored name (the last element of Workflow),
-// checkpoints and serialized fields. It is the version under which
-// instances are stored, so it must not change for an unchanged layout.
+// checkpoints, serialized fields and the shapes of the types they hold.
+// It is the version under which instances are stored, so it must not
+// change for an unchanged layout. The shapes come last, so a layout that
+// stores no named type keeps the fingerprint it had before shapes were
+// hashed (see Lock.Update for the others).
 func (lay *Layout) fingerprint() string {
 	h := sha256.New()
 	h.Write([]byte(lay.Workflow[strings.LastIndex(lay.Workflow, ".")+1:]))
@@ -118,6 +125,9 @@ func (lay *Layout) fingerprint() string {
 	}
 	for _, f := range lay.Fields {
 		h.Write([]byte("|" + f.Name + " " + f.Type))
+	}
+	for _, t := range lay.Types {
+		h.Write([]byte("|type " + t.Name + " " + t.Shape))
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

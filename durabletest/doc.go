@@ -20,6 +20,11 @@
 // run must end like the direct call, and a step whose checkpoint
 // committed must never run again.
 //
+// Each run, the direct call included, gets its own copy of the input,
+// encoded and decoded with the frame codec as an instance's input is: a
+// workflow that writes through its input's slices, maps or pointers
+// changes neither the next run's input nor the caller's value.
+//
 // # Time
 //
 // Runs use a fake clock: durable sleeps of 7 days take no wall time.

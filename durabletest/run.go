@@ -134,8 +134,20 @@ func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts .
 	if len(cfg.errs) > 0 {
 		t.Fatalf("durabletest: %s: %v", wf.Name(), errors.Join(cfg.errs...))
 	}
+	// Each run gets its own copy of the input, as each instance decodes
+	// its own from the store: a run that writes through the input's
+	// slices, maps or pointers must not change what the next run (or the
+	// caller) sees.
+	fresh := func() In {
+		t.Helper()
+		c, err := copyInput(in, cfg.known)
+		if err != nil {
+			t.Fatalf("durabletest: %s: %v", wf.Name(), err)
+		}
+		return c
+	}
 	var rep Report
-	base, counts, _ := runMachine(t, cfg, wf, in, "", 0)
+	base, counts, _ := runMachine(t, cfg, wf, fresh(), "", 0)
 	rep.Checkpoints = counts[AfterCommit]
 	rep.Result, rep.Err = base.out, base.rawErr
 	if cfg.unordered {
@@ -149,7 +161,7 @@ func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts .
 		if cfg.reset != nil {
 			cfg.reset()
 		}
-		out, err := wf.Call(DirectContext(InstanceID, NewClock(), cfg.signals), in)
+		out, err := wf.Call(DirectContext(InstanceID, NewClock(), cfg.signals), fresh())
 		want := outcome{out: roundTrip(out), effects: cfg.log.Effects(InstanceID)}
 		if err != nil {
 			want.err = err.Error()
@@ -164,7 +176,7 @@ func Run[In, Out any](t testing.TB, wf *durable.Workflow[In, Out], in In, opts .
 	}
 	for _, phase := range []string{BeforeStep, AfterStep, AfterCommit} {
 		for k := 1; k <= counts[phase]; k++ {
-			got, _, where := runMachine(t, cfg, wf, in, phase, k)
+			got, _, where := runMachine(t, cfg, wf, fresh(), phase, k)
 			if cfg.unordered {
 				slices.Sort(got.effects)
 			}
@@ -185,6 +197,27 @@ func (l *Log) reset(id string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries = slices.DeleteFunc(l.entries, func(e logEntry) bool { return e.of(id) })
+}
+
+// copyInput returns a deep copy of in made with the frame codec: encoded
+// and decoded as a frame field, the way the runtime stores a workflow's
+// input, so the copy is the value an instance sees.
+func copyInput[In any](in In, known []error) (In, error) {
+	var out In
+	enc := runtime.NewEncoder(nil, known)
+	runtime.Field(enc, "in", in)
+	b, err := enc.Bytes()
+	if err != nil {
+		return out, fmt.Errorf("encode the input: %w", err)
+	}
+	d := runtime.NewDecoder(b, known)
+	for d.Next() {
+		runtime.Value(d, &out)
+	}
+	if err := d.Err(); err != nil {
+		return out, fmt.Errorf("decode the input: %w", err)
+	}
+	return out, nil
 }
 
 func roundTrip(v any) any {

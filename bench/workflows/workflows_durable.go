@@ -295,7 +295,7 @@ var serviceSleeperSites = [...]runtime.Site{
 // ServiceSleeperWorkflow is the descriptor of workflow method Sleeper: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceSleeperWorkflow = durable.NewMethodWorkflow[*Service, time.Duration, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sleeper", "fab726279ab211cc", func(r *Service) any { return &serviceSleeperFrame{s: r} }, (*Service).Sleeper)
+var ServiceSleeperWorkflow = durable.NewMethodWorkflow[*Service, time.Duration, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sleeper", "04181d5c1717847f", func(r *Service) any { return &serviceSleeperFrame{s: r} }, (*Service).Sleeper)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceSleeperFrame) SetInput(in time.Duration) {

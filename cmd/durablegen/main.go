@@ -194,7 +194,7 @@ type lockPlan struct {
 	path    string
 	old     []byte   // nil when the file does not exist
 	content []byte   // nil: the file is removed (or stays absent)
-	notes   []string // what -accept changed
+	notes   []string // what -accept changed, or entries Update upgraded
 }
 
 func (l lockPlan) changed() bool {
@@ -258,7 +258,10 @@ func planLocks(pkgs []*packages.Package, files []codegen.File, accept bool) ([]l
 			plan.notes = append(plan.notes, notes...)
 		} else {
 			var diags []codegen.Diagnostic
-			if next, diags = old.Update(layouts[dir]); len(diags) > 0 {
+			var notes []string
+			next, notes, diags = old.Update(layouts[dir])
+			plan.notes = append(plan.notes, notes...)
+			if len(diags) > 0 {
 				for _, d := range diags {
 					problems = append(problems, relative(d.String()))
 				}

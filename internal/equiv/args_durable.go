@@ -29,7 +29,7 @@ var argsOnceSites = [...]runtime.Site{
 
 // ArgsOnceWorkflow is the descriptor of workflow ArgsOnce: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgsOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgsOnce", "c01b770174bf709b", func() any { return new(argsOnceFrame) }).WithFunc(ArgsOnce)
+var ArgsOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgsOnce", "e42e645a0f5e8d3b", func() any { return new(argsOnceFrame) }).WithFunc(ArgsOnce)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argsOnceFrame) SetInput(in int) {
@@ -238,7 +238,7 @@ var childArgsSites = [...]runtime.Site{
 
 // ChildArgsWorkflow is the descriptor of workflow ChildArgs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ChildArgsWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ChildArgs", "81f5d1edb95d99ff", func() any { return new(childArgsFrame) }).WithFunc(ChildArgs)
+var ChildArgsWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ChildArgs", "76621b6793f313ba", func() any { return new(childArgsFrame) }).WithFunc(ChildArgs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *childArgsFrame) SetInput(in []string) {

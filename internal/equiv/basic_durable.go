@@ -601,7 +601,7 @@ var expressionsSites = [...]runtime.Site{
 
 // ExpressionsWorkflow is the descriptor of workflow Expressions: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "9ba51277a5cd630b", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
+var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "42264fe9d6726edc", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *expressionsFrame) SetInput(in int) {
@@ -1047,7 +1047,7 @@ var multiValueSites = [...]runtime.Site{
 
 // MultiValueWorkflow is the descriptor of workflow MultiValue: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MultiValueWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MultiValue", "134858bac28a22b4", func() any { return new(multiValueFrame) }).WithFunc(MultiValue)
+var MultiValueWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MultiValue", "a0ec04aaf1f458fa", func() any { return new(multiValueFrame) }).WithFunc(MultiValue)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *multiValueFrame) SetInput(in int) {
@@ -1456,7 +1456,7 @@ var localDeclsSites = [...]runtime.Site{
 
 // LocalDeclsWorkflow is the descriptor of workflow LocalDecls: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LocalDeclsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LocalDecls", "3bf478b926e88535", func() any { return new(localDeclsFrame) }).WithFunc(LocalDecls)
+var LocalDeclsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LocalDecls", "65b5f36b6fdd4f76", func() any { return new(localDeclsFrame) }).WithFunc(LocalDecls)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *localDeclsFrame) SetInput(in int) {

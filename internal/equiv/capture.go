@@ -89,3 +89,34 @@ func LoopDefs(ctx durable.Context, n int) (string, error) {
 	}
 	return out, nil
 }
+
+// Slot is an element that later iterations may skip.
+type Slot struct {
+	Name string
+	Skip bool
+}
+
+// Basket holds slots.
+type Basket struct{ Slots []Slot }
+
+// RangeField ranges over a field of the input while its body writes
+// later elements through the field: the loop sees the writes (it reads
+// the field's elements, as Go's range over the slice does), also after
+// a resume.
+//
+//durable:workflow
+func RangeField(ctx durable.Context, b Basket) (string, error) {
+	out := ""
+	for i, s := range b.Slots {
+		if _, err := Echo(ctx, s.Name); err != nil {
+			return "", err
+		}
+		if !s.Skip {
+			out += s.Name
+		}
+		if i+1 < len(b.Slots) && i%2 == 0 {
+			b.Slots[i+1].Skip = true
+		}
+	}
+	return out, nil
+}

@@ -32,7 +32,7 @@ var bookAllSites = [...]runtime.Site{
 
 // BookAllWorkflow is the descriptor of workflow BookAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "de7024ef552938bd", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
+var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "b7e745842a44be52", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *bookAllFrame) SetInput(in []string) {
@@ -186,7 +186,7 @@ var loopAddrsSites = [...]runtime.Site{
 
 // LoopAddrsWorkflow is the descriptor of workflow LoopAddrs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "c7cd3c53a51b8363", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
+var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "1fff3c499261dc98", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *loopAddrsFrame) SetInput(in int) {
@@ -515,6 +515,121 @@ func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
 				}
 			}(f1.s, f1.t3)
 			/*line capture.go:88:3*/ f1.out += f1.get()
+			f1.pc = 3
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// rangeFieldFrame is the frame of workflow RangeField: its machine state and the variables
+// that live across its checkpoints.
+type rangeFieldFrame struct {
+	pc  int
+	b   Basket
+	out string
+	i   int
+	s   Slot
+	t   int
+	t1  int
+	err error
+}
+
+var rangeFieldSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "capture.go:111:16"},
+}
+
+// RangeFieldWorkflow is the descriptor of workflow RangeField: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "8ca129549c25792f", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *rangeFieldFrame) SetInput(in Basket) {
+	f1.b = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *rangeFieldFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "b", f1.b)
+	e.String("out", f1.out)
+	e.Int("i", int64(f1.i))
+	runtime.Field(e, "s", f1.s)
+	e.Int("t", int64(f1.t))
+	e.Int("t1", int64(f1.t1))
+	e.Error("err", f1.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *rangeFieldFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "b":
+			runtime.Value(d, &f1.b)
+		case "out":
+			f1.out = d.String()
+		case "i":
+			f1.i = int(d.Int())
+		case "s":
+			runtime.Value(d, &f1.s)
+		case "t":
+			f1.t = int(d.Int())
+		case "t1":
+			f1.t1 = int(d.Int())
+		case "err":
+			f1.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *rangeFieldFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line capture.go:109:2*/ f1.out = ""
+			/*line capture.go:110:2*/ f1.t1 = len(f1.b.Slots)
+			f1.t = 0
+			f1.pc = 1
+		case 1:
+			if f1.t < f1.t1 {
+				f1.pc = 2
+			} else {
+				f1.pc = 4
+			}
+		case 2:
+			f1.i = f1.t
+			f1.s = f1.b.Slots[f1.t]
+			f1.pc = 5
+		case 3:
+			f1.t++
+			f1.pc = 1
+		case 4:
+			/*line capture.go:121:2*/ return runtime.Return[string](x1, f1.out, nil)
+		case 5:
+			/*line capture.go:111:16*/ _, f1.err = runtime.Call(x1, &rangeFieldSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.s.Name)
+				}
+				return Echo(stepCtx, f1.s.Name)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line capture.go:111:3*/ if f1.err != nil {
+				return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line capture.go:114:3*/ if !f1.s.Skip {
+				f1.out += f1.s.Name
+			}
+			/*line capture.go:117:3*/ if f1.i+1 < len(f1.b.Slots) && f1.i%2 == 0 {
+				f1.b.Slots[f1.i+1].Skip = true
+			}
 			f1.pc = 3
 		default:
 			return runtime.BadState(f1.pc)

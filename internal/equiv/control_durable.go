@@ -472,7 +472,7 @@ var closuresSites = [...]runtime.Site{
 
 // ClosuresWorkflow is the descriptor of workflow Closures: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "3fb757f9bc71ede0", func() any { return new(closuresFrame) }).WithFunc(Closures)
+var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "e0457ab0df176acd", func() any { return new(closuresFrame) }).WithFunc(Closures)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *closuresFrame) SetInput(in int) {
@@ -712,7 +712,7 @@ var inlineSites = [...]runtime.Site{
 
 // InlineWorkflow is the descriptor of workflow Inline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "bd35e5c5172ba961", func() any { return new(inlineFrame) }).WithFunc(Inline)
+var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "618184203a7aed2f", func() any { return new(inlineFrame) }).WithFunc(Inline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *inlineFrame) SetInput(in int) {
@@ -837,7 +837,7 @@ var approvalSites = [...]runtime.Site{
 
 // ApprovalWorkflow is the descriptor of workflow Approval: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.Approval", "cda90218ffaac84b", func() any { return new(approvalFrame) }).WithFunc(Approval)
+var ApprovalWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.Approval", "1d84d146242488e6", func() any { return new(approvalFrame) }).WithFunc(Approval)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalFrame) SetInput(in int64) {
@@ -1058,7 +1058,7 @@ var approvalDeadlineSites = [...]runtime.Site{
 
 // ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "0bd4753b58f3ee6b", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
+var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "dab54906b73cb9e3", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalDeadlineFrame) SetInput(in int64) {

@@ -82,6 +82,9 @@ func TestEquivalence(t *testing.T) {
 		{"BookAll/compensated", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, BookAllWorkflow, []string{"a", "b", "c"}, log, durabletest.WithUnorderedEffects())
 		}},
+		{"RangeField", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, RangeFieldWorkflow, Basket{Slots: []Slot{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}, {Name: "e"}}}, log)
+		}},
 		{"LoopDefs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopDefsWorkflow, 3, log) }},
 		{"LoopAddrs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopAddrsWorkflow, 5, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},

@@ -263,7 +263,7 @@ var assignmentsSites = [...]runtime.Site{
 
 // AssignmentsWorkflow is the descriptor of workflow Assignments: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var AssignmentsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Assignments", "b6e51b8fa60fa619", func() any { return new(assignmentsFrame) }).WithFunc(Assignments)
+var AssignmentsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Assignments", "58fff724057d1c66", func() any { return new(assignmentsFrame) }).WithFunc(Assignments)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *assignmentsFrame) SetInput(in int) {
@@ -701,7 +701,7 @@ var twoResultsSites = [...]runtime.Site{
 
 // TwoResultsWorkflow is the descriptor of workflow TwoResults: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TwoResultsWorkflow = durable.NewWorkflow[int, Pair]("github.com/durablegen/durable/internal/equiv.TwoResults", "d2906c81b62586ab", func() any { return new(twoResultsFrame) }).WithFunc(TwoResults)
+var TwoResultsWorkflow = durable.NewWorkflow[int, Pair]("github.com/durablegen/durable/internal/equiv.TwoResults", "6506cda6710d7192", func() any { return new(twoResultsFrame) }).WithFunc(TwoResults)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *twoResultsFrame) SetInput(in int) {

@@ -38,7 +38,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "229baece9041c7f8", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "e3dad570f3133716", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -194,7 +194,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "8c125652e64d3de0", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "ff8a1ae8c5ab8268", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {

@@ -35,7 +35,7 @@ var tripSites = [...]runtime.Site{
 
 // TripWorkflow is the descriptor of workflow Trip: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "decf1e4daa74fcf5", func() any { return new(tripFrame) }).WithFunc(Trip)
+var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "46fdcc2b7b519392", func() any { return new(tripFrame) }).WithFunc(Trip)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *tripFrame) SetInput(in []string) {
@@ -227,7 +227,7 @@ var sagaShapesSites = [...]runtime.Site{
 
 // SagaShapesWorkflow is the descriptor of workflow SagaShapes: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "4b6e65c1e81be3ca", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
+var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "021cfd158c3952b8", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sagaShapesFrame) SetInput(in int) {
@@ -412,7 +412,7 @@ var accountRefundsSites = [...]runtime.Site{
 // AccountRefundsWorkflow is the descriptor of workflow method Refunds: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountRefundsWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Refunds", "77a9ae8ca52b3bf7", func(r *Account) any { return &accountRefundsFrame{a: r} }, (*Account).Refunds)
+var AccountRefundsWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Refunds", "eac17fe109f03ee8", func(r *Account) any { return &accountRefundsFrame{a: r} }, (*Account).Refunds)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountRefundsFrame) SetInput(in int) {
@@ -546,7 +546,7 @@ var bookingSites = [...]runtime.Site{
 
 // BookingWorkflow is the descriptor of workflow Booking: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "584630ff57a857d2", func() any { return new(bookingFrame) }).WithFunc(Booking)
+var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "92cf5b3e83816e5b", func() any { return new(bookingFrame) }).WithFunc(Booking)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *bookingFrame) SetInput(in []string) {
@@ -693,7 +693,7 @@ var sagaValueFailSites = [...]runtime.Site{
 
 // SagaValueFailWorkflow is the descriptor of workflow SagaValueFail: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SagaValueFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaValueFail", "8efe2ec9a6bc37f1", func() any { return new(sagaValueFailFrame) }).WithFunc(SagaValueFail)
+var SagaValueFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaValueFail", "b4df659dd5a2df34", func() any { return new(sagaValueFailFrame) }).WithFunc(SagaValueFail)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sagaValueFailFrame) SetInput(in int) {

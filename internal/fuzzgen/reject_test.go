@@ -53,7 +53,7 @@ var rejections = []rejection{
 		g.names++
 		return []string{fmt.Sprintf("nm%d := in.S", g.names), fmt.Sprintf("_, _ = durable.Await[int](ctx, nm%d) // want", g.names)}
 	}},
-	{"sharing", "", "share memory", func(g *gen) []string {
+	{"sharing", "", "keeps", func(g *gen) []string {
 		g.names++
 		x, y := fmt.Sprintf("sx%d", g.names), fmt.Sprintf("sy%d", g.names)
 		return []string{fmt.Sprintf("%s := []int{1, 2}", x), fmt.Sprintf("%s := %s // want", y, x), "Touch(ctx, 3)", fmt.Sprintf("%s[0] = 5", x), fmt.Sprintf("_ = %s", y)}

@@ -137,7 +137,7 @@ var methodLoopSites = [...]runtime.Site{
 
 // MethodLoopWorkflow is the descriptor of workflow MethodLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "60362c511e37ae6f", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
+var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "a1b23952cb46c873", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *methodLoopFrame) SetInput(in int) {

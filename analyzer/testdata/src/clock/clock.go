@@ -71,7 +71,7 @@ func Values(ctx durable.Context, o Order) (time.Time, error) { // want Values:"w
 }
 
 // now is the clock, through a variable.
-var now = time.Now
+var now = time.Now // want now:"nondet DG001: calls time.Now"
 
 //durable:workflow
 func ThroughVar(ctx durable.Context, o Order) (time.Time, error) { // want ThroughVar:"workflow"

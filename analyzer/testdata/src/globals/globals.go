@@ -38,3 +38,29 @@ func (w *Worker) Track(ctx durable.Context, n int) (int, error) { // want Track:
 	SetOverride("x") // want `DG011: Worker.Track calls SetOverride, which writes package variable globals.override`
 	return w.seen, nil
 }
+
+// Shop is the receiver of a workflow whose helpers write through it.
+type Shop struct {
+	orders int
+	byID   map[string]int
+	last   *int
+}
+
+func (s *Shop) bump()            { s.orders++ }
+func (s *Shop) note(id string)   { s.byID[id]++ }
+func (s *Shop) record(id string) { s.note(id) }
+func (s *Shop) count() int       { return s.orders }
+func (s Shop) copyBump() int     { s.orders++; return s.orders } // a copy: not shared
+func (s Shop) point(n int)       { *s.last = n }                 // shared through the pointer
+
+//durable:workflow
+func (s *Shop) Order(ctx durable.Context, id string) (int, error) { // want Order:"workflow"
+	s.bump()       // want `DG011: workflow Shop.Order calls s.bump, which writes s.orders: the receiver is shared by every instance`
+	s.record(id)   // want `DG011: workflow Shop.Order calls s.record, which writes s.byID\[id\]`
+	s.point(1)     // want `DG011: workflow Shop.Order calls s.point, which writes \*s.last`
+	n := s.count() // reads only
+	n += s.copyBump()
+	var local Shop
+	local.bump() // not the receiver
+	return n, nil
+}
