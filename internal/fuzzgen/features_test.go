@@ -64,16 +64,13 @@ var allFeatures = append([]string{
 var knownBugs = map[string]string{
 	"bytestring":  "byte-string.go.txt",
 	"collide":     "collide-names.go.txt",
-	"elemptr":     "elem-pointer.go.txt",
 	"elidedcp":    "elided-literal-checkpoint.go.txt",
 	"embedded":    "embedded-collide.go.txt",
 	"errsentinel": "error-sentinel.go.txt",
 	"errtyped":    "error-typed.go.txt",
-	"fieldptr":    "field-pointer.go.txt",
 	"floats":      "float-special.go.txt",
 	"generic":     "generic-step.go.txt",
 	"namedstring": "named-string-range.go.txt",
-	"rangefield":  "range-field.go.txt",
 	"tagged":      "tagged-dash.go.txt",
 	"timezone":    "time-location.go.txt",
 }
