@@ -33,7 +33,7 @@ func richKinds() []stmtKind {
 	ok := func(g *gen, _ *scope) bool { return g.rich && !g.inMapBody() }
 	loopOK := func(g *gen, sc *scope) bool { return ok(g, sc) && g.depth < maxDepth }
 	return []stmtKind{
-		{"pointer", 3, ok, (*gen).pointerDeclStmt},
+		{"pointer", 2, ok, (*gen).pointerDeclStmt},
 		{"fieldptr", 1, ok, (*gen).fieldPtrStmt},
 		{"elemptr", 1, loopOK, (*gen).elemPtrStmt},
 		{"copywrite", 1, ok, (*gen).copyWriteStmt},
@@ -152,7 +152,7 @@ func (g *gen) fieldPtrStmt(sc *scope) []string {
 		out = append(out, fmt.Sprintf("if len(%s.Lines) > 0 {\n%s.Lines[0] = 100\n}", o, o))
 	}
 	out = append(out, g.cpLine(sc, "len("+o+".Status)")...)
-	return append(out, g.fold("H(in.Order.Status, in.Order.Lines)"))
+	return append(out, g.fold("H(fmt.Sprint(in.Order.Status, in.Order.Lines))"))
 }
 
 // itemsLit returns a literal of k items.
@@ -194,7 +194,7 @@ func (g *gen) elemPtrStmt(sc *scope) []string {
 		out = append(out, fmt.Sprintf("%s.Qty += %s", it, g.expr(sc, tInt, 1)), fmt.Sprintf("%s.Skip = !%s.Skip", it, it))
 		out = append(out, g.cpLine(sc, "len("+its+")")...)
 	}
-	return append(out, g.fold(fmt.Sprintf("H(%s)", its)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s))", its)))
 }
 
 // copyWriteStmt copies a value that holds a slice or a map (a struct, a
@@ -221,10 +221,10 @@ func (g *gen) copyWriteStmt(sc *scope) []string {
 		decl = []string{fmt.Sprintf("%s := [3]int{%s, 2, 3}", a, g.expr(sc, tInt, 1)), fmt.Sprintf("%s := %s", b, a)}
 		write = []string{fmt.Sprintf("%s[0] = 100", b)}
 	}
-	out := append(decl, g.cpLine(sc, fmt.Sprintf("H(%s)", a))...)
+	out := append(decl, g.cpLine(sc, fmt.Sprintf("H(fmt.Sprint(%s))", a))...)
 	out = append(out, write...)
-	out = append(out, g.cpLine(sc, fmt.Sprintf("H(%s)", b))...)
-	return append(out, g.fold(fmt.Sprintf("H(%s, %s)", a, b)))
+	out = append(out, g.cpLine(sc, fmt.Sprintf("H(fmt.Sprint(%s))", b))...)
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", a, b)))
 }
 
 // rangeFieldStmt ranges over a struct's slice field with a step in the
@@ -242,7 +242,7 @@ func (g *gen) rangeFieldStmt(sc *scope) []string {
 		return append(b, fmt.Sprintf("if !%s.Skip {\n%s\n}", it, g.fold(it+".Qty")))
 	})
 	out = append(out, fmt.Sprintf("for %s, %s := range %s.Items {\n%s\n}", i, it, bt, strings.Join(body, "\n")))
-	return append(out, g.fold(fmt.Sprintf("H(%s)", bt)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s))", bt)))
 }
 
 // loopClosureStmt stores closures and pointers that capture the
@@ -263,6 +263,18 @@ func (g *gen) loopClosureStmt(sc *scope) []string {
 		}
 		head = fmt.Sprintf("for %s, %s := range []int{%s} {", i, x, strings.Join(el, ", "))
 		cap = fmt.Sprintf("%s*10 + %s", i, x)
+	}
+	if g.chance(2) {
+		// The closure and the pointer are used within their iteration, between
+		// its checkpoints: the captured variables are boxed per iteration.
+		f, p := fmt.Sprintf("lf%d", n), fmt.Sprintf("lp%d", n)
+		body := g.inLoop(k, func() []string {
+			b := g.cpLine(sc, i)
+			b = append(b, fmt.Sprintf("%s := %s + 1", y, i), fmt.Sprintf("%s := func() int {\nreturn %s + %s\n}", f, cap, y),
+				fmt.Sprintf("%s := &%s", p, y), y+"++", g.fold(f+"()"), fmt.Sprintf("*%s += 10", p), g.fold(f+"()"), g.fold("*"+p))
+			return append(b, g.cpLine(sc, y)...)
+		})
+		return []string{head + "\n" + strings.Join(body, "\n") + "\n}"}
 	}
 	withPtrs := g.chance(2)
 	body := g.inLoop(k, func() []string {
@@ -348,7 +360,7 @@ func (g *gen) timeStmt(sc *scope) []string {
 		out = append(out, fmt.Sprintf("%s, _ = Stamp(ctx, %s)", tm, tm))
 	}
 	out = append(out, g.cpLine(sc, tm+".Hour()")...)
-	return append(out, g.fold(fmt.Sprintf("H(%s.String(), %s.Location().String(), %s.Format(time.RFC3339Nano))", tm, tm, tm)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s.String(), %s.Location().String(), %s.Format(time.RFC3339Nano)))", tm, tm, tm)))
 }
 
 // taggedStmt keeps a struct whose tags rename, drop and omit fields.
@@ -362,7 +374,7 @@ func (g *gen) taggedStmt(sc *scope) []string {
 	out = append(out, g.cpLine(sc, tg+".ID")...)
 	out = append(out, fmt.Sprintf("%s.Secret += %q", tg, "!"))
 	out = append(out, g.cpLine(sc, "len("+tg+".Secret)")...)
-	return append(out, g.fold(fmt.Sprintf("H(%s)", tg)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s))", tg)))
 }
 
 // embeddedStmt keeps a struct with two embedded structs whose fields
@@ -373,7 +385,7 @@ func (g *gen) embeddedStmt(sc *scope) []string {
 	out = append(out, g.cpLine(sc, dc+".Ver")...)
 	out = append(out, fmt.Sprintf("%s.Tag += %q", dc, "+"), fmt.Sprintf("%s.Meta.ID++", dc))
 	out = append(out, g.cpLine(sc, dc+".Base.ID")...)
-	return append(out, g.fold(fmt.Sprintf("H(%s.Base.ID, %s.Meta.ID, %s.Tag, %s.Ver, %s.Body)", dc, dc, dc, dc, dc)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s.Base.ID, %s.Meta.ID, %s.Tag, %s.Ver, %s.Body))", dc, dc, dc, dc, dc)))
 }
 
 // floatStmt keeps floats that JSON cannot hold (±Inf, NaN) or loses the
@@ -387,7 +399,7 @@ func (g *gen) floatStmt(sc *scope) []string {
 		out = append(out, fmt.Sprintf("%s, _ = Scale(ctx, %s, %s)", fl, fl, g.expr(sc, tInt, 1)))
 	}
 	out = append(out, g.cpLine(sc, "len(in.S)")...)
-	return append(out, g.fold(fmt.Sprintf("H(%s, math.Signbit(%s))", fl, fl)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s, math.Signbit(%s)))", fl, fl)))
 }
 
 // byteStringStmt keeps a string holding bytes that are not UTF-8.
@@ -402,7 +414,7 @@ func (g *gen) byteStringStmt(sc *scope) []string {
 	out = append(out, g.cpLine(sc, "len("+bs+")")...)
 	out = append(out, fmt.Sprintf("%s += %q", bs, "\x80"))
 	out = append(out, g.cpLine(sc, "len("+bs+")")...)
-	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprintf(\"%%q\", %s))", bs)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(fmt.Sprintf(\"%%q\", %s)))", bs)))
 }
 
 // namedStringStmt ranges over a named string type with a checkpoint in
@@ -422,7 +434,7 @@ func (g *gen) namedStringStmt(sc *scope) []string {
 	if g.canCP() {
 		g.spend()
 		st := fmt.Sprintf("rs%d", n)
-		out = append(out, fmt.Sprintf("%s, _ := Reserve(ctx, %s, len(%s))", st, sk, sk), g.fold(fmt.Sprintf("H(%s)", st)))
+		out = append(out, fmt.Sprintf("%s, _ := Reserve(ctx, %s, len(%s))", st, sk, sk), g.fold(fmt.Sprintf("H(fmt.Sprint(%s))", st)))
 	}
 	return out
 }
@@ -434,7 +446,7 @@ func (g *gen) intMapStmt(sc *scope) []string {
 	out = append(out, g.cpLine(sc, "len("+mi+")")...)
 	out = append(out, fmt.Sprintf("%s[%s] = %q", mi, g.expr(sc, tInt, 1), "set"))
 	out = append(out, g.cpLine(sc, "len("+mi+")")...)
-	return append(out, g.fold(fmt.Sprintf("H(%s)", mi)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s))", mi)))
 }
 
 // errSentinelStmt gets a sentinel error (bare or wrapped) from a step and
@@ -535,7 +547,7 @@ func (g *gen) argEffectStmt(sc *scope) []string {
 		arg = fmt.Sprintf("%s.Next()*10 + %s", seq, g.arg(sc, tInt, 1))
 	}
 	out = append(out, fmt.Sprintf("%s, %s := Issue(ctx, %s)", id, e, arg), fmt.Sprintf("if %s != nil {\n%s\n}", e, g.errReturn(newScope(sc), e)))
-	return append(out, g.fold(fmt.Sprintf("H(%s, %s.N)", id, seq)))
+	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s.N))", id, seq)))
 }
 
 // argPanicStmt passes a step an element whose index may be out of range:
