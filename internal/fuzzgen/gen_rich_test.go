@@ -51,7 +51,7 @@ func richKinds() []stmtKind {
 		{"errtyped", 1, ok, (*gen).errTypedStmt},
 		{"generic", 1, ok, (*gen).genericStmt},
 		{"argeffect", 1, ok, (*gen).argEffectStmt},
-		{"argpanic", 1, func(g *gen, sc *scope) bool { return ok(g, sc) && g.panicky }, (*gen).argPanicStmt},
+		{"argpanic", 4, func(g *gen, sc *scope) bool { return ok(g, sc) && g.panicky }, (*gen).argPanicStmt},
 		{"collide", 2, func(g *gen, sc *scope) bool { return ok(g, sc) && g.collide }, (*gen).collideStmt},
 	}
 }
@@ -143,6 +143,12 @@ func (g *gen) pointerDeclStmt(sc *scope) []string {
 func (g *gen) fieldPtrStmt(sc *scope) []string {
 	o := fmt.Sprintf("ord%d", g.next())
 	out := []string{fmt.Sprintf("%s := &in.Order", o)}
+	if g.chance(2) {
+		// Written before the checkpoint, only read after it.
+		out = append(out, fmt.Sprintf("%s.Status += %s", o, g.expr(sc, tString, 1)))
+		out = append(out, g.cpLine(sc, "len("+o+".Lines)")...)
+		return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(in.Order.Status, in.Order.Lines, %s.Status))", o)))
+	}
 	out = append(out, g.cpLine(sc, "len("+o+".Lines)")...)
 	out = append(out, fmt.Sprintf("%s.Status = %s", o, g.expr(sc, tString, 1)))
 	switch g.r.IntN(3) {

@@ -425,6 +425,11 @@ func (m *mutator) duplicateCall(fn *ast.FuncDecl) (edit, bool) {
 // returns the new function's text (from its func keyword to its closing
 // brace) and the names of the mutations applied.
 func mutate(r *rand.Rand, src []byte, name string, k int) (string, []string, error) {
+	return mutateWith(r, src, name, k, mutations)
+}
+
+// mutateWith is mutate with the mutations drawn from muts.
+func mutateWith(r *rand.Rand, src []byte, name string, k int, muts []mutation) (string, []string, error) {
 	var applied []string
 	for range k * 4 {
 		if len(applied) == k {
@@ -440,7 +445,7 @@ func mutate(r *rand.Rand, src []byte, name string, k int) (string, []string, err
 			return "", nil, fmt.Errorf("no function %s", name)
 		}
 		m := &mutator{r: r, fset: fset, src: src, durable: durableName(f), ctx: fn.Type.Params.List[0].Names[0].Name, n: 100 + len(applied)*10}
-		mu := mutations[r.IntN(len(mutations))]
+		mu := muts[r.IntN(len(muts))]
 		e, ok := mu.apply(m, fn)
 		if !ok {
 			continue

@@ -282,6 +282,7 @@ func runPanicky[In, Out any](t *testing.T, wf *durable.Workflow[In, Out], in In,
 	if msg == "" {
 		return durabletest.Run(t, wf, in, opts...)
 	}
+	t.Logf("fuzzgen panic: the direct call panics with %q", msg)
 	want := Effects.Effects(id)
 	same := durabletest.Stub(Touch, func(ctx context.Context, n int) { Effects.Add(ctx, fmt.Sprint("touch ", n)) })
 	r := durabletest.Run(t, wf, in, append(opts, same)...)
