@@ -392,7 +392,14 @@ func (m *mutator) stepCall(s ast.Stmt) (*ast.CallExpr, int) {
 	if !ok {
 		return nil, 0
 	}
-	switch f := c.Fun.(type) {
+	fun := c.Fun
+	switch f := fun.(type) { // durable.Await[T] is durable.Await
+	case *ast.IndexExpr:
+		fun = f.X
+	case *ast.IndexListExpr:
+		fun = f.X
+	}
+	switch f := fun.(type) {
 	case *ast.Ident:
 		if f.Name == "append" || f.Name == "len" || f.Name == "panic" {
 			return nil, 0
