@@ -208,8 +208,17 @@ func (c *checker) ctxEscape(wf *workflow, call *ast.CallExpr) {
 	if tv, ok := c.info.Types[call.Fun]; ok && tv.IsType() {
 		return
 	}
+	_, isVar := c.info.Uses[calleeIdent(call.Fun)].(*types.Var)
+	_, isLit := ast.Unparen(call.Fun).(*ast.FuncLit)
 	for _, a := range call.Args {
-		if id, ok := ast.Unparen(a).(*ast.Ident); ok && c.info.Uses[id] == wf.ctx {
+		id, ok := ast.Unparen(a).(*ast.Ident)
+		if !ok || c.info.Uses[id] != wf.ctx {
+			continue
+		}
+		switch {
+		case isVar || isLit:
+			c.errorf(a.Pos(), "%s is called through a function value, which is not a checkpoint: call the step by name, or wrap the call in durable.Do(ctx, \"name\", func(ctx context.Context) (T, error) { ... })", exprString(call.Fun))
+		default:
 			c.errorf(a.Pos(), "the workflow context is passed to %s, which is not a step: mark it //durable:step, or pass it only what it needs", exprString(call.Fun))
 		}
 	}

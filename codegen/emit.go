@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
+	"go/scanner"
+	"go/token"
 	"go/types"
+	"maps"
+	"path"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -16,8 +21,13 @@ import (
 )
 
 // emitWorkflow returns the generated declarations of a workflow as source
-// text with qualified-name markers.
-func (l *lowerer) emitWorkflow(frameType string) string {
+// text with qualified-name markers: first those without line directives,
+// then the machine (Run and the saga's methods). A file holds the first
+// part of each of its workflows before any machine, so that the code of
+// those declarations keeps the generated file's own name and line: the
+// runtime finds the package's directory through them (see
+// runtime.panicSite).
+func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	wf := l.wf
 	name := wf.decl.Name.Name
 	fv, xv := l.fv, l.xv
@@ -126,6 +136,8 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	w("}\n}\nreturn d.Err()\n}\n\n")
 
+	decls = b.String()
+	b.Reset()
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
 	l.thread()
 	method := l.emitSaga(frameType)
@@ -146,26 +158,22 @@ func (l *lowerer) emitWorkflow(frameType string) string {
 	}
 	w("for {\nswitch %s.pc {\n%s}\n}\n}\n\n", fv, text)
 	w("%s", method)
-	return b.String()
+	return decls, b.String()
 }
 
 var markerRE = regexp.MustCompile(qualPrefix + `(\d+)x`)
 
 // render turns the marked source of a file into a formatted Go file with
-// jennifer: markers become Quals, which own the import block.
-func render(pkg *packages.Package, src *ast.File, q *quals, text string) ([]byte, error) {
+// jennifer: markers become Quals, which own the import block. pkgScope
+// holds the names declared at package level, which no import may take.
+func render(pkg *packages.Package, src *ast.File, q *quals, text string, pkgScope map[string]bool) ([]byte, error) {
 	f := jen.NewFilePathName(pkg.PkgPath, pkg.Name)
 	f.HeaderComment(names.GeneratedHead)
-	for _, p := range pkg.Types.Imports() {
-		f.ImportName(p.Path(), p.Name())
-	}
-	f.ImportName(names.DurablePkg, "durable")
-	f.ImportName(names.RuntimePkg, "runtime")
-	// Keep the names the source file gives its imports.
-	for _, imp := range src.Imports {
-		path, _ := strconv.Unquote(imp.Path.Value)
-		if imp.Name != nil && imp.Name.Name != "_" && imp.Name.Name != "." {
-			f.ImportAlias(path, imp.Name.Name)
+	for path, name := range importNames(pkg, src, q, text, pkgScope) {
+		if name == packageName(pkg, path) {
+			f.ImportName(path, name)
+		} else {
+			f.ImportAlias(path, name)
 		}
 	}
 	var code []jen.Code
@@ -260,4 +268,119 @@ func basicCodec(t types.Type) string {
 		return "bool"
 	}
 	return ""
+}
+
+// importNames chooses the name of each package the generated code refers
+// to: the name the source file gives it or the package's own name, unless
+// that name is declared at package level or appears in the generated code
+// (a user's local, a generated variable), where it would collide or be
+// shadowed; then the first of name1, name2, ... that is free.
+func importNames(pkg *packages.Package, src *ast.File, q *quals, text string, pkgScope map[string]bool) map[string]string {
+	taken := maps.Clone(pkgScope)
+	for id := range textIdents(text) {
+		taken[id] = true
+	}
+	userAlias := map[string]string{}
+	for _, imp := range src.Imports {
+		p, _ := strconv.Unquote(imp.Path.Value)
+		if imp.Name != nil && imp.Name.Name != "_" && imp.Name.Name != "." {
+			userAlias[p] = imp.Name.Name
+		}
+	}
+	var paths []string
+	seen := map[string]bool{}
+	for _, m := range markerRE.FindAllStringSubmatch(text, -1) {
+		n, _ := strconv.Atoi(m[1])
+		if p := q.list[n].path; !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+	// The durable packages first, so that they keep their names when they
+	// can; then by path.
+	rank := func(p string) int {
+		switch p {
+		case names.DurablePkg:
+			return 0
+		case names.RuntimePkg:
+			return 1
+		}
+		return 2
+	}
+	sort.Slice(paths, func(i, j int) bool {
+		if rank(paths[i]) != rank(paths[j]) {
+			return rank(paths[i]) < rank(paths[j])
+		}
+		return paths[i] < paths[j]
+	})
+	out := map[string]string{}
+	for _, p := range paths {
+		base := packageName(pkg, p)
+		var name string
+		for _, c := range []string{userAlias[p], base} {
+			if c != "" && !taken[c] && token.IsIdentifier(c) {
+				name = c
+				break
+			}
+		}
+		for i := 1; name == ""; i++ {
+			if c := fmt.Sprintf("%s%d", base, i); !taken[c] {
+				name = c
+			}
+		}
+		taken[name] = true
+		out[p] = name
+	}
+	return out
+}
+
+// textIdents returns the identifiers of generated source text that are not
+// markers or selected names (x.Name).
+func textIdents(text string) map[string]bool {
+	out := map[string]bool{}
+	fset := token.NewFileSet()
+	var s scanner.Scanner
+	s.Init(fset.AddFile("", -1, len(text)), []byte(text), nil, 0)
+	prev := token.ILLEGAL
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			return out
+		}
+		if tok == token.IDENT && prev != token.PERIOD && !strings.HasPrefix(lit, qualPrefix) {
+			out[lit] = true
+		}
+		prev = tok
+	}
+}
+
+// packageName returns the declared name of the package at path.
+func packageName(pkg *packages.Package, p string) string {
+	switch p {
+	case names.DurablePkg:
+		return "durable"
+	case names.RuntimePkg:
+		return "runtime"
+	}
+	seen := map[*types.Package]bool{}
+	var find func(ps []*types.Package) string
+	find = func(ps []*types.Package) string {
+		for _, ip := range ps {
+			if seen[ip] {
+				continue
+			}
+			seen[ip] = true
+			if ip.Path() == p {
+				return ip.Name()
+			}
+			if n := find(ip.Imports()); n != "" {
+				return n
+			}
+		}
+		return ""
+	}
+	if n := find(pkg.Types.Imports()); n != "" {
+		return n
+	}
+	return path.Base(p)
 }

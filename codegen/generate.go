@@ -3,6 +3,7 @@ package codegen
 import (
 	"go/ast"
 	"go/types"
+	"maps"
 	"sort"
 	"strings"
 
@@ -79,18 +80,43 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			scope = append(scope, n)
 		}
 	}
+	declared := map[string]bool{}
+	for _, n := range scope {
+		declared[n] = true
+	}
+	// Package-level names of the generated file must not collide with the
+	// import names of the package's files either.
+	for _, f := range pkg.Syntax {
+		for _, imp := range f.Imports {
+			if pn, ok := pkg.TypesInfo.Implicits[imp].(*types.PkgName); ok {
+				scope = append(scope, pn.Name())
+			} else if pn, ok := pkg.TypesInfo.Defs[imp.Name].(*types.PkgName); ok {
+				scope = append(scope, pn.Name())
+			}
+		}
+	}
 	pkgNames := newNamer(nil, scope)
+	for _, f := range order {
+		for _, wf := range byFile[f] {
+			pkgNames.used[wf.id()+"Workflow"] = true
+			if declared[wf.id()+"Workflow"] {
+				obj := pkg.Types.Scope().Lookup(wf.id() + "Workflow")
+				diags.add(pkg.Fset, obj.Pos(), "%s is the name of the descriptor durablegen declares for workflow %s: rename this declaration", obj.Name(), wf.decl.Name.Name)
+			}
+		}
+	}
 	var out []File
 	var compiled []*workflow
 	var layouts []Layout
 	for _, f := range order {
 		q := &quals{byKey: map[string]string{}}
-		var parts []string
+		var parts, machines []string
 		var fileLayouts []Layout
 		for _, wf := range byFile[f] {
 			text, lay, ok := compile(wf, cls, q, pkgNames, diags)
 			if ok {
-				parts = append(parts, text)
+				parts = append(parts, text[0])
+				machines = append(machines, text[1])
 				fileLayouts = append(fileLayouts, lay)
 				compiled = append(compiled, wf)
 			}
@@ -100,7 +126,7 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			continue
 		}
 		src := pkg.Fset.Position(f.Pos()).Filename
-		content, err := render(pkg, f, q, strings.Join(parts, "\n\n"))
+		content, err := render(pkg, f, q, strings.Join(append(parts, machines...), "\n\n"), mergeUsed(maps.Clone(declared), pkgNames.made))
 		if err != nil {
 			diags.add(pkg.Fset, f.Pos(), "internal error: generated code does not format: %v", err)
 			continue
@@ -113,16 +139,16 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 
 // compile checks and lowers one workflow and returns its generated code
 // and layout.
-func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) (string, Layout, bool) {
+func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) ([2]string, Layout, bool) {
 	pkg := wf.pkg
 	before := len(diags.list)
 	ck := &checker{fset: pkg.Fset, info: pkg.TypesInfo, cls: cls, diags: diags}
 	if !ck.signature(wf) {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
 	ck.body(wf)
 	if len(diags.list) > before {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
 	live := (&liveness{
 		info:   pkg.TypesInfo,
@@ -132,42 +158,30 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 			k := cls.classify(c).kind
 			return k == cpStep || k == cpDo || k == cpWorkflow // a waiting parent evaluates a child's input again
 		},
+		onceArgs: func(c *ast.CallExpr) bool {
+			k := cls.classify(c).kind
+			return k == cpStep || k == cpWorkflow
+		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
-	l := &lowerer{
-		fset: pkg.Fset, info: pkg.TypesInfo, pkg: pkg.Types, cls: cls, diags: diags, q: q, wf: wf,
-		tp:      &typePrinter{pkg: pkg.Types, q: q, local: map[*types.TypeName]string{}},
-		names:   newNamer([]*ast.File{wf.file}, nil),
-		frame:   map[*types.Var]*field{},
-		fnames:  map[string]bool{},
-		live:    live,
-		consts:  map[*types.Const]string{},
-		hoisted: map[*ast.GenDecl]bool{},
-	}
-	l.names.used = mergeUsed(l.names.used, pkgNames.used)
-	l.boxed = l.boxedVars(wf.decl.Body)
-	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
-	base := lowerFirst(wf.id())
-	l.sitesVar = pkgNames.fresh(base + "Sites")
-	frameType := pkgNames.fresh(base + "Frame")
-	if wf.recv != nil && wf.recv.Name() != "" && wf.recv.Name() != "_" {
-		l.declare(wf.recv).ser = false // supplied by Bind, never stored
-	}
-	if wf.in.Name() != "" && wf.in.Name() != "_" {
-		f := l.declare(wf.in)
-		f.ser = true
-	}
-	for _, r := range namedResults(wf) {
-		l.declare(r)
-	}
-	l.cur = l.newBlock()
-	l.stmts(wf.decl.Body.List)
-	l.finishSaga()
-	l.checkFrame()
+	saved := pkgNames.clone()
+	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {
-		return "", Layout{}, false
+		return [2]string{}, Layout{}, false
 	}
-	return l.emitWorkflow(frameType), l.layout(), true
+	if locals := l.goLocals(); len(locals) > 0 {
+		// Again, with the variables that cannot be frame fields kept as
+		// Go locals of the one state that uses them.
+		*pkgNames = *saved
+		l = newLowerer(wf, cls, q, pkgNames, diags, live, locals)
+	}
+	l.checkNameable()
+	if len(diags.list) > before {
+		return [2]string{}, Layout{}, false
+	}
+	frameType := l.frameType
+	decls, machine := l.emitWorkflow(frameType)
+	return [2]string{decls, machine}, l.layout(), true
 }
 
 // id is the workflow's name in generated identifiers: the method name

@@ -21,8 +21,11 @@ type liveness struct {
 	// rereadsArgs reports a checkpoint that evaluates its arguments again
 	// when it resumes (a step whose retry was suspended).
 	rereadsArgs func(*ast.CallExpr) bool
-	results     []*types.Var        // named results, used by a bare return
-	defsAt      map[ast.Node]varSet // range keys/values and type-switch assigns: definitions
+	// onceArgs reports a checkpoint whose arguments with effects are
+	// evaluated once into the frame (steps and child workflows).
+	onceArgs func(*ast.CallExpr) bool
+	results  []*types.Var        // named results, used by a bare return
+	defsAt   map[ast.Node]varSet // range keys/values and type-switch assigns: definitions
 }
 
 // localVars returns the variables declared by the function decl (its
@@ -266,8 +269,29 @@ func (l *liveness) usesAfter(n ast.Node, all varSet) (varSet, bool) {
 	if !ok || !l.isCP(call) {
 		return all, false
 	}
-	if l.rereadsArgs(call) {
+	if l.rereadsArgs(call) && !l.onceArgs(call) {
 		return all, true
+	}
+	if l.rereadsArgs(call) {
+		// A resumed step (or waiting parent) reads again the arguments
+		// that are read in place; the others were evaluated once into
+		// the frame before it (see lowerer.evalOnce).
+		out := varSet{}
+		args := call.Args[min(1, len(call.Args)):]
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && l.info.Selections[sel] != nil {
+			args = append([]ast.Expr{sel.X}, args...)
+		}
+		for _, a := range args {
+			if stableExpr(l.info, a) || l.hasCheckpoint(a) {
+				l.uses(a, out)
+			}
+		}
+		for _, e := range lhs {
+			if _, isIdent := ast.Unparen(e).(*ast.Ident); !isIdent {
+				l.uses(e, out)
+			}
+		}
+		return out, true
 	}
 	for _, a := range call.Args {
 		if l.hasCheckpoint(a) {

@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"path/filepath"
 	"strings"
 
 	"github.com/durablegen/durable"
@@ -14,15 +13,20 @@ import (
 
 // lowerer compiles one workflow body into machine states.
 type lowerer struct {
-	fset  *token.FileSet
-	info  *types.Info
-	pkg   *types.Package
-	cls   *classifier
-	diags *diagnostics
-	q     *quals
-	tp    *typePrinter
-	wf    *workflow
-	names *namer
+	fset    *token.FileSet
+	info    *types.Info
+	pkg     *types.Package
+	cls     *classifier
+	diags   *diagnostics
+	q       *quals
+	tp      *typePrinter
+	wf      *workflow
+	names   *namer
+	noMarks bool // rewrite without line directives
+	// sources caches the source files, by name, for startsLine.
+	sources map[string][]byte
+	// pkgNames holds the package-level names, of the source and generated.
+	pkgNames *namer
 
 	frame  map[*types.Var]*field
 	fields []*field
@@ -44,7 +48,14 @@ type lowerer struct {
 	targets []*target
 	sites   []*site
 
-	fv, xv, label, sitesVar string
+	fv, xv, label, sitesVar, frameType string
+
+	// Variables kept as Go locals of one machine state instead of frame
+	// fields (see goLocals), with their names; and the verbatim statement
+	// that defines each variable of the lowered levels.
+	goLocal map[*types.Var]bool
+	locals  map[*types.Var]string
+	defs    map[*types.Var]ast.Stmt
 
 	saga *saga // compensations, if the workflow calls durable.Compensate
 }
@@ -100,11 +111,7 @@ func (l *lowerer) emit(pos token.Pos, text string) {
 	if l.cur == nil {
 		l.cur = l.newBlock()
 	}
-	if pos.IsValid() {
-		p := l.fset.Position(pos)
-		text = fmt.Sprintf("/*line %s:%d:%d*/ %s", filepath.Base(p.Filename), p.Line, p.Column, text)
-	}
-	l.cur.stmts = append(l.cur.stmts, text)
+	l.cur.stmts = append(l.cur.stmts, l.mark(pos)+text)
 }
 
 func (l *lowerer) jumpText(to int) string { return fmt.Sprintf("%s.pc = %d", l.fv, to) }
@@ -275,7 +282,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 	switch s := s.(type) {
 	case *ast.AssignStmt:
 		if s.Tok == token.DEFINE {
-			l.declareIdents(s.Lhs...)
+			l.defineIdents(s, s.Lhs...)
 			l.allocDefs(s.Pos(), s.Lhs)
 		}
 	case *ast.DeclStmt:
@@ -283,7 +290,7 @@ func (l *lowerer) verbatim(s ast.Stmt) {
 		if gd.Tok == token.VAR {
 			for _, spec := range gd.Specs {
 				for _, id := range spec.(*ast.ValueSpec).Names {
-					l.declareIdents(id)
+					l.defineIdents(s, id)
 					l.allocDefs(s.Pos(), []ast.Expr{id})
 				}
 			}
@@ -316,17 +323,25 @@ func (l *lowerer) hoist(gd *ast.GenDecl) {
 		switch spec := spec.(type) {
 		case *ast.TypeSpec:
 			if obj, ok := l.info.Defs[spec.Name].(*types.TypeName); ok {
-				l.tp.local[obj] = l.names.fresh(lowerFirst(l.wf.id()) + upperFirst(spec.Name.Name))
+				l.tp.local[obj] = l.packageLevel(lowerFirst(l.wf.id()) + upperFirst(spec.Name.Name))
 			}
 		case *ast.ValueSpec:
 			for _, id := range spec.Names {
 				if obj, ok := l.info.Defs[id].(*types.Const); ok {
-					l.consts[obj] = l.names.fresh(lowerFirst(l.wf.id()) + upperFirst(id.Name))
+					l.consts[obj] = l.packageLevel(lowerFirst(l.wf.id()) + upperFirst(id.Name))
 				}
 			}
 		}
 	}
+	if l.readsVar(gd) {
+		// const n = len(arr) of a local array, type a [len(arr)]int: the
+		// declaration cannot move out of the function as written.
+		l.decls = append(l.decls, l.foldDecl(gd))
+		return
+	}
+	l.noMarks = true // package level: no line directives before the machines
 	out := l.rewrite(gd).(*ast.GenDecl)
+	l.noMarks = false
 	for i, spec := range out.Specs {
 		switch spec := spec.(type) {
 		case *ast.TypeSpec:

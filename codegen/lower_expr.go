@@ -67,7 +67,19 @@ func (l *lowerer) compositeLit(e *ast.CompositeLit) ast.Expr {
 		ops = append(ops, nil, el)
 	}
 	vals := l.operands(ops)
-	out := &ast.CompositeLit{Type: l.rwExpr(e.Type)}
+	// An element of a literal may elide its type ({Qty: n}); it is
+	// written out, since the lowered value may be stored in a temporary.
+	typ, addr := e.Type, false
+	if typ == nil {
+		t := l.info.TypeOf(e)
+		if p, ok := t.Underlying().(*types.Pointer); ok {
+			t, addr = p.Elem(), true
+		}
+		typ = raw(l.tp.text(t))
+	} else {
+		typ = l.rwExpr(typ)
+	}
+	out := &ast.CompositeLit{Type: typ}
 	for i, el := range e.Elts {
 		k, v := vals[2*i], vals[2*i+1]
 		if kv, ok := el.(*ast.KeyValueExpr); ok {
@@ -78,6 +90,9 @@ func (l *lowerer) compositeLit(e *ast.CompositeLit) ast.Expr {
 			continue
 		}
 		out.Elts = append(out.Elts, v)
+	}
+	if addr {
+		return &ast.UnaryExpr{Op: token.AND, X: out}
 	}
 	return out
 }
@@ -165,7 +180,9 @@ func (l *lowerer) operands(list []ast.Expr) []ast.Expr {
 // stable reports whether evaluating e later gives the same value and has
 // no side effect: names, literals, field selections, arithmetic,
 // conversions and len/cap of such.
-func (l *lowerer) stable(e ast.Expr) bool {
+func (l *lowerer) stable(e ast.Expr) bool { return stableExpr(l.info, e) }
+
+func stableExpr(info *types.Info, e ast.Expr) bool {
 	ok := true
 	ast.Inspect(e, func(n ast.Node) bool {
 		if !ok {
@@ -175,11 +192,11 @@ func (l *lowerer) stable(e ast.Expr) bool {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			if tv, found := l.info.Types[n.Fun]; found && tv.IsType() {
+			if tv, found := info.Types[n.Fun]; found && tv.IsType() {
 				return true
 			}
 			if id, isID := ast.Unparen(n.Fun).(*ast.Ident); isID {
-				if b, isB := l.info.Uses[id].(*types.Builtin); isB && (b.Name() == "len" || b.Name() == "cap") {
+				if b, isB := info.Uses[id].(*types.Builtin); isB && (b.Name() == "len" || b.Name() == "cap") {
 					return true
 				}
 			}
@@ -345,7 +362,7 @@ func allBlank(dest []string) bool {
 
 // stepCall returns the runtime call that runs a //durable:step.
 func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, args []ast.Expr, ref string) string {
-	sig := cp.fn.Type().(*types.Signature)
+	sig := l.calleeSig(call.Fun, cp.fn)
 	ctx := l.names.fresh("stepCtx")
 	argText := make([]string, len(args))
 	for i, a := range args {
@@ -355,7 +372,7 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && recv != nil {
 		fun = l.print(recv) + "." + sel.Sel.Name
 	} else {
-		fun = l.print(l.rwExpr(call.Fun))
+		fun = l.funcValue(call.Fun)
 	}
 	if call.Ellipsis.IsValid() && len(argText) > 0 {
 		argText[len(argText)-1] += "..."

@@ -171,7 +171,7 @@ func (l *lowerer) ifStmt(s *ast.IfStmt) {
 	if s.Else != nil {
 		els = l.newBlock()
 	}
-	l.branch(l.print(cond), then, els)
+	l.branch(l.mark(s.Cond.Pos())+l.print(cond), then, els)
 	l.cur = then
 	l.stmt(s.Body)
 	l.jump(join)
@@ -193,7 +193,7 @@ func (l *lowerer) forStmt(s *ast.ForStmt, label string) {
 	body, post, exit := l.newBlock(), l.newBlock(), l.newBlock()
 	if s.Cond != nil {
 		c := l.expr(s.Cond)
-		l.branch(l.print(c), body, exit)
+		l.branch(l.mark(s.Cond.Pos())+l.print(c), body, exit)
 	} else {
 		l.jump(body)
 	}
@@ -259,7 +259,11 @@ func (l *lowerer) rangeStmt(s *ast.RangeStmt, label string) {
 	case *types.Basic:
 		if u.Info()&types.IsString != 0 {
 			str := l.temp(types.Typ[types.String], s.Pos())
-			l.emit(s.Pos(), str+" = "+l.print(x)+"\n"+i+" = 0")
+			src := l.print(x)
+			if !types.Identical(xt, types.Typ[types.String]) && !types.Identical(xt, types.Typ[types.UntypedString]) {
+				src = "string(" + src + ")" // a named string type
+			}
+			l.emit(s.Pos(), str+" = "+src+"\n"+i+" = 0")
 			l.jump(cond)
 			l.cur = cond
 			l.branch(i+" < len("+str+")", body, exit)

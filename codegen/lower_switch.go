@@ -25,10 +25,14 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 		if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
 			t = types.Default(t)
 		}
-		if casesCP {
+		switch {
+		case !hasCase(s.Body.List):
+			// Only a default clause: the tag is evaluated for its effects.
+			l.emit(s.Tag.Pos(), "_ = "+l.print(v))
+		case casesCP:
 			tag = l.temp(t, s.Tag.Pos())
 			l.emit(s.Tag.Pos(), tag+" = "+l.print(v))
-		} else {
+		default:
 			tag = l.names.fresh("tag")
 			l.emit(s.Tag.Pos(), tag+" := "+l.print(v))
 		}
@@ -40,11 +44,11 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 	}
 	exit := l.newBlock()
 	fallback := exit
-	cond := func(e ast.Expr) string {
+	cond := func(e ast.Expr, pos token.Pos) string {
 		if tag == "" {
-			return "(" + l.print(e) + ")"
+			return l.mark(pos) + "(" + l.print(e) + ")"
 		}
-		return tag + " == (" + l.print(e) + ")"
+		return l.mark(pos) + tag + " == (" + l.print(e) + ")"
 	}
 	if casesCP {
 		for i, c := range clauses {
@@ -56,7 +60,7 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 			for _, e := range cc.List {
 				v := l.expr(e)
 				next := l.newBlock()
-				l.branch(cond(v), bodies[i], next)
+				l.branch(cond(v, e.Pos()), bodies[i], next)
 				l.cur = next
 			}
 		}
@@ -71,7 +75,7 @@ func (l *lowerer) switchStmt(s *ast.SwitchStmt, label string) {
 			}
 			var conds []string
 			for _, e := range cc.List {
-				conds = append(conds, cond(l.rwExpr(e)))
+				conds = append(conds, cond(l.rwExpr(e), e.Pos()))
 			}
 			fmt.Fprintf(&b, "if %s {\n%s\n} else ", strings.Join(conds, " || "), l.jumpText(bodies[i].id))
 		}
@@ -119,8 +123,14 @@ func (l *lowerer) typeSwitchStmt(s *ast.TypeSwitchStmt, label string) {
 		subject = a.X.(*ast.TypeAssertExpr).X
 	}
 	x := l.expr(subject)
-	ts := l.names.fresh("subject")
-	l.emit(subject.Pos(), ts+" := "+l.print(x))
+	ts := "_"
+	if hasCase(s.Body.List) || bindsDefault(l.info, s.Body.List) {
+		ts = l.names.fresh("subject")
+		l.emit(subject.Pos(), ts+" := "+l.print(x))
+	} else {
+		// Only a default clause that does not bind the value.
+		l.emit(subject.Pos(), "_ = "+l.print(x))
+	}
 	clauses := s.Body.List
 	bodies := make([]*block, len(clauses))
 	for i := range clauses {
@@ -168,4 +178,25 @@ func orEmpty(set, v string) string {
 		return ""
 	}
 	return v
+}
+
+// hasCase reports whether a switch has a clause other than default.
+func hasCase(clauses []ast.Stmt) bool {
+	for _, c := range clauses {
+		if c.(*ast.CaseClause).List != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// bindsDefault reports whether the default clause of a type switch
+// declares the switch variable.
+func bindsDefault(info *types.Info, clauses []ast.Stmt) bool {
+	for _, c := range clauses {
+		if cc := c.(*ast.CaseClause); cc.List == nil && info.Implicits[cc] != nil {
+			return true
+		}
+	}
+	return false
 }

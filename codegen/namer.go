@@ -3,14 +3,18 @@ package codegen
 import (
 	"fmt"
 	"go/ast"
+	"maps"
 )
 
 // namer hands out identifiers that collide with nothing the user wrote.
-type namer struct{ used map[string]bool }
+type namer struct {
+	used map[string]bool
+	made map[string]bool // the names fresh returned
+}
 
 // newNamer collects the identifiers of files and scope names.
 func newNamer(files []*ast.File, scope []string) *namer {
-	n := &namer{used: map[string]bool{}}
+	n := &namer{used: map[string]bool{}, made: map[string]bool{}}
 	for _, f := range files {
 		ast.Inspect(f, func(node ast.Node) bool {
 			if id, ok := node.(*ast.Ident); ok {
@@ -32,5 +36,11 @@ func (n *namer) fresh(base string) string {
 		name = fmt.Sprintf("%s%d", base, i)
 	}
 	n.used[name] = true
+	n.made[name] = true
 	return name
+}
+
+// clone returns a copy of n.
+func (n *namer) clone() *namer {
+	return &namer{used: maps.Clone(n.used), made: maps.Clone(n.made)}
 }

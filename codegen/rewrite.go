@@ -95,6 +95,10 @@ type rewriter struct {
 	loops      int             // enclosing for/range
 	labels     map[string]bool // labels declared inside
 	funcs      int             // enclosing function literals
+	// repl maps the nodes that replaced copied ones to their originals.
+	repl map[ast.Node]ast.Node
+	// elseIf holds the if statements that are the else branch of another.
+	elseIf map[ast.Node]bool
 	// captures are the boxed variables the outermost function literal
 	// being rewritten refers to, bound when it is created.
 	captures []capture
@@ -106,7 +110,7 @@ type capture struct {
 }
 
 func (l *lowerer) rewrite(n ast.Node) ast.Node {
-	r := &rewriter{l: l, orig: map[ast.Node]ast.Node{}, labels: map[string]bool{}}
+	r := &rewriter{l: l, orig: map[ast.Node]ast.Node{}, labels: map[string]bool{}, repl: map[ast.Node]ast.Node{}, elseIf: map[ast.Node]bool{}}
 	c := copyAST(n, r.orig)
 	return astutil.Apply(c, r.pre, r.post)
 }
@@ -135,10 +139,18 @@ func (r *rewriter) pre(c *astutil.Cursor) bool {
 		r.breakables++
 	case *ast.LabeledStmt:
 		r.labels[n.Label.Name] = true
+	case *ast.IfStmt:
+		if n.Else != nil {
+			if e, ok := n.Else.(*ast.IfStmt); ok {
+				r.elseIf[e] = true
+			}
+		}
 	case *ast.SelectorExpr:
 		if id, ok := n.X.(*ast.Ident); ok {
 			if pn, ok := r.object(id).(*types.PkgName); ok {
+				orig := r.orig[n]
 				c.Replace(raw(r.l.q.marker(pn.Imported().Path(), n.Sel.Name)))
+				r.markLine(c, orig)
 				return false
 			}
 		}
@@ -146,12 +158,14 @@ func (r *rewriter) pre(c *astutil.Cursor) bool {
 		if x, ok := r.apply(n.X); ok {
 			n.X = x
 		}
+		r.markLine(c, r.orig[n])
 		return false
 	case *ast.KeyValueExpr:
 		// A struct literal's field key is not a variable.
 		if id, ok := n.Key.(*ast.Ident); ok {
 			if v, ok := r.object(id).(*types.Var); ok && v.IsField() {
 				n.Value = r.applyExpr(n.Value)
+				r.markLine(c, r.orig[n])
 				return false
 			}
 		}
@@ -176,6 +190,7 @@ func (r *rewriter) applyExpr(e ast.Expr) ast.Expr {
 
 func (r *rewriter) post(c *astutil.Cursor) bool {
 	l := r.l
+	defer r.markLine(c, r.orig[c.Node()])
 	switch n := c.Node().(type) {
 	case *ast.FuncLit:
 		r.funcs--
@@ -198,12 +213,12 @@ func (r *rewriter) post(c *astutil.Cursor) bool {
 	case *ast.DeclStmt:
 		if r.funcs == 0 && r.breakables == 0 {
 			if s := r.frameDecl(n); s != nil {
-				c.Replace(s)
+				r.replace(c, s)
 			}
 		}
 	case *ast.ReturnStmt:
 		if r.funcs == 0 {
-			c.Replace(l.returnStmt(n.Results, r.orig[n].(*ast.ReturnStmt)))
+			r.replace(c, l.returnStmt(n.Results, r.orig[n].(*ast.ReturnStmt)))
 		}
 	}
 	return true
@@ -222,6 +237,9 @@ func (r *rewriter) ident(n *ast.Ident) ast.Expr {
 				return raw("(*" + r.capture(f) + ")")
 			}
 			return raw(l.ref(f))
+		}
+		if name, ok := l.locals[obj]; ok {
+			return raw(name)
 		}
 		if obj.Pkg() != nil && obj.Pkg() != l.pkg && obj.Parent() == obj.Pkg().Scope() {
 			return raw(l.q.marker(obj.Pkg().Path(), obj.Name()))
@@ -360,7 +378,7 @@ func (r *rewriter) branch(c *astutil.Cursor, n *ast.BranchStmt) {
 	if n.Tok == token.CONTINUE {
 		to = t.cont
 	}
-	c.Replace(&ast.ExprStmt{X: raw(r.l.jumpText(to) + "\ncontinue " + r.l.label)})
+	r.replace(c, &ast.ExprStmt{X: raw(r.l.jumpText(to) + "\ncontinue " + r.l.label)})
 }
 
 // print prints a rewritten node.
@@ -369,5 +387,5 @@ func (l *lowerer) print(n ast.Node) string {
 	if err := printer.Fprint(&b, l.fset, n); err != nil {
 		return "/* " + err.Error() + " */"
 	}
-	return b.String()
+	return marksOwnLine.ReplaceAllString(b.String(), "$1 ")
 }

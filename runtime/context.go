@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	goruntime "runtime"
 	"strings"
 	"time"
@@ -51,20 +52,45 @@ func splitmix64(z uint64) uint64 {
 
 // panicSite returns "function file:line" of the frame that panicked,
 // skipping the Go runtime and this package; called from a deferred
-// recover.
-func panicSite() string {
+// recover. m is the machine that ran, or nil.
+func panicSite(m any) string {
 	var pcs [32]uintptr
 	n := goruntime.Callers(3, pcs[:])
 	frames := goruntime.CallersFrames(pcs[:n])
 	for {
 		f, more := frames.Next()
 		if !strings.HasPrefix(f.Function, "runtime.") && !strings.HasPrefix(f.Function, pkgPrefix) {
-			return fmt.Sprintf("%s %s:%d", f.Function, f.File, f.Line)
+			return fmt.Sprintf("%s %s:%d", f.Function, sourceFile(f.File, m), f.Line)
 		}
 		if !more {
 			return "unknown location"
 		}
 	}
+}
+
+// sourceFile resolves the file name of a line directive in the generated
+// code of machine m: generated code names the workflow's source file by
+// its base name (the compiler keeps it as written), and the source sits
+// next to the generated file, whose path the position of the frame's
+// UnmarshalFrame method carries (durablegen emits it before any directive).
+func sourceFile(file string, m any) string {
+	if m == nil || strings.ContainsAny(file, `/\`) {
+		return file
+	}
+	meth, ok := reflect.TypeOf(m).MethodByName("UnmarshalFrame")
+	if !ok {
+		return file
+	}
+	fn := goruntime.FuncForPC(meth.Func.Pointer())
+	if fn == nil {
+		return file
+	}
+	gen, _ := fn.FileLine(fn.Entry())
+	i := strings.LastIndexAny(gen, `/\`)
+	if i < 0 {
+		return file
+	}
+	return gen[:i+1] + file
 }
 
 // pkgPrefix prefixes the names of this package's functions in stacks.

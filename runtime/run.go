@@ -82,7 +82,7 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 func (x *Exec) execute(machine any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = x.fail(fmt.Errorf("workflow %s panicked in instance %s after checkpoint %d: %v (at %s)", x.key, x.id, x.seq, r, panicSite()))
+			err = x.fail(fmt.Errorf("workflow %s panicked in instance %s after checkpoint %d: %v (at %s)", x.key, x.id, x.seq, r, panicSite(machine)))
 		}
 	}()
 	m, ok := machine.(Machine)

@@ -126,7 +126,7 @@ func (x *Exec) attemptStep(s *Site, p durable.Policy, seq int64, n int, attempt 
 	ctx = durable.WithStep(ctx, durable.StepInfo{InstanceID: x.id, Name: s.Name, Seq: seq, Attempt: n})
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("step %s panicked: %v (at %s)", s.Name, r, panicSite())
+			err = fmt.Errorf("step %s panicked: %v (at %s)", s.Name, r, panicSite(nil))
 		}
 	}()
 	return attempt(ctx)

@@ -74,52 +74,6 @@ func (f *serviceSequentialFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *serviceSequentialFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line workflows.go:35:2*/ f.total = 0
-			/*line workflows.go:36:2*/ f.t1 = f.n
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line workflows.go:43:2*/ return runtime.Return[int](x, f.total, nil)
-		case 5:
-			/*line workflows.go:37:13*/ f.v, f.err = runtime.Call(x, &serviceSequentialSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
-				}
-				return f.s.Step(stepCtx, f.i)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line workflows.go:38:3*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line workflows.go:41:3*/ f.total += f.v
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // serviceResumableFrame is the frame of workflow Resumable: its machine state and the variables
 // that live across its checkpoints.
 type serviceResumableFrame struct {
@@ -199,83 +153,6 @@ func (f *serviceResumableFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *serviceResumableFrame) Run(x *runtime.Exec) error {
-machine:
-	for {
-		switch f.pc {
-		case 0:
-			/*line workflows.go:52:2*/ f.total = 0
-			/*line workflows.go:53:2*/ f.t1 = f.k
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 11
-			}
-		case 2:
-			f.i = f.t
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 5:
-			/*line workflows.go:54:13*/ f.v, f.err = runtime.Call(x, &serviceResumableSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
-				}
-				return f.s.Step(stepCtx, f.i)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line workflows.go:55:3*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line workflows.go:58:3*/ f.total += f.v
-			f.pc = 3
-		case 10:
-			/*line workflows.go:74:2*/ return runtime.Return[int](x, f.total, nil)
-		case 11:
-			/*line workflows.go:61:16*/ f.more, f.err1 = runtime.Await[bool](x, &serviceResumableSites[1])
-			if err := x.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line workflows.go:62:3*/ if f.err1 != nil {
-				return runtime.Return[int](x, 0, f.err1)
-			}
-			/*line workflows.go:65:3*/ if !f.more {
-				f.pc = 10
-				continue machine
-			}
-			f.pc = 13
-		case 13:
-			/*line workflows.go:68:13*/ f.v1, f.err1 = runtime.Call(x, &serviceResumableSites[2], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, f.s.Step)(stepCtx1, -1)
-				}
-				return f.s.Step(stepCtx1, -1)
-			})
-			if err := x.Commit(&f.pc, 14); err != nil {
-				return err
-			}
-		case 14:
-			/*line workflows.go:69:3*/ if f.err1 != nil {
-				return runtime.Return[int](x, 0, f.err1)
-			}
-			/*line workflows.go:72:3*/ f.total += f.v1
-			f.pc = 11
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // serviceSleeperFrame is the frame of workflow Sleeper: its machine state and the variables
 // that live across its checkpoints.
 type serviceSleeperFrame struct {
@@ -332,13 +209,136 @@ func (f *serviceSleeperFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *serviceSequentialFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line workflows.go:35:1*/ f.total = 0
+			/*line workflows.go:36:1*/ f.t1 = f.n
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line workflows.go:43:1*/ return runtime.Return[int](x, f.total, nil)
+		case 5:
+			/*line workflows.go:37:12*/ f.v, f.err = runtime.Call(x, &serviceSequentialSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
+				}
+				return f.s.Step(stepCtx, f.i)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line workflows.go:38:2*/ if f.err != nil {
+				/*line workflows.go:39:3*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line workflows.go:41:2*/ f.total += f.v
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *serviceResumableFrame) Run(x *runtime.Exec) error {
+machine:
+	for {
+		switch f.pc {
+		case 0:
+			/*line workflows.go:52:1*/ f.total = 0
+			/*line workflows.go:53:1*/ f.t1 = f.k
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 11
+			}
+		case 2:
+			f.i = f.t
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 5:
+			/*line workflows.go:54:12*/ f.v, f.err = runtime.Call(x, &serviceResumableSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, f.i)
+				}
+				return f.s.Step(stepCtx, f.i)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line workflows.go:55:2*/ if f.err != nil {
+				/*line workflows.go:56:3*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line workflows.go:58:2*/ f.total += f.v
+			f.pc = 3
+		case 10:
+			/*line workflows.go:74:1*/ return runtime.Return[int](x, f.total, nil)
+		case 11:
+			/*line workflows.go:61:15*/ f.more, f.err1 = runtime.Await[bool](x, &serviceResumableSites[1])
+			if err := x.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line workflows.go:62:2*/ if f.err1 != nil {
+				/*line workflows.go:63:3*/ return runtime.Return[int](x, 0, f.err1)
+			}
+			/*line workflows.go:65:2*/ if !f.more {
+				/*line workflows.go:66:3*/ f.pc = 10
+				continue machine
+			}
+			f.pc = 13
+		case 13:
+			/*line workflows.go:68:12*/ f.v1, f.err1 = runtime.Call(x, &serviceResumableSites[2], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, f.s.Step)(stepCtx1, -1)
+				}
+				return f.s.Step(stepCtx1, -1)
+			})
+			if err := x.Commit(&f.pc, 14); err != nil {
+				return err
+			}
+		case 14:
+			/*line workflows.go:69:2*/ if f.err1 != nil {
+				/*line workflows.go:70:3*/ return runtime.Return[int](x, 0, f.err1)
+			}
+			/*line workflows.go:72:2*/ f.total += f.v1
+			f.pc = 11
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *serviceSleeperFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line workflows.go:81:12*/ f.v, f.err = runtime.Call(x, &serviceSleeperSites[0], func(stepCtx context.Context) (int, error) {
+			/*line workflows.go:81:11*/ f.v, f.err = runtime.Call(x, &serviceSleeperSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.s.Step)(stepCtx, 0)
 				}
@@ -348,20 +348,20 @@ func (f *serviceSleeperFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line workflows.go:82:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
+			/*line workflows.go:82:1*/ if f.err != nil {
+				/*line workflows.go:83:2*/ return runtime.Return[int](x, 0, f.err)
 			}
 			f.pc = 3
 		case 3:
-			/*line workflows.go:85:12*/ f.err1 = runtime.Sleep(x, &serviceSleeperSites[1], f.d)
+			/*line workflows.go:85:11*/ f.err1 = runtime.Sleep(x, &serviceSleeperSites[1], f.d)
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line workflows.go:85:2*/ if f.err1 != nil {
-				return runtime.Return[int](x, 0, f.err1)
+			/*line workflows.go:85:1*/ if f.err1 != nil {
+				/*line workflows.go:86:2*/ return runtime.Return[int](x, 0, f.err1)
 			}
-			/*line workflows.go:88:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line workflows.go:88:1*/ return runtime.Return[int](x, f.v, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

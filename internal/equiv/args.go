@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/durablegen/durable"
 )
@@ -76,4 +77,28 @@ func ChildArgs(ctx durable.Context, users []string) (string, error) {
 		out += r + ";"
 	}
 	return fmt.Sprint(out, seq.N), nil
+}
+
+// ArgsOnly builds step arguments with values the frame cannot store (a
+// strings.Builder, a closure): they feed the steps' arguments and are not
+// used after, so only the arguments' values are kept while a step is
+// pending.
+//
+//durable:workflow
+func ArgsOnly(ctx durable.Context, words []string) (string, error) {
+	var b strings.Builder
+	for _, w := range words {
+		b.WriteString(w)
+	}
+	a, err := Echo(ctx, b.String())
+	if err != nil {
+		return "", err
+	}
+	n := 0
+	tick := func() int { n++; return n }
+	c, err := Issue(ctx, tick()+len(a))
+	if err != nil {
+		return "", err
+	}
+	return a + " " + c, nil
 }

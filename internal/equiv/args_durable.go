@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/runtime"
+	"strings"
 )
 
 // argsOnceFrame is the frame of workflow ArgsOnce: its machine state and the variables
@@ -23,8 +24,8 @@ type argsOnceFrame struct {
 }
 
 var argsOnceSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Issue", Pos: "args.go:40:12", Policy: durable.Policy{MaxAttempts: 4, InitialInterval: 3600000000000, MaxInterval: 3600000000000}},
-	{ID: 3, Kind: "step", Name: "Issue", Pos: "args.go:44:12", Policy: durable.Policy{MaxAttempts: 4, InitialInterval: 3600000000000, MaxInterval: 3600000000000}},
+	{ID: 1, Kind: "step", Name: "Issue", Pos: "args.go:41:12", Policy: durable.Policy{MaxAttempts: 4, InitialInterval: 3600000000000, MaxInterval: 3600000000000}},
+	{ID: 3, Kind: "step", Name: "Issue", Pos: "args.go:45:12", Policy: durable.Policy{MaxAttempts: 4, InitialInterval: 3600000000000, MaxInterval: 3600000000000}},
 }
 
 // ArgsOnceWorkflow is the descriptor of workflow ArgsOnce: register it with a
@@ -73,52 +74,6 @@ func (f *argsOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *argsOnceFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line args.go:39:2*/ f.seq = &Counter{N: f.start}
-			/*line args.go:40:23*/ f.t = f.seq.Next()
-			f.pc = 1
-		case 1:
-			/*line args.go:40:12*/ f.a, f.err = runtime.Call(x, &argsOnceSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Issue)(stepCtx, f.t)
-				}
-				return Issue(stepCtx, f.t)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line args.go:41:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line args.go:44:23*/ f.t1 = f.seq.Next() * 10
-			f.pc = 3
-		case 3:
-			/*line args.go:44:12*/ f.b, f.err = runtime.Call(x, &argsOnceSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
-				}
-				return Issue(stepCtx1, f.t1)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line args.go:45:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line args.go:48:2*/ return runtime.Return[string](x, fmt.Sprint(f.a, " ", f.b, " ", f.seq.N), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // argPanicFrame is the frame of workflow ArgPanic: its machine state and the variables
 // that live across its checkpoints.
 type argPanicFrame struct {
@@ -131,8 +86,8 @@ type argPanicFrame struct {
 }
 
 var argPanicSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Echo", Pos: "args.go:57:15"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "args.go:60:9"},
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "args.go:58:15"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "args.go:61:9"},
 }
 
 // ArgPanicWorkflow is the descriptor of workflow ArgPanic: register it with a
@@ -175,48 +130,6 @@ func (f *argPanicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *argPanicFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line args.go:56:2*/ f.xs = []string{"a", "b"}
-			f.pc = 1
-		case 1:
-			/*line args.go:57:15*/ _, f.err = runtime.Call(x, &argPanicSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "before")
-				}
-				return Echo(stepCtx, "before")
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line args.go:57:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			f.pc = 3
-		case 3:
-			/*line args.go:60:19*/ arg := f.xs[f.i]
-			/*line args.go:60:9*/ f.t, f.t1 = runtime.Call(x, &argPanicSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
-				}
-				return Echo(stepCtx1, arg)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line args.go:60:2*/ return runtime.Return[string](x, f.t, f.t1)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // childArgsFrame is the frame of workflow ChildArgs: its machine state and the variables
 // that live across its checkpoints.
 type childArgsFrame struct {
@@ -233,7 +146,7 @@ type childArgsFrame struct {
 }
 
 var childArgsSites = [...]runtime.Site{
-	{ID: 5, Kind: "child", Name: "Drip", Pos: "args.go:72:13"},
+	{ID: 5, Kind: "child", Name: "Drip", Pos: "args.go:73:13"},
 }
 
 // ChildArgsWorkflow is the descriptor of workflow ChildArgs: register it with a
@@ -288,15 +201,166 @@ func (f *childArgsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// argsOnlyFrame is the frame of workflow ArgsOnly: its machine state and the variables
+// that live across its checkpoints.
+type argsOnlyFrame struct {
+	pc    int
+	words []string
+	b     strings.Builder
+	a     string
+	err   error
+	t     string
+	n     int
+	tick  func() int
+	c     string
+	t1    int
+}
+
+var argsOnlySites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "args.go:93:12"},
+	{ID: 3, Kind: "step", Name: "Issue", Pos: "args.go:99:12", Policy: durable.Policy{MaxAttempts: 4, InitialInterval: 3600000000000, MaxInterval: 3600000000000}},
+}
+
+// ArgsOnlyWorkflow is the descriptor of workflow ArgsOnly: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ArgsOnlyWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ArgsOnly", "2a90b7719f238a97", func() any { return new(argsOnlyFrame) }).WithFunc(ArgsOnly)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *argsOnlyFrame) SetInput(in []string) {
+	f.words = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *argsOnlyFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "words", f.words)
+	e.String("a", f.a)
+	e.Error("err", f.err)
+	e.String("t", f.t)
+	e.String("c", f.c)
+	e.Int("t1", int64(f.t1))
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *argsOnlyFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "words":
+			runtime.Value(d, &f.words)
+		case "a":
+			f.a = d.String()
+		case "err":
+			f.err = d.Error()
+		case "t":
+			f.t = d.String()
+		case "c":
+			f.c = d.String()
+		case "t1":
+			f.t1 = int(d.Int())
+		}
+	}
+	return d.Err()
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *argsOnceFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line args.go:40:1*/ f.seq = &Counter{N: f.start}
+			/*line args.go:41:22*/ f.t = f.seq.Next()
+			f.pc = 1
+		case 1:
+			/*line args.go:41:11*/ f.a, f.err = runtime.Call(x, &argsOnceSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Issue)(stepCtx, f.t)
+				}
+				return Issue(stepCtx, f.t)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line args.go:42:1*/ if f.err != nil {
+				/*line args.go:43:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line args.go:45:22*/ f.t1 = f.seq.Next() * 10
+			f.pc = 3
+		case 3:
+			/*line args.go:45:11*/ f.b, f.err = runtime.Call(x, &argsOnceSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
+				}
+				return Issue(stepCtx1, f.t1)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line args.go:46:1*/ if f.err != nil {
+				/*line args.go:47:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line args.go:49:1*/ return runtime.Return[string](x, fmt.Sprint(f.a, " ", f.b, " ", f.seq.N), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *argPanicFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line args.go:57:1*/ f.xs = []string{"a", "b"}
+			f.pc = 1
+		case 1:
+			/*line args.go:58:14*/ _, f.err = runtime.Call(x, &argPanicSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "before")
+				}
+				return Echo(stepCtx, "before")
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line args.go:58:1*/ if f.err != nil {
+				/*line args.go:59:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			f.pc = 3
+		case 3:
+			/*line args.go:61:18*/ arg := f.xs[f.i]
+			/*line args.go:61:8*/ f.t, f.t1 = runtime.Call(x, &argPanicSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
+				}
+				return Echo(stepCtx1, arg)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line args.go:61:1*/ return runtime.Return[string](x, f.t, f.t1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *childArgsFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line args.go:69:2*/ f.seq = &Counter{}
-			/*line args.go:70:2*/ f.out = ""
-			/*line args.go:71:2*/ f.t1 = len(f.users)
+			/*line args.go:70:1*/ f.seq = &Counter{}
+			/*line args.go:71:1*/ f.out = ""
+			/*line args.go:72:1*/ f.t1 = len(f.users)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -307,24 +371,78 @@ func (f *childArgsFrame) Run(x *runtime.Exec) error {
 			}
 		case 2:
 			f.u = f.users[f.t]
-			/*line args.go:72:23*/ f.t2 = fmt.Sprint(f.u, f.seq.Next())
+			/*line args.go:73:22*/ f.t2 = fmt.Sprint(f.u, f.seq.Next())
 			f.pc = 5
 		case 3:
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line args.go:78:2*/ return runtime.Return[string](x, fmt.Sprint(f.out, f.seq.N), nil)
+			/*line args.go:79:1*/ return runtime.Return[string](x, fmt.Sprint(f.out, f.seq.N), nil)
 		case 5:
-			/*line args.go:72:13*/ f.r, f.err = runtime.Child(x, &childArgsSites[0], DripWorkflow, f.t2)
+			/*line args.go:73:12*/ f.r, f.err = runtime.Child(x, &childArgsSites[0], DripWorkflow, f.t2)
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line args.go:73:3*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
+			/*line args.go:74:2*/ if f.err != nil {
+				/*line args.go:75:3*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line args.go:76:3*/ f.out += f.r + ";"
+			/*line args.go:77:2*/ f.out += f.r + ";"
 			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *argsOnlyFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line args.go:89:1*/ f.b = strings.Builder{}
+			/*line args.go:90:1*/ for _, w := range /*line args.go:90:19*/ f.words {
+				/*line args.go:91:2*/ f.b.WriteString(w)
+			}
+			/*line args.go:93:21*/ f.t = f.b.String()
+			f.pc = 1
+		case 1:
+			/*line args.go:93:11*/ f.a, f.err = runtime.Call(x, &argsOnlySites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+				}
+				return Echo(stepCtx, f.t)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line args.go:94:1*/ if f.err != nil {
+				/*line args.go:95:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line args.go:97:1*/ f.n = 0
+			/*line args.go:98:1*/ f.tick = func() int {
+				/*line args.go:98:22*/ f.n++
+				/*line args.go:98:27*/ return f.n
+			}
+			/*line args.go:99:22*/ f.t1 = f.tick() + len(f.a)
+			f.pc = 3
+		case 3:
+			/*line args.go:99:11*/ f.c, f.err = runtime.Call(x, &argsOnlySites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
+				}
+				return Issue(stepCtx1, f.t1)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line args.go:100:1*/ if f.err != nil {
+				/*line args.go:101:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line args.go:103:1*/ return runtime.Return[string](x, f.a+" "+f.c, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

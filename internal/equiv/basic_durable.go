@@ -68,50 +68,6 @@ func (f *sequenceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *sequenceFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line basic.go:16:12*/ f.a, f.err = runtime.Call(x1, &sequenceSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
-				}
-				return Add(stepCtx, f.n, 1)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line basic.go:17:2*/ if f.err != nil {
-				return runtime.Return[int](x1, 0, f.err)
-			}
-			/*line basic.go:20:2*/ f.b = f.a * 2
-			f.pc = 3
-		case 3:
-			/*line basic.go:21:12*/ f.c, f.err = runtime.Call(x1, &sequenceSites[1], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.b, f.a)
-				}
-				return Add(stepCtx1, f.b, f.a)
-			})
-			if err := x1.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line basic.go:22:2*/ if f.err != nil {
-				return runtime.Return[int](x1, 0, f.err)
-			}
-			/*line basic.go:25:2*/ return runtime.Return[int](x1, f.c+f.b, nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // ifElseFrame is the frame of workflow IfElse: its machine state and the variables
 // that live across its checkpoints.
 type ifElseFrame struct {
@@ -186,101 +142,6 @@ func (f *ifElseFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:32:2*/ f.out = ""
-			f.pc = 1
-		case 1:
-			/*line basic.go:33:18*/ f.even, f.err = runtime.Call(x1, &ifElseSites[0], func(stepCtx context.Context) (bool, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, IsEven)(stepCtx, f.n)
-				}
-				return IsEven(stepCtx, f.n)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			if f.err != nil {
-				f.pc = 3
-			} else {
-				f.pc = 5
-			}
-		case 3:
-			/*line basic.go:33:45*/ {
-				return runtime.Return[string](x1, "", f.err)
-			}
-		case 4:
-			/*line basic.go:44:2*/ if f.n < 0 {
-				return runtime.Return[string](x1, f.out+" negative", nil)
-			}
-			/*line basic.go:47:22*/ f.t = fmt.Sprint(f.n)
-			f.pc = 16
-		case 5:
-			if f.even {
-				f.pc = 9
-			} else {
-				f.pc = 8
-			}
-		case 8:
-			if f.n > 10 {
-				f.pc = 14
-			} else {
-				f.pc = 13
-			}
-		case 9:
-			/*line basic.go:36:11*/ f.s, _ = runtime.Call(x1, &ifElseSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "even")
-				}
-				return Echo(stepCtx1, "even")
-			})
-			if err := x1.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line basic.go:37:3*/ f.out += f.s
-			f.pc = 4
-		case 13:
-			/*line basic.go:41:9*/ {
-				f.out += "small odd"
-			}
-			f.pc = 4
-		case 14:
-			/*line basic.go:39:11*/ f.s1, _ = runtime.Call(x1, &ifElseSites[2], func(stepCtx2 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "big odd")
-				}
-				return Echo(stepCtx2, "big odd")
-			})
-			if err := x1.Commit(&f.pc, 15); err != nil {
-				return err
-			}
-		case 15:
-			/*line basic.go:40:3*/ f.out += f.s1
-			f.pc = 4
-		case 16:
-			/*line basic.go:47:12*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t)
-				}
-				return Echo(stepCtx3, f.t)
-			})
-			if err := x1.Commit(&f.pc, 17); err != nil {
-				return err
-			}
-		case 17:
-			/*line basic.go:48:2*/ return runtime.Return[string](x1, f.out+"/"+f.s2, f.err1)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // forClassicFrame is the frame of workflow ForClassic: its machine state and the variables
 // that live across its checkpoints.
 type forClassicFrame struct {
@@ -336,48 +197,6 @@ func (f *forClassicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *forClassicFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:55:2*/ f.total = 0
-			/*line basic.go:56:6*/ f.i = 0
-			f.pc = 1
-		case 1:
-			if f.i < f.n {
-				f.pc = 5
-			} else {
-				f.pc = 4
-			}
-		case 3:
-			/*line basic.go:56:21*/ f.i++
-			f.pc = 1
-		case 4:
-			/*line basic.go:63:2*/ return runtime.Return[int](x1, f.total, nil)
-		case 5:
-			/*line basic.go:57:13*/ f.v, f.err = runtime.Call(x1, &forClassicSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.total, f.i)
-				}
-				return Add(stepCtx, f.total, f.i)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line basic.go:58:3*/ if f.err != nil {
-				return runtime.Return[int](x1, 0, f.err)
-			}
-			/*line basic.go:61:3*/ f.total = f.v
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // forCondFrame is the frame of workflow ForCond: its machine state and the variables
 // that live across its checkpoints.
 type forCondFrame struct {
@@ -423,43 +242,6 @@ func (f *forCondFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *forCondFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:70:2*/ f.steps = 0
-			f.pc = 5
-		case 2:
-			/*line basic.go:71:27*/ {
-				f.steps++
-			}
-			f.pc = 5
-		case 4:
-			/*line basic.go:74:2*/ return runtime.Return[int](x1, f.steps, nil)
-		case 5:
-			/*line basic.go:71:6*/ f.t = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.steps)
-				}
-				return Inc(stepCtx, f.steps)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			if f.t <= f.n {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // foreverBreakFrame is the frame of workflow ForeverBreak: its machine state and the variables
@@ -516,53 +298,6 @@ func (f *foreverBreakFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *foreverBreakFrame) Run(x1 *runtime.Exec) error {
-machine:
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:81:2*/ f.count = 0
-			f.pc = 5
-		case 4:
-			/*line basic.go:95:2*/ return runtime.Return[int](x1, f.count, nil)
-		case 5:
-			/*line basic.go:83:19*/ f.settled, f.err = runtime.Call(x1, &foreverBreakSites[0], func(stepCtx context.Context) (bool, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, IsEven)(stepCtx, f.count+f.polls)
-				}
-				return IsEven(stepCtx, f.count+f.polls)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line basic.go:84:3*/ if f.err != nil {
-				return runtime.Return[int](x1, 0, f.err)
-			}
-			/*line basic.go:87:3*/ f.count++
-			/*line basic.go:88:3*/ if f.settled && f.count > 1 {
-				f.pc = 4
-				continue machine
-			}
-			f.pc = 7
-		case 7:
-			/*line basic.go:91:13*/ f.err1 = runtime.Sleep(x1, &foreverBreakSites[1], 30*time.Minute)
-			if err := x1.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line basic.go:91:3*/ if f.err1 != nil {
-				return runtime.Return[int](x1, 0, f.err1)
-			}
-			f.pc = 5
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // expressionsFrame is the frame of workflow Expressions: its machine state and the variables
@@ -672,123 +407,6 @@ func (f *expressionsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line basic.go:102:7*/ f.t = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
-				}
-				return Inc(stepCtx, f.n)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line basic.go:102:7*/ f.t1 = f.t
-			f.pc = 3
-		case 3:
-			/*line basic.go:102:21*/ f.t2 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n*10)
-				}
-				return Inc(stepCtx1, f.n*10)
-			})
-			if err := x1.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line basic.go:102:2*/ f.x = f.t1 + f.t2*2
-			f.pc = 5
-		case 5:
-			/*line basic.go:103:32*/ f.t3 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.x)
-				}
-				return Inc(stepCtx2, f.x)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line basic.go:103:32*/ f.t4 = f.t3
-			f.pc = 7
-		case 7:
-			/*line basic.go:103:69*/ f.t5 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 2)
-				}
-				return Inc(stepCtx3, 2)
-			})
-			if err := x1.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line basic.go:103:2*/ f.label = fmt.Sprintf("%d-%d", f.t4, len(strings.Repeat("a", f.t5)))
-			f.pc = 9
-		case 9:
-			/*line basic.go:104:15*/ f.t6 = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 1)
-				}
-				return Inc(stepCtx4, 1)
-			})
-			if err := x1.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line basic.go:104:15*/ f.t7 = f.t6
-			f.pc = 11
-		case 11:
-			/*line basic.go:104:31*/ f.t8 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 2)
-				}
-				return Inc(stepCtx5, 2)
-			})
-			if err := x1.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line basic.go:104:2*/ f.p = Pair{A: f.t7, B: f.t8}
-			f.pc = 13
-		case 13:
-			/*line basic.go:105:14*/ f.t9 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 3)
-				}
-				return Inc(stepCtx6, 3)
-			})
-			if err := x1.Commit(&f.pc, 14); err != nil {
-				return err
-			}
-		case 14:
-			/*line basic.go:105:2*/ f.xs = []int{f.t9, f.x}
-			f.pc = 15
-		case 15:
-			/*line basic.go:106:27*/ f.t10 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx7, Inc)(stepCtx7, 4)
-				}
-				return Inc(stepCtx7, 4)
-			})
-			if err := x1.Commit(&f.pc, 16); err != nil {
-				return err
-			}
-		case 16:
-			/*line basic.go:106:2*/ f.m = map[string]int{"k": f.t10}
-			/*line basic.go:107:2*/ return runtime.Return[string](x1, fmt.Sprintf("%d %s %v %v %v", f.x, f.label, f.p, f.xs, f.m), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // shortCircuitFrame is the frame of workflow ShortCircuit: its machine state and the variables
 // that live across its checkpoints.
 type shortCircuitFrame struct {
@@ -893,136 +511,6 @@ func (f *shortCircuitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:114:2*/ f.out = nil
-			/*line basic.go:115:6*/ f.i = f.n
-			f.pc = 1
-		case 1:
-			if f.i < f.n+4 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			/*line basic.go:116:8*/ f.t = f.i > f.n+1
-			if f.t {
-				f.pc = 5
-			} else {
-				f.pc = 6
-			}
-		case 3:
-			/*line basic.go:115:23*/ f.i++
-			f.pc = 1
-		case 4:
-			/*line basic.go:122:2*/ return runtime.Return[[]bool](x1, f.out, nil)
-		case 5:
-			/*line basic.go:116:29*/ f.t2 = fmt.Sprint("and ", f.i)
-			f.pc = 7
-		case 6:
-			/*line basic.go:116:3*/ f.a = f.t
-			/*line basic.go:117:8*/ f.t3 = f.i > f.n+1
-			if !f.t3 {
-				f.pc = 9
-			} else {
-				f.pc = 10
-			}
-		case 7:
-			/*line basic.go:116:19*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Note)(stepCtx, f.t2)
-				}
-				return Note(stepCtx, f.t2)
-			})
-			if err := x1.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line basic.go:116:19*/ f.t = f.t1 == nil
-			f.pc = 6
-		case 9:
-			/*line basic.go:117:29*/ f.t5 = fmt.Sprint("or ", f.i)
-			f.pc = 11
-		case 10:
-			/*line basic.go:117:3*/ f.b = f.t3
-			f.pc = 13
-		case 11:
-			/*line basic.go:117:19*/ f.t4 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t5)
-				}
-				return Note(stepCtx1, f.t5)
-			})
-			if err := x1.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line basic.go:117:19*/ f.t3 = f.t4 == nil
-			f.pc = 10
-		case 13:
-			/*line basic.go:118:14*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, IsEven)(stepCtx2, f.i)
-				}
-				return IsEven(stepCtx2, f.i)
-			})
-			if err := x1.Commit(&f.pc, 14); err != nil {
-				return err
-			}
-		case 14:
-			/*line basic.go:119:8*/ f.t6 = !f.even
-			if f.t6 {
-				f.pc = 17
-			} else {
-				f.pc = 16
-			}
-		case 16:
-			/*line basic.go:119:3*/ f.c = f.t6
-			/*line basic.go:120:3*/ f.out = append(f.out, f.a, f.b, f.c)
-			f.pc = 3
-		case 17:
-			/*line basic.go:119:18*/ f.t8 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
-				}
-				return Inc(stepCtx3, f.i)
-			})
-			if err := x1.Commit(&f.pc, 18); err != nil {
-				return err
-			}
-		case 18:
-			/*line basic.go:119:18*/ f.t7 = f.t8 > 0
-			if !f.t7 {
-				f.pc = 21
-			} else {
-				f.pc = 20
-			}
-		case 20:
-			/*line basic.go:119:17*/ f.t6 = (f.t7)
-			f.pc = 16
-		case 21:
-			/*line basic.go:119:37*/ f.t9 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx4, Note)(stepCtx4, "never")
-				}
-				return Note(stepCtx4, "never")
-			})
-			if err := x1.Commit(&f.pc, 22); err != nil {
-				return err
-			}
-		case 22:
-			/*line basic.go:119:37*/ f.t7 = f.t9 == nil
-			f.pc = 20
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // multiValueFrame is the frame of workflow MultiValue: its machine state and the variables
 // that live across its checkpoints.
 type multiValueFrame struct {
@@ -1092,84 +580,6 @@ func (f *multiValueFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:129:2*/ f.p = Pair{}
-			/*line basic.go:130:2*/ f.err = nil
-			f.pc = 1
-		case 1:
-			/*line basic.go:131:11*/ f.p, f.err = runtime.Call(x1, &multiValueSites[0], func(stepCtx context.Context) (Pair, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, DivMod)(stepCtx, f.n, 3)
-				}
-				return DivMod(stepCtx, f.n, 3)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line basic.go:132:2*/ if f.err != nil {
-				return runtime.Return[string](x1, "", f.err)
-			}
-			/*line basic.go:135:2*/ f.q, f.r = f.p.A, f.p.B
-			f.pc = 3
-		case 3:
-			/*line basic.go:136:18*/ f.t, f.t1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, DivMod)(stepCtx1, f.q+10, 4)
-				}
-				return DivMod(stepCtx1, f.q+10, 4)
-			})
-			if err := x1.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line basic.go:136:2*/ f.s = fmt.Sprint(f.t, f.t1)
-			f.pc = 5
-		case 5:
-			/*line basic.go:137:2*/ runtime.CallErr(x1, &multiValueSites[2], func(stepCtx2 context.Context) error {
-				if runtime.Stubbing() {
-					runtime.Stub(stepCtx2, Touch)(stepCtx2, "discard")
-					return nil
-				}
-				Touch(stepCtx2, "discard")
-				return nil
-			})
-			if err := x1.Commit(&f.pc, 7); err != nil {
-				return err
-			}
-		case 7:
-			/*line basic.go:138:9*/ runtime.Call(x1, &multiValueSites[3], func(stepCtx3 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Add)(stepCtx3, 1, 2)
-				}
-				return Add(stepCtx3, 1, 2)
-			})
-			if err := x1.Commit(&f.pc, 9); err != nil {
-				return err
-			}
-		case 9:
-			/*line basic.go:139:2*/ runtime.Call(x1, &multiValueSites[4], func(stepCtx4 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx4, Add)(stepCtx4, 3, 4)
-				}
-				return Add(stepCtx4, 3, 4)
-			})
-			if err := x1.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line basic.go:140:2*/ return runtime.Return[string](x1, fmt.Sprintf("%d %d %s", f.q, f.r, f.s), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // shadowingFrame is the frame of workflow Shadowing: its machine state and the variables
@@ -1254,90 +664,6 @@ func (f *shadowingFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:147:2*/ f.x = f.n
-			/*line basic.go:148:2*/ f.out = ""
-			/*line basic.go:150:3*/ f.x1 = f.x * 10
-			f.pc = 1
-		case 1:
-			/*line basic.go:151:11*/ f.v, _ = runtime.Call(x1, &shadowingSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.x1, 1)
-				}
-				return Add(stepCtx, f.x1, 1)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line basic.go:152:3*/ f.out += fmt.Sprint(f.x1, f.v)
-			/*line basic.go:153:6*/ f.x2 = f.v + 1
-			if f.x2 > 0 {
-				f.pc = 5
-			} else {
-				f.pc = 4
-			}
-		case 4:
-			/*line basic.go:158:6*/ f.x3 = 0
-			f.pc = 7
-		case 5:
-			/*line basic.go:154:12*/ f.w, _ = runtime.Call(x1, &shadowingSites[1], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.x2, 2)
-				}
-				return Add(stepCtx1, f.x2, 2)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line basic.go:155:4*/ f.out += fmt.Sprint(" ", f.x2, f.w)
-			f.pc = 4
-		case 7:
-			if f.x3 < 2 {
-				f.pc = 11
-			} else {
-				f.pc = 13
-			}
-		case 9:
-			/*line basic.go:158:21*/ f.x3++
-			f.pc = 7
-		case 11:
-			/*line basic.go:159:11*/ f.v1, _ = runtime.Call(x1, &shadowingSites[2], func(stepCtx2 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Add)(stepCtx2, f.x3, 100)
-				}
-				return Add(stepCtx2, f.x3, 100)
-			})
-			if err := x1.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line basic.go:160:3*/ f.out += fmt.Sprint(" ", f.x3, f.v1)
-			f.pc = 9
-		case 13:
-			/*line basic.go:162:12*/ f.v2, f.err = runtime.Call(x1, &shadowingSites[3], func(stepCtx3 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Add)(stepCtx3, f.x, 1000)
-				}
-				return Add(stepCtx3, f.x, 1000)
-			})
-			if err := x1.Commit(&f.pc, 14); err != nil {
-				return err
-			}
-		case 14:
-			/*line basic.go:163:2*/ return runtime.Return[string](x1, fmt.Sprint(f.out, " ", f.x, " ", f.v2), f.err)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // namedResultsFrame is the frame of workflow NamedResults: its machine state and the variables
 // that live across its checkpoints.
 type namedResultsFrame struct {
@@ -1388,50 +714,6 @@ func (f *namedResultsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line basic.go:170:15*/ f.total, f.err = runtime.Call(x1, &namedResultsSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, f.n)
-				}
-				return Add(stepCtx, f.n, f.n)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line basic.go:171:2*/ if f.err != nil {
-				return runtime.Return[int](x1, f.total, f.err)
-			}
-			/*line basic.go:174:2*/ if f.total > 100 {
-				return runtime.Return[int](x1, f.total, nil)
-			}
-			f.pc = 3
-		case 3:
-			/*line basic.go:177:11*/ f.t = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.total)
-				}
-				return Inc(stepCtx1, f.total)
-			})
-			if err := x1.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line basic.go:177:2*/ f.total += f.t
-			/*line basic.go:178:2*/ return runtime.Return[int](x1, f.total, f.err)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 const localDeclsScale = 3
@@ -1489,36 +771,6 @@ func (f *localDeclsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *localDeclsFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line basic.go:189:2*/ f.p = localDeclsPoint{X: f.n, Y: f.n * localDeclsScale}
-			f.pc = 1
-		case 1:
-			/*line basic.go:190:12*/ f.v, f.err = runtime.Call(x1, &localDeclsSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.p.X, f.p.Y)
-				}
-				return Add(stepCtx, f.p.X, f.p.Y)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line basic.go:191:2*/ if f.err != nil {
-				return runtime.Return[string](x1, "", f.err)
-			}
-			/*line basic.go:194:2*/ f.p.X = f.v
-			/*line basic.go:195:2*/ return runtime.Return[string](x1, fmt.Sprintf("%+v %d", f.p, localDeclsScale), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // importedFrame is the frame of workflow Imported: its machine state and the variables
@@ -1586,12 +838,760 @@ func (f *importedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *sequenceFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line basic.go:16:11*/ f.a, f.err = runtime.Call(x1, &sequenceSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
+				}
+				return Add(stepCtx, f.n, 1)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line basic.go:17:1*/ if f.err != nil {
+				/*line basic.go:18:2*/ return runtime.Return[int](x1, 0, f.err)
+			}
+			/*line basic.go:20:1*/ f.b = f.a * 2
+			f.pc = 3
+		case 3:
+			/*line basic.go:21:11*/ f.c, f.err = runtime.Call(x1, &sequenceSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.b, f.a)
+				}
+				return Add(stepCtx1, f.b, f.a)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line basic.go:22:1*/ if f.err != nil {
+				/*line basic.go:23:2*/ return runtime.Return[int](x1, 0, f.err)
+			}
+			/*line basic.go:25:1*/ return runtime.Return[int](x1, f.c+f.b, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:32:1*/ f.out = ""
+			f.pc = 1
+		case 1:
+			/*line basic.go:33:17*/ f.even, f.err = runtime.Call(x1, &ifElseSites[0], func(stepCtx context.Context) (bool, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, IsEven)(stepCtx, f.n)
+				}
+				return IsEven(stepCtx, f.n)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			if /*line basic.go:33:33*/ f.err != nil {
+				f.pc = 3
+			} else {
+				f.pc = 5
+			}
+		case 3:
+			/*line basic.go:33:44*/ {
+				/*line basic.go:34:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+		case 4:
+			/*line basic.go:44:1*/ if f.n < 0 {
+				/*line basic.go:45:2*/ return runtime.Return[string](x1, f.out+" negative", nil)
+			}
+			/*line basic.go:47:21*/ f.t = fmt.Sprint(f.n)
+			f.pc = 16
+		case 5:
+			if /*line basic.go:35:11*/ f.even {
+				f.pc = 9
+			} else {
+				f.pc = 8
+			}
+		case 8:
+			if /*line basic.go:38:11*/ f.n > 10 {
+				f.pc = 14
+			} else {
+				f.pc = 13
+			}
+		case 9:
+			/*line basic.go:36:10*/ f.s, _ = runtime.Call(x1, &ifElseSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "even")
+				}
+				return Echo(stepCtx1, "even")
+			})
+			if err := x1.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line basic.go:37:2*/ f.out += f.s
+			f.pc = 4
+		case 13:
+			/*line basic.go:41:8*/ {
+				/*line basic.go:42:2*/ f.out += "small odd"
+			}
+			f.pc = 4
+		case 14:
+			/*line basic.go:39:10*/ f.s1, _ = runtime.Call(x1, &ifElseSites[2], func(stepCtx2 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "big odd")
+				}
+				return Echo(stepCtx2, "big odd")
+			})
+			if err := x1.Commit(&f.pc, 15); err != nil {
+				return err
+			}
+		case 15:
+			/*line basic.go:40:2*/ f.out += f.s1
+			f.pc = 4
+		case 16:
+			/*line basic.go:47:11*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t)
+				}
+				return Echo(stepCtx3, f.t)
+			})
+			if err := x1.Commit(&f.pc, 17); err != nil {
+				return err
+			}
+		case 17:
+			/*line basic.go:48:1*/ return runtime.Return[string](x1, f.out+"/"+f.s2, f.err1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *forClassicFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:55:1*/ f.total = 0
+			/*line basic.go:56:5*/ f.i = 0
+			f.pc = 1
+		case 1:
+			if /*line basic.go:56:13*/ f.i < f.n {
+				f.pc = 5
+			} else {
+				f.pc = 4
+			}
+		case 3:
+			/*line basic.go:56:20*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line basic.go:63:1*/ return runtime.Return[int](x1, f.total, nil)
+		case 5:
+			/*line basic.go:57:12*/ f.v, f.err = runtime.Call(x1, &forClassicSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.total, f.i)
+				}
+				return Add(stepCtx, f.total, f.i)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line basic.go:58:2*/ if f.err != nil {
+				/*line basic.go:59:3*/ return runtime.Return[int](x1, 0, f.err)
+			}
+			/*line basic.go:61:2*/ f.total = f.v
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *forCondFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:70:1*/ f.steps = 0
+			f.pc = 5
+		case 2:
+			/*line basic.go:71:26*/ {
+				/*line basic.go:72:2*/ f.steps++
+			}
+			f.pc = 5
+		case 4:
+			/*line basic.go:74:1*/ return runtime.Return[int](x1, f.steps, nil)
+		case 5:
+			/*line basic.go:71:5*/ f.t = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.steps)
+				}
+				return Inc(stepCtx, f.steps)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			if /*line basic.go:71:5*/ f.t <= f.n {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *foreverBreakFrame) Run(x1 *runtime.Exec) error {
+machine:
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:81:1*/ f.count = 0
+			f.pc = 5
+		case 4:
+			/*line basic.go:95:1*/ return runtime.Return[int](x1, f.count, nil)
+		case 5:
+			/*line basic.go:83:18*/ f.settled, f.err = runtime.Call(x1, &foreverBreakSites[0], func(stepCtx context.Context) (bool, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, IsEven)(stepCtx, f.count+f.polls)
+				}
+				return IsEven(stepCtx, f.count+f.polls)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line basic.go:84:2*/ if f.err != nil {
+				/*line basic.go:85:3*/ return runtime.Return[int](x1, 0, f.err)
+			}
+			/*line basic.go:87:2*/ f.count++
+			/*line basic.go:88:2*/ if f.settled && f.count > 1 {
+				/*line basic.go:89:3*/ f.pc = 4
+				continue machine
+			}
+			f.pc = 7
+		case 7:
+			/*line basic.go:91:12*/ f.err1 = runtime.Sleep(x1, &foreverBreakSites[1], 30*time.Minute)
+			if err := x1.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line basic.go:91:2*/ if f.err1 != nil {
+				/*line basic.go:92:3*/ return runtime.Return[int](x1, 0, f.err1)
+			}
+			f.pc = 5
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line basic.go:102:6*/ f.t = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line basic.go:102:6*/ f.t1 = f.t
+			f.pc = 3
+		case 3:
+			/*line basic.go:102:20*/ f.t2 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n*10)
+				}
+				return Inc(stepCtx1, f.n*10)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line basic.go:102:1*/ f.x = f.t1 + f.t2*2
+			f.pc = 5
+		case 5:
+			/*line basic.go:103:31*/ f.t3 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.x)
+				}
+				return Inc(stepCtx2, f.x)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line basic.go:103:31*/ f.t4 = f.t3
+			f.pc = 7
+		case 7:
+			/*line basic.go:103:68*/ f.t5 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 2)
+				}
+				return Inc(stepCtx3, 2)
+			})
+			if err := x1.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line basic.go:103:1*/ f.label = fmt.Sprintf("%d-%d", f.t4, len(strings.Repeat("a", f.t5)))
+			f.pc = 9
+		case 9:
+			/*line basic.go:104:14*/ f.t6 = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 1)
+				}
+				return Inc(stepCtx4, 1)
+			})
+			if err := x1.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line basic.go:104:14*/ f.t7 = f.t6
+			f.pc = 11
+		case 11:
+			/*line basic.go:104:30*/ f.t8 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 2)
+				}
+				return Inc(stepCtx5, 2)
+			})
+			if err := x1.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line basic.go:104:1*/ f.p = Pair{A: f.t7, B: f.t8}
+			f.pc = 13
+		case 13:
+			/*line basic.go:105:13*/ f.t9 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 3)
+				}
+				return Inc(stepCtx6, 3)
+			})
+			if err := x1.Commit(&f.pc, 14); err != nil {
+				return err
+			}
+		case 14:
+			/*line basic.go:105:1*/ f.xs = []int{f.t9, f.x}
+			f.pc = 15
+		case 15:
+			/*line basic.go:106:26*/ f.t10 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx7, Inc)(stepCtx7, 4)
+				}
+				return Inc(stepCtx7, 4)
+			})
+			if err := x1.Commit(&f.pc, 16); err != nil {
+				return err
+			}
+		case 16:
+			/*line basic.go:106:1*/ f.m = map[string]int{"k": f.t10}
+			/*line basic.go:107:1*/ return runtime.Return[string](x1, fmt.Sprintf("%d %s %v %v %v", f.x, f.label, f.p, f.xs, f.m), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:114:1*/ f.out = nil
+			/*line basic.go:115:5*/ f.i = f.n
+			f.pc = 1
+		case 1:
+			if /*line basic.go:115:13*/ f.i < f.n+4 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			/*line basic.go:116:7*/ f.t = f.i > f.n+1
+			if f.t {
+				f.pc = 5
+			} else {
+				f.pc = 6
+			}
+		case 3:
+			/*line basic.go:115:22*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line basic.go:122:1*/ return runtime.Return[[]bool](x1, f.out, nil)
+		case 5:
+			/*line basic.go:116:28*/ f.t2 = fmt.Sprint("and ", f.i)
+			f.pc = 7
+		case 6:
+			/*line basic.go:116:2*/ f.a = f.t
+			/*line basic.go:117:7*/ f.t3 = f.i > f.n+1
+			if !f.t3 {
+				f.pc = 9
+			} else {
+				f.pc = 10
+			}
+		case 7:
+			/*line basic.go:116:18*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Note)(stepCtx, f.t2)
+				}
+				return Note(stepCtx, f.t2)
+			})
+			if err := x1.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line basic.go:116:18*/ f.t = f.t1 == nil
+			f.pc = 6
+		case 9:
+			/*line basic.go:117:28*/ f.t5 = fmt.Sprint("or ", f.i)
+			f.pc = 11
+		case 10:
+			/*line basic.go:117:2*/ f.b = f.t3
+			f.pc = 13
+		case 11:
+			/*line basic.go:117:18*/ f.t4 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t5)
+				}
+				return Note(stepCtx1, f.t5)
+			})
+			if err := x1.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line basic.go:117:18*/ f.t3 = f.t4 == nil
+			f.pc = 10
+		case 13:
+			/*line basic.go:118:13*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, IsEven)(stepCtx2, f.i)
+				}
+				return IsEven(stepCtx2, f.i)
+			})
+			if err := x1.Commit(&f.pc, 14); err != nil {
+				return err
+			}
+		case 14:
+			/*line basic.go:119:7*/ f.t6 = !f.even
+			if f.t6 {
+				f.pc = 17
+			} else {
+				f.pc = 16
+			}
+		case 16:
+			/*line basic.go:119:2*/ f.c = f.t6
+			/*line basic.go:120:2*/ f.out = append(f.out, f.a, f.b, f.c)
+			f.pc = 3
+		case 17:
+			/*line basic.go:119:17*/ f.t8 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
+				}
+				return Inc(stepCtx3, f.i)
+			})
+			if err := x1.Commit(&f.pc, 18); err != nil {
+				return err
+			}
+		case 18:
+			/*line basic.go:119:17*/ f.t7 = f.t8 > 0
+			if !f.t7 {
+				f.pc = 21
+			} else {
+				f.pc = 20
+			}
+		case 20:
+			/*line basic.go:119:16*/ f.t6 = (f.t7)
+			f.pc = 16
+		case 21:
+			/*line basic.go:119:36*/ f.t9 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Note)(stepCtx4, "never")
+				}
+				return Note(stepCtx4, "never")
+			})
+			if err := x1.Commit(&f.pc, 22); err != nil {
+				return err
+			}
+		case 22:
+			/*line basic.go:119:36*/ f.t7 = f.t9 == nil
+			f.pc = 20
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:129:1*/ f.p = Pair{}
+			/*line basic.go:130:1*/ f.err = nil
+			f.pc = 1
+		case 1:
+			/*line basic.go:131:10*/ f.p, f.err = runtime.Call(x1, &multiValueSites[0], func(stepCtx context.Context) (Pair, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, DivMod)(stepCtx, f.n, 3)
+				}
+				return DivMod(stepCtx, f.n, 3)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line basic.go:132:1*/ if f.err != nil {
+				/*line basic.go:133:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line basic.go:135:1*/ f.q, f.r = f.p.A, f.p.B
+			f.pc = 3
+		case 3:
+			/*line basic.go:136:17*/ f.t, f.t1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, DivMod)(stepCtx1, f.q+10, 4)
+				}
+				return DivMod(stepCtx1, f.q+10, 4)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line basic.go:136:1*/ f.s = fmt.Sprint(f.t, f.t1)
+			f.pc = 5
+		case 5:
+			/*line basic.go:137:1*/ runtime.CallErr(x1, &multiValueSites[2], func(stepCtx2 context.Context) error {
+				if runtime.Stubbing() {
+					runtime.Stub(stepCtx2, Touch)(stepCtx2, "discard")
+					return nil
+				}
+				Touch(stepCtx2, "discard")
+				return nil
+			})
+			if err := x1.Commit(&f.pc, 7); err != nil {
+				return err
+			}
+		case 7:
+			/*line basic.go:138:8*/ runtime.Call(x1, &multiValueSites[3], func(stepCtx3 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Add)(stepCtx3, 1, 2)
+				}
+				return Add(stepCtx3, 1, 2)
+			})
+			if err := x1.Commit(&f.pc, 9); err != nil {
+				return err
+			}
+		case 9:
+			/*line basic.go:139:1*/ runtime.Call(x1, &multiValueSites[4], func(stepCtx4 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Add)(stepCtx4, 3, 4)
+				}
+				return Add(stepCtx4, 3, 4)
+			})
+			if err := x1.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line basic.go:140:1*/ return runtime.Return[string](x1, fmt.Sprintf("%d %d %s", f.q, f.r, f.s), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *shadowingFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:147:1*/ f.x = f.n
+			/*line basic.go:148:1*/ f.out = ""
+			/*line basic.go:150:2*/ f.x1 = f.x * 10
+			f.pc = 1
+		case 1:
+			/*line basic.go:151:10*/ f.v, _ = runtime.Call(x1, &shadowingSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.x1, 1)
+				}
+				return Add(stepCtx, f.x1, 1)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line basic.go:152:2*/ f.out += fmt.Sprint(f.x1, f.v)
+			/*line basic.go:153:5*/ f.x2 = f.v + 1
+			if /*line basic.go:153:17*/ f.x2 > 0 {
+				f.pc = 5
+			} else {
+				f.pc = 4
+			}
+		case 4:
+			/*line basic.go:158:5*/ f.x3 = 0
+			f.pc = 7
+		case 5:
+			/*line basic.go:154:11*/ f.w, _ = runtime.Call(x1, &shadowingSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.x2, 2)
+				}
+				return Add(stepCtx1, f.x2, 2)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line basic.go:155:3*/ f.out += fmt.Sprint(" ", f.x2, f.w)
+			f.pc = 4
+		case 7:
+			if /*line basic.go:158:13*/ f.x3 < 2 {
+				f.pc = 11
+			} else {
+				f.pc = 13
+			}
+		case 9:
+			/*line basic.go:158:20*/ f.x3++
+			f.pc = 7
+		case 11:
+			/*line basic.go:159:10*/ f.v1, _ = runtime.Call(x1, &shadowingSites[2], func(stepCtx2 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Add)(stepCtx2, f.x3, 100)
+				}
+				return Add(stepCtx2, f.x3, 100)
+			})
+			if err := x1.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line basic.go:160:2*/ f.out += fmt.Sprint(" ", f.x3, f.v1)
+			f.pc = 9
+		case 13:
+			/*line basic.go:162:11*/ f.v2, f.err = runtime.Call(x1, &shadowingSites[3], func(stepCtx3 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Add)(stepCtx3, f.x, 1000)
+				}
+				return Add(stepCtx3, f.x, 1000)
+			})
+			if err := x1.Commit(&f.pc, 14); err != nil {
+				return err
+			}
+		case 14:
+			/*line basic.go:163:1*/ return runtime.Return[string](x1, fmt.Sprint(f.out, " ", f.x, " ", f.v2), f.err)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line basic.go:170:14*/ f.total, f.err = runtime.Call(x1, &namedResultsSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, f.n)
+				}
+				return Add(stepCtx, f.n, f.n)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line basic.go:171:1*/ if f.err != nil {
+				/*line basic.go:172:2*/ return runtime.Return[int](x1, f.total, f.err)
+			}
+			/*line basic.go:174:1*/ if f.total > 100 {
+				/*line basic.go:175:2*/ return runtime.Return[int](x1, f.total, nil)
+			}
+			f.pc = 3
+		case 3:
+			/*line basic.go:177:10*/ f.t = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.total)
+				}
+				return Inc(stepCtx1, f.total)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line basic.go:177:1*/ f.total += f.t
+			/*line basic.go:178:1*/ return runtime.Return[int](x1, f.total, f.err)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *localDeclsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line basic.go:189:1*/ f.p = localDeclsPoint{X: f.n, Y: f.n * localDeclsScale}
+			f.pc = 1
+		case 1:
+			/*line basic.go:190:11*/ f.v, f.err = runtime.Call(x1, &localDeclsSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.p.X, f.p.Y)
+				}
+				return Add(stepCtx, f.p.X, f.p.Y)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line basic.go:191:1*/ if f.err != nil {
+				/*line basic.go:192:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line basic.go:194:1*/ f.p.X = f.v
+			/*line basic.go:195:1*/ return runtime.Return[string](x1, fmt.Sprintf("%+v %d", f.p, localDeclsScale), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *importedFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line basic.go:202:2*/ f.out = nil
-			/*line basic.go:203:2*/ f.t1 = len(f.words)
+			/*line basic.go:202:1*/ f.out = nil
+			/*line basic.go:203:1*/ f.t1 = len(f.words)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -1607,9 +1607,9 @@ func (f *importedFrame) Run(x1 *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line basic.go:210:2*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)
+			/*line basic.go:210:1*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)
 		case 5:
-			/*line basic.go:204:13*/ f.u, f.err = runtime.Call(x1, &importedSites[0], func(stepCtx context.Context) (string, error) {
+			/*line basic.go:204:12*/ f.u, f.err = runtime.Call(x1, &importedSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, ext.Upper)(stepCtx, Effects, f.w)
 				}
@@ -1619,10 +1619,10 @@ func (f *importedFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line basic.go:205:3*/ if f.err != nil {
-				return runtime.Return[string](x1, strings.Join(f.out, " "), fmt.Errorf("word %d: %w", len(f.out), f.err))
+			/*line basic.go:205:2*/ if f.err != nil {
+				/*line basic.go:206:3*/ return runtime.Return[string](x1, strings.Join(f.out, " "), fmt.Errorf("word %d: %w", len(f.out), f.err))
 			}
-			/*line basic.go:208:3*/ f.out = append(f.out, f.u)
+			/*line basic.go:208:2*/ f.out = append(f.out, f.u)
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

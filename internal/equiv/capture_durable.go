@@ -76,83 +76,6 @@ func (f1 *bookAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *bookAllFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			/*line capture.go:17:2*/ f1.fs = nil
-			/*line capture.go:18:2*/ f1.t1 = len(f1.items)
-			f1.t = 0
-			f1.pc = 1
-		case 1:
-			if f1.t < f1.t1 {
-				f1.pc = 2
-			} else {
-				f1.pc = 5
-			}
-		case 2:
-			f1.it = new(string)
-			(*f1.it) = f1.items[f1.t]
-			/*line capture.go:19:3*/ runtime.Compensate(x1, &f1.saga, 0, "Note", "release "+(*f1.it))
-			/*line capture.go:20:3*/ f1.fs = append(f1.fs, durable.Go(x1.Context(), "book", func(itVar *string) func(ctx context.Context) (string, error) {
-				return func(ctx context.Context) (string, error) {
-					return Echo(ctx, "book "+(*itVar))
-				}
-			}(f1.it)))
-			f1.pc = 3
-		case 3:
-			f1.t++
-			f1.pc = 1
-		case 5:
-			/*line capture.go:22:12*/ f1.err = runtime.All(x1, &bookAllSites[1], durable.Futures(f1.fs)...)
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line capture.go:22:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			/*line capture.go:25:2*/ f1.out = nil
-			/*line capture.go:26:2*/ for _, f := range f1.fs {
-				v, _ := f.Get()
-				f1.out = append(f1.out, v)
-			}
-			/*line capture.go:30:2*/ if len(f1.items) > 2 {
-				return runtime.Return[string](x1, "", fmt.Errorf("too many: %s", strings.Join(f1.out, ",")))
-			}
-			/*line capture.go:33:2*/ return runtime.Return[string](x1, strings.Join(f1.out, ","), nil)
-		case 7:
-			return runtime.Compensating(x1)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f1 *bookAllFrame) UseSaga(x1 *runtime.Exec) {
-	runtime.UseSaga(x1, &f1.pc, 7, &f1.saga, &f1.sagaErr, f1.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f1 *bookAllFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
-	switch c.Site {
-	case 0:
-		return runtime.CallErr(x1, &bookAllSites[0], func(stepCtx context.Context) error {
-			arg0, err1 := runtime.Arg[string](x1, c, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx, Note)(stepCtx, arg0)
-		})
-	}
-	return runtime.BadState(c.Site)
-}
-
 // loopAddrsFrame is the frame of workflow LoopAddrs: its machine state and the variables
 // that live across its checkpoints.
 type loopAddrsFrame struct {
@@ -242,145 +165,6 @@ func (f1 *loopAddrsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			/*line capture.go:42:2*/ f1.fns = nil
-			/*line capture.go:43:2*/ f1.ps = nil
-			/*line capture.go:44:6*/ f1.i = new(int)
-			/*line capture.go:44:6*/ (*f1.i) = 0
-			f1.pc = 1
-		case 1:
-			if (*f1.i) < f1.n {
-				f1.pc = 2
-			} else {
-				f1.pc = 4
-			}
-		case 2:
-			/*line capture.go:45:3*/ runtime.Compensate(x1, &f1.saga, 0, "Note", fmt.Sprint("undo ", (*f1.i)))
-			/*line capture.go:46:3*/ f1.fns = append(f1.fns, func(iVar *int) func() int {
-				return func() int {
-					return (*iVar) * 10
-				}
-			}(f1.i))
-			/*line capture.go:47:3*/ f1.ps = append(f1.ps, &(*f1.i))
-			/*line capture.go:48:3*/ (*f1.i)++
-			f1.pc = 3
-		case 3:
-			next := *f1.i
-			f1.i = &next
-			/*line capture.go:44:21*/ (*f1.i)++
-			f1.pc = 1
-		case 4:
-			/*line capture.go:50:2*/ f1.out = ""
-			/*line capture.go:51:2*/ for _, fn := range f1.fns {
-				f1.out += fmt.Sprint(fn(), " ")
-			}
-			/*line capture.go:54:2*/ for _, p := range f1.ps {
-				f1.out += fmt.Sprint(*p, " ")
-			}
-			f1.pc = 5
-		case 5:
-			/*line capture.go:57:12*/ f1.s, f1.err = runtime.Call(x1, &loopAddrsSites[1], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.out)
-				}
-				return Echo(stepCtx, f1.out)
-			})
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line capture.go:58:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			/*line capture.go:61:2*/ f1.gets = nil
-			/*line capture.go:62:2*/ f1.t1 = strings.Fields(f1.s)
-			/*line capture.go:62:2*/ f1.t2 = len(f1.t1)
-			f1.t = 0
-			f1.pc = 7
-		case 7:
-			if f1.t < f1.t2 {
-				f1.pc = 8
-			} else {
-				f1.pc = 10
-			}
-		case 8:
-			f1.k = new(int)
-			f1.w = new(string)
-			(*f1.k) = f1.t
-			(*f1.w) = f1.t1[f1.t]
-			/*line capture.go:63:3*/ runtime.Compensate(x1, &f1.saga, 2, "Note", (*f1.w))
-			/*line capture.go:64:3*/ f1.x = new(string)
-			/*line capture.go:64:3*/ (*f1.x) = (*f1.w) + "!"
-			/*line capture.go:65:3*/ f1.gets = append(f1.gets, func(kVar *int, wVar *string, xVar *string) func() string {
-				return func() string {
-					return fmt.Sprint((*kVar), (*wVar), (*xVar))
-				}
-			}(f1.k, f1.w, f1.x))
-			/*line capture.go:66:3*/ (*f1.x) += "?"
-			f1.pc = 9
-		case 9:
-			f1.t++
-			f1.pc = 7
-		case 10:
-			/*line capture.go:68:2*/ for _, g := range f1.gets {
-				f1.out += g()
-			}
-			f1.pc = 11
-		case 11:
-			/*line capture.go:71:9*/ f1.t3, f1.t4 = runtime.Call(x1, &loopAddrsSites[3], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.out)
-				}
-				return Echo(stepCtx1, f1.out)
-			})
-			if err := x1.Commit(&f1.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line capture.go:71:2*/ return runtime.Return[string](x1, f1.t3, f1.t4)
-		case 13:
-			return runtime.Compensating(x1)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f1 *loopAddrsFrame) UseSaga(x1 *runtime.Exec) {
-	runtime.UseSaga(x1, &f1.pc, 13, &f1.saga, &f1.sagaErr, f1.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f1 *loopAddrsFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
-	switch c.Site {
-	case 0:
-		return runtime.CallErr(x1, &loopAddrsSites[0], func(stepCtx2 context.Context) error {
-			arg0, err1 := runtime.Arg[string](x1, c, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx2, Note)(stepCtx2, arg0)
-		})
-	case 2:
-		return runtime.CallErr(x1, &loopAddrsSites[2], func(stepCtx3 context.Context) error {
-			arg01, err1 := runtime.Arg[string](x1, c, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx3, Note)(stepCtx3, arg01)
-		})
-	}
-	return runtime.BadState(c.Site)
-}
-
 // loopDefsFrame is the frame of workflow LoopDefs: its machine state and the variables
 // that live across its checkpoints.
 type loopDefsFrame struct {
@@ -455,73 +239,6 @@ func (f1 *loopDefsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			/*line capture.go:80:2*/ f1.out = ""
-			/*line capture.go:81:2*/ f1.t1 = f1.n
-			f1.t = 0
-			f1.pc = 1
-		case 1:
-			if f1.t < f1.t1 {
-				f1.pc = 2
-			} else {
-				f1.pc = 4
-			}
-		case 2:
-			f1.i = f1.t
-			/*line capture.go:82:23*/ f1.t2 = fmt.Sprint("x", f1.i)
-			f1.pc = 5
-		case 3:
-			f1.t++
-			f1.pc = 1
-		case 4:
-			/*line capture.go:90:2*/ return runtime.Return[string](x1, f1.out, nil)
-		case 5:
-			/*line capture.go:82:13*/ f1.s = new(string)
-			/*line capture.go:82:13*/ (*f1.s), f1.err = runtime.Call(x1, &loopDefsSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
-				}
-				return Echo(stepCtx, f1.t2)
-			})
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line capture.go:83:3*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			f1.pc = 7
-		case 7:
-			/*line capture.go:86:19*/ f1.t4 = runtime.CallValue(x1, &loopDefsSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f1.i)
-				}
-				return Inc(stepCtx1, f1.i)
-			})
-			if err := x1.Commit(&f1.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line capture.go:86:3*/ f1.t3 = new(string)
-			/*line capture.go:86:3*/ (*f1.t3) = fmt.Sprint(f1.t4) + "!"
-			/*line capture.go:87:3*/ f1.get = func(sVar *string, t3Var *string) func() string {
-				return func() string {
-					return (*sVar) + (*t3Var)
-				}
-			}(f1.s, f1.t3)
-			/*line capture.go:88:3*/ f1.out += f1.get()
-			f1.pc = 3
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
 // rangeFieldFrame is the frame of workflow RangeField: its machine state and the variables
 // that live across its checkpoints.
 type rangeFieldFrame struct {
@@ -587,12 +304,295 @@ func (f1 *rangeFieldFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f1 *bookAllFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line capture.go:17:1*/ f1.fs = nil
+			/*line capture.go:18:1*/ f1.t1 = len(f1.items)
+			f1.t = 0
+			f1.pc = 1
+		case 1:
+			if f1.t < f1.t1 {
+				f1.pc = 2
+			} else {
+				f1.pc = 5
+			}
+		case 2:
+			f1.it = new(string)
+			(*f1.it) = f1.items[f1.t]
+			/*line capture.go:19:2*/ runtime.Compensate(x1, &f1.saga, 0, "Note", "release "+(*f1.it))
+			/*line capture.go:20:2*/ f1.fs = append(f1.fs, durable.Go(x1.Context(), "book", func(itVar *string) func(ctx context.Context) (string, error) {
+				return func(ctx context.Context) (string, error) {
+					/*line capture.go:20:86*/ return Echo(ctx, "book "+(*itVar))
+				}
+			}(f1.it)))
+			f1.pc = 3
+		case 3:
+			f1.t++
+			f1.pc = 1
+		case 5:
+			/*line capture.go:22:11*/ f1.err = runtime.All(x1, &bookAllSites[1], durable.Futures(f1.fs)...)
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line capture.go:22:1*/ if f1.err != nil {
+				/*line capture.go:23:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line capture.go:25:1*/ f1.out = nil
+			/*line capture.go:26:1*/ for _, f := range /*line capture.go:26:19*/ f1.fs {
+				/*line capture.go:27:2*/ v, _ := f.Get()
+				/*line capture.go:28:2*/ f1.out = append(f1.out, v)
+			}
+			/*line capture.go:30:1*/ if len(f1.items) > 2 {
+				/*line capture.go:31:2*/ return runtime.Return[string](x1, "", fmt.Errorf("too many: %s", strings.Join(f1.out, ",")))
+			}
+			/*line capture.go:33:1*/ return runtime.Return[string](x1, strings.Join(f1.out, ","), nil)
+		case 7:
+			return runtime.Compensating(x1)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f1 *bookAllFrame) UseSaga(x1 *runtime.Exec) {
+	runtime.UseSaga(x1, &f1.pc, 7, &f1.saga, &f1.sagaErr, f1.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f1 *bookAllFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+	switch c.Site {
+	case 0:
+		return runtime.CallErr(x1, &bookAllSites[0], func(stepCtx context.Context) error {
+			arg0, err1 := runtime.Arg[string](x1, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx, Note)(stepCtx, arg0)
+		})
+	}
+	return runtime.BadState(c.Site)
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line capture.go:42:1*/ f1.fns = nil
+			/*line capture.go:43:1*/ f1.ps = nil
+			/*line capture.go:44:5*/ f1.i = new(int)
+			/*line capture.go:44:5*/ (*f1.i) = 0
+			f1.pc = 1
+		case 1:
+			if /*line capture.go:44:13*/ (*f1.i) < f1.n {
+				f1.pc = 2
+			} else {
+				f1.pc = 4
+			}
+		case 2:
+			/*line capture.go:45:2*/ runtime.Compensate(x1, &f1.saga, 0, "Note", fmt.Sprint("undo ", (*f1.i)))
+			/*line capture.go:46:2*/ f1.fns = append(f1.fns, func(iVar *int) func() int {
+				return func() int {
+					/*line capture.go:46:33*/ return (*iVar) * 10
+				}
+			}(f1.i))
+			/*line capture.go:47:2*/ f1.ps = append(f1.ps, &(*f1.i))
+			/*line capture.go:48:2*/ (*f1.i)++
+			f1.pc = 3
+		case 3:
+			next := *f1.i
+			f1.i = &next
+			/*line capture.go:44:20*/ (*f1.i)++
+			f1.pc = 1
+		case 4:
+			/*line capture.go:50:1*/ f1.out = ""
+			/*line capture.go:51:1*/ for _, fn := range /*line capture.go:51:20*/ f1.fns {
+				/*line capture.go:52:2*/ f1.out += fmt.Sprint(fn(), " ")
+			}
+			/*line capture.go:54:1*/ for _, p := range /*line capture.go:54:19*/ f1.ps {
+				/*line capture.go:55:2*/ f1.out += fmt.Sprint(*p, " ")
+			}
+			f1.pc = 5
+		case 5:
+			/*line capture.go:57:11*/ f1.s, f1.err = runtime.Call(x1, &loopAddrsSites[1], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.out)
+				}
+				return Echo(stepCtx, f1.out)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line capture.go:58:1*/ if f1.err != nil {
+				/*line capture.go:59:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line capture.go:61:1*/ f1.gets = nil
+			/*line capture.go:62:1*/ f1.t1 = strings.Fields(f1.s)
+			/*line capture.go:62:1*/ f1.t2 = len(f1.t1)
+			f1.t = 0
+			f1.pc = 7
+		case 7:
+			if f1.t < f1.t2 {
+				f1.pc = 8
+			} else {
+				f1.pc = 10
+			}
+		case 8:
+			f1.k = new(int)
+			f1.w = new(string)
+			(*f1.k) = f1.t
+			(*f1.w) = f1.t1[f1.t]
+			/*line capture.go:63:2*/ runtime.Compensate(x1, &f1.saga, 2, "Note", (*f1.w))
+			/*line capture.go:64:2*/ f1.x = new(string)
+			/*line capture.go:64:2*/ (*f1.x) = (*f1.w) + "!"
+			/*line capture.go:65:2*/ f1.gets = append(f1.gets, func(kVar *int, wVar *string, xVar *string) func() string {
+				return func() string {
+					/*line capture.go:65:38*/ return fmt.Sprint((*kVar), (*wVar), (*xVar))
+				}
+			}(f1.k, f1.w, f1.x))
+			/*line capture.go:66:2*/ (*f1.x) += "?"
+			f1.pc = 9
+		case 9:
+			f1.t++
+			f1.pc = 7
+		case 10:
+			/*line capture.go:68:1*/ for _, g := range /*line capture.go:68:19*/ f1.gets {
+				/*line capture.go:69:2*/ f1.out += g()
+			}
+			f1.pc = 11
+		case 11:
+			/*line capture.go:71:8*/ f1.t3, f1.t4 = runtime.Call(x1, &loopAddrsSites[3], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.out)
+				}
+				return Echo(stepCtx1, f1.out)
+			})
+			if err := x1.Commit(&f1.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line capture.go:71:1*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+		case 13:
+			return runtime.Compensating(x1)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f1 *loopAddrsFrame) UseSaga(x1 *runtime.Exec) {
+	runtime.UseSaga(x1, &f1.pc, 13, &f1.saga, &f1.sagaErr, f1.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f1 *loopAddrsFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+	switch c.Site {
+	case 0:
+		return runtime.CallErr(x1, &loopAddrsSites[0], func(stepCtx2 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x1, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx2, Note)(stepCtx2, arg0)
+		})
+	case 2:
+		return runtime.CallErr(x1, &loopAddrsSites[2], func(stepCtx3 context.Context) error {
+			arg01, err1 := runtime.Arg[string](x1, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx3, Note)(stepCtx3, arg01)
+		})
+	}
+	return runtime.BadState(c.Site)
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line capture.go:80:1*/ f1.out = ""
+			/*line capture.go:81:1*/ f1.t1 = f1.n
+			f1.t = 0
+			f1.pc = 1
+		case 1:
+			if f1.t < f1.t1 {
+				f1.pc = 2
+			} else {
+				f1.pc = 4
+			}
+		case 2:
+			f1.i = f1.t
+			/*line capture.go:82:22*/ f1.t2 = fmt.Sprint("x", f1.i)
+			f1.pc = 5
+		case 3:
+			f1.t++
+			f1.pc = 1
+		case 4:
+			/*line capture.go:90:1*/ return runtime.Return[string](x1, f1.out, nil)
+		case 5:
+			/*line capture.go:82:12*/ f1.s = new(string)
+			/*line capture.go:82:12*/ (*f1.s), f1.err = runtime.Call(x1, &loopDefsSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
+				}
+				return Echo(stepCtx, f1.t2)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line capture.go:83:2*/ if f1.err != nil {
+				/*line capture.go:84:3*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			f1.pc = 7
+		case 7:
+			/*line capture.go:86:18*/ f1.t4 = runtime.CallValue(x1, &loopDefsSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f1.i)
+				}
+				return Inc(stepCtx1, f1.i)
+			})
+			if err := x1.Commit(&f1.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line capture.go:86:2*/ f1.t3 = new(string)
+			/*line capture.go:86:2*/ (*f1.t3) = fmt.Sprint(f1.t4) + "!"
+			/*line capture.go:87:2*/ f1.get = func(sVar *string, t3Var *string) func() string {
+				return func() string {
+					/*line capture.go:87:25*/ return (*sVar) + (*t3Var)
+				}
+			}(f1.s, f1.t3)
+			/*line capture.go:88:2*/ f1.out += f1.get()
+			f1.pc = 3
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f1 *rangeFieldFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line capture.go:109:2*/ f1.out = ""
-			/*line capture.go:110:2*/ f1.t1 = len(f1.b.Slots)
+			/*line capture.go:109:1*/ f1.out = ""
+			/*line capture.go:110:1*/ f1.t1 = len(f1.b.Slots)
 			f1.t = 0
 			f1.pc = 1
 		case 1:
@@ -609,9 +609,9 @@ func (f1 *rangeFieldFrame) Run(x1 *runtime.Exec) error {
 			f1.t++
 			f1.pc = 1
 		case 4:
-			/*line capture.go:121:2*/ return runtime.Return[string](x1, f1.out, nil)
+			/*line capture.go:121:1*/ return runtime.Return[string](x1, f1.out, nil)
 		case 5:
-			/*line capture.go:111:16*/ _, f1.err = runtime.Call(x1, &rangeFieldSites[0], func(stepCtx context.Context) (string, error) {
+			/*line capture.go:111:15*/ _, f1.err = runtime.Call(x1, &rangeFieldSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.s.Name)
 				}
@@ -621,14 +621,14 @@ func (f1 *rangeFieldFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line capture.go:111:3*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
+			/*line capture.go:111:2*/ if f1.err != nil {
+				/*line capture.go:112:3*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line capture.go:114:3*/ if !f1.s.Skip {
-				f1.out += f1.s.Name
+			/*line capture.go:114:2*/ if !f1.s.Skip {
+				/*line capture.go:115:3*/ f1.out += f1.s.Name
 			}
-			/*line capture.go:117:3*/ if f1.i+1 < len(f1.b.Slots) && f1.i%2 == 0 {
-				f1.b.Slots[f1.i+1].Skip = true
+			/*line capture.go:117:2*/ if f1.i+1 < len(f1.b.Slots) && f1.i%2 == 0 {
+				/*line capture.go:118:3*/ f1.b.Slots[f1.i+1].Skip = true
 			}
 			f1.pc = 3
 		default:

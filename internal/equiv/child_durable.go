@@ -83,60 +83,6 @@ func (f *onboardFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *onboardFrame) Run(x *runtime.Exec) error {
-machine:
-	for {
-		switch f.pc {
-		case 0:
-			/*line child.go:16:2*/ f.out = ""
-			/*line child.go:17:2*/ f.t1 = len(f.users)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 7
-			}
-		case 2:
-			f.u = f.users[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 5:
-			/*line child.go:18:13*/ f.r, f.err = runtime.Child(x, &onboardSites[0], DripWorkflow, f.u)
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line child.go:19:3*/ if f.err != nil {
-				f.out += "!" + f.err.Error() + ";"
-				f.pc = 3
-				continue machine
-			}
-			/*line child.go:23:3*/ f.out += f.r + ";"
-			f.pc = 3
-		case 7:
-			/*line child.go:25:12*/ f.n, f.err1 = runtime.Call(x, &onboardSites[1], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "done")
-				}
-				return Echo(stepCtx, "done")
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line child.go:26:2*/ return runtime.Return[string](x, f.out+f.n, f.err1)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // dripFrame is the frame of workflow Drip: its machine state and the variables
 // that live across its checkpoints.
 type dripFrame struct {
@@ -192,59 +138,6 @@ func (f *dripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *dripFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line child.go:33:2*/ if f.user == "" {
-				return runtime.Return[string](x, "", durable.Permanent(fmt.Errorf("no user")))
-			}
-			f.pc = 1
-		case 1:
-			/*line child.go:36:12*/ f.a, f.err = runtime.Call(x, &dripSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "welcome "+f.user)
-				}
-				return Echo(stepCtx, "welcome "+f.user)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line child.go:37:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			f.pc = 3
-		case 3:
-			/*line child.go:40:12*/ f.err1 = runtime.Sleep(x, &dripSites[1], 7*24*time.Hour)
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line child.go:40:2*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
-			}
-			f.pc = 5
-		case 5:
-			/*line child.go:43:12*/ f.b, f.err = runtime.Call(x, &dripSites[2], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "tips "+f.user)
-				}
-				return Echo(stepCtx1, "tips "+f.user)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line child.go:44:2*/ return runtime.Return[string](x, f.a+"+"+f.b, f.err)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // accountNestedFrame is the frame of workflow Nested: its machine state and the variables
@@ -306,50 +199,6 @@ func (f *accountNestedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *accountNestedFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line child.go:52:26*/ f.t = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
-				}
-				return Inc(stepCtx, f.n)
-			})
-			if err := x.Commit(&f.pc, 3); err != nil {
-				return err
-			}
-		case 3:
-			/*line child.go:52:12*/ f.v, f.err = runtime.Child(x, &accountNestedSites[1], SequenceWorkflow, f.t)
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line child.go:53:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			f.pc = 5
-		case 5:
-			/*line child.go:56:25*/ arg := []string{f.a.Owner}
-			/*line child.go:56:12*/ f.s, f.err = runtime.Child(x, &accountNestedSites[2], OnboardWorkflow, arg)
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line child.go:57:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line child.go:60:2*/ return runtime.Return[int](x, f.v+len(f.s), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // loudFrame is the frame of workflow Loud: its machine state and the variables
 // that live across its checkpoints.
 type loudFrame struct {
@@ -408,23 +257,174 @@ func (f *loudFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *onboardFrame) Run(x *runtime.Exec) error {
+machine:
+	for {
+		switch f.pc {
+		case 0:
+			/*line child.go:16:1*/ f.out = ""
+			/*line child.go:17:1*/ f.t1 = len(f.users)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 7
+			}
+		case 2:
+			f.u = f.users[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 5:
+			/*line child.go:18:12*/ f.r, f.err = runtime.Child(x, &onboardSites[0], DripWorkflow, f.u)
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line child.go:19:2*/ if f.err != nil {
+				/*line child.go:20:3*/ f.out += "!" + f.err.Error() + ";"
+				/*line child.go:21:3*/ f.pc = 3
+				continue machine
+			}
+			/*line child.go:23:2*/ f.out += f.r + ";"
+			f.pc = 3
+		case 7:
+			/*line child.go:25:11*/ f.n, f.err1 = runtime.Call(x, &onboardSites[1], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "done")
+				}
+				return Echo(stepCtx, "done")
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line child.go:26:1*/ return runtime.Return[string](x, f.out+f.n, f.err1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *dripFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line child.go:33:1*/ if f.user == "" {
+				/*line child.go:34:2*/ return runtime.Return[string](x, "", durable.Permanent(fmt.Errorf("no user")))
+			}
+			f.pc = 1
+		case 1:
+			/*line child.go:36:11*/ f.a, f.err = runtime.Call(x, &dripSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "welcome "+f.user)
+				}
+				return Echo(stepCtx, "welcome "+f.user)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line child.go:37:1*/ if f.err != nil {
+				/*line child.go:38:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			f.pc = 3
+		case 3:
+			/*line child.go:40:11*/ f.err1 = runtime.Sleep(x, &dripSites[1], 7*24*time.Hour)
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line child.go:40:1*/ if f.err1 != nil {
+				/*line child.go:41:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			f.pc = 5
+		case 5:
+			/*line child.go:43:11*/ f.b, f.err = runtime.Call(x, &dripSites[2], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "tips "+f.user)
+				}
+				return Echo(stepCtx1, "tips "+f.user)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line child.go:44:1*/ return runtime.Return[string](x, f.a+"+"+f.b, f.err)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *accountNestedFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line child.go:52:25*/ f.t = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
+			})
+			if err := x.Commit(&f.pc, 3); err != nil {
+				return err
+			}
+		case 3:
+			/*line child.go:52:11*/ f.v, f.err = runtime.Child(x, &accountNestedSites[1], SequenceWorkflow, f.t)
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line child.go:53:1*/ if f.err != nil {
+				/*line child.go:54:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			f.pc = 5
+		case 5:
+			/*line child.go:56:24*/ arg := []string{f.a.Owner}
+			/*line child.go:56:11*/ f.s, f.err = runtime.Child(x, &accountNestedSites[2], OnboardWorkflow, arg)
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line child.go:57:1*/ if f.err != nil {
+				/*line child.go:58:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line child.go:60:1*/ return runtime.Return[int](x, f.v+len(f.s), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *loudFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line child.go:67:12*/ f.s, f.err = runtime.Child(x, &loudSites[0], ext.ShoutWorkflow, f.words)
+			/*line child.go:67:11*/ f.s, f.err = runtime.Child(x, &loudSites[0], ext.ShoutWorkflow, f.words)
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line child.go:68:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", fmt.Errorf("shout: %w", f.err))
+			/*line child.go:68:1*/ if f.err != nil {
+				/*line child.go:69:2*/ return runtime.Return[string](x, "", fmt.Errorf("shout: %w", f.err))
 			}
 			f.pc = 3
 		case 3:
-			/*line child.go:71:9*/ f.t, f.t1 = runtime.Call(x, &loudSites[1], func(stepCtx context.Context) (string, error) {
+			/*line child.go:71:8*/ f.t, f.t1 = runtime.Call(x, &loudSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f.s)
 				}
@@ -434,7 +434,7 @@ func (f *loudFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line child.go:71:2*/ return runtime.Return[string](x, f.t, f.t1)
+			/*line child.go:71:1*/ return runtime.Return[string](x, f.t, f.t1)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -72,91 +72,6 @@ func (f1 *switchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *switchFrame) Run(x1 *runtime.Exec) error {
-machine:
-	for {
-		switch f1.pc {
-		case 0:
-			/*line control.go:16:2*/ f1.out = nil
-			/*line control.go:17:6*/ f1.i = f1.n
-			f1.pc = 1
-		case 1:
-			if f1.i < f1.n+4 {
-				f1.pc = 5
-			} else {
-				f1.pc = 4
-			}
-		case 3:
-			/*line control.go:17:23*/ f1.i++
-			f1.pc = 1
-		case 4:
-			/*line control.go:36:2*/ return runtime.Return[[]string](x1, f1.out, nil)
-		case 5:
-			/*line control.go:18:10*/ f1.t = runtime.CallValue(x1, &switchSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f1.i)
-				}
-				return Inc(stepCtx, f1.i)
-			})
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line control.go:18:10*/ tag := f1.t % 4
-			if tag == (0) {
-				f1.pc = 12
-			} else if tag == (1) {
-				f1.pc = 8
-			} else if tag == (2) || tag == (3) {
-				f1.pc = 14
-			} else {
-				f1.pc = 10
-			}
-		case 8:
-			/*line control.go:24:4*/ f1.out = append(f1.out, "one-ish")
-			f1.pc = 3
-		case 10:
-			/*line control.go:33:4*/ f1.out = append(f1.out, "never")
-			f1.pc = 3
-		case 12:
-			/*line control.go:20:12*/ f1.s, _ = runtime.Call(x1, &switchSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "zero")
-				}
-				return Echo(stepCtx1, "zero")
-			})
-			if err := x1.Commit(&f1.pc, 13); err != nil {
-				return err
-			}
-		case 13:
-			/*line control.go:21:4*/ f1.out = append(f1.out, f1.s)
-			f1.pc = 8
-		case 14:
-			/*line control.go:26:12*/ f1.s1, _ = runtime.Call(x1, &switchSites[2], func(stepCtx2 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "two or three")
-				}
-				return Echo(stepCtx2, "two or three")
-			})
-			if err := x1.Commit(&f1.pc, 15); err != nil {
-				return err
-			}
-		case 15:
-			/*line control.go:27:4*/ f1.out = append(f1.out, f1.s1)
-			/*line control.go:28:4*/ if f1.i > f1.n+2 {
-				f1.pc = 3
-				continue machine
-			}
-			/*line control.go:31:4*/ f1.out = append(f1.out, "not broken")
-			f1.pc = 3
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
 // typeSwitchFrame is the frame of workflow TypeSwitch: its machine state and the variables
 // that live across its checkpoints.
 type typeSwitchFrame struct {
@@ -185,7 +100,7 @@ var typeSwitchSites = [...]runtime.Site{
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "021762f6c1da4c3c", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "8b32f08506302f3f", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -200,7 +115,6 @@ func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f1.i))
 	e.Int("t", int64(f1.t))
 	e.Int("t1", int64(f1.t1))
-	e.Int("x", int64(f1.x))
 	e.String("s", f1.s)
 	e.String("t2", f1.t2)
 	e.String("msg", f1.msg)
@@ -223,8 +137,6 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.t = int(d.Int())
 		case "t1":
 			f1.t1 = int(d.Int())
-		case "x":
-			f1.x = int(d.Int())
 		case "s":
 			f1.s = d.String()
 		case "t2":
@@ -236,95 +148,6 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			/*line control.go:43:2*/ f1.out = nil
-			/*line control.go:44:2*/ f1.t1 = 5
-			f1.t = 0
-			f1.pc = 1
-		case 1:
-			if f1.t < f1.t1 {
-				f1.pc = 2
-			} else {
-				f1.pc = 4
-			}
-		case 2:
-			f1.i = f1.t
-			/*line control.go:45:3*/ f1.v = pick(f1.n, f1.i)
-			/*line control.go:46:3*/ f1.kind = ""
-			/*line control.go:47:15*/ subject := f1.v
-			if tv, ok := subject.(int); ok {
-				f1.x = tv
-				f1.pc = 5
-			} else if _, ok := subject.(string); ok {
-				f1.x1 = subject
-				f1.pc = 6
-			} else if _, ok := subject.(Pair); ok {
-				f1.x1 = subject
-				f1.pc = 6
-			} else if subject == nil {
-				f1.x2 = subject
-				f1.pc = 7
-			} else {
-				f1.x3 = subject
-				f1.pc = 8
-			}
-		case 3:
-			f1.t++
-			f1.pc = 1
-		case 4:
-			/*line control.go:62:2*/ return runtime.Return[[]string](x1, f1.out, nil)
-		case 5:
-			/*line control.go:49:22*/ f1.t2 = fmt.Sprint("int ", f1.x+1)
-			f1.pc = 10
-		case 6:
-			/*line control.go:52:4*/ f1.msg = fmt.Sprintf("%T %v", f1.x1, f1.x1)
-			f1.pc = 12
-		case 7:
-			/*line control.go:56:4*/ f1.kind = "nil"
-			f1.pc = 9
-		case 8:
-			/*line control.go:58:4*/ f1.kind = fmt.Sprintf("other %v", f1.x3)
-			f1.pc = 9
-		case 9:
-			/*line control.go:60:3*/ f1.out = append(f1.out, f1.kind)
-			f1.pc = 3
-		case 10:
-			/*line control.go:49:12*/ f1.s, _ = runtime.Call(x1, &typeSwitchSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
-				}
-				return Echo(stepCtx, f1.t2)
-			})
-			if err := x1.Commit(&f1.pc, 11); err != nil {
-				return err
-			}
-		case 11:
-			/*line control.go:50:4*/ f1.kind = f1.s
-			f1.pc = 9
-		case 12:
-			/*line control.go:53:12*/ f1.s1, _ = runtime.Call(x1, &typeSwitchSites[1], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.msg)
-				}
-				return Echo(stepCtx1, f1.msg)
-			})
-			if err := x1.Commit(&f1.pc, 13); err != nil {
-				return err
-			}
-		case 13:
-			/*line control.go:54:4*/ f1.kind = f1.s1
-			f1.pc = 9
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
 }
 
 // errorsFrame is the frame of workflow Errors: its machine state and the variables
@@ -382,71 +205,6 @@ func (f1 *errorsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			f1.pc = 1
-		case 1:
-			/*line control.go:73:9*/ f1.err = runtime.CallErr(x1, &errorsSites[0], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, CheckEven)(stepCtx, f1.n)
-				}
-				return CheckEven(stepCtx, f1.n)
-			})
-			if err := x1.Commit(&f1.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			if errors.Is(f1.err, ErrOdd) {
-				f1.pc = 5
-			} else {
-				f1.pc = 4
-			}
-		case 4:
-			/*line control.go:80:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			/*line control.go:83:22*/ f1.t = fmt.Sprint("even ", f1.n)
-			f1.pc = 7
-		case 5:
-			/*line control.go:75:13*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, "odd")
-				}
-				return Note(stepCtx1, "odd")
-			})
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line control.go:75:3*/ if f1.err1 != nil {
-				return runtime.Return[string](x1, "", f1.err1)
-			}
-			/*line control.go:78:3*/ return runtime.Return[string](x1, "odd handled", nil)
-		case 7:
-			/*line control.go:83:12*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Fail)(stepCtx2, f1.t)
-				}
-				return Fail(stepCtx2, f1.t)
-			})
-			if err := x1.Commit(&f1.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line control.go:83:2*/ if f1.err2 != nil {
-				return runtime.Return[string](x1, "", fmt.Errorf("failed: %w", f1.err2))
-			}
-			/*line control.go:86:2*/ return runtime.Return[string](x1, "unreachable", nil)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
 }
 
 // closuresFrame is the frame of workflow Closures: its machine state and the variables
@@ -513,60 +271,6 @@ func (f1 *closuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			/*line control.go:93:2*/ f1.c = Calc{Factor: 3}
-			f1.pc = 1
-		case 1:
-			/*line control.go:94:12*/ f1.a, f1.err = runtime.Call(x1, &closuresSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f1.c.Mul)(stepCtx, f1.n)
-				}
-				return f1.c.Mul(stepCtx, f1.n)
-			})
-			if err := x1.Commit(&f1.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line control.go:95:2*/ if f1.err != nil {
-				return runtime.Return[int](x1, 0, f1.err)
-			}
-			/*line control.go:98:2*/ f1.double = func(x int) int {
-				return x * 2
-			}
-			/*line control.go:99:2*/ f1.f = fmt.Sprint
-			/*line control.go:100:2*/ f1.label = f1.f(f1.a)
-			/*line control.go:101:2*/ f1.factor = f1.double(len(f1.label))
-			f1.pc = 3
-		case 3:
-			/*line control.go:102:12*/ arg := Calc{Factor: f1.factor}
-			/*line control.go:102:12*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, arg.Mul)(stepCtx1, f1.a)
-				}
-				return arg.Mul(stepCtx1, f1.a)
-			})
-			if err := x1.Commit(&f1.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line control.go:103:2*/ if f1.err != nil {
-				return runtime.Return[int](x1, 0, f1.err)
-			}
-			/*line control.go:106:2*/ f1.triple = func(x int) int {
-				return x * 3
-			}
-			/*line control.go:107:2*/ return runtime.Return[int](x1, f1.triple(f1.b), nil)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
 // variadicFrame is the frame of workflow Variadic: its machine state and the variables
 // that live across its checkpoints.
 type variadicFrame struct {
@@ -626,65 +330,6 @@ func (f1 *variadicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			f1.pc = 1
-		case 1:
-			/*line control.go:114:12*/ f1.a, f1.err = runtime.Call(x1, &variadicSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Sum)(stepCtx)
-				}
-				return Sum(stepCtx)
-			})
-			if err := x1.Commit(&f1.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line control.go:115:2*/ if f1.err != nil {
-				return runtime.Return[int](x1, 0, f1.err)
-			}
-			f1.pc = 3
-		case 3:
-			/*line control.go:118:12*/ f1.b, f1.err = runtime.Call(x1, &variadicSites[1], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Sum)(stepCtx1, f1.n, f1.n+1, f1.n+2)
-				}
-				return Sum(stepCtx1, f1.n, f1.n+1, f1.n+2)
-			})
-			if err := x1.Commit(&f1.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line control.go:119:2*/ if f1.err != nil {
-				return runtime.Return[int](x1, 0, f1.err)
-			}
-			/*line control.go:122:27*/ f1.t = fmt.Sprint(f1.a, " ", f1.b)
-			f1.pc = 5
-		case 5:
-			/*line control.go:122:16*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Split)(stepCtx2, f1.t)
-				}
-				return Split(stepCtx2, f1.t)
-			})
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line control.go:123:2*/ if f1.err != nil {
-				return runtime.Return[int](x1, 0, f1.err)
-			}
-			/*line control.go:126:2*/ return runtime.Return[int](x1, len(f1.parts)+f1.b+max(f1.a, 1), nil)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
 }
 
 // inlineFrame is the frame of workflow Inline: its machine state and the variables
@@ -759,63 +404,6 @@ func (f1 *inlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *inlineFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			/*line control.go:133:2*/ f1.base = f1.n * 2
-			f1.pc = 1
-		case 1:
-			/*line control.go:134:12*/ f1.v, f1.err = runtime.Call(x1, &inlineSites[0], func(ctx context.Context) (int, error) {
-				Effects.Add(ctx, fmt.Sprint("square ", f1.base))
-				return f1.base * f1.base, nil
-			})
-			if err := x1.Commit(&f1.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line control.go:138:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			f1.pc = 3
-		case 3:
-			/*line control.go:141:7*/ f1.w = runtime.SideEffect(x1, &inlineSites[1], func() int {
-				return f1.v + 1
-			})
-			if err := x1.Commit(&f1.pc, 5); err != nil {
-				return err
-			}
-		case 5:
-			/*line control.go:142:11*/ f1.start = runtime.Now(x1, &inlineSites[2])
-			if err := x1.Commit(&f1.pc, 7); err != nil {
-				return err
-			}
-		case 7:
-			/*line control.go:143:12*/ f1.err1 = runtime.Sleep(x1, &inlineSites[3], 7*24*time.Hour)
-			if err := x1.Commit(&f1.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line control.go:143:2*/ if f1.err1 != nil {
-				return runtime.Return[string](x1, "", f1.err1)
-			}
-			f1.pc = 9
-		case 9:
-			/*line control.go:146:11*/ f1.t = runtime.Now(x1, &inlineSites[4])
-			if err := x1.Commit(&f1.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line control.go:146:2*/ f1.slept = f1.t.Sub(f1.start) >= 7*24*time.Hour
-			/*line control.go:147:2*/ return runtime.Return[string](x1, fmt.Sprint(f1.v, f1.w, f1.slept), nil)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
 // approvalFrame is the frame of workflow Approval: its machine state and the variables
 // that live across its checkpoints.
 type approvalFrame struct {
@@ -881,60 +469,6 @@ func (f1 *approvalFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			if f1.cents <= 10_000_00 {
-				f1.pc = 3
-			} else {
-				f1.pc = 5
-			}
-		case 3:
-			/*line control.go:155:10*/ f1.t, f1.t1 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "auto-approved")
-				}
-				return Echo(stepCtx, "auto-approved")
-			})
-			if err := x1.Commit(&f1.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line control.go:155:3*/ return runtime.Return[string](x1, f1.t, f1.t1)
-		case 5:
-			/*line control.go:157:12*/ f1.a, f1.err = runtime.Await[Decision](x1, &approvalSites[1])
-			if err := x1.Commit(&f1.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line control.go:158:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			/*line control.go:161:2*/ if !f1.a.OK {
-				return runtime.Return[string](x1, "", fmt.Errorf("rejected by %s", f1.a.By))
-			}
-			f1.pc = 7
-		case 7:
-			/*line control.go:164:9*/ f1.t2, f1.t3 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "approved by "+f1.a.By)
-				}
-				return Echo(stepCtx1, "approved by "+f1.a.By)
-			})
-			if err := x1.Commit(&f1.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line control.go:164:2*/ return runtime.Return[string](x1, f1.t2, f1.t3)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
-}
-
 // accountReportFrame is the frame of workflow Report: its machine state and the variables
 // that live across its checkpoints.
 type accountReportFrame struct {
@@ -987,51 +521,6 @@ func (f1 *accountReportFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f1.pc {
-		case 0:
-			f1.pc = 1
-		case 1:
-			/*line control.go:183:12*/ arg := f1.a.Calc
-			/*line control.go:183:12*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f1.n)
-				}
-				return arg.Mul(stepCtx, f1.n)
-			})
-			if err := x1.Commit(&f1.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line control.go:184:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			f1.pc = 3
-		case 3:
-			/*line control.go:187:24*/ arg1 := len(f1.a.Owner)
-			/*line control.go:187:12*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, arg1)
-				}
-				return Add(stepCtx1, f1.v, arg1)
-			})
-			if err := x1.Commit(&f1.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line control.go:188:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			/*line control.go:191:2*/ return runtime.Return[string](x1, fmt.Sprintf("%s: %d", f1.a.Owner, f1.w), nil)
-		default:
-			return runtime.BadState(f1.pc)
-		}
-	}
 }
 
 // approvalDeadlineFrame is the frame of workflow ApprovalDeadline: its machine state and the variables
@@ -1113,31 +602,539 @@ func (f1 *approvalDeadlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
+func (f1 *switchFrame) Run(x1 *runtime.Exec) error {
+machine:
 	for {
 		switch f1.pc {
 		case 0:
-			/*line control.go:198:16*/ f1.t = runtime.Deadline(x1, 72*time.Hour)
+			/*line control.go:16:1*/ f1.out = nil
+			/*line control.go:17:5*/ f1.i = f1.n
 			f1.pc = 1
 		case 1:
-			/*line control.go:198:16*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t)
+			if /*line control.go:17:13*/ f1.i < f1.n+4 {
+				f1.pc = 5
+			} else {
+				f1.pc = 4
+			}
+		case 3:
+			/*line control.go:17:22*/ f1.i++
+			f1.pc = 1
+		case 4:
+			/*line control.go:36:1*/ return runtime.Return[[]string](x1, f1.out, nil)
+		case 5:
+			/*line control.go:18:9*/ f1.t = runtime.CallValue(x1, &switchSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f1.i)
+				}
+				return Inc(stepCtx, f1.i)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line control.go:18:9*/ tag := f1.t % 4
+			if /*line control.go:19:7*/ tag == (0) {
+				f1.pc = 12
+			} else if /*line control.go:23:7*/ tag == (1) {
+				f1.pc = 8
+			} else if /*line control.go:25:7*/ tag == (2) || /*line control.go:25:10*/ tag == (3) {
+				f1.pc = 14
+			} else {
+				f1.pc = 10
+			}
+		case 8:
+			/*line control.go:24:3*/ f1.out = append(f1.out, "one-ish")
+			f1.pc = 3
+		case 10:
+			/*line control.go:33:3*/ f1.out = append(f1.out, "never")
+			f1.pc = 3
+		case 12:
+			/*line control.go:20:11*/ f1.s, _ = runtime.Call(x1, &switchSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "zero")
+				}
+				return Echo(stepCtx1, "zero")
+			})
+			if err := x1.Commit(&f1.pc, 13); err != nil {
+				return err
+			}
+		case 13:
+			/*line control.go:21:3*/ f1.out = append(f1.out, f1.s)
+			f1.pc = 8
+		case 14:
+			/*line control.go:26:11*/ f1.s1, _ = runtime.Call(x1, &switchSites[2], func(stepCtx2 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "two or three")
+				}
+				return Echo(stepCtx2, "two or three")
+			})
+			if err := x1.Commit(&f1.pc, 15); err != nil {
+				return err
+			}
+		case 15:
+			/*line control.go:27:3*/ f1.out = append(f1.out, f1.s1)
+			/*line control.go:28:3*/ if f1.i > f1.n+2 {
+				/*line control.go:29:4*/ f1.pc = 3
+				continue machine
+			}
+			/*line control.go:31:3*/ f1.out = append(f1.out, "not broken")
+			f1.pc = 3
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line control.go:43:1*/ f1.out = nil
+			/*line control.go:44:1*/ f1.t1 = 5
+			f1.t = 0
+			f1.pc = 1
+		case 1:
+			if f1.t < f1.t1 {
+				f1.pc = 2
+			} else {
+				f1.pc = 4
+			}
+		case 2:
+			f1.i = f1.t
+			/*line control.go:45:2*/ f1.v = pick(f1.n, f1.i)
+			/*line control.go:46:2*/ f1.kind = ""
+			/*line control.go:47:14*/ subject := f1.v
+			if tv, ok := subject.(int); ok {
+				f1.x = tv
+				f1.pc = 5
+			} else if _, ok := subject.(string); ok {
+				f1.x1 = subject
+				f1.pc = 6
+			} else if _, ok := subject.(Pair); ok {
+				f1.x1 = subject
+				f1.pc = 6
+			} else if subject == nil {
+				f1.x2 = subject
+				f1.pc = 7
+			} else {
+				f1.x3 = subject
+				f1.pc = 8
+			}
+		case 3:
+			f1.t++
+			f1.pc = 1
+		case 4:
+			/*line control.go:62:1*/ return runtime.Return[[]string](x1, f1.out, nil)
+		case 5:
+			/*line control.go:49:21*/ f1.t2 = fmt.Sprint("int ", f1.x+1)
+			f1.pc = 10
+		case 6:
+			/*line control.go:52:3*/ f1.msg = fmt.Sprintf("%T %v", f1.x1, f1.x1)
+			f1.pc = 12
+		case 7:
+			/*line control.go:56:3*/ f1.kind = "nil"
+			f1.pc = 9
+		case 8:
+			/*line control.go:58:3*/ f1.kind = fmt.Sprintf("other %v", f1.x3)
+			f1.pc = 9
+		case 9:
+			/*line control.go:60:2*/ f1.out = append(f1.out, f1.kind)
+			f1.pc = 3
+		case 10:
+			/*line control.go:49:11*/ f1.s, _ = runtime.Call(x1, &typeSwitchSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
+				}
+				return Echo(stepCtx, f1.t2)
+			})
+			if err := x1.Commit(&f1.pc, 11); err != nil {
+				return err
+			}
+		case 11:
+			/*line control.go:50:3*/ f1.kind = f1.s
+			f1.pc = 9
+		case 12:
+			/*line control.go:53:11*/ f1.s1, _ = runtime.Call(x1, &typeSwitchSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.msg)
+				}
+				return Echo(stepCtx1, f1.msg)
+			})
+			if err := x1.Commit(&f1.pc, 13); err != nil {
+				return err
+			}
+		case 13:
+			/*line control.go:54:3*/ f1.kind = f1.s1
+			f1.pc = 9
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line control.go:73:8*/ f1.err = runtime.CallErr(x1, &errorsSites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, CheckEven)(stepCtx, f1.n)
+				}
+				return CheckEven(stepCtx, f1.n)
+			})
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line control.go:199:2*/ if f1.err != nil {
-				return runtime.Return[string](x1, "", f1.err)
-			}
-			if !f1.ok {
+			if /*line control.go:74:4*/ errors.Is(f1.err, ErrOdd) {
 				f1.pc = 5
 			} else {
 				f1.pc = 4
 			}
 		case 4:
-			/*line control.go:205:19*/ f1.t5 = fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			/*line control.go:80:1*/ if f1.err != nil {
+				/*line control.go:81:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line control.go:83:21*/ f1.t = fmt.Sprint("even ", f1.n)
 			f1.pc = 7
 		case 5:
-			/*line control.go:203:10*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
+			/*line control.go:75:12*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, "odd")
+				}
+				return Note(stepCtx1, "odd")
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line control.go:75:2*/ if f1.err1 != nil {
+				/*line control.go:76:3*/ return runtime.Return[string](x1, "", f1.err1)
+			}
+			/*line control.go:78:2*/ return runtime.Return[string](x1, "odd handled", nil)
+		case 7:
+			/*line control.go:83:11*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Fail)(stepCtx2, f1.t)
+				}
+				return Fail(stepCtx2, f1.t)
+			})
+			if err := x1.Commit(&f1.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line control.go:83:1*/ if f1.err2 != nil {
+				/*line control.go:84:2*/ return runtime.Return[string](x1, "", fmt.Errorf("failed: %w", f1.err2))
+			}
+			/*line control.go:86:1*/ return runtime.Return[string](x1, "unreachable", nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *closuresFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line control.go:93:1*/ f1.c = Calc{Factor: 3}
+			f1.pc = 1
+		case 1:
+			/*line control.go:94:11*/ f1.a, f1.err = runtime.Call(x1, &closuresSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f1.c.Mul)(stepCtx, f1.n)
+				}
+				return f1.c.Mul(stepCtx, f1.n)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:95:1*/ if f1.err != nil {
+				/*line control.go:96:2*/ return runtime.Return[int](x1, 0, f1.err)
+			}
+			/*line control.go:98:1*/ f1.double = func(x int) int {
+				/*line control.go:98:29*/ return x * 2
+			}
+			/*line control.go:99:1*/ f1.f = fmt.Sprint
+			/*line control.go:100:1*/ f1.label = f1.f(f1.a)
+			/*line control.go:101:1*/ f1.factor = f1.double(len(f1.label))
+			f1.pc = 3
+		case 3:
+			/*line control.go:102:11*/ arg := Calc{Factor: f1.factor}
+			/*line control.go:102:11*/ f1.b, f1.err = runtime.Call(x1, &closuresSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, arg.Mul)(stepCtx1, f1.a)
+				}
+				return arg.Mul(stepCtx1, f1.a)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line control.go:103:1*/ if f1.err != nil {
+				/*line control.go:104:2*/ return runtime.Return[int](x1, 0, f1.err)
+			}
+			/*line control.go:106:1*/ f1.triple = func(x int) int {
+				/*line control.go:106:29*/ return x * 3
+			}
+			/*line control.go:107:1*/ return runtime.Return[int](x1, f1.triple(f1.b), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line control.go:114:11*/ f1.a, f1.err = runtime.Call(x1, &variadicSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Sum)(stepCtx)
+				}
+				return Sum(stepCtx)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:115:1*/ if f1.err != nil {
+				/*line control.go:116:2*/ return runtime.Return[int](x1, 0, f1.err)
+			}
+			f1.pc = 3
+		case 3:
+			/*line control.go:118:11*/ f1.b, f1.err = runtime.Call(x1, &variadicSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Sum)(stepCtx1, f1.n, f1.n+1, f1.n+2)
+				}
+				return Sum(stepCtx1, f1.n, f1.n+1, f1.n+2)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line control.go:119:1*/ if f1.err != nil {
+				/*line control.go:120:2*/ return runtime.Return[int](x1, 0, f1.err)
+			}
+			/*line control.go:122:26*/ f1.t = fmt.Sprint(f1.a, " ", f1.b)
+			f1.pc = 5
+		case 5:
+			/*line control.go:122:15*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Split)(stepCtx2, f1.t)
+				}
+				return Split(stepCtx2, f1.t)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line control.go:123:1*/ if f1.err != nil {
+				/*line control.go:124:2*/ return runtime.Return[int](x1, 0, f1.err)
+			}
+			/*line control.go:126:1*/ return runtime.Return[int](x1, len(f1.parts)+f1.b+max(f1.a, 1), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *inlineFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line control.go:133:1*/ f1.base = f1.n * 2
+			f1.pc = 1
+		case 1:
+			/*line control.go:134:11*/ f1.v, f1.err = runtime.Call(x1, &inlineSites[0], func(ctx context.Context) (int, error) {
+				/*line control.go:135:2*/ Effects.Add(ctx, fmt.Sprint("square ", f1.base))
+				/*line control.go:136:2*/ return f1.base * f1.base, nil
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:138:1*/ if f1.err != nil {
+				/*line control.go:139:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			f1.pc = 3
+		case 3:
+			/*line control.go:141:6*/ f1.w = runtime.SideEffect(x1, &inlineSites[1], func() int {
+				/*line control.go:141:43*/ return f1.v + 1
+			})
+			if err := x1.Commit(&f1.pc, 5); err != nil {
+				return err
+			}
+		case 5:
+			/*line control.go:142:10*/ f1.start = runtime.Now(x1, &inlineSites[2])
+			if err := x1.Commit(&f1.pc, 7); err != nil {
+				return err
+			}
+		case 7:
+			/*line control.go:143:11*/ f1.err1 = runtime.Sleep(x1, &inlineSites[3], 7*24*time.Hour)
+			if err := x1.Commit(&f1.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line control.go:143:1*/ if f1.err1 != nil {
+				/*line control.go:144:2*/ return runtime.Return[string](x1, "", f1.err1)
+			}
+			f1.pc = 9
+		case 9:
+			/*line control.go:146:10*/ f1.t = runtime.Now(x1, &inlineSites[4])
+			if err := x1.Commit(&f1.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line control.go:146:1*/ f1.slept = f1.t.Sub(f1.start) >= 7*24*time.Hour
+			/*line control.go:147:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.v, f1.w, f1.slept), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			if /*line control.go:154:4*/ f1.cents <= 10_000_00 {
+				f1.pc = 3
+			} else {
+				f1.pc = 5
+			}
+		case 3:
+			/*line control.go:155:9*/ f1.t, f1.t1 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "auto-approved")
+				}
+				return Echo(stepCtx, "auto-approved")
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line control.go:155:2*/ return runtime.Return[string](x1, f1.t, f1.t1)
+		case 5:
+			/*line control.go:157:11*/ f1.a, f1.err = runtime.Await[Decision](x1, &approvalSites[1])
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line control.go:158:1*/ if f1.err != nil {
+				/*line control.go:159:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line control.go:161:1*/ if !f1.a.OK {
+				/*line control.go:162:2*/ return runtime.Return[string](x1, "", fmt.Errorf("rejected by %s", f1.a.By))
+			}
+			f1.pc = 7
+		case 7:
+			/*line control.go:164:8*/ f1.t2, f1.t3 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "approved by "+f1.a.By)
+				}
+				return Echo(stepCtx1, "approved by "+f1.a.By)
+			})
+			if err := x1.Commit(&f1.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line control.go:164:1*/ return runtime.Return[string](x1, f1.t2, f1.t3)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *accountReportFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line control.go:183:11*/ arg := f1.a.Calc
+			/*line control.go:183:11*/ f1.v, f1.err = runtime.Call(x1, &accountReportSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f1.n)
+				}
+				return arg.Mul(stepCtx, f1.n)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:184:1*/ if f1.err != nil {
+				/*line control.go:185:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			f1.pc = 3
+		case 3:
+			/*line control.go:187:23*/ arg1 := len(f1.a.Owner)
+			/*line control.go:187:11*/ f1.w, f1.err = runtime.Call(x1, &accountReportSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f1.v, arg1)
+				}
+				return Add(stepCtx1, f1.v, arg1)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line control.go:188:1*/ if f1.err != nil {
+				/*line control.go:189:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line control.go:191:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s: %d", f1.a.Owner, f1.w), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line control.go:198:15*/ f1.t = runtime.Deadline(x1, 72*time.Hour)
+			f1.pc = 1
+		case 1:
+			/*line control.go:198:15*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t)
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line control.go:199:1*/ if f1.err != nil {
+				/*line control.go:200:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			if /*line control.go:202:4*/ !f1.ok {
+				f1.pc = 5
+			} else {
+				f1.pc = 4
+			}
+		case 4:
+			/*line control.go:205:18*/ f1.t5 = fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			f1.pc = 7
+		case 5:
+			/*line control.go:203:9*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "timed out, escalating")
 				}
@@ -1147,9 +1144,9 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line control.go:203:3*/ return runtime.Return[string](x1, f1.t1, f1.t2)
+			/*line control.go:203:2*/ return runtime.Return[string](x1, f1.t1, f1.t2)
 		case 7:
-			/*line control.go:205:9*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line control.go:205:8*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t5)
 				}
@@ -1159,7 +1156,7 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line control.go:205:2*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+			/*line control.go:205:1*/ return runtime.Return[string](x1, f1.t3, f1.t4)
 		default:
 			return runtime.BadState(f1.pc)
 		}

@@ -75,6 +75,15 @@ func TestEquivalence(t *testing.T) {
 		{"ApprovalDeadline/timeout", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, ApprovalDeadlineWorkflow, int64(1), log)
 		}},
+		{"NamedRanges", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, NamedRangesWorkflow, SKU("aé"), log, durabletest.WithUnorderedEffects(), durabletest.WithEqual(func(want, got any) bool {
+				w, g := want.([]string), got.([]string)
+				return len(w) == len(g) && reflect.DeepEqual(slices.Sorted(slices.Values(w)), slices.Sorted(slices.Values(g)))
+			}))
+		}},
+		{"GenericSteps", func(t *testing.T) durabletest.Report { return durabletest.Run(t, GenericStepsWorkflow, 3, log) }},
+		{"ForeignLocal", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ForeignLocalWorkflow, 4, log) }},
+		{"DefaultOnly", func(t *testing.T) durabletest.Report { return durabletest.Run(t, DefaultOnlyWorkflow, 2, log) }},
 		{"Inline", func(t *testing.T) durabletest.Report { return durabletest.Run(t, InlineWorkflow, 3, log) }},
 		{"BookAll/ok", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, BookAllWorkflow, []string{"a", "b"}, log, durabletest.WithUnorderedEffects())
@@ -85,6 +94,7 @@ func TestEquivalence(t *testing.T) {
 		{"RangeField", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, RangeFieldWorkflow, Basket{Slots: []Slot{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}, {Name: "e"}}}, log)
 		}},
+		{"Elided", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ElidedWorkflow, 3, log) }},
 		{"LoopDefs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopDefsWorkflow, 3, log) }},
 		{"LoopAddrs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopAddrsWorkflow, 5, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},

@@ -94,82 +94,6 @@ func (f *rangeSliceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:14:2*/ f.total = 0
-			/*line loops.go:15:2*/ f.t1 = len(f.xs)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.x = f.xs[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line loops.go:22:2*/ f.t3 = len(f.xs)
-			f.t2 = 0
-			f.pc = 7
-		case 5:
-			/*line loops.go:16:13*/ f.v, f.err = runtime.Call(x1, &rangeSliceSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.x)
-				}
-				return Add(stepCtx, f.i, f.x)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line loops.go:17:3*/ if f.err != nil {
-				return runtime.Return[int](x1, 0, f.err)
-			}
-			/*line loops.go:20:3*/ f.total += f.v
-			f.pc = 3
-		case 7:
-			if f.t2 < f.t3 {
-				f.pc = 8
-			} else {
-				f.pc = 10
-			}
-		case 8:
-			f.x1 = f.xs[f.t2]
-			f.pc = 11
-		case 9:
-			f.t2++
-			f.pc = 7
-		case 10:
-			/*line loops.go:25:2*/ return runtime.Return[int](x1, f.total, nil)
-		case 11:
-			/*line loops.go:23:12*/ f.t4 = runtime.CallValue(x1, &rangeSliceSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.x1)
-				}
-				return Inc(stepCtx1, f.x1)
-			})
-			if err := x1.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line loops.go:23:3*/ f.total += f.t4
-			f.pc = 9
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // rangeArrayFrame is the frame of workflow RangeArray: its machine state and the variables
 // that live across its checkpoints.
 type rangeArrayFrame struct {
@@ -245,56 +169,6 @@ func (f *rangeArrayFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *rangeArrayFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:32:2*/ f.arr = [3]int{f.n, f.n + 1, f.n + 2}
-			/*line loops.go:33:2*/ f.seen = [3]int{}
-			/*line loops.go:34:2*/ f.t1 = f.arr
-			/*line loops.go:34:2*/ f.t2 = len(f.t1)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t2 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.v = f.t1[f.t]
-			/*line loops.go:35:3*/ f.arr[2] = 100
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line loops.go:42:2*/ return runtime.Return[[3]int](x1, f.seen, nil)
-		case 5:
-			/*line loops.go:36:13*/ f.w, f.err = runtime.Call(x1, &rangeArraySites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.v, f.i)
-				}
-				return Add(stepCtx, f.v, f.i)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line loops.go:37:3*/ if f.err != nil {
-				return runtime.Return[[3]int](x1, f.seen, f.err)
-			}
-			/*line loops.go:40:3*/ f.seen[f.i] = f.w
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // rangeStringFrame is the frame of workflow RangeString: its machine state and the variables
 // that live across its checkpoints.
 type rangeStringFrame struct {
@@ -364,55 +238,6 @@ func (f *rangeStringFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:49:2*/ f.parts = nil
-			/*line loops.go:50:2*/ f.t1 = f.s
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < len(f.t1) {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.r, _ = runtime.DecodeRune(f.t1, f.t)
-			/*line loops.go:51:23*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
-			f.pc = 5
-		case 3:
-			_, width := runtime.DecodeRune(f.t1, f.t)
-			f.t += width
-			f.pc = 1
-		case 4:
-			/*line loops.go:57:2*/ return runtime.Return[string](x1, strings.Join(f.parts, " "), nil)
-		case 5:
-			/*line loops.go:51:13*/ f.e, f.err = runtime.Call(x1, &rangeStringSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
-				}
-				return Echo(stepCtx, f.t2)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line loops.go:52:3*/ if f.err != nil {
-				return runtime.Return[string](x1, "", f.err)
-			}
-			/*line loops.go:55:3*/ f.parts = append(f.parts, f.e)
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // rangeIntFrame is the frame of workflow RangeInt: its machine state and the variables
@@ -487,75 +312,6 @@ func (f *rangeIntFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:64:2*/ f.total = 0
-			/*line loops.go:65:2*/ f.t1 = f.n
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line loops.go:68:2*/ f.t4 = 2
-			f.t3 = 0
-			f.pc = 7
-		case 5:
-			/*line loops.go:66:12*/ f.t2 = runtime.CallValue(x1, &rangeIntSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
-				}
-				return Inc(stepCtx, f.i)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line loops.go:66:3*/ f.total += f.t2
-			f.pc = 3
-		case 7:
-			if f.t3 < f.t4 {
-				f.pc = 11
-			} else {
-				f.pc = 10
-			}
-		case 9:
-			f.t3++
-			f.pc = 7
-		case 10:
-			/*line loops.go:71:2*/ return runtime.Return[int](x1, f.total, nil)
-		case 11:
-			/*line loops.go:69:12*/ f.t5 = runtime.CallValue(x1, &rangeIntSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 0)
-				}
-				return Inc(stepCtx1, 0)
-			})
-			if err := x1.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line loops.go:69:3*/ f.total += f.t5
-			f.pc = 9
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // rangeMapFrame is the frame of workflow RangeMap: its machine state and the variables
 // that live across its checkpoints.
 type rangeMapFrame struct {
@@ -627,57 +383,6 @@ func (f *rangeMapFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:79:2*/ f.out = nil
-			/*line loops.go:80:2*/ f.t1 = runtime.SortedKeys(f.m)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t >= len(f.t1) {
-				f.pc = 4
-			} else if _, ok := f.m[f.t1[f.t]]; !ok {
-				f.t++
-				f.pc = 1
-			} else {
-				f.pc = 2
-			}
-		case 2:
-			f.k = f.t1[f.t]
-			f.v = f.m[f.t1[f.t]]
-			/*line loops.go:81:23*/ f.t2 = fmt.Sprintf("%s=%d", f.k, f.v)
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line loops.go:87:2*/ return runtime.Return[[]string](x1, f.out, nil)
-		case 5:
-			/*line loops.go:81:13*/ f.s, f.err = runtime.Call(x1, &rangeMapSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
-				}
-				return Echo(stepCtx, f.t2)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line loops.go:82:3*/ if f.err != nil {
-				return runtime.Return[[]string](x1, nil, f.err)
-			}
-			/*line loops.go:85:3*/ f.out = append(f.out, f.s)
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // labeledFrame is the frame of workflow Labeled: its machine state and the variables
 // that live across its checkpoints.
 type labeledFrame struct {
@@ -735,73 +440,6 @@ func (f *labeledFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *labeledFrame) Run(x1 *runtime.Exec) error {
-machine:
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:94:2*/ f.out = nil
-			/*line loops.go:96:6*/ f.i = 0
-			f.pc = 1
-		case 1:
-			if f.i < f.n {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			/*line loops.go:97:7*/ f.j = 0
-			f.pc = 5
-		case 3:
-			/*line loops.go:96:21*/ f.i++
-			f.pc = 1
-		case 4:
-			/*line loops.go:111:2*/ return runtime.Return[[]string](x1, f.out, nil)
-		case 5:
-			if f.j < f.n {
-				f.pc = 6
-			} else {
-				f.pc = 3
-			}
-		case 6:
-			/*line loops.go:98:4*/ if f.j > f.i {
-				f.pc = 3
-				continue machine
-			}
-			/*line loops.go:101:22*/ f.t = fmt.Sprint(f.i, f.j)
-			f.pc = 9
-		case 7:
-			/*line loops.go:97:22*/ f.j++
-			f.pc = 5
-		case 9:
-			/*line loops.go:101:12*/ f.s, _ = runtime.Call(x1, &labeledSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
-				}
-				return Echo(stepCtx, f.t)
-			})
-			if err := x1.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line loops.go:102:4*/ if f.i+f.j == 5 {
-				f.pc = 4
-				continue machine
-			}
-			/*line loops.go:105:4*/ if f.j == 1 {
-				f.pc = 7
-				continue machine
-			}
-			/*line loops.go:108:4*/ f.out = append(f.out, f.s)
-			f.pc = 7
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // returnInLoopFrame is the frame of workflow ReturnInLoop: its machine state and the variables
@@ -871,69 +509,6 @@ func (f *returnInLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *returnInLoopFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loops.go:118:6*/ f.i = 0
-			f.pc = 1
-		case 1:
-			if f.i < 5 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			/*line loops.go:119:3*/ f.t1 = []int{1, 2, 3}
-			/*line loops.go:119:3*/ f.t2 = len(f.t1)
-			f.t = 0
-			f.pc = 5
-		case 3:
-			/*line loops.go:118:21*/ f.i++
-			f.pc = 1
-		case 4:
-			/*line loops.go:132:2*/ return runtime.Return[string](x1, "none", nil)
-		case 5:
-			if f.t < f.t2 {
-				f.pc = 6
-			} else {
-				f.pc = 3
-			}
-		case 6:
-			f.d = f.t1[f.t]
-			f.pc = 9
-		case 7:
-			f.t++
-			f.pc = 5
-		case 9:
-			/*line loops.go:120:14*/ f.v, f.err = runtime.Call(x1, &returnInLoopSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.d)
-				}
-				return Add(stepCtx, f.i, f.d)
-			})
-			if err := x1.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line loops.go:121:4*/ if f.err != nil {
-				return runtime.Return[string](x1, "", f.err)
-			}
-			/*line loops.go:124:4*/ switch {
-			case f.v == f.target:
-				return runtime.Return[string](x1, fmt.Sprintf("found %d+%d", f.i, f.d), nil)
-			case f.v > f.target+3:
-				return runtime.Return[string](x1, "overshot", nil)
-			}
-			f.pc = 7
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // loopVarsFrame is the frame of workflow LoopVars: its machine state and the variables
 // that live across its checkpoints.
 type loopVarsFrame struct {
@@ -992,37 +567,463 @@ func (f *loopVarsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *loopVarsFrame) Run(x1 *runtime.Exec) error {
+func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line loops.go:140:2*/ f.out = nil
-			/*line loops.go:141:6*/ f.i = new(int)
-			/*line loops.go:141:6*/ (*f.i) = 0
+			/*line loops.go:14:1*/ f.total = 0
+			/*line loops.go:15:1*/ f.t1 = len(f.xs)
+			f.t = 0
 			f.pc = 1
 		case 1:
-			if (*f.i) < f.n {
+			if f.t < f.t1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			/*line loops.go:142:3*/ f.get = func(iVar *int) func() int {
+			f.i = f.t
+			f.x = f.xs[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line loops.go:22:1*/ f.t3 = len(f.xs)
+			f.t2 = 0
+			f.pc = 7
+		case 5:
+			/*line loops.go:16:12*/ f.v, f.err = runtime.Call(x1, &rangeSliceSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.x)
+				}
+				return Add(stepCtx, f.i, f.x)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loops.go:17:2*/ if f.err != nil {
+				/*line loops.go:18:3*/ return runtime.Return[int](x1, 0, f.err)
+			}
+			/*line loops.go:20:2*/ f.total += f.v
+			f.pc = 3
+		case 7:
+			if f.t2 < f.t3 {
+				f.pc = 8
+			} else {
+				f.pc = 10
+			}
+		case 8:
+			f.x1 = f.xs[f.t2]
+			f.pc = 11
+		case 9:
+			f.t2++
+			f.pc = 7
+		case 10:
+			/*line loops.go:25:1*/ return runtime.Return[int](x1, f.total, nil)
+		case 11:
+			/*line loops.go:23:11*/ f.t4 = runtime.CallValue(x1, &rangeSliceSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.x1)
+				}
+				return Inc(stepCtx1, f.x1)
+			})
+			if err := x1.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line loops.go:23:2*/ f.total += f.t4
+			f.pc = 9
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *rangeArrayFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:32:1*/ f.arr = [3]int{f.n, f.n + 1, f.n + 2}
+			/*line loops.go:33:1*/ f.seen = [3]int{}
+			/*line loops.go:34:1*/ f.t1 = f.arr
+			/*line loops.go:34:1*/ f.t2 = len(f.t1)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t2 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.v = f.t1[f.t]
+			/*line loops.go:35:2*/ f.arr[2] = 100
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line loops.go:42:1*/ return runtime.Return[[3]int](x1, f.seen, nil)
+		case 5:
+			/*line loops.go:36:12*/ f.w, f.err = runtime.Call(x1, &rangeArraySites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.v, f.i)
+				}
+				return Add(stepCtx, f.v, f.i)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loops.go:37:2*/ if f.err != nil {
+				/*line loops.go:38:3*/ return runtime.Return[[3]int](x1, f.seen, f.err)
+			}
+			/*line loops.go:40:2*/ f.seen[f.i] = f.w
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:49:1*/ f.parts = nil
+			/*line loops.go:50:1*/ f.t1 = f.s
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < len(f.t1) {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			/*line loops.go:51:22*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
+			f.pc = 5
+		case 3:
+			_, width := runtime.DecodeRune(f.t1, f.t)
+			f.t += width
+			f.pc = 1
+		case 4:
+			/*line loops.go:57:1*/ return runtime.Return[string](x1, strings.Join(f.parts, " "), nil)
+		case 5:
+			/*line loops.go:51:12*/ f.e, f.err = runtime.Call(x1, &rangeStringSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+				}
+				return Echo(stepCtx, f.t2)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loops.go:52:2*/ if f.err != nil {
+				/*line loops.go:53:3*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line loops.go:55:2*/ f.parts = append(f.parts, f.e)
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:64:1*/ f.total = 0
+			/*line loops.go:65:1*/ f.t1 = f.n
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line loops.go:68:1*/ f.t4 = 2
+			f.t3 = 0
+			f.pc = 7
+		case 5:
+			/*line loops.go:66:11*/ f.t2 = runtime.CallValue(x1, &rangeIntSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				}
+				return Inc(stepCtx, f.i)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loops.go:66:2*/ f.total += f.t2
+			f.pc = 3
+		case 7:
+			if f.t3 < f.t4 {
+				f.pc = 11
+			} else {
+				f.pc = 10
+			}
+		case 9:
+			f.t3++
+			f.pc = 7
+		case 10:
+			/*line loops.go:71:1*/ return runtime.Return[int](x1, f.total, nil)
+		case 11:
+			/*line loops.go:69:11*/ f.t5 = runtime.CallValue(x1, &rangeIntSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 0)
+				}
+				return Inc(stepCtx1, 0)
+			})
+			if err := x1.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line loops.go:69:2*/ f.total += f.t5
+			f.pc = 9
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:79:1*/ f.out = nil
+			/*line loops.go:80:1*/ f.t1 = runtime.SortedKeys(f.m)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t >= len(f.t1) {
+				f.pc = 4
+			} else if _, ok := f.m[f.t1[f.t]]; !ok {
+				f.t++
+				f.pc = 1
+			} else {
+				f.pc = 2
+			}
+		case 2:
+			f.k = f.t1[f.t]
+			f.v = f.m[f.t1[f.t]]
+			/*line loops.go:81:22*/ f.t2 = fmt.Sprintf("%s=%d", f.k, f.v)
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line loops.go:87:1*/ return runtime.Return[[]string](x1, f.out, nil)
+		case 5:
+			/*line loops.go:81:12*/ f.s, f.err = runtime.Call(x1, &rangeMapSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+				}
+				return Echo(stepCtx, f.t2)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loops.go:82:2*/ if f.err != nil {
+				/*line loops.go:83:3*/ return runtime.Return[[]string](x1, nil, f.err)
+			}
+			/*line loops.go:85:2*/ f.out = append(f.out, f.s)
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *labeledFrame) Run(x1 *runtime.Exec) error {
+machine:
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:94:1*/ f.out = nil
+			/*line loops.go:96:5*/ f.i = 0
+			f.pc = 1
+		case 1:
+			if /*line loops.go:96:13*/ f.i < f.n {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			/*line loops.go:97:6*/ f.j = 0
+			f.pc = 5
+		case 3:
+			/*line loops.go:96:20*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line loops.go:111:1*/ return runtime.Return[[]string](x1, f.out, nil)
+		case 5:
+			if /*line loops.go:97:14*/ f.j < f.n {
+				f.pc = 6
+			} else {
+				f.pc = 3
+			}
+		case 6:
+			/*line loops.go:98:3*/ if f.j > f.i {
+				/*line loops.go:99:4*/ f.pc = 3
+				continue machine
+			}
+			/*line loops.go:101:21*/ f.t = fmt.Sprint(f.i, f.j)
+			f.pc = 9
+		case 7:
+			/*line loops.go:97:21*/ f.j++
+			f.pc = 5
+		case 9:
+			/*line loops.go:101:11*/ f.s, _ = runtime.Call(x1, &labeledSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+				}
+				return Echo(stepCtx, f.t)
+			})
+			if err := x1.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line loops.go:102:3*/ if f.i+f.j == 5 {
+				/*line loops.go:103:4*/ f.pc = 4
+				continue machine
+			}
+			/*line loops.go:105:3*/ if f.j == 1 {
+				/*line loops.go:106:4*/ f.pc = 7
+				continue machine
+			}
+			/*line loops.go:108:3*/ f.out = append(f.out, f.s)
+			f.pc = 7
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *returnInLoopFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:118:5*/ f.i = 0
+			f.pc = 1
+		case 1:
+			if /*line loops.go:118:13*/ f.i < 5 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			/*line loops.go:119:2*/ f.t1 = []int{1, 2, 3}
+			/*line loops.go:119:2*/ f.t2 = len(f.t1)
+			f.t = 0
+			f.pc = 5
+		case 3:
+			/*line loops.go:118:20*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line loops.go:132:1*/ return runtime.Return[string](x1, "none", nil)
+		case 5:
+			if f.t < f.t2 {
+				f.pc = 6
+			} else {
+				f.pc = 3
+			}
+		case 6:
+			f.d = f.t1[f.t]
+			f.pc = 9
+		case 7:
+			f.t++
+			f.pc = 5
+		case 9:
+			/*line loops.go:120:13*/ f.v, f.err = runtime.Call(x1, &returnInLoopSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, f.d)
+				}
+				return Add(stepCtx, f.i, f.d)
+			})
+			if err := x1.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line loops.go:121:3*/ if f.err != nil {
+				/*line loops.go:122:4*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line loops.go:124:3*/ switch {
+			/*line loops.go:125:3*/ case f.v == f.target:
+				/*line loops.go:126:4*/ return runtime.Return[string](x1, fmt.Sprintf("found %d+%d", f.i, f.d), nil)
+				/*line loops.go:127:3*/
+			case f.v > f.target+3:
+				/*line loops.go:128:4*/ return runtime.Return[string](x1, "overshot", nil)
+			}
+			f.pc = 7
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *loopVarsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loops.go:140:1*/ f.out = nil
+			/*line loops.go:141:5*/ f.i = new(int)
+			/*line loops.go:141:5*/ (*f.i) = 0
+			f.pc = 1
+		case 1:
+			if /*line loops.go:141:13*/ (*f.i) < f.n {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			/*line loops.go:142:2*/ f.get = func(iVar *int) func() int {
 				return func() int {
-					return (*iVar) * 10
+					/*line loops.go:142:22*/ return (*iVar) * 10
 				}
 			}(f.i)
-			/*line loops.go:143:3*/ f.g = f.get()
+			/*line loops.go:143:2*/ f.g = f.get()
 			f.pc = 5
 		case 3:
 			next := *f.i
 			f.i = &next
-			/*line loops.go:141:21*/ (*f.i)++
+			/*line loops.go:141:20*/ (*f.i)++
 			f.pc = 1
 		case 4:
-			/*line loops.go:147:2*/ return runtime.Return[[]int](x1, f.out, nil)
+			/*line loops.go:147:1*/ return runtime.Return[[]int](x1, f.out, nil)
 		case 5:
-			/*line loops.go:144:8*/ f.v = runtime.CallValue(x1, &loopVarsSites[0], func(stepCtx context.Context) int {
+			/*line loops.go:144:7*/ f.v = runtime.CallValue(x1, &loopVarsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, (*f.i))
 				}
@@ -1032,7 +1033,7 @@ func (f *loopVarsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line loops.go:145:3*/ f.out = append(f.out, f.g+f.v)
+			/*line loops.go:145:2*/ f.out = append(f.out, f.g+f.v)
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

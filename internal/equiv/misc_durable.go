@@ -89,137 +89,6 @@ func (f *caseCheckpointsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line misc.go:14:2*/ f.out = nil
-			/*line misc.go:15:6*/ f.i = f.n
-			f.pc = 1
-		case 1:
-			if f.i < f.n+3 {
-				f.pc = 9
-			} else {
-				f.pc = 4
-			}
-		case 3:
-			/*line misc.go:15:23*/ f.i++
-			f.pc = 1
-		case 4:
-			/*line misc.go:29:2*/ return runtime.Return[[]string](x, f.out, nil)
-		case 5:
-			/*line misc.go:18:4*/ f.out = append(f.out, "big")
-			f.pc = 18
-		case 6:
-			/*line misc.go:20:4*/ f.out = append(f.out, "even or positive")
-			f.pc = 18
-		case 7:
-			/*line misc.go:22:4*/ f.out = append(f.out, "other")
-			f.pc = 18
-		case 9:
-			/*line misc.go:17:8*/ f.t = runtime.CallValue(x, &caseCheckpointsSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
-				}
-				return Inc(stepCtx, f.i)
-			})
-			if err := x.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			if f.t > f.n+2 {
-				f.pc = 5
-			} else {
-				f.pc = 12
-			}
-		case 12:
-			/*line misc.go:19:8*/ f.t1 = runtime.CallValue(x, &caseCheckpointsSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.i*10)
-				}
-				return Inc(stepCtx1, f.i*10)
-			})
-			if err := x.Commit(&f.pc, 13); err != nil {
-				return err
-			}
-		case 13:
-			if f.t1%2 == 0 {
-				f.pc = 6
-			} else {
-				f.pc = 15
-			}
-		case 15:
-			/*line misc.go:19:31*/ f.t2 = runtime.CallValue(x, &caseCheckpointsSites[2], func(stepCtx2 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.i*100)
-				}
-				return Inc(stepCtx2, f.i*100)
-			})
-			if err := x.Commit(&f.pc, 16); err != nil {
-				return err
-			}
-		case 16:
-			if f.t2 > 0 {
-				f.pc = 6
-			} else {
-				f.pc = 7
-			}
-		case 18:
-			/*line misc.go:24:10*/ f.t3 = runtime.CallValue(x, &caseCheckpointsSites[3], func(stepCtx3 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
-				}
-				return Inc(stepCtx3, f.i)
-			})
-			if err := x.Commit(&f.pc, 19); err != nil {
-				return err
-			}
-		case 19:
-			/*line misc.go:24:10*/ f.t4 = f.t3
-			f.pc = 22
-		case 20:
-			/*line misc.go:26:4*/ f.out = append(f.out, "first two")
-			f.pc = 3
-		case 22:
-			/*line misc.go:25:8*/ f.t5 = runtime.CallValue(x, &caseCheckpointsSites[4], func(stepCtx4 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx4, Inc)(stepCtx4, f.n)
-				}
-				return Inc(stepCtx4, f.n)
-			})
-			if err := x.Commit(&f.pc, 23); err != nil {
-				return err
-			}
-		case 23:
-			if f.t4 == (f.t5) {
-				f.pc = 20
-			} else {
-				f.pc = 25
-			}
-		case 25:
-			/*line misc.go:25:21*/ f.t6 = runtime.CallValue(x, &caseCheckpointsSites[5], func(stepCtx5 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx5, Inc)(stepCtx5, f.n+1)
-				}
-				return Inc(stepCtx5, f.n+1)
-			})
-			if err := x.Commit(&f.pc, 26); err != nil {
-				return err
-			}
-		case 26:
-			if f.t4 == (f.t6) {
-				f.pc = 20
-			} else {
-				f.pc = 3
-			}
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // assignmentsFrame is the frame of workflow Assignments: its machine state and the variables
 // that live across its checkpoints.
 type assignmentsFrame struct {
@@ -352,175 +221,6 @@ func (f *assignmentsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *assignmentsFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line misc.go:37:2*/ f.total = f.n
-			f.pc = 1
-		case 1:
-			/*line misc.go:38:11*/ f.t = runtime.CallValue(x, &assignmentsSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.total)
-				}
-				return Inc(stepCtx, f.total)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line misc.go:38:2*/ f.total += f.t
-			f.pc = 3
-		case 3:
-			/*line misc.go:39:11*/ f.t1 = runtime.CallValue(x, &assignmentsSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 1)
-				}
-				return Inc(stepCtx1, 1)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line misc.go:39:2*/ f.total *= f.t1
-			/*line misc.go:40:2*/ f.m = map[string]int{}
-			f.pc = 5
-		case 5:
-			/*line misc.go:41:11*/ f.m["a"] = runtime.CallValue(x, &assignmentsSites[2], func(stepCtx2 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.total)
-				}
-				return Inc(stepCtx2, f.total)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line misc.go:42:2*/ f.arr = [3]int{}
-			f.pc = 7
-		case 7:
-			/*line misc.go:43:6*/ f.t2 = runtime.CallValue(x, &assignmentsSites[3], func(stepCtx3 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 0)
-				}
-				return Inc(stepCtx3, 0)
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line misc.go:43:6*/ f.t3 = f.t2
-			f.pc = 9
-		case 9:
-			/*line misc.go:43:21*/ f.t4 = runtime.CallValue(x, &assignmentsSites[4], func(stepCtx4 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 5)
-				}
-				return Inc(stepCtx4, 5)
-			})
-			if err := x.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line misc.go:43:2*/ f.arr[f.t3] = f.t4
-			f.pc = 11
-		case 11:
-			/*line misc.go:44:13*/ f.t5 = runtime.CallValue(x, &assignmentsSites[5], func(stepCtx5 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 10)
-				}
-				return Inc(stepCtx5, 10)
-			})
-			if err := x.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line misc.go:44:13*/ f.t6 = f.t5
-			f.pc = 13
-		case 13:
-			/*line misc.go:44:27*/ f.t7 = runtime.CallValue(x, &assignmentsSites[6], func(stepCtx6 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 20)
-				}
-				return Inc(stepCtx6, 20)
-			})
-			if err := x.Commit(&f.pc, 14); err != nil {
-				return err
-			}
-		case 14:
-			/*line misc.go:44:6*/ f.a, f.b = f.t6, f.t7
-			/*line misc.go:45:2*/ f.p = &Pair{}
-			f.pc = 15
-		case 15:
-			/*line misc.go:46:13*/ f.t8 = runtime.CallValue(x, &assignmentsSites[7], func(stepCtx7 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx7, Inc)(stepCtx7, f.a)
-				}
-				return Inc(stepCtx7, f.a)
-			})
-			if err := x.Commit(&f.pc, 16); err != nil {
-				return err
-			}
-		case 16:
-			/*line misc.go:46:2*/ f.p.A, f.p.B = f.t8, f.b
-			/*line misc.go:47:2*/ f.t10 = len(f.arr)
-			f.t9 = 0
-			f.pc = 17
-		case 17:
-			if f.t9 < f.t10 {
-				f.pc = 18
-			} else {
-				f.pc = 25
-			}
-		case 18:
-			f.i = f.t9
-			f.v = f.arr[f.t9]
-			if f.v > 0 {
-				f.pc = 23
-			} else {
-				f.pc = 19
-			}
-		case 19:
-			f.t9++
-			f.pc = 17
-		case 23:
-			/*line misc.go:49:13*/ f.t11 = runtime.CallValue(x, &assignmentsSites[8], func(stepCtx8 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx8, Inc)(stepCtx8, f.i)
-				}
-				return Inc(stepCtx8, f.i)
-			})
-			if err := x.Commit(&f.pc, 24); err != nil {
-				return err
-			}
-		case 24:
-			/*line misc.go:49:4*/ f.total += f.t11
-			f.pc = 19
-		case 25:
-			/*line misc.go:52:10*/ f.v1 = runtime.CallValue(x, &assignmentsSites[9], func(stepCtx9 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx9, Inc)(stepCtx9, f.n)
-				}
-				return Inc(stepCtx9, f.n)
-			})
-			if err := x.Commit(&f.pc, 26); err != nil {
-				return err
-			}
-		case 26:
-			/*line misc.go:52:2*/ if f.v1 > 3 {
-				f.total++
-			} else {
-				f.total--
-			}
-			/*line misc.go:57:2*/ return runtime.Return[string](x, fmt.Sprint(f.total, f.m, f.arr, f.a, f.b, *f.p), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // typeSwitchSubjectFrame is the frame of workflow TypeSwitchSubject: its machine state and the variables
 // that live across its checkpoints.
 type typeSwitchSubjectFrame struct {
@@ -548,7 +248,7 @@ var typeSwitchSubjectSites = [...]runtime.Site{
 
 // TypeSwitchSubjectWorkflow is the descriptor of workflow TypeSwitchSubject: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "96651c846ca02711", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
+var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "8264a49b6d0ad826", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *typeSwitchSubjectFrame) SetInput(in int) {
@@ -562,7 +262,6 @@ func (f *typeSwitchSubjectFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t", int64(f.t))
 	e.Int("t1", int64(f.t1))
 	e.Int("t2", int64(f.t2))
-	e.Int("v", int64(f.v))
 	e.String("v1", f.v1)
 	e.String("t3", f.t3)
 	e.Error("t4", f.t4)
@@ -585,8 +284,6 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t1 = int(d.Int())
 		case "t2":
 			f.t2 = int(d.Int())
-		case "v":
-			f.v = int(d.Int())
 		case "v1":
 			f.v1 = d.String()
 		case "t3":
@@ -602,83 +299,6 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line misc.go:64:19*/ f.t = runtime.CallValue(x, &typeSwitchSubjectSites[0], func(stepCtx context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
-				}
-				return Inc(stepCtx, f.n)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line misc.go:64:19*/ f.t1 = f.t % 5
-			f.pc = 3
-		case 3:
-			/*line misc.go:64:34*/ f.t2 = runtime.CallValue(x, &typeSwitchSubjectSites[1], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
-				}
-				return Inc(stepCtx1, f.n)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line misc.go:64:14*/ subject := pick(f.t1, f.t2%5)
-			if tv, ok := subject.(int); ok {
-				f.v = tv
-				f.pc = 5
-			} else if tv, ok := subject.(string); ok {
-				f.v1 = tv
-				f.pc = 11
-			} else {
-				f.v2 = subject
-				f.pc = 7
-			}
-		case 5:
-			/*line misc.go:66:20*/ f.t5 = fmt.Sprint("int ", f.v)
-			f.pc = 9
-		case 7:
-			/*line misc.go:71:3*/ return runtime.Return[string](x, fmt.Sprintf("%T", f.v2), nil)
-		case 9:
-			/*line misc.go:66:10*/ f.t3, f.t4 = runtime.Call(x, &typeSwitchSubjectSites[2], func(stepCtx2 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Echo)(stepCtx2, f.t5)
-				}
-				return Echo(stepCtx2, f.t5)
-			})
-			if err := x.Commit(&f.pc, 10); err != nil {
-				return err
-			}
-		case 10:
-			/*line misc.go:66:3*/ return runtime.Return[string](x, f.t3, f.t4)
-		case 11:
-			/*line misc.go:68:13*/ f.s, f.err = runtime.Call(x, &typeSwitchSubjectSites[3], func(stepCtx3 context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, "string "+f.v1)
-				}
-				return Echo(stepCtx3, "string "+f.v1)
-			})
-			if err := x.Commit(&f.pc, 12); err != nil {
-				return err
-			}
-		case 12:
-			/*line misc.go:69:3*/ return runtime.Return[string](x, f.s, f.err)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // twoResultsFrame is the frame of workflow TwoResults: its machine state and the variables
@@ -744,13 +364,313 @@ func (f *twoResultsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *twoResultsFrame) Run(x *runtime.Exec) error {
+func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line misc.go:14:1*/ f.out = nil
+			/*line misc.go:15:5*/ f.i = f.n
+			f.pc = 1
+		case 1:
+			if /*line misc.go:15:13*/ f.i < f.n+3 {
+				f.pc = 9
+			} else {
+				f.pc = 4
+			}
+		case 3:
+			/*line misc.go:15:22*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line misc.go:29:1*/ return runtime.Return[[]string](x, f.out, nil)
+		case 5:
+			/*line misc.go:18:3*/ f.out = append(f.out, "big")
+			f.pc = 18
+		case 6:
+			/*line misc.go:20:3*/ f.out = append(f.out, "even or positive")
+			f.pc = 18
+		case 7:
+			/*line misc.go:22:3*/ f.out = append(f.out, "other")
+			f.pc = 18
+		case 9:
+			/*line misc.go:17:7*/ f.t = runtime.CallValue(x, &caseCheckpointsSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
+				}
+				return Inc(stepCtx, f.i)
+			})
+			if err := x.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			if /*line misc.go:17:7*/ f.t > f.n+2 {
+				f.pc = 5
+			} else {
+				f.pc = 12
+			}
+		case 12:
+			/*line misc.go:19:7*/ f.t1 = runtime.CallValue(x, &caseCheckpointsSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.i*10)
+				}
+				return Inc(stepCtx1, f.i*10)
+			})
+			if err := x.Commit(&f.pc, 13); err != nil {
+				return err
+			}
+		case 13:
+			if /*line misc.go:19:7*/ f.t1%2 == 0 {
+				f.pc = 6
+			} else {
+				f.pc = 15
+			}
+		case 15:
+			/*line misc.go:19:30*/ f.t2 = runtime.CallValue(x, &caseCheckpointsSites[2], func(stepCtx2 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.i*100)
+				}
+				return Inc(stepCtx2, f.i*100)
+			})
+			if err := x.Commit(&f.pc, 16); err != nil {
+				return err
+			}
+		case 16:
+			if /*line misc.go:19:30*/ f.t2 > 0 {
+				f.pc = 6
+			} else {
+				f.pc = 7
+			}
+		case 18:
+			/*line misc.go:24:9*/ f.t3 = runtime.CallValue(x, &caseCheckpointsSites[3], func(stepCtx3 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
+				}
+				return Inc(stepCtx3, f.i)
+			})
+			if err := x.Commit(&f.pc, 19); err != nil {
+				return err
+			}
+		case 19:
+			/*line misc.go:24:9*/ f.t4 = f.t3
+			f.pc = 22
+		case 20:
+			/*line misc.go:26:3*/ f.out = append(f.out, "first two")
+			f.pc = 3
+		case 22:
+			/*line misc.go:25:7*/ f.t5 = runtime.CallValue(x, &caseCheckpointsSites[4], func(stepCtx4 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Inc)(stepCtx4, f.n)
+				}
+				return Inc(stepCtx4, f.n)
+			})
+			if err := x.Commit(&f.pc, 23); err != nil {
+				return err
+			}
+		case 23:
+			if /*line misc.go:25:7*/ f.t4 == (f.t5) {
+				f.pc = 20
+			} else {
+				f.pc = 25
+			}
+		case 25:
+			/*line misc.go:25:20*/ f.t6 = runtime.CallValue(x, &caseCheckpointsSites[5], func(stepCtx5 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx5, Inc)(stepCtx5, f.n+1)
+				}
+				return Inc(stepCtx5, f.n+1)
+			})
+			if err := x.Commit(&f.pc, 26); err != nil {
+				return err
+			}
+		case 26:
+			if /*line misc.go:25:20*/ f.t4 == (f.t6) {
+				f.pc = 20
+			} else {
+				f.pc = 3
+			}
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *assignmentsFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line misc.go:37:1*/ f.total = f.n
+			f.pc = 1
+		case 1:
+			/*line misc.go:38:10*/ f.t = runtime.CallValue(x, &assignmentsSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.total)
+				}
+				return Inc(stepCtx, f.total)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line misc.go:38:1*/ f.total += f.t
+			f.pc = 3
+		case 3:
+			/*line misc.go:39:10*/ f.t1 = runtime.CallValue(x, &assignmentsSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 1)
+				}
+				return Inc(stepCtx1, 1)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line misc.go:39:1*/ f.total *= f.t1
+			/*line misc.go:40:1*/ f.m = map[string]int{}
+			f.pc = 5
+		case 5:
+			/*line misc.go:41:10*/ f.m["a"] = runtime.CallValue(x, &assignmentsSites[2], func(stepCtx2 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.total)
+				}
+				return Inc(stepCtx2, f.total)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line misc.go:42:1*/ f.arr = [3]int{}
+			f.pc = 7
+		case 7:
+			/*line misc.go:43:5*/ f.t2 = runtime.CallValue(x, &assignmentsSites[3], func(stepCtx3 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 0)
+				}
+				return Inc(stepCtx3, 0)
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line misc.go:43:5*/ f.t3 = f.t2
+			f.pc = 9
+		case 9:
+			/*line misc.go:43:20*/ f.t4 = runtime.CallValue(x, &assignmentsSites[4], func(stepCtx4 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 5)
+				}
+				return Inc(stepCtx4, 5)
+			})
+			if err := x.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line misc.go:43:1*/ f.arr[f.t3] = f.t4
+			f.pc = 11
+		case 11:
+			/*line misc.go:44:12*/ f.t5 = runtime.CallValue(x, &assignmentsSites[5], func(stepCtx5 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 10)
+				}
+				return Inc(stepCtx5, 10)
+			})
+			if err := x.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line misc.go:44:12*/ f.t6 = f.t5
+			f.pc = 13
+		case 13:
+			/*line misc.go:44:26*/ f.t7 = runtime.CallValue(x, &assignmentsSites[6], func(stepCtx6 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 20)
+				}
+				return Inc(stepCtx6, 20)
+			})
+			if err := x.Commit(&f.pc, 14); err != nil {
+				return err
+			}
+		case 14:
+			/*line misc.go:44:5*/ f.a, f.b = f.t6, f.t7
+			/*line misc.go:45:1*/ f.p = &Pair{}
+			f.pc = 15
+		case 15:
+			/*line misc.go:46:12*/ f.t8 = runtime.CallValue(x, &assignmentsSites[7], func(stepCtx7 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx7, Inc)(stepCtx7, f.a)
+				}
+				return Inc(stepCtx7, f.a)
+			})
+			if err := x.Commit(&f.pc, 16); err != nil {
+				return err
+			}
+		case 16:
+			/*line misc.go:46:1*/ f.p.A, f.p.B = f.t8, f.b
+			/*line misc.go:47:1*/ f.t10 = len(f.arr)
+			f.t9 = 0
+			f.pc = 17
+		case 17:
+			if f.t9 < f.t10 {
+				f.pc = 18
+			} else {
+				f.pc = 25
+			}
+		case 18:
+			f.i = f.t9
+			f.v = f.arr[f.t9]
+			if /*line misc.go:48:5*/ f.v > 0 {
+				f.pc = 23
+			} else {
+				f.pc = 19
+			}
+		case 19:
+			f.t9++
+			f.pc = 17
+		case 23:
+			/*line misc.go:49:12*/ f.t11 = runtime.CallValue(x, &assignmentsSites[8], func(stepCtx8 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx8, Inc)(stepCtx8, f.i)
+				}
+				return Inc(stepCtx8, f.i)
+			})
+			if err := x.Commit(&f.pc, 24); err != nil {
+				return err
+			}
+		case 24:
+			/*line misc.go:49:3*/ f.total += f.t11
+			f.pc = 19
+		case 25:
+			/*line misc.go:52:9*/ f.v1 = runtime.CallValue(x, &assignmentsSites[9], func(stepCtx9 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx9, Inc)(stepCtx9, f.n)
+				}
+				return Inc(stepCtx9, f.n)
+			})
+			if err := x.Commit(&f.pc, 26); err != nil {
+				return err
+			}
+		case 26:
+			/*line misc.go:52:1*/ if f.v1 > 3 {
+				/*line misc.go:53:2*/ f.total++
+			} else {
+				/*line misc.go:55:2*/ f.total--
+			}
+			/*line misc.go:57:1*/ return runtime.Return[string](x, fmt.Sprint(f.total, f.m, f.arr, f.a, f.b, *f.p), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line misc.go:79:14*/ f.t = runtime.CallValue(x, &twoResultsSites[0], func(stepCtx context.Context) int {
+			/*line misc.go:64:18*/ f.t = runtime.CallValue(x, &typeSwitchSubjectSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -760,10 +680,87 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line misc.go:79:14*/ f.t1 = f.t
+			/*line misc.go:64:18*/ f.t1 = f.t % 5
 			f.pc = 3
 		case 3:
-			/*line misc.go:79:27*/ f.t2 = runtime.CallValue(x, &twoResultsSites[1], func(stepCtx1 context.Context) int {
+			/*line misc.go:64:33*/ f.t2 = runtime.CallValue(x, &typeSwitchSubjectSites[1], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
+				}
+				return Inc(stepCtx1, f.n)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line misc.go:64:13*/ subject := pick(f.t1, f.t2%5)
+			if tv, ok := subject.(int); ok {
+				f.v = tv
+				f.pc = 5
+			} else if tv, ok := subject.(string); ok {
+				f.v1 = tv
+				f.pc = 11
+			} else {
+				f.v2 = subject
+				f.pc = 7
+			}
+		case 5:
+			/*line misc.go:66:19*/ f.t5 = fmt.Sprint("int ", f.v)
+			f.pc = 9
+		case 7:
+			/*line misc.go:71:2*/ return runtime.Return[string](x, fmt.Sprintf("%T", f.v2), nil)
+		case 9:
+			/*line misc.go:66:9*/ f.t3, f.t4 = runtime.Call(x, &typeSwitchSubjectSites[2], func(stepCtx2 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, f.t5)
+				}
+				return Echo(stepCtx2, f.t5)
+			})
+			if err := x.Commit(&f.pc, 10); err != nil {
+				return err
+			}
+		case 10:
+			/*line misc.go:66:2*/ return runtime.Return[string](x, f.t3, f.t4)
+		case 11:
+			/*line misc.go:68:12*/ f.s, f.err = runtime.Call(x, &typeSwitchSubjectSites[3], func(stepCtx3 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, "string "+f.v1)
+				}
+				return Echo(stepCtx3, "string "+f.v1)
+			})
+			if err := x.Commit(&f.pc, 12); err != nil {
+				return err
+			}
+		case 12:
+			/*line misc.go:69:2*/ return runtime.Return[string](x, f.s, f.err)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *twoResultsFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line misc.go:79:13*/ f.t = runtime.CallValue(x, &twoResultsSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line misc.go:79:13*/ f.t1 = f.t
+			f.pc = 3
+		case 3:
+			/*line misc.go:79:26*/ f.t2 = runtime.CallValue(x, &twoResultsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n+1)
 				}
@@ -773,10 +770,10 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line misc.go:79:9*/ f.t3 = Pair{f.t1, f.t2}
+			/*line misc.go:79:8*/ f.t3 = Pair{f.t1, f.t2}
 			f.pc = 5
 		case 5:
-			/*line misc.go:79:43*/ f.t4 = runtime.CallErr(x, &twoResultsSites[2], func(stepCtx2 context.Context) error {
+			/*line misc.go:79:42*/ f.t4 = runtime.CallErr(x, &twoResultsSites[2], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Note)(stepCtx2, "done")
 				}
@@ -786,7 +783,7 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line misc.go:79:2*/ return runtime.Return[Pair](x, f.t3, f.t4)
+			/*line misc.go:79:1*/ return runtime.Return[Pair](x, f.t3, f.t4)
 		default:
 			return runtime.BadState(f.pc)
 		}

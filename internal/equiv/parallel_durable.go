@@ -38,7 +38,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "e3dad570f3133716", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "7c0fb8767d225b53", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -52,8 +52,6 @@ func (f *fanoutFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "count", f.count)
 	runtime.Field(e, "joined", f.joined)
 	e.Error("err", f.err)
-	e.Int("c", int64(f.c))
-	e.String("j", f.j)
 	e.String("s", f.s)
 	e.Error("err1", f.err1)
 	e.String("t", f.t)
@@ -75,10 +73,6 @@ func (f *fanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.joined)
 		case "err":
 			f.err = d.Error()
-		case "c":
-			f.c = int(d.Int())
-		case "j":
-			f.j = d.String()
 		case "s":
 			f.s = d.String()
 		case "err1":
@@ -92,84 +86,6 @@ func (f *fanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *fanoutFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line parallel.go:17:2*/ f.n = len(f.words)
-			/*line parallel.go:18:2*/ f.count = durable.Go(x.Context(), "count", func(ctx context.Context) (int, error) {
-				Effects.Add(ctx, fmt.Sprint("count ", f.n))
-				return f.n, nil
-			})
-			/*line parallel.go:22:2*/ f.joined = durable.Go(x.Context(), "join", func(ctx context.Context) (string, error) {
-				Effects.Add(ctx, "join")
-				return strings.Join(f.words, "+"), nil
-			})
-			f.pc = 1
-		case 1:
-			/*line parallel.go:26:12*/ f.err = runtime.All(x, &fanoutSites[0], f.count, f.joined)
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line parallel.go:26:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line parallel.go:29:2*/ f.c, _ = f.count.Get()
-			/*line parallel.go:30:2*/ f.j, _ = f.joined.Get()
-			/*line parallel.go:31:22*/ f.t = fmt.Sprint(f.c, " ", f.j)
-			f.pc = 3
-		case 3:
-			/*line parallel.go:31:12*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
-				}
-				return Echo(stepCtx, f.t)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line parallel.go:32:2*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
-			}
-			/*line parallel.go:35:2*/ f.ups = nil
-			/*line parallel.go:36:2*/ for _, w := range f.words {
-				f.ups = append(f.ups, durable.Go(x.Context(), "upper", func(ctx context.Context) (string, error) {
-					Effects.Add(ctx, "upper "+w)
-					if w == "" {
-						return "", durable.Permanent(fmt.Errorf("empty word"))
-					}
-					return strings.ToUpper(w), nil
-				}))
-			}
-			f.pc = 5
-		case 5:
-			/*line parallel.go:45:12*/ f.allErr = runtime.All(x, &fanoutSites[2], durable.Futures(f.ups)...)
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line parallel.go:46:2*/ f.out = nil
-			/*line parallel.go:47:2*/ for _, u := range f.ups {
-				v, err := u.Get()
-				if err != nil {
-					v = "!" + err.Error()
-				}
-				f.out = append(f.out, v)
-			}
-			/*line parallel.go:54:2*/ if f.allErr != nil {
-				return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), fmt.Errorf("fan-out: %w", f.allErr))
-			}
-			/*line parallel.go:57:2*/ return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
 }
 
 // raceFrame is the frame of workflow Race: its machine state and the variables
@@ -194,7 +110,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "ff8a1ae8c5ab8268", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "0d65bb7d88824f94", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {
@@ -209,7 +125,6 @@ func (f *raceFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "late", f.late)
 	e.Int("i", int64(f.i))
 	e.Error("err", f.err)
-	e.String("v", f.v)
 	e.String("t", f.t)
 	e.Error("t1", f.t1)
 	e.String("t2", f.t2)
@@ -231,8 +146,6 @@ func (f *raceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "err":
 			f.err = d.Error()
-		case "v":
-			f.v = d.String()
 		case "t":
 			f.t = d.String()
 		case "t1":
@@ -246,46 +159,125 @@ func (f *raceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *raceFrame) Run(x *runtime.Exec) error {
+func (f *fanoutFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line parallel.go:65:2*/ f.fast = durable.Go(x.Context(), "fast", func(ctx context.Context) (string, error) {
-				Effects.Add(ctx, "fast")
-				return "fast", nil
+			/*line parallel.go:17:1*/ f.n = len(f.words)
+			/*line parallel.go:18:1*/ f.count = durable.Go(x.Context(), "count", func(ctx context.Context) (int, error) {
+				/*line parallel.go:19:2*/ Effects.Add(ctx, fmt.Sprint("count ", f.n))
+				/*line parallel.go:20:2*/ return f.n, nil
 			})
-			/*line parallel.go:69:2*/ f.late = durable.Go(x.Context(), "slow", func(ctx context.Context) (string, error) {
-				select {
-				case <-ctx.Done():
-					return "", ctx.Err()
-				case <-time.After(time.Duration(f.slow) * time.Second):
-				}
-				Effects.Add(ctx, "slow")
-				return "slow", nil
+			/*line parallel.go:22:1*/ f.joined = durable.Go(x.Context(), "join", func(ctx context.Context) (string, error) {
+				/*line parallel.go:23:2*/ Effects.Add(ctx, "join")
+				/*line parallel.go:24:2*/ return strings.Join(f.words, "+"), nil
 			})
 			f.pc = 1
 		case 1:
-			/*line parallel.go:78:12*/ f.i, f.err = runtime.Select(x, &raceSites[0], f.late, f.fast)
+			/*line parallel.go:26:11*/ f.err = runtime.All(x, &fanoutSites[0], f.count, f.joined)
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line parallel.go:79:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
+			/*line parallel.go:26:1*/ if f.err != nil {
+				/*line parallel.go:27:2*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line parallel.go:82:2*/ f.v = ""
-			/*line parallel.go:83:2*/ if f.i == 0 {
-				f.v, f.err = f.late.Get()
-			} else {
-				f.v, f.err = f.fast.Get()
-			}
-			/*line parallel.go:88:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line parallel.go:91:19*/ f.t2 = fmt.Sprint(f.i, " ", f.v)
+			/*line parallel.go:29:1*/ f.c, _ = f.count.Get()
+			/*line parallel.go:30:1*/ f.j, _ = f.joined.Get()
+			/*line parallel.go:31:21*/ f.t = fmt.Sprint(f.c, " ", f.j)
 			f.pc = 3
 		case 3:
-			/*line parallel.go:91:9*/ f.t, f.t1 = runtime.Call(x, &raceSites[1], func(stepCtx context.Context) (string, error) {
+			/*line parallel.go:31:11*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+				}
+				return Echo(stepCtx, f.t)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line parallel.go:32:1*/ if f.err1 != nil {
+				/*line parallel.go:33:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line parallel.go:35:1*/ f.ups = nil
+			/*line parallel.go:36:1*/ for _, w := range /*line parallel.go:36:19*/ f.words {
+				/*line parallel.go:37:2*/ f.ups = append(f.ups, durable.Go(x.Context(), "upper", func(ctx context.Context) (string, error) {
+					/*line parallel.go:38:3*/ Effects.Add(ctx, "upper "+w)
+					/*line parallel.go:39:3*/ if w == "" {
+						/*line parallel.go:40:4*/ return "", durable.Permanent(fmt.Errorf("empty word"))
+					}
+					/*line parallel.go:42:3*/ return strings.ToUpper(w), nil
+				}))
+			}
+			f.pc = 5
+		case 5:
+			/*line parallel.go:45:11*/ f.allErr = runtime.All(x, &fanoutSites[2], durable.Futures(f.ups)...)
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line parallel.go:46:1*/ f.out = nil
+			/*line parallel.go:47:1*/ for _, u := range /*line parallel.go:47:19*/ f.ups {
+				/*line parallel.go:48:2*/ v, err := u.Get()
+				/*line parallel.go:49:2*/ if err != nil {
+					/*line parallel.go:50:3*/ v = "!" + err.Error()
+				}
+				/*line parallel.go:52:2*/ f.out = append(f.out, v)
+			}
+			/*line parallel.go:54:1*/ if f.allErr != nil {
+				/*line parallel.go:55:2*/ return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), fmt.Errorf("fan-out: %w", f.allErr))
+			}
+			/*line parallel.go:57:1*/ return runtime.Return[string](x, f.s+" "+strings.Join(f.out, ","), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *raceFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line parallel.go:65:1*/ f.fast = durable.Go(x.Context(), "fast", func(ctx context.Context) (string, error) {
+				/*line parallel.go:66:2*/ Effects.Add(ctx, "fast")
+				/*line parallel.go:67:2*/ return "fast", nil
+			})
+			/*line parallel.go:69:1*/ f.late = durable.Go(x.Context(), "slow", func(ctx context.Context) (string, error) {
+				/*line parallel.go:70:2*/ select {
+				/*line parallel.go:71:2*/ case <-ctx.Done():
+					/*line parallel.go:72:3*/ return "", ctx.Err()
+					/*line parallel.go:73:2*/
+				case <-time.After(time.Duration(f.slow) * time.Second):
+				}
+				/*line parallel.go:75:2*/ Effects.Add(ctx, "slow")
+				/*line parallel.go:76:2*/ return "slow", nil
+			})
+			f.pc = 1
+		case 1:
+			/*line parallel.go:78:11*/ f.i, f.err = runtime.Select(x, &raceSites[0], f.late, f.fast)
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line parallel.go:79:1*/ if f.err != nil {
+				/*line parallel.go:80:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line parallel.go:82:1*/ f.v = ""
+			/*line parallel.go:83:1*/ if f.i == 0 {
+				/*line parallel.go:84:2*/ f.v, f.err = f.late.Get()
+			} else {
+				/*line parallel.go:86:2*/ f.v, f.err = f.fast.Get()
+			}
+			/*line parallel.go:88:1*/ if f.err != nil {
+				/*line parallel.go:89:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line parallel.go:91:18*/ f.t2 = fmt.Sprint(f.i, " ", f.v)
+			f.pc = 3
+		case 3:
+			/*line parallel.go:91:8*/ f.t, f.t1 = runtime.Call(x, &raceSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
 				}
@@ -295,7 +287,7 @@ func (f *raceFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line parallel.go:91:2*/ return runtime.Return[string](x, f.t, f.t1)
+			/*line parallel.go:91:1*/ return runtime.Return[string](x, f.t, f.t1)
 		default:
 			return runtime.BadState(f.pc)
 		}

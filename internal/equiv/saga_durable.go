@@ -91,118 +91,6 @@ func (f *tripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *tripFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line saga.go:16:2*/ f.out = ""
-			/*line saga.go:17:2*/ f.t1 = len(f.bookings)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.b = f.bookings[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			if len(f.bookings)%2 == 1 {
-				f.pc = 12
-			} else {
-				f.pc = 11
-			}
-		case 5:
-			/*line saga.go:18:13*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
-				}
-				return Echo(stepCtx, "book "+f.b)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line saga.go:19:3*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			if f.b == "broken" {
-				f.pc = 7
-			} else {
-				f.pc = 9
-			}
-		case 7:
-			/*line saga.go:23:4*/ runtime.Compensate(x, &f.saga, 1, "Fail", "cannot cancel "+f.b)
-			f.pc = 8
-		case 8:
-			/*line saga.go:27:3*/ f.out += f.s + ";"
-			f.pc = 3
-		case 9:
-			/*line saga.go:25:4*/ runtime.Compensate(x, &f.saga, 2, "Note", fmt.Sprintf("cancel %d %s", f.i, f.b))
-			f.pc = 8
-		case 11:
-			/*line saga.go:34:2*/ return runtime.Return[string](x, f.out, nil)
-		case 12:
-			/*line saga.go:30:13*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
-				}
-				return Fail(stepCtx1, "odd trip")
-			})
-			if err := x.Commit(&f.pc, 13); err != nil {
-				return err
-			}
-		case 13:
-			/*line saga.go:30:3*/ if f.err1 != nil {
-				return runtime.Return[string](x, f.out, fmt.Errorf("trip of %d: %w", len(f.bookings), f.err1))
-			}
-			f.pc = 11
-		case 14:
-			return runtime.Compensating(x)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f *tripFrame) UseSaga(x *runtime.Exec) {
-	runtime.UseSaga(x, &f.pc, 14, &f.saga, &f.sagaErr, f.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f *tripFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
-	switch c1.Site {
-	case 1:
-		return runtime.CallErr(x, &tripSites[1], func(stepCtx2 context.Context) error {
-			arg0, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg0)
-		})
-	case 2:
-		return runtime.CallErr(x, &tripSites[2], func(stepCtx3 context.Context) error {
-			arg01, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx3, Note)(stepCtx3, arg01)
-		})
-	}
-	return runtime.BadState(c1.Site)
-}
-
 // sagaShapesFrame is the frame of workflow SagaShapes: its machine state and the variables
 // that live across its checkpoints.
 type sagaShapesFrame struct {
@@ -271,125 +159,6 @@ func (f *sagaShapesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line saga.go:44:2*/ f.c = Calc{Factor: f.n}
-			f.pc = 1
-		case 1:
-			/*line saga.go:45:12*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, f.c.Mul)(stepCtx, 2)
-				}
-				return f.c.Mul(stepCtx, 2)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line saga.go:46:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line saga.go:49:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", f.c, f.v)
-			/*line saga.go:50:2*/ f.c.Factor = 100
-			/*line saga.go:51:2*/ runtime.Compensate(x, &f.saga, 2, "Touch", fmt.Sprint("undo ", f.v))
-			/*line saga.go:52:2*/ runtime.Compensate(x, &f.saga, 3, "Add", 1, 2)
-			if f.n > 5 {
-				f.pc = 3
-			} else {
-				f.pc = 4
-			}
-		case 3:
-			/*line saga.go:54:3*/ runtime.Compensate(x, &f.saga, 4, "Note", "big")
-			/*line saga.go:55:3*/ return runtime.Return[int](x, f.v, fmt.Errorf("too big: %d", f.n))
-		case 4:
-			if f.n < 0 {
-				f.pc = 7
-			} else {
-				f.pc = 6
-			}
-		case 6:
-			/*line saga.go:60:2*/ return runtime.Return[int](x, f.v, nil)
-		case 7:
-			/*line saga.go:58:14*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
-				}
-				return Inc(stepCtx1, f.n)
-			})
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line saga.go:58:3*/ return runtime.Return[int](x, f.v+f.t, nil)
-		case 9:
-			return runtime.Compensating(x)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f *sagaShapesFrame) UseSaga(x *runtime.Exec) {
-	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f *sagaShapesFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
-	switch c1.Site {
-	case 1:
-		return runtime.CallErr(x, &sagaShapesSites[1], func(stepCtx2 context.Context) error {
-			arg0, err1 := runtime.Arg[Calc](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			arg1, err1 := runtime.Arg[int](x, c1, 1)
-			if err1 != nil {
-				return err1
-			}
-			_, err1 = runtime.Stub(stepCtx2, arg0.Mul)(stepCtx2, arg1)
-			return err1
-		})
-	case 2:
-		return runtime.CallErr(x, &sagaShapesSites[2], func(stepCtx3 context.Context) error {
-			arg01, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			runtime.Stub(stepCtx3, Touch)(stepCtx3, arg01)
-			return nil
-		})
-	case 3:
-		return runtime.CallErr(x, &sagaShapesSites[3], func(stepCtx4 context.Context) error {
-			arg02, err1 := runtime.Arg[int](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			arg11, err1 := runtime.Arg[int](x, c1, 1)
-			if err1 != nil {
-				return err1
-			}
-			_, err1 = runtime.Stub(stepCtx4, Add)(stepCtx4, arg02, arg11)
-			return err1
-		})
-	case 4:
-		return runtime.CallErr(x, &sagaShapesSites[4], func(stepCtx5 context.Context) error {
-			arg03, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx5, Note)(stepCtx5, arg03)
-		})
-	}
-	return runtime.BadState(c1.Site)
-}
-
 // accountRefundsFrame is the frame of workflow Refunds: its machine state and the variables
 // that live across its checkpoints.
 type accountRefundsFrame struct {
@@ -451,76 +220,6 @@ func (f *accountRefundsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		}
 	}
 	return d.Err()
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line saga.go:68:12*/ arg := f.a.Calc
-			/*line saga.go:68:12*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f.n)
-				}
-				return arg.Mul(stepCtx, f.n)
-			})
-			if err := x.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line saga.go:69:2*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line saga.go:72:2*/ runtime.Compensate(x, &f.saga, 1, "Mul", -f.v)
-			f.pc = 3
-		case 3:
-			/*line saga.go:73:12*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, CheckEven)(stepCtx1, f.v)
-				}
-				return CheckEven(stepCtx1, f.v)
-			})
-			if err := x.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line saga.go:73:2*/ if f.err1 != nil {
-				return runtime.Return[int](x, 0, f.err1)
-			}
-			/*line saga.go:76:2*/ return runtime.Return[int](x, f.v, nil)
-		case 5:
-			return runtime.Compensating(x)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f *accountRefundsFrame) UseSaga(x *runtime.Exec) {
-	runtime.UseSaga(x, &f.pc, 5, &f.saga, &f.sagaErr, f.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f *accountRefundsFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
-	switch c1.Site {
-	case 1:
-		return runtime.CallErr(x, &accountRefundsSites[1], func(stepCtx2 context.Context) error {
-			arg0, err1 := runtime.Arg[int](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			_, err1 = runtime.Stub(stepCtx2, f.a.Calc.Mul)(stepCtx2, arg0)
-			return err1
-		})
-	}
-	return runtime.BadState(c1.Site)
 }
 
 // bookingFrame is the frame of workflow Booking: its machine state and the variables
@@ -596,86 +295,6 @@ func (f *bookingFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *bookingFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line saga.go:85:2*/ f.t1 = len(f.items)
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 7
-			}
-		case 2:
-			f.it = f.items[f.t]
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 5:
-			/*line saga.go:86:16*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
-				}
-				return Echo(stepCtx, "book "+f.it)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line saga.go:86:3*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
-			}
-			/*line saga.go:89:3*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
-			f.pc = 3
-		case 7:
-			/*line saga.go:91:13*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
-			if err := x.Commit(&f.pc, 8); err != nil {
-				return err
-			}
-		case 8:
-			/*line saga.go:92:2*/ if f.err1 != nil {
-				return runtime.Return[string](x, "", f.err1)
-			}
-			/*line saga.go:95:2*/ if !f.ok {
-				return runtime.Return[string](x, "", fmt.Errorf("not confirmed"))
-			}
-			/*line saga.go:98:2*/ return runtime.Return[string](x, "confirmed", nil)
-		case 9:
-			return runtime.Compensating(x)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// UseSaga gives x the frame's compensations (see durable.Compensate):
-// the worker calls it before Run.
-func (f *bookingFrame) UseSaga(x *runtime.Exec) {
-	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
-}
-
-// compensate runs compensation c (see durable.Compensate): it decodes the
-// stored arguments and calls the step under its policy.
-func (f *bookingFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
-	switch c1.Site {
-	case 1:
-		return runtime.CallErr(x, &bookingSites[1], func(stepCtx1 context.Context) error {
-			arg0, err1 := runtime.Arg[string](x, c1, 0)
-			if err1 != nil {
-				return err1
-			}
-			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
-		})
-	}
-	return runtime.BadState(c1.Site)
-}
-
 // sagaValueFailFrame is the frame of workflow SagaValueFail: its machine state and the variables
 // that live across its checkpoints.
 type sagaValueFailFrame struct {
@@ -730,14 +349,395 @@ func (f *sagaValueFailFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
+func (f *tripFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line saga.go:16:1*/ f.out = ""
+			/*line saga.go:17:1*/ f.t1 = len(f.bookings)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.b = f.bookings[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			if /*line saga.go:29:4*/ len(f.bookings)%2 == 1 {
+				f.pc = 12
+			} else {
+				f.pc = 11
+			}
+		case 5:
+			/*line saga.go:18:12*/ f.s, f.err = runtime.Call(x, &tripSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.b)
+				}
+				return Echo(stepCtx, "book "+f.b)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line saga.go:19:2*/ if f.err != nil {
+				/*line saga.go:20:3*/ return runtime.Return[string](x, "", f.err)
+			}
+			if /*line saga.go:22:5*/ f.b == "broken" {
+				f.pc = 7
+			} else {
+				f.pc = 9
+			}
+		case 7:
+			/*line saga.go:23:3*/ runtime.Compensate(x, &f.saga, 1, "Fail", "cannot cancel "+f.b)
+			f.pc = 8
+		case 8:
+			/*line saga.go:27:2*/ f.out += f.s + ";"
+			f.pc = 3
+		case 9:
+			/*line saga.go:25:3*/ runtime.Compensate(x, &f.saga, 2, "Note", fmt.Sprintf("cancel %d %s", f.i, f.b))
+			f.pc = 8
+		case 11:
+			/*line saga.go:34:1*/ return runtime.Return[string](x, f.out, nil)
+		case 12:
+			/*line saga.go:30:12*/ f.err1 = runtime.CallErr(x, &tripSites[3], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Fail)(stepCtx1, "odd trip")
+				}
+				return Fail(stepCtx1, "odd trip")
+			})
+			if err := x.Commit(&f.pc, 13); err != nil {
+				return err
+			}
+		case 13:
+			/*line saga.go:30:2*/ if f.err1 != nil {
+				/*line saga.go:31:3*/ return runtime.Return[string](x, f.out, fmt.Errorf("trip of %d: %w", len(f.bookings), f.err1))
+			}
+			f.pc = 11
+		case 14:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *tripFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 14, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *tripFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 1:
+		return runtime.CallErr(x, &tripSites[1], func(stepCtx2 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx2, Fail)(stepCtx2, arg0)
+		})
+	case 2:
+		return runtime.CallErr(x, &tripSites[2], func(stepCtx3 context.Context) error {
+			arg01, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx3, Note)(stepCtx3, arg01)
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line saga.go:44:1*/ f.c = Calc{Factor: f.n}
+			f.pc = 1
+		case 1:
+			/*line saga.go:45:11*/ f.v, f.err = runtime.Call(x, &sagaShapesSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, f.c.Mul)(stepCtx, 2)
+				}
+				return f.c.Mul(stepCtx, 2)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line saga.go:46:1*/ if f.err != nil {
+				/*line saga.go:47:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line saga.go:49:1*/ runtime.Compensate(x, &f.saga, 1, "Mul", f.c, f.v)
+			/*line saga.go:50:1*/ f.c.Factor = 100
+			/*line saga.go:51:1*/ runtime.Compensate(x, &f.saga, 2, "Touch", fmt.Sprint("undo ", f.v))
+			/*line saga.go:52:1*/ runtime.Compensate(x, &f.saga, 3, "Add", 1, 2)
+			if /*line saga.go:53:4*/ f.n > 5 {
+				f.pc = 3
+			} else {
+				f.pc = 4
+			}
+		case 3:
+			/*line saga.go:54:2*/ runtime.Compensate(x, &f.saga, 4, "Note", "big")
+			/*line saga.go:55:2*/ return runtime.Return[int](x, f.v, fmt.Errorf("too big: %d", f.n))
+		case 4:
+			if /*line saga.go:57:4*/ f.n < 0 {
+				f.pc = 7
+			} else {
+				f.pc = 6
+			}
+		case 6:
+			/*line saga.go:60:1*/ return runtime.Return[int](x, f.v, nil)
+		case 7:
+			/*line saga.go:58:13*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
+				}
+				return Inc(stepCtx1, f.n)
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line saga.go:58:2*/ return runtime.Return[int](x, f.v+f.t, nil)
+		case 9:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *sagaShapesFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *sagaShapesFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 1:
+		return runtime.CallErr(x, &sagaShapesSites[1], func(stepCtx2 context.Context) error {
+			arg0, err1 := runtime.Arg[Calc](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			arg1, err1 := runtime.Arg[int](x, c1, 1)
+			if err1 != nil {
+				return err1
+			}
+			_, err1 = runtime.Stub(stepCtx2, arg0.Mul)(stepCtx2, arg1)
+			return err1
+		})
+	case 2:
+		return runtime.CallErr(x, &sagaShapesSites[2], func(stepCtx3 context.Context) error {
+			arg01, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			runtime.Stub(stepCtx3, Touch)(stepCtx3, arg01)
+			return nil
+		})
+	case 3:
+		return runtime.CallErr(x, &sagaShapesSites[3], func(stepCtx4 context.Context) error {
+			arg02, err1 := runtime.Arg[int](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			arg11, err1 := runtime.Arg[int](x, c1, 1)
+			if err1 != nil {
+				return err1
+			}
+			_, err1 = runtime.Stub(stepCtx4, Add)(stepCtx4, arg02, arg11)
+			return err1
+		})
+	case 4:
+		return runtime.CallErr(x, &sagaShapesSites[4], func(stepCtx5 context.Context) error {
+			arg03, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx5, Note)(stepCtx5, arg03)
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *accountRefundsFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line saga.go:68:11*/ arg := f.a.Calc
+			/*line saga.go:68:11*/ f.v, f.err = runtime.Call(x, &accountRefundsSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f.n)
+				}
+				return arg.Mul(stepCtx, f.n)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line saga.go:69:1*/ if f.err != nil {
+				/*line saga.go:70:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line saga.go:72:1*/ runtime.Compensate(x, &f.saga, 1, "Mul", -f.v)
+			f.pc = 3
+		case 3:
+			/*line saga.go:73:11*/ f.err1 = runtime.CallErr(x, &accountRefundsSites[2], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, CheckEven)(stepCtx1, f.v)
+				}
+				return CheckEven(stepCtx1, f.v)
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line saga.go:73:1*/ if f.err1 != nil {
+				/*line saga.go:74:2*/ return runtime.Return[int](x, 0, f.err1)
+			}
+			/*line saga.go:76:1*/ return runtime.Return[int](x, f.v, nil)
+		case 5:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *accountRefundsFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 5, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *accountRefundsFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 1:
+		return runtime.CallErr(x, &accountRefundsSites[1], func(stepCtx2 context.Context) error {
+			arg0, err1 := runtime.Arg[int](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			_, err1 = runtime.Stub(stepCtx2, f.a.Calc.Mul)(stepCtx2, arg0)
+			return err1
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *bookingFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line saga.go:85:1*/ f.t1 = len(f.items)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 7
+			}
+		case 2:
+			f.it = f.items[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 5:
+			/*line saga.go:86:15*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "book "+f.it)
+				}
+				return Echo(stepCtx, "book "+f.it)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line saga.go:86:2*/ if f.err != nil {
+				/*line saga.go:87:3*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line saga.go:89:2*/ runtime.Compensate(x, &f.saga, 1, "Note", "unbook "+f.it)
+			f.pc = 3
+		case 7:
+			/*line saga.go:91:12*/ f.ok, f.err1 = runtime.Await[bool](x, &bookingSites[2])
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line saga.go:92:1*/ if f.err1 != nil {
+				/*line saga.go:93:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line saga.go:95:1*/ if !f.ok {
+				/*line saga.go:96:2*/ return runtime.Return[string](x, "", fmt.Errorf("not confirmed"))
+			}
+			/*line saga.go:98:1*/ return runtime.Return[string](x, "confirmed", nil)
+		case 9:
+			return runtime.Compensating(x)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *bookingFrame) UseSaga(x *runtime.Exec) {
+	runtime.UseSaga(x, &f.pc, 9, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *bookingFrame) compensate(x *runtime.Exec, c1 *runtime.Compensation) error {
+	switch c1.Site {
+	case 1:
+		return runtime.CallErr(x, &bookingSites[1], func(stepCtx1 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x, c1, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
+		})
+	}
+	return runtime.BadState(c1.Site)
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
 func (f *sagaValueFailFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:118:2*/ runtime.Compensate(x, &f.saga, 0, "Note", fmt.Sprint("undo ", f.n))
+			/*line saga.go:118:1*/ runtime.Compensate(x, &f.saga, 0, "Note", fmt.Sprint("undo ", f.n))
 			f.pc = 1
 		case 1:
-			/*line saga.go:119:7*/ f.v = runtime.CallValue(x, &sagaValueFailSites[1], func(stepCtx context.Context) int {
+			/*line saga.go:119:6*/ f.v = runtime.CallValue(x, &sagaValueFailSites[1], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Boom)(stepCtx, f.n)
 				}
@@ -747,7 +747,7 @@ func (f *sagaValueFailFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line saga.go:120:2*/ return runtime.Return[int](x, f.v, nil)
+			/*line saga.go:120:1*/ return runtime.Return[int](x, f.v, nil)
 		case 3:
 			return runtime.Compensating(x)
 		default:

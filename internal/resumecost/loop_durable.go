@@ -71,52 +71,6 @@ func (f *loopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *loopFrame) Run(x *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line loop.go:21:2*/ f.total = 0
-			/*line loop.go:22:2*/ f.t1 = f.n
-			f.t = 0
-			f.pc = 1
-		case 1:
-			if f.t < f.t1 {
-				f.pc = 2
-			} else {
-				f.pc = 4
-			}
-		case 2:
-			f.i = f.t
-			f.pc = 5
-		case 3:
-			f.t++
-			f.pc = 1
-		case 4:
-			/*line loop.go:29:2*/ return runtime.Return[int](x, f.total, nil)
-		case 5:
-			/*line loop.go:23:13*/ f.v, f.err = runtime.Call(x, &loopSites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Tick)(stepCtx, f.i)
-				}
-				return Tick(stepCtx, f.i)
-			})
-			if err := x.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line loop.go:24:3*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
-			}
-			/*line loop.go:27:3*/ f.total += f.v
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
 // methodLoopFrame is the frame of workflow MethodLoop: its machine state and the variables
 // that live across its checkpoints.
 type methodLoopFrame struct {
@@ -186,13 +140,12 @@ func (f *methodLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *methodLoopFrame) Run(x *runtime.Exec) error {
+func (f *loopFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line loop.go:44:2*/ f.c = Counter{Step: 1}
-			/*line loop.go:45:2*/ f.total = 0
-			/*line loop.go:46:2*/ f.t1 = f.n
+			/*line loop.go:21:1*/ f.total = 0
+			/*line loop.go:22:1*/ f.t1 = f.n
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -208,9 +161,56 @@ func (f *methodLoopFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line loop.go:53:2*/ return runtime.Return[int](x, f.total, nil)
+			/*line loop.go:29:1*/ return runtime.Return[int](x, f.total, nil)
 		case 5:
-			/*line loop.go:47:13*/ f.v, f.err = runtime.Call(x, &methodLoopSites[0], func(stepCtx context.Context) (int, error) {
+			/*line loop.go:23:12*/ f.v, f.err = runtime.Call(x, &loopSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Tick)(stepCtx, f.i)
+				}
+				return Tick(stepCtx, f.i)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line loop.go:24:2*/ if f.err != nil {
+				/*line loop.go:25:3*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line loop.go:27:2*/ f.total += f.v
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *methodLoopFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line loop.go:44:1*/ f.c = Counter{Step: 1}
+			/*line loop.go:45:1*/ f.total = 0
+			/*line loop.go:46:1*/ f.t1 = f.n
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line loop.go:53:1*/ return runtime.Return[int](x, f.total, nil)
+		case 5:
+			/*line loop.go:47:12*/ f.v, f.err = runtime.Call(x, &methodLoopSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.c.Add)(stepCtx, f.i)
 				}
@@ -220,10 +220,10 @@ func (f *methodLoopFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line loop.go:48:3*/ if f.err != nil {
-				return runtime.Return[int](x, 0, f.err)
+			/*line loop.go:48:2*/ if f.err != nil {
+				/*line loop.go:49:3*/ return runtime.Return[int](x, 0, f.err)
 			}
-			/*line loop.go:51:3*/ f.total += f.v
+			/*line loop.go:51:2*/ f.total += f.v
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

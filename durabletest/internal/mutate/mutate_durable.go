@@ -67,22 +67,22 @@ func (f *consumeFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line mutate.go:31:2*/ f.sum = 0
-			/*line mutate.go:32:2*/ for i, v := range f.in.Lines {
-				f.sum += v
-				f.in.Lines[i] = 0
+			/*line mutate.go:31:1*/ f.sum = 0
+			/*line mutate.go:32:1*/ for i, v := range /*line mutate.go:32:19*/ f.in.Lines {
+				/*line mutate.go:33:2*/ f.sum += v
+				/*line mutate.go:34:2*/ f.in.Lines[i] = 0
 			}
-			/*line mutate.go:36:2*/ for _, k := range slices.Sorted(maps.Keys(f.in.Seen)) {
-				f.sum += f.in.Seen[k]
-				f.in.Seen[k] = 0
+			/*line mutate.go:36:1*/ for _, k := range /*line mutate.go:36:19*/ slices.Sorted(maps.Keys(f.in.Seen)) {
+				/*line mutate.go:37:2*/ f.sum += f.in.Seen[k]
+				/*line mutate.go:38:2*/ f.in.Seen[k] = 0
 			}
-			/*line mutate.go:40:2*/ if f.in.Total != nil {
-				f.sum += *f.in.Total
-				*f.in.Total = 0
+			/*line mutate.go:40:1*/ if f.in.Total != nil {
+				/*line mutate.go:41:2*/ f.sum += *f.in.Total
+				/*line mutate.go:42:2*/ *f.in.Total = 0
 			}
 			f.pc = 1
 		case 1:
-			/*line mutate.go:44:9*/ f.t, f.t1 = runtime.Call(x, &consumeSites[0], func(stepCtx context.Context) (int, error) {
+			/*line mutate.go:44:8*/ f.t, f.t1 = runtime.Call(x, &consumeSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f.sum, 1)
 				}
@@ -92,7 +92,7 @@ func (f *consumeFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line mutate.go:44:2*/ return runtime.Return[int](x, f.t, f.t1)
+			/*line mutate.go:44:1*/ return runtime.Return[int](x, f.t, f.t1)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -112,10 +112,10 @@ machine:
 	for {
 		switch f.pc {
 		case 0:
-			/*line transfer.go:49:2*/ f.key = durable.IdempotencyKey(x.Context())
+			/*line transfer.go:49:1*/ f.key = durable.IdempotencyKey(x.Context())
 			f.pc = 1
 		case 1:
-			/*line transfer.go:50:17*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
+			/*line transfer.go:50:16*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.in.Bank.Charge)(stepCtx, f.in.From, f.in.Amount, f.key)
 				}
@@ -125,21 +125,21 @@ machine:
 				return err
 			}
 		case 2:
-			/*line transfer.go:51:2*/ if f.err != nil {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("charge %s: %w", f.in.From, f.err))
+			/*line transfer.go:51:1*/ if f.err != nil {
+				/*line transfer.go:52:2*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("charge %s: %w", f.in.From, f.err))
 			}
-			/*line transfer.go:56:2*/ runtime.Compensate(x, &f.saga, 1, "Refund", f.in.Bank, f.charge.ID)
-			/*line transfer.go:57:2*/ f.polls = 0
+			/*line transfer.go:56:1*/ runtime.Compensate(x, &f.saga, 1, "Refund", f.in.Bank, f.charge.ID)
+			/*line transfer.go:57:1*/ f.polls = 0
 			f.pc = 7
 		case 6:
-			/*line transfer.go:71:2*/ f.approvedBy = ""
-			if f.in.Amount > ApprovalThreshold {
+			/*line transfer.go:71:1*/ f.approvedBy = ""
+			if /*line transfer.go:72:4*/ f.in.Amount > ApprovalThreshold {
 				f.pc = 13
 			} else {
 				f.pc = 15
 			}
 		case 7:
-			/*line transfer.go:59:14*/ f.st, f.err1 = runtime.Call(x, &transferSites[2], func(stepCtx1 context.Context) (ChargeStatus, error) {
+			/*line transfer.go:59:13*/ f.st, f.err1 = runtime.Call(x, &transferSites[2], func(stepCtx1 context.Context) (ChargeStatus, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, f.in.Bank.PollStatus)(stepCtx1, f.charge.ID)
 				}
@@ -149,41 +149,41 @@ machine:
 				return err
 			}
 		case 8:
-			/*line transfer.go:60:3*/ if f.err1 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("poll charge %s: %w", f.charge.ID, f.err1))
+			/*line transfer.go:60:2*/ if f.err1 != nil {
+				/*line transfer.go:61:3*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("poll charge %s: %w", f.charge.ID, f.err1))
 			}
-			/*line transfer.go:63:3*/ f.polls++
-			/*line transfer.go:64:3*/ if f.st.Settled {
-				f.pc = 6
+			/*line transfer.go:63:2*/ f.polls++
+			/*line transfer.go:64:2*/ if f.st.Settled {
+				/*line transfer.go:65:3*/ f.pc = 6
 				continue machine
 			}
 			f.pc = 9
 		case 9:
-			/*line transfer.go:67:13*/ f.err2 = runtime.Sleep(x, &transferSites[3], f.in.PollEvery)
+			/*line transfer.go:67:12*/ f.err2 = runtime.Sleep(x, &transferSites[3], f.in.PollEvery)
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line transfer.go:67:3*/ if f.err2 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, f.err2)
+			/*line transfer.go:67:2*/ if f.err2 != nil {
+				/*line transfer.go:68:3*/ return runtime.Return[Receipt](x, Receipt{}, f.err2)
 			}
 			f.pc = 7
 		case 13:
-			/*line transfer.go:73:13*/ f.a, f.err3 = runtime.Await[Approval](x, &transferSites[4])
+			/*line transfer.go:73:12*/ f.a, f.err3 = runtime.Await[Approval](x, &transferSites[4])
 			if err := x.Commit(&f.pc, 14); err != nil {
 				return err
 			}
 		case 14:
-			/*line transfer.go:74:3*/ if f.err3 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("await approval: %w", f.err3))
+			/*line transfer.go:74:2*/ if f.err3 != nil {
+				/*line transfer.go:75:3*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("await approval: %w", f.err3))
 			}
-			/*line transfer.go:77:3*/ if !f.a.Approved {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("transfer of %s rejected by %s; charge %s refunded", Dollars(f.in.Amount), f.a.By, f.charge.ID))
+			/*line transfer.go:77:2*/ if !f.a.Approved {
+				/*line transfer.go:78:3*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("transfer of %s rejected by %s; charge %s refunded", Dollars(f.in.Amount), f.a.By, f.charge.ID))
 			}
-			/*line transfer.go:80:3*/ f.approvedBy = f.a.By
+			/*line transfer.go:80:2*/ f.approvedBy = f.a.By
 			f.pc = 15
 		case 15:
-			/*line transfer.go:82:17*/ f.credit, f.err = runtime.Call(x, &transferSites[5], func(stepCtx2 context.Context) (CreditNote, error) {
+			/*line transfer.go:82:16*/ f.credit, f.err = runtime.Call(x, &transferSites[5], func(stepCtx2 context.Context) (CreditNote, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, f.in.Bank.Credit)(stepCtx2, f.in.To, f.in.Amount)
 				}
@@ -193,10 +193,10 @@ machine:
 				return err
 			}
 		case 16:
-			/*line transfer.go:83:2*/ if f.err != nil {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("credit %s: %w", f.in.To, f.err))
+			/*line transfer.go:83:1*/ if f.err != nil {
+				/*line transfer.go:84:2*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("credit %s: %w", f.in.To, f.err))
 			}
-			/*line transfer.go:86:2*/ return runtime.Return[Receipt](x, Receipt{ChargeID: f.charge.ID, CreditID: f.credit.ID, Amount: f.in.Amount, Polls: f.polls, ApprovedBy: f.approvedBy}, nil)
+			/*line transfer.go:86:1*/ return runtime.Return[Receipt](x, Receipt{ChargeID: f.charge.ID, CreditID: f.credit.ID, Amount: f.in.Amount, Polls: f.polls, ApprovedBy: f.approvedBy}, nil)
 		case 17:
 			return runtime.Compensating(x)
 		default:

@@ -49,3 +49,15 @@ func Shout(ctx durable.Context, words []string) (string, error) {
 type nopRecorder struct{}
 
 func (nopRecorder) Add(context.Context, string) {}
+
+// NewTally returns a counter of a type other packages cannot name: a
+// workflow may hold one in a local between two checkpoints.
+func NewTally(n int) *tally { return &tally{n: n} }
+
+type tally struct{ n int }
+
+// Add adds k to the tally.
+func (t *tally) Add(k int) { t.n += k }
+
+// Total returns the tally.
+func (t *tally) Total() int { return t.n }

@@ -77,8 +77,8 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line ext.go:38:2*/ f.out = ""
-			/*line ext.go:39:2*/ f.t1 = len(f.words)
+			/*line ext.go:38:1*/ f.out = ""
+			/*line ext.go:39:1*/ f.t1 = len(f.words)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -94,10 +94,10 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line ext.go:46:2*/ return runtime.Return[string](x, f.out, nil)
+			/*line ext.go:46:1*/ return runtime.Return[string](x, f.out, nil)
 		case 5:
-			/*line ext.go:40:24*/ arg := nopRecorder{}
-			/*line ext.go:40:13*/ f.u, f.err = runtime.Call(x, &shoutSites[0], func(stepCtx context.Context) (string, error) {
+			/*line ext.go:40:23*/ arg := nopRecorder{}
+			/*line ext.go:40:12*/ f.u, f.err = runtime.Call(x, &shoutSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Upper)(stepCtx, arg, f.w)
 				}
@@ -107,10 +107,10 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line ext.go:41:3*/ if f.err != nil {
-				return runtime.Return[string](x, f.out, f.err)
+			/*line ext.go:41:2*/ if f.err != nil {
+				/*line ext.go:42:3*/ return runtime.Return[string](x, f.out, f.err)
 			}
-			/*line ext.go:44:3*/ f.out += f.u + "!"
+			/*line ext.go:44:2*/ f.out += f.u + "!"
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

@@ -102,8 +102,8 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line shop.go:33:2*/ f.reserved = 0
-			/*line shop.go:34:2*/ f.t1 = f.in.Items
+			/*line shop.go:33:1*/ f.reserved = 0
+			/*line shop.go:34:1*/ f.t1 = f.in.Items
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -119,7 +119,7 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 5:
-			/*line shop.go:35:13*/ f.n, f.err = runtime.Call(x, &orderSites[0], func(stepCtx context.Context) (int, error) {
+			/*line shop.go:35:12*/ f.n, f.err = runtime.Call(x, &orderSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Reserve)(stepCtx, f.in.Ledger, f.in.Work, f.i)
 				}
@@ -129,23 +129,23 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line shop.go:36:3*/ if f.err != nil {
-				return runtime.Return[Output](x, Output{}, fmt.Errorf("reserve item %d: %w", f.i, f.err))
+			/*line shop.go:36:2*/ if f.err != nil {
+				/*line shop.go:37:3*/ return runtime.Return[Output](x, Output{}, fmt.Errorf("reserve item %d: %w", f.i, f.err))
 			}
-			/*line shop.go:39:3*/ f.reserved += f.n
+			/*line shop.go:39:2*/ f.reserved += f.n
 			f.pc = 3
 		case 7:
-			/*line shop.go:41:12*/ f.err1 = runtime.Sleep(x, &orderSites[1], f.in.Nap)
+			/*line shop.go:41:11*/ f.err1 = runtime.Sleep(x, &orderSites[1], f.in.Nap)
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line shop.go:41:2*/ if f.err1 != nil {
-				return runtime.Return[Output](x, Output{}, f.err1)
+			/*line shop.go:41:1*/ if f.err1 != nil {
+				/*line shop.go:42:2*/ return runtime.Return[Output](x, Output{}, f.err1)
 			}
 			f.pc = 9
 		case 9:
-			/*line shop.go:44:17*/ f.parcel, f.err2 = runtime.Call(x, &orderSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line shop.go:44:16*/ f.parcel, f.err2 = runtime.Call(x, &orderSites[2], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Pack)(stepCtx1, f.in.Ledger, f.in.Work, f.reserved)
 				}
@@ -155,12 +155,12 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 10:
-			/*line shop.go:45:2*/ if f.err2 != nil {
-				return runtime.Return[Output](x, Output{}, fmt.Errorf("pack: %w", f.err2))
+			/*line shop.go:45:1*/ if f.err2 != nil {
+				/*line shop.go:46:2*/ return runtime.Return[Output](x, Output{}, fmt.Errorf("pack: %w", f.err2))
 			}
 			f.pc = 11
 		case 11:
-			/*line shop.go:48:12*/ f.err3 = runtime.CallErr(x, &orderSites[3], func(stepCtx2 context.Context) error {
+			/*line shop.go:48:11*/ f.err3 = runtime.CallErr(x, &orderSites[3], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Ship)(stepCtx2, f.in.Ledger, f.in.Work, f.parcel)
 				}
@@ -170,12 +170,12 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line shop.go:48:2*/ if f.err3 != nil {
-				return runtime.Return[Output](x, Output{}, fmt.Errorf("ship %s: %w", f.parcel, f.err3))
+			/*line shop.go:48:1*/ if f.err3 != nil {
+				/*line shop.go:49:2*/ return runtime.Return[Output](x, Output{}, fmt.Errorf("ship %s: %w", f.parcel, f.err3))
 			}
 			f.pc = 13
 		case 13:
-			/*line shop.go:51:18*/ f.notices, f.err2 = runtime.Call(x, &orderSites[4], func(stepCtx3 context.Context) (int, error) {
+			/*line shop.go:51:17*/ f.notices, f.err2 = runtime.Call(x, &orderSites[4], func(stepCtx3 context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Notify)(stepCtx3, f.in.Ledger, f.in.Work, f.parcel)
 				}
@@ -185,10 +185,10 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 14:
-			/*line shop.go:52:2*/ if f.err2 != nil {
-				return runtime.Return[Output](x, Output{}, fmt.Errorf("notify: %w", f.err2))
+			/*line shop.go:52:1*/ if f.err2 != nil {
+				/*line shop.go:53:2*/ return runtime.Return[Output](x, Output{}, fmt.Errorf("notify: %w", f.err2))
 			}
-			/*line shop.go:55:2*/ return runtime.Return[Output](x, Output{Reserved: f.reserved, Parcel: f.parcel, Notices: f.notices}, nil)
+			/*line shop.go:55:1*/ return runtime.Return[Output](x, Output{Reserved: f.reserved, Parcel: f.parcel, Notices: f.notices}, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -80,8 +80,8 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line flow.go:29:2*/ f.sum = 0
-			/*line flow.go:30:2*/ f.t1 = f.in.Steps
+			/*line flow.go:29:1*/ f.sum = 0
+			/*line flow.go:30:1*/ f.t1 = f.in.Steps
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -97,9 +97,9 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line flow.go:37:2*/ return runtime.Return[Output](x, Output{Steps: f.in.Steps, Sum: f.sum}, nil)
+			/*line flow.go:37:1*/ return runtime.Return[Output](x, Output{Steps: f.in.Steps, Sum: f.sum}, nil)
 		case 5:
-			/*line flow.go:31:13*/ f.n, f.err = runtime.Call(x, &ledgerRunSites[0], func(stepCtx context.Context) (int, error) {
+			/*line flow.go:31:12*/ f.n, f.err = runtime.Call(x, &ledgerRunSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.l.Step)(stepCtx, f.i, f.in.Work)
 				}
@@ -109,10 +109,10 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line flow.go:32:3*/ if f.err != nil {
-				return runtime.Return[Output](x, Output{}, fmt.Errorf("step %d: %w", f.i, f.err))
+			/*line flow.go:32:2*/ if f.err != nil {
+				/*line flow.go:33:3*/ return runtime.Return[Output](x, Output{}, fmt.Errorf("step %d: %w", f.i, f.err))
 			}
-			/*line flow.go:35:3*/ f.sum += f.n
+			/*line flow.go:35:2*/ f.sum += f.n
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

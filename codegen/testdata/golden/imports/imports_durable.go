@@ -96,8 +96,8 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line imports.go:30:2*/ f.entries = nil
-			/*line imports.go:31:2*/ f.t1 = len(f.urls)
+			/*line imports.go:30:1*/ f.entries = nil
+			/*line imports.go:31:1*/ f.t1 = len(f.urls)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -108,19 +108,19 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 			}
 		case 2:
 			f.u = f.urls[f.t]
-			/*line imports.go:32:24*/ f.t2 = str.TrimSpace(f.u)
+			/*line imports.go:32:23*/ f.t2 = str.TrimSpace(f.u)
 			f.pc = 5
 		case 3:
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line imports.go:43:2*/ f.out = map[string]int{}
-			/*line imports.go:44:2*/ for _, e := range f.entries {
-				f.out[e.Page.URL] = e.Words
+			/*line imports.go:43:1*/ f.out = map[string]int{}
+			/*line imports.go:44:1*/ for _, e := range /*line imports.go:44:19*/ f.entries {
+				/*line imports.go:45:2*/ f.out[e.Page.URL] = e.Words
 			}
-			/*line imports.go:47:2*/ return runtime.Return[map[string]int](x, f.out, nil)
+			/*line imports.go:47:1*/ return runtime.Return[map[string]int](x, f.out, nil)
 		case 5:
-			/*line imports.go:32:13*/ f.p, f.err = runtime.Call(x, &crawlSites[0], func(stepCtx context.Context) (Page, error) {
+			/*line imports.go:32:12*/ f.p, f.err = runtime.Call(x, &crawlSites[0], func(stepCtx context.Context) (Page, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Fetch)(stepCtx, f.t2)
 				}
@@ -130,21 +130,21 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line imports.go:33:3*/ if f.err != nil {
-				return runtime.Return[map[string]int](x, nil, f.err)
+			/*line imports.go:33:2*/ if f.err != nil {
+				/*line imports.go:34:3*/ return runtime.Return[map[string]int](x, nil, f.err)
 			}
-			/*line imports.go:36:3*/ if n := len(str.Fields(f.p.Body)); n >= crawlMinWords {
-				f.entries = append(f.entries, crawlEntry{Page: f.p, Words: n})
+			/*line imports.go:36:2*/ if n := len(str.Fields(f.p.Body)); n >= crawlMinWords {
+				/*line imports.go:37:3*/ f.entries = append(f.entries, crawlEntry{Page: f.p, Words: n})
 			}
 			f.pc = 7
 		case 7:
-			/*line imports.go:39:13*/ f.err1 = runtime.Sleep(x, &crawlSites[1], time.Second)
+			/*line imports.go:39:12*/ f.err1 = runtime.Sleep(x, &crawlSites[1], time.Second)
 			if err := x.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line imports.go:39:3*/ if f.err1 != nil {
-				return runtime.Return[map[string]int](x, nil, f.err1)
+			/*line imports.go:39:2*/ if f.err1 != nil {
+				/*line imports.go:40:3*/ return runtime.Return[map[string]int](x, nil, f.err1)
 			}
 			f.pc = 3
 		default:

@@ -66,7 +66,7 @@ func (f *serviceCheckFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line method.go:28:12*/ f.b, f.err = runtime.Call(x, &serviceCheckSites[0], func(stepCtx context.Context) (int64, error) {
+			/*line method.go:28:11*/ f.b, f.err = runtime.Call(x, &serviceCheckSites[0], func(stepCtx context.Context) (int64, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, f.s.Balance)(stepCtx, f.acct)
 				}
@@ -76,13 +76,13 @@ func (f *serviceCheckFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line method.go:29:2*/ if f.err != nil {
-				return runtime.Return[string](x, "", f.err)
+			/*line method.go:29:1*/ if f.err != nil {
+				/*line method.go:30:2*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line method.go:32:2*/ if f.b > f.s.Limit {
-				return runtime.Return[string](x, fmt.Sprintf("%s over limit", f.acct), nil)
+			/*line method.go:32:1*/ if f.b > f.s.Limit {
+				/*line method.go:33:2*/ return runtime.Return[string](x, fmt.Sprintf("%s over limit", f.acct), nil)
 			}
-			/*line method.go:35:2*/ return runtime.Return[string](x, "ok", nil)
+			/*line method.go:35:1*/ return runtime.Return[string](x, "ok", nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -90,10 +90,10 @@ machine:
 	for {
 		switch f.pc {
 		case 0:
-			/*line transfer.go:48:2*/ f.key = durable.IdempotencyKey(x.Context())
+			/*line transfer.go:48:1*/ f.key = durable.IdempotencyKey(x.Context())
 			f.pc = 1
 		case 1:
-			/*line transfer.go:49:17*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
+			/*line transfer.go:49:16*/ f.charge, f.err = runtime.Call(x, &transferSites[0], func(stepCtx context.Context) (Charge, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, ChargeCard)(stepCtx, f.in.From, f.in.Cents, f.key)
 				}
@@ -103,13 +103,13 @@ machine:
 				return err
 			}
 		case 2:
-			/*line transfer.go:50:2*/ if f.err != nil {
-				return runtime.Return[Receipt](x, Receipt{}, f.err)
+			/*line transfer.go:50:1*/ if f.err != nil {
+				/*line transfer.go:51:2*/ return runtime.Return[Receipt](x, Receipt{}, f.err)
 			}
-			/*line transfer.go:53:2*/ f.polls = 0
+			/*line transfer.go:53:1*/ f.polls = 0
 			f.pc = 7
 		case 7:
-			/*line transfer.go:55:14*/ f.st, f.err1 = runtime.Call(x, &transferSites[1], func(stepCtx1 context.Context) (Status, error) {
+			/*line transfer.go:55:13*/ f.st, f.err1 = runtime.Call(x, &transferSites[1], func(stepCtx1 context.Context) (Status, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, PollStatus)(stepCtx1, f.charge.ID)
 				}
@@ -119,27 +119,27 @@ machine:
 				return err
 			}
 		case 8:
-			/*line transfer.go:56:3*/ if f.err1 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, f.err1)
+			/*line transfer.go:56:2*/ if f.err1 != nil {
+				/*line transfer.go:57:3*/ return runtime.Return[Receipt](x, Receipt{}, f.err1)
 			}
-			/*line transfer.go:59:3*/ f.polls++
-			/*line transfer.go:60:3*/ if f.st.Settled {
-				f.pc = 11
+			/*line transfer.go:59:2*/ f.polls++
+			/*line transfer.go:60:2*/ if f.st.Settled {
+				/*line transfer.go:61:3*/ f.pc = 11
 				continue machine
 			}
 			f.pc = 9
 		case 9:
-			/*line transfer.go:63:13*/ f.err2 = runtime.Sleep(x, &transferSites[2], f.in.Poll)
+			/*line transfer.go:63:12*/ f.err2 = runtime.Sleep(x, &transferSites[2], f.in.Poll)
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line transfer.go:63:3*/ if f.err2 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, f.err2)
+			/*line transfer.go:63:2*/ if f.err2 != nil {
+				/*line transfer.go:64:3*/ return runtime.Return[Receipt](x, Receipt{}, f.err2)
 			}
 			f.pc = 7
 		case 11:
-			/*line transfer.go:67:12*/ f.err3 = runtime.CallErr(x, &transferSites[3], func(stepCtx2 context.Context) error {
+			/*line transfer.go:67:11*/ f.err3 = runtime.CallErr(x, &transferSites[3], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Credit)(stepCtx2, f.in.To, f.in.Cents)
 				}
@@ -149,10 +149,10 @@ machine:
 				return err
 			}
 		case 12:
-			/*line transfer.go:67:2*/ if f.err3 != nil {
-				return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("credit: %w", f.err3))
+			/*line transfer.go:67:1*/ if f.err3 != nil {
+				/*line transfer.go:68:2*/ return runtime.Return[Receipt](x, Receipt{}, fmt.Errorf("credit: %w", f.err3))
 			}
-			/*line transfer.go:70:2*/ return runtime.Return[Receipt](x, Receipt{ChargeID: f.charge.ID, Polls: f.polls, Key: f.key}, nil)
+			/*line transfer.go:70:1*/ return runtime.Return[Receipt](x, Receipt{ChargeID: f.charge.ID, Polls: f.polls, Key: f.key}, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
