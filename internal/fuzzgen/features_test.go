@@ -63,14 +63,10 @@ var allFeatures = append([]string{
 // the bug is fixed.
 var knownBugs = map[string]string{
 	"bytestring":  "byte-string.go.txt",
-	"collide":     "collide-names.go.txt",
-	"elidedcp":    "elided-literal-checkpoint.go.txt",
 	"embedded":    "embedded-collide.go.txt",
 	"errsentinel": "error-sentinel.go.txt",
 	"errtyped":    "error-typed.go.txt",
 	"floats":      "float-special.go.txt",
-	"generic":     "generic-step.go.txt",
-	"namedstring": "named-string-range.go.txt",
 	"tagged":      "tagged-dash.go.txt",
 	"timezone":    "time-location.go.txt",
 }
