@@ -573,6 +573,10 @@ func (g *gen) argPanicStmt(sc *scope) []string {
 // collideStmt reads the package-level identifiers of a package whose
 // names collide with what generated code imports and declares.
 func (g *gen) collideStmt(sc *scope) []string {
-	out := g.cpLine(sc, "x + f(runtime)")
-	return append(out, g.fold(fmt.Sprintf("f(%s) + runtime + durable + len(context) + fmt + x", g.expr(sc, tInt, 1))))
+	x := "x" // the package's, unless a local shadows it
+	if sc.lookup("x") != nil {
+		x = "f(1)"
+	}
+	out := g.cpLine(sc, x+" + f(runtime)")
+	return append(out, g.fold(fmt.Sprintf("f(%s) + runtime + durable + len(context) + fmt + %s", g.expr(sc, tInt, 1), x)))
 }
