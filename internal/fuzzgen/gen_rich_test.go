@@ -543,9 +543,9 @@ func (g *gen) argEffectStmt(sc *scope) []string {
 	}
 	n := g.next()
 	seq, id, e := fmt.Sprintf("seq%d", n), fmt.Sprintf("id%d", n), fmt.Sprintf("ierr%d", n)
-	out := []string{fmt.Sprintf("%s := &Seq{N: %s}", seq, g.expr(sc, tInt, 1))}
+	out := []string{fmt.Sprintf("var %s Seq", seq)}
 	if g.chance(2) {
-		out[0] = fmt.Sprintf("var %s Seq", seq)
+		out[0] = fmt.Sprintf("%s := &Seq{N: %s}", seq, g.expr(sc, tInt, 1))
 	}
 	g.budget -= 2 * g.mult // the call and its suspended retry
 	arg := seq + ".Next()"
