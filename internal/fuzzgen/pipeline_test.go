@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
 	"maps"
 	"os"
 	"os/exec"
@@ -134,10 +135,17 @@ func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 		var fails []failure
 		for _, lp := range loaded {
 			if _, err := safeGenerate([]*packages.Package{lp}); errors.As(err, &perr) {
+				bad := panickingFiles(lp)
 				for _, p := range pkgs {
 					if pkgPath(p) == lp.PkgPath {
 						for _, wf := range p.wfs {
-							fails = append(fails, failure{pkg: p, wf: wf, stage: "generate", output: perr.Error()})
+							if len(bad) == 0 || bad[wf.file] != nil {
+								out := perr
+								if bad[wf.file] != nil {
+									out = bad[wf.file]
+								}
+								fails = append(fails, failure{pkg: p, wf: wf, stage: "generate", output: out.Error()})
+							}
 						}
 					}
 				}
@@ -203,6 +211,30 @@ func safeGenerate(pkgs []*packages.Package) (files []codegen.File, err error) {
 		}
 	}()
 	return codegen.Generate(pkgs)
+}
+
+// panickingFiles returns the workflow files of lp that make the
+// generator panic when it compiles them alone with the package's other
+// files, and each one's panic.
+func panickingFiles(lp *packages.Package) map[string]*generatorPanic {
+	var base, wfs []*ast.File
+	for _, f := range lp.Syntax {
+		if wfFile.MatchString(filepath.ToSlash(lp.Fset.Position(f.Pos()).Filename)) {
+			wfs = append(wfs, f)
+		} else {
+			base = append(base, f)
+		}
+	}
+	bad := map[string]*generatorPanic{}
+	for _, f := range wfs {
+		one := *lp
+		one.Syntax = append(slices.Clip(base), f)
+		var perr *generatorPanic
+		if _, err := safeGenerate([]*packages.Package{&one}); errors.As(err, &perr) {
+			bad[filepath.Base(lp.Fset.Position(f.Pos()).Filename)] = perr
+		}
+	}
+	return bad
 }
 
 // usesRich reports whether wf uses a rich feature, one the generator may
