@@ -373,7 +373,7 @@ func (g *gen) timeStmt(sc *scope) []string {
 func (g *gen) taggedStmt(sc *scope) []string {
 	tg := fmt.Sprintf("tg%d", g.next())
 	out := []string{fmt.Sprintf("%s := Tagged{ID: %s, Secret: %s, Note: %s}", tg, g.expr(sc, tInt, 1), g.expr(sc, tString, 1), g.literal(tString))}
-	if g.chance(2) && g.canCP() {
+	if g.chance(2) && g.feat.enabled("generic") && g.canCP() {
 		g.spend()
 		out = append(out, fmt.Sprintf("%s, _ = Load(ctx, %s)", tg, tg))
 	}
