@@ -24,7 +24,7 @@ import (
 
 var (
 	flagMode    = flag.String("fuzzgen.mode", "grow", "grow: TestDifferential generates workflows from the grammar; mutate: it mutates -fuzzgen.n known-good workflows instead")
-	flagMutants = flag.Int("fuzzgen.mutants", 10, "number of mutants TestMutations runs")
+	flagMutants = flag.Int("fuzzgen.mutants", 16, "number of mutants TestMutations runs")
 )
 
 // mutSource is a package of known-good workflows and the test calls that
@@ -47,6 +47,8 @@ type mutant struct {
 	fn        string // the workflow function
 	text      string // the mutated function
 	mutations []string
+	tries     int    // mutations drawn so far (one that does not type-check is drawn again)
+	remutate  func() // draws new mutations
 	active    bool   // still in its package (not reverted)
 	inFile    bool   // in the files as last written
 	outcome   string // "", "illtyped", "refused", or the failed stage
@@ -277,11 +279,16 @@ func runMutations(t *testing.T, seed uint64, n int, keep bool) []*mutant {
 			}
 			if _, ok := fns[p.fn]; ok {
 				m.file = name
-				text, applied, err := mutate(r, src, p.fn, 1+r.IntN(3))
-				if err != nil {
-					t.Fatalf("mutate %s.%s: %v", p.s.name, p.fn, err)
+				src, fn := src, p.fn
+				m.remutate = func() {
+					m.tries++
+					text, applied, err := mutate(r, src, fn, 1+r.IntN(3))
+					if err != nil {
+						t.Fatalf("mutate %s.%s: %v", m.src.name, fn, err)
+					}
+					m.text, m.mutations = text, applied
 				}
-				m.text, m.mutations = text, applied
+				m.remutate()
 			}
 		}
 		if m.file == "" {
@@ -497,10 +504,15 @@ func compileMutants(t *testing.T, root string, rels []string, muts []*mutant) bo
 func settleByPos(t *testing.T, muts []*mutant, out, outcome string, lenient bool) bool {
 	t.Helper()
 	found := false
+	retried := map[*mutant]bool{}
 	for _, mm := range posRE.FindAllStringSubmatch(out, -1) {
 		line, _ := strconv.Atoi(mm[2])
 		if m := owner(t, muts, mm[1], line); m != nil {
-			if m.active {
+			switch {
+			case m.active && outcome == "illtyped" && m.tries < 3 && !retried[m]:
+				m.remutate() // another draw may type-check
+				retried[m] = true
+			case m.active && !retried[m]:
 				settle(m, outcome, linesAbout(out, filepath.Base(mm[1])))
 			}
 			found = true
