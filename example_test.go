@@ -62,3 +62,27 @@ func ExampleAll() {
 	fmt.Println(p, s)
 	// Output: 4200 true
 }
+
+// TooManyRequests is a typed error a step returns.
+type TooManyRequests struct{ RetryAfter int }
+
+func (e *TooManyRequests) Error() string { return fmt.Sprintf("retry after %ds", e.RetryAfter) }
+
+var errSoldOut = errors.New("sold out")
+
+// The known errors of a workflow, as durablegen registers them on its
+// descriptor when the workflow compares an error with errSoldOut and
+// matches a *TooManyRequests with errors.As: errors restored from a
+// checkpoint keep their identity for them.
+func ExampleErrorTypeFor() {
+	wf := durable.NewWorkflow[string, string]("example.Buy", "v1", nil).
+		WithErrors(errSoldOut).
+		WithErrorTypes(durable.ErrorTypeFor[*TooManyRequests]())
+	fmt.Println(wf.Errors())
+	for _, t := range wf.ErrorTypes() {
+		fmt.Println(t.Name())
+	}
+	// Output:
+	// [sold out]
+	// *github.com/durablegen/durable_test.TooManyRequests
+}

@@ -1,6 +1,9 @@
 package durable
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Workflow is the descriptor of a workflow function, emitted by durablegen
 // next to the function (TransferWorkflow for func Transfer). Register it
@@ -10,6 +13,14 @@ type Workflow[In, Out any] struct {
 	version string
 	machine func() any
 	fn      func(Context, In) (Out, error)
+	known   knownErrors
+}
+
+// knownErrors are the errors that keep their identity across a
+// checkpoint in a workflow's frames and results.
+type knownErrors struct {
+	errs  []error
+	types []ErrorType
 }
 
 // NewWorkflow is called by generated code only. name is the workflow's
@@ -25,6 +36,34 @@ func (w *Workflow[In, Out]) WithFunc(fn func(Context, In) (Out, error)) *Workflo
 	w.fn = fn
 	return w
 }
+
+// WithErrors adds errs to the workflow's known errors: sentinels that an
+// error crossing one of its checkpoints keeps its identity with. An error
+// that is one of them comes back as that very value (== and switch still
+// match it), one that wraps them as an [Error] that errors.Is still
+// matches them with. durablegen lists the package-level error variables
+// the workflow compares errors with; a worker knows the errors of every
+// workflow registered with it, and a client those of the workflow it
+// started.
+func (w *Workflow[In, Out]) WithErrors(errs ...error) *Workflow[In, Out] {
+	w.known.errs = append(w.known.errs, errs...)
+	return w
+}
+
+// WithErrorTypes adds types to the workflow's known error types (see
+// [ErrorType]); durablegen lists those the workflow asserts errors to or
+// matches with errors.As.
+func (w *Workflow[In, Out]) WithErrorTypes(types ...ErrorType) *Workflow[In, Out] {
+	w.known.types = append(w.known.types, types...)
+	return w
+}
+
+// Errors returns the workflow's known errors (see [Workflow.WithErrors]).
+func (w *Workflow[In, Out]) Errors() []error { return w.known.errs }
+
+// ErrorTypes returns the workflow's known error types (see
+// [Workflow.WithErrorTypes]).
+func (w *Workflow[In, Out]) ErrorTypes() []ErrorType { return w.known.types }
 
 // Call runs the original workflow function directly with ctx: no
 // persistence, steps inline (see [Background]). If the function fails,
@@ -70,6 +109,7 @@ type MethodWorkflow[R, In, Out any] struct {
 	version string
 	machine func(R) any
 	method  func(R, Context, In) (Out, error)
+	known   knownErrors
 }
 
 // NewMethodWorkflow is called by generated code only; see [NewWorkflow].
@@ -81,7 +121,20 @@ func NewMethodWorkflow[R, In, Out any](name, version string, machine func(R) any
 // Bind returns the workflow run with receiver recv.
 func (m *MethodWorkflow[R, In, Out]) Bind(recv R) *Workflow[In, Out] {
 	w := NewWorkflow[In, Out](m.name, m.version, func() any { return m.machine(recv) })
+	w.known = knownErrors{slices.Clip(m.known.errs), slices.Clip(m.known.types)}
 	return w.WithFunc(func(ctx Context, in In) (Out, error) { return m.method(recv, ctx, in) })
+}
+
+// WithErrors adds known errors, as [Workflow.WithErrors].
+func (m *MethodWorkflow[R, In, Out]) WithErrors(errs ...error) *MethodWorkflow[R, In, Out] {
+	m.known.errs = append(m.known.errs, errs...)
+	return m
+}
+
+// WithErrorTypes adds known error types, as [Workflow.WithErrorTypes].
+func (m *MethodWorkflow[R, In, Out]) WithErrorTypes(types ...ErrorType) *MethodWorkflow[R, In, Out] {
+	m.known.types = append(m.known.types, types...)
+	return m
 }
 
 // Name returns the workflow's name.

@@ -28,6 +28,15 @@
 // reflection over the frame. Live variables must have types the codec can
 // round-trip.
 //
+// # Errors
+//
+// The package-level error variables a workflow compares errors with and
+// the error types it asserts them to (also in the package's functions it
+// passes them to) are registered on its descriptor (WithErrors,
+// WithErrorTypes), so that errors restored from a checkpoint keep their
+// identity; a test on an error whose outcome would still depend on
+// whether a crash happened is refused at the comparison.
+//
 // # Versioning
 //
 // Each workflow's [Layout] (its checkpoints and serialized fields) is

@@ -65,9 +65,9 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	id := wf.id()
 	if wf.recv == nil {
 		w("// %sWorkflow is the descriptor of workflow %s: register it with a\n// runtime.Worker and start instances with runtime.Start.\n", id, name)
-		w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) }).WithFunc(%s)\n\n",
+		w("var %sWorkflow = %s[%s, %s](%q, %q, func() any { return new(%s) }).WithFunc(%s)%s\n\n",
 			id, l.q.marker(names.DurablePkg, "NewWorkflow"), inType, outType,
-			wf.qualifiedName(), l.fingerprint(), frameType, name)
+			wf.qualifiedName(), l.fingerprint(), frameType, name, l.errorsText())
 	} else {
 		recvType := l.tp.text(wf.recv.Type())
 		set := ""
@@ -75,9 +75,9 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 			set = f.name + ": r"
 		}
 		w("// %sWorkflow is the descriptor of workflow method %s: bind it to a\n// receiver, then register it with a runtime.Worker and start instances\n// with runtime.Start.\n", id, name)
-		w("var %sWorkflow = %s[%s, %s, %s](%q, %q, func(r %s) any { return &%s{%s} }, (%s).%s)\n\n",
+		w("var %sWorkflow = %s[%s, %s, %s](%q, %q, func(r %s) any { return &%s{%s} }, (%s).%s)%s\n\n",
 			id, l.q.marker(names.DurablePkg, "NewMethodWorkflow"), recvType, inType, outType,
-			wf.qualifiedName(), l.fingerprint(), recvType, frameType, set, recvType, name)
+			wf.qualifiedName(), l.fingerprint(), recvType, frameType, set, recvType, name, l.errorsText())
 	}
 
 	in := "_"

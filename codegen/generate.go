@@ -176,6 +176,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		l = newLowerer(wf, cls, q, pkgNames, diags, live, locals)
 	}
 	l.checkNameable()
+	l.checkErrors()
 	if len(diags.list) > before {
 		return [2]string{}, Layout{}, false
 	}

@@ -58,6 +58,8 @@ type lowerer struct {
 	defs    map[*types.Var]ast.Stmt
 
 	saga *saga // compensations, if the workflow calls durable.Compensate
+
+	errs errorUses // known errors and error types (errors_check.go)
 }
 
 // field is a frame field: a variable or a compiler temporary.

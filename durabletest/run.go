@@ -27,6 +27,7 @@ type config struct {
 	signals   map[string][][]byte // by name, for the direct call
 	sends     []signal            // in the order given, for machine runs
 	known     []error
+	types     []durable.ErrorType
 	equal     func(want, got any) bool
 	unordered bool
 	reset     func()
@@ -64,10 +65,20 @@ func WithSignal(name string, payload any) Option {
 	}
 }
 
-// WithErrors lists sentinel errors that must keep matching errors.Is
-// across checkpoints.
+// WithErrors lists sentinel errors that keep their identity across
+// checkpoints (see runtime.WorkerOptions.Errors), in addition to those the
+// workflow's descriptor lists: those the test itself compares the
+// workflow's error with.
 func WithErrors(known ...error) Option {
 	return func(c *config) { c.known = append(c.known, known...) }
+}
+
+// WithErrorTypes lists error types whose values keep their type and
+// fields across checkpoints (see runtime.WorkerOptions.ErrorTypes), in
+// addition to those the workflow's descriptor lists: those the test
+// itself matches the workflow's error with.
+func WithErrorTypes(types ...durable.ErrorType) Option {
+	return func(c *config) { c.types = append(c.types, types...) }
 }
 
 // WithEqual replaces the comparison of the direct call's result with the
@@ -267,7 +278,7 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 	if cfg.reset != nil {
 		cfg.reset()
 	}
-	client := runtime.NewClient(store, runtime.WithErrors(cfg.known...))
+	client := runtime.NewClient(store, runtime.WithErrors(cfg.known...), runtime.WithErrorTypes(cfg.types...))
 	h, err := runtime.Start(ctx, client, wf, InstanceID, in)
 	if err != nil {
 		t.Fatalf("durabletest: start %s: %v", wf.Name(), err)
@@ -304,7 +315,7 @@ func runMachine[In, Out any](t testing.TB, cfg *config, wf *durable.Workflow[In,
 	hooks := runtime.Hooks{BeforeStep: hook(BeforeStep), AfterStep: hook(AfterStep), AfterCommit: hook(AfterCommit)}
 	const lease = time.Minute
 	newWorker := func() *runtime.Worker {
-		w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: lease, Hooks: hooks, Errors: cfg.known, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: lease, Hooks: hooks, Errors: cfg.known, ErrorTypes: cfg.types, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		for _, def := range append([]durable.Definition{wf}, cfg.children...) {
 			if err := w.Register(def); err != nil {
 				t.Fatalf("durabletest: register: %v", err)

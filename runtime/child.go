@@ -86,7 +86,7 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 	if sig := x.signal; sig != nil && sig.Name == childSignal(id) {
 		p.consume = sig.ID
 	}
-	frame, err := firstFrame(wf, in, x.cfg.known)
+	frame, err := firstFrame(wf, in, x.known)
 	if err != nil {
 		err = durable.Permanent(fmt.Errorf("start child workflow %s: %w", wf.Name(), err))
 		p.errMsg = err.Error()
@@ -110,7 +110,7 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 		}
 		return out, nil
 	case StatusFailed:
-		err := DecodeError(inst.Error, x.cfg.known)
+		err := decodeErrorString(inst.Error, x.known.withDefinition(wf))
 		p.errMsg = err.Error()
 		return out, err
 	case StatusCanceled:
@@ -130,7 +130,7 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 }
 
 // firstFrame encodes the first frame of an instance of wf: its input.
-func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known []error) ([]byte, error) {
+func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known knownErrors) ([]byte, error) {
 	m, ok := wf.NewMachine().(Machine)
 	if !ok {
 		return nil, errors.New("its machine is not a runtime.Machine (regenerate it with durablegen)")
@@ -140,7 +140,8 @@ func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known []error
 		return nil, fmt.Errorf("its machine takes no input of type %T", in)
 	}
 	setter.SetInput(in)
-	enc := NewEncoder(nil, known)
+	enc := NewEncoder(nil, nil)
+	enc.known = known
 	m.MarshalFrame(enc)
 	b, err := enc.Bytes()
 	if err != nil {

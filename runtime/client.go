@@ -14,18 +14,25 @@ import (
 // safe for concurrent use.
 type Client struct {
 	store Store
-	known []error
+	known knownErrors
 	codec Codec
 }
 
 // ClientOption configures a [Client].
 type ClientOption func(*Client)
 
-// WithErrors lists sentinel errors that keep matching with errors.Is in
-// the errors a [Handle] returns. Use the same list as the workers'
-// [WorkerOptions].Errors.
+// WithErrors lists sentinel errors that keep their identity in the errors
+// a [Handle] returns (see [WorkerOptions].Errors); the known errors of the
+// workflow a handle of [Start] runs are added to them. Use the same list
+// as the workers'.
 func WithErrors(known ...error) ClientOption {
-	return func(c *Client) { c.known = append(c.known, known...) }
+	return func(c *Client) { c.known = c.known.with(known, nil) }
+}
+
+// WithErrorTypes lists error types whose values keep their type and
+// fields in the errors a [Handle] returns (see [WorkerOptions].ErrorTypes).
+func WithErrorTypes(types ...durable.ErrorType) ClientOption {
+	return func(c *Client) { c.known = c.known.with(nil, types) }
 }
 
 // WithCodec sets the codec of outputs and signal payloads (default JSON);
@@ -68,13 +75,17 @@ func Start[In, Out any](ctx context.Context, c *Client, wf *durable.Workflow[In,
 	if inst.Workflow != wf.Name() {
 		return nil, fmt.Errorf("start %s as %s: %w (%s)", wf.Name(), id, ErrAlreadyStarted, inst.Workflow)
 	}
-	return Attach[Out](c, id), nil
+	h := Attach[Out](c, id)
+	h.known = c.known.withDefinition(wf)
+	return h, nil
 }
 
 // Attach returns a handle to instance id, whose workflow returns Out. It
-// does not check that the instance exists.
+// does not check that the instance exists. Its errors keep their identity
+// for the client's known errors only: use the handle [Start] returns to
+// add the workflow's.
 func Attach[Out any](c *Client, id string) *Handle[Out] {
-	return &Handle[Out]{c: c, id: id}
+	return &Handle[Out]{c: c, id: id, known: c.known}
 }
 
 // Get returns instance id as stored, or [ErrNotFound].
@@ -155,16 +166,19 @@ func (c *Client) History(ctx context.Context, id string) ([]Event, error) {
 
 // Handle refers to one instance whose workflow returns Out.
 type Handle[Out any] struct {
-	c  *Client
-	id string
+	c     *Client
+	id    string
+	known knownErrors
 }
 
 // ID returns the instance ID.
 func (h *Handle[Out]) ID() string { return h.id }
 
 // Result waits until the instance is terminal and returns its output, or
-// its error: for a failed instance a *durable.Error (errors.Is matches the
-// client's known errors), for a cancelled one an error matching
+// its error: for a failed instance the error as the workflow returned it
+// if it was a known error or a value of a known error type, and otherwise
+// a *durable.Error (errors.Is and errors.As match the known errors and
+// types in its chain; see [WithErrors]), for a cancelled one an error matching
 // [ErrCanceled]. It returns ctx's error if ctx ends first.
 func (h *Handle[Out]) Result(ctx context.Context) (Out, error) {
 	var out Out
@@ -196,7 +210,7 @@ func (h *Handle[Out]) decode(inst *Instance) (Out, error) {
 	case StatusCanceled:
 		return out, fmt.Errorf("instance %s: %w: %s", h.id, ErrCanceled, inst.Error)
 	default:
-		err := DecodeError(inst.Error, h.c.known)
+		err := decodeErrorString(inst.Error, h.known)
 		if err == nil {
 			err = errors.New("workflow failed without an error message")
 		}

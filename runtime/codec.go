@@ -3,12 +3,9 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/durablegen/durable"
 )
 
 // Encoder writes a frame as a JSON object, one field at a time. Generated
@@ -18,13 +15,13 @@ type Encoder struct {
 	buf   []byte
 	first bool
 	err   error
-	known []error
+	known knownErrors
 }
 
 // NewEncoder returns an Encoder appending to buf[:0]. Errors in known keep
-// matching with errors.Is after a decode.
+// their identity after a decode (see [Encoder.Error]).
 func NewEncoder(buf []byte, known []error) *Encoder {
-	e := &Encoder{known: known}
+	e := &Encoder{known: sentinels(known)}
 	e.Reset(buf)
 	return e
 }
@@ -60,8 +57,9 @@ func (e *Encoder) Int(k string, v int64) {
 	e.buf = strconv.AppendInt(e.buf, v, 10)
 }
 
-// Error writes an error field: its message, whether it is permanent and
-// which known errors it matches.
+// Error writes an error field: its message, whether it is permanent,
+// which known errors it is or matches, and the values of known error
+// types in its chain.
 func (e *Encoder) Error(k string, err error) {
 	e.key(k)
 	e.buf = appendError(e.buf, err, e.known)
@@ -125,82 +123,6 @@ func appendJSONString(buf []byte, s string) []byte {
 	return append(buf, '"')
 }
 
-type wireError struct {
-	M  string   `json:"m"`
-	P  bool     `json:"p,omitempty"`
-	Is []string `json:"is,omitempty"`
-	// Kept marks the error of an instance that failed outside its
-	// workflow's own return (a panic, a frame that could not be read or
-	// written, a step without an error result that failed for good): its
-	// stored frame is its last committed checkpoint, where a retry resumes.
-	Kept bool `json:"kept,omitempty"`
-}
-
-func appendError(buf []byte, err error, known []error) []byte {
-	if err == nil {
-		return append(buf, "null"...)
-	}
-	b, _ := json.Marshal(newWireError(err, known)) // strings and bools only: cannot fail
-	return append(buf, b...)
-}
-
-func newWireError(err error, known []error) wireError {
-	w := wireError{M: err.Error(), P: durable.IsPermanent(err)}
-	for _, k := range known {
-		if errors.Is(err, k) {
-			w.Is = append(w.Is, k.Error())
-		}
-	}
-	return w
-}
-
-// encodeKeptError is [EncodeError] for the error of an instance that
-// failed with its last committed frame kept (see wireError.Kept).
-func encodeKeptError(err error, known []error) string {
-	w := newWireError(err, known)
-	w.Kept = true
-	b, _ := json.Marshal(w)
-	return string(b)
-}
-
-// EncodeError returns err in the form frames use ("" for nil).
-func EncodeError(err error, known []error) string {
-	if err == nil {
-		return ""
-	}
-	return string(appendError(nil, err, known))
-}
-
-// DecodeError restores an error encoded by [EncodeError] as a
-// *durable.Error; nil for "".
-func DecodeError(s string, known []error) error {
-	if s == "" || s == "null" {
-		return nil
-	}
-	return decodeError([]byte(s), known)
-}
-
-func decodeError(raw []byte, known []error) error {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var w wireError
-	if err := json.Unmarshal(raw, &w); err != nil {
-		// Not our encoding: keep the text as the message.
-		return &durable.Error{Message: string(raw)}
-	}
-	e := &durable.Error{Message: w.M, Permanent: w.P}
-	for _, name := range w.Is {
-		for _, k := range known {
-			if k.Error() == name {
-				e.Is = append(e.Is, k)
-				break
-			}
-		}
-	}
-	return e
-}
-
 // Decoder reads a frame written by [Encoder]. Generated UnmarshalFrame
 // methods loop over its fields:
 //
@@ -219,12 +141,17 @@ type Decoder struct {
 	key   string
 	raw   json.RawMessage
 	err   error
-	known []error
+	known knownErrors
 	start bool
 }
 
-// NewDecoder returns a Decoder over data.
+// NewDecoder returns a Decoder over data. Errors in known keep their
+// identity (see [Decoder.Error]).
 func NewDecoder(data []byte, known []error) *Decoder {
+	return newDecoder(data, sentinels(known))
+}
+
+func newDecoder(data []byte, known knownErrors) *Decoder {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	return &Decoder{dec: dec, known: known}
@@ -308,7 +235,9 @@ func (d *Decoder) Bool() bool {
 	return v
 }
 
-// Error returns the current field as an error (see [Encoder.Error]).
+// Error returns the current field as an error (see [Encoder.Error]): a
+// known error itself, a value of a known error type, or a
+// *durable.Error.
 func (d *Decoder) Error() error { return decodeError(d.raw, d.known) }
 
 // Err returns the first error met.

@@ -34,8 +34,10 @@
 // [Start] creates an instance under a caller-chosen ID; starting the same
 // ID again returns the existing instance ([ErrAlreadyStarted] if it runs
 // another workflow). [Handle.Result] waits for the outcome: the output,
-// the workflow's error (a *durable.Error that still matches, with
-// errors.Is, the sentinels listed in [WithErrors]), or [ErrCanceled].
+// the workflow's error (the known error or typed value it was, or a
+// *durable.Error that still matches, with errors.Is and errors.As, the
+// known errors and types in its chain: those of the workflow's descriptor
+// and of [WithErrors] and [WithErrorTypes]), or [ErrCanceled].
 // [Client.Signal] durably delivers a payload to durable.Await.
 //
 // # Operating

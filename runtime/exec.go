@@ -39,7 +39,6 @@ type Hooks struct {
 
 // execConfig is what a run takes from its worker.
 type execConfig struct {
-	known            []error
 	codec            Codec
 	hooks            Hooks
 	maxInlineBackoff time.Duration
@@ -75,6 +74,7 @@ type Exec struct {
 	ctx   context.Context
 	store Store
 	cfg   *execConfig
+	known knownErrors // of the worker and its registered workflows
 	m     Machine
 
 	id      string
@@ -112,11 +112,12 @@ type Exec struct {
 	canceling    bool   // the run ends the instance canceled
 }
 
-func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, stopping <-chan struct{}) *Exec {
+func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, stopping <-chan struct{}) *Exec {
 	x := &Exec{
 		ctx:      ctx,
 		store:    store,
 		cfg:      cfg,
+		known:    known,
 		id:       inst.ID,
 		key:      inst.Key(),
 		epoch:    inst.Epoch,
@@ -137,7 +138,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, inst *Instance, 
 	if x.clock.IsZero() {
 		x.clock = x.start.Round(0)
 	}
-	x.enc.known = cfg.known
+	x.enc.known = known
 	return x
 }
 
@@ -431,7 +432,7 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	}
 	cp := x.checkpoint(frame, status, &ev)
 	cp.Output = out
-	cp.Error = EncodeError(err, x.cfg.known)
+	cp.Error = encodeError(err, x.known)
 	if x.canceling {
 		var comps []string
 		if x.saga.saga != nil {
@@ -442,7 +443,7 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	}
 	if p != nil && err != nil {
 		// frame is the last committed one: mark it for Client.Retry.
-		cp.Error = encodeKeptError(err, x.cfg.known)
+		cp.Error = encodeKeptError(err, x.known)
 	}
 	if serr := x.store.Checkpoint(x.ctx, cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))

@@ -17,14 +17,14 @@ const releaseTimeout = 5 * time.Second
 // the run stopped abnormally (store error, lost lease, test hook); the
 // instance is then left to be taken over when its lease expires.
 func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-chan struct{}) error {
-	def, ok := w.definition(inst.Key())
+	def, known, ok := w.definition(inst.Key())
 	if !ok {
 		return fmt.Errorf("run instance %s: workflow %s is not registered", inst.ID, inst.Key())
 	}
 	ctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst)
-	x := newExec(ctx, w.store, &w.cfg, inst, stopping)
+	x := newExec(ctx, w.store, &w.cfg, known, inst, stopping)
 	err := x.execute(def.NewMachine())
 	stopHeartbeat()
 	if errors.Is(err, errShutdown) {
@@ -93,7 +93,7 @@ func (x *Exec) execute(machine any) (err error) {
 	if x.unreadable != nil {
 		return x.fail(x.unreadable)
 	}
-	if err := m.UnmarshalFrame(NewDecoder(x.last, x.cfg.known)); err != nil {
+	if err := m.UnmarshalFrame(newDecoder(x.last, x.known)); err != nil {
 		return x.fail(fmt.Errorf("decode frame of instance %s at checkpoint %d: %w", x.id, x.seq, err))
 	}
 	if sm, ok := m.(sagaMachine); ok {

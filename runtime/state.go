@@ -36,7 +36,7 @@ type State struct {
 	// MarshalFrame wrote it; errors as {"m": message, ...} or null).
 	Vars map[string]json.RawMessage
 
-	known []error
+	known knownErrors
 }
 
 // Names returns the names of the variables, sorted.
@@ -77,7 +77,7 @@ func (c *Client) State(ctx context.Context, id string) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state of instance %s: %w", id, err)
 	}
-	return StateOf(inst, c.known...)
+	return stateOf(inst, c.known)
 }
 
 // State returns the live variables of the instance at its last committed
@@ -90,6 +90,10 @@ func (h *Handle[Out]) State(ctx context.Context) (*State, error) {
 // Frame) into a [State]. Errors in known keep matching with errors.Is
 // when read with [State.Var].
 func StateOf(inst *Instance, known ...error) (*State, error) {
+	return stateOf(inst, sentinels(known))
+}
+
+func stateOf(inst *Instance, known knownErrors) (*State, error) {
 	s := &State{
 		ID:       inst.ID,
 		Workflow: inst.Workflow,
@@ -105,7 +109,7 @@ func StateOf(inst *Instance, known ...error) (*State, error) {
 	if len(bytes.TrimSpace(inst.Frame)) == 0 {
 		return s, nil
 	}
-	d := NewDecoder(inst.Frame, known)
+	d := newDecoder(inst.Frame, known)
 	for d.Next() {
 		switch k := d.Key(); {
 		case k == "pc":

@@ -41,10 +41,17 @@ type WorkerOptions struct {
 	Owner string
 	// Logger receives the worker's logs; default slog.Default().
 	Logger *slog.Logger
-	// Errors lists sentinel errors that keep matching with errors.Is after
-	// they cross a checkpoint (a step's error stored in the frame, a
-	// workflow's error read by a client).
+	// Errors lists sentinel errors that keep their identity after they
+	// cross a checkpoint (a step's error stored in the frame, a workflow's
+	// error read by a client): an error that is one of them comes back as
+	// that value, one that wraps them as a *durable.Error that errors.Is
+	// matches them with. The known errors of registered workflows (listed
+	// by durablegen) are added to them.
 	Errors []error
+	// ErrorTypes lists error types whose values keep their type and
+	// fields across a checkpoint (see [durable.ErrorType]), in addition to
+	// those of registered workflows.
+	ErrorTypes []durable.ErrorType
 	// Codec encodes outputs, signal payloads and event details; default
 	// JSON. Clients of the same store must use the same codec.
 	Codec Codec
@@ -99,6 +106,7 @@ type Worker struct {
 
 	mu      sync.Mutex
 	defs    map[string]durable.Definition // by workflow@version
+	known   knownErrors                   // the options' and the registered workflows'
 	running atomic.Bool
 }
 
@@ -110,19 +118,25 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 		store: store,
 		opts:  opts,
 		cfg: execConfig{
-			known:            opts.Errors,
 			codec:            opts.Codec,
 			hooks:            opts.Hooks,
 			maxInlineBackoff: opts.MaxInlineBackoff,
 			logger:           opts.Logger,
 		},
-		defs: make(map[string]durable.Definition),
+		defs:  make(map[string]durable.Definition),
+		known: knownErrors{}.with(opts.Errors, opts.ErrorTypes),
 	}
 }
 
 // Register adds a workflow (a generated descriptor such as
 // TransferWorkflow). The worker claims only instances of registered
 // workflows at their registered version.
+//
+// The worker learns the workflow's known errors and error types (see
+// [durable.Workflow.WithErrors]): they keep their identity in the frames
+// and results of every workflow it runs, so the error a child returns
+// still is its parent's sentinel. Register refuses a workflow whose known
+// errors could not be told apart from those the worker has.
 func (w *Worker) Register(def durable.Definition) error {
 	key := def.Name() + "@" + def.Version()
 	if _, ok := def.NewMachine().(Machine); !ok {
@@ -133,7 +147,12 @@ func (w *Worker) Register(def durable.Definition) error {
 	if _, dup := w.defs[key]; dup {
 		return fmt.Errorf("register %s: already registered", key)
 	}
+	known := w.known.withDefinition(def)
+	if err := known.check(); err != nil {
+		return fmt.Errorf("register %s: %w", key, err)
+	}
 	w.defs[key] = def
+	w.known = known
 	return nil
 }
 
@@ -149,11 +168,13 @@ func (w *Worker) keys() []string {
 	return keys
 }
 
-func (w *Worker) definition(key string) (durable.Definition, bool) {
+// definition returns the registered workflow of key and the errors the
+// worker knows.
+func (w *Worker) definition(key string) (durable.Definition, knownErrors, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	def, ok := w.defs[key]
-	return def, ok
+	return def, w.known, ok
 }
 
 // Run claims and runs instances until ctx is cancelled. Store errors are

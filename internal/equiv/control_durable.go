@@ -169,7 +169,7 @@ var errorsSites = [...]runtime.Site{
 
 // ErrorsWorkflow is the descriptor of workflow Errors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "532fe8cdf6ad133e", func() any { return new(errorsFrame) }).WithFunc(Errors)
+var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "532fe8cdf6ad133e", func() any { return new(errorsFrame) }).WithFunc(Errors).WithErrors(ErrOdd)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *errorsFrame) SetInput(in int) {

@@ -13,7 +13,6 @@ import (
 // phase, and checks that results, errors and effects agree.
 func TestEquivalence(t *testing.T) {
 	log := durabletest.WithLog(Effects)
-	known := durabletest.WithErrors(ErrOdd)
 	cases := []struct {
 		name string
 		run  func(t *testing.T) durabletest.Report
@@ -50,8 +49,8 @@ func TestEquivalence(t *testing.T) {
 		{"LoopVars", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopVarsWorkflow, 3, log) }},
 		{"Switch", func(t *testing.T) durabletest.Report { return durabletest.Run(t, SwitchWorkflow, 1, log) }},
 		{"TypeSwitch", func(t *testing.T) durabletest.Report { return durabletest.Run(t, TypeSwitchWorkflow, 2, log) }},
-		{"Errors/odd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ErrorsWorkflow, 3, log, known) }},
-		{"Errors/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ErrorsWorkflow, 4, log, known) }},
+		{"Errors/odd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ErrorsWorkflow, 3, log) }},
+		{"Errors/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ErrorsWorkflow, 4, log) }},
 		{"Closures", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosuresWorkflow, 5, log) }},
 		{"Variadic", func(t *testing.T) durabletest.Report { return durabletest.Run(t, VariadicWorkflow, 2, log) }},
 		{"Method", func(t *testing.T) durabletest.Report {
