@@ -63,6 +63,7 @@ var allFeatures = append([]string{
 // the bug is fixed.
 var knownBugs = map[string]string{
 	"bytestring": "byte-string.go.txt",
+	"elidedcp":   "elided-literal-order.go.txt",
 	"embedded":   "embedded-collide.go.txt",
 	"floats":     "float-special.go.txt",
 	"tagged":     "tagged-dash.go.txt",

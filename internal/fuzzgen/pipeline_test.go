@@ -159,14 +159,14 @@ func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 	var cerr *codegen.Error
 	if errors.As(err, &cerr) {
 		var fails []failure
-		unplaced := map[*workflow]bool{} // a finding without its position in the workflow
+		unplaced := map[*workflow]bool{} // a finding without its position in the workflow, or the generator's own error
 		for _, d := range cerr.Diagnostics {
 			fs, aerr := attribute(pkgs, "generate", d.String())
 			if aerr != nil {
 				return nil, aerr
 			}
 			for _, f := range fs {
-				if filepath.Base(d.Pos.Filename) != f.wf.file || d.Pos.Line <= 0 || d.Pos.Column <= 0 {
+				if filepath.Base(d.Pos.Filename) != f.wf.file || d.Pos.Line <= 0 || d.Pos.Column <= 0 || strings.HasPrefix(d.Message, "internal error") {
 					unplaced[f.wf] = true
 				}
 			}
