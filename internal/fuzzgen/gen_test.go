@@ -259,6 +259,9 @@ func numbered(src string) string {
 // input returns a random input value.
 func (g *gen) input() string {
 	strs := []string{`""`, `"a"`, `"héllo"`, `"aé😀b"`, `"日本"`, `"xyz"`}
+	if g.rich && g.chance(4) && g.on("bytestring") {
+		strs = append(strs, `"a\xffb"`, `"\xc3"`) // not UTF-8: the codec must keep the bytes
+	}
 	var xs []string
 	for range g.r.IntN(5) {
 		xs = append(xs, fmt.Sprint(g.r.IntN(13)-3))
