@@ -11,11 +11,41 @@
 //	go test ./internal/fuzzgen -fuzzgen.n=5000          # more workflows
 //	go test ./internal/fuzzgen -fuzzgen.seed=7 -fuzzgen.keep   # one seed, keep its files
 //	go test ./internal/fuzzgen -run=^$ -fuzz=FuzzDifferential  # random seeds until stopped
+//	go test ./internal/fuzzgen -run TestDifferential -fuzzgen.mode=mutate -fuzzgen.n=200  # mutants
 //
 // A failure prints the seed, the workflow's source and the command that
 // reproduces it. Generated packages are written under testdata/run-<seed>-<pid>
 // (inside the module, so their imports resolve) and removed afterwards
 // unless -fuzzgen.keep is set.
+//
+// # Rich features
+//
+// Half of the workflows also use the rich features (gen_rich_test.go):
+// pointers to locals, elements and fields written through around
+// checkpoints; copies of values that hold slices, then written; ranges
+// over a struct's slice field that write other elements; closures,
+// pointers and durable.Go steps capturing per-iteration loop variables;
+// values the frame codec must keep exactly (times in named locations,
+// tagged and embedded structs, NaN, ±Inf and -0, strings that are not
+// UTF-8, named string types, int-keyed maps); sentinel and typed errors
+// compared after checkpoints; a generic step; step arguments with effects
+// for a step whose retry suspends, and arguments that may panic; and, in
+// one package in four, package-level names (runtime, durable, context,
+// fmt, f, x) that generated code must not capture. durablegen may refuse
+// these: a refusal with a position in the workflow is counted and logged
+// by kind, not failed. What it accepts must build, vet and agree with the
+// direct call under every crash.
+//
+// # Mutation mode
+//
+// TestMutations (and TestDifferential with -fuzzgen.mode=mutate) takes the
+// known-good workflows of internal/equiv, examples/transfer and the fixed
+// fixtures, applies one to three random edits to one workflow per copy
+// of its package (insert a checkpoint, wrap a statement in an if or a
+// for, take a pointer to or a copy of a local, capture a loop variable,
+// move a declaration, duplicate a step call; mutate_test.go), and runs
+// the result under the crash matrix with the workflow's own test calls.
+// A mutant that does not type-check is drawn again, then dropped.
 //
 // # Bugs
 //

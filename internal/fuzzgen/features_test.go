@@ -8,7 +8,7 @@ import (
 
 // allFeatures names every construct of the grammar that can be turned
 // off.
-var allFeatures = []string{
+var allFeatures = append([]string{
 	"appendspread",   // append(xs, ys...) in a lowered statement
 	"await",          // durable.Await of a scripted signal
 	"awaittimeout",   // durable.AwaitTimeout of a scripted signal or one that times out
@@ -56,12 +56,19 @@ var allFeatures = []string{
 	"typeswitch",     // type switches
 	"variadic",       // variadic steps
 	"variadicspread", // step(ctx, xs...)
-}
+}, richFeatures...)
 
 // knownBugs maps each feature that is off by default to the file under
 // testdata/bugs that shows why: enable it with -fuzzgen.enable=name once
 // the bug is fixed.
-var knownBugs = map[string]string{}
+var knownBugs = map[string]string{
+	"bytestring": "byte-string.go.txt",
+	"elidedcp":   "elided-literal-order.go.txt",
+	"embedded":   "embedded-collide.go.txt",
+	"floats":     "float-special.go.txt",
+	"tagged":     "tagged-dash.go.txt",
+	"timezone":   "time-location.go.txt",
+}
 
 // features is the set of grammar features a run may use.
 type features struct{ off map[string]bool }

@@ -5,8 +5,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -47,13 +50,34 @@ func TestDifferential(t *testing.T) {
 	if testing.Short() {
 		n = min(n, *flagPer)
 	}
+	switch *flagMode {
+	case "grow":
+	case "mutate":
+		runMutationsTest(t, n)
+		return
+	default:
+		t.Fatalf("-fuzzgen.mode=%s: want grow or mutate", *flagMode)
+	}
 	cfg := flagConfig(t, n)
 	tot, fails := runDifferential(t, cfg)
+	refused := 0
+	kinds := map[string]int{} // refusals by message, names and numbers elided
 	for _, f := range fails {
+		if f.stage == "refused" {
+			refused++
+			kinds[refusalKind(f.output)]++
+			if testing.Verbose() {
+				t.Logf("fuzzgen: %s of seed %d refused (features %s): %s", f.wf.name, f.pkg.seed, strings.Join(slices.Sorted(maps.Keys(f.wf.features)), " "), f.output)
+			}
+			continue
+		}
 		t.Errorf("fuzzgen: %s", describe(f, cfg))
 	}
-	t.Logf("fuzzgen: %d workflows ran under the crash matrix (%d checkpoints, %d crash runs), %d failed; features off: %q",
-		tot.workflows, tot.checkpoints, tot.crashRuns, len(fails), cfg.feat.String())
+	t.Logf("fuzzgen: %d workflows ran under the crash matrix (%d checkpoints, %d crash runs), %d refused with a position, %d failed; features off: %q",
+		tot.workflows, tot.checkpoints, tot.crashRuns, refused, len(fails)-refused, cfg.feat.String())
+	for _, k := range slices.Sorted(maps.Keys(kinds)) {
+		t.Logf("fuzzgen: refused %d× %s", kinds[k], k)
+	}
 	compileFails := 0
 	for _, f := range fails {
 		if f.stage != "test" {
@@ -113,4 +137,23 @@ func TestGenerateDeterministic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusalKind returns the first line of a refusal's message with its
+// position, identifiers with digits and numbers elided, to count refusals
+// by kind.
+func refusalKind(out string) string {
+	line, _, _ := strings.Cut(out, "\n")
+	if _, msg, ok := strings.Cut(line, ".go:"); ok {
+		if _, rest, ok := strings.Cut(msg, ": "); ok {
+			line = rest
+		}
+	}
+	line, _, _ = strings.Cut(line, ", and that memory") // the write varies
+	line, _, _ = strings.Cut(line, ": ")                // the advice
+	line = regexp.MustCompile(`\[[^]]*\]|\b[\pL_][\pL_]*\d+\b|\b\d+\b`).ReplaceAllString(line, "_")
+	if len(line) > 90 {
+		line = line[:90] + "…"
+	}
+	return line
 }

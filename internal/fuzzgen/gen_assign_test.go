@@ -123,6 +123,15 @@ func (g *gen) assignStmt(sc *scope) []string {
 		return []string{fmt.Sprintf("%s.B = %s", v.name, g.nonSelf(sc, v, tString))}
 	case tErr:
 		return []string{fmt.Sprintf("%s = %s", v.name, g.nonSelf(sc, v, tErr))}
+	case tPtr:
+		v.used = true
+		switch g.r.IntN(3) {
+		case 0:
+			return []string{"*" + v.name + []string{"++", "--"}[g.r.IntN(2)]}
+		case 1:
+			return []string{fmt.Sprintf("*%s += %s", v.name, g.expr(sc, tInt, 2))}
+		}
+		return []string{fmt.Sprintf("*%s = %s", v.name, g.nonSelf(sc, v, tInt))}
 	}
 	panic(fmt.Sprintf("assign %v", v.t))
 }

@@ -179,6 +179,10 @@ func (g *gen) intLeaf(sc *scope) string {
 		if v := g.pickVar(sc, tRune, nil); v != nil {
 			return "int(" + v.name + ")"
 		}
+	case 11:
+		if v := g.pickVar(sc, tPtr, nil); v != nil {
+			return "*" + v.name
+		}
 	case 10:
 		if v := g.pickVar(sc, tMap, nil); v != nil {
 			if g.chance(2) {
@@ -403,7 +407,7 @@ func (g *gen) shortString(sc *scope) string {
 func (g *gen) anyVar(sc *scope) string {
 	var cands []*variable
 	for _, v := range sc.visible() {
-		if !v.hidden {
+		if !v.hidden && v.t != tPtr {
 			cands = append(cands, v)
 		}
 	}
@@ -460,6 +464,11 @@ func (g *gen) errExpr(sc *scope) string {
 // variables, so that a wrong value anywhere shows in the result.
 func (g *gen) summary(sc *scope, t typ) string {
 	var ints, all []string
+	if g.chk != nil {
+		g.chk.used = true
+		all = append(all, "chk")
+		ints = append(ints, "chk")
+	}
 	for _, v := range sc.visible() {
 		if v.hidden || v.name == "in" {
 			continue
@@ -468,7 +477,7 @@ func (g *gen) summary(sc *scope, t typ) string {
 			break
 		}
 		v.used = true
-		all = append(all, v.name)
+		all = append(all, valOf(v))
 		ints = append(ints, intOf(v))
 	}
 	mix := "in.N"
@@ -503,6 +512,17 @@ func intOf(v *variable) string {
 		return v.name + "[0] + " + v.name + "[2]"
 	case tLocal:
 		return v.name + ".A + len(" + v.name + ".B)"
+	case tPtr:
+		return "*" + v.name
 	}
 	return "len(fmt.Sprint(" + v.name + "))"
+}
+
+// valOf returns an expression of v's value to print: a pointer's address
+// differs between runs, so it is dereferenced.
+func valOf(v *variable) string {
+	if v.t == tPtr {
+		return "*" + v.name
+	}
+	return v.name
 }

@@ -28,11 +28,11 @@ func stmtKinds() []stmtKind {
 		{"localdecl", 3, nil, (*gen).localDeclStmt},
 		{"closure", 3, nil, (*gen).closureStmt},
 		{"sleep", 3, nil, (*gen).sleepStmt},
-		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 }, (*gen).awaitStmt},
+		{"await", 2, func(g *gen, _ *scope) bool { return g.loops == 0 && g.awaits < 2 && !g.panicky }, (*gen).awaitStmt},
 		{"do", 2, nil, (*gen).doStmt},
 		{"parallel", 2, func(g *gen, _ *scope) bool { return !g.inMapBody() }, (*gen).parallelStmt},
 		{"child", 2, func(g *gen, _ *scope) bool { return !g.inMapBody() }, (*gen).childStmt},
-		{"compensate", 3, func(g *gen, _ *scope) bool { return g.noCP == 0 && !g.inMapBody() }, (*gen).compensateStmt},
+		{"compensate", 3, func(g *gen, _ *scope) bool { return g.noCP == 0 && !g.inMapBody() && !g.panicky }, (*gen).compensateStmt},
 		{"awaittimeout", 2, nil, (*gen).awaitTimeoutStmt},
 		{"earlyreturn", 4, func(g *gen, _ *scope) bool { return g.depth > 0 && !g.inMapBody() }, (*gen).returnStmt},
 		{"", 5, func(g *gen, _ *scope) bool { return len(g.jumps) > 0 }, (*gen).jumpStmt},
@@ -53,7 +53,7 @@ func (g *gen) stmt(sc *scope) []string {
 	}
 	total := 0
 	var kinds []stmtKind
-	for _, k := range stmtKinds() {
+	for _, k := range append(stmtKinds(), richKinds()...) {
 		if k.gen == nil || k.weight == 0 || (k.feature != "" && !g.feat.enabled(k.feature)) || (k.ok != nil && !k.ok(g, sc)) {
 			continue
 		}

@@ -22,6 +22,7 @@ const (
 	tPair       // Pair{A, B int}
 	tLocal      // a local struct type {A int; B string}
 	tErr        // error
+	tPtr        // *int, pointing at its target (feature pointer)
 )
 
 // goType returns the Go spelling of t (local is the local type's name).
@@ -47,6 +48,8 @@ func goType(t typ, local string) string {
 		return local
 	case tErr:
 		return "error"
+	case tPtr:
+		return "*int"
 	}
 	panic(fmt.Sprintf("goType(%d)", t))
 }
@@ -55,13 +58,14 @@ func goType(t typ, local string) string {
 type variable struct {
 	name   string
 	t      typ
-	local  string // the local type's name, for tLocal
-	used   bool   // read at least once (Go rejects unused locals)
-	ro     bool   // never assigned: loop counters that bound a loop
-	hidden bool   // not readable: a map range's accumulator inside the loop
-	fixed  bool   // tSlice of known length that is never appended to
-	length int    // its length, for fixed slices
-	konst  int    // the value of a local constant (1 to 3), else 0
+	local  string    // the local type's name, for tLocal
+	used   bool      // read at least once (Go rejects unused locals)
+	ro     bool      // never assigned: loop counters that bound a loop
+	hidden bool      // not readable: a map range's accumulator inside the loop
+	fixed  bool      // tSlice of known length that is never appended to
+	length int       // its length, for fixed slices
+	konst  int       // the value of a local constant (1 to 3), else 0
+	target *variable // what a tPtr points into (nil for new(int))
 }
 
 // scope is a Go block.
@@ -128,6 +132,10 @@ func (s *scope) assignable() []*variable {
 		if v.ro || v.hidden || (bounded && !limit[v]) {
 			continue
 		}
+		if t := v.target; t != nil && (t.ro || (bounded && !limit[t])) {
+			// A write through the pointer writes its target.
+			continue
+		}
 		out = append(out, v)
 	}
 	return out
@@ -149,6 +157,8 @@ type workflow struct {
 	signals   int    // scripted "sig" signals
 	unordered bool   // visits a map: compare effects as multisets
 	features  map[string]bool
+	collide   bool // its package declares identifiers that generated code uses
+	panics    bool // may panic (feature argpanic): run with runPanicky
 }
 
 // gen generates one workflow.
@@ -170,9 +180,13 @@ type gen struct {
 	inject     func(g *gen) []string // a rejected construct to inject once
 	injected   bool
 
-	out      typ    // result type of the workflow
-	named    bool   // named results (res, err)
-	fnScope  *scope // the function's scope
+	rich     bool      // may use the rich features (gen_rich_test.go)
+	collide  bool      // the package declares runtime, durable, f, x...
+	panicky  bool      // may panic while evaluating a step's argument
+	chk      *variable // the rich snippets' accumulator, read by every return
+	out      typ       // result type of the workflow
+	named    bool      // named results (res, err)
+	fnScope  *scope    // the function's scope
 	hasMap   bool
 	stmtLeft int // statements left for the whole workflow
 }
@@ -198,7 +212,13 @@ func generateWith(seed uint64, i int, feat features, inject func(g *gen) []strin
 		stmtLeft:   10 + i%7*4,
 	}
 	g.budget = 3 + g.r.IntN(22)
-	wf := &workflow{name: fmt.Sprintf("Wf%03d", i), file: fmt.Sprintf("wf%03d.go", i)}
+	g.rich = g.chance(2)
+	g.collide = isCollide(seed, feat)
+	if g.collide {
+		g.used["collide"] = true
+	}
+	g.panicky = g.rich && feat.enabled("argpanic") && g.chance(6)
+	wf := &workflow{name: fmt.Sprintf("Wf%03d", i), file: fmt.Sprintf("wf%03d.go", i), collide: g.collide, panics: g.panicky}
 	body := g.function(wf.name)
 	wf.input = g.input()
 	wf.signals = g.awaits
@@ -208,7 +228,7 @@ func generateWith(seed uint64, i int, feat features, inject func(g *gen) []strin
 	fmt.Fprintf(&b, "package %s\n\nimport (\n", pkgNamePlaceholder)
 	// Import what the body uses: expressions generated and then not
 	// emitted may have asked for more.
-	for _, p := range []string{"context", "errors", "fmt", "maps", "slices", "strconv", "strings", "time"} {
+	for _, p := range []string{"context", "errors", "fmt", "maps", "math", "slices", "strconv", "strings", "time"} {
 		if strings.Contains(body, p+".") {
 			fmt.Fprintf(&b, "\t%q\n", p)
 		}
@@ -239,6 +259,9 @@ func numbered(src string) string {
 // input returns a random input value.
 func (g *gen) input() string {
 	strs := []string{`""`, `"a"`, `"héllo"`, `"aé😀b"`, `"日本"`, `"xyz"`}
+	if g.rich && g.chance(4) && g.on("bytestring") {
+		strs = append(strs, `"a\xffb"`, `"\xc3"`) // not UTF-8: the codec must keep the bytes
+	}
 	var xs []string
 	for range g.r.IntN(5) {
 		xs = append(xs, fmt.Sprint(g.r.IntN(13)-3))
@@ -247,8 +270,16 @@ func (g *gen) input() string {
 	for j := range g.r.IntN(4) {
 		m = append(m, fmt.Sprintf("%q: %d", []string{"k", "b", "a", "zz"}[j], g.r.IntN(10)))
 	}
-	return fmt.Sprintf("Input{N: %d, S: %s, Xs: []int{%s}, M: map[string]int{%s}, B: %v}",
-		g.r.IntN(16)-3, strs[g.r.IntN(len(strs))], strings.Join(xs, ", "), strings.Join(m, ", "), g.r.IntN(2) == 0)
+	order := ""
+	if g.rich {
+		var lines []string
+		for range g.r.IntN(3) {
+			lines = append(lines, fmt.Sprint(g.r.IntN(9)))
+		}
+		order = fmt.Sprintf(", Order: Order{Status: %s, Lines: []int{%s}}", strs[g.r.IntN(len(strs))], strings.Join(lines, ", "))
+	}
+	return fmt.Sprintf("Input{N: %d, S: %s, Xs: []int{%s}, M: map[string]int{%s}, B: %v%s}",
+		g.r.IntN(16)-3, strs[g.r.IntN(len(strs))], strings.Join(xs, ", "), strings.Join(m, ", "), g.r.IntN(2) == 0, order)
 }
 
 // function returns the source of the workflow function.
@@ -258,6 +289,10 @@ func (g *gen) function(name string) string {
 	sc := newScope(nil)
 	g.fnScope = sc
 	sc.declare(&variable{name: "in", t: tInt, ro: true, used: true, hidden: true}) // read through in.X only
+	if g.rich {
+		// Assigned by the rich snippets only; summary reads it.
+		g.chk = sc.declare(&variable{name: "chk", t: tInt, ro: true, hidden: true})
+	}
 	var sig string
 	if g.on("namedresults") && g.r.IntN(3) == 0 {
 		g.named = true
@@ -272,12 +307,17 @@ func (g *gen) function(name string) string {
 		stmts = append(stmts, g.stmt(sc)...)
 	}
 	stmts = g.closeScope(sc, stmts, g.finalReturn(sc))
+	if g.rich {
+		stmts = append([]string{"chk := 0"}, stmts...)
+	}
 	return fmt.Sprintf("//durable:workflow\nfunc %s(ctx durable.Context, in Input) %s {\n%s\n}\n", name, sig, strings.Join(stmts, "\n"))
 }
 
 // finalReturn returns the function's last statement.
 func (g *gen) finalReturn(sc *scope) string {
-	if call := g.forwardCall(sc); call != "" {
+	if g.rich {
+		// The result must show chk.
+	} else if call := g.forwardCall(sc); call != "" {
 		return "return " + call
 	}
 	var e string
@@ -341,7 +381,7 @@ func (g *gen) fresh(sc *scope, pool ...string) string {
 }
 
 // reserved names are never declared by generated code.
-var reserved = map[string]bool{"ctx": true, "in": true, "res": true, "err": true}
+var reserved = map[string]bool{"ctx": true, "in": true, "res": true, "err": true, "chk": true}
 
 // canCP reports whether a checkpoint may be made here, and if so spends
 // its cost.

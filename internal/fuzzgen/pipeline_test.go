@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
 	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/durablegen/durable/codegen"
+	"golang.org/x/tools/go/packages"
 )
 
 // config says what a differential run generates.
@@ -114,24 +117,68 @@ func runDifferential(t *testing.T, cfg config) (totals, []failure) {
 func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 	var rels []string
 	for _, p := range pkgs {
-		rels = append(rels, p.rel)
+		if len(p.wfs) > 0 {
+			rels = append(rels, p.rel)
+		}
+	}
+	if len(rels) == 0 {
+		return nil, nil
 	}
 	loaded, err := codegen.Load(root, rels...)
 	if err != nil {
 		return attribute(pkgs, "load", err.Error())
 	}
-	files, err := codegen.Generate(loaded)
+	files, err := safeGenerate(loaded)
+	var perr *generatorPanic
+	if errors.As(err, &perr) {
+		// Find the packages that make it panic; all their workflows fail.
+		var fails []failure
+		for _, lp := range loaded {
+			if _, err := safeGenerate([]*packages.Package{lp}); errors.As(err, &perr) {
+				bad := panickingFiles(lp)
+				for _, p := range pkgs {
+					if pkgPath(p) == lp.PkgPath {
+						for _, wf := range p.wfs {
+							if len(bad) == 0 || bad[wf.file] != nil {
+								out := perr
+								if bad[wf.file] != nil {
+									out = bad[wf.file]
+								}
+								fails = append(fails, failure{pkg: p, wf: wf, stage: "generate", output: out.Error()})
+							}
+						}
+					}
+				}
+			}
+		}
+		if len(fails) == 0 {
+			return nil, err
+		}
+		return fails, nil
+	}
 	var cerr *codegen.Error
 	if errors.As(err, &cerr) {
 		var fails []failure
+		unplaced := map[*workflow]bool{} // a finding without its position in the workflow, or the generator's own error
 		for _, d := range cerr.Diagnostics {
 			fs, aerr := attribute(pkgs, "generate", d.String())
 			if aerr != nil {
 				return nil, aerr
 			}
+			for _, f := range fs {
+				if filepath.Base(d.Pos.Filename) != f.wf.file || d.Pos.Line <= 0 || d.Pos.Column <= 0 || strings.HasPrefix(d.Message, "internal error") {
+					unplaced[f.wf] = true
+				}
+			}
 			fails = append(fails, fs...)
 		}
-		return dedupe(fails), nil
+		fails = dedupe(fails)
+		for i, f := range fails {
+			if usesRich(f.wf) && !unplaced[f.wf] {
+				fails[i].stage = "refused"
+			}
+		}
+		return fails, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("durablegen: %w", err)
@@ -148,6 +195,62 @@ func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 	return nil, nil
 }
 
+// generatorPanic is a panic of the generator, turned into an error.
+type generatorPanic struct{ value, stack string }
+
+func (p *generatorPanic) Error() string {
+	return fmt.Sprintf("durablegen panicked: %s\n%s", p.value, p.stack)
+}
+
+// safeGenerate is codegen.Generate, with a panic returned as a
+// *generatorPanic.
+func safeGenerate(pkgs []*packages.Package) (files []codegen.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &generatorPanic{value: fmt.Sprint(r), stack: string(debug.Stack())}
+		}
+	}()
+	return codegen.Generate(pkgs)
+}
+
+// panickingFiles returns the workflow files of lp that make the
+// generator panic when it compiles them alone with the package's other
+// files, and each one's panic.
+func panickingFiles(lp *packages.Package) map[string]*generatorPanic {
+	var base, wfs []*ast.File
+	for _, f := range lp.Syntax {
+		if wfFile.MatchString(filepath.ToSlash(lp.Fset.Position(f.Pos()).Filename)) {
+			wfs = append(wfs, f)
+		} else {
+			base = append(base, f)
+		}
+	}
+	bad := map[string]*generatorPanic{}
+	for _, f := range wfs {
+		one := *lp
+		one.Syntax = append(slices.Clip(base), f)
+		var perr *generatorPanic
+		if _, err := safeGenerate([]*packages.Package{&one}); errors.As(err, &perr) {
+			bad[filepath.Base(lp.Fset.Position(f.Pos()).Filename)] = perr
+		}
+	}
+	return bad
+}
+
+// usesRich reports whether wf uses a rich feature, one the generator may
+// refuse: a refusal that names its position is not a failure.
+func usesRich(wf *workflow) bool {
+	for _, f := range richFeatures {
+		if wf.features[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// pkgFile matches a generated package's own file in compiler output.
+var pkgFile = regexp.MustCompile(`p(\d+)[/\\](collide|steps|rich)\.go`)
+
 // wfFile matches a generated workflow's file in compiler output.
 var wfFile = regexp.MustCompile(`p(\d+)[/\\](wf\d{3})(_durable)?\.go`)
 
@@ -155,6 +258,17 @@ var wfFile = regexp.MustCompile(`p(\d+)[/\\](wf\d{3})(_durable)?\.go`)
 // error if it names none.
 func attribute(pkgs []*pkgRun, stage, output string) ([]failure, error) {
 	var fails []failure
+	for _, m := range pkgFile.FindAllStringSubmatch(output, -1) {
+		// A package's own file (collide.go, steps.go) does not build with
+		// the generated files: every workflow of the package fails.
+		for _, p := range pkgs {
+			if p.name == "p"+m[1] {
+				for _, wf := range p.wfs {
+					fails = append(fails, failure{pkg: p, wf: wf, stage: stage, output: linesAbout(output, m[2])})
+				}
+			}
+		}
+	}
 	for _, m := range wfFile.FindAllStringSubmatch(output, -1) {
 		for _, p := range pkgs {
 			if p.name != "p"+m[1] {
@@ -216,7 +330,11 @@ func dropAll(t *testing.T, fails []failure) {
 				t.Fatal(err)
 			}
 		}
-		if err := os.WriteFile(filepath.Join(p.dir, "x_test.go"), []byte(testSource(p.name, p.wfs)), 0o644); err != nil {
+		test := testSource(p.name, p.wfs)
+		if len(p.wfs) > 0 && p.wfs[0].collide {
+			test = aliasImports(test)
+		}
+		if err := os.WriteFile(filepath.Join(p.dir, "x_test.go"), []byte(test), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,7 +362,9 @@ func testStage(root string, pkgs []*pkgRun) (totals, []failure, error) {
 	defer os.RemoveAll(tmp)
 	args := []string{"test", "-json", "-count=1", "-timeout=30m"}
 	for _, p := range pkgs {
-		args = append(args, p.rel)
+		if len(p.wfs) > 0 {
+			args = append(args, p.rel)
+		}
 	}
 	out, runErr := goCmd(root, []string{"TMPDIR=" + tmp}, args...)
 	outputs := map[string]*strings.Builder{} // package/test → output

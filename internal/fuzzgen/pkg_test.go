@@ -52,6 +52,8 @@ type Input struct {
 	Xs []int
 	M  map[string]int
 	B  bool
+	// Order is reached through pointers (&in.Order) by feature fieldptr.
+	Order Order
 }
 
 // Pair is two numbers.
@@ -198,10 +200,17 @@ func writePackage(dir, name string, wfs []*workflow) error {
 	}
 	files := map[string]string{
 		"steps.go":  strings.ReplaceAll(stepsSource, pkgNamePlaceholder, name),
+		"rich.go":   strings.ReplaceAll(richSource, pkgNamePlaceholder, name),
 		"x_test.go": testSource(name, wfs),
 	}
 	for _, wf := range wfs {
 		files[wf.file] = strings.Replace(string(wf.src), pkgNamePlaceholder, name, 1)
+	}
+	if len(wfs) > 0 && wfs[0].collide {
+		for f, content := range files {
+			files[f] = aliasImports(content)
+		}
+		files["collide.go"] = strings.ReplaceAll(collideSource, pkgNamePlaceholder, name)
 	}
 	for f, content := range files {
 		if err := os.WriteFile(filepath.Join(dir, f), []byte(content), 0o644); err != nil {
@@ -211,6 +220,87 @@ func writePackage(dir, name string, wfs []*workflow) error {
 	return nil
 }
 
+// collideSource is the file of a package (feature collide) that declares
+// the names generated code imports (runtime, durable, context, fmt) and
+// the short names it may declare (f, x): the generator must not capture
+// them.
+const collideSource = `package PKGNAME
+
+var (
+	runtime = 2
+	durable = 3
+	context = "ctx"
+	fmt     = 4
+	x       = 5
+)
+
+func f(n int) int { return n*3 + 1 }
+`
+
+// isCollide reports whether the package of seed declares the names of
+// collideSource (one package in four, when feature collide is on).
+func isCollide(seed uint64, feat features) bool {
+	return seed%4 == 3 && feat.enabled("collide")
+}
+
+// aliasImports rewrites a file of a collide package so that its own
+// imports do not collide with the package's names.
+func aliasImports(src string) string {
+	return strings.NewReplacer(
+		"\t\"context\"\n", "\tstdcontext \"context\"\n",
+		"\t\"fmt\"\n", "\tstdfmt \"fmt\"\n",
+		"\t\"github.com/durablegen/durable\"\n", "\tdur \"github.com/durablegen/durable\"\n",
+		"context.", "stdcontext.",
+		"fmt.", "stdfmt.",
+		"durable.", "dur.",
+	).Replace(src)
+}
+
+// panickySource is the helper of the generated tests that runs a workflow
+// that may panic while evaluating a step's argument (feature argpanic).
+const panickySource = `
+// runPanicky runs wf directly; if the direct call panics, the machine
+// must fail with that panic after the same effects, under every crash
+// (a stub that behaves as Touch makes the uncrashed machine run the
+// baseline of the crashed ones, since the direct call cannot be).
+func runPanicky[In, Out any](t *testing.T, wf *durable.Workflow[In, Out], in In, signals int, unordered bool, opts ...durabletest.Option) durabletest.Report {
+	t.Helper()
+	sigs := map[string][][]byte{}
+	for i := range signals {
+		sigs["sig"] = append(sigs["sig"], []byte(fmt.Sprint(100+i)))
+	}
+	id := "probe-" + t.Name()
+	msg := func() (msg string) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = fmt.Sprint(r)
+			}
+		}()
+		wf.Call(durabletest.DirectContext(id, durabletest.NewClock(), sigs), in)
+		return ""
+	}()
+	if msg == "" {
+		return durabletest.Run(t, wf, in, opts...)
+	}
+	t.Logf("fuzzgen panic: the direct call panics with %q", msg)
+	want := Effects.Effects(id)
+	same := durabletest.Stub(Touch, func(ctx context.Context, n int) { Effects.Add(ctx, fmt.Sprint("touch ", n)) })
+	r := durabletest.Run(t, wf, in, append(opts, same)...)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), msg) {
+		t.Errorf("%s: the direct call panics with %q; the machine returns %v, %v", wf.Name(), msg, r.Result, r.Err)
+	}
+	got := Effects.Effects(durabletest.InstanceID)
+	if unordered {
+		slices.Sort(got)
+		slices.Sort(want)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("%s: the direct call panics after effects %q; the machine after %q", wf.Name(), want, got)
+	}
+	return r
+}
+`
+
 // testSource returns the test that runs every workflow under the crash
 // matrix and prints the totals on a line that reportLine parses.
 func testSource(name string, wfs []*workflow) string {
@@ -218,11 +308,18 @@ func testSource(name string, wfs []*workflow) string {
 	fmt.Fprintf(&b, `package %s
 
 import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/durabletest"
 )
-
+`, name)
+	b.WriteString(panickySource)
+	b.WriteString(`
 func TestFuzz(t *testing.T) {
 	opts := []durabletest.Option{durabletest.WithLog(Effects), durabletest.WithErrors(ErrOdd), durabletest.WithChildren(SubWorkflow)}
 	total := durabletest.Report{}
@@ -235,7 +332,7 @@ func TestFuzz(t *testing.T) {
 			total.CrashRuns += r.CrashRuns
 		})
 	}
-`, name)
+`)
 	for _, wf := range wfs {
 		var extra []string
 		for i := range wf.signals {
@@ -244,7 +341,11 @@ func TestFuzz(t *testing.T) {
 		if wf.unordered {
 			extra = append(extra, "durabletest.WithUnorderedEffects()")
 		}
-		fmt.Fprintf(&b, "\trun(%q, func(t *testing.T, opts ...durabletest.Option) durabletest.Report {\n\t\treturn durabletest.Run(t, %sWorkflow, %s, opts...)\n\t}", wf.name, wf.name, wf.input)
+		call := fmt.Sprintf("durabletest.Run(t, %sWorkflow, %s, opts...)", wf.name, wf.input)
+		if wf.panics {
+			call = fmt.Sprintf("runPanicky(t, %sWorkflow, %s, %d, %v, opts...)", wf.name, wf.input, wf.signals, wf.unordered)
+		}
+		fmt.Fprintf(&b, "\trun(%q, func(t *testing.T, opts ...durabletest.Option) durabletest.Report {\n\t\treturn %s\n\t}", wf.name, call)
 		for _, e := range extra {
 			b.WriteString(", " + e)
 		}
