@@ -38,7 +38,7 @@ func (l *lowerer) boxedVars(body *ast.BlockStmt) varSet {
 			case *ast.TypeSwitchStmt:
 				for _, c := range n.Body.List {
 					if v, ok := l.info.Implicits[c].(*types.Var); ok && referenced[v] {
-						l.diags.add(l.fset, c.Pos(), "%s is captured by a function literal or its address is taken, in a loop that makes checkpoints: declare a new variable in the case (%s := %s) and use it instead", v.Name(), v.Name(), v.Name())
+						out[v] = true
 					}
 				}
 			}

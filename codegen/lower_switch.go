@@ -144,7 +144,11 @@ func (l *lowerer) typeSwitchStmt(s *ast.TypeSwitchStmt, label string) {
 		cc := c.(*ast.CaseClause)
 		set := ""
 		if v, ok := l.info.Implicits[cc].(*types.Var); ok {
-			set = l.fv + "." + l.declare(v).name + " = "
+			f := l.declare(v)
+			set = l.ref(f) + " = "
+			if a := l.allocText(f); a != "" {
+				set = a + "\n" + set
+			}
 		}
 		if cc.List == nil {
 			fallback = fmt.Sprintf("{\n%s%s\n%s\n}", set, orEmpty(set, ts), l.jumpText(bodies[i].id))

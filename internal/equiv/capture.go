@@ -120,3 +120,29 @@ func RangeField(ctx durable.Context, b Basket) (string, error) {
 	}
 	return out, nil
 }
+
+// CaseCapture captures a lowered type switch's variable in a closure, in
+// a loop with checkpoints: each case has its own variable.
+//
+//durable:workflow
+func CaseCapture(ctx durable.Context, n int) (string, error) {
+	out := ""
+	for i := range n {
+		var x any = i
+		if i%2 == 1 {
+			x = fmt.Sprint("s", i)
+		}
+		switch v := x.(type) {
+		case int:
+			if _, err := Echo(ctx, fmt.Sprint("int ", v)); err != nil {
+				return "", err
+			}
+			g := func() string { v++; return fmt.Sprint(v * 10) }
+			out += g() + fmt.Sprint(v)
+		case string:
+			g := func() string { return v + "!" }
+			out += g()
+		}
+	}
+	return Echo(ctx, out)
+}

@@ -302,6 +302,86 @@ func (f1 *rangeFieldFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// caseCaptureFrame is the frame of workflow CaseCapture: its machine state and the variables
+// that live across its checkpoints.
+type caseCaptureFrame struct {
+	pc  int
+	n   int
+	out string
+	i   int
+	t   int
+	t1  int
+	x   any
+	v   *int
+	v1  *string
+	err error
+	t2  string
+	g   func() string
+	g1  func() string
+	t3  string
+	t4  error
+}
+
+var caseCaptureSites = [...]runtime.Site{
+	{ID: 8, Kind: "step", Name: "Echo", Pos: "capture.go:137:17"},
+	{ID: 10, Kind: "step", Name: "Echo", Pos: "capture.go:147:9"},
+}
+
+// CaseCaptureWorkflow is the descriptor of workflow CaseCapture: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var CaseCaptureWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.CaseCapture", "bb94f02908fafe54", func() any { return new(caseCaptureFrame) }).WithFunc(CaseCapture)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *caseCaptureFrame) SetInput(in int) {
+	f1.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *caseCaptureFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.String("out", f1.out)
+	e.Int("i", int64(f1.i))
+	e.Int("t", int64(f1.t))
+	e.Int("t1", int64(f1.t1))
+	runtime.Field(e, "v", f1.v)
+	e.Error("err", f1.err)
+	e.String("t2", f1.t2)
+	e.String("t3", f1.t3)
+	e.Error("t4", f1.t4)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *caseCaptureFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "n":
+			f1.n = int(d.Int())
+		case "out":
+			f1.out = d.String()
+		case "i":
+			f1.i = int(d.Int())
+		case "t":
+			f1.t = int(d.Int())
+		case "t1":
+			f1.t1 = int(d.Int())
+		case "v":
+			runtime.Value(d, &f1.v)
+		case "err":
+			f1.err = d.Error()
+		case "t2":
+			f1.t2 = d.String()
+		case "t3":
+			f1.t3 = d.String()
+		case "t4":
+			f1.t4 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f1 *bookAllFrame) Run(x1 *runtime.Exec) error {
@@ -631,6 +711,94 @@ func (f1 *rangeFieldFrame) Run(x1 *runtime.Exec) error {
 				/*line capture.go:118:3*/ f1.b.Slots[f1.i+1].Skip = true
 			}
 			f1.pc = 3
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *caseCaptureFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line capture.go:129:1*/ f1.out = ""
+			/*line capture.go:130:1*/ f1.t1 = f1.n
+			f1.t = 0
+			f1.pc = 1
+		case 1:
+			if f1.t < f1.t1 {
+				f1.pc = 2
+			} else {
+				f1.pc = 10
+			}
+		case 2:
+			f1.i = f1.t
+			/*line capture.go:131:2*/ f1.x = f1.i
+			/*line capture.go:132:2*/ if f1.i%2 == 1 {
+				/*line capture.go:133:3*/ f1.x = fmt.Sprint("s", f1.i)
+			}
+			/*line capture.go:135:14*/ subject := f1.x
+			if tv, ok := subject.(int); ok {
+				f1.v = new(int)
+				(*f1.v) = tv
+				f1.pc = 5
+			} else if tv, ok := subject.(string); ok {
+				f1.v1 = new(string)
+				(*f1.v1) = tv
+				f1.pc = 6
+			} else {
+				f1.pc = 3
+			}
+		case 3:
+			f1.t++
+			f1.pc = 1
+		case 5:
+			/*line capture.go:137:26*/ f1.t2 = fmt.Sprint("int ", (*f1.v))
+			f1.pc = 8
+		case 6:
+			/*line capture.go:143:3*/ f1.g1 = func(v1Var *string) func() string {
+				return func() string {
+					/*line capture.go:143:24*/ return (*v1Var) + "!"
+				}
+			}(f1.v1)
+			/*line capture.go:144:3*/ f1.out += f1.g1()
+			f1.pc = 3
+		case 8:
+			/*line capture.go:137:16*/ _, f1.err = runtime.Call(x1, &caseCaptureSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
+				}
+				return Echo(stepCtx, f1.t2)
+			})
+			if err := x1.Commit(&f1.pc, 9); err != nil {
+				return err
+			}
+		case 9:
+			/*line capture.go:137:3*/ if f1.err != nil {
+				/*line capture.go:138:4*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line capture.go:140:3*/ f1.g = func(vVar *int) func() string {
+				return func() string {
+					/*line capture.go:140:24*/ (*vVar)++
+					/*line capture.go:140:29*/ return fmt.Sprint((*vVar) * 10)
+				}
+			}(f1.v)
+			/*line capture.go:141:3*/ f1.out += f1.g() + fmt.Sprint((*f1.v))
+			f1.pc = 3
+		case 10:
+			/*line capture.go:147:8*/ f1.t3, f1.t4 = runtime.Call(x1, &caseCaptureSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.out)
+				}
+				return Echo(stepCtx1, f1.out)
+			})
+			if err := x1.Commit(&f1.pc, 11); err != nil {
+				return err
+			}
+		case 11:
+			/*line capture.go:147:1*/ return runtime.Return[string](x1, f1.t3, f1.t4)
 		default:
 			return runtime.BadState(f1.pc)
 		}

@@ -102,6 +102,7 @@ func TestEquivalence(t *testing.T) {
 			return durabletest.Run(t, RangeFieldWorkflow, Basket{Slots: []Slot{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}, {Name: "e"}}}, log)
 		}},
 		{"Elided", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ElidedWorkflow, 3, log) }},
+		{"CaseCapture", func(t *testing.T) durabletest.Report { return durabletest.Run(t, CaseCaptureWorkflow, 4, log) }},
 		{"LoopDefs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopDefsWorkflow, 3, log) }},
 		{"LoopAddrs", func(t *testing.T) durabletest.Report { return durabletest.Run(t, LoopAddrsWorkflow, 5, log) }},
 		{"Approval/small", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ApprovalWorkflow, int64(500), log) }},
