@@ -65,6 +65,7 @@ var knownBugs = map[string]string{
 	"bytestring": "byte-string.go.txt",
 	"elidedcp":   "elided-literal-order.go.txt",
 	"embedded":   "embedded-collide.go.txt",
+	"nestedcp":   "nested-arg-liveness.go.txt",
 	"floats":     "float-special.go.txt",
 	"tagged":     "tagged-dash.go.txt",
 	"timezone":   "time-location.go.txt",
