@@ -4,10 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"time"
+
+	"github.com/durablegen/durable/internal/wire"
 )
 
 // Context is the context of a workflow. It carries the instance ID and the
@@ -170,7 +171,7 @@ func await[T any](ctx Context, name string, timeout time.Duration) (T, bool, err
 	if err != nil || !ok {
 		return v, false, err
 	}
-	if err := json.Unmarshal(data, &v); err != nil {
+	if err := wire.Unmarshal(data, &v, nil); err != nil {
 		return v, false, fmt.Errorf("durable.Await(%q): decode payload: %w", name, err)
 	}
 	return v, true, nil

@@ -2,10 +2,11 @@ package durable
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/durablegen/durable/internal/wire"
 )
 
 // Go prepares step fn, named name, to run in parallel with others: the
@@ -29,7 +30,7 @@ func Go[T any](ctx Context, name string, fn func(ctx context.Context) (T, error)
 
 // Future is the result of a step started with [Go]: [All] runs the step
 // and settles it. It is stored with the workflow's frame once settled
-// (its value through encoding/json, its error as its message).
+// (its value through the frame codec, its error as its message).
 type Future[T any] struct {
 	name    string
 	fn      func(ctx context.Context) (T, error)
@@ -101,13 +102,13 @@ func (f *Future[T]) MarshalJSON() ([]byte, error) {
 	if f.err != nil {
 		j.Err = f.err.Error()
 	}
-	return json.Marshal(j)
+	return wire.Marshal(j, nil)
 }
 
 // UnmarshalJSON restores a stored future (without its function).
 func (f *Future[T]) UnmarshalJSON(b []byte) error {
 	var j futureJSON[T]
-	if err := json.Unmarshal(b, &j); err != nil {
+	if err := wire.Unmarshal(b, &j, nil); err != nil {
 		return err
 	}
 	f.name, f.settled, f.val, f.fn = j.Name, j.Settled, j.Val, nil

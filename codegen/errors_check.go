@@ -602,7 +602,7 @@ func nestedInterface(t types.Type, path string, seen map[types.Type]bool) string
 		return ""
 	}
 	seen[t] = true
-	if n, ok := types.Unalias(t).(*types.Named); ok && hasJSONMethods(n) {
+	if n, ok := types.Unalias(t).(*types.Named); ok && ((method(n, "MarshalJSON", true) != nil && method(n, "UnmarshalJSON", false) != nil) || hasTextMarshaler(n)) {
 		return ""
 	}
 	switch u := t.Underlying().(type) {

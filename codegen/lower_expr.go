@@ -97,6 +97,21 @@ func (l *lowerer) compositeLit(e *ast.CompositeLit) ast.Expr {
 	return out
 }
 
+// typedLit returns v, the lowered e, with the type spelled out if e is a
+// literal whose type is elided ({Qty: n} in []Item{...}), so that it can
+// be assigned to a temporary.
+func (l *lowerer) typedLit(e, v ast.Expr) ast.Expr {
+	cl, ok := v.(*ast.CompositeLit)
+	if !ok || cl.Type != nil {
+		return v
+	}
+	t := l.info.TypeOf(e)
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		return &ast.UnaryExpr{Op: token.AND, X: &ast.CompositeLit{Type: raw(l.tp.text(p.Elem())), Elts: cl.Elts}}
+	}
+	return &ast.CompositeLit{Type: raw(l.tp.text(t)), Elts: cl.Elts}
+}
+
 func identOf(e ast.Expr) *ast.Ident {
 	id, _ := e.(*ast.Ident)
 	return id
@@ -166,7 +181,7 @@ func (l *lowerer) operands(list []ast.Expr) []ast.Expr {
 		switch {
 		case e == nil:
 		case i < last && !l.stable(e):
-			v := l.expr(e)
+			v := l.typedLit(e, l.expr(e))
 			t := l.temp(l.info.TypeOf(e), e.Pos())
 			l.emit(e.Pos(), t+" = "+l.print(v))
 			out[i] = raw(t)

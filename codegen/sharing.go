@@ -370,7 +370,9 @@ func (s *sharing) call(c *ast.CallExpr) {
 	}
 	if sel, ok := ast.Unparen(c.Fun).(*ast.SelectorExpr); ok {
 		if selection := info.Selections[sel]; selection != nil && selection.Kind() != types.FieldVal {
-			if t := info.TypeOf(sel.X); t != nil && (holdsRefs(t) || pointerMethod(selection)) {
+			if t := info.TypeOf(sel.X); types.IsInterface(t) && (sel.Sel.Name == "Error" || sel.Sel.Name == "String") {
+				// err.Error(), s.String(): read the value
+			} else if t != nil && (holdsRefs(t) || pointerMethod(selection)) {
 				s.write(sel.X, c.Pos(), "the receiver of "+name+", which may write through it")
 			}
 		}

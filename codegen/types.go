@@ -7,8 +7,13 @@ import (
 	"go/printer"
 	"go/token"
 	"go/types"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/durablegen/durable/internal/names"
 )
 
 // quals maps import paths to marker identifiers that stand for qualified
@@ -203,24 +208,55 @@ func typeString(t types.Type, pkg *types.Package) string {
 }
 
 // unserializable returns why a value of type t cannot be stored in a frame
-// by the JSON codec without loss, or "" if it can.
+// or a payload without loss, or "" if it can. It accepts exactly what the
+// runtime's codec (internal/wire) round-trips: keep the two in step (the
+// rules are in that package's doc). The reason names the field path and
+// says what to do.
 func unserializable(t types.Type, seen map[types.Type]bool) string {
 	if seen == nil {
 		seen = map[types.Type]bool{}
 	}
-	if seen[t] {
+	c := storable{seen: seen}
+	return c.check(t, false)
+}
+
+// storable walks a type as the codec does.
+type storable struct {
+	seen map[types.Type]bool
+}
+
+// check returns why t cannot be stored; inFuture is set inside the
+// result type of a durable.Future, whose encoding has no error codec.
+func (c *storable) check(t types.Type, inFuture bool) string {
+	if c.seen[t] {
 		return ""
 	}
-	seen[t] = true
+	c.seen[t] = true
 	if isErrorType(t) {
+		if inFuture {
+			return "a durable.Future's result cannot hold error values; return the error as the step's error"
+		}
+		return ""
+	}
+	if isNamed(t, "time", "Time") {
 		return ""
 	}
 	if n, ok := types.Unalias(t).(*types.Named); ok {
 		if why := knownUnserializable(n); why != "" {
 			return why
 		}
-		if hasJSONMethods(n) {
+		if obj := n.Obj(); obj.Pkg() != nil && obj.Pkg().Path() == names.DurablePkg && obj.Name() == "Future" && n.TypeArgs().Len() == 1 {
+			if why := c.check(n.TypeArgs().At(0), true); why != "" {
+				return "durable.Future result: " + why
+			}
 			return ""
+		}
+	}
+	switch t.Underlying().(type) {
+	case *types.Pointer, *types.Interface:
+	default:
+		if why, own := c.ownEncoding(t); own {
+			return why
 		}
 	}
 	switch u := t.Underlying().(type) {
@@ -229,23 +265,20 @@ func unserializable(t types.Type, seen map[types.Type]bool) string {
 		case u.Kind() == types.UnsafePointer:
 			return "unsafe.Pointer has no stable value"
 		case u.Info()&types.IsComplex != 0:
-			return "complex numbers are not supported by the JSON codec"
+			return "complex numbers cannot be stored; store the real and imaginary parts as float64"
 		}
 		return ""
 	case *types.Pointer:
-		return unserializable(u.Elem(), seen)
+		return c.check(u.Elem(), inFuture)
 	case *types.Slice:
-		return unserializable(u.Elem(), seen)
+		return c.check(u.Elem(), inFuture)
 	case *types.Array:
-		return unserializable(u.Elem(), seen)
+		return c.check(u.Elem(), inFuture)
 	case *types.Map:
-		k := u.Key().Underlying()
-		if b, ok := k.(*types.Basic); !ok || b.Info()&(types.IsString|types.IsInteger) == 0 {
-			if !hasTextMarshaler(u.Key()) {
-				return fmt.Sprintf("map key type %s is not a string or integer", u.Key())
-			}
+		if !storableKey(u.Key()) {
+			return fmt.Sprintf("map key type %s is not a string, an integer, a time.Time or a type with MarshalText and UnmarshalText", u.Key())
 		}
-		return unserializable(u.Elem(), seen)
+		return c.check(u.Elem(), inFuture)
 	case *types.Chan:
 		return "a channel does not survive a resume"
 	case *types.Signature:
@@ -253,18 +286,118 @@ func unserializable(t types.Type, seen map[types.Type]bool) string {
 	case *types.Interface:
 		return "an interface value cannot be decoded without knowing its concrete type; use a concrete type"
 	case *types.Struct:
-		for i := range u.NumFields() {
-			f := u.Field(i)
-			if !f.Exported() {
-				return fmt.Sprintf("field %s is unexported and would be lost; export it or implement json.Marshaler and json.Unmarshaler", f.Name())
-			}
-			if why := unserializable(f.Type(), seen); why != "" {
-				return "field " + f.Name() + ": " + why
+		fields, why := storedFields(t, u)
+		if why != "" {
+			return why
+		}
+		for _, f := range fields {
+			if why := c.check(f.typ, inFuture); why != "" {
+				return "field " + f.path + ": " + why
 			}
 		}
 		return ""
 	}
 	return ""
+}
+
+// ownEncoding reports whether t is encoded by its own MarshalJSON and
+// UnmarshalJSON (or else MarshalText and UnmarshalText) methods, and
+// why that loses data when the methods come from an embedded field.
+func (c *storable) ownEncoding(t types.Type) (why string, own bool) {
+	for _, pair := range [][2]string{{"MarshalJSON", "UnmarshalJSON"}, {"MarshalText", "UnmarshalText"}} {
+		m, u := method(t, pair[0], true), method(t, pair[1], false)
+		if m == nil || u == nil {
+			continue
+		}
+		return promotedEncoding(t, m, pair), true
+	}
+	return "", false
+}
+
+// promotedEncoding returns why the methods of selection m, promoted
+// from an embedded field, would not store t faithfully: fields beside the
+// embedded one would be lost, a nil embedded pointer would panic, and
+// time.Time's own methods lose its location.
+func promotedEncoding(t types.Type, m *types.Selection, pair [2]string) string {
+	index := m.Index()
+	if len(index) < 2 {
+		return ""
+	}
+	fix := fmt.Sprintf("name the embedded field, or declare %s and %s on %s", pair[0], pair[1], typeName(t))
+	cur := t
+	path := typeName(t)
+	for _, i := range index[:len(index)-1] {
+		if p, ok := cur.Underlying().(*types.Pointer); ok {
+			cur = p.Elem()
+		}
+		st, ok := cur.Underlying().(*types.Struct)
+		if !ok {
+			return ""
+		}
+		f := st.Field(i)
+		path += "." + f.Name()
+		if st.NumFields() > 1 {
+			return fmt.Sprintf("%s gets %s from its embedded field %s, so its other fields would not be stored; %s", typeName(t), pair[0], path, fix)
+		}
+		if _, ok := f.Type().Underlying().(*types.Pointer); ok {
+			return fmt.Sprintf("%s gets %s from its embedded pointer %s, which panics when the pointer is nil; %s", typeName(t), pair[0], path, fix)
+		}
+		if isNamed(f.Type(), "time", "Time") {
+			return fmt.Sprintf("%s gets %s from its embedded time.Time %s, which drops the time's location; %s", typeName(t), pair[0], path, fix)
+		}
+		cur = f.Type()
+	}
+	return ""
+}
+
+// method returns method name of *t (a marshal method with signature
+// func() ([]byte, error), an unmarshal method func([]byte) error), or nil.
+func method(t types.Type, name string, marshal bool) *types.Selection {
+	sel := types.NewMethodSet(types.NewPointer(t)).Lookup(nil, name)
+	if sel == nil {
+		return nil
+	}
+	sig, ok := sel.Type().(*types.Signature)
+	if !ok {
+		return nil
+	}
+	bytes := types.NewSlice(types.Typ[types.Byte])
+	params, results := sig.Params(), sig.Results()
+	if marshal {
+		if params.Len() != 0 || results.Len() != 2 || !types.Identical(results.At(0).Type(), bytes) || !isErrorType(results.At(1).Type()) {
+			return nil
+		}
+	} else if params.Len() != 1 || results.Len() != 1 || !types.Identical(params.At(0).Type(), bytes) || !isErrorType(results.At(0).Type()) || sig.Variadic() {
+		return nil
+	}
+	return sel
+}
+
+// storableKey reports whether a map key of type k is stored as a string:
+// a string kind as it is, a time.Time, a type with MarshalText and
+// UnmarshalText, an integer in decimal.
+func storableKey(k types.Type) bool {
+	if b, ok := k.Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 {
+		return true
+	}
+	if isNamed(k, "time", "Time") || hasTextMarshaler(k) {
+		return true
+	}
+	b, ok := k.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsInteger != 0
+}
+
+func isNamed(t types.Type, path, name string) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == path && n.Obj().Name() == name
+}
+
+// typeName names t in messages: its name if it has one.
+func typeName(t types.Type) string {
+	if n, ok := types.Unalias(t).(*types.Named); ok {
+		return n.Obj().Name()
+	}
+	return types.TypeString(t, func(*types.Package) string { return "" })
 }
 
 // knownUnserializable names library types that hold process state.
@@ -283,22 +416,125 @@ func knownUnserializable(n *types.Named) string {
 	return ""
 }
 
-func hasMethod(t types.Type, name string) bool {
-	for _, typ := range []types.Type{t, types.NewPointer(t)} {
-		ms := types.NewMethodSet(typ)
-		if ms.Lookup(nil, name) != nil {
-			return true
+func hasTextMarshaler(t types.Type) bool {
+	return method(t, "MarshalText", true) != nil && method(t, "UnmarshalText", false) != nil
+}
+
+// storedField is a field of a struct as the codec stores it.
+type storedField struct {
+	name  string // its JSON name
+	path  string // Go selector from the struct's type name, for messages
+	typ   types.Type
+	index []int
+	owner string // path of the last embedded pointer on the way, or ""
+}
+
+// storedFields lists the fields of struct type t (underlying st) as the
+// codec stores them: named as encoding/json names them (a tag's name, or
+// the Go name; a field tagged "-" as if untagged), embedded structs
+// without a tag name promoted, unexported embedded structs included. It
+// returns why instead for every field encoding/json would drop, which
+// the codec refuses too.
+func storedFields(t types.Type, st *types.Struct) ([]storedField, string) {
+	type embedded struct {
+		st    *types.Struct
+		key   string
+		index []int
+		path  string
+		owner string
+	}
+	root := typeName(t)
+	var (
+		found   []storedField
+		ptrs    = map[string]string{} // owner path → selector
+		visited = map[string]string{}
+		next    = []embedded{{st: st, key: types.TypeString(t, nil), path: root}}
+	)
+	for len(next) > 0 {
+		level := next
+		next = nil
+		for _, e := range level {
+			if first, ok := visited[e.key]; ok {
+				if e.st.NumFields() == 0 {
+					continue
+				}
+				return nil, fmt.Sprintf("embedded field %s repeats the struct type embedded as %s, whose fields are stored once, so its own would be lost; name one of the two fields", e.path, first)
+			}
+			visited[e.key] = e.path
+			for i := range e.st.NumFields() {
+				f := e.st.Field(i)
+				index := append(e.index[:len(e.index):len(e.index)], i)
+				path := e.path + "." + f.Name()
+				ft := f.Type()
+				ptr := false
+				if p, ok := types.Unalias(ft).(*types.Pointer); ok {
+					ft, ptr = p.Elem(), true
+				}
+				tag := reflect.StructTag(e.st.Tag(i)).Get("json")
+				if tag == "-" {
+					tag = ""
+				}
+				name, _, _ := strings.Cut(tag, ",")
+				if !validTagName(name) {
+					name = ""
+				}
+				fst, isStruct := ft.Underlying().(*types.Struct)
+				if f.Embedded() {
+					if !f.Exported() && !isStruct {
+						return nil, fmt.Sprintf("embedded field %s is unexported and not a struct, so it would not be stored; give it a name and export it", path)
+					}
+					if name == "" && isStruct {
+						owner := e.owner
+						if ptr {
+							if !f.Exported() {
+								return nil, fmt.Sprintf("embedded field %s is a pointer to an unexported struct type, which cannot be allocated when decoding; embed the struct by value, or export its type", path)
+							}
+							owner = path
+							ptrs[owner] = path
+						}
+						next = append(next, embedded{st: fst, key: types.TypeString(ft, nil), index: index, path: path, owner: owner})
+						continue
+					}
+				} else if !f.Exported() {
+					return nil, fmt.Sprintf("field %s is unexported, so it would not be stored; export it, or give %s MarshalJSON and UnmarshalJSON methods", path, root)
+				}
+				if name == "" {
+					name = f.Name()
+				}
+				found = append(found, storedField{name: name, path: path, typ: f.Type(), index: index, owner: e.owner})
+			}
 		}
 	}
-	return false
+	byName := map[string]int{}
+	for i, f := range found {
+		if j, dup := byName[f.name]; dup {
+			return nil, fmt.Sprintf("fields %s and %s are both stored as %q (encoding/json would keep at most one), so one would be lost; rename one, or give one a json tag with another name", found[j].path, f.path, f.name)
+		}
+		byName[f.name] = i
+	}
+	for owner, path := range ptrs {
+		if !slices.ContainsFunc(found, func(f storedField) bool { return f.owner == owner }) {
+			return nil, fmt.Sprintf("embedded pointer %s has no field of its own to store, so whether it is nil would be lost; embed it by value, or give it a name", path)
+		}
+	}
+	return found, ""
 }
 
-func hasJSONMethods(t types.Type) bool {
-	return (hasMethod(t, "MarshalJSON") && hasMethod(t, "UnmarshalJSON")) || hasTextMarshaler(t)
-}
-
-func hasTextMarshaler(t types.Type) bool {
-	return hasMethod(t, "MarshalText") && hasMethod(t, "UnmarshalText")
+// validTagName reports whether encoding/json accepts name as a field
+// name from a tag (otherwise it uses the Go name); internal/wire has the
+// same rule.
+func validTagName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range name {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
 }
 
 // exprString prints an expression for messages.

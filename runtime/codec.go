@@ -1,16 +1,16 @@
 package runtime
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/durablegen/durable/internal/wire"
 )
 
 // Encoder writes a frame as a JSON object, one field at a time. Generated
-// MarshalFrame methods call it; field values go through encoding/json,
-// except for the fast paths below and errors.
+// MarshalFrame methods call it; field values go through [Field], except
+// for the fast paths below and errors.
 type Encoder struct {
 	buf   []byte
 	first bool
@@ -68,7 +68,7 @@ func (e *Encoder) Error(k string, err error) {
 // String writes a string field.
 func (e *Encoder) String(k string, v string) {
 	e.key(k)
-	e.buf = appendJSONString(e.buf, v)
+	e.buf = wire.AppendString(e.buf, v)
 }
 
 // Bool writes a boolean field.
@@ -77,12 +77,19 @@ func (e *Encoder) Bool(k string, v bool) {
 	e.buf = strconv.AppendBool(e.buf, v)
 }
 
-// Field writes field k of a frame with value v, through encoding/json.
-// Generated code uses the typed methods for plain integers, strings and
-// booleans, which do not allocate.
+// Field writes field k of a frame with value v, through the faithful
+// JSON codec (internal/wire): standard JSON for ordinary values, special
+// forms for NaN, infinities, strings that are not UTF-8 and times in a
+// named location. Generated code uses the typed methods for plain
+// integers, strings and booleans, which do not allocate.
 func Field[T any](e *Encoder, k string, v T) {
+	if reflect.TypeFor[T]() == errorType {
+		err, _ := any(v).(error)
+		e.Error(k, err)
+		return
+	}
 	e.key(k)
-	b, err := json.Marshal(v)
+	b, err := wire.Append(e.buf, v, &e.known)
 	if err != nil {
 		if e.err == nil {
 			e.err = fmt.Errorf("frame field %s: %w", k, err)
@@ -90,37 +97,27 @@ func Field[T any](e *Encoder, k string, v T) {
 		e.buf = append(e.buf, "null"...)
 		return
 	}
-	e.buf = append(e.buf, b...)
+	e.buf = b
 }
 
-// appendJSONString appends s as a JSON string that encoding/json decodes
-// back to s.
-func appendJSONString(buf []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		b, _ := json.Marshal(s) // replaces invalid bytes like encoding/json
-		return append(buf, b...)
+var errorType = reflect.TypeFor[error]()
+
+// AppendError and DecodeError make knownErrors the [wire.ErrorCodec] of
+// the values of type error inside other values (a []error, a struct
+// field): they are stored as frames store error fields.
+// A nil *knownErrors knows no errors.
+func (k *knownErrors) AppendError(buf []byte, err error) []byte {
+	if k == nil {
+		return appendError(buf, err, knownErrors{})
 	}
-	const hex = "0123456789abcdef"
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			buf = append(buf, '\\', c)
-		case '\n':
-			buf = append(buf, '\\', 'n')
-		default:
-			buf = append(buf, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
+	return appendError(buf, err, *k)
+}
+
+func (k *knownErrors) DecodeError(raw []byte) error {
+	if k == nil {
+		return decodeError(raw, knownErrors{})
 	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
+	return decodeError(raw, *k)
 }
 
 // Decoder reads a frame written by [Encoder]. Generated UnmarshalFrame
@@ -137,12 +134,11 @@ func appendJSONString(buf []byte, s string) []byte {
 // Unknown keys are ignored. Malformed input makes Next return false and
 // Err report it; it never panics.
 type Decoder struct {
-	dec   *json.Decoder
+	obj   wire.Object
 	key   string
-	raw   json.RawMessage
+	raw   []byte
 	err   error
 	known knownErrors
-	start bool
 }
 
 // NewDecoder returns a Decoder over data. Errors in known keep their
@@ -152,9 +148,7 @@ func NewDecoder(data []byte, known []error) *Decoder {
 }
 
 func newDecoder(data []byte, known knownErrors) *Decoder {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	return &Decoder{dec: dec, known: known}
+	return &Decoder{obj: wire.NewObject(data), known: known}
 }
 
 // Next advances to the next field.
@@ -162,40 +156,14 @@ func (d *Decoder) Next() bool {
 	if d.err != nil {
 		return false
 	}
-	if !d.start {
-		d.start = true
-		t, err := d.dec.Token()
-		if err != nil {
-			d.fail(fmt.Errorf("corrupt frame: %w", err))
-			return false
-		}
-		if t != json.Delim('{') {
-			d.fail(fmt.Errorf("corrupt frame: want an object, got %v", t))
-			return false
-		}
-	}
-	if !d.dec.More() {
-		if _, err := d.dec.Token(); err != nil {
-			d.fail(fmt.Errorf("corrupt frame: %w", err))
-		}
-		return false
-	}
-	t, err := d.dec.Token()
-	if err != nil {
-		d.fail(fmt.Errorf("corrupt frame: %w", err))
-		return false
-	}
-	k, ok := t.(string)
+	k, raw, ok := d.obj.Next()
 	if !ok {
-		d.fail(fmt.Errorf("corrupt frame: want a key, got %v", t))
+		if err := d.obj.Err(); err != nil {
+			d.fail(fmt.Errorf("corrupt frame: %w", err))
+		}
 		return false
 	}
-	d.key = k
-	d.raw = d.raw[:0]
-	if err := d.dec.Decode(&d.raw); err != nil {
-		d.fail(fmt.Errorf("corrupt frame: field %s: %w", k, err))
-		return false
-	}
+	d.key, d.raw = k, raw
 	return true
 }
 
@@ -219,8 +187,8 @@ func (d *Decoder) Int() int64 {
 
 // String returns the current field as a string.
 func (d *Decoder) String() string {
-	var v string
-	if err := json.Unmarshal(d.raw, &v); err != nil {
+	v, err := wire.String(d.raw)
+	if err != nil {
 		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
 	}
 	return v
@@ -249,7 +217,7 @@ func Value[T any](d *Decoder, v *T) {
 		*p = d.Error()
 		return
 	}
-	if err := json.Unmarshal(d.raw, v); err != nil {
+	if err := wire.Unmarshal(d.raw, v, &d.known); err != nil {
 		d.fail(fmt.Errorf("corrupt frame: field %s: %w", d.key, err))
 	}
 }

@@ -2,8 +2,13 @@ package runtime_test
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/durablegen/durable"
@@ -127,9 +132,9 @@ func FuzzFrameRoundTrip(f *testing.F) {
 	f.Add(int64(-1<<63), "aé😀b", false, "boom", true, int64(1<<62))
 	f.Add(int64(42), "\"quoted\"\n\t<html>&", true, "known", false, int64(-3))
 	f.Fuzz(func(t *testing.T, n int64, s string, b bool, msg string, permanent bool, x int64) {
-		if !utf8.ValidString(s) || !utf8.ValidString(msg) {
-			// The JSON codec replaces invalid UTF-8 with U+FFFD; see
-			// TestFrameInvalidUTF8.
+		if !utf8.ValidString(msg) {
+			// Error messages are stored by encoding/json, which
+			// replaces invalid UTF-8 with U+FFFD.
 			return
 		}
 		var err error
@@ -211,26 +216,152 @@ func checkErrorRoundTrip(t *testing.T, want, got error) {
 	}
 }
 
-// TestFrameInvalidUTF8 pins down a limit of the JSON frame codec: a string
-// that is not valid UTF-8 (for example a byte slice of a multi-byte rune)
-// does not survive a checkpoint unchanged.
+// TestFrameInvalidUTF8 checks that a string that is not valid UTF-8
+// (for example a byte slice of a multi-byte rune) survives a checkpoint
+// unchanged, as a field, a map key and through the String fast path.
 func TestFrameInvalidUTF8(t *testing.T) {
-	for _, s := range []string{"é"[:1], "\xff", "a\xc3"} {
-		t.Run(s, func(t *testing.T) {
+	for _, s := range []string{"é"[:1], "\xff", "a\xc3", "\xed\xa0\x80", `\udcff`} {
+		t.Run(fmt.Sprintf("%q", s), func(t *testing.T) {
 			e := runtime.NewEncoder(nil, nil)
 			runtime.Field(e, "s", s)
+			e.String("fast", s)
+			runtime.Field(e, "m", map[string]string{s: s})
 			data, err := e.Bytes()
 			if err != nil {
 				t.Fatalf("Encoder.Bytes() error = %v", err)
 			}
-			var got string
+			var got, fast string
+			var m map[string]string
 			d := runtime.NewDecoder(data, nil)
 			for d.Next() {
-				runtime.Value(d, &got)
+				switch d.Key() {
+				case "s":
+					runtime.Value(d, &got)
+				case "fast":
+					fast = d.String()
+				case "m":
+					runtime.Value(d, &m)
+				}
 			}
-			if got == s {
-				t.Errorf("round trip of %q = %q: invalid UTF-8 now survives; make FuzzFrameRoundTrip check such strings too", s, got)
+			if err := d.Err(); err != nil {
+				t.Fatalf("decode %s: %v", data, err)
+			}
+			if got != s || fast != s || !reflect.DeepEqual(m, map[string]string{s: s}) {
+				t.Errorf("round trip of %q through %s = %q, %q, %q", s, data, got, fast, m)
 			}
 		})
 	}
+}
+
+// fuzzEmbedded is promoted into fuzzRich.
+type fuzzEmbedded struct {
+	Level float32
+	Tags  []string `json:"tags,omitempty"`
+}
+
+type fuzzKey int
+
+func (k fuzzKey) MarshalText() ([]byte, error) { return []byte("k" + strconv.Itoa(int(k))), nil }
+func (k *fuzzKey) UnmarshalText(b []byte) error {
+	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "k"))
+	*k = fuzzKey(n)
+	return err
+}
+
+// fuzzRich has a field of every shape the codec stores faithfully.
+type fuzzRich struct {
+	fuzzEmbedded
+	*FuzzPtr
+	F      float64
+	Fs     []float64          `json:"fs,omitempty"`
+	S      string             `json:"s"`
+	Hidden string             `json:"-"`
+	B      []byte             `json:"b"`
+	N      int64              `json:",string"`
+	U      uint8              `json:"u"`
+	Q      *float64           `json:"q,string"`
+	M      map[string]float64 `json:"m,omitempty"`
+	K      map[fuzzKey]string `json:"k"`
+	T      time.Time          `json:"t"`
+	Ts     map[time.Time]int  `json:"ts"`
+	Arr    [2]*string         `json:"arr"`
+	Errs   []error            `json:"errs"`
+	Nested []map[string][]fuzzEmbedded
+}
+
+type FuzzPtr struct{ P int }
+
+// FuzzRichRoundTrip builds a value of fuzzRich from the fuzzer's input,
+// stores it as a frame field and decodes it: every value comes back as
+// the workflow held it (NaN bits, -0, invalid UTF-8, time locations and
+// wall clocks, nil versus empty).
+func FuzzRichRoundTrip(f *testing.F) {
+	f.Add(math.Float64bits(math.NaN()), "caf\xc3", []byte{0xff}, int64(-1), int64(1711846800), uint8(1), true)
+	f.Add(math.Float64bits(math.Inf(-1)), "", []byte(nil), int64(1<<62), int64(-62135596800), uint8(3), false)
+	f.Add(uint64(1<<63), "\xed\xa0\x80\\udcff", []byte{}, int64(0), int64(253402300800), uint8(4), true)
+	locs := []*time.Location{time.UTC, time.Local, time.FixedZone("IST", 19800), time.FixedZone("", -61)}
+	for _, name := range []string{"Europe/Paris", "America/New_York", "Asia/Kathmandu", "EST"} {
+		if loc, err := time.LoadLocation(name); err == nil {
+			locs = append(locs, loc)
+		}
+	}
+	f.Fuzz(func(t *testing.T, fbits uint64, s string, b []byte, n, sec int64, sel uint8, nils bool) {
+		fl := math.Float64frombits(fbits)
+		when := time.Unix(sec%(1<<40), n%1e9).In(locs[int(sel)%len(locs)])
+		v := fuzzRich{
+			fuzzEmbedded: fuzzEmbedded{Level: float32(fl), Tags: []string{s}},
+			F:            fl, Fs: []float64{fl, -fl}, S: s, Hidden: s + "!", B: b, N: n, U: sel, Q: &fl,
+			M: map[string]float64{s: fl}, K: map[fuzzKey]string{fuzzKey(n % 1000): s},
+			T: when, Ts: map[time.Time]int{when: int(sel)}, Arr: [2]*string{&s, nil},
+			Errs:   []error{nil, errors.New(strings.ToValidUTF8(s, "?"))},
+			Nested: []map[string][]fuzzEmbedded{{s: {{Level: 1}}}, nil, {}},
+		}
+		if nils {
+			v.FuzzPtr = &FuzzPtr{P: int(sel)}
+			v.Fs, v.M, v.Q, v.Nested, v.fuzzEmbedded.Tags = []float64{}, map[string]float64{}, nil, nil, nil
+		}
+		e := runtime.NewEncoder(nil, nil)
+		runtime.Field(e, "v", v)
+		data, err := e.Bytes()
+		if err != nil {
+			t.Fatalf("Encoder.Bytes() error = %v", err)
+		}
+		var got fuzzRich
+		d := runtime.NewDecoder(data, nil)
+		for d.Next() {
+			runtime.Value(d, &got)
+		}
+		if err := d.Err(); err != nil {
+			t.Fatalf("decode %s: %v", data, err)
+		}
+		if w, g := richKey(v), richKey(got); w != g {
+			t.Errorf("round trip through %s:\n got %s\nwant %s", data, g, w)
+		}
+	})
+}
+
+// richKey prints what a workflow can observe of v.
+func richKey(v fuzzRich) string {
+	var b strings.Builder
+	tm := func(t time.Time) string {
+		return fmt.Sprintf("%d %s %s", t.UnixNano(), t.Location(), t.Format(time.RFC3339Nano+" MST"))
+	}
+	fmt.Fprintf(&b, "level=%x tags=%q(nil %v) ptr=%v f=%x fs=", math.Float32bits(v.Level), v.Tags, v.Tags == nil, v.FuzzPtr, math.Float64bits(v.F))
+	for _, f := range v.Fs {
+		fmt.Fprintf(&b, "%x,", math.Float64bits(f))
+	}
+	fmt.Fprintf(&b, "(nil %v) s=%q hidden=%q b=%q(nil %v) n=%d u=%d q=", v.Fs == nil, v.S, v.Hidden, v.B, v.B == nil, v.N, v.U)
+	if v.Q != nil {
+		fmt.Fprintf(&b, "%x", math.Float64bits(*v.Q))
+	}
+	fmt.Fprintf(&b, " m=(nil %v)", v.M == nil)
+	for k, f := range v.M {
+		fmt.Fprintf(&b, "%q:%x,", k, math.Float64bits(f))
+	}
+	fmt.Fprintf(&b, " k=%v t=%s ts=", v.K, tm(v.T))
+	for k, n := range v.Ts {
+		fmt.Fprintf(&b, "%s:%d,", tm(k), n)
+	}
+	fmt.Fprintf(&b, " arr=%q,%v errs=%v nested=%v(nil %v)", *v.Arr[0], v.Arr[1], v.Errs, v.Nested, v.Nested == nil)
+	return b.String()
 }

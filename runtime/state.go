@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/durablegen/durable/internal/wire"
 )
 
 // State is what an instance's frame holds at its last committed
@@ -63,7 +65,7 @@ func (s *State) Var(name string, v any) error {
 		*p = decodeError(raw, s.known)
 		return nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	if err := wire.Unmarshal(raw, v, &s.known); err != nil {
 		return fmt.Errorf("state of instance %s: variable %q: %w", s.ID, name, err)
 	}
 	return nil

@@ -3,9 +3,11 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -619,16 +621,32 @@ func TestOtherCheckpoints(t *testing.T) {
 	}
 }
 
+// picky is a value whose own encoding refuses negative numbers.
+type picky int
+
+func (p picky) MarshalJSON() ([]byte, error) {
+	if p < 0 {
+		return nil, fmt.Errorf("picky: %d is negative", int(p))
+	}
+	return []byte(strconv.Itoa(int(p))), nil
+}
+
+func (p *picky) UnmarshalJSON(b []byte) error {
+	n, err := strconv.Atoi(string(b))
+	*p = picky(n)
+	return err
+}
+
 // TestUnencodableFrameFailsTheInstance checks that a frame value the
 // codec cannot encode fails the instance at the checkpoint.
 func TestUnencodableFrameFailsTheInstance(t *testing.T) {
-	siteNaN := runtime.Site{ID: 1, Kind: "effect", Name: "NaN"}
-	wf := durable.NewWorkflow[float64, float64]("example.com/nan.NaN", "v1", func() any {
-		return &funcFrame[float64]{run: func(x *runtime.Exec, f *funcFrame[float64]) error {
+	siteNeg := runtime.Site{ID: 1, Kind: "effect", Name: "Negative"}
+	wf := durable.NewWorkflow[picky, picky]("example.com/picky.Negative", "v1", func() any {
+		return &funcFrame[picky]{run: func(x *runtime.Exec, f *funcFrame[picky]) error {
 			for {
 				switch f.pc {
 				case 0:
-					f.v = runtime.SideEffect(x, &siteNaN, func() float64 { return math.NaN() })
+					f.v = runtime.SideEffect(x, &siteNeg, func() picky { return -1 })
 					if err := x.Commit(&f.pc, 1); err != nil {
 						return err
 					}
@@ -639,13 +657,67 @@ func TestUnencodableFrameFailsTheInstance(t *testing.T) {
 		}}
 	})
 	h := newHarness(t, runtime.WorkerOptions{}, wf)
-	hd := mustStart(t, h.client, wf, "nan", 1)
+	hd := mustStart(t, h.client, wf, "neg", 1)
 	mustDrain(t, h.worker, 1)
 	_, err := hd.Result(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "encode frame of instance nan at checkpoint 1") {
+	if err == nil || !strings.Contains(err.Error(), "encode frame of instance neg at checkpoint 1") {
 		t.Errorf("Result() error = %v, want an encode error naming the instance and checkpoint", err)
 	}
-	if inst := h.get("nan"); !strings.Contains(string(inst.Frame), `"v":1`) {
+	if inst := h.get("neg"); !strings.Contains(string(inst.Frame), `"v":1`) {
 		t.Errorf("frame after the failure = %s, want the last committed one", inst.Frame)
+	}
+}
+
+// TestSpecialValuesSurviveCheckpoints runs values JSON has no standard
+// form for through a frame, the history and the result.
+func TestSpecialValuesSurviveCheckpoints(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type special struct {
+		F   []float64
+		S   string
+		M   map[string]time.Time
+		Err []error
+	}
+	want := special{
+		F:   []float64{math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)},
+		S:   "\xff\xc3 not UTF-8",
+		M:   map[string]time.Time{"\xfe": time.Date(2024, 6, 1, 12, 0, 0, 0, paris)},
+		Err: []error{nil, errors.New("kept")},
+	}
+	site := runtime.Site{ID: 1, Kind: "effect", Name: "Special"}
+	wf := durable.NewWorkflow[special, special]("example.com/special.Values", "v1", func() any {
+		return &funcFrame[special]{run: func(x *runtime.Exec, f *funcFrame[special]) error {
+			for {
+				switch f.pc {
+				case 0:
+					f.v = runtime.SideEffect(x, &site, func() special { return want })
+					if err := x.Commit(&f.pc, 1); err != nil {
+						return err
+					}
+				case 1:
+					return runtime.Return(x, f.v, nil)
+				}
+			}
+		}}
+	})
+	h := newHarness(t, runtime.WorkerOptions{}, wf)
+	hd := mustStart(t, h.client, wf, "special", special{})
+	mustDrain(t, h.worker, 1)
+	got, err := hd.Result(context.Background())
+	if err != nil {
+		t.Fatalf("Result() error = %v", err)
+	}
+	if fmt.Sprint(got.F) != fmt.Sprint(want.F) || math.Signbit(got.F[3]) != true || got.S != want.S {
+		t.Errorf("Result() = %v, %q, want %v, %q", got.F, got.S, want.F, want.S)
+	}
+	gt, wt := got.M["\xfe"], want.M["\xfe"]
+	if !gt.Equal(wt) || gt.Location().String() != "Europe/Paris" || gt.Format(time.RFC3339+" MST") != wt.Format(time.RFC3339+" MST") {
+		t.Errorf("Result().M = %v, want %v", got.M, want.M)
+	}
+	if len(got.Err) != 2 || got.Err[0] != nil || got.Err[1] == nil || got.Err[1].Error() != "kept" {
+		t.Errorf("Result().Err = %v, want %v", got.Err, want.Err)
 	}
 }

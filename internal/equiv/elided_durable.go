@@ -19,17 +19,21 @@ type elidedFrame struct {
 	t1  int
 	m   map[string]Qty
 	t2  int
+	b   struct{ Qs []Qty }
+	t3  Qty
+	t4  int
 }
 
 var elidedSites = [...]runtime.Site{
 	{ID: 1, Kind: "step", Name: "Inc", Pos: "elided.go:13:19"},
 	{ID: 3, Kind: "step", Name: "Inc", Pos: "elided.go:14:19"},
 	{ID: 5, Kind: "step", Name: "Inc", Pos: "elided.go:15:31"},
+	{ID: 7, Kind: "step", Name: "Inc", Pos: "elided.go:17:56"},
 }
 
 // ElidedWorkflow is the descriptor of workflow Elided: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ElidedWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Elided", "8edd960b56716cc0", func() any { return new(elidedFrame) }).WithFunc(Elided)
+var ElidedWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Elided", "f7c34bdf507d7654", func() any { return new(elidedFrame) }).WithFunc(Elided)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *elidedFrame) SetInput(in int) {
@@ -44,7 +48,10 @@ func (f *elidedFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t", int64(f.t))
 	runtime.Field(e, "ps", f.ps)
 	e.Int("t1", int64(f.t1))
+	runtime.Field(e, "m", f.m)
 	e.Int("t2", int64(f.t2))
+	runtime.Field(e, "t3", f.t3)
+	e.Int("t4", int64(f.t4))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -63,8 +70,14 @@ func (f *elidedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.ps)
 		case "t1":
 			f.t1 = int(d.Int())
+		case "m":
+			runtime.Value(d, &f.m)
 		case "t2":
 			f.t2 = int(d.Int())
+		case "t3":
+			runtime.Value(d, &f.t3)
+		case "t4":
+			f.t4 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -116,7 +129,23 @@ func (f *elidedFrame) Run(x *runtime.Exec) error {
 			}
 		case 6:
 			/*line elided.go:15:1*/ f.m = map[string]Qty{"a": Qty{N: f.t2 + f.ps[0].N}}
-			/*line elided.go:16:1*/ return runtime.Return[int](x, f.its[0].N+f.its[1].N+f.ps[0].N+f.m["a"].N, nil)
+			/*line elided.go:17:35*/ f.t3 = Qty{N: max(2, f.n)}
+			f.pc = 7
+		case 7:
+			/*line elided.go:17:55*/ f.t4 = runtime.CallValue(x, &elidedSites[3], func(stepCtx3 context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.n)
+				}
+				return Inc(stepCtx3, f.n)
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line elided.go:17:1*/ f.b = struct {
+				Qs []Qty
+			}{Qs: []Qty{f.t3, Qty{N: f.t4}}}
+			/*line elided.go:18:1*/ return runtime.Return[int](x, f.its[0].N+f.its[1].N+f.ps[0].N+f.m["a"].N+f.b.Qs[0].N+f.b.Qs[1].N, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

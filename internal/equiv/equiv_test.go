@@ -18,6 +18,14 @@ func TestEquivalence(t *testing.T) {
 		run  func(t *testing.T) durabletest.Report
 	}{
 		{"Sequence", func(t *testing.T) durabletest.Report { return durabletest.Run(t, SequenceWorkflow, 4, log) }},
+		{"SpecialValues", func(t *testing.T) durabletest.Report {
+			// NaN != NaN and times carry *time.Location pointers: compare
+			// what the workflow can observe.
+			observable := durabletest.WithEqual(func(want, got any) bool {
+				return SpecialKey(want.(Special)) == SpecialKey(got.(Special))
+			})
+			return durabletest.Run(t, SpecialValuesWorkflow, 1, log, observable)
+		}},
 		{"IfElse/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, IfElseWorkflow, 4, log) }},
 		{"IfElse/bigodd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, IfElseWorkflow, 13, log) }},
 		{"IfElse/negative", func(t *testing.T) durabletest.Report { return durabletest.Run(t, IfElseWorkflow, -3, log) }},
