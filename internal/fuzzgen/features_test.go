@@ -62,13 +62,7 @@ var allFeatures = append([]string{
 // testdata/bugs that shows why: enable it with -fuzzgen.enable=name once
 // the bug is fixed.
 var knownBugs = map[string]string{
-	"bytestring": "byte-string.go.txt",
-	"elidedcp":   "elided-literal-order.go.txt",
-	"embedded":   "embedded-collide.go.txt",
-	"nestedcp":   "nested-arg-liveness.go.txt",
-	"floats":     "float-special.go.txt",
-	"tagged":     "tagged-dash.go.txt",
-	"timezone":   "time-location.go.txt",
+	"nestedcp": "nested-arg-liveness.go.txt",
 }
 
 // features is the set of grammar features a run may use.
