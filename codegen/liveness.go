@@ -272,6 +272,12 @@ func (l *liveness) usesAfter(n ast.Node, all varSet) (varSet, bool) {
 	if l.rereadsArgs(call) && !l.onceArgs(call) {
 		return all, true
 	}
+	for _, a := range call.Args {
+		if l.hasCheckpoint(a) {
+			// Arguments after a nested checkpoint are evaluated after it.
+			return all, true
+		}
+	}
 	if l.rereadsArgs(call) {
 		// A resumed step (or waiting parent) reads again the arguments
 		// that are read in place; the others were evaluated once into

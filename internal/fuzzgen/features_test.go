@@ -61,9 +61,7 @@ var allFeatures = append([]string{
 // knownBugs maps each feature that is off by default to the file under
 // testdata/bugs that shows why: enable it with -fuzzgen.enable=name once
 // the bug is fixed.
-var knownBugs = map[string]string{
-	"embedded": "embedded-collide.go.txt",
-}
+var knownBugs = map[string]string{}
 
 // features is the set of grammar features a run may use.
 type features struct{ off map[string]bool }

@@ -24,7 +24,7 @@ import (
 
 var (
 	flagMode    = flag.String("fuzzgen.mode", "grow", "grow: TestDifferential generates workflows from the grammar; mutate: it mutates -fuzzgen.n known-good workflows instead")
-	flagMutants = flag.Int("fuzzgen.mutants", 16, "number of mutants TestMutations runs")
+	flagMutants = flag.Int("fuzzgen.mutants", 12, "number of mutants TestMutations runs")
 )
 
 // mutSource is a package of known-good workflows and the test calls that

@@ -174,7 +174,7 @@ func compileStage(root string, pkgs []*pkgRun) ([]failure, error) {
 		}
 		fails = dedupe(fails)
 		for i, f := range fails {
-			if usesRich(f.wf) && !unplaced[f.wf] {
+			if !unplaced[f.wf] {
 				fails[i].stage = "refused"
 			}
 		}
