@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"reflect"
 	"sort"
 )
 
@@ -123,35 +124,22 @@ func loopBodyOf(n ast.Node) ast.Node {
 
 func loopHeads(n ast.Node) []ast.Node {
 	var out []ast.Node
-	add := func(x ast.Node) {
-		if x != nil && !isNilNode(x) {
-			out = append(out, x)
-		}
-	}
 	switch n := n.(type) {
 	case *ast.ForStmt:
-		if n.Init != nil {
-			add(n.Init)
-		}
-		if n.Cond != nil {
-			add(n.Cond)
-		}
-		if n.Post != nil {
-			add(n.Post)
+		for _, x := range []ast.Node{n.Init, n.Cond, n.Post} {
+			if x != nil && !reflect.ValueOf(x).IsNil() {
+				out = append(out, x)
+			}
 		}
 	case *ast.RangeStmt:
-		if n.Key != nil {
-			add(n.Key)
+		for _, x := range []ast.Expr{n.Key, n.Value, n.X} {
+			if x != nil {
+				out = append(out, x)
+			}
 		}
-		if n.Value != nil {
-			add(n.Value)
-		}
-		add(n.X)
 	}
 	return out
 }
-
-func isNilNode(n ast.Node) bool { return n == nil }
 
 func (s *sharing) loop() ast.Node {
 	if len(s.loops) == 0 {
