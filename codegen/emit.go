@@ -39,28 +39,8 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 		w("%s\n\n", d)
 	}
 	w("// %s is the frame of workflow %s: its machine state and the variables\n// that live across its checkpoints.\n", frameType, name)
-	w("type %s struct {\npc int\n", frameType)
-	for _, f := range l.fields {
-		if f.boxed {
-			w("%s *%s\n", f.name, l.tp.text(f.typ))
-			continue
-		}
-		w("%s %s\n", f.name, l.tp.text(f.typ))
-	}
-	w("}\n\n")
-
-	w("var %s = [...]%s{\n", l.sitesVar, l.q.marker(names.RuntimePkg, "Site"))
-	for _, s := range l.sites {
-		w("{ID: %d, Kind: %q, Name: %q, Pos: %q", s.id, s.kind, s.name, s.pos)
-		if pol := l.policyText(s.policy); !strings.HasSuffix(pol, "{}") {
-			w(", Policy: %s", pol)
-		}
-		if s.inMemory {
-			w(", InMemory: true")
-		}
-		w("},\n")
-	}
-	w("}\n\n")
+	l.emitFrameType(w)
+	l.emitSites(w)
 
 	id := wf.id()
 	if wf.recv == nil {
@@ -90,73 +70,14 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	}
 	w("}\n\n")
 
-	w("// MarshalFrame writes the serialized fields of the frame.\nfunc (%s *%s) MarshalFrame(e *%s) {\n", fv, frameType, l.q.marker(names.RuntimePkg, "Encoder"))
-	w("e.Int(\"pc\", int64(%s.pc))\n", fv)
-	for _, f := range l.fields {
-		if !f.ser {
-			continue
-		}
-		switch codec := basicCodec(f.typ); {
-		case f.boxed:
-			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
-		case codec == "error":
-			w("e.Error(%q, %s.%s)\n", f.name, fv, f.name)
-		case codec == "int":
-			w("e.Int(%q, int64(%s.%s))\n", f.name, fv, f.name)
-		case codec == "string":
-			w("e.String(%q, %s.%s)\n", f.name, fv, f.name)
-		case codec == "bool":
-			w("e.Bool(%q, %s.%s)\n", f.name, fv, f.name)
-		default:
-			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
-		}
-	}
-	w("}\n\n")
-
-	w("// UnmarshalFrame restores the fields written by MarshalFrame.\nfunc (%s *%s) UnmarshalFrame(d *%s) error {\n", fv, frameType, l.q.marker(names.RuntimePkg, "Decoder"))
-	w("for d.Next() {\nswitch d.Key() {\ncase \"pc\":\n%s.pc = int(d.Int())\n", fv)
-	for _, f := range l.fields {
-		if !f.ser {
-			continue
-		}
-		switch codec := basicCodec(f.typ); {
-		case f.boxed:
-			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
-		case codec == "error":
-			w("case %q:\n%s.%s = d.Error()\n", f.name, fv, f.name)
-		case codec == "int":
-			w("case %q:\n%s.%s = %s(d.Int())\n", f.name, fv, f.name, f.typ.(*types.Basic).Name())
-		case codec == "string":
-			w("case %q:\n%s.%s = d.String()\n", f.name, fv, f.name)
-		case codec == "bool":
-			w("case %q:\n%s.%s = d.Bool()\n", f.name, fv, f.name)
-		default:
-			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
-		}
-	}
-	w("}\n}\nreturn d.Err()\n}\n\n")
+	l.emitCodec(w)
 
 	decls = b.String()
 	b.Reset()
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
 	l.thread()
 	method := l.emitSaga(frameType)
-	var body strings.Builder
-	for _, blk := range l.blocks {
-		fmt.Fprintf(&body, "case %d:\n", blk.id)
-		for _, s := range blk.stmts {
-			body.WriteString(s + "\n")
-		}
-		if !blk.done {
-			body.WriteString("panic(\"durable: unreachable machine state\")\n")
-		}
-	}
-	fmt.Fprintf(&body, "default:\nreturn %s(%s.pc)\n", l.rt("BadState"), fv)
-	text := body.String()
-	if strings.Contains(text, "continue "+l.label+"\n") {
-		w("%s:\n", l.label)
-	}
-	w("for {\nswitch %s.pc {\n%s}\n}\n}\n\n", fv, text)
+	w("%s", l.machineBody())
 	w("%s", method)
 	return decls, b.String()
 }
@@ -383,4 +304,115 @@ func packageName(pkg *packages.Package, p string) string {
 		return n
 	}
 	return path.Base(p)
+}
+
+// emitFrameType writes the frame's struct type.
+func (l *lowerer) emitFrameType(w func(string, ...any)) {
+	w("type %s struct {\npc int\n", l.frameType)
+	for _, f := range l.fields {
+		switch {
+		case f.helper != nil:
+			w("%s *%s\n", f.name, f.helper.frameType)
+		case f.boxed:
+			w("%s *%s\n", f.name, l.tp.text(f.typ))
+		default:
+			w("%s %s\n", f.name, l.tp.text(f.typ))
+		}
+	}
+	w("}\n\n")
+}
+
+// emitSites writes the checkpoints' sites.
+func (l *lowerer) emitSites(w func(string, ...any)) {
+	w("var %s = [...]%s{\n", l.sitesVar, l.q.marker(names.RuntimePkg, "Site"))
+	for _, s := range l.sites {
+		w("{ID: %d, Kind: %q, Name: %q, Pos: %q", s.id, s.kind, s.name, s.pos)
+		if pol := l.policyText(s.policy); !strings.HasSuffix(pol, "{}") {
+			w(", Policy: %s", pol)
+		}
+		if s.inMemory {
+			w(", InMemory: true")
+		}
+		w("},\n")
+	}
+	w("}\n\n")
+}
+
+// emitCodec writes MarshalFrame and UnmarshalFrame.
+func (l *lowerer) emitCodec(w func(string, ...any)) {
+	fv := l.fv
+	w("// MarshalFrame writes the serialized fields of the frame.\nfunc (%s *%s) MarshalFrame(e *%s) {\n", fv, l.frameType, l.q.marker(names.RuntimePkg, "Encoder"))
+	w("e.Int(\"pc\", int64(%s.pc))\n", fv)
+	for _, f := range l.fields {
+		if !f.ser {
+			continue
+		}
+		switch codec := basicCodec(f.typ); {
+		case f.helper != nil:
+			w("if %s.%s != nil {\ne.Frame(%q, %s.%s)\n}\n", fv, f.name, f.name, fv, f.name)
+		case f.boxed:
+			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
+		case codec == "error":
+			w("e.Error(%q, %s.%s)\n", f.name, fv, f.name)
+		case codec == "int":
+			w("e.Int(%q, int64(%s.%s))\n", f.name, fv, f.name)
+		case codec == "string":
+			w("e.String(%q, %s.%s)\n", f.name, fv, f.name)
+		case codec == "bool":
+			w("e.Bool(%q, %s.%s)\n", f.name, fv, f.name)
+		default:
+			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
+		}
+	}
+	w("}\n\n")
+
+	w("// UnmarshalFrame restores the fields written by MarshalFrame.\nfunc (%s *%s) UnmarshalFrame(d *%s) error {\n", fv, l.frameType, l.q.marker(names.RuntimePkg, "Decoder"))
+	w("for d.Next() {\nswitch d.Key() {\ncase \"pc\":\n%s.pc = int(d.Int())\n", fv)
+	for _, f := range l.fields {
+		if !f.ser {
+			continue
+		}
+		switch codec := basicCodec(f.typ); {
+		case f.helper != nil:
+			w("case %q:\n%s.%s = new(%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, f.helper.frameType, fv, f.name)
+		case f.boxed:
+			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
+		case codec == "error":
+			w("case %q:\n%s.%s = d.Error()\n", f.name, fv, f.name)
+		case codec == "int":
+			w("case %q:\n%s.%s = %s(d.Int())\n", f.name, fv, f.name, f.typ.(*types.Basic).Name())
+		case codec == "string":
+			w("case %q:\n%s.%s = d.String()\n", f.name, fv, f.name)
+		case codec == "bool":
+			w("case %q:\n%s.%s = d.Bool()\n", f.name, fv, f.name)
+		default:
+			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
+		}
+	}
+	w("}\n}\nreturn d.Err()\n}\n\n")
+
+}
+
+// machineBody returns the body of the Run method: the dispatch loop over
+// the states, and its closing brace.
+func (l *lowerer) machineBody() string {
+	fv := l.fv
+	var b strings.Builder
+	var body strings.Builder
+	for _, blk := range l.blocks {
+		fmt.Fprintf(&body, "case %d:\n", blk.id)
+		for _, s := range blk.stmts {
+			body.WriteString(s + "\n")
+		}
+		if !blk.done {
+			body.WriteString("panic(\"durable: unreachable machine state\")\n")
+		}
+	}
+	fmt.Fprintf(&body, "default:\nreturn %s(%s.pc)\n", l.rt("BadState"), fv)
+	text := body.String()
+	if strings.Contains(text, "continue "+l.label+"\n") {
+		b.WriteString(l.label + ":\n")
+	}
+	b.WriteString(fmt.Sprintf("for {\nswitch %s.pc {\n%s}\n}\n}\n\n", fv, text))
+	return b.String()
 }

@@ -105,13 +105,61 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			}
 		}
 	}
+	// The helpers that make checkpoints, callees before callers, each in
+	// the generated file of its own source file.
+	findHelpers(cls, pkg.Syntax, pkg.Fset)
+	var bodies []*ast.BlockStmt
+	for _, f := range order {
+		for _, wf := range byFile[f] {
+			bodies = append(bodies, wf.decl.Body)
+		}
+	}
+	helpers := helperOrder(pkg.Fset, reachableHelpers(cls, bodies))
+	fileQuals := map[*ast.File]*quals{}
+	qualsOf := func(f *ast.File) *quals {
+		if fileQuals[f] == nil {
+			fileQuals[f] = &quals{byKey: map[string]string{}}
+		}
+		return fileQuals[f]
+	}
+	byFileHelpers := map[*ast.File][]*helperFn{}
+	var compileHelper func(h *helperFn)
+	compileHelper = func(h *helperFn) {
+		if h.compiled {
+			return
+		}
+		h.compiled = true
+		for _, c := range h.calls {
+			if h.cycle() == nil {
+				compileHelper(c)
+			}
+		}
+		compileUnit(h, pkg, cls, qualsOf(h.file), pkgNames, diags)
+		if len(byFile[h.file]) == 0 && len(byFileHelpers[h.file]) == 0 {
+			order = append(order, h.file)
+		}
+		byFileHelpers[h.file] = append(byFileHelpers[h.file], h)
+	}
+	for _, h := range helpers {
+		compileHelper(h)
+	}
+	sort.SliceStable(order, func(i, j int) bool { return order[i].Pos() < order[j].Pos() })
 	var out []File
 	var compiled []*workflow
 	var layouts []Layout
 	for _, f := range order {
-		q := &quals{byKey: map[string]string{}}
+		q := qualsOf(f)
 		var parts, machines []string
 		var fileLayouts []Layout
+		failed := false
+		for _, h := range byFileHelpers[f] {
+			if h.failed {
+				failed = true
+				continue
+			}
+			parts = append(parts, h.text[0])
+			machines = append(machines, h.text[1])
+		}
 		for _, wf := range byFile[f] {
 			text, lay, ok := compile(wf, cls, q, pkgNames, diags)
 			if ok {
@@ -122,7 +170,7 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			}
 		}
 		layouts = append(layouts, fileLayouts...)
-		if len(parts) < len(byFile[f]) {
+		if failed || len(fileLayouts) < len(byFile[f]) {
 			continue
 		}
 		src := pkg.Fset.Position(f.Pos()).Filename
@@ -140,15 +188,52 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 // compile checks and lowers one workflow and returns its generated code
 // and layout.
 func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) ([2]string, Layout, bool) {
+	l := lowerUnit(wf, cls, q, pkgNames, diags)
+	if l == nil {
+		return [2]string{}, Layout{}, false
+	}
+	decls, machine := l.emitWorkflow(l.frameType)
+	return [2]string{decls, machine}, l.layout(), true
+}
+
+// compileUnit checks and lowers helper h, keeping its generated code and
+// layout for its callers and its file.
+func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) {
+	wf := helperUnit(pkg, h)
+	for _, c := range h.calls {
+		if c.failed || c.l == nil {
+			h.failed = true // reported at the callee
+			return
+		}
+	}
+	l := lowerUnit(wf, cls, q, pkgNames, diags)
+	if l == nil {
+		h.failed = true
+		return
+	}
+	h.l, h.frameType = l, l.frameType
+	h.text[0], h.text[1] = l.emitHelper()
+	h.layout = l.layout()
+	h.errs = l.errs
+}
+
+// lowerUnit checks and lowers a workflow or helper; nil if it reported
+// findings.
+func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) *lowerer {
 	pkg := wf.pkg
 	before := len(diags.list)
 	ck := &checker{fset: pkg.Fset, info: pkg.TypesInfo, cls: cls, diags: diags}
-	if !ck.signature(wf) {
-		return [2]string{}, Layout{}, false
+	if wf.helper != nil {
+		if !ck.helperSignature(wf) {
+			return nil
+		}
+		ck.helperBody(wf)
+	} else if !ck.signature(wf) {
+		return nil
 	}
 	ck.body(wf)
 	if len(diags.list) > before {
-		return [2]string{}, Layout{}, false
+		return nil
 	}
 	live := (&liveness{
 		info:   pkg.TypesInfo,
@@ -160,14 +245,14 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		},
 		onceArgs: func(c *ast.CallExpr) bool {
 			k := cls.classify(c).kind
-			return k == cpStep || k == cpWorkflow
+			return k == cpStep || k == cpWorkflow || k == cpHelper
 		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
 	saved := pkgNames.clone()
 	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {
-		return [2]string{}, Layout{}, false
+		return nil
 	}
 	if locals := l.goLocals(); len(locals) > 0 {
 		// Again, with the variables that cannot be frame fields kept as
@@ -177,12 +262,11 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 	}
 	l.checkNameable()
 	l.checkErrors()
+	l.mergeHelperErrors()
 	if len(diags.list) > before {
-		return [2]string{}, Layout{}, false
+		return nil
 	}
-	frameType := l.frameType
-	decls, machine := l.emitWorkflow(frameType)
-	return [2]string{decls, machine}, l.layout(), true
+	return l
 }
 
 // id is the workflow's name in generated identifiers: the method name
@@ -234,7 +318,7 @@ func namedResults(wf *workflow) []*types.Var {
 // be, and memory shared between serialized ones.
 func (l *lowerer) checkFrame() {
 	for _, f := range l.fields {
-		if !f.ser {
+		if !f.ser || f.helper != nil {
 			continue
 		}
 		if why := unserializable(f.typ, nil); why != "" {

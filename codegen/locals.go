@@ -35,7 +35,22 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 	if wf.recv != nil && wf.recv.Name() != "" && wf.recv.Name() != "_" {
 		l.declare(wf.recv).ser = false // supplied by Bind, never stored
 	}
-	if wf.in.Name() != "" && wf.in.Name() != "_" {
+	if h := wf.helper; h != nil {
+		h.recvField = ""
+		if f := l.frame[wf.recv]; f != nil {
+			h.recvField = f.name
+		}
+		h.paramFields = nil
+		for i := 1; i < h.sig.Params().Len(); i++ {
+			p := h.sig.Params().At(i)
+			name := ""
+			if p.Name() != "" && p.Name() != "_" {
+				name = l.declare(p).name
+			}
+			h.paramFields = append(h.paramFields, name)
+		}
+		l.helperResults()
+	} else if wf.in.Name() != "" && wf.in.Name() != "_" {
 		f := l.declare(wf.in)
 		f.ser = true
 	}
@@ -44,6 +59,11 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 	}
 	l.cur = l.newBlock()
 	l.stmts(wf.decl.Body.List)
+	if wf.helper != nil && l.cur != nil {
+		// The end of a helper without results: it returns.
+		l.emit(wf.decl.Body.Rbrace, "return "+l.helperReturn(nil))
+		l.end()
+	}
 	l.finishSaga()
 	l.checkFrame()
 	return l
@@ -155,6 +175,9 @@ func redeclares(info *types.Info, s ast.Stmt) bool {
 // cannot name.
 func (l *lowerer) checkNameable() {
 	for _, f := range l.fields {
+		if f.helper != nil {
+			continue
+		}
 		name, why := l.unnameable(f.typ, nil)
 		if why == "" {
 			continue

@@ -177,7 +177,7 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 			cur.Sites = append(cur.Sites, LayoutSite{ID: id, Kind: f[1], Name: name})
 		case "field":
 			name, typ, ok := strings.Cut(rest, " ")
-			if !ok || !token.IsIdentifier(name) || typ == "" {
+			if !ok || !dottedIdent(name) || typ == "" {
 				return nil, bad("want field <name> <type>, got %q", text)
 			}
 			cur.Fields = append(cur.Fields, LayoutField{Name: name, Type: typ})
@@ -415,4 +415,15 @@ func diffSites(a, b []LayoutSite, same func(x, y LayoutSite) bool) (removed, add
 		}
 	}
 	return append(removed, a[i:]...), append(added, b[j:]...)
+}
+
+// dottedIdent reports whether name is an identifier, or identifiers
+// joined by dots (a field of a helper's frame nested in a caller's).
+func dottedIdent(name string) bool {
+	for _, part := range strings.Split(name, ".") {
+		if !token.IsIdentifier(part) {
+			return false
+		}
+	}
+	return true
 }

@@ -59,6 +59,10 @@ type lowerer struct {
 
 	saga *saga // compensations, if the workflow calls durable.Compensate
 
+	// calls are the calls of helpers (see helpers.go), by the state that
+	// runs the callee: a state an instance resumes at, like a checkpoint.
+	calls []helperCallSite
+
 	errs errorUses // known errors and error types (errors_check.go)
 }
 
@@ -72,6 +76,9 @@ type field struct {
 	// boxed: the field points to the variable, allocated anew each time
 	// its declaration runs (see boxed.go).
 	boxed bool
+	// helper is set for the field that holds the frame of a call of a
+	// helper in progress (see helpers.go); typ is nil.
+	helper *helperFn
 }
 
 // block is one machine state: a case of the dispatch switch.
@@ -382,6 +389,9 @@ func (l *lowerer) returnStmt(results []ast.Expr, orig *ast.ReturnStmt) ast.Stmt 
 }
 
 func (l *lowerer) returnCall(args []string) string {
+	if l.wf.helper != nil {
+		return l.helperReturn(args)
+	}
 	if len(args) == 1 {
 		// return f() with f returning (Out, error)
 		return fmt.Sprintf("%s(%s, %s)", l.rt("Return", l.tp.text(l.wf.out)), l.xv, args[0])

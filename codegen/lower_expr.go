@@ -254,6 +254,9 @@ func (l *lowerer) shortCircuit(e *ast.BinaryExpr) ast.Expr {
 // checkpoint emits the machine state of a checkpoint call and returns
 // where its results are: dest if given, else fresh temporaries.
 func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) []string {
+	if cp.kind == cpHelper {
+		return l.helperCall(call, cp, dest)
+	}
 	results := l.resultTypes(call, cp)
 	if dest == nil {
 		for _, t := range results {

@@ -23,6 +23,9 @@ type workflow struct {
 	in   *types.Var // the input parameter
 	out  types.Type // the first result type
 	opts workflowOptions
+	// helper is set when the unit is a helper function that makes
+	// checkpoints (see helpers.go), not a workflow: it has no input.
+	helper *helperFn
 }
 
 // cpKind classifies a checkpoint call.
@@ -41,11 +44,12 @@ const (
 	cpWorkflow // another workflow called as a child
 	cpAll      // durable.All: the steps of futures started with durable.Go
 	cpSelect   // durable.Select: the first of them
+	cpHelper   // a helper function of the package that makes checkpoints
 )
 
 var cpKindNames = map[cpKind]string{
 	cpStep: "step", cpDo: "do", cpSleep: "sleep", cpSleepUntil: "sleep",
-	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child", cpAll: "all", cpSelect: "select",
+	cpNow: "now", cpSideEffect: "effect", cpAwait: "await", cpAwaitTimeout: "await", cpWorkflow: "child", cpAll: "all", cpSelect: "select", cpHelper: "call",
 }
 
 // checkpoint describes a call that is a checkpoint.
@@ -53,6 +57,8 @@ type checkpoint struct {
 	kind cpKind
 	fn   *types.Func
 	step *stepDecl
+	// helper is the callee of a cpHelper call.
+	helper *helperFn
 }
 
 // classifier decides which calls are checkpoints.
@@ -61,6 +67,9 @@ type classifier struct {
 	info      *types.Info
 	dirs      *directives
 	workflows map[*types.Func]bool
+	// helpers are the package's functions that take a durable.Context
+	// and make checkpoints (see findHelpers).
+	helpers map[*types.Func]*helperFn
 }
 
 func (c *classifier) classify(call *ast.CallExpr) checkpoint {
@@ -96,6 +105,9 @@ func (c *classifier) classify(call *ast.CallExpr) checkpoint {
 	}
 	if c.workflows[fn.Origin()] || fn.Pkg() != nil && fn.Pkg() != c.pkg && c.dirs.isWorkflow(fn) {
 		return checkpoint{kind: cpWorkflow, fn: fn}
+	}
+	if h := c.helpers[fn.Origin()]; h != nil {
+		return checkpoint{kind: cpHelper, fn: fn, helper: h}
 	}
 	return checkpoint{}
 }

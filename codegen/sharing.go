@@ -275,7 +275,7 @@ func (s *sharing) callSources(c *ast.CallExpr, self ast.Expr) []shareEdge {
 		}
 		return nil
 	}
-	if s.l.cls.classify(c).kind != cpNone {
+	if k := s.l.cls.classify(c).kind; k != cpNone && k != cpHelper {
 		return nil // a checkpoint's result is decoded or fresh
 	}
 	if b, ok := builtinOf(info, c); ok {
@@ -343,6 +343,10 @@ func (s *sharing) call(c *ast.CallExpr) {
 				s.write(c.Args[0], c.Pos(), "written by "+b)
 			}
 		}
+		return
+	}
+	if cp := s.l.cls.classify(c); cp.kind == cpHelper {
+		s.helperCall(c, cp.helper)
 		return
 	}
 	if readOnlyCall(info, c) || s.l.cls.classify(c).kind != cpNone {
@@ -446,6 +450,22 @@ func (s *sharing) report() {
 	for v, ws := range s.writes {
 		r := find(v)
 		writes[r] = append(writes[r], ws...)
+	}
+	if h := s.l.wf.helper; h != nil {
+		h.writes = map[int]shareWrite{}
+		for i := 1; i < h.sig.Params().Len(); i++ {
+			ws := writes[find(h.sig.Params().At(i))]
+			if len(ws) == 0 {
+				continue
+			}
+			first := ws[0]
+			for _, w := range ws {
+				if w.pos < first.pos {
+					first = w
+				}
+			}
+			h.writes[i-1] = first
+		}
 	}
 	reported := map[*types.Var]bool{}
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].pos < kept[j].pos })
@@ -593,4 +613,35 @@ func readOnlyCall(info *types.Info, c *ast.CallExpr) bool {
 		return true
 	}
 	return false
+}
+
+// helperCall records the writes a call of helper h makes through its
+// arguments: those it writes through its parameters. The helper's frame
+// holds its parameters apart from the caller's variables after a resume,
+// so an argument that shares memory with a stored variable of the caller
+// is refused when the helper writes through it.
+func (s *sharing) helperCall(c *ast.CallExpr, h *helperFn) {
+	for i, a := range c.Args[min(1, len(c.Args)):] {
+		if h.sig.Variadic() && i >= h.sig.Params().Len()-2 {
+			i = h.sig.Params().Len() - 2
+		}
+		w, ok := h.writes[i]
+		if !ok {
+			continue
+		}
+		if t := s.l.info.TypeOf(a); t == nil || !holdsRefs(t) {
+			continue
+		}
+		line := s.l.fset.Position(w.pos).Line
+		root := ast.Unparen(a)
+		if u, ok := root.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			root = u.X
+		}
+		if v := s.rootOf(root); v != nil && s.stored(v) {
+			s.l.diags.add(s.l.fset, a.Pos(), "%s is passed to helper %s, whose parameter is %s at line %d, while %s is also kept across its checkpoints: after a resume the two are restored as separate copies, so the write would no longer show in %s; pass a copy (slices.Clone, maps.Clone), or have %s return the new value",
+				exprString(a), h.name(), w.what, line, v.Name(), v.Name(), h.name())
+			continue
+		}
+		s.write(root, c.Pos(), "passed to helper "+h.name()+", which writes through it")
+	}
 }

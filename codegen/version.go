@@ -97,12 +97,13 @@ func (l *lowerer) layout() Layout {
 	}
 	var stored []types.Type
 	for _, f := range l.fields {
-		if f.ser {
+		if f.ser && f.helper == nil {
 			lay.Fields = append(lay.Fields, LayoutField{Name: f.name, Type: typeString(f.typ, l.pkg)})
 			stored = append(stored, f.typ)
 		}
 	}
 	lay.Types = storedTypes(stored, l.pkg)
+	l.helperLayout(&lay)
 	lay.Fingerprint = lay.fingerprint()
 	return lay
 }

@@ -77,6 +77,18 @@ func (e *Encoder) Bool(k string, v bool) {
 	e.buf = strconv.AppendBool(e.buf, v)
 }
 
+// Frame writes field k holding the nested frame of a call in progress of
+// a helper function that makes checkpoints: an object with the helper's
+// own fields, written by its MarshalFrame.
+func (e *Encoder) Frame(k string, m interface{ MarshalFrame(e *Encoder) }) {
+	e.key(k)
+	e.buf = append(e.buf, '{')
+	e.first = true
+	m.MarshalFrame(e)
+	e.buf = append(e.buf, '}')
+	e.first = false
+}
+
 // Field writes field k of a frame with value v, through the faithful
 // JSON codec (internal/wire): standard JSON for ordinary values, special
 // forms for NaN, infinities, strings that are not UTF-8 and times in a
@@ -210,6 +222,15 @@ func (d *Decoder) Error() error { return decodeError(d.raw, d.known) }
 
 // Err returns the first error met.
 func (d *Decoder) Err() error { return d.err }
+
+// Frame decodes the current field, written by [Encoder.Frame], into the
+// nested frame m.
+func (d *Decoder) Frame(m interface{ UnmarshalFrame(d *Decoder) error }) {
+	sub := newDecoder(d.raw, d.known)
+	if err := m.UnmarshalFrame(sub); err != nil {
+		d.fail(fmt.Errorf("nested frame %s: %w", d.key, err))
+	}
+}
 
 // Value decodes the current field into v.
 func Value[T any](d *Decoder, v *T) {

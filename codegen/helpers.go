@@ -1,0 +1,476 @@
+package codegen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+
+	"github.com/durablegen/durable/internal/names"
+)
+
+// Helper functions that make checkpoints.
+//
+// A function of the workflow's package that takes the durable.Context as
+// its first parameter and makes checkpoints (steps, sleeps, waits, child
+// workflows, other such helpers) is compiled into a machine of its own,
+// whose frame nests in its caller's: a call stores the callee's frame in
+// a field of the caller's frame, runs it, and takes its results when it
+// returns. Each checkpoint inside the helper commits the whole instance,
+// so a crash inside the helper resumes inside it, at its checkpoint, with
+// its locals, and the caller is resumed at the call.
+//
+// The caller's frame field points to the callee's frame while the call is
+// in progress and is nil otherwise; it is stored as a nested object
+// (runtime.Encoder.Frame). The arguments are evaluated once, when the call
+// starts, into the callee's parameters; the callee returns through its
+// ret method, which records the results in the callee's frame for the
+// caller to read.
+
+// helperCallSite is a call of helper h, run by state.
+type helperCallSite struct {
+	state int
+	h     *helperFn
+}
+
+// helperFn is a helper function of the package being compiled.
+type helperFn struct {
+	decl *ast.FuncDecl
+	file *ast.File
+	obj  *types.Func
+	sig  *types.Signature
+	// calls are the helpers this one calls (outside function literals).
+	calls []*helperFn
+
+	// Filled when the helper is compiled.
+	compiled  bool
+	failed    bool
+	l         *lowerer
+	frameType string
+	// paramFields are the frame fields of the parameters after the
+	// context, in order; "" for a parameter that is not a field.
+	paramFields []string
+	recvField   string // the receiver's field, "" for a function
+	resFields   []string
+	text        [2]string // declarations and machine
+	layout      Layout
+	// writes holds the parameters (after the context, by index) whose
+	// memory the helper may write through, with the first such write.
+	writes map[int]shareWrite
+	errs   errorUses
+}
+
+// name is how messages and layouts name the helper.
+func (h *helperFn) name() string {
+	if recv := h.sig.Recv(); recv != nil {
+		return recvTypeName(recv) + "." + h.obj.Name()
+	}
+	return h.obj.Name()
+}
+
+// findHelpers returns the functions of pkg that take a durable.Context
+// first and make checkpoints, directly or through one another.
+func findHelpers(cls *classifier, syntax []*ast.File, fset *token.FileSet) map[*types.Func]*helperFn {
+	cands := map[*types.Func]*helperFn{}
+	for _, f := range syntax {
+		if strings.HasSuffix(fset.PositionFor(f.Pos(), false).Filename, "_durable.go") {
+			continue
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			fn, _ := cls.info.Defs[fd.Name].(*types.Func)
+			if fn == nil || cls.workflows[fn] || cls.dirs.step(fn) != nil {
+				continue
+			}
+			sig := fn.Type().(*types.Signature)
+			if sig.Params().Len() == 0 || !isDurableContext(sig.Params().At(0).Type()) {
+				continue
+			}
+			cands[fn] = &helperFn{decl: fd, file: f, obj: fn, sig: sig}
+		}
+	}
+	cls.helpers = map[*types.Func]*helperFn{}
+	for changed := true; changed; {
+		changed = false
+		for fn, h := range cands {
+			if cls.helpers[fn] != nil {
+				continue
+			}
+			if containsCheckpoint(h.decl.Body, func(c *ast.CallExpr) bool { return cls.classify(c).kind != cpNone || isCompensate(cls.info, c) }) {
+				cls.helpers[fn] = h
+				changed = true
+			}
+		}
+	}
+	for _, h := range cls.helpers {
+		seen := map[*helperFn]bool{}
+		ast.Inspect(h.decl.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				if cp := cls.classify(n); cp.kind == cpHelper && !seen[cp.helper] {
+					seen[cp.helper] = true
+					h.calls = append(h.calls, cp.helper)
+				}
+			}
+			return true
+		})
+	}
+	return cls.helpers
+}
+
+// reachableHelpers returns the helpers that bodies call, directly or
+// through other helpers: those that must be compiled.
+func reachableHelpers(cls *classifier, bodies []*ast.BlockStmt) map[*types.Func]*helperFn {
+	out := map[*types.Func]*helperFn{}
+	var visit func(n ast.Node)
+	visit = func(n ast.Node) {
+		ast.Inspect(n, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if cp := cls.classify(call); cp.kind == cpHelper && out[cp.helper.obj] == nil {
+					out[cp.helper.obj] = cp.helper
+					visit(cp.helper.decl.Body)
+				}
+			}
+			return true
+		})
+	}
+	for _, b := range bodies {
+		visit(b)
+	}
+	return out
+}
+
+// helperOrder returns the helpers in source order.
+func helperOrder(fset *token.FileSet, helpers map[*types.Func]*helperFn) []*helperFn {
+	out := make([]*helperFn, 0, len(helpers))
+	for _, h := range helpers {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := fset.Position(out[i].decl.Pos()), fset.Position(out[j].decl.Pos())
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Offset < b.Offset
+	})
+	return out
+}
+
+// cycle returns the call path from h back to itself, if h is recursive.
+func (h *helperFn) cycle() []*helperFn {
+	var path []*helperFn
+	on := map[*helperFn]bool{}
+	done := map[*helperFn]bool{}
+	var visit func(g *helperFn) bool
+	visit = func(g *helperFn) bool {
+		path = append(path, g)
+		on[g] = true
+		for _, c := range g.calls {
+			if c == h {
+				path = append(path, c)
+				return true
+			}
+			if !on[c] && !done[c] && visit(c) {
+				return true
+			}
+		}
+		on[g] = false
+		done[g] = true
+		path = path[:len(path)-1]
+		return false
+	}
+	if visit(h) {
+		return path
+	}
+	return nil
+}
+
+// helperUnit returns the compilation unit of a helper: a workflow value
+// whose ctx is the helper's context parameter and which has no input.
+func helperUnit(pkg *packages.Package, h *helperFn) *workflow {
+	wf := &workflow{pkg: pkg, file: h.file, decl: h.decl, obj: h.obj, sig: h.sig, helper: h}
+	wf.ctx = h.sig.Params().At(0)
+	if recv := h.sig.Recv(); recv != nil {
+		wf.recv = recv
+	}
+	return wf
+}
+
+// helperSignature checks what a helper's declaration may be.
+func (c *checker) helperSignature(wf *workflow) bool {
+	h, d := wf.helper, wf.decl
+	if d.Type.TypeParams != nil {
+		c.errorf(d.Type.TypeParams.Pos(), "helper %s makes checkpoints and is generic: generic helpers are not supported; declare one helper per concrete type", h.name())
+		return false
+	}
+	if recv := h.sig.Recv(); recv != nil {
+		if n, ok := types.Unalias(deref(recv.Type())).(*types.Named); ok && n.TypeParams().Len() > 0 {
+			c.errorf(d.Recv.Pos(), "helper %s makes checkpoints and is a method of a generic type: not supported; use a non-generic receiver", h.name())
+			return false
+		}
+	}
+	if cyc := h.cycle(); cyc != nil {
+		var names []string
+		for _, g := range cyc {
+			names = append(names, g.name())
+		}
+		c.errorf(d.Name.Pos(), "helper %s makes checkpoints and is recursive (%s): a recursive helper is not supported; use a loop", h.name(), strings.Join(names, " calls "))
+		return false
+	}
+	return true
+}
+
+// helperBody reports what a helper may not do that a workflow body may.
+func (c *checker) helperBody(wf *workflow) {
+	ast.Inspect(wf.decl.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if isCompensate(c.info, n) {
+				c.errorf(n.Pos(), "durable.Compensate in helper %s: compensations are registered in the workflow body; return what the compensation needs and register it there", wf.helper.name())
+				return true
+			}
+			switch cp := c.cls.classify(n); cp.kind {
+			case cpAll, cpSelect:
+				c.errorf(n.Pos(), "durable.%s in helper %s: futures are awaited in the workflow body; start and await them there", cp.fn.Name(), wf.helper.name())
+			case cpNone:
+				if isDurableFunc(c.info, n, names.Go) {
+					c.errorf(n.Pos(), "durable.Go in helper %s: futures are started and awaited in the workflow body", wf.helper.name())
+				}
+			}
+		}
+		return true
+	})
+}
+
+// helperField returns the caller's frame field that holds the frame of a
+// call to h in progress.
+func (l *lowerer) helperField(h *helperFn) *field {
+	for _, f := range l.fields {
+		if f.helper == h {
+			return f
+		}
+	}
+	f := l.addField(lowerFirst(h.obj.Name()), nil, nil, true, h.decl.Pos())
+	f.helper = h
+	return f
+}
+
+// helperCall lowers a call of helper h: it starts the callee's frame with
+// the arguments, then, in a state of its own that a resume re-enters,
+// runs it until it returns and takes its results.
+func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) []string {
+	h := cp.helper
+	results := l.resultTypes(call, cp)
+	if dest == nil {
+		for _, t := range results {
+			dest = append(dest, l.temp(t, call.Pos()))
+		}
+	}
+	ops := call.Args[min(1, len(call.Args)):]
+	sel, isMethod := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	isMethod = isMethod && l.info.Selections[sel] != nil
+	recvExpr := ""
+	if isMethod {
+		recvExpr = l.helperReceiver(sel.X, h)
+	}
+	var args []ast.Expr
+	if len(ops) > 0 {
+		args = l.operands(ops)
+	}
+	fld := l.helperField(h)
+	ref := l.fv + "." + fld.name
+	params := h.sig.Params()
+	var inits []string
+	n := params.Len() - 1 // parameters after the context
+	for i := 0; i < n; i++ {
+		var val string
+		switch {
+		case h.sig.Variadic() && i == n-1 && !call.Ellipsis.IsValid():
+			var rest []string
+			for _, a := range args[i:] {
+				rest = append(rest, l.print(a))
+			}
+			if len(rest) == 0 {
+				val = "nil"
+			} else {
+				val = fmt.Sprintf("%s{%s}", l.tp.text(params.At(i+1).Type()), strings.Join(rest, ", "))
+			}
+		default:
+			val = l.print(args[i])
+		}
+		if h.paramFields[i] == "" {
+			if i < len(ops) && !l.stable(ops[i]) {
+				l.emit(ops[i].Pos(), "_ = "+val)
+			}
+			continue
+		}
+		inits = append(inits, h.paramFields[i]+": "+val)
+	}
+	l.emit(call.Pos(), fmt.Sprintf("%s = &%s{%s}", ref, h.frameType, strings.Join(inits, ", ")))
+	st := l.newBlock()
+	l.jump(st)
+	l.cur = st
+	if h.recvField != "" && recvExpr != "" {
+		l.emit(call.Pos(), fmt.Sprintf("%s.%s = %s", ref, h.recvField, recvExpr))
+	}
+	l.calls = append(l.calls, helperCallSite{st.id, h})
+	l.emit(call.Pos(), fmt.Sprintf("if err := %s.Run(%s); err != nil {\nreturn err\n}", ref, l.xv))
+	for _, a := range l.allocs {
+		l.emit(call.Pos(), a)
+	}
+	l.allocs = nil
+	var lhs, rhs []string
+	for i, d := range dest {
+		if d != "_" {
+			lhs = append(lhs, d)
+			rhs = append(rhs, ref+"."+h.resFields[i])
+		}
+	}
+	if len(lhs) > 0 {
+		l.emit(call.Pos(), strings.Join(lhs, ", ")+" = "+strings.Join(rhs, ", "))
+	}
+	l.emit(token.NoPos, ref+" = nil")
+	return dest
+}
+
+// helperReceiver returns the expression that gives a helper method its
+// receiver each time its frame runs: the caller's own receiver, which is
+// supplied by the worker and never stored.
+func (l *lowerer) helperReceiver(x ast.Expr, h *helperFn) string {
+	if id, ok := ast.Unparen(x).(*ast.Ident); ok && l.wf.recv != nil && l.info.Uses[id] == l.wf.recv {
+		if f := l.frame[l.wf.recv]; f != nil {
+			return l.ref(f)
+		}
+	}
+	l.diags.add(l.fset, x.Pos(), "helper method %s makes checkpoints and is called on %s: a helper method can only be called on the receiver of the workflow (or helper) calling it, which the worker supplies on every resume; make it a function that takes the value as a parameter", h.name(), exprString(x))
+	return ""
+}
+
+// helperResults makes the frame fields a helper's ret method fills.
+func (l *lowerer) helperResults() {
+	h := l.wf.helper
+	res := h.sig.Results()
+	h.resFields = nil
+	for i := range res.Len() {
+		f := l.addField("res", res.At(i).Type(), nil, false, h.decl.Pos())
+		h.resFields = append(h.resFields, f.name)
+	}
+}
+
+// helperReturn returns the call that ends the helper with args: its ret
+// method, which returns nil.
+func (l *lowerer) helperReturn(args []string) string {
+	return fmt.Sprintf("%s.ret(%s)", l.fv, strings.Join(args, ", "))
+}
+
+// emitHelper returns the generated declarations of a helper: its frame
+// type, sites, frame codec, ret method, and machine.
+func (l *lowerer) emitHelper() (decls, machine string) {
+	h := l.wf.helper
+	fv, xv := l.fv, l.xv
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	for _, d := range l.decls {
+		w("%s\n\n", d)
+	}
+	w("// %s is the frame of helper %s, nested in the frame of its caller\n// while a call is in progress: its machine state and the variables that\n// live across its checkpoints.\n", l.frameType, h.name())
+	l.emitFrameType(w)
+	l.emitSites(w)
+	l.emitCodec(w)
+	res := h.sig.Results()
+	var params, assigns []string
+	for i := range res.Len() {
+		p := fmt.Sprintf("r%d", i)
+		params = append(params, p+" "+l.tp.text(res.At(i).Type()))
+		assigns = append(assigns, fmt.Sprintf("%s.%s = %s", fv, h.resFields[i], p))
+	}
+	w("// ret ends the call with its results, for the caller to take.\nfunc (%s *%s) ret(%s) error {\n", fv, l.frameType, strings.Join(params, ", "))
+	for _, a := range assigns {
+		w("%s\n", a)
+	}
+	w("return nil\n}\n\n")
+	decls = b.String()
+	b.Reset()
+	w("// Run executes the helper from its current state until it returns\n// (nil) or a checkpoint suspends the instance.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, l.frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
+	l.thread()
+	w("%s", l.machineBody())
+	return decls, b.String()
+}
+
+// helperLayout adds the layouts of the helpers the unit calls to lay: the
+// call's field, and the callee's checkpoints and fields under it.
+func (l *lowerer) helperLayout(lay *Layout) {
+	for _, c := range l.calls {
+		lay.Sites = append(lay.Sites, LayoutSite{ID: c.state, Kind: "call", Name: c.h.name()})
+	}
+	for _, f := range l.fields {
+		h := f.helper
+		if h == nil {
+			continue
+		}
+		sub := h.layout
+		for _, s := range sub.Sites {
+			s.Name = h.name() + "." + s.Name
+			lay.Sites = append(lay.Sites, s)
+		}
+		lay.Fields = append(lay.Fields, LayoutField{Name: f.name, Type: "frame " + h.name()})
+		for _, sf := range sub.Fields {
+			sf.Name = f.name + "." + sf.Name
+			lay.Fields = append(lay.Fields, sf)
+		}
+		lay.Types = mergeTypes(lay.Types, sub.Types)
+	}
+}
+
+// mergeTypes returns the union of two sorted type lists.
+func mergeTypes(a, b []LayoutType) []LayoutType {
+	seen := map[string]bool{}
+	var out []LayoutType
+	for _, t := range append(append([]LayoutType(nil), a...), b...) {
+		if !seen[t.Name] {
+			seen[t.Name] = true
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// mergeHelperErrors adds the known errors of the helpers the unit calls
+// to its own: the workflow's descriptor registers them all.
+func (l *lowerer) mergeHelperErrors() {
+	for _, f := range l.fields {
+		if f.helper == nil {
+			continue
+		}
+		for _, s := range f.helper.errs.sentinels {
+			if !slices.Contains(l.errs.sentinels, s) {
+				l.errs.sentinels = append(l.errs.sentinels, s)
+			}
+		}
+		for _, t := range f.helper.errs.types {
+			if !slices.ContainsFunc(l.errs.types, func(u types.Type) bool { return types.Identical(t, u) }) {
+				l.errs.types = append(l.errs.types, t)
+			}
+		}
+	}
+	sort.Slice(l.errs.sentinels, func(i, j int) bool {
+		a, b := l.errs.sentinels[i], l.errs.sentinels[j]
+		if a.Pkg().Path() != b.Pkg().Path() {
+			return a.Pkg().Path() < b.Pkg().Path()
+		}
+		return a.Name() < b.Name()
+	})
+}
