@@ -201,7 +201,7 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) {
 	wf := helperUnit(pkg, h)
 	for _, c := range h.calls {
-		if c.failed || c.l == nil {
+		if (c.failed || c.l == nil) && h.cycle() == nil {
 			h.failed = true // reported at the callee
 			return
 		}

@@ -278,6 +278,9 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 			dest = append(dest, l.temp(t, call.Pos()))
 		}
 	}
+	if h.l == nil {
+		return dest // the helper did not compile: reported there
+	}
 	ops := call.Args[min(1, len(call.Args)):]
 	sel, isMethod := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	isMethod = isMethod && l.info.Selections[sel] != nil
