@@ -63,6 +63,10 @@ type helperFn struct {
 	// memory the helper may write through, with the first such write.
 	writes map[int]shareWrite
 	errs   errorUses
+	// reassigned holds the parameters (after the context, by index) that
+	// the helper assigns to, or whose address it takes: those a caller
+	// cannot re-link (see relink).
+	reassigned map[int]bool
 }
 
 // name is how messages and layouts name the helper.
@@ -96,6 +100,9 @@ func findHelpers(cls *classifier, syntax []*ast.File, fset *token.FileSet) map[*
 			}
 			cands[fn] = &helperFn{decl: fd, file: f, obj: fn, sig: sig}
 		}
+	}
+	for _, h := range cands {
+		h.reassigned = reassignedParams(cls.info, h)
 	}
 	cls.helpers = map[*types.Func]*helperFn{}
 	for changed := true; changed; {
@@ -328,6 +335,13 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	if h.recvField != "" && recvExpr != "" {
 		l.emit(call.Pos(), fmt.Sprintf("%s.%s = %s", ref, h.recvField, recvExpr))
 	}
+	for i := range n {
+		if i < len(ops) && h.paramFields[i] != "" {
+			if e, ok := l.relink(h, i, ops[i]); ok {
+				l.emit(ops[i].Pos(), fmt.Sprintf("%s.%s = %s", ref, h.paramFields[i], e))
+			}
+		}
+	}
 	l.calls = append(l.calls, helperCallSite{st.id, h})
 	l.emit(call.Pos(), fmt.Sprintf("if err := %s.Run(%s); err != nil {\nreturn err\n}", ref, l.xv))
 	for _, a := range l.allocs {
@@ -476,4 +490,84 @@ func (l *lowerer) mergeHelperErrors() {
 		}
 		return a.Name() < b.Name()
 	})
+}
+
+// reassignedParams returns the parameters of h (after the context) that
+// its body assigns, increments, ranges into or takes the address of.
+func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
+	index := map[*types.Var]int{}
+	for i := 1; i < h.sig.Params().Len(); i++ {
+		index[h.sig.Params().At(i)] = i - 1
+	}
+	out := map[int]bool{}
+	mark := func(e ast.Expr) {
+		if id, ok := ast.Unparen(e).(*ast.Ident); ok {
+			if v, ok := info.Uses[id].(*types.Var); ok {
+				if i, ok := index[v]; ok {
+					out[i] = true
+				}
+			}
+		}
+	}
+	ast.Inspect(h.decl.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range n.Lhs {
+				mark(lhs)
+			}
+		case *ast.IncDecStmt:
+			mark(n.X)
+		case *ast.RangeStmt:
+			if n.Key != nil {
+				mark(n.Key)
+			}
+			if n.Value != nil {
+				mark(n.Value)
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				if v := addressedVar(info, n.X); v != nil {
+					if i, ok := index[v]; ok {
+						out[i] = true
+					}
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// relink returns the expression that gives parameter i of a call of h
+// the caller's own memory again each time the call's state is entered
+// (after a resume too), so that writes through it show in the caller as
+// in Go: for an argument that names a stored variable of the caller, or
+// a field of one, or its address, when the helper never reassigns the
+// parameter. The two were restored from the same commit, so they hold
+// the same values; re-linking makes them share again.
+func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
+	if h.reassigned[i] || h.sig.Variadic() && i == h.sig.Params().Len()-2 {
+		return "", false
+	}
+	e := ast.Unparen(arg)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	v := addressedVar(l.info, e)
+	if v == nil {
+		return "", false
+	}
+	f := l.frame[v]
+	if f == nil || !f.ser || f.helper != nil {
+		return "", false
+	}
+	if !isAddr(arg) && !holdsRefs(l.info.TypeOf(arg)) {
+		return "", false // a value: nothing to share
+	}
+	return l.print(l.rwExpr(arg)), true
+}
+
+func isAddr(e ast.Expr) bool {
+	u, ok := ast.Unparen(e).(*ast.UnaryExpr)
+	return ok && u.Op == token.AND
 }

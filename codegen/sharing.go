@@ -637,8 +637,11 @@ func (s *sharing) helperCall(c *ast.CallExpr, h *helperFn) {
 		if u, ok := root.(*ast.UnaryExpr); ok && u.Op == token.AND {
 			root = u.X
 		}
-		if v := s.rootOf(root); v != nil && s.stored(v) {
-			s.l.diags.add(s.l.fset, a.Pos(), "%s is passed to helper %s, whose parameter is %s at line %d, while %s is also kept across its checkpoints: after a resume the two are restored as separate copies, so the write would no longer show in %s; pass a copy (slices.Clone, maps.Clone), or have %s return the new value",
+		if _, ok := s.l.relink(h, i, a); ok {
+			// The call's state gives the parameter the caller's memory
+			// again after a resume: the write shows in the caller.
+		} else if v := s.rootOf(root); v != nil && s.stored(v) {
+			s.l.diags.add(s.l.fset, a.Pos(), "%s is passed to helper %s, whose parameter is %s at line %d, while %s is also kept across its checkpoints: after a resume the two are restored as separate copies, so the write would no longer show in %s; pass the variable itself (or its address) to a helper that does not reassign the parameter, pass a copy (slices.Clone, maps.Clone), or have %s return the new value",
 				exprString(a), h.name(), w.what, line, v.Name(), v.Name(), h.name())
 			continue
 		}

@@ -103,3 +103,136 @@ func HelperErrors(ctx durable.Context, v int) (string, error) {
 	}
 	return "ok", nil
 }
+
+// charge is a helper method: it is called on the workflow's receiver and
+// uses the receiver's dependencies after its checkpoints.
+func (a *Account) charge(ctx durable.Context, n int) (int, error) {
+	v, err := a.Calc.Mul(ctx, n)
+	if err != nil {
+		return 0, err
+	}
+	return Add(ctx, v, len(a.Owner))
+}
+
+// Audit is a workflow method whose helper method runs on its receiver.
+//
+//durable:workflow
+func (a *Account) Audit(ctx durable.Context, n int) (string, error) {
+	x, err := a.charge(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	y, err := a.charge(ctx, x)
+	return fmt.Sprintf("%s %d %d", a.Owner, x, y), err
+}
+
+// approve waits for a signal and a deadline inside a helper, and reads
+// the durable clock.
+func approve(ctx durable.Context, cents int64) (string, error) {
+	start := durable.Now(ctx)
+	d, ok, err := durable.AwaitTimeout[Decision](ctx, "approval", 72*time.Hour)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "timeout", nil
+	}
+	waited := durable.Now(ctx).Sub(start) >= 0
+	return fmt.Sprintf("%s ok=%v %d waited=%v", d.By, d.OK, cents, waited), nil
+}
+
+// onboardOne starts a child workflow from inside a helper.
+func onboardOne(ctx durable.Context, user string) string {
+	r, err := Drip(ctx, user)
+	if err != nil {
+		return "!" + err.Error()
+	}
+	return r
+}
+
+// HelperWaits: signals, timers and children inside helpers.
+//
+//durable:workflow
+func HelperWaits(ctx durable.Context, cents int64) (string, error) {
+	a, err := approve(ctx, cents)
+	if err != nil {
+		return "", err
+	}
+	return a + " " + onboardOne(ctx, "ann") + " " + onboardOne(ctx, ""), nil
+}
+
+// tally reads its slice parameter (shared with the caller's, never
+// written) and returns a sub-slice of it; a closure writes a local of the helper.
+func tally(ctx durable.Context, xs []int, scale int) ([]int, int, error) {
+	sum := 0
+	for _, x := range xs {
+		v, err := Add(ctx, x, 0)
+		if err != nil {
+			return nil, 0, err
+		}
+		add := func(v int) { sum += v * scale }
+		add(v)
+	}
+	return xs[:len(xs)/2], sum, nil
+}
+
+// divide panics inside a helper, after a checkpoint, when d is 0.
+func divide(ctx durable.Context, n, d int) int {
+	v := Inc(ctx, n)
+	return v / d
+}
+
+// HelperValues: a slice shared with a helper that only reads it, a
+// result that aliases the argument, a closure in the helper, and a
+// panic raised in the helper.
+//
+//durable:workflow
+func HelperValues(ctx durable.Context, d int) (string, error) {
+	xs := []int{1, 2, 3, 4}
+	half, sum, err := tally(ctx, xs, 10)
+	if err != nil {
+		return "", err
+	}
+	if _, err := Echo(ctx, fmt.Sprint(half)); err != nil {
+		return "", err
+	}
+	q := divide(ctx, sum, d)
+	return fmt.Sprint(half, sum, q, xs), nil
+}
+
+// fill writes through its slice, pointer and map parameters after its
+// checkpoints; the caller sees every write, also after a resume (the
+// call's state gives the parameters the caller's memory again).
+func fill(ctx durable.Context, xs []int, total *int, seen map[string]int) error {
+	for i := range xs {
+		v, err := Add(ctx, i, 10)
+		if err != nil {
+			return err
+		}
+		xs[i] = v
+		*total += v
+		seen[fmt.Sprint(v)]++
+	}
+	return nil
+}
+
+// HelperWrites passes a slice, the address of a local, a map and a
+// field of its input to a helper that writes through them.
+//
+//durable:workflow
+func HelperWrites(ctx durable.Context, in Pair) (string, error) {
+	xs := make([]int, 3)
+	total := 0
+	seen := map[string]int{}
+	if err := fill(ctx, xs, &total, seen); err != nil {
+		return "", err
+	}
+	ys := []int{0, 0}
+	if err := fill(ctx, ys, &in.B, seen); err != nil {
+		return "", err
+	}
+	if _, err := Echo(ctx, "between"); err != nil {
+		return "", err
+	}
+	return fmt.Sprint(xs, ys, total, in.B, len(seen), seen["10"]), nil
+}

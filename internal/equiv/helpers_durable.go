@@ -243,6 +243,360 @@ func (f *guardFrame) ret(r0 int, r1 error) error {
 	return nil
 }
 
+// accountchargeFrame is the frame of helper Account.charge, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type accountchargeFrame struct {
+	pc   int
+	a    *Account
+	n    int
+	res  int
+	res1 error
+	v    int
+	err  error
+	t    int
+	t1   error
+}
+
+var accountchargeSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Mul", Pos: "helpers.go:110:12"},
+	{ID: 3, Kind: "step", Name: "Add", Pos: "helpers.go:114:9"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *accountchargeFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+	e.Int("t", int64(f.t))
+	e.Error("t1", f.t1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *accountchargeFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *accountchargeFrame) ret(r0 int, r1 error) error {
+	f.res = r0
+	f.res1 = r1
+	return nil
+}
+
+// approveFrame is the frame of helper approve, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type approveFrame struct {
+	pc     int
+	cents  int64
+	res    string
+	res1   error
+	start  time.Time
+	d      Decision
+	ok     bool
+	err    error
+	t      time.Time
+	waited bool
+	t1     time.Time
+}
+
+var approveSites = [...]runtime.Site{
+	{ID: 1, Kind: "now", Name: "now", Pos: "helpers.go:132:11"},
+	{ID: 3, Kind: "await", Name: "approval", Pos: "helpers.go:133:16"},
+	{ID: 5, Kind: "now", Name: "now", Pos: "helpers.go:140:12"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *approveFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("cents", int64(f.cents))
+	runtime.Field(e, "start", f.start)
+	runtime.Field(e, "d", f.d)
+	e.Bool("ok", f.ok)
+	e.Error("err", f.err)
+	runtime.Field(e, "t", f.t)
+	runtime.Field(e, "t1", f.t1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *approveFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "cents":
+			f.cents = int64(d.Int())
+		case "start":
+			runtime.Value(d, &f.start)
+		case "d":
+			runtime.Value(d, &f.d)
+		case "ok":
+			f.ok = d.Bool()
+		case "err":
+			f.err = d.Error()
+		case "t":
+			runtime.Value(d, &f.t)
+		case "t1":
+			runtime.Value(d, &f.t1)
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *approveFrame) ret(r0 string, r1 error) error {
+	f.res = r0
+	f.res1 = r1
+	return nil
+}
+
+// onboardOneFrame is the frame of helper onboardOne, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type onboardOneFrame struct {
+	pc   int
+	user string
+	res  string
+	r    string
+	err  error
+}
+
+var onboardOneSites = [...]runtime.Site{
+	{ID: 1, Kind: "child", Name: "Drip", Pos: "helpers.go:146:12"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *onboardOneFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.String("user", f.user)
+	e.String("r", f.r)
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *onboardOneFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "user":
+			f.user = d.String()
+		case "r":
+			f.r = d.String()
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *onboardOneFrame) ret(r0 string) error {
+	f.res = r0
+	return nil
+}
+
+// tallyFrame is the frame of helper tally, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type tallyFrame struct {
+	pc    int
+	xs    []int
+	scale int
+	res   []int
+	res1  int
+	res2  error
+	sum   int
+	x     int
+	t     int
+	t1    int
+	v     int
+	err   error
+	add   func(int)
+}
+
+var tallySites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Add", Pos: "helpers.go:169:13"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *tallyFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "xs", f.xs)
+	e.Int("scale", int64(f.scale))
+	e.Int("sum", int64(f.sum))
+	e.Int("x", int64(f.x))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *tallyFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "xs":
+			runtime.Value(d, &f.xs)
+		case "scale":
+			f.scale = int(d.Int())
+		case "sum":
+			f.sum = int(d.Int())
+		case "x":
+			f.x = int(d.Int())
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *tallyFrame) ret(r0 []int, r1 int, r2 error) error {
+	f.res = r0
+	f.res1 = r1
+	f.res2 = r2
+	return nil
+}
+
+// divideFrame is the frame of helper divide, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type divideFrame struct {
+	pc  int
+	n   int
+	d   int
+	res int
+	v   int
+}
+
+var divideSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Inc", Pos: "helpers.go:181:7"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *divideFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("d", int64(f.d))
+	e.Int("v", int64(f.v))
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *divideFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "d":
+			f.d = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *divideFrame) ret(r0 int) error {
+	f.res = r0
+	return nil
+}
+
+// fillFrame is the frame of helper fill, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type fillFrame struct {
+	pc    int
+	xs    []int
+	total *int
+	seen  map[string]int
+	res   error
+	i     int
+	t     int
+	t1    int
+	v     int
+	err   error
+}
+
+var fillSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Add", Pos: "helpers.go:208:13"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *fillFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "xs", f.xs)
+	runtime.Field(e, "total", f.total)
+	runtime.Field(e, "seen", f.seen)
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *fillFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "xs":
+			runtime.Value(d, &f.xs)
+		case "total":
+			runtime.Value(d, &f.total)
+		case "seen":
+			runtime.Value(d, &f.seen)
+		case "i":
+			f.i = int(d.Int())
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *fillFrame) ret(r0 error) error {
+	f.res = r0
+	return nil
+}
+
 // helpersFrame is the frame of workflow Helpers: its machine state and the variables
 // that live across its checkpoints.
 type helpersFrame struct {
@@ -414,9 +768,293 @@ func (f *helperErrorsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// accountAuditFrame is the frame of workflow Audit: its machine state and the variables
+// that live across its checkpoints.
+type accountAuditFrame struct {
+	pc     int
+	a      *Account
+	n      int
+	x      int
+	err    error
+	charge *accountchargeFrame
+	y      int
+}
+
+var accountAuditSites = [...]runtime.Site{}
+
+// AccountAuditWorkflow is the descriptor of workflow method Audit: bind it to a
+// receiver, then register it with a runtime.Worker and start instances
+// with runtime.Start.
+var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "c1deba05525e6a2c", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *accountAuditFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *accountAuditFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("x", int64(f.x))
+	e.Error("err", f.err)
+	if f.charge != nil {
+		e.Frame("charge", f.charge)
+	}
+	e.Int("y", int64(f.y))
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *accountAuditFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "x":
+			f.x = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "charge":
+			f.charge = new(accountchargeFrame)
+			d.Frame(f.charge)
+		case "y":
+			f.y = int(d.Int())
+		}
+	}
+	return d.Err()
+}
+
+// helperWaitsFrame is the frame of workflow HelperWaits: its machine state and the variables
+// that live across its checkpoints.
+type helperWaitsFrame struct {
+	pc         int
+	cents      int64
+	a          string
+	err        error
+	approve    *approveFrame
+	t          string
+	onboardOne *onboardOneFrame
+	t1         string
+	t2         string
+}
+
+var helperWaitsSites = [...]runtime.Site{}
+
+// HelperWaitsWorkflow is the descriptor of workflow HelperWaits: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var HelperWaitsWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.HelperWaits", "f64da838d7c1491c", func() any { return new(helperWaitsFrame) }).WithFunc(HelperWaits)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *helperWaitsFrame) SetInput(in int64) {
+	f.cents = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *helperWaitsFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("cents", int64(f.cents))
+	e.String("a", f.a)
+	e.Error("err", f.err)
+	if f.approve != nil {
+		e.Frame("approve", f.approve)
+	}
+	e.String("t", f.t)
+	if f.onboardOne != nil {
+		e.Frame("onboardOne", f.onboardOne)
+	}
+	e.String("t1", f.t1)
+	e.String("t2", f.t2)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *helperWaitsFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "cents":
+			f.cents = int64(d.Int())
+		case "a":
+			f.a = d.String()
+		case "err":
+			f.err = d.Error()
+		case "approve":
+			f.approve = new(approveFrame)
+			d.Frame(f.approve)
+		case "t":
+			f.t = d.String()
+		case "onboardOne":
+			f.onboardOne = new(onboardOneFrame)
+			d.Frame(f.onboardOne)
+		case "t1":
+			f.t1 = d.String()
+		case "t2":
+			f.t2 = d.String()
+		}
+	}
+	return d.Err()
+}
+
+// helperValuesFrame is the frame of workflow HelperValues: its machine state and the variables
+// that live across its checkpoints.
+type helperValuesFrame struct {
+	pc     int
+	d      int
+	xs     []int
+	half   []int
+	sum    int
+	err    error
+	tally  *tallyFrame
+	err1   error
+	t      string
+	q      int
+	divide *divideFrame
+}
+
+var helperValuesSites = [...]runtime.Site{
+	{ID: 2, Kind: "step", Name: "Echo", Pos: "helpers.go:196:15"},
+}
+
+// HelperValuesWorkflow is the descriptor of workflow HelperValues: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var HelperValuesWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperValues", "195576d94201679e", func() any { return new(helperValuesFrame) }).WithFunc(HelperValues)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *helperValuesFrame) SetInput(in int) {
+	f.d = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *helperValuesFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("d", int64(f.d))
+	runtime.Field(e, "xs", f.xs)
+	runtime.Field(e, "half", f.half)
+	e.Int("sum", int64(f.sum))
+	e.Error("err", f.err)
+	if f.tally != nil {
+		e.Frame("tally", f.tally)
+	}
+	e.Error("err1", f.err1)
+	e.String("t", f.t)
+	e.Int("q", int64(f.q))
+	if f.divide != nil {
+		e.Frame("divide", f.divide)
+	}
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *helperValuesFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "d":
+			f.d = int(d.Int())
+		case "xs":
+			runtime.Value(d, &f.xs)
+		case "half":
+			runtime.Value(d, &f.half)
+		case "sum":
+			f.sum = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "tally":
+			f.tally = new(tallyFrame)
+			d.Frame(f.tally)
+		case "err1":
+			f.err1 = d.Error()
+		case "t":
+			f.t = d.String()
+		case "q":
+			f.q = int(d.Int())
+		case "divide":
+			f.divide = new(divideFrame)
+			d.Frame(f.divide)
+		}
+	}
+	return d.Err()
+}
+
+// helperWritesFrame is the frame of workflow HelperWrites: its machine state and the variables
+// that live across its checkpoints.
+type helperWritesFrame struct {
+	pc    int
+	in    Pair
+	xs    []int
+	total int
+	seen  map[string]int
+	err   error
+	fill  *fillFrame
+	ys    []int
+	err1  error
+	err2  error
+}
+
+var helperWritesSites = [...]runtime.Site{
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "helpers.go:234:15"},
+}
+
+// HelperWritesWorkflow is the descriptor of workflow HelperWrites: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var HelperWritesWorkflow = durable.NewWorkflow[Pair, string]("github.com/durablegen/durable/internal/equiv.HelperWrites", "05cba43e427fd123", func() any { return new(helperWritesFrame) }).WithFunc(HelperWrites)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *helperWritesFrame) SetInput(in Pair) {
+	f.in = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *helperWritesFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "in", f.in)
+	runtime.Field(e, "xs", f.xs)
+	e.Int("total", int64(f.total))
+	runtime.Field(e, "seen", f.seen)
+	e.Error("err", f.err)
+	if f.fill != nil {
+		e.Frame("fill", f.fill)
+	}
+	runtime.Field(e, "ys", f.ys)
+	e.Error("err1", f.err1)
+	e.Error("err2", f.err2)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *helperWritesFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "in":
+			runtime.Value(d, &f.in)
+		case "xs":
+			runtime.Value(d, &f.xs)
+		case "total":
+			f.total = int(d.Int())
+		case "seen":
+			runtime.Value(d, &f.seen)
+		case "err":
+			f.err = d.Error()
+		case "fill":
+			f.fill = new(fillFrame)
+			d.Frame(f.fill)
+		case "ys":
+			runtime.Value(d, &f.ys)
+		case "err1":
+			f.err1 = d.Error()
+		case "err2":
+			f.err2 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *chargeAllFrame) Run(x *runtime.Exec) error {
+func (f *chargeAllFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
@@ -443,13 +1081,13 @@ func (f *chargeAllFrame) Run(x *runtime.Exec) error {
 		case 4:
 			/*line helpers.go:32:1*/ return f.ret(f.total, nil)
 		case 5:
-			/*line helpers.go:23:12*/ f.n, f.err = runtime.Call(x, &chargeAllSites[0], func(stepCtx context.Context) (int, error) {
+			/*line helpers.go:23:12*/ f.n, f.err = runtime.Call(x1, &chargeAllSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f.total, f.a)
 				}
 				return Add(stepCtx, f.total, f.a)
 			})
-			if err := x.Commit(&f.pc, 6); err != nil {
+			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
@@ -460,13 +1098,13 @@ func (f *chargeAllFrame) Run(x *runtime.Exec) error {
 			/*line helpers.go:28:22*/ f.t2 = fmt.Sprintf("%s charged %d", f.who, f.a)
 			f.pc = 7
 		case 7:
-			/*line helpers.go:28:12*/ f.err1 = runtime.CallErr(x, &chargeAllSites[1], func(stepCtx1 context.Context) error {
+			/*line helpers.go:28:12*/ f.err1 = runtime.CallErr(x1, &chargeAllSites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t2)
 				}
 				return Note(stepCtx1, f.t2)
 			})
-			if err := x.Commit(&f.pc, 8); err != nil {
+			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
@@ -482,14 +1120,14 @@ func (f *chargeAllFrame) Run(x *runtime.Exec) error {
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *settleFrame) Run(x *runtime.Exec) error {
+func (f *settleFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:38:14*/ f.chargeAll = &chargeAllFrame{who: f.who, amounts: f.amounts}
 			f.pc = 1
 		case 1:
-			/*line helpers.go:38:14*/ if err := f.chargeAll.Run(x); err != nil {
+			/*line helpers.go:38:14*/ if err := f.chargeAll.Run(x1); err != nil {
 				return err
 			}
 			/*line helpers.go:38:14*/ f.total, f.err = f.chargeAll.res, f.chargeAll.res1
@@ -499,8 +1137,8 @@ func (f *settleFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 2
 		case 2:
-			/*line helpers.go:42:10*/ f.err = runtime.Sleep(x, &settleSites[0], time.Minute)
-			if err := x.Commit(&f.pc, 3); err != nil {
+			/*line helpers.go:42:10*/ f.err = runtime.Sleep(x1, &settleSites[0], time.Minute)
+			if err := x1.Commit(&f.pc, 3); err != nil {
 				return err
 			}
 		case 3:
@@ -510,13 +1148,13 @@ func (f *settleFrame) Run(x *runtime.Exec) error {
 			/*line helpers.go:45:24*/ f.t = fmt.Sprintf("%s=%d", f.who, f.total)
 			f.pc = 4
 		case 4:
-			/*line helpers.go:45:14*/ f.label, f.err = runtime.Call(x, &settleSites[1], func(stepCtx context.Context) (string, error) {
+			/*line helpers.go:45:14*/ f.label, f.err = runtime.Call(x1, &settleSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
 				}
 				return Echo(stepCtx, f.t)
 			})
-			if err := x.Commit(&f.pc, 5); err != nil {
+			if err := x1.Commit(&f.pc, 5); err != nil {
 				return err
 			}
 		case 5:
@@ -529,14 +1167,14 @@ func (f *settleFrame) Run(x *runtime.Exec) error {
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *recordFrame) Run(x *runtime.Exec) error {
+func (f *recordFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:51:12*/ f.t = strings.Join(f.parts, "+")
 			f.pc = 1
 		case 1:
-			/*line helpers.go:51:1*/ runtime.CallErr(x, &recordSites[0], func(stepCtx context.Context) error {
+			/*line helpers.go:51:1*/ runtime.CallErr(x1, &recordSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					runtime.Stub(stepCtx, Touch)(stepCtx, f.t)
 					return nil
@@ -544,7 +1182,7 @@ func (f *recordFrame) Run(x *runtime.Exec) error {
 				Touch(stepCtx, f.t)
 				return nil
 			})
-			if err := x.Commit(&f.pc, 2); err != nil {
+			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
@@ -557,19 +1195,19 @@ func (f *recordFrame) Run(x *runtime.Exec) error {
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *guardFrame) Run(x *runtime.Exec) error {
+func (f *guardFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line helpers.go:82:11*/ f.t = runtime.CallValue(x, &guardSites[0], func(stepCtx context.Context) int {
+			/*line helpers.go:82:11*/ f.t = runtime.CallValue(x1, &guardSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.v)
 				}
 				return Inc(stepCtx, f.v)
 			})
-			if err := x.Commit(&f.pc, 2); err != nil {
+			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
@@ -584,9 +1222,237 @@ func (f *guardFrame) Run(x *runtime.Exec) error {
 	}
 }
 
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *accountchargeFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line helpers.go:110:11*/ arg := f.a.Calc
+			/*line helpers.go:110:11*/ f.v, f.err = runtime.Call(x1, &accountchargeSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, arg.Mul)(stepCtx, f.n)
+				}
+				return arg.Mul(stepCtx, f.n)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:111:1*/ if f.err != nil {
+				/*line helpers.go:112:2*/ return f.ret(0, f.err)
+			}
+			f.pc = 3
+		case 3:
+			/*line helpers.go:114:20*/ arg1 := len(f.a.Owner)
+			/*line helpers.go:114:8*/ f.t, f.t1 = runtime.Call(x1, &accountchargeSites[1], func(stepCtx1 context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.v, arg1)
+				}
+				return Add(stepCtx1, f.v, arg1)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line helpers.go:114:1*/ return f.ret(f.t, f.t1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *approveFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line helpers.go:132:10*/ f.start = runtime.Now(x1, &approveSites[0])
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:133:15*/ f.t = runtime.Deadline(x1, 72*time.Hour)
+			f.pc = 3
+		case 3:
+			/*line helpers.go:133:15*/ f.d, f.ok, f.err = runtime.AwaitUntil[Decision](x1, &approveSites[1], f.t)
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line helpers.go:134:1*/ if f.err != nil {
+				/*line helpers.go:135:2*/ return f.ret("", f.err)
+			}
+			/*line helpers.go:137:1*/ if !f.ok {
+				/*line helpers.go:138:2*/ return f.ret("timeout", nil)
+			}
+			f.pc = 5
+		case 5:
+			/*line helpers.go:140:11*/ f.t1 = runtime.Now(x1, &approveSites[2])
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line helpers.go:140:1*/ f.waited = f.t1.Sub(f.start) >= 0
+			/*line helpers.go:141:1*/ return f.ret(fmt.Sprintf("%s ok=%v %d waited=%v", f.d.By, f.d.OK, f.cents, f.waited), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *onboardOneFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line helpers.go:146:11*/ f.r, f.err = runtime.Child(x1, &onboardOneSites[0], DripWorkflow, f.user)
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:147:1*/ if f.err != nil {
+				/*line helpers.go:148:2*/ return f.ret("!" + f.err.Error())
+			}
+			/*line helpers.go:150:1*/ return f.ret(f.r)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *tallyFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:167:1*/ f.sum = 0
+			/*line helpers.go:168:1*/ f.t1 = len(f.xs)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.x = f.xs[f.t]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line helpers.go:176:1*/ return f.ret(f.xs[:len(f.xs)/2], f.sum, nil)
+		case 5:
+			/*line helpers.go:169:12*/ f.v, f.err = runtime.Call(x1, &tallySites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.x, 0)
+				}
+				return Add(stepCtx, f.x, 0)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line helpers.go:170:2*/ if f.err != nil {
+				/*line helpers.go:171:3*/ return f.ret(nil, 0, f.err)
+			}
+			/*line helpers.go:173:2*/ f.add = func(v int) {
+				/*line helpers.go:173:23*/ f.sum += v * f.scale
+			}
+			/*line helpers.go:174:2*/ f.add(f.v)
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *divideFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line helpers.go:181:6*/ f.v = runtime.CallValue(x1, &divideSites[0], func(stepCtx context.Context) int {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
+				}
+				return Inc(stepCtx, f.n)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:182:1*/ return f.ret(f.v / f.d)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *fillFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:207:1*/ f.t1 = len(f.xs)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line helpers.go:216:1*/ return f.ret(nil)
+		case 5:
+			/*line helpers.go:208:12*/ f.v, f.err = runtime.Call(x1, &fillSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, 10)
+				}
+				return Add(stepCtx, f.i, 10)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line helpers.go:209:2*/ if f.err != nil {
+				/*line helpers.go:210:3*/ return f.ret(f.err)
+			}
+			/*line helpers.go:212:2*/ f.xs[f.i] = f.v
+			/*line helpers.go:213:2*/ *f.total += f.v
+			/*line helpers.go:214:2*/ f.seen[fmt.Sprint(f.v)]++
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *helpersFrame) Run(x *runtime.Exec) error {
+func (f *helpersFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
@@ -611,25 +1477,25 @@ func (f *helpersFrame) Run(x *runtime.Exec) error {
 			/*line helpers.go:67:1*/ f.record = &recordFrame{parts: []string{"a", "b"}}
 			f.pc = 6
 		case 5:
-			/*line helpers.go:61:23*/ if err := f.settle.Run(x); err != nil {
+			/*line helpers.go:61:23*/ if err := f.settle.Run(x1); err != nil {
 				return err
 			}
 			/*line helpers.go:61:23*/ f.label, f.total, f.err = f.settle.res, f.settle.res1, f.settle.res2
 			f.settle = nil
 			/*line helpers.go:62:2*/ if f.err != nil {
-				/*line helpers.go:63:3*/ return runtime.Return[string](x, "", f.err)
+				/*line helpers.go:63:3*/ return runtime.Return[string](x1, "", f.err)
 			}
 			/*line helpers.go:65:2*/ f.out = append(f.out, fmt.Sprintf("%s:%d", f.label, f.total))
 			f.pc = 3
 		case 6:
-			/*line helpers.go:67:1*/ if err := f.record.Run(x); err != nil {
+			/*line helpers.go:67:1*/ if err := f.record.Run(x1); err != nil {
 				return err
 			}
 			f.record = nil
 			/*line helpers.go:68:1*/ f.record = &recordFrame{parts: nil}
 			f.pc = 7
 		case 7:
-			/*line helpers.go:68:1*/ if err := f.record.Run(x); err != nil {
+			/*line helpers.go:68:1*/ if err := f.record.Run(x1); err != nil {
 				return err
 			}
 			f.record = nil
@@ -637,7 +1503,7 @@ func (f *helpersFrame) Run(x *runtime.Exec) error {
 			/*line helpers.go:70:14*/ f.chargeAll = &chargeAllFrame{who: "x", amounts: []int{f.n}}
 			f.pc = 8
 		case 8:
-			/*line helpers.go:70:14*/ if err := f.chargeAll.Run(x); err != nil {
+			/*line helpers.go:70:14*/ if err := f.chargeAll.Run(x1); err != nil {
 				return err
 			}
 			/*line helpers.go:70:14*/ f.t2, f.err1 = f.chargeAll.res, f.chargeAll.res1
@@ -648,13 +1514,13 @@ func (f *helpersFrame) Run(x *runtime.Exec) error {
 			/*line helpers.go:73:15*/ f.settle = &settleFrame{who: "y", amounts: []int{1}}
 			f.pc = 9
 		case 9:
-			/*line helpers.go:73:15*/ if err := f.settle.Run(x); err != nil {
+			/*line helpers.go:73:15*/ if err := f.settle.Run(x1); err != nil {
 				return err
 			}
 			/*line helpers.go:73:15*/ f.last = f.settle.res
 			f.settle = nil
 			/*line helpers.go:74:1*/ f.out = append(f.out, f.last, fmt.Sprint(f.sum))
-			/*line helpers.go:75:1*/ return runtime.Return[string](x, strings.Join(f.out, " "), nil)
+			/*line helpers.go:75:1*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -663,48 +1529,233 @@ func (f *helpersFrame) Run(x *runtime.Exec) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *helperErrorsFrame) Run(x *runtime.Exec) error {
+func (f *helperErrorsFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:94:11*/ f.guard = &guardFrame{v: f.v}
 			f.pc = 1
 		case 1:
-			/*line helpers.go:94:11*/ if err := f.guard.Run(x); err != nil {
+			/*line helpers.go:94:11*/ if err := f.guard.Run(x1); err != nil {
 				return err
 			}
 			/*line helpers.go:94:11*/ f.err = f.guard.res1
 			f.guard = nil
 			f.pc = 2
 		case 2:
-			/*line helpers.go:95:13*/ _, f.e2 = runtime.Call(x, &helperErrorsSites[0], func(stepCtx context.Context) (string, error) {
+			/*line helpers.go:95:13*/ _, f.e2 = runtime.Call(x1, &helperErrorsSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "after")
 				}
 				return Echo(stepCtx, "after")
 			})
-			if err := x.Commit(&f.pc, 3); err != nil {
+			if err := x1.Commit(&f.pc, 3); err != nil {
 				return err
 			}
 		case 3:
 			/*line helpers.go:95:1*/ if f.e2 != nil {
-				/*line helpers.go:96:2*/ return runtime.Return[string](x, "", f.e2)
+				/*line helpers.go:96:2*/ return runtime.Return[string](x1, "", f.e2)
 			}
 			/*line helpers.go:98:1*/ if errors.Is(f.err, errNegative) {
-				/*line helpers.go:99:2*/ return runtime.Return[string](x, "negative", nil)
+				/*line helpers.go:99:2*/ return runtime.Return[string](x1, "negative", nil)
 			}
 			/*line helpers.go:101:14*/ f.chargeAll = &chargeAllFrame{who: "z", amounts: []int{1, -1}}
 			f.pc = 4
 		case 4:
-			/*line helpers.go:101:14*/ if err := f.chargeAll.Run(x); err != nil {
+			/*line helpers.go:101:14*/ if err := f.chargeAll.Run(x1); err != nil {
 				return err
 			}
 			/*line helpers.go:101:14*/ f.t, f.err1 = f.chargeAll.res, f.chargeAll.res1
 			f.chargeAll = nil
 			/*line helpers.go:101:1*/ if f.err1 != nil {
-				/*line helpers.go:102:2*/ return runtime.Return[string](x, fmt.Sprint("failed at ", f.t, ": ", f.err1), nil)
+				/*line helpers.go:102:2*/ return runtime.Return[string](x1, fmt.Sprint("failed at ", f.t, ": ", f.err1), nil)
 			}
-			/*line helpers.go:104:1*/ return runtime.Return[string](x, "ok", nil)
+			/*line helpers.go:104:1*/ return runtime.Return[string](x1, "ok", nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *accountAuditFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:121:11*/ f.charge = &accountchargeFrame{n: f.n}
+			f.pc = 1
+		case 1:
+			/*line helpers.go:121:11*/ f.charge.a = f.a
+			/*line helpers.go:121:11*/ if err := f.charge.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:121:11*/ f.x, f.err = f.charge.res, f.charge.res1
+			f.charge = nil
+			/*line helpers.go:122:1*/ if f.err != nil {
+				/*line helpers.go:123:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:125:11*/ f.charge = &accountchargeFrame{n: f.x}
+			f.pc = 2
+		case 2:
+			/*line helpers.go:125:11*/ f.charge.a = f.a
+			/*line helpers.go:125:11*/ if err := f.charge.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:125:11*/ f.y, f.err = f.charge.res, f.charge.res1
+			f.charge = nil
+			/*line helpers.go:126:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %d %d", f.a.Owner, f.x, f.y), f.err)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *helperWaitsFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:157:11*/ f.approve = &approveFrame{cents: f.cents}
+			f.pc = 1
+		case 1:
+			/*line helpers.go:157:11*/ if err := f.approve.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:157:11*/ f.a, f.err = f.approve.res, f.approve.res1
+			f.approve = nil
+			/*line helpers.go:158:1*/ if f.err != nil {
+				/*line helpers.go:159:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:161:18*/ f.onboardOne = &onboardOneFrame{user: "ann"}
+			f.pc = 2
+		case 2:
+			/*line helpers.go:161:18*/ if err := f.onboardOne.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:161:18*/ f.t = f.onboardOne.res
+			f.onboardOne = nil
+			/*line helpers.go:161:8*/ f.t1 = f.a + " " + f.t + " "
+			/*line helpers.go:161:49*/ f.onboardOne = &onboardOneFrame{user: ""}
+			f.pc = 3
+		case 3:
+			/*line helpers.go:161:49*/ if err := f.onboardOne.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:161:49*/ f.t2 = f.onboardOne.res
+			f.onboardOne = nil
+			/*line helpers.go:161:1*/ return runtime.Return[string](x1, f.t1+f.t2, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *helperValuesFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:191:1*/ f.xs = []int{1, 2, 3, 4}
+			/*line helpers.go:192:19*/ f.tally = &tallyFrame{xs: f.xs, scale: 10}
+			f.pc = 1
+		case 1:
+			/*line helpers.go:192:30*/ f.tally.xs = f.xs
+			/*line helpers.go:192:19*/ if err := f.tally.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:192:19*/ f.half, f.sum, f.err = f.tally.res, f.tally.res1, f.tally.res2
+			f.tally = nil
+			/*line helpers.go:193:1*/ if f.err != nil {
+				/*line helpers.go:194:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:196:24*/ f.t = fmt.Sprint(f.half)
+			f.pc = 2
+		case 2:
+			/*line helpers.go:196:14*/ _, f.err1 = runtime.Call(x1, &helperValuesSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+				}
+				return Echo(stepCtx, f.t)
+			})
+			if err := x1.Commit(&f.pc, 3); err != nil {
+				return err
+			}
+		case 3:
+			/*line helpers.go:196:1*/ if f.err1 != nil {
+				/*line helpers.go:197:2*/ return runtime.Return[string](x1, "", f.err1)
+			}
+			/*line helpers.go:199:6*/ f.divide = &divideFrame{n: f.sum, d: f.d}
+			f.pc = 4
+		case 4:
+			/*line helpers.go:199:6*/ if err := f.divide.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:199:6*/ f.q = f.divide.res
+			f.divide = nil
+			/*line helpers.go:200:1*/ return runtime.Return[string](x1, fmt.Sprint(f.half, f.sum, f.q, f.xs), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *helperWritesFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:224:1*/ f.xs = make([]int, 3)
+			/*line helpers.go:225:1*/ f.total = 0
+			/*line helpers.go:226:1*/ f.seen = map[string]int{}
+			/*line helpers.go:227:11*/ f.fill = &fillFrame{xs: f.xs, total: &f.total, seen: f.seen}
+			f.pc = 1
+		case 1:
+			/*line helpers.go:227:21*/ f.fill.xs = f.xs
+			/*line helpers.go:227:25*/ f.fill.total = &f.total
+			/*line helpers.go:227:33*/ f.fill.seen = f.seen
+			/*line helpers.go:227:11*/ if err := f.fill.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:227:11*/ f.err = f.fill.res
+			f.fill = nil
+			/*line helpers.go:227:1*/ if f.err != nil {
+				/*line helpers.go:228:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:230:1*/ f.ys = []int{0, 0}
+			/*line helpers.go:231:11*/ f.fill = &fillFrame{xs: f.ys, total: &f.in.B, seen: f.seen}
+			f.pc = 2
+		case 2:
+			/*line helpers.go:231:21*/ f.fill.xs = f.ys
+			/*line helpers.go:231:25*/ f.fill.total = &f.in.B
+			/*line helpers.go:231:32*/ f.fill.seen = f.seen
+			/*line helpers.go:231:11*/ if err := f.fill.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:231:11*/ f.err1 = f.fill.res
+			f.fill = nil
+			/*line helpers.go:231:1*/ if f.err1 != nil {
+				/*line helpers.go:232:2*/ return runtime.Return[string](x1, "", f.err1)
+			}
+			f.pc = 3
+		case 3:
+			/*line helpers.go:234:14*/ _, f.err2 = runtime.Call(x1, &helperWritesSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "between")
+				}
+				return Echo(stepCtx, "between")
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line helpers.go:234:1*/ if f.err2 != nil {
+				/*line helpers.go:235:2*/ return runtime.Return[string](x1, "", f.err2)
+			}
+			/*line helpers.go:237:1*/ return runtime.Return[string](x1, fmt.Sprint(f.xs, f.ys, f.total, f.in.B, len(f.seen), f.seen["10"]), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -58,6 +58,13 @@ func fill(ctx durable.Context, xs []int) error {
 	return nil
 }
 
+// grow reassigns its parameter, so a caller cannot re-link it.
+func grow(ctx durable.Context, xs []int) error {
+	v, err := Charge(ctx, 1)
+	xs = append(xs[:0], v)
+	return err
+}
+
 type Svc struct{ Name string }
 
 func (s Svc) run(ctx durable.Context) error {
@@ -81,8 +88,11 @@ func W(ctx durable.Context, in int) (int, error) {
 	if err := saga(ctx, in); err != nil {
 		return 0, err
 	}
-	xs := make([]int, in)
-	if err := fill(ctx, xs); err != nil {
+	xs := make([]int, in+1)
+	if err := fill(ctx, xs[1:]); err != nil {
+		return 0, err
+	}
+	if err := grow(ctx, xs); err != nil {
 		return 0, err
 	}
 	var s Svc
