@@ -49,14 +49,18 @@ func TestHelperKinds(t *testing.T) {
 		name string
 		run  func(t *testing.T) durabletest.Report
 	}{
-		{"Audit", func(t *testing.T) durabletest.Report { return durabletest.Run(t, AccountAuditWorkflow.Bind(acct), 2, log) }},
+		{"Audit", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, AccountAuditWorkflow.Bind(acct), 2, log)
+		}},
 		{"HelperWaits/signal", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, HelperWaitsWorkflow, int64(7), log, durabletest.WithChildren(DripWorkflow), durabletest.WithSignal("approval", Decision{By: "bob", OK: true}))
 		}},
 		{"HelperWaits/timeout", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, HelperWaitsWorkflow, int64(7), log, durabletest.WithChildren(DripWorkflow))
 		}},
-		{"HelperWrites", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperWritesWorkflow, Pair{A: 1, B: 100}, log) }},
+		{"HelperWrites", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, HelperWritesWorkflow, Pair{A: 1, B: 100}, log)
+		}},
 		{"HelperValues", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperValuesWorkflow, 3, log) }},
 	}
 	for _, c := range cases {
