@@ -71,6 +71,7 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	w("}\n\n")
 
 	l.emitCodec(w)
+	l.emitClosures(w)
 
 	decls = b.String()
 	b.Reset()
@@ -350,6 +351,8 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 		switch codec := basicCodec(f.typ); {
 		case f.helper != nil:
 			w("if %s.%s != nil {\ne.Frame(%q, %s.%s)\n}\n", fv, f.name, f.name, fv, f.name)
+		case l.closureField(f):
+			w("e.Closure(%q, %s.%s, %s)\n", f.name, fv, f.name, l.closures.table)
 		case f.boxed:
 			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
 		case codec == "error":
@@ -375,6 +378,8 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 		switch codec := basicCodec(f.typ); {
 		case f.helper != nil:
 			w("case %q:\n%s.%s = new(%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, f.helper.frameType, fv, f.name)
+		case l.closureField(f):
+			w("case %q:\n%s\n", f.name, l.closureDecode(f))
 		case f.boxed:
 			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 		case codec == "error":

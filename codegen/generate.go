@@ -249,6 +249,7 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 		},
 		results: namedResults(wf),
 	}).liveAcross(wf.decl.Body)
+	wf.closures = findClosures(wf, pkg.TypesInfo, live)
 	saved := pkgNames.clone()
 	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {
@@ -318,7 +319,11 @@ func namedResults(wf *workflow) []*types.Var {
 // be, and memory shared between serialized ones.
 func (l *lowerer) checkFrame() {
 	for _, f := range l.fields {
-		if !f.ser || f.helper != nil {
+		if !f.ser || f.helper != nil || l.closureField(f) {
+			continue
+		}
+		if p, ok := l.closureProblem(f); ok {
+			l.diags.add(l.fset, f.pos, "variable %s holds a function value across a checkpoint, and it cannot be rebuilt after a resume: %s (line %d); assign it only function literals of the workflow (that do not use the workflow context), package-level functions or nil, or define it after the checkpoint", f.v.Name(), p.why, l.fset.Position(p.pos).Line)
 			continue
 		}
 		if why := unserializable(f.typ, nil); why != "" {
@@ -330,6 +335,7 @@ func (l *lowerer) checkFrame() {
 		}
 	}
 	l.checkSharing()
+	l.checkClosures()
 }
 
 // rootVar returns the variable an expression reads memory through:

@@ -406,6 +406,7 @@ func (l *lowerer) emitHelper() (decls, machine string) {
 	l.emitFrameType(w)
 	l.emitSites(w)
 	l.emitCodec(w)
+	l.emitClosures(w)
 	res := h.sig.Results()
 	var params, assigns []string
 	for i := range res.Len() {

@@ -32,6 +32,8 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 	base := lowerFirst(wf.id())
 	l.sitesVar = pkgNames.fresh(base + "Sites")
 	l.frameType = pkgNames.fresh(base + "Frame")
+	l.closures = wf.closures
+	l.prepareClosures()
 	if wf.recv != nil && wf.recv.Name() != "" && wf.recv.Name() != "_" {
 		l.declare(wf.recv).ser = false // supplied by Bind, never stored
 	}

@@ -63,6 +63,8 @@ type lowerer struct {
 	// runs the callee: a state an instance resumes at, like a checkpoint.
 	calls []helperCallSite
 
+	closures *closures // function variables rebuilt on resume
+
 	errs errorUses // known errors and error types (errors_check.go)
 }
 
@@ -393,8 +395,9 @@ func (l *lowerer) returnCall(args []string) string {
 		return l.helperReturn(args)
 	}
 	if len(args) == 1 {
-		// return f() with f returning (Out, error)
-		return fmt.Sprintf("%s(%s, %s)", l.rt("Return", l.tp.text(l.wf.out)), l.xv, args[0])
+		// return f() with f returning (Out, error): f's results must be
+		// the only arguments of the call they are passed to.
+		return fmt.Sprintf("%s(%s)(%s)", l.rt("Returns", l.tp.text(l.wf.out)), l.xv, args[0])
 	}
 	return fmt.Sprintf("%s(%s, %s)", l.rt("Return", l.tp.text(l.wf.out)), l.xv, strings.Join(args, ", "))
 }

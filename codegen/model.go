@@ -26,6 +26,9 @@ type workflow struct {
 	// helper is set when the unit is a helper function that makes
 	// checkpoints (see helpers.go), not a workflow: it has no input.
 	helper *helperFn
+	// closures are the function variables rebuilt on resume (see
+	// closures.go), found before lowering.
+	closures *closures
 }
 
 // cpKind classifies a checkpoint call.

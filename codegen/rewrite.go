@@ -194,6 +194,13 @@ func (r *rewriter) post(c *astutil.Cursor) bool {
 	switch n := c.Node().(type) {
 	case *ast.FuncLit:
 		r.funcs--
+		if orig, ok := r.orig[n].(*ast.FuncLit); ok && r.funcs == 0 {
+			if e := l.closureLit(orig, n); e != nil {
+				r.captures = nil
+				c.Replace(e)
+				break
+			}
+		}
 		if r.funcs == 0 && len(r.captures) > 0 {
 			c.Replace(r.bind(n))
 		}

@@ -233,6 +233,11 @@ func (s *sharing) sources(e ast.Expr, self ast.Expr) []shareEdge {
 		if !holdsRefs(info.TypeOf(x)) {
 			return nil
 		}
+		if t := info.TypeOf(x); t != nil {
+			if _, isFunc := t.Underlying().(*types.Signature); isFunc {
+				return nil // a function shares no memory a write goes through
+			}
+		}
 		if v := s.rootOf(x); v != nil {
 			return []shareEdge{{src: v, pos: x.Pos(), what: exprString(x)}}
 		}

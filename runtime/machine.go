@@ -117,6 +117,12 @@ func AwaitUntil[T any](x *Exec, s *Site, deadline time.Time) (T, bool, error) {
 	return v, got, err
 }
 
+// Returns is [Return] for return g() with g returning (Out, error):
+// generated code calls Returns[Out](x)(g()).
+func Returns[Out any](x *Exec) func(out Out, err error) error {
+	return func(out Out, err error) error { return Return(x, out, err) }
+}
+
 // Return ends the workflow with (out, err): it commits the instance as
 // completed or failed (after running its compensations, if it registered
 // any) and returns what the worker expects of Run.

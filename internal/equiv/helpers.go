@@ -236,3 +236,64 @@ func HelperWrites(ctx durable.Context, in Pair) (string, error) {
 	}
 	return fmt.Sprint(xs, ys, total, in.B, len(seen), seen["10"]), nil
 }
+
+// Out is a result type for the closure tests.
+type Out struct {
+	ID    string
+	Count int
+}
+
+// Closures keeps function literals across checkpoints: a fail helper
+// defined at the top and called after steps, a counter closure that
+// mutates a captured variable after a resume, a package-level function
+// in a variable, and a copy of a closure variable.
+//
+//durable:workflow
+func KeptClosures(ctx durable.Context, id string) (Out, error) {
+	fail := func(err error) (Out, error) { return Out{}, fmt.Errorf("order %s: %w", id, err) }
+	count := 0
+	inc := func(by int) int { count += by; return count }
+	format := strings.ToUpper
+	hits := 0
+	hit := func() int { hits++; return hits }
+	hit()
+	var later func() string
+	if _, err := Echo(ctx, "start "+id); err != nil {
+		return fail(err)
+	}
+	inc(2)
+	if id == "" {
+		later = func() string { return "empty" }
+	} else {
+		later = func() string { return "id " + id }
+	}
+	again := inc
+	if _, err := Echo(ctx, format(id)); err != nil {
+		return fail(err)
+	}
+	again(len(id) + 1)
+	hit()
+	if err := CheckEven(ctx, count); err != nil {
+		return fail(err)
+	}
+	return Out{ID: later() + format(id), Count: inc(10) + 100*hit()}, nil
+}
+
+func halve(n int) (int, error) {
+	if n%2 != 0 {
+		return 0, fmt.Errorf("%d is odd", n)
+	}
+	return n / 2, nil
+}
+
+// ReturnForward returns the two results of a plain function after a
+// checkpoint: return f(x).
+//
+//durable:workflow
+func ReturnForward(ctx durable.Context, n int) (int, error) {
+	v, err := Add(ctx, n, 1)
+	if err != nil {
+		return 0, err
+	}
+	return halve(v)
+}

@@ -1052,6 +1052,245 @@ func (f *helperWritesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// keptClosuresFrame is the frame of workflow KeptClosures: its machine state and the variables
+// that live across its checkpoints.
+type keptClosuresFrame struct {
+	pc     int
+	id     string
+	fail   func(error) (Out, error)
+	count  int
+	inc    func(int) int
+	format func(string) string
+	hits   int
+	hit    func() int
+	later  func() string
+	err    error
+	again  func(int) int
+	err1   error
+	t      string
+	err2   error
+}
+
+var keptClosuresSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "helpers.go:261:15"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "helpers.go:271:15"},
+	{ID: 5, Kind: "step", Name: "CheckEven", Pos: "helpers.go:276:12"},
+}
+
+// KeptClosuresWorkflow is the descriptor of workflow KeptClosures: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var KeptClosuresWorkflow = durable.NewWorkflow[string, Out]("github.com/durablegen/durable/internal/equiv.KeptClosures", "d655ef2f5e227f11", func() any { return new(keptClosuresFrame) }).WithFunc(KeptClosures)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *keptClosuresFrame) SetInput(in string) {
+	f.id = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *keptClosuresFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.String("id", f.id)
+	e.Closure("fail", f.fail, keptClosuresClosures)
+	e.Int("count", int64(f.count))
+	e.Closure("inc", f.inc, keptClosuresClosures)
+	e.Closure("format", f.format, keptClosuresClosures)
+	e.Int("hits", int64(f.hits))
+	e.Closure("hit", f.hit, keptClosuresClosures)
+	e.Closure("later", f.later, keptClosuresClosures)
+	e.Error("err", f.err)
+	e.Closure("again", f.again, keptClosuresClosures)
+	e.Error("err1", f.err1)
+	e.String("t", f.t)
+	e.Error("err2", f.err2)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *keptClosuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "id":
+			f.id = d.String()
+		case "fail":
+			switch d.Int() {
+			case 0:
+				f.fail = nil
+			case 1:
+				f.fail = f.lit1()
+			default:
+				d.Corrupt()
+			}
+		case "count":
+			f.count = int(d.Int())
+		case "inc":
+			switch d.Int() {
+			case 0:
+				f.inc = nil
+			case 2:
+				f.inc = f.lit2()
+			default:
+				d.Corrupt()
+			}
+		case "format":
+			switch d.Int() {
+			case 0:
+				f.format = nil
+			case 6:
+				f.format = strings.ToUpper
+			default:
+				d.Corrupt()
+			}
+		case "hits":
+			f.hits = int(d.Int())
+		case "hit":
+			switch d.Int() {
+			case 0:
+				f.hit = nil
+			case 3:
+				f.hit = f.lit3()
+			default:
+				d.Corrupt()
+			}
+		case "later":
+			switch d.Int() {
+			case 0:
+				f.later = nil
+			case 4:
+				f.later = f.lit4()
+			case 5:
+				f.later = f.lit5()
+			default:
+				d.Corrupt()
+			}
+		case "err":
+			f.err = d.Error()
+		case "again":
+			switch d.Int() {
+			case 0:
+				f.again = nil
+			case 2:
+				f.again = f.lit2()
+			default:
+				d.Corrupt()
+			}
+		case "err1":
+			f.err1 = d.Error()
+		case "t":
+			f.t = d.String()
+		case "err2":
+			f.err2 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// lit1 makes the function literal at helpers.go:253:10: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *keptClosuresFrame) lit1() func(error) (Out, error) {
+	return func(err error) (Out, error) {
+		/*line helpers.go:253:40*/ return Out{}, fmt.Errorf("order %s: %w", f.id, err)
+	}
+}
+
+// lit2 makes the function literal at helpers.go:255:9: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *keptClosuresFrame) lit2() func(int) int {
+	return func(by int) int {
+		/*line helpers.go:255:27*/ f.count += by
+		/*line helpers.go:255:40*/ return f.count
+	}
+}
+
+// lit3 makes the function literal at helpers.go:258:9: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *keptClosuresFrame) lit3() func() int {
+	return func() int {
+		/*line helpers.go:258:21*/ f.hits++
+		/*line helpers.go:258:29*/ return f.hits
+	}
+}
+
+// lit4 makes the function literal at helpers.go:266:11: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *keptClosuresFrame) lit4() func() string {
+	return func() string {
+		/*line helpers.go:266:26*/ return "empty"
+	}
+}
+
+// lit5 makes the function literal at helpers.go:268:11: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *keptClosuresFrame) lit5() func() string {
+	return func() string {
+		/*line helpers.go:268:26*/ return "id " + f.id
+	}
+}
+
+// keptClosuresClosures lists the function values the frame's function variables may
+// hold, by their index in the frame.
+var keptClosuresClosures = runtime.NewClosures(func() []any {
+	var f keptClosuresFrame
+	return []any{f.lit1(), f.lit2(), f.lit3(), f.lit4(), f.lit5(), strings.ToUpper}
+})
+
+// returnForwardFrame is the frame of workflow ReturnForward: its machine state and the variables
+// that live across its checkpoints.
+type returnForwardFrame struct {
+	pc  int
+	n   int
+	v   int
+	err error
+}
+
+var returnForwardSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Add", Pos: "helpers.go:294:12"},
+}
+
+// ReturnForwardWorkflow is the descriptor of workflow ReturnForward: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ReturnForwardWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ReturnForward", "44d0d6f286c14093", func() any { return new(returnForwardFrame) }).WithFunc(ReturnForward)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *returnForwardFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *returnForwardFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *returnForwardFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f *chargeAllFrame) Run(x1 *runtime.Exec) error {
@@ -1756,6 +1995,110 @@ func (f *helperWritesFrame) Run(x1 *runtime.Exec) error {
 				/*line helpers.go:235:2*/ return runtime.Return[string](x1, "", f.err2)
 			}
 			/*line helpers.go:237:1*/ return runtime.Return[string](x1, fmt.Sprint(f.xs, f.ys, f.total, f.in.B, len(f.seen), f.seen["10"]), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *keptClosuresFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:253:1*/ f.fail = f.lit1()
+			/*line helpers.go:254:1*/ f.count = 0
+			/*line helpers.go:255:1*/ f.inc = f.lit2()
+			/*line helpers.go:256:1*/ f.format = strings.ToUpper
+			/*line helpers.go:257:1*/ f.hits = 0
+			/*line helpers.go:258:1*/ f.hit = f.lit3()
+			/*line helpers.go:259:1*/ f.hit()
+			/*line helpers.go:260:1*/ f.later = nil
+			f.pc = 1
+		case 1:
+			/*line helpers.go:261:14*/ _, f.err = runtime.Call(x1, &keptClosuresSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "start "+f.id)
+				}
+				return Echo(stepCtx, "start "+f.id)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:261:1*/ if f.err != nil {
+				/*line helpers.go:262:2*/ return runtime.Returns[Out](x1)(f.fail(f.err))
+			}
+			/*line helpers.go:264:1*/ f.inc(2)
+			/*line helpers.go:265:1*/ if f.id == "" {
+				/*line helpers.go:266:2*/ f.later = f.lit4()
+			} else {
+				/*line helpers.go:268:2*/ f.later = f.lit5()
+			}
+			/*line helpers.go:270:1*/ f.again = f.inc
+			/*line helpers.go:271:24*/ f.t = f.format(f.id)
+			f.pc = 3
+		case 3:
+			/*line helpers.go:271:14*/ _, f.err1 = runtime.Call(x1, &keptClosuresSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f.t)
+				}
+				return Echo(stepCtx1, f.t)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line helpers.go:271:1*/ if f.err1 != nil {
+				/*line helpers.go:272:2*/ return runtime.Returns[Out](x1)(f.fail(f.err1))
+			}
+			/*line helpers.go:274:1*/ f.again(len(f.id) + 1)
+			/*line helpers.go:275:1*/ f.hit()
+			f.pc = 5
+		case 5:
+			/*line helpers.go:276:11*/ f.err2 = runtime.CallErr(x1, &keptClosuresSites[2], func(stepCtx2 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, CheckEven)(stepCtx2, f.count)
+				}
+				return CheckEven(stepCtx2, f.count)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line helpers.go:276:1*/ if f.err2 != nil {
+				/*line helpers.go:277:2*/ return runtime.Returns[Out](x1)(f.fail(f.err2))
+			}
+			/*line helpers.go:279:1*/ return runtime.Return[Out](x1, Out{ID: f.later() + f.format(f.id), Count: f.inc(10) + 100*f.hit()}, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *returnForwardFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line helpers.go:294:11*/ f.v, f.err = runtime.Call(x1, &returnForwardSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
+				}
+				return Add(stepCtx, f.n, 1)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:295:1*/ if f.err != nil {
+				/*line helpers.go:296:2*/ return runtime.Return[int](x1, 0, f.err)
+			}
+			/*line helpers.go:298:1*/ return runtime.Returns[int](x1)(halve(f.v))
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -61,6 +61,10 @@ func TestHelperKinds(t *testing.T) {
 		{"HelperWrites", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, HelperWritesWorkflow, Pair{A: 1, B: 100}, log)
 		}},
+		{"KeptClosures/ann", func(t *testing.T) durabletest.Report { return durabletest.Run(t, KeptClosuresWorkflow, "ann", log) }},
+		{"KeptClosures/empty", func(t *testing.T) durabletest.Report { return durabletest.Run(t, KeptClosuresWorkflow, "", log) }},
+		{"ReturnForward/odd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 4, log) }},
+		{"ReturnForward/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 5, log) }},
 		{"HelperValues", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperValuesWorkflow, 3, log) }},
 	}
 	for _, c := range cases {

@@ -1,0 +1,37 @@
+package wf
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/durablegen/durable"
+)
+
+//durable:step
+func Charge(ctx context.Context, n int) (int, error) { return n, nil }
+
+type Order struct{ N int }
+
+func (o Order) Total() int { return o.N * 2 }
+
+func adder(k int) func(int) int { return func(v int) int { return v + k } }
+
+//durable:workflow
+func W(ctx durable.Context, in Order) (int, error) {
+	add := adder(3)
+	total := in.Total
+	key := func() string { return durable.IdempotencyKey(ctx) }
+	var fs []func() int
+	for i := 0; i < in.N; i++ {
+		show := func() int { return i }
+		if _, err := Charge(ctx, i); err != nil {
+			return 0, err
+		}
+		fs = append(fs, show)
+		fmt.Println(show())
+	}
+	if _, err := Charge(ctx, in.N); err != nil {
+		return 0, err
+	}
+	return add(1) + total() + len(key()) + len(fs), nil
+}
