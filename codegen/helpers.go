@@ -368,6 +368,14 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 func (l *lowerer) helperReceiver(x ast.Expr, h *helperFn) string {
 	if id, ok := ast.Unparen(x).(*ast.Ident); ok && l.wf.recv != nil && l.info.Uses[id] == l.wf.recv {
 		if f := l.frame[l.wf.recv]; f != nil {
+			_, have := l.wf.recv.Type().(*types.Pointer)
+			_, want := h.sig.Recv().Type().(*types.Pointer)
+			switch {
+			case have && !want:
+				return "*" + l.ref(f)
+			case want && !have:
+				return "&" + l.ref(f)
+			}
 			return l.ref(f)
 		}
 	}

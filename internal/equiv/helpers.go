@@ -123,7 +123,16 @@ func (a *Account) Audit(ctx durable.Context, n int) (string, error) {
 		return "", err
 	}
 	y, err := a.charge(ctx, x)
-	return fmt.Sprintf("%s %d %d", a.Owner, x, y), err
+	if err != nil {
+		return "", err
+	}
+	z, err := a.bill(ctx, y)
+	return fmt.Sprintf("%s %d %d %s", a.Owner, x, y, z), err
+}
+
+// bill is a helper method with a value receiver, called on a pointer.
+func (a Account) bill(ctx durable.Context, n int) (string, error) {
+	return Echo(ctx, fmt.Sprint(a.Owner, ":", n))
 }
 
 // approve waits for a signal and a deadline inside a helper, and reads

@@ -301,6 +301,56 @@ func (f *accountchargeFrame) ret(r0 int, r1 error) error {
 	return nil
 }
 
+// accountbillFrame is the frame of helper Account.bill, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type accountbillFrame struct {
+	pc   int
+	a    Account
+	n    int
+	res  string
+	res1 error
+	t    string
+	t1   error
+	t2   string
+}
+
+var accountbillSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "helpers.go:135:9"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *accountbillFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.String("t", f.t)
+	e.Error("t1", f.t1)
+	e.String("t2", f.t2)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *accountbillFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "t":
+			f.t = d.String()
+		case "t1":
+			f.t1 = d.Error()
+		case "t2":
+			f.t2 = d.String()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *accountbillFrame) ret(r0 string, r1 error) error {
+	f.res = r0
+	f.res1 = r1
+	return nil
+}
+
 // approveFrame is the frame of helper approve, nested in the frame of its caller
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
@@ -319,9 +369,9 @@ type approveFrame struct {
 }
 
 var approveSites = [...]runtime.Site{
-	{ID: 1, Kind: "now", Name: "now", Pos: "helpers.go:132:11"},
-	{ID: 3, Kind: "await", Name: "approval", Pos: "helpers.go:133:16"},
-	{ID: 5, Kind: "now", Name: "now", Pos: "helpers.go:140:12"},
+	{ID: 1, Kind: "now", Name: "now", Pos: "helpers.go:141:11"},
+	{ID: 3, Kind: "await", Name: "approval", Pos: "helpers.go:142:16"},
+	{ID: 5, Kind: "now", Name: "now", Pos: "helpers.go:149:12"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -380,7 +430,7 @@ type onboardOneFrame struct {
 }
 
 var onboardOneSites = [...]runtime.Site{
-	{ID: 1, Kind: "child", Name: "Drip", Pos: "helpers.go:146:12"},
+	{ID: 1, Kind: "child", Name: "Drip", Pos: "helpers.go:155:12"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -434,7 +484,7 @@ type tallyFrame struct {
 }
 
 var tallySites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Add", Pos: "helpers.go:169:13"},
+	{ID: 5, Kind: "step", Name: "Add", Pos: "helpers.go:178:13"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -497,7 +547,7 @@ type divideFrame struct {
 }
 
 var divideSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Inc", Pos: "helpers.go:181:7"},
+	{ID: 1, Kind: "step", Name: "Inc", Pos: "helpers.go:190:7"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -548,7 +598,7 @@ type fillFrame struct {
 }
 
 var fillSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Add", Pos: "helpers.go:208:13"},
+	{ID: 5, Kind: "step", Name: "Add", Pos: "helpers.go:217:13"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -778,6 +828,8 @@ type accountAuditFrame struct {
 	err    error
 	charge *accountchargeFrame
 	y      int
+	z      string
+	bill   *accountbillFrame
 }
 
 var accountAuditSites = [...]runtime.Site{}
@@ -785,7 +837,7 @@ var accountAuditSites = [...]runtime.Site{}
 // AccountAuditWorkflow is the descriptor of workflow method Audit: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "c1deba05525e6a2c", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
+var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "306b1e5500e84056", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountAuditFrame) SetInput(in int) {
@@ -802,6 +854,10 @@ func (f *accountAuditFrame) MarshalFrame(e *runtime.Encoder) {
 		e.Frame("charge", f.charge)
 	}
 	e.Int("y", int64(f.y))
+	e.String("z", f.z)
+	if f.bill != nil {
+		e.Frame("bill", f.bill)
+	}
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -821,6 +877,11 @@ func (f *accountAuditFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			d.Frame(f.charge)
 		case "y":
 			f.y = int(d.Int())
+		case "z":
+			f.z = d.String()
+		case "bill":
+			f.bill = new(accountbillFrame)
+			d.Frame(f.bill)
 		}
 	}
 	return d.Err()
@@ -914,7 +975,7 @@ type helperValuesFrame struct {
 }
 
 var helperValuesSites = [...]runtime.Site{
-	{ID: 2, Kind: "step", Name: "Echo", Pos: "helpers.go:196:15"},
+	{ID: 2, Kind: "step", Name: "Echo", Pos: "helpers.go:205:15"},
 }
 
 // HelperValuesWorkflow is the descriptor of workflow HelperValues: register it with a
@@ -994,7 +1055,7 @@ type helperWritesFrame struct {
 }
 
 var helperWritesSites = [...]runtime.Site{
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "helpers.go:234:15"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "helpers.go:243:15"},
 }
 
 // HelperWritesWorkflow is the descriptor of workflow HelperWrites: register it with a
@@ -1072,9 +1133,9 @@ type keptClosuresFrame struct {
 }
 
 var keptClosuresSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Echo", Pos: "helpers.go:261:15"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "helpers.go:271:15"},
-	{ID: 5, Kind: "step", Name: "CheckEven", Pos: "helpers.go:276:12"},
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "helpers.go:270:15"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "helpers.go:280:15"},
+	{ID: 5, Kind: "step", Name: "CheckEven", Pos: "helpers.go:285:12"},
 }
 
 // KeptClosuresWorkflow is the descriptor of workflow KeptClosures: register it with a
@@ -1185,55 +1246,55 @@ func (f *keptClosuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// lit1 makes the function literal at helpers.go:253:10: the machine calls it where
+// lit1 makes the function literal at helpers.go:262:10: the machine calls it where
 // the literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit1() func(error) (Out, error) {
 	return func(err error) (Out, error) {
-		/*line helpers.go:253:40*/ return Out{}, fmt.Errorf("order %s: %w", f.id, err)
+		/*line helpers.go:262:40*/ return Out{}, fmt.Errorf("order %s: %w", f.id, err)
 	}
 }
 
-// lit2 makes the function literal at helpers.go:255:9: the machine calls it where
+// lit2 makes the function literal at helpers.go:264:9: the machine calls it where
 // the literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit2() func(int) int {
 	return func(by int) int {
-		/*line helpers.go:255:27*/ f.count += by
-		/*line helpers.go:255:40*/ return f.count
+		/*line helpers.go:264:27*/ f.count += by
+		/*line helpers.go:264:40*/ return f.count
 	}
 }
 
-// lit3 makes the function literal at helpers.go:258:9: the machine calls it where
+// lit3 makes the function literal at helpers.go:267:9: the machine calls it where
 // the literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit3() func() int {
 	return func() int {
-		/*line helpers.go:258:21*/ f.hits++
-		/*line helpers.go:258:29*/ return f.hits
+		/*line helpers.go:267:21*/ f.hits++
+		/*line helpers.go:267:29*/ return f.hits
 	}
 }
 
-// lit4 makes the function literal at helpers.go:266:11: the machine calls it where
+// lit4 makes the function literal at helpers.go:275:11: the machine calls it where
 // the literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit4() func() string {
 	return func() string {
-		/*line helpers.go:266:26*/ return "empty"
+		/*line helpers.go:275:26*/ return "empty"
 	}
 }
 
-// lit5 makes the function literal at helpers.go:268:11: the machine calls it where
+// lit5 makes the function literal at helpers.go:277:11: the machine calls it where
 // the literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit5() func() string {
 	return func() string {
-		/*line helpers.go:268:26*/ return "id " + f.id
+		/*line helpers.go:277:26*/ return "id " + f.id
 	}
 }
 
@@ -1254,7 +1315,7 @@ type returnForwardFrame struct {
 }
 
 var returnForwardSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "helpers.go:294:12"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "helpers.go:303:12"},
 }
 
 // ReturnForwardWorkflow is the descriptor of workflow ReturnForward: register it with a
@@ -1505,40 +1566,66 @@ func (f *accountchargeFrame) Run(x1 *runtime.Exec) error {
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
+func (f *accountbillFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:135:18*/ f.t2 = fmt.Sprint(f.a.Owner, ":", f.n)
+			f.pc = 1
+		case 1:
+			/*line helpers.go:135:8*/ f.t, f.t1 = runtime.Call(x1, &accountbillSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+				}
+				return Echo(stepCtx, f.t2)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:135:1*/ return f.ret(f.t, f.t1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
 func (f *approveFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line helpers.go:132:10*/ f.start = runtime.Now(x1, &approveSites[0])
+			/*line helpers.go:141:10*/ f.start = runtime.Now(x1, &approveSites[0])
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line helpers.go:133:15*/ f.t = runtime.Deadline(x1, 72*time.Hour)
+			/*line helpers.go:142:15*/ f.t = runtime.Deadline(x1, 72*time.Hour)
 			f.pc = 3
 		case 3:
-			/*line helpers.go:133:15*/ f.d, f.ok, f.err = runtime.AwaitUntil[Decision](x1, &approveSites[1], f.t)
+			/*line helpers.go:142:15*/ f.d, f.ok, f.err = runtime.AwaitUntil[Decision](x1, &approveSites[1], f.t)
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line helpers.go:134:1*/ if f.err != nil {
-				/*line helpers.go:135:2*/ return f.ret("", f.err)
+			/*line helpers.go:143:1*/ if f.err != nil {
+				/*line helpers.go:144:2*/ return f.ret("", f.err)
 			}
-			/*line helpers.go:137:1*/ if !f.ok {
-				/*line helpers.go:138:2*/ return f.ret("timeout", nil)
+			/*line helpers.go:146:1*/ if !f.ok {
+				/*line helpers.go:147:2*/ return f.ret("timeout", nil)
 			}
 			f.pc = 5
 		case 5:
-			/*line helpers.go:140:11*/ f.t1 = runtime.Now(x1, &approveSites[2])
+			/*line helpers.go:149:11*/ f.t1 = runtime.Now(x1, &approveSites[2])
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line helpers.go:140:1*/ f.waited = f.t1.Sub(f.start) >= 0
-			/*line helpers.go:141:1*/ return f.ret(fmt.Sprintf("%s ok=%v %d waited=%v", f.d.By, f.d.OK, f.cents, f.waited), nil)
+			/*line helpers.go:149:1*/ f.waited = f.t1.Sub(f.start) >= 0
+			/*line helpers.go:150:1*/ return f.ret(fmt.Sprintf("%s ok=%v %d waited=%v", f.d.By, f.d.OK, f.cents, f.waited), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1553,15 +1640,15 @@ func (f *onboardOneFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line helpers.go:146:11*/ f.r, f.err = runtime.Child(x1, &onboardOneSites[0], DripWorkflow, f.user)
+			/*line helpers.go:155:11*/ f.r, f.err = runtime.Child(x1, &onboardOneSites[0], DripWorkflow, f.user)
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line helpers.go:147:1*/ if f.err != nil {
-				/*line helpers.go:148:2*/ return f.ret("!" + f.err.Error())
+			/*line helpers.go:156:1*/ if f.err != nil {
+				/*line helpers.go:157:2*/ return f.ret("!" + f.err.Error())
 			}
-			/*line helpers.go:150:1*/ return f.ret(f.r)
+			/*line helpers.go:159:1*/ return f.ret(f.r)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1574,8 +1661,8 @@ func (f *tallyFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:167:1*/ f.sum = 0
-			/*line helpers.go:168:1*/ f.t1 = len(f.xs)
+			/*line helpers.go:176:1*/ f.sum = 0
+			/*line helpers.go:177:1*/ f.t1 = len(f.xs)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -1591,9 +1678,9 @@ func (f *tallyFrame) Run(x1 *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line helpers.go:176:1*/ return f.ret(f.xs[:len(f.xs)/2], f.sum, nil)
+			/*line helpers.go:185:1*/ return f.ret(f.xs[:len(f.xs)/2], f.sum, nil)
 		case 5:
-			/*line helpers.go:169:12*/ f.v, f.err = runtime.Call(x1, &tallySites[0], func(stepCtx context.Context) (int, error) {
+			/*line helpers.go:178:12*/ f.v, f.err = runtime.Call(x1, &tallySites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f.x, 0)
 				}
@@ -1603,13 +1690,13 @@ func (f *tallyFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line helpers.go:170:2*/ if f.err != nil {
-				/*line helpers.go:171:3*/ return f.ret(nil, 0, f.err)
+			/*line helpers.go:179:2*/ if f.err != nil {
+				/*line helpers.go:180:3*/ return f.ret(nil, 0, f.err)
 			}
-			/*line helpers.go:173:2*/ f.add = func(v int) {
-				/*line helpers.go:173:23*/ f.sum += v * f.scale
+			/*line helpers.go:182:2*/ f.add = func(v int) {
+				/*line helpers.go:182:23*/ f.sum += v * f.scale
 			}
-			/*line helpers.go:174:2*/ f.add(f.v)
+			/*line helpers.go:183:2*/ f.add(f.v)
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
@@ -1625,7 +1712,7 @@ func (f *divideFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line helpers.go:181:6*/ f.v = runtime.CallValue(x1, &divideSites[0], func(stepCtx context.Context) int {
+			/*line helpers.go:190:6*/ f.v = runtime.CallValue(x1, &divideSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -1635,7 +1722,7 @@ func (f *divideFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line helpers.go:182:1*/ return f.ret(f.v / f.d)
+			/*line helpers.go:191:1*/ return f.ret(f.v / f.d)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1648,7 +1735,7 @@ func (f *fillFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:207:1*/ f.t1 = len(f.xs)
+			/*line helpers.go:216:1*/ f.t1 = len(f.xs)
 			f.t = 0
 			f.pc = 1
 		case 1:
@@ -1664,9 +1751,9 @@ func (f *fillFrame) Run(x1 *runtime.Exec) error {
 			f.t++
 			f.pc = 1
 		case 4:
-			/*line helpers.go:216:1*/ return f.ret(nil)
+			/*line helpers.go:225:1*/ return f.ret(nil)
 		case 5:
-			/*line helpers.go:208:12*/ f.v, f.err = runtime.Call(x1, &fillSites[0], func(stepCtx context.Context) (int, error) {
+			/*line helpers.go:217:12*/ f.v, f.err = runtime.Call(x1, &fillSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f.i, 10)
 				}
@@ -1676,12 +1763,12 @@ func (f *fillFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line helpers.go:209:2*/ if f.err != nil {
-				/*line helpers.go:210:3*/ return f.ret(f.err)
+			/*line helpers.go:218:2*/ if f.err != nil {
+				/*line helpers.go:219:3*/ return f.ret(f.err)
 			}
-			/*line helpers.go:212:2*/ f.xs[f.i] = f.v
-			/*line helpers.go:213:2*/ *f.total += f.v
-			/*line helpers.go:214:2*/ f.seen[fmt.Sprint(f.v)]++
+			/*line helpers.go:221:2*/ f.xs[f.i] = f.v
+			/*line helpers.go:222:2*/ *f.total += f.v
+			/*line helpers.go:223:2*/ f.seen[fmt.Sprint(f.v)]++
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
@@ -1843,7 +1930,19 @@ func (f *accountAuditFrame) Run(x1 *runtime.Exec) error {
 			}
 			/*line helpers.go:125:11*/ f.y, f.err = f.charge.res, f.charge.res1
 			f.charge = nil
-			/*line helpers.go:126:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %d %d", f.a.Owner, f.x, f.y), f.err)
+			/*line helpers.go:126:1*/ if f.err != nil {
+				/*line helpers.go:127:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:129:11*/ f.bill = &accountbillFrame{n: f.y}
+			f.pc = 3
+		case 3:
+			/*line helpers.go:129:11*/ f.bill.a = *f.a
+			/*line helpers.go:129:11*/ if err := f.bill.Run(x1); err != nil {
+				return err
+			}
+			/*line helpers.go:129:11*/ f.z, f.err = f.bill.res, f.bill.res1
+			f.bill = nil
+			/*line helpers.go:130:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %d %d %s", f.a.Owner, f.x, f.y, f.z), f.err)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1856,35 +1955,35 @@ func (f *helperWaitsFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:157:11*/ f.approve = &approveFrame{cents: f.cents}
+			/*line helpers.go:166:11*/ f.approve = &approveFrame{cents: f.cents}
 			f.pc = 1
 		case 1:
-			/*line helpers.go:157:11*/ if err := f.approve.Run(x1); err != nil {
+			/*line helpers.go:166:11*/ if err := f.approve.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:157:11*/ f.a, f.err = f.approve.res, f.approve.res1
+			/*line helpers.go:166:11*/ f.a, f.err = f.approve.res, f.approve.res1
 			f.approve = nil
-			/*line helpers.go:158:1*/ if f.err != nil {
-				/*line helpers.go:159:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line helpers.go:167:1*/ if f.err != nil {
+				/*line helpers.go:168:2*/ return runtime.Return[string](x1, "", f.err)
 			}
-			/*line helpers.go:161:18*/ f.onboardOne = &onboardOneFrame{user: "ann"}
+			/*line helpers.go:170:18*/ f.onboardOne = &onboardOneFrame{user: "ann"}
 			f.pc = 2
 		case 2:
-			/*line helpers.go:161:18*/ if err := f.onboardOne.Run(x1); err != nil {
+			/*line helpers.go:170:18*/ if err := f.onboardOne.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:161:18*/ f.t = f.onboardOne.res
+			/*line helpers.go:170:18*/ f.t = f.onboardOne.res
 			f.onboardOne = nil
-			/*line helpers.go:161:8*/ f.t1 = f.a + " " + f.t + " "
-			/*line helpers.go:161:49*/ f.onboardOne = &onboardOneFrame{user: ""}
+			/*line helpers.go:170:8*/ f.t1 = f.a + " " + f.t + " "
+			/*line helpers.go:170:49*/ f.onboardOne = &onboardOneFrame{user: ""}
 			f.pc = 3
 		case 3:
-			/*line helpers.go:161:49*/ if err := f.onboardOne.Run(x1); err != nil {
+			/*line helpers.go:170:49*/ if err := f.onboardOne.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:161:49*/ f.t2 = f.onboardOne.res
+			/*line helpers.go:170:49*/ f.t2 = f.onboardOne.res
 			f.onboardOne = nil
-			/*line helpers.go:161:1*/ return runtime.Return[string](x1, f.t1+f.t2, nil)
+			/*line helpers.go:170:1*/ return runtime.Return[string](x1, f.t1+f.t2, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1897,23 +1996,23 @@ func (f *helperValuesFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:191:1*/ f.xs = []int{1, 2, 3, 4}
-			/*line helpers.go:192:19*/ f.tally = &tallyFrame{xs: f.xs, scale: 10}
+			/*line helpers.go:200:1*/ f.xs = []int{1, 2, 3, 4}
+			/*line helpers.go:201:19*/ f.tally = &tallyFrame{xs: f.xs, scale: 10}
 			f.pc = 1
 		case 1:
-			/*line helpers.go:192:30*/ f.tally.xs = f.xs
-			/*line helpers.go:192:19*/ if err := f.tally.Run(x1); err != nil {
+			/*line helpers.go:201:30*/ f.tally.xs = f.xs
+			/*line helpers.go:201:19*/ if err := f.tally.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:192:19*/ f.half, f.sum, f.err = f.tally.res, f.tally.res1, f.tally.res2
+			/*line helpers.go:201:19*/ f.half, f.sum, f.err = f.tally.res, f.tally.res1, f.tally.res2
 			f.tally = nil
-			/*line helpers.go:193:1*/ if f.err != nil {
-				/*line helpers.go:194:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line helpers.go:202:1*/ if f.err != nil {
+				/*line helpers.go:203:2*/ return runtime.Return[string](x1, "", f.err)
 			}
-			/*line helpers.go:196:24*/ f.t = fmt.Sprint(f.half)
+			/*line helpers.go:205:24*/ f.t = fmt.Sprint(f.half)
 			f.pc = 2
 		case 2:
-			/*line helpers.go:196:14*/ _, f.err1 = runtime.Call(x1, &helperValuesSites[0], func(stepCtx context.Context) (string, error) {
+			/*line helpers.go:205:14*/ _, f.err1 = runtime.Call(x1, &helperValuesSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
 				}
@@ -1923,18 +2022,18 @@ func (f *helperValuesFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 3:
-			/*line helpers.go:196:1*/ if f.err1 != nil {
-				/*line helpers.go:197:2*/ return runtime.Return[string](x1, "", f.err1)
+			/*line helpers.go:205:1*/ if f.err1 != nil {
+				/*line helpers.go:206:2*/ return runtime.Return[string](x1, "", f.err1)
 			}
-			/*line helpers.go:199:6*/ f.divide = &divideFrame{n: f.sum, d: f.d}
+			/*line helpers.go:208:6*/ f.divide = &divideFrame{n: f.sum, d: f.d}
 			f.pc = 4
 		case 4:
-			/*line helpers.go:199:6*/ if err := f.divide.Run(x1); err != nil {
+			/*line helpers.go:208:6*/ if err := f.divide.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:199:6*/ f.q = f.divide.res
+			/*line helpers.go:208:6*/ f.q = f.divide.res
 			f.divide = nil
-			/*line helpers.go:200:1*/ return runtime.Return[string](x1, fmt.Sprint(f.half, f.sum, f.q, f.xs), nil)
+			/*line helpers.go:209:1*/ return runtime.Return[string](x1, fmt.Sprint(f.half, f.sum, f.q, f.xs), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1947,41 +2046,41 @@ func (f *helperWritesFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:224:1*/ f.xs = make([]int, 3)
-			/*line helpers.go:225:1*/ f.total = 0
-			/*line helpers.go:226:1*/ f.seen = map[string]int{}
-			/*line helpers.go:227:11*/ f.fill = &fillFrame{xs: f.xs, total: &f.total, seen: f.seen}
+			/*line helpers.go:233:1*/ f.xs = make([]int, 3)
+			/*line helpers.go:234:1*/ f.total = 0
+			/*line helpers.go:235:1*/ f.seen = map[string]int{}
+			/*line helpers.go:236:11*/ f.fill = &fillFrame{xs: f.xs, total: &f.total, seen: f.seen}
 			f.pc = 1
 		case 1:
-			/*line helpers.go:227:21*/ f.fill.xs = f.xs
-			/*line helpers.go:227:25*/ f.fill.total = &f.total
-			/*line helpers.go:227:33*/ f.fill.seen = f.seen
-			/*line helpers.go:227:11*/ if err := f.fill.Run(x1); err != nil {
+			/*line helpers.go:236:21*/ f.fill.xs = f.xs
+			/*line helpers.go:236:25*/ f.fill.total = &f.total
+			/*line helpers.go:236:33*/ f.fill.seen = f.seen
+			/*line helpers.go:236:11*/ if err := f.fill.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:227:11*/ f.err = f.fill.res
+			/*line helpers.go:236:11*/ f.err = f.fill.res
 			f.fill = nil
-			/*line helpers.go:227:1*/ if f.err != nil {
-				/*line helpers.go:228:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line helpers.go:236:1*/ if f.err != nil {
+				/*line helpers.go:237:2*/ return runtime.Return[string](x1, "", f.err)
 			}
-			/*line helpers.go:230:1*/ f.ys = []int{0, 0}
-			/*line helpers.go:231:11*/ f.fill = &fillFrame{xs: f.ys, total: &f.in.B, seen: f.seen}
+			/*line helpers.go:239:1*/ f.ys = []int{0, 0}
+			/*line helpers.go:240:11*/ f.fill = &fillFrame{xs: f.ys, total: &f.in.B, seen: f.seen}
 			f.pc = 2
 		case 2:
-			/*line helpers.go:231:21*/ f.fill.xs = f.ys
-			/*line helpers.go:231:25*/ f.fill.total = &f.in.B
-			/*line helpers.go:231:32*/ f.fill.seen = f.seen
-			/*line helpers.go:231:11*/ if err := f.fill.Run(x1); err != nil {
+			/*line helpers.go:240:21*/ f.fill.xs = f.ys
+			/*line helpers.go:240:25*/ f.fill.total = &f.in.B
+			/*line helpers.go:240:32*/ f.fill.seen = f.seen
+			/*line helpers.go:240:11*/ if err := f.fill.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:231:11*/ f.err1 = f.fill.res
+			/*line helpers.go:240:11*/ f.err1 = f.fill.res
 			f.fill = nil
-			/*line helpers.go:231:1*/ if f.err1 != nil {
-				/*line helpers.go:232:2*/ return runtime.Return[string](x1, "", f.err1)
+			/*line helpers.go:240:1*/ if f.err1 != nil {
+				/*line helpers.go:241:2*/ return runtime.Return[string](x1, "", f.err1)
 			}
 			f.pc = 3
 		case 3:
-			/*line helpers.go:234:14*/ _, f.err2 = runtime.Call(x1, &helperWritesSites[0], func(stepCtx context.Context) (string, error) {
+			/*line helpers.go:243:14*/ _, f.err2 = runtime.Call(x1, &helperWritesSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "between")
 				}
@@ -1991,10 +2090,10 @@ func (f *helperWritesFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line helpers.go:234:1*/ if f.err2 != nil {
-				/*line helpers.go:235:2*/ return runtime.Return[string](x1, "", f.err2)
+			/*line helpers.go:243:1*/ if f.err2 != nil {
+				/*line helpers.go:244:2*/ return runtime.Return[string](x1, "", f.err2)
 			}
-			/*line helpers.go:237:1*/ return runtime.Return[string](x1, fmt.Sprint(f.xs, f.ys, f.total, f.in.B, len(f.seen), f.seen["10"]), nil)
+			/*line helpers.go:246:1*/ return runtime.Return[string](x1, fmt.Sprint(f.xs, f.ys, f.total, f.in.B, len(f.seen), f.seen["10"]), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -2007,17 +2106,17 @@ func (f *keptClosuresFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:253:1*/ f.fail = f.lit1()
-			/*line helpers.go:254:1*/ f.count = 0
-			/*line helpers.go:255:1*/ f.inc = f.lit2()
-			/*line helpers.go:256:1*/ f.format = strings.ToUpper
-			/*line helpers.go:257:1*/ f.hits = 0
-			/*line helpers.go:258:1*/ f.hit = f.lit3()
-			/*line helpers.go:259:1*/ f.hit()
-			/*line helpers.go:260:1*/ f.later = nil
+			/*line helpers.go:262:1*/ f.fail = f.lit1()
+			/*line helpers.go:263:1*/ f.count = 0
+			/*line helpers.go:264:1*/ f.inc = f.lit2()
+			/*line helpers.go:265:1*/ f.format = strings.ToUpper
+			/*line helpers.go:266:1*/ f.hits = 0
+			/*line helpers.go:267:1*/ f.hit = f.lit3()
+			/*line helpers.go:268:1*/ f.hit()
+			/*line helpers.go:269:1*/ f.later = nil
 			f.pc = 1
 		case 1:
-			/*line helpers.go:261:14*/ _, f.err = runtime.Call(x1, &keptClosuresSites[0], func(stepCtx context.Context) (string, error) {
+			/*line helpers.go:270:14*/ _, f.err = runtime.Call(x1, &keptClosuresSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "start "+f.id)
 				}
@@ -2027,20 +2126,20 @@ func (f *keptClosuresFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line helpers.go:261:1*/ if f.err != nil {
-				/*line helpers.go:262:2*/ return runtime.Returns[Out](x1)(f.fail(f.err))
+			/*line helpers.go:270:1*/ if f.err != nil {
+				/*line helpers.go:271:2*/ return runtime.Returns[Out](x1)(f.fail(f.err))
 			}
-			/*line helpers.go:264:1*/ f.inc(2)
-			/*line helpers.go:265:1*/ if f.id == "" {
-				/*line helpers.go:266:2*/ f.later = f.lit4()
+			/*line helpers.go:273:1*/ f.inc(2)
+			/*line helpers.go:274:1*/ if f.id == "" {
+				/*line helpers.go:275:2*/ f.later = f.lit4()
 			} else {
-				/*line helpers.go:268:2*/ f.later = f.lit5()
+				/*line helpers.go:277:2*/ f.later = f.lit5()
 			}
-			/*line helpers.go:270:1*/ f.again = f.inc
-			/*line helpers.go:271:24*/ f.t = f.format(f.id)
+			/*line helpers.go:279:1*/ f.again = f.inc
+			/*line helpers.go:280:24*/ f.t = f.format(f.id)
 			f.pc = 3
 		case 3:
-			/*line helpers.go:271:14*/ _, f.err1 = runtime.Call(x1, &keptClosuresSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line helpers.go:280:14*/ _, f.err1 = runtime.Call(x1, &keptClosuresSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f.t)
 				}
@@ -2050,14 +2149,14 @@ func (f *keptClosuresFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line helpers.go:271:1*/ if f.err1 != nil {
-				/*line helpers.go:272:2*/ return runtime.Returns[Out](x1)(f.fail(f.err1))
+			/*line helpers.go:280:1*/ if f.err1 != nil {
+				/*line helpers.go:281:2*/ return runtime.Returns[Out](x1)(f.fail(f.err1))
 			}
-			/*line helpers.go:274:1*/ f.again(len(f.id) + 1)
-			/*line helpers.go:275:1*/ f.hit()
+			/*line helpers.go:283:1*/ f.again(len(f.id) + 1)
+			/*line helpers.go:284:1*/ f.hit()
 			f.pc = 5
 		case 5:
-			/*line helpers.go:276:11*/ f.err2 = runtime.CallErr(x1, &keptClosuresSites[2], func(stepCtx2 context.Context) error {
+			/*line helpers.go:285:11*/ f.err2 = runtime.CallErr(x1, &keptClosuresSites[2], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, CheckEven)(stepCtx2, f.count)
 				}
@@ -2067,10 +2166,10 @@ func (f *keptClosuresFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line helpers.go:276:1*/ if f.err2 != nil {
-				/*line helpers.go:277:2*/ return runtime.Returns[Out](x1)(f.fail(f.err2))
+			/*line helpers.go:285:1*/ if f.err2 != nil {
+				/*line helpers.go:286:2*/ return runtime.Returns[Out](x1)(f.fail(f.err2))
 			}
-			/*line helpers.go:279:1*/ return runtime.Return[Out](x1, Out{ID: f.later() + f.format(f.id), Count: f.inc(10) + 100*f.hit()}, nil)
+			/*line helpers.go:288:1*/ return runtime.Return[Out](x1, Out{ID: f.later() + f.format(f.id), Count: f.inc(10) + 100*f.hit()}, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -2085,7 +2184,7 @@ func (f *returnForwardFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line helpers.go:294:11*/ f.v, f.err = runtime.Call(x1, &returnForwardSites[0], func(stepCtx context.Context) (int, error) {
+			/*line helpers.go:303:11*/ f.v, f.err = runtime.Call(x1, &returnForwardSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
 				}
@@ -2095,10 +2194,10 @@ func (f *returnForwardFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line helpers.go:295:1*/ if f.err != nil {
-				/*line helpers.go:296:2*/ return runtime.Return[int](x1, 0, f.err)
+			/*line helpers.go:304:1*/ if f.err != nil {
+				/*line helpers.go:305:2*/ return runtime.Return[int](x1, 0, f.err)
 			}
-			/*line helpers.go:298:1*/ return runtime.Returns[int](x1)(halve(f.v))
+			/*line helpers.go:307:1*/ return runtime.Returns[int](x1)(halve(f.v))
 		default:
 			return runtime.BadState(f.pc)
 		}
