@@ -85,12 +85,29 @@ func findClosures(wf *workflow, info *types.Info, live varSet) *closures {
 		}
 		return v
 	}
+	var lits []ast.Node // the function literals around the node
 	ast.Inspect(wf.decl.Body, func(n ast.Node) bool {
+		if n == nil {
+			return true
+		}
+		for len(lits) > 0 && n.Pos() >= lits[len(lits)-1].End() {
+			lits = lits[:len(lits)-1]
+		}
 		switch n := n.(type) {
+		case *ast.FuncLit:
+			lits = append(lits, n)
 		case *ast.AssignStmt:
 			for i, lhs := range n.Lhs {
 				v := varOf(lhs)
 				if v == nil {
+					continue
+				}
+				if len(lits) > 0 {
+					bad = append(bad, struct {
+						v   *types.Var
+						pos token.Pos
+						why string
+					}{v, n.Pos(), "a function literal assigns it"})
 					continue
 				}
 				if len(n.Rhs) != len(n.Lhs) {

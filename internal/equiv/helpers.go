@@ -306,3 +306,26 @@ func ReturnForward(ctx durable.Context, n int) (int, error) {
 	}
 	return halve(v)
 }
+
+// ClosureLoop reassigns a function variable in a loop with checkpoints
+// and calls a closure that appends to a captured slice after each one.
+//
+//durable:workflow
+func ClosureLoop(ctx durable.Context, n int) (string, error) {
+	var acc []string
+	add := func(s string) { acc = append(acc, s) }
+	op := strings.ToLower
+	for i := 0; i < n; i++ {
+		if i%2 == 0 {
+			op = strings.ToUpper
+		} else {
+			op = func(s string) string { return s + "!" }
+		}
+		s, err := Echo(ctx, fmt.Sprint("v", i))
+		if err != nil {
+			return "", err
+		}
+		add(op(s))
+	}
+	return strings.Join(acc, ","), nil
+}

@@ -1352,6 +1352,118 @@ func (f *returnForwardFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// closureLoopFrame is the frame of workflow ClosureLoop: its machine state and the variables
+// that live across its checkpoints.
+type closureLoopFrame struct {
+	pc  int
+	n   int
+	acc []string
+	add func(string)
+	op  func(string) string
+	i   int
+	s   string
+	err error
+	t   string
+}
+
+var closureLoopSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "helpers.go:324:13"},
+}
+
+// ClosureLoopWorkflow is the descriptor of workflow ClosureLoop: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ClosureLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureLoop", "65a226be0014cadb", func() any { return new(closureLoopFrame) }).WithFunc(ClosureLoop)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *closureLoopFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *closureLoopFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	runtime.Field(e, "acc", f.acc)
+	e.Closure("add", f.add, closureLoopClosures)
+	e.Closure("op", f.op, closureLoopClosures)
+	e.Int("i", int64(f.i))
+	e.String("s", f.s)
+	e.Error("err", f.err)
+	e.String("t", f.t)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *closureLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "acc":
+			runtime.Value(d, &f.acc)
+		case "add":
+			switch d.Int() {
+			case 0:
+				f.add = nil
+			case 1:
+				f.add = f.lit1()
+			default:
+				d.Corrupt()
+			}
+		case "op":
+			switch d.Int() {
+			case 0:
+				f.op = nil
+			case 2:
+				f.op = f.lit2()
+			case 3:
+				f.op = strings.ToLower
+			case 4:
+				f.op = strings.ToUpper
+			default:
+				d.Corrupt()
+			}
+		case "i":
+			f.i = int(d.Int())
+		case "s":
+			f.s = d.String()
+		case "err":
+			f.err = d.Error()
+		case "t":
+			f.t = d.String()
+		}
+	}
+	return d.Err()
+}
+
+// lit1 makes the function literal at helpers.go:316:9: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *closureLoopFrame) lit1() func(string) {
+	return func(s string) {
+		/*line helpers.go:316:25*/ f.acc = append(f.acc, s)
+	}
+}
+
+// lit2 makes the function literal at helpers.go:322:9: the machine calls it where
+// the literal is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f *closureLoopFrame) lit2() func(string) string {
+	return func(s string) string {
+		/*line helpers.go:322:32*/ return s + "!"
+	}
+}
+
+// closureLoopClosures lists the function values the frame's function variables may
+// hold, by their index in the frame.
+var closureLoopClosures = runtime.NewClosures(func() []any {
+	var f closureLoopFrame
+	return []any{f.lit1(), f.lit2(), strings.ToLower, strings.ToUpper}
+})
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f *chargeAllFrame) Run(x1 *runtime.Exec) error {
@@ -2198,6 +2310,58 @@ func (f *returnForwardFrame) Run(x1 *runtime.Exec) error {
 				/*line helpers.go:305:2*/ return runtime.Return[int](x1, 0, f.err)
 			}
 			/*line helpers.go:307:1*/ return runtime.Returns[int](x1)(halve(f.v))
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *closureLoopFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line helpers.go:315:1*/ f.acc = nil
+			/*line helpers.go:316:1*/ f.add = f.lit1()
+			/*line helpers.go:317:1*/ f.op = strings.ToLower
+			/*line helpers.go:318:5*/ f.i = 0
+			f.pc = 1
+		case 1:
+			if /*line helpers.go:318:13*/ f.i < f.n {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			/*line helpers.go:319:2*/ if f.i%2 == 0 {
+				/*line helpers.go:320:3*/ f.op = strings.ToUpper
+			} else {
+				/*line helpers.go:322:3*/ f.op = f.lit2()
+			}
+			/*line helpers.go:324:22*/ f.t = fmt.Sprint("v", f.i)
+			f.pc = 5
+		case 3:
+			/*line helpers.go:318:20*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line helpers.go:330:1*/ return runtime.Return[string](x1, strings.Join(f.acc, ","), nil)
+		case 5:
+			/*line helpers.go:324:12*/ f.s, f.err = runtime.Call(x1, &closureLoopSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+				}
+				return Echo(stepCtx, f.t)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line helpers.go:325:2*/ if f.err != nil {
+				/*line helpers.go:326:3*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:328:2*/ f.add(f.op(f.s))
+			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
 		}

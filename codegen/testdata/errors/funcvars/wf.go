@@ -35,3 +35,14 @@ func W(ctx durable.Context, in Order) (int, error) {
 	}
 	return add(1) + total() + len(key()) + len(fs), nil
 }
+
+//durable:workflow
+func Nested(ctx durable.Context, in int) (int, error) {
+	get := func() int { return in }
+	reset := func() { get = func() int { return 0 } }
+	if _, err := Charge(ctx, in); err != nil {
+		return 0, err
+	}
+	reset()
+	return get(), nil
+}
