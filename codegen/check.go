@@ -208,6 +208,19 @@ func (c *checker) ctxEscape(wf *workflow, call *ast.CallExpr) {
 	if tv, ok := c.info.Types[call.Fun]; ok && tv.IsType() {
 		return
 	}
+	if len(call.Args) > 0 && c.cls.plainCtxFunc(fn) {
+		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); ok && c.info.Uses[id] == wf.ctx {
+			ctxOnlyFirst := true
+			for _, a := range call.Args[1:] {
+				if id, ok := ast.Unparen(a).(*ast.Ident); ok && c.info.Uses[id] == wf.ctx {
+					ctxOnlyFirst = false
+				}
+			}
+			if ctxOnlyFirst {
+				return // ordinary code that reads the context's deterministic helpers
+			}
+		}
+	}
 	_, isVar := c.info.Uses[calleeIdent(call.Fun)].(*types.Var)
 	_, isLit := ast.Unparen(call.Fun).(*ast.FuncLit)
 	for _, a := range call.Args {
@@ -219,7 +232,7 @@ func (c *checker) ctxEscape(wf *workflow, call *ast.CallExpr) {
 		case isVar || isLit:
 			c.errorf(a.Pos(), "%s is called through a function value, which is not a checkpoint: call the step by name, or wrap the call in durable.Do(ctx, \"name\", func(ctx context.Context) (T, error) { ... })", exprString(call.Fun))
 		default:
-			c.errorf(a.Pos(), "the workflow context is passed to %s, which is not a step: mark it //durable:step, or pass it only what it needs", exprString(call.Fun))
+			c.errorf(a.Pos(), "the workflow context is passed to %s, which is not a step: mark it //durable:step, or pass it only what it needs (a function of this package may take the durable.Context first when it makes checkpoints, or uses the context only as an argument of package durable's functions)", exprString(call.Fun))
 		}
 	}
 }

@@ -117,6 +117,12 @@ func findHelpers(cls *classifier, syntax []*ast.File, fset *token.FileSet) map[*
 			}
 		}
 	}
+	cls.ctxFuncs, cls.plain = map[*types.Func]*helperFn{}, map[*types.Func]bool{}
+	for fn, h := range cands {
+		if cls.helpers[fn] == nil {
+			cls.ctxFuncs[fn] = h
+		}
+	}
 	for _, h := range cls.helpers {
 		seen := map[*helperFn]bool{}
 		ast.Inspect(h.decl.Body, func(n ast.Node) bool {
@@ -579,4 +585,60 @@ func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
 func isAddr(e ast.Expr) bool {
 	u, ok := ast.Unparen(e).(*ast.UnaryExpr)
 	return ok && u.Op == token.AND
+}
+
+// plainCtxFunc reports whether fn is a function of the package that takes
+// the durable.Context first, makes no checkpoints, and uses its context
+// only as the argument of functions of package durable or of other such
+// functions: calling it with the workflow's context is ordinary code
+// between checkpoints (durable.IdempotencyKey, durable.UUID and the like
+// give the same values when a run resumes).
+func (c *classifier) plainCtxFunc(fn *types.Func) bool {
+	if fn == nil {
+		return false
+	}
+	fn = fn.Origin()
+	h := c.ctxFuncs[fn]
+	if h == nil {
+		return false
+	}
+	if ok, seen := c.plain[fn]; seen {
+		return ok
+	}
+	c.plain[fn] = true // a cycle of such functions is plain if the rest is
+	ctx := h.sig.Params().At(0)
+	allowed := map[*ast.Ident]bool{}
+	ok := true
+	ast.Inspect(h.decl.Body, func(n ast.Node) bool {
+		call, isCall := n.(*ast.CallExpr)
+		if !isCall || !ok {
+			return ok
+		}
+		callee, _ := c.info.Uses[calleeIdent(call.Fun)].(*types.Func)
+		for i, a := range call.Args {
+			id, isID := ast.Unparen(a).(*ast.Ident)
+			if !isID || c.info.Uses[id] != ctx {
+				continue
+			}
+			switch {
+			case callee != nil && callee.Pkg() != nil && callee.Pkg().Path() == names.DurablePkg:
+				allowed[id] = true
+			case i == 0 && c.plainCtxFunc(callee):
+				allowed[id] = true
+			default:
+				ok = false
+			}
+		}
+		return ok
+	})
+	if ok {
+		ast.Inspect(h.decl.Body, func(n ast.Node) bool {
+			if id, isID := n.(*ast.Ident); isID && c.info.Uses[id] == ctx && !allowed[id] {
+				ok = false // stored, returned, captured or passed elsewhere
+			}
+			return ok
+		})
+	}
+	c.plain[fn] = ok
+	return ok
 }

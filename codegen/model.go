@@ -73,6 +73,10 @@ type classifier struct {
 	// helpers are the package's functions that take a durable.Context
 	// and make checkpoints (see findHelpers).
 	helpers map[*types.Func]*helperFn
+	// ctxFuncs are the package's functions that take a durable.Context
+	// first and make no checkpoints, and plain memoizes plainCtxFunc.
+	ctxFuncs map[*types.Func]*helperFn
+	plain    map[*types.Func]bool
 }
 
 func (c *classifier) classify(call *ast.CallExpr) checkpoint {

@@ -329,3 +329,23 @@ func ClosureLoop(ctx durable.Context, n int) (string, error) {
 	}
 	return strings.Join(acc, ","), nil
 }
+
+// label takes the workflow context but makes no checkpoints: it is
+// called as ordinary code between checkpoints.
+func label(ctx durable.Context, n int) string {
+	return fmt.Sprintf("n%d/%d", n, keyLen(ctx))
+}
+
+func keyLen(ctx durable.Context) int { return len(durable.IdempotencyKey(ctx)) }
+
+// PlainContext calls a function that reads the context's deterministic
+// helpers between checkpoints.
+//
+//durable:workflow
+func PlainContext(ctx durable.Context, n int) (string, error) {
+	v, err := Add(ctx, n, 1)
+	if err != nil {
+		return "", err
+	}
+	return label(ctx, v), nil
+}

@@ -1464,6 +1464,53 @@ var closureLoopClosures = runtime.NewClosures(func() []any {
 	return []any{f.lit1(), f.lit2(), strings.ToLower, strings.ToUpper}
 })
 
+// plainContextFrame is the frame of workflow PlainContext: its machine state and the variables
+// that live across its checkpoints.
+type plainContextFrame struct {
+	pc  int
+	n   int
+	v   int
+	err error
+}
+
+var plainContextSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Add", Pos: "helpers.go:346:12"},
+}
+
+// PlainContextWorkflow is the descriptor of workflow PlainContext: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var PlainContextWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.PlainContext", "722987d564d95501", func() any { return new(plainContextFrame) }).WithFunc(PlainContext)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *plainContextFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *plainContextFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *plainContextFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f *chargeAllFrame) Run(x1 *runtime.Exec) error {
@@ -2362,6 +2409,34 @@ func (f *closureLoopFrame) Run(x1 *runtime.Exec) error {
 			}
 			/*line helpers.go:328:2*/ f.add(f.op(f.s))
 			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *plainContextFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line helpers.go:346:11*/ f.v, f.err = runtime.Call(x1, &plainContextSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.n, 1)
+				}
+				return Add(stepCtx, f.n, 1)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line helpers.go:347:1*/ if f.err != nil {
+				/*line helpers.go:348:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line helpers.go:350:1*/ return runtime.Return[string](x1, label(x1.Context(), f.v), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

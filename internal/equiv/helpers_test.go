@@ -64,6 +64,7 @@ func TestHelperKinds(t *testing.T) {
 		{"KeptClosures/ann", func(t *testing.T) durabletest.Report { return durabletest.Run(t, KeptClosuresWorkflow, "ann", log) }},
 		{"KeptClosures/empty", func(t *testing.T) durabletest.Report { return durabletest.Run(t, KeptClosuresWorkflow, "", log) }},
 		{"ClosureLoop", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureLoopWorkflow, 4, log) }},
+		{"PlainContext", func(t *testing.T) durabletest.Report { return durabletest.Run(t, PlainContextWorkflow, 4, log) }},
 		{"ReturnForward/odd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 4, log) }},
 		{"ReturnForward/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 5, log) }},
 		{"HelperValues", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperValuesWorkflow, 3, log) }},

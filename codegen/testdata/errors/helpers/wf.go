@@ -65,6 +65,11 @@ func grow(ctx durable.Context, xs []int) error {
 	return err
 }
 
+var saved durable.Context
+
+// keep stores the context.
+func keep(ctx durable.Context) { saved = ctx }
+
 type Svc struct{ Name string }
 
 func (s Svc) run(ctx durable.Context) error {
@@ -95,6 +100,7 @@ func W(ctx durable.Context, in int) (int, error) {
 	if err := grow(ctx, xs); err != nil {
 		return 0, err
 	}
+	keep(ctx)
 	var s Svc
 	if err := s.run(ctx); err != nil {
 		return 0, err
