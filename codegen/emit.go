@@ -353,6 +353,8 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 			w("if %s.%s != nil {\ne.Frame(%q, %s.%s)\n}\n", fv, f.name, f.name, fv, f.name)
 		case l.closureField(f):
 			w("e.Closure(%q, %s.%s, %s)\n", f.name, fv, f.name, l.closures.table)
+		case len(f.refs) > 0:
+			l.emitPointerMarshal(w, f)
 		case f.boxed:
 			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
 		case codec == "error":
@@ -370,6 +372,7 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 	w("}\n\n")
 
 	w("// UnmarshalFrame restores the fields written by MarshalFrame.\nfunc (%s *%s) UnmarshalFrame(d *%s) error {\n", fv, l.frameType, l.q.marker(names.RuntimePkg, "Decoder"))
+	l.pointerDecodeVars(w)
 	w("for d.Next() {\nswitch d.Key() {\ncase \"pc\":\n%s.pc = int(d.Int())\n", fv)
 	for _, f := range l.fields {
 		if !f.ser {
@@ -380,6 +383,9 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 			w("case %q:\n%s.%s = new(%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, f.helper.frameType, fv, f.name)
 		case l.closureField(f):
 			w("case %q:\n%s\n", f.name, l.closureDecode(f))
+		case len(f.refs) > 0:
+			l.emitPointerDecode(w, f)
+			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 		case f.boxed:
 			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 		case codec == "error":
@@ -394,7 +400,9 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 		}
 	}
-	w("}\n}\nreturn d.Err()\n}\n\n")
+	w("}\n}\n")
+	l.pointerFixups(w)
+	w("return d.Err()\n}\n\n")
 
 }
 

@@ -81,6 +81,9 @@ type field struct {
 	// helper is set for the field that holds the frame of a call of a
 	// helper in progress (see helpers.go); typ is nil.
 	helper *helperFn
+	// refs are the places a stored pointer variable may point into,
+	// stored as references (see pointers.go).
+	refs []*pointerRef
 }
 
 // block is one machine state: a case of the dispatch switch.

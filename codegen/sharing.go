@@ -29,6 +29,7 @@ type shareEdge struct {
 	addr     bool     // &src
 	loop     ast.Node // innermost loop around the copy, if any
 	what     string   // what is copied, for messages
+	target   ast.Expr // for addr: the operand of &
 }
 
 // shareWrite is a write through a reference, or a pointer comparison.
@@ -249,7 +250,7 @@ func (s *sharing) sources(e ast.Expr, self ast.Expr) []shareEdge {
 			return s.sources(x.X, nil)
 		}
 		if v := s.rootOf(x.X); v != nil {
-			return []shareEdge{{src: v, pos: x.Pos(), addr: true, what: "&" + exprString(x.X)}}
+			return []shareEdge{{src: v, pos: x.Pos(), addr: true, what: "&" + exprString(x.X), target: x.X}}
 		}
 	case *ast.CompositeLit:
 		var out []shareEdge
@@ -444,7 +445,12 @@ func (s *sharing) report() {
 		if s.moves(e) {
 			continue
 		}
-		kept = append(kept, e)
+		// A pointer the frame stores as a reference still reaches the
+		// memory it points into (writes through it count there), but a
+		// resume does not split the two.
+		if !s.l.preservePointer(e) {
+			kept = append(kept, e)
+		}
 		a, b := find(e.dst), find(e.src)
 		if a != b {
 			parent[a] = b

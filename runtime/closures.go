@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"unsafe"
 )
 
 // Closures is the table of the function values that the function
@@ -65,4 +66,31 @@ func (e *Encoder) Closure(k string, fn any, c *Closures) {
 // not know (a closure index out of its table).
 func (d *Decoder) Corrupt() {
 	d.fail(fmt.Errorf("corrupt frame: field %s: unknown value %s", d.key, d.raw))
+}
+
+// ElemIndex returns the index of the element of s that p points to.
+func ElemIndex[T any](p *T, s []T) (int, bool) {
+	if p == nil || cap(s) == 0 {
+		return 0, false
+	}
+	size := unsafe.Sizeof(*p)
+	if size == 0 {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
+	at := uintptr(unsafe.Pointer(p))
+	if at < base || at >= base+uintptr(len(s))*size || (at-base)%size != 0 {
+		return 0, false
+	}
+	return int((at - base) / size), true
+}
+
+// ElemAt returns the address of element i of s, as a decoded reference
+// names it; an index out of range is a corrupt frame.
+func ElemAt[T any](d *Decoder, s []T, i int) *T {
+	if i < 0 || i >= len(s) {
+		d.fail(fmt.Errorf("corrupt frame: a pointer names element %d of a slice of length %d", i, len(s)))
+		return nil
+	}
+	return &s[i]
 }

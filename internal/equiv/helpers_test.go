@@ -65,6 +65,9 @@ func TestHelperKinds(t *testing.T) {
 		{"KeptClosures/empty", func(t *testing.T) durabletest.Report { return durabletest.Run(t, KeptClosuresWorkflow, "", log) }},
 		{"ClosureLoop", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureLoopWorkflow, 4, log) }},
 		{"PlainContext", func(t *testing.T) durabletest.Report { return durabletest.Run(t, PlainContextWorkflow, 4, log) }},
+		{"PointersKept", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, PointersKeptWorkflow, Cart{Order: Line{SKU: "o1"}, Lines: []Line{{SKU: "a", Qty: 2}, {SKU: "b", Qty: 3}}}, log)
+		}},
 		{"ReturnForward/odd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 4, log) }},
 		{"ReturnForward/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 5, log) }},
 		{"HelperValues", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperValuesWorkflow, 3, log) }},
