@@ -9,13 +9,21 @@ import (
 //durable:step
 func Step(ctx context.Context) error { return nil }
 
+type L struct{ Qty int }
+
+type S struct{ Lines []L }
+
+// W keeps a pointer to a field of a slice element: the frame keeps
+// pointers to stored variables, their fields and their elements, not
+// to fields of elements.
+//
 //durable:workflow
 func W(ctx durable.Context, in int) (int, error) {
-	x := in
-	p := &x
+	s := S{Lines: make([]L, 1)}
+	p := &s.Lines[0].Qty
 	if err := Step(ctx); err != nil {
 		return 0, err
 	}
-	*p = 2
-	return x, nil
+	*p = in
+	return s.Lines[0].Qty, nil
 }
