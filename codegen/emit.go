@@ -369,11 +369,17 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
 		}
 	}
+	if len(l.aliasSlots) > 0 {
+		w("e.Aliases(%s)\n", l.aliasArgs())
+	}
 	w("}\n\n")
 
 	w("// UnmarshalFrame restores the fields written by MarshalFrame.\nfunc (%s *%s) UnmarshalFrame(d *%s) error {\n", fv, l.frameType, l.q.marker(names.RuntimePkg, "Decoder"))
 	l.pointerDecodeVars(w)
 	w("for d.Next() {\nswitch d.Key() {\ncase \"pc\":\n%s.pc = int(d.Int())\n", fv)
+	if len(l.aliasSlots) > 0 {
+		w("case \"$alias\":\nd.Aliases()\n")
+	}
 	for _, f := range l.fields {
 		if !f.ser {
 			continue
@@ -401,6 +407,9 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 		}
 	}
 	w("}\n}\n")
+	if len(l.aliasSlots) > 0 {
+		w("d.ShareAliases(%s)\n", l.aliasArgs())
+	}
 	l.pointerFixups(w)
 	w("return d.Err()\n}\n\n")
 

@@ -64,6 +64,9 @@ type lowerer struct {
 	calls []helperCallSite
 
 	closures *closures // function variables rebuilt on resume
+	// aliasSlots are the slots of stored variables that may share
+	// memory, which the frame stores as shared (see alias.go).
+	aliasSlots []string
 
 	errs errorUses // known errors and error types (errors_check.go)
 }

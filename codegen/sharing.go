@@ -30,6 +30,9 @@ type shareEdge struct {
 	loop     ast.Node // innermost loop around the copy, if any
 	what     string   // what is copied, for messages
 	target   ast.Expr // for addr: the operand of &
+	// static: the copy goes from a slot to a slot of stored variables
+	// (see alias.go), which the frame can store as shared.
+	static bool
 }
 
 // shareWrite is a write through a reference, or a pointer comparison.
@@ -219,6 +222,7 @@ func (s *sharing) copyInto(lhs, rhs ast.Expr) {
 	for _, src := range s.sources(rhs, lhs) {
 		src.dst = dst
 		src.loop = s.loop()
+		src.static = src.static && s.l.staticPath(lhs, false)
 		s.edges = append(s.edges, src)
 	}
 }
@@ -240,7 +244,7 @@ func (s *sharing) sources(e ast.Expr, self ast.Expr) []shareEdge {
 			}
 		}
 		if v := s.rootOf(x); v != nil {
-			return []shareEdge{{src: v, pos: x.Pos(), what: exprString(x)}}
+			return []shareEdge{{src: v, pos: x.Pos(), what: exprString(x), static: s.l.staticPath(x, true)}}
 		}
 	case *ast.UnaryExpr:
 		if x.Op != token.AND {
@@ -293,7 +297,7 @@ func (s *sharing) callSources(c *ast.CallExpr, self ast.Expr) []shareEdge {
 					if self != nil && exprString(a) == exprString(self) {
 						continue
 					}
-					out = append(out, s.sources(a, nil)...)
+					out = append(out, s.sources(a, nil)...) // static when a is
 					continue
 				}
 				if i == len(c.Args)-1 && c.Ellipsis.IsValid() {
@@ -480,9 +484,10 @@ func (s *sharing) report() {
 	}
 	reported := map[*types.Var]bool{}
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].pos < kept[j].pos })
+	preserved := s.preservedComponents(kept, find, writes)
 	for _, e := range kept {
 		r := find(e.dst)
-		if reported[r] || !s.stored(e.dst) {
+		if reported[r] || !s.stored(e.dst) || preserved[r] {
 			continue
 		}
 		ws := writes[r]

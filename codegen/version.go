@@ -105,6 +105,7 @@ func (l *lowerer) layout() Layout {
 	lay.Types = storedTypes(stored, l.pkg)
 	l.closureLayout(&lay)
 	l.pointerLayout(&lay)
+	l.aliasLayout(&lay)
 	l.helperLayout(&lay)
 	lay.Fingerprint = lay.fingerprint()
 	return lay

@@ -151,6 +151,7 @@ type Decoder struct {
 	raw   []byte
 	err   error
 	known knownErrors
+	alias []byte // the record of shared memory (see Aliases)
 }
 
 // NewDecoder returns a Decoder over data. Errors in known keep their

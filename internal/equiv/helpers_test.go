@@ -68,6 +68,12 @@ func TestHelperKinds(t *testing.T) {
 		{"PointersKept", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, PointersKeptWorkflow, Cart{Order: Line{SKU: "o1"}, Lines: []Line{{SKU: "a", Qty: 2}, {SKU: "b", Qty: 3}}}, log)
 		}},
+		{"SharedKept", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, SharedKeptWorkflow, Bag{Items: []string{"x", "y"}, Tags: map[string]int{"t": 1}}, log)
+		}},
+		{"ReserveAll", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ReserveAllWorkflow, Shelf{Items: []Line{{SKU: "a"}, {SKU: "b"}, {SKU: "c"}}}, log)
+		}},
 		{"ReturnForward/odd", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 4, log) }},
 		{"ReturnForward/even", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ReturnForwardWorkflow, 5, log) }},
 		{"HelperValues", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperValuesWorkflow, 3, log) }},

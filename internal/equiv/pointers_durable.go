@@ -161,6 +161,173 @@ func (f *pointersKeptFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// sharedKeptFrame is the frame of workflow SharedKept: its machine state and the variables
+// that live across its checkpoints.
+type sharedKeptFrame struct {
+	pc    int
+	in    Bag
+	items []string
+	b     Bag
+	xs    []int
+	ys    []int
+	m     map[string]int
+	m2    map[string]int
+	err   error
+	err1  error
+	err2  error
+}
+
+var sharedKeptSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "pointers.go:84:15"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "pointers.go:91:15"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "pointers.go:96:15"},
+}
+
+// SharedKeptWorkflow is the descriptor of workflow SharedKept: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var SharedKeptWorkflow = durable.NewWorkflow[Bag, string]("github.com/durablegen/durable/internal/equiv.SharedKept", "baebe61a83dc19af", func() any { return new(sharedKeptFrame) }).WithFunc(SharedKept)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *sharedKeptFrame) SetInput(in Bag) {
+	f.in = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *sharedKeptFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "in", f.in)
+	runtime.Field(e, "items", f.items)
+	runtime.Field(e, "b", f.b)
+	runtime.Field(e, "xs", f.xs)
+	runtime.Field(e, "ys", f.ys)
+	runtime.Field(e, "m", f.m)
+	runtime.Field(e, "m2", f.m2)
+	e.Error("err", f.err)
+	e.Error("err1", f.err1)
+	e.Error("err2", f.err2)
+	e.Aliases(&f.b.Items, &f.b.Tags, &f.in.Items, &f.in.Tags, &f.items, &f.m, &f.m2, &f.xs, &f.ys)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *sharedKeptFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "$alias":
+			d.Aliases()
+		case "in":
+			runtime.Value(d, &f.in)
+		case "items":
+			runtime.Value(d, &f.items)
+		case "b":
+			runtime.Value(d, &f.b)
+		case "xs":
+			runtime.Value(d, &f.xs)
+		case "ys":
+			runtime.Value(d, &f.ys)
+		case "m":
+			runtime.Value(d, &f.m)
+		case "m2":
+			runtime.Value(d, &f.m2)
+		case "err":
+			f.err = d.Error()
+		case "err1":
+			f.err1 = d.Error()
+		case "err2":
+			f.err2 = d.Error()
+		}
+	}
+	d.ShareAliases(&f.b.Items, &f.b.Tags, &f.in.Items, &f.in.Tags, &f.items, &f.m, &f.m2, &f.xs, &f.ys)
+	return d.Err()
+}
+
+// reserveAllFrame is the frame of workflow ReserveAll: its machine state and the variables
+// that live across its checkpoints.
+type reserveAllFrame struct {
+	pc    int
+	in    Shelf
+	items []Line
+	i     int
+	t     int
+	t1    int
+	it    *Line
+	st    string
+	err   error
+	err1  error
+}
+
+var reserveAllSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "pointers.go:114:14"},
+	{ID: 7, Kind: "step", Name: "Echo", Pos: "pointers.go:120:15"},
+}
+
+// ReserveAllWorkflow is the descriptor of workflow ReserveAll: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "a6ab6132549f1584", func() any { return new(reserveAllFrame) }).WithFunc(ReserveAll)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *reserveAllFrame) SetInput(in Shelf) {
+	f.in = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "in", f.in)
+	runtime.Field(e, "items", f.items)
+	e.Int("i", int64(f.i))
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	if k, ok := runtime.ElemIndex(f.it, f.items); ok {
+		e.Int("it@0", int64(k))
+	} else {
+		runtime.Field(e, "it", f.it)
+	}
+	e.String("st", f.st)
+	e.Error("err", f.err)
+	e.Error("err1", f.err1)
+	e.Aliases(&f.in.Items, &f.items)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	ref_it_0 := -2
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "$alias":
+			d.Aliases()
+		case "in":
+			runtime.Value(d, &f.in)
+		case "items":
+			runtime.Value(d, &f.items)
+		case "i":
+			f.i = int(d.Int())
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "it@0":
+			ref_it_0 = int(d.Int())
+		case "it":
+			runtime.Value(d, &f.it)
+		case "st":
+			f.st = d.String()
+		case "err":
+			f.err = d.Error()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	d.ShareAliases(&f.in.Items, &f.items)
+	if ref_it_0 != -2 {
+		f.it = runtime.ElemAt(d, f.items, ref_it_0)
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *pointersKeptFrame) Run(x *runtime.Exec) error {
@@ -261,6 +428,138 @@ func (f *pointersKeptFrame) Run(x *runtime.Exec) error {
 			}
 			/*line pointers.go:59:1*/ f.lines[len(f.lines)-1].Qty = 99
 			/*line pointers.go:60:1*/ return runtime.Return[string](x, fmt.Sprint(f.in.Order.Status, " ", *f.p, " ", f.lines, " ", f.last.Qty, " ", f.in.Fixed, " ", *f.q), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *sharedKeptFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line pointers.go:78:1*/ f.items = f.in.Items
+			/*line pointers.go:79:1*/ f.b = f.in
+			/*line pointers.go:80:1*/ f.xs = []int{1, 2, 3, 4}
+			/*line pointers.go:81:1*/ f.ys = f.xs[1:3]
+			/*line pointers.go:82:1*/ f.m = map[string]int{"a": 1}
+			/*line pointers.go:83:1*/ f.m2 = f.m
+			f.pc = 1
+		case 1:
+			/*line pointers.go:84:14*/ _, f.err = runtime.Call(x, &sharedKeptSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "one")
+				}
+				return Echo(stepCtx, "one")
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line pointers.go:84:1*/ if f.err != nil {
+				/*line pointers.go:85:2*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line pointers.go:87:1*/ f.items[0] = "changed"
+			/*line pointers.go:88:1*/ f.ys[0] = 20
+			/*line pointers.go:89:1*/ f.m2["b"] = 2
+			/*line pointers.go:90:1*/ f.b.Tags["t"]++
+			f.pc = 3
+		case 3:
+			/*line pointers.go:91:14*/ _, f.err1 = runtime.Call(x, &sharedKeptSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "two")
+				}
+				return Echo(stepCtx1, "two")
+			})
+			if err := x.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line pointers.go:91:1*/ if f.err1 != nil {
+				/*line pointers.go:92:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line pointers.go:94:1*/ f.ys = append(f.ys, 30)
+			/*line pointers.go:95:1*/ f.b.Items[1] = "b1"
+			f.pc = 5
+		case 5:
+			/*line pointers.go:96:14*/ _, f.err2 = runtime.Call(x, &sharedKeptSites[2], func(stepCtx2 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, "three")
+				}
+				return Echo(stepCtx2, "three")
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line pointers.go:96:1*/ if f.err2 != nil {
+				/*line pointers.go:97:2*/ return runtime.Return[string](x, "", f.err2)
+			}
+			/*line pointers.go:99:1*/ f.ys[1] = 31
+			/*line pointers.go:100:1*/ return runtime.Return[string](x, fmt.Sprint(f.in.Items, f.b.Items, f.items, f.xs, f.ys, f.m, f.m2, f.in.Tags, f.b.Tags), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *reserveAllFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line pointers.go:111:1*/ f.items = f.in.Items
+			/*line pointers.go:112:1*/ f.t1 = len(f.items)
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 7
+			}
+		case 2:
+			f.i = f.t
+			/*line pointers.go:113:2*/ f.it = &f.items[f.i]
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 5:
+			/*line pointers.go:114:23*/ arg := "held " + f.it.SKU
+			/*line pointers.go:114:13*/ f.st, f.err = runtime.Call(x, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
+				}
+				return Echo(stepCtx, arg)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line pointers.go:115:2*/ if f.err != nil {
+				/*line pointers.go:116:3*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line pointers.go:118:2*/ f.it.Status = f.st
+			f.pc = 3
+		case 7:
+			/*line pointers.go:120:14*/ _, f.err1 = runtime.Call(x, &reserveAllSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "done")
+				}
+				return Echo(stepCtx1, "done")
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line pointers.go:120:1*/ if f.err1 != nil {
+				/*line pointers.go:121:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line pointers.go:123:1*/ return runtime.Return[string](x, fmt.Sprint(f.in.Items, f.items), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
