@@ -169,4 +169,3 @@ func (l *lowerer) aliasLayout(lay *Layout) {
 	}
 	lay.Fields = append(lay.Fields, LayoutField{Name: "shared.memory", Type: "slots " + strings.Join(names, " ")})
 }
-
