@@ -35,6 +35,12 @@ type Hooks struct {
 	AfterStep func(id string, seq int64, s *Site) error
 	// AfterCommit runs after a checkpoint committed: the run stops there.
 	AfterCommit func(id string, seq int64, s *Site) error
+	// Wait, if set, replaces the wait of d before a step's next attempt
+	// in memory (a backoff up to WorkerOptions.MaxInlineBackoff, and every
+	// retry of a step of durable.All or durable.Select), so that a test on
+	// a fake clock spends no time there. It reports whether the run may go
+	// on (false when ctx is done), and must be safe for concurrent use.
+	Wait func(ctx context.Context, d time.Duration) bool
 }
 
 // execConfig is what a run takes from its worker.

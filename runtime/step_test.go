@@ -138,6 +138,49 @@ func TestStepRetries(t *testing.T) {
 	}
 }
 
+// TestWaitHook checks that Hooks.Wait replaces the wait before every
+// retry in memory, with the policy's backoffs, and that the attempts run
+// as they would after a real wait.
+func TestWaitHook(t *testing.T) {
+	var seen attempts
+	env := &stepEnv{
+		policy: durable.Policy{MaxAttempts: 4, InitialInterval: time.Second, MaxInterval: 3 * time.Second},
+		step: func(ctx context.Context) (string, error) {
+			if seen.add(ctx) < 4 {
+				return "", errFlaky
+			}
+			return "done", nil
+		},
+	}
+	var mu sync.Mutex
+	var waits []time.Duration
+	wait := func(ctx context.Context, d time.Duration) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		return ctx.Err() == nil
+	}
+	wf := oneWorkflow(env)
+	h := newHarness(t, runtime.WorkerOptions{Hooks: runtime.Hooks{Wait: wait}}, wf)
+	ctx := context.Background()
+	hd, err := runtime.Start(ctx, h.client, wf, "one", "in")
+	if err != nil {
+		t.Fatalf("Start() = %v, want nil", err)
+	}
+	if n, err := h.worker.Drain(ctx); n != 1 || err != nil {
+		t.Fatalf("Drain() = %d, %v, want 1, nil", n, err)
+	}
+	if out, err := hd.Result(ctx); out != "done" || err != nil {
+		t.Errorf("Result() = %q, %v, want %q, nil", out, err, "done")
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}; !reflect.DeepEqual(waits, want) {
+		t.Errorf("Wait calls = %v, want %v", waits, want)
+	}
+	if got, want := seen.list(), wantInfos("one", 1, 4); !reflect.DeepEqual(got, want) {
+		t.Errorf("step attempts = %+v, want %+v", got, want)
+	}
+}
+
 // TestLongBackoffSuspends checks that a retry whose backoff exceeds
 // MaxInlineBackoff suspends the instance, and that the attempts resume
 // with the same step key once the backoff has passed.
