@@ -49,6 +49,7 @@ type execConfig struct {
 	hooks            Hooks
 	maxInlineBackoff time.Duration
 	logger           *slog.Logger
+	now              func() time.Time // WorkerOptions.Now
 }
 
 // pending is what the operation of the current checkpoint recorded for
@@ -160,8 +161,13 @@ func (x *Exec) Context() durable.Context {
 }
 
 // now returns the durable time: the store's clock at the claim plus the
-// monotonic time elapsed since.
-func (x *Exec) now() time.Time { return x.clock.Add(time.Since(x.start)) }
+// monotonic time elapsed since, unless the worker was given a clock.
+func (x *Exec) now() time.Time {
+	if now := x.cfg.now; now != nil {
+		return now()
+	}
+	return x.clock.Add(time.Since(x.start))
+}
 
 func (x *Exec) codec() Codec { return x.cfg.codec }
 

@@ -181,6 +181,34 @@ func TestWaitHook(t *testing.T) {
 	}
 }
 
+// TestWorkerNow checks that a worker given a clock takes durable time
+// from it alone: a suspended retry wakes exactly one backoff after it,
+// and events carry its time.
+func TestWorkerNow(t *testing.T) {
+	env := &stepEnv{
+		policy: durable.Policy{MaxAttempts: 2, InitialInterval: time.Hour, MaxInterval: time.Hour},
+		step:   func(ctx context.Context) (string, error) { return "", errFlaky },
+	}
+	wf := oneWorkflow(env)
+	var h *harness
+	h = newHarness(t, runtime.WorkerOptions{MaxInlineBackoff: time.Minute, Now: func() time.Time { return h.clock.Now() }}, wf)
+	ctx := context.Background()
+	if _, err := runtime.Start(ctx, h.client, wf, "one", "in"); err != nil {
+		t.Fatalf("Start() = %v, want nil", err)
+	}
+	at := h.clock.Now()
+	if n, err := h.worker.Drain(ctx); n != 1 || err != nil {
+		t.Fatalf("Drain() = %d, %v, want 1, nil", n, err)
+	}
+	if inst := h.get("one"); inst.Status != runtime.StatusSleeping || !inst.WakeAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("after the first attempt: %s until %v, want sleeping until %v", inst.Status, inst.WakeAt, at.Add(time.Hour))
+	}
+	evs, err := h.client.History(ctx, "one")
+	if err != nil || len(evs) != 1 || !evs[0].At.Equal(at) {
+		t.Errorf("History() = %+v, %v; want one event at %v", evs, err, at)
+	}
+}
+
 // TestLongBackoffSuspends checks that a retry whose backoff exceeds
 // MaxInlineBackoff suspends the instance, and that the attempts resume
 // with the same step key once the backoff has passed.
