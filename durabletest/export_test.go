@@ -40,21 +40,14 @@ func comparePoints[In, Out any](t *testing.T, wf *durable.Workflow[In, Out], in 
 		t.Fatalf("durabletest: %s: %v", wf.Name(), cfg.errs)
 	}
 	r := &runner[In, Out]{t: t, cfg: cfg, wf: wf, in: in, ctx: cfg.context()}
-	base := r.newWorld(true)
 	rec := &recorder[In, Out]{take: func(point) bool { return true }}
-	base.onHook = rec.record
-	base.drive()
-	baseLog := cfg.log.entriesOf(InstanceID)
+	base := r.uncrashed(true, rec)
 	slices.SortFunc(rec.snaps, func(a, b *snapshot) int { return a.at.compare(b.at) })
-
-	again := r.newWorld(true)
-	again.drive()
-	if again.counts != base.counts {
-		t.Fatalf("%s: crash points by phase: %v, then %v; histories:\n%v\n%v", wf.Name(), base.counts, again.counts, base.histories(), again.histories())
+	if again := r.uncrashed(true, &recorder[In, Out]{}); again.counts != base.counts {
+		t.Fatalf("%s: crash points by phase: %v, then %v", wf.Name(), base.counts, again.counts)
 	}
-	base.close()
 	for _, sn := range rec.snaps {
-		resumed := r.resume(sn, base.commits.order, baseLog)
+		resumed := r.resume(sn, base)
 		resumed.drive()
 		a, ah := resumed.outcome(), resumed.histories()
 
@@ -62,12 +55,7 @@ func comparePoints[In, Out any](t *testing.T, wf *durable.Workflow[In, Out], in 
 		fresh.crash = sn.at
 		fresh.drive()
 		b, bh := fresh.outcome(), fresh.histories()
-		fresh.close()
 
-		if cfg.unordered {
-			slices.Sort(a.effects)
-			slices.Sort(b.effects)
-		}
 		at := fmt.Sprintf("%s: crash %s #%d", wf.Name(), phases[sn.at.phase], sn.at.k)
 		if sn.where != fresh.where {
 			t.Errorf("%s: at %s from a snapshot, at %s from the start", at, sn.where, fresh.where)

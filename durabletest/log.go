@@ -69,15 +69,11 @@ func (l *Log) entriesOf(id string) []logEntry {
 }
 
 // reset removes the entries of instance id and its children.
-func (l *Log) reset(id string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.entries = slices.DeleteFunc(l.entries, func(e logEntry) bool { return e.of(id) })
-}
+func (l *Log) reset(id string) { l.restore(id, nil, 0) }
 
 // restore makes the entries of instance id and its children those of
-// run that the log held at mark: what a run resumed from a snapshot
-// taken at mark starts with.
+// run that the log held at mark (none if run is nil): what a run resumed
+// from a snapshot taken at mark starts with.
 func (l *Log) restore(id string, run []logEntry, mark int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -113,13 +109,9 @@ func (l *Log) Effects(id string) []string {
 // All returns every effect of instance id and of its child workflows,
 // repeats included.
 func (l *Log) All(id string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []string
-	for _, e := range l.entries {
-		if e.of(id) {
-			out = append(out, e.effect)
-		}
+	for _, e := range l.entriesOf(id) {
+		out = append(out, e.effect)
 	}
 	return out
 }

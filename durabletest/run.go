@@ -48,6 +48,9 @@ const (
 
 var errCrash = errors.New("durabletest: simulated crash")
 
+// manyCrashPoints is where Run suggests sampling.
+const manyCrashPoints = 3000
+
 // InstanceID is the ID of the instance in every run of [Run] (each run
 // has its own store), so that results derived from it, such as
 // durable.IdempotencyKey, compare equal, and a test can read its
@@ -102,29 +105,23 @@ func (r *runner[In, Out]) run() Report {
 	t.Helper()
 	snapshots := cfg.snapshots()
 	cfg.faults.reset()
-	base := r.newWorld(snapshots)
 	rec := &recorder[In, Out]{}
-	base.onHook = rec.record
 	if snapshots && cfg.sample == nil {
 		rec.take = func(point) bool { return true }
 	}
-	base.drive()
-	baseOut := base.outcome()
-	baseLog := cfg.log.entriesOf(InstanceID)
-	base.close()
-	rep := Report{Checkpoints: base.counts[afterCommit], Result: baseOut.out, Err: baseOut.rawErr, Injected: cfg.faults.injected()}
+	base := r.uncrashed(snapshots, rec)
+	rep := Report{Checkpoints: base.counts[afterCommit], Result: base.out.out, Err: base.out.rawErr, Injected: cfg.faults.injected()}
 	for _, n := range base.counts {
 		rep.CrashPoints += n
 	}
-	if cfg.unordered {
-		slices.Sort(baseOut.effects)
+	if cfg.sample == nil && rep.CrashPoints > manyCrashPoints {
+		t.Logf("durabletest: %s: %d crash points, each resumed and run to the end; durabletest.SampleCrashes bounds the time", r.wf.Name(), rep.CrashPoints)
 	}
 	// The direct call is the oracle, unless steps are stubbed: it calls
 	// the real steps, which a stub reaches only in the machine. Then the
 	// uncrashed machine run is the baseline of the crashed ones.
 	if len(cfg.stubs) == 0 {
-		want := r.direct()
-		if d := diff(want, baseOut, cfg.equal); d != "" {
+		if d := diff(r.direct(), base.out, cfg.equal); d != "" {
 			t.Errorf("%s: the machine run differs from the direct call: %s%s", r.wf.Name(), d, cfg.faults.hint())
 			return rep
 		}
@@ -138,16 +135,8 @@ func (r *runner[In, Out]) run() Report {
 				_, ok := slices.BinarySearchFunc(points, p, point.compare)
 				return ok
 			}
-			again := r.newWorld(true)
-			again.onHook = rec.record
-			again.drive()
-			got := again.outcome()
-			baseLog = cfg.log.entriesOf(InstanceID)
-			again.close()
-			if cfg.unordered {
-				slices.Sort(got.effects)
-			}
-			if d := diff(baseOut, got, sameStored); d != "" || len(rec.snaps) != len(points) {
+			again := r.uncrashed(true, rec)
+			if d := diff(base.out, again.out, sameStored); d != "" || len(rec.snaps) != len(points) {
 				t.Errorf("%s: a second uncrashed run differs from the first (%d of %d crash points): %s", r.wf.Name(), len(rec.snaps), len(points), d)
 				return rep
 			}
@@ -156,34 +145,55 @@ func (r *runner[In, Out]) run() Report {
 	}
 	slices.SortFunc(rec.snaps, func(a, b *snapshot) int { return a.at.compare(b.at) })
 	for i, p := range points {
-		var got outcome
-		var where string
-		if snapshots {
-			sn := rec.snaps[i]
-			rec.snaps[i] = nil // resumed once: let it go
-			w := r.resume(sn, base.commits.order, baseLog)
-			w.drive()
-			got, where = w.outcome(), sn.where
-		} else {
-			w := r.newWorld(false)
-			w.crash = p
-			w.drive()
-			got, where = w.outcome(), w.where
-			w.close()
-		}
-		if cfg.unordered {
-			slices.Sort(got.effects)
-		}
+		got, where := r.crashed(p, base, rec.snaps, i)
 		rep.CrashRuns++
 		if p.phase == afterStep {
 			rep.Reexecuted++
 		}
-		if d := diff(baseOut, got, sameStored); d != "" {
+		if d := diff(base.out, got, sameStored); d != "" {
 			t.Errorf("%s: crash %s at %s: the resumed run differs from the uncrashed one: %s", r.wf.Name(), phases[p.phase], where, d)
 			return rep
 		}
 	}
 	return rep
+}
+
+// baseline is what an uncrashed run did.
+type baseline struct {
+	out     outcome
+	log     []logEntry       // its effects, to restore snapshots' from
+	counts  [len(phases)]int // its crash points by phase
+	commits map[cpKey]int    // its checkpoints, in the order committed
+}
+
+// uncrashed runs the workflow without crashing, in memory or on SQLite,
+// telling rec of every crash point.
+func (r *runner[In, Out]) uncrashed(inMemory bool, rec *recorder[In, Out]) baseline {
+	r.t.Helper()
+	w := r.newWorld(inMemory)
+	defer w.close()
+	w.onHook = rec.record
+	w.drive()
+	return baseline{out: w.outcome(), log: r.cfg.log.entriesOf(InstanceID), counts: w.counts, commits: w.commits.order}
+}
+
+// crashed runs the crashed run of crash point p and returns its outcome
+// and where it crashed: resumed from snapshots[i] if there are
+// snapshots, from the start otherwise.
+func (r *runner[In, Out]) crashed(p point, base baseline, snapshots []*snapshot, i int) (outcome, string) {
+	r.t.Helper()
+	if snapshots == nil {
+		w := r.newWorld(false)
+		defer w.close()
+		w.crash = p
+		w.drive()
+		return w.outcome(), w.where
+	}
+	sn := snapshots[i]
+	snapshots[i] = nil // resumed once: let it go
+	w := r.resume(sn, base)
+	w.drive()
+	return w.outcome(), sn.where
 }
 
 // direct calls the workflow's function, the oracle, and returns what it

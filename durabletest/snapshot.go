@@ -69,14 +69,13 @@ func (rec *recorder[In, Out]) points() []point {
 
 // resume returns the world of the run that crashed where sn was taken,
 // taken over by a new worker: its store, clock and effects are the
-// snapshot's, and the checkpoints it committed those of order (the
-// uncrashed run's) that it had committed then. log holds the uncrashed
-// run's effects.
-func (r *runner[In, Out]) resume(sn *snapshot, order map[cpKey]int, log []logEntry) *world[In, Out] {
+// snapshot's, and the checkpoints it committed those of the uncrashed
+// run base that it had committed then.
+func (r *runner[In, Out]) resume(sn *snapshot, base baseline) *world[In, Out] {
 	r.t.Helper()
 	w := &world[In, Out]{r: r, clock: sn.clock, store: sn.store, mem: sn.store, close: func() {},
-		commits: commits{order: order, upTo: sn.commits, mine: map[cpKey]bool{}}}
-	r.cfg.log.restore(InstanceID, log, sn.effects)
+		commits: commits{order: base.commits, upTo: sn.commits, mine: map[cpKey]bool{}}}
+	r.cfg.log.restore(InstanceID, base.log, sn.effects)
 	if sn.restore != nil {
 		sn.restore()
 	}

@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/durablegen/durable"
-	"github.com/durablegen/durable/runtime"
 )
 
 // Transient makes the first failures attempts of every call of step fail
@@ -33,10 +32,7 @@ import (
 // workflow called it on.
 func Transient[F any](step F, failures int) Option {
 	return func(c *config) {
-		name, err := runtime.StubName(step)
-		if err == nil {
-			err = checkStepType(reflect.TypeOf(step))
-		}
+		name, err := stepName(step)
 		if err == nil && failures < 1 {
 			err = fmt.Errorf("%d failures of %s: want at least 1", failures, name)
 		}

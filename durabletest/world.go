@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -255,6 +256,9 @@ func (w *world[In, Out]) outcome() outcome {
 	o := outcome{out: res, rawErr: err, effects: w.r.cfg.log.Effects(InstanceID)}
 	if err != nil {
 		o.err = panicCount.ReplaceAllString(err.Error(), "$1")
+	}
+	if w.r.cfg.unordered {
+		slices.Sort(o.effects)
 	}
 	return o
 }

@@ -146,3 +146,19 @@ func Settle(ctx durable.Context, id string) (int, error) {
 		}
 	}
 }
+
+// Boom panics: in a direct call the workflow panics with it, while the
+// machine makes a step's panic the step's error.
+//
+//durable:step retries=0
+func Boom(ctx context.Context) error { panic("boom") }
+
+// Blast calls Boom.
+//
+//durable:workflow
+func Blast(ctx durable.Context, n int) (int, error) {
+	if err := Boom(ctx); err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -292,6 +292,49 @@ func (f *settleFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// blastFrame is the frame of workflow Blast: its machine state and the variables
+// that live across its checkpoints.
+type blastFrame struct {
+	pc  int
+	n   int
+	err error
+}
+
+var blastSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Boom", Pos: "flows.go:160:12", Policy: durable.Policy{MaxAttempts: 1}},
+}
+
+// BlastWorkflow is the descriptor of workflow Blast: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var BlastWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Blast", "a1ff1bc42619c9a9", func() any { return new(blastFrame) }).WithFunc(Blast)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *blastFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *blastFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *blastFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *loopFrame) Run(x *runtime.Exec) error {
@@ -529,6 +572,34 @@ func (f *settleFrame) Run(x *runtime.Exec) error {
 				/*line flows.go:145:3*/ return runtime.Return[int](x, 0, f.err1)
 			}
 			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *blastFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line flows.go:160:11*/ f.err = runtime.CallErr(x, &blastSites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Boom)(stepCtx)
+				}
+				return Boom(stepCtx)
+			})
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line flows.go:160:1*/ if f.err != nil {
+				/*line flows.go:161:2*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line flows.go:163:1*/ return runtime.Return[int](x, f.n, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
