@@ -1,6 +1,7 @@
 package durabletest_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/durablegen/durable/durabletest"
 	"github.com/durablegen/durable/durabletest/internal/flows"
+	"github.com/durablegen/durable/internal/equiv"
 )
 
 // recordTB records what Run reports instead of failing the test; a
@@ -69,6 +71,23 @@ func TestTransient(t *testing.T) {
 	// Each failure of Reserve suspends the instance: a checkpoint each.
 	if r.Checkpoints != plain.Checkpoints+4 {
 		t.Errorf("Checkpoints = %d with failures, %d without; want 4 more (the suspended retries)", r.Checkpoints, plain.Checkpoints)
+	}
+}
+
+// TestTransientWraps injects failures into a method step, which must
+// then run with the receiver the workflow called it on, and into a
+// stubbed step, which must then call the fake.
+func TestTransientWraps(t *testing.T) {
+	log := durabletest.WithLog(equiv.Effects)
+	wf := equiv.AccountReportWorkflow.Bind(&equiv.Account{Owner: "ann", Calc: equiv.Calc{Factor: 7}})
+	r := durabletest.Run(t, wf, 3, log, durabletest.Transient(equiv.Calc{}.Mul, 2))
+	if r.Err != nil || r.Result != "ann: 24" || r.Injected != 2 {
+		t.Errorf("Report(3) with 2 failures of Mul = %v, %v after %d failures; want ann: 24 after 2", r.Result, r.Err, r.Injected)
+	}
+	double := durabletest.Stub(flows.Add, func(ctx context.Context, a, b int) (int, error) { return 2 * (a + b), nil })
+	r = durabletest.Run(t, flows.LoopWorkflow, 3, double, durabletest.Transient(flows.Add, 1))
+	if r.Err != nil || r.Result != 8 || r.Injected != 3 {
+		t.Errorf("Loop(3) with Add stubbed and failing once = %v, %v after %d failures; want 8 after 3", r.Result, r.Err, r.Injected)
 	}
 }
 
