@@ -96,17 +96,20 @@ func injectInto[F any](f *fault, step F) F {
 	t := fn.Type()
 	errType := reflect.TypeFor[error]()
 	return reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
-		ctx, _ := args[0].Interface().(context.Context)
-		info, ok := durable.Step(ctx)
+		var info durable.StepInfo
+		ok := false
+		if ctx, _ := args[0].Interface().(context.Context); ctx != nil {
+			info, ok = durable.Step(ctx)
+		}
 		if ok && info.Attempt <= f.failures {
 			f.record(info.Key(), false)
-			err := &injectedError{step: f.name, n: info.Attempt, of: f.failures, attemptKey: info.Key()}
+			var err error = &injectedError{step: f.name, n: info.Attempt, of: f.failures, attemptKey: info.Key()}
 			out := make([]reflect.Value, t.NumOut())
 			for i := range out {
 				out[i] = reflect.Zero(t.Out(i))
 			}
 			if n := t.NumOut(); n > 0 && t.Out(n-1) == errType {
-				out[n-1] = reflect.ValueOf(error(err))
+				out[n-1] = reflect.ValueOf(&err).Elem()
 				return out
 			}
 			panic(err)
