@@ -29,10 +29,7 @@ import (
 // test's own assertions.
 func Stub[F any](step F, fake F) Option {
 	return func(c *config) {
-		name, err := runtime.StubName(step)
-		if err == nil {
-			err = checkStepType(reflect.TypeOf(step))
-		}
+		name, err := stepName(step)
 		if err == nil && reflect.ValueOf(fake).IsNil() {
 			err = fmt.Errorf("the fake for %s is nil", name)
 		}
@@ -65,6 +62,16 @@ func (c *config) stub(name string, fake any) {
 		return
 	}
 	c.stubs[name] = fake
+}
+
+// stepName returns the name of step for runtime.WithStubs, or why it
+// is not a step a workflow can call.
+func stepName(step any) (string, error) {
+	name, err := runtime.StubName(step)
+	if err != nil {
+		return "", err
+	}
+	return name, checkStepType(reflect.TypeOf(step))
 }
 
 // checkStepType reports a step type that cannot be a step called with a

@@ -35,6 +35,12 @@ type Hooks struct {
 	AfterStep func(id string, seq int64, s *Site) error
 	// AfterCommit runs after a checkpoint committed: the run stops there.
 	AfterCommit func(id string, seq int64, s *Site) error
+	// Wait, if set, replaces the wait of d before a step's next attempt
+	// in memory (a backoff up to WorkerOptions.MaxInlineBackoff, and every
+	// retry of a step of durable.All or durable.Select), so that a test on
+	// a fake clock spends no time there. It reports whether the run may go
+	// on (false when ctx is done), and must be safe for concurrent use.
+	Wait func(ctx context.Context, d time.Duration) bool
 }
 
 // execConfig is what a run takes from its worker.
@@ -43,6 +49,7 @@ type execConfig struct {
 	hooks            Hooks
 	maxInlineBackoff time.Duration
 	logger           *slog.Logger
+	now              func() time.Time // WorkerOptions.Now
 }
 
 // pending is what the operation of the current checkpoint recorded for
@@ -154,8 +161,13 @@ func (x *Exec) Context() durable.Context {
 }
 
 // now returns the durable time: the store's clock at the claim plus the
-// monotonic time elapsed since.
-func (x *Exec) now() time.Time { return x.clock.Add(time.Since(x.start)) }
+// monotonic time elapsed since, unless the worker was given a clock.
+func (x *Exec) now() time.Time {
+	if now := x.cfg.now; now != nil {
+		return now()
+	}
+	return x.clock.Add(time.Since(x.start))
+}
 
 func (x *Exec) codec() Codec { return x.cfg.codec }
 

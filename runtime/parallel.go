@@ -89,7 +89,7 @@ func (x *Exec) runFuture(base context.Context, f durable.Pending, p durable.Poli
 		if err == nil || base.Err() != nil || !retryable(err, p) || n >= p.Attempts() {
 			return n, err
 		}
-		if !sleep(base, jitter(p.Backoff(n), p.Jitter)) {
+		if !x.backoff(base, jitter(p.Backoff(n), p.Jitter)) {
 			return n, err
 		}
 	}

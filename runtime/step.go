@@ -99,7 +99,7 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 			break
 		}
 		x.cfg.logger.Debug("step failed, retrying", "instance", x.id, "step", s.Name, "attempt", n, "backoff", d, "error", err)
-		if !sleep(x.ctx, d) {
+		if !x.backoff(x.ctx, d) {
 			return x.stop(context.Cause(x.ctx))
 		}
 	}
@@ -113,6 +113,15 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 		}
 	}
 	return err
+}
+
+// backoff waits d before a step's next attempt, or has the Wait hook do
+// it, and reports whether ctx is still live.
+func (x *Exec) backoff(ctx context.Context, d time.Duration) bool {
+	if wait := x.cfg.hooks.Wait; wait != nil {
+		return wait(ctx, d)
+	}
+	return sleep(ctx, d)
 }
 
 // attemptStep runs attempt n of a step, turning a panic into an error.

@@ -138,6 +138,77 @@ func TestStepRetries(t *testing.T) {
 	}
 }
 
+// TestWaitHook checks that Hooks.Wait replaces the wait before every
+// retry in memory, with the policy's backoffs, and that the attempts run
+// as they would after a real wait.
+func TestWaitHook(t *testing.T) {
+	var seen attempts
+	env := &stepEnv{
+		policy: durable.Policy{MaxAttempts: 4, InitialInterval: time.Second, MaxInterval: 3 * time.Second},
+		step: func(ctx context.Context) (string, error) {
+			if seen.add(ctx) < 4 {
+				return "", errFlaky
+			}
+			return "done", nil
+		},
+	}
+	var mu sync.Mutex
+	var waits []time.Duration
+	wait := func(ctx context.Context, d time.Duration) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		waits = append(waits, d)
+		return ctx.Err() == nil
+	}
+	wf := oneWorkflow(env)
+	h := newHarness(t, runtime.WorkerOptions{Hooks: runtime.Hooks{Wait: wait}}, wf)
+	ctx := context.Background()
+	hd, err := runtime.Start(ctx, h.client, wf, "one", "in")
+	if err != nil {
+		t.Fatalf("Start() = %v, want nil", err)
+	}
+	if n, err := h.worker.Drain(ctx); n != 1 || err != nil {
+		t.Fatalf("Drain() = %d, %v, want 1, nil", n, err)
+	}
+	if out, err := hd.Result(ctx); out != "done" || err != nil {
+		t.Errorf("Result() = %q, %v, want %q, nil", out, err, "done")
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}; !reflect.DeepEqual(waits, want) {
+		t.Errorf("Wait calls = %v, want %v", waits, want)
+	}
+	if got, want := seen.list(), wantInfos("one", 1, 4); !reflect.DeepEqual(got, want) {
+		t.Errorf("step attempts = %+v, want %+v", got, want)
+	}
+}
+
+// TestWorkerNow checks that a worker given a clock takes durable time
+// from it alone: a suspended retry wakes exactly one backoff after it,
+// and events carry its time.
+func TestWorkerNow(t *testing.T) {
+	env := &stepEnv{
+		policy: durable.Policy{MaxAttempts: 2, InitialInterval: time.Hour, MaxInterval: time.Hour},
+		step:   func(ctx context.Context) (string, error) { return "", errFlaky },
+	}
+	wf := oneWorkflow(env)
+	var h *harness
+	h = newHarness(t, runtime.WorkerOptions{MaxInlineBackoff: time.Minute, Now: func() time.Time { return h.clock.Now() }}, wf)
+	ctx := context.Background()
+	if _, err := runtime.Start(ctx, h.client, wf, "one", "in"); err != nil {
+		t.Fatalf("Start() = %v, want nil", err)
+	}
+	at := h.clock.Now()
+	if n, err := h.worker.Drain(ctx); n != 1 || err != nil {
+		t.Fatalf("Drain() = %d, %v, want 1, nil", n, err)
+	}
+	if inst := h.get("one"); inst.Status != runtime.StatusSleeping || !inst.WakeAt.Equal(at.Add(time.Hour)) {
+		t.Errorf("after the first attempt: %s until %v, want sleeping until %v", inst.Status, inst.WakeAt, at.Add(time.Hour))
+	}
+	evs, err := h.client.History(ctx, "one")
+	if err != nil || len(evs) != 1 || !evs[0].At.Equal(at) {
+		t.Errorf("History() = %+v, %v; want one event at %v", evs, err, at)
+	}
+}
+
 // TestLongBackoffSuspends checks that a retry whose backoff exceeds
 // MaxInlineBackoff suspends the instance, and that the attempts resume
 // with the same step key once the backoff has passed.

@@ -23,7 +23,10 @@ type stubsKey struct{}
 
 // WithStubs returns a context whose machine runs call fakes instead of
 // steps: stubs maps a step's name as [StubName] gives it (or "do:" and
-// the name of a durable.Do step) to a fake of the step's function type.
+// the name of a durable.Do step) to a fake of the step's function type,
+// or, for a //durable:step, to a function that takes the step (bound to
+// the receiver the workflow called it on) and returns what to call
+// instead: a wrapper that can still call the step.
 // It is the mechanism behind durabletest.Stub; workers pass the context
 // given to Run or Drain down to the steps.
 func WithStubs(ctx context.Context, stubs map[string]any) context.Context {
@@ -76,6 +79,9 @@ func Stub[F any](ctx context.Context, fn F) F {
 	}
 	if f, ok := fake.(F); ok {
 		return f
+	}
+	if wrap, ok := fake.(func(F) F); ok {
+		return wrap(fn)
 	}
 	return failing[F](fmt.Errorf("stub for step %s has type %T; the step is called as %T", name, fake, fn))
 }

@@ -57,6 +57,17 @@ func TestStub(t *testing.T) {
 	if got, _ := runtime.Stub(ctx, stubFunc)(ctx, 7); got != 7 {
 		t.Errorf("a context without stubs got the fake: %d", got)
 	}
+	// A wrapper gets the step itself.
+	wrap := func(step func(context.Context, int) (int, error)) func(context.Context, int) (int, error) {
+		return func(ctx context.Context, n int) (int, error) {
+			v, err := step(ctx, n)
+			return v * 10, err
+		}
+	}
+	wctx := runtime.WithStubs(ctx, map[string]any{name: wrap})
+	if got, _ := runtime.Stub(wctx, stubFunc)(wctx, 7); got != 70 {
+		t.Errorf("Stub(stubFunc)(7) with a wrapper = %d, want the wrapped step's 70", got)
+	}
 	// A fake of another type fails the step for good, never calls the step.
 	wrong := runtime.WithStubs(ctx, map[string]any{name: func(context.Context) error { return nil }})
 	_, err := runtime.Stub(wrong, stubFunc)(wrong, 7)

@@ -57,6 +57,12 @@ type WorkerOptions struct {
 	Codec Codec
 	// Hooks are crash-testing hooks; leave them empty in production.
 	Hooks Hooks
+	// Now, if set, is the durable clock of runs (durable.Now, the start
+	// of sleeps, deadlines and retry backoffs, event times). By default it
+	// is the store's clock at the claim plus the time elapsed since; a
+	// test on a fake clock gives the store's, so that durable time moves
+	// only when the test moves it and runs are repeatable.
+	Now func() time.Time
 }
 
 func (o WorkerOptions) withDefaults() WorkerOptions {
@@ -122,6 +128,7 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			hooks:            opts.Hooks,
 			maxInlineBackoff: opts.MaxInlineBackoff,
 			logger:           opts.Logger,
+			now:              opts.Now,
 		},
 		defs:  make(map[string]durable.Definition),
 		known: knownErrors{}.with(opts.Errors, opts.ErrorTypes),

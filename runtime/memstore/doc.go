@@ -16,4 +16,11 @@
 // A [Store] implements [runtime.WorkWaiter]: a worker waiting for work
 // wakes when an instance is created, signalled or released, and when the
 // earliest timer or lease it holds falls due on the real clock.
+//
+// # Snapshots
+//
+// [Store.Clone] copies a store at one moment onto another clock: crash
+// tests take a clone where a process could die and later resume a new
+// worker on it, as if the process had died there (durabletest resumes
+// every crashed run this way).
 package memstore

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,13 +34,34 @@ func TestTransferCrashMatrix(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			bank := Bank{Path: filepath.Join(t.TempDir(), "bank.db")}
+			files := []string{bank.Path, bank.Path + "-wal", bank.Path + "-shm"}
 			reset := durabletest.WithReset(func() {
-				for _, suffix := range []string{"", "-wal", "-shm"} {
-					os.Remove(bank.Path + suffix)
+				for _, f := range files {
+					os.Remove(f)
+				}
+			})
+			// Crashed runs resume from snapshots of the uncrashed run:
+			// the bank's files are saved with them.
+			snapshot := durabletest.WithSnapshot(func() func() {
+				saved := map[string][]byte{}
+				for _, f := range files {
+					if b, err := os.ReadFile(f); err == nil {
+						saved[f] = b
+					}
+				}
+				return func() {
+					for _, f := range files {
+						os.Remove(f)
+						if b, ok := saved[f]; ok {
+							if err := os.WriteFile(f, b, 0o600); err != nil {
+								t.Fatal(err)
+							}
+						}
+					}
 				}
 			})
 			in := TransferRequest{From: "alice", To: "bob", Amount: tc.amount, PollEvery: 30 * time.Minute, Bank: bank}
-			r := durabletest.Run(t, TransferWorkflow, in, append(tc.opts, reset)...)
+			r := durabletest.Run(t, TransferWorkflow, in, append(tc.opts, reset, snapshot)...)
 			t.Logf("%d checkpoints, %d crash runs", r.Checkpoints, r.CrashRuns)
 		})
 	}
@@ -58,6 +80,10 @@ func TestTransferStubbedBank(t *testing.T) {
 	fakes := []durabletest.Option{
 		durabletest.WithLog(&bank),
 		durabletest.WithReset(func() { polls = map[string]bool{} }),
+		durabletest.WithSnapshot(func() func() {
+			saved := maps.Clone(polls)
+			return func() { polls = maps.Clone(saved) }
+		}),
 		durabletest.Stub(Bank{}.Charge, func(ctx context.Context, acct string, cents int64, key string) (Charge, error) {
 			bank.Add(ctx, fmt.Sprintf("charge %s %d", acct, cents))
 			return Charge{ID: "ch-" + key}, nil
