@@ -180,22 +180,39 @@ func (h *Handle[Out]) ID() string { return h.id }
 // a *durable.Error (errors.Is and errors.As match the known errors and
 // types in its chain; see [WithErrors]), for a cancelled one an error matching
 // [ErrCanceled]. It returns ctx's error if ctx ends first.
+//
+// A store error that may go away ([IsTransient]: the database restarting,
+// a connection refused or reset) does not end the wait: Result reads
+// again, backing off up to a second between reads, until the store
+// answers or ctx ends; the last such error is in the error it then
+// returns. Any other store error is returned at once.
 func (h *Handle[Out]) Result(ctx context.Context) (Out, error) {
 	var out Out
-	delay := 2 * time.Millisecond
+	delay := 2 * time.Millisecond // between reads of a running instance
+	var backoff time.Duration     // between reads while the store fails
+	var lastErr error             // the store's last transient error, until it answers
 	for {
 		inst, err := h.c.store.Get(ctx, h.id)
-		if err != nil {
+		switch {
+		case err == nil:
+			if inst.Status.Terminal() {
+				return h.decode(inst)
+			}
+			backoff, lastErr = 0, nil
+			wait(ctx, h.c.store, delay)
+			delay = min(2*delay, 200*time.Millisecond)
+		case IsTransient(err) && ctx.Err() == nil:
+			backoff, lastErr = min(max(2*backoff, 10*time.Millisecond), time.Second), err
+			sleep(ctx, backoff)
+		default:
 			return out, fmt.Errorf("result of instance %s: %w", h.id, err)
 		}
-		if inst.Status.Terminal() {
-			return h.decode(inst)
-		}
-		wait(ctx, h.c.store, delay)
 		if err := ctx.Err(); err != nil {
+			if lastErr != nil {
+				return out, fmt.Errorf("result of instance %s: %w (the store was failing: %v)", h.id, err, lastErr)
+			}
 			return out, fmt.Errorf("result of instance %s: %w", h.id, err)
 		}
-		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
 
