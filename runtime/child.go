@@ -92,6 +92,9 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 		p.errMsg = err.Error()
 		return out, err
 	}
+	if err := x.holdLease(); err != nil {
+		return out, x.stop(err)
+	}
 	inst, _, err := x.store.Create(x.ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame})
 	if err != nil {
 		return out, x.stop(fmt.Errorf("start child %s of instance %s: %w", id, x.id, err))

@@ -95,4 +95,15 @@
 // stops without committing, and whatever it did since its last commit is
 // redone by the new owner. A test can provoke each crash point with
 // [Hooks].
+//
+// A run also never starts an effect (a step attempt, a durable.Go future,
+// a side effect, a child's start) on a lease it cannot prove it still
+// holds. It measures the lease from when the claim or the last successful
+// heartbeat was sent, not from when the answer came (the store measures
+// it from when it served the call, which is later); before each effect it
+// checks that at least a third of the lease is left, and otherwise renews
+// it with a heartbeat first, stopping fenced if that fails. So a worker
+// that was stopped (SIGSTOP, a long pause) while a claim or a commit was
+// in flight, and gets the answer after another worker took the instance
+// over, stops instead of running a step the other worker already ran.
 package runtime

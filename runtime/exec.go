@@ -80,6 +80,7 @@ type Exec struct {
 	id      string
 	key     string // workflow@version, for logs
 	epoch   int64
+	lease   *lease  // what the run can prove of its lease
 	seq     int64   // committed checkpoints
 	attempt int     // failed attempts of the step at the current checkpoint
 	stepSeq int64   // sequence of the step key of a suspended retry; 0 for none
@@ -112,7 +113,7 @@ type Exec struct {
 	canceling    bool   // the run ends the instance canceled
 }
 
-func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, stopping <-chan struct{}) *Exec {
+func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, l *lease, stopping <-chan struct{}) *Exec {
 	x := &Exec{
 		ctx:      ctx,
 		store:    store,
@@ -121,6 +122,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		id:       inst.ID,
 		key:      inst.Key(),
 		epoch:    inst.Epoch,
+		lease:    l,
 		seq:      inst.Seq,
 		attempt:  inst.Attempt,
 		signal:   inst.Signal,

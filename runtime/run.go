@@ -16,15 +16,18 @@ const releaseTimeout = 5 * time.Second
 // stops, heartbeating its lease meanwhile. It returns an error only when
 // the run stopped abnormally (store error, lost lease, test hook); the
 // instance is then left to be taken over when its lease expires.
-func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-chan struct{}) error {
+//
+// claimed is when the claim was sent: the lease is measured from then.
+func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.Time, stopping <-chan struct{}) error {
 	def, known, ok := w.definition(inst.Key())
 	if !ok {
 		return fmt.Errorf("run instance %s: workflow %s is not registered", inst.ID, inst.Key())
 	}
 	ctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
-	stopHeartbeat := w.heartbeat(ctx, cancel, inst)
-	x := newExec(ctx, w.store, &w.cfg, known, inst, stopping)
+	l := newLease(claimed, w.opts.Lease)
+	stopHeartbeat := w.heartbeat(ctx, cancel, inst, l)
+	x := newExec(ctx, w.store, &w.cfg, known, inst, l, stopping)
 	err := x.execute(def.NewMachine())
 	stopHeartbeat()
 	if errors.Is(err, errShutdown) {
@@ -40,9 +43,9 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-ch
 }
 
 // heartbeat extends the lease of inst every Lease/3 until the returned
-// function is called. If the lease is lost it cancels the run with
-// [ErrFenced] as the cause.
-func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, inst *Instance) (stop func()) {
+// function is called, recording each renewal in l. If the lease is lost it
+// cancels the run with [ErrFenced] as the cause.
+func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, inst *Instance, l *lease) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -58,8 +61,11 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 				return
 			case <-t.C:
 			}
+			sent := time.Now()
 			err := w.store.Heartbeat(ctx, inst.ID, inst.Epoch, w.opts.Lease)
 			switch {
+			case err == nil:
+				l.renewed(sent)
 			case errors.Is(err, ErrFenced), errors.Is(err, ErrNotFound):
 				cancel(fmt.Errorf("heartbeat instance %s: %w", inst.ID, ErrFenced))
 				return

@@ -76,6 +76,9 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 	var err error
 	for {
 		n++
+		if err := x.holdLease(); err != nil {
+			return x.stop(err)
+		}
 		err = x.attemptStep(s, p, seq, n, attempt)
 		if err == nil {
 			break
