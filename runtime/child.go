@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -95,7 +96,12 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 	if err := x.holdLease(); err != nil {
 		return out, x.stop(err)
 	}
-	inst, _, err := x.store.Create(x.ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame})
+	var inst *Instance
+	err = x.retryStore("create child", func(ctx context.Context, _ int) error {
+		var err error
+		inst, _, err = x.store.Create(ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame})
+		return err
+	})
 	if err != nil {
 		return out, x.stop(fmt.Errorf("start child %s of instance %s: %w", id, x.id, err))
 	}

@@ -20,10 +20,16 @@
 // each under a lease that a heartbeat renews every third of its length.
 // When nothing is runnable it waits PollInterval, or less if the store
 // implements [WorkWaiter]. Store errors are logged and retried with
-// backoff. Cancelling Run's context stops claiming; running instances
-// are handed back to the store at their next checkpoint, or cancelled
-// after ShutdownTimeout. [Worker.Drain] runs everything runnable now in
-// the calling goroutine, for tests.
+// backoff: a failed claim always; a commit, a child's start or a lease
+// renewal that failed with a transient error ([IsTransient]: a restarting
+// database, a refused or reset connection) for as long as the run's lease
+// lasts, with the same checkpoint each time, so that a short outage costs
+// the instance no lease (a retry whose first try had committed, its
+// answer lost, is recognised as committed). Cancelling Run's context
+// stops claiming; running instances are handed back to the store at their
+// next checkpoint, or cancelled after ShutdownTimeout (a commit under way
+// then is not interrupted). [Worker.Drain] runs everything runnable now
+// in the calling goroutine, for tests.
 //
 // A frame that cannot be decoded, and a panic in a workflow's own code,
 // fail that one instance with an error naming it; other instances and

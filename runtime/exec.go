@@ -287,7 +287,7 @@ func (x *Exec) Commit(pc *int, next int) error {
 	cp.AwaitName = p.awaitName
 	cp.Attempt = p.attempt
 	cp.ConsumeSignal = p.consume
-	if err := x.store.Checkpoint(x.ctx, cp); err != nil {
+	if err := x.commitCheckpoint(cp); err != nil {
 		return x.stop(fmt.Errorf("commit checkpoint %d of instance %s: %w", cp.Seq, x.id, err))
 	}
 	x.committed(frame)
@@ -447,7 +447,7 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 		// frame is the last committed one: mark it for Client.Retry.
 		cp.Error = encodeKeptError(err, x.known)
 	}
-	if serr := x.store.Checkpoint(x.ctx, cp); serr != nil {
+	if serr := x.commitCheckpoint(cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))
 	}
 	x.committed(frame)
@@ -476,10 +476,10 @@ func frameInt(frame []byte, key string) int64 {
 
 // release hands a run that was stopped between checkpoints back to the
 // store: the last committed frame becomes runnable again at once.
-func (x *Exec) release(ctx context.Context) error {
+func (x *Exec) release() error {
 	cp := x.checkpoint(x.last, StatusReady, &pending{set: true, kind: "release"})
 	cp.Attempt = x.attempt // the frame keeps the step key of a suspended retry
-	if err := x.store.Checkpoint(ctx, cp); err != nil {
+	if err := x.commitCheckpoint(cp); err != nil {
 		return fmt.Errorf("release instance %s: %w", x.id, err)
 	}
 	x.committed(x.last)

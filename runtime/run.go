@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-// releaseTimeout bounds the commit that hands a cancelled run back to the
-// store at shutdown.
-const releaseTimeout = 5 * time.Second
-
 // runInstance runs one claimed instance until it suspends, finishes or
 // stops, heartbeating its lease meanwhile. It returns an error only when
 // the run stopped abnormally (store error, lost lease, test hook); the
@@ -31,9 +27,7 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 	err := x.execute(def.NewMachine())
 	stopHeartbeat()
 	if errors.Is(err, errShutdown) {
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(base), releaseTimeout)
-		defer rcancel()
-		if rerr := x.release(rctx); rerr != nil {
+		if rerr := x.release(); rerr != nil {
 			return rerr
 		}
 		w.opts.Logger.Debug("instance released at shutdown", "instance", inst.ID, "seq", x.seq)
