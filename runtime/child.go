@@ -76,10 +76,7 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 	if x.abort != nil {
 		return out, x.abort
 	}
-	seq := x.seq + 1
-	if x.stepSeq != 0 {
-		seq = x.stepSeq // still waiting for the child started at seq
-	}
+	seq := x.stepKeySeq() // of the checkpoint that first started the child
 	id := ChildID(x.id, seq)
 	p := x.begin(s, "child")
 	p.detail = append(x.tbuf[:0], id...)

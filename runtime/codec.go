@@ -139,6 +139,9 @@ type Decoder struct {
 	raw   []byte
 	err   error
 	known knownErrors
+	// stepSeq is the engine's field stepSeqField, read as the machine's
+	// UnmarshalFrame passes over it.
+	stepSeq int64
 }
 
 // NewDecoder returns a Decoder over data. Errors in known keep their
@@ -164,6 +167,9 @@ func (d *Decoder) Next() bool {
 		return false
 	}
 	d.key, d.raw = k, raw
+	if len(k) > 0 && k[0] == '$' && k == stepSeqField {
+		d.stepSeq = d.Int()
+	}
 	return true
 }
 

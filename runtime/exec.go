@@ -1,10 +1,12 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/durablegen/durable"
@@ -87,6 +89,7 @@ type Exec struct {
 	signal  *Signal // the claimed signal, until consumed
 	// unreadable is why the store could not read the claimed instance.
 	unreadable error
+	decoded    bool // the machine decoded the claimed frame
 
 	clock time.Time // store clock at the claim
 	start time.Time // local monotonic clock at the claim
@@ -134,9 +137,6 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 	}
 	x.unreadable = inst.Unreadable
 	x.cancelReason = inst.CancelReason
-	if inst.Attempt > 0 && inst.Unreadable == nil {
-		x.stepSeq = frameInt(inst.Frame, stepSeqField)
-	}
 	if x.clock.IsZero() {
 		x.clock = x.start.Round(0)
 	}
@@ -444,8 +444,13 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 		cp.Event.Error = cp.Error
 	}
 	if p != nil && err != nil {
-		// frame is the last committed one: mark it for Client.Retry.
+		// frame is the last committed one: mark it for Client.Retry, and
+		// keep the key of the step at its checkpoint for the retried run.
 		cp.Error = encodeKeptError(err, x.known)
+		if x.decoded {
+			frame = pinStepKey(frame, x.stepKeySeq())
+			cp.Frame = frame
+		}
 	}
 	if serr := x.commitCheckpoint(cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))
@@ -463,25 +468,62 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	return nil
 }
 
-// frameInt returns the integer field key of frame, or 0.
-func frameInt(frame []byte, key string) int64 {
-	d := NewDecoder(frame, nil)
-	for d.Next() {
-		if d.Key() == key {
-			return d.Int()
-		}
+// stepKeySeq returns the sequence number in the key of the step at the
+// current checkpoint (see durable.StepKey): the one of its first attempt,
+// however many checkpoints the instance committed since without moving
+// past it (a suspended retry, a child it waits for, a hand-back at
+// shutdown, a retry of the failed instance), and otherwise the sequence
+// number its checkpoint will have.
+func (x *Exec) stepKeySeq() int64 {
+	if x.stepSeq != 0 {
+		return x.stepSeq
 	}
-	return 0
+	return x.seq + 1
+}
+
+// pinStepKey returns frame with the sequence number of the key of the
+// step at its checkpoint stored in it (stepSeqField, set to seq unless the
+// frame has it already), for a commit that keeps the frame but takes a
+// sequence number: the step's next attempt gets the key of its first. A
+// frame that is not an object is returned unchanged.
+func pinStepKey(frame []byte, seq int64) []byte {
+	d := NewDecoder(frame, nil)
+	fields := 0
+	for d.Next() {
+		if d.Key() == stepSeqField {
+			return frame
+		}
+		fields++
+	}
+	end := bytes.LastIndexByte(frame, '}')
+	if d.Err() != nil || end < 0 {
+		return frame
+	}
+	out := make([]byte, 0, len(frame)+len(stepSeqField)+24)
+	out = append(out, frame[:end]...)
+	if fields > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, '"')
+	out = append(out, stepSeqField...)
+	out = append(out, '"', ':')
+	out = strconv.AppendInt(out, seq, 10)
+	return append(out, frame[end:]...)
 }
 
 // release hands a run that was stopped between checkpoints back to the
 // store: the last committed frame becomes runnable again at once.
+// The step that was cut keeps its key: the frame records it.
 func (x *Exec) release() error {
-	cp := x.checkpoint(x.last, StatusReady, &pending{set: true, kind: "release"})
-	cp.Attempt = x.attempt // the frame keeps the step key of a suspended retry
+	frame := x.last
+	if x.decoded {
+		frame = pinStepKey(frame, x.stepKeySeq())
+	}
+	cp := x.checkpoint(frame, StatusReady, &pending{set: true, kind: "release"})
+	cp.Attempt = x.attempt
 	if err := x.commitCheckpoint(cp); err != nil {
 		return fmt.Errorf("release instance %s: %w", x.id, err)
 	}
-	x.committed(x.last)
+	x.committed(frame)
 	return nil
 }

@@ -28,6 +28,7 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 		return x.stop(err)
 	}
 	rec := x.begin(s, "all")
+	key := x.stepKeySeq()
 	p := s.Policy
 	errs := make([]error, len(futures))
 	attempts := make([]int, len(futures))
@@ -39,7 +40,7 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			attempts[i], errs[i] = x.runFuture(x.ctx, f, p, next, i+1)
+			attempts[i], errs[i] = x.runFuture(x.ctx, f, p, key, i+1)
 		}()
 	}
 	wg.Wait()
@@ -128,10 +129,11 @@ func Select(x *Exec, s *Site, futures ...durable.Pending) (int, error) {
 		return -1, x.stop(err)
 	}
 	rec := x.begin(s, "select")
+	key := x.stepKeySeq()
 	attempts := make([]int, len(futures))
 	i, err := durable.SelectWith(x.ctx, futures, func(ctx context.Context, i int, f durable.Pending) error {
 		var ferr error
-		attempts[i], ferr = x.runFuture(ctx, f, s.Policy, next, i+1)
+		attempts[i], ferr = x.runFuture(ctx, f, s.Policy, key, i+1)
 		return ferr
 	})
 	if x.ctx.Err() != nil {

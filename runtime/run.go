@@ -93,9 +93,11 @@ func (x *Exec) execute(machine any) (err error) {
 	if x.unreadable != nil {
 		return x.fail(x.unreadable)
 	}
-	if err := m.UnmarshalFrame(newDecoder(x.last, x.known)); err != nil {
+	d := newDecoder(x.last, x.known)
+	if err := m.UnmarshalFrame(d); err != nil {
 		return x.fail(fmt.Errorf("decode frame of instance %s at checkpoint %d: %w", x.id, x.seq, err))
 	}
+	x.decoded, x.stepSeq = true, d.stepSeq
 	if sm, ok := m.(sagaMachine); ok {
 		sm.UseSaga(x)
 	}
