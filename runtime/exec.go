@@ -511,12 +511,13 @@ func pinStepKey(frame []byte, seq int64) []byte {
 	return append(out, frame[end:]...)
 }
 
-// release hands a run that was stopped between checkpoints back to the
-// store: the last committed frame becomes runnable again at once.
+// release hands a run that was stopped between checkpoints, or an
+// instance claimed but not run, back to the store: the last committed
+// frame becomes runnable again at once.
 // The step that was cut keeps its key: the frame records it.
 func (x *Exec) release() error {
 	frame := x.last
-	if x.decoded {
+	if x.unreadable == nil {
 		frame = pinStepKey(frame, x.stepKeySeq())
 	}
 	cp := x.checkpoint(frame, StatusReady, &pending{set: true, kind: "release"})

@@ -162,3 +162,81 @@ func TestStepKeyStable(t *testing.T) {
 		}
 	}
 }
+
+// slowClaim is a store whose claims commit at once but answer only when
+// the test lets them, as over a slow network; a claim whose context ends
+// meanwhile fails, although it committed, as a driver's would.
+type slowClaim struct {
+	runtime.Store
+	claiming chan struct{} // receives when a claim has committed
+	answer   chan struct{} // closed to let the claims answer
+}
+
+func (s *slowClaim) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	insts, err := s.Store.Claim(context.WithoutCancel(ctx), req)
+	if len(insts) > 0 {
+		s.claiming <- struct{}{}
+	}
+	<-s.answer
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return insts, err
+}
+
+// TestClaimDuringShutdown stops a worker while its claim is in flight:
+// the instance it claimed must be handed back at once (ready, no owner,
+// its step not run), not stranded until its lease expires, and the step
+// at its checkpoint, which a crashed run had started, keeps its key.
+func TestClaimDuringShutdown(t *testing.T) {
+	for _, crashed := range []bool{false, true} {
+		name := "fresh"
+		if crashed {
+			name = "after a crash"
+		}
+		t.Run(name, func(t *testing.T) {
+			s := newScripted()
+			wf := keyedWorkflow("step", s)
+			h := newHarness(t, runtime.WorkerOptions{}, wf)
+			hd := mustStart(t, h.client, wf, "k", "")
+			wantHistory := []string{"release", "effect", "step", "complete"}
+			if crashed {
+				crash := runtime.NewWorker(h.store, runtime.WorkerOptions{Lease: testLease, Logger: quiet(), Hooks: runtime.Hooks{
+					AfterStep: func(string, int64, *runtime.Site) error { return errCrash },
+				}})
+				register(t, crash, wf)
+				if _, err := crash.Drain(context.Background()); !errors.Is(err, errCrash) {
+					t.Fatalf("crashing Drain() = %v, want %v", err, errCrash)
+				}
+				<-s.started
+				h.clock.Advance(testLease + time.Second)
+				wantHistory = []string{"effect", "release", "step", "complete"}
+			}
+			store := &slowClaim{Store: h.store, claiming: make(chan struct{}, 1), answer: make(chan struct{})}
+			w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: testLease, Logger: quiet()})
+			register(t, w, wf)
+			ctx, stop := context.WithCancel(context.Background())
+			ran := make(chan error, 1)
+			go func() { ran <- w.Run(ctx) }()
+			<-store.claiming
+			stop()
+			close(store.answer)
+			if err := <-ran; err != nil {
+				t.Fatalf("Run() = %v, want nil", err)
+			}
+			if inst := h.get("k"); inst.Status != runtime.StatusReady || inst.Owner != "" {
+				t.Fatalf("after the shutdown: status %s, owner %q; want ready, no owner (handed back)", inst.Status, inst.Owner)
+			}
+			mustDrain(t, h.worker, 1)
+			if out, err := hd.Result(context.Background()); out != "done" || err != nil {
+				t.Fatalf("Result() = %q, %v, want done, nil", out, err)
+			}
+			if got := h.kinds("k"); !slices.Equal(got, wantHistory) {
+				t.Errorf("history = %v, want %v", got, wantHistory)
+			}
+			if keys := s.attempts(); slices.ContainsFunc(keys, func(k string) bool { return k != keys[0] }) {
+				t.Errorf("step keys = %v, want one key for every attempt", keys)
+			}
+		})
+	}
+}

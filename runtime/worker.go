@@ -179,10 +179,13 @@ func (w *Worker) definition(key string) (durable.Definition, knownErrors, bool) 
 
 // Run claims and runs instances until ctx is cancelled. Store errors are
 // logged and retried with backoff; they do not stop the worker. When ctx
-// is cancelled it stops claiming, lets running instances reach their next
-// checkpoint (where they are handed back to the store) for up to
-// ShutdownTimeout, then cancels the rest, and returns nil. A step that
-// ignores its context's cancellation delays the return.
+// is cancelled it stops claiming (a claim in flight is not interrupted:
+// what it claimed is handed back to the store at once), lets running
+// instances reach their next checkpoint (where they are handed back) for
+// up to ShutdownTimeout, then cancels the rest, hands them back too, and
+// returns nil. A step that ignores its context's cancellation delays the
+// return, and so does a commit retried while the store fails (for at most
+// a lease).
 func (w *Worker) Run(ctx context.Context) error {
 	keys := w.keys()
 	if len(keys) == 0 {
@@ -214,7 +217,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		limit := w.opts.Concurrency - inflight
 		claimed := time.Now()
-		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
+		insts, err := w.claim(ctx, keys, limit)
+		if err == nil && ctx.Err() != nil {
+			// The worker began to stop while the claim was in flight: hand
+			// back what it claimed at once rather than hold it for a lease.
+			w.handBack(insts, claimed)
+			break
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -241,6 +250,31 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	return w.shutdown(&wg, stopping, cancelRuns)
+}
+
+// claim claims up to limit instances of keys. The claim is not
+// interrupted when ctx ends (a claim cut short may have committed, and its
+// instances would be held for a lease by no one); it is bounded by the
+// lease, after which what it claimed would be lost anyway.
+func (w *Worker) claim(ctx context.Context, keys []string, limit int) ([]*Instance, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.Lease)
+	defer cancel()
+	return w.store.Claim(cctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
+}
+
+// handBack releases instances claimed at claimed without running them:
+// they are runnable again at once, their frames unchanged but for the key
+// of the step at their checkpoint, which they keep.
+func (w *Worker) handBack(insts []*Instance, claimed time.Time) {
+	for _, inst := range insts {
+		_, known, _ := w.definition(inst.Key())
+		x := newExec(context.Background(), w.store, &w.cfg, known, inst, newLease(claimed, w.opts.Lease), nil)
+		if err := x.release(); err != nil {
+			w.opts.Logger.Warn("could not hand back an instance claimed while stopping; it is taken over when its lease expires", "instance", inst.ID, "error", err)
+			continue
+		}
+		w.opts.Logger.Debug("instance claimed while stopping handed back", "instance", inst.ID)
+	}
 }
 
 // drainDone counts the runs that finished, without blocking.
