@@ -135,8 +135,14 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 	return out, nil
 }
 
-// firstFrame encodes the first frame of an instance of wf: its input.
-func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known knownErrors) ([]byte, error) {
+// firstFrame encodes the first frame of an instance of wf: its input. A
+// panic of the machine's code is its error.
+func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known knownErrors) (_ []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("encode input: the machine of %s panicked: %v (at %s)", wf.Name(), r, panicSite(nil))
+		}
+	}()
 	m, ok := wf.NewMachine().(Machine)
 	if !ok {
 		return nil, errors.New("its machine is not a runtime.Machine (regenerate it with durablegen)")

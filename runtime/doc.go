@@ -31,9 +31,14 @@
 // then is not interrupted). [Worker.Drain] runs everything runnable now
 // in the calling goroutine, for tests.
 //
-// A frame that cannot be decoded, and a panic in a workflow's own code,
-// fail that one instance with an error naming it; other instances and
-// the worker continue. A panic in a step is a retryable step error.
+// A frame that cannot be decoded or that names a machine state the
+// workflow does not have, and a panic in a workflow's own code (generated
+// code included), fail that one instance with an error naming it; other
+// instances and the worker continue. A panic in a step is a retryable step
+// error. An instance whose runs keep ending without committing anything
+// (it kills its worker, or the store refuses its commits) is failed once
+// [WorkerOptions].MaxAbortedRuns runs in a row (3) did, with the store's
+// reason when there is one. [Client.Retry] runs a failed instance again.
 //
 // # Client
 //

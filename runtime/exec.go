@@ -44,6 +44,7 @@ type execConfig struct {
 	codec            Codec
 	hooks            Hooks
 	maxInlineBackoff time.Duration
+	maxAborted       int // WorkerOptions.MaxAbortedRuns
 	logger           *slog.Logger
 }
 
@@ -89,7 +90,11 @@ type Exec struct {
 	signal  *Signal // the claimed signal, until consumed
 	// unreadable is why the store could not read the claimed instance.
 	unreadable error
-	decoded    bool // the machine decoded the claimed frame
+	aborted    int   // runs in a row before this one that committed nothing
+	refused    error // the store's error, neither transient nor fencing, that stopped the run
+	// pinKey says that a failure keeping the last frame records the step
+	// key in it (see pinStepKey): the frame is known to be readable.
+	pinKey bool
 
 	clock time.Time // store clock at the claim
 	start time.Time // local monotonic clock at the claim
@@ -136,6 +141,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		seed:     seedOf(inst.ID),
 	}
 	x.unreadable = inst.Unreadable
+	x.aborted = inst.Aborted
 	x.cancelReason = inst.CancelReason
 	if x.clock.IsZero() {
 		x.clock = x.start.Round(0)
@@ -447,7 +453,7 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 		// frame is the last committed one: mark it for Client.Retry, and
 		// keep the key of the step at its checkpoint for the retried run.
 		cp.Error = encodeKeptError(err, x.known)
-		if x.decoded {
+		if x.pinKey {
 			frame = pinStepKey(frame, x.stepKeySeq())
 			cp.Frame = frame
 		}

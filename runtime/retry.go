@@ -66,8 +66,12 @@ func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) err
 // committed after all, its answer lost: the instance then shows cp's
 // epoch and sequence number, which no other call gives it, and the commit
 // succeeded.
+//
+// An error that is neither transient nor one of the store's answers (a
+// lost lease, a duplicate) is the store refusing the checkpoint: it is
+// kept in x.refused (see [Exec.failRefused]).
 func (x *Exec) commitCheckpoint(cp *Checkpoint) error {
-	return x.retryStore("checkpoint", func(ctx context.Context, try int) error {
+	err := x.retryStore("checkpoint", func(ctx context.Context, try int) error {
 		err := x.store.Checkpoint(ctx, cp)
 		if try == 1 || !(errors.Is(err, ErrDuplicateSeq) || errors.Is(err, ErrFenced)) {
 			return err
@@ -82,4 +86,23 @@ func (x *Exec) commitCheckpoint(cp *Checkpoint) error {
 		}
 		return err
 	})
+	if refusal(err) {
+		x.refused = err
+	}
+	return err
+}
+
+// refusal reports whether err, returned by a commit, is the store
+// refusing it for good: not transient, not a lost lease or a duplicate,
+// not a timeout.
+func refusal(err error) bool {
+	if err == nil || IsTransient(err) {
+		return false
+	}
+	for _, answer := range []error{ErrFenced, ErrDuplicateSeq, ErrNotFound, context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, answer) {
+			return false
+		}
+	}
+	return true
 }

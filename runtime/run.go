@@ -25,6 +25,9 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst, l)
 	x := newExec(ctx, w.store, &w.cfg, known, inst, l, stopping)
 	err := x.execute(def.NewMachine())
+	if err != nil && x.failRefused() {
+		err = nil
+	}
 	stopHeartbeat()
 	if errors.Is(err, errShutdown) {
 		if rerr := x.release(); rerr != nil {
@@ -93,11 +96,16 @@ func (x *Exec) execute(machine any) (err error) {
 	if x.unreadable != nil {
 		return x.fail(x.unreadable)
 	}
+	if max := x.cfg.maxAborted; max > 0 && x.aborted >= max {
+		// Not decoded: the frame may be what kills its runs.
+		x.pinKey = true
+		return x.fail(fmt.Errorf("instance %s: its last %d runs ended without committing anything (their worker died, was stopped or cut off, or the store refused the commit); failed rather than run again (WorkerOptions.MaxAbortedRuns); Client.Retry runs it again", x.id, x.aborted))
+	}
 	d := newDecoder(x.last, x.known)
 	if err := m.UnmarshalFrame(d); err != nil {
 		return x.fail(fmt.Errorf("decode frame of instance %s at checkpoint %d: %w", x.id, x.seq, err))
 	}
-	x.decoded, x.stepSeq = true, d.stepSeq
+	x.pinKey, x.stepSeq = true, d.stepSeq
 	if sm, ok := m.(sagaMachine); ok {
 		sm.UseSaga(x)
 	}
@@ -114,8 +122,26 @@ func (x *Exec) execute(machine any) (err error) {
 	case x.abort != nil:
 		return x.abort
 	default:
-		return fmt.Errorf("run instance %s: %w", x.id, err)
+		// The machine itself returned an error (a frame naming a state it
+		// does not have, say): running it again would too.
+		return x.fail(fmt.Errorf("workflow %s failed in instance %s after checkpoint %d: %w", x.key, x.id, x.seq, err))
 	}
+}
+
+// failRefused fails the instance after its run was stopped by a commit
+// the store refused (neither a transient error nor a lost lease), if this
+// run is the last of the MaxAbortedRuns in a row that may end so: the
+// instance reaches its failed state with that reason, rather than a next
+// claim failing it without one. It reports whether it committed the
+// failure.
+func (x *Exec) failRefused() bool {
+	max := x.cfg.maxAborted
+	if x.refused == nil || max <= 0 || x.aborted+1 < max {
+		return false
+	}
+	cause := x.refused
+	x.abort, x.pend = nil, pending{}
+	return x.fail(fmt.Errorf("instance %s: %d runs in a row could not commit, the last because: %w", x.id, x.aborted+1, cause)) == nil
 }
 
 // fail commits the instance as failed with err, keeping the last

@@ -37,6 +37,15 @@ type WorkerOptions struct {
 	// context of [Worker.Run] is cancelled before they are cancelled too;
 	// default 10s.
 	ShutdownTimeout time.Duration
+	// MaxAbortedRuns is how many runs of an instance in a row may end
+	// without committing anything (see [Instance].Aborted: the worker died,
+	// was stopped or cut off, or the store refused its commit) before the
+	// next claim fails the instance instead of running it again, so that
+	// an instance that kills its worker, or that no store accepts, does
+	// not take workers down forever; default 3. The last of those runs, if
+	// the store refused its commit, fails the instance with that error. A
+	// failed instance is retried with [Client.Retry]. Negative: never.
+	MaxAbortedRuns int
 	// Owner names this worker in leases; default hostname-pid-random.
 	Owner string
 	// Logger receives the worker's logs; default slog.Default().
@@ -74,6 +83,9 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.MaxAbortedRuns == 0 {
+		o.MaxAbortedRuns = 3
 	}
 	if o.Owner == "" {
 		o.Owner = defaultOwner()
@@ -121,6 +133,7 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			codec:            opts.Codec,
 			hooks:            opts.Hooks,
 			maxInlineBackoff: opts.MaxInlineBackoff,
+			maxAborted:       opts.MaxAbortedRuns,
 			logger:           opts.Logger,
 		},
 		defs:  make(map[string]durable.Definition),

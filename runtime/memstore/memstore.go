@@ -35,6 +35,10 @@ type record struct {
 	due     time.Time // when it becomes claimable, while queued
 	order   uint64
 	index   int // in its queue; -1 when not queued
+	// claimSeq is the instance's Seq at its last claim, and aborted the
+	// count of runs in a row that committed nothing (Instance.Aborted).
+	claimSeq int64
+	aborted  int
 }
 
 // New returns an empty store on the real clock.
@@ -107,6 +111,12 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 		if r == nil {
 			break
 		}
+		if r.inst.Status == runtime.StatusRunning && r.inst.Seq == r.claimSeq {
+			r.aborted++ // the last run's lease expired before it committed
+		} else {
+			r.aborted = 0
+		}
+		r.claimSeq = r.inst.Seq
 		r.inst.Status = runtime.StatusRunning
 		r.inst.Owner = req.Owner
 		r.inst.Epoch++
@@ -115,6 +125,7 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 		s.reschedule(r, now)
 		inst := r.snapshot()
 		inst.Now = now
+		inst.Aborted = r.aborted
 		if i := r.pendingSignal(r.inst.AwaitName); i >= 0 {
 			sig := r.signals[i]
 			sig.Payload = bytes.Clone(sig.Payload)

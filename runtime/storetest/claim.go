@@ -27,6 +27,36 @@ func claimCases() []testCase {
 		{"Claim/Keys", testClaimKeys},
 		{"Claim/Limit", testClaimLimit},
 		{"Claim/ExpiredLease", testClaimExpiredLease},
+		{"Claim/Aborted", testClaimAborted},
+	}
+}
+
+// testClaimAborted checks Instance.Aborted: a claim that takes over an
+// expired lease at the sequence number of the claim before counts one
+// more run that committed nothing; a run that commits, or releases the
+// instance, ends the count.
+func testClaimAborted(h *harness) {
+	h.create("order-1")
+	claims := []struct {
+		owner string
+		want  int
+		then  func(inst *runtime.Instance)
+	}{
+		{"worker-a", 0, nil},
+		{"worker-b", 1, nil},
+		{"worker-c", 2, func(inst *runtime.Instance) { h.checkpoint(step(inst, 1, []byte("by c"))) }},
+		{"worker-d", 0, func(inst *runtime.Instance) { h.checkpoint(suspend(inst, 2, runtime.StatusReady)) }},
+		{"worker-e", 0, nil},
+		{"worker-f", 1, nil},
+	}
+	for _, c := range claims {
+		inst := h.waitClaim(c.owner, "order-1", shortLease)
+		if inst.Aborted != c.want {
+			h.t.Errorf("Claim(%s).Aborted = %d, want %d", c.owner, inst.Aborted, c.want)
+		}
+		if c.then != nil {
+			c.then(inst)
+		}
 	}
 }
 
