@@ -85,6 +85,12 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 		p.consume = sig.ID
 	}
 	frame, err := firstFrame(wf, in, x.known)
+	if err == nil {
+		err = checkPayload("encoded input", len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
+	}
+	if err == nil {
+		err = CheckID(id)
+	}
 	if err != nil {
 		err = durable.Permanent(fmt.Errorf("start child workflow %s: %w", wf.Name(), err))
 		p.errMsg = err.Error()

@@ -62,6 +62,22 @@
 // [Handle.State] decode an instance's frame into its live variables. The
 // durable command (cmd/durable) is these calls on the command line.
 //
+// # Limits
+//
+// Every store of this module keeps the same instances: an ID is 1 to
+// [MaxIDLength] bytes of UTF-8 without control characters ([CheckID];
+// a child's ID is its parent's plus "/child-" and a sequence number), a
+// signal name at most [MaxNameLength] bytes of the same. Clients check
+// them first and fail with [ErrInvalidID], quoting only the start of a
+// long ID. Encoded inputs and signal payloads are at most
+// [DefaultMaxPayload] bytes unless [WithMaxPayload] says otherwise, and
+// workers hold frames, outputs and child inputs to [WorkerOptions].MaxPayload
+// (the same default): a workflow that outgrows it fails with [ErrTooLarge],
+// and a claimed frame over it fails its instance undecoded, so that one
+// instance costs a worker a bounded amount of memory. Text the runtime
+// stores in history events (a step's error message, a cancel's reason) is
+// made valid UTF-8 without NUL bytes and cut at 16 KiB.
+//
 // # Checkpoint protocol
 //
 // A generated machine is a loop over its program counter. At checkpoint

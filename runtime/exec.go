@@ -45,6 +45,7 @@ type execConfig struct {
 	hooks            Hooks
 	maxInlineBackoff time.Duration
 	maxAborted       int // WorkerOptions.MaxAbortedRuns
+	maxPayload       int // WorkerOptions.MaxPayload
 	logger           *slog.Logger
 }
 
@@ -280,6 +281,9 @@ func (x *Exec) Commit(pc *int, next int) error {
 		*pc = next
 	}
 	frame, err := x.encodeFrame(p.stepSeq)
+	if err == nil {
+		err = checkPayload(fmt.Sprintf("frame of instance %s at checkpoint %d", x.id, x.seq+1), len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
+	}
 	if err != nil {
 		return x.finishWith(x.last, nil, durable.Permanent(err), p)
 	}
@@ -329,12 +333,16 @@ func (x *Exec) checkpoint(frame []byte, status Status, p *pending) *Checkpoint {
 	if !p.set {
 		kind = "checkpoint"
 	}
+	detail := p.detail
+	if len(detail) > x.cfg.maxPayload {
+		detail = nil // a copy for inspection: the frame has what counts
+	}
 	x.cp.Event = Event{
 		Seq:      x.seq + 1,
 		Kind:     kind,
 		Attempts: p.attempts,
-		Error:    p.errMsg,
-		Detail:   p.detail,
+		Error:    storedText(p.errMsg, maxErrorText),
+		Detail:   detail,
 		At:       x.now(),
 	}
 	if p.site != nil {
@@ -412,8 +420,14 @@ func (x *Exec) finish(out []byte, err error) error {
 		return x.abort
 	}
 	frame, ferr := x.encodeFrame(0)
+	if ferr == nil {
+		ferr = checkPayload("final frame", len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
+	}
 	if ferr != nil {
 		frame = x.last
+	}
+	if perr := checkPayload(fmt.Sprintf("output of instance %s", x.id), len(out), x.cfg.maxPayload, "WorkerOptions.MaxPayload"); perr != nil {
+		out, err = nil, durable.Permanent(perr)
 	}
 	return x.finishWith(frame, out, err, nil)
 }
@@ -440,23 +454,28 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	}
 	cp := x.checkpoint(frame, status, &ev)
 	cp.Output = out
-	cp.Error = encodeError(err, x.known)
+	encode := encodeError
+	if p != nil && err != nil {
+		// frame is the last committed one: mark it for Client.Retry, and
+		// keep the key of the step at its checkpoint for the retried run.
+		encode = encodeKeptError
+		if x.pinKey {
+			frame = pinStepKey(frame, x.stepKeySeq())
+			cp.Frame = frame
+		}
+	}
+	cp.Error = encode(err, x.known)
+	if len(cp.Error) > x.cfg.maxPayload {
+		// Too long to keep whole: its message, cut.
+		cp.Error = encode(errors.New(storedText(err.Error(), maxErrorText)), x.known)
+	}
 	if x.canceling {
 		var comps []string
 		if x.saga.saga != nil {
 			comps = x.saga.saga.Errors
 		}
-		cp.Error = canceledError(x.cancelReason, comps)
-		cp.Event.Error = cp.Error
-	}
-	if p != nil && err != nil {
-		// frame is the last committed one: mark it for Client.Retry, and
-		// keep the key of the step at its checkpoint for the retried run.
-		cp.Error = encodeKeptError(err, x.known)
-		if x.pinKey {
-			frame = pinStepKey(frame, x.stepKeySeq())
-			cp.Frame = frame
-		}
+		cp.Error = storedText(canceledError(x.cancelReason, comps), x.cfg.maxPayload)
+		cp.Event.Error = storedText(cp.Error, maxErrorText)
 	}
 	if serr := x.commitCheckpoint(cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))

@@ -96,6 +96,9 @@ func (x *Exec) execute(machine any) (err error) {
 	if x.unreadable != nil {
 		return x.fail(x.unreadable)
 	}
+	if err := checkPayload("stored frame of instance "+x.id, len(x.last), x.cfg.maxPayload, "WorkerOptions.MaxPayload"); err != nil {
+		return x.fail(fmt.Errorf("%w; not decoded", err))
+	}
 	if max := x.cfg.maxAborted; max > 0 && x.aborted >= max {
 		// Not decoded: the frame may be what kills its runs.
 		x.pinKey = true

@@ -46,6 +46,14 @@ type WorkerOptions struct {
 	// the store refused its commit, fails the instance with that error. A
 	// failed instance is retried with [Client.Retry]. Negative: never.
 	MaxAbortedRuns int
+	// MaxPayload bounds, in bytes, the frames and workflow outputs the
+	// worker stores and the inputs of the child workflows it starts; a
+	// workflow that makes a larger one fails with [ErrTooLarge]. A claimed
+	// instance whose stored frame is larger fails without being decoded,
+	// so that one instance costs the worker a bounded amount of memory.
+	// Default (0 or less) [DefaultMaxPayload], the clients' default: raise
+	// it together with theirs ([WithMaxPayload]).
+	MaxPayload int
 	// Owner names this worker in leases; default hostname-pid-random.
 	Owner string
 	// Logger receives the worker's logs; default slog.Default().
@@ -86,6 +94,9 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	}
 	if o.MaxAbortedRuns == 0 {
 		o.MaxAbortedRuns = 3
+	}
+	if o.MaxPayload <= 0 {
+		o.MaxPayload = DefaultMaxPayload
 	}
 	if o.Owner == "" {
 		o.Owner = defaultOwner()
@@ -134,6 +145,7 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			hooks:            opts.Hooks,
 			maxInlineBackoff: opts.MaxInlineBackoff,
 			maxAborted:       opts.MaxAbortedRuns,
+			maxPayload:       opts.MaxPayload,
 			logger:           opts.Logger,
 		},
 		defs:  make(map[string]durable.Definition),

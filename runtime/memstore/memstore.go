@@ -58,8 +58,11 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	if inst == nil || inst.ID == "" || inst.Workflow == "" {
+	if inst == nil || inst.Workflow == "" {
 		return nil, false, errors.New("create instance: ID and workflow are required")
+	}
+	if err := runtime.CheckID(inst.ID); err != nil {
+		return nil, false, fmt.Errorf("create instance: %w", err)
 	}
 	status := inst.Status
 	if status == "" {

@@ -18,8 +18,8 @@ import (
 // stored as ready; Epoch, Owner and LeaseUntil are ignored, and CreatedAt
 // and UpdatedAt are set from the store clock.
 func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, bool, error) {
-	if inst.ID == "" {
-		return nil, false, errors.New("sqlite: create: empty instance ID")
+	if err := runtime.CheckID(inst.ID); err != nil {
+		return nil, false, fmt.Errorf("sqlite: create: %w", err)
 	}
 	status := inst.Status
 	if status == "" {
