@@ -75,11 +75,16 @@ type Exec struct {
 	// ctx is the run's context, cancelled when the run must stop. Exec
 	// keeps it because it is the run itself: the checkpoint functions of
 	// generated code take an Exec, not a context.
-	ctx   context.Context
-	store Store
-	cfg   *execConfig
-	known knownErrors // of the worker and its registered workflows
-	m     Machine
+	ctx context.Context
+	// storeCtx is the context of the run's commits: it ends a lease after
+	// ctx does, so that a commit under way when the run is cancelled (by
+	// a shutdown, say) is not cut short, which would leave it unknown
+	// whether it committed.
+	storeCtx context.Context
+	store    Store
+	cfg      *execConfig
+	known    knownErrors // of the worker and its registered workflows
+	m        Machine
 
 	id      string
 	key     string // workflow@version, for logs
@@ -125,6 +130,7 @@ type Exec struct {
 func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, l *lease, stopping <-chan struct{}) *Exec {
 	x := &Exec{
 		ctx:      ctx,
+		storeCtx: ctx,
 		store:    store,
 		cfg:      cfg,
 		known:    known,
@@ -281,7 +287,7 @@ func (x *Exec) Commit(pc *int, next int) error {
 		*pc = next
 	}
 	frame, err := x.encodeFrame(p.stepSeq)
-	if err == nil {
+	if err == nil && len(frame) > x.cfg.maxPayload {
 		err = checkPayload(fmt.Sprintf("frame of instance %s at checkpoint %d", x.id, x.seq+1), len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
 	}
 	if err != nil {
@@ -426,8 +432,8 @@ func (x *Exec) finish(out []byte, err error) error {
 	if ferr != nil {
 		frame = x.last
 	}
-	if perr := checkPayload(fmt.Sprintf("output of instance %s", x.id), len(out), x.cfg.maxPayload, "WorkerOptions.MaxPayload"); perr != nil {
-		out, err = nil, durable.Permanent(perr)
+	if len(out) > x.cfg.maxPayload {
+		out, err = nil, durable.Permanent(checkPayload("output of instance "+x.id, len(out), x.cfg.maxPayload, "WorkerOptions.MaxPayload"))
 	}
 	return x.finishWith(frame, out, err, nil)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -21,22 +22,41 @@ const (
 	maxRetry   = time.Second
 )
 
+// graceContext returns a context that ends grace after ctx ends (with
+// ctx's cause), and a function that releases it.
+func graceContext(ctx context.Context, grace time.Duration) (context.Context, func()) {
+	gctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	var mu sync.Mutex
+	var t *time.Timer
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		t = time.AfterFunc(grace, func() { cancel(context.Cause(ctx)) })
+	})
+	return gctx, func() {
+		stop()
+		mu.Lock()
+		if t != nil {
+			t.Stop()
+		}
+		mu.Unlock()
+		cancel(nil)
+	}
+}
+
 // retryStore calls op until it returns nil or an error that is not
 // transient, backing off between tries, for as long as the lease the run
 // could prove when op first failed (heartbeats that succeed meanwhile do
 // not extend it: a call that keeps failing while the store answers
-// heartbeats is given up all the same). Each try gets a context that the
-// run's cancellation does not interrupt, so that a shutdown does not leave
-// a commit half known, bounded by the lease's length. It returns op's last
-// error, saying how long it tried.
+// heartbeats is given up all the same). Each try gets the run's store
+// context (see Exec.storeCtx). It returns op's last error, saying how
+// long it tried.
 func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) error) error {
 	start := time.Now()
 	var deadline time.Time // set at the first failure
 	backoff := firstRetry
 	for try := 1; ; try++ {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(x.ctx), x.lease.d)
-		err := op(ctx, try)
-		cancel()
+		err := op(x.storeCtx, try)
 		if err == nil {
 			if try > 1 {
 				x.cfg.logger.Info("store call succeeded after retries", "instance", x.id, "call", what, "tries", try, "after", time.Since(start).Round(time.Millisecond))

@@ -24,6 +24,9 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 	l := newLease(claimed, w.opts.Lease)
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst, l)
 	x := newExec(ctx, w.store, &w.cfg, known, inst, l, stopping)
+	storeCtx, release := graceContext(ctx, w.opts.Lease)
+	defer release()
+	x.storeCtx = storeCtx
 	err := x.execute(def.NewMachine())
 	if err != nil && x.failRefused() {
 		err = nil
