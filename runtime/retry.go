@@ -82,10 +82,10 @@ func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) err
 }
 
 // commitCheckpoint commits cp (see [Exec.retryStore]). A retry that the
-// store refuses as a duplicate or fenced may find that an earlier try
-// committed after all, its answer lost: the instance then shows cp's
-// epoch and sequence number, which no other call gives it, and the commit
-// succeeded.
+// store refuses (as a duplicate, fenced, or a signal no longer pending)
+// may find that an earlier try committed after all, its answer lost: the
+// instance then shows cp's epoch and sequence number, which no other call
+// gives it, and the commit succeeded.
 //
 // An error that is neither transient nor one of the store's answers (a
 // lost lease, a duplicate) is the store refusing the checkpoint: it is
@@ -93,7 +93,7 @@ func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) err
 func (x *Exec) commitCheckpoint(cp *Checkpoint) error {
 	err := x.retryStore("checkpoint", func(ctx context.Context, try int) error {
 		err := x.store.Checkpoint(ctx, cp)
-		if try == 1 || !(errors.Is(err, ErrDuplicateSeq) || errors.Is(err, ErrFenced)) {
+		if try == 1 || err == nil || IsTransient(err) {
 			return err
 		}
 		inst, gerr := x.store.Get(ctx, cp.ID)

@@ -81,6 +81,9 @@ func TestCommitRetry(t *testing.T) {
 		{"answer lost, lease kept", "steps", []string{faultLost}, nil, runtime.StatusCompleted, []string{"step", "step", "complete"}, 4},
 		{"answer lost, completed", "steps", []string{faultNone, faultNone, faultLost}, nil, runtime.StatusCompleted, []string{"step", "step", "complete"}, 4},
 		{"answer lost, sleeping", "nap", []string{faultLost}, nil, runtime.StatusSleeping, []string{"sleep"}, 2},
+		// A store may answer the retry of a commit that landed with an
+		// error of its own (PostgreSQL did, for a consumed signal).
+		{"answer lost, retry refused", "steps", []string{faultLost, faultFatal}, nil, runtime.StatusCompleted, []string{"step", "step", "complete"}, 4},
 		{"refused then lost", "steps", []string{faultRefused, faultLost, faultRefused}, nil, runtime.StatusCompleted, []string{"step", "step", "complete"}, 6},
 		{"not transient", "steps", []string{faultFatal}, errFatal, runtime.StatusRunning, nil, 1},
 	}

@@ -110,6 +110,26 @@ func testCheckpointDuplicateSeq(h *harness) {
 // instance shows the checkpoint's epoch and sequence number, which tell
 // the worker that its first try landed.
 func testCheckpointRetryAfterCommit(h *harness) {
+	// A checkpoint that consumed a signal, first (ready instances below
+	// would be claimed here).
+	for _, status := range []runtime.Status{runtime.StatusRunning, runtime.StatusCompleted} {
+		id := "signaled-" + string(status)
+		h.checkpoint(wait(h.start(id, "worker-a"), 1, "approval", time.Time{}))
+		h.signal(id, "approval", []byte("yes"))
+		inst := h.claimID("worker-b", id, longLease)
+		sig := h.wantSignal(inst, "approval", []byte("yes"))
+		cp := suspend(inst, 2, status)
+		cp.ConsumeSignal = sig.ID
+		h.checkpoint(cp)
+		want := runtime.ErrFenced
+		if status == runtime.StatusRunning {
+			want = runtime.ErrDuplicateSeq
+		}
+		h.checkpointErr(cp, want)
+		if got := h.wantStatus(id, status); got.Epoch != inst.Epoch || got.Seq != 2 {
+			h.t.Errorf("Get(%s) after the retry = epoch %d seq %d, want %d 2", id, got.Epoch, got.Seq, inst.Epoch)
+		}
+	}
 	// Ready last: it would be claimed by the next start.
 	for _, status := range []runtime.Status{runtime.StatusRunning, runtime.StatusSleeping, runtime.StatusWaiting, runtime.StatusCompleted, runtime.StatusFailed, runtime.StatusReady} {
 		id := "order-" + string(status)
