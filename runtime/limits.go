@@ -32,30 +32,23 @@ const (
 // CheckID returns nil if id can name an instance: 1 to [MaxIDLength] bytes
 // of UTF-8 without control characters. Its error wraps [ErrInvalidID] and
 // quotes at most the start of id.
-func CheckID(id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("%w: empty", ErrInvalidID)
-	case len(id) > MaxIDLength:
-		return fmt.Errorf("%w: %s is %d bytes long, over the limit of %d", ErrInvalidID, ShortID(id), len(id), MaxIDLength)
-	}
-	if err := checkText(id); err != nil {
-		return fmt.Errorf("%w: %s %v", ErrInvalidID, ShortID(id), err)
-	}
-	return nil
-}
+func CheckID(id string) error { return checkIdent("instance ID", id, MaxIDLength) }
 
 // checkName returns nil if name can name a signal: 1 to [MaxNameLength]
 // bytes of UTF-8 without control characters.
-func checkName(name string) error {
+func checkName(name string) error { return checkIdent("signal name", name, MaxNameLength) }
+
+// checkIdent returns nil if s, an identifier of kind what, is 1 to max
+// bytes of UTF-8 without control characters.
+func checkIdent(what, s string, max int) error {
 	switch {
-	case name == "":
-		return fmt.Errorf("%w: empty signal name", ErrInvalidID)
-	case len(name) > MaxNameLength:
-		return fmt.Errorf("%w: signal name %s is %d bytes long, over the limit of %d", ErrInvalidID, ShortID(name), len(name), MaxNameLength)
+	case s == "":
+		return fmt.Errorf("%w: empty %s", ErrInvalidID, what)
+	case len(s) > max:
+		return fmt.Errorf("%w: %s %s is %d bytes long, over the limit of %d", ErrInvalidID, what, ShortID(s), len(s), max)
 	}
-	if err := checkText(name); err != nil {
-		return fmt.Errorf("%w: signal name %s %v", ErrInvalidID, ShortID(name), err)
+	if err := checkText(s); err != nil {
+		return fmt.Errorf("%w: %s %s %v", ErrInvalidID, what, ShortID(s), err)
 	}
 	return nil
 }
