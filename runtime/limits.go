@@ -45,10 +45,10 @@ func checkIdent(what, s string, max int) error {
 	case s == "":
 		return fmt.Errorf("%w: empty %s", ErrInvalidID, what)
 	case len(s) > max:
-		return fmt.Errorf("%w: %s %s is %d bytes long, over the limit of %d", ErrInvalidID, what, ShortID(s), len(s), max)
+		return fmt.Errorf("%w: %s %s is %d bytes long, over the limit of %d", ErrInvalidID, what, shortID(s), len(s), max)
 	}
 	if err := checkText(s); err != nil {
-		return fmt.Errorf("%w: %s %s %v", ErrInvalidID, what, ShortID(s), err)
+		return fmt.Errorf("%w: %s %s %v", ErrInvalidID, what, shortID(s), err)
 	}
 	return nil
 }
@@ -71,9 +71,9 @@ func checkText(s string) error {
 // shortIDLen is how much of an ID error messages quote.
 const shortIDLen = 64
 
-// ShortID returns id quoted for an error message: whole if it is short,
+// shortID returns id quoted for an error message: whole if it is short,
 // else its first bytes (cut at a character boundary) and its length.
-func ShortID(id string) string {
+func shortID(id string) string {
 	if len(id) <= shortIDLen {
 		return fmt.Sprintf("%q", id)
 	}
