@@ -265,6 +265,9 @@ type RetryOptions struct {
 // A completed, cancelled, or still running, ready or suspended instance
 // is refused with [ErrNotRetryable]. The store must implement [Admin].
 func (c *Client) Retry(ctx context.Context, id string, opts RetryOptions) error {
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("retry instance: %w", err)
+	}
 	a, err := c.admin("retry instance " + id)
 	if err != nil {
 		return err

@@ -35,9 +35,13 @@ func (c *Client) RequestCancel(ctx context.Context, id, reason string) error {
 	if !ok {
 		return fmt.Errorf("request cancel of %s: store %T cannot: %w; Cancel ends the instance at once", id, c.store, errors.ErrUnsupported)
 	}
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("request cancel: %w", err)
+	}
 	if reason == "" {
 		reason = "canceled"
 	}
+	reason = storedText(reason, maxErrorText)
 	if err := cr.RequestCancel(ctx, id, reason); err != nil {
 		return fmt.Errorf("request cancel of %s: %w", id, err)
 	}

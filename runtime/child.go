@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -75,10 +76,7 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 	if x.abort != nil {
 		return out, x.abort
 	}
-	seq := x.seq + 1
-	if x.stepSeq != 0 {
-		seq = x.stepSeq // still waiting for the child started at seq
-	}
+	seq := x.stepKeySeq() // of the checkpoint that first started the child
 	id := ChildID(x.id, seq)
 	p := x.begin(s, "child")
 	p.detail = append(x.tbuf[:0], id...)
@@ -87,12 +85,26 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 		p.consume = sig.ID
 	}
 	frame, err := firstFrame(wf, in, x.known)
+	if err == nil {
+		err = checkPayload("encoded input", len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
+	}
+	if err == nil {
+		err = CheckID(id)
+	}
 	if err != nil {
 		err = durable.Permanent(fmt.Errorf("start child workflow %s: %w", wf.Name(), err))
 		p.errMsg = err.Error()
 		return out, err
 	}
-	inst, _, err := x.store.Create(x.ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame})
+	if err := x.holdLease(); err != nil {
+		return out, x.stop(err)
+	}
+	var inst *Instance
+	err = x.retryStore("create child", func(ctx context.Context, _ int) error {
+		var err error
+		inst, _, err = x.store.Create(ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame})
+		return err
+	})
 	if err != nil {
 		return out, x.stop(fmt.Errorf("start child %s of instance %s: %w", id, x.id, err))
 	}
@@ -129,8 +141,14 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 	return out, nil
 }
 
-// firstFrame encodes the first frame of an instance of wf: its input.
-func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known knownErrors) ([]byte, error) {
+// firstFrame encodes the first frame of an instance of wf: its input. A
+// panic of the machine's code is its error.
+func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known knownErrors) (_ []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("encode input: the machine of %s panicked: %v (at %s)", wf.Name(), r, panicSite(nil))
+		}
+	}()
 	m, ok := wf.NewMachine().(Machine)
 	if !ok {
 		return nil, errors.New("its machine is not a runtime.Machine (regenerate it with durablegen)")

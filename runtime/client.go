@@ -13,9 +13,10 @@ import (
 // cancels them. It holds no state beyond its store and options and is
 // safe for concurrent use.
 type Client struct {
-	store Store
-	known knownErrors
-	codec Codec
+	store      Store
+	known      knownErrors
+	codec      Codec
+	maxPayload int
 }
 
 // ClientOption configures a [Client].
@@ -41,9 +42,17 @@ func WithCodec(codec Codec) ClientOption {
 	return func(c *Client) { c.codec = codec }
 }
 
+// WithMaxPayload sets the largest encoded workflow input and signal
+// payload the client sends, in bytes (default [DefaultMaxPayload]; 0 or
+// less: no limit). Larger ones fail with [ErrTooLarge]. Workers have the
+// same limit on what they store ([WorkerOptions].MaxPayload): raise both.
+func WithMaxPayload(n int) ClientOption {
+	return func(c *Client) { c.maxPayload = n }
+}
+
 // NewClient returns a client of store.
 func NewClient(store Store, opts ...ClientOption) *Client {
-	c := &Client{store: store, codec: JSONCodec{}}
+	c := &Client{store: store, codec: JSONCodec{}, maxPayload: DefaultMaxPayload}
 	for _, o := range opts {
 		o(c)
 	}
@@ -53,12 +62,17 @@ func NewClient(store Store, opts ...ClientOption) *Client {
 // Start creates instance id of workflow wf with input in, runnable at
 // once by a worker that registered wf. Starting an ID that exists returns
 // a handle to the existing instance (whatever its input) if it runs the
-// same workflow, and [ErrAlreadyStarted] otherwise.
+// same workflow, and [ErrAlreadyStarted] otherwise. An ID that [CheckID]
+// refuses fails with [ErrInvalidID], an input whose encoding is larger
+// than the client's limit ([WithMaxPayload]) with [ErrTooLarge].
 func Start[In, Out any](ctx context.Context, c *Client, wf *durable.Workflow[In, Out], id string, in In) (*Handle[Out], error) {
-	if id == "" {
-		return nil, fmt.Errorf("start %s: empty instance ID", wf.Name())
+	if err := CheckID(id); err != nil {
+		return nil, fmt.Errorf("start %s: %w", wf.Name(), err)
 	}
 	frame, err := firstFrame(wf, in, c.known)
+	if err == nil {
+		err = checkPayload("encoded input", len(frame), c.maxPayload, "WithMaxPayload")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start %s as %s: %w", wf.Name(), id, err)
 	}
@@ -90,6 +104,9 @@ func Attach[Out any](c *Client, id string) *Handle[Out] {
 
 // Get returns instance id as stored, or [ErrNotFound].
 func (c *Client) Get(ctx context.Context, id string) (*Instance, error) {
+	if err := CheckID(id); err != nil {
+		return nil, fmt.Errorf("get instance: %w", err)
+	}
 	inst, err := c.store.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("get instance %s: %w", id, err)
@@ -100,11 +117,22 @@ func (c *Client) Get(ctx context.Context, id string) (*Instance, error) {
 // Signal sends signal name with payload (encoded with the client's
 // codec) to instance id; it is durable when Signal returns. A workflow
 // receives it with durable.Await. [ErrNotFound] if the instance does not
-// exist.
+// exist; [ErrInvalidID] for an ID or a name no store can keep (see
+// [CheckID], [MaxNameLength]), [ErrTooLarge] for a payload over the
+// client's limit.
 func (c *Client) Signal(ctx context.Context, id, name string, payload any) error {
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("signal: %w", err)
+	}
+	if err := checkName(name); err != nil {
+		return fmt.Errorf("signal to instance %s: %w", id, err)
+	}
 	b, err := c.codec.Marshal(payload)
 	if err != nil {
 		return fmt.Errorf("signal %s to instance %s: encode payload: %w", name, id, err)
+	}
+	if err := checkPayload("encoded payload", len(b), c.maxPayload, "WithMaxPayload"); err != nil {
+		return fmt.Errorf("signal %s to instance %s: %w", name, id, err)
 	}
 	if err := c.store.Signal(ctx, id, name, b); err != nil {
 		return fmt.Errorf("signal %s to instance %s: %w", name, id, err)
@@ -117,6 +145,10 @@ func (c *Client) Signal(ctx context.Context, id, name string, payload any) error
 // child workflows in progress are cancelled too (with a store that
 // implements [Admin], which lists them).
 func (c *Client) Cancel(ctx context.Context, id, reason string) error {
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("cancel instance: %w", err)
+	}
+	reason = storedText(reason, maxErrorText)
 	if err := c.store.Cancel(ctx, id, reason); err != nil {
 		return fmt.Errorf("cancel instance %s: %w", id, err)
 	}
@@ -157,6 +189,9 @@ func (c *Client) cancelChildren(ctx context.Context, id, reason string, cancel f
 
 // History returns the events of instance id in checkpoint order.
 func (c *Client) History(ctx context.Context, id string) ([]Event, error) {
+	if err := CheckID(id); err != nil {
+		return nil, fmt.Errorf("history of instance: %w", err)
+	}
 	evs, err := c.store.History(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("history of instance %s: %w", id, err)
@@ -180,22 +215,42 @@ func (h *Handle[Out]) ID() string { return h.id }
 // a *durable.Error (errors.Is and errors.As match the known errors and
 // types in its chain; see [WithErrors]), for a cancelled one an error matching
 // [ErrCanceled]. It returns ctx's error if ctx ends first.
+//
+// A store error that may go away ([IsTransient]: the database restarting,
+// a connection refused or reset) does not end the wait: Result reads
+// again, backing off up to a second between reads, until the store
+// answers or ctx ends; the last such error is in the error it then
+// returns. Any other store error is returned at once.
 func (h *Handle[Out]) Result(ctx context.Context) (Out, error) {
 	var out Out
-	delay := 2 * time.Millisecond
+	if err := CheckID(h.id); err != nil {
+		return out, fmt.Errorf("result of instance: %w", err)
+	}
+	delay := 2 * time.Millisecond // between reads of a running instance
+	var backoff time.Duration     // between reads while the store fails
+	var lastErr error             // the store's last transient error, until it answers
 	for {
 		inst, err := h.c.store.Get(ctx, h.id)
-		if err != nil {
+		switch {
+		case err == nil:
+			if inst.Status.Terminal() {
+				return h.decode(inst)
+			}
+			backoff, lastErr = 0, nil
+			wait(ctx, h.c.store, delay)
+			delay = min(2*delay, 200*time.Millisecond)
+		case IsTransient(err) && ctx.Err() == nil:
+			backoff, lastErr = min(max(2*backoff, 10*time.Millisecond), time.Second), err
+			sleep(ctx, backoff)
+		default:
 			return out, fmt.Errorf("result of instance %s: %w", h.id, err)
 		}
-		if inst.Status.Terminal() {
-			return h.decode(inst)
-		}
-		wait(ctx, h.c.store, delay)
 		if err := ctx.Err(); err != nil {
+			if lastErr != nil {
+				return out, fmt.Errorf("result of instance %s: %w (the store was failing: %v)", h.id, err, lastErr)
+			}
 			return out, fmt.Errorf("result of instance %s: %w", h.id, err)
 		}
-		delay = min(2*delay, 200*time.Millisecond)
 	}
 }
 

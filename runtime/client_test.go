@@ -3,9 +3,15 @@ package runtime_test
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,4 +199,115 @@ func ExampleStart() {
 	out, err := h.Result(ctx)
 	fmt.Println(out, err)
 	// Output: 42 <nil>
+}
+
+// sqlStateErr and sqliteErr stand for the errors of the PostgreSQL and
+// SQLite drivers, which this package does not import (their own tests
+// check the real errors).
+type sqlStateErr string
+
+func (e sqlStateErr) Error() string    { return "server error (SQLSTATE " + string(e) + ")" }
+func (e sqlStateErr) SQLState() string { return string(e) }
+
+type sqliteErr int
+
+func (e sqliteErr) Error() string {
+	return fmt.Sprintf("database is locked (%d) (SQLITE_BUSY)", int(e))
+}
+func (e sqliteErr) Code() int { return int(e) }
+
+var (
+	errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	errEOF     = fmt.Errorf("failed to receive message: %w", io.ErrUnexpectedEOF)
+)
+
+func TestIsTransient(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"connection refused", fmt.Errorf("postgres: get x: %w", errRefused), true},
+		{"connection reset", syscall.ECONNRESET, true},
+		{"unexpected EOF", errEOF, true},
+		{"cannot connect now", fmt.Errorf("wrapped: %w", sqlStateErr("57P03")), true},
+		{"admin shutdown", sqlStateErr("57P01"), true},
+		{"connection exception class", sqlStateErr("08006"), true},
+		{"serialization failure", sqlStateErr("40001"), true},
+		{"too many connections", sqlStateErr("53300"), true},
+		{"unique violation", sqlStateErr("23505"), false},
+		{"syntax error", sqlStateErr("42601"), false},
+		{"sqlite busy", sqliteErr(5), true},
+		{"sqlite busy snapshot", sqliteErr(5 | 2<<8), true},
+		{"sqlite constraint", sqliteErr(19), false},
+		{"bad connection", driver.ErrBadConn, true},
+		{"canceled", context.Canceled, false},
+		{"deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), false},
+		{"fenced", fmt.Errorf("checkpoint: %w", runtime.ErrFenced), false},
+		{"not found", runtime.ErrNotFound, false},
+		{"plain", errors.New("disk on fire"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := runtime.IsTransient(tc.err); got != tc.want {
+				t.Errorf("IsTransient(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
+	}
+}
+
+// failingGets is a store whose Get returns the errors queued in it
+// before it answers again.
+type failingGets struct {
+	*memstore.Store
+	mu   sync.Mutex
+	errs []error
+}
+
+func (s *failingGets) Get(ctx context.Context, id string) (*runtime.Instance, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.errs) > 0 {
+		err := s.errs[0]
+		s.errs = s.errs[1:]
+		return nil, err
+	}
+	return s.Store.Get(ctx, id)
+}
+
+// TestResultRidesOutTransientErrors checks that Result keeps waiting
+// through the store errors a restarting database gives, and returns any
+// other at once.
+func TestResultRidesOutTransientErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		errs    []error
+		wantErr error // nil: the result
+	}{
+		{"restart", []error{errEOF, errRefused, sqlStateErr("57P03"), sqlStateErr("57P03"), errRefused}, nil},
+		{"sqlite busy", []error{sqliteErr(5)}, nil},
+		{"not transient", []error{errEOF, sqlStateErr("42P01")}, sqlStateErr("42P01")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wf := napWorkflow(0)
+			store := &failingGets{Store: memstore.New()}
+			w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet()})
+			register(t, w, wf)
+			c := runtime.NewClient(store)
+			hd := mustStart(t, c, wf, "n", 1)
+			mustDrain(t, w, 1)
+			store.errs = tc.errs
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			out, err := hd.Result(ctx)
+			if tc.wantErr == nil && (out != 2 || err != nil) {
+				t.Errorf("Result() = %d, %v, want 2, nil", out, err)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Errorf("Result() = %d, %v, want %v", out, err, tc.wantErr)
+			}
+		})
+	}
 }

@@ -152,6 +152,9 @@ type Decoder struct {
 	err   error
 	known knownErrors
 	alias []byte // the record of shared memory (see Aliases)
+	// stepSeq is the engine's field stepSeqField, read as the machine's
+	// UnmarshalFrame passes over it.
+	stepSeq int64
 }
 
 // NewDecoder returns a Decoder over data. Errors in known keep their
@@ -177,6 +180,9 @@ func (d *Decoder) Next() bool {
 		return false
 	}
 	d.key, d.raw = k, raw
+	if len(k) > 0 && k[0] == '$' && k == stepSeqField {
+		d.stepSeq = d.Int()
+	}
 	return true
 }
 

@@ -20,14 +20,25 @@
 // each under a lease that a heartbeat renews every third of its length.
 // When nothing is runnable it waits PollInterval, or less if the store
 // implements [WorkWaiter]. Store errors are logged and retried with
-// backoff. Cancelling Run's context stops claiming; running instances
-// are handed back to the store at their next checkpoint, or cancelled
-// after ShutdownTimeout. [Worker.Drain] runs everything runnable now in
-// the calling goroutine, for tests.
+// backoff: a failed claim always; a commit, a child's start or a lease
+// renewal that failed with a transient error ([IsTransient]: a restarting
+// database, a refused or reset connection) for as long as the run's lease
+// lasts, with the same checkpoint each time, so that a short outage costs
+// the instance no lease (a retry whose first try had committed, its
+// answer lost, is recognised as committed). Cancelling Run's context
+// stops claiming; running instances are handed back to the store at their
+// next checkpoint, or cancelled after ShutdownTimeout (a commit under way
+// then is not interrupted). [Worker.Drain] runs everything runnable now
+// in the calling goroutine, for tests.
 //
-// A frame that cannot be decoded, and a panic in a workflow's own code,
-// fail that one instance with an error naming it; other instances and
-// the worker continue. A panic in a step is a retryable step error.
+// A frame that cannot be decoded or that names a machine state the
+// workflow does not have, and a panic in a workflow's own code (generated
+// code included), fail that one instance with an error naming it; other
+// instances and the worker continue. A panic in a step is a retryable step
+// error. An instance whose runs keep ending without committing anything
+// (it kills its worker, or the store refuses its commits) is failed once
+// [WorkerOptions].MaxAbortedRuns runs in a row (3) did, with the store's
+// reason when there is one. [Client.Retry] runs a failed instance again.
 //
 // # Client
 //
@@ -50,6 +61,22 @@
 // workflow returned is its result and is not retried). [Client.State] and
 // [Handle.State] decode an instance's frame into its live variables. The
 // durable command (cmd/durable) is these calls on the command line.
+//
+// # Limits
+//
+// Every store of this module keeps the same instances: an ID is 1 to
+// [MaxIDLength] bytes of UTF-8 without control characters ([CheckID];
+// a child's ID is its parent's plus "/child-" and a sequence number), a
+// signal name at most [MaxNameLength] bytes of the same. Clients check
+// them first and fail with [ErrInvalidID], quoting only the start of a
+// long ID. Encoded inputs and signal payloads are at most
+// [DefaultMaxPayload] bytes unless [WithMaxPayload] says otherwise, and
+// workers hold frames, outputs and child inputs to [WorkerOptions].MaxPayload
+// (the same default): a workflow that outgrows it fails with [ErrTooLarge],
+// and a claimed frame over it fails its instance undecoded, so that one
+// instance costs a worker a bounded amount of memory. Text the runtime
+// stores in history events (a step's error message, a cancel's reason) is
+// made valid UTF-8 without NUL bytes and cut at 16 KiB.
 //
 // # Checkpoint protocol
 //
@@ -95,4 +122,15 @@
 // stops without committing, and whatever it did since its last commit is
 // redone by the new owner. A test can provoke each crash point with
 // [Hooks].
+//
+// A run also never starts an effect (a step attempt, a durable.Go future,
+// a side effect, a child's start) on a lease it cannot prove it still
+// holds. It measures the lease from when the claim or the last successful
+// heartbeat was sent, not from when the answer came (the store measures
+// it from when it served the call, which is later); before each effect it
+// checks that at least a third of the lease is left, and otherwise renews
+// it with a heartbeat first, stopping fenced if that fails. So a worker
+// that was stopped (SIGSTOP, a long pause) while a claim or a commit was
+// in flight, and gets the answer after another worker took the instance
+// over, stops instead of running a step the other worker already ran.
 package runtime

@@ -27,4 +27,10 @@ var (
 	// ErrNoVariable is returned by [State.Var] for a name the frame does
 	// not hold.
 	ErrNoVariable = errors.New("no such variable in the frame")
+	// ErrInvalidID is returned for an instance ID or a signal name that no
+	// store can keep (see [CheckID]).
+	ErrInvalidID = errors.New("invalid instance ID or signal name")
+	// ErrTooLarge is returned for an input, a signal payload, a frame or
+	// an output over its size limit (see [DefaultMaxPayload]).
+	ErrTooLarge = errors.New("value too large")
 )

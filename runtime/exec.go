@@ -1,10 +1,12 @@
 package runtime
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/durablegen/durable"
@@ -48,6 +50,8 @@ type execConfig struct {
 	codec            Codec
 	hooks            Hooks
 	maxInlineBackoff time.Duration
+	maxAborted       int // WorkerOptions.MaxAbortedRuns
+	maxPayload       int // WorkerOptions.MaxPayload
 	logger           *slog.Logger
 	now              func() time.Time // WorkerOptions.Now
 }
@@ -78,21 +82,32 @@ type Exec struct {
 	// ctx is the run's context, cancelled when the run must stop. Exec
 	// keeps it because it is the run itself: the checkpoint functions of
 	// generated code take an Exec, not a context.
-	ctx   context.Context
-	store Store
-	cfg   *execConfig
-	known knownErrors // of the worker and its registered workflows
-	m     Machine
+	ctx context.Context
+	// storeCtx is the context of the run's commits: it ends a lease after
+	// ctx does, so that a commit under way when the run is cancelled (by
+	// a shutdown, say) is not cut short, which would leave it unknown
+	// whether it committed.
+	storeCtx context.Context
+	store    Store
+	cfg      *execConfig
+	known    knownErrors // of the worker and its registered workflows
+	m        Machine
 
 	id      string
 	key     string // workflow@version, for logs
 	epoch   int64
+	lease   *lease  // what the run can prove of its lease
 	seq     int64   // committed checkpoints
 	attempt int     // failed attempts of the step at the current checkpoint
 	stepSeq int64   // sequence of the step key of a suspended retry; 0 for none
 	signal  *Signal // the claimed signal, until consumed
 	// unreadable is why the store could not read the claimed instance.
 	unreadable error
+	aborted    int   // runs in a row before this one that committed nothing
+	refused    error // the store's error, neither transient nor fencing, that stopped the run
+	// pinKey says that a failure keeping the last frame records the step
+	// key in it (see pinStepKey): the frame is known to be readable.
+	pinKey bool
 
 	clock time.Time // store clock at the claim
 	start time.Time // local monotonic clock at the claim
@@ -119,15 +134,17 @@ type Exec struct {
 	canceling    bool   // the run ends the instance canceled
 }
 
-func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, stopping <-chan struct{}) *Exec {
+func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, l *lease, stopping <-chan struct{}) *Exec {
 	x := &Exec{
 		ctx:      ctx,
+		storeCtx: ctx,
 		store:    store,
 		cfg:      cfg,
 		known:    known,
 		id:       inst.ID,
 		key:      inst.Key(),
 		epoch:    inst.Epoch,
+		lease:    l,
 		seq:      inst.Seq,
 		attempt:  inst.Attempt,
 		signal:   inst.Signal,
@@ -138,10 +155,8 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		seed:     seedOf(inst.ID),
 	}
 	x.unreadable = inst.Unreadable
+	x.aborted = inst.Aborted
 	x.cancelReason = inst.CancelReason
-	if inst.Attempt > 0 && inst.Unreadable == nil {
-		x.stepSeq = frameInt(inst.Frame, stepSeqField)
-	}
 	if x.clock.IsZero() {
 		x.clock = x.start.Round(0)
 	}
@@ -284,6 +299,9 @@ func (x *Exec) Commit(pc *int, next int) error {
 		*pc = next
 	}
 	frame, err := x.encodeFrame(p.stepSeq)
+	if err == nil && len(frame) > x.cfg.maxPayload {
+		err = checkPayload(fmt.Sprintf("frame of instance %s at checkpoint %d", x.id, x.seq+1), len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
+	}
 	if err != nil {
 		return x.finishWith(x.last, nil, durable.Permanent(err), p)
 	}
@@ -297,7 +315,7 @@ func (x *Exec) Commit(pc *int, next int) error {
 	cp.AwaitName = p.awaitName
 	cp.Attempt = p.attempt
 	cp.ConsumeSignal = p.consume
-	if err := x.store.Checkpoint(x.ctx, cp); err != nil {
+	if err := x.commitCheckpoint(cp); err != nil {
 		return x.stop(fmt.Errorf("commit checkpoint %d of instance %s: %w", cp.Seq, x.id, err))
 	}
 	x.committed(frame)
@@ -333,12 +351,16 @@ func (x *Exec) checkpoint(frame []byte, status Status, p *pending) *Checkpoint {
 	if !p.set {
 		kind = "checkpoint"
 	}
+	detail := p.detail
+	if len(detail) > x.cfg.maxPayload {
+		detail = nil // a copy for inspection: the frame has what counts
+	}
 	x.cp.Event = Event{
 		Seq:      x.seq + 1,
 		Kind:     kind,
 		Attempts: p.attempts,
-		Error:    p.errMsg,
-		Detail:   p.detail,
+		Error:    storedText(p.errMsg, maxErrorText),
+		Detail:   detail,
 		At:       x.now(),
 	}
 	if p.site != nil {
@@ -416,8 +438,14 @@ func (x *Exec) finish(out []byte, err error) error {
 		return x.abort
 	}
 	frame, ferr := x.encodeFrame(0)
+	if ferr == nil {
+		ferr = checkPayload("final frame", len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")
+	}
 	if ferr != nil {
 		frame = x.last
+	}
+	if len(out) > x.cfg.maxPayload {
+		out, err = nil, durable.Permanent(checkPayload("output of instance "+x.id, len(out), x.cfg.maxPayload, "WorkerOptions.MaxPayload"))
 	}
 	return x.finishWith(frame, out, err, nil)
 }
@@ -444,20 +472,30 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	}
 	cp := x.checkpoint(frame, status, &ev)
 	cp.Output = out
-	cp.Error = encodeError(err, x.known)
+	encode := encodeError
+	if p != nil && err != nil {
+		// frame is the last committed one: mark it for Client.Retry, and
+		// keep the key of the step at its checkpoint for the retried run.
+		encode = encodeKeptError
+		if x.pinKey {
+			frame = pinStepKey(frame, x.stepKeySeq())
+			cp.Frame = frame
+		}
+	}
+	cp.Error = encode(err, x.known)
+	if len(cp.Error) > x.cfg.maxPayload {
+		// Too long to keep whole: its message, cut.
+		cp.Error = encode(errors.New(storedText(err.Error(), maxErrorText)), x.known)
+	}
 	if x.canceling {
 		var comps []string
 		if x.saga.saga != nil {
 			comps = x.saga.saga.Errors
 		}
-		cp.Error = canceledError(x.cancelReason, comps)
-		cp.Event.Error = cp.Error
+		cp.Error = storedText(canceledError(x.cancelReason, comps), x.cfg.maxPayload)
+		cp.Event.Error = storedText(cp.Error, maxErrorText)
 	}
-	if p != nil && err != nil {
-		// frame is the last committed one: mark it for Client.Retry.
-		cp.Error = encodeKeptError(err, x.known)
-	}
-	if serr := x.store.Checkpoint(x.ctx, cp); serr != nil {
+	if serr := x.commitCheckpoint(cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))
 	}
 	x.committed(frame)
@@ -473,25 +511,63 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 	return nil
 }
 
-// frameInt returns the integer field key of frame, or 0.
-func frameInt(frame []byte, key string) int64 {
-	d := NewDecoder(frame, nil)
-	for d.Next() {
-		if d.Key() == key {
-			return d.Int()
-		}
+// stepKeySeq returns the sequence number in the key of the step at the
+// current checkpoint (see durable.StepKey): the one of its first attempt,
+// however many checkpoints the instance committed since without moving
+// past it (a suspended retry, a child it waits for, a hand-back at
+// shutdown, a retry of the failed instance), and otherwise the sequence
+// number its checkpoint will have.
+func (x *Exec) stepKeySeq() int64 {
+	if x.stepSeq != 0 {
+		return x.stepSeq
 	}
-	return 0
+	return x.seq + 1
 }
 
-// release hands a run that was stopped between checkpoints back to the
-// store: the last committed frame becomes runnable again at once.
-func (x *Exec) release(ctx context.Context) error {
-	cp := x.checkpoint(x.last, StatusReady, &pending{set: true, kind: "release"})
-	cp.Attempt = x.attempt // the frame keeps the step key of a suspended retry
-	if err := x.store.Checkpoint(ctx, cp); err != nil {
+// pinStepKey returns frame with the sequence number of the key of the
+// step at its checkpoint stored in it (stepSeqField, set to seq unless the
+// frame has it already), for a commit that keeps the frame but takes a
+// sequence number: the step's next attempt gets the key of its first. A
+// frame that is not an object is returned unchanged.
+func pinStepKey(frame []byte, seq int64) []byte {
+	d := NewDecoder(frame, nil)
+	fields := 0
+	for d.Next() {
+		if d.Key() == stepSeqField {
+			return frame
+		}
+		fields++
+	}
+	end := bytes.LastIndexByte(frame, '}')
+	if d.Err() != nil || end < 0 {
+		return frame
+	}
+	out := make([]byte, 0, len(frame)+len(stepSeqField)+24)
+	out = append(out, frame[:end]...)
+	if fields > 0 {
+		out = append(out, ',')
+	}
+	out = append(out, '"')
+	out = append(out, stepSeqField...)
+	out = append(out, '"', ':')
+	out = strconv.AppendInt(out, seq, 10)
+	return append(out, frame[end:]...)
+}
+
+// release hands a run that was stopped between checkpoints, or an
+// instance claimed but not run, back to the store: the last committed
+// frame becomes runnable again at once.
+// The step that was cut keeps its key: the frame records it.
+func (x *Exec) release() error {
+	frame := x.last
+	if x.unreadable == nil {
+		frame = pinStepKey(frame, x.stepKeySeq())
+	}
+	cp := x.checkpoint(frame, StatusReady, &pending{set: true, kind: "release"})
+	cp.Attempt = x.attempt
+	if err := x.commitCheckpoint(cp); err != nil {
 		return fmt.Errorf("release instance %s: %w", x.id, err)
 	}
-	x.committed(x.last)
+	x.committed(frame)
 	return nil
 }

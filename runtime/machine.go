@@ -86,6 +86,15 @@ func Now(x *Exec, s *Site) time.Time { return x.recordNow(s) }
 
 // SideEffect runs fn and records its result with the following Commit.
 func SideEffect[T any](x *Exec, s *Site, fn func() T) T {
+	if x.abort == nil {
+		if err := x.holdLease(); err != nil {
+			x.stop(err)
+		}
+	}
+	if x.abort != nil {
+		var zero T
+		return zero
+	}
 	v := fn()
 	x.record(s, "effect")
 	return v

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -23,7 +24,11 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 			return x.stop(err)
 		}
 	}
+	if err := x.holdLease(); err != nil {
+		return x.stop(err)
+	}
 	rec := x.begin(s, "all")
+	key := x.stepKeySeq()
 	p := s.Policy
 	errs := make([]error, len(futures))
 	attempts := make([]int, len(futures))
@@ -35,7 +40,7 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			attempts[i], errs[i] = x.runFuture(x.ctx, f, p, next, i+1)
+			attempts[i], errs[i] = x.runFuture(x.ctx, f, p, key, i+1)
 		}()
 	}
 	wg.Wait()
@@ -43,6 +48,11 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 		// Stopping (shutdown or lost lease): the batch runs again
 		// wherever the instance resumes.
 		return x.stop(context.Cause(x.ctx))
+	}
+	for _, err := range errs {
+		if s, ok := errors.AsType[*stopRun](err); ok {
+			return x.stop(s.err)
+		}
 	}
 	var names []string
 	var first error
@@ -71,13 +81,19 @@ func All(x *Exec, s *Site, futures ...durable.Pending) error {
 
 // runFuture runs one future's step with base until it succeeds, fails
 // for good or base is done, and returns the attempts it took and its final
-// error. It runs in its own goroutine: it reads x but changes nothing in
+// error, a *stopRun if the run must stop before an attempt (its lease is
+// lost). It runs in its own goroutine: it reads x but changes nothing in
 // it.
 func (x *Exec) runFuture(base context.Context, f durable.Pending, p durable.Policy, seq int64, index int) (int, error) {
 	var err error
 	n := 0
 	for {
 		n++
+		if n > 1 {
+			if lerr := x.holdLease(); lerr != nil {
+				return n - 1, &stopRun{lerr}
+			}
+		}
 		ctx := base
 		cancel := func() {}
 		if p.Timeout > 0 {
@@ -109,15 +125,22 @@ func Select(x *Exec, s *Site, futures ...durable.Pending) (int, error) {
 			return -1, x.stop(err)
 		}
 	}
+	if err := x.holdLease(); err != nil {
+		return -1, x.stop(err)
+	}
 	rec := x.begin(s, "select")
+	key := x.stepKeySeq()
 	attempts := make([]int, len(futures))
 	i, err := durable.SelectWith(x.ctx, futures, func(ctx context.Context, i int, f durable.Pending) error {
 		var ferr error
-		attempts[i], ferr = x.runFuture(ctx, f, s.Policy, next, i+1)
+		attempts[i], ferr = x.runFuture(ctx, f, s.Policy, key, i+1)
 		return ferr
 	})
 	if x.ctx.Err() != nil {
 		return -1, x.stop(context.Cause(x.ctx))
+	}
+	if s, ok := errors.AsType[*stopRun](err); ok {
+		return -1, x.stop(s.err)
 	}
 	if i >= 0 {
 		rec.attempts = attempts[i]

@@ -75,6 +75,9 @@ func (s *State) Var(name string, v any) error {
 // checkpoint (see [State]); [ErrNotFound] if it does not exist. It reads
 // only the instance row, never the history.
 func (c *Client) State(ctx context.Context, id string) (*State, error) {
+	if err := CheckID(id); err != nil {
+		return nil, fmt.Errorf("state of instance: %w", err)
+	}
 	inst, err := c.store.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("state of instance %s: %w", id, err)

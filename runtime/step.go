@@ -62,10 +62,7 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 	// Hooks get the sequence the next commit will have; the step key keeps
 	// the first attempt's sequence across a suspended retry.
 	next := x.seq + 1
-	seq := next
-	if x.stepSeq != 0 {
-		seq = x.stepSeq // resuming a suspended retry: keep the first attempt's key
-	}
+	seq := x.stepKeySeq()
 	if h := x.cfg.hooks.BeforeStep; h != nil {
 		if err := h(x.id, next, s); err != nil {
 			return x.stop(err)
@@ -76,6 +73,9 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 	var err error
 	for {
 		n++
+		if err := x.holdLease(); err != nil {
+			return x.stop(err)
+		}
 		err = x.attemptStep(s, p, seq, n, attempt)
 		if err == nil {
 			break

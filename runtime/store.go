@@ -19,7 +19,8 @@ type Store interface {
 	Create(ctx context.Context, inst *Instance) (*Instance, bool, error)
 	// Claim leases up to req.Limit runnable instances to req.Owner: ready
 	// ones, sleeping or waiting ones whose WakeAt has passed, and running
-	// ones whose lease expired. Each claim increments the instance's Epoch.
+	// ones whose lease expired. Each claim increments the instance's Epoch
+	// and sets its Aborted count.
 	Claim(ctx context.Context, req ClaimRequest) ([]*Instance, error)
 	// Checkpoint commits cp in one transaction: the instance row (frame,
 	// sequence, status...) and one history event. Fenced by cp.Epoch.
@@ -88,6 +89,14 @@ type Instance struct {
 	Signal *Signal
 	// Now is the store's clock at the claim.
 	Now time.Time
+	// Aborted is how many runs in a row before this claim ended without
+	// committing anything: each was taken over, its lease expired, at the
+	// sequence number the instance had when it was claimed (its worker
+	// died, was stopped or cut off, or could not commit). A claim of an
+	// instance that is not running, or that committed since its last
+	// claim, sets it to 0. A worker fails an instance that too many runs
+	// in a row left this way (see [WorkerOptions].MaxAbortedRuns).
+	Aborted int
 	// Unreadable, if not nil, is why the instance's stored data cannot be
 	// read back, as reported by a store that transforms it (a decrypting
 	// store that does not hold the key, say), in an error that names the

@@ -37,6 +37,23 @@ type WorkerOptions struct {
 	// context of [Worker.Run] is cancelled before they are cancelled too;
 	// default 10s.
 	ShutdownTimeout time.Duration
+	// MaxAbortedRuns is how many runs of an instance in a row may end
+	// without committing anything (see [Instance].Aborted: the worker died,
+	// was stopped or cut off, or the store refused its commit) before the
+	// next claim fails the instance instead of running it again, so that
+	// an instance that kills its worker, or that no store accepts, does
+	// not take workers down forever; default 3. The last of those runs, if
+	// the store refused its commit, fails the instance with that error. A
+	// failed instance is retried with [Client.Retry]. Negative: never.
+	MaxAbortedRuns int
+	// MaxPayload bounds, in bytes, the frames and workflow outputs the
+	// worker stores and the inputs of the child workflows it starts; a
+	// workflow that makes a larger one fails with [ErrTooLarge]. A claimed
+	// instance whose stored frame is larger fails without being decoded,
+	// so that one instance costs the worker a bounded amount of memory.
+	// Default (0 or less) [DefaultMaxPayload], the clients' default: raise
+	// it together with theirs ([WithMaxPayload]).
+	MaxPayload int
 	// Owner names this worker in leases; default hostname-pid-random.
 	Owner string
 	// Logger receives the worker's logs; default slog.Default().
@@ -80,6 +97,12 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.MaxAbortedRuns == 0 {
+		o.MaxAbortedRuns = 3
+	}
+	if o.MaxPayload <= 0 {
+		o.MaxPayload = DefaultMaxPayload
 	}
 	if o.Owner == "" {
 		o.Owner = defaultOwner()
@@ -127,6 +150,8 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			codec:            opts.Codec,
 			hooks:            opts.Hooks,
 			maxInlineBackoff: opts.MaxInlineBackoff,
+			maxAborted:       opts.MaxAbortedRuns,
+			maxPayload:       opts.MaxPayload,
 			logger:           opts.Logger,
 			now:              opts.Now,
 		},
@@ -186,10 +211,13 @@ func (w *Worker) definition(key string) (durable.Definition, knownErrors, bool) 
 
 // Run claims and runs instances until ctx is cancelled. Store errors are
 // logged and retried with backoff; they do not stop the worker. When ctx
-// is cancelled it stops claiming, lets running instances reach their next
-// checkpoint (where they are handed back to the store) for up to
-// ShutdownTimeout, then cancels the rest, and returns nil. A step that
-// ignores its context's cancellation delays the return.
+// is cancelled it stops claiming (a claim in flight is not interrupted:
+// what it claimed is handed back to the store at once), lets running
+// instances reach their next checkpoint (where they are handed back) for
+// up to ShutdownTimeout, then cancels the rest, hands them back too, and
+// returns nil. A step that ignores its context's cancellation delays the
+// return, and so does a commit retried while the store fails (for at most
+// a lease).
 func (w *Worker) Run(ctx context.Context) error {
 	keys := w.keys()
 	if len(keys) == 0 {
@@ -220,7 +248,14 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		limit := w.opts.Concurrency - inflight
-		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
+		claimed := time.Now()
+		insts, err := w.claim(ctx, keys, limit)
+		if err == nil && ctx.Err() != nil {
+			// The worker began to stop while the claim was in flight: hand
+			// back what it claimed at once rather than hold it for a lease.
+			w.handBack(insts, claimed)
+			break
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -236,7 +271,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := w.runInstance(runs, inst, stopping); err != nil {
+				if err := w.runInstance(runs, inst, claimed, stopping); err != nil {
 					w.opts.Logger.Warn("run stopped", "instance", inst.ID, "error", err)
 				}
 				done <- struct{}{}
@@ -247,6 +282,31 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	return w.shutdown(&wg, stopping, cancelRuns)
+}
+
+// claim claims up to limit instances of keys. The claim is not
+// interrupted when ctx ends (a claim cut short may have committed, and its
+// instances would be held for a lease by no one); it is bounded by the
+// lease, after which what it claimed would be lost anyway.
+func (w *Worker) claim(ctx context.Context, keys []string, limit int) ([]*Instance, error) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.Lease)
+	defer cancel()
+	return w.store.Claim(cctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
+}
+
+// handBack releases instances claimed at claimed without running them:
+// they are runnable again at once, their frames unchanged but for the key
+// of the step at their checkpoint, which they keep.
+func (w *Worker) handBack(insts []*Instance, claimed time.Time) {
+	for _, inst := range insts {
+		_, known, _ := w.definition(inst.Key())
+		x := newExec(context.Background(), w.store, &w.cfg, known, inst, newLease(claimed, w.opts.Lease), nil)
+		if err := x.release(); err != nil {
+			w.opts.Logger.Warn("could not hand back an instance claimed while stopping; it is taken over when its lease expires", "instance", inst.ID, "error", err)
+			continue
+		}
+		w.opts.Logger.Debug("instance claimed while stopping handed back", "instance", inst.ID)
+	}
 }
 
 // drainDone counts the runs that finished, without blocking.
@@ -298,6 +358,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	var errs []error
 	n := 0
 	for {
+		claimed := time.Now()
 		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: 1, Lease: w.opts.Lease})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("claim: %w", err))
@@ -308,7 +369,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 		}
 		for _, inst := range insts {
 			n++
-			if err := w.runInstance(ctx, inst, nil); err != nil {
+			if err := w.runInstance(ctx, inst, claimed, nil); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/durablegen/durable/internal/pgmulti"
 	"github.com/durablegen/durable/internal/pgmulti/flow"
@@ -294,6 +295,50 @@ func describe(xs []flow.Execution) string {
 		fmt.Fprintf(&b, "attempt %d on %s", x.Attempt, x.Owner)
 	}
 	return b.String()
+}
+
+// committers returns the worker that committed each checkpoint in the
+// traces (owner → events): step key → owner.
+func committers(traces map[string][]pgmulti.Event) map[string]string {
+	by := map[string]string{}
+	for owner, evs := range traces {
+		for _, ev := range evs {
+			if ev.Op == pgmulti.OpCommit && ev.Err == "" {
+				by[stepKey(ev.ID, ev.Seq)] = owner
+			}
+		}
+	}
+	return by
+}
+
+// checkStartedAfterResume checks that the worker owner, stopped and then
+// resumed at resumed, started no step after it resumed whose checkpoint
+// another worker committed: that step belonged to a run the stopped
+// worker lost while it was stopped (a claim or commit in flight across
+// the stop may answer late), and the worker must find itself fenced
+// before it starts anything more on it. It returns how many steps the
+// worker started after it resumed.
+func checkStartedAfterResume(execs []flow.Execution, owner string, resumed time.Time, committedBy map[string]string) (int, problems) {
+	var p problems
+	n := 0
+	for _, x := range execs {
+		if x.Owner != owner || !x.Started.After(resumed) {
+			continue
+		}
+		n++
+		if by := committedBy[x.StepKey]; by != owner {
+			p.add("step %s (%s) started on the stopped %s %v after it resumed, but %s committed it: it ran on a lease the worker had lost",
+				x.StepKey, x.Step, owner, x.Started.Sub(resumed).Round(time.Millisecond), orUncommitted(by))
+		}
+	}
+	return n, p
+}
+
+func orUncommitted(owner string) string {
+	if owner == "" {
+		return "no worker"
+	}
+	return owner
 }
 
 // checkStopped checks the runs that the worker owner had open when it was

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/durablegen/durable/internal/pgmulti"
 	"github.com/durablegen/durable/internal/pgmulti/flow"
@@ -245,6 +246,30 @@ func TestParseTrace(t *testing.T) {
 			if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) {
 				t.Errorf("ParseTrace(%q) = %v, %v; want %v, error %v", tt.trace, got, err, tt.want, tt.wantErr)
 			}
+		})
+	}
+}
+
+func TestCheckStartedAfterResume(t *testing.T) {
+	resumed := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	before, after := resumed.Add(-time.Millisecond), resumed.Add(time.Millisecond)
+	committedBy := map[string]string{"r/1": "w1", "r/2": "w2", "s/1": "w1"}
+	tests := []struct {
+		name  string
+		execs []flow.Execution
+		want  string
+	}{
+		{"its own steps after the resume", []flow.Execution{{StepKey: "s/1", Owner: "w1", Started: after}}, ""},
+		{"a step of the lost run before the stop", []flow.Execution{{StepKey: "r/2", Owner: "w1", Started: before}}, ""},
+		{"the taker's step", []flow.Execution{{StepKey: "r/2", Owner: "w2", Started: after}}, ""},
+		{"a step of the lost run after the resume", []flow.Execution{{StepKey: "r/2", Step: "Step", Owner: "w1", Started: after}},
+			"step r/2 (Step) started on the stopped w1 1ms after it resumed, but w2 committed it"},
+		{"a step no one committed", []flow.Execution{{StepKey: "r/3", Owner: "w1", Started: after}}, "but no worker committed it"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, p := checkStartedAfterResume(tc.execs, "w1", resumed, committedBy)
+			wantProblems(t, "checkStartedAfterResume", p, tc.want)
 		})
 	}
 }

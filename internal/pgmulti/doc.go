@@ -4,8 +4,9 @@
 // terminate all their database sessions, and then check from the history
 // table, from the steps' ledger and from the workers' traces that every
 // instance completed, that every checkpoint was committed exactly once,
-// that a stopped worker was fenced, and that a step ran again only where
-// a run was cut between the step and its checkpoint.
+// that a stopped worker was fenced and, after it resumed, started no step
+// of a run it had lost, and that a step ran again only where a run was
+// cut between the step and its checkpoint.
 //
 // A worker writes its trace, one JSON [Event] per line, to its standard
 // output: every claim, every checkpoint commit or failure, every failed

@@ -296,11 +296,13 @@ func (e *env) report(p problems) {
 
 // verdict is what the common checks of a finished run found.
 type verdict struct {
-	runs       map[runID]*run
-	history    []historyRow
-	committed  map[string]string // step key → name
-	executions int
-	reruns     int
+	runs        map[runID]*run
+	history     []historyRow
+	committed   map[string]string // step key → name
+	committedBy map[string]string // step key → the worker that committed it
+	execs       []flow.Execution
+	executions  int
+	reruns      int
 }
 
 // verify reads the workers' traces, the instances and history tables and
@@ -317,6 +319,7 @@ func (e *env) verify() verdict {
 	var p problems
 	v.runs, p = readRuns(traces)
 	e.report(p)
+	v.committedBy = committers(traces)
 
 	insts, err := query[instanceRow](e, "SELECT id, status, seq, output, error FROM {schema}.instances ORDER BY id")
 	if err != nil {
@@ -333,7 +336,7 @@ func (e *env) verify() verdict {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	v.executions = len(executions)
+	v.execs, v.executions = executions, len(executions)
 	v.reruns, p = checkLedger(v.committed, executions, inFlight(v.runs))
 	e.report(p)
 	return v

@@ -28,8 +28,9 @@ const (
 // expired and its runs were taken over, then resumes it, which must find
 // itself fenced. Then it checks that every instance completed, that every
 // checkpoint was committed exactly once, that the stopped worker committed
-// nothing of the runs it lost, and that a step ran twice only if a run
-// was cut while it was in flight.
+// nothing of the runs it lost and started no step of them after SIGCONT
+// (a claim or a commit it sent before the stop may answer after it), and
+// that a step ran twice only if a run was cut while it was in flight.
 func TestMultiProcess(t *testing.T) {
 	setup := time.Now()
 	e := newEnv(t, multiLease)
@@ -58,6 +59,7 @@ func TestMultiProcess(t *testing.T) {
 	// w1 wrote nothing while stopped, and its earlier output has been
 	// read by now: what follows resume is what it did after SIGCONT.
 	resumeAt := w1.trace.Len()
+	resumed := time.Now()
 	e.signal(w1, syscall.SIGCONT)
 	stopped := time.Since(stoppedAt)
 
@@ -74,10 +76,12 @@ func TestMultiProcess(t *testing.T) {
 	}
 	lost, fenced, p := checkStopped(v.runs, w1.owner, before, w1.events(t)[len(before):])
 	e.report(p)
+	startedAfter, p := checkStartedAfterResume(v.execs, w1.owner, resumed, v.committedBy)
+	e.report(p)
 	t.Logf("seed %d: %d instances, %d steps committed, in %v on 3 workers (lease %v)",
 		*seed, multiInstances, len(v.committed), elapsed.Round(time.Millisecond), multiLease)
-	t.Logf("SIGKILL of w0 with %d instances running; SIGSTOP of w1 for %v: %d runs lost to takeover, %d fenced calls after SIGCONT",
-		killedRunning, stopped.Round(time.Millisecond), lost, fenced)
+	t.Logf("SIGKILL of w0 with %d instances running; SIGSTOP of w1 for %v: %d runs lost to takeover, %d fenced calls after SIGCONT, %d steps started after it",
+		killedRunning, stopped.Round(time.Millisecond), lost, fenced, startedAfter)
 	t.Logf("%d runs cut by the kill and the stop; %d step executions for %d committed steps: %d re-executions",
 		cut, v.executions, len(v.committed), v.reruns)
 	if t.Failed() {

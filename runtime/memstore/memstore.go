@@ -35,6 +35,10 @@ type record struct {
 	due     time.Time // when it becomes claimable, while queued
 	order   uint64
 	index   int // in its queue; -1 when not queued
+	// claimSeq is the instance's Seq at its last claim, and aborted the
+	// count of runs in a row that committed nothing (Instance.Aborted).
+	claimSeq int64
+	aborted  int
 }
 
 // New returns an empty store on the real clock.
@@ -54,8 +58,11 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	if inst == nil || inst.ID == "" || inst.Workflow == "" {
+	if inst == nil || inst.Workflow == "" {
 		return nil, false, errors.New("create instance: ID and workflow are required")
+	}
+	if err := runtime.CheckID(inst.ID); err != nil {
+		return nil, false, fmt.Errorf("create instance: %w", err)
 	}
 	status := inst.Status
 	if status == "" {
@@ -107,6 +114,12 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 		if r == nil {
 			break
 		}
+		if r.inst.Status == runtime.StatusRunning && r.inst.Seq == r.claimSeq {
+			r.aborted++ // the last run's lease expired before it committed
+		} else {
+			r.aborted = 0
+		}
+		r.claimSeq = r.inst.Seq
 		r.inst.Status = runtime.StatusRunning
 		r.inst.Owner = req.Owner
 		r.inst.Epoch++
@@ -115,6 +128,7 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 		s.reschedule(r, now)
 		inst := r.snapshot()
 		inst.Now = now
+		inst.Aborted = r.aborted
 		if i := r.pendingSignal(r.inst.AwaitName); i >= 0 {
 			sig := r.signals[i]
 			sig.Payload = bytes.Clone(sig.Payload)

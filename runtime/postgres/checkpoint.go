@@ -48,7 +48,7 @@ func scanClaimed(row pgx.CollectableRow) (*runtime.Instance, error) {
 	var sigPayload []byte
 	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason,
+		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Aborted,
 		&sigID, &sigName, &sigPayload, &sigCreated, &inst.Now)
 	if err != nil {
 		return nil, err
@@ -143,8 +143,9 @@ func (s *Store) checkpointRelease(ctx context.Context, cp *runtime.Checkpoint) (
 }
 
 // whyNotCommitted explains a checkpoint that changed no row: the claim is
-// no longer current ([runtime.ErrFenced]), or the signal it consumes is
-// not pending.
+// no longer current ([runtime.ErrFenced]), the checkpoint committed
+// already ([runtime.ErrDuplicateSeq]: a retry), or the signal it consumes
+// is not pending.
 func (s *Store) whyNotCommitted(ctx context.Context, cp *runtime.Checkpoint) error {
 	if cp.ConsumeSignal == 0 {
 		return runtime.ErrFenced
@@ -155,6 +156,9 @@ func (s *Store) whyNotCommitted(ctx context.Context, cp *runtime.Checkpoint) err
 	}
 	if inst.Epoch != cp.Epoch || inst.Status != runtime.StatusRunning {
 		return runtime.ErrFenced
+	}
+	if inst.Seq >= cp.Seq {
+		return runtime.ErrDuplicateSeq // it consumed the signal
 	}
 	return fmt.Errorf("consume signal %d: no pending signal with that ID for this instance", cp.ConsumeSignal)
 }

@@ -18,8 +18,8 @@ import (
 // and UpdatedAt are set from the database clock. A created instance
 // notifies waiting workers.
 func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, bool, error) {
-	if inst.ID == "" {
-		return nil, false, errors.New("postgres: create: empty instance ID")
+	if err := runtime.CheckID(inst.ID); err != nil {
+		return nil, false, fmt.Errorf("postgres: create: %w", err)
 	}
 	status := inst.Status
 	if status == "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/durablegen/durable/runtime"
@@ -448,6 +449,9 @@ func TestTerminateBackends(t *testing.T) {
 			if err = o.op(); err == nil {
 				break
 			}
+			if !runtime.IsTransient(err) {
+				t.Errorf("%s after terminating backends = %v, which runtime.IsTransient does not retry", o.name, err)
+			}
 		}
 		if err != nil {
 			t.Errorf("%s after terminating backends = %v, want success within 4 attempts", o.name, err)
@@ -463,6 +467,22 @@ func TestTerminateBackends(t *testing.T) {
 		_, _, err := sender.Create(ctx, &runtime.Instance{ID: "notify", Workflow: "wf", Version: "v1"})
 		return err
 	})
+}
+
+// TestRefusedIsTransient checks that the errors of a server that is not
+// there, or not ready, are errors runtime.IsTransient retries.
+func TestRefusedIsTransient(t *testing.T) {
+	_, err := postgres.New(context.Background(), postgres.Config{DSN: "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=5"})
+	if err == nil || !runtime.IsTransient(err) {
+		t.Errorf("New(closed port) = %v, want an error runtime.IsTransient accepts", err)
+	}
+	starting := fmt.Errorf("postgres: get x: %w", &pgconn.PgError{Severity: "FATAL", Code: "57P03", Message: "the database system is starting up"})
+	if !runtime.IsTransient(starting) {
+		t.Errorf("IsTransient(%v) = false, want true", starting)
+	}
+	if undefined := fmt.Errorf("postgres: get x: %w", &pgconn.PgError{Code: "42P01"}); runtime.IsTransient(undefined) {
+		t.Errorf("IsTransient(%v) = true, want false", undefined)
+	}
 }
 
 func TestConformance(t *testing.T) {

@@ -74,7 +74,9 @@ CREATE TABLE durable.instances (
     error text DEFAULT ''::text NOT NULL,
     created_at timestamp with time zone NOT NULL,
     updated_at timestamp with time zone NOT NULL,
-    cancel_reason text DEFAULT ''::text NOT NULL
+    cancel_reason text DEFAULT ''::text NOT NULL,
+    claim_seq bigint DEFAULT 0 NOT NULL,
+    aborted integer DEFAULT 0 NOT NULL
 )
 WITH (fillfactor='80');
 

@@ -31,7 +31,8 @@ const getSQL = `SELECT ` + instanceColumns + ` FROM {schema}.instances WHERE id 
 // $1 owner, $2 keys, $3 limit, $4 lease in microseconds. The candidates
 // are locked with SKIP LOCKED, so concurrent claimers never wait for each
 // other nor claim the same instance; each claimed instance comes back
-// with the oldest unconsumed signal it awaits.
+// with the oldest unconsumed signal it awaits, and the count of runs in a
+// row that committed nothing (see claim_seq).
 const claimSQL = `WITH candidates AS MATERIALIZED (
 	SELECT id FROM {schema}.instances
 	WHERE (status = 'ready'
@@ -44,16 +45,18 @@ const claimSQL = `WITH candidates AS MATERIALIZED (
 	UPDATE {schema}.instances i
 	SET status = 'running', owner = $1, epoch = i.epoch + 1,
 		lease_until = statement_timestamp() + $4::bigint * interval '1 microsecond',
-		updated_at = statement_timestamp()
+		updated_at = statement_timestamp(),
+		aborted = CASE WHEN i.status = 'running' AND i.seq = i.claim_seq THEN i.aborted + 1 ELSE 0 END,
+		claim_seq = i.seq
 	FROM candidates c
 	WHERE i.id = c.id
 	RETURNING i.id, i.workflow, i.version, i.status, i.frame, i.seq, i.attempt, i.epoch, i.owner,
 		i.lease_until, i.wake_at, i.await_name, i.output, i.error, i.created_at, i.updated_at,
-		i.cancel_reason
+		i.cancel_reason, i.aborted
 )
 SELECT c.id, c.workflow, c.version, c.status, c.frame, c.seq, c.attempt, c.epoch, c.owner,
 	c.lease_until, c.wake_at, c.await_name, c.output, c.error, c.created_at, c.updated_at,
-	c.cancel_reason, s.id, s.name, s.payload, s.created_at, statement_timestamp()
+	c.cancel_reason, c.aborted, s.id, s.name, s.payload, s.created_at, statement_timestamp()
 FROM claimed c
 LEFT JOIN LATERAL (
 	SELECT id, name, payload, created_at FROM {schema}.signals

@@ -18,8 +18,8 @@ import (
 // stored as ready; Epoch, Owner and LeaseUntil are ignored, and CreatedAt
 // and UpdatedAt are set from the store clock.
 func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, bool, error) {
-	if inst.ID == "" {
-		return nil, false, errors.New("sqlite: create: empty instance ID")
+	if err := runtime.CheckID(inst.ID); err != nil {
+		return nil, false, fmt.Errorf("sqlite: create: %w", err)
 	}
 	status := inst.Status
 	if status == "" {
@@ -108,10 +108,12 @@ func claimRows(ctx context.Context, stmt *sql.Stmt, req runtime.ClaimRequest, no
 	defer rows.Close()
 	var claimed []*runtime.Instance
 	for rows.Next() {
-		inst, err := scanInstance(rows)
+		var aborted int
+		inst, err := scanInstance(rows, &aborted)
 		if err != nil {
 			return nil, err
 		}
+		inst.Aborted = aborted
 		claimed = append(claimed, inst)
 	}
 	if err := rows.Err(); err != nil {
@@ -315,14 +317,16 @@ type scanner interface {
 	Scan(dest ...any) error
 }
 
-// scanInstance reads the columns of instanceColumns.
-func scanInstance(row scanner) (*runtime.Instance, error) {
+// scanInstance reads the columns of instanceColumns, then those of
+// extra, if any.
+func scanInstance(row scanner, extra ...any) (*runtime.Instance, error) {
 	var inst runtime.Instance
 	var status string
 	var lease, wake, created, updated int64
-	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
+	dest := append([]any{&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &created, &updated, &inst.CancelReason)
+		&inst.Error, &created, &updated, &inst.CancelReason}, extra...)
+	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -438,4 +439,36 @@ func TestTimerBeforeEpoch(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimOne(t, s, "a")
+}
+
+// TestBusyIsTransient checks that a write refused because another
+// connection holds the write lock is an error runtime.IsTransient
+// retries, and that a store error that is not one is not.
+func TestBusyIsTransient(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "busy.db")
+	s := openTest(t, Config{Path: path, BusyTimeout: time.Millisecond})
+	other, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = s.Create(context.Background(), &runtime.Instance{ID: "x", Workflow: "w", Version: "v1"})
+	if err == nil || !runtime.IsTransient(err) {
+		t.Errorf("Create() while another connection writes = %v, want an error runtime.IsTransient accepts", err)
+	}
+	if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.Checkpoint(context.Background(), &runtime.Checkpoint{ID: "x", Status: "bogus"})
+	if err == nil || runtime.IsTransient(err) {
+		t.Errorf("Checkpoint(bad status) = %v, want an error runtime.IsTransient refuses", err)
+	}
 }

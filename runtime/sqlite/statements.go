@@ -21,9 +21,12 @@ ON CONFLICT (id) DO NOTHING
 RETURNING ` + instanceColumns
 
 	// sqlClaim leases up to ?5 runnable instances whose key is in the JSON
-	// array ?4: ready ones, due timers, expired leases. ?3 is now.
+	// array ?4: ready ones, due timers, expired leases. ?3 is now. It
+	// counts the runs in a row that committed nothing (see claim_seq).
 	sqlClaim = `UPDATE instances
-SET status = 'running', owner = ?1, epoch = epoch + 1, lease_until = ?2, updated_at = ?3
+SET status = 'running', owner = ?1, epoch = epoch + 1, lease_until = ?2, updated_at = ?3,
+    aborted = CASE WHEN status = 'running' AND seq = claim_seq THEN aborted + 1 ELSE 0 END,
+    claim_seq = seq
 WHERE id IN (
     SELECT id FROM instances
     WHERE (status = 'ready'
@@ -31,7 +34,7 @@ WHERE id IN (
         OR (status = 'running' AND lease_until < ?3))
       AND workflow || '@' || version IN (SELECT value FROM json_each(?4))
     LIMIT ?5)
-RETURNING ` + instanceColumns
+RETURNING ` + instanceColumns + `, aborted`
 
 	sqlPendingSignal = `SELECT id, payload, created_at FROM signals
 WHERE instance_id = ?1 AND name = ?2 AND consumed_at IS NULL

@@ -14,6 +14,7 @@ func checkpointCases() []testCase {
 		{"Checkpoint/FencedAfterTakeover", testCheckpointFencedAfterTakeover},
 		{"Checkpoint/FencedAfterLeaseExpiry", testCheckpointFencedAfterExpiry},
 		{"Checkpoint/DuplicateSeq", testCheckpointDuplicateSeq},
+		{"Checkpoint/RetryAfterCommit", testCheckpointRetryAfterCommit},
 		{"Checkpoint/Release", testCheckpointRelease},
 		{"Checkpoint/NotClaimed", testCheckpointNotClaimed},
 		{"Heartbeat/Extends", testHeartbeatExtends},
@@ -100,6 +101,57 @@ func testCheckpointDuplicateSeq(h *harness) {
 		h.t.Errorf("History() = %d events, want 1", len(evs))
 	}
 	h.checkpoint(step(inst, 2, []byte("frame2")))
+}
+
+// testCheckpointRetryAfterCommit checks what a worker that retries a
+// checkpoint whose first try committed (its answer lost) relies on: the
+// retry commits nothing — it fails with ErrDuplicateSeq when the
+// checkpoint kept the lease, ErrFenced when it released it — and the
+// instance shows the checkpoint's epoch and sequence number, which tell
+// the worker that its first try landed.
+func testCheckpointRetryAfterCommit(h *harness) {
+	// A checkpoint that consumed a signal, first (ready instances below
+	// would be claimed here).
+	for _, status := range []runtime.Status{runtime.StatusRunning, runtime.StatusCompleted} {
+		id := "signaled-" + string(status)
+		h.checkpoint(wait(h.start(id, "worker-a"), 1, "approval", time.Time{}))
+		h.signal(id, "approval", []byte("yes"))
+		inst := h.claimID("worker-b", id, longLease)
+		sig := h.wantSignal(inst, "approval", []byte("yes"))
+		cp := suspend(inst, 2, status)
+		cp.ConsumeSignal = sig.ID
+		h.checkpoint(cp)
+		want := runtime.ErrFenced
+		if status == runtime.StatusRunning {
+			want = runtime.ErrDuplicateSeq
+		}
+		h.checkpointErr(cp, want)
+		if got := h.wantStatus(id, status); got.Epoch != inst.Epoch || got.Seq != 2 {
+			h.t.Errorf("Get(%s) after the retry = epoch %d seq %d, want %d 2", id, got.Epoch, got.Seq, inst.Epoch)
+		}
+	}
+	// Ready last: it would be claimed by the next start.
+	for _, status := range []runtime.Status{runtime.StatusRunning, runtime.StatusSleeping, runtime.StatusWaiting, runtime.StatusCompleted, runtime.StatusFailed, runtime.StatusReady} {
+		id := "order-" + string(status)
+		inst := h.start(id, "worker-a")
+		h.checkpoint(step(inst, 1, []byte("frame1")))
+		cp := suspend(inst, 2, status)
+		cp.WakeAt = time.Now().Add(time.Hour)
+		cp.AwaitName = "approval"
+		h.checkpoint(cp)
+		want := runtime.ErrFenced
+		if status == runtime.StatusRunning {
+			want = runtime.ErrDuplicateSeq
+		}
+		h.checkpointErr(cp, want)
+		got := h.wantStatus(id, status)
+		if got.Epoch != inst.Epoch || got.Seq != 2 || string(got.Frame) != "frame2" {
+			h.t.Errorf("Get(%s) after the retry = epoch %d seq %d frame %q, want %d 2 frame2", id, got.Epoch, got.Seq, got.Frame, inst.Epoch)
+		}
+		if evs := h.history(id); len(evs) != 2 {
+			h.t.Errorf("History(%s) = %d events, want 2", id, len(evs))
+		}
+	}
 }
 
 // testCheckpointRelease checks that every status but running releases

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,45 @@ func createCases() []testCase {
 		{"Create/Idempotent", testCreateIdempotent},
 		{"Create/Fields", testCreateFields},
 		{"Get/Missing", testGetMissing},
+		{"Create/IDLimits", testCreateIDLimits},
+	}
+}
+
+// testCreateIDLimits checks that a store takes every ID runtime.CheckID
+// accepts, the longest included, through the calls that write it (a
+// claim, a commit that releases the instance and notifies, a signal), and
+// refuses the others with runtime.ErrInvalidID and an error that does not
+// repeat a long ID whole.
+func testCreateIDLimits(h *harness) {
+	longest := strings.Repeat("é", runtime.MaxIDLength/2) // 2 bytes each
+	if len(longest) != runtime.MaxIDLength {
+		h.t.Fatalf("test ID is %d bytes, want %d", len(longest), runtime.MaxIDLength)
+	}
+	inst := h.start(longest, "worker-a")
+	cp := suspend(inst, 1, runtime.StatusWaiting)
+	cp.AwaitName = "approval"
+	h.checkpoint(cp)
+	h.signal(longest, "approval", []byte("ok"))
+	h.wantStatus(longest, runtime.StatusReady)
+	if evs := h.history(longest); len(evs) != 1 {
+		h.t.Errorf("History(longest ID) = %d events, want 1", len(evs))
+	}
+	for name, id := range map[string]string{
+		"empty":             "",
+		"one byte too long": strings.Repeat("x", runtime.MaxIDLength+1),
+		"1 MiB":             strings.Repeat("x", 1<<20),
+		"NUL":               "order\x00x",
+		"newline":           "order\nx",
+		"not UTF-8":         "order\xffx",
+	} {
+		_, _, err := h.s.Create(h.ctx, &runtime.Instance{ID: id, Workflow: workflow, Version: version})
+		if !errors.Is(err, runtime.ErrInvalidID) {
+			h.t.Errorf("Create(%s ID) = %v, want %v", name, err, runtime.ErrInvalidID)
+			continue
+		}
+		if len(err.Error()) > 300 {
+			h.t.Errorf("Create(%s ID) error is %d bytes long, want the ID cut short", name, len(err.Error()))
+		}
 	}
 }
 
@@ -27,6 +67,36 @@ func claimCases() []testCase {
 		{"Claim/Keys", testClaimKeys},
 		{"Claim/Limit", testClaimLimit},
 		{"Claim/ExpiredLease", testClaimExpiredLease},
+		{"Claim/Aborted", testClaimAborted},
+	}
+}
+
+// testClaimAborted checks Instance.Aborted: a claim that takes over an
+// expired lease at the sequence number of the claim before counts one
+// more run that committed nothing; a run that commits, or releases the
+// instance, ends the count.
+func testClaimAborted(h *harness) {
+	h.create("order-1")
+	claims := []struct {
+		owner string
+		want  int
+		then  func(inst *runtime.Instance)
+	}{
+		{"worker-a", 0, nil},
+		{"worker-b", 1, nil},
+		{"worker-c", 2, func(inst *runtime.Instance) { h.checkpoint(step(inst, 1, []byte("by c"))) }},
+		{"worker-d", 0, func(inst *runtime.Instance) { h.checkpoint(suspend(inst, 2, runtime.StatusReady)) }},
+		{"worker-e", 0, nil},
+		{"worker-f", 1, nil},
+	}
+	for _, c := range claims {
+		inst := h.waitClaim(c.owner, "order-1", shortLease)
+		if inst.Aborted != c.want {
+			h.t.Errorf("Claim(%s).Aborted = %d, want %d", c.owner, inst.Aborted, c.want)
+		}
+		if c.then != nil {
+			c.then(inst)
+		}
 	}
 }
 

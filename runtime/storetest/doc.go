@@ -25,11 +25,16 @@
 //     keys, at most Limit instances, and nothing for an empty key list. It
 //     takes ready instances, sleeping or waiting ones whose WakeAt has
 //     passed and running ones whose lease expired, never terminal ones.
-//     Each claim increments Epoch and reports the store clock in Now.
+//     Each claim increments Epoch and reports the store clock in Now, and
+//     counts in Aborted the runs in a row whose lease expired before they
+//     committed anything (a commit or a release ends the count).
 //   - Checkpoint is fenced by the claim's epoch ([runtime.ErrFenced] for a
 //     stale or wrong epoch, after a takeover or a Cancel), rejects a Seq
 //     the instance has ([runtime.ErrDuplicateSeq]) without changing it, and
-//     releases the owner for any status but running.
+//     releases the owner for any status but running. A checkpoint retried
+//     after it committed commits nothing: it fails with ErrDuplicateSeq if
+//     it kept the lease, ErrFenced if it released it, and the instance
+//     shows its epoch and Seq.
 //   - Heartbeat extends the lease and is fenced like Checkpoint.
 //   - A checkpoint of a claim whose lease expired is fenced even before a
 //     takeover; a heartbeat may renew a lease no one else claimed.

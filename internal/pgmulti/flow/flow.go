@@ -43,7 +43,7 @@ func (l *Ledger) Run(ctx durable.Context, in Input) (Output, error) {
 //
 //durable:step
 func (l *Ledger) Step(ctx context.Context, i int, work time.Duration) (int, error) {
-	if err := l.record(ctx); err != nil {
+	if err := l.record(ctx, time.Now()); err != nil {
 		return 0, err
 	}
 	t := time.NewTimer(work)

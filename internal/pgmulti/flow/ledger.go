@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS ` + l.table + ` (
 	attempt  integer     NOT NULL,
 	owner    text        NOT NULL,
 	pid      integer     NOT NULL,
+	started  timestamptz NOT NULL,
 	at       timestamptz NOT NULL DEFAULT clock_timestamp()
 )`
 	if _, err := l.pool.Exec(ctx, sql); err != nil {
@@ -52,11 +54,15 @@ type Execution struct {
 	Attempt int
 	Owner   string
 	PID     int
+	// Started is when the step began, on its worker's clock: a worker
+	// stopped between then and the ledger's insert still started it
+	// before the stop.
+	Started time.Time
 }
 
 // Executions returns every recorded execution, in order.
 func (l *Ledger) Executions(ctx context.Context) ([]Execution, error) {
-	rows, err := l.pool.Query(ctx, `SELECT step_key, step, attempt, owner, pid FROM `+l.table+` ORDER BY n`)
+	rows, err := l.pool.Query(ctx, `SELECT step_key, step, attempt, owner, pid, started FROM `+l.table+` ORDER BY n`)
 	if err != nil {
 		return nil, fmt.Errorf("read ledger %s: %w", l.table, err)
 	}
@@ -68,14 +74,14 @@ func (l *Ledger) Executions(ctx context.Context) ([]Execution, error) {
 }
 
 // record commits one ledger row under the key of the step running with
-// ctx.
-func (l *Ledger) record(ctx context.Context) error {
+// ctx, which started at started.
+func (l *Ledger) record(ctx context.Context, started time.Time) error {
 	info, ok := durable.Step(ctx)
 	if !ok {
 		return errors.New("record execution: not called from a step")
 	}
-	_, err := l.pool.Exec(ctx, `INSERT INTO `+l.table+` (step_key, step, attempt, owner, pid) VALUES ($1, $2, $3, $4, $5)`,
-		info.Key(), info.Name, info.Attempt, l.owner, os.Getpid())
+	_, err := l.pool.Exec(ctx, `INSERT INTO `+l.table+` (step_key, step, attempt, owner, pid, started) VALUES ($1, $2, $3, $4, $5, $6)`,
+		info.Key(), info.Name, info.Attempt, l.owner, os.Getpid(), started)
 	if err != nil {
 		return fmt.Errorf("record execution of %s: %w", info.Key(), err)
 	}
