@@ -11,8 +11,9 @@ import (
 var Analyzer = &analysis.Analyzer{
 	Name: "durablevet",
 	Doc: "report workflow code that behaves differently on resume\n\n" +
-		"durablevet checks the bodies of //durable:workflow functions, and every " +
-		"non-step function they call, for wall-clock time, randomness, environment " +
+		"durablevet checks the bodies of //durable:workflow functions, the helpers " +
+		"that make checkpoints they call, and every non-step function they call, " +
+		"for wall-clock time, randomness, environment " +
 		"reads, I/O, goroutines, channels, locks, map iteration order, global state " +
 		"and locals that cannot be saved at a checkpoint. Each finding carries a rule " +
 		"ID (DG001...) as its category; //durable:ignore DGxxx reason silences one.",
@@ -28,6 +29,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	c.index()
+	c.findHelpers()
 	c.collectWrites()
 	c.computeFacts()
 	c.checkWorkflows()

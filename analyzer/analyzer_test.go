@@ -33,6 +33,7 @@ func TestAnalyzer(t *testing.T) {
 		"negative",
 		"pricing",
 		"rates",
+		"helpers",
 	}
 	// One run loads the standard library once for every fixture; its
 	// failures name the fixture file.
@@ -58,12 +59,13 @@ func TestRelated(t *testing.T) {
 			"35: pricing.viaValue calls pricing.currentRate",
 			"25: pricing.currentRate reads package variable pricing.rate",
 		}},
+		{"findings.go:28", []string{"19: helpers.now calls time.Now"}},
 		{"globals.go:59", []string{
 			"51: globals.Shop.record calls Shop.note on its receiver",
 			"50: globals.Shop.note writes s.byID[id]",
 		}},
 	}
-	results := analysistest.Run(t, analysistest.TestData(), analyzer.Analyzer, "pricing", "globals")
+	results := analysistest.Run(t, analysistest.TestData(), analyzer.Analyzer, "pricing", "globals", "helpers")
 	related := make(map[string][]string) // "file:line" of a diagnostic -> "line: message"
 	for _, r := range results {
 		for _, d := range r.Diagnostics {

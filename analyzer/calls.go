@@ -41,10 +41,14 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 	case isDurable(fn):
 		if w.wf != nil {
 			w.durableCall(call, fn)
+			w.helperDurableCall(call, fn, stack)
 		}
 		return
 	case w.c.isStep(fn) || w.c.isWorkflow(fn):
 		return // a checkpoint: steps may do anything, child workflows are checked on their own
+	case w.wf != nil && w.c.isHelper(fn):
+		w.helperCall(call, fn)
+		return // a checkpoint too: the helper is workflow code, checked on its own
 	case w.timeSeeded(call, fn):
 		return
 	}
@@ -355,20 +359,37 @@ func (w *walker) localSync(id *ast.Ident, v *types.Var) {
 }
 
 // ctxArgs reports the workflow context passed to a function that is not
-// a step, a workflow or part of package durable (fn nil: a func value).
+// a step, a workflow, a helper that makes checkpoints or part of package
+// durable (fn nil: a func value).
 func (w *walker) ctxArgs(call *ast.CallExpr, fn *types.Func) {
-	for _, a := range call.Args {
+	for i, a := range call.Args {
 		if !w.isCtxExpr(a) {
 			continue
 		}
-		callee := "a function value"
+		callee, why := "a function value", ""
+		fix := "mark it //durable:step (taking a context.Context) or //durable:workflow (a child workflow), or do not pass the context"
 		if fn != nil {
 			callee = localName(fn, w.c.pass.Pkg)
+			if i == 0 && !isInterfaceMethod(fn) && takesDurableContext(fn) {
+				if fn.Pkg() == w.c.pass.Pkg {
+					why = " and makes no checkpoint, so it is not compiled with the workflow"
+				} else {
+					why = ": only helpers of the workflow's own package are compiled"
+					fix = "move it into this package, or make it a step or a child workflow"
+				}
+			}
 		}
-		w.simple(ruleMisuse, a, fmt.Sprintf("the workflow context %s is passed to %s, which is neither a step nor a workflow", types.ExprString(a), callee),
-			"", "", "mark it //durable:step (taking a context.Context) or //durable:workflow (a child workflow), or do not pass the context")
+		w.simple(ruleMisuse, a, fmt.Sprintf("the workflow context %s is passed to %s, which is neither a step nor a workflow%s", types.ExprString(a), callee, why),
+			"", "", fix)
 		return
 	}
+}
+
+// takesDurableContext reports whether fn's first parameter is a
+// durable.Context.
+func takesDurableContext(fn *types.Func) bool {
+	sig, ok := fn.Type().(*types.Signature)
+	return ok && sig.Params().Len() > 0 && isDurableContext(sig.Params().At(0).Type())
 }
 
 // isCtxExpr reports whether e is a variable of type durable.Context.
@@ -442,6 +463,7 @@ func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
 		return // a call, checked by call
 	}
 	isStep, isWorkflow := w.c.isStep(fn), w.c.isWorkflow(fn)
+	isHelper := w.wf != nil && w.c.isHelper(fn)
 	if call != nil {
 		if f := w.callee(call); f != nil && isDurable(f) {
 			switch f.Name() {
@@ -463,13 +485,16 @@ func (w *walker) funcRef(id *ast.Ident, fn *types.Func, stack []ast.Node) {
 			msg:  name + " used as a function value in workflow code " + src.what + "; " + src.fix,
 			desc: "uses " + name + " as a function value", why: name + " " + src.what, fix: src.fix,
 		})
-	case isStep || isWorkflow:
+	case isStep || isWorkflow || isHelper:
 		if w.wf == nil {
 			return
 		}
 		kind := "step"
-		if !isStep {
+		switch {
+		case isWorkflow:
 			kind = "workflow"
+		case isHelper:
+			kind = "helper"
 		}
 		w.simple(ruleMisuse, node, fmt.Sprintf("%s %s is used as a value; a call through a function value is not a checkpoint", kind, localName(fn, w.c.pass.Pkg)),
 			"", "", "call it directly")
@@ -536,6 +561,8 @@ func (w *walker) ignoredError(stmt *ast.ExprStmt) {
 		name = "step " + localName(fn, w.c.pass.Pkg)
 	case w.c.isWorkflow(fn):
 		name = "child workflow " + localName(fn, w.c.pass.Pkg)
+	case w.c.isHelper(fn):
+		name = "helper " + localName(fn, w.c.pass.Pkg)
 	}
 	res := fn.Type().(*types.Signature).Results()
 	if name == "" || res.Len() == 0 || !types.Identical(res.At(res.Len()-1).Type(), types.Universe.Lookup("error").Type()) {
@@ -555,7 +582,7 @@ func (w *walker) receiverWrite(id *ast.Ident, v *types.Var) {
 	if !ok || ast.Unparen(e) == id {
 		return
 	}
-	w.simple(ruleGlobal, e, fmt.Sprintf("workflow %s writes %s: the receiver is shared by every instance and is not saved at a checkpoint", w.wf.name, types.ExprString(e)),
+	w.simple(ruleGlobal, e, fmt.Sprintf("%s writes %s: the receiver is shared by every instance and is not saved at a checkpoint", w.wf.title(), types.ExprString(e)),
 		"", "", "keep state in local variables")
 }
 
@@ -593,7 +620,7 @@ func (w *walker) reader() string {
 // subject names the code being checked in messages.
 func (w *walker) subject() string {
 	if w.wf != nil {
-		return "workflow " + w.wf.name
+		return w.wf.title()
 	}
 	return qualifiedName(w.fi.obj)
 }

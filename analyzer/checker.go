@@ -57,6 +57,12 @@ type funcInfo struct {
 	reason *nondetFact // why it is not deterministic, nil if it is
 	via    token.Pos   // the call or node that makes it so
 	viaFn  *types.Func // the callee at via, if the reason is inherited
+
+	// helper marks a function that durablegen compiles with the workflows
+	// that call it (see helpers.go); helpers are the helpers it calls,
+	// outside function literals, in source order.
+	helper  bool
+	helpers []*funcInfo
 }
 
 func (f *funcInfo) isInit() bool {
@@ -159,7 +165,8 @@ func directive(doc *ast.CommentGroup, name string) (opts string, ok bool) {
 	return "", false
 }
 
-// checkWorkflows reports the findings of every workflow of the package.
+// checkWorkflows reports the findings of every workflow of the package,
+// and of every helper they reach.
 func (c *checker) checkWorkflows() {
 	for _, f := range c.funcs {
 		if f.kind == kindStep {
@@ -170,12 +177,21 @@ func (c *checker) checkWorkflows() {
 		}
 		wf := newWorkflow(c, f)
 		c.checkSignature(wf)
-		w := newWalker(c, f, wf)
-		w.walk(f.decl.Body)
-		w.checkState()
-		for _, d := range w.findings {
-			c.report(d)
-		}
+		c.checkBody(wf)
+	}
+	for _, f := range c.reachedHelpers() {
+		c.helperDecl(f)
+		c.checkBody(newWorkflow(c, f))
+	}
+}
+
+// checkBody reports the findings of the body of a workflow or helper.
+func (c *checker) checkBody(wf *workflow) {
+	w := newWalker(c, wf.fi, wf)
+	w.walk(wf.fi.decl.Body)
+	w.checkState()
+	for _, d := range w.findings {
+		c.report(d)
 	}
 }
 

@@ -14,20 +14,51 @@
 // Anything in that code whose result depends on when or where it runs —
 // the wall clock, randomness, the environment, I/O, goroutines, map order,
 // package state — or that cannot be saved in the frame breaks the
-// workflow. The analyzer checks workflow bodies and every function they
-// call that is not a step (//durable:step functions and the functions
-// passed to durable.Do or durable.SideEffect may do anything).
+// workflow. The analyzer checks workflow bodies, the bodies of the
+// helpers that make checkpoints they call (below), and every other
+// function they call that is not a step (//durable:step functions and
+// the functions passed to durable.Do or durable.SideEffect may do
+// anything).
 //
 // Calls are followed across packages, including the standard library,
 // with analysis facts: through functions, methods, function literals
 // and functions held in package variables that nothing assigns, and
 // through functions passed as values (a function passed on is taken to
-// be called). A finding in a helper is reported at the call in the
-// workflow, with the call chain:
+// be called). A finding in such a called function is reported at the
+// call in the workflow, with the call chain:
 //
 //	DG001: Transfer calls helper.Pick, which calls time.Now: time.Now
 //	returns a different value on resume; use durable.Now(ctx), or make
 //	helper.Pick a step
+//
+// # Helpers that make checkpoints
+//
+// A function or method of the workflow's own package whose first
+// parameter is a durable.Context, that is neither a step nor a workflow,
+// and that makes checkpoints (steps, durable.Sleep, SleepUntil, Await,
+// AwaitTimeout, Now, Do, SideEffect, All, Select, Compensate, child
+// workflows, or calls of other such helpers), directly or through other
+// helpers, is compiled by durablegen into a frame nested in its caller's:
+// it is workflow code. Every such helper that a workflow of the package
+// reaches is checked with all the rules of a workflow body, its own
+// durable.Context parameter standing for the workflow context (its
+// parameters count as locals, so one that cannot be saved and is live
+// across a checkpoint is DG012). Its findings are reported once, at their
+// place in the helper, not at the calls; a //durable:ignore there
+// silences them. In its caller, a call of a helper is a checkpoint: the
+// caller's locals live across it are saved while the helper runs (DG012,
+// DG013), a map loop that calls it makes checkpoints in random order
+// (DG009), a dropped error is DG016, and naming it as a value is DG016.
+//
+// A function that takes a durable.Context but makes no checkpoint is not
+// compiled, nor is a function of another package (only helpers of the
+// workflow's own package are): passing the workflow context to either is
+// DG016. What durablegen refuses in helpers is reported as DG014, in its
+// words: a recursive helper, a generic helper or a method of a generic
+// type, durable.Compensate, Go, All or Select in a helper (outside
+// function literals), and a helper method called on anything but the
+// receiver of the workflow or helper calling it. A helper that no
+// workflow of its package reaches is not checked as workflow code.
 //
 // Each diagnostic has its rule ID as Category and at the start of its
 // message:
@@ -56,17 +87,21 @@
 //	       unexported fields and no marshaler
 //	DG013  two locals sharing memory (a pointer, a slice, a map) across a
 //	       checkpoint
+//	DG014  what durablegen refuses in helpers that make checkpoints
 //	DG015  workflow or step signatures the runtime cannot call or save
-//	DG016  misuse: a dropped step error, the workflow context stored,
-//	       captured by a closure or passed to a plain function, a step
-//	       called through a function value, durable.Background
+//	DG016  misuse: a dropped step or helper error, the workflow context
+//	       stored, captured by a closure or passed to a function that is
+//	       not compiled with the workflow, a step or helper called
+//	       through a function value, durable.Background
 //	DG017  pointer identity: %p, reflect.Value.Pointer,
 //	       uintptr(unsafe.Pointer(p))
 //
 // DG010 names the guard of DG009 (loops whose effect does not depend on
 // the order — sums, counts, minimum and maximum, copies into another map,
 // keys collected and then sorted — are never reported); DG014, the
-// constructs the compiler cannot lower, belongs to durablegen.
+// constructs the compiler cannot lower, belongs to durablegen, which
+// reports all of them: the analyzer reports only those of helpers, and
+// a directive naming DG014 is never reported as silencing nothing.
 //
 // A comment //durable:ignore DGxxx reason at the end of a line, or on the
 // line above a statement, silences that rule there (without a rule ID,

@@ -273,7 +273,7 @@ func (w *walker) checkpointName(call *ast.CallExpr) string {
 		if isCheckpoint(fn.Name()) {
 			return "durable." + fn.Name()
 		}
-	case w.c.isStep(fn), w.c.isWorkflow(fn):
+	case w.c.isStep(fn), w.c.isWorkflow(fn), w.c.isHelper(fn):
 		return localName(fn, w.c.pass.Pkg)
 	}
 	return ""

@@ -149,6 +149,8 @@ func (w *walker) callEffect(call *ast.CallExpr) string {
 		return "calls step " + localName(fn, w.c.pass.Pkg) + ", so steps run in a different order on every run"
 	case w.c.isWorkflow(fn):
 		return "starts child workflow " + localName(fn, w.c.pass.Pkg) + " in a different order on every run"
+	case w.c.isHelper(fn):
+		return "calls helper " + localName(fn, w.c.pass.Pkg) + ", which makes checkpoints, so they happen in a different order on every run"
 	}
 	pkg, _ := funcKey(fn)
 	switch pkg {

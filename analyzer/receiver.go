@@ -105,8 +105,8 @@ func throughMemory(e ast.Expr) bool {
 // receiverCall reports a call, in a workflow method, of a method of the
 // package on the workflow's receiver that writes through it.
 func (w *walker) receiverCall(call *ast.CallExpr, fn *types.Func) {
-	if w.wf.recv == nil || fn.Pkg() != w.c.pass.Pkg {
-		return
+	if w.wf.recv == nil || fn.Pkg() != w.c.pass.Pkg || w.c.isHelper(fn) {
+		return // a helper method is checked as workflow code of its own
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok || !w.isVar(w.rootIdent(sel.X), w.wf.recv) {
@@ -130,8 +130,8 @@ func (w *walker) receiverCall(call *ast.CallExpr, fn *types.Func) {
 	}
 	w.add(&finding{
 		rule: ruleGlobal, pos: call.Pos(), end: call.End(),
-		msg: fmt.Sprintf("workflow %s calls %s, which writes %s: the receiver is shared by every instance and is not saved at a checkpoint; keep state in local variables",
-			w.wf.name, types.ExprString(call.Fun), rw.what),
+		msg: fmt.Sprintf("%s calls %s, which writes %s: the receiver is shared by every instance and is not saved at a checkpoint; keep state in local variables",
+			w.wf.title(), types.ExprString(call.Fun), rw.what),
 		related: related,
 	})
 }

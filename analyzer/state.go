@@ -29,8 +29,8 @@ func (w *walker) checkState() {
 	reported := make(map[*types.Var]bool)
 	for _, s := range sites {
 		for _, v := range s.live {
-			if reported[v] || !w.declaredIn(v) {
-				continue
+			if reported[v] || !(w.declaredIn(v) || w.wf.helper && isParam(w.fi.obj, v)) {
+				continue // a workflow's input is checked with its signature
 			}
 			why := w.c.unsaveable(v.Type(), make(map[types.Type]bool))
 			if why == "" {
@@ -43,6 +43,17 @@ func (w *walker) checkState() {
 		}
 	}
 	w.checkAliases(sites)
+}
+
+// isParam reports whether v is a parameter of fn.
+func isParam(fn *types.Func, v *types.Var) bool {
+	params := fn.Type().(*types.Signature).Params()
+	for i := 0; i < params.Len(); i++ {
+		if params.At(i) == v {
+			return true
+		}
+	}
+	return false
 }
 
 // identAt returns the identifier at pos in body, or a zero-width node.

@@ -25,17 +25,19 @@ type finding struct {
 	related  []analysis.RelatedInformation
 }
 
-// workflow describes the workflow function being checked.
+// workflow describes the workflow function, or the helper that makes
+// checkpoints (see helpers.go), being checked.
 type workflow struct {
 	fi          *funcInfo
 	name        string     // "Transfer" or "Service.Transfer"
 	ctx         *types.Var // the durable.Context parameter, if any
 	recv        *types.Var // the receiver of a workflow method
 	durableName string     // the name the file imports package durable as
+	helper      bool
 }
 
 func newWorkflow(c *checker, f *funcInfo) *workflow {
-	wf := &workflow{fi: f, name: localName(f.obj, c.pass.Pkg)}
+	wf := &workflow{fi: f, name: localName(f.obj, c.pass.Pkg), helper: f.helper}
 	sig := f.obj.Type().(*types.Signature)
 	wf.recv = sig.Recv()
 	if sig.Params().Len() > 0 && isDurableContext(sig.Params().At(0).Type()) {
@@ -43,6 +45,15 @@ func newWorkflow(c *checker, f *funcInfo) *workflow {
 	}
 	wf.durableName = c.importName(f.file, names.DurablePkg)
 	return wf
+}
+
+// title names the function checked in messages: "workflow Transfer" or
+// "helper settle".
+func (wf *workflow) title() string {
+	if wf.helper {
+		return "helper " + wf.name
+	}
+	return "workflow " + wf.name
 }
 
 // ctxName returns the name of the workflow's context parameter.

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/durablegen/durable/internal/graph"
 	"github.com/durablegen/durable/internal/names"
 )
 
@@ -181,31 +182,7 @@ func helperOrder(fset *token.FileSet, helpers map[*types.Func]*helperFn) []*help
 
 // cycle returns the call path from h back to itself, if h is recursive.
 func (h *helperFn) cycle() []*helperFn {
-	var path []*helperFn
-	on := map[*helperFn]bool{}
-	done := map[*helperFn]bool{}
-	var visit func(g *helperFn) bool
-	visit = func(g *helperFn) bool {
-		path = append(path, g)
-		on[g] = true
-		for _, c := range g.calls {
-			if c == h {
-				path = append(path, c)
-				return true
-			}
-			if !on[c] && !done[c] && visit(c) {
-				return true
-			}
-		}
-		on[g] = false
-		done[g] = true
-		path = path[:len(path)-1]
-		return false
-	}
-	if visit(h) {
-		return path
-	}
-	return nil
+	return graph.Cycle(h, func(g *helperFn) []*helperFn { return g.calls })
 }
 
 // helperUnit returns the compilation unit of a helper: a workflow value

@@ -31,3 +31,24 @@ func Do[T any](ctx Context, name string, fn func(ctx context.Context) (T, error)
 }
 
 func Compensate(ctx Context, step any, args ...any) {}
+
+func AwaitTimeout[T any](ctx Context, name string, d time.Duration) (T, bool, error) {
+	var v T
+	return v, false, nil
+}
+
+type Pending interface{ StepName() string }
+
+type Future[T any] struct{ name string }
+
+func (f *Future[T]) StepName() string { return f.name }
+func (f *Future[T]) Get() (T, error)  { var v T; return v, nil }
+
+// MarshalJSON saves a future with the frame, as the real one does.
+func (f *Future[T]) MarshalJSON() ([]byte, error) { return nil, nil }
+
+func Go[T any](ctx Context, name string, fn func(ctx context.Context) (T, error)) *Future[T] {
+	return &Future[T]{name: name}
+}
+func All(ctx Context, futures ...Pending) error           { return nil }
+func Select(ctx Context, futures ...Pending) (int, error) { return 0, nil }
