@@ -289,11 +289,11 @@ func (l *lowerer) emitSaga(frameType string) string {
 		if len(cm.params) > 0 {
 			assign = " ="
 		}
-		switch {
-		case res.Len() == 2:
-			w("_, %s%s %s\nreturn %s\n})\n", errv, assign, invoke, errv)
-		case res.Len() == 1 && isErrorType(res.At(0).Type()):
+		switch n := res.Len(); {
+		case n == 1 && isErrorType(res.At(0).Type()):
 			w("return %s\n})\n", invoke)
+		case n > 1 && isErrorType(res.At(n-1).Type()):
+			w("%s%s%s %s\nreturn %s\n})\n", strings.Repeat("_, ", n-1), errv, assign, invoke, errv)
 		default:
 			w("%s\nreturn nil\n})\n", invoke)
 		}
