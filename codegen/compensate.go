@@ -106,13 +106,13 @@ func (c *checker) compensateCall(wf *workflow, call *ast.CallExpr) {
 			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s is %s, which is not assignable to %s", i+1, step.obj.Name(), typeString(tv.Type, nil), typeString(p, nil))
 			continue
 		}
-		if why := unserializable(p, nil); why != "" {
+		if why := unserializable(p, wf.module()); why != "" {
 			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s has type %s, which cannot be stored: %s", i+1, step.obj.Name(), typeString(p, nil), why)
 		}
 	}
 	if sel != nil && !rootedAtReceiver(c.info, wf, sel.X) {
 		t := c.info.TypeOf(sel.X)
-		if why := unserializable(t, nil); why != "" {
+		if why := unserializable(t, wf.module()); why != "" {
 			c.errorf(sel.X.Pos(), "durable.Compensate: the receiver of step %s is stored with the compensation, but its type %s cannot be stored: %s; use a receiver reached from the workflow's receiver, or a step function", step.obj.Name(), typeString(t, nil), why)
 		}
 	}

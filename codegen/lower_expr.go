@@ -455,7 +455,7 @@ func (l *lowerer) evalOnce(orig, v ast.Expr, inState *[]stateArg, inMemory *bool
 	if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
 		t = types.Default(t)
 	}
-	if unserializable(t, nil) != "" {
+	if unserializable(t, l.wf.module()) != "" {
 		*inMemory = true
 		return local()
 	}

@@ -46,12 +46,14 @@ type sharing struct {
 	// declLoop is the innermost loop around each variable's declaration.
 	declLoop map[*types.Var]ast.Node
 	addrs    varSet // variables whose address is taken or that closures capture
+	refused  varSet // variables refused as unstorable: no finding about their sharing
 }
 
 // checkSharing reports memory shared between stored variables that a
-// resume would split while the workflow writes through it.
-func (l *lowerer) checkSharing() {
-	s := &sharing{l: l, writes: map[*types.Var][]shareWrite{}, uses: map[*types.Var]int{}, declLoop: map[*types.Var]ast.Node{}, addrs: l.referencedVars(l.wf.decl.Body)}
+// resume would split while the workflow writes through it, except for
+// the variables refused already because they cannot be stored.
+func (l *lowerer) checkSharing(refused varSet) {
+	s := &sharing{l: l, writes: map[*types.Var][]shareWrite{}, uses: map[*types.Var]int{}, declLoop: map[*types.Var]ast.Node{}, addrs: l.referencedVars(l.wf.decl.Body), refused: refused}
 	s.walk(l.wf.decl.Body)
 	s.edges = append(s.edges, l.rangeCopies...)
 	s.report()
@@ -451,7 +453,7 @@ func (s *sharing) report() {
 	sort.SliceStable(kept, func(i, j int) bool { return kept[i].pos < kept[j].pos })
 	for _, e := range kept {
 		r := find(e.dst)
-		if reported[r] || !s.stored(e.dst) {
+		if reported[r] || !s.stored(e.dst) || s.refused[e.dst] || s.refused[e.src] {
 			continue
 		}
 		ws := writes[r]
