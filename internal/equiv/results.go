@@ -115,3 +115,20 @@ func HalvesFail(ctx durable.Context, n int) (int, error) {
 	a, b := Halves(ctx, n)
 	return a * b, nil
 }
+
+// QuotLoop divides its own results again: each retry of Quot, after the
+// instance suspended, reads the variables its failed first attempt would
+// have set.
+//
+//durable:workflow
+func QuotLoop(ctx durable.Context, n int) (string, error) {
+	q, r, note := n, 0, ""
+	for range 3 {
+		var err error
+		q, r, note, err = Quot(ctx, q+r, 2)
+		if err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%d %d %s", q, r, note), nil
+}

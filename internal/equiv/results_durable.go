@@ -153,6 +153,69 @@ func (f *halvesFailFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// quotLoopFrame is the frame of workflow QuotLoop: its machine state and the variables
+// that live across its checkpoints.
+type quotLoopFrame struct {
+	pc   int
+	n    int
+	q    int
+	r    int
+	note string
+	t    int
+	t1   int
+	err  error
+}
+
+var quotLoopSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Quot", Pos: "results.go:128:21", Policy: durable.Policy{MaxAttempts: 4, InitialInterval: 3600000000000, MaxInterval: 3600000000000}},
+}
+
+// QuotLoopWorkflow is the descriptor of workflow QuotLoop: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var QuotLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.QuotLoop", "581784399a8bcf96", func() any { return new(quotLoopFrame) }).WithFunc(QuotLoop)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *quotLoopFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *quotLoopFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("q", int64(f.q))
+	e.Int("r", int64(f.r))
+	e.String("note", f.note)
+	e.Int("t", int64(f.t))
+	e.Int("t1", int64(f.t1))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *quotLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "q":
+			f.q = int(d.Int())
+		case "r":
+			f.r = int(d.Int())
+		case "note":
+			f.note = d.String()
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *severalResultsFrame) Run(x1 *runtime.Exec) error {
@@ -314,6 +377,57 @@ func (f *halvesFailFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 2:
 			/*line results.go:116:1*/ return runtime.Return[int](x1, f.a*f.b, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *quotLoopFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line results.go:125:1*/ f.q, f.r, f.note = f.n, 0, ""
+			/*line results.go:126:1*/ f.t1 = 3
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < f.t1 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			/*line results.go:127:2*/ f.err = nil
+			f.pc = 5
+		case 3:
+			f.t++
+			f.pc = 1
+		case 4:
+			/*line results.go:133:1*/ return runtime.Return[string](x1, fmt.Sprintf("%d %d %s", f.q, f.r, f.note), nil)
+		case 5:
+			/*line results.go:128:20*/ var res int
+			/*line results.go:128:20*/ var res1 int
+			/*line results.go:128:20*/ var res2 string
+			/*line results.go:128:20*/ f.err = runtime.CallResults(x1, &quotLoopSites[0], func(stepCtx context.Context) (stepErr error) {
+				if runtime.Stubbing() {
+					res, res1, res2, stepErr = runtime.Stub(stepCtx, Quot)(stepCtx, f.q+f.r, 2)
+					return stepErr
+				}
+				res, res1, res2, stepErr = Quot(stepCtx, f.q+f.r, 2)
+				return stepErr
+			}, &res, &res1, &res2)
+			/*line results.go:128:20*/ f.q, f.r, f.note = res, res1, res2
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line results.go:129:2*/ if f.err != nil {
+				/*line results.go:130:3*/ return runtime.Return[string](x1, "", f.err)
+			}
+			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
 		}

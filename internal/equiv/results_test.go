@@ -52,6 +52,18 @@ func TestSeveralResults(t *testing.T) {
 	}
 }
 
+// TestQuotLoop: a step with several results whose arguments read the
+// variables its results go to, retried after a suspension.
+func TestQuotLoop(t *testing.T) {
+	r := durabletest.Run(t, QuotLoopWorkflow, 41, durabletest.WithLog(Effects))
+	if want := "5 1 11/2"; r.Err != nil || r.Result != want {
+		t.Errorf("QuotLoop(41) = %q, %v; want %q", r.Result, r.Err, want)
+	}
+	if got, want := strings.Join(Effects.Effects(durabletest.InstanceID), "|"), "quot 41 2|quot 21 2|quot 11 2"; got != want {
+		t.Errorf("effects = %q, want %q", got, want)
+	}
+}
+
 // TestSeveralResultsStub replaces a step with several results by a fake.
 func TestSeveralResultsStub(t *testing.T) {
 	fake := durabletest.Stub(Quot, func(ctx context.Context, a, b int) (int, int, string, error) {
