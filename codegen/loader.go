@@ -67,7 +67,7 @@ func (l *loader) loadDeps(dir string) error {
 	var ids []string
 	for _, p := range l.roots {
 		for _, imp := range p.Imports {
-			if _, root := l.roots[imp.ID]; !root && imp.ID != "unsafe" && !seen[imp.ID] {
+			if _, root := l.roots[imp.ID]; !root && imp.ID != "unsafe" && imp.ID != "C" && !seen[imp.ID] {
 				seen[imp.ID] = true
 				ids = append(ids, imp.ID)
 			}
