@@ -36,8 +36,10 @@
 // # Steps
 //
 // A step is a function or method marked //durable:step whose first
-// parameter is a context.Context and whose results are (T, error), error,
-// or a single T. The directive's options are its default retry [Policy]:
+// parameter is a context.Context. It may return any results, the last one
+// optionally an error: (T, error), error, T, nothing, or several values as
+// in q, r, err := DivMod(ctx, a, b); every value is checkpointed. The
+// directive's options are its default retry [Policy]:
 //
 //	//durable:step retries=5 backoff=1s..5m timeout=30s
 //

@@ -53,16 +53,21 @@ func (c *checker) checkStepSignature(f *funcInfo) {
 	if sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
 		report(decl.Name, "step %s must take a context.Context as its first parameter", name)
 	}
+	// Any results, the last one optionally an error: each value is
+	// checkpointed.
 	res := sig.Results()
-	if res.Len() > 2 || (res.Len() == 2 && !types.Identical(res.At(1).Type(), errorType)) {
-		report(decl.Name, "step %s must return (T, error), error, T or nothing", name)
-		return
+	n := res.Len()
+	if n > 0 && types.Identical(res.At(n-1).Type(), errorType) {
+		n--
 	}
-	if res.Len() == 0 || types.Identical(res.At(0).Type(), errorType) {
-		return
-	}
-	if why := c.unsaveable(res.At(0).Type(), make(map[types.Type]bool)); why != "" {
-		report(fieldAt(decl.Type.Results, 0), "the result of step %s is checkpointed but cannot be saved: %s", name, why)
+	for i := range n {
+		if why := c.unsaveable(res.At(i).Type(), make(map[types.Type]bool)); why != "" {
+			what := "the result"
+			if n > 1 {
+				what = fmt.Sprintf("result %d", i+1)
+			}
+			report(fieldAt(decl.Type.Results, i), "%s of step %s is checkpointed but cannot be saved: %s", what, name, why)
+		}
 	}
 }
 

@@ -53,11 +53,11 @@ func (c *checker) signature(wf *workflow) bool {
 		return false
 	}
 	wf.ctx, wf.in, wf.out = sig.Params().At(0), sig.Params().At(1), sig.Results().At(0).Type()
-	if why := unserializable(wf.in.Type(), nil); why != "" {
+	if why := unserializable(wf.in.Type(), wf.module()); why != "" {
 		c.errorf(d.Type.Params.List[len(d.Type.Params.List)-1].Type.Pos(), "workflow %s: input type %s cannot be stored: %s", d.Name.Name, typeString(wf.in.Type(), wf.pkg.Types), why)
 		ok = false
 	}
-	if why := unserializable(wf.out, nil); why != "" {
+	if why := unserializable(wf.out, wf.module()); why != "" {
 		c.errorf(d.Type.Results.List[0].Type.Pos(), "workflow %s: result type %s cannot be stored: %s", d.Name.Name, typeString(wf.out, wf.pkg.Types), why)
 		ok = false
 	}
@@ -91,7 +91,10 @@ func (c *checker) body(wf *workflow) {
 			c.funcLit(wf, n)
 			return false
 		case *ast.CallExpr:
+			c.ctxStored(wf, n)
 			c.call(wf, n)
+		case *ast.CompositeLit, *ast.AssignStmt:
+			c.ctxStored(wf, n)
 		}
 		return true
 	})
@@ -107,7 +110,7 @@ func (c *checker) rangeStmt(n *ast.RangeStmt) {
 	case *types.Chan:
 		c.errorf(n.Pos(), "range over a channel in a workflow: channels do not survive a resume; use durable.Await")
 	case *types.Signature:
-		c.errorf(n.Pos(), "range over a function iterator in a workflow is not supported; collect the values into a slice first")
+		c.rangeFunc(n)
 	case *types.Pointer:
 		if _, ok := u.Elem().Underlying().(*types.Array); !ok {
 			c.errorf(n.Pos(), "cannot range over %s", t)
@@ -181,19 +184,13 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 	}
 }
 
-// stepCall checks the shape of a step; false if it has no context.
+// stepCall checks the shape of a step; false if it has no context. A
+// step may return any results, the last one optionally an error.
 func (c *checker) stepCall(cp checkpoint, call *ast.CallExpr) bool {
 	sig := cp.fn.Type().(*types.Signature)
 	if sig.Params().Len() == 0 || !isContext(sig.Params().At(0).Type()) {
 		c.errorf(call.Pos(), "step %s must take a context.Context as its first parameter", cp.fn.Name())
 		return false
-	}
-	res := sig.Results()
-	switch {
-	case res.Len() <= 1:
-	case res.Len() == 2 && isErrorType(res.At(1).Type()):
-	default:
-		c.errorf(call.Pos(), "step %s must return (T, error), error, or a single T; return a struct for several values", cp.fn.Name())
 	}
 	return true
 }
@@ -220,6 +217,9 @@ func (c *checker) ctxEscape(wf *workflow, call *ast.CallExpr) {
 				return // ordinary code that reads the context's deterministic helpers
 			}
 		}
+	}
+	if _, builtin := c.info.Uses[calleeIdent(call.Fun)].(*types.Builtin); builtin {
+		return // append(list, ctx) is reported by ctxStored
 	}
 	_, isVar := c.info.Uses[calleeIdent(call.Fun)].(*types.Var)
 	_, isLit := ast.Unparen(call.Fun).(*ast.FuncLit)

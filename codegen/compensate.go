@@ -106,13 +106,13 @@ func (c *checker) compensateCall(wf *workflow, call *ast.CallExpr) {
 			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s is %s, which is not assignable to %s", i+1, step.obj.Name(), typeString(tv.Type, nil), typeString(p, nil))
 			continue
 		}
-		if why := unserializable(p, nil); why != "" {
+		if why := unserializable(p, wf.module()); why != "" {
 			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s has type %s, which cannot be stored: %s", i+1, step.obj.Name(), typeString(p, nil), why)
 		}
 	}
 	if sel != nil && !rootedAtReceiver(c.info, wf, sel.X) {
 		t := c.info.TypeOf(sel.X)
-		if why := unserializable(t, nil); why != "" {
+		if why := unserializable(t, wf.module()); why != "" {
 			c.errorf(sel.X.Pos(), "durable.Compensate: the receiver of step %s is stored with the compensation, but its type %s cannot be stored: %s; use a receiver reached from the workflow's receiver, or a step function", step.obj.Name(), typeString(t, nil), why)
 		}
 	}
@@ -289,11 +289,11 @@ func (l *lowerer) emitSaga(frameType string) string {
 		if len(cm.params) > 0 {
 			assign = " ="
 		}
-		switch {
-		case res.Len() == 2:
-			w("_, %s%s %s\nreturn %s\n})\n", errv, assign, invoke, errv)
-		case res.Len() == 1 && isErrorType(res.At(0).Type()):
+		switch n := res.Len(); {
+		case n == 1 && isErrorType(res.At(0).Type()):
 			w("return %s\n})\n", invoke)
+		case n > 1 && isErrorType(res.At(n-1).Type()):
+			w("%s%s%s %s\nreturn %s\n})\n", strings.Repeat("_, ", n-1), errv, assign, invoke, errv)
 		default:
 			w("%s\nreturn nil\n})\n", invoke)
 		}

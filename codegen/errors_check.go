@@ -589,7 +589,7 @@ func (c *errorChecker) storable(t types.Type) string {
 	if why := nestedInterface(t, "", map[types.Type]bool{}); why != "" {
 		return "the frame cannot store it (" + why + "); give it fields of plain types"
 	}
-	if why := unserializable(t, nil); why != "" {
+	if why := unserializable(t, c.l.wf.module()); why != "" {
 		return "the frame cannot store it (" + why + ")"
 	}
 	return ""

@@ -270,6 +270,14 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 	return l
 }
 
+// module returns the path of the module of the workflow's package, or "".
+func (wf *workflow) module() string {
+	if wf.pkg.Module == nil {
+		return ""
+	}
+	return wf.pkg.Module.Path
+}
+
 // id is the workflow's name in generated identifiers: the method name
 // prefixed by its receiver's type name for a method.
 func (wf *workflow) id() string {
@@ -318,6 +326,7 @@ func namedResults(wf *workflow) []*types.Var {
 // checkFrame reports frame variables that must be serialized but cannot
 // be, and memory shared between serialized ones.
 func (l *lowerer) checkFrame() {
+	refused := varSet{}
 	for _, f := range l.fields {
 		if !f.ser || f.helper != nil || l.closureField(f) {
 			continue
@@ -326,15 +335,22 @@ func (l *lowerer) checkFrame() {
 			l.diags.add(l.fset, f.pos, "variable %s holds a function value across a checkpoint, and it cannot be rebuilt after a resume: %s (line %d); assign it only function literals of the workflow (that do not use the workflow context), package-level functions or nil, or define it after the checkpoint", f.v.Name(), p.why, l.fset.Position(p.pos).Line)
 			continue
 		}
-		if why := unserializable(f.typ, nil); why != "" {
+		if why, handle := unstorable(f.typ, l.wf.module()); why != "" {
 			what := "a value"
 			if f.v != nil {
 				what = "variable " + f.v.Name()
 			}
-			l.diags.add(l.fset, f.pos, "%s of type %s is live across a checkpoint but cannot be stored: %s; recompute it after the checkpoint, or pass a step a value computed from it before the call", what, typeString(f.typ, l.pkg), why)
+			fix := "recompute it after the checkpoint, or pass a step a value computed from it before the call"
+			if handle {
+				fix = "open or create it again after the checkpoint, or use it only inside a step"
+			}
+			l.diags.add(l.fset, f.pos, "%s of type %s is live across a checkpoint but cannot be stored: %s; %s", what, typeString(f.typ, l.pkg), why, fix)
+			if f.v != nil {
+				refused[f.v] = true
+			}
 		}
 	}
-	l.checkSharing()
+	l.checkSharing(refused)
 	l.checkClosures()
 }
 

@@ -316,6 +316,10 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 	switch cp.kind {
 	case cpStep:
 		s.name, s.policy = cp.fn.Name(), cp.step.policy
+		if sig := l.calleeSig(call.Fun, cp.fn); severalResults(sig) {
+			l.resultsCall(call, sig, recv, args, ref, dest)
+			break
+		}
 		rhs = l.stepCall(call, cp, recv, args, ref)
 	case cpDo:
 		s.name = "Do"
@@ -357,9 +361,11 @@ func (l *lowerer) checkpoint(call *ast.CallExpr, cp checkpoint, dest []string) [
 		s.name, _ = stringConst(l.info, call.Args[1])
 		rhs = fmt.Sprintf("%s(%s, %s)", l.rt("AwaitUntil", l.tp.text(results[0])), ref, deadline)
 	}
-	if allBlank(dest) {
+	switch {
+	case rhs == "": // emitted above
+	case allBlank(dest):
 		l.emit(call.Pos(), rhs)
-	} else {
+	default:
 		l.emit(call.Pos(), strings.Join(dest, ", ")+" = "+rhs)
 	}
 	cont := l.newBlock()
@@ -381,25 +387,7 @@ func allBlank(dest []string) bool {
 // stepCall returns the runtime call that runs a //durable:step.
 func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, args []ast.Expr, ref string) string {
 	sig := l.calleeSig(call.Fun, cp.fn)
-	ctx := l.names.fresh("stepCtx")
-	argText := make([]string, len(args))
-	for i, a := range args {
-		argText[i] = l.print(a)
-	}
-	fun := ""
-	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && recv != nil {
-		fun = l.print(recv) + "." + sel.Sel.Name
-	} else {
-		fun = l.funcValue(call.Fun)
-	}
-	if call.Ellipsis.IsValid() && len(argText) > 0 {
-		argText[len(argText)-1] += "..."
-	}
-	// Through runtime.Stub when a test installed fakes; otherwise a plain
-	// call (a method value passed to Stub would allocate on every step).
-	callArgs := strings.Join(append([]string{ctx}, argText...), ", ")
-	invoke := fmt.Sprintf("%s(%s)", fun, callArgs)
-	stubbed := fmt.Sprintf("%s(%s, %s)(%s)", l.rt("Stub"), ctx, fun, callArgs)
+	ctx, invoke, stubbed := l.stepInvoke(call, recv, args)
 	body := func(ret string) string {
 		return fmt.Sprintf("if %s() {\n%s\n}\n%s", l.rt("Stubbing"), fmt.Sprintf(ret, stubbed), fmt.Sprintf(ret, invoke))
 	}
@@ -414,6 +402,29 @@ func (l *lowerer) stepCall(call *ast.CallExpr, cp checkpoint, recv ast.Expr, arg
 		return fmt.Sprintf("%s(%s, func(%s %s) %s {\n%s\n})", l.rt("CallValue"), ref, ctx, ctxType, l.tp.text(res.At(0).Type()), body("return %s"))
 	}
 	return fmt.Sprintf("%s(%s, func(%s %s) error {\n%s\n})", l.rt("CallErr"), ref, ctx, ctxType, body("%s\nreturn nil"))
+}
+
+// stepInvoke returns the name of a step attempt's context and the calls
+// of the step with it: the plain call, and the call through runtime.Stub
+// that the attempt makes when a test installed fakes (a method value
+// passed to Stub would allocate on every step).
+func (l *lowerer) stepInvoke(call *ast.CallExpr, recv ast.Expr, args []ast.Expr) (ctx, invoke, stubbed string) {
+	ctx = l.names.fresh("stepCtx")
+	argText := make([]string, len(args))
+	for i, a := range args {
+		argText[i] = l.print(a)
+	}
+	fun := ""
+	if sel, ok := call.Fun.(*ast.SelectorExpr); ok && recv != nil {
+		fun = l.print(recv) + "." + sel.Sel.Name
+	} else {
+		fun = l.funcValue(call.Fun)
+	}
+	if call.Ellipsis.IsValid() && len(argText) > 0 {
+		argText[len(argText)-1] += "..."
+	}
+	callArgs := strings.Join(append([]string{ctx}, argText...), ", ")
+	return ctx, fmt.Sprintf("%s(%s)", fun, callArgs), fmt.Sprintf("%s(%s, %s)(%s)", l.rt("Stub"), ctx, fun, callArgs)
 }
 
 // stateArg is an argument evaluated in its checkpoint's own state.
@@ -447,7 +458,7 @@ func (l *lowerer) evalOnce(orig, v ast.Expr, inState *[]stateArg, inMemory *bool
 	if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
 		t = types.Default(t)
 	}
-	if unserializable(t, nil) != "" {
+	if unserializable(t, l.wf.module()) != "" {
 		*inMemory = true
 		return local()
 	}

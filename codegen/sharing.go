@@ -50,12 +50,14 @@ type sharing struct {
 	// declLoop is the innermost loop around each variable's declaration.
 	declLoop map[*types.Var]ast.Node
 	addrs    varSet // variables whose address is taken or that closures capture
+	refused  varSet // variables refused as unstorable: no finding about their sharing
 }
 
 // checkSharing reports memory shared between stored variables that a
-// resume would split while the workflow writes through it.
-func (l *lowerer) checkSharing() {
-	s := &sharing{l: l, writes: map[*types.Var][]shareWrite{}, uses: map[*types.Var]int{}, declLoop: map[*types.Var]ast.Node{}, addrs: l.referencedVars(l.wf.decl.Body)}
+// resume would split while the workflow writes through it, except for
+// the variables refused already because they cannot be stored.
+func (l *lowerer) checkSharing(refused varSet) {
+	s := &sharing{l: l, writes: map[*types.Var][]shareWrite{}, uses: map[*types.Var]int{}, declLoop: map[*types.Var]ast.Node{}, addrs: l.referencedVars(l.wf.decl.Body), refused: refused}
 	s.walk(l.wf.decl.Body)
 	s.edges = append(s.edges, l.rangeCopies...)
 	s.report()
@@ -487,7 +489,7 @@ func (s *sharing) report() {
 	preserved := s.preservedComponents(kept, find, writes)
 	for _, e := range kept {
 		r := find(e.dst)
-		if reported[r] || !s.stored(e.dst) || preserved[r] {
+		if reported[r] || !s.stored(e.dst) || preserved[r] || s.refused[e.dst] || s.refused[e.src] {
 			continue
 		}
 		ws := writes[r]

@@ -211,18 +211,27 @@ func typeString(t types.Type, pkg *types.Package) string {
 // or a payload without loss, or "" if it can. It accepts exactly what the
 // runtime's codec (internal/wire) round-trips: keep the two in step (the
 // rules are in that package's doc). The reason names the field path and
-// says what to do.
-func unserializable(t types.Type, seen map[types.Type]bool) string {
-	if seen == nil {
-		seen = map[types.Type]bool{}
-	}
-	c := storable{seen: seen}
-	return c.check(t, false)
+// says what to do; for a type declared outside module (the standard
+// library, another module), which the user cannot change, it says what
+// the type is instead.
+func unserializable(t types.Type, module string) string {
+	why, _ := unstorable(t, module)
+	return why
+}
+
+// unstorable is unserializable, and reports whether t holds a handle (an
+// open file, a connection, a lock), which no encoding could restore.
+func unstorable(t types.Type, module string) (why string, handle bool) {
+	c := storable{seen: map[types.Type]bool{}, module: module}
+	why = c.check(t, false)
+	return why, c.handle
 }
 
 // storable walks a type as the codec does.
 type storable struct {
-	seen map[types.Type]bool
+	seen   map[types.Type]bool
+	module string // the module path of the workflow's package, or ""
+	handle bool   // a handle was found
 }
 
 // check returns why t cannot be stored; inFuture is set inside the
@@ -242,7 +251,8 @@ func (c *storable) check(t types.Type, inFuture bool) string {
 		return ""
 	}
 	if n, ok := types.Unalias(t).(*types.Named); ok {
-		if why := knownUnserializable(n); why != "" {
+		if why := handleType(n); why != "" {
+			c.handle = true
 			return why
 		}
 		if obj := n.Obj(); obj.Pkg() != nil && obj.Pkg().Path() == names.DurablePkg && obj.Name() == "Future" && n.TypeArgs().Len() == 1 {
@@ -251,7 +261,15 @@ func (c *storable) check(t types.Type, inFuture bool) string {
 			}
 			return ""
 		}
+		if c.foreign(n) {
+			return c.foreignType(n, inFuture)
+		}
 	}
+	return c.structure(t, inFuture)
+}
+
+// structure returns why t cannot be stored, by what it is made of.
+func (c *storable) structure(t types.Type, inFuture bool) string {
 	switch t.Underlying().(type) {
 	case *types.Pointer, *types.Interface:
 	default:
@@ -275,8 +293,8 @@ func (c *storable) check(t types.Type, inFuture bool) string {
 	case *types.Array:
 		return c.check(u.Elem(), inFuture)
 	case *types.Map:
-		if !storableKey(u.Key()) {
-			return fmt.Sprintf("map key type %s is not a string, an integer, a time.Time or a type with MarshalText and UnmarshalText", u.Key())
+		if why := c.mapKey(u.Key()); why != "" {
+			return why
 		}
 		return c.check(u.Elem(), inFuture)
 	case *types.Chan:
@@ -375,16 +393,78 @@ func method(t types.Type, name string, marshal bool) *types.Selection {
 
 // storableKey reports whether a map key of type k is stored as a string:
 // a string kind as it is, a time.Time, a type with MarshalText and
-// UnmarshalText, an integer in decimal.
+// UnmarshalText, an integer in decimal, a boolean.
 func storableKey(k types.Type) bool {
-	if b, ok := k.Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 {
-		return true
-	}
 	if isNamed(k, "time", "Time") || hasTextMarshaler(k) {
 		return true
 	}
 	b, ok := k.Underlying().(*types.Basic)
-	return ok && b.Info()&types.IsInteger != 0
+	return ok && b.Info()&(types.IsString|types.IsInteger|types.IsBoolean) != 0
+}
+
+// mapKey returns why maps with keys of type k cannot be stored: keys
+// stored as strings (storableKey), and structs and arrays of storable
+// values without pointers, interfaces or channels (stored as [key, value]
+// pairs), can.
+func (c *storable) mapKey(k types.Type) string {
+	if storableKey(k) {
+		return ""
+	}
+	name := typeName(k)
+	switch u := k.Underlying().(type) {
+	case *types.Pointer, *types.Chan:
+		return fmt.Sprintf("map key type %s is a pointer or a channel, whose identity a decoded key would not keep; key the map by a value, such as an ID", name)
+	case *types.Interface:
+		return fmt.Sprintf("map key type %s is an interface, whose dynamic type a decoded key would not know; use a concrete key type", name)
+	case *types.Basic:
+		if u.Info()&(types.IsFloat|types.IsComplex) != 0 {
+			return fmt.Sprintf("map key type %s is a floating-point number, which the frame does not store as a key (a NaN key cannot be found again); key the map by an integer or a string", name)
+		}
+	case *types.Struct, *types.Array:
+		if path := keyPointer(k, typeName(k), map[types.Type]bool{}); path != "" {
+			return fmt.Sprintf("map key type %s holds a pointer, an interface or a channel (%s), whose identity a decoded key would not keep; key the map by plain values", name, path)
+		}
+		if why := c.check(k, false); why != "" {
+			return "map key: " + why
+		}
+		return ""
+	}
+	return fmt.Sprintf("map key type %s is not a string, an integer, a boolean, a time.Time, a type with MarshalText and UnmarshalText, or a struct or array of such", name)
+}
+
+// keyPointer returns where key type t (named path) holds a pointer, an
+// interface or a channel, or "". A type that encodes itself, and
+// time.Time, are values (internal/wire has the same rule).
+func keyPointer(t types.Type, path string, seen map[types.Type]bool) string {
+	if seen[t] || isNamed(t, "time", "Time") {
+		return ""
+	}
+	seen[t] = true
+	if method(t, "MarshalJSON", true) != nil && method(t, "UnmarshalJSON", false) != nil || hasTextMarshaler(t) {
+		return ""
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Pointer:
+		return path + " is a pointer"
+	case *types.Basic:
+		if u.Kind() == types.UnsafePointer {
+			return path + " is a pointer"
+		}
+	case *types.Interface:
+		return path + " is an interface"
+	case *types.Chan:
+		return path + " is a channel"
+	case *types.Array:
+		return keyPointer(u.Elem(), path+"[i]", seen)
+	case *types.Struct:
+		for i := range u.NumFields() {
+			f := u.Field(i)
+			if why := keyPointer(f.Type(), path+"."+f.Name(), seen); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
 }
 
 func isNamed(t types.Type, path, name string) bool {
@@ -398,22 +478,6 @@ func typeName(t types.Type) string {
 		return n.Obj().Name()
 	}
 	return types.TypeString(t, func(*types.Package) string { return "" })
-}
-
-// knownUnserializable names library types that hold process state.
-func knownUnserializable(n *types.Named) string {
-	obj := n.Obj()
-	if obj.Pkg() == nil {
-		return ""
-	}
-	switch obj.Pkg().Path() + "." + obj.Name() {
-	case "os.File", "net.Conn", "net/http.Client", "database/sql.DB", "database/sql.Tx", "database/sql.Rows", "database/sql.Conn", "context.Context":
-		return obj.Pkg().Name() + "." + obj.Name() + " is process state that does not survive a resume"
-	}
-	if obj.Pkg().Path() == "sync" || obj.Pkg().Path() == "sync/atomic" {
-		return obj.Pkg().Name() + "." + obj.Name() + " is process state that does not survive a resume"
-	}
-	return ""
 }
 
 func hasTextMarshaler(t types.Type) bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -287,9 +288,20 @@ type fuzzRich struct {
 	Arr    [2]*string         `json:"arr"`
 	Errs   []error            `json:"errs"`
 	Nested []map[string][]fuzzEmbedded
+	Cells  map[fuzzCell][]string `json:"cells"`
+	Grid   map[[2]int8]bool      `json:"grid"`
+	Flags  map[bool]string       `json:"flags"`
 }
 
 type FuzzPtr struct{ P int }
+
+// fuzzCell is a struct map key of values JSON cannot hold as they are.
+type fuzzCell struct {
+	Name string
+	At   time.Time
+	F    float64
+	K    fuzzKey
+}
 
 // FuzzRichRoundTrip builds a value of fuzzRich from the fuzzer's input,
 // stores it as a frame field and decodes it: every value comes back as
@@ -315,6 +327,9 @@ func FuzzRichRoundTrip(f *testing.F) {
 			T: when, Ts: map[time.Time]int{when: int(sel)}, Arr: [2]*string{&s, nil},
 			Errs:   []error{nil, errors.New(strings.ToValidUTF8(s, "?"))},
 			Nested: []map[string][]fuzzEmbedded{{s: {{Level: 1}}}, nil, {}},
+			Cells:  map[fuzzCell][]string{{Name: s, At: when, F: fl, K: fuzzKey(sel)}: {s}, {}: nil},
+			Grid:   map[[2]int8]bool{{int8(n), int8(sel)}: nils},
+			Flags:  map[bool]string{nils: s},
 		}
 		if nils {
 			v.FuzzPtr = &FuzzPtr{P: int(sel)}
@@ -363,5 +378,11 @@ func richKey(v fuzzRich) string {
 		fmt.Fprintf(&b, "%s:%d,", tm(k), n)
 	}
 	fmt.Fprintf(&b, " arr=%q,%v errs=%v nested=%v(nil %v)", *v.Arr[0], v.Arr[1], v.Errs, v.Nested, v.Nested == nil)
+	var cells []string
+	for c, ss := range v.Cells {
+		cells = append(cells, fmt.Sprintf("%q %s %x %v:%q(nil %v)", c.Name, tm(c.At), math.Float64bits(c.F), c.K, ss, ss == nil))
+	}
+	slices.Sort(cells)
+	fmt.Fprintf(&b, " cells=%q grid=%v flags=%v", cells, v.Grid, v.Flags)
 	return b.String()
 }

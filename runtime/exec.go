@@ -298,6 +298,13 @@ func (x *Exec) Commit(pc *int, next int) error {
 	if !p.stay {
 		*pc = next
 	}
+	return x.commit()
+}
+
+// commit stores the pending operation with the frame as it is now, in
+// one fenced store call (see [Exec.Commit]).
+func (x *Exec) commit() error {
+	p := &x.pend
 	frame, err := x.encodeFrame(p.stepSeq)
 	if err == nil && len(frame) > x.cfg.maxPayload {
 		err = checkPayload(fmt.Sprintf("frame of instance %s at checkpoint %d", x.id, x.seq+1), len(frame), x.cfg.maxPayload, "WorkerOptions.MaxPayload")

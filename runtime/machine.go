@@ -74,6 +74,32 @@ func CallValue[T any](x *Exec, s *Site, fn func(ctx context.Context) T, opts ...
 	return v
 }
 
+// CallResults is Call for a step with several results and an error. fn
+// runs one attempt: it stores the step's results in the variables that
+// results point to and returns the step's error. The results of the
+// attempt that succeeds are recorded in the step's history event as one
+// array, in order.
+func CallResults(x *Exec, s *Site, fn func(ctx context.Context) error, results ...any) error {
+	_, err := call(x, s, func(ctx context.Context) (struct{}, error) { return struct{}{}, fn(ctx) }, nil)
+	if err == nil && x.abort == nil {
+		x.pend.detail, _ = x.cfg.codec.Marshal(results)
+	}
+	return err
+}
+
+// CallValues is CallResults for a step with several results and no
+// error. If it still fails (panics) after its retries, the workflow fails
+// with that error at the following Commit.
+func CallValues(x *Exec, s *Site, fn func(ctx context.Context), results ...any) {
+	err := CallResults(x, s, func(ctx context.Context) error {
+		fn(ctx)
+		return nil
+	}, results...)
+	if err != nil {
+		x.failWith(err)
+	}
+}
+
 // Sleep arms a durable timer for d: the following Commit suspends the
 // instance until then.
 func Sleep(x *Exec, s *Site, d time.Duration) error { return x.sleepUntil(s, x.now().Add(d)) }

@@ -112,6 +112,13 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 			return x.stop(herr)
 		}
 	}
+	if rec.stay {
+		// The retry resumes this checkpoint's state, whose arguments may
+		// read the variables the step's results go to: commit the frame
+		// now, before the machine assigns the failed attempt's results,
+		// and stop the run at the machine's Commit.
+		x.stop(x.commit())
+	}
 	return err
 }
 

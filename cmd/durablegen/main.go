@@ -32,6 +32,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 
@@ -49,6 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	check := fs.Bool("check", false, "report missing or stale generated files and lock files instead of writing them")
 	accept := fs.Bool("accept", false, "record the current checkpoint layouts in "+codegen.LockFile+", replacing changed ones and dropping versions no code declares;\nonly when no instance started with a replaced or dropped layout is in flight")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this run to `file`")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: durablegen [-check | -accept] [packages]")
 		fs.PrintDefaults()
@@ -59,6 +61,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *check && *accept {
 		fmt.Fprintln(stderr, "durablegen: -check and -accept cannot be used together")
 		return 2
+	}
+	if *cpuprofile != "" {
+		stop, err := startProfile(*cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "durablegen: %v\n", err)
+			return 1
+		}
+		defer stop()
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
@@ -274,6 +284,22 @@ func planLocks(pkgs []*packages.Package, files []codegen.File, accept bool) ([]l
 		plans = append(plans, plan)
 	}
 	return plans, problems
+}
+
+// startProfile starts a CPU profile written to path; stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // relative shortens paths under the working directory.

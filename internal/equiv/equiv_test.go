@@ -45,6 +45,10 @@ func TestEquivalence(t *testing.T) {
 		{"RangeArray", func(t *testing.T) durabletest.Report { return durabletest.Run(t, RangeArrayWorkflow, 1, log) }},
 		{"RangeString", func(t *testing.T) durabletest.Report { return durabletest.Run(t, RangeStringWorkflow, "aé😀b", log) }},
 		{"RangeInt", func(t *testing.T) durabletest.Report { return durabletest.Run(t, RangeIntWorkflow, 3, log) }},
+		{"MapKeys", func(t *testing.T) durabletest.Report { return durabletest.Run(t, MapKeysWorkflow, 3, log) }},
+		{"RangeFunc", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, RangeFuncWorkflow, map[string]int{"bb": 2, "a": 1, "ccc": 3}, log)
+		}},
 		{"RangeMap", func(t *testing.T) durabletest.Report {
 			sorted := durabletest.WithEqual(func(want, got any) bool {
 				return reflect.DeepEqual(slices.Sorted(slices.Values(want.([]string))), got)

@@ -46,6 +46,7 @@ var allFeatures = append([]string{
 	"rangestring",    // range over the runes of a string
 	"receivercp",     // checkpoints in the receiver of a method step
 	"returnforward",  // return step(...) of a (T, error) step
+	"severalresults", // q, r, err := step(...) with several results, one retried after a suspension
 	"retry",          // a step that fails and is retried after a suspension
 	"shadow",         // shadowing declarations in nested blocks
 	"shortcircuit",   // checkpoints on the right of && and ||

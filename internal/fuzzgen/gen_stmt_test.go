@@ -19,6 +19,7 @@ func stmtKinds() []stmtKind {
 		{"", 24, nil, (*gen).declStmt},
 		{"", 20, nil, (*gen).assignStmt},
 		{"multivalue", 10, nil, (*gen).multiStmt},
+		{"severalresults", 4, nil, (*gen).severalStmt},
 		{"", 6, nil, (*gen).stepStmt},
 		{"", 10, nil, (*gen).ifStmt},
 		{"", 12, func(g *gen, _ *scope) bool { return g.depth < maxDepth }, (*gen).loopStmt},
@@ -169,26 +170,31 @@ func (g *gen) multiStmt(sc *scope) []string {
 	}
 	errName, errVar := g.errVar(sc)
 	out := []string{fmt.Sprintf("%s, %s := %s", name, errName, call)}
+	_ = v
+	return append(out, g.errCheck(sc, errName, errVar, name, ms.t)...)
+}
+
+// errCheck handles the error errName of a step call that also set the
+// variable name of type t: it returns, resets name, branches on the
+// sentinel, or keeps the error for later.
+func (g *gen) errCheck(sc *scope, errName string, errVar *variable, name string, t typ) []string {
 	errVar.used = true
 	switch g.r.IntN(5) {
 	case 0, 1:
-		out = append(out, fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)))
+		return []string{fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName))}
 	case 2:
-		if ms.t == tInt || ms.t == tString || ms.t == tBool {
-			out = append(out, fmt.Sprintf("if %s != nil {\n%s = %s\n}", errName, name, g.literal(ms.t)))
-			break
+		if t == tInt || t == tString || t == tBool {
+			return []string{fmt.Sprintf("if %s != nil {\n%s = %s\n}", errName, name, g.literal(t))}
 		}
-		out = append(out, fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName)))
+		return []string{fmt.Sprintf("if %s != nil {\n%s\n}", errName, g.errReturn(sc, errName))}
 	case 3:
-		out = append(out, fmt.Sprintf("if errors.Is(%s, ErrOdd) {\n%s\n} else if %s != nil {\n%s\n}",
-			errName, strings.Join(g.block(newScope(sc), 1, nil), "\n"), errName, g.errReturn(sc, errName)))
-	default:
-		// Keep the error: it crosses later checkpoints in the frame, and
-		// the end of its block reads it.
-		errVar.used = false
+		return []string{fmt.Sprintf("if errors.Is(%s, ErrOdd) {\n%s\n} else if %s != nil {\n%s\n}",
+			errName, strings.Join(g.block(newScope(sc), 1, nil), "\n"), errName, g.errReturn(sc, errName))}
 	}
-	_ = v
-	return out
+	// Keep the error: it crosses later checkpoints in the frame, and the
+	// end of its block reads it.
+	errVar.used = false
+	return nil
 }
 
 // errVar returns the name of the error variable for a `v, err :=`

@@ -127,6 +127,58 @@ func Flaky(ctx context.Context, n int) error {
 	return nil
 }
 
+// DivMod divides a by b; by zero it fails for good, returning a and 0.
+//
+//durable:step
+func DivMod(ctx context.Context, a, b int) (int, int, error) {
+	Effects.Add(ctx, fmt.Sprint("divmod ", a, " ", b))
+	if b == 0 {
+		return a, 0, durable.Permanent(fmt.Errorf("divmod %d by zero: %w", a, ErrOdd))
+	}
+	return a / b, a % b, nil
+}
+
+// Spread has several results and no error.
+//
+//durable:step
+func Spread(ctx context.Context, n int) (int, string, bool) {
+	Effects.Add(ctx, fmt.Sprint("spread ", n))
+	return n * 3, Clip(fmt.Sprint("s", n)), n%2 == 0
+}
+
+// Split3 has three results and an error. Run as a step it fails its
+// first attempt and its retry, an hour later, suspends the instance (a
+// direct call does not retry); for n%5 == 2 it fails for good, with
+// results.
+//
+//durable:step retries=2 backoff=1h..1h
+func Split3(ctx context.Context, n int, s string) (int, string, int, error) {
+	Effects.Add(ctx, fmt.Sprint("split3 ", n, " ", s))
+	if st, ok := durable.Step(ctx); ok && st.Attempt == 1 {
+		return -1, "first", -1, errors.New("split3: try again")
+	}
+	if n%5 == 2 || n%5 == -2 {
+		return n, s, len(s), durable.Permanent(fmt.Errorf("split3 %d: %w", n, ErrOdd))
+	}
+	return n / 2, Clip(s + "!"), n % 2, nil
+}
+
+// Fold3 folds the results of DivMod into one number.
+func Fold3(q, r int, err error) int {
+	if err != nil {
+		return -q
+	}
+	return q*3 + r
+}
+
+// FoldSpread folds the results of Spread into one number.
+func FoldSpread(n int, s string, ok bool) int {
+	if ok {
+		return n + len(s)
+	}
+	return n - len(s)
+}
+
 //durable:step
 func Digits(ctx context.Context, n int) ([]int, error) {
 	Effects.Add(ctx, fmt.Sprint("digits ", n))

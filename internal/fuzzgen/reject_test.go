@@ -47,7 +47,11 @@ var rejections = []rejection{
 	}},
 	{"rangefunc", "", "iterator", func(g *gen) []string {
 		g.names++
-		return []string{fmt.Sprintf("for k%d := range maps.Keys(in.M) { // want\n_ = k%d\n}", g.names, g.names)}
+		return []string{fmt.Sprintf("for k%d := range maps.Keys(in.M) { // want\nTouch(ctx, len(k%d))\n}", g.names, g.names)}
+	}},
+	{"ctxstored", "", "context cannot be stored", func(g *gen) []string {
+		g.names++
+		return []string{fmt.Sprintf("hold%d := struct{ c durable.Context }{ctx} // want", g.names), fmt.Sprintf("_ = hold%d", g.names)}
 	}},
 	{"signalname", "", "constant", func(g *gen) []string {
 		g.names++

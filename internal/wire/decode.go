@@ -332,9 +332,15 @@ func (d *decoder) array(v reflect.Value, p *plan) error {
 }
 
 func (d *decoder) mapValue(v reflect.Value, p *plan) error {
+	if p.err != nil {
+		return p.err
+	}
 	if d.isNull() {
 		v.SetZero()
 		return nil
+	}
+	if p.pairs {
+		return d.pairs(v, p)
 	}
 	if d.peek() != '{' {
 		return d.typeError("a non-object", v.Type())
@@ -360,6 +366,41 @@ func (d *decoder) mapValue(v reflect.Value, p *plan) error {
 		e := reflect.New(et).Elem()
 		if err := d.value(e, ep); err != nil {
 			return err
+		}
+		v.SetMapIndex(k, e)
+		return nil
+	})
+}
+
+// pairs decodes a map with struct or array keys from its array of [key,
+// value] pairs.
+func (d *decoder) pairs(v reflect.Value, p *plan) error {
+	if d.peek() != '[' {
+		return d.typeError("a non-array", v.Type())
+	}
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	kp, ep := p.keyPlan(), p.elemPlan()
+	kt, et := p.t.Key(), p.t.Elem()
+	return d.each('[', ']', func() error {
+		k, e := reflect.New(kt).Elem(), reflect.New(et).Elem()
+		n := 0
+		err := d.each('[', ']', func() error {
+			n++
+			switch n {
+			case 1:
+				return d.value(k, kp)
+			case 2:
+				return d.value(e, ep)
+			}
+			return d.errorf("a map entry of %s has more than a key and a value", v.Type())
+		})
+		if err != nil {
+			return err
+		}
+		if n != 2 {
+			return d.errorf("a map entry of %s is not a key and a value", v.Type())
 		}
 		v.SetMapIndex(k, e)
 		return nil
@@ -400,6 +441,13 @@ func (d *decoder) mapKey(k reflect.Value, p *plan, b []byte) error {
 			return d.typeError(fmt.Sprintf("the map key %q", b), k.Type())
 		}
 		k.SetUint(n)
+		return nil
+	case reflect.Bool:
+		t, err := strconv.ParseBool(string(b))
+		if err != nil || string(b) != strconv.FormatBool(t) {
+			return d.typeError(fmt.Sprintf("the map key %q", b), k.Type())
+		}
+		k.SetBool(t)
 		return nil
 	}
 	return d.typeError("a map key", k.Type())

@@ -18,6 +18,12 @@
 //     part of valid UTF-8 is the escape \udcXX (XX its value), a lone low
 //     surrogate that valid UTF-8 never produces; everything else is
 //     standard.
+//   - maps with struct or array keys, which encoding/json cannot store:
+//     an array of [key, value] pairs, sorted by their encodings, each key
+//     stored as a value ([[{"X":1,"Y":2},"a"]]). Such keys must hold no
+//     pointer, interface or channel, whose identity a decoded key would
+//     not keep. Boolean keys are object names "true" and "false"; float
+//     keys are refused (a NaN key cannot be found again).
 //   - time.Time: "<wall clock and offset>[<location>]". The wall clock is
 //     RFC 3339 in the time's own location, any year, with the offset's
 //     seconds when it has any; the location is Local, an IANA name, or

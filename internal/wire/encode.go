@@ -203,6 +203,9 @@ func (e *encoder) array(v reflect.Value, p *plan) error {
 }
 
 func (e *encoder) mapValue(v reflect.Value, p *plan) error {
+	if p.err != nil {
+		return p.err
+	}
 	if v.IsNil() {
 		e.buf = append(e.buf, "null"...)
 		return nil
@@ -211,6 +214,9 @@ func (e *encoder) mapValue(v reflect.Value, p *plan) error {
 		return err
 	}
 	defer e.leave()
+	if p.pairs {
+		return e.pairs(v, p)
+	}
 	kp, ep := p.keyPlan(), p.elemPlan()
 	type entry struct {
 		key string
@@ -249,8 +255,41 @@ func (e *encoder) mapValue(v reflect.Value, p *plan) error {
 	return nil
 }
 
+// pairs writes a map with struct or array keys as an array of [key,
+// value] pairs, sorted by their encodings.
+func (e *encoder) pairs(v reflect.Value, p *plan) error {
+	kp, ep := p.keyPlan(), p.elemPlan()
+	encoded := make([][]byte, 0, v.Len())
+	it := v.MapRange()
+	for it.Next() {
+		start := len(e.buf)
+		e.buf = append(e.buf, '[')
+		if err := e.value(it.Key(), kp); err != nil {
+			return err
+		}
+		e.buf = append(e.buf, ',')
+		if err := e.value(it.Value(), ep); err != nil {
+			return err
+		}
+		e.buf = append(e.buf, ']')
+		encoded = append(encoded, bytes.Clone(e.buf[start:]))
+		e.buf = e.buf[:start]
+	}
+	slices.SortFunc(encoded, bytes.Compare)
+	e.buf = append(e.buf, '[')
+	for i, pair := range encoded {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.buf = append(e.buf, pair...)
+	}
+	e.buf = append(e.buf, ']')
+	return nil
+}
+
 // mapKey returns the text of a map key: a string kind as it is, a time
-// in its special form, a TextMarshaler's text, or an integer in decimal.
+// in its special form, a TextMarshaler's text, an integer in decimal, a
+// boolean as true or false.
 func mapKey(k reflect.Value, p *plan) (string, error) {
 	switch {
 	case k.Kind() == reflect.String:
@@ -267,6 +306,8 @@ func mapKey(k reflect.Value, p *plan) (string, error) {
 		return strconv.FormatInt(k.Int(), 10), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		return strconv.FormatUint(k.Uint(), 10), nil
+	case reflect.Bool:
+		return strconv.FormatBool(k.Bool()), nil
 	}
 	return "", fmt.Errorf("cannot store a map with keys of type %s", k.Type())
 }

@@ -35,9 +35,12 @@ type plan struct {
 	addr bool
 	// text: t has MarshalText and UnmarshalText, used for map keys even
 	// when t is encoded by MarshalJSON elsewhere.
-	text   bool
+	text bool
+	// pairs: a map whose keys are structs or arrays, stored as an array
+	// of [key, value] pairs.
+	pairs  bool
 	fields []field // structs
-	err    error   // why a struct type cannot be stored
+	err    error   // why a struct type, or a map's key type, cannot be stored
 	elem   atomic.Pointer[plan]
 	key    atomic.Pointer[plan]
 }
@@ -124,8 +127,58 @@ func newPlan(t reflect.Type) *plan {
 		p.how = asBytes
 	case t.Kind() == reflect.Struct:
 		p.fields, p.err = structFields(t)
+	case t.Kind() == reflect.Map:
+		p.pairs, p.err = keyForm(t.Key())
 	}
 	return p
+}
+
+// keyForm reports whether a map with keys of type k is stored as an
+// array of pairs (struct and array keys, stored as values), and why such
+// keys cannot be stored. Other keys are object names (see mapKey).
+func keyForm(k reflect.Type) (pairs bool, err error) {
+	if k == timeType || reflect.PointerTo(k).Implements(textMarshalerType) && reflect.PointerTo(k).Implements(textUnmarshalerType) {
+		return false, nil
+	}
+	switch k.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return false, nil
+	case reflect.Struct, reflect.Array:
+	default:
+		return false, fmt.Errorf("cannot store a map with keys of type %s", k)
+	}
+	if path := keyPointer(k, k.String()); path != "" {
+		return true, fmt.Errorf("cannot store a map with keys of type %s: %s, whose identity a decoded key would not keep", k, path)
+	}
+	return true, nil
+}
+
+// keyPointer returns where key type t (named path) holds a pointer, an
+// interface or a channel, or "". A type that encodes itself, and
+// time.Time, are values.
+func keyPointer(t reflect.Type, path string) string {
+	if p := planOf(t); t == timeType || p.how == asJSON || p.how == asText {
+		return ""
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.UnsafePointer:
+		return path + " is a pointer"
+	case reflect.Interface:
+		return path + " is an interface"
+	case reflect.Chan:
+		return path + " is a channel"
+	case reflect.Array:
+		return keyPointer(t.Elem(), path+"[i]")
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if why := keyPointer(f.Type, path+"."+f.Name); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
 }
 
 // userEncoded reports whether t or *t has a marshal method, which makes

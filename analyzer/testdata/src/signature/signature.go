@@ -44,4 +44,10 @@ func OnlyValue(ctx context.Context) int { return 1 } // want OnlyValue:"step"
 func Nothing(ctx context.Context) {} // want Nothing:"step"
 
 //durable:step
-func TwoValues(ctx context.Context) (int, int) { return 1, 2 } // want TwoValues:"step" `DG015: step TwoValues must return \(T, error\), error, T or nothing`
+func TwoValues(ctx context.Context) (int, int) { return 1, 2 } // want TwoValues:"step"
+
+//durable:step
+func DivMod(ctx context.Context, a, b int) (q, r int, err error) { return a / b, a % b, nil } // want DivMod:"step"
+
+//durable:step
+func BadSecond(ctx context.Context) (int, chan int, error) { return 0, nil, nil } // want BadSecond:"step" `DG015: result 2 of step BadSecond is checkpointed but cannot be saved: a channel`

@@ -7,7 +7,7 @@ import (
 )
 
 //durable:step
-func Three(ctx context.Context) (int, int, error) { return 1, 2, nil }
+func Three(ctx context.Context) (int, int, error) { return 1, 2, nil } // several results: accepted
 
 //durable:step
 func NoCtx(n int) (int, error) { return n, nil }
