@@ -339,7 +339,7 @@ func (e *env) verify() verdict {
 	return v
 }
 
-const historySQL = "SELECT instance_id, seq, kind, name FROM {schema}.history ORDER BY instance_id, seq"
+const historySQL = "SELECT instance_id, seq, kind, name FROM {schema}.events ORDER BY instance_id, seq"
 
 // query returns the rows of sql, in which {schema} names the store's
 // schema, as T's fields in order.

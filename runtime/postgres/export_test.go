@@ -3,9 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
+	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // ListenSessions returns how many LISTEN sessions the store has
@@ -63,3 +68,75 @@ SET LOCAL search_path TO ` + ident
 
 // ClaimSQL returns the claim statement of s.
 func ClaimSQL(s *Store) string { return s.sql.claim }
+
+// Batching installs test hooks in s and returns them as storetest wants
+// them. LoseConnection terminates the backend the next batch of several
+// writes is about to be sent on.
+func Batching(t *testing.T, s *Store) *storetest.Batching {
+	var mu sync.Mutex
+	var sizes []int
+	var hold, held chan struct{}
+	var lose bool
+	var loseAck error
+	s.hooks = &batchHooks{
+		beforeBatch: func(n int) {
+			mu.Lock()
+			sizes = append(sizes, n)
+			h, hd := hold, held
+			hold, held = nil, nil
+			mu.Unlock()
+			if h != nil {
+				close(hd)
+				<-h
+			}
+		},
+		beforeSend: func(pid uint32) {
+			mu.Lock()
+			l := lose
+			lose = false
+			mu.Unlock()
+			if !l {
+				return
+			}
+			var ok bool
+			if err := s.pool.QueryRow(context.Background(), "SELECT pg_terminate_backend($1, 5000)", int32(pid)).Scan(&ok); err != nil || !ok {
+				t.Errorf("pg_terminate_backend(%d) = %v, %v; want true", pid, ok, err)
+			}
+		},
+		afterCommit: func(n int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if n == 1 {
+				return nil
+			}
+			err := loseAck
+			loseAck = nil
+			return err
+		},
+	}
+	return &storetest.Batching{
+		Hold: func() (<-chan struct{}, func()) {
+			mu.Lock()
+			defer mu.Unlock()
+			hold, held = make(chan struct{}), make(chan struct{})
+			h := hold
+			return held, func() { close(h) }
+		},
+		Queued: s.ops.Len,
+		Sizes: func() []int {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(sizes)
+		},
+		LoseConnection: func() {
+			mu.Lock()
+			defer mu.Unlock()
+			lose = true
+		},
+		LoseAck: func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			loseAck = err
+		},
+	}
+}

@@ -21,28 +21,34 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 	if inst.ID == "" {
 		return nil, false, errors.New("postgres: create: empty instance ID")
 	}
-	status := inst.Status
-	if status == "" {
-		status = runtime.StatusReady
+	if status := createStatus(inst); !validStatus(status) || status == runtime.StatusRunning {
+		return nil, false, fmt.Errorf("postgres: create %s: cannot create an instance with status %q", inst.ID, inst.Status)
 	}
-	if !validStatus(status) || status == runtime.StatusRunning {
-		return nil, false, fmt.Errorf("postgres: create %s: cannot create an instance with status %q", inst.ID, status)
+	o := &op{ctx: ctx, inst: inst}
+	s.do(o)
+	if o.err != nil {
+		return nil, false, fmt.Errorf("postgres: create %s: %w", inst.ID, o.err)
 	}
-	created, err := scanInstance(s.pool.QueryRow(ctx, s.sql.create, inst.ID, inst.Workflow, inst.Version,
-		string(status), inst.Frame, inst.Seq, inst.Attempt, nullTime(inst.WakeAt),
-		inst.AwaitName, inst.Output, inst.Error, s.channel))
-	if err == nil {
+	if o.created != nil {
 		s.listen.wakeLocal()
-		return created, true, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, fmt.Errorf("postgres: create %s: %w", inst.ID, err)
+		return o.created, true, nil
 	}
 	existing, err := scanInstance(s.pool.QueryRow(ctx, s.sql.get, inst.ID))
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: create %s: read existing: %w", inst.ID, err)
 	}
 	return existing, false, nil
+}
+
+// createOne inserts inst alone and returns it, or nil if its ID exists.
+func (s *Store) createOne(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, error) {
+	created, err := scanInstance(s.pool.QueryRow(ctx, s.sql.create, inst.ID, inst.Workflow, inst.Version,
+		string(createStatus(inst)), inst.Frame, inst.Seq, inst.Attempt, nullTime(inst.WakeAt),
+		inst.AwaitName, inst.Output, inst.Error, s.channel))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return created, err
 }
 
 // Get returns the instance id, or an error wrapping [runtime.ErrNotFound].

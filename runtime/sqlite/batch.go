@@ -45,6 +45,9 @@ type batchHooks struct {
 	// beforeBatch runs when a leader has taken a batch of n writes,
 	// before it starts.
 	beforeBatch func(n int)
+	// midBatch runs after the first write of a batch of several; a
+	// non-nil error fails the batch as an error of the database would.
+	midBatch func() error
 	// afterCommit runs after a batch of n writes committed; a non-nil
 	// error is reported to every caller of the batch instead of its
 	// result, as if the process had died between the commit and the
@@ -93,20 +96,19 @@ func (s *Store) runBatch(batch []*writeOp) {
 	ok := false // some op succeeded: commit
 	for i, op := range batch {
 		op.err = s.runOp(op, len(batch) > 1)
+		if h := s.hooks; i == 0 && len(batch) > 1 && h != nil && h.midBatch != nil {
+			if err := h.midBatch(); err != nil {
+				op.err = err
+				s.abort(ctx, batch, i)
+				return
+			}
+		}
 		if op.err == nil {
 			ok = true
 			continue
 		}
 		if fatal(op.err) {
-			s.rollback(ctx)
-			for _, o := range batch[:i] {
-				if o.err == nil {
-					o.err = fmt.Errorf("transaction aborted by the error of a write committed with it: %w", op.err)
-				}
-			}
-			for _, o := range batch[i+1:] {
-				o.err = fmt.Errorf("transaction aborted before this write: %w", op.err)
-			}
+			s.abort(ctx, batch, i)
 			return
 		}
 	}
@@ -127,6 +129,24 @@ func (s *Store) runBatch(batch []*writeOp) {
 		return
 	}
 	s.acknowledge(batch)
+}
+
+// abort rolls the transaction of batch back after the error of its op i
+// and fails the others with it.
+func (s *Store) abort(ctx context.Context, batch []*writeOp, i int) {
+	err := batch[i].err
+	if rerr := s.rollback(ctx); rerr != nil {
+		err = errors.Join(err, rerr)
+		batch[i].err = err
+	}
+	for _, o := range batch[:i] {
+		if o.err == nil {
+			o.err = fmt.Errorf("transaction aborted by the error of a write committed with it: %w", err)
+		}
+	}
+	for _, o := range batch[i+1:] {
+		o.err = fmt.Errorf("transaction aborted before this write: %w", err)
+	}
 }
 
 // runOp runs one op of a transaction, under a savepoint if shared is set

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -438,4 +439,79 @@ func TestTimerBeforeEpoch(t *testing.T) {
 		t.Fatal(err)
 	}
 	claimOne(t, s, "a")
+}
+
+func TestBatchConformance(t *testing.T) {
+	storetest.RunBatch(t, func(t *testing.T) (runtime.Store, *storetest.Batching) {
+		path := filepath.Join(t.TempDir(), "durable.db")
+		s := openTest(t, Config{Path: path})
+		b := testBatching(s)
+		b.Reopen = func(t *testing.T) runtime.Store { return openTest(t, Config{Path: path}) }
+		return s, b
+	})
+}
+
+// testBatching installs test hooks in s and returns them as storetest
+// wants them.
+func testBatching(s *Store) *storetest.Batching {
+	var mu sync.Mutex
+	var sizes []int
+	var hold chan struct{} // the next batch waits until it is closed
+	var held chan struct{}
+	var lose, loseAck error
+	s.hooks = &batchHooks{
+		beforeBatch: func(n int) {
+			mu.Lock()
+			sizes = append(sizes, n)
+			h, hd := hold, held
+			hold, held = nil, nil
+			mu.Unlock()
+			if h != nil {
+				close(hd)
+				<-h
+			}
+		},
+		midBatch: func() error {
+			mu.Lock()
+			defer mu.Unlock()
+			err := lose
+			lose = nil
+			return err
+		},
+		afterCommit: func(n int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if n == 1 {
+				return nil
+			}
+			err := loseAck
+			loseAck = nil
+			return err
+		},
+	}
+	return &storetest.Batching{
+		Hold: func() (<-chan struct{}, func()) {
+			mu.Lock()
+			defer mu.Unlock()
+			hold, held = make(chan struct{}), make(chan struct{})
+			h := hold
+			return held, func() { close(h) }
+		},
+		Queued: s.writes.Len,
+		Sizes: func() []int {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(sizes)
+		},
+		LoseConnection: func() {
+			mu.Lock()
+			defer mu.Unlock()
+			lose = errors.New("disk I/O error (injected)")
+		},
+		LoseAck: func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			loseAck = err
+		},
+	}
 }
