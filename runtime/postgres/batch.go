@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,15 +18,15 @@ import (
 // when Config.MaxBatch is 0.
 const DefaultMaxBatch = 256
 
-// A Store commits the checkpoints and creates of concurrent callers
+// A Store commits the checkpoints, creates and heartbeats of concurrent callers
 // together (group commit; see runtime/internal/groupcommit): a caller that
 // finds no commit in flight commits alone, with the statements of a lone
 // call; callers that arrive while a commit is in flight are committed
 // together by the first of them when it ends, in one pipelined batch of
 // statements on one connection, which is one implicit transaction and one
 // round trip: one multi-row statement per kind of write (creates, running
-// checkpoints, releasing checkpoints; then the waiting→ready rule and the
-// moves of pending events to history).
+// checkpoints, releasing checkpoints, heartbeats; then the waiting→ready
+// rule and the moves of pending events to history).
 //
 // Each row of a statement is fenced on its own: a checkpoint whose claim
 // is gone, whose sequence number is taken or whose signal is not pending
@@ -40,24 +41,50 @@ const DefaultMaxBatch = 256
 // fails with [runtime.ErrDuplicateSeq] (running) or [runtime.ErrFenced]
 // (released) if it had been committed.
 
-// op is one caller's write: a checkpoint or a create.
+// op is one caller's write: a checkpoint, a create or a heartbeat.
 type op struct {
 	ctx  context.Context
 	cp   *runtime.Checkpoint // a checkpoint, with its encoded event ev
 	ev   []byte
 	inst *runtime.Instance // or a create
+	hb   *heartbeat        // or a heartbeat
 
-	n       int64             // checkpoint: instances updated (0 or 1)
+	n       int64             // checkpoint, heartbeat: instances updated (0 or 1)
 	created *runtime.Instance // create: the row inserted, nil if the ID existed
 	err     error
 }
 
+// heartbeat is the input of Heartbeat.
+type heartbeat struct {
+	id    string
+	epoch int64
+	lease time.Duration
+}
+
 func (o *op) id() string {
-	if o.cp != nil {
+	switch {
+	case o.cp != nil:
 		return o.cp.ID
+	case o.hb != nil:
+		return o.hb.id
 	}
 	return o.inst.ID
 }
+
+// Stats counts the batches of writes a Store has run.
+type Stats struct {
+	Batches int64 // transactions (or lone writes) run by the committer
+	Writes  int64 // writes they held
+}
+
+// Stats returns the counts of batches and writes so far: Writes ÷ Batches
+// is the mean batch size.
+func (s *Store) Stats() Stats {
+	return Stats{Batches: s.stats.batches.Load(), Writes: s.stats.writes.Load()}
+}
+
+// counters are the atomic counts behind [Stats].
+type counters struct{ batches, writes atomic.Int64 }
 
 // batchHooks let tests hold and cut batches.
 type batchHooks struct {
@@ -86,6 +113,8 @@ func (s *Store) do(o *op) {
 // runBatch commits a batch: alone with the statements of a lone call, or
 // all together.
 func (s *Store) runBatch(batch []*op) {
+	s.stats.batches.Add(1)
+	s.stats.writes.Add(int64(len(batch)))
 	if h := s.hooks; h != nil && h.beforeBatch != nil {
 		h.beforeBatch(len(batch))
 	}
@@ -105,11 +134,16 @@ func (s *Store) runBatch(batch []*op) {
 
 // runOne commits o alone, with the caller's context.
 func (s *Store) runOne(o *op) {
-	if o.cp != nil {
+	switch {
+	case o.cp != nil:
 		o.n, o.err = s.checkpoint(o.ctx, o.cp, o.ev)
-		return
+	case o.hb != nil:
+		var tag pgconn.CommandTag
+		tag, o.err = s.pool.Exec(o.ctx, s.sql.heartbeat, o.hb.id, o.hb.epoch, o.hb.lease.Microseconds())
+		o.n = tag.RowsAffected()
+	default:
+		o.created, o.err = s.createOne(o.ctx, o.inst)
 	}
-	o.created, o.err = s.createOne(o.ctx, o.inst)
 }
 
 // runMany commits several writes in one pipelined batch. Writes to an
@@ -168,6 +202,10 @@ type manyArgs struct {
 	creates      []*op
 	createCols   createColumns
 	createStatus []string
+	heartbeats   []*op
+	hbID         []string
+	hbEpoch      []int64
+	hbLease      []int64
 }
 
 // createColumns are the columns of a multi-row create.
@@ -180,6 +218,13 @@ type createColumns struct {
 }
 
 func (a *manyArgs) add(o *op) {
+	if hb := o.hb; hb != nil {
+		a.heartbeats = append(a.heartbeats, o)
+		a.hbID = append(a.hbID, hb.id)
+		a.hbEpoch = append(a.hbEpoch, hb.epoch)
+		a.hbLease = append(a.hbLease, hb.lease.Microseconds())
+		return
+	}
 	if o.cp == nil {
 		c := &a.createCols
 		inst := o.inst
@@ -268,6 +313,16 @@ func (s *Store) sendMany(together []*op) error {
 	if len(a.waitID) > 0 {
 		b.Queue(s.sql.readyIfSignaledMany, a.waitID, a.waitEpoch)
 	}
+	beaten := map[string]bool{}
+	if len(a.heartbeats) > 0 {
+		b.Queue(s.sql.heartbeatMany, a.hbID, a.hbEpoch, a.hbLease).Query(func(rows pgx.Rows) error {
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			for _, id := range ids {
+				beaten[id] = true
+			}
+			return err
+		})
+	}
 	if len(a.flush) > 0 {
 		b.Queue(s.sql.flushMany, a.flush)
 	}
@@ -291,6 +346,11 @@ func (s *Store) sendMany(together []*op) error {
 			if updated[k][o.cp.ID] {
 				o.n = 1
 			}
+		}
+	}
+	for _, o := range a.heartbeats {
+		if beaten[o.hb.id] {
+			o.n = 1
 		}
 	}
 	byID := make(map[string]*runtime.Instance, len(created))

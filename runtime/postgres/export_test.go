@@ -140,3 +140,9 @@ func Batching(t *testing.T, s *Store) *storetest.Batching {
 		},
 	}
 }
+
+// BatchSQL returns the multi-row statements of s: the running and
+// releasing checkpoints, the waiting→ready rule and heartbeats.
+func BatchSQL(s *Store) []string {
+	return []string{s.sql.checkpointMany[0], s.sql.checkpointMany[1], s.sql.readyIfSignaledMany, s.sql.heartbeatMany}
+}

@@ -65,13 +65,15 @@ func (s *Store) Get(ctx context.Context, id string) (*runtime.Instance, error) {
 
 // Heartbeat extends the lease of instance id, claimed with epoch, to lease
 // from the database's now. [runtime.ErrFenced] if the claim is not
-// current.
+// current. Heartbeats of concurrent callers share a transaction with
+// their checkpoints (see [Store]).
 func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease time.Duration) error {
-	tag, err := s.pool.Exec(ctx, s.sql.heartbeat, id, epoch, lease.Microseconds())
-	if err != nil {
-		return fmt.Errorf("postgres: heartbeat %s epoch %d: %w", id, epoch, err)
+	o := &op{ctx: ctx, hb: &heartbeat{id: id, epoch: epoch, lease: lease}}
+	s.do(o)
+	if o.err != nil {
+		return fmt.Errorf("postgres: heartbeat %s epoch %d: %w", id, epoch, o.err)
 	}
-	if tag.RowsAffected() == 0 {
+	if o.n == 0 {
 		return fmt.Errorf("postgres: heartbeat %s epoch %d: %w", id, epoch, runtime.ErrFenced)
 	}
 	return nil

@@ -239,8 +239,8 @@ type statements struct {
 	checkpoint [2][2][2]string
 	state      string
 	// batches of concurrent writes (sqlmany.go)
-	createMany, readyIfSignaledMany, flushMany string
-	checkpointMany                             [2]string
+	createMany, readyIfSignaledMany, flushMany, heartbeatMany string
+	checkpointMany                                            [2]string
 }
 
 func newStatements(schema string) statements {
@@ -268,6 +268,7 @@ func newStatements(schema string) statements {
 	st.createMany = q(createManySQL)
 	st.readyIfSignaledMany = q(readyIfSignaledManySQL)
 	st.flushMany = q(flushManySQL)
+	st.heartbeatMany = q(heartbeatManySQL)
 	for k, sql := range checkpointManySQL {
 		st.checkpointMany[k] = q(sql)
 	}

@@ -6,6 +6,16 @@ import "strings"
 // batch.go). Each takes one array per column, one element per write, and
 // reads them with unnest; every write is fenced on its own, and the
 // statement returns the IDs of the instances it wrote.
+//
+// The rows are found by primary key, one index lookup per write. The
+// statements are prepared, and PostgreSQL's generic plan of a prepared
+// statement does not know how many writes the arrays hold: a fence
+// written with constants (status = 'running', lease_until >= now) would
+// let it prefer the partial index of running instances and scan every
+// one of them once per write (seconds for a batch of a few hundred among
+// thousands running). So the constants of the fence come from the
+// materialized list of writes (v.running, v.now), which no index of
+// instances can use alone: the lookup by ID is the only plan left.
 
 // $1 id, $2 workflow, $3 version, $4 status, $5 frame, $6 seq, $7 attempt,
 // $8 wake_at, $9 await_name, $10 output, $11 error (arrays), $12 channel.
@@ -32,8 +42,9 @@ SELECT ` + instanceColumns + ` FROM ins, notified`
 // $10 its time in microseconds (NULL: the database clock), $11 the signal
 // consumed (0 for none); releasing ones add $12 status, $13 wake_at and
 // the channel $14, notified when one commits.
-const manyValues = `WITH v AS (
-	SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[], $5::integer[], $6::text[],
+const manyValues = `WITH v AS MATERIALIZED (
+	SELECT *, 'running'::text AS running, statement_timestamp() AS now
+	FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[], $5::integer[], $6::text[],
 		$7::bytea[], $8::text[], $9::text[], $10::bigint[], $11::bigint[]{releaseArrays})
 		AS v(id, epoch, frame, seq, attempt, await_name, output, error, ev, at, sig{releaseColumns})
 ), upd AS (
@@ -43,7 +54,7 @@ const manyValues = `WITH v AS (
 		pending = CASE WHEN i.pending = '' THEN '' ELSE i.pending || ',' END || v.ev ||
 			coalesce(v.at, (extract(epoch FROM statement_timestamp()) * 1000000)::bigint)::text || ']'{releaseSet}
 	FROM v
-	WHERE i.id = v.id AND i.epoch = v.epoch AND i.status = 'running' AND i.lease_until >= statement_timestamp()
+	WHERE i.id = v.id AND i.epoch = v.epoch AND i.status = v.running AND i.lease_until >= v.now
 		AND i.seq = v.seq - 1
 		AND (v.sig = 0 OR EXISTS (SELECT FROM {schema}.signals s
 			WHERE s.id = v.sig AND s.instance_id = v.id AND s.consumed_at IS NULL))
@@ -70,12 +81,27 @@ var checkpointManySQL = [2]string{
 
 // readyIfSignaledManySQL is readyIfSignaledSQL for several waiting
 // checkpoints: $1 ids, $2 epochs.
-const readyIfSignaledManySQL = `UPDATE {schema}.instances i
+const readyIfSignaledManySQL = `WITH v AS MATERIALIZED (
+	SELECT *, 'waiting'::text AS waiting FROM unnest($1::text[], $2::bigint[]) AS v(id, epoch)
+)
+UPDATE {schema}.instances i
 SET status = 'ready', updated_at = statement_timestamp()
-FROM unnest($1::text[], $2::bigint[]) AS v(id, epoch)
-WHERE i.id = v.id AND i.epoch = v.epoch AND i.status = 'waiting'
+FROM v
+WHERE i.id = v.id AND i.epoch = v.epoch AND i.status = v.waiting
   AND EXISTS (SELECT FROM {schema}.signals s
 	WHERE s.instance_id = i.id AND s.name = i.await_name AND s.consumed_at IS NULL)`
+
+// heartbeatManySQL extends leases: $1 ids, $2 epochs, $3 leases in
+// microseconds. It returns the IDs of the instances whose lease it
+// extended.
+const heartbeatManySQL = `WITH v AS MATERIALIZED (
+	SELECT *, 'running'::text AS running FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(id, epoch, lease)
+)
+UPDATE {schema}.instances i
+SET lease_until = statement_timestamp() + v.lease * interval '1 microsecond'
+FROM v
+WHERE i.id = v.id AND i.epoch = v.epoch AND i.status = v.running
+RETURNING i.id`
 
 // flushManySQL moves the pending events of the instances $1 to history.
 // It locks their rows, which the batch's checkpoints locked already, so

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -126,6 +127,71 @@ func TestClaimUsesStatusIndexes(t *testing.T) {
 	for _, index := range []string{"instances_ready", "instances_wake", "instances_lease"} {
 		if !strings.Contains(plan, index) {
 			t.Errorf("claim plan does not use %s:\n%s", index, plan)
+		}
+	}
+}
+
+// The multi-row statements of a batch find their rows by ID even in the
+// generic plan of a prepared statement, which does not know how many
+// writes the arrays hold, and with statistics taken before the instances
+// ran: not through the partial indexes on status, once per write.
+func TestBatchStatementsFindRowsByID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	schema := pgx.Identifier{s.Schema()}.Sanitize()
+	setup := `INSERT INTO ` + schema + `.instances (id, workflow, version, status, created_at, updated_at)
+	SELECT 'i' || g, 'wf', 'v1', 'ready', now(), now() FROM generate_series(1, 2000) g;
+ANALYZE ` + schema + `.instances;
+UPDATE ` + schema + `.instances SET status = CASE WHEN id < 'i5' THEN 'running' ELSE 'waiting' END,
+	lease_until = now() + interval '1 hour', epoch = 1`
+	if _, err := s.Pool().Exec(ctx, setup); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, "RESET plan_cache_mode") //nolint:errcheck // the connection is reused
+	for i, sql := range postgres.BatchSQL(s) {
+		name := fmt.Sprintf("batch_plan_%d", i)
+		if _, err := conn.Exec(ctx, "PREPARE "+name+" AS "+sql); err != nil {
+			t.Fatalf("PREPARE %d: %v", i, err)
+		}
+		defer conn.Exec(ctx, "DEALLOCATE "+name) //nolint:errcheck // the connection is reused
+		args := []string{"ARRAY['i1','i2']", "ARRAY[1,1]::bigint[]"}
+		if i == 3 {
+			args = append(args, "ARRAY[1,1]::bigint[]")
+		}
+		if i < 2 {
+			args = append(args, "ARRAY[''::bytea,'']", "ARRAY[1,1]::bigint[]", "ARRAY[0,0]", "ARRAY['','']",
+				"ARRAY[NULL::bytea,NULL]", "ARRAY['','']", "ARRAY['[1,0,0,\"\",\"\",\"\",null,','[1,0,0,\"\",\"\",\"\",null,']",
+				"ARRAY[NULL::bigint,NULL]", "ARRAY[0,0]::bigint[]")
+		}
+		if i == 1 {
+			args = append(args, "ARRAY['sleeping','sleeping']", "ARRAY[NULL::timestamptz,NULL]", "'chan'")
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(ctx, "EXPLAIN (COSTS OFF) EXECUTE "+name+"("+strings.Join(args, ", ")+")")
+		if err != nil {
+			tx.Rollback(ctx)
+			t.Fatalf("EXPLAIN statement %d: %v", i, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		tx.Rollback(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		if !strings.Contains(plan, "instances_pkey") || strings.Contains(plan, "instances_lease") || strings.Contains(plan, "instances_wake") {
+			t.Errorf("generic plan of batch statement %d does not find the instances by primary key alone:\n%s", i, plan)
 		}
 	}
 }

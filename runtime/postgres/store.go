@@ -54,6 +54,7 @@ type Store struct {
 	listen   *listener
 	ops      *groupcommit.Queue[*op]
 	hooks    *batchHooks // tests only
+	stats    counters
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -39,6 +40,21 @@ type writeOp struct {
 }
 
 var opPool = sync.Pool{New: func() any { return new(writeOp) }}
+
+// Stats counts the batches of writes a Store has run.
+type Stats struct {
+	Batches int64 // transactions (or lone writes) run by the committer
+	Writes  int64 // writes they held
+}
+
+// Stats returns the counts of batches and writes so far: Writes ÷ Batches
+// is the mean batch size.
+func (s *Store) Stats() Stats {
+	return Stats{Batches: s.stats.batches.Load(), Writes: s.stats.writes.Load()}
+}
+
+// counters are the atomic counts behind [Stats].
+type counters struct{ batches, writes atomic.Int64 }
 
 // batchHooks let tests hold and cut batches.
 type batchHooks struct {
@@ -79,6 +95,8 @@ func (s *Store) write(ctx context.Context, tx bool, fn func(ctx context.Context)
 
 // runBatch runs the ops in one transaction and sets their errors.
 func (s *Store) runBatch(batch []*writeOp) {
+	s.stats.batches.Add(1)
+	s.stats.writes.Add(int64(len(batch)))
 	if h := s.hooks; h != nil && h.beforeBatch != nil {
 		h.beforeBatch(len(batch))
 	}

@@ -67,7 +67,8 @@ type Store struct {
 	st     statements
 	wake   waker
 	hooks  *batchHooks // tests only
-	evbuf  []byte      // the leader's: a checkpoint's encoded event
+	stats  counters
+	evbuf  []byte // the leader's: a checkpoint's encoded event
 }
 
 // Open opens (creating if needed) the database at path with the default

@@ -212,6 +212,8 @@ func testBatchMixed(h *harness, b *Batching) {
 	waiting := h.start("waiting", "worker-a")
 	h.signal("waiting", "go", []byte("now"))
 	done := h.start("done", "worker-a")
+	h.create("beat")
+	beat := h.claimID("worker-a", "beat", shortLease)
 	h.create("exists")
 
 	consumeCP := step(consume, 2, []byte("consumed"))
@@ -239,16 +241,24 @@ func testBatchMixed(h *harness, b *Batching) {
 			existed = !existed
 			return err
 		}},
+		{name: "heartbeat", do: func() error { return h.s.Heartbeat(h.ctx, "beat", beat.Epoch, longLease) }},
+		{name: "heartbeat with a stale epoch", do: func() error { return h.s.Heartbeat(h.ctx, "run", run.Epoch-1, longLease) }},
 	}
 	h.inOneBatch(b, calls)
 	for i, c := range calls {
-		if i == 2 {
+		switch i {
+		case 2:
 			if c.err == nil {
 				h.t.Errorf("%s in a batch: error = nil, want an error", c.name)
 			}
-			continue
+		case len(calls) - 1:
+			h.wantCall(c, runtime.ErrFenced)
+		default:
+			h.wantCall(c, nil)
 		}
-		h.wantCall(c, nil)
+	}
+	if got := h.get("beat"); !got.LeaseUntil.After(beat.LeaseUntil.Add(longLease / 2)) {
+		h.t.Errorf("Get(beat).LeaseUntil = %v after a heartbeat of %v in a batch, want about %v", got.LeaseUntil, longLease, beat.Now.Add(longLease))
 	}
 	h.wantCommitted("run", 1, "frame1", runtime.StatusRunning, "step")
 	h.wantCommitted("consume", 2, "consumed", runtime.StatusRunning, "step")
