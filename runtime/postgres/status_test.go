@@ -195,3 +195,56 @@ UPDATE ` + schema + `.instances SET status = CASE WHEN id < 'i5' THEN 'running' 
 		}
 	}
 }
+
+// A database created before migration 0005 (pending events) keeps the
+// history of its instances, and an instance that was running goes on:
+// History reads the old rows and the new pending events in order, and
+// the instance's end moves them all to the history table.
+func TestUpgradeToPendingEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, schema := testDSN(t), newSchema(t)
+	pool, err := pgxpool.New(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := postgres.MigrateUpTo(ctx, pool, schema, 4); err != nil {
+		t.Fatalf("MigrateUpTo(4) = %v", err)
+	}
+	q := func(sql string) string { return strings.ReplaceAll(sql, "{schema}", pgx.Identifier{schema}.Sanitize()) }
+	if _, err := pool.Exec(ctx, q(`INSERT INTO {schema}.instances (id, workflow, version, status, seq, epoch, owner,
+		lease_until, created_at, updated_at) VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', now() + interval '1 hour', now(), now());
+INSERT INTO {schema}.history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step', 'a', now()), ('old', 2, 'step', 'b', now())`)); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dsn, schema)
+	for seq := int64(3); seq <= 12; seq++ {
+		cp := &runtime.Checkpoint{ID: "old", Epoch: 1, Seq: seq, Status: runtime.StatusRunning, Frame: []byte(`{}`),
+			Event: runtime.Event{Kind: "step", Name: fmt.Sprint("s", seq)}}
+		if seq == 12 {
+			cp.Status, cp.Event.Kind = runtime.StatusCompleted, "complete"
+		}
+		if err := s.Checkpoint(ctx, cp); err != nil {
+			t.Fatalf("Checkpoint(seq %d) = %v", seq, err)
+		}
+		evs, err := s.History(ctx, "old")
+		if err != nil || int64(len(evs)) != seq {
+			t.Fatalf("History() after seq %d = %d events, %v; want %d", seq, len(evs), err, seq)
+		}
+		for i, ev := range evs {
+			if ev.Seq != int64(i+1) {
+				t.Fatalf("History()[%d].Seq = %d after seq %d, want %d", i, ev.Seq, seq, i+1)
+			}
+		}
+	}
+	var rows int
+	var pending string
+	if err := pool.QueryRow(ctx, q(`SELECT (SELECT count(*) FROM {schema}.history WHERE instance_id = 'old'),
+		(SELECT pending FROM {schema}.instances WHERE id = 'old')`)).Scan(&rows, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 12 || pending != "" {
+		t.Errorf("after the end: %d history rows, pending %q; want 12 and none", rows, pending)
+	}
+}

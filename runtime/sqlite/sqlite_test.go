@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -513,5 +514,63 @@ func testBatching(s *Store) *storetest.Batching {
 			defer mu.Unlock()
 			loseAck = err
 		},
+	}
+}
+
+// A database created before migration 0004 (pending events) keeps the
+// history of its instances, and an instance that was running goes on:
+// History reads the old rows and the new pending events in order, and
+// the instance's end moves them all to the history table.
+func TestUpgradeToPendingEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "durable.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", Config{Path: path}.dsn(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := `CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);`
+	for _, m := range ms[:3] {
+		setup += m.sql + fmt.Sprintf(";\nINSERT INTO schema_migrations VALUES (%d, '%s', 1);\n", m.version, m.name)
+	}
+	lease := time.Now().Add(time.Hour).UnixNano()
+	setup += fmt.Sprintf(`INSERT INTO instances (id, workflow, version, status, seq, epoch, owner, lease_until, created_at, updated_at)
+VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', %d, 1, 1);
+INSERT INTO history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step', 'a', 1), ('old', 2, 'step', 'b', 2);`, lease)
+	if _, err := db.Exec(setup); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s := openTest(t, Config{Path: path})
+	ctx := t.Context()
+	for seq := int64(3); seq <= 12; seq++ {
+		cp := &runtime.Checkpoint{ID: "old", Epoch: 1, Seq: seq, Status: runtime.StatusRunning, Frame: []byte(`{}`),
+			Event: runtime.Event{Kind: "step", Name: fmt.Sprint("s", seq)}}
+		if seq == 12 {
+			cp.Status, cp.Event.Kind = runtime.StatusCompleted, "complete"
+		}
+		if err := s.Checkpoint(ctx, cp); err != nil {
+			t.Fatalf("Checkpoint(seq %d) = %v", seq, err)
+		}
+		evs, err := s.History(ctx, "old")
+		if err != nil || int64(len(evs)) != seq {
+			t.Fatalf("History() after seq %d = %d events, %v; want %d", seq, len(evs), err, seq)
+		}
+		for i, ev := range evs {
+			if ev.Seq != int64(i+1) {
+				t.Fatalf("History()[%d].Seq = %d after seq %d, want %d", i, ev.Seq, seq, i+1)
+			}
+		}
+	}
+	var rows int
+	var pending string
+	if err := s.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM history WHERE instance_id = 'old'),
+		(SELECT pending FROM instances WHERE id = 'old')`).Scan(&rows, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 12 || pending != "" {
+		t.Errorf("after the end: %d history rows, pending %q; want 12 and none", rows, pending)
 	}
 }
