@@ -196,7 +196,7 @@ UPDATE ` + schema + `.instances SET status = CASE WHEN id < 'i5' THEN 'running' 
 	}
 }
 
-// A database created before migration 0005 (pending events) keeps the
+// A database created before migration 0006 (pending events) keeps the
 // history of its instances, and an instance that was running goes on:
 // History reads the old rows and the new pending events in order, and
 // the instance's end moves them all to the history table.
@@ -209,8 +209,8 @@ func TestUpgradeToPendingEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	if err := postgres.MigrateUpTo(ctx, pool, schema, 4); err != nil {
-		t.Fatalf("MigrateUpTo(4) = %v", err)
+	if err := postgres.MigrateUpTo(ctx, pool, schema, 5); err != nil {
+		t.Fatalf("MigrateUpTo(5) = %v", err)
 	}
 	q := func(sql string) string { return strings.ReplaceAll(sql, "{schema}", pgx.Identifier{schema}.Sanitize()) }
 	if _, err := pool.Exec(ctx, q(`INSERT INTO {schema}.instances (id, workflow, version, status, seq, epoch, owner,

@@ -517,7 +517,7 @@ func testBatching(s *Store) *storetest.Batching {
 	}
 }
 
-// A database created before migration 0004 (pending events) keeps the
+// A database created before the pending-events migration keeps the
 // history of its instances, and an instance that was running goes on:
 // History reads the old rows and the new pending events in order, and
 // the instance's end moves them all to the history table.
@@ -532,7 +532,10 @@ func TestUpgradeToPendingEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	setup := `CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);`
-	for _, m := range ms[:3] {
+	for _, m := range ms {
+		if strings.HasSuffix(m.name, "_pending.sql") {
+			break
+		}
 		setup += m.sql + fmt.Sprintf(";\nINSERT INTO schema_migrations VALUES (%d, '%s', 1);\n", m.version, m.name)
 	}
 	lease := time.Now().Add(time.Hour).UnixNano()
