@@ -78,3 +78,38 @@ func BenchmarkSequential(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWorkflow runs one instance of Sequential(5) per op, from its
+// start to its completion (start, claim, frame decode, 5 checkpoints, the
+// completion): its allocs/op are the engine's allocations per workflow.
+//
+//	go test ./workflows -run XXX -bench Workflow/memstore -memprofile mem.out
+func BenchmarkWorkflow(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		store func() runtime.Store
+	}{
+		{"nop", func() runtime.Store { return &nopStore{} }},
+		{"memstore", func() runtime.Store { return memstore.New() }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			wf := workflows.ServiceSequentialWorkflow.Bind(&workflows.Service{})
+			s := bc.store()
+			w := runtime.NewWorker(s, runtime.WorkerOptions{Logger: slog.New(slog.DiscardHandler)})
+			if err := w.Register(wf); err != nil {
+				b.Fatal(err)
+			}
+			c := runtime.NewClient(s)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if _, err := runtime.Start(ctx, c, wf, fmt.Sprint("i", i), 5); err != nil {
+					b.Fatal(err)
+				}
+				if n, err := w.Drain(ctx); n != 1 || err != nil {
+					b.Fatalf("Drain() = %d, %v, want 1, nil", n, err)
+				}
+			}
+		})
+	}
+}
