@@ -46,8 +46,8 @@ type config struct {
 	resumeKs      []int
 	resumeSamples int // ours; the peers take fewer, as each is slow
 	peerSamples   int
-	workflows     int // throughput
-	workers       int
+	workflows     int           // throughput
+	workers       []int         // throughput: instances (ours) or goroutines (peers) at once
 	peerLimit     time.Duration // time a slow peer's throughput run may take
 	genWorkflows  int
 	sleepers      int
@@ -66,7 +66,7 @@ func configFor(quick bool) config {
 		resumeSamples:  40,
 		peerSamples:    10,
 		workflows:      1000,
-		workers:        8,
+		workers:        []int{8, 64},
 		peerLimit:      5 * time.Minute,
 		genWorkflows:   200,
 		sleepers:       10000,

@@ -32,7 +32,7 @@ type rig struct {
 	close  func()
 }
 
-func (e *env) openRig(ctx context.Context, kind string) (*rig, error) {
+func (e *env) openRig(ctx context.Context, kind string, maxBatch ...int) (*rig, error) {
 	r := &rig{kind: kind, svc: &workflows.Service{}}
 	var inner runtime.Store
 	switch kind {
@@ -40,7 +40,7 @@ func (e *env) openRig(ctx context.Context, kind string) (*rig, error) {
 		inner, r.close = memstore.New(), func() {}
 	case storeSQLiteFull, storeSQLiteNormal:
 		sync := map[string]string{storeSQLiteFull: "FULL", storeSQLiteNormal: "NORMAL"}[kind]
-		s, path, closer, err := e.openSQLite(sync)
+		s, path, closer, err := e.openSQLite(sync, maxBatch...)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", kind, err)
 		}
@@ -52,7 +52,7 @@ func (e *env) openRig(ctx context.Context, kind string) (*rig, error) {
 		inner, r.bare = s, b
 		r.close = func() { b.close(); closer() }
 	case storePostgres:
-		s, closer, err := e.openPostgres(ctx)
+		s, closer, err := e.openPostgres(ctx, maxBatch...)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", kind, err)
 		}
@@ -377,27 +377,49 @@ func formatCalls(calls map[string]int) string {
 }
 
 // throughput runs n workflows of 5 steps on each store with a worker of
-// the given concurrency: instances are started by 4 clients while the
-// worker runs, and the clock stops at the last result.
-func throughput(ctx context.Context, e *env, n, concurrency int) ([]Row, map[string]float64) {
+// each concurrency: instances are started by 4 clients while the worker
+// runs, and the clock stops at the last result. The rates are keyed by
+// rateKey.
+func throughput(ctx context.Context, e *env, n int, concurrencies []int) ([]Row, map[string]float64) {
 	var rows []Row
 	rates := map[string]float64{}
-	for _, kind := range []string{storeSQLiteFull, storePostgres, storeMem} {
-		rate, err := throughputOn(ctx, e, kind, n, concurrency)
-		row := Row{Section: "throughput", Name: fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", n, concurrency, kind),
-			System: sysOurs, Value: rate, Unit: "workflows/s"}
+	for _, concurrency := range concurrencies {
+		for _, kind := range []string{storeSQLiteFull, storePostgres, storeMem} {
+			rate, err := throughputOn(ctx, e, kind, n, concurrency)
+			row := Row{Section: "throughput", Name: throughputName(n, concurrency, kind),
+				System: sysOurs, Value: rate, Unit: "workflows/s"}
+			if err != nil {
+				row.Skipped = err.Error()
+			} else {
+				rates[rateKey(kind, concurrency)] = rate
+			}
+			rows = append(rows, row)
+		}
+	}
+	// The stores as they were before they batched: every write alone.
+	concurrency := concurrencies[0]
+	for _, kind := range []string{storeSQLiteFull, storePostgres} {
+		rate, err := throughputOn(ctx, e, kind, n, concurrency, 1)
+		row := Row{Section: "throughput", Name: throughputName(n, concurrency, kind) + ", batching off",
+			System: sysOurs, Value: rate, Unit: "workflows/s", Note: "MaxBatch 1: every write committed alone"}
 		if err != nil {
 			row.Skipped = err.Error()
-		} else {
-			rates[kind] = rate
+		} else if on := rates[rateKey(kind, concurrency)]; on > 0 {
+			row.Ratio, row.RatioTo = ratio(on, rate), "batching on ÷ off"
 		}
 		rows = append(rows, row)
 	}
 	return rows, rates
 }
 
-func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int) (float64, error) {
-	r, err := e.openRig(ctx, kind)
+func throughputName(n, concurrency int, store string) string {
+	return fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", n, concurrency, store)
+}
+
+func rateKey(store string, concurrency int) string { return fmt.Sprintf("%s/%d", store, concurrency) }
+
+func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int, maxBatch ...int) (float64, error) {
+	r, err := e.openRig(ctx, kind, maxBatch...)
 	if err != nil {
 		return 0, err
 	}

@@ -70,29 +70,30 @@ func peerResume(ctx context.Context, e *env, c config, ours ourNumbers) []Row {
 	return rows
 }
 
-// peerThroughput runs the throughput workload on the peers.
+// peerThroughput runs the throughput workload on the peers, at each
+// concurrency.
 func peerThroughput(ctx context.Context, e *env, c config, ours ourNumbers) []Row {
-	name := func(store string) string {
-		return fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", c.workflows, c.workers, store)
-	}
 	var rows []Row
-	rate, done, err := gwThroughput(ctx, e, c.workflows, c.workers, c.peerLimit)
-	row := Row{Section: "throughput", Name: name("sqlite FULL"), System: sysGoWF, Value: rate, Unit: "workflows/s",
-		Note: "MaxParallelWorkflowTasks = MaxParallelActivityTasks = workers"}
-	if done < c.workflows {
-		row.Note += fmt.Sprintf("; stopped after %v with %d of %d finished: rate of steps run ÷ 5", c.peerLimit, done, c.workflows)
+	for _, workers := range c.workers {
+		name := func(store string) string { return throughputName(c.workflows, workers, store) }
+		rate, done, err := gwThroughput(ctx, e, c.workflows, workers, c.peerLimit)
+		row := Row{Section: "throughput", Name: name("sqlite FULL"), System: sysGoWF, Value: rate, Unit: "workflows/s",
+			Note: "MaxParallelWorkflowTasks = MaxParallelActivityTasks = workers"}
+		if done < c.workflows {
+			row.Note += fmt.Sprintf("; stopped after %v with %d of %d finished: rate of steps run ÷ 5", c.peerLimit, done, c.workflows)
+		}
+		if err != nil {
+			row.Skipped = err.Error()
+		}
+		rows = append(rows, vsOurs(row, ours.rates[rateKey(storeSQLiteFull, workers)]))
+		rows = append(rows, Row{Section: "throughput", Name: name("postgres"), System: sysGoWF, Skipped: noGoWFPostgres})
+		rate, err = dbosThroughput(ctx, e, c.workflows, workers)
+		row = Row{Section: "throughput", Name: name("postgres"), System: sysDBOS, Value: rate, Unit: "workflows/s",
+			Note: "RunWorkflow in-process from `workers` goroutines (DBOS runs a workflow where it starts)"}
+		if err != nil {
+			row.Skipped = err.Error()
+		}
+		rows = append(rows, vsOurs(row, ours.rates[rateKey(storePostgres, workers)]))
 	}
-	if err != nil {
-		row.Skipped = err.Error()
-	}
-	rows = append(rows, vsOurs(row, ours.rates[storeSQLiteFull]))
-	rows = append(rows, Row{Section: "throughput", Name: name("postgres"), System: sysGoWF, Skipped: noGoWFPostgres})
-	rate, err = dbosThroughput(ctx, e, c.workflows, c.workers)
-	row = Row{Section: "throughput", Name: name("postgres"), System: sysDBOS, Value: rate, Unit: "workflows/s",
-		Note: "RunWorkflow in-process from `workers` goroutines (DBOS runs a workflow where it starts)"}
-	if err != nil {
-		row.Skipped = err.Error()
-	}
-	rows = append(rows, vsOurs(row, ours.rates[storePostgres]))
 	return rows
 }

@@ -199,6 +199,7 @@ type manyArgs struct {
 	waitID       []string // waiting checkpoints, for the waiting→ready rule
 	waitEpoch    []int64
 	flush        []string // instances whose pending events move to history
+	flushEpoch   []int64
 	creates      []*op
 	createCols   createColumns
 	createStatus []string
@@ -266,6 +267,7 @@ func (a *manyArgs) add(o *op) {
 	}
 	if rowevents.Flush(cp, len(o.ev)) {
 		a.flush = append(a.flush, cp.ID)
+		a.flushEpoch = append(a.flushEpoch, cp.Epoch)
 	}
 }
 
@@ -324,7 +326,7 @@ func (s *Store) sendMany(together []*op) error {
 		})
 	}
 	if len(a.flush) > 0 {
-		b.Queue(s.sql.flushMany, a.flush)
+		b.Queue(s.sql.flushMany, a.flush, a.flushEpoch)
 	}
 
 	ctx, cancel := batchContext(together)

@@ -142,7 +142,8 @@ func Batching(t *testing.T, s *Store) *storetest.Batching {
 }
 
 // BatchSQL returns the multi-row statements of s: the running and
-// releasing checkpoints, the waiting→ready rule and heartbeats.
+// releasing checkpoints, the waiting→ready rule, heartbeats and the move
+// of pending events.
 func BatchSQL(s *Store) []string {
-	return []string{s.sql.checkpointMany[0], s.sql.checkpointMany[1], s.sql.readyIfSignaledMany, s.sql.heartbeatMany}
+	return []string{s.sql.checkpointMany[0], s.sql.checkpointMany[1], s.sql.readyIfSignaledMany, s.sql.heartbeatMany, s.sql.flushMany}
 }

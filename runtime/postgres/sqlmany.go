@@ -103,13 +103,17 @@ FROM v
 WHERE i.id = v.id AND i.epoch = v.epoch AND i.status = v.running
 RETURNING i.id`
 
-// flushManySQL moves the pending events of the instances $1 to history.
-// It locks their rows, which the batch's checkpoints locked already, so
-// it moves what is pending whoever appended it.
-const flushManySQL = `WITH f AS (
-	SELECT id, pending FROM {schema}.instances
-	WHERE id = ANY ($1::text[]) AND pending <> ''
-	FOR UPDATE
+// flushManySQL moves the pending events of the instances $1 at the
+// epochs $2 (the batch's checkpoints) to history. It locks their rows,
+// which the batch's checkpoints locked already (a row another worker
+// claimed since has another epoch and is left alone), and moves what is
+// pending, which is what those checkpoints appended to.
+const flushManySQL = `WITH v AS MATERIALIZED (
+	SELECT * FROM unnest($1::text[], $2::bigint[]) AS v(id, epoch)
+), f AS (
+	SELECT i.id, i.pending FROM {schema}.instances i JOIN v ON i.id = v.id
+	WHERE i.epoch = v.epoch AND i.pending <> ''
+	FOR UPDATE OF i
 ), ins AS (
 	INSERT INTO {schema}.history (instance_id, seq, kind, name, site, attempts, error, detail, at)
 	SELECT p.* FROM f, {schema}.pending_events(f.id, f.pending) p

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -55,6 +56,7 @@ func RunBatch(t *testing.T, newStore func(t *testing.T) (runtime.Store, *Batchin
 		{"Batch/Mixed", testBatchMixed},
 		{"Batch/ConnectionLost", testBatchConnectionLost},
 		{"Batch/AckLost", testBatchAckLost},
+		{"Batch/History", testBatchHistory},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, b := newStore(t)
@@ -342,6 +344,67 @@ func testBatchAckLost(h *harness, b *Batching) {
 		next.Seq, next.Frame = 3, []byte("frame3")
 		next.Event.Seq = 3
 		h.checkpoint(&next)
+	}
+}
+
+// testBatchHistory commits the checkpoints of four instances in batches
+// from their 6th to their end, with events of every size, and reads each
+// history after every batch.
+func testBatchHistory(h *harness, b *Batching) {
+	insts := make([]*runtime.Instance, 4)
+	want := make([][]runtime.Event, len(insts))
+	for i := range insts {
+		insts[i] = h.start(fmt.Sprintf("order-%d", i), "worker-a")
+	}
+	commit := func(i int, seq int64, status runtime.Status) *runtime.Checkpoint {
+		cp := step(insts[i], seq, []byte(fmt.Sprintf("frame%d", seq)))
+		cp.Status = status
+		cp.Event.Name = fmt.Sprintf("step-%d-%d", i, seq)
+		switch (int(seq) + i) % 4 {
+		case 1:
+			cp.Event.Detail = bigFrame(1000)
+		case 2:
+			cp.Event.Error = "déclinée ✓"
+		case 3:
+			cp.Event.Detail = allBytes()[:40]
+		}
+		if status == runtime.StatusCompleted {
+			cp.Event.Kind = "complete"
+		}
+		want[i] = append(want[i], cp.Event)
+		return cp
+	}
+	for i := range insts {
+		for seq := int64(1); seq <= 5; seq++ {
+			h.checkpoint(commit(i, seq, runtime.StatusRunning))
+		}
+	}
+	for seq := int64(6); seq <= 18; seq++ {
+		calls := make([]*batchCall, len(insts))
+		for i := range insts {
+			status := runtime.StatusRunning
+			if seq == 18 || i == 3 && seq == 17 {
+				status = runtime.StatusCompleted
+			}
+			if i == 3 && seq == 18 {
+				calls = calls[:3]
+				continue
+			}
+			calls[i] = h.cpCall(fmt.Sprintf("order-%d seq %d", i, seq), commit(i, seq, status))
+		}
+		h.inOneBatch(b, calls)
+		for i, c := range calls {
+			h.wantCall(c, nil)
+			got := h.history(fmt.Sprintf("order-%d", i))
+			if len(got) != len(want[i]) {
+				h.t.Fatalf("History(order-%d) after the batch of seq %d = %v, want %d events", i, seq, kinds(got), len(want[i]))
+			}
+			for k := range got {
+				if w := want[i][k]; got[k].Seq != w.Seq || got[k].Name != w.Name || got[k].Error != w.Error || !bytes.Equal(got[k].Detail, w.Detail) {
+					h.t.Fatalf("History(order-%d)[%d] after the batch of seq %d = %+v, want %+v", i, k, seq, got[k], w)
+				}
+			}
+		}
 	}
 }
 
