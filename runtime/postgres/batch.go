@@ -18,7 +18,7 @@ import (
 // when Config.MaxBatch is 0.
 const DefaultMaxBatch = 256
 
-// A Store commits the checkpoints, creates and heartbeats of concurrent callers
+// A Store commits the checkpoints, creates, heartbeats and claims of concurrent callers
 // together (group commit; see runtime/internal/groupcommit): a caller that
 // finds no commit in flight commits alone, with the statements of a lone
 // call; callers that arrive while a commit is in flight are committed
@@ -26,7 +26,7 @@ const DefaultMaxBatch = 256
 // statements on one connection, which is one implicit transaction and one
 // round trip: one multi-row statement per kind of write (creates, running
 // checkpoints, releasing checkpoints, heartbeats; then the waiting→ready
-// rule and the moves of pending events to history).
+// rule, the moves of pending events to history, and the claims).
 //
 // Each row of a statement is fenced on its own: a checkpoint whose claim
 // is gone, whose sequence number is taken or whose signal is not pending
@@ -43,14 +43,16 @@ const DefaultMaxBatch = 256
 
 // op is one caller's write: a checkpoint, a create or a heartbeat.
 type op struct {
-	ctx  context.Context
-	cp   *runtime.Checkpoint // a checkpoint, with its encoded event ev
-	ev   []byte
-	inst *runtime.Instance // or a create
-	hb   *heartbeat        // or a heartbeat
+	ctx   context.Context
+	cp    *runtime.Checkpoint // a checkpoint, with its encoded event ev
+	ev    []byte
+	inst  *runtime.Instance     // or a create
+	hb    *heartbeat            // or a heartbeat
+	claim *runtime.ClaimRequest // or a claim
 
-	n       int64             // checkpoint, heartbeat: instances updated (0 or 1)
-	created *runtime.Instance // create: the row inserted, nil if the ID existed
+	n       int64               // checkpoint, heartbeat: instances updated (0 or 1)
+	created *runtime.Instance   // create: the row inserted, nil if the ID existed
+	claimed []*runtime.Instance // claim
 	err     error
 }
 
@@ -61,14 +63,17 @@ type heartbeat struct {
 	lease time.Duration
 }
 
+// id returns the instance o writes; "" for a claim, which may write any.
 func (o *op) id() string {
 	switch {
 	case o.cp != nil:
 		return o.cp.ID
 	case o.hb != nil:
 		return o.hb.id
+	case o.inst != nil:
+		return o.inst.ID
 	}
-	return o.inst.ID
+	return ""
 }
 
 // Stats counts the batches of writes a Store has run.
@@ -141,6 +146,8 @@ func (s *Store) runOne(o *op) {
 		var tag pgconn.CommandTag
 		tag, o.err = s.pool.Exec(o.ctx, s.sql.heartbeat, o.hb.id, o.hb.epoch, o.hb.lease.Microseconds())
 		o.n = tag.RowsAffected()
+	case o.claim != nil:
+		o.claimed, o.err = s.claimOne(o.ctx, o.claim)
 	default:
 		o.created, o.err = s.createOne(o.ctx, o.inst)
 	}
@@ -154,7 +161,7 @@ func (s *Store) runMany(batch []*op) {
 	var together, after []*op
 	for _, o := range batch {
 		id := o.id()
-		if ids[id] {
+		if id != "" && ids[id] {
 			after = append(after, o)
 			continue
 		}
@@ -204,6 +211,7 @@ type manyArgs struct {
 	createCols   createColumns
 	createStatus []string
 	heartbeats   []*op
+	claims       []*op
 	hbID         []string
 	hbEpoch      []int64
 	hbLease      []int64
@@ -219,6 +227,10 @@ type createColumns struct {
 }
 
 func (a *manyArgs) add(o *op) {
+	if o.claim != nil {
+		a.claims = append(a.claims, o)
+		return
+	}
 	if hb := o.hb; hb != nil {
 		a.heartbeats = append(a.heartbeats, o)
 		a.hbID = append(a.hbID, hb.id)
@@ -328,6 +340,15 @@ func (s *Store) sendMany(together []*op) error {
 	if len(a.flush) > 0 {
 		b.Queue(s.sql.flushMany, a.flush, a.flushEpoch)
 	}
+	// Claims last: they may take what this batch made ready.
+	claimed := make([][]*runtime.Instance, len(a.claims))
+	for i, o := range a.claims {
+		b.Queue(s.sql.claim, claimArgs(o.claim)...).Query(func(rows pgx.Rows) error {
+			var err error
+			claimed[i], err = pgx.CollectRows(rows, scanClaimed)
+			return err
+		})
+	}
 
 	ctx, cancel := batchContext(together)
 	defer cancel()
@@ -354,6 +375,9 @@ func (s *Store) sendMany(together []*op) error {
 		if beaten[o.hb.id] {
 			o.n = 1
 		}
+	}
+	for i, o := range a.claims {
+		o.claimed = claimed[i]
 	}
 	byID := make(map[string]*runtime.Instance, len(created))
 	for _, inst := range created {

@@ -21,7 +21,8 @@ import (
 // block each other nor claim the same instance. Each claimed instance
 // carries the oldest unconsumed signal it awaits and the database clock.
 // It claims nothing when req.Workflows is empty or req.Limit is not
-// positive.
+// positive. A claim made while other writes commit shares their
+// transaction (see [Store]).
 func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
 	if len(req.Workflows) == 0 || req.Limit <= 0 {
 		return nil, nil
@@ -29,15 +30,25 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 	if req.Lease <= 0 {
 		return nil, fmt.Errorf("postgres: claim: lease %v is not positive", req.Lease)
 	}
-	rows, err := s.pool.Query(ctx, s.sql.claim, req.Owner, req.Workflows, req.Limit, req.Lease.Microseconds())
-	if err != nil {
-		return nil, fmt.Errorf("postgres: claim: %w", err)
+	o := &op{ctx: ctx, claim: &req}
+	s.do(o)
+	if o.err != nil {
+		return nil, fmt.Errorf("postgres: claim: %w", o.err)
 	}
-	claimed, err := pgx.CollectRows(rows, scanClaimed)
+	return o.claimed, nil
+}
+
+// claimOne runs the claim statement of req alone.
+func (s *Store) claimOne(ctx context.Context, req *runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	rows, err := s.pool.Query(ctx, s.sql.claim, claimArgs(req)...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: claim: %w", err)
+		return nil, err
 	}
-	return claimed, nil
+	return pgx.CollectRows(rows, scanClaimed)
+}
+
+func claimArgs(req *runtime.ClaimRequest) []any {
+	return []any{req.Owner, req.Workflows, req.Limit, req.Lease.Microseconds()}
 }
 
 // scanClaimed reads a row of claimSQL: the instance columns, the signal

@@ -217,6 +217,7 @@ func testBatchMixed(h *harness, b *Batching) {
 	h.create("beat")
 	beat := h.claimID("worker-a", "beat", shortLease)
 	h.create("exists")
+	h.createInstance(&runtime.Instance{ID: "other", Workflow: workflow, Version: "v2"})
 
 	consumeCP := step(consume, 2, []byte("consumed"))
 	consumeCP.ConsumeSignal = sig.ID
@@ -227,6 +228,7 @@ func testBatchMixed(h *harness, b *Batching) {
 	doneCP := suspend(done, 1, runtime.StatusCompleted)
 	doneCP.Output = []byte("receipt")
 	var created, existed bool
+	var claimed []*runtime.Instance
 	calls := []*batchCall{
 		h.cpCall("step", step(run, 1, []byte("frame1"))),
 		h.cpCall("step consuming a signal", consumeCP),
@@ -244,6 +246,10 @@ func testBatchMixed(h *harness, b *Batching) {
 			return err
 		}},
 		{name: "heartbeat", do: func() error { return h.s.Heartbeat(h.ctx, "beat", beat.Epoch, longLease) }},
+		{name: "claim", do: func() (err error) {
+			claimed, err = h.s.Claim(h.ctx, runtime.ClaimRequest{Owner: "worker-d", Workflows: []string{workflow + "@v2"}, Limit: 5, Lease: longLease})
+			return err
+		}},
 		{name: "heartbeat with a stale epoch", do: func() error { return h.s.Heartbeat(h.ctx, "run", run.Epoch-1, longLease) }},
 	}
 	h.inOneBatch(b, calls)
@@ -268,6 +274,9 @@ func testBatchMixed(h *harness, b *Batching) {
 	h.wantCommitted("sleep", 1, "frame1", runtime.StatusSleeping, "sleeping")
 	h.wantCommitted("waiting", 1, "frame1", runtime.StatusReady, "await")
 	h.wantCommitted("done", 1, "frame1", runtime.StatusCompleted, "completed")
+	if len(claimed) != 1 || claimed[0].ID != "other" || claimed[0].Owner != "worker-d" {
+		h.t.Errorf("Claim() in a batch = %v, want [other] claimed by worker-d", ids(claimed))
+	}
 	if !created || !existed {
 		h.t.Errorf("Create() in a batch: created = %v, existing one reported = %v, want true, true", created, existed)
 	}
