@@ -26,9 +26,9 @@
 // trip: it updates the instance row where its id, the claim's epoch,
 // status 'running' and the previous sequence number match, appends the
 // checkpoint's history event to the events pending in the row, and
-// consumes the signal. Every 8 sequence numbers, for a large event and
-// when the instance ends, the statement also moves the pending events to
-// the history table; otherwise a checkpoint writes one row. History and
+// consumes the signal. Every 8 sequence numbers, and for a large event,
+// the statement also moves the pending events to the history table;
+// otherwise a checkpoint writes one row. History and
 // the view events read both. When the update matches nothing, Checkpoint
 // reads the row back to say why: the claim is no longer current
 // ([runtime.ErrFenced]), the sequence number is committed already

@@ -21,11 +21,10 @@
 // Every change of an instance is one transaction. A checkpoint is one
 // UPDATE of the instance row, fenced by the claim's epoch and by its
 // sequence number, which appends the checkpoint's history event to the
-// events pending in the row; every 8 sequence numbers, for a large event
-// and when the instance ends, the checkpoint also moves them to the
-// history table. Nothing is read on that path, and a checkpoint writes one
-// row (one page) most of the time. [Store.History] and the events view
-// read both.
+// events pending in the row; every 8 sequence numbers, and for a large
+// event, the checkpoint also moves them to the history table. Nothing is
+// read on that path, and a checkpoint writes one row (one page) most of
+// the time. [Store.History] and the events view read both.
 //
 // # Group commit
 //

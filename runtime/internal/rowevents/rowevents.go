@@ -3,11 +3,12 @@
 //
 // A checkpoint of a running instance writes one row: the instance's,
 // fenced by its epoch, with the checkpoint's event appended to the row's
-// pending events. Every FlushEvery sequence numbers, when an event is
-// large, and when the instance ends, the checkpoint also moves the
-// pending events, its own included, to the history table. History reads
-// both, so that the events are durable, in sequence order, from the
-// commit of their checkpoint on.
+// pending events. Every FlushEvery sequence numbers, and when an event is
+// large, the checkpoint also moves the pending events, its own included,
+// to the history table. History reads both, so that the events are
+// durable, in sequence order, from the commit of their checkpoint on. An
+// instance that ended keeps its last events pending (fewer than
+// FlushEvery): moving them would cost its last commit as many row writes.
 //
 // The pending events are a text column holding JSON arrays separated by
 // commas (wrapped in brackets, a JSON array of events), so that a
@@ -67,7 +68,7 @@ func AppendAt(dst []byte, at int64) []byte {
 // Flush reports whether the checkpoint of cp, whose event encodes to n
 // bytes, moves the pending events to the history table.
 func Flush(cp *runtime.Checkpoint, n int) bool {
-	return cp.Seq%FlushEvery == 0 || n > MaxPending || cp.Status.Terminal()
+	return cp.Seq%FlushEvery == 0 || n > MaxPending
 }
 
 const hexDigits = "0123456789abcdef"

@@ -2,9 +2,9 @@
 -- appended to the events pending in the row (comma-separated JSON arrays,
 -- see runtime/internal/rowevents: sequence, site, attempts, kind, name,
 -- error and detail in hexadecimal, time in microseconds since the Unix
--- epoch), which a checkpoint moves to history every few sequence numbers
--- and when the instance ends. Instances of older versions have none
--- pending: their whole history is in history. The view events is history
+-- epoch), which a checkpoint moves to history every few sequence numbers.
+-- Instances of older versions have none pending: their whole history is
+-- in history. The view events is history
 -- and the pending events together, as History reads them. The column is
 -- not indexed, so checkpoints stay HOT.
 

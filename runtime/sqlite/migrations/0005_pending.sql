@@ -1,8 +1,8 @@
 -- A checkpoint writes one row: the instance's, with its history event
 -- appended to the events pending in the row (comma-separated JSON arrays,
 -- see runtime/internal/rowevents), which a checkpoint moves to history
--- every few sequence numbers and when the instance ends. Instances of
--- older versions have none pending: their whole history is in history.
+-- every few sequence numbers. Instances of older versions have none
+-- pending: their whole history is in history.
 -- The view events is history and the pending events together, as History
 -- reads them.
 
