@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +56,9 @@ type op struct {
 	claimed []*runtime.Instance // claim
 	err     error
 }
+
+// cpOps recycles the ops of checkpoints, with their event buffers.
+var cpOps = sync.Pool{New: func() any { return new(op) }}
 
 // heartbeat is the input of Heartbeat.
 type heartbeat struct {

@@ -100,9 +100,12 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := storableEvent(&cp.Event); err != nil {
 		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
-	o := &op{ctx: ctx, cp: cp, ev: rowevents.AppendHead(nil, cp.Seq, &cp.Event)}
+	o := cpOps.Get().(*op)
+	o.ctx, o.cp, o.ev = ctx, cp, rowevents.AppendHead(o.ev[:0], cp.Seq, &cp.Event)
 	s.do(o)
 	n, err := o.n, o.err
+	*o = op{ev: o.ev[:0]}
+	cpOps.Put(o)
 	if err != nil {
 		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}

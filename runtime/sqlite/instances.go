@@ -148,7 +148,11 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 		return fmt.Errorf("sqlite: checkpoint %s: invalid status %q", cp.ID, cp.Status)
 	}
 	var stored runtime.Status
-	err := s.write(ctx, true, func(ctx context.Context) error {
+	// Most checkpoints are one statement, which needs no savepoint of
+	// its own in a batch; those that also consume a signal or move the
+	// pending events do.
+	tx := cp.ConsumeSignal != 0 || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
+	err := s.write(ctx, tx, func(ctx context.Context) error {
 		now := nanos(s.now())
 		var err error
 		if stored, err = s.updateInstance(ctx, cp, now); err != nil {
@@ -176,7 +180,9 @@ func (s *Store) updateInstance(ctx context.Context, cp *runtime.Checkpoint, now 
 	if at == 0 {
 		at = now
 	}
-	ev := rowevents.AppendAt(rowevents.AppendHead(s.evbuf[:0], cp.Seq, &cp.Event), at)
+	ev := rowevents.AppendHead(s.evbuf[:0], cp.Seq, &cp.Event)
+	flush := rowevents.Flush(cp, len(ev)) // as Checkpoint decided
+	ev = rowevents.AppendAt(ev, at)
 	s.evbuf = ev
 	status := cp.Status
 	var n int64
@@ -204,7 +210,7 @@ func (s *Store) updateInstance(ctx context.Context, cp *runtime.Checkpoint, now 
 	if n == 0 {
 		return "", s.whyNotCommitted(ctx, cp, now)
 	}
-	if rowevents.Flush(cp, len(ev)) {
+	if flush {
 		if _, err := s.st.flush.ExecContext(ctx, cp.ID); err != nil {
 			return "", fmt.Errorf("move pending events to history: %w", err)
 		}

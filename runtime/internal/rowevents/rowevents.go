@@ -65,8 +65,34 @@ func AppendAt(dst []byte, at int64) []byte {
 	return append(dst, ']')
 }
 
+// Len returns the length of the encoding of ev with sequence number seq
+// up to its time, as AppendHead appends it.
+func Len(seq int64, ev *runtime.Event) int {
+	n := 1 + digits(seq) + 1 + digits(int64(ev.Site)) + 1 + digits(int64(ev.Attempts))
+	n += 3*3 + 2*(len(ev.Kind)+len(ev.Name)+len(ev.Error)) // ,"hex" for each string
+	if ev.Detail == nil {
+		n += len(",null")
+	} else {
+		n += 3 + 2*len(ev.Detail)
+	}
+	return n + 1 // the comma before the time
+}
+
+// digits returns the length of the decimal form of v.
+func digits(v int64) int {
+	n := 1
+	if v < 0 {
+		n++
+	}
+	for v <= -10 || v >= 10 {
+		v /= 10
+		n++
+	}
+	return n
+}
+
 // Flush reports whether the checkpoint of cp, whose event encodes to n
-// bytes, moves the pending events to the history table.
+// bytes (see [Len]), moves the pending events to the history table.
 func Flush(cp *runtime.Checkpoint, n int) bool {
 	return cp.Seq%FlushEvery == 0 || n > MaxPending
 }
