@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -89,11 +88,9 @@ type Stats struct {
 // Stats returns the counts of batches and writes so far: Writes ÷ Batches
 // is the mean batch size.
 func (s *Store) Stats() Stats {
-	return Stats{Batches: s.stats.batches.Load(), Writes: s.stats.writes.Load()}
+	b, w := s.ops.Counts()
+	return Stats{Batches: b, Writes: w}
 }
-
-// counters are the atomic counts behind [Stats].
-type counters struct{ batches, writes atomic.Int64 }
 
 // batchHooks let tests hold and cut batches.
 type batchHooks struct {
@@ -122,8 +119,6 @@ func (s *Store) do(o *op) {
 // runBatch commits a batch: alone with the statements of a lone call, or
 // all together.
 func (s *Store) runBatch(batch []*op) {
-	s.stats.batches.Add(1)
-	s.stats.writes.Add(int64(len(batch)))
 	if h := s.hooks; h != nil && h.beforeBatch != nil {
 		h.beforeBatch(len(batch))
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // frame200 is a frame of about 200 bytes, the size of a small workflow's
@@ -176,36 +176,6 @@ func BenchmarkCheckpointVsBareCommit(b *testing.B) {
 // instances committed from 64 goroutines at once, which the store
 // batches: ns/op is the time per checkpoint, writes/commit the mean batch.
 func BenchmarkCheckpointConcurrent(b *testing.B) {
-	benchmarkConcurrent(b, 64)
-}
-
-func benchmarkConcurrent(b *testing.B, n int) {
-	ctx := context.Background()
 	s := newStore(b)
-	insts := make([]*runtime.Instance, n)
-	for i := range insts {
-		insts[i] = startRunning(b, s, fmt.Sprint("bench-", i))
-	}
-	before := s.Stats()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for g, inst := range insts {
-		wg.Go(func() {
-			cp := runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Status: runtime.StatusRunning, Frame: frame200,
-				Event: runtime.Event{Kind: "step", Name: "Charge", Site: 1, Attempts: 1, Detail: []byte(`{"id":"ch_1"}`)}}
-			for i := g; i < b.N; i += n {
-				cp.Seq++
-				if err := s.Checkpoint(ctx, &cp); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	after := s.Stats()
-	if commits := after.Batches - before.Batches; commits > 0 {
-		b.ReportMetric(float64(after.Writes-before.Writes)/float64(commits), "writes/commit")
-	}
+	storetest.BenchmarkCheckpointsAtOnce(b, s, 64, func() (int64, int64) { st := s.Stats(); return st.Batches, st.Writes })
 }

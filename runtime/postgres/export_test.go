@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -73,29 +71,11 @@ func ClaimSQL(s *Store) string { return s.sql.claim }
 // them. LoseConnection terminates the backend the next batch of several
 // writes is about to be sent on.
 func Batching(t *testing.T, s *Store) *storetest.Batching {
-	var mu sync.Mutex
-	var sizes []int
-	var hold, held chan struct{}
-	var lose bool
-	var loseAck error
+	var c storetest.BatchControl
 	s.hooks = &batchHooks{
-		beforeBatch: func(n int) {
-			mu.Lock()
-			sizes = append(sizes, n)
-			h, hd := hold, held
-			hold, held = nil, nil
-			mu.Unlock()
-			if h != nil {
-				close(hd)
-				<-h
-			}
-		},
+		beforeBatch: c.BeforeBatch,
 		beforeSend: func(pid uint32) {
-			mu.Lock()
-			l := lose
-			lose = false
-			mu.Unlock()
-			if !l {
+			if !c.LoseConnectionNow() {
 				return
 			}
 			var ok bool
@@ -103,42 +83,9 @@ func Batching(t *testing.T, s *Store) *storetest.Batching {
 				t.Errorf("pg_terminate_backend(%d) = %v, %v; want true", pid, ok, err)
 			}
 		},
-		afterCommit: func(n int) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if n == 1 {
-				return nil
-			}
-			err := loseAck
-			loseAck = nil
-			return err
-		},
+		afterCommit: c.AckError,
 	}
-	return &storetest.Batching{
-		Hold: func() (<-chan struct{}, func()) {
-			mu.Lock()
-			defer mu.Unlock()
-			hold, held = make(chan struct{}), make(chan struct{})
-			h := hold
-			return held, func() { close(h) }
-		},
-		Queued: s.ops.Len,
-		Sizes: func() []int {
-			mu.Lock()
-			defer mu.Unlock()
-			return slices.Clone(sizes)
-		},
-		LoseConnection: func() {
-			mu.Lock()
-			defer mu.Unlock()
-			lose = true
-		},
-		LoseAck: func(err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			loseAck = err
-		},
-	}
+	return c.Batching(s.ops.Len)
 }
 
 // BatchSQL returns the multi-row statements of s: the running and

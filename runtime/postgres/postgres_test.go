@@ -467,16 +467,22 @@ func TestTerminateBackends(t *testing.T) {
 	})
 }
 
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	// One pool for all subtests: each gets a fresh schema, not a fresh
-	// set of connections.
+// sharedPool returns one pool for all the subtests of a suite, each of
+// which gets a fresh schema, not a fresh set of connections, and a
+// function that runs a statement on it.
+func sharedPool(t *testing.T) (*pgxpool.Pool, func(ctx context.Context, sql string) error) {
+	t.Helper()
 	pool, err := pgxpool.New(context.Background(), testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	exec := func(ctx context.Context, sql string) error { _, err := pool.Exec(ctx, sql); return err }
+	return pool, func(ctx context.Context, sql string) error { _, err := pool.Exec(ctx, sql); return err }
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	pool, exec := sharedPool(t)
 	storetest.Run(t, func(t *testing.T) runtime.Store {
 		s, err := postgres.New(t.Context(), postgres.Config{Pool: pool, Schema: newSchemaFunc(t, exec)})
 		if err != nil {
@@ -489,12 +495,7 @@ func TestConformance(t *testing.T) {
 
 func TestBatchConformance(t *testing.T) {
 	t.Parallel()
-	pool, err := pgxpool.New(context.Background(), testDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	exec := func(ctx context.Context, sql string) error { _, err := pool.Exec(ctx, sql); return err }
+	pool, exec := sharedPool(t)
 	storetest.RunBatch(t, func(t *testing.T) (runtime.Store, *storetest.Batching) {
 		schema := newSchemaFunc(t, exec)
 		open := func(t *testing.T) *postgres.Store {

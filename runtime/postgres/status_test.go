@@ -14,6 +14,7 @@ import (
 
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/postgres"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // The status column rejects unknown values although no CHECK constraint
@@ -45,20 +46,28 @@ func TestStatusDomainRejectsUnknownStatus(t *testing.T) {
 	}
 }
 
+// migratedTo returns a fresh schema with the migrations up to version
+// applied, as a store of an older version left it, and a pool on it.
+func migratedTo(t *testing.T, version int) (dsn, schema string, pool *pgxpool.Pool) {
+	t.Helper()
+	dsn, schema = testDSN(t), newSchema(t)
+	pool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := postgres.MigrateUpTo(context.Background(), pool, schema, version); err != nil {
+		t.Fatalf("MigrateUpTo(%d) = %v", version, err)
+	}
+	return dsn, schema, pool
+}
+
 // A database created before migration 0004 keeps its instances, in every
 // status, and works on after the upgrade.
 func TestUpgradeToStatusDomain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn, schema := testDSN(t), newSchema(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := postgres.MigrateUpTo(ctx, pool, schema, 3); err != nil {
-		t.Fatalf("MigrateUpTo(3) = %v", err)
-	}
+	dsn, schema, pool := migratedTo(t, 3)
 	table := pgx.Identifier{schema, "instances"}.Sanitize()
 	statuses := []string{"ready", "running", "sleeping", "waiting", "completed", "failed", "canceled"}
 	for _, st := range statuses {
@@ -203,15 +212,7 @@ UPDATE ` + schema + `.instances SET status = CASE WHEN id < 'i5' THEN 'running' 
 func TestUpgradeToPendingEvents(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn, schema := testDSN(t), newSchema(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := postgres.MigrateUpTo(ctx, pool, schema, 5); err != nil {
-		t.Fatalf("MigrateUpTo(5) = %v", err)
-	}
+	dsn, schema, pool := migratedTo(t, 5)
 	q := func(sql string) string { return strings.ReplaceAll(sql, "{schema}", pgx.Identifier{schema}.Sanitize()) }
 	if _, err := pool.Exec(ctx, q(`INSERT INTO {schema}.instances (id, workflow, version, status, seq, epoch, owner,
 		lease_until, created_at, updated_at) VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', now() + interval '1 hour', now(), now());
@@ -219,25 +220,7 @@ INSERT INTO {schema}.history (instance_id, seq, kind, name, at) VALUES ('old', 1
 		t.Fatal(err)
 	}
 	s := openStore(t, dsn, schema)
-	for seq := int64(3); seq <= 12; seq++ {
-		cp := &runtime.Checkpoint{ID: "old", Epoch: 1, Seq: seq, Status: runtime.StatusRunning, Frame: []byte(`{}`),
-			Event: runtime.Event{Kind: "step", Name: fmt.Sprint("s", seq)}}
-		if seq == 12 {
-			cp.Status, cp.Event.Kind = runtime.StatusCompleted, "complete"
-		}
-		if err := s.Checkpoint(ctx, cp); err != nil {
-			t.Fatalf("Checkpoint(seq %d) = %v", seq, err)
-		}
-		evs, err := s.History(ctx, "old")
-		if err != nil || int64(len(evs)) != seq {
-			t.Fatalf("History() after seq %d = %d events, %v; want %d", seq, len(evs), err, seq)
-		}
-		for i, ev := range evs {
-			if ev.Seq != int64(i+1) {
-				t.Fatalf("History()[%d].Seq = %d after seq %d, want %d", i, ev.Seq, seq, i+1)
-			}
-		}
-	}
+	storetest.ContinueRun(t, s, &runtime.Instance{ID: "old", Epoch: 1, Seq: 2}, 12)
 	var rows int
 	var pending string
 	if err := pool.QueryRow(ctx, q(`SELECT (SELECT count(*) FROM {schema}.history WHERE instance_id = 'old'),

@@ -54,7 +54,6 @@ type Store struct {
 	listen   *listener
 	ops      *groupcommit.Queue[*op]
 	hooks    *batchHooks // tests only
-	stats    counters
 }
 
 var (

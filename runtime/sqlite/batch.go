@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -50,11 +49,9 @@ type Stats struct {
 // Stats returns the counts of batches and writes so far: Writes ÷ Batches
 // is the mean batch size.
 func (s *Store) Stats() Stats {
-	return Stats{Batches: s.stats.batches.Load(), Writes: s.stats.writes.Load()}
+	b, w := s.writes.Counts()
+	return Stats{Batches: b, Writes: w}
 }
-
-// counters are the atomic counts behind [Stats].
-type counters struct{ batches, writes atomic.Int64 }
 
 // batchHooks let tests hold and cut batches.
 type batchHooks struct {
@@ -95,8 +92,6 @@ func (s *Store) write(ctx context.Context, tx bool, fn func(ctx context.Context)
 
 // runBatch runs the ops in one transaction and sets their errors.
 func (s *Store) runBatch(batch []*writeOp) {
-	s.stats.batches.Add(1)
-	s.stats.writes.Add(int64(len(batch)))
 	if h := s.hooks; h != nil && h.beforeBatch != nil {
 		h.beforeBatch(len(batch))
 	}

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // benchFrame is the size of a typical small frame.
@@ -195,43 +194,10 @@ func BenchmarkGetDuringCheckpoints(b *testing.B) {
 // which the store batches: ns/op is the time per checkpoint,
 // writes/commit the mean batch.
 func BenchmarkCheckpointConcurrent(b *testing.B) {
-	const n = 64
 	s, err := New(Config{Path: filepath.Join(b.TempDir(), "bench.db")})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	ctx := b.Context()
-	for i := range n {
-		if _, _, err := s.Create(ctx, &runtime.Instance{ID: fmt.Sprint("bench-", i), Workflow: "w", Version: "v"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	insts, err := s.Claim(ctx, runtime.ClaimRequest{Owner: "b", Workflows: []string{"w@v"}, Limit: n, Lease: time.Hour})
-	if err != nil || len(insts) != n {
-		b.Fatalf("Claim() = %d instances, %v", len(insts), err)
-	}
-	frame := bytes.Repeat([]byte("f"), benchFrame)
-	before := s.Stats()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for g, inst := range insts {
-		wg.Go(func() {
-			cp := runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Status: runtime.StatusRunning, Frame: frame,
-				Event: runtime.Event{Kind: "step", Name: "Charge", Site: 1, Attempts: 1, Detail: []byte(`{"id":"ch_1"}`)}}
-			for i := g; i < b.N; i += n {
-				cp.Seq++
-				if err := s.Checkpoint(ctx, &cp); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	after := s.Stats()
-	if commits := after.Batches - before.Batches; commits > 0 {
-		b.ReportMetric(float64(after.Writes-before.Writes)/float64(commits), "writes/commit")
-	}
+	storetest.BenchmarkCheckpointsAtOnce(b, s, 64, func() (int64, int64) { st := s.Stats(); return st.Batches, st.Writes })
 }

@@ -67,8 +67,7 @@ type Store struct {
 	st     statements
 	wake   waker
 	hooks  *batchHooks // tests only
-	stats  counters
-	evbuf  []byte // the leader's: a checkpoint's encoded event
+	evbuf  []byte      // the leader's: a checkpoint's encoded event
 }
 
 // Open opens (creating if needed) the database at path with the default

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -453,68 +452,21 @@ func TestBatchConformance(t *testing.T) {
 }
 
 // testBatching installs test hooks in s and returns them as storetest
-// wants them.
+// wants them. LoseConnection fails the next batch of several writes after
+// its first, as an I/O error of the database would.
 func testBatching(s *Store) *storetest.Batching {
-	var mu sync.Mutex
-	var sizes []int
-	var hold chan struct{} // the next batch waits until it is closed
-	var held chan struct{}
-	var lose, loseAck error
+	var c storetest.BatchControl
 	s.hooks = &batchHooks{
-		beforeBatch: func(n int) {
-			mu.Lock()
-			sizes = append(sizes, n)
-			h, hd := hold, held
-			hold, held = nil, nil
-			mu.Unlock()
-			if h != nil {
-				close(hd)
-				<-h
-			}
-		},
+		beforeBatch: c.BeforeBatch,
 		midBatch: func() error {
-			mu.Lock()
-			defer mu.Unlock()
-			err := lose
-			lose = nil
-			return err
-		},
-		afterCommit: func(n int) error {
-			mu.Lock()
-			defer mu.Unlock()
-			if n == 1 {
-				return nil
+			if c.LoseConnectionNow() {
+				return errors.New("disk I/O error (injected)")
 			}
-			err := loseAck
-			loseAck = nil
-			return err
+			return nil
 		},
+		afterCommit: c.AckError,
 	}
-	return &storetest.Batching{
-		Hold: func() (<-chan struct{}, func()) {
-			mu.Lock()
-			defer mu.Unlock()
-			hold, held = make(chan struct{}), make(chan struct{})
-			h := hold
-			return held, func() { close(h) }
-		},
-		Queued: s.writes.Len,
-		Sizes: func() []int {
-			mu.Lock()
-			defer mu.Unlock()
-			return slices.Clone(sizes)
-		},
-		LoseConnection: func() {
-			mu.Lock()
-			defer mu.Unlock()
-			lose = errors.New("disk I/O error (injected)")
-		},
-		LoseAck: func(err error) {
-			mu.Lock()
-			defer mu.Unlock()
-			loseAck = err
-		},
-	}
+	return c.Batching(s.writes.Len)
 }
 
 // A database created before the pending-events migration keeps the
@@ -548,25 +500,7 @@ INSERT INTO history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step',
 	db.Close()
 	s := openTest(t, Config{Path: path})
 	ctx := t.Context()
-	for seq := int64(3); seq <= 12; seq++ {
-		cp := &runtime.Checkpoint{ID: "old", Epoch: 1, Seq: seq, Status: runtime.StatusRunning, Frame: []byte(`{}`),
-			Event: runtime.Event{Kind: "step", Name: fmt.Sprint("s", seq)}}
-		if seq == 12 {
-			cp.Status, cp.Event.Kind = runtime.StatusCompleted, "complete"
-		}
-		if err := s.Checkpoint(ctx, cp); err != nil {
-			t.Fatalf("Checkpoint(seq %d) = %v", seq, err)
-		}
-		evs, err := s.History(ctx, "old")
-		if err != nil || int64(len(evs)) != seq {
-			t.Fatalf("History() after seq %d = %d events, %v; want %d", seq, len(evs), err, seq)
-		}
-		for i, ev := range evs {
-			if ev.Seq != int64(i+1) {
-				t.Fatalf("History()[%d].Seq = %d after seq %d, want %d", i, ev.Seq, seq, i+1)
-			}
-		}
-	}
+	storetest.ContinueRun(t, s, &runtime.Instance{ID: "old", Epoch: 1, Seq: 2}, 12)
 	var rows int
 	var pending string
 	if err := s.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM history WHERE instance_id = 'old'),

@@ -572,3 +572,85 @@ func testCheckpointConcurrent(h *harness) {
 		}
 	}
 }
+
+// BatchControl is the state behind a [Batching] that a store's test hooks
+// share: the store's hook before a batch calls BeforeBatch, its hook
+// where a batch may lose its connection calls LoseConnectionNow, and its
+// hook after a commit calls AckError.
+type BatchControl struct {
+	mu      sync.Mutex
+	sizes   []int
+	hold    chan struct{} // the next batch waits until it is closed
+	held    chan struct{} // closed when it waits
+	lose    bool
+	loseAck error
+}
+
+// BeforeBatch records a batch of n writes and, if Hold was called, waits
+// for its release.
+func (c *BatchControl) BeforeBatch(n int) {
+	c.mu.Lock()
+	c.sizes = append(c.sizes, n)
+	hold, held := c.hold, c.held
+	c.hold, c.held = nil, nil
+	c.mu.Unlock()
+	if hold != nil {
+		close(held)
+		<-hold
+	}
+}
+
+// LoseConnectionNow reports whether the batch at hand must lose its
+// connection (once after each call of Batching.LoseConnection).
+func (c *BatchControl) LoseConnectionNow() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lose := c.lose
+	c.lose = false
+	return lose
+}
+
+// AckError returns the error the callers of a batch of n writes that just
+// committed get instead of their results: that of Batching.LoseAck, once,
+// for a batch of several writes.
+func (c *BatchControl) AckError(n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n == 1 {
+		return nil
+	}
+	err := c.loseAck
+	c.loseAck = nil
+	return err
+}
+
+// Batching returns the Batching of c, with queued as its Queued; the
+// caller sets Reopen, and clears LoseConnection if the store cannot lose
+// a connection.
+func (c *BatchControl) Batching(queued func() int) *Batching {
+	return &Batching{
+		Hold: func() (<-chan struct{}, func()) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.hold, c.held = make(chan struct{}), make(chan struct{})
+			hold := c.hold
+			return c.held, func() { close(hold) }
+		},
+		Queued: queued,
+		Sizes: func() []int {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return append([]int(nil), c.sizes...)
+		},
+		LoseConnection: func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.lose = true
+		},
+		LoseAck: func(err error) {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.loseAck = err
+		},
+	}
+}

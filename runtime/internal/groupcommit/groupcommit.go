@@ -10,7 +10,10 @@
 // Every caller returns after the batch that holds its op has run.
 package groupcommit
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Queue batches ops of type T (a pointer to the store's op, which carries
 // the op's input and, once run, its result).
@@ -24,6 +27,8 @@ type Queue[T any] struct {
 	batch   []*waiter[T] // the leader's (one leader at a time)
 	ops     []T
 	pool    sync.Pool
+
+	batches, writes atomic.Int64 // run so far
 }
 
 type waiter[T any] struct {
@@ -78,6 +83,8 @@ func (q *Queue[T]) lead() {
 	for _, w := range q.batch {
 		q.ops = append(q.ops, w.op)
 	}
+	q.batches.Add(1)
+	q.writes.Add(int64(len(q.ops)))
 	q.run(q.ops)
 	clear(q.ops)
 	for _, w := range q.batch[1:] {
@@ -94,6 +101,12 @@ func (q *Queue[T]) lead() {
 	next := q.waiting[0]
 	q.mu.Unlock()
 	next.wake <- true
+}
+
+// Counts returns the number of batches run so far and of the ops they
+// held.
+func (q *Queue[T]) Counts() (batches, ops int64) {
+	return q.batches.Load(), q.writes.Load()
 }
 
 // Len returns the number of ops queued behind the running batch.
