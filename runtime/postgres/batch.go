@@ -152,12 +152,17 @@ func (s *Store) runOne(o *op) {
 	}
 }
 
-// runMany commits several writes in one pipelined batch. Writes to an
-// instance that an earlier write of the batch writes too are committed
-// after it, alone.
+// maxBatchBytes bounds the frames, outputs and events one pipelined batch
+// carries: a batch of larger ones is committed in several transactions.
+const maxBatchBytes = 8 << 20
+
+// runMany commits several writes in pipelined batches of at most
+// maxBatchBytes. Writes to an instance that an earlier write of the
+// batch writes too are committed after it, alone.
 func (s *Store) runMany(batch []*op) {
 	ids := make(map[string]bool, len(batch))
-	var together, after []*op
+	var chunk, after []*op
+	size := 0
 	for _, o := range batch {
 		id := o.id()
 		if id != "" && ids[id] {
@@ -165,26 +170,51 @@ func (s *Store) runMany(batch []*op) {
 			continue
 		}
 		ids[id] = true
-		together = append(together, o)
-	}
-	if len(together) == 1 {
-		s.runOne(together[0])
-	} else if err := s.sendMany(together); err != nil {
-		if refused(err) {
-			// The server refused a statement and rolled the batch back:
-			// commit each write alone, so that only the culprit fails.
-			for _, o := range together {
-				s.runOne(o)
-			}
-		} else {
-			for _, o := range together {
-				o.err = err
-			}
+		if n := o.size(); len(chunk) > 0 && size+n > maxBatchBytes {
+			s.runTogether(chunk)
+			chunk, size = nil, 0
 		}
+		chunk = append(chunk, o)
+		size += o.size()
 	}
+	s.runTogether(chunk)
 	for _, o := range after {
 		s.runOne(o)
 	}
+}
+
+// runTogether commits the writes of together, each of another instance,
+// in one pipelined batch.
+func (s *Store) runTogether(together []*op) {
+	if len(together) == 1 {
+		s.runOne(together[0])
+		return
+	}
+	err := s.sendMany(together)
+	switch {
+	case err == nil:
+	case refused(err):
+		// The server refused a statement and rolled the batch back:
+		// commit each write alone, so that only the culprit fails.
+		for _, o := range together {
+			s.runOne(o)
+		}
+	default:
+		for _, o := range together {
+			o.err = err
+		}
+	}
+}
+
+// size is about how many bytes o adds to a batch.
+func (o *op) size() int {
+	switch {
+	case o.cp != nil:
+		return 64 + len(o.cp.Frame) + len(o.cp.Output) + len(o.ev)
+	case o.inst != nil:
+		return 64 + len(o.inst.Frame) + len(o.inst.Output)
+	}
+	return 64
 }
 
 // manyArgs are the columns of the multi-row statements, one element per

@@ -598,3 +598,45 @@ func TestCheckpointEventText(t *testing.T) {
 		t.Fatalf("History() = %d events, %v; want 9", len(evs), err)
 	}
 }
+
+// TestBatchLargeFrames commits a batch of checkpoints whose frames add up
+// to more than one pipelined batch carries: they commit in several
+// transactions, every one of them.
+func TestBatchLargeFrames(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	b := postgres.Batching(t, s)
+	ctx := t.Context()
+	frame := bytes.Repeat([]byte{7}, 3<<20)
+	var cps []*runtime.Checkpoint
+	for i := range 5 {
+		inst := startRunning(t, s, fmt.Sprintf("big-%d", i))
+		cps = append(cps, &runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Seq: 1, Frame: frame,
+			Status: runtime.StatusRunning, Event: runtime.Event{Kind: "step"}})
+	}
+	held, release := b.Hold()
+	go s.Create(ctx, &runtime.Instance{ID: "holder", Workflow: "wf", Version: "none"})
+	<-held
+	errs := make([]error, len(cps))
+	var wg sync.WaitGroup
+	for i, cp := range cps {
+		wg.Go(func() { errs[i] = s.Checkpoint(ctx, cp) })
+		for b.Queued() < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	release()
+	wg.Wait()
+	if sizes := b.Sizes(); !slices.Contains(sizes, len(cps)) {
+		t.Fatalf("batch sizes = %v, want one of %d", sizes, len(cps))
+	}
+	for i, cp := range cps {
+		if errs[i] != nil {
+			t.Errorf("Checkpoint(%s) error = %v", cp.ID, errs[i])
+			continue
+		}
+		if inst, err := s.Get(ctx, cp.ID); err != nil || inst.Seq != 1 || !bytes.Equal(inst.Frame, frame) {
+			t.Errorf("Get(%s) = seq %d, %d bytes, %v; want 1 and the 3 MiB frame", cp.ID, inst.Seq, len(inst.Frame), err)
+		}
+	}
+}
