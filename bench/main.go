@@ -201,8 +201,8 @@ func measure(ctx context.Context, e *env, c config, want map[string]bool, log io
 		rows = append(rows, peerResume(ctx, e, c, ours)...)
 	})
 	section("throughput", func() {
-		r, rates := throughput(ctx, e, c.workflows, c.workers)
-		ours.rates = rates
+		r, rates, cpu := throughput(ctx, e, c.workflows, c.workers)
+		ours.rates, ours.cpu = rates, cpu
 		rows = append(rows, r...)
 		rows = append(rows, peerThroughput(ctx, e, c, ours)...)
 	})
@@ -215,7 +215,8 @@ func measure(ctx context.Context, e *env, c config, want map[string]bool, log io
 // ourNumbers are our results that the peers' rows are compared with.
 type ourNumbers struct {
 	resume map[string]map[int]time.Duration // by store, k
-	rates  map[string]float64               // workflows/s by store
+	rates  map[string]float64               // workflows/s by rateKey
+	cpu    map[string]cpuUse                // CPU per workflow by rateKey
 }
 
 func machine() Machine {

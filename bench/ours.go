@@ -11,6 +11,7 @@ import (
 	"github.com/durablegen/durable/bench/workflows"
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/memstore"
+	"github.com/durablegen/durable/runtime/postgres"
 )
 
 // Stores our runtime is measured on.
@@ -380,18 +381,22 @@ func formatCalls(calls map[string]int) string {
 // each concurrency: instances are started by 4 clients while the worker
 // runs, and the clock stops at the last result. The rates are keyed by
 // rateKey.
-func throughput(ctx context.Context, e *env, n int, concurrencies []int) ([]Row, map[string]float64) {
+func throughput(ctx context.Context, e *env, n int, concurrencies []int) ([]Row, map[string]float64, map[string]cpuUse) {
 	var rows []Row
 	rates := map[string]float64{}
+	cpus := map[string]cpuUse{}
 	for _, concurrency := range concurrencies {
 		for _, kind := range []string{storeSQLiteFull, storePostgres, storeMem} {
-			rate, err := throughputOn(ctx, e, kind, n, concurrency)
+			rate, cpu, err := throughputCPU(ctx, e, kind, n, concurrency)
 			row := Row{Section: "throughput", Name: throughputName(n, concurrency, kind),
 				System: sysOurs, Value: rate, Unit: "workflows/s"}
 			if err != nil {
 				row.Skipped = err.Error()
 			} else {
 				rates[rateKey(kind, concurrency)] = rate
+				cpus[rateKey(kind, concurrency)] = cpu
+				row.Note = "CPU per workflow: " + cpu.String()
+				row.Extra = map[string]float64{"cpu_self_us": us(cpu.self), "cpu_backends_us": us(cpu.backends)}
 			}
 			rows = append(rows, row)
 		}
@@ -399,9 +404,10 @@ func throughput(ctx context.Context, e *env, n int, concurrencies []int) ([]Row,
 	// The stores as they were before they batched: every write alone.
 	concurrency := concurrencies[0]
 	for _, kind := range []string{storeSQLiteFull, storePostgres} {
-		rate, err := throughputOn(ctx, e, kind, n, concurrency, 1)
+		rate, cpu, err := throughputCPU(ctx, e, kind, n, concurrency, 1)
 		row := Row{Section: "throughput", Name: throughputName(n, concurrency, kind) + ", batching off",
-			System: sysOurs, Value: rate, Unit: "workflows/s", Note: "MaxBatch 1: every write committed alone"}
+			System: sysOurs, Value: rate, Unit: "workflows/s",
+			Note: "MaxBatch 1: every write committed alone; CPU per workflow: " + cpu.String()}
 		if err != nil {
 			row.Skipped = err.Error()
 		} else if on := rates[rateKey(kind, concurrency)]; on > 0 {
@@ -409,7 +415,7 @@ func throughput(ctx context.Context, e *env, n int, concurrencies []int) ([]Row,
 		}
 		rows = append(rows, row)
 	}
-	return rows, rates
+	return rows, rates, cpus
 }
 
 func throughputName(n, concurrency int, store string) string {
@@ -419,15 +425,33 @@ func throughputName(n, concurrency int, store string) string {
 func rateKey(store string, concurrency int) string { return fmt.Sprintf("%s/%d", store, concurrency) }
 
 func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int, maxBatch ...int) (float64, error) {
+	rate, _, err := throughputCPU(ctx, e, kind, n, concurrency, maxBatch...)
+	return rate, err
+}
+
+// throughputCPU is throughputOn that also returns the CPU time per
+// workflow, the PostgreSQL backends' included on PostgreSQL.
+func throughputCPU(ctx context.Context, e *env, kind string, n, concurrency int, maxBatch ...int) (float64, cpuUse, error) {
+	var cpu cpuUse
 	r, err := e.openRig(ctx, kind, maxBatch...)
 	if err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	defer r.close()
+	backends := func() (time.Duration, error) { return 0, nil }
+	if kind == storePostgres {
+		app := r.probe.Store.(*postgres.Store).Schema()
+		backends = func() (time.Duration, error) { return backendCPU(ctx, e.pgDSN, "application_name = $1", app) }
+	}
+	self0 := processCPU()
+	back0, err := backends()
+	if err != nil {
+		return 0, cpu, err
+	}
 	wf := workflows.ServiceSequentialWorkflow.Bind(r.svc)
 	w, err := r.worker(concurrency, wf)
 	if err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -455,12 +479,18 @@ func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int, 
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	for i := range n {
 		if _, err := runtime.Attach[int](r.client, fmt.Sprint("tp-", i)).Result(ctx); err != nil {
-			return 0, err
+			return 0, cpu, err
 		}
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	elapsed := time.Since(start)
+	back1, err := backends()
+	if err != nil {
+		return 0, cpu, err
+	}
+	cpu = cpuUse{self: processCPU() - self0, backends: back1 - back0}.per(n)
+	return float64(n) / elapsed.Seconds(), cpu, nil
 }

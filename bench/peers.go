@@ -87,11 +87,15 @@ func peerThroughput(ctx context.Context, e *env, c config, ours ourNumbers) []Ro
 		}
 		rows = append(rows, vsOurs(row, ours.rates[rateKey(storeSQLiteFull, workers)]))
 		rows = append(rows, Row{Section: "throughput", Name: name("postgres"), System: sysGoWF, Skipped: noGoWFPostgres})
-		rate, err = dbosThroughput(ctx, e, c.workflows, workers)
+		rate, cpu, err := dbosThroughput(ctx, e, c.workflows, workers)
 		row = Row{Section: "throughput", Name: name("postgres"), System: sysDBOS, Value: rate, Unit: "workflows/s",
-			Note: "RunWorkflow in-process from `workers` goroutines (DBOS runs a workflow where it starts)"}
+			Note:  "RunWorkflow in-process from `workers` goroutines (DBOS runs a workflow where it starts); CPU per workflow: " + cpu.String(),
+			Extra: map[string]float64{"cpu_self_us": us(cpu.self), "cpu_backends_us": us(cpu.backends)}}
 		if err != nil {
 			row.Skipped = err.Error()
+		}
+		if c := ours.cpu[rateKey(storePostgres, workers)]; c.self+c.backends > 0 && cpu.self+cpu.backends > 0 {
+			row.Note += fmt.Sprintf("; ours ÷ peer in CPU per workflow: %.2f", float64(c.self+c.backends)/float64(cpu.self+cpu.backends))
 		}
 		rows = append(rows, vsOurs(row, ours.rates[rateKey(storePostgres, workers)]))
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/postgres"
@@ -220,19 +221,30 @@ func (e *env) openSQLite(sync string, maxBatch ...int) (s *sqlite.Store, path st
 }
 
 // openPostgres opens our PostgreSQL store (with MaxBatch, if given) in a
-// private schema that the
-// returned function drops.
+// private schema that the returned function drops. The store's sessions
+// have the schema's name as their application_name (see backendCPU).
 func (e *env) openPostgres(ctx context.Context, maxBatch ...int) (*postgres.Store, func(), error) {
 	if e.pgErr != nil {
 		return nil, nil, e.pgErr
 	}
 	schema := e.name("durable_bench")
-	s, err := postgres.New(ctx, postgres.Config{DSN: e.pgDSN, Schema: schema, MaxBatch: optional(maxBatch)})
+	pcfg, err := pgxpool.ParseConfig(e.pgDSN)
 	if err != nil {
+		return nil, nil, err
+	}
+	pcfg.ConnConfig.RuntimeParams["application_name"] = schema
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := postgres.New(ctx, postgres.Config{Pool: pool, Schema: schema, MaxBatch: optional(maxBatch)})
+	if err != nil {
+		pool.Close()
 		return nil, nil, err
 	}
 	return s, func() {
 		s.Close()
+		pool.Close()
 		e.dropSchema(schema)
 	}, nil
 }
