@@ -104,11 +104,13 @@ func scaleOut(ctx context.Context, e *env, c config) []Row {
 func batchingOff(ctx context.Context, e *env, run scaleRun) Row {
 	off := run
 	off.maxBatch = 1
+	off.n = run.n / 4 // without batching it is slow: the rate is what counts
 	r, err := e.runScale(ctx, off)
 	row := scaleRow(off, r, err)
 	if err != nil {
 		return row
 	}
+	run.n = off.n
 	on, err := e.runScale(ctx, run)
 	if err != nil {
 		row.Skipped = err.Error()
