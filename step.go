@@ -34,11 +34,30 @@ type stepKey struct{}
 // WithStep returns a copy of ctx that carries s. The runtime calls it for
 // every step attempt; user code rarely needs it.
 func WithStep(ctx context.Context, s StepInfo) context.Context {
-	return context.WithValue(ctx, stepKey{}, s)
+	// One allocation, where context.WithValue would make two (the context
+	// and s boxed in an interface).
+	return &stepContext{Context: ctx, info: s}
+}
+
+// stepContext is the context of a step attempt: ctx.Value(stepKey{})
+// returns info.
+type stepContext struct {
+	context.Context
+	info StepInfo
+}
+
+func (c *stepContext) Value(key any) any {
+	if key == (stepKey{}) {
+		return c.info
+	}
+	return c.Context.Value(key)
 }
 
 // Step returns the step information carried by ctx, if any.
 func Step(ctx context.Context) (StepInfo, bool) {
+	if c, ok := ctx.(*stepContext); ok {
+		return c.info, true
+	}
 	s, ok := ctx.Value(stepKey{}).(StepInfo)
 	return s, ok
 }

@@ -283,15 +283,23 @@ func (r *dbosRig) waitRecorded(ctx context.Context, id string, n int) error {
 
 // dbosThroughput runs n workflows of 5 steps, `parallel` at a time
 // (DBOS runs a workflow in the process that starts it), and returns
-// workflows per second.
-func dbosThroughput(ctx context.Context, e *env, n, parallel int) (float64, error) {
+// workflows per second and the CPU per workflow (its database's backends
+// included).
+func dbosThroughput(ctx context.Context, e *env, n, parallel int) (float64, cpuUse, error) {
+	var cpu cpuUse
 	r, err := newDBOSRig(ctx, e)
 	if err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	defer r.close()
 	if err := dbos.Launch(r.ctx); err != nil {
-		return 0, fmt.Errorf("DBOS launch: %w", err)
+		return 0, cpu, fmt.Errorf("DBOS launch: %w", err)
+	}
+	backends := func() (time.Duration, error) { return backendCPU(ctx, e.pgDSN, "datname = $1", r.db) }
+	self0 := processCPU()
+	back0, err := backends()
+	if err != nil {
+		return 0, cpu, err
 	}
 	start := time.Now()
 	errs := make(chan error, parallel)
@@ -315,9 +323,15 @@ func dbosThroughput(ctx context.Context, e *env, n, parallel int) (float64, erro
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	elapsed := time.Since(start)
+	back1, err := backends()
+	if err != nil {
+		return 0, cpu, err
+	}
+	cpu = cpuUse{self: processCPU() - self0, backends: back1 - back0}.per(n)
+	return float64(n) / elapsed.Seconds(), cpu, nil
 }
 
 // sleepCtx sleeps for d or until ctx is done.

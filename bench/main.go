@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/exec"
 	goruntime "runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -45,28 +46,31 @@ type config struct {
 	resumeKs      []int
 	resumeSamples int // ours; the peers take fewer, as each is slow
 	peerSamples   int
-	workflows     int // throughput
-	workers       int
+	workflows     int           // throughput
+	workers       []int         // throughput: instances (ours) or goroutines (peers) at once
 	peerLimit     time.Duration // time a slow peer's throughput run may take
 	genWorkflows  int
 	sleepers      int
+	// scale section: workflows per run
+	scaleWorkflows int
 }
 
 func configFor(quick bool) config {
 	c := config{
-		limitSamples:  2000,
-		steps:         200,
-		cpRuns:        5,
-		partSamples:   3000,
-		machineBudget: 2 * time.Second,
-		resumeKs:      []int{10, 100, 1000},
-		resumeSamples: 40,
-		peerSamples:   10,
-		workflows:     1000,
-		workers:       8,
-		peerLimit:     5 * time.Minute,
-		genWorkflows:  200,
-		sleepers:      10000,
+		limitSamples:   2000,
+		steps:          200,
+		cpRuns:         5,
+		partSamples:    3000,
+		machineBudget:  2 * time.Second,
+		resumeKs:       []int{10, 100, 1000},
+		resumeSamples:  40,
+		peerSamples:    10,
+		workflows:      1000,
+		workers:        []int{8, 64},
+		peerLimit:      5 * time.Minute,
+		genWorkflows:   200,
+		sleepers:       10000,
+		scaleWorkflows: 2000,
 	}
 	if quick {
 		c.limitSamples = 300
@@ -76,6 +80,7 @@ func configFor(quick bool) config {
 		c.resumeSamples = 15
 		c.peerSamples = 3
 		c.peerLimit = 20 * time.Second
+		c.scaleWorkflows = 1000
 	}
 	return c
 }
@@ -85,8 +90,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	quick := fs.Bool("quick", false, "fewer samples: finishes in a few minutes")
 	out := fs.String("out", "results.json", "where to write the results")
-	only := fs.String("only", "", "comma-separated sections to run (limits,checkpoint,parts,machine,resume,throughput,tools,memory); default all")
+	only := fs.String("only", "", "comma-separated sections to run (limits,checkpoint,parts,machine,resume,throughput,scale,tools,memory); default all")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this `file`")
 	child := fs.Int("sleepers", 0, "internal: run as the memory child process holding this many sleeping instances")
+	scaleSchema := fs.String("scaleworker", "", "internal: run as a worker process of the scale section on this PostgreSQL schema")
+	scaleOwner := fs.String("scaleowner", "scale", "internal: the scale worker's owner")
+	scaleConc := fs.Int("scaleconcurrency", 64, "internal: the scale worker's concurrency")
+	scaleMaxBatch := fs.Int("scalemaxbatch", 0, "internal: the scale worker's store MaxBatch")
 	writeGen := fs.String("writegen", "", "only write the generator's input package of 200 workflows into this directory (for profiling)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -100,6 +110,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if *child > 0 {
 		return sleeperChild(*child, stdout, stderr)
+	}
+	if *scaleSchema != "" {
+		return scaleWorkerMain(*scaleSchema, *scaleOwner, *scaleConc, *scaleMaxBatch, stdout, stderr)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	dir, err := os.MkdirTemp("", "durablebench")
 	if err != nil {
@@ -175,11 +201,12 @@ func measure(ctx context.Context, e *env, c config, want map[string]bool, log io
 		rows = append(rows, peerResume(ctx, e, c, ours)...)
 	})
 	section("throughput", func() {
-		r, rates := throughput(ctx, e, c.workflows, c.workers)
-		ours.rates = rates
+		r, rates, cpu := throughput(ctx, e, c.workflows, c.workers)
+		ours.rates, ours.cpu = rates, cpu
 		rows = append(rows, r...)
 		rows = append(rows, peerThroughput(ctx, e, c, ours)...)
 	})
+	section("scale", func() { rows = append(rows, scaleOut(ctx, e, c)...) })
 	section("tools", func() { rows = append(rows, toolSpeed(ctx, e, c.genWorkflows)...) })
 	section("memory", func() { rows = append(rows, memory(ctx, c.sleepers)...) })
 	return rows, took
@@ -188,7 +215,8 @@ func measure(ctx context.Context, e *env, c config, want map[string]bool, log io
 // ourNumbers are our results that the peers' rows are compared with.
 type ourNumbers struct {
 	resume map[string]map[int]time.Duration // by store, k
-	rates  map[string]float64               // workflows/s by store
+	rates  map[string]float64               // workflows/s by rateKey
+	cpu    map[string]cpuUse                // CPU per workflow by rateKey
 }
 
 func machine() Machine {

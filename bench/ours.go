@@ -11,6 +11,7 @@ import (
 	"github.com/durablegen/durable/bench/workflows"
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/memstore"
+	"github.com/durablegen/durable/runtime/postgres"
 )
 
 // Stores our runtime is measured on.
@@ -32,7 +33,7 @@ type rig struct {
 	close  func()
 }
 
-func (e *env) openRig(ctx context.Context, kind string) (*rig, error) {
+func (e *env) openRig(ctx context.Context, kind string, maxBatch ...int) (*rig, error) {
 	r := &rig{kind: kind, svc: &workflows.Service{}}
 	var inner runtime.Store
 	switch kind {
@@ -40,7 +41,7 @@ func (e *env) openRig(ctx context.Context, kind string) (*rig, error) {
 		inner, r.close = memstore.New(), func() {}
 	case storeSQLiteFull, storeSQLiteNormal:
 		sync := map[string]string{storeSQLiteFull: "FULL", storeSQLiteNormal: "NORMAL"}[kind]
-		s, path, closer, err := e.openSQLite(sync)
+		s, path, closer, err := e.openSQLite(sync, maxBatch...)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", kind, err)
 		}
@@ -52,7 +53,7 @@ func (e *env) openRig(ctx context.Context, kind string) (*rig, error) {
 		inner, r.bare = s, b
 		r.close = func() { b.close(); closer() }
 	case storePostgres:
-		s, closer, err := e.openPostgres(ctx)
+		s, closer, err := e.openPostgres(ctx, maxBatch...)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", kind, err)
 		}
@@ -377,35 +378,81 @@ func formatCalls(calls map[string]int) string {
 }
 
 // throughput runs n workflows of 5 steps on each store with a worker of
-// the given concurrency: instances are started by 4 clients while the
-// worker runs, and the clock stops at the last result.
-func throughput(ctx context.Context, e *env, n, concurrency int) ([]Row, map[string]float64) {
+// each concurrency: instances are started by 4 clients while the worker
+// runs, and the clock stops at the last result. The rates are keyed by
+// rateKey.
+func throughput(ctx context.Context, e *env, n int, concurrencies []int) ([]Row, map[string]float64, map[string]cpuUse) {
 	var rows []Row
 	rates := map[string]float64{}
-	for _, kind := range []string{storeSQLiteFull, storePostgres, storeMem} {
-		rate, err := throughputOn(ctx, e, kind, n, concurrency)
-		row := Row{Section: "throughput", Name: fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", n, concurrency, kind),
-			System: sysOurs, Value: rate, Unit: "workflows/s"}
+	cpus := map[string]cpuUse{}
+	for _, concurrency := range concurrencies {
+		for _, kind := range []string{storeSQLiteFull, storePostgres, storeMem} {
+			rate, cpu, err := throughputCPU(ctx, e, kind, n, concurrency)
+			row := Row{Section: "throughput", Name: throughputName(n, concurrency, kind),
+				System: sysOurs, Value: rate, Unit: "workflows/s"}
+			if err != nil {
+				row.Skipped = err.Error()
+			} else {
+				rates[rateKey(kind, concurrency)] = rate
+				cpus[rateKey(kind, concurrency)] = cpu
+				row.Note = "CPU per workflow: " + cpu.String()
+				row.Extra = map[string]float64{"cpu_self_us": us(cpu.self), "cpu_backends_us": us(cpu.backends)}
+			}
+			rows = append(rows, row)
+		}
+	}
+	// The stores as they were before they batched, every write alone, on
+	// fewer workflows: the rate is what counts, and it is slow.
+	concurrency := concurrencies[0]
+	for _, kind := range []string{storeSQLiteFull, storePostgres} {
+		rate, cpu, err := throughputCPU(ctx, e, kind, n/4, concurrency, 1)
+		row := Row{Section: "throughput", Name: throughputName(n/4, concurrency, kind) + ", batching off",
+			System: sysOurs, Value: rate, Unit: "workflows/s",
+			Note: "MaxBatch 1: every write committed alone; CPU per workflow: " + cpu.String()}
 		if err != nil {
 			row.Skipped = err.Error()
-		} else {
-			rates[kind] = rate
+		} else if on := rates[rateKey(kind, concurrency)]; on > 0 {
+			row.Ratio, row.RatioTo = ratio(on, rate), "batching on ÷ off"
 		}
 		rows = append(rows, row)
 	}
-	return rows, rates
+	return rows, rates, cpus
 }
 
-func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int) (float64, error) {
-	r, err := e.openRig(ctx, kind)
+func throughputName(n, concurrency int, store string) string {
+	return fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", n, concurrency, store)
+}
+
+func rateKey(store string, concurrency int) string { return fmt.Sprintf("%s/%d", store, concurrency) }
+
+func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int, maxBatch ...int) (float64, error) {
+	rate, _, err := throughputCPU(ctx, e, kind, n, concurrency, maxBatch...)
+	return rate, err
+}
+
+// throughputCPU is throughputOn that also returns the CPU time per
+// workflow, the PostgreSQL backends' included on PostgreSQL.
+func throughputCPU(ctx context.Context, e *env, kind string, n, concurrency int, maxBatch ...int) (float64, cpuUse, error) {
+	var cpu cpuUse
+	r, err := e.openRig(ctx, kind, maxBatch...)
 	if err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	defer r.close()
+	backends := func() (time.Duration, error) { return 0, nil }
+	if kind == storePostgres {
+		app := r.probe.Store.(*postgres.Store).Schema()
+		backends = func() (time.Duration, error) { return backendCPU(ctx, e.pgDSN, "application_name = $1", app) }
+	}
+	self0 := processCPU()
+	back0, err := backends()
+	if err != nil {
+		return 0, cpu, err
+	}
 	wf := workflows.ServiceSequentialWorkflow.Bind(r.svc)
 	w, err := r.worker(concurrency, wf)
 	if err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -433,12 +480,18 @@ func throughputOn(ctx context.Context, e *env, kind string, n, concurrency int) 
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, err
+		return 0, cpu, err
 	}
 	for i := range n {
 		if _, err := runtime.Attach[int](r.client, fmt.Sprint("tp-", i)).Result(ctx); err != nil {
-			return 0, err
+			return 0, cpu, err
 		}
 	}
-	return float64(n) / time.Since(start).Seconds(), nil
+	elapsed := time.Since(start)
+	back1, err := backends()
+	if err != nil {
+		return 0, cpu, err
+	}
+	cpu = cpuUse{self: processCPU() - self0, backends: back1 - back0}.per(n)
+	return float64(n) / elapsed.Seconds(), cpu, nil
 }

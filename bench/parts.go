@@ -24,12 +24,15 @@ type part struct {
 
 // checkpointParts takes a checkpoint apart on each database: the bare
 // commit, the instance row's update alone, the history row's insert
-// alone and Store.Checkpoint (both in one transaction), run round-robin
-// (the order rotating every round) so that every shape sees the same
-// load. On PostgreSQL it runs with synchronous_commit on and off (off
-// shows the CPU the statements cost without the wait for the disk), and
-// times one shape the store does not use: the history insert fenced by a
-// row lock (FOR SHARE) on the instance instead of an update of it.
+// alone, both in one transaction (the checkpoint's shape before it kept
+// its event in the instance row), and Store.Checkpoint (one update that
+// appends the event to the row, every 8th also moving the events to
+// history), run round-robin (the order rotating every round) so that
+// every shape sees the same load. On PostgreSQL it runs with
+// synchronous_commit on and off (off shows the CPU the statements cost
+// without the wait for the disk), and times one shape the store does not
+// use: the history insert fenced by a row lock (FOR SHARE) on the
+// instance instead of an update of it.
 func checkpointParts(ctx context.Context, e *env, n int) []Row {
 	var rows []Row
 	for _, sync := range []string{"FULL", "NORMAL"} {
@@ -134,7 +137,7 @@ func claimRunning(ctx context.Context, s runtime.Store, id string) (*runtime.Ins
 // checkpointPart is Store.Checkpoint of a running instance, a step's
 // commit.
 func checkpointPart(s runtime.Store, inst *runtime.Instance) *part {
-	return &part{name: "Store.Checkpoint (update + history insert, one transaction)", op: func(ctx context.Context, i int) error {
+	return &part{name: "Store.Checkpoint (one update appending the event; 1 in 8 moves the events to history)", op: func(ctx context.Context, i int) error {
 		return s.Checkpoint(ctx, &runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Seq: int64(i), Status: runtime.StatusRunning,
 			Frame: partFrame(i), Attempt: 1, Event: stepEvent})
 	}}
@@ -182,6 +185,10 @@ func postgresParts(ctx context.Context, e *env, syncOn bool) ([]*part, func(), e
 	if err != nil {
 		return nil, closer, err
 	}
+	twoInst, err := claimRunning(ctx, s, "parts-two")
+	if err != nil {
+		return nil, closer, err
+	}
 	q := func(sql string) string { return fmt.Sprintf(sql, pgx.Identifier{schema}.Sanitize()) }
 	// The store's statement for a running checkpoint, without its history
 	// insert.
@@ -190,6 +197,16 @@ SET frame = $3, seq = $4, attempt = 1, await_name = '', output = NULL, error = '
 WHERE id = $1 AND epoch = $2 AND status = 'running' AND lease_until >= statement_timestamp()`)
 	insert := q(`INSERT INTO %s.history (instance_id, seq, kind, name, site, attempts, error, detail, at)
 VALUES ('parts-alone', $1, $2, $3, $4, $5, '', $6, statement_timestamp())`)
+	// The checkpoint before pending events: the update and the history
+	// insert in one statement.
+	two := q(`WITH upd AS (
+	UPDATE %[1]s.instances
+	SET frame = $3, seq = $4, attempt = 1, await_name = '', output = NULL, error = '', updated_at = statement_timestamp()
+	WHERE id = $1 AND epoch = $2 AND status = 'running' AND lease_until >= statement_timestamp()
+	RETURNING id
+)
+INSERT INTO %[1]s.history (instance_id, seq, kind, name, site, attempts, error, detail, at)
+SELECT id, $4, $5, $6, $7, $8, '', $9, statement_timestamp() FROM upd`)
 	// A history insert fenced by a share lock on the instance row: the
 	// frame travels in the history row (here in detail, frame and result).
 	locked := q(`INSERT INTO %[1]s.history (instance_id, seq, kind, name, site, attempts, error, detail, at)
@@ -219,6 +236,10 @@ INSERT INTO %[1]s.bare_update VALUES (1, '')`)); err != nil {
 		}},
 		{name: "history INSERT alone", op: func(ctx context.Context, i int) error {
 			tag, err := pool.Exec(ctx, insert, int64(i), ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Detail)
+			return affected(tag.RowsAffected(), err)
+		}},
+		{name: "UPDATE + history INSERT, one transaction (the checkpoint before pending events)", op: func(ctx context.Context, i int) error {
+			tag, err := pool.Exec(ctx, two, twoInst.ID, twoInst.Epoch, partFrame(i), int64(i), ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Detail)
 			return affected(tag.RowsAffected(), err)
 		}},
 		checkpointPart(s, cpInst),
@@ -264,6 +285,10 @@ func sqliteParts(ctx context.Context, e *env, sync string) ([]*part, func(), err
 	if _, err := claimRunning(ctx, s, "parts-alone"); err != nil {
 		return nil, closer, err
 	}
+	twoInst, err := claimRunning(ctx, s, "parts-two")
+	if err != nil {
+		return nil, closer, err
+	}
 	// The store's statement for a running checkpoint (its clock is unix
 	// nanoseconds).
 	update, err := db.PrepareContext(ctx, `UPDATE instances
@@ -279,12 +304,33 @@ VALUES ('parts-alone', ?1, ?2, ?3, ?4, ?5, '', ?6, ?7)`)
 		return nil, closer, err
 	}
 	closers = append(closers, func() { insert.Close() })
+	twoInsert, err := db.PrepareContext(ctx, `INSERT INTO history (instance_id, seq, kind, name, site, attempts, error, detail, at)
+VALUES ('parts-two', ?1, ?2, ?3, ?4, ?5, '', ?6, ?7)`)
+	if err != nil {
+		return nil, closer, err
+	}
+	closers = append(closers, func() { twoInsert.Close() })
 	ev := stepEvent
 	parts := []*part{
 		{name: "bare INSERT+COMMIT", op: func(ctx context.Context, i int) error { _, err := b.commit(ctx); return err }},
 		{name: "instance UPDATE alone", op: func(ctx context.Context, i int) error {
 			res, err := update.ExecContext(ctx, partFrame(i), int64(i), time.Now().UnixNano(), updInst.ID, updInst.Epoch)
 			return rowsAffected(res, err)
+		}},
+		{name: "UPDATE + history INSERT, one transaction (the checkpoint before pending events)", op: func(ctx context.Context, i int) error {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+			now := time.Now().UnixNano()
+			if err := rowsAffected(tx.StmtContext(ctx, update).ExecContext(ctx, partFrame(i), int64(i), now, twoInst.ID, twoInst.Epoch)); err != nil {
+				return err
+			}
+			if err := rowsAffected(tx.StmtContext(ctx, twoInsert).ExecContext(ctx, int64(i), ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Detail, now)); err != nil {
+				return err
+			}
+			return tx.Commit()
 		}},
 		{name: "history INSERT alone", op: func(ctx context.Context, i int) error {
 			res, err := insert.ExecContext(ctx, int64(i), ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Detail, time.Now().UnixNano())

@@ -70,29 +70,34 @@ func peerResume(ctx context.Context, e *env, c config, ours ourNumbers) []Row {
 	return rows
 }
 
-// peerThroughput runs the throughput workload on the peers.
+// peerThroughput runs the throughput workload on the peers, at each
+// concurrency.
 func peerThroughput(ctx context.Context, e *env, c config, ours ourNumbers) []Row {
-	name := func(store string) string {
-		return fmt.Sprintf("%d workflows × 5 steps, %d workers, %s", c.workflows, c.workers, store)
-	}
 	var rows []Row
-	rate, done, err := gwThroughput(ctx, e, c.workflows, c.workers, c.peerLimit)
-	row := Row{Section: "throughput", Name: name("sqlite FULL"), System: sysGoWF, Value: rate, Unit: "workflows/s",
-		Note: "MaxParallelWorkflowTasks = MaxParallelActivityTasks = workers"}
-	if done < c.workflows {
-		row.Note += fmt.Sprintf("; stopped after %v with %d of %d finished: rate of steps run ÷ 5", c.peerLimit, done, c.workflows)
+	for _, workers := range c.workers {
+		name := func(store string) string { return throughputName(c.workflows, workers, store) }
+		rate, done, err := gwThroughput(ctx, e, c.workflows, workers, c.peerLimit)
+		row := Row{Section: "throughput", Name: name("sqlite FULL"), System: sysGoWF, Value: rate, Unit: "workflows/s",
+			Note: "MaxParallelWorkflowTasks = MaxParallelActivityTasks = workers"}
+		if done < c.workflows {
+			row.Note += fmt.Sprintf("; stopped after %v with %d of %d finished: rate of steps run ÷ 5", c.peerLimit, done, c.workflows)
+		}
+		if err != nil {
+			row.Skipped = err.Error()
+		}
+		rows = append(rows, vsOurs(row, ours.rates[rateKey(storeSQLiteFull, workers)]))
+		rows = append(rows, Row{Section: "throughput", Name: name("postgres"), System: sysGoWF, Skipped: noGoWFPostgres})
+		rate, cpu, err := dbosThroughput(ctx, e, c.workflows, workers)
+		row = Row{Section: "throughput", Name: name("postgres"), System: sysDBOS, Value: rate, Unit: "workflows/s",
+			Note:  "RunWorkflow in-process from `workers` goroutines (DBOS runs a workflow where it starts); CPU per workflow: " + cpu.String(),
+			Extra: map[string]float64{"cpu_self_us": us(cpu.self), "cpu_backends_us": us(cpu.backends)}}
+		if err != nil {
+			row.Skipped = err.Error()
+		}
+		if c := ours.cpu[rateKey(storePostgres, workers)]; c.self+c.backends > 0 && cpu.self+cpu.backends > 0 {
+			row.Note += fmt.Sprintf("; ours ÷ peer in CPU per workflow: %.2f", float64(c.self+c.backends)/float64(cpu.self+cpu.backends))
+		}
+		rows = append(rows, vsOurs(row, ours.rates[rateKey(storePostgres, workers)]))
 	}
-	if err != nil {
-		row.Skipped = err.Error()
-	}
-	rows = append(rows, vsOurs(row, ours.rates[storeSQLiteFull]))
-	rows = append(rows, Row{Section: "throughput", Name: name("postgres"), System: sysGoWF, Skipped: noGoWFPostgres})
-	rate, err = dbosThroughput(ctx, e, c.workflows, c.workers)
-	row = Row{Section: "throughput", Name: name("postgres"), System: sysDBOS, Value: rate, Unit: "workflows/s",
-		Note: "RunWorkflow in-process from `workers` goroutines (DBOS runs a workflow where it starts)"}
-	if err != nil {
-		row.Skipped = err.Error()
-	}
-	rows = append(rows, vsOurs(row, ours.rates[storePostgres]))
 	return rows
 }

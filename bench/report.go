@@ -73,6 +73,7 @@ var sections = []section{
 	{"machine", "Machine overhead: generated machine and engine, no I/O"},
 	{"resume", "Resume cost after k committed checkpoints"},
 	{"throughput", "Throughput: workflows of 5 steps"},
+	{"scale", "Scale-out: more instances at once, more worker processes, and batching off"},
 	{"tools", "Generator and analyzer: a package of 200 workflows"},
 	{"memory", "Memory: a worker holding 10,000 sleeping instances"},
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/postgres"
@@ -200,30 +201,50 @@ func (e *env) name(prefix string) string {
 	return fmt.Sprintf("%s_%d_%d", prefix, os.Getpid(), e.nextID)
 }
 
+// optional returns the first of xs, 0 if there is none.
+func optional(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[0]
+}
+
 // openSQLite opens our SQLite store on a fresh file with the given
-// synchronous mode.
-func (e *env) openSQLite(sync string) (s *sqlite.Store, path string, closer func(), err error) {
+// synchronous mode (and MaxBatch, if given).
+func (e *env) openSQLite(sync string, maxBatch ...int) (s *sqlite.Store, path string, closer func(), err error) {
 	path = filepath.Join(e.dir, e.name("durable")+".db")
-	s, err = sqlite.New(sqlite.Config{Path: path, Synchronous: sync})
+	s, err = sqlite.New(sqlite.Config{Path: path, Synchronous: sync, MaxBatch: optional(maxBatch)})
 	if err != nil {
 		return nil, "", nil, err
 	}
 	return s, path, func() { s.Close() }, nil
 }
 
-// openPostgres opens our PostgreSQL store in a private schema that the
-// returned function drops.
-func (e *env) openPostgres(ctx context.Context) (*postgres.Store, func(), error) {
+// openPostgres opens our PostgreSQL store (with MaxBatch, if given) in a
+// private schema that the returned function drops. The store's sessions
+// have the schema's name as their application_name (see backendCPU).
+func (e *env) openPostgres(ctx context.Context, maxBatch ...int) (*postgres.Store, func(), error) {
 	if e.pgErr != nil {
 		return nil, nil, e.pgErr
 	}
 	schema := e.name("durable_bench")
-	s, err := postgres.New(ctx, postgres.Config{DSN: e.pgDSN, Schema: schema})
+	pcfg, err := pgxpool.ParseConfig(e.pgDSN)
 	if err != nil {
+		return nil, nil, err
+	}
+	pcfg.ConnConfig.RuntimeParams["application_name"] = schema
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := postgres.New(ctx, postgres.Config{Pool: pool, Schema: schema, MaxBatch: optional(maxBatch)})
+	if err != nil {
+		pool.Close()
 		return nil, nil, err
 	}
 	return s, func() {
 		s.Close()
+		pool.Close()
 		e.dropSchema(schema)
 	}, nil
 }

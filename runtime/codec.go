@@ -26,12 +26,19 @@ func NewEncoder(buf []byte, known []error) *Encoder {
 	return e
 }
 
-// Reset starts a new frame in buf[:0].
+// Reset starts a new frame in buf[:0]; a buffer of less than
+// minFrameBuffer bytes is replaced by one of that size, which most frames
+// fit in without growing it field by field.
 func (e *Encoder) Reset(buf []byte) {
+	if cap(buf) < minFrameBuffer {
+		buf = make([]byte, 0, minFrameBuffer)
+	}
 	e.buf = append(buf[:0], '{')
 	e.first = true
 	e.err = nil
 }
+
+const minFrameBuffer = 256
 
 // Bytes closes the object and returns it, or the first encoding error.
 func (e *Encoder) Bytes() ([]byte, error) {

@@ -49,6 +49,21 @@ func (s *nopStore) History(ctx context.Context, id string) ([]runtime.Event, err
 //
 //	go test ./workflows -run XXX -bench Sequential/nop -memprofile mem.out
 func BenchmarkSequential(b *testing.B) {
+	benchmarkRuns(b, 200)
+}
+
+// BenchmarkWorkflow runs one instance of Sequential(5) per op, from its
+// start to its completion (start, claim, frame decode, 5 checkpoints, the
+// completion): its allocs/op are the engine's allocations per workflow.
+//
+//	go test ./workflows -run XXX -bench Workflow/memstore -memprofile mem.out
+func BenchmarkWorkflow(b *testing.B) {
+	benchmarkRuns(b, 5)
+}
+
+// benchmarkRuns starts and drains one instance of Sequential(steps) per
+// op, on a store that keeps nothing and on the in-memory store.
+func benchmarkRuns(b *testing.B, steps int) {
 	for _, bc := range []struct {
 		name  string
 		store func() runtime.Store
@@ -67,14 +82,14 @@ func BenchmarkSequential(b *testing.B) {
 			c := runtime.NewClient(s)
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				if _, err := runtime.Start(ctx, c, wf, fmt.Sprint("i", i), 200); err != nil {
+				if _, err := runtime.Start(ctx, c, wf, fmt.Sprint("i", i), steps); err != nil {
 					b.Fatal(err)
 				}
 				if n, err := w.Drain(ctx); n != 1 || err != nil {
 					b.Fatalf("Drain() = %d, %v, want 1, nil", n, err)
 				}
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/201, "ns/checkpoint")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(steps+1), "ns/checkpoint")
 		})
 	}
 }

@@ -125,7 +125,26 @@ func (r *runner) run(ctx context.Context, rng *rand.Rand) {
 		if err := cmd.Wait(); err != nil {
 			t.Errorf("worker exited with %v after a graceful stop", err)
 		}
+		r.checkBatches()
 		return
+	}
+}
+
+// checkBatches reads what the last worker, stopped gracefully, says of
+// its store's transactions: the worker runs with the store's batching on,
+// as a deployment does, so once it committed enough, some of its
+// transactions held several writes.
+func (r *runner) checkBatches() {
+	var writes, batches int64
+	for _, line := range strings.Split(r.stderr.String(), "\n") {
+		var w, b int64
+		if _, err := fmt.Sscanf(line, "store: %d writes in %d transactions", &w, &b); err == nil {
+			writes, batches = w, b
+		}
+	}
+	r.t.Logf("the last worker's store committed %d writes in %d transactions", writes, batches)
+	if writes >= 50 && writes <= batches {
+		r.t.Errorf("no transaction of the last worker held more than one write (%d writes, %d transactions): batching did not run", writes, batches)
 	}
 }
 

@@ -51,6 +51,7 @@ func TestConnectionLoss(t *testing.T) {
 	t.Logf("sessions terminated: %v; %d store calls failed, %d runs cut, %d warnings logged",
 		terminated, failed, cut, warnings(workers))
 	t.Logf("%d step executions for %d committed steps: %d re-executions", v.executions, len(v.committed), v.reruns)
+	e.reportBatches()
 	if t.Failed() {
 		t.Log(e.stderrs())
 	}

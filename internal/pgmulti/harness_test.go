@@ -236,6 +236,29 @@ func (e *env) stopAll() {
 	}
 }
 
+// reportBatches logs how many writes the workers' stores committed per
+// transaction, and fails if none ever committed two together: the workers
+// run with the stores' batching on, as a deployment does.
+func (e *env) reportBatches() {
+	e.t.Helper()
+	var batches, writes int64
+	for _, w := range e.workers {
+		var last pgmulti.Event
+		for _, ev := range w.events(e.t) {
+			if ev.Op == pgmulti.OpCommit {
+				last = ev
+			}
+		}
+		batches += last.Batches
+		writes += last.Writes
+	}
+	e.t.Logf("the workers' stores committed %d writes in %d transactions (%.2f per transaction)",
+		writes, batches, float64(writes)/float64(max(batches, 1)))
+	if writes <= batches {
+		e.t.Errorf("no transaction committed more than one write (%d writes, %d transactions): batching did not run", writes, batches)
+	}
+}
+
 // events parses the trace of w.
 func (w *worker) events(t *testing.T) []pgmulti.Event {
 	t.Helper()
@@ -342,7 +365,7 @@ func (e *env) verify() verdict {
 	return v
 }
 
-const historySQL = "SELECT instance_id, seq, kind, name FROM {schema}.history ORDER BY instance_id, seq"
+const historySQL = "SELECT instance_id, seq, kind, name FROM {schema}.events ORDER BY instance_id, seq"
 
 // query returns the rows of sql, in which {schema} names the store's
 // schema, as T's fields in order.

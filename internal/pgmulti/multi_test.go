@@ -84,6 +84,7 @@ func TestMultiProcess(t *testing.T) {
 		killedRunning, stopped.Round(time.Millisecond), lost, fenced, startedAfter)
 	t.Logf("%d runs cut by the kill and the stop; %d step executions for %d committed steps: %d re-executions",
 		cut, v.executions, len(v.committed), v.reruns)
+	e.reportBatches()
 	if t.Failed() {
 		t.Log(e.stderrs())
 	}

@@ -35,6 +35,12 @@ type Event struct {
 	// runtime.ErrDuplicateSeq.
 	Fenced    bool `json:"fenced,omitempty"`
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Batches and Writes are, for a commit, the store's counts so far of
+	// the transactions it committed and of the writes they held
+	// (postgres.Stats): Writes > Batches once concurrent writes shared a
+	// transaction.
+	Batches int64 `json:"batches,omitempty"`
+	Writes  int64 `json:"writes,omitempty"`
 }
 
 // Tracer is a PostgreSQL store that writes an [Event] for every claimed
@@ -70,7 +76,9 @@ func (t *Tracer) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtim
 // Checkpoint commits cp and traces the outcome.
 func (t *Tracer) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	err := t.Store.Checkpoint(ctx, cp)
-	t.write(errorEvent(Event{Op: OpCommit, ID: cp.ID, Epoch: cp.Epoch, Seq: cp.Seq, Status: cp.Status}, err))
+	st := t.Store.Stats()
+	t.write(errorEvent(Event{Op: OpCommit, ID: cp.ID, Epoch: cp.Epoch, Seq: cp.Seq, Status: cp.Status,
+		Batches: st.Batches, Writes: st.Writes}, err))
 	return err
 }
 

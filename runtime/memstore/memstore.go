@@ -405,11 +405,20 @@ type history struct {
 	n      int
 }
 
-const historyChunk = 256
+// Chunks of history grow from firstChunk events to historyChunk, so that
+// an instance of a few steps does not hold room for hundreds.
+const (
+	firstChunk   = 8
+	historyChunk = 256
+)
 
 func (h *history) add(ev runtime.Event) {
-	if h.n%historyChunk == 0 {
-		h.chunks = append(h.chunks, make([]runtime.Event, 0, historyChunk))
+	if k := len(h.chunks); k == 0 || len(h.chunks[k-1]) == cap(h.chunks[k-1]) {
+		size := firstChunk
+		if k > 0 {
+			size = min(2*cap(h.chunks[k-1]), historyChunk)
+		}
+		h.chunks = append(h.chunks, make([]runtime.Event, 0, size))
 	}
 	last := &h.chunks[len(h.chunks)-1]
 	*last = append(*last, ev)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // frame200 is a frame of about 200 bytes, the size of a small workflow's
@@ -169,4 +170,12 @@ func BenchmarkCheckpointVsBareCommit(b *testing.B) {
 	b.ReportMetric(p99(bareLat), "bare-p99-ns")
 	b.ReportMetric(med(cpLat)/med(bareLat), "median-ratio")
 	b.ReportMetric(p99(cpLat)/p99(bareLat), "p99-ratio")
+}
+
+// BenchmarkCheckpointConcurrent measures checkpoints of 64 running
+// instances committed from 64 goroutines at once, which the store
+// batches: ns/op is the time per checkpoint, writes/commit the mean batch.
+func BenchmarkCheckpointConcurrent(b *testing.B) {
+	s := newStore(b)
+	storetest.BenchmarkCheckpointsAtOnce(b, s, 64, func() (int64, int64) { st := s.Stats(); return st.Batches, st.Writes })
 }

@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/internal/rowevents"
 )
 
 // Claim leases up to req.Limit runnable instances whose key is one of
@@ -18,7 +21,8 @@ import (
 // block each other nor claim the same instance. Each claimed instance
 // carries the oldest unconsumed signal it awaits and the database clock.
 // It claims nothing when req.Workflows is empty or req.Limit is not
-// positive.
+// positive. A claim made while other writes commit shares their
+// transaction (see [Store]).
 func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
 	if len(req.Workflows) == 0 || req.Limit <= 0 {
 		return nil, nil
@@ -26,15 +30,25 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 	if req.Lease <= 0 {
 		return nil, fmt.Errorf("postgres: claim: lease %v is not positive", req.Lease)
 	}
-	rows, err := s.pool.Query(ctx, s.sql.claim, req.Owner, req.Workflows, req.Limit, req.Lease.Microseconds())
-	if err != nil {
-		return nil, fmt.Errorf("postgres: claim: %w", err)
+	o := &op{ctx: ctx, claim: &req}
+	s.do(o)
+	if o.err != nil {
+		return nil, fmt.Errorf("postgres: claim: %w", o.err)
 	}
-	claimed, err := pgx.CollectRows(rows, scanClaimed)
+	return o.claimed, nil
+}
+
+// claimOne runs the claim statement of req alone.
+func (s *Store) claimOne(ctx context.Context, req *runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	rows, err := s.pool.Query(ctx, s.sql.claim, claimArgs(req)...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: claim: %w", err)
+		return nil, err
 	}
-	return claimed, nil
+	return pgx.CollectRows(rows, scanClaimed)
+}
+
+func claimArgs(req *runtime.ClaimRequest) []any {
+	return []any{req.Owner, req.Workflows, req.Limit, req.Lease.Microseconds()}
 }
 
 // scanClaimed reads a row of claimSQL: the instance columns, the signal
@@ -68,28 +82,31 @@ func scanClaimed(row pgx.CollectableRow) (*runtime.Instance, error) {
 }
 
 // Checkpoint commits cp in one statement, which is one transaction and one
-// round trip: the instance row, fenced by cp.Epoch ([runtime.ErrFenced]),
-// one history event with sequence cp.Seq ([runtime.ErrDuplicateSeq] if it
-// exists), and the consumption of signal cp.ConsumeSignal, which must be
-// pending. A checkpoint that releases the instance notifies waiters; a
-// waiting one becomes ready if a signal it awaits is pending (then a
-// second statement is pipelined in the same transaction and round trip).
-// An Event.At of zero is stored as the database clock.
+// round trip: the instance row, fenced by cp.Epoch ([runtime.ErrFenced])
+// and by cp.Seq, which must follow the instance's
+// ([runtime.ErrDuplicateSeq] if the instance has it already), with its
+// history event appended to the row's pending events (moved to history
+// every few checkpoints, see rowevents), and the consumption of signal
+// cp.ConsumeSignal, which must be pending. A checkpoint that releases the
+// instance notifies waiters; a waiting one becomes ready if a signal it
+// awaits is pending (then a second statement is pipelined in the same
+// transaction and round trip). An Event.At of zero is stored as the
+// database clock. Checkpoints of concurrent callers share a transaction
+// (see [Store]).
 func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if !validStatus(cp.Status) {
 		return fmt.Errorf("postgres: checkpoint %s: invalid status %q", cp.ID, cp.Status)
 	}
-	var n int64
-	var err error
-	if cp.Status == runtime.StatusRunning {
-		n, err = s.checkpointRunning(ctx, cp)
-	} else {
-		n, err = s.checkpointRelease(ctx, cp)
+	if err := storableEvent(&cp.Event); err != nil {
+		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
+	o := cpOps.Get().(*op)
+	o.ctx, o.cp, o.ev = ctx, cp, rowevents.AppendHead(o.ev[:0], cp.Seq, &cp.Event)
+	s.do(o)
+	n, err := o.n, o.err
+	*o = op{ev: o.ev[:0]}
+	cpOps.Put(o)
 	if err != nil {
-		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == "23505" {
-			err = runtime.ErrDuplicateSeq
-		}
 		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
 	if n == 0 {
@@ -101,32 +118,26 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	return nil
 }
 
-func (s *Store) checkpointRunning(ctx context.Context, cp *runtime.Checkpoint) (int64, error) {
-	ev := &cp.Event
+// checkpoint runs the statement of cp, whose event encodes to ev, and
+// returns the number of instances it updated.
+func (s *Store) checkpoint(ctx context.Context, cp *runtime.Checkpoint, ev []byte) (int64, error) {
+	release := cp.Status != runtime.StatusRunning
+	consume := cp.ConsumeSignal != 0
+	flush := rowevents.Flush(cp, len(ev))
 	args := []any{
 		cp.ID, cp.Epoch, cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error,
-		ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Error, ev.Detail, nullTime(ev.At),
+		ev, eventMicros(cp.Event.At),
 	}
-	sql := s.sql.checkpoint[0][0]
-	if cp.ConsumeSignal != 0 {
-		sql = s.sql.checkpoint[0][1]
+	if release {
+		args = append(args, string(cp.Status), nullTime(cp.WakeAt), s.channel)
+	}
+	if consume {
 		args = append(args, cp.ConsumeSignal)
 	}
-	tag, err := s.pool.Exec(ctx, sql, args...)
-	return tag.RowsAffected(), err
-}
-
-func (s *Store) checkpointRelease(ctx context.Context, cp *runtime.Checkpoint) (int64, error) {
-	ev := &cp.Event
-	args := []any{
-		cp.ID, cp.Epoch, cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error,
-		ev.Kind, ev.Name, ev.Site, ev.Attempts, ev.Error, ev.Detail, nullTime(ev.At),
-		string(cp.Status), nullTime(cp.WakeAt), s.channel,
-	}
-	sql := s.sql.checkpoint[1][0]
-	if cp.ConsumeSignal != 0 {
-		sql = s.sql.checkpoint[1][1]
-		args = append(args, cp.ConsumeSignal)
+	sql := s.sql.checkpoint[b2i(release)][b2i(consume)][b2i(flush)]
+	if !release && !consume && !flush {
+		tag, err := s.pool.Exec(ctx, sql, args...)
+		return tag.RowsAffected(), err
 	}
 	var n int64
 	if cp.Status != runtime.StatusWaiting {
@@ -142,23 +153,51 @@ func (s *Store) checkpointRelease(ctx context.Context, cp *runtime.Checkpoint) (
 	return n, err
 }
 
+// storableEvent checks that the strings of ev can be stored in text
+// columns: valid UTF-8 without NUL bytes. The event is pending in the
+// instance's row before it reaches the history table, so this is checked
+// before the commit rather than by the database when the events move.
+func storableEvent(ev *runtime.Event) error {
+	for _, f := range [...]struct{ name, s string }{{"kind", ev.Kind}, {"name", ev.Name}, {"error", ev.Error}} {
+		if !utf8.ValidString(f.s) || strings.IndexByte(f.s, 0) >= 0 {
+			return fmt.Errorf("event %s %q is not valid UTF-8 text without NUL bytes, which PostgreSQL text cannot hold", f.name, f.s)
+		}
+	}
+	return nil
+}
+
+// eventMicros is the time of an event as stored in the pending events:
+// microseconds since the Unix epoch, NULL (the database clock) for the
+// zero time.
+func eventMicros(t time.Time) pgtype.Int8 {
+	return pgtype.Int8{Int64: t.UnixMicro(), Valid: !t.IsZero()}
+}
+
 // whyNotCommitted explains a checkpoint that changed no row: the claim is
-// no longer current ([runtime.ErrFenced]), the checkpoint committed
-// already ([runtime.ErrDuplicateSeq]: a retry), or the signal it consumes
-// is not pending.
+// no longer current ([runtime.ErrFenced]), the instance has cp.Seq
+// already ([runtime.ErrDuplicateSeq]), cp.Seq does not follow the
+// instance's, or the signal it consumes is not pending.
 func (s *Store) whyNotCommitted(ctx context.Context, cp *runtime.Checkpoint) error {
-	if cp.ConsumeSignal == 0 {
-		return runtime.ErrFenced
-	}
-	inst, err := s.Get(ctx, cp.ID)
-	if err != nil {
+	var epoch, seq int64
+	var status string
+	var leased pgtype.Bool
+	err := s.pool.QueryRow(ctx, s.sql.state, cp.ID).Scan(&epoch, &status, &seq, &leased)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return fmt.Errorf("no such instance: %w", runtime.ErrFenced)
+	case err != nil:
 		return err
-	}
-	if inst.Epoch != cp.Epoch || inst.Status != runtime.StatusRunning {
+	case epoch != cp.Epoch || status != string(runtime.StatusRunning) || !leased.Bool:
 		return runtime.ErrFenced
+	case seq >= cp.Seq:
+		return runtime.ErrDuplicateSeq
+	case seq != cp.Seq-1:
+		return fmt.Errorf("sequence number %d does not follow the instance's %d", cp.Seq, seq)
+	case cp.ConsumeSignal != 0:
+		return fmt.Errorf("consume signal %d: no pending signal with that ID for this instance", cp.ConsumeSignal)
 	}
-	if inst.Seq >= cp.Seq {
-		return runtime.ErrDuplicateSeq // it consumed the signal
-	}
-	return fmt.Errorf("consume signal %d: no pending signal with that ID for this instance", cp.ConsumeSignal)
+	// The claim was current when read back: it changed between the two
+	// statements (a lease that expired, say) only if the fence failed
+	// on a condition that has since changed; the claim is not usable.
+	return runtime.ErrFenced
 }

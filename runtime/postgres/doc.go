@@ -23,14 +23,32 @@
 // # Checkpoints
 //
 // A checkpoint is one SQL statement, so one transaction and one round
-// trip: a data-modifying CTE updates the instance row where its id, the
-// claim's epoch and status 'running' match, consumes the signal, and
-// inserts the history row from the updated row. When the claim is no
-// longer current the update matches nothing, nothing is inserted and
-// Checkpoint returns [runtime.ErrFenced]; a sequence number already
-// committed violates the history primary key: [runtime.ErrDuplicateSeq].
-// A checkpoint that keeps the instance running changes no indexed column,
-// so its update is HOT. A waiting checkpoint pipelines a second statement
+// trip: it updates the instance row where its id, the claim's epoch,
+// status 'running' and the previous sequence number match, appends the
+// checkpoint's history event to the events pending in the row, and
+// consumes the signal. Every 8 sequence numbers, and for a large event,
+// the statement also moves the pending events to the history table;
+// otherwise a checkpoint writes one row. History and
+// the view events read both. When the update matches nothing, Checkpoint
+// reads the row back to say why: the claim is no longer current
+// ([runtime.ErrFenced]), the sequence number is committed already
+// ([runtime.ErrDuplicateSeq]) or the signal is not pending. A checkpoint
+// that keeps the instance running changes no indexed column, so its
+// update is HOT.
+//
+// # Group commit
+//
+// Checkpoints and creates of concurrent callers share a transaction: a
+// caller that finds no commit in flight commits alone at once; callers
+// that arrive while one is in flight are committed together when it ends,
+// by the first of them, up to Config.MaxBatch writes, in one pipelined
+// batch of multi-row statements on one connection (one transaction, one
+// round trip, one WAL flush). There is no timer. Every row is fenced on
+// its own and a refused one fails only its caller; if the server refuses
+// a statement of the batch, every write of it is committed again alone.
+// A batch whose connection is lost fails all its callers: its writes are
+// then committed all or none, and a checkpoint retried with the same
+// sequence number and epoch commits, or is refused as committed. A waiting checkpoint pipelines a second statement
 // in the same transaction that turns the instance ready if the signal it
 // awaits is pending; Signal locks the instance row while it inserts, so
 // no signal slips between the two.

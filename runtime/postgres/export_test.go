@@ -3,9 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // ListenSessions returns how many LISTEN sessions the store has
@@ -63,3 +66,31 @@ SET LOCAL search_path TO ` + ident
 
 // ClaimSQL returns the claim statement of s.
 func ClaimSQL(s *Store) string { return s.sql.claim }
+
+// Batching installs test hooks in s and returns them as storetest wants
+// them. LoseConnection terminates the backend the next batch of several
+// writes is about to be sent on.
+func Batching(t *testing.T, s *Store) *storetest.Batching {
+	var c storetest.BatchControl
+	s.hooks = &batchHooks{
+		beforeBatch: c.BeforeBatch,
+		beforeSend: func(pid uint32) {
+			if !c.LoseConnectionNow() {
+				return
+			}
+			var ok bool
+			if err := s.pool.QueryRow(context.Background(), "SELECT pg_terminate_backend($1, 5000)", int32(pid)).Scan(&ok); err != nil || !ok {
+				t.Errorf("pg_terminate_backend(%d) = %v, %v; want true", pid, ok, err)
+			}
+		},
+		afterCommit: c.AckError,
+	}
+	return c.Batching(s.ops.Len)
+}
+
+// BatchSQL returns the multi-row statements of s: the running and
+// releasing checkpoints, the waiting→ready rule, heartbeats and the move
+// of pending events.
+func BatchSQL(s *Store) []string {
+	return []string{s.sql.checkpointMany[0], s.sql.checkpointMany[1], s.sql.readyIfSignaledMany, s.sql.heartbeatMany, s.sql.flushMany}
+}

@@ -21,28 +21,34 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 	if err := runtime.CheckID(inst.ID); err != nil {
 		return nil, false, fmt.Errorf("postgres: create: %w", err)
 	}
-	status := inst.Status
-	if status == "" {
-		status = runtime.StatusReady
+	if status := createStatus(inst); !validStatus(status) || status == runtime.StatusRunning {
+		return nil, false, fmt.Errorf("postgres: create %s: cannot create an instance with status %q", inst.ID, inst.Status)
 	}
-	if !validStatus(status) || status == runtime.StatusRunning {
-		return nil, false, fmt.Errorf("postgres: create %s: cannot create an instance with status %q", inst.ID, status)
+	o := &op{ctx: ctx, inst: inst}
+	s.do(o)
+	if o.err != nil {
+		return nil, false, fmt.Errorf("postgres: create %s: %w", inst.ID, o.err)
 	}
-	created, err := scanInstance(s.pool.QueryRow(ctx, s.sql.create, inst.ID, inst.Workflow, inst.Version,
-		string(status), inst.Frame, inst.Seq, inst.Attempt, nullTime(inst.WakeAt),
-		inst.AwaitName, inst.Output, inst.Error, s.channel))
-	if err == nil {
+	if o.created != nil {
 		s.listen.wakeLocal()
-		return created, true, nil
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return nil, false, fmt.Errorf("postgres: create %s: %w", inst.ID, err)
+		return o.created, true, nil
 	}
 	existing, err := scanInstance(s.pool.QueryRow(ctx, s.sql.get, inst.ID))
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: create %s: read existing: %w", inst.ID, err)
 	}
 	return existing, false, nil
+}
+
+// createOne inserts inst alone and returns it, or nil if its ID exists.
+func (s *Store) createOne(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, error) {
+	created, err := scanInstance(s.pool.QueryRow(ctx, s.sql.create, inst.ID, inst.Workflow, inst.Version,
+		string(createStatus(inst)), inst.Frame, inst.Seq, inst.Attempt, nullTime(inst.WakeAt),
+		inst.AwaitName, inst.Output, inst.Error, s.channel))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return created, err
 }
 
 // Get returns the instance id, or an error wrapping [runtime.ErrNotFound].
@@ -59,13 +65,15 @@ func (s *Store) Get(ctx context.Context, id string) (*runtime.Instance, error) {
 
 // Heartbeat extends the lease of instance id, claimed with epoch, to lease
 // from the database's now. [runtime.ErrFenced] if the claim is not
-// current.
+// current. Heartbeats of concurrent callers share a transaction with
+// their checkpoints (see [Store]).
 func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease time.Duration) error {
-	tag, err := s.pool.Exec(ctx, s.sql.heartbeat, id, epoch, lease.Microseconds())
-	if err != nil {
-		return fmt.Errorf("postgres: heartbeat %s epoch %d: %w", id, epoch, err)
+	o := &op{ctx: ctx, hb: &heartbeat{id: id, epoch: epoch, lease: lease}}
+	s.do(o)
+	if o.err != nil {
+		return fmt.Errorf("postgres: heartbeat %s epoch %d: %w", id, epoch, o.err)
 	}
-	if tag.RowsAffected() == 0 {
+	if o.n == 0 {
 		return fmt.Errorf("postgres: heartbeat %s epoch %d: %w", id, epoch, runtime.ErrFenced)
 	}
 	return nil

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -485,16 +487,22 @@ func TestRefusedIsTransient(t *testing.T) {
 	}
 }
 
-func TestConformance(t *testing.T) {
-	t.Parallel()
-	// One pool for all subtests: each gets a fresh schema, not a fresh
-	// set of connections.
+// sharedPool returns one pool for all the subtests of a suite, each of
+// which gets a fresh schema, not a fresh set of connections, and a
+// function that runs a statement on it.
+func sharedPool(t *testing.T) (*pgxpool.Pool, func(ctx context.Context, sql string) error) {
+	t.Helper()
 	pool, err := pgxpool.New(context.Background(), testDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	exec := func(ctx context.Context, sql string) error { _, err := pool.Exec(ctx, sql); return err }
+	return pool, func(ctx context.Context, sql string) error { _, err := pool.Exec(ctx, sql); return err }
+}
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	pool, exec := sharedPool(t)
 	storetest.Run(t, func(t *testing.T) runtime.Store {
 		s, err := postgres.New(t.Context(), postgres.Config{Pool: pool, Schema: newSchemaFunc(t, exec)})
 		if err != nil {
@@ -503,4 +511,152 @@ func TestConformance(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s
 	})
+}
+
+func TestBatchConformance(t *testing.T) {
+	t.Parallel()
+	pool, exec := sharedPool(t)
+	storetest.RunBatch(t, func(t *testing.T) (runtime.Store, *storetest.Batching) {
+		schema := newSchemaFunc(t, exec)
+		open := func(t *testing.T) *postgres.Store {
+			s, err := postgres.New(t.Context(), postgres.Config{Pool: pool, Schema: schema})
+			if err != nil {
+				t.Fatalf("postgres.New = %v", err)
+			}
+			t.Cleanup(s.Close)
+			return s
+		}
+		s := open(t)
+		b := postgres.Batching(t, s)
+		b.Reopen = func(t *testing.T) runtime.Store { return open(t) }
+		return s, b
+	})
+}
+
+// TestBatchRefusedWrite commits a batch in which the server refuses one
+// write (a failed instance's error that is not valid UTF-8): the others
+// commit, and only that one fails.
+func TestBatchRefusedWrite(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	b := postgres.Batching(t, s)
+	ctx := t.Context()
+	var cps []*runtime.Checkpoint
+	for i := range 3 {
+		id := fmt.Sprintf("order-%d", i)
+		inst := startRunning(t, s, id)
+		cp := &runtime.Checkpoint{ID: id, Epoch: inst.Epoch, Seq: 1, Frame: []byte("f1"), Status: runtime.StatusRunning,
+			Event: runtime.Event{Kind: "step"}}
+		if i == 1 {
+			cp.Status, cp.Error, cp.Event.Kind = runtime.StatusFailed, "bad \xff byte", "fail"
+		}
+		cps = append(cps, cp)
+	}
+	held, release := b.Hold()
+	go s.Create(ctx, &runtime.Instance{ID: "holder", Workflow: "wf", Version: "none"})
+	<-held
+	errs := make([]error, len(cps))
+	var wg sync.WaitGroup
+	for i, cp := range cps {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = s.Checkpoint(ctx, cp) }()
+		for b.Queued() < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	release()
+	wg.Wait()
+	if sizes := b.Sizes(); !slices.Contains(sizes, 3) {
+		t.Fatalf("batch sizes = %v, want one of 3", sizes)
+	}
+	for i, err := range errs {
+		if (err != nil) != (i == 1) {
+			t.Errorf("Checkpoint(%s) in a batch error = %v, want an error only for order-1", cps[i].ID, err)
+		}
+		inst, gerr := s.Get(ctx, cps[i].ID)
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		if want := int64(b2i(i != 1)); inst.Seq != want {
+			t.Errorf("Get(%s).Seq = %d, want %d", cps[i].ID, inst.Seq, want)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestCheckpointEventText refuses events whose strings PostgreSQL text
+// cannot hold before they are committed, so that none waits among the
+// pending events of an instance to fail when the events move to history.
+func TestCheckpointEventText(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := t.Context()
+	inst := startRunning(t, s, "order")
+	for _, ev := range []runtime.Event{
+		{Kind: "step", Name: "bad \xff name"},
+		{Kind: "step", Error: "nul \x00 byte"},
+		{Kind: "\xc3"},
+	} {
+		cp := &runtime.Checkpoint{ID: "order", Epoch: inst.Epoch, Seq: 1, Status: runtime.StatusRunning, Event: ev}
+		if err := s.Checkpoint(ctx, cp); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+			t.Errorf("Checkpoint(event %+v) error = %v, want one about UTF-8", ev, err)
+		}
+	}
+	for seq := int64(1); seq <= 9; seq++ {
+		cp := &runtime.Checkpoint{ID: "order", Epoch: inst.Epoch, Seq: seq, Status: runtime.StatusRunning, Event: runtime.Event{Kind: "step", Name: "ok ✓"}}
+		if err := s.Checkpoint(ctx, cp); err != nil {
+			t.Fatalf("Checkpoint(seq %d) error = %v", seq, err)
+		}
+	}
+	if evs, err := s.History(ctx, "order"); err != nil || len(evs) != 9 {
+		t.Fatalf("History() = %d events, %v; want 9", len(evs), err)
+	}
+}
+
+// TestBatchLargeFrames commits a batch of checkpoints whose frames add up
+// to more than one pipelined batch carries: they commit in several
+// transactions, every one of them.
+func TestBatchLargeFrames(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	b := postgres.Batching(t, s)
+	ctx := t.Context()
+	frame := bytes.Repeat([]byte{7}, 3<<20)
+	var cps []*runtime.Checkpoint
+	for i := range 5 {
+		inst := startRunning(t, s, fmt.Sprintf("big-%d", i))
+		cps = append(cps, &runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Seq: 1, Frame: frame,
+			Status: runtime.StatusRunning, Event: runtime.Event{Kind: "step"}})
+	}
+	held, release := b.Hold()
+	go s.Create(ctx, &runtime.Instance{ID: "holder", Workflow: "wf", Version: "none"})
+	<-held
+	errs := make([]error, len(cps))
+	var wg sync.WaitGroup
+	for i, cp := range cps {
+		wg.Go(func() { errs[i] = s.Checkpoint(ctx, cp) })
+		for b.Queued() < i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	release()
+	wg.Wait()
+	if sizes := b.Sizes(); !slices.Contains(sizes, len(cps)) {
+		t.Fatalf("batch sizes = %v, want one of %d", sizes, len(cps))
+	}
+	for i, cp := range cps {
+		if errs[i] != nil {
+			t.Errorf("Checkpoint(%s) error = %v", cp.ID, errs[i])
+			continue
+		}
+		if inst, err := s.Get(ctx, cp.ID); err != nil || inst.Seq != 1 || !bytes.Equal(inst.Frame, frame) {
+			t.Errorf("Get(%s) = seq %d, %d bytes, %v; want 1 and the 3 MiB frame", cp.ID, inst.Seq, len(inst.Frame), err)
+		}
+	}
 }

@@ -33,6 +33,21 @@ CREATE SCHEMA durable;
 CREATE DOMAIN durable.instance_status AS text
 	CONSTRAINT instance_status_check CHECK ((VALUE = ANY (ARRAY['ready'::text, 'running'::text, 'sleeping'::text, 'waiting'::text, 'completed'::text, 'failed'::text, 'canceled'::text])));
 
+--
+-- Name: pending_events(text, text); Type: FUNCTION; Schema: durable; Owner: -
+--
+
+CREATE FUNCTION durable.pending_events(text, text) RETURNS TABLE(instance_id text, seq bigint, kind text, name text, site integer, attempts integer, error text, detail bytea, at timestamp with time zone)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $_$
+SELECT $1, (e ->> 0)::bigint, convert_from(decode(e ->> 3, 'hex'), 'UTF8'),
+    convert_from(decode(e ->> 4, 'hex'), 'UTF8'), (e ->> 1)::integer, (e ->> 2)::integer,
+    convert_from(decode(e ->> 5, 'hex'), 'UTF8'), decode(e ->> 6, 'hex'),
+    timestamptz 'epoch' + (e ->> 7)::bigint * interval '1 microsecond'
+FROM json_array_elements(('[' || $2 || ']')::json) e
+WHERE $2 <> ''
+$_$;
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -76,9 +91,38 @@ CREATE TABLE durable.instances (
     updated_at timestamp with time zone NOT NULL,
     cancel_reason text DEFAULT ''::text NOT NULL,
     claim_seq bigint DEFAULT 0 NOT NULL,
-    aborted integer DEFAULT 0 NOT NULL
+    aborted integer DEFAULT 0 NOT NULL,
+    pending text DEFAULT ''::text NOT NULL
 )
 WITH (fillfactor='80');
+
+--
+-- Name: events; Type: VIEW; Schema: durable; Owner: -
+--
+
+CREATE VIEW durable.events AS
+ SELECT history.instance_id,
+    history.seq,
+    history.kind,
+    history.name,
+    history.site,
+    history.attempts,
+    history.error,
+    history.detail,
+    history.at
+   FROM durable.history
+UNION ALL
+ SELECT p.instance_id,
+    p.seq,
+    p.kind,
+    p.name,
+    p.site,
+    p.attempts,
+    p.error,
+    p.detail,
+    p.at
+   FROM durable.instances i,
+    LATERAL durable.pending_events(i.id, i.pending) p(instance_id, seq, kind, name, site, attempts, error, detail, at);
 
 --
 -- Name: schema_migrations; Type: TABLE; Schema: durable; Owner: -

@@ -67,11 +67,16 @@ LEFT JOIN LATERAL (
 
 // The checkpoint statements share their parameters: $1 id, $2 epoch,
 // $3 frame, $4 seq, $5 attempt, $6 await_name, $7 output, $8 error; the
-// history event is $9 kind, $10 name, $11 site, $12 attempts, $13 error,
-// $14 detail, $15 at; releasing ones add $16 status, $17 wake_at,
-// $18 channel; the ID of the signal consumed, if any, is the last
-// parameter ({sig}). The update is fenced: no row means the caller's claim
-// is gone or that the signal is not pending (Checkpoint tells which).
+// history event, encoded up to its time (rowevents.AppendHead), is $9,
+// its time in microseconds since the Unix epoch $10 (NULL for the
+// database clock); releasing ones add $11 status, $12 wake_at,
+// $13 channel; the ID of the signal consumed, if any, is the last
+// parameter ({sig}). The update is fenced by the claim's epoch and by the
+// sequence number, which must follow the instance's: no row means the
+// caller's claim is gone, that the sequence number is taken or that the
+// signal is not pending (Checkpoint tells which). The event is appended
+// to the instance's pending events; a flushing checkpoint moves them, its
+// own included, to history instead.
 
 // runningSet keeps the lease and changes no indexed column, so that the
 // update is HOT (no index writes).
@@ -80,14 +85,14 @@ const runningSet = `frame = coalesce($3::bytea, ''), seq = $4, attempt = $5, awa
 
 // releaseSet stores a non-running status and releases the lease.
 const releaseSet = runningSet + `,
-		status = $16, wake_at = $17, owner = '', lease_until = NULL`
+		status = $11, wake_at = $12, owner = '', lease_until = NULL`
 
-const fencedUpdate = `WITH upd AS (
-	UPDATE {schema}.instances
-	SET {set}
-	WHERE id = $1 AND epoch = $2 AND status = 'running' AND lease_until >= statement_timestamp(){sigPending}
-	RETURNING id
-)`
+// appendEvent is {pending} with the checkpoint's event appended.
+const appendEvent = `CASE WHEN {pending} = '' THEN '' ELSE {pending} || ',' END || $9::text ||
+		coalesce($10::bigint, (extract(epoch FROM statement_timestamp()) * 1000000)::bigint)::text || ']'`
+
+const fence = `i.id = $1 AND i.epoch = $2 AND i.status = 'running' AND i.lease_until >= statement_timestamp()
+		AND i.seq = $4 - 1{sigPending}`
 
 const sigPending = `
 		AND EXISTS (SELECT FROM {schema}.signals WHERE id = {sig} AND instance_id = $1 AND consumed_at IS NULL)`
@@ -98,32 +103,57 @@ const consumeSignal = `, consumed AS (
 	WHERE id = {sig} AND instance_id = $1 AND EXISTS (SELECT FROM upd)
 )`
 
-const historyInsert = `INSERT INTO {schema}.history (instance_id, seq, kind, name, site, attempts, error, detail, at)
-	SELECT id, $4, $9, $10, $11, $12, $13, $14, coalesce($15, statement_timestamp()) FROM upd`
+// flushEvents moves the events of upd.flushed to history.
+const flushEvents = `, ins AS (
+	INSERT INTO {schema}.history (instance_id, seq, kind, name, site, attempts, error, detail, at)
+	SELECT p.* FROM upd, {schema}.pending_events(upd.id, upd.flushed) p
+	ON CONFLICT (instance_id, seq) DO NOTHING
+)`
 
-// checkpointSQL returns the statement that commits a checkpoint. One that
-// keeps the lease returns a command tag counting the history rows
-// inserted; one that releases the lease notifies $18 when it commits and
-// returns the number of history rows inserted.
-func checkpointSQL(release, consume bool) string {
-	set, sig := runningSet, "$16"
+// checkpointSQL returns the statement that commits a checkpoint. The one
+// of a running checkpoint that neither consumes a signal nor flushes is a
+// plain UPDATE (one row affected when it committed); the others return
+// one row, the number of instances updated, and a releasing one notifies
+// $13 when it commits.
+func checkpointSQL(release, consume, flush bool) string {
+	set, sig := runningSet, "$11"
 	if release {
-		set, sig = releaseSet, "$19"
+		set, sig = releaseSet, "$14"
 	}
-	q := strings.Replace(fencedUpdate, "{set}", set, 1)
+	pending := strings.ReplaceAll(appendEvent, "{pending}", "i.pending")
+	q := `UPDATE {schema}.instances i
+	SET ` + set + `,
+		pending = ` + pending + `
+	WHERE ` + fence
+	if flush {
+		q = `UPDATE {schema}.instances i
+	SET ` + set + `, pending = ''
+	FROM (SELECT pending FROM {schema}.instances WHERE id = $1) o
+	WHERE ` + fence + `
+	RETURNING i.id, ` + strings.ReplaceAll(appendEvent, "{pending}", "o.pending") + ` AS flushed`
+	}
 	if consume {
-		q = strings.Replace(q, "{sigPending}", sigPending, 1) + consumeSignal
+		q = strings.Replace(q, "{sigPending}", sigPending, 1)
 	} else {
 		q = strings.Replace(q, "{sigPending}", "", 1)
 	}
+	if !release && !consume && !flush {
+		return q
+	}
+	if !flush {
+		q += "\n\tRETURNING i.id"
+	}
+	q = "WITH upd AS (\n\t" + q + "\n)"
+	if consume {
+		q += consumeSignal
+	}
+	if flush {
+		q += flushEvents
+	}
 	if release {
-		q += `, ins AS (
-	` + historyInsert + `
-	RETURNING instance_id
-)
-SELECT count(pg_notify($18, instance_id)) FROM ins`
+		q += "\nSELECT count(pg_notify($13, id)) FROM upd"
 	} else {
-		q += "\n" + historyInsert
+		q += "\nSELECT count(*) FROM upd"
 	}
 	return strings.ReplaceAll(q, "{sig}", sig+"::bigint")
 }
@@ -192,8 +222,14 @@ const requestCancelSQL = `WITH upd AS (
 )
 SELECT count(pg_notify($3, id)) FROM upd`
 
+// historySQL reads history and the pending events together (the view
+// events).
 const historySQL = `SELECT seq, kind, name, site, attempts, error, detail, at
-FROM {schema}.history WHERE instance_id = $1 ORDER BY seq`
+FROM {schema}.events WHERE instance_id = $1 ORDER BY seq`
+
+// checkpointStateSQL is what explains a checkpoint that changed no row.
+const checkpointStateSQL = `SELECT epoch, status, seq, lease_until >= statement_timestamp()
+FROM {schema}.instances WHERE id = $1`
 
 const existsSQL = `SELECT EXISTS (SELECT FROM {schema}.instances WHERE id = $1)`
 
@@ -202,8 +238,12 @@ type statements struct {
 	create, get, claim, readyIfSignaled        string
 	heartbeat, signal, cancel, history, exists string
 	requestCancel                              string
-	// checkpoint[release][consume]
-	checkpoint [2][2]string
+	// checkpoint[release][consume][flush]
+	checkpoint [2][2][2]string
+	state      string
+	// batches of concurrent writes (sqlmany.go)
+	createMany, readyIfSignaledMany, flushMany, heartbeatMany string
+	checkpointMany                                            [2]string
 }
 
 func newStatements(schema string) statements {
@@ -222,8 +262,18 @@ func newStatements(schema string) statements {
 	}
 	for _, release := range []bool{false, true} {
 		for _, consume := range []bool{false, true} {
-			st.checkpoint[b2i(release)][b2i(consume)] = q(checkpointSQL(release, consume))
+			for _, flush := range []bool{false, true} {
+				st.checkpoint[b2i(release)][b2i(consume)][b2i(flush)] = q(checkpointSQL(release, consume, flush))
+			}
 		}
+	}
+	st.state = q(checkpointStateSQL)
+	st.createMany = q(createManySQL)
+	st.readyIfSignaledMany = q(readyIfSignaledManySQL)
+	st.flushMany = q(flushManySQL)
+	st.heartbeatMany = q(heartbeatManySQL)
+	for k, sql := range checkpointManySQL {
+		st.checkpointMany[k] = q(sql)
 	}
 	return st
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/postgres"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // The status column rejects unknown values although no CHECK constraint
@@ -44,20 +46,28 @@ func TestStatusDomainRejectsUnknownStatus(t *testing.T) {
 	}
 }
 
+// migratedTo returns a fresh schema with the migrations up to version
+// applied, as a store of an older version left it, and a pool on it.
+func migratedTo(t *testing.T, version int) (dsn, schema string, pool *pgxpool.Pool) {
+	t.Helper()
+	dsn, schema = testDSN(t), newSchema(t)
+	pool, err := pgxpool.New(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := postgres.MigrateUpTo(context.Background(), pool, schema, version); err != nil {
+		t.Fatalf("MigrateUpTo(%d) = %v", version, err)
+	}
+	return dsn, schema, pool
+}
+
 // A database created before migration 0004 keeps its instances, in every
 // status, and works on after the upgrade.
 func TestUpgradeToStatusDomain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dsn, schema := testDSN(t), newSchema(t)
-	pool, err := pgxpool.New(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
-	if err := postgres.MigrateUpTo(ctx, pool, schema, 3); err != nil {
-		t.Fatalf("MigrateUpTo(3) = %v", err)
-	}
+	dsn, schema, pool := migratedTo(t, 3)
 	table := pgx.Identifier{schema, "instances"}.Sanitize()
 	statuses := []string{"ready", "running", "sleeping", "waiting", "completed", "failed", "canceled"}
 	for _, st := range statuses {
@@ -127,5 +137,97 @@ func TestClaimUsesStatusIndexes(t *testing.T) {
 		if !strings.Contains(plan, index) {
 			t.Errorf("claim plan does not use %s:\n%s", index, plan)
 		}
+	}
+}
+
+// The multi-row statements of a batch find their rows by ID even in the
+// generic plan of a prepared statement, which does not know how many
+// writes the arrays hold, and with statistics taken before the instances
+// ran: not through the partial indexes on status, once per write.
+func TestBatchStatementsFindRowsByID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := newStore(t)
+	schema := pgx.Identifier{s.Schema()}.Sanitize()
+	setup := `INSERT INTO ` + schema + `.instances (id, workflow, version, status, created_at, updated_at)
+	SELECT 'i' || g, 'wf', 'v1', 'ready', now(), now() FROM generate_series(1, 2000) g;
+ANALYZE ` + schema + `.instances;
+UPDATE ` + schema + `.instances SET status = CASE WHEN id < 'i5' THEN 'running' ELSE 'waiting' END,
+	lease_until = now() + interval '1 hour', epoch = 1`
+	if _, err := s.Pool().Exec(ctx, setup); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := s.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, "RESET plan_cache_mode") //nolint:errcheck // the connection is reused
+	for i, sql := range postgres.BatchSQL(s) {
+		name := fmt.Sprintf("batch_plan_%d", i)
+		if _, err := conn.Exec(ctx, "PREPARE "+name+" AS "+sql); err != nil {
+			t.Fatalf("PREPARE %d: %v", i, err)
+		}
+		defer conn.Exec(ctx, "DEALLOCATE "+name) //nolint:errcheck // the connection is reused
+		args := []string{"ARRAY['i1','i2']", "ARRAY[1,1]::bigint[]"}
+		if i == 3 {
+			args = append(args, "ARRAY[1,1]::bigint[]")
+		}
+		if i < 2 {
+			args = append(args, "ARRAY[''::bytea,'']", "ARRAY[1,1]::bigint[]", "ARRAY[0,0]", "ARRAY['','']",
+				"ARRAY[NULL::bytea,NULL]", "ARRAY['','']", "ARRAY['[1,0,0,\"\",\"\",\"\",null,','[1,0,0,\"\",\"\",\"\",null,']",
+				"ARRAY[NULL::bigint,NULL]", "ARRAY[0,0]::bigint[]")
+		}
+		if i == 1 {
+			args = append(args, "ARRAY['sleeping','sleeping']", "ARRAY[NULL::timestamptz,NULL]", "'chan'")
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := tx.Query(ctx, "EXPLAIN (COSTS OFF) EXECUTE "+name+"("+strings.Join(args, ", ")+")")
+		if err != nil {
+			tx.Rollback(ctx)
+			t.Fatalf("EXPLAIN statement %d: %v", i, err)
+		}
+		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		tx.Rollback(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		if !strings.Contains(plan, "instances_pkey") || strings.Contains(plan, "instances_lease") || strings.Contains(plan, "instances_wake") {
+			t.Errorf("generic plan of batch statement %d does not find the instances by primary key alone:\n%s", i, plan)
+		}
+	}
+}
+
+// A database created before migration 0006 (pending events) keeps the
+// history of its instances, and an instance that was running goes on:
+// History reads the old rows and the new pending events in order, across
+// the move of pending events to the history table at seq 8.
+func TestUpgradeToPendingEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, schema, pool := migratedTo(t, 5)
+	q := func(sql string) string { return strings.ReplaceAll(sql, "{schema}", pgx.Identifier{schema}.Sanitize()) }
+	if _, err := pool.Exec(ctx, q(`INSERT INTO {schema}.instances (id, workflow, version, status, seq, epoch, owner,
+		lease_until, created_at, updated_at) VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', now() + interval '1 hour', now(), now());
+INSERT INTO {schema}.history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step', 'a', now()), ('old', 2, 'step', 'b', now())`)); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dsn, schema)
+	storetest.ContinueRun(t, s, &runtime.Instance{ID: "old", Epoch: 1, Seq: 2}, 12)
+	var rows int
+	var pending string
+	if err := pool.QueryRow(ctx, q(`SELECT (SELECT count(*) FROM {schema}.history WHERE instance_id = 'old'),
+		(SELECT pending FROM {schema}.instances WHERE id = 'old')`)).Scan(&rows, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 8 || strings.Count(pending, "[") != 4 {
+		t.Errorf("after the end: %d history rows, pending %q; want 8, and 4 events pending", rows, pending)
 	}
 }

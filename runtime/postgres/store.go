@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/internal/groupcommit"
 )
 
 // DefaultSchema is the Postgres schema a store uses when Config.Schema is
@@ -32,10 +33,18 @@ type Config struct {
 	// Logger receives the errors of the background LISTEN connection,
 	// which has no caller to return them to. Default slog.Default().
 	Logger *slog.Logger
+	// MaxBatch is the most checkpoints and creates of concurrent callers
+	// committed in one transaction (see [Store]); default
+	// [DefaultMaxBatch]. 1 commits every write alone.
+	MaxBatch int
 }
 
 // Store is a [runtime.Store] on PostgreSQL, safe for use by many workers
 // in many processes at once. Create it with [Open] or [New].
+//
+// Checkpoints and creates of concurrent callers are committed together,
+// in one transaction and one round trip, each still fenced and failing
+// alone (see Config.MaxBatch and the package documentation).
 type Store struct {
 	pool     *pgxpool.Pool
 	ownsPool bool
@@ -43,6 +52,8 @@ type Store struct {
 	channel  string // NOTIFY channel of the schema
 	sql      statements
 	listen   *listener
+	ops      *groupcommit.Queue[*op]
+	hooks    *batchHooks // tests only
 }
 
 var (
@@ -66,6 +77,12 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if len(schema) > 63 {
 		return nil, fmt.Errorf("postgres: schema name %q is longer than 63 bytes", schema)
+	}
+	if cfg.MaxBatch < 0 {
+		return nil, fmt.Errorf("postgres: negative MaxBatch %d", cfg.MaxBatch)
+	}
+	if cfg.MaxBatch == 0 {
+		cfg.MaxBatch = DefaultMaxBatch
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -96,14 +113,16 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("postgres: migrate schema %s: %w", quoted, err)
 	}
 	channel := channelName(schema)
-	return &Store{
+	s := &Store{
 		pool:     pool,
 		ownsPool: owns,
 		schema:   schema,
 		channel:  channel,
 		sql:      newStatements(quoted),
 		listen:   newListener(pool.Config().ConnConfig, channel, logger),
-	}, nil
+	}
+	s.ops = groupcommit.New(cfg.MaxBatch, s.runBatch)
+	return s, nil
 }
 
 // channelName returns the NOTIFY channel of schema. Channel names are

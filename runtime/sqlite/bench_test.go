@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/storetest"
 )
 
 // benchFrame is the size of a typical small frame.
@@ -186,4 +187,17 @@ func BenchmarkGetDuringCheckpoints(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCheckpointConcurrent measures checkpoints of 64 running
+// instances committed from 64 goroutines at once (synchronous=FULL),
+// which the store batches: ns/op is the time per checkpoint,
+// writes/commit the mean batch.
+func BenchmarkCheckpointConcurrent(b *testing.B) {
+	s, err := New(Config{Path: filepath.Join(b.TempDir(), "bench.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchmarkCheckpointsAtOnce(b, s, 64, func() (int64, int64) { st := s.Stats(); return st.Batches, st.Writes })
 }

@@ -19,8 +19,23 @@
 // lock, waiting up to Config.BusyTimeout.
 //
 // Every change of an instance is one transaction. A checkpoint is one
-// UPDATE of the instance row, fenced by the claim's epoch, and one INSERT
-// into history; nothing is read on that path.
+// UPDATE of the instance row, fenced by the claim's epoch and by its
+// sequence number, which appends the checkpoint's history event to the
+// events pending in the row; every 8 sequence numbers, and for a large
+// event, the checkpoint also moves them to the history table. Nothing is
+// read on that path, and a checkpoint writes one row (one page) most of
+// the time. [Store.History] and the events view read both.
+//
+// # Group commit
+//
+// Writes of concurrent callers share a transaction: a caller that finds
+// the writer idle commits at once, alone; callers that arrive while a
+// commit is in flight are committed together when it ends, by the first
+// of them, up to Config.MaxBatch writes, with one fsync. There is no
+// timer. Each write of a batch runs under its own savepoint, so one that
+// is refused (fenced, a duplicate sequence number, a signal that is not
+// pending) fails alone; an error of the database fails the whole batch,
+// and then none of it is committed.
 //
 // A write checks its context before it starts and then runs to its end
 // (waiting for the write lock at most Config.BusyTimeout): a commit is

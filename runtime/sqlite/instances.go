@@ -11,6 +11,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/internal/rowevents"
 )
 
 // Create inserts inst unless an instance with its ID exists, and returns
@@ -137,21 +138,26 @@ func pendingSignal(ctx context.Context, stmt *sql.Stmt, inst *runtime.Instance) 
 }
 
 // Checkpoint commits cp in one transaction: the instance row, fenced by
-// cp.Epoch ([runtime.ErrFenced]), one history event with sequence cp.Seq
-// ([runtime.ErrDuplicateSeq] if it exists), and the consumption of signal
-// cp.ConsumeSignal. An Event.At of zero is stored as the store clock.
+// cp.Epoch ([runtime.ErrFenced]) and by cp.Seq, which must follow the
+// instance's ([runtime.ErrDuplicateSeq] if the instance has it already),
+// with its history event appended to the row's pending events (moved to
+// history every few checkpoints, see rowevents), and the consumption of
+// signal cp.ConsumeSignal. An Event.At of zero is stored as the store
+// clock. Checkpoints of concurrent callers share a transaction (see
+// [Store]).
 func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if !validStatus(cp.Status) {
 		return fmt.Errorf("sqlite: checkpoint %s: invalid status %q", cp.ID, cp.Status)
 	}
 	var stored runtime.Status
-	err := s.write(ctx, true, func(ctx context.Context) error {
+	// Most checkpoints are one statement, which needs no savepoint of
+	// its own in a batch; those that also consume a signal or move the
+	// pending events do.
+	tx := cp.ConsumeSignal != 0 || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
+	err := s.write(ctx, tx, func(ctx context.Context) error {
 		now := nanos(s.now())
 		var err error
 		if stored, err = s.updateInstance(ctx, cp, now); err != nil {
-			return err
-		}
-		if err := s.insertEvent(ctx, cp.ID, cp.Seq, &cp.Event, now); err != nil {
 			return err
 		}
 		if cp.ConsumeSignal != 0 {
@@ -168,28 +174,74 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	return nil
 }
 
-// updateInstance writes cp to the instance row and returns the status
-// stored. No row means the claim is not current: ErrFenced.
+// updateInstance writes cp to the instance row with its event and
+// returns the status stored. It runs in the writer's transaction, so the
+// event buffer is the leader's alone.
 func (s *Store) updateInstance(ctx context.Context, cp *runtime.Checkpoint, now int64) (runtime.Status, error) {
+	at := nanos(cp.Event.At)
+	if at == 0 {
+		at = now
+	}
+	ev := rowevents.AppendHead(s.evbuf[:0], cp.Seq, &cp.Event)
+	flush := rowevents.Flush(cp, len(ev)) // as Checkpoint decided
+	ev = rowevents.AppendAt(ev, at)
+	s.evbuf = ev
+	status := cp.Status
+	var n int64
 	if cp.Status == runtime.StatusRunning {
 		res, err := s.st.checkpointRunning.ExecContext(ctx,
-			cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, now, cp.ID, cp.Epoch)
-		if err := oneRow(res, err); err != nil {
+			cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, now, cp.ID, cp.Epoch, ev)
+		if err != nil {
 			return "", err
 		}
-		return cp.Status, nil
+		if n, err = res.RowsAffected(); err != nil {
+			return "", err
+		}
+	} else {
+		var st string
+		err := s.st.checkpointRelease.QueryRowContext(ctx,
+			string(cp.Status), cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, nanos(cp.WakeAt),
+			cp.Output, cp.Error, cp.ID, cp.Epoch, now, cp.ConsumeSignal, ev).Scan(&st)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", err
+		}
+		if err == nil {
+			n, status = 1, runtime.Status(st)
+		}
 	}
-	var stored string
-	err := s.st.checkpointRelease.QueryRowContext(ctx,
-		string(cp.Status), cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, nanos(cp.WakeAt),
-		cp.Output, cp.Error, cp.ID, cp.Epoch, now, cp.ConsumeSignal).Scan(&stored)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", runtime.ErrFenced
+	if n == 0 {
+		return "", s.whyNotCommitted(ctx, cp, now)
 	}
-	if err != nil {
-		return "", err
+	if flush {
+		if _, err := s.st.flush.ExecContext(ctx, cp.ID); err != nil {
+			return "", fmt.Errorf("move pending events to history: %w", err)
+		}
+		if _, err := s.st.clearPending.ExecContext(ctx, cp.ID); err != nil {
+			return "", fmt.Errorf("move pending events to history: %w", err)
+		}
 	}
-	return runtime.Status(stored), nil
+	return status, nil
+}
+
+// whyNotCommitted explains a checkpoint that changed no row: the claim is
+// not current ([runtime.ErrFenced]), the instance has cp.Seq already
+// (committed by this claim: [runtime.ErrDuplicateSeq]), or cp.Seq does not
+// follow the instance's.
+func (s *Store) whyNotCommitted(ctx context.Context, cp *runtime.Checkpoint, now int64) error {
+	var epoch, seq, lease int64
+	var status string
+	err := s.st.checkpointState.QueryRowContext(ctx, cp.ID).Scan(&epoch, &status, &seq, &lease)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("no such instance: %w", runtime.ErrFenced)
+	case err != nil:
+		return err
+	case epoch != cp.Epoch || status != string(runtime.StatusRunning) || lease < now:
+		return runtime.ErrFenced
+	case seq >= cp.Seq:
+		return runtime.ErrDuplicateSeq
+	}
+	return fmt.Errorf("sequence number %d does not follow the instance's %d", cp.Seq, seq)
 }
 
 // consumeSignal marks cp.ConsumeSignal consumed. It must be a pending

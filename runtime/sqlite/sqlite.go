@@ -9,12 +9,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/internal/groupcommit"
 )
 
 var _ runtime.Store = (*Store)(nil)
@@ -45,18 +45,29 @@ type Config struct {
 	// Now is the store clock (default time.Now): claim times, lease
 	// expiry, timers and created/updated times all read it.
 	Now func() time.Time
+	// MaxBatch is the most writes of concurrent callers committed in one
+	// transaction (see [Store]); default [DefaultMaxBatch]. 1 commits
+	// every write alone.
+	MaxBatch int
 }
 
 // Store is a [runtime.Store] on an SQLite database file. It is safe for
 // concurrent use. Close it when done.
+//
+// Writes of concurrent callers (checkpoints of different instances,
+// claims, creates, signals...) are committed together, in one transaction
+// and one fsync, each still fenced and failing alone (see
+// Config.MaxBatch and the package documentation).
 type Store struct {
-	mu   sync.Mutex // serializes use of w: one writer at a time
-	db   *sql.DB    // owns w, its only connection
-	w    *sql.Conn  // the writer connection
-	read *sql.DB    // readers
-	now  func() time.Time
-	st   statements
-	wake waker
+	writes *groupcommit.Queue[*writeOp] // serializes use of w: one writer at a time
+	db     *sql.DB                      // owns w, its only connection
+	w      *sql.Conn                    // the writer connection
+	read   *sql.DB                      // readers
+	now    func() time.Time
+	st     statements
+	wake   waker
+	hooks  *batchHooks // tests only
+	evbuf  []byte      // the leader's: a checkpoint's encoded event
 }
 
 // Open opens (creating if needed) the database at path with the default
@@ -77,6 +88,7 @@ func New(cfg Config) (*Store, error) {
 	deadline := time.Now().Add(cfg.BusyTimeout)
 	for {
 		s := &Store{now: cfg.Now}
+		s.writes = groupcommit.New(cfg.MaxBatch, s.runBatch)
 		err := s.open(cfg)
 		if err == nil {
 			return s, nil
@@ -137,42 +149,6 @@ func (s *Store) closeDBs() error {
 	return nil
 }
 
-// write runs fn on the writer connection. With tx, fn runs inside a
-// transaction that holds the write lock from its start (BEGIN IMMEDIATE)
-// and commits if fn returns nil.
-//
-// ctx is checked before the call starts; after that the call runs to its
-// end, bounded by the busy timeout, and is not interrupted: fn gets a
-// context without cancellation. Interrupting a commit would leave the
-// caller unsure whether it happened, and watching the context costs a
-// goroutine per statement.
-func (s *Store) write(ctx context.Context, tx bool, fn func(ctx context.Context) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	ctx = context.WithoutCancel(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !tx {
-		return fn(ctx)
-	}
-	if _, err := s.st.begin.ExecContext(ctx); err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	err := fn(ctx)
-	if err == nil {
-		if _, err = s.st.commit.ExecContext(ctx); err != nil {
-			err = fmt.Errorf("commit: %w", err)
-		}
-	}
-	if err != nil {
-		if _, rerr := s.st.rollback.ExecContext(ctx); rerr != nil && !isNoTx(rerr) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-		}
-	}
-	return err
-}
-
 // isNoTx reports whether err is SQLite saying there is no transaction to
 // roll back (a failed COMMIT may already have ended it).
 func isNoTx(err error) bool {
@@ -199,6 +175,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.MaxBatch < 0 {
+		return c, fmt.Errorf("sqlite: negative MaxBatch %d", c.MaxBatch)
+	}
+	if c.MaxBatch == 0 {
+		c.MaxBatch = DefaultMaxBatch
 	}
 	return c, nil
 }

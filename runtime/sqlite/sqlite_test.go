@@ -472,3 +472,74 @@ func TestBusyIsTransient(t *testing.T) {
 		t.Errorf("Checkpoint(bad status) = %v, want an error runtime.IsTransient refuses", err)
 	}
 }
+
+func TestBatchConformance(t *testing.T) {
+	storetest.RunBatch(t, func(t *testing.T) (runtime.Store, *storetest.Batching) {
+		path := filepath.Join(t.TempDir(), "durable.db")
+		s := openTest(t, Config{Path: path})
+		b := testBatching(s)
+		b.Reopen = func(t *testing.T) runtime.Store { return openTest(t, Config{Path: path}) }
+		return s, b
+	})
+}
+
+// testBatching installs test hooks in s and returns them as storetest
+// wants them. LoseConnection fails the next batch of several writes after
+// its first, as an I/O error of the database would.
+func testBatching(s *Store) *storetest.Batching {
+	var c storetest.BatchControl
+	s.hooks = &batchHooks{
+		beforeBatch: c.BeforeBatch,
+		midBatch: func() error {
+			if c.LoseConnectionNow() {
+				return errors.New("disk I/O error (injected)")
+			}
+			return nil
+		},
+		afterCommit: c.AckError,
+	}
+	return c.Batching(s.writes.Len)
+}
+
+// A database created before the pending-events migration keeps the
+// history of its instances, and an instance that was running goes on:
+// History reads the old rows and the new pending events in order, across
+// the move of pending events to the history table at seq 8.
+func TestUpgradeToPendingEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "durable.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", Config{Path: path}.dsn(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := `CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);`
+	for _, m := range ms {
+		if strings.HasSuffix(m.name, "_pending.sql") {
+			break
+		}
+		setup += m.sql + fmt.Sprintf(";\nINSERT INTO schema_migrations VALUES (%d, '%s', 1);\n", m.version, m.name)
+	}
+	lease := time.Now().Add(time.Hour).UnixNano()
+	setup += fmt.Sprintf(`INSERT INTO instances (id, workflow, version, status, seq, epoch, owner, lease_until, created_at, updated_at)
+VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', %d, 1, 1);
+INSERT INTO history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step', 'a', 1), ('old', 2, 'step', 'b', 2);`, lease)
+	if _, err := db.Exec(setup); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s := openTest(t, Config{Path: path})
+	ctx := t.Context()
+	storetest.ContinueRun(t, s, &runtime.Instance{ID: "old", Epoch: 1, Seq: 2}, 12)
+	var rows int
+	var pending string
+	if err := s.w.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM history WHERE instance_id = 'old'),
+		(SELECT pending FROM instances WHERE id = 'old')`).Scan(&rows, &pending); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 8 || strings.Count(pending, "[") != 4 {
+		t.Errorf("after the end: %d history rows, pending %q; want 8, and 4 events pending", rows, pending)
+	}
+}

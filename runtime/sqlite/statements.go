@@ -41,9 +41,13 @@ WHERE instance_id = ?1 AND name = ?2 AND consumed_at IS NULL
 ORDER BY id LIMIT 1`
 
 	// sqlCheckpointRunning keeps the lease and touches no indexed column.
+	// It appends the checkpoint's event (?10, see rowevents) to the
+	// instance's pending events. It is fenced by the claim's epoch and by
+	// the sequence number, which must follow the instance's.
 	sqlCheckpointRunning = `UPDATE instances
-SET frame = ?1, seq = ?2, attempt = ?3, await_name = ?4, output = ?5, error = ?6, updated_at = ?7
-WHERE id = ?8 AND epoch = ?9 AND status = 'running' AND lease_until >= ?7`
+SET frame = ?1, seq = ?2, attempt = ?3, await_name = ?4, output = ?5, error = ?6, updated_at = ?7,
+    pending = CASE WHEN pending = '' THEN CAST(?10 AS TEXT) ELSE pending || ',' || CAST(?10 AS TEXT) END
+WHERE id = ?8 AND epoch = ?9 AND status = 'running' AND lease_until >= ?7 AND seq = ?2 - 1`
 
 	// sqlCheckpointRelease stores a non-running status and releases the
 	// lease. A waiting instance with a pending signal of its awaited name
@@ -54,9 +58,22 @@ SET status = CASE WHEN ?1 = 'waiting' AND EXISTS (
         WHERE instance_id = ?9 AND name = ?5 AND consumed_at IS NULL AND id <> ?12)
       THEN 'ready' ELSE ?1 END,
     frame = ?2, seq = ?3, attempt = ?4, await_name = ?5, wake_at = ?6, output = ?7, error = ?8,
-    owner = '', lease_until = 0, updated_at = ?11
-WHERE id = ?9 AND epoch = ?10 AND status = 'running' AND lease_until >= ?11
+    owner = '', lease_until = 0, updated_at = ?11,
+    pending = CASE WHEN pending = '' THEN CAST(?13 AS TEXT) ELSE pending || ',' || CAST(?13 AS TEXT) END
+WHERE id = ?9 AND epoch = ?10 AND status = 'running' AND lease_until >= ?11 AND seq = ?3 - 1
 RETURNING status`
+
+	// sqlFlush moves the pending events of an instance to history, with
+	// sqlClearPending in the same transaction.
+	sqlFlush = `INSERT INTO history (instance_id, seq, kind, name, site, attempts, error, detail, at)
+SELECT instance_id, seq, kind, name, site, attempts, error, detail, at FROM pending_events
+WHERE instance_id = ?1
+ON CONFLICT (instance_id, seq) DO NOTHING`
+
+	sqlClearPending = `UPDATE instances SET pending = '' WHERE id = ?1`
+
+	// sqlCheckpointState is what explains a checkpoint that changed no row.
+	sqlCheckpointState = `SELECT epoch, status, seq, lease_until FROM instances WHERE id = ?1`
 
 	sqlInsertEvent = `INSERT INTO history (instance_id, seq, kind, name, site, attempts, error, detail, at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`
@@ -82,22 +99,28 @@ RETURNING seq`
 
 	sqlGet = `SELECT ` + instanceColumns + ` FROM instances WHERE id = ?1`
 
-	sqlHistory = `SELECT seq, kind, name, site, attempts, error, detail, at FROM history
+	// sqlHistory reads history and the pending events together (the view
+	// events).
+	sqlHistory = `SELECT seq, kind, name, site, attempts, error, detail, at FROM events
 WHERE instance_id = ?1 ORDER BY seq`
 )
 
 // Transaction control, prepared on the writer like the rest.
 const (
-	sqlBegin    = `BEGIN IMMEDIATE`
-	sqlCommit   = `COMMIT`
-	sqlRollback = `ROLLBACK`
+	sqlBegin      = `BEGIN IMMEDIATE`
+	sqlCommit     = `COMMIT`
+	sqlRollback   = `ROLLBACK`
+	sqlSavepoint  = `SAVEPOINT op`
+	sqlRollbackTo = `ROLLBACK TO op`
+	sqlRelease    = `RELEASE op`
 )
 
 // statements holds the Store's prepared statements.
 type statements struct {
 	// writer: prepared on the one writer connection
-	begin, commit, rollback,
+	begin, commit, rollback, savepoint, rollbackTo, release,
 	create, claim, pendingSignal, checkpointRunning, checkpointRelease,
+	flush, clearPending, checkpointState,
 	insertEvent, consumeSignal, heartbeat, status, insertSignal,
 	wakeWaiting, cancel *sql.Stmt
 	// readers
@@ -118,11 +141,17 @@ func (st *statements) prepare(ctx context.Context, w, r preparer) error {
 		{&st.begin, w, sqlBegin},
 		{&st.commit, w, sqlCommit},
 		{&st.rollback, w, sqlRollback},
+		{&st.savepoint, w, sqlSavepoint},
+		{&st.rollbackTo, w, sqlRollbackTo},
+		{&st.release, w, sqlRelease},
 		{&st.create, w, sqlCreate},
 		{&st.claim, w, sqlClaim},
 		{&st.pendingSignal, w, sqlPendingSignal},
 		{&st.checkpointRunning, w, sqlCheckpointRunning},
 		{&st.checkpointRelease, w, sqlCheckpointRelease},
+		{&st.flush, w, sqlFlush},
+		{&st.clearPending, w, sqlClearPending},
+		{&st.checkpointState, w, sqlCheckpointState},
 		{&st.insertEvent, w, sqlInsertEvent},
 		{&st.consumeSignal, w, sqlConsumeSignal},
 		{&st.heartbeat, w, sqlHeartbeat},
@@ -146,8 +175,9 @@ func (st *statements) prepare(ctx context.Context, w, r preparer) error {
 func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
-		st.begin, st.commit, st.rollback,
+		st.begin, st.commit, st.rollback, st.savepoint, st.rollbackTo, st.release,
 		st.create, st.claim, st.pendingSignal, st.checkpointRunning, st.checkpointRelease,
+		st.flush, st.clearPending, st.checkpointState,
 		st.insertEvent, st.consumeSignal, st.heartbeat, st.status, st.insertSignal,
 		st.wakeWaiting, st.cancel, st.get, st.history, st.readStatus,
 	} {

@@ -69,5 +69,8 @@ func work(ctx context.Context, db string, lease time.Duration, concurrency int, 
 	if err := w.Register(shop.OrderWorkflow); err != nil {
 		return err
 	}
-	return w.Run(ctx)
+	err = w.Run(ctx)
+	st := store.Stats()
+	fmt.Fprintf(stderr, "store: %d writes in %d transactions\n", st.Writes, st.Batches)
+	return err
 }
