@@ -88,7 +88,12 @@ type Exec struct {
 	unreadable error
 
 	clock time.Time // store clock at the claim
-	start time.Time // local monotonic clock at the claim
+	// start is the local monotonic clock when the claim was sent. The
+	// store read its clock after that, so the durable time, clock plus
+	// the time elapsed since start, never lags the store's clock: a timer
+	// armed from it falls late by up to the claim's round trip, never
+	// early (measuring from the claim's answer, it fell early by as much).
+	start time.Time
 
 	stopping <-chan struct{} // closed when the worker stops: hand over at the next commit
 
@@ -112,7 +117,7 @@ type Exec struct {
 	canceling    bool   // the run ends the instance canceled
 }
 
-func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, stopping <-chan struct{}) *Exec {
+func newExec(ctx context.Context, store Store, cfg *execConfig, known knownErrors, inst *Instance, stopping <-chan struct{}, sent time.Time) *Exec {
 	x := &Exec{
 		ctx:      ctx,
 		store:    store,
@@ -125,7 +130,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		attempt:  inst.Attempt,
 		signal:   inst.Signal,
 		clock:    inst.Now,
-		start:    time.Now(),
+		start:    sent,
 		stopping: stopping,
 		last:     inst.Frame,
 		seed:     seedOf(inst.ID),

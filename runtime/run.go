@@ -15,8 +15,9 @@ const releaseTimeout = 5 * time.Second
 // runInstance runs one claimed instance until it suspends, finishes or
 // stops, heartbeating its lease meanwhile. It returns an error only when
 // the run stopped abnormally (store error, lost lease, test hook); the
-// instance is then left to be taken over when its lease expires.
-func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-chan struct{}) error {
+// instance is then left to be taken over when its lease expires. sent is
+// when the claim that returned inst was sent.
+func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-chan struct{}, sent time.Time) error {
 	def, known, ok := w.definition(inst.Key())
 	if !ok {
 		return fmt.Errorf("run instance %s: workflow %s is not registered", inst.ID, inst.Key())
@@ -24,7 +25,7 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-ch
 	ctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst)
-	x := newExec(ctx, w.store, &w.cfg, known, inst, stopping)
+	x := newExec(ctx, w.store, &w.cfg, known, inst, stopping, sent)
 	err := x.execute(def.NewMachine())
 	stopHeartbeat()
 	if errors.Is(err, errShutdown) {

@@ -213,6 +213,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		limit := w.opts.Concurrency - inflight
+		sent := time.Now()
 		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
 		if err != nil {
 			if ctx.Err() != nil {
@@ -229,7 +230,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := w.runInstance(runs, inst, stopping); err != nil {
+				if err := w.runInstance(runs, inst, stopping, sent); err != nil {
 					w.opts.Logger.Warn("run stopped", "instance", inst.ID, "error", err)
 				}
 				done <- struct{}{}
@@ -291,6 +292,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	var errs []error
 	n := 0
 	for {
+		sent := time.Now()
 		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: 1, Lease: w.opts.Lease})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("claim: %w", err))
@@ -301,7 +303,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 		}
 		for _, inst := range insts {
 			n++
-			if err := w.runInstance(ctx, inst, nil); err != nil {
+			if err := w.runInstance(ctx, inst, nil, sent); err != nil {
 				errs = append(errs, err)
 			}
 		}
