@@ -60,9 +60,9 @@ type figures struct {
 	slowestKind   string        // the fault of the slowest takeover
 	late          []time.Duration
 	signalLate    []time.Duration
-	childLate     []time.Duration // from a child's terminal commit to its parent's next claim
+	childLate     []time.Duration            // from a child's terminal commit to its parent's next claim
 	latency       map[string][]time.Duration // of store calls, by operation
-	elapsed       time.Duration // first claim to last commit
+	elapsed       time.Duration              // first claim to last commit
 	examples      map[string][]string
 }
 

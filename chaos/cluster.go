@@ -115,7 +115,9 @@ func (c *cluster) start(ctx context.Context) error { return c.ctl(ctx, "start") 
 func (c *cluster) restart(ctx context.Context) error { return c.ctl(ctx, "restart", "-m", "immediate") }
 
 // stopImmediate is pg_ctl stop -m immediate.
-func (c *cluster) stopImmediate(ctx context.Context) error { return c.ctl(ctx, "stop", "-m", "immediate") }
+func (c *cluster) stopImmediate(ctx context.Context) error {
+	return c.ctl(ctx, "stop", "-m", "immediate")
+}
 
 // stop stops the cluster for good; its directory goes with the run's.
 func (c *cluster) stop() {

@@ -70,11 +70,11 @@ type env struct {
 	started map[string]load.Input
 	signals map[string]time.Time // instance → when signal "go" was sent
 	faults  []fault
-	armed   map[string]bool // workers with a fault armed that has not fired
-	stopped map[string]bool // workers stopped, or with a stop armed
-	kept    []runtime.Event // history rows read before a database fault (Name: the instance)
+	armed   map[string]bool         // workers with a fault armed that has not fired
+	stopped map[string]bool         // workers stopped, or with a stop armed
+	kept    []runtime.Event         // history rows read before a database fault (Name: the instance)
 	held    map[heldKey][]time.Time // when the sampler saw an instance running under an owner
-	extra   []figure                        // figures of the scenario itself
+	extra   []figure                // figures of the scenario itself
 }
 
 // heldKey is an instance under an owner, at an epoch.
