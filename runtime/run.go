@@ -28,7 +28,11 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, stopping <-ch
 	x := newExec(ctx, w.store, &w.cfg, known, inst, stopping, sent)
 	err := x.execute(def.NewMachine())
 	stopHeartbeat()
-	if errors.Is(err, errShutdown) {
+	// A run the shutdown timeout cancelled is handed back whatever the
+	// error: the cancellation may have reached it as the error of a store
+	// call (a final commit made after the timeout, a commit in flight),
+	// not as the cause itself.
+	if errors.Is(err, errShutdown) || (err != nil && errors.Is(context.Cause(ctx), errShutdown)) {
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(base), releaseTimeout)
 		defer rcancel()
 		if rerr := x.release(rctx); rerr != nil {
