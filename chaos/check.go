@@ -17,17 +17,18 @@ import (
 // evidence is everything a run left behind: the store's tables, the
 // ledger, the workers' traces, and what the harness did and saw.
 type evidence struct {
-	insts   map[string]*runtime.Instance
-	history map[string][]runtime.Event
-	execs   []load.Execution
-	procs   []procTrace
-	started map[string]load.Input
-	signals map[string]time.Time
-	faults  []fault
-	held    map[heldKey][]time.Time
-	kept    []runtime.Event // history rows (Name holds the instance) read before a database fault
-	lease   time.Duration
-	poll    time.Duration
+	insts    map[string]*runtime.Instance
+	history  map[string][]runtime.Event
+	execs    []load.Execution
+	procs    []procTrace
+	started  map[string]load.Input
+	signals  map[string]time.Time
+	faults   []fault
+	held     map[heldKey][]time.Time
+	kept     []runtime.Event // history rows (Name holds the instance) read before a database fault
+	lease    time.Duration
+	poll     time.Duration
+	shutdown time.Duration
 }
 
 // procTrace is what one worker process traced, and how it ended.
@@ -62,7 +63,9 @@ type figures struct {
 	signalLate    []time.Duration
 	childLate     []time.Duration            // from a child's terminal commit to its parent's next claim
 	latency       map[string][]time.Duration // of store calls, by operation
-	elapsed       time.Duration              // first claim to last commit
+	lease, poll   time.Duration              // of the workers
+	shutdown      time.Duration
+	elapsed       time.Duration // first claim to last commit
 	examples      map[string][]string
 }
 
@@ -76,7 +79,7 @@ func (f *figures) example(name, format string, args ...any) {
 
 // check measures ev.
 func check(ev *evidence) *figures {
-	f := &figures{faults: map[string]int{}, examples: map[string][]string{}, latency: map[string][]time.Duration{}}
+	f := &figures{faults: map[string]int{}, examples: map[string][]string{}, latency: map[string][]time.Duration{}, lease: ev.lease, poll: ev.poll, shutdown: ev.shutdown}
 	for _, x := range ev.faults {
 		f.faults[x.kind]++
 	}
@@ -84,6 +87,16 @@ func check(ev *evidence) *figures {
 	f.executions = len(ev.execs)
 	for _, h := range ev.history {
 		f.checkpoints += len(h)
+	}
+	for _, p := range ev.procs {
+		for _, e := range p.events {
+			if e.Sent != 0 && e.Op != trace.OpHeartbeat { // heartbeats are traced only when they fail
+				f.latency[e.Op] = append(f.latency[e.Op], time.Duration(e.At-e.Sent))
+			}
+		}
+	}
+	for _, l := range f.latency {
+		slices.Sort(l)
 	}
 	checkOutcomes(ev, f)
 	bounds := checkCommits(ev, f)
@@ -103,6 +116,7 @@ type histKey struct {
 // history, committed steps that never ran, rows gone after a database
 // fault) and stranded (not finished).
 func checkOutcomes(ev *evidence, f *figures) {
+	poisoned := map[string]bool{}
 	for _, id := range slices.Sorted(maps.Keys(ev.started)) {
 		in := ev.started[id]
 		inst, ok := ev.insts[id]
@@ -111,11 +125,12 @@ func checkOutcomes(ev *evidence, f *figures) {
 			f.example("lost", "%s: started, but not in the store", id)
 			continue
 		}
+		if in.Poison != "" {
+			poisoned[id] = true
+			continue // judged by its scenario
+		}
 		if !inst.Status.Terminal() {
 			continue // counted below
-		}
-		if in.Poison != "" {
-			continue // judged by its scenario
 		}
 		want, wantErr := load.Expect(in)
 		switch {
@@ -149,7 +164,7 @@ func checkOutcomes(ev *evidence, f *figures) {
 	for _, id := range slices.Sorted(maps.Keys(ev.insts)) {
 		inst := ev.insts[id]
 		switch {
-		case inst.Status.Terminal():
+		case inst.Status.Terminal(), poisoned[id]:
 		case unwoken(inst, ev.insts):
 			f.unwoken++
 			f.example("parents not woken", "%s: waits for %s, which has ended", id, strings.TrimPrefix(inst.AwaitName, childAwait))
@@ -343,17 +358,19 @@ func checkExecutions(ev *evidence, f *figures, bounds map[histKey]int64) {
 	}
 }
 
-// recoveryBound is how long an instance cut by a fault of kind may wait
-// to be taken over: a graceful stop hands it back at once, a killed or
-// stopped worker's lease must run out first (the lease, plus up to one
-// heartbeat interval since it was last extended), and then the next
-// claim comes within a poll interval.
-func recoveryBound(kind string, lease, poll time.Duration) time.Duration {
-	slack := poll + 250*time.Millisecond
+// bound is how long an instance cut by a fault of kind may wait to be
+// taken over: a graceful stop hands it back at once (after the shutdown
+// timeout at most), a killed or stopped
+// worker's lease must run out first (the lease, plus up to one heartbeat
+// interval since it was last extended); then the next claim is sent
+// within a poll interval and one claim's round trip (the claim loop is
+// sequential: the p99 of the run's claims, at least 250 ms).
+func (f *figures) bound(kind string) time.Duration {
+	slack := f.poll + max(250*time.Millisecond, quantile(f.latency[trace.OpClaim], 0.99))
 	if strings.HasPrefix(kind, "term") {
-		return slack
+		return f.shutdown + slack
 	}
-	return lease + lease/3 + slack
+	return f.lease + f.lease/3 + slack
 }
 
 // checkRecovery measures, for every fault that cut a worker's runs, how
@@ -365,7 +382,7 @@ func checkRecovery(ev *evidence, f *figures) {
 		traces[p.owner] = p.events
 	}
 	for _, x := range ev.faults {
-		if x.owner == "" {
+		if x.owner == "" || !cuts(x.kind) {
 			continue
 		}
 		t := x.at.UnixNano()
@@ -385,7 +402,7 @@ func checkRecovery(ev *evidence, f *figures) {
 				}
 			}
 		}
-		bound := recoveryBound(x.kind, ev.lease, ev.poll)
+		bound := f.bound(x.kind)
 		for _, id := range slices.Sorted(maps.Keys(runs)) {
 			run := runs[id]
 			i := slices.IndexFunc(claims[id], func(c traced) bool { return c.At > t && c.owner != x.owner })
@@ -418,7 +435,9 @@ func checkRecovery(ev *evidence, f *figures) {
 func orphaned(ev *evidence, commits []traced, owner string, last, t int64, next traced) bool {
 	for _, c := range commits {
 		if c.owner == owner && c.At > t && c.At < next.At && c.Status != runtime.StatusRunning {
-			return false // the owner came back and released it
+			// The owner came back (or shut down) and released it: handed
+			// back ready, it waits for the takeover; otherwise not.
+			return c.Status == runtime.StatusReady
 		}
 	}
 	if last < 0 {
@@ -435,6 +454,17 @@ func orphaned(ev *evidence, commits []traced, owner string, last, t int64, next 
 		switch h[next.Seq-1].Kind {
 		case "step", "now", "effect", "all", "select", "checkpoint":
 			return true // a commit in flight at the fault landed, and left it running
+		}
+	}
+	return false
+}
+
+// cuts reports whether a fault of kind cuts the runs of the worker it
+// hits.
+func cuts(kind string) bool {
+	for _, a := range []string{"kill", "stop", "term"} {
+		if strings.HasPrefix(kind, a) {
+			return true
 		}
 	}
 	return false
@@ -498,21 +528,11 @@ func checkWakeups(ev *evidence, f *figures) {
 			if i := slices.IndexFunc(claims[parent], func(cl traced) bool { return cl.At > c.At }); i >= 0 {
 				d := time.Duration(claims[parent][i].At - c.At)
 				f.childLate = append(f.childLate, d)
-				if d > recoveryBound("kill", ev.lease, ev.poll) {
-					f.example("slowest parent wake-up", "%s woken %v after its child %s ended", parent, d.Round(time.Millisecond), id)
+				if d > lateParent {
+					f.example("parents woken late", "%s woken %v after its child %s ended", parent, d.Round(time.Millisecond), id)
 				}
 			}
 		}
-	}
-	for _, p := range ev.procs {
-		for _, e := range p.events {
-			if e.Sent != 0 && e.Op != trace.OpHeartbeat { // heartbeats are traced only when they fail
-				f.latency[e.Op] = append(f.latency[e.Op], time.Duration(e.At-e.Sent))
-			}
-		}
-	}
-	for _, l := range f.latency {
-		slices.Sort(l)
 	}
 	for _, id := range slices.Sorted(maps.Keys(ev.signals)) {
 		sent := ev.signals[id].UnixNano()
@@ -527,6 +547,22 @@ func checkWakeups(ev *evidence, f *figures) {
 	if last > first {
 		f.elapsed = time.Duration(last - first)
 	}
+}
+
+// lateParent is how long after its child ended a parent may be woken:
+// the child's worker signals it at once; a lost signal leaves it to the
+// parent's own check of its child, a minute later.
+const lateParent = 10 * time.Second
+
+// lateParents counts the parents woken later than lateParent.
+func lateParents(f *figures) int {
+	n := 0
+	for _, d := range f.childLate {
+		if d > lateParent {
+			n++
+		}
+	}
+	return n
 }
 
 // quantile returns the q-quantile of sorted ds, 0 if empty.

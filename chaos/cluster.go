@@ -37,9 +37,16 @@ func postgresBin() (string, error) {
 	return "", fmt.Errorf("%w: no PostgreSQL server binaries under /usr/lib/postgresql/*/bin (install the postgresql package) for the scenarios that restart their own cluster", errSkip)
 }
 
-// startCluster creates a cluster in dir and starts it on a free port.
-func startCluster(ctx context.Context, dir string) (*cluster, error) {
+// startCluster creates a cluster in a new temporary directory and starts
+// it on a free port.
+func startCluster(ctx context.Context) (*cluster, error) {
 	bin, err := postgresBin()
+	if err != nil {
+		return nil, err
+	}
+	// A directory of its own, which the server's user can reach when we
+	// are root (the run's directory is private).
+	dir, err := os.MkdirTemp("", "chaos-pg-")
 	if err != nil {
 		return nil, err
 	}
@@ -119,9 +126,10 @@ func (c *cluster) stopImmediate(ctx context.Context) error {
 	return c.ctl(ctx, "stop", "-m", "immediate")
 }
 
-// stop stops the cluster for good; its directory goes with the run's.
+// stop stops the cluster for good and removes its directory.
 func (c *cluster) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = c.ctl(ctx, "stop", "-m", "immediate")
+	os.RemoveAll(filepath.Dir(c.data))
 }

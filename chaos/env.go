@@ -7,16 +7,20 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	mathrand "math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/durablegen/durable/chaos/load"
 	"github.com/durablegen/durable/runtime"
@@ -47,24 +51,26 @@ type store struct {
 		runtime.Admin
 	}
 	cluster *cluster
+	pool    *pgxpool.Pool // the harness's own, on PostgreSQL
 	close   func()
 }
 
 // env is the world of one scenario run: its directory, its store, its
 // worker processes, what it started and what its nemesis did.
 type env struct {
-	ctx    context.Context
-	cfg    runConfig
-	dir    string
-	ledger string // directory of the ledger files
-	kind   string
-	st     store
-	client *runtime.Client
-	fleet  *fleet
-	rng    *mathrand.Rand
-	lease  time.Duration
-	poll   time.Duration
-	begin  time.Time
+	ctx      context.Context
+	cfg      runConfig
+	dir      string
+	ledger   string // directory of the ledger files
+	kind     string
+	st       store
+	client   *runtime.Client
+	fleet    *fleet
+	rng      *mathrand.Rand
+	lease    time.Duration
+	poll     time.Duration
+	shutdown time.Duration // the workers' ShutdownTimeout
+	begin    time.Time
 
 	mu      sync.Mutex
 	started map[string]load.Input
@@ -75,6 +81,8 @@ type env struct {
 	kept    []runtime.Event         // history rows read before a database fault (Name: the instance)
 	held    map[heldKey][]time.Time // when the sampler saw an instance running under an owner
 	extra   []figure                // figures of the scenario itself
+	// onStart, if set, is called for every instance started, once it is.
+	onStart func(id string, in load.Input)
 }
 
 // heldKey is an instance under an owner, at an epoch.
@@ -136,7 +144,7 @@ func openStore(ctx context.Context, kind, dir string) (store, error) {
 		}
 		return openPostgres(ctx, base, nil)
 	case onCluster:
-		c, err := startCluster(ctx, filepath.Join(dir, "pg"))
+		c, err := startCluster(ctx)
 		if err != nil {
 			return store{}, err
 		}
@@ -157,15 +165,15 @@ func openPostgres(ctx context.Context, base string, c *cluster) (store, error) {
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "chaos_" + hex.EncodeToString(b[:])
-	workerDSN, err := withApp(base, schema)
+	workerDSN, err := withParams(base, map[string]string{"application_name": schema, "pool_max_conns": "8"})
 	if err != nil {
 		return store{}, err
 	}
-	ownDSN, err := withApp(base, schema+"-harness")
+	ownDSN, err := withParams(base, map[string]string{"application_name": schema + "-harness"})
 	if err != nil {
 		return store{}, err
 	}
-	s, err := postgres.New(ctx, postgres.Config{DSN: ownDSN, Schema: schema})
+	s, err := postgres.New(ctx, postgres.Config{DSN: ownDSN, Schema: schema, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return store{}, err
 	}
@@ -180,20 +188,25 @@ func openPostgres(ctx context.Context, base string, c *cluster) (store, error) {
 		_, _ = s.Pool().Exec(dctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
 		s.Close()
 	}
-	return store{kind: onPostgres, arg: workerDSN, schema: schema, s: s, cluster: c, close: drop}, nil
+	return store{kind: onPostgres, arg: workerDSN, schema: schema, s: s, cluster: c, pool: s.Pool(), close: drop}, nil
 }
 
-// withApp returns dsn (a URL or key=value list) with application_name app.
-func withApp(dsn, app string) (string, error) {
+// withParams returns dsn (a URL or key=value list) with params set.
+func withParams(dsn string, params map[string]string) (string, error) {
 	if !strings.Contains(dsn, "://") {
-		return dsn + " application_name=" + app, nil
+		for _, k := range slices.Sorted(maps.Keys(params)) {
+			dsn += " " + k + "=" + params[k]
+		}
+		return dsn, nil
 	}
 	u, err := url.Parse(dsn)
 	if err != nil {
 		return "", fmt.Errorf("parse %s: %w", dsnEnv, err)
 	}
 	q := u.Query()
-	q.Set("application_name", app)
+	for k, v := range params {
+		q.Set(k, v)
+	}
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
@@ -210,6 +223,7 @@ func buildWorker(dir string) (string, error) {
 
 // workers starts n worker processes with extra worker flags.
 func (e *env) workers(n, concurrency int, shutdown time.Duration, extra ...string) error {
+	e.shutdown = shutdown
 	args := []string{"-store", e.st.arg, "-ledger", e.ledger, "-lease", e.lease.String(), "-poll", e.poll.String(),
 		"-concurrency", fmt.Sprint(concurrency), "-shutdown", shutdown.String()}
 	if e.st.schema != "" {
@@ -264,6 +278,11 @@ func (e *env) start(prefix string, inputs []load.Input) ([]string, error) {
 	}
 	close(jobs)
 	wg.Wait()
+	if e.onStart != nil {
+		for i, in := range inputs {
+			e.onStart(ids[i], in)
+		}
+	}
 	return ids, errors.Join(errs...)
 }
 
@@ -361,7 +380,7 @@ func (e *env) settle(timeout time.Duration) {
 			onlyParents = time.Time{}
 		case onlyParents.IsZero():
 			onlyParents = time.Now()
-		case time.Since(onlyParents) > recoveryBound("kill", e.lease, e.poll):
+		case time.Since(onlyParents) > 3*e.lease+2*time.Second:
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

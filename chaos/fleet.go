@@ -122,6 +122,13 @@ func (p *proc) alive() bool {
 	}
 }
 
+// started reports whether p has traced its start: it runs its worker.
+func (p *proc) started() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.events) > 0 && p.events[0].Op == trace.OpStart
+}
+
 // signal sends sig to p if it still runs.
 func (p *proc) signal(sig syscall.Signal) bool {
 	if !p.alive() {

@@ -166,6 +166,7 @@ func standard(f *figures) []verdict {
 		zero("lost", f.lost),
 		zero("stranded", f.stranded),
 		zero("parents not woken", f.unwoken),
+		zero("parents woken late", lateParents(f)),
 		zero("committed steps run again", f.reruns),
 		zero("step keys changed", f.keyChanges),
 		zero("timers fired early", f.early),
@@ -189,7 +190,7 @@ func within(name string, d, bound time.Duration) verdict {
 func (e *env) collect() (*evidence, error) {
 	ev := &evidence{
 		insts: map[string]*runtime.Instance{}, history: map[string][]runtime.Event{},
-		lease: e.lease, poll: e.poll,
+		lease: e.lease, poll: e.poll, shutdown: e.shutdown,
 	}
 	opts := runtime.ListOptions{Limit: 1000, Payloads: true}
 	for {
@@ -260,7 +261,7 @@ func (e *env) rngInt(n int64) int64 {
 func (e *env) pick(ok func(p *proc) bool) *proc {
 	var live []*proc
 	for slot := range e.fleet.slots {
-		if p := e.fleet.current(slot); p.alive() && ok(p) {
+		if p := e.fleet.current(slot); p.alive() && p.started() && ok(p) {
 			live = append(live, p)
 		}
 	}
@@ -288,6 +289,13 @@ func (e *env) pause(p *proc, kind string, at time.Time, d time.Duration, wg *syn
 		delete(e.stopped, p.owner)
 		e.mu.Unlock()
 	})
+}
+
+// stopped counts the workers stopped or with a stop armed.
+func (e *env) stoppedCount() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.stopped)
 }
 
 // stopNow stops p now for d.
@@ -325,14 +333,14 @@ func (e *env) idle(p *proc) bool {
 }
 
 // fired handles a fault a worker traced as it fired it at itself: a stop
-// is undone after pause, anything else is logged as it lands.
-func (e *env) fired(pause time.Duration, wg *sync.WaitGroup) func(p *proc, ev trace.Event) {
+// is undone after pause(), anything else is logged as it lands.
+func (e *env) fired(pause func() time.Duration, wg *sync.WaitGroup) func(p *proc, ev trace.Event) {
 	return func(p *proc, ev trace.Event) {
 		e.mu.Lock()
 		delete(e.armed, p.owner)
 		e.mu.Unlock()
 		if strings.HasPrefix(ev.Fault, string(trace.Stop)) {
-			e.pause(p, ev.Fault, ev.Time(), pause, wg)
+			e.pause(p, ev.Fault, ev.Time(), pause(), wg)
 			return
 		}
 		e.logFault(fault{kind: ev.Fault, owner: p.owner, at: ev.Time()})
@@ -358,18 +366,24 @@ func (e *env) soakInput(steps int, work time.Duration) load.Input {
 	return in
 }
 
-// feed keeps about active instances of the mixed workload in flight until
-// stop is closed, signalling those that await within 0.2-3 s of their
-// start.
+// feed keeps about p.active instances of the mixed workload in flight
+// until stop is closed.
 func (e *env) feed(stop <-chan struct{}, p plan) error {
+	return e.feedWith(stop, p.active, func() load.Input { return e.soakInput(p.steps, p.work) })
+}
+
+// feedWith keeps about active instances with inputs from gen in flight
+// until stop is closed, signalling those that await within 0.2-3 s of
+// their start.
+func (e *env) feedWith(stop <-chan struct{}, active int, gen func() load.Input) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
 	for {
 		left, _, err := e.pending()
-		if n := len(left); err == nil && n < p.active {
+		if n := len(left); err == nil && n < active {
 			var batch []load.Input
-			for range p.active - n {
-				batch = append(batch, e.soakInput(p.steps, p.work))
+			for range active - n {
+				batch = append(batch, gen())
 			}
 			ids, err := e.start("i", batch)
 			if err != nil {

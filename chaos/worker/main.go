@@ -67,7 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := work(ctx, stop, cfg, stdin, stdout, stderr); err != nil {
+	if err := work(ctx, stop, cfg, stdin, stdout, stderr); err != nil && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "worker: %v\n", err)
 		return 1
 	}
