@@ -360,7 +360,8 @@ func checkExecutions(ev *evidence, f *figures, bounds map[histKey]int64) {
 
 // bound is how long an instance cut by a fault of kind may wait to be
 // taken over: a graceful stop hands it back at once (after the shutdown
-// timeout at most), a killed or stopped
+// timeout at most, and the hand-back commit's round trip, the p99 of the
+// run's commits), a killed or stopped
 // worker's lease must run out first (the lease, plus up to one heartbeat
 // interval since it was last extended); then the next claim is sent
 // within a poll interval and one claim's round trip (the claim loop is
@@ -368,7 +369,7 @@ func checkExecutions(ev *evidence, f *figures, bounds map[histKey]int64) {
 func (f *figures) bound(kind string) time.Duration {
 	slack := f.poll + max(250*time.Millisecond, quantile(f.latency[trace.OpClaim], 0.99))
 	if strings.HasPrefix(kind, "term") {
-		return f.shutdown + slack
+		return f.shutdown + quantile(f.latency[trace.OpCommit], 0.99) + slack
 	}
 	return f.lease + f.lease/3 + slack
 }

@@ -17,7 +17,7 @@ func clockScenarios() []*scenario {
 	short := plan{
 		duration: 12 * time.Second, every: 2 * time.Second, faults: 4,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 3, concurrency: 96,
-		active: 200, steps: 4, work: 10 * time.Millisecond, pause: 500 * time.Millisecond, shutdown: time.Second, settle: 30 * time.Second,
+		active: 200, steps: 4, work: 10 * time.Millisecond, pause: 500 * time.Millisecond, shutdown: time.Second, settle: 10 * time.Second,
 	}
 	long := short
 	long.duration, long.active, long.faults = 5*time.Minute, 1000, 100

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/durablegen/durable/chaos/load"
 	"github.com/durablegen/durable/runtime"
 )
@@ -18,7 +16,7 @@ import (
 // started under load; 7, the workers' LISTEN connections reset.
 func databaseScenarios() []*scenario {
 	restart := plan{
-		duration: 25 * time.Second, every: 4 * time.Second, faults: 3,
+		duration: 20 * time.Second, every: 4 * time.Second, faults: 3,
 		lease: 5 * time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 96,
 		active: 200, steps: 20, work: 20 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
@@ -118,20 +116,15 @@ func (e *env) outage(restart bool) error {
 
 // snapshot records every history row committed so far.
 func (e *env) snapshot() error {
-	rows, err := e.st.pool.Query(e.ctx, "SELECT instance_id, seq, kind FROM "+pgx.Identifier{e.st.schema, "history"}.Sanitize())
+	h, err := e.readHistory()
 	if err != nil {
 		return fmt.Errorf("snapshot the history: %w", err)
 	}
 	var kept []runtime.Event
-	for rows.Next() {
-		var ev runtime.Event
-		if err := rows.Scan(&ev.Name, &ev.Seq, &ev.Kind); err != nil {
-			return fmt.Errorf("snapshot the history: %w", err)
+	for id, evs := range h {
+		for _, ev := range evs {
+			kept = append(kept, runtime.Event{Name: id, Seq: ev.Seq, Kind: ev.Kind})
 		}
-		kept = append(kept, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("snapshot the history: %w", err)
 	}
 	e.mu.Lock()
 	e.kept = kept

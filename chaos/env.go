@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -444,4 +445,47 @@ func (e *env) saveTraces(procs []procTrace) error {
 		}
 	}
 	return nil
+}
+
+// readHistory reads the store's history table: every instance's events
+// (sequence number, kind and name), in order.
+func (e *env) readHistory() (map[string][]runtime.Event, error) {
+	const cols = "SELECT instance_id, seq, kind, name FROM "
+	h := map[string][]runtime.Event{}
+	scan := func(next func() bool, scan func(...any) error) error {
+		for next() {
+			var id string
+			var ev runtime.Event
+			if err := scan(&id, &ev.Seq, &ev.Kind, &ev.Name); err != nil {
+				return err
+			}
+			h[id] = append(h[id], ev)
+		}
+		return nil
+	}
+	if e.st.pool != nil {
+		rows, err := e.st.pool.Query(e.ctx, cols+pgx.Identifier{e.st.schema, "history"}.Sanitize()+" ORDER BY instance_id, seq")
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		if err := scan(rows.Next, rows.Scan); err != nil {
+			return nil, err
+		}
+		return h, rows.Err()
+	}
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(e.st.arg, "sqlite:")+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(e.ctx, cols+"history ORDER BY instance_id, seq")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if err := scan(rows.Next, rows.Scan); err != nil {
+		return nil, err
+	}
+	return h, rows.Err()
 }

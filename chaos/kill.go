@@ -11,7 +11,7 @@ import (
 // killScenarios: scenario 1, SIGKILL soak, and 11, throughput under it.
 func killScenarios() []*scenario {
 	short := plan{
-		duration: 40 * time.Second, every: 300 * time.Millisecond, faults: 100,
+		duration: 30 * time.Second, every: 220 * time.Millisecond, faults: 100,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 96,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 90 * time.Second,
 	}

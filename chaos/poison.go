@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/durablegen/durable/chaos/load"
@@ -79,6 +80,9 @@ func runPoison(e *env, p plan) (judge, error) {
 	return func(ev *evidence, f *figures) []verdict {
 		claims := map[string]int{}
 		for _, pt := range ev.procs {
+			if pt.status.Signaled() && pt.status.Signal() == syscall.SIGKILL {
+				f.faults["worker killed by a poison step"]++
+			}
 			for _, x := range pt.events {
 				if x.Op == trace.OpClaim && x.Err == "" {
 					claims[x.ID]++

@@ -200,11 +200,6 @@ func (e *env) collect() (*evidence, error) {
 		}
 		for _, inst := range page {
 			ev.insts[inst.ID] = inst
-			var h []runtime.Event
-			if err := retry(e.ctx, func() (err error) { h, err = e.st.s.History(e.ctx, inst.ID); return err }); err != nil {
-				return nil, err
-			}
-			ev.history[inst.ID] = h
 		}
 		if len(page) < opts.Limit {
 			break
@@ -212,6 +207,9 @@ func (e *env) collect() (*evidence, error) {
 		opts.After = page[len(page)-1].Cursor()
 	}
 	var err error
+	if err := retry(e.ctx, func() (err error) { ev.history, err = e.readHistory(); return err }); err != nil {
+		return nil, err
+	}
 	if ev.execs, err = load.ReadLedgers(e.ledger); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // worker may hold the database's write lock, which stops every worker.
 func stopScenarios() []*scenario {
 	stale := plan{
-		duration: 15 * time.Second, every: 300 * time.Millisecond, faults: 15,
+		duration: 12 * time.Second, every: 300 * time.Millisecond, faults: 12,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 128,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
