@@ -15,9 +15,9 @@ import (
 // worker moves on command).
 func clockScenarios() []*scenario {
 	short := plan{
-		duration: 12 * time.Second, every: 2 * time.Second, faults: 4,
+		duration: 10 * time.Second, every: 2 * time.Second, faults: 3,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 3, concurrency: 96,
-		active: 200, steps: 4, work: 10 * time.Millisecond, pause: 500 * time.Millisecond, shutdown: time.Second, settle: 10 * time.Second,
+		active: 200, steps: 4, work: 10 * time.Millisecond, pause: 500 * time.Millisecond, shutdown: time.Second, settle: 5 * time.Second,
 	}
 	long := short
 	long.duration, long.active, long.faults = 5*time.Minute, 1000, 100

@@ -381,7 +381,7 @@ func (e *env) settle(timeout time.Duration) {
 			onlyParents = time.Time{}
 		case onlyParents.IsZero():
 			onlyParents = time.Now()
-		case time.Since(onlyParents) > 3*e.lease+2*time.Second:
+		case time.Since(onlyParents) > 2*e.lease+time.Second:
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

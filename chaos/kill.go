@@ -11,12 +11,12 @@ import (
 // killScenarios: scenario 1, SIGKILL soak, and 11, throughput under it.
 func killScenarios() []*scenario {
 	short := plan{
-		duration: 30 * time.Second, every: 220 * time.Millisecond, faults: 100,
+		duration: 25 * time.Second, every: 170 * time.Millisecond, faults: 100,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 96,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 90 * time.Second,
 	}
 	long := short
-	long.duration, long.every, long.faults = 10*time.Minute, 400*time.Millisecond, 1000
+	long.duration, long.every, long.faults = 10*time.Minute, 450*time.Millisecond, 1000
 	var out []*scenario
 	for _, store := range []string{onSQLite, onPostgres} {
 		out = append(out, &scenario{
@@ -39,7 +39,7 @@ func runSigkill(e *env, p plan) (judge, error) {
 	e.fleet.onFault = e.fired(func() time.Duration { return p.pause }, &wg)
 	points := []trace.Point{trace.BeforeCommit, trace.DuringCommit, trace.AfterCommit}
 	bg := background(e, p, true)
-	free := max(8*time.Second, p.duration/4)
+	free := max(6*time.Second, p.duration/4)
 	t0 := time.Now()
 	time.Sleep(free)
 	t1 := time.Now()

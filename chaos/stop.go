@@ -13,20 +13,20 @@ import (
 // worker may hold the database's write lock, which stops every worker.
 func stopScenarios() []*scenario {
 	stale := plan{
-		duration: 12 * time.Second, every: 300 * time.Millisecond, faults: 12,
+		duration: 10 * time.Second, every: 300 * time.Millisecond, faults: 10,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 128,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
 	staleLong := stale
 	staleLong.duration, staleLong.faults = 10*time.Minute, 1000
 	pause := stale
-	pause.duration, pause.faults, pause.pause = 15*time.Second, 4, 2*time.Second
+	pause.duration, pause.faults, pause.pause = 12*time.Second, 3, 2*time.Second
 	pauseLong := pause
 	pauseLong.duration, pauseLong.faults = 25*time.Minute, 500
 	race := stale
-	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 150
+	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 100
 	raceLong := race
-	raceLong.duration, raceLong.faults = 20*time.Minute, 10_000
+	raceLong.duration, raceLong.faults = 15*time.Minute, 10_000
 	return []*scenario{
 		{name: "stale/postgres", store: onPostgres, short: stale, long: staleLong, run: runStale,
 			about: "workers SIGSTOPped at random instants, and with a commit or a claim in flight, for 0.5-3 leases"},
