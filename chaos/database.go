@@ -21,7 +21,7 @@ func databaseScenarios() []*scenario {
 		active: 200, steps: 20, work: 20 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
 	restartLong := restart
-	restartLong.duration, restartLong.faults = 10*time.Minute, 100
+	restartLong.duration, restartLong.faults = 12*time.Minute, 100
 	listen := plan{
 		duration: 10 * time.Second, every: 2 * time.Second, faults: 4,
 		lease: 2 * time.Second, poll: 2 * time.Second, workers: 2, concurrency: 64,
