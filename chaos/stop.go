@@ -13,7 +13,7 @@ import (
 // worker may hold the database's write lock, which stops every worker.
 func stopScenarios() []*scenario {
 	stale := plan{
-		duration: 10 * time.Second, every: 300 * time.Millisecond, faults: 10,
+		duration: 10 * time.Second, every: 300 * time.Millisecond, faults: 6,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 128,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
@@ -24,6 +24,7 @@ func stopScenarios() []*scenario {
 	pauseLong := pause
 	pauseLong.duration, pauseLong.faults = 25*time.Minute, 500
 	race := stale
+	race.duration = 12 * time.Second
 	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 100
 	raceLong := race
 	raceLong.duration, raceLong.faults = 15*time.Minute, 10_000
