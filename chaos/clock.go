@@ -44,25 +44,23 @@ func runClock(e *env, p plan) (judge, error) {
 		})
 	}()
 	time.Sleep(3 * time.Second) // timers pending
-	runFor(p.duration, func(stop <-chan struct{}) {
-		n := 0
-		every(stop, e, p.every, 2*int(p.duration/p.every), func() {
-			w := e.pick(e.idle)
-			if w == nil {
-				return
-			}
-			jump := time.Hour
-			if n++; n%2 == 0 {
-				jump = -time.Hour
-			}
-			at := time.Now()
-			if !w.command(fmt.Sprintf("clock %v", jump)) {
-				return
-			}
-			time.Sleep(p.pause)
-			w.command("clock 0s")
-			e.logFault(fault{kind: fmt.Sprintf("clock %+v", jump), owner: w.owner, at: at, end: time.Now()})
-		})
+	n := 0
+	e.nemesis(p, p.every, func() {
+		w := e.pick(e.idle)
+		if w == nil {
+			return
+		}
+		jump := time.Hour
+		if n++; n%2 == 0 {
+			jump = -time.Hour
+		}
+		at := time.Now()
+		if !w.command(fmt.Sprintf("clock %v", jump)) {
+			return
+		}
+		time.Sleep(p.pause)
+		w.command("clock 0s")
+		e.logFault(fault{kind: fmt.Sprintf("clock %+v", jump), owner: w.owner, at: at, end: time.Now()})
 	})
 	close(stopFeed)
 	if err := <-feedErr; err != nil {

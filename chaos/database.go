@@ -72,6 +72,7 @@ func runRestart(e *env, p plan) (judge, error) {
 		return nil, err
 	}
 	clientErrs := clients.wait()
+	e.figure("clients", "%d waited for a result with Handle.Result; %d got an error", clients.n, len(clientErrs))
 	return func(ev *evidence, f *figures) []verdict {
 		for _, err := range clientErrs {
 			f.example("client errors", "%v", err)
@@ -167,6 +168,7 @@ func slowestResume(ev *evidence, f *figures) (slowest time.Duration, hits int) {
 
 // clients are goroutines waiting for results with runtime.Handle.
 type clients struct {
+	n    int // clients started
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	errs []error
@@ -181,6 +183,7 @@ func (e *env) waitResults() *clients {
 		if n++; n%4 != 0 {
 			return
 		}
+		c.n++
 		c.wg.Go(func() {
 			ctx, cancel := context.WithTimeout(e.ctx, 5*time.Minute)
 			defer cancel()
@@ -219,19 +222,17 @@ func runListen(e *env, p plan) (judge, error) {
 		feedErr = e.feedWith(stopFeed, p.active, func() load.Input { return load.Input{Steps: p.steps, Work: p.work, Await: true} })
 	})
 	var resetErr error
-	runFor(p.duration, func(stop <-chan struct{}) {
-		every(stop, e, p.every, 2*int(p.duration/p.every), func() {
-			at := time.Now()
-			var n int
-			if err := e.st.pool.QueryRow(e.ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE application_name = $1 AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`, e.st.schema).Scan(&n); err != nil {
-				resetErr = err
-				return
-			}
-			for range n {
-				e.logFault(fault{kind: "LISTEN session terminated", at: at})
-			}
-		})
+	e.nemesis(p, p.every, func() {
+		at := time.Now()
+		var n int
+		if err := e.st.pool.QueryRow(e.ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE application_name = $1 AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()`, e.st.schema).Scan(&n); err != nil {
+			resetErr = err
+			return
+		}
+		for range n {
+			e.logFault(fault{kind: "LISTEN session terminated", at: at})
+		}
 	})
 	close(stopFeed)
 	wg.Wait()

@@ -388,30 +388,20 @@ func (e *env) settle(timeout time.Duration) {
 	}
 }
 
-// watch samples the running instances every interval until stop is
-// closed, recording which owner held which instance when: the trace of a
-// worker misses a claim whose result it never received, the store does
-// not.
-func (e *env) watch(stop <-chan struct{}, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		insts, err := e.st.s.List(e.ctx, runtime.ListOptions{Statuses: []runtime.Status{runtime.StatusRunning}, Limit: runtime.MaxListLimit})
-		if err != nil {
-			continue
-		}
-		now := time.Now()
-		e.mu.Lock()
-		for _, inst := range insts {
-			k := heldKey{inst.Owner, inst.ID, inst.Epoch}
-			e.held[k] = append(e.held[k], now)
-		}
-		e.mu.Unlock()
+// sample records which owner holds which running instance now: the
+// trace of a worker misses a claim whose answer it never received, the
+// store does not.
+func (e *env) sample() {
+	insts, err := e.st.s.List(e.ctx, runtime.ListOptions{Statuses: []runtime.Status{runtime.StatusRunning}, Limit: runtime.MaxListLimit})
+	if err != nil {
+		return
+	}
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, inst := range insts {
+		k := heldKey{inst.Owner, inst.ID, inst.Epoch}
+		e.held[k] = append(e.held[k], now)
 	}
 }
 
@@ -450,42 +440,40 @@ func (e *env) saveTraces(procs []procTrace) error {
 // readHistory reads the store's history table: every instance's events
 // (sequence number, kind and name), in order.
 func (e *env) readHistory() (map[string][]runtime.Event, error) {
-	const cols = "SELECT instance_id, seq, kind, name FROM "
-	h := map[string][]runtime.Event{}
-	scan := func(next func() bool, scan func(...any) error) error {
-		for next() {
-			var id string
-			var ev runtime.Event
-			if err := scan(&id, &ev.Seq, &ev.Kind, &ev.Name); err != nil {
-				return err
-			}
-			h[id] = append(h[id], ev)
-		}
-		return nil
+	const query = "SELECT instance_id, seq, kind, name FROM %s ORDER BY instance_id, seq"
+	var rows interface {
+		Next() bool
+		Scan(...any) error
+		Err() error
 	}
 	if e.st.pool != nil {
-		rows, err := e.st.pool.Query(e.ctx, cols+pgx.Identifier{e.st.schema, "history"}.Sanitize()+" ORDER BY instance_id, seq")
+		r, err := e.st.pool.Query(e.ctx, fmt.Sprintf(query, pgx.Identifier{e.st.schema, "history"}.Sanitize()))
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		if err := scan(rows.Next, rows.Scan); err != nil {
+		defer r.Close()
+		rows = r
+	} else {
+		db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(e.st.arg, "sqlite:")+"?mode=ro&_pragma=busy_timeout(10000)")
+		if err != nil {
 			return nil, err
 		}
-		return h, rows.Err()
+		defer db.Close()
+		r, err := db.QueryContext(e.ctx, fmt.Sprintf(query, "history"))
+		if err != nil {
+			return nil, err
+		}
+		defer r.Close()
+		rows = r
 	}
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(e.st.arg, "sqlite:")+"?mode=ro&_pragma=busy_timeout(10000)")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(e.ctx, cols+"history ORDER BY instance_id, seq")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	if err := scan(rows.Next, rows.Scan); err != nil {
-		return nil, err
+	h := map[string][]runtime.Event{}
+	for rows.Next() {
+		var id string
+		var ev runtime.Event
+		if err := rows.Scan(&id, &ev.Seq, &ev.Kind, &ev.Name); err != nil {
+			return nil, err
+		}
+		h[id] = append(h[id], ev)
 	}
 	return h, rows.Err()
 }

@@ -163,26 +163,20 @@ func (p *proc) exit() (at time.Time, status syscall.WaitStatus, ok bool) {
 	return p.exitAt, p.status, true
 }
 
-// keep starts a new process in every slot whose process exited, after
-// delay, until stop is closed.
-func (f *fleet) keep(stop <-chan struct{}, delay time.Duration) {
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		for slot := range f.slots {
-			p := f.current(slot)
-			if at, _, ok := p.exit(); ok && time.Since(at) >= delay {
-				if _, err := f.start(slot); err != nil {
-					f.mu.Lock()
-					f.err = err
-					f.mu.Unlock()
-					return
-				}
+// keep starts a new process in every slot whose process exited at least
+// delay ago; an error stops it for good (see failure).
+func (f *fleet) keep(delay time.Duration) {
+	if f.failure() != nil {
+		return
+	}
+	for slot := range f.slots {
+		p := f.current(slot)
+		if at, _, ok := p.exit(); ok && time.Since(at) >= delay {
+			if _, err := f.start(slot); err != nil {
+				f.mu.Lock()
+				f.err = err
+				f.mu.Unlock()
+				return
 			}
 		}
 	}

@@ -17,14 +17,8 @@ func killScenarios() []*scenario {
 	}
 	long := short
 	long.duration, long.every, long.faults = 10*time.Minute, 450*time.Millisecond, 1000
-	var out []*scenario
-	for _, store := range []string{onSQLite, onPostgres} {
-		out = append(out, &scenario{
-			name: "sigkill/" + store, store: store, short: short, long: long, run: runSigkill,
-			about: "4 workers SIGKILLed at random and restarted, half of the kills inside the commit window, under 200 workflows of 20 steps in flight",
-		})
-	}
-	return out
+	return perStore("sigkill", "4 workers SIGKILLed at random and restarted, half of the kills inside the commit window, under 200 workflows of 20 steps in flight",
+		short, long, runSigkill)
 }
 
 // runSigkill keeps the mixed workload in flight, first without faults for
@@ -43,17 +37,15 @@ func runSigkill(e *env, p plan) (judge, error) {
 	t0 := time.Now()
 	time.Sleep(free)
 	t1 := time.Now()
-	runFor(p.duration, func(stop <-chan struct{}) {
-		every(stop, e, p.every, int(p.duration/p.every)*2, func() {
-			w := e.pick(e.idle)
-			switch {
-			case w == nil:
-			case e.rngInt(2) == 0:
-				e.kill(w)
-			default:
-				e.arm(w, trace.Fault{Action: trace.Kill, Point: points[e.rngInt(int64(len(points)))]})
-			}
-		})
+	e.nemesis(p, p.every, func() {
+		w := e.pick(e.idle)
+		switch {
+		case w == nil:
+		case e.rngInt(2) == 0:
+			e.kill(w)
+		default:
+			e.arm(w, trace.Fault{Action: trace.Kill, Point: points[e.rngInt(int64(len(points)))]})
+		}
 	})
 	t2 := time.Now()
 	if err := bg.finish(p.settle); err != nil {
@@ -107,8 +99,8 @@ func background(e *env, p plan, feed bool) *running {
 	if feed {
 		r.wg.Go(func() { r.feedErr = e.feed(r.stopFeed, p) })
 	}
-	r.wg.Go(func() { e.fleet.keep(r.stopRest, 20*time.Millisecond) })
-	r.wg.Go(func() { e.watch(r.stopRest, 100*time.Millisecond) })
+	r.wg.Go(func() { tick(r.stopRest, 10*time.Millisecond, func() { e.fleet.keep(20 * time.Millisecond) }) })
+	r.wg.Go(func() { tick(r.stopRest, 100*time.Millisecond, e.sample) })
 	return r
 }
 

@@ -21,14 +21,8 @@ func poisonScenarios() []*scenario {
 	}
 	long := short
 	long.duration, long.faults = 2*time.Minute, 20
-	var out []*scenario
-	for _, store := range []string{onSQLite, onPostgres} {
-		out = append(out, &scenario{
-			name: "poison/" + store, store: store, short: short, long: long, run: runPoison,
-			about: "instances whose frame names an unknown machine state, whose workflow code panics, or whose step kills its worker, among healthy ones",
-		})
-	}
-	return out
+	return perStore("poison", "instances whose frame names an unknown machine state, whose workflow code panics, or whose step kills its worker, among healthy ones",
+		short, long, runPoison)
 }
 
 // poisonKinds are the poison instances, by the prefix of their IDs, and

@@ -98,6 +98,8 @@ func runScenario(ctx context.Context, cfg runConfig, sc *scenario) *result {
 		p = sc.long
 	}
 	if cfg.duration > 0 {
+		// The faults that must land scale with the time the nemesis has.
+		p.faults = max(1, int(float64(p.faults)*cfg.duration.Seconds()/p.duration.Seconds()))
 		p.duration = cfg.duration
 	}
 	dir, err := os.MkdirTemp(cfg.dir, strings.ReplaceAll(sc.name, "/", "-")+"-")
@@ -374,27 +376,30 @@ func (e *env) feed(stop <-chan struct{}, p plan) error {
 // until stop is closed, signalling those that await within 0.2-3 s of
 // their start.
 func (e *env) feedWith(stop <-chan struct{}, active int, gen func() load.Input) error {
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for {
-		left, _, err := e.pending()
-		if n := len(left); err == nil && n < active {
-			var batch []load.Input
-			for range active - n {
-				batch = append(batch, gen())
-			}
-			ids, err := e.start("i", batch)
-			if err != nil {
-				return err
-			}
+	var err error
+	top := func() {
+		left, _, perr := e.pending()
+		if n := len(left); perr != nil || n >= active || err != nil {
+			return
+		}
+		var batch []load.Input
+		for range active - len(left) {
+			batch = append(batch, gen())
+		}
+		var ids []string
+		if ids, err = e.start("i", batch); err == nil {
 			e.signalLater(ids, 200*time.Millisecond, 3*time.Second)
 		}
-		select {
-		case <-stop:
-			return nil
-		case <-t.C:
-		}
 	}
+	top()
+	tick(stop, 100*time.Millisecond, top)
+	return err
+}
+
+// nemesis calls step about every d (see every) for p.duration, at most
+// twice as many times as that takes on average, and returns when done.
+func (e *env) nemesis(p plan, d time.Duration, step func()) {
+	runFor(p.duration, func(stop <-chan struct{}) { every(stop, e, d, 2*int(p.duration/d), step) })
 }
 
 // runFor runs fn in the background until d passed, then closes its stop
@@ -408,6 +413,30 @@ func runFor(d time.Duration, fns ...func(stop <-chan struct{})) {
 	time.Sleep(d)
 	close(stop)
 	wg.Wait()
+}
+
+// perStore returns scenario name (one per store, "name/sqlite" and
+// "name/postgres"), each with the same plans and nemesis.
+func perStore(name, about string, short, long plan, run func(e *env, p plan) (judge, error)) []*scenario {
+	var out []*scenario
+	for _, store := range []string{onSQLite, onPostgres} {
+		out = append(out, &scenario{name: name + "/" + store, store: store, short: short, long: long, run: run, about: about})
+	}
+	return out
+}
+
+// tick calls fn every d until stop is closed.
+func tick(stop <-chan struct{}, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		fn()
+	}
 }
 
 // scenarios lists every scenario, in the order the harness runs them.

@@ -50,20 +50,18 @@ func runStale(e *env, p plan) (judge, error) {
 	e.fleet.onFault = e.fired(pauseFor, &wg)
 	points := []trace.Point{trace.DuringCommit, trace.AfterCommit, trace.DuringClaim}
 	bg := background(e, p, true)
-	runFor(p.duration, func(stop <-chan struct{}) {
-		every(stop, e, p.every, int(p.duration/p.every)*2, func() {
-			if e.stoppedCount() >= 2 {
-				return
-			}
-			w := e.pick(e.idle)
-			switch r := e.rngInt(4); {
-			case w == nil:
-			case r == 0:
-				e.stopNow(w, pauseFor(), &wg)
-			default:
-				e.arm(w, trace.Fault{Action: trace.Stop, Point: points[r-1]})
-			}
-		})
+	e.nemesis(p, p.every, func() {
+		if e.stoppedCount() >= 2 {
+			return
+		}
+		w := e.pick(e.idle)
+		switch r := e.rngInt(4); {
+		case w == nil:
+		case r == 0:
+			e.stopNow(w, pauseFor(), &wg)
+		default:
+			e.arm(w, trace.Fault{Action: trace.Stop, Point: points[r-1]})
+		}
 	})
 	wg.Wait()
 	if err := bg.finish(p.settle); err != nil {
@@ -78,23 +76,10 @@ func runStale(e *env, p plan) (judge, error) {
 }
 
 // runPause stops one worker at a time for exactly p.pause (two leases),
-// then resumes it and lets it run for a lease before the next.
+// then resumes it and lets it run for about a lease before the next.
 func runPause(e *env, p plan) (judge, error) {
-	if err := e.workers(p.workers, p.concurrency, p.shutdown); err != nil {
-		return nil, err
-	}
-	var wg sync.WaitGroup
-	bg := background(e, p, true)
-	runFor(p.duration, func(stop <-chan struct{}) {
-		every(stop, e, p.lease, int(p.duration/p.lease), func() {
-			if w := e.pick(e.idle); w != nil {
-				e.stopNow(w, p.pause, &wg)
-				wg.Wait()
-			}
-		})
-	})
-	wg.Wait()
-	if err := bg.finish(p.settle); err != nil {
+	err := stopEach(e, p, p.lease, func() *proc { return e.pick(e.idle) }, func() time.Duration { return p.pause })
+	if err != nil {
 		return nil, err
 	}
 	return func(ev *evidence, f *figures) []verdict {
@@ -111,21 +96,8 @@ func runPause(e *env, p plan) (judge, error) {
 // lease (0.9 to 1.2), so that it resumes just as the two others race to
 // take them over.
 func runRace(e *env, p plan) (judge, error) {
-	if err := e.workers(p.workers, p.concurrency, p.shutdown); err != nil {
-		return nil, err
-	}
-	var wg sync.WaitGroup
-	bg := background(e, p, true)
-	runFor(p.duration, func(stop <-chan struct{}) {
-		every(stop, e, p.every, int(p.duration/p.every), func() {
-			if w := e.busiest(); w != nil {
-				e.stopNow(w, 9*p.lease/10+time.Duration(e.rngInt(int64(3*p.lease/10))), &wg)
-				wg.Wait()
-			}
-		})
-	})
-	wg.Wait()
-	if err := bg.finish(p.settle); err != nil {
+	err := stopEach(e, p, p.every, e.busiest, func() time.Duration { return 9*p.lease/10 + time.Duration(e.rngInt(int64(3*p.lease/10))) })
+	if err != nil {
 		return nil, err
 	}
 	return func(ev *evidence, f *figures) []verdict {
@@ -140,6 +112,23 @@ func runRace(e *env, p plan) (judge, error) {
 		e.figure("takeover races", "%d (instances held by a worker when it was stopped)", races)
 		return []verdict{atLeast("takeover races", races, p.faults)}
 	}, nil
+}
+
+// stopEach keeps the mixed workload in flight and, about every d, stops
+// the worker pick returns for pause(), one at a time.
+func stopEach(e *env, p plan, d time.Duration, pick func() *proc, pause func() time.Duration) error {
+	if err := e.workers(p.workers, p.concurrency, p.shutdown); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	bg := background(e, p, true)
+	e.nemesis(p, d, func() {
+		if w := pick(); w != nil {
+			e.stopNow(w, pause(), &wg)
+			wg.Wait()
+		}
+	})
+	return bg.finish(p.settle)
 }
 
 // busiest returns the running worker whose trace shows the most runs

@@ -18,14 +18,8 @@ func termScenarios() []*scenario {
 	}
 	long := short
 	long.duration, long.faults = 10*time.Minute, 500
-	var out []*scenario
-	for _, store := range []string{onSQLite, onPostgres} {
-		out = append(out, &scenario{
-			name: "sigterm/" + store, store: store, short: short, long: long, run: runTerm,
-			about: "workers SIGTERMed mid-run and while a claim is in flight, with steps of 0.2-0.6 s cut by a 0.3 s shutdown timeout",
-		})
-	}
-	return out
+	return perStore("sigterm", "workers SIGTERMed mid-run and while a claim is in flight, with steps of 0.2-0.6 s cut by a 0.3 s shutdown timeout",
+		short, long, runTerm)
 }
 
 // runTerm terminates a random worker about every p.every, half the time
@@ -38,20 +32,18 @@ func runTerm(e *env, p plan) (judge, error) {
 	var wg sync.WaitGroup
 	e.fleet.onFault = e.fired(func() time.Duration { return 0 }, &wg)
 	bg := background(e, p, true)
-	runFor(p.duration, func(stop <-chan struct{}) {
-		every(stop, e, p.every, int(p.duration/p.every)*2, func() {
-			w := e.pick(e.idle)
-			switch {
-			case w == nil:
-			case e.rngInt(2) == 0:
-				at := time.Now()
-				if w.signal(syscall.SIGTERM) {
-					e.logFault(fault{kind: "term", owner: w.owner, at: at})
-				}
-			default:
-				e.arm(w, trace.Fault{Action: trace.Term, Point: trace.DuringClaim})
+	e.nemesis(p, p.every, func() {
+		w := e.pick(e.idle)
+		switch {
+		case w == nil:
+		case e.rngInt(2) == 0:
+			at := time.Now()
+			if w.signal(syscall.SIGTERM) {
+				e.logFault(fault{kind: "term", owner: w.owner, at: at})
 			}
-		})
+		default:
+			e.arm(w, trace.Fault{Action: trace.Term, Point: trace.DuringClaim})
+		}
 	})
 	if err := bg.finish(p.settle); err != nil {
 		return nil, err
