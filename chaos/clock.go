@@ -29,7 +29,7 @@ func clockScenarios() []*scenario {
 
 // runClock keeps p.active instances in flight that sleep 2-8 s after each
 // step and read durable.Now after each sleep, and about every p.every
-// moves one worker's clock by +1 h or -1 h for p.pause.
+// moves one worker's clock by -1 h (+1 h in the last third) for p.pause.
 func runClock(e *env, p plan) (judge, error) {
 	if err := e.workers(p.workers, p.concurrency, p.shutdown); err != nil {
 		return nil, err
@@ -39,20 +39,23 @@ func runClock(e *env, p plan) (judge, error) {
 	feedErr := make(chan error, 1)
 	go func() {
 		feedErr <- e.feedWith(stopFeed, p.active, func() load.Input {
-			return load.Input{Steps: p.steps, Work: p.work, SleepEvery: 1, Clock: true,
+			return load.Input{Steps: p.steps, Work: p.work, SleepEvery: 1, Clock: true, Await: true,
 				Sleep: 2*time.Second + time.Duration(e.rngInt(int64(6*time.Second)))}
 		})
 	}()
 	time.Sleep(3 * time.Second) // timers pending
-	n := 0
+	// Backward jumps first, whose effects show in the instances that
+	// complete; forward ones in the last third, whose timers they push an
+	// hour away.
+	end := time.Now().Add(2 * p.duration / 3)
 	e.nemesis(p, p.every, func() {
 		w := e.pick(e.idle)
 		if w == nil {
 			return
 		}
-		jump := time.Hour
-		if n++; n%2 == 0 {
-			jump = -time.Hour
+		jump := -time.Hour
+		if time.Now().After(end) {
+			jump = time.Hour
 		}
 		at := time.Now()
 		if !w.command(fmt.Sprintf("clock %v", jump)) {

@@ -22,7 +22,7 @@ type knownDefect struct {
 }
 
 // knownDefects are the defects of docs/reliability.md ("Known defects"):
-// 1-7 are being fixed; N2-N5 were found by this harness.
+// 1-7 are being fixed; N2-N6 were found by this harness.
 var knownDefects = []knownDefect{
 	{"stale", "committed steps run again", "1", "a stopped worker starts the next step on a lease it cannot prove live"},
 	{"pause", "committed steps run again", "1", "a stopped worker starts the next step on a lease it cannot prove live"},
@@ -38,6 +38,7 @@ var knownDefects = []knownDefect{
 	{"", "parents woken late", "N2", "a child's wake-up of its parent is a separate call after its last commit, lost by a crash or a store error in between"},
 	{"clock", "timers fired early", "N5", "the SQLite store's clock is each process's wall clock"},
 	{"clock", "stranded", "N5", "the SQLite store's clock is each process's wall clock"},
+	{"clock", "durable.Now went backwards", "N6", "a run's durable clock starts from the store's clock at its claim, however far behind the last checkpoint's"},
 }
 
 // known returns the known defect that explains v failing in scenario, if
