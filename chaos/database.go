@@ -29,7 +29,14 @@ func databaseScenarios() []*scenario {
 	}
 	listenLong := listen
 	listenLong.duration, listenLong.every, listenLong.faults = 10*time.Minute, 10*time.Second, 55
+	outage := plan{
+		duration: 10 * time.Minute, every: 22500 * time.Millisecond, faults: 15,
+		lease: 5 * time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 256,
+		active: 10_000, steps: 6, work: 20 * time.Millisecond, shutdown: time.Second, settle: 5 * time.Minute,
+	}
 	return []*scenario{
+		{name: "outage/cluster", store: onCluster, long: outage, run: runOutage,
+			about: "the harness's own PostgreSQL cluster down 0-2 s every 5-40 s under 10,000 workflows waiting for 10,000 signals and 1-30 s timers, with 5,000 children (long profile only)"},
 		{name: "restart/cluster", store: onCluster, short: restart, long: restartLong, run: runRestart,
 			about: "the harness's own PostgreSQL cluster restarted (-m immediate) or stopped (-m immediate) and started, under load and right after a recovery; clients wait for results"},
 		{name: "listen/postgres", store: onPostgres, short: listen, long: listenLong, run: runListen,
@@ -85,6 +92,74 @@ func runRestart(e *env, p plan) (judge, error) {
 			within("slowest resume after the database came back", resume, 2*time.Second+f.bound("term")),
 		}
 	}, nil
+}
+
+// runOutage starts p.active workflows at once, each with a signal wait,
+// 1-30 s timers and, for half of them, a child; signals them over the
+// first half of the run; and every 5-40 s stops the server (-m
+// immediate) for 0-2 s.
+func runOutage(e *env, p plan) (judge, error) {
+	if err := e.workers(p.workers, p.concurrency, p.shutdown); err != nil {
+		return nil, err
+	}
+	var inputs []load.Input
+	for i := range p.active {
+		in := load.Input{Steps: p.steps, Work: p.work, Await: true, SleepEvery: 2,
+			Sleep: time.Second + time.Duration(e.rngInt(int64(29*time.Second)))}
+		if i%2 == 0 {
+			in.Children, in.ChildSteps = 1, 2
+		}
+		inputs = append(inputs, in)
+	}
+	ids, err := e.start("i", inputs)
+	if err != nil {
+		return nil, err
+	}
+	e.signalLater(ids, time.Second, p.duration/2)
+	bg := background(e, p, false)
+	var outageErr error
+	runFor(p.duration, func(stop <-chan struct{}) {
+		for outageErr == nil {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5*time.Second + time.Duration(e.rngInt(int64(35*time.Second)))):
+			}
+			outageErr = e.down(time.Duration(e.rngInt(int64(2 * time.Second))))
+		}
+	})
+	if outageErr != nil {
+		return nil, outageErr
+	}
+	if err := bg.finish(p.settle); err != nil {
+		return nil, err
+	}
+	return func(ev *evidence, f *figures) []verdict {
+		return []verdict{
+			atLeast("outages", len(ev.faults), p.faults),
+			atLeast("signals sent", len(ev.signals), p.active),
+			within("latest timer", quantile(f.late, 1), 10*time.Second),
+		}
+	}, nil
+}
+
+// down stops the cluster (-m immediate) for d, then starts it.
+func (e *env) down(d time.Duration) error {
+	if err := e.snapshot(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, time.Minute)
+	defer cancel()
+	at := time.Now()
+	if err := e.st.cluster.stopImmediate(ctx); err != nil {
+		return err
+	}
+	time.Sleep(d)
+	if err := e.st.cluster.start(ctx); err != nil {
+		return err
+	}
+	e.logFault(fault{kind: "pg down", at: at, end: time.Now()})
+	return nil
 }
 
 // outage takes the cluster down and up again, recording the history

@@ -384,7 +384,7 @@ func (e *env) settle(timeout time.Duration) {
 		case time.Since(onlyParents) > 2*e.lease+time.Second:
 			return
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond)
 	}
 }
 

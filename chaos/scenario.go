@@ -97,6 +97,13 @@ func runScenario(ctx context.Context, cfg runConfig, sc *scenario) *result {
 	if cfg.long {
 		p = sc.long
 	}
+	if p.duration == 0 && cfg.duration == 0 {
+		r.err = fmt.Errorf("%w: long profile only (go run ./chaos -scenario %s -long)", errSkip, sc.name)
+		return r
+	}
+	if p.duration == 0 {
+		p = sc.long
+	}
 	if cfg.duration > 0 {
 		// The faults that must land scale with the time the nemesis has.
 		p.faults = max(1, int(float64(p.faults)*cfg.duration.Seconds()/p.duration.Seconds()))
