@@ -29,6 +29,9 @@ func TestScenarios(t *testing.T) {
 	if cfg.worker, err = buildWorker(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
+	if cfg.self, err = buildHarness(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
 	var known strings.Builder
 	printKnown(&known)
 	t.Log("\n" + known.String())

@@ -36,6 +36,7 @@ const (
 	onSQLite   = "sqlite"
 	onPostgres = "postgres" // the server of DURABLE_POSTGRES_DSN, in a schema of its own
 	onCluster  = "cluster"  // a PostgreSQL cluster the harness creates, which its nemesis may restart
+	onTmpfs    = "tmpfs"    // SQLite on a small tmpfs in a mount namespace the harness creates
 )
 
 // errSkip is wrapped by the error of a scenario that cannot run here.
@@ -113,7 +114,11 @@ func newEnv(ctx context.Context, cfg runConfig, kind, dir string, lease, poll ti
 		return nil, err
 	}
 	var err error
-	if e.st, err = openStore(ctx, kind, dir); err != nil {
+	storeDir := dir
+	if kind == onTmpfs {
+		storeDir = cfg.tmpfs
+	}
+	if e.st, err = openStore(ctx, kind, storeDir); err != nil {
 		return nil, err
 	}
 	e.client = runtime.NewClient(e.st.s)
@@ -131,7 +136,7 @@ func (e *env) close() {
 // openStore opens (creating) the store of a scenario.
 func openStore(ctx context.Context, kind, dir string) (store, error) {
 	switch kind {
-	case onSQLite:
+	case onSQLite, onTmpfs:
 		path := filepath.Join(dir, "durable.db")
 		s, err := sqlite.Open(path)
 		if err != nil {
@@ -218,6 +223,17 @@ func buildWorker(dir string) (string, error) {
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/durablegen/durable/chaos/worker").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build chaos/worker: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// buildHarness builds this command into dir, for the scenarios that run
+// it again in a namespace of their own.
+func buildHarness(dir string) (string, error) {
+	bin := filepath.Join(dir, "chaos")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/durablegen/durable/chaos").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build chaos: %v\n%s", err, out)
 	}
 	return bin, nil
 }

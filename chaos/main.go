@@ -44,6 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&cfg.seed, "seed", uint64(time.Now().UnixNano()), "seed of the nemesis and the workload")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep each run's directory (stores, ledgers) and print it")
 	verbose := fs.Bool("v", false, "print the workers' stderr of failed scenarios")
+	fs.StringVar(&cfg.tmpfs, "tmpfs", "", "set by the harness when it runs itself in a mount namespace: the small tmpfs there")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -70,12 +71,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if cfg.keep {
 		cfg.dir = os.TempDir()
 	}
+	if cfg.self, err = os.Executable(); err != nil {
+		fmt.Fprintf(stderr, "chaos: %v\n", err)
+		return 1
+	}
 	if cfg.worker, err = buildWorker(dir); err != nil {
 		fmt.Fprintf(stderr, "chaos: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "seed %d\n", cfg.seed)
-	printKnown(stdout)
+	if cfg.tmpfs == "" {
+		fmt.Fprintf(stdout, "seed %d\n", cfg.seed)
+		printKnown(stdout)
+	}
 	failed := 0
 	for _, sc := range chosen {
 		r := runScenario(ctx, cfg, sc)

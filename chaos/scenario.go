@@ -21,6 +21,8 @@ type runConfig struct {
 	long     bool          // the long profile
 	duration time.Duration // overrides the profile's nemesis duration if not 0
 	worker   string        // the worker binary
+	self     string        // the harness binary, for scenarios that run it again in a namespace
+	tmpfs    string        // set in such a run: the small tmpfs it runs on
 	dir      string        // where runs keep their files
 	keep     bool          // keep each run's directory
 }
@@ -60,7 +62,8 @@ type result struct {
 	figures  *figures
 	verdicts []verdict
 	extra    []figure
-	err      error // the harness could not run the scenario
+	err      error  // the harness could not run the scenario
+	relay    string // the report of the harness run again in a namespace
 	took     time.Duration
 	stderr   string
 }
@@ -108,6 +111,11 @@ func runScenario(ctx context.Context, cfg runConfig, sc *scenario) *result {
 		// The faults that must land scale with the time the nemesis has.
 		p.faults = max(1, int(float64(p.faults)*cfg.duration.Seconds()/p.duration.Seconds()))
 		p.duration = cfg.duration
+	}
+	if sc.store == onTmpfs && cfg.tmpfs == "" {
+		r.relay, r.err = inNamespace(ctx, cfg, sc)
+		r.took = time.Since(start)
+		return r
 	}
 	dir, err := os.MkdirTemp(cfg.dir, strings.ReplaceAll(sc.name, "/", "-")+"-")
 	if err != nil {
@@ -448,7 +456,7 @@ func tick(stop <-chan struct{}, d time.Duration, fn func()) {
 
 // scenarios lists every scenario, in the order the harness runs them.
 func scenarios() []*scenario {
-	return slices.Concat(killScenarios(), stopScenarios(), termScenarios(), poisonScenarios(), databaseScenarios(), clockScenarios())
+	return slices.Concat(killScenarios(), stopScenarios(), termScenarios(), poisonScenarios(), databaseScenarios(), clockScenarios(), diskScenarios())
 }
 
 // selectScenarios returns the scenarios name selects: "all", a full name,
