@@ -24,7 +24,7 @@ type evidence struct {
 	started  map[string]load.Input
 	signals  map[string]time.Time
 	faults   []fault
-	held     map[heldKey][]time.Time
+	held     map[heldKey][]heldSample
 	kept     []runtime.Event // history rows (Name holds the instance) read before a database fault
 	lease    time.Duration
 	poll     time.Duration
@@ -360,16 +360,16 @@ func checkExecutions(ev *evidence, f *figures, bounds map[histKey]int64) {
 
 // bound is how long an instance cut by a fault of kind may wait to be
 // taken over: a graceful stop hands it back at once (after the shutdown
-// timeout at most, and the hand-back commit's round trip, the p99 of the
-// run's commits), a killed or stopped
+// timeout at most, and the hand-back commit's round trip, the longest
+// commit of the run), a killed or stopped
 // worker's lease must run out first (the lease, plus up to one heartbeat
 // interval since it was last extended); then the next claim is sent
 // within a poll interval and one claim's round trip (the claim loop is
-// sequential: the p99 of the run's claims, at least 250 ms).
+// sequential: the longest claim of the run, at least 250 ms).
 func (f *figures) bound(kind string) time.Duration {
-	slack := f.poll + max(250*time.Millisecond, quantile(f.latency[trace.OpClaim], 0.99))
+	slack := f.poll + max(250*time.Millisecond, quantile(f.latency[trace.OpClaim], 1))
 	if strings.HasPrefix(kind, "term") {
-		return f.shutdown + quantile(f.latency[trace.OpCommit], 0.99) + slack
+		return f.shutdown + quantile(f.latency[trace.OpCommit], 1) + slack
 	}
 	return f.lease + f.lease/3 + slack
 }
@@ -392,14 +392,13 @@ func checkRecovery(ev *evidence, f *figures) {
 			until = x.at.Add(2 * ev.lease)
 		}
 		runs := openRuns(traces[x.owner], t)
-		for k, times := range ev.held {
+		for k, samples := range ev.held {
 			if k.owner != x.owner || runs[k.id].epoch != 0 {
 				continue
 			}
-			for _, s := range times {
-				if !s.Before(x.at) && !s.After(until) {
-					runs[k.id] = openRun{epoch: k.epoch, last: -1}
-					break
+			for _, s := range samples {
+				if !s.at.Before(x.at) && !s.at.After(until) {
+					runs[k.id] = openRun{epoch: k.epoch, last: s.seq} // the latest sample in the window wins
 				}
 			}
 		}
@@ -429,10 +428,9 @@ func checkRecovery(ev *evidence, f *figures) {
 }
 
 // orphaned reports whether the claim next took over an instance that a
-// run of owner cut at time t had left running (and not, say, sleeping
-// after a commit of that run landed). last is the last sequence number
-// the run traced, -1 if the run is known only from the sampler (which saw
-// it running under owner after t).
+// run of owner cut at time t had left running (and not, say, waiting
+// after a commit of that run landed unseen). last is the last sequence
+// number the run traced, or the sampler saw it running at.
 func orphaned(ev *evidence, commits []traced, owner string, last, t int64, next traced) bool {
 	for _, c := range commits {
 		if c.owner == owner && c.At > t && c.At < next.At && c.Status != runtime.StatusRunning {
@@ -440,9 +438,6 @@ func orphaned(ev *evidence, commits []traced, owner string, last, t int64, next 
 			// back ready, it waits for the takeover; otherwise not.
 			return c.Status == runtime.StatusReady
 		}
-	}
-	if last < 0 {
-		return true
 	}
 	switch next.Seq {
 	case last:

@@ -143,3 +143,24 @@ func TestCheckTakeoverInTime(t *testing.T) {
 		t.Errorf("recoveries %d, slowest %v, slow %v; want 1, 1.075s, none", f.recoveries, f.slowest, f.examples["slow recoveries"])
 	}
 }
+
+// TestCheckSuspendedNotARecovery: a worker killed as its commit of a
+// wait for a child landed (untraced) left the instance waiting, not
+// orphaned: the claim a minute later is its wake-up, not a takeover,
+// though the sampler saw it running under the dead worker after the kill.
+func TestCheckSuspendedNotARecovery(t *testing.T) {
+	ev := cleanRun()
+	ev.history["a"][2] = runtime.Event{Seq: 3, Kind: "child", Name: "Leaf"}
+	ev.history["a"] = append(ev.history["a"], runtime.Event{Seq: 4, Kind: "complete"})
+	ev.insts["a"].Seq = 4
+	ev.faults = []fault{{kind: "kill", owner: "w0", at: time.Unix(0, at(45))}}
+	ev.procs[0].events = ev.procs[0].events[:3] // the commit of seq 3 landed, untraced
+	ev.held = map[heldKey][]heldSample{{"w0", "a", 1}: {{time.Unix(0, at(46)), 2}}}
+	ev.procs = append(ev.procs, procTrace{owner: "w1", events: []trace.Event{
+		{Op: trace.OpClaim, Sent: at(60_000), At: at(60_001), ID: "a", Epoch: 2, Seq: 3},
+		{Op: trace.OpCommit, Sent: at(60_010), At: at(60_011), ID: "a", Epoch: 2, Seq: 4, Status: runtime.StatusCompleted},
+	}})
+	if f := check(ev); f.recoveries != 0 {
+		t.Errorf("recoveries = %d (slowest %v), want 0: the instance was waiting, not orphaned", f.recoveries, f.slowest)
+	}
+}

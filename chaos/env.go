@@ -78,13 +78,19 @@ type env struct {
 	started map[string]load.Input
 	signals map[string]time.Time // instance → when signal "go" was sent
 	faults  []fault
-	armed   map[string]bool         // workers with a fault armed that has not fired
-	stopped map[string]bool         // workers stopped, or with a stop armed
-	kept    []runtime.Event         // history rows read before a database fault (Name: the instance)
-	held    map[heldKey][]time.Time // when the sampler saw an instance running under an owner
-	extra   []figure                // figures of the scenario itself
+	armed   map[string]bool          // workers with a fault armed that has not fired
+	stopped map[string]bool          // workers stopped, or with a stop armed
+	kept    []runtime.Event          // history rows read before a database fault (Name: the instance)
+	held    map[heldKey][]heldSample // when the sampler saw an instance running under an owner
+	extra   []figure                 // figures of the scenario itself
 	// onStart, if set, is called for every instance started, once it is.
 	onStart func(id string, in load.Input)
+}
+
+// heldSample is the sampler seeing an instance running, at its seq.
+type heldSample struct {
+	at  time.Time
+	seq int64
 }
 
 // heldKey is an instance under an owner, at an epoch.
@@ -108,7 +114,7 @@ func newEnv(ctx context.Context, cfg runConfig, kind, dir string, lease, poll ti
 		rng:   mathrand.New(mathrand.NewPCG(cfg.seed, cfg.seed^0x5eed)),
 		lease: lease, poll: poll,
 		started: map[string]load.Input{}, signals: map[string]time.Time{},
-		held: map[heldKey][]time.Time{}, armed: map[string]bool{}, stopped: map[string]bool{},
+		held: map[heldKey][]heldSample{}, armed: map[string]bool{}, stopped: map[string]bool{},
 	}
 	if err := os.MkdirAll(e.ledger, 0o755); err != nil {
 		return nil, err
@@ -417,7 +423,7 @@ func (e *env) sample() {
 	defer e.mu.Unlock()
 	for _, inst := range insts {
 		k := heldKey{inst.Owner, inst.ID, inst.Epoch}
-		e.held[k] = append(e.held[k], now)
+		e.held[k] = append(e.held[k], heldSample{now, inst.Seq})
 	}
 }
 
