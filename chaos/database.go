@@ -28,7 +28,7 @@ func databaseScenarios() []*scenario {
 		active: 60, steps: 2, work: 10 * time.Millisecond, shutdown: time.Second, settle: 30 * time.Second,
 	}
 	listenLong := listen
-	listenLong.duration, listenLong.every, listenLong.faults = 10*time.Minute, 10*time.Second, 55
+	listenLong.duration, listenLong.every, listenLong.faults = 5*time.Minute, 10*time.Second, 25
 	outage := plan{
 		duration: 10 * time.Minute, every: 22500 * time.Millisecond, faults: 15,
 		lease: 5 * time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 256,

@@ -16,7 +16,7 @@ func killScenarios() []*scenario {
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 90 * time.Second,
 	}
 	long := short
-	long.duration, long.every, long.faults = 10*time.Minute, 450*time.Millisecond, 1000
+	long.duration, long.every, long.faults = 12*time.Minute, 650*time.Millisecond, 1000
 	return perStore("sigkill", "4 workers SIGKILLed at random and restarted, half of the kills inside the commit window, under 200 workflows of 20 steps in flight",
 		short, long, runSigkill)
 }

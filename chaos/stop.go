@@ -18,7 +18,7 @@ func stopScenarios() []*scenario {
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
 	staleLong := stale
-	staleLong.duration, staleLong.faults = 10*time.Minute, 1000
+	staleLong.duration, staleLong.faults = 6*time.Minute, 250
 	pause := stale
 	pause.duration, pause.faults, pause.pause = 12*time.Second, 3, 2*time.Second
 	pauseLong := pause
@@ -27,7 +27,7 @@ func stopScenarios() []*scenario {
 	race.duration = 12 * time.Second
 	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 100
 	raceLong := race
-	raceLong.duration, raceLong.faults = 15*time.Minute, 10_000
+	raceLong.duration, raceLong.faults = 12*time.Minute, 10_000
 	return []*scenario{
 		{name: "stale/postgres", store: onPostgres, short: stale, long: staleLong, run: runStale,
 			about: "workers SIGSTOPped at random instants, and with a commit or a claim in flight, for 0.5-3 leases"},

@@ -17,7 +17,7 @@ func termScenarios() []*scenario {
 		active: 150, steps: 12, work: 400 * time.Millisecond, shutdown: 300 * time.Millisecond, settle: 60 * time.Second,
 	}
 	long := short
-	long.duration, long.faults = 10*time.Minute, 500
+	long.duration, long.faults = 5*time.Minute, 200
 	return perStore("sigterm", "workers SIGTERMed mid-run and while a claim is in flight, with steps of 0.2-0.6 s cut by a 0.3 s shutdown timeout",
 		short, long, runTerm)
 }
