@@ -60,12 +60,20 @@ func runSigkill(e *env, p plan) (judge, error) {
 		freeRate := commitRate(ev, t0.Add(2*time.Second), t1)
 		faultRate := commitRate(ev, t1, t2)
 		ratio := faultRate / max(freeRate, 1e-9)
-		e.figure("throughput", "%.0f checkpoints/s under faults, %.0f fault-free (%.0f%%)", faultRate, freeRate, 100*ratio)
-		return []verdict{
+		rate := float64(kills) / t2.Sub(t1).Seconds()
+		e.figure("throughput", "%.0f checkpoints/s under %.1f kills/s, %.0f fault-free (%.0f%%)", faultRate, rate, freeRate, 100*ratio)
+		out := []verdict{
 			atLeast("kills", kills, p.faults),
 			within("slowest recovery", f.slowest, f.bound("kill")),
-			{name: "throughput under faults", ok: ratio >= 0.5, got: fmt.Sprintf("%.0f%%", 100*ratio), want: ">= 50% of fault-free"},
 		}
+		// Every kill idles the quarter of the instances its worker held
+		// for a lease: judged at the soak's rate (the long profile's 1.5
+		// a second), not at the CI profile's, which packs 100 kills into
+		// 25 s.
+		if rate <= 2 {
+			out = append(out, verdict{name: "throughput under faults", ok: ratio >= 0.5, got: fmt.Sprintf("%.0f%%", 100*ratio), want: ">= 50% of fault-free"})
+		}
+		return out
 	}, nil
 }
 

@@ -105,6 +105,11 @@ func ReadLedgers(dir string) ([]Execution, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read ledger: %w", err)
 		}
+		// A process killed in the middle of a write leaves its last line
+		// cut: drop it (the step's execution did not happen).
+		if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
+			b = b[:i+1]
+		}
 		sc := bufio.NewScanner(bytes.NewReader(b))
 		sc.Buffer(nil, 1<<20)
 		for n := 1; sc.Scan(); n++ {
