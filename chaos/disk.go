@@ -17,7 +17,7 @@ import (
 // diskScenarios: 10, the disk of an SQLite store filled under load.
 func diskScenarios() []*scenario {
 	short := plan{
-		duration: 12 * time.Second, every: 4 * time.Second, faults: 1, pause: 3 * time.Second,
+		duration: 10 * time.Second, every: 4 * time.Second, faults: 1, pause: 3 * time.Second,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 2, concurrency: 64,
 		active: 100, steps: 10, work: 10 * time.Millisecond, shutdown: time.Second, settle: 30 * time.Second,
 	}

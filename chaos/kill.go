@@ -11,7 +11,7 @@ import (
 // killScenarios: scenario 1, SIGKILL soak, and 11, throughput under it.
 func killScenarios() []*scenario {
 	short := plan{
-		duration: 25 * time.Second, every: 170 * time.Millisecond, faults: 100,
+		duration: 20 * time.Second, every: 130 * time.Millisecond, faults: 100,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 96,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 90 * time.Second,
 	}
@@ -33,7 +33,7 @@ func runSigkill(e *env, p plan) (judge, error) {
 	e.fleet.onFault = e.fired(func() time.Duration { return p.pause }, &wg)
 	points := []trace.Point{trace.BeforeCommit, trace.DuringCommit, trace.AfterCommit}
 	bg := background(e, p, true)
-	free := max(6*time.Second, p.duration/4)
+	free := max(5*time.Second, p.duration/4)
 	t0 := time.Now()
 	time.Sleep(free)
 	t1 := time.Now()
@@ -69,7 +69,7 @@ func runSigkill(e *env, p plan) (judge, error) {
 		// Every kill idles the quarter of the instances its worker held
 		// for a lease: judged at the soak's rate (the long profile's 1.5
 		// a second), not at the CI profile's, which packs 100 kills into
-		// 25 s.
+		// 20 s.
 		if rate <= 2 {
 			out = append(out, verdict{name: "throughput under faults", ok: ratio >= 0.5, got: fmt.Sprintf("%.0f%%", 100*ratio), want: ">= 50% of fault-free"})
 		}

@@ -13,19 +13,19 @@ import (
 // worker may hold the database's write lock, which stops every worker.
 func stopScenarios() []*scenario {
 	stale := plan{
-		duration: 10 * time.Second, every: 300 * time.Millisecond, faults: 6,
+		duration: 8 * time.Second, every: 300 * time.Millisecond, faults: 5,
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 128,
 		active: 200, steps: 20, work: 15 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
 	staleLong := stale
 	staleLong.duration, staleLong.faults = 6*time.Minute, 250
 	pause := stale
-	pause.duration, pause.faults, pause.pause = 12*time.Second, 3, 2*time.Second
+	pause.duration, pause.faults, pause.pause = 8*time.Second, 2, 2*time.Second
 	pauseLong := pause
 	pauseLong.duration, pauseLong.faults = 25*time.Minute, 500
 	race := stale
-	race.duration = 12 * time.Second
-	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 100
+	race.duration = 10 * time.Second
+	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 60
 	raceLong := race
 	raceLong.duration, raceLong.faults = 12*time.Minute, 10_000
 	return []*scenario{

@@ -12,7 +12,7 @@ import (
 // claim is in flight, with steps longer than the shutdown timeout.
 func termScenarios() []*scenario {
 	short := plan{
-		duration: 12 * time.Second, every: time.Second, faults: 8,
+		duration: 8 * time.Second, every: 700 * time.Millisecond, faults: 6,
 		lease: 3 * time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 64,
 		active: 150, steps: 12, work: 400 * time.Millisecond, shutdown: 300 * time.Millisecond, settle: 60 * time.Second,
 	}
