@@ -25,6 +25,7 @@ type knownDefect struct {
 // 1-7 are being fixed; N2-N6 were found by this harness.
 var knownDefects = []knownDefect{
 	{"stale", "committed steps run again", "1", "a stopped worker starts the next step on a lease it cannot prove live"},
+	{"sigkill", "committed steps run again", "1", "a worker slowed past its lease by the load starts the next step on a lease it cannot prove live"},
 	{"pause", "committed steps run again", "1", "a stopped worker starts the next step on a lease it cannot prove live"},
 	{"race", "committed steps run again", "1", "a stopped worker starts the next step on a lease it cannot prove live"},
 	{"sigterm", "step keys changed", "2", "a step cut by ShutdownTimeout runs again under a new step key"},
