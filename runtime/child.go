@@ -168,15 +168,23 @@ func firstFrame[In, Out any](wf *durable.Workflow[In, Out], in In, known knownEr
 	return b, nil
 }
 
+// notifyTimeout bounds the signal that wakes a child's parent.
+const notifyTimeout = 10 * time.Second
+
 // notifyParent wakes the parent of instance id, if it is a child, after
 // its terminal commit. A lost signal only delays the parent, until its next
-// check.
+// check. The run's context may be cancelled by then, and not only at
+// shutdown: a heartbeat in flight during the terminal commit finds the
+// instance no longer running and cancels the run. The commit is done, so
+// the signal is sent on a context of its own.
 func (x *Exec) notifyParent() {
 	parent, ok := parentOf(x.id)
 	if !ok {
 		return
 	}
-	if err := x.store.Signal(x.ctx, parent, childSignal(x.id), nil); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinished) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(x.ctx), notifyTimeout)
+	defer cancel()
+	if err := x.store.Signal(ctx, parent, childSignal(x.id), nil); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinished) {
 		x.cfg.logger.Warn("could not wake the parent of a child instance; it checks again within an hour", "instance", x.id, "parent", parent, "error", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/durabletest"
 	"github.com/durablegen/durable/internal/equiv"
+	"github.com/durablegen/durable/internal/equiv/ext"
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/memstore"
 )
@@ -194,4 +195,58 @@ func TestCancelParentCancelsChildren(t *testing.T) {
 
 func (s *lossyStore) RequestCancel(ctx context.Context, id, reason string) error {
 	return s.Store.(runtime.CancelRequester).RequestCancel(ctx, id, reason)
+}
+
+// slowFinishStore holds every terminal commit of a child for a while
+// after it committed, so that the run's heartbeat fires meanwhile and
+// finds the instance no longer running.
+type slowFinishStore struct {
+	runtime.Store
+	lateHeartbeats atomic.Int32 // heartbeats refused after a child's terminal commit
+}
+
+func (s *slowFinishStore) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	err := s.Store.Checkpoint(ctx, cp)
+	if err == nil && cp.Status.Terminal() && strings.Contains(cp.ID, "/child-") {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *slowFinishStore) Heartbeat(ctx context.Context, id string, epoch int64, lease time.Duration) error {
+	err := s.Store.Heartbeat(ctx, id, epoch, lease)
+	if errors.Is(err, runtime.ErrFenced) && strings.Contains(id, "/child-") {
+		s.lateHeartbeats.Add(1)
+	}
+	return err
+}
+
+// TestChildSignalAfterLateHeartbeat: a heartbeat that fails because the
+// child's own terminal commit just ended its run must not cancel the
+// signal that wakes the parent (the parent would wait for its next check
+// of the child, a minute later).
+func TestChildSignalAfterLateHeartbeat(t *testing.T) {
+	store := &slowFinishStore{Store: memstore.New()}
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Lease: 30 * time.Millisecond, PollInterval: 5 * time.Millisecond, Logger: quiet()})
+	register(t, w, equiv.LoudWorkflow, ext.ShoutWorkflow)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	c := runtime.NewClient(store)
+	h, err := runtime.Start(ctx, c, equiv.LoudWorkflow, "loud-1", []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer rcancel()
+	if _, err := h.Result(rctx); err != nil {
+		t.Fatalf("Result = %v: the parent was not woken by its child", err)
+	}
+	if store.lateHeartbeats.Load() == 0 {
+		t.Errorf("no heartbeat of the child failed after its terminal commit: the test did not make the race")
+	}
 }

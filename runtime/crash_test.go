@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/durablegen/durable/internal/equiv"
 	"github.com/durablegen/durable/runtime"
+	"github.com/durablegen/durable/runtime/memstore"
 )
 
 // outcome is what a transfer run produced, comparable across runs.
@@ -153,5 +156,58 @@ func TestUncrashedHistory(t *testing.T) {
 				t.Errorf("History kinds = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// slowClaimStore answers every claim late, as a store whose commit (or
+// the network) is slow after it read its clock.
+type slowClaimStore struct {
+	runtime.Store
+	delay time.Duration
+
+	mu    sync.Mutex
+	early []time.Duration // per sleeping checkpoint: how much earlier than asked its timer falls
+}
+
+func (s *slowClaimStore) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime.Instance, error) {
+	insts, err := s.Store.Claim(ctx, req)
+	time.Sleep(s.delay)
+	return insts, err
+}
+
+func (s *slowClaimStore) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	if cp.Status == runtime.StatusSleeping {
+		// The timer was armed just before this call: it must fall at
+		// least its 30 minutes after now.
+		early := time.Until(cp.WakeAt) - 30*time.Minute
+		s.mu.Lock()
+		s.early = append(s.early, -early)
+		s.mu.Unlock()
+	}
+	return s.Store.Checkpoint(ctx, cp)
+}
+
+// TestSleepNotEarlyAfterSlowClaim: the durable clock of a run starts from
+// the store's clock at the claim, which the store read before its answer
+// came back; a timer armed from it must not fall earlier than asked in
+// real time, however long the claim's answer took.
+func TestSleepNotEarlyAfterSlowClaim(t *testing.T) {
+	ctx := context.Background()
+	store := &slowClaimStore{Store: memstore.New(), delay: 100 * time.Millisecond}
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet()})
+	if err := w.Register(equiv.ForeverBreakWorkflow); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runtime.Start(ctx, runtime.NewClient(store), equiv.ForeverBreakWorkflow, "sleepy", 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.early) != 1 {
+		t.Fatalf("%d sleeping checkpoints, want 1", len(store.early))
+	}
+	if early := store.early[0]; early > time.Millisecond {
+		t.Errorf("the timer of Sleep(30m) falls %v early in real time, after a claim that answered %v late", early, store.delay)
 	}
 }

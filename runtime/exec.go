@@ -110,7 +110,12 @@ type Exec struct {
 	pinKey bool
 
 	clock time.Time // store clock at the claim
-	start time.Time // local monotonic clock at the claim
+	// start is the local monotonic clock when the claim was sent. The
+	// store read its clock after that, so the durable time, clock plus
+	// the time elapsed since start, never lags the store's clock: a timer
+	// armed from it falls late by up to the claim's round trip, never
+	// early (measuring from the claim's answer, it fell early by as much).
+	start time.Time
 
 	stopping <-chan struct{} // closed when the worker stops: hand over at the next commit
 
@@ -149,7 +154,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		attempt:  inst.Attempt,
 		signal:   inst.Signal,
 		clock:    inst.Now,
-		start:    time.Now(),
+		start:    l.sentAt(),
 		stopping: stopping,
 		last:     inst.Frame,
 		seed:     seedOf(inst.ID),

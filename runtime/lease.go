@@ -88,3 +88,14 @@ type stopRun struct{ err error }
 
 func (e *stopRun) Error() string { return e.err.Error() }
 func (e *stopRun) Unwrap() error { return e.err }
+
+// sentAt returns when the claim or heartbeat the lease was last measured
+// from was sent; now for a run without a lease (a test's).
+func (l *lease) sentAt() time.Time {
+	if l == nil {
+		return time.Now()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.until.Add(-l.d)
+}

@@ -32,7 +32,11 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 		err = nil
 	}
 	stopHeartbeat()
-	if errors.Is(err, errShutdown) {
+	// A run the shutdown timeout cancelled is handed back whatever the
+	// error: the cancellation may have reached it as the error of a store
+	// call (a final commit made after the timeout, a commit in flight),
+	// not as the cause itself.
+	if errors.Is(err, errShutdown) || (err != nil && errors.Is(context.Cause(ctx), errShutdown)) {
 		if rerr := x.release(); rerr != nil {
 			return rerr
 		}

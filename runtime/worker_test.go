@@ -721,3 +721,49 @@ func TestSpecialValuesSurviveCheckpoints(t *testing.T) {
 		t.Errorf("Result().Err = %v, want %v", got.Err, want.Err)
 	}
 }
+
+// holdStore commits a step's checkpoint, then holds the call until the
+// run's context is cancelled, so that the run's next store call (the
+// workflow's final commit) comes after the shutdown timeout.
+type holdStore struct {
+	*memstore.Store
+	held chan struct{}
+}
+
+func (s *holdStore) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	err := s.Store.Checkpoint(ctx, cp)
+	if err == nil && cp.Event.Kind == "step" {
+		close(s.held)
+		<-ctx.Done()
+	}
+	return err
+}
+
+// TestShutdownReleasesAfterCancelledCommit: a run whose next commit
+// fails because the shutdown timeout cancelled it (here the final commit
+// of a workflow that returned after the timeout) is handed back at once,
+// as one cancelled between checkpoints is, not left to its lease.
+func TestShutdownReleasesAfterCancelledCommit(t *testing.T) {
+	store := &holdStore{Store: memstore.New(), held: make(chan struct{})}
+	wf := oneWorkflow(&stepEnv{step: func(context.Context) (string, error) { return "first", nil }})
+	w := runtime.NewWorker(store, runtime.WorkerOptions{ShutdownTimeout: 10 * time.Millisecond, Logger: quiet()})
+	if err := w.Register(wf); err != nil {
+		t.Fatal(err)
+	}
+	mustStart(t, runtime.NewClient(store), wf, "one", "")
+	ctx, stop := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- w.Run(ctx) }()
+	<-store.held
+	stop()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run() = %v, want nil", err)
+	}
+	inst, err := store.Get(context.Background(), "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Status != runtime.StatusReady || inst.Owner != "" {
+		t.Errorf("after shutdown: status %s, owner %q; want ready, no owner (handed back, not left to its lease)", inst.Status, inst.Owner)
+	}
+}
