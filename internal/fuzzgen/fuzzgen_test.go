@@ -15,7 +15,7 @@ import (
 )
 
 var (
-	flagN       = flag.Int("fuzzgen.n", 400, "number of random workflows TestDifferential runs")
+	flagN       = flag.Int("fuzzgen.n", 200, "number of random workflows TestDifferential runs")
 	flagPer     = flag.Int("fuzzgen.per", 100, "workflows per generated package (one package per seed)")
 	flagSeed    = flag.Uint64("fuzzgen.seed", 1, "seed of the first package; the others use the following seeds")
 	flagOnly    = flag.String("fuzzgen.only", "", "comma-separated workflow names (Wf012) to keep, to reproduce a failure")
