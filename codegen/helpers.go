@@ -485,7 +485,9 @@ func (l *lowerer) mergeHelperErrors() {
 }
 
 // reassignedParams returns the parameters of h (after the context) that
-// its body assigns, increments, ranges into or takes the address of.
+// its body assigns, increments, ranges into or takes the address of, as
+// a whole or in part (a field of a struct, an element of an array: the
+// parameter's own memory, which a re-link would overwrite).
 func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 	index := map[*types.Var]int{}
 	for i := 1; i < h.sig.Params().Len(); i++ {
@@ -493,11 +495,9 @@ func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 	}
 	out := map[int]bool{}
 	mark := func(e ast.Expr) {
-		if id, ok := ast.Unparen(e).(*ast.Ident); ok {
-			if v, ok := info.Uses[id].(*types.Var); ok {
-				if i, ok := index[v]; ok {
-					out[i] = true
-				}
+		if v := addressedVar(info, e); v != nil {
+			if i, ok := index[v]; ok {
+				out[i] = true
 			}
 		}
 	}
@@ -518,11 +518,7 @@ func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 			}
 		case *ast.UnaryExpr:
 			if n.Op == token.AND {
-				if v := addressedVar(info, n.X); v != nil {
-					if i, ok := index[v]; ok {
-						out[i] = true
-					}
-				}
+				mark(n.X)
 			}
 		}
 		return true
@@ -536,7 +532,10 @@ func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 // in Go: for an argument that names a stored variable of the caller, or
 // a field of one, or its address, when the helper never reassigns the
 // parameter. The two were restored from the same commit, so they hold
-// the same values; re-linking makes them share again.
+// the same values; re-linking makes them share again. The argument is
+// evaluated again on each entry, so an element of an array qualifies
+// only at a constant index: another index could have changed since the
+// call started, or make a checkpoint of its own.
 func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
 	if h.reassigned[i] || h.sig.Variadic() && i == h.sig.Params().Len()-2 {
 		return "", false
@@ -544,6 +543,9 @@ func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
 	e := ast.Unparen(arg)
 	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
 		e = ast.Unparen(u.X)
+	}
+	if !constIndices(l.info, e) {
+		return "", false
 	}
 	v := addressedVar(l.info, e)
 	if v == nil {
@@ -557,6 +559,24 @@ func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
 		return "", false // a value: nothing to share
 	}
 	return l.print(l.rwExpr(arg)), true
+}
+
+// constIndices reports whether every index on the path of e (fields
+// and array elements, as addressedVar walks it) is a constant.
+func constIndices(info *types.Info, e ast.Expr) bool {
+	for {
+		switch x := ast.Unparen(e).(type) {
+		case *ast.SelectorExpr:
+			e = x.X
+		case *ast.IndexExpr:
+			if tv, ok := info.Types[x.Index]; !ok || tv.Value == nil {
+				return false
+			}
+			e = x.X
+		default:
+			return true
+		}
+	}
 }
 
 func isAddr(e ast.Expr) bool {
