@@ -7,7 +7,7 @@
 //
 // # Running
 //
-//	go test ./internal/fuzzgen                          # the fixed seeds (400 workflows, 12 mutants)
+//	go test ./internal/fuzzgen                          # the fixed seeds (200 workflows, 12 mutants)
 //	go test ./internal/fuzzgen -fuzzgen.n=5000          # more workflows
 //	go test ./internal/fuzzgen -fuzzgen.seed=7 -fuzzgen.keep   # one seed, keep its files
 //	go test ./internal/fuzzgen -run=^$ -fuzz=FuzzDifferential  # random seeds until stopped
