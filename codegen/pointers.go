@@ -113,6 +113,30 @@ func (l *lowerer) refText(ref *pointerRef) string {
 	return l.print(l.rwExpr(ref.base))
 }
 
+// refGuard returns the condition under which ref's base can be
+// evaluated without a nil dereference ("" when it always can): a boxed
+// variable's box is nil until its declaration first runs.
+func (l *lowerer) refGuard(ref *pointerRef) string {
+	if src := l.frame[ref.root]; src != nil && src.boxed {
+		return l.fv + "." + src.name + " != nil"
+	}
+	return ""
+}
+
+// refSlice returns the expression of the slice an element reference
+// indexes, nil where its guard does not hold.
+func (l *lowerer) refSlice(ref *pointerRef) string {
+	slice := l.refText(ref)
+	if _, isArray := l.info.TypeOf(ref.base).Underlying().(*types.Array); isArray {
+		slice += "[:]"
+	}
+	if g := l.refGuard(ref); g != "" {
+		elem := l.tp.text(l.pointee(ref))
+		slice = fmt.Sprintf("func() []%s {\nif %s {\nreturn %s\n}\nreturn nil\n}()", elem, g, slice)
+	}
+	return slice
+}
+
 // emitPointerMarshal writes pointer field f: as a reference when it
 // points where one of its references says, else as a value.
 func (l *lowerer) emitPointerMarshal(w func(string, ...any), f *field) {
@@ -121,16 +145,15 @@ func (l *lowerer) emitPointerMarshal(w func(string, ...any), f *field) {
 		if i > 0 {
 			kw = "} else if"
 		}
-		base := l.refText(ref)
 		if ref.elem {
-			slice := base
-			if _, isArray := l.info.TypeOf(ref.base).Underlying().(*types.Array); isArray {
-				slice = base + "[:]"
-			}
-			w("%s k, ok := %s(%s.%s, %s); ok {\ne.Int(%q, int64(k))\n", kw, l.rt("ElemIndex"), l.fv, f.name, slice, ref.key)
+			w("%s k, ok := %s(%s.%s, %s); ok {\ne.Int(%q, int64(k))\n", kw, l.rt("ElemIndex"), l.fv, f.name, l.refSlice(ref), ref.key)
 			continue
 		}
-		w("%s %s.%s == &%s {\ne.Int(%q, -1)\n", kw, l.fv, f.name, base, ref.key)
+		cond := fmt.Sprintf("%s.%s == &%s", l.fv, f.name, l.refText(ref))
+		if g := l.refGuard(ref); g != "" {
+			cond = g + " && " + cond
+		}
+		w("%s %s {\ne.Int(%q, -1)\n", kw, cond, ref.key)
 	}
 	w("} else {\n%s(e, %q, %s.%s)\n}\n", l.rt("Field"), f.name, l.fv, f.name)
 }
@@ -159,17 +182,16 @@ func (l *lowerer) emitPointerDecode(w func(string, ...any), f *field) {
 func (l *lowerer) pointerFixups(w func(string, ...any)) {
 	for _, f := range l.fields {
 		for _, ref := range f.refs {
-			base := l.refText(ref)
 			v := refVar(ref)
 			if ref.elem {
-				slice := base
-				if _, isArray := l.info.TypeOf(ref.base).Underlying().(*types.Array); isArray {
-					slice = base + "[:]"
-				}
-				w("if %s != -2 {\n%s.%s = %s(d, %s, %s)\n}\n", v, l.fv, f.name, l.rt("ElemAt"), slice, v)
+				w("if %s != -2 {\n%s.%s = %s(d, %s, %s)\n}\n", v, l.fv, f.name, l.rt("ElemAt"), l.refSlice(ref), v)
 				continue
 			}
-			w("if %s == -1 {\n%s.%s = &%s\n}\n", v, l.fv, f.name, base)
+			cond := v + " == -1"
+			if g := l.refGuard(ref); g != "" {
+				cond += " && " + g
+			}
+			w("if %s {\n%s.%s = &%s\n}\n", cond, l.fv, f.name, l.refText(ref))
 		}
 	}
 }

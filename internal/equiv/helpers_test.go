@@ -68,6 +68,7 @@ func TestHelperKinds(t *testing.T) {
 		{"PointersKept", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, PointersKeptWorkflow, Cart{Order: Line{SKU: "o1"}, Lines: []Line{{SKU: "a", Qty: 2}, {SKU: "b", Qty: 3}}}, log)
 		}},
+		{"BoxedPointers", func(t *testing.T) durabletest.Report { return durabletest.Run(t, BoxedPointersWorkflow, "añb", log) }},
 		{"SharedKept", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, SharedKeptWorkflow, Bag{Items: []string{"x", "y"}, Tags: map[string]int{"t": 1}}, log)
 		}},

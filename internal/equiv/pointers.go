@@ -122,3 +122,28 @@ func ReserveAll(ctx durable.Context, in Shelf) (string, error) {
 	}
 	return fmt.Sprint(in.Items, items), nil
 }
+
+// BoxedPointers keeps pointers to per-iteration loop variables (boxed in
+// the frame, as each iteration has its own) across checkpoints: the
+// address of a range key, and of an element of an array declared in the
+// loop body; before the first iteration the boxes do not exist yet.
+//
+//durable:workflow
+func BoxedPointers(ctx durable.Context, in string) (string, error) {
+	sum := 0
+	for i, r := range in {
+		p := &i
+		arr := [3]int{int(r), 0, 0}
+		q := &arr[1]
+		if _, err := Echo(ctx, string(r)); err != nil {
+			return "", err
+		}
+		*p += 100
+		*q = i
+		sum += arr[1] + *p
+	}
+	if _, err := Echo(ctx, "end"); err != nil {
+		return "", err
+	}
+	return fmt.Sprint(sum), nil
+}

@@ -328,6 +328,116 @@ func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// boxedPointersFrame is the frame of workflow BoxedPointers: its machine state and the variables
+// that live across its checkpoints.
+type boxedPointersFrame struct {
+	pc   int
+	in   string
+	sum  int
+	i    *int
+	r    rune
+	t    int
+	t1   string
+	p    *int
+	arr  *[3]int
+	q    *int
+	err  error
+	err1 error
+}
+
+var boxedPointersSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "pointers.go:138:16"},
+	{ID: 7, Kind: "step", Name: "Echo", Pos: "pointers.go:145:15"},
+}
+
+// BoxedPointersWorkflow is the descriptor of workflow BoxedPointers: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var BoxedPointersWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.BoxedPointers", "edebcb6f52086275", func() any { return new(boxedPointersFrame) }).WithFunc(BoxedPointers)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *boxedPointersFrame) SetInput(in string) {
+	f.in = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *boxedPointersFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.String("in", f.in)
+	e.Int("sum", int64(f.sum))
+	runtime.Field(e, "i", f.i)
+	e.Int("r", int64(f.r))
+	e.Int("t", int64(f.t))
+	e.String("t1", f.t1)
+	if f.i != nil && f.p == &(*f.i) {
+		e.Int("p@0", -1)
+	} else {
+		runtime.Field(e, "p", f.p)
+	}
+	runtime.Field(e, "arr", f.arr)
+	if k, ok := runtime.ElemIndex(f.q, func() []int {
+		if f.arr != nil {
+			return (*f.arr)[:]
+		}
+		return nil
+	}()); ok {
+		e.Int("q@0", int64(k))
+	} else {
+		runtime.Field(e, "q", f.q)
+	}
+	e.Error("err", f.err)
+	e.Error("err1", f.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *boxedPointersFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	ref_p_0 := -2
+	ref_q_0 := -2
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "in":
+			f.in = d.String()
+		case "sum":
+			f.sum = int(d.Int())
+		case "i":
+			runtime.Value(d, &f.i)
+		case "r":
+			f.r = rune(d.Int())
+		case "t":
+			f.t = int(d.Int())
+		case "t1":
+			f.t1 = d.String()
+		case "p@0":
+			ref_p_0 = int(d.Int())
+		case "p":
+			runtime.Value(d, &f.p)
+		case "arr":
+			runtime.Value(d, &f.arr)
+		case "q@0":
+			ref_q_0 = int(d.Int())
+		case "q":
+			runtime.Value(d, &f.q)
+		case "err":
+			f.err = d.Error()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	if ref_p_0 == -1 && f.i != nil {
+		f.p = &(*f.i)
+	}
+	if ref_q_0 != -2 {
+		f.q = runtime.ElemAt(d, func() []int {
+			if f.arr != nil {
+				return (*f.arr)[:]
+			}
+			return nil
+		}(), ref_q_0)
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *pointersKeptFrame) Run(x *runtime.Exec) error {
@@ -560,6 +670,74 @@ func (f *reserveAllFrame) Run(x *runtime.Exec) error {
 				/*line pointers.go:121:2*/ return runtime.Return[string](x, "", f.err1)
 			}
 			/*line pointers.go:123:1*/ return runtime.Return[string](x, fmt.Sprint(f.in.Items, f.items), nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *boxedPointersFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line pointers.go:133:1*/ f.sum = 0
+			/*line pointers.go:134:1*/ f.t1 = f.in
+			f.t = 0
+			f.pc = 1
+		case 1:
+			if f.t < len(f.t1) {
+				f.pc = 2
+			} else {
+				f.pc = 7
+			}
+		case 2:
+			f.i = new(int)
+			(*f.i) = f.t
+			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			/*line pointers.go:135:2*/ f.p = &(*f.i)
+			/*line pointers.go:136:2*/ f.arr = new([3]int)
+			/*line pointers.go:136:2*/ (*f.arr) = [3]int{int(f.r), 0, 0}
+			/*line pointers.go:137:2*/ f.q = &(*f.arr)[1]
+			f.pc = 5
+		case 3:
+			_, width := runtime.DecodeRune(f.t1, f.t)
+			f.t += width
+			f.pc = 1
+		case 5:
+			/*line pointers.go:138:15*/ _, f.err = runtime.Call(x, &boxedPointersSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, string(f.r))
+				}
+				return Echo(stepCtx, string(f.r))
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line pointers.go:138:2*/ if f.err != nil {
+				/*line pointers.go:139:3*/ return runtime.Return[string](x, "", f.err)
+			}
+			/*line pointers.go:141:2*/ *f.p += 100
+			/*line pointers.go:142:2*/ *f.q = (*f.i)
+			/*line pointers.go:143:2*/ f.sum += (*f.arr)[1] + *f.p
+			f.pc = 3
+		case 7:
+			/*line pointers.go:145:14*/ _, f.err1 = runtime.Call(x, &boxedPointersSites[1], func(stepCtx1 context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "end")
+				}
+				return Echo(stepCtx1, "end")
+			})
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line pointers.go:145:1*/ if f.err1 != nil {
+				/*line pointers.go:146:2*/ return runtime.Return[string](x, "", f.err1)
+			}
+			/*line pointers.go:148:1*/ return runtime.Return[string](x, fmt.Sprint(f.sum), nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
