@@ -50,6 +50,7 @@ type figures struct {
 	staleRejected int // fenced commits and heartbeats
 	lost          int // instances missing, with a wrong result or history, or a committed step that never ran
 	stranded      int // instances not finished when the run ended
+	abortedOut    int // healthy instances failed by WorkerOptions.MaxAbortedRuns (their state kept for Client.Retry)
 	unwoken       int // parents still waiting for a child that has ended
 	reruns        int // executions of a step that started after its checkpoint had committed
 	keyChanges    int // steps executed under more than one step key
@@ -139,6 +140,11 @@ func checkOutcomes(ev *evidence, f *figures) {
 				f.lost++
 				f.example("lost", "%s: %s with %q, want failed with %q", id, inst.Status, inst.Error, wantErr)
 			}
+		case inst.Status == runtime.StatusFailed && strings.Contains(inst.Error, abortedRunsMark):
+			// Failed with its reason and its frame kept (Client.Retry runs
+			// it again), not lost: counted apart.
+			f.abortedOut++
+			f.example("healthy instances failed as poison", "%s: %s", id, inst.Error)
 		case inst.Status != runtime.StatusCompleted:
 			f.lost++
 			f.example("lost", "%s: %s with %q, want completed", id, inst.Status, inst.Error)
@@ -183,7 +189,7 @@ func checkOutcomes(ev *evidence, f *figures) {
 				f.example("lost", "%s: history row %d has seq %d", id, i, e.Seq)
 				break
 			}
-			if e.Kind == "step" && !ran[fmt.Sprintf("%s/%d", id, e.Seq)] {
+			if e.Kind == "step" && !ran[fmt.Sprintf("%s/%d", id, stepKeySeq(h, i))] {
 				f.lost++
 				f.example("lost", "%s: step %s committed at seq %d never ran", id, e.Name, e.Seq)
 			}
@@ -202,6 +208,42 @@ func checkOutcomes(ev *evidence, f *figures) {
 			f.example("lost", "%s: seq %d (%s), committed before a database fault, is gone", k.Name, k.Seq, k.Kind)
 		}
 	}
+}
+
+// abortedRunsMark is in the error of an instance that
+// WorkerOptions.MaxAbortedRuns failed.
+const abortedRunsMark = "WorkerOptions.MaxAbortedRuns"
+
+// keepsKey reports whether a history event of kind keeps the key of the
+// step at its checkpoint: a hand-back ("release") or a suspended retry
+// ("retry") commits the frame under a new sequence number, and the step's
+// next attempt runs under the key of its first (runtime.Exec.stepKeySeq).
+func keepsKey(kind string) bool { return kind == "release" || kind == "retry" }
+
+// stepKeySeq returns the sequence number in the key of the step whose
+// result is history event h[i]: that of the first of the key-keeping
+// events just before it, else its own.
+func stepKeySeq(h []runtime.Event, i int) int64 {
+	for i > 0 && keepsKey(h[i-1].Kind) {
+		i--
+	}
+	return h[i].Seq
+}
+
+// resultSeq returns the sequence number of the event that commits the
+// result of the step run under key sequence number seq: the first event
+// from seq on that does not keep the key; 0 when none is committed (the
+// step's checkpoint has not been passed).
+func resultSeq(h []runtime.Event, seq int64) int64 {
+	for i := int(seq) - 1; i >= 0 && i < len(h); i++ {
+		if h[i].Seq != int64(i+1) {
+			return 0 // a gap, reported as lost
+		}
+		if !keepsKey(h[i].Kind) {
+			return h[i].Seq
+		}
+	}
+	return 0
 }
 
 // childAwait starts the name of the signal that wakes a parent when its
@@ -322,7 +364,7 @@ func checkExecutions(ev *evidence, f *figures, bounds map[histKey]int64) {
 	keys := map[place]map[string]bool{}
 	first := map[place]int64{} // earliest start
 	for _, x := range ev.execs {
-		if b, ok := bounds[histKey{x.Instance, x.Seq}]; ok && x.At > b {
+		if b, ok := bounds[histKey{x.Instance, resultSeq(ev.history[x.Instance], x.Seq)}]; ok && x.At > b {
 			f.reruns++
 			f.example("committed steps run again", "%s (%s %d) started by %s (epoch %d) %v after its checkpoint had committed",
 				x.Key, x.Step, x.Index, x.Owner, x.Epoch, time.Duration(x.At-b).Round(time.Microsecond))

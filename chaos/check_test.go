@@ -45,16 +45,17 @@ func cleanRun() *evidence {
 
 // figureOf reads the figure a test is about.
 var figureOf = map[string]func(f *figures) int{
-	"double commits":            func(f *figures) int { return f.doubleCommits },
-	"stale writes accepted":     func(f *figures) int { return f.staleAccepted },
-	"stale writes rejected":     func(f *figures) int { return f.staleRejected },
-	"lost":                      func(f *figures) int { return f.lost },
-	"stranded":                  func(f *figures) int { return f.stranded },
-	"parents not woken":         func(f *figures) int { return f.unwoken },
-	"committed steps run again": func(f *figures) int { return f.reruns },
-	"step keys changed":         func(f *figures) int { return f.keyChanges },
-	"timers fired early":        func(f *figures) int { return f.early },
-	"slow recoveries":           func(f *figures) int { return len(f.examples["slow recoveries"]) },
+	"double commits":                     func(f *figures) int { return f.doubleCommits },
+	"stale writes accepted":              func(f *figures) int { return f.staleAccepted },
+	"stale writes rejected":              func(f *figures) int { return f.staleRejected },
+	"lost":                               func(f *figures) int { return f.lost },
+	"stranded":                           func(f *figures) int { return f.stranded },
+	"healthy instances failed as poison": func(f *figures) int { return f.abortedOut },
+	"parents not woken":                  func(f *figures) int { return f.unwoken },
+	"committed steps run again":          func(f *figures) int { return f.reruns },
+	"step keys changed":                  func(f *figures) int { return f.keyChanges },
+	"timers fired early":                 func(f *figures) int { return f.early },
+	"slow recoveries":                    func(f *figures) int { return len(f.examples["slow recoveries"]) },
 }
 
 func TestCheckClean(t *testing.T) {
@@ -92,6 +93,12 @@ func TestCheckCatches(t *testing.T) {
 		{"lost", func(ev *evidence) { ev.execs = ev.execs[1:] }}, // a committed step that never ran
 		{"lost", func(ev *evidence) { ev.kept = []runtime.Event{{Name: "a", Seq: 4, Kind: "step"}} }},
 		{"stranded", func(ev *evidence) { ev.insts["a"].Status = runtime.StatusRunning }},
+		{"healthy instances failed as poison", func(ev *evidence) {
+			ev.insts["a"].Status, ev.insts["a"].Error = runtime.StatusFailed, "instance a: its last 3 runs ended without committing anything (...); failed rather than run again (WorkerOptions.MaxAbortedRuns)"
+		}},
+		{"lost", func(ev *evidence) { // failed, for another reason
+			ev.insts["a"].Status, ev.insts["a"].Error = runtime.StatusFailed, "boom"
+		}},
 		{"parents not woken", func(ev *evidence) {
 			ev.insts["a"].Status, ev.insts["a"].AwaitName = runtime.StatusWaiting, childAwait+"a/child-2"
 			ev.insts["a/child-2"] = &runtime.Instance{ID: "a/child-2", Status: runtime.StatusCompleted}
@@ -124,6 +131,49 @@ func TestCheckCatches(t *testing.T) {
 				t.Errorf("%s = 0 with the fault planted, want > 0", tc.figure)
 			}
 		})
+	}
+}
+
+// TestCheckHandBack: a step cut at shutdown is handed back (a "release"
+// commit, seq 2) and run again by the next worker under the key of its
+// first attempt (a/2), then committed at seq 3: nothing is lost or run
+// again, though the step's key and its result's sequence numbers differ.
+func TestCheckHandBack(t *testing.T) {
+	in := load.Input{Steps: 2}
+	out, _ := json.Marshal(load.Output{Steps: 2, Sum: 1})
+	ev := &evidence{
+		started: map[string]load.Input{"a": in},
+		insts:   map[string]*runtime.Instance{"a": {ID: "a", Status: runtime.StatusCompleted, Seq: 4, Output: out}},
+		history: map[string][]runtime.Event{"a": {{Seq: 1, Kind: "step", Name: "Step"}, {Seq: 2, Kind: "release"}, {Seq: 3, Kind: "step", Name: "Step"}, {Seq: 4, Kind: "complete"}}},
+		execs: []load.Execution{
+			{Key: "a/1", Instance: "a", Seq: 1, Step: "Step", Index: 0, Owner: "w0", Epoch: 1, At: at(10)},
+			{Key: "a/2", Instance: "a", Seq: 2, Step: "Step", Index: 1, Owner: "w0", Epoch: 1, At: at(30)},
+			{Key: "a/2", Instance: "a", Seq: 2, Step: "Step", Index: 1, Owner: "w1", Epoch: 2, At: at(70)},
+		},
+		procs: []procTrace{
+			{owner: "w0", events: []trace.Event{
+				{Op: trace.OpClaim, Sent: at(0), At: at(1), ID: "a", Epoch: 1},
+				{Op: trace.OpCommit, Sent: at(20), At: at(21), ID: "a", Epoch: 1, Seq: 1, Status: runtime.StatusRunning},
+				{Op: trace.OpCommit, Sent: at(50), At: at(51), ID: "a", Epoch: 1, Seq: 2, Status: runtime.StatusReady},
+			}},
+			{owner: "w1", events: []trace.Event{
+				{Op: trace.OpClaim, Sent: at(60), At: at(61), ID: "a", Epoch: 2, Seq: 2},
+				{Op: trace.OpCommit, Sent: at(80), At: at(81), ID: "a", Epoch: 2, Seq: 3, Status: runtime.StatusRunning},
+				{Op: trace.OpCommit, Sent: at(90), At: at(91), ID: "a", Epoch: 2, Seq: 4, Status: runtime.StatusCompleted},
+			}},
+		},
+		lease: time.Second, poll: 50 * time.Millisecond,
+	}
+	f := check(ev)
+	for name, get := range figureOf {
+		if n := get(f); n != 0 && name != "stale writes rejected" {
+			t.Errorf("%s = %d, want 0: %v", name, n, f.examples[name])
+		}
+	}
+	// The same execution after the step's result committed is a rerun.
+	ev.execs = append(ev.execs, load.Execution{Key: "a/2", Instance: "a", Seq: 2, Step: "Step", Index: 1, Owner: "w1", Epoch: 2, At: at(85)})
+	if f := check(ev); f.reruns == 0 {
+		t.Errorf("committed steps run again = 0 after a/2 ran past its result's commit at seq 3, want > 0")
 	}
 }
 

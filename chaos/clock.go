@@ -15,7 +15,7 @@ import (
 // worker moves on command).
 func clockScenarios() []*scenario {
 	short := plan{
-		duration: 8 * time.Second, every: 2 * time.Second, faults: 3,
+		duration: 8 * time.Second, every: 1200 * time.Millisecond, faults: 3, // each jump takes 1.1-2.3 s: at least 3 in 8 s
 		lease: time.Second, poll: 50 * time.Millisecond, workers: 3, concurrency: 96,
 		active: 200, steps: 4, work: 10 * time.Millisecond, pause: 500 * time.Millisecond, shutdown: time.Second, settle: 5 * time.Second,
 	}

@@ -16,14 +16,14 @@ import (
 // started under load; 7, the workers' LISTEN connections reset.
 func databaseScenarios() []*scenario {
 	restart := plan{
-		duration: 12 * time.Second, every: 4 * time.Second, faults: 2,
+		duration: 12 * time.Second, every: 2 * time.Second, faults: 2, // waits of 1-3 s and restarts of 1-3 s: at least 2 in 12 s
 		lease: 5 * time.Second, poll: 50 * time.Millisecond, workers: 4, concurrency: 96,
 		active: 200, steps: 20, work: 20 * time.Millisecond, shutdown: time.Second, settle: 60 * time.Second,
 	}
 	restartLong := restart
 	restartLong.duration, restartLong.faults = 12*time.Minute, 100
 	listen := plan{
-		duration: 8 * time.Second, every: 2 * time.Second, faults: 3,
+		duration: 8 * time.Second, every: 1500 * time.Millisecond, faults: 3,
 		lease: 2 * time.Second, poll: 2 * time.Second, workers: 2, concurrency: 64,
 		active: 60, steps: 2, work: 10 * time.Millisecond, shutdown: time.Second, settle: 30 * time.Second,
 	}

@@ -459,8 +459,10 @@ func (e *env) saveTraces(procs []procTrace) error {
 	return nil
 }
 
-// readHistory reads the store's history table: every instance's events
-// (sequence number, kind and name), in order.
+// readHistory reads the store's events view (the history table and the
+// events still pending in the instance rows, as Store.History reads
+// them): every instance's events (sequence number, kind and name), in
+// order.
 func (e *env) readHistory() (map[string][]runtime.Event, error) {
 	const query = "SELECT instance_id, seq, kind, name FROM %s ORDER BY instance_id, seq"
 	var rows interface {
@@ -469,7 +471,7 @@ func (e *env) readHistory() (map[string][]runtime.Event, error) {
 		Err() error
 	}
 	if e.st.pool != nil {
-		r, err := e.st.pool.Query(e.ctx, fmt.Sprintf(query, pgx.Identifier{e.st.schema, "history"}.Sanitize()))
+		r, err := e.st.pool.Query(e.ctx, fmt.Sprintf(query, pgx.Identifier{e.st.schema, "events"}.Sanitize()))
 		if err != nil {
 			return nil, err
 		}
@@ -481,7 +483,7 @@ func (e *env) readHistory() (map[string][]runtime.Event, error) {
 			return nil, err
 		}
 		defer db.Close()
-		r, err := db.QueryContext(e.ctx, fmt.Sprintf(query, "history"))
+		r, err := db.QueryContext(e.ctx, fmt.Sprintf(query, "events"))
 		if err != nil {
 			return nil, err
 		}

@@ -35,6 +35,7 @@ var knownDefects = []knownDefect{
 	{"poison", "unknown machine state", "6", "a frame naming an unknown machine state is reclaimed forever"},
 	{"poison", "a step that kills its worker on every attempt", "N4", "an instance whose run kills its worker is reclaimed forever"},
 	{"poison", "stranded", "N4", "healthy instances cut over and over by the workers the poison instances kill"},
+	{"poison", "healthy instances failed as poison", "N4", "healthy instances whose runs the poison instances' kills cut MaxAbortedRuns times in a row are failed (kept for Client.Retry) as if they were poison"},
 	{"", "parents not woken", "N2", "a child's wake-up of its parent is a separate call after its last commit, lost by a crash or a store error in between"},
 	{"", "parents woken late", "N2", "a child's wake-up of its parent is a separate call after its last commit, lost by a crash or a store error in between"},
 	{"clock", "timers fired early", "N5", "the SQLite store's clock is each process's wall clock"},

@@ -182,6 +182,7 @@ func standard(f *figures) []verdict {
 		zero("stale writes accepted", f.staleAccepted),
 		zero("lost", f.lost),
 		zero("stranded", f.stranded),
+		zero("healthy instances failed as poison", f.abortedOut),
 		zero("parents not woken", f.unwoken),
 		zero("parents woken late", lateParents(f)),
 		zero("committed steps run again", f.reruns),
