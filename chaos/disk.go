@@ -85,6 +85,11 @@ func runDiskFull(e *env, p plan) (judge, error) {
 		return nil, err
 	}
 	bg := background(e, p, true)
+	// The disk must not fill before the workers have opened the store and
+	// run (on a loaded machine they may take seconds to start).
+	if err := e.waitRunning(30 * time.Second); err != nil {
+		return nil, err
+	}
 	var fillErr error
 	e.nemesis(p, p.every, func() {
 		at := time.Now()

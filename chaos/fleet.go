@@ -129,6 +129,34 @@ func (p *proc) started() bool {
 	return len(p.events) > 0 && p.events[0].Op == trace.OpStart
 }
 
+// committed reports whether p has traced a successful commit.
+func (p *proc) committed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.ContainsFunc(p.events, func(e trace.Event) bool { return e.Op == trace.OpCommit && e.Err == "" })
+}
+
+// waitRunning waits until every worker of the fleet has started and one
+// has committed a checkpoint, or fails after timeout with the workers'
+// output.
+func (e *env) waitRunning(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		all, any := true, false
+		for _, p := range e.fleet.all() {
+			all = all && p.started()
+			any = any || p.committed()
+		}
+		if all && any {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the workers did not start and commit within %v:\n%s", timeout, e.fleet.stderrs())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // signal sends sig to p if it still runs.
 func (p *proc) signal(sig syscall.Signal) bool {
 	if !p.alive() {

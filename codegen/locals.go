@@ -1,9 +1,13 @@
 package codegen
 
 import (
+	"cmp"
+	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -27,6 +31,7 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 		defs:     map[*types.Var]ast.Stmt{},
 	}
 	l.names.used = mergeUsed(l.names.used, pkgNames.used)
+	l.nameStored()
 	l.boxed = l.boxedVars(wf.decl.Body)
 	l.fv, l.xv, l.label = l.names.fresh("f"), l.names.fresh("x"), l.names.fresh("machine")
 	base := lowerFirst(wf.id())
@@ -69,6 +74,58 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 	l.finishSaga()
 	l.checkFrame()
 	return l
+}
+
+// nameStored names the fields of the variables the frame stores (those
+// live across a checkpoint, and the input) before any other: each takes
+// its name as written, with a number only where stored variables repeat
+// a name (the second err live across a checkpoint is err1, in source
+// order). A variable that is not stored, or a compiler temporary, takes
+// what is left; so declaring, removing or renaming a variable that lives
+// across no checkpoint leaves the stored names, and the layout, as they
+// were.
+func (l *lowerer) nameStored() {
+	var lits []*ast.FuncLit // their variables are not the frame's
+	ast.Inspect(l.wf.decl.Body, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.FuncLit); ok {
+			lits = append(lits, lit)
+			return false
+		}
+		return true
+	})
+	var vars []*types.Var
+	for v := range l.live {
+		if !slices.ContainsFunc(lits, func(lit *ast.FuncLit) bool { return lit.Pos() <= v.Pos() && v.Pos() < lit.End() }) {
+			vars = append(vars, v)
+		}
+	}
+	if in := l.wf.in; in != nil && in.Name() != "" && in.Name() != "_" && !l.live[in] {
+		vars = append(vars, in)
+	}
+	scopePos := func(v *types.Var) token.Pos {
+		if v.Parent() != nil {
+			return v.Parent().Pos()
+		}
+		return token.NoPos
+	}
+	slices.SortFunc(vars, func(a, b *types.Var) int {
+		if c := cmp.Compare(a.Pos(), b.Pos()); c != 0 {
+			return c
+		}
+		return cmp.Compare(scopePos(a), scopePos(b)) // the implicit variables of a type switch's clauses
+	})
+	l.stored = map[*types.Var]string{}
+	for _, v := range vars {
+		if v.Name() == "" || v.Name() == "_" {
+			continue
+		}
+		name := v.Name()
+		for i := 1; l.fnames[name] || reservedField[name]; i++ {
+			name = fmt.Sprintf("%s%d", v.Name(), i)
+		}
+		l.fnames[name] = true
+		l.stored[v] = name
+	}
 }
 
 // packageLevel returns a fresh name for a package-level declaration.

@@ -250,8 +250,16 @@ func sameLayout(old, lay *Layout) bool {
 	if len(old.Sites) == 0 && len(old.Fields) == 0 {
 		return false // nothing recorded to compare with
 	}
-	return slices.Equal(old.Sites, lay.Sites) && slices.Equal(old.Fields, lay.Fields) &&
+	return slices.Equal(old.Sites, lay.Sites) && slices.Equal(sortedFields(old.Fields), sortedFields(lay.Fields)) &&
 		(len(old.Types) == 0 || slices.Equal(old.Types, lay.Types))
+}
+
+// sortedFields returns a sorted copy of fs (a lock written before fields
+// were sorted lists them in frame order).
+func sortedFields(fs []LayoutField) []LayoutField {
+	fs = slices.Clone(fs)
+	sortFields(fs)
+	return fs
 }
 
 // upgradeNote says what upgrading a recorded entry to a new fingerprint

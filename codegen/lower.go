@@ -32,6 +32,9 @@ type lowerer struct {
 	fields []*field
 	fnames map[string]bool
 	live   varSet // variables live across a checkpoint
+	// stored are the names of the stored variables' fields, given before
+	// any other (see nameStored).
+	stored map[*types.Var]string
 	boxed  varSet // per-iteration variables that are boxed (see boxed.go)
 	// rangeCopies are loops that range over a copy of a slice or map
 	// held by a frame variable (see checkSharing).
@@ -174,11 +177,15 @@ func (l *lowerer) targetByLabel(name string) *target {
 	return nil
 }
 
-// addField adds a frame field named after base.
+// addField adds a frame field named after base (v's field named by
+// nameStored keeps that name).
 func (l *lowerer) addField(base string, t types.Type, v *types.Var, ser bool, pos token.Pos) *field {
-	name := base
-	for i := 1; l.fnames[name] || reservedField[name]; i++ {
-		name = fmt.Sprintf("%s%d", base, i)
+	name, ok := l.stored[v]
+	if v == nil || !ok {
+		name = base
+		for i := 1; l.fnames[name] || reservedField[name]; i++ {
+			name = fmt.Sprintf("%s%d", base, i)
+		}
 	}
 	l.fnames[name] = true
 	f := &field{name: name, typ: t, v: v, ser: ser, pos: pos}

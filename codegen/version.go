@@ -1,11 +1,13 @@
 package codegen
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -107,8 +109,16 @@ func (l *lowerer) layout() Layout {
 	l.pointerLayout(&lay)
 	l.aliasLayout(&lay)
 	l.helperLayout(&lay)
+	sortFields(lay.Fields)
 	lay.Fingerprint = lay.fingerprint()
 	return lay
+}
+
+// sortFields puts fields in name order: a frame is encoded by field
+// name, so the order in which the workflow declares its variables is not
+// part of its layout.
+func sortFields(fs []LayoutField) {
+	slices.SortStableFunc(fs, func(a, b LayoutField) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 // fingerprint identifies the checkpoint layout: instances only resume on a

@@ -30,7 +30,7 @@ var serviceSequentialSites = [...]runtime.Site{
 // ServiceSequentialWorkflow is the descriptor of workflow method Sequential: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceSequentialWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sequential", "ee9d104a1742b438", func(r *Service) any { return &serviceSequentialFrame{s: r} }, (*Service).Sequential)
+var ServiceSequentialWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sequential", "e7038d018be0d110", func(r *Service) any { return &serviceSequentialFrame{s: r} }, (*Service).Sequential)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceSequentialFrame) SetInput(in int) {
@@ -100,7 +100,7 @@ var serviceResumableSites = [...]runtime.Site{
 // ServiceResumableWorkflow is the descriptor of workflow method Resumable: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceResumableWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Resumable", "6478dec76cc4cac1", func(r *Service) any { return &serviceResumableFrame{s: r} }, (*Service).Resumable)
+var ServiceResumableWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Resumable", "748634396dc0a89d", func(r *Service) any { return &serviceResumableFrame{s: r} }, (*Service).Resumable)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceResumableFrame) SetInput(in int) {
@@ -172,7 +172,7 @@ var serviceSleeperSites = [...]runtime.Site{
 // ServiceSleeperWorkflow is the descriptor of workflow method Sleeper: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceSleeperWorkflow = durable.NewMethodWorkflow[*Service, time.Duration, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sleeper", "04181d5c1717847f", func(r *Service) any { return &serviceSleeperFrame{s: r} }, (*Service).Sleeper)
+var ServiceSleeperWorkflow = durable.NewMethodWorkflow[*Service, time.Duration, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sleeper", "e52681bba3d9e9f6", func(r *Service) any { return &serviceSleeperFrame{s: r} }, (*Service).Sleeper)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceSleeperFrame) SetInput(in time.Duration) {

@@ -50,7 +50,7 @@ var ledgerRunSites = [...]runtime.Site{
 // LedgerRunWorkflow is the descriptor of workflow method Run: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/chaos/load.(*Ledger).Run", "de9f67338cd6e23b", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
+var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/chaos/load.(*Ledger).Run", "7920dc2a77618ea6", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ledgerRunFrame) SetInput(in Input) {
@@ -154,7 +154,7 @@ var ledgerLeafSites = [...]runtime.Site{
 // LedgerLeafWorkflow is the descriptor of workflow method Leaf: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var LedgerLeafWorkflow = durable.NewMethodWorkflow[*Ledger, LeafInput, int]("github.com/durablegen/durable/chaos/load.(*Ledger).Leaf", "4f5e0b6757f2b668", func(r *Ledger) any { return &ledgerLeafFrame{l: r} }, (*Ledger).Leaf)
+var LedgerLeafWorkflow = durable.NewMethodWorkflow[*Ledger, LeafInput, int]("github.com/durablegen/durable/chaos/load.(*Ledger).Leaf", "b75a04ed70973c4d", func(r *Ledger) any { return &ledgerLeafFrame{l: r} }, (*Ledger).Leaf)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ledgerLeafFrame) SetInput(in LeafInput) {

@@ -30,7 +30,7 @@ var argsOnceSites = [...]runtime.Site{
 
 // ArgsOnceWorkflow is the descriptor of workflow ArgsOnce: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgsOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgsOnce", "e42e645a0f5e8d3b", func() any { return new(argsOnceFrame) }).WithFunc(ArgsOnce)
+var ArgsOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgsOnce", "5bb7d38f0019425a", func() any { return new(argsOnceFrame) }).WithFunc(ArgsOnce)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argsOnceFrame) SetInput(in int) {
@@ -92,7 +92,7 @@ var argPanicSites = [...]runtime.Site{
 
 // ArgPanicWorkflow is the descriptor of workflow ArgPanic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgPanicWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgPanic", "8d07b7ab29f4b4b4", func() any { return new(argPanicFrame) }).WithFunc(ArgPanic)
+var ArgPanicWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgPanic", "17d2f49c12ad19a0", func() any { return new(argPanicFrame) }).WithFunc(ArgPanic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argPanicFrame) SetInput(in int) {
@@ -151,7 +151,7 @@ var childArgsSites = [...]runtime.Site{
 
 // ChildArgsWorkflow is the descriptor of workflow ChildArgs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ChildArgsWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ChildArgs", "76621b6793f313ba", func() any { return new(childArgsFrame) }).WithFunc(ChildArgs)
+var ChildArgsWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ChildArgs", "cd6a5aa40fc1ca41", func() any { return new(childArgsFrame) }).WithFunc(ChildArgs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *childArgsFrame) SetInput(in []string) {
@@ -223,7 +223,7 @@ var argsOnlySites = [...]runtime.Site{
 
 // ArgsOnlyWorkflow is the descriptor of workflow ArgsOnly: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgsOnlyWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ArgsOnly", "2a90b7719f238a97", func() any { return new(argsOnlyFrame) }).WithFunc(ArgsOnly)
+var ArgsOnlyWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ArgsOnly", "6c84480a29d44c3a", func() any { return new(argsOnlyFrame) }).WithFunc(ArgsOnly)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argsOnlyFrame) SetInput(in []string) {

@@ -30,7 +30,7 @@ var sequenceSites = [...]runtime.Site{
 
 // SequenceWorkflow is the descriptor of workflow Sequence: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SequenceWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Sequence", "4f42bd343cfa446f", func() any { return new(sequenceFrame) }).WithFunc(Sequence)
+var SequenceWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Sequence", "3ed363868fae355f", func() any { return new(sequenceFrame) }).WithFunc(Sequence)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sequenceFrame) SetInput(in int) {
@@ -92,7 +92,7 @@ var ifElseSites = [...]runtime.Site{
 
 // IfElseWorkflow is the descriptor of workflow IfElse: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var IfElseWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.IfElse", "191e2aaa17c29aa1", func() any { return new(ifElseFrame) }).WithFunc(IfElse)
+var IfElseWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.IfElse", "5b795392e711830f", func() any { return new(ifElseFrame) }).WithFunc(IfElse)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ifElseFrame) SetInput(in int) {
@@ -159,7 +159,7 @@ var forClassicSites = [...]runtime.Site{
 
 // ForClassicWorkflow is the descriptor of workflow ForClassic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForClassicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForClassic", "a5e511b842c8665c", func() any { return new(forClassicFrame) }).WithFunc(ForClassic)
+var ForClassicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForClassic", "198154901d24d5c4", func() any { return new(forClassicFrame) }).WithFunc(ForClassic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *forClassicFrame) SetInput(in int) {
@@ -262,7 +262,7 @@ var foreverBreakSites = [...]runtime.Site{
 
 // ForeverBreakWorkflow is the descriptor of workflow ForeverBreak: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForeverBreakWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeverBreak", "f836253df8d40f85", func() any { return new(foreverBreakFrame) }).WithFunc(ForeverBreak)
+var ForeverBreakWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeverBreak", "94651e11ee0a4459", func() any { return new(foreverBreakFrame) }).WithFunc(ForeverBreak)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *foreverBreakFrame) SetInput(in int) {
@@ -336,7 +336,7 @@ var expressionsSites = [...]runtime.Site{
 
 // ExpressionsWorkflow is the descriptor of workflow Expressions: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "42264fe9d6726edc", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
+var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "c15aeb7794466f31", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *expressionsFrame) SetInput(in int) {
@@ -440,7 +440,7 @@ var shortCircuitSites = [...]runtime.Site{
 
 // ShortCircuitWorkflow is the descriptor of workflow ShortCircuit: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "df28c93557760020", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
+var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "d64b7f017fa96e04", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shortCircuitFrame) SetInput(in int) {
@@ -535,7 +535,7 @@ var multiValueSites = [...]runtime.Site{
 
 // MultiValueWorkflow is the descriptor of workflow MultiValue: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MultiValueWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MultiValue", "a0ec04aaf1f458fa", func() any { return new(multiValueFrame) }).WithFunc(MultiValue)
+var MultiValueWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MultiValue", "3b585cb177f8a7c9", func() any { return new(multiValueFrame) }).WithFunc(MultiValue)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *multiValueFrame) SetInput(in int) {
@@ -608,7 +608,7 @@ var shadowingSites = [...]runtime.Site{
 
 // ShadowingWorkflow is the descriptor of workflow Shadowing: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShadowingWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Shadowing", "5d3eb68648743bf3", func() any { return new(shadowingFrame) }).WithFunc(Shadowing)
+var ShadowingWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Shadowing", "6388419b222a3963", func() any { return new(shadowingFrame) }).WithFunc(Shadowing)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shadowingFrame) SetInput(in int) {
@@ -681,7 +681,7 @@ var namedResultsSites = [...]runtime.Site{
 
 // NamedResultsWorkflow is the descriptor of workflow NamedResults: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var NamedResultsWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.NamedResults", "1752793674d08be8", func() any { return new(namedResultsFrame) }).WithFunc(NamedResults)
+var NamedResultsWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.NamedResults", "16ce83b31d2bfd58", func() any { return new(namedResultsFrame) }).WithFunc(NamedResults)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *namedResultsFrame) SetInput(in int) {
@@ -738,7 +738,7 @@ var localDeclsSites = [...]runtime.Site{
 
 // LocalDeclsWorkflow is the descriptor of workflow LocalDecls: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LocalDeclsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LocalDecls", "65b5f36b6fdd4f76", func() any { return new(localDeclsFrame) }).WithFunc(LocalDecls)
+var LocalDeclsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LocalDecls", "57f5e2e557d48255", func() any { return new(localDeclsFrame) }).WithFunc(LocalDecls)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *localDeclsFrame) SetInput(in int) {
@@ -792,7 +792,7 @@ var importedSites = [...]runtime.Site{
 
 // ImportedWorkflow is the descriptor of workflow Imported: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ImportedWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Imported", "b04d83c0bd6acd27", func() any { return new(importedFrame) }).WithFunc(Imported)
+var ImportedWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Imported", "9d371dd0b5e348af", func() any { return new(importedFrame) }).WithFunc(Imported)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *importedFrame) SetInput(in []string) {

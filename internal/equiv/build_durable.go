@@ -52,7 +52,7 @@ var namedRangesSites = [...]runtime.Site{
 
 // NamedRangesWorkflow is the descriptor of workflow NamedRanges: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var NamedRangesWorkflow = durable.NewWorkflow[SKU, []string]("github.com/durablegen/durable/internal/equiv.NamedRanges", "1424d53c67adba70", func() any { return new(namedRangesFrame) }).WithFunc(NamedRanges)
+var NamedRangesWorkflow = durable.NewWorkflow[SKU, []string]("github.com/durablegen/durable/internal/equiv.NamedRanges", "024140e340933149", func() any { return new(namedRangesFrame) }).WithFunc(NamedRanges)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *namedRangesFrame) SetInput(in SKU) {
@@ -180,7 +180,7 @@ var genericStepsSites = [...]runtime.Site{
 
 // GenericStepsWorkflow is the descriptor of workflow GenericSteps: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var GenericStepsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.GenericSteps", "2adf89756be76b6d", func() any { return new(genericStepsFrame) }).WithFunc(GenericSteps)
+var GenericStepsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.GenericSteps", "1435c29aa81bdd7a", func() any { return new(genericStepsFrame) }).WithFunc(GenericSteps)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *genericStepsFrame) SetInput(in int) {
@@ -248,7 +248,7 @@ var foreignLocalSites = [...]runtime.Site{
 
 // ForeignLocalWorkflow is the descriptor of workflow ForeignLocal: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForeignLocalWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeignLocal", "0660ff4bb4dca7b9", func() any { return new(foreignLocalFrame) }).WithFunc(ForeignLocal)
+var ForeignLocalWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeignLocal", "b0739de2bc9cfce2", func() any { return new(foreignLocalFrame) }).WithFunc(ForeignLocal)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *foreignLocalFrame) SetInput(in int) {
@@ -320,7 +320,7 @@ var defaultOnlySites = [...]runtime.Site{
 
 // DefaultOnlyWorkflow is the descriptor of workflow DefaultOnly: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var DefaultOnlyWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.DefaultOnly", "5f8acfb9e81cbac4", func() any { return new(defaultOnlyFrame) }).WithFunc(DefaultOnly)
+var DefaultOnlyWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.DefaultOnly", "2dd1605d28d67612", func() any { return new(defaultOnlyFrame) }).WithFunc(DefaultOnly)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *defaultOnlyFrame) SetInput(in int) {

@@ -32,7 +32,7 @@ var bookAllSites = [...]runtime.Site{
 
 // BookAllWorkflow is the descriptor of workflow BookAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "b7e745842a44be52", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
+var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "fa6973842074b885", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *bookAllFrame) SetInput(in []string) {
@@ -109,7 +109,7 @@ var loopAddrsSites = [...]runtime.Site{
 
 // LoopAddrsWorkflow is the descriptor of workflow LoopAddrs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "1fff3c499261dc98", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
+var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "7543980ce3f543d6", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *loopAddrsFrame) SetInput(in int) {
@@ -189,7 +189,7 @@ var loopDefsSites = [...]runtime.Site{
 
 // LoopDefsWorkflow is the descriptor of workflow LoopDefs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopDefsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopDefs", "7c92f6098405358b", func() any { return new(loopDefsFrame) }).WithFunc(LoopDefs)
+var LoopDefsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopDefs", "bddfef94085d57b9", func() any { return new(loopDefsFrame) }).WithFunc(LoopDefs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *loopDefsFrame) SetInput(in int) {
@@ -258,7 +258,7 @@ var rangeFieldSites = [...]runtime.Site{
 
 // RangeFieldWorkflow is the descriptor of workflow RangeField: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "8ca129549c25792f", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
+var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "d05fbbc7f29f4afd", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *rangeFieldFrame) SetInput(in Basket) {
@@ -329,7 +329,7 @@ var caseCaptureSites = [...]runtime.Site{
 
 // CaseCaptureWorkflow is the descriptor of workflow CaseCapture: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CaseCaptureWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.CaseCapture", "bb94f02908fafe54", func() any { return new(caseCaptureFrame) }).WithFunc(CaseCapture)
+var CaseCaptureWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.CaseCapture", "f98c827e834e4d70", func() any { return new(caseCaptureFrame) }).WithFunc(CaseCapture)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *caseCaptureFrame) SetInput(in int) {

@@ -33,7 +33,7 @@ var onboardSites = [...]runtime.Site{
 
 // OnboardWorkflow is the descriptor of workflow Onboard: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OnboardWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Onboard", "df6198fb7a73e449", func() any { return new(onboardFrame) }).WithFunc(Onboard)
+var OnboardWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Onboard", "0814ed73cdea1a9e", func() any { return new(onboardFrame) }).WithFunc(Onboard)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *onboardFrame) SetInput(in []string) {
@@ -102,7 +102,7 @@ var dripSites = [...]runtime.Site{
 
 // DripWorkflow is the descriptor of workflow Drip: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var DripWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.Drip", "834801d768b77089", func() any { return new(dripFrame) }).WithFunc(Drip)
+var DripWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.Drip", "fa3f39f0f90d6888", func() any { return new(dripFrame) }).WithFunc(Drip)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *dripFrame) SetInput(in string) {
@@ -161,7 +161,7 @@ var accountNestedSites = [...]runtime.Site{
 // AccountNestedWorkflow is the descriptor of workflow method Nested: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountNestedWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Nested", "94f34055a91626c0", func(r *Account) any { return &accountNestedFrame{a: r} }, (*Account).Nested)
+var AccountNestedWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Nested", "a7f6147982dec2cd", func(r *Account) any { return &accountNestedFrame{a: r} }, (*Account).Nested)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountNestedFrame) SetInput(in int) {
@@ -217,7 +217,7 @@ var loudSites = [...]runtime.Site{
 
 // LoudWorkflow is the descriptor of workflow Loud: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoudWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Loud", "bc2b23ee243425c3", func() any { return new(loudFrame) }).WithFunc(Loud)
+var LoudWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Loud", "ff49b9b412438cc7", func() any { return new(loudFrame) }).WithFunc(Loud)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loudFrame) SetInput(in []string) {

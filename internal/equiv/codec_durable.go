@@ -33,7 +33,7 @@ var specialValuesSites = [...]runtime.Site{
 
 // SpecialValuesWorkflow is the descriptor of workflow SpecialValues: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SpecialValuesWorkflow = durable.NewWorkflow[int, Special]("github.com/durablegen/durable/internal/equiv.SpecialValues", "e0d63f012fc1da50", func() any { return new(specialValuesFrame) }).WithFunc(SpecialValues)
+var SpecialValuesWorkflow = durable.NewWorkflow[int, Special]("github.com/durablegen/durable/internal/equiv.SpecialValues", "f6c15b481c5fcdf0", func() any { return new(specialValuesFrame) }).WithFunc(SpecialValues)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *specialValuesFrame) SetInput(in int) {

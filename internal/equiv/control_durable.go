@@ -31,7 +31,7 @@ var switchSites = [...]runtime.Site{
 
 // SwitchWorkflow is the descriptor of workflow Switch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Switch", "95b96570430156e0", func() any { return new(switchFrame) }).WithFunc(Switch)
+var SwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Switch", "cabccac46bb163c3", func() any { return new(switchFrame) }).WithFunc(Switch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *switchFrame) SetInput(in int) {
@@ -100,7 +100,7 @@ var typeSwitchSites = [...]runtime.Site{
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "8b32f08506302f3f", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "e1848fc449bb04aa", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -169,7 +169,7 @@ var errorsSites = [...]runtime.Site{
 
 // ErrorsWorkflow is the descriptor of workflow Errors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "532fe8cdf6ad133e", func() any { return new(errorsFrame) }).WithFunc(Errors).WithErrors(ErrOdd)
+var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "a76754a926b80bc2", func() any { return new(errorsFrame) }).WithFunc(Errors).WithErrors(ErrOdd)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *errorsFrame) SetInput(in int) {
@@ -230,7 +230,7 @@ var closuresSites = [...]runtime.Site{
 
 // ClosuresWorkflow is the descriptor of workflow Closures: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "e0457ab0df176acd", func() any { return new(closuresFrame) }).WithFunc(Closures)
+var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "1340db75f3095744", func() any { return new(closuresFrame) }).WithFunc(Closures)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *closuresFrame) SetInput(in int) {
@@ -291,7 +291,7 @@ var variadicSites = [...]runtime.Site{
 
 // VariadicWorkflow is the descriptor of workflow Variadic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "4778f5488f253aae", func() any { return new(variadicFrame) }).WithFunc(Variadic)
+var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "b57804ee2df9d866", func() any { return new(variadicFrame) }).WithFunc(Variadic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *variadicFrame) SetInput(in int) {
@@ -357,7 +357,7 @@ var inlineSites = [...]runtime.Site{
 
 // InlineWorkflow is the descriptor of workflow Inline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "618184203a7aed2f", func() any { return new(inlineFrame) }).WithFunc(Inline)
+var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "bcf6defbeb6d0d6b", func() any { return new(inlineFrame) }).WithFunc(Inline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *inlineFrame) SetInput(in int) {
@@ -425,7 +425,7 @@ var approvalSites = [...]runtime.Site{
 
 // ApprovalWorkflow is the descriptor of workflow Approval: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.Approval", "1d84d146242488e6", func() any { return new(approvalFrame) }).WithFunc(Approval)
+var ApprovalWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.Approval", "a2cf7c3fe78e3cb2", func() any { return new(approvalFrame) }).WithFunc(Approval)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalFrame) SetInput(in int64) {
@@ -488,7 +488,7 @@ var accountReportSites = [...]runtime.Site{
 // AccountReportWorkflow is the descriptor of workflow method Report: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountReportWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Report", "662283a58443fb93", func(r *Account) any { return &accountReportFrame{a: r} }, (*Account).Report)
+var AccountReportWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Report", "6374cff759e51a6c", func(r *Account) any { return &accountReportFrame{a: r} }, (*Account).Report)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *accountReportFrame) SetInput(in int) {
@@ -547,7 +547,7 @@ var approvalDeadlineSites = [...]runtime.Site{
 
 // ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "dab54906b73cb9e3", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
+var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "c8d7946d4986b34f", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalDeadlineFrame) SetInput(in int64) {

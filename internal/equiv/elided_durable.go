@@ -33,7 +33,7 @@ var elidedSites = [...]runtime.Site{
 
 // ElidedWorkflow is the descriptor of workflow Elided: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ElidedWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Elided", "f7c34bdf507d7654", func() any { return new(elidedFrame) }).WithFunc(Elided)
+var ElidedWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Elided", "756b526a7594f79d", func() any { return new(elidedFrame) }).WithFunc(Elided)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *elidedFrame) SetInput(in int) {

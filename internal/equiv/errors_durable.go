@@ -40,7 +40,7 @@ var errorIdentitySites = [...]runtime.Site{
 
 // ErrorIdentityWorkflow is the descriptor of workflow ErrorIdentity: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorIdentityWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorIdentity", "43ee4a53c081caf6", func() any { return new(errorIdentityFrame) }).WithFunc(ErrorIdentity).WithErrors(ErrGone, ErrNoRows, ErrUnused, io.EOF).WithErrorTypes(durable.ErrorTypeFor[*Busy](), durable.ErrorTypeFor[*RateLimited](), durable.ErrorTypeFor[Code]())
+var ErrorIdentityWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorIdentity", "87c28c00cf42556f", func() any { return new(errorIdentityFrame) }).WithFunc(ErrorIdentity).WithErrors(ErrGone, ErrNoRows, ErrUnused, io.EOF).WithErrorTypes(durable.ErrorTypeFor[*Busy](), durable.ErrorTypeFor[*RateLimited](), durable.ErrorTypeFor[Code]())
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorIdentityFrame) SetInput(in []string) {
@@ -98,7 +98,7 @@ var errorChildSites = [...]runtime.Site{
 
 // ErrorChildWorkflow is the descriptor of workflow ErrorChild: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorChildWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorChild", "79074534958429a1", func() any { return new(errorChildFrame) }).WithFunc(ErrorChild)
+var ErrorChildWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorChild", "f5433e964b6aa2a9", func() any { return new(errorChildFrame) }).WithFunc(ErrorChild)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorChildFrame) SetInput(in string) {
@@ -148,7 +148,7 @@ var errorParentSites = [...]runtime.Site{
 
 // ErrorParentWorkflow is the descriptor of workflow ErrorParent: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorParentWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorParent", "e0bfedee2b97c52c", func() any { return new(errorParentFrame) }).WithFunc(ErrorParent).WithErrors(ErrNoRows).WithErrorTypes(durable.ErrorTypeFor[*RateLimited]())
+var ErrorParentWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorParent", "b3816aecb8f84d91", func() any { return new(errorParentFrame) }).WithFunc(ErrorParent).WithErrors(ErrNoRows).WithErrorTypes(durable.ErrorTypeFor[*RateLimited]())
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorParentFrame) SetInput(in []string) {
@@ -208,7 +208,7 @@ var errorResultSites = [...]runtime.Site{
 
 // ErrorResultWorkflow is the descriptor of workflow ErrorResult: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorResultWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorResult", "c81055d717c3580e", func() any { return new(errorResultFrame) }).WithFunc(ErrorResult).WithErrors(ErrNoRows)
+var ErrorResultWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorResult", "c259339f332a731a", func() any { return new(errorResultFrame) }).WithFunc(ErrorResult).WithErrors(ErrNoRows)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorResultFrame) SetInput(in string) {

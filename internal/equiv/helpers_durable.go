@@ -654,15 +654,15 @@ type helpersFrame struct {
 	n         int
 	out       []string
 	i         int
-	t         int
 	t1        int
+	t2        int
 	label     string
 	total     int
 	err       error
 	settle    *settleFrame
 	record    *recordFrame
 	sum       int
-	t2        int
+	t         int
 	err1      error
 	chargeAll *chargeAllFrame
 	last      string
@@ -672,7 +672,7 @@ var helpersSites = [...]runtime.Site{}
 
 // HelpersWorkflow is the descriptor of workflow Helpers: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelpersWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Helpers", "06e87790a517b5eb", func() any { return new(helpersFrame) }).WithFunc(Helpers)
+var HelpersWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Helpers", "d8a1882049a887d3", func() any { return new(helpersFrame) }).WithFunc(Helpers)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helpersFrame) SetInput(in int) {
@@ -685,8 +685,8 @@ func (f *helpersFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
 	e.Int("t1", int64(f.t1))
+	e.Int("t2", int64(f.t2))
 	e.String("label", f.label)
 	e.Int("total", int64(f.total))
 	e.Error("err", f.err)
@@ -697,7 +697,7 @@ func (f *helpersFrame) MarshalFrame(e *runtime.Encoder) {
 		e.Frame("record", f.record)
 	}
 	e.Int("sum", int64(f.sum))
-	e.Int("t2", int64(f.t2))
+	e.Int("t", int64(f.t))
 	e.Error("err1", f.err1)
 	if f.chargeAll != nil {
 		e.Frame("chargeAll", f.chargeAll)
@@ -717,10 +717,10 @@ func (f *helpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.out)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
 		case "t1":
 			f.t1 = int(d.Int())
+		case "t2":
+			f.t2 = int(d.Int())
 		case "label":
 			f.label = d.String()
 		case "total":
@@ -735,8 +735,8 @@ func (f *helpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			d.Frame(f.record)
 		case "sum":
 			f.sum = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
+		case "t":
+			f.t = int(d.Int())
 		case "err1":
 			f.err1 = d.Error()
 		case "chargeAll":
@@ -768,7 +768,7 @@ var helperErrorsSites = [...]runtime.Site{
 
 // HelperErrorsWorkflow is the descriptor of workflow HelperErrors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperErrors", "360e5df32b53a4c7", func() any { return new(helperErrorsFrame) }).WithFunc(HelperErrors).WithErrors(errNegative)
+var HelperErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperErrors", "05e2afe7342bdabf", func() any { return new(helperErrorsFrame) }).WithFunc(HelperErrors).WithErrors(errNegative)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperErrorsFrame) SetInput(in int) {
@@ -837,7 +837,7 @@ var accountAuditSites = [...]runtime.Site{}
 // AccountAuditWorkflow is the descriptor of workflow method Audit: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "306b1e5500e84056", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
+var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "7fc91d0323b38dca", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountAuditFrame) SetInput(in int) {
@@ -905,7 +905,7 @@ var helperWaitsSites = [...]runtime.Site{}
 
 // HelperWaitsWorkflow is the descriptor of workflow HelperWaits: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperWaitsWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.HelperWaits", "f64da838d7c1491c", func() any { return new(helperWaitsFrame) }).WithFunc(HelperWaits)
+var HelperWaitsWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.HelperWaits", "6bbf0b3ee91c9789", func() any { return new(helperWaitsFrame) }).WithFunc(HelperWaits)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperWaitsFrame) SetInput(in int64) {
@@ -980,7 +980,7 @@ var helperValuesSites = [...]runtime.Site{
 
 // HelperValuesWorkflow is the descriptor of workflow HelperValues: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperValuesWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperValues", "195576d94201679e", func() any { return new(helperValuesFrame) }).WithFunc(HelperValues)
+var HelperValuesWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperValues", "1165cb0d877e5cf0", func() any { return new(helperValuesFrame) }).WithFunc(HelperValues)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperValuesFrame) SetInput(in int) {
@@ -1060,7 +1060,7 @@ var helperWritesSites = [...]runtime.Site{
 
 // HelperWritesWorkflow is the descriptor of workflow HelperWrites: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperWritesWorkflow = durable.NewWorkflow[Pair, string]("github.com/durablegen/durable/internal/equiv.HelperWrites", "05cba43e427fd123", func() any { return new(helperWritesFrame) }).WithFunc(HelperWrites)
+var HelperWritesWorkflow = durable.NewWorkflow[Pair, string]("github.com/durablegen/durable/internal/equiv.HelperWrites", "54ef3834f131491d", func() any { return new(helperWritesFrame) }).WithFunc(HelperWrites)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperWritesFrame) SetInput(in Pair) {
@@ -1140,7 +1140,7 @@ var keptClosuresSites = [...]runtime.Site{
 
 // KeptClosuresWorkflow is the descriptor of workflow KeptClosures: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var KeptClosuresWorkflow = durable.NewWorkflow[string, Out]("github.com/durablegen/durable/internal/equiv.KeptClosures", "d655ef2f5e227f11", func() any { return new(keptClosuresFrame) }).WithFunc(KeptClosures)
+var KeptClosuresWorkflow = durable.NewWorkflow[string, Out]("github.com/durablegen/durable/internal/equiv.KeptClosures", "e429e5bad73b331c", func() any { return new(keptClosuresFrame) }).WithFunc(KeptClosures)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *keptClosuresFrame) SetInput(in string) {
@@ -1320,7 +1320,7 @@ var returnForwardSites = [...]runtime.Site{
 
 // ReturnForwardWorkflow is the descriptor of workflow ReturnForward: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReturnForwardWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ReturnForward", "44d0d6f286c14093", func() any { return new(returnForwardFrame) }).WithFunc(ReturnForward)
+var ReturnForwardWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ReturnForward", "8d5416f0633a81fe", func() any { return new(returnForwardFrame) }).WithFunc(ReturnForward)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *returnForwardFrame) SetInput(in int) {
@@ -1372,7 +1372,7 @@ var closureLoopSites = [...]runtime.Site{
 
 // ClosureLoopWorkflow is the descriptor of workflow ClosureLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ClosureLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureLoop", "65a226be0014cadb", func() any { return new(closureLoopFrame) }).WithFunc(ClosureLoop)
+var ClosureLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureLoop", "0658d4bb74c3452d", func() any { return new(closureLoopFrame) }).WithFunc(ClosureLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *closureLoopFrame) SetInput(in int) {
@@ -1479,7 +1479,7 @@ var plainContextSites = [...]runtime.Site{
 
 // PlainContextWorkflow is the descriptor of workflow PlainContext: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var PlainContextWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.PlainContext", "722987d564d95501", func() any { return new(plainContextFrame) }).WithFunc(PlainContext)
+var PlainContextWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.PlainContext", "288c3c2c8019c39d", func() any { return new(plainContextFrame) }).WithFunc(PlainContext)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *plainContextFrame) SetInput(in int) {
@@ -1942,21 +1942,21 @@ func (f *helpersFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:59:1*/ f.out = nil
-			/*line helpers.go:60:1*/ f.t1 = f.n
-			f.t = 0
+			/*line helpers.go:60:1*/ f.t2 = f.n
+			f.t1 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t1 < f.t2 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t1
 			/*line helpers.go:61:23*/ f.settle = &settleFrame{who: fmt.Sprint("c", f.i), amounts: []int{f.i, f.i + 1, 2 * f.i}}
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t1++
 			f.pc = 1
 		case 4:
 			/*line helpers.go:67:1*/ f.record = &recordFrame{parts: []string{"a", "b"}}
@@ -1991,10 +1991,10 @@ func (f *helpersFrame) Run(x1 *runtime.Exec) error {
 			/*line helpers.go:70:14*/ if err := f.chargeAll.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:70:14*/ f.t2, f.err1 = f.chargeAll.res, f.chargeAll.res1
+			/*line helpers.go:70:14*/ f.t, f.err1 = f.chargeAll.res, f.chargeAll.res1
 			f.chargeAll = nil
 			/*line helpers.go:70:1*/ if f.err1 == nil {
-				/*line helpers.go:71:2*/ f.sum += f.t2
+				/*line helpers.go:71:2*/ f.sum += f.t
 			}
 			/*line helpers.go:73:15*/ f.settle = &settleFrame{who: "y", amounts: []int{1}}
 			f.pc = 9

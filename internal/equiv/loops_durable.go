@@ -35,7 +35,7 @@ var rangeSliceSites = [...]runtime.Site{
 
 // RangeSliceWorkflow is the descriptor of workflow RangeSlice: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeSliceWorkflow = durable.NewWorkflow[[]int, int]("github.com/durablegen/durable/internal/equiv.RangeSlice", "bd950158285f87f0", func() any { return new(rangeSliceFrame) }).WithFunc(RangeSlice)
+var RangeSliceWorkflow = durable.NewWorkflow[[]int, int]("github.com/durablegen/durable/internal/equiv.RangeSlice", "c5afcf0af523b2a2", func() any { return new(rangeSliceFrame) }).WithFunc(RangeSlice)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeSliceFrame) SetInput(in []int) {
@@ -116,7 +116,7 @@ var rangeArraySites = [...]runtime.Site{
 
 // RangeArrayWorkflow is the descriptor of workflow RangeArray: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeArrayWorkflow = durable.NewWorkflow[int, [3]int]("github.com/durablegen/durable/internal/equiv.RangeArray", "b89ed4a7d7733795", func() any { return new(rangeArrayFrame) }).WithFunc(RangeArray)
+var RangeArrayWorkflow = durable.NewWorkflow[int, [3]int]("github.com/durablegen/durable/internal/equiv.RangeArray", "ebcde1f55b49cd58", func() any { return new(rangeArrayFrame) }).WithFunc(RangeArray)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeArrayFrame) SetInput(in int) {
@@ -190,7 +190,7 @@ var rangeStringSites = [...]runtime.Site{
 
 // RangeStringWorkflow is the descriptor of workflow RangeString: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "916b4e9ec8586721", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
+var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "76f2e4e86805fd13", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeStringFrame) SetInput(in string) {
@@ -262,7 +262,7 @@ var rangeIntSites = [...]runtime.Site{
 
 // RangeIntWorkflow is the descriptor of workflow RangeInt: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeIntWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.RangeInt", "dd0c6f564579d5a1", func() any { return new(rangeIntFrame) }).WithFunc(RangeInt)
+var RangeIntWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.RangeInt", "11e509e331b1f8ca", func() any { return new(rangeIntFrame) }).WithFunc(RangeInt)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeIntFrame) SetInput(in int) {
@@ -333,7 +333,7 @@ var rangeMapSites = [...]runtime.Site{
 
 // RangeMapWorkflow is the descriptor of workflow RangeMap: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "7b68b03cad7d2bf8", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
+var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "85810ae937379fdd", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeMapFrame) SetInput(in map[string]int) {
@@ -401,7 +401,7 @@ var labeledSites = [...]runtime.Site{
 
 // LabeledWorkflow is the descriptor of workflow Labeled: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "e723fb1f554bc90a", func() any { return new(labeledFrame) }).WithFunc(Labeled)
+var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "fcec87a1457f3fc1", func() any { return new(labeledFrame) }).WithFunc(Labeled)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *labeledFrame) SetInput(in int) {
@@ -462,7 +462,7 @@ var returnInLoopSites = [...]runtime.Site{
 
 // ReturnInLoopWorkflow is the descriptor of workflow ReturnInLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReturnInLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ReturnInLoop", "ccefa64749bb6d1e", func() any { return new(returnInLoopFrame) }).WithFunc(ReturnInLoop)
+var ReturnInLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ReturnInLoop", "9779e8e5db74eb94", func() any { return new(returnInLoopFrame) }).WithFunc(ReturnInLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *returnInLoopFrame) SetInput(in int) {
@@ -527,7 +527,7 @@ var loopVarsSites = [...]runtime.Site{
 
 // LoopVarsWorkflow is the descriptor of workflow LoopVars: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopVarsWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.LoopVars", "f6952faae83ba424", func() any { return new(loopVarsFrame) }).WithFunc(LoopVars)
+var LoopVarsWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.LoopVars", "7455dedb8805ef51", func() any { return new(loopVarsFrame) }).WithFunc(LoopVars)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loopVarsFrame) SetInput(in int) {

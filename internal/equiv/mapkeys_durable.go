@@ -33,7 +33,7 @@ var mapKeysSites = [...]runtime.Site{
 
 // MapKeysWorkflow is the descriptor of workflow MapKeys: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MapKeysWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MapKeys", "1c4efcfc18d16eab", func() any { return new(mapKeysFrame) }).WithFunc(MapKeys)
+var MapKeysWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MapKeys", "ab3cbfe8a949d296", func() any { return new(mapKeysFrame) }).WithFunc(MapKeys)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *mapKeysFrame) SetInput(in int) {

@@ -36,7 +36,7 @@ var caseCheckpointsSites = [...]runtime.Site{
 
 // CaseCheckpointsWorkflow is the descriptor of workflow CaseCheckpoints: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CaseCheckpointsWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.CaseCheckpoints", "719c995d16d86786", func() any { return new(caseCheckpointsFrame) }).WithFunc(CaseCheckpoints)
+var CaseCheckpointsWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.CaseCheckpoints", "f9ce90dc23756148", func() any { return new(caseCheckpointsFrame) }).WithFunc(CaseCheckpoints)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *caseCheckpointsFrame) SetInput(in int) {
@@ -132,7 +132,7 @@ var assignmentsSites = [...]runtime.Site{
 
 // AssignmentsWorkflow is the descriptor of workflow Assignments: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var AssignmentsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Assignments", "58fff724057d1c66", func() any { return new(assignmentsFrame) }).WithFunc(Assignments)
+var AssignmentsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Assignments", "25fe9a4e28ad8dd8", func() any { return new(assignmentsFrame) }).WithFunc(Assignments)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *assignmentsFrame) SetInput(in int) {
@@ -229,8 +229,8 @@ type typeSwitchSubjectFrame struct {
 	t   int
 	t1  int
 	t2  int
-	v   int
-	v1  string
+	v1  int
+	v   string
 	v2  any
 	t3  string
 	t4  error
@@ -248,7 +248,7 @@ var typeSwitchSubjectSites = [...]runtime.Site{
 
 // TypeSwitchSubjectWorkflow is the descriptor of workflow TypeSwitchSubject: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "8264a49b6d0ad826", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
+var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "b218eec06ae0233a", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *typeSwitchSubjectFrame) SetInput(in int) {
@@ -262,7 +262,7 @@ func (f *typeSwitchSubjectFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("t", int64(f.t))
 	e.Int("t1", int64(f.t1))
 	e.Int("t2", int64(f.t2))
-	e.String("v1", f.v1)
+	e.String("v", f.v)
 	e.String("t3", f.t3)
 	e.Error("t4", f.t4)
 	e.String("t5", f.t5)
@@ -284,8 +284,8 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.t1 = int(d.Int())
 		case "t2":
 			f.t2 = int(d.Int())
-		case "v1":
-			f.v1 = d.String()
+		case "v":
+			f.v = d.String()
 		case "t3":
 			f.t3 = d.String()
 		case "t4":
@@ -695,17 +695,17 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 		case 4:
 			/*line misc.go:64:13*/ subject := pick(f.t1, f.t2%5)
 			if tv, ok := subject.(int); ok {
-				f.v = tv
+				f.v1 = tv
 				f.pc = 5
 			} else if tv, ok := subject.(string); ok {
-				f.v1 = tv
+				f.v = tv
 				f.pc = 11
 			} else {
 				f.v2 = subject
 				f.pc = 7
 			}
 		case 5:
-			/*line misc.go:66:19*/ f.t5 = fmt.Sprint("int ", f.v)
+			/*line misc.go:66:19*/ f.t5 = fmt.Sprint("int ", f.v1)
 			f.pc = 9
 		case 7:
 			/*line misc.go:71:2*/ return runtime.Return[string](x, fmt.Sprintf("%T", f.v2), nil)
@@ -724,9 +724,9 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 		case 11:
 			/*line misc.go:68:12*/ f.s, f.err = runtime.Call(x, &typeSwitchSubjectSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, "string "+f.v1)
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, "string "+f.v)
 				}
-				return Echo(stepCtx3, "string "+f.v1)
+				return Echo(stepCtx3, "string "+f.v)
 			})
 			if err := x.Commit(&f.pc, 12); err != nil {
 				return err

@@ -34,7 +34,7 @@ var panicsSites = [...]runtime.Site{
 
 // PanicsWorkflow is the descriptor of workflow Panics: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var PanicsWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.Panics", "5e98d28ee649eb94", func() any { return new(panicsFrame) }).WithFunc(Panics)
+var PanicsWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.Panics", "44d8265e7873dca6", func() any { return new(panicsFrame) }).WithFunc(Panics)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *panicsFrame) SetInput(in string) {

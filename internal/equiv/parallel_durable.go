@@ -38,7 +38,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "7c0fb8767d225b53", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "f5d65df332a85a73", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -110,7 +110,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "0d65bb7d88824f94", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "1a78bdc735354e83", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {

@@ -40,7 +40,7 @@ var pointersKeptSites = [...]runtime.Site{
 
 // PointersKeptWorkflow is the descriptor of workflow PointersKept: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var PointersKeptWorkflow = durable.NewWorkflow[Cart, string]("github.com/durablegen/durable/internal/equiv.PointersKept", "5da7cebb87da71eb", func() any { return new(pointersKeptFrame) }).WithFunc(PointersKept)
+var PointersKeptWorkflow = durable.NewWorkflow[Cart, string]("github.com/durablegen/durable/internal/equiv.PointersKept", "d874abc66d481b05", func() any { return new(pointersKeptFrame) }).WithFunc(PointersKept)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *pointersKeptFrame) SetInput(in Cart) {
@@ -185,7 +185,7 @@ var sharedKeptSites = [...]runtime.Site{
 
 // SharedKeptWorkflow is the descriptor of workflow SharedKept: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SharedKeptWorkflow = durable.NewWorkflow[Bag, string]("github.com/durablegen/durable/internal/equiv.SharedKept", "baebe61a83dc19af", func() any { return new(sharedKeptFrame) }).WithFunc(SharedKept)
+var SharedKeptWorkflow = durable.NewWorkflow[Bag, string]("github.com/durablegen/durable/internal/equiv.SharedKept", "630ca68ed5f32e9b", func() any { return new(sharedKeptFrame) }).WithFunc(SharedKept)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sharedKeptFrame) SetInput(in Bag) {
@@ -264,7 +264,7 @@ var reserveAllSites = [...]runtime.Site{
 
 // ReserveAllWorkflow is the descriptor of workflow ReserveAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "a6ab6132549f1584", func() any { return new(reserveAllFrame) }).WithFunc(ReserveAll)
+var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "92f196733805c859", func() any { return new(reserveAllFrame) }).WithFunc(ReserveAll)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *reserveAllFrame) SetInput(in Shelf) {
@@ -352,7 +352,7 @@ var boxedPointersSites = [...]runtime.Site{
 
 // BoxedPointersWorkflow is the descriptor of workflow BoxedPointers: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BoxedPointersWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.BoxedPointers", "edebcb6f52086275", func() any { return new(boxedPointersFrame) }).WithFunc(BoxedPointers)
+var BoxedPointersWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.BoxedPointers", "365b4acfbec4bc5c", func() any { return new(boxedPointersFrame) }).WithFunc(BoxedPointers)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *boxedPointersFrame) SetInput(in string) {

@@ -40,7 +40,7 @@ var rangeFuncSites = [...]runtime.Site{
 
 // RangeFuncWorkflow is the descriptor of workflow RangeFunc: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeFuncWorkflow = durable.NewWorkflow[map[string]int, string]("github.com/durablegen/durable/internal/equiv.RangeFunc", "dca79d4206f80a34", func() any { return new(rangeFuncFrame) }).WithFunc(RangeFunc)
+var RangeFuncWorkflow = durable.NewWorkflow[map[string]int, string]("github.com/durablegen/durable/internal/equiv.RangeFunc", "fd06faceeaea24ac", func() any { return new(rangeFuncFrame) }).WithFunc(RangeFunc)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeFuncFrame) SetInput(in map[string]int) {

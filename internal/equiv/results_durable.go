@@ -41,7 +41,7 @@ var severalResultsSites = [...]runtime.Site{
 
 // SeveralResultsWorkflow is the descriptor of workflow SeveralResults: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SeveralResultsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.SeveralResults", "9ff9160647548748", func() any { return new(severalResultsFrame) }).WithFunc(SeveralResults)
+var SeveralResultsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.SeveralResults", "bc0b30defe77b6c3", func() any { return new(severalResultsFrame) }).WithFunc(SeveralResults)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *severalResultsFrame) SetInput(in int) {
@@ -121,7 +121,7 @@ var halvesFailSites = [...]runtime.Site{
 
 // HalvesFailWorkflow is the descriptor of workflow HalvesFail: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HalvesFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.HalvesFail", "a3ab246c88513339", func() any { return new(halvesFailFrame) }).WithFunc(HalvesFail)
+var HalvesFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.HalvesFail", "617a2ead052a813c", func() any { return new(halvesFailFrame) }).WithFunc(HalvesFail)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *halvesFailFrame) SetInput(in int) {
@@ -172,7 +172,7 @@ var quotLoopSites = [...]runtime.Site{
 
 // QuotLoopWorkflow is the descriptor of workflow QuotLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var QuotLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.QuotLoop", "581784399a8bcf96", func() any { return new(quotLoopFrame) }).WithFunc(QuotLoop)
+var QuotLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.QuotLoop", "d09613397dc3a9e7", func() any { return new(quotLoopFrame) }).WithFunc(QuotLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *quotLoopFrame) SetInput(in int) {

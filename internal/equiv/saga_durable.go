@@ -35,7 +35,7 @@ var tripSites = [...]runtime.Site{
 
 // TripWorkflow is the descriptor of workflow Trip: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "46fdcc2b7b519392", func() any { return new(tripFrame) }).WithFunc(Trip)
+var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "60620e09787da00f", func() any { return new(tripFrame) }).WithFunc(Trip)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *tripFrame) SetInput(in []string) {
@@ -115,7 +115,7 @@ var sagaShapesSites = [...]runtime.Site{
 
 // SagaShapesWorkflow is the descriptor of workflow SagaShapes: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "021cfd158c3952b8", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
+var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "12e7be181b205f5a", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sagaShapesFrame) SetInput(in int) {
@@ -181,7 +181,7 @@ var accountRefundsSites = [...]runtime.Site{
 // AccountRefundsWorkflow is the descriptor of workflow method Refunds: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountRefundsWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Refunds", "eac17fe109f03ee8", func(r *Account) any { return &accountRefundsFrame{a: r} }, (*Account).Refunds)
+var AccountRefundsWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Refunds", "b8ebc8eb5aa5f804", func(r *Account) any { return &accountRefundsFrame{a: r} }, (*Account).Refunds)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountRefundsFrame) SetInput(in int) {
@@ -245,7 +245,7 @@ var bookingSites = [...]runtime.Site{
 
 // BookingWorkflow is the descriptor of workflow Booking: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "92cf5b3e83816e5b", func() any { return new(bookingFrame) }).WithFunc(Booking)
+var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "3db8daa04b9946af", func() any { return new(bookingFrame) }).WithFunc(Booking)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *bookingFrame) SetInput(in []string) {

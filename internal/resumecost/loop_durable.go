@@ -27,7 +27,7 @@ var loopSites = [...]runtime.Site{
 
 // LoopWorkflow is the descriptor of workflow Loop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.Loop", "c93805eb86d97dfc", func() any { return new(loopFrame) }).WithFunc(Loop)
+var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.Loop", "18dee81a30663072", func() any { return new(loopFrame) }).WithFunc(Loop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loopFrame) SetInput(in int) {
@@ -91,7 +91,7 @@ var methodLoopSites = [...]runtime.Site{
 
 // MethodLoopWorkflow is the descriptor of workflow MethodLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "a1b23952cb46c873", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
+var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "521a544a1ce3e7b7", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *methodLoopFrame) SetInput(in int) {

@@ -28,7 +28,7 @@ var loopSites = [...]runtime.Site{
 
 // LoopWorkflow is the descriptor of workflow Loop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Loop", "0fac8c0d1afd382d", func() any { return new(loopFrame) }).WithFunc(Loop)
+var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Loop", "fa4b7e6d18582b15", func() any { return new(loopFrame) }).WithFunc(Loop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loopFrame) SetInput(in int) {
@@ -104,7 +104,7 @@ var orderSites = [...]runtime.Site{
 
 // OrderWorkflow is the descriptor of workflow Order: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OrderWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/durabletest/internal/flows.Order", "46bcfec9821e15d3", func() any { return new(orderFrame) }).WithFunc(Order)
+var OrderWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/durabletest/internal/flows.Order", "017bf179974386ab", func() any { return new(orderFrame) }).WithFunc(Order)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *orderFrame) SetInput(in []string) {
@@ -189,7 +189,7 @@ var explodeSites = [...]runtime.Site{
 
 // ExplodeWorkflow is the descriptor of workflow Explode: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ExplodeWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Explode", "9d3f9ab2ebe0c5d9", func() any { return new(explodeFrame) }).WithFunc(Explode)
+var ExplodeWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Explode", "9148f83409646b8d", func() any { return new(explodeFrame) }).WithFunc(Explode)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *explodeFrame) SetInput(in int) {
@@ -254,7 +254,7 @@ var settleSites = [...]runtime.Site{
 
 // SettleWorkflow is the descriptor of workflow Settle: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SettleWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/durabletest/internal/flows.Settle", "1410a63b6ba2e6de", func() any { return new(settleFrame) }).WithFunc(Settle)
+var SettleWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/durabletest/internal/flows.Settle", "3e332536dc180dc7", func() any { return new(settleFrame) }).WithFunc(Settle)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *settleFrame) SetInput(in string) {
@@ -306,7 +306,7 @@ var blastSites = [...]runtime.Site{
 
 // BlastWorkflow is the descriptor of workflow Blast: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BlastWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Blast", "a1ff1bc42619c9a9", func() any { return new(blastFrame) }).WithFunc(Blast)
+var BlastWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Blast", "749bf958868839d0", func() any { return new(blastFrame) }).WithFunc(Blast)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *blastFrame) SetInput(in int) {

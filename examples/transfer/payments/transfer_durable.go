@@ -40,7 +40,7 @@ var transferSites = [...]runtime.Site{
 
 // TransferWorkflow is the descriptor of workflow Transfer: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TransferWorkflow = durable.NewWorkflow[TransferRequest, Receipt]("github.com/durablegen/durable/examples/transfer/payments.Transfer", "99cf9b5c9fcd4874", func() any { return new(transferFrame) }).WithFunc(Transfer)
+var TransferWorkflow = durable.NewWorkflow[TransferRequest, Receipt]("github.com/durablegen/durable/examples/transfer/payments.Transfer", "4b074e8511fc4a02", func() any { return new(transferFrame) }).WithFunc(Transfer)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *transferFrame) SetInput(in TransferRequest) {

@@ -27,7 +27,7 @@ var shoutSites = [...]runtime.Site{
 
 // ShoutWorkflow is the descriptor of workflow Shout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv/ext.Shout", "16eaa6bbb829eede", func() any { return new(shoutFrame) }).WithFunc(Shout)
+var ShoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv/ext.Shout", "dd3586941aa6a894", func() any { return new(shoutFrame) }).WithFunc(Shout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shoutFrame) SetInput(in []string) {

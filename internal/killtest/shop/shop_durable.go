@@ -37,7 +37,7 @@ var orderSites = [...]runtime.Site{
 
 // OrderWorkflow is the descriptor of workflow Order: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OrderWorkflow = durable.NewWorkflow[Input, Output]("github.com/durablegen/durable/internal/killtest/shop.Order", "c364e57244a3bb6d", func() any { return new(orderFrame) }).WithFunc(Order)
+var OrderWorkflow = durable.NewWorkflow[Input, Output]("github.com/durablegen/durable/internal/killtest/shop.Order", "e12d4a35343a4f5a", func() any { return new(orderFrame) }).WithFunc(Order)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *orderFrame) SetInput(in Input) {

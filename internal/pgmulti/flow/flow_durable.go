@@ -30,7 +30,7 @@ var ledgerRunSites = [...]runtime.Site{
 // LedgerRunWorkflow is the descriptor of workflow method Run: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/internal/pgmulti/flow.(*Ledger).Run", "577f6a30f46d123e", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
+var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/internal/pgmulti/flow.(*Ledger).Run", "de97a0fc0865cd7d", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ledgerRunFrame) SetInput(in Input) {

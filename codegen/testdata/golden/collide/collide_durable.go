@@ -34,7 +34,7 @@ var orderSites2 = [...]runtime1.Site{
 
 // OrderWorkflow is the descriptor of workflow Order: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OrderWorkflow = durable1.NewWorkflow[int, time1.Duration]("github.com/durablegen/durable/codegen/testdata/golden/collide.Order", "944cdbd74ae0e1a9", func() any { return new(orderFrame2) }).WithFunc(Order)
+var OrderWorkflow = durable1.NewWorkflow[int, time1.Duration]("github.com/durablegen/durable/codegen/testdata/golden/collide.Order", "d4a25dd86baa38b7", func() any { return new(orderFrame2) }).WithFunc(Order)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *orderFrame2) SetInput(in int) {

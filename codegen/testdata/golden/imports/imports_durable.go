@@ -40,7 +40,7 @@ var crawlSites = [...]runtime.Site{
 
 // CrawlWorkflow is the descriptor of workflow Crawl: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "39532301fe524d69", func() any { return new(crawlFrame) }).WithFunc(Crawl)
+var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "d3c4af7792f9a3cf", func() any { return new(crawlFrame) }).WithFunc(Crawl)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *crawlFrame) SetInput(in []string) {

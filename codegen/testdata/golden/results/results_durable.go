@@ -37,7 +37,7 @@ var splitSites = [...]runtime.Site{
 
 // SplitWorkflow is the descriptor of workflow Split: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SplitWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/codegen/testdata/golden/results.Split", "d98abe4f331968b8", func() any { return new(splitFrame) }).WithFunc(Split)
+var SplitWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/codegen/testdata/golden/results.Split", "1bfef3fd623491e1", func() any { return new(splitFrame) }).WithFunc(Split)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *splitFrame) SetInput(in int) {
