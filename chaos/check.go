@@ -216,9 +216,10 @@ const abortedRunsMark = "WorkerOptions.MaxAbortedRuns"
 
 // keepsKey reports whether a history event of kind keeps the key of the
 // step at its checkpoint: a hand-back ("release") or a suspended retry
-// ("retry") commits the frame under a new sequence number, and the step's
+// ("retry"), or a move to a later layout ("upgrade"), commits the frame
+// under a new sequence number, and the step's
 // next attempt runs under the key of its first (runtime.Exec.stepKeySeq).
-func keepsKey(kind string) bool { return kind == "release" || kind == "retry" }
+func keepsKey(kind string) bool { return kind == "release" || kind == "retry" || kind == "upgrade" }
 
 // stepKeySeq returns the sequence number in the key of the step whose
 // result is history event h[i]: that of the first of the key-keeping

@@ -56,24 +56,37 @@ func Pay(ctx durable.Context, in Order) (string, error) {
 }
 `
 
-// layoutEdits are edits of editBase and whether each keeps its layout
-// (README "Changing a workflow while instances run" lists them).
+// What an edit does to the instances in flight: the layout stays the
+// same; it changes, and the new one resumes them where they stopped; or
+// it changes in a way that would strand them (generation fails unless
+// the version is bumped).
+const (
+	same    = "same layout"
+	resumed = "resumed"
+	refused = "refused"
+)
+
+// layoutEdits are edits of editBase and what each does (README "Changing
+// a workflow while instances run" lists them).
 var layoutEdits = []struct {
 	name     string
-	old, new string // replaced in editBase
-	keeps    bool
+	old, new string // replaced in editBase; "|" separates several replacements
+	want     string
 }{
-	{"comment", "\tfee := 2\n", "\t// The fee is fixed.\n\tfee := 2\n", true},
-	{"code between checkpoints that stores nothing new", "\treturn fmt.Sprint(receipt, total), nil", "\tmsg := fmt.Sprint(receipt, total)\n\treturn msg, nil", true},
-	{"a variable live across no checkpoint, named like a stored one", "\tfee := 2\n", "\tlimit, err := strconv.Atoi(\"5\")\n\tif err != nil {\n\t\treturn \"\", err\n\t}\n\tfee := 2 + limit - 5\n", true},
-	{"two independent declarations swapped", "\tfee := 2\n\ttotal := in.Amount + fee\n", "\ttotal := in.Amount + 2\n\tfee := 2\n\t_ = fee\n", true},
-	{"a stored variable renamed", "receipt", "rcpt", false},
-	{"a stored variable's type changed", "\ttotal := in.Amount + fee\n\treceipt, cerr := Charge(ctx, in.ID, total)", "\ttotal := int64(in.Amount + fee)\n\treceipt, cerr := Charge(ctx, in.ID, int(total))", false},
-	{"a checkpoint added at the end", "\treturn fmt.Sprint(receipt, total), nil", "\tif err := Audit(ctx, receipt); err != nil {\n\t\treturn \"\", err\n\t}\n\treturn fmt.Sprint(receipt, total), nil", false},
-	{"a checkpoint added in the middle", "\tif err := Notify", "\t_ = Audit(ctx, receipt)\n\tif err := Notify", false},
-	{"a checkpoint wrapped in an if", "\tif err := Notify(ctx, receipt); err != nil {\n\t\treturn \"\", err\n\t}\n", "\tif total > 0 {\n\t\tif err := Notify(ctx, receipt); err != nil {\n\t\t\treturn \"\", err\n\t\t}\n\t}\n", false},
-	{"a step renamed", "Notify(ctx, receipt)", "Audit(ctx, receipt)", false},
-	{"a field added to a stored type", "\tAmount int\n}", "\tAmount int\n\tNote   string\n}", false},
+	{"comment", "\tfee := 2\n", "\t// The fee is fixed.\n\tfee := 2\n", same},
+	{"code between checkpoints that stores nothing new", "\treturn fmt.Sprint(receipt, total), nil", "\tmsg := fmt.Sprint(receipt, total)\n\treturn msg, nil", same},
+	{"a variable live across no checkpoint, named like a stored one", "\tfee := 2\n", "\tlimit, err := strconv.Atoi(\"5\")\n\tif err != nil {\n\t\treturn \"\", err\n\t}\n\tfee := 2 + limit - 5\n", same},
+	{"two independent declarations swapped", "\tfee := 2\n\ttotal := in.Amount + fee\n", "\ttotal := in.Amount + 2\n\tfee := 2\n\t_ = fee\n", same},
+	{"a stored variable renamed", "receipt", "rcpt", refused},
+	{"a stored variable's type changed", "\ttotal := in.Amount + fee\n\treceipt, cerr := Charge(ctx, in.ID, total)", "\ttotal := int64(in.Amount + fee)\n\treceipt, cerr := Charge(ctx, in.ID, int(total))", refused},
+	{"a checkpoint of a new step added at the end", "\treturn fmt.Sprint(receipt, total), nil", "\tif err := Audit(ctx, receipt); err != nil {\n\t\treturn \"\", err\n\t}\n\treturn fmt.Sprint(receipt, total), nil", resumed},
+	{"a checkpoint of a new step added in the middle", "\tif err := Notify", "\t_ = Audit(ctx, receipt)\n\tif err := Notify", resumed},
+	{"a checkpoint wrapped in an if", "\tif err := Notify(ctx, receipt); err != nil {\n\t\treturn \"\", err\n\t}\n", "\tif total > 0 {\n\t\tif err := Notify(ctx, receipt); err != nil {\n\t\t\treturn \"\", err\n\t\t}\n\t}\n", resumed},
+	{"a new variable set before a checkpoint and read after it", "\tfee := 2\n|\treturn fmt.Sprint(receipt, total), nil", "\tfee := 2\n\textra := in.ID + \"!\"\n|\treturn fmt.Sprint(receipt, total, extra), nil", refused},
+	{"a second call of a step the workflow has", "\tif err := Notify", "\t_ = Notify(ctx, \"first\")\n\tif err := Notify", refused},
+	{"a loop around a checkpoint", "\tif err := Notify(ctx, receipt); err != nil {\n\t\treturn \"\", err\n\t}\n", "\tfor i := 0; i < 1; i++ {\n\t\tif err := Notify(ctx, receipt); err != nil {\n\t\t\treturn \"\", err\n\t\t}\n\t}\n", refused},
+	{"a step renamed", "Notify(ctx, receipt)", "Audit(ctx, receipt)", refused},
+	{"a field added to a stored type", "\tAmount int\n}", "\tAmount int\n\tNote   string\n}", refused},
 }
 
 // TestLayoutEdits generates editBase and each edit of it, and checks
@@ -88,10 +101,15 @@ func TestLayoutEdits(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	srcs := map[string]string{"base": editBase}
 	for _, e := range layoutEdits {
-		if !strings.Contains(editBase, e.old) {
-			t.Fatalf("edit %q: %q is not in the base workflow", e.name, e.old)
+		src := editBase
+		olds, news := strings.Split(e.old, "|"), strings.Split(e.new, "|")
+		for i := range olds {
+			if !strings.Contains(src, olds[i]) {
+				t.Fatalf("edit %q: %q is not in the base workflow", e.name, olds[i])
+			}
+			src = strings.ReplaceAll(src, olds[i], news[i])
 		}
-		srcs[e.name] = strings.ReplaceAll(editBase, e.old, e.new)
+		srcs[e.name] = src
 	}
 	var patterns []string
 	pkgOf := map[string]string{}
@@ -131,12 +149,19 @@ func TestLayoutEdits(t *testing.T) {
 			t.Errorf("edit %q: no layout generated", e.name)
 			continue
 		}
-		_, _, diags := codegen.NewLock([]codegen.Layout{base}).Update([]codegen.Layout{lay})
+		next, _, diags := codegen.NewLock([]codegen.Layout{base}).Update([]codegen.Layout{lay})
+		got := refused
 		switch {
-		case e.keeps && (lay.Fingerprint != base.Fingerprint || len(diags) > 0):
-			t.Errorf("edit %q changed the layout, want it kept: %v", e.name, diags)
-		case !e.keeps && len(diags) == 0:
-			t.Errorf("edit %q kept the layout (fingerprint %s), want it changed", e.name, lay.Fingerprint)
+		case len(diags) > 0:
+		case lay.Fingerprint == base.Fingerprint:
+			got = same
+		case len(next.Entries) == 1 && len(next.Entries[0].Resumed) == 1 && next.Entries[0].Resumed[0].Fingerprint == base.Fingerprint:
+			got = resumed
+		default:
+			got = "changed without resuming the old layout"
+		}
+		if got != e.want {
+			t.Errorf("edit %q: %s, want %s %v", e.name, got, e.want, diags)
 		}
 	}
 }

@@ -34,6 +34,7 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	inType, outType := l.tp.text(wf.in.Type()), l.tp.text(wf.out)
+	l.thread() // before the layout is fingerprinted: it names the states commits resume at
 
 	for _, d := range l.decls {
 		w("%s\n\n", d)
@@ -76,7 +77,6 @@ func (l *lowerer) emitWorkflow(frameType string) (decls, machine string) {
 	decls = b.String()
 	b.Reset()
 	w("// Run executes the workflow from its current state until it returns or\n// a checkpoint suspends it.\nfunc (%s *%s) Run(%s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"))
-	l.thread()
 	method := l.emitSaga(frameType)
 	w("%s", l.machineBody())
 	w("%s", method)

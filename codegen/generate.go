@@ -235,7 +235,7 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 	if len(diags.list) > before {
 		return nil
 	}
-	live := (&liveness{
+	lv := &liveness{
 		info:   pkg.TypesInfo,
 		locals: localVars(pkg.TypesInfo, wf.decl, wf.ctx),
 		isCP:   func(c *ast.CallExpr) bool { return cls.classify(c).kind != cpNone },
@@ -248,7 +248,9 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 			return k == cpStep || k == cpWorkflow || k == cpHelper
 		},
 		results: namedResults(wf),
-	}).liveAcross(wf.decl.Body)
+	}
+	live := lv.liveAcross(wf.decl.Body)
+	wf.liveAt = lv.atCP
 	wf.closures = findClosures(wf, pkg.TypesInfo, live)
 	saved := pkgNames.clone()
 	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)

@@ -26,6 +26,9 @@ type liveness struct {
 	onceArgs func(*ast.CallExpr) bool
 	results  []*types.Var        // named results, used by a bare return
 	defsAt   map[ast.Node]varSet // range keys/values and type-switch assigns: definitions
+	// atCP are, for each node of the body that holds a checkpoint, the
+	// variables live across it (what resuming there may read).
+	atCP map[ast.Node]varSet
 }
 
 // localVars returns the variables declared by the function decl (its
@@ -123,23 +126,26 @@ func (l *liveness) liveAcross(body *ast.BlockStmt) varSet {
 	// Walk each block once more: at a node holding a checkpoint, what is
 	// live after the node or used by it crosses the checkpoint.
 	across := varSet{}
+	l.atCP = map[ast.Node]varSet{}
 	for _, b := range g.Blocks {
 		live := outOf(b)
 		for j := len(b.Nodes) - 1; j >= 0; j-- {
 			n := b.Nodes[j]
 			if l.hasCheckpoint(n) {
+				at := varSet{}
 				after, whole := l.usesAfter(n, uses[n])
 				for v := range live {
 					// A checkpoint's results are stored before it commits;
 					// what a node assigns around nested checkpoints is
 					// assigned after them.
 					if whole || !defs[n][v] {
-						across[v] = true
+						across[v], at[v] = true, true
 					}
 				}
 				for v := range after {
-					across[v] = true
+					across[v], at[v] = true, true
 				}
+				l.atCP[n] = at
 			}
 			for v := range defs[n] {
 				delete(live, v)

@@ -41,6 +41,13 @@ type Layout struct {
 	Types []LayoutType
 	// Pos is the workflow's directive; zero for an entry read from a lock.
 	Pos token.Position
+	// Resumed are the earlier layouts of this version whose instances
+	// this one resumes (see upgrade.go), newest first; the lock records
+	// them after the entry, marked "resumed".
+	Resumed []Layout
+	// Frame and Package are the generated frame type of the workflow and
+	// its package's name; empty for an entry read from a lock.
+	Frame, Package string
 }
 
 // LayoutSite is a checkpoint of a [Layout]: a state of the machine.
@@ -48,6 +55,24 @@ type LayoutSite struct {
 	ID   int
 	Kind string // step, do, sleep, now, effect, await
 	Name string // the step, Do or signal name
+	// Resume is the state a commit at the checkpoint resumes at; 0 when
+	// the layout resumes only instances of an identical one (see
+	// upgrade.go). Context identifies the loops and switches around the
+	// checkpoint, Keeps the stored fields the machine may read from
+	// Resume on, and Reads those it may read only from the checkpoint's
+	// own state (its arguments, when a retry or a wait re-enters it).
+	Resume  int
+	Context string
+	Keeps   []string
+	Reads   []string
+}
+
+// same reports whether s and o are the same checkpoint at the same
+// states (their Context, Keeps and Reads follow the code around them). A
+// lock written before resume states were recorded has none (0): the
+// states then compare as they were fingerprinted.
+func (s LayoutSite) same(o LayoutSite) bool {
+	return s.ID == o.ID && s.Kind == o.Kind && s.Name == o.Name && (s.Resume == o.Resume || s.Resume == 0 || o.Resume == 0)
 }
 
 // LayoutField is a serialized frame field of a [Layout].
@@ -111,17 +136,48 @@ func (k *Lock) Format() []byte {
 	}
 	for _, e := range k.Entries {
 		fmt.Fprintf(&b, "\n%s %d %s\n", e.Workflow, e.Version, e.Fingerprint)
-		for _, s := range e.Sites {
-			fmt.Fprintf(&b, "\tcheckpoint %d %s %s\n", s.ID, s.Kind, strconv.Quote(s.Name))
-		}
-		for _, f := range e.Fields {
-			fmt.Fprintf(&b, "\tfield %s %s\n", f.Name, f.Type)
-		}
-		for _, t := range e.Types {
-			fmt.Fprintf(&b, "\ttype %s %s\n", t.Name, t.Shape)
+		formatLayout(&b, &e)
+		for _, r := range e.Resumed {
+			fmt.Fprintf(&b, "\n%s %d %s resumed\n", r.Workflow, r.Version, r.Fingerprint)
+			formatLayout(&b, &r)
 		}
 	}
 	return b.Bytes()
+}
+
+// formatLayout writes the checkpoints, fields and types of e.
+func formatLayout(b *bytes.Buffer, e *Layout) {
+	{
+		for _, s := range e.Sites {
+			fmt.Fprintf(b, "\tcheckpoint %d %s %s", s.ID, s.Kind, strconv.Quote(s.Name))
+			if s.Resume > 0 {
+				fmt.Fprintf(b, " resume %d in %s keeps %s reads %s", s.Resume, s.Context, fieldList(s.Keeps), fieldList(s.Reads))
+			}
+			b.WriteByte('\n')
+		}
+		for _, f := range e.Fields {
+			fmt.Fprintf(b, "\tfield %s %s\n", f.Name, f.Type)
+		}
+		for _, t := range e.Types {
+			fmt.Fprintf(b, "\ttype %s %s\n", t.Name, t.Shape)
+		}
+	}
+}
+
+// fieldList writes a list of field names: comma-separated, "-" when
+// empty.
+func fieldList(names []string) string {
+	if len(names) == 0 {
+		return "-"
+	}
+	return strings.Join(names, ",")
+}
+
+func parseFieldList(s string) []string {
+	if s == "-" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 // ParseLock reads a lock file's content; filename is used in errors.
@@ -134,6 +190,7 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 		return fmt.Errorf("%s:%d: %s", filename, line, fmt.Sprintf(format, args...))
 	}
 	var cur *Layout
+	var resumed []*Layout
 	for sc.Scan() {
 		line++
 		text := strings.TrimRight(sc.Text(), " \t\r")
@@ -142,8 +199,10 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 		}
 		if text[0] != ' ' && text[0] != '\t' {
 			f := strings.Fields(text)
-			if len(f) != 3 {
-				return nil, bad("want <workflow> <version> <fingerprint>, got %q", text)
+			if len(f) == 4 && f[3] == "resumed" {
+				f = f[:3]
+			} else if len(f) != 3 {
+				return nil, bad("want <workflow> <version> <fingerprint> [resumed], got %q", text)
 			}
 			v, err := strconv.Atoi(f[1])
 			if err != nil || v < 1 {
@@ -151,6 +210,12 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 			}
 			if strings.Trim(f[2], "0123456789abcdef") != "" {
 				return nil, bad("fingerprint %q of %s %d is not lowercase hex", f[2], f[0], v)
+			}
+			if len(strings.Fields(text)) == 4 {
+				r := &Layout{Workflow: f[0], Version: v, Fingerprint: f[2]}
+				resumed = append(resumed, r)
+				cur = r
+				continue
 			}
 			if k.entry(f[0], v) != nil {
 				return nil, bad("%s %d is recorded twice", f[0], v)
@@ -165,16 +230,28 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 		kind, rest, _ := strings.Cut(strings.TrimSpace(text), " ")
 		switch kind {
 		case "checkpoint":
+			const want = "want checkpoint <id> <kind> <quoted name> [resume <state> in <context> keeps <fields> reads <fields>], got %q"
 			f := strings.SplitN(rest, " ", 3)
 			if len(f) != 3 {
-				return nil, bad("want checkpoint <id> <kind> <quoted name>, got %q", text)
+				return nil, bad(want, text)
 			}
 			id, err := strconv.Atoi(f[0])
-			name, qerr := strconv.Unquote(f[2])
+			quoted, qerr := strconv.QuotedPrefix(f[2])
 			if err != nil || qerr != nil {
-				return nil, bad("want checkpoint <id> <kind> <quoted name>, got %q", text)
+				return nil, bad(want, text)
 			}
-			cur.Sites = append(cur.Sites, LayoutSite{ID: id, Kind: f[1], Name: name})
+			name, _ := strconv.Unquote(quoted)
+			site := LayoutSite{ID: id, Kind: f[1], Name: name}
+			if more := strings.Fields(f[2][len(quoted):]); len(more) > 0 {
+				if len(more) != 8 || more[0] != "resume" || more[2] != "in" || more[4] != "keeps" || more[6] != "reads" {
+					return nil, bad(want, text)
+				}
+				if site.Resume, err = strconv.Atoi(more[1]); err != nil || site.Resume < 1 {
+					return nil, bad(want, text)
+				}
+				site.Context, site.Keeps, site.Reads = more[3], parseFieldList(more[5]), parseFieldList(more[7])
+			}
+			cur.Sites = append(cur.Sites, site)
 		case "field":
 			name, typ, ok := strings.Cut(rest, " ")
 			if !ok || !dottedIdent(name) || typ == "" {
@@ -193,6 +270,13 @@ func ParseLock(filename string, data []byte) (*Lock, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	for _, r := range resumed {
+		e := k.entry(r.Workflow, r.Version)
+		if e == nil {
+			return nil, fmt.Errorf("%s: %s %d %s is marked resumed, but no current layout of %s version %d is recorded", filename, r.Workflow, r.Version, r.Fingerprint, r.Workflow, r.Version)
+		}
+		e.Resumed = append(e.Resumed, *r)
 	}
 	k.sort()
 	return k, nil
@@ -221,12 +305,34 @@ func (k *Lock) Update(layouts []Layout) (*Lock, []string, []Diagnostic) {
 		declared[lay.Workflow+" "+strconv.Itoa(lay.Version)] = true
 		old := k.entry(lay.Workflow, lay.Version)
 		switch {
-		case old == nil || old.Fingerprint == lay.Fingerprint:
+		case old == nil:
+		case old.Fingerprint == lay.Fingerprint:
+			lay.Resumed = old.Resumed
+			keepCommon(old, &lay)
 		case sameLayout(old, &lay):
 			notes = append(notes, upgradeNote(old, &lay))
+			lay.Resumed = old.Resumed
 		default:
-			diags = append(diags, Diagnostic{Pos: lay.Pos, Message: changedMessage(k, layouts, old, &lay)})
-			continue
+			var why []string
+			for _, o := range append([]Layout{*old}, old.Resumed...) {
+				if _, reasons := resumes(&o, &lay); len(reasons) > 0 {
+					if o.Fingerprint != old.Fingerprint {
+						for i, r := range reasons {
+							reasons[i] = fmt.Sprintf("(for the instances of %s, which %s resumes) %s", o.Fingerprint, old.Fingerprint, r)
+						}
+					}
+					why = append(why, reasons...)
+				}
+			}
+			if len(why) > 0 {
+				diags = append(diags, Diagnostic{Pos: lay.Pos, Message: changedMessage(k, layouts, old, &lay, why)})
+				continue
+			}
+			prev := *old
+			prev.Resumed = nil
+			lay.Resumed = append([]Layout{prev}, old.Resumed...)
+			notes = append(notes, fmt.Sprintf("%s version %d: new layout %s resumes the instances of %s (%s)", lay.Workflow, lay.Version, lay.Fingerprint,
+				strings.Join(fingerprints(lay.Resumed), ", "), strings.Join(layoutChanges(old, &lay), "; ")))
 		}
 		next.Entries = append(next.Entries, lay)
 	}
@@ -244,13 +350,54 @@ func (k *Lock) Update(layouts []Layout) (*Lock, []string, []Diagnostic) {
 	return next, notes, nil
 }
 
+func fingerprints(lays []Layout) []string {
+	out := make([]string, len(lays))
+	for i, l := range lays {
+		out[i] = l.Fingerprint
+	}
+	return out
+}
+
+// keepCommon narrows what lay records as read after each checkpoint to
+// what old recorded too: instances stored under one fingerprint may have
+// been run by any revision of the code that had it, and a later layout
+// may read after a checkpoint only what all of them kept there.
+func keepCommon(old, lay *Layout) {
+	if len(old.Sites) != len(lay.Sites) {
+		return
+	}
+	for i := range lay.Sites {
+		o, n := &old.Sites[i], &lay.Sites[i]
+		if !o.same(*n) || o.Resume == 0 || n.Resume == 0 {
+			continue
+		}
+		if o.Context != n.Context {
+			n.Context = "changed"
+		}
+		n.Keeps = intersect(o.Keeps, n.Keeps)
+		n.Reads = intersect(append(slices.Clone(o.Reads), o.Keeps...), append(slices.Clone(n.Reads), n.Keeps...))
+		n.Reads = slices.DeleteFunc(n.Reads, func(f string) bool { return slices.Contains(n.Keeps, f) })
+	}
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range b {
+		if slices.Contains(a, x) && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // sameLayout reports whether the recorded layout old and lay have the same
 // checkpoints, fields and (if old records them) stored types.
 func sameLayout(old, lay *Layout) bool {
 	if len(old.Sites) == 0 && len(old.Fields) == 0 {
 		return false // nothing recorded to compare with
 	}
-	return slices.Equal(old.Sites, lay.Sites) && slices.Equal(sortedFields(old.Fields), sortedFields(lay.Fields)) &&
+	return slices.EqualFunc(old.Sites, lay.Sites, LayoutSite.same) && slices.Equal(sortedFields(old.Fields), sortedFields(lay.Fields)) &&
 		(len(old.Types) == 0 || slices.Equal(old.Types, lay.Types))
 }
 
@@ -279,7 +426,13 @@ func upgradeNote(old, lay *Layout) string {
 func (k *Lock) Accept(layouts []Layout) (*Lock, []string) {
 	next := NewLock(layouts)
 	var notes []string
+	for i := range next.Entries {
+		next.Entries[i].Resumed = nil
+	}
 	for _, lay := range next.Entries {
+		if old := k.entry(lay.Workflow, lay.Version); old != nil && len(old.Resumed) > 0 {
+			notes = append(notes, fmt.Sprintf("%s version %d: no longer resumes the instances of %s", lay.Workflow, lay.Version, strings.Join(fingerprints(old.Resumed), ", ")))
+		}
 		switch old := k.entry(lay.Workflow, lay.Version); {
 		case old == nil:
 			notes = append(notes, fmt.Sprintf("%s version %d: recorded", lay.Workflow, lay.Version))
@@ -299,7 +452,7 @@ func (k *Lock) Accept(layouts []Layout) (*Lock, []string) {
 
 // changedMessage explains a layout that changed under a recorded version
 // and what to do about it.
-func changedMessage(k *Lock, layouts []Layout, old, lay *Layout) string {
+func changedMessage(k *Lock, layouts []Layout, old, lay *Layout, why []string) string {
 	next := lay.Version
 	for _, e := range k.Entries {
 		if e.Workflow == lay.Workflow {
@@ -317,6 +470,15 @@ func changedMessage(k *Lock, layouts []Layout, old, lay *Layout) string {
 	fmt.Fprintf(&b, "workflow %s: the checkpoint layout changed, but %s records version %d with the old one (fingerprint %s, now %s):\n", lay.Workflow, LockFile, lay.Version, old.Fingerprint, lay.Fingerprint)
 	for _, c := range layoutChanges(old, lay) {
 		fmt.Fprintf(&b, "\t%s\n", c)
+	}
+	if len(why) > maxChanges {
+		why = append(why[:maxChanges], fmt.Sprintf("and %d more", len(why)-maxChanges))
+	}
+	if len(why) > 0 {
+		fmt.Fprintf(&b, "\tThe new layout cannot resume them where they stopped:\n")
+		for _, w := range why {
+			fmt.Fprintf(&b, "\t- %s\n", w)
+		}
 	}
 	dir := names.WorkflowDirective
 	fmt.Fprintf(&b, "\tInstances started on version %d would never resume. Either\n", lay.Version)

@@ -105,7 +105,7 @@ func TestParseLockErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"short header", "Transfer 1\n", "durable.lock:1: want <workflow> <version> <fingerprint>, got \"Transfer 1\""},
+		{"short header", "Transfer 1\n", "durable.lock:1: want <workflow> <version> <fingerprint> [resumed], got \"Transfer 1\""},
 		{"zero version", "# c\nTransfer 0 ab\n", "durable.lock:2: version \"0\" of Transfer is not a positive integer"},
 		{"word version", "Transfer v1 ab\n", "durable.lock:1: version \"v1\" of Transfer is not a positive integer"},
 		{"bad fingerprint", "Transfer 1 XYZ\n", "durable.lock:1: fingerprint \"XYZ\" of Transfer 1 is not lowercase hex"},

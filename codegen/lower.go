@@ -214,7 +214,9 @@ func (l *lowerer) temp(t types.Type, pos token.Pos) string {
 	if b, ok := t.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
 		t = types.Default(t)
 	}
-	return l.fv + "." + l.addField("t", t, nil, true, pos).name
+	// Named after the place it belongs to (see placeHash): edits
+	// elsewhere leave its name, and the layout, as they were.
+	return l.fv + "." + l.addField("t_"+l.placeHash(pos, 6), t, nil, true, pos).name
 }
 
 // declareIdents makes the variables defined by idents frame variables.

@@ -18,11 +18,14 @@ type workflow struct {
 	decl *ast.FuncDecl
 	obj  *types.Func
 	sig  *types.Signature
-	recv *types.Var // the receiver of a method workflow, or nil
-	ctx  *types.Var // the durable.Context parameter (may be unnamed)
-	in   *types.Var // the input parameter
-	out  types.Type // the first result type
-	opts workflowOptions
+	// liveAt are the variables live across each node of the body that
+	// holds a checkpoint (see liveness.atCP).
+	liveAt map[ast.Node]varSet
+	recv   *types.Var // the receiver of a method workflow, or nil
+	ctx    *types.Var // the durable.Context parameter (may be unnamed)
+	in     *types.Var // the input parameter
+	out    types.Type // the first result type
+	opts   workflowOptions
 	// helper is set when the unit is a helper function that makes
 	// checkpoints (see helpers.go), not a workflow: it has no input.
 	helper *helperFn

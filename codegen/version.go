@@ -91,6 +91,8 @@ func (l *lowerer) layout() Layout {
 		Workflow: strings.TrimPrefix(wf.qualifiedName(), wf.pkg.PkgPath+"."),
 		Version:  wf.opts.version,
 		Pos:      l.fset.Position(wf.opts.pos),
+		Frame:    l.frameType,
+		Package:  l.pkg.Name(),
 		Sites:    make([]LayoutSite, 0, len(l.sites)),
 		Fields:   make([]LayoutField, 0, len(l.fields)),
 	}
@@ -103,6 +105,9 @@ func (l *lowerer) layout() Layout {
 			lay.Fields = append(lay.Fields, LayoutField{Name: f.name, Type: typeString(f.typ, l.pkg)})
 			stored = append(stored, f.typ)
 		}
+	}
+	if l.upgradable() {
+		l.siteStates(&lay)
 	}
 	lay.Types = storedTypes(stored, l.pkg)
 	l.closureLayout(&lay)
@@ -136,6 +141,9 @@ func (lay *Layout) fingerprint() string {
 	h.Write([]byte(lay.Workflow[strings.LastIndex(lay.Workflow, ".")+1:]))
 	for _, s := range lay.Sites {
 		h.Write([]byte("|" + s.Kind + ":" + s.Name + ":" + strconv.Itoa(s.ID)))
+		if s.Resume > 0 {
+			h.Write([]byte(">" + strconv.Itoa(s.Resume)))
+		}
 	}
 	for _, f := range lay.Fields {
 		h.Write([]byte("|" + f.Name + " " + f.Type))

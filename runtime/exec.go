@@ -108,6 +108,9 @@ type Exec struct {
 	// pinKey says that a failure keeping the last frame records the step
 	// key in it (see pinStepKey): the frame is known to be readable.
 	pinKey bool
+	// upgradeFrom is the earlier layout the claimed instance is stored
+	// under, when the machine's (upgradeTo) resumes it (see upgrade).
+	upgradeFrom, upgradeTo string
 
 	clock time.Time // store clock at the claim
 	// start is the local monotonic clock when the claim was sent. The

@@ -24,6 +24,9 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 	l := newLease(claimed, w.opts.Lease)
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst, l)
 	x := newExec(ctx, w.store, &w.cfg, known, inst, l, stopping)
+	if inst.Version != def.Version() {
+		x.upgradeFrom, x.upgradeTo = inst.Version, def.Version()
+	}
 	storeCtx, release := graceContext(ctx, w.opts.Lease)
 	defer release()
 	x.storeCtx = storeCtx
@@ -116,6 +119,11 @@ func (x *Exec) execute(machine any) (err error) {
 		return x.fail(fmt.Errorf("decode frame of instance %s at checkpoint %d: %w", x.id, x.seq, err))
 	}
 	x.pinKey, x.stepSeq = true, d.stepSeq
+	if x.upgradeFrom != "" {
+		if err := x.upgrade(m); err != nil || x.upgradeFrom != "" {
+			return err
+		}
+	}
 	if sm, ok := m.(sagaMachine); ok {
 		sm.UseSaga(x)
 	}

@@ -146,7 +146,12 @@ type Checkpoint struct {
 	// ConsumeSignal is the ID of a signal consumed by this checkpoint; 0
 	// for none. A consumed signal is never returned by Claim again.
 	ConsumeSignal int64
-	Event         Event
+	// Version, when not empty, becomes the instance's version (its
+	// layout's fingerprint) in the same commit: the checkpoint stores a
+	// frame moved to a later layout that resumes the instance's. Only a
+	// StatusRunning checkpoint that consumes no signal carries one.
+	Version string
+	Event   Event
 }
 
 // Event is one history row: what a checkpoint did.

@@ -135,6 +135,7 @@ type Worker struct {
 
 	mu      sync.Mutex
 	defs    map[string]durable.Definition // by workflow@version
+	resumed map[string]bool               // keys registered for a definition that resumes their layout
 	known   knownErrors                   // the options' and the registered workflows'
 	running atomic.Bool
 }
@@ -155,8 +156,9 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			logger:           opts.Logger,
 			now:              opts.Now,
 		},
-		defs:  make(map[string]durable.Definition),
-		known: knownErrors{}.with(opts.Errors, opts.ErrorTypes),
+		defs:    make(map[string]durable.Definition),
+		resumed: make(map[string]bool),
+		known:   knownErrors{}.with(opts.Errors, opts.ErrorTypes),
 	}
 }
 
@@ -176,7 +178,7 @@ func (w *Worker) Register(def durable.Definition) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, dup := w.defs[key]; dup {
+	if _, dup := w.defs[key]; dup && !w.resumed[key] {
 		return fmt.Errorf("register %s: already registered", key)
 	}
 	known := w.known.withDefinition(def)
@@ -184,7 +186,19 @@ func (w *Worker) Register(def durable.Definition) error {
 		return fmt.Errorf("register %s: %w", key, err)
 	}
 	w.defs[key] = def
+	delete(w.resumed, key)
 	w.known = known
+	// The instances of the earlier layouts it resumes, unless the code of
+	// such a layout is registered itself.
+	if u, ok := def.NewMachine().(upgrader); ok {
+		for _, fp := range u.Resumes() {
+			k := def.Name() + "@" + fp
+			if _, dup := w.defs[k]; !dup {
+				w.defs[k] = def
+				w.resumed[k] = true
+			}
+		}
+	}
 	return nil
 }
 

@@ -12,15 +12,15 @@ import (
 // serviceSequentialFrame is the frame of workflow Sequential: its machine state and the variables
 // that live across its checkpoints.
 type serviceSequentialFrame struct {
-	pc    int
-	s     *Service
-	n     int
-	total int
-	i     int
-	t     int
-	t1    int
-	v     int
-	err   error
+	pc        int
+	s         *Service
+	n         int
+	total     int
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	v         int
+	err       error
 }
 
 var serviceSequentialSites = [...]runtime.Site{
@@ -30,7 +30,7 @@ var serviceSequentialSites = [...]runtime.Site{
 // ServiceSequentialWorkflow is the descriptor of workflow method Sequential: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceSequentialWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sequential", "e7038d018be0d110", func(r *Service) any { return &serviceSequentialFrame{s: r} }, (*Service).Sequential)
+var ServiceSequentialWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sequential", "f78dfbf25c2f33b4", func(r *Service) any { return &serviceSequentialFrame{s: r} }, (*Service).Sequential)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceSequentialFrame) SetInput(in int) {
@@ -43,8 +43,8 @@ func (f *serviceSequentialFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -61,10 +61,10 @@ func (f *serviceSequentialFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.total = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -77,18 +77,18 @@ func (f *serviceSequentialFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // serviceResumableFrame is the frame of workflow Resumable: its machine state and the variables
 // that live across its checkpoints.
 type serviceResumableFrame struct {
-	pc    int
-	s     *Service
-	k     int
-	total int
-	i     int
-	t     int
-	t1    int
-	v     int
-	err   error
-	more  bool
-	err1  error
-	v1    int
+	pc        int
+	s         *Service
+	k         int
+	total     int
+	i         int
+	t_751deb  int
+	t_751deb1 int
+	v         int
+	err       error
+	more      bool
+	err1      error
+	v1        int
 }
 
 var serviceResumableSites = [...]runtime.Site{
@@ -100,7 +100,7 @@ var serviceResumableSites = [...]runtime.Site{
 // ServiceResumableWorkflow is the descriptor of workflow method Resumable: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceResumableWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Resumable", "748634396dc0a89d", func(r *Service) any { return &serviceResumableFrame{s: r} }, (*Service).Resumable)
+var ServiceResumableWorkflow = durable.NewMethodWorkflow[*Service, int, int]("github.com/durablegen/durable/bench/workflows.(*Service).Resumable", "d44d6f2cd5c0d4ef", func(r *Service) any { return &serviceResumableFrame{s: r} }, (*Service).Resumable)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceResumableFrame) SetInput(in int) {
@@ -113,8 +113,8 @@ func (f *serviceResumableFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("k", int64(f.k))
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_751deb", int64(f.t_751deb))
+	e.Int("t_751deb1", int64(f.t_751deb1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 	e.Bool("more", f.more)
@@ -134,10 +134,10 @@ func (f *serviceResumableFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.total = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_751deb":
+			f.t_751deb = int(d.Int())
+		case "t_751deb1":
+			f.t_751deb1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -172,7 +172,7 @@ var serviceSleeperSites = [...]runtime.Site{
 // ServiceSleeperWorkflow is the descriptor of workflow method Sleeper: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceSleeperWorkflow = durable.NewMethodWorkflow[*Service, time.Duration, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sleeper", "e52681bba3d9e9f6", func(r *Service) any { return &serviceSleeperFrame{s: r} }, (*Service).Sleeper)
+var ServiceSleeperWorkflow = durable.NewMethodWorkflow[*Service, time.Duration, int]("github.com/durablegen/durable/bench/workflows.(*Service).Sleeper", "f39e551a97a71d7c", func(r *Service) any { return &serviceSleeperFrame{s: r} }, (*Service).Sleeper)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceSleeperFrame) SetInput(in time.Duration) {
@@ -214,20 +214,20 @@ func (f *serviceSequentialFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line workflows.go:35:1*/ f.total = 0
-			/*line workflows.go:36:1*/ f.t1 = f.n
-			f.t = 0
+			/*line workflows.go:36:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_6d5b4f
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
 			/*line workflows.go:43:1*/ return runtime.Return[int](x, f.total, nil)
@@ -261,20 +261,20 @@ machine:
 		switch f.pc {
 		case 0:
 			/*line workflows.go:52:1*/ f.total = 0
-			/*line workflows.go:53:1*/ f.t1 = f.k
-			f.t = 0
+			/*line workflows.go:53:1*/ f.t_751deb1 = f.k
+			f.t_751deb = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_751deb < f.t_751deb1 {
 				f.pc = 2
 			} else {
 				f.pc = 11
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_751deb
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_751deb++
 			f.pc = 1
 		case 5:
 			/*line workflows.go:54:12*/ f.v, f.err = runtime.Call(x, &serviceResumableSites[0], func(stepCtx context.Context) (int, error) {

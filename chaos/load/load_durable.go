@@ -13,28 +13,28 @@ import (
 // ledgerRunFrame is the frame of workflow Run: its machine state and the variables
 // that live across its checkpoints.
 type ledgerRunFrame struct {
-	pc      int
-	l       *Ledger
-	in      Input
-	out     Output
-	last    time.Time
-	i       int
-	t       int
-	t1      int
-	n       int
-	err     error
-	saga    runtime.Saga
-	sagaErr error
-	err1    error
-	now     time.Time
-	p       Ping
-	err2    error
-	err3    error
-	c       int
-	t2      int
-	t3      int
-	n1      int
-	err4    error
+	pc        int
+	l         *Ledger
+	in        Input
+	out       Output
+	last      time.Time
+	i         int
+	t_27f687  int
+	t_27f6871 int
+	n         int
+	err       error
+	saga      runtime.Saga
+	sagaErr   error
+	err1      error
+	now       time.Time
+	p         Ping
+	err2      error
+	err3      error
+	c         int
+	t_edb71d  int
+	t_edb71d1 int
+	n1        int
+	err4      error
 }
 
 var ledgerRunSites = [...]runtime.Site{
@@ -50,7 +50,7 @@ var ledgerRunSites = [...]runtime.Site{
 // LedgerRunWorkflow is the descriptor of workflow method Run: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/chaos/load.(*Ledger).Run", "7920dc2a77618ea6", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
+var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/chaos/load.(*Ledger).Run", "6502114a5556429c", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ledgerRunFrame) SetInput(in Input) {
@@ -64,8 +64,8 @@ func (f *ledgerRunFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "out", f.out)
 	runtime.Field(e, "last", f.last)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_27f687", int64(f.t_27f687))
+	e.Int("t_27f6871", int64(f.t_27f6871))
 	e.Int("n", int64(f.n))
 	e.Error("err", f.err)
 	runtime.Field(e, "saga", f.saga)
@@ -76,8 +76,8 @@ func (f *ledgerRunFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err2", f.err2)
 	e.Error("err3", f.err3)
 	e.Int("c", int64(f.c))
-	e.Int("t2", int64(f.t2))
-	e.Int("t3", int64(f.t3))
+	e.Int("t_edb71d", int64(f.t_edb71d))
+	e.Int("t_edb71d1", int64(f.t_edb71d1))
 	e.Int("n1", int64(f.n1))
 	e.Error("err4", f.err4)
 }
@@ -96,10 +96,10 @@ func (f *ledgerRunFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.last)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_27f687":
+			f.t_27f687 = int(d.Int())
+		case "t_27f6871":
+			f.t_27f6871 = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
 		case "err":
@@ -120,10 +120,10 @@ func (f *ledgerRunFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.err3 = d.Error()
 		case "c":
 			f.c = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			f.t3 = int(d.Int())
+		case "t_edb71d":
+			f.t_edb71d = int(d.Int())
+		case "t_edb71d1":
+			f.t_edb71d1 = int(d.Int())
 		case "n1":
 			f.n1 = int(d.Int())
 		case "err4":
@@ -136,15 +136,15 @@ func (f *ledgerRunFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // ledgerLeafFrame is the frame of workflow Leaf: its machine state and the variables
 // that live across its checkpoints.
 type ledgerLeafFrame struct {
-	pc  int
-	l   *Ledger
-	in  LeafInput
-	sum int
-	i   int
-	t   int
-	t1  int
-	n   int
-	err error
+	pc        int
+	l         *Ledger
+	in        LeafInput
+	sum       int
+	i         int
+	t_27f687  int
+	t_27f6871 int
+	n         int
+	err       error
 }
 
 var ledgerLeafSites = [...]runtime.Site{
@@ -154,7 +154,7 @@ var ledgerLeafSites = [...]runtime.Site{
 // LedgerLeafWorkflow is the descriptor of workflow method Leaf: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var LedgerLeafWorkflow = durable.NewMethodWorkflow[*Ledger, LeafInput, int]("github.com/durablegen/durable/chaos/load.(*Ledger).Leaf", "b75a04ed70973c4d", func(r *Ledger) any { return &ledgerLeafFrame{l: r} }, (*Ledger).Leaf)
+var LedgerLeafWorkflow = durable.NewMethodWorkflow[*Ledger, LeafInput, int]("github.com/durablegen/durable/chaos/load.(*Ledger).Leaf", "a7216165d23836c9", func(r *Ledger) any { return &ledgerLeafFrame{l: r} }, (*Ledger).Leaf)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ledgerLeafFrame) SetInput(in LeafInput) {
@@ -167,8 +167,8 @@ func (f *ledgerLeafFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "in", f.in)
 	e.Int("sum", int64(f.sum))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_27f687", int64(f.t_27f687))
+	e.Int("t_27f6871", int64(f.t_27f6871))
 	e.Int("n", int64(f.n))
 	e.Error("err", f.err)
 }
@@ -185,10 +185,10 @@ func (f *ledgerLeafFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.sum = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_27f687":
+			f.t_27f687 = int(d.Int())
+		case "t_27f6871":
+			f.t_27f6871 = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
 		case "err":
@@ -206,20 +206,20 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 		case 0:
 			/*line load.go:62:1*/ f.out = Output{}
 			/*line load.go:63:1*/ f.last = time.Time{}
-			/*line load.go:64:1*/ f.t1 = f.in.Steps
-			f.t = 0
+			/*line load.go:64:1*/ f.t_27f6871 = f.in.Steps
+			f.t_27f687 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_27f687 < f.t_27f6871 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_27f687
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_27f687++
 			f.pc = 1
 		case 4:
 			if /*line load.go:98:4*/ f.in.Poison == "crash" {
@@ -304,8 +304,8 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 			/*line load.go:95:3*/ f.out.Signal = f.p.Word
 			f.pc = 3
 		case 22:
-			/*line load.go:103:1*/ f.t3 = f.in.Children
-			f.t2 = 0
+			/*line load.go:103:1*/ f.t_edb71d1 = f.in.Children
+			f.t_edb71d = 0
 			f.pc = 25
 		case 23:
 			/*line load.go:99:12*/ f.err3 = runtime.CallErr(x, &ledgerRunSites[5], func(stepCtx1 context.Context) error {
@@ -323,16 +323,16 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 22
 		case 25:
-			if f.t2 < f.t3 {
+			if f.t_edb71d < f.t_edb71d1 {
 				f.pc = 26
 			} else {
 				f.pc = 28
 			}
 		case 26:
-			f.c = f.t2
+			f.c = f.t_edb71d
 			f.pc = 29
 		case 27:
-			f.t2++
+			f.t_edb71d++
 			f.pc = 25
 		case 28:
 			/*line load.go:110:1*/ if f.in.Fail {
@@ -388,20 +388,20 @@ func (f *ledgerLeafFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line load.go:128:1*/ f.sum = f.in.Base
-			/*line load.go:129:1*/ f.t1 = f.in.Steps
-			f.t = 0
+			/*line load.go:129:1*/ f.t_27f6871 = f.in.Steps
+			f.t_27f687 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_27f687 < f.t_27f6871 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_27f687
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_27f687++
 			f.pc = 1
 		case 4:
 			/*line load.go:136:1*/ return runtime.Return[int](x, f.sum, nil)

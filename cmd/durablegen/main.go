@@ -91,7 +91,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "durablegen: %v\n", err)
 		return 1
 	}
-	locks, problems := planLocks(pkgs, files, *accept)
+	locks, resumes, problems := planLocks(pkgs, files, *accept)
+	files = append(files, resumes...)
 	if *check {
 		return checkAll(pkgs, files, locks, problems, stderr)
 	}
@@ -212,9 +213,18 @@ func (l lockPlan) changed() bool {
 }
 
 // planLocks computes the lock file of every package directory that has
-// workflows or a lock. problems are lock files that cannot be read and
-// workflows whose layout changed under a recorded version.
-func planLocks(pkgs []*packages.Package, files []codegen.File, accept bool) ([]lockPlan, []string) {
+// workflows or a lock, and the files that give the workflows the states
+// of the earlier layouts their lock says they resume. problems are lock
+// files that cannot be read and workflows whose layout changed under a
+// recorded version in a way that strands its instances.
+func planLocks(pkgs []*packages.Package, files []codegen.File, accept bool) ([]lockPlan, []codegen.File, []string) {
+	pkgName := map[string]string{}
+	for _, p := range pkgs {
+		if len(p.GoFiles) > 0 {
+			pkgName[filepath.Dir(p.GoFiles[0])] = p.Name
+		}
+	}
+	var resumes []codegen.File
 	layouts := map[string][]codegen.Layout{}
 	for _, f := range files {
 		dir := filepath.Dir(f.Path)
@@ -281,9 +291,12 @@ func planLocks(pkgs []*packages.Package, files []codegen.File, accept bool) ([]l
 		if len(next.Entries) > 0 {
 			plan.content = next.Format()
 		}
+		if f := codegen.ResumesFile(dir, pkgName[dir], next); f != nil {
+			resumes = append(resumes, *f)
+		}
 		plans = append(plans, plan)
 	}
-	return plans, problems
+	return plans, resumes, problems
 }
 
 // startProfile starts a CPU profile written to path; stop ends it.

@@ -13,14 +13,14 @@ import (
 // argsOnceFrame is the frame of workflow ArgsOnce: its machine state and the variables
 // that live across its checkpoints.
 type argsOnceFrame struct {
-	pc    int
-	start int
-	seq   *Counter
-	a     string
-	err   error
-	t     int
-	b     string
-	t1    int
+	pc       int
+	start    int
+	seq      *Counter
+	a        string
+	err      error
+	t_7e1d74 int
+	b        string
+	t_63a95a int
 }
 
 var argsOnceSites = [...]runtime.Site{
@@ -30,7 +30,7 @@ var argsOnceSites = [...]runtime.Site{
 
 // ArgsOnceWorkflow is the descriptor of workflow ArgsOnce: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgsOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgsOnce", "5bb7d38f0019425a", func() any { return new(argsOnceFrame) }).WithFunc(ArgsOnce)
+var ArgsOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgsOnce", "977b586f0443fda2", func() any { return new(argsOnceFrame) }).WithFunc(ArgsOnce)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argsOnceFrame) SetInput(in int) {
@@ -44,9 +44,9 @@ func (f *argsOnceFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "seq", f.seq)
 	e.String("a", f.a)
 	e.Error("err", f.err)
-	e.Int("t", int64(f.t))
+	e.Int("t_7e1d74", int64(f.t_7e1d74))
 	e.String("b", f.b)
-	e.Int("t1", int64(f.t1))
+	e.Int("t_63a95a", int64(f.t_63a95a))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -63,12 +63,12 @@ func (f *argsOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.a = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = int(d.Int())
+		case "t_7e1d74":
+			f.t_7e1d74 = int(d.Int())
 		case "b":
 			f.b = d.String()
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_63a95a":
+			f.t_63a95a = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -77,12 +77,12 @@ func (f *argsOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // argPanicFrame is the frame of workflow ArgPanic: its machine state and the variables
 // that live across its checkpoints.
 type argPanicFrame struct {
-	pc  int
-	i   int
-	xs  []string
-	err error
-	t   string
-	t1  error
+	pc        int
+	i         int
+	xs        []string
+	err       error
+	t_255d37  string
+	t_255d371 error
 }
 
 var argPanicSites = [...]runtime.Site{
@@ -92,7 +92,7 @@ var argPanicSites = [...]runtime.Site{
 
 // ArgPanicWorkflow is the descriptor of workflow ArgPanic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgPanicWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgPanic", "17d2f49c12ad19a0", func() any { return new(argPanicFrame) }).WithFunc(ArgPanic)
+var ArgPanicWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ArgPanic", "0dbece55eef2937e", func() any { return new(argPanicFrame) }).WithFunc(ArgPanic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argPanicFrame) SetInput(in int) {
@@ -105,8 +105,8 @@ func (f *argPanicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f.i))
 	runtime.Field(e, "xs", f.xs)
 	e.Error("err", f.err)
-	e.String("t", f.t)
-	e.Error("t1", f.t1)
+	e.String("t_255d37", f.t_255d37)
+	e.Error("t_255d371", f.t_255d371)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -121,10 +121,10 @@ func (f *argPanicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.xs)
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = d.String()
-		case "t1":
-			f.t1 = d.Error()
+		case "t_255d37":
+			f.t_255d37 = d.String()
+		case "t_255d371":
+			f.t_255d371 = d.Error()
 		}
 	}
 	return d.Err()
@@ -133,16 +133,16 @@ func (f *argPanicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // childArgsFrame is the frame of workflow ChildArgs: its machine state and the variables
 // that live across its checkpoints.
 type childArgsFrame struct {
-	pc    int
-	users []string
-	seq   *Counter
-	out   string
-	u     string
-	t     int
-	t1    int
-	r     string
-	err   error
-	t2    string
+	pc        int
+	users     []string
+	seq       *Counter
+	out       string
+	u         string
+	t_decab8  int
+	t_decab81 int
+	r         string
+	err       error
+	t_4a3898  string
 }
 
 var childArgsSites = [...]runtime.Site{
@@ -151,7 +151,7 @@ var childArgsSites = [...]runtime.Site{
 
 // ChildArgsWorkflow is the descriptor of workflow ChildArgs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ChildArgsWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ChildArgs", "cd6a5aa40fc1ca41", func() any { return new(childArgsFrame) }).WithFunc(ChildArgs)
+var ChildArgsWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ChildArgs", "0055b580a1d42c41", func() any { return new(childArgsFrame) }).WithFunc(ChildArgs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *childArgsFrame) SetInput(in []string) {
@@ -165,11 +165,11 @@ func (f *childArgsFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "seq", f.seq)
 	e.String("out", f.out)
 	e.String("u", f.u)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_decab8", int64(f.t_decab8))
+	e.Int("t_decab81", int64(f.t_decab81))
 	e.String("r", f.r)
 	e.Error("err", f.err)
-	e.String("t2", f.t2)
+	e.String("t_4a3898", f.t_4a3898)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -186,16 +186,16 @@ func (f *childArgsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.out = d.String()
 		case "u":
 			f.u = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_decab8":
+			f.t_decab8 = int(d.Int())
+		case "t_decab81":
+			f.t_decab81 = int(d.Int())
 		case "r":
 			f.r = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_4a3898":
+			f.t_4a3898 = d.String()
 		}
 	}
 	return d.Err()
@@ -204,16 +204,16 @@ func (f *childArgsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // argsOnlyFrame is the frame of workflow ArgsOnly: its machine state and the variables
 // that live across its checkpoints.
 type argsOnlyFrame struct {
-	pc    int
-	words []string
-	b     strings.Builder
-	a     string
-	err   error
-	t     string
-	n     int
-	tick  func() int
-	c     string
-	t1    int
+	pc       int
+	words    []string
+	b        strings.Builder
+	a        string
+	err      error
+	t_19300b string
+	n        int
+	tick     func() int
+	c        string
+	t_e9e91c int
 }
 
 var argsOnlySites = [...]runtime.Site{
@@ -223,7 +223,7 @@ var argsOnlySites = [...]runtime.Site{
 
 // ArgsOnlyWorkflow is the descriptor of workflow ArgsOnly: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ArgsOnlyWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ArgsOnly", "6c84480a29d44c3a", func() any { return new(argsOnlyFrame) }).WithFunc(ArgsOnly)
+var ArgsOnlyWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ArgsOnly", "9b24ba98b270ad1e", func() any { return new(argsOnlyFrame) }).WithFunc(ArgsOnly)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *argsOnlyFrame) SetInput(in []string) {
@@ -236,9 +236,9 @@ func (f *argsOnlyFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "words", f.words)
 	e.String("a", f.a)
 	e.Error("err", f.err)
-	e.String("t", f.t)
+	e.String("t_19300b", f.t_19300b)
 	e.String("c", f.c)
-	e.Int("t1", int64(f.t1))
+	e.Int("t_e9e91c", int64(f.t_e9e91c))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -253,12 +253,12 @@ func (f *argsOnlyFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.a = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_19300b":
+			f.t_19300b = d.String()
 		case "c":
 			f.c = d.String()
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_e9e91c":
+			f.t_e9e91c = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -271,14 +271,14 @@ func (f *argsOnceFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line args.go:40:1*/ f.seq = &Counter{N: f.start}
-			/*line args.go:41:22*/ f.t = f.seq.Next()
+			/*line args.go:41:22*/ f.t_7e1d74 = f.seq.Next()
 			f.pc = 1
 		case 1:
 			/*line args.go:41:11*/ f.a, f.err = runtime.Call(x, &argsOnceSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Issue)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Issue)(stepCtx, f.t_7e1d74)
 				}
-				return Issue(stepCtx, f.t)
+				return Issue(stepCtx, f.t_7e1d74)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -287,14 +287,14 @@ func (f *argsOnceFrame) Run(x *runtime.Exec) error {
 			/*line args.go:42:1*/ if f.err != nil {
 				/*line args.go:43:2*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line args.go:45:22*/ f.t1 = f.seq.Next() * 10
+			/*line args.go:45:22*/ f.t_63a95a = f.seq.Next() * 10
 			f.pc = 3
 		case 3:
 			/*line args.go:45:11*/ f.b, f.err = runtime.Call(x, &argsOnceSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
+					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t_63a95a)
 				}
-				return Issue(stepCtx1, f.t1)
+				return Issue(stepCtx1, f.t_63a95a)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -335,7 +335,7 @@ func (f *argPanicFrame) Run(x *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line args.go:61:18*/ arg := f.xs[f.i]
-			/*line args.go:61:8*/ f.t, f.t1 = runtime.Call(x, &argPanicSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line args.go:61:8*/ f.t_255d37, f.t_255d371 = runtime.Call(x, &argPanicSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, arg)
 				}
@@ -345,7 +345,7 @@ func (f *argPanicFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line args.go:61:1*/ return runtime.Return[string](x, f.t, f.t1)
+			/*line args.go:61:1*/ return runtime.Return[string](x, f.t_255d37, f.t_255d371)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -360,26 +360,26 @@ func (f *childArgsFrame) Run(x *runtime.Exec) error {
 		case 0:
 			/*line args.go:70:1*/ f.seq = &Counter{}
 			/*line args.go:71:1*/ f.out = ""
-			/*line args.go:72:1*/ f.t1 = len(f.users)
-			f.t = 0
+			/*line args.go:72:1*/ f.t_decab81 = len(f.users)
+			f.t_decab8 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_decab8 < f.t_decab81 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.u = f.users[f.t]
-			/*line args.go:73:22*/ f.t2 = fmt.Sprint(f.u, f.seq.Next())
+			f.u = f.users[f.t_decab8]
+			/*line args.go:73:22*/ f.t_4a3898 = fmt.Sprint(f.u, f.seq.Next())
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_decab8++
 			f.pc = 1
 		case 4:
 			/*line args.go:79:1*/ return runtime.Return[string](x, fmt.Sprint(f.out, f.seq.N), nil)
 		case 5:
-			/*line args.go:73:12*/ f.r, f.err = runtime.Child(x, &childArgsSites[0], DripWorkflow, f.t2)
+			/*line args.go:73:12*/ f.r, f.err = runtime.Child(x, &childArgsSites[0], DripWorkflow, f.t_4a3898)
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
 			}
@@ -405,14 +405,14 @@ func (f *argsOnlyFrame) Run(x *runtime.Exec) error {
 			/*line args.go:90:1*/ for _, w := range /*line args.go:90:19*/ f.words {
 				/*line args.go:91:2*/ f.b.WriteString(w)
 			}
-			/*line args.go:93:21*/ f.t = f.b.String()
+			/*line args.go:93:21*/ f.t_19300b = f.b.String()
 			f.pc = 1
 		case 1:
 			/*line args.go:93:11*/ f.a, f.err = runtime.Call(x, &argsOnlySites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_19300b)
 				}
-				return Echo(stepCtx, f.t)
+				return Echo(stepCtx, f.t_19300b)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -426,14 +426,14 @@ func (f *argsOnlyFrame) Run(x *runtime.Exec) error {
 				/*line args.go:98:22*/ f.n++
 				/*line args.go:98:27*/ return f.n
 			}
-			/*line args.go:99:22*/ f.t1 = f.tick() + len(f.a)
+			/*line args.go:99:22*/ f.t_e9e91c = f.tick() + len(f.a)
 			f.pc = 3
 		case 3:
 			/*line args.go:99:11*/ f.c, f.err = runtime.Call(x, &argsOnlySites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t1)
+					return runtime.Stub(stepCtx1, Issue)(stepCtx1, f.t_e9e91c)
 				}
-				return Issue(stepCtx1, f.t1)
+				return Issue(stepCtx1, f.t_e9e91c)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err

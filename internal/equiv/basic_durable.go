@@ -30,7 +30,7 @@ var sequenceSites = [...]runtime.Site{
 
 // SequenceWorkflow is the descriptor of workflow Sequence: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SequenceWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Sequence", "3ed363868fae355f", func() any { return new(sequenceFrame) }).WithFunc(Sequence)
+var SequenceWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Sequence", "dce482a8848b64b6", func() any { return new(sequenceFrame) }).WithFunc(Sequence)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sequenceFrame) SetInput(in int) {
@@ -71,16 +71,16 @@ func (f *sequenceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // ifElseFrame is the frame of workflow IfElse: its machine state and the variables
 // that live across its checkpoints.
 type ifElseFrame struct {
-	pc   int
-	n    int
-	out  string
-	even bool
-	err  error
-	s    string
-	s1   string
-	s2   string
-	err1 error
-	t    string
+	pc       int
+	n        int
+	out      string
+	even     bool
+	err      error
+	s        string
+	s1       string
+	s2       string
+	err1     error
+	t_d4c192 string
 }
 
 var ifElseSites = [...]runtime.Site{
@@ -92,7 +92,7 @@ var ifElseSites = [...]runtime.Site{
 
 // IfElseWorkflow is the descriptor of workflow IfElse: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var IfElseWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.IfElse", "5b795392e711830f", func() any { return new(ifElseFrame) }).WithFunc(IfElse)
+var IfElseWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.IfElse", "4762319a45767f93", func() any { return new(ifElseFrame) }).WithFunc(IfElse)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ifElseFrame) SetInput(in int) {
@@ -110,7 +110,7 @@ func (f *ifElseFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("s1", f.s1)
 	e.String("s2", f.s2)
 	e.Error("err1", f.err1)
-	e.String("t", f.t)
+	e.String("t_d4c192", f.t_d4c192)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -135,8 +135,8 @@ func (f *ifElseFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s2 = d.String()
 		case "err1":
 			f.err1 = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_d4c192":
+			f.t_d4c192 = d.String()
 		}
 	}
 	return d.Err()
@@ -159,7 +159,7 @@ var forClassicSites = [...]runtime.Site{
 
 // ForClassicWorkflow is the descriptor of workflow ForClassic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForClassicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForClassic", "198154901d24d5c4", func() any { return new(forClassicFrame) }).WithFunc(ForClassic)
+var ForClassicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForClassic", "2e3cad6a5e627bc7", func() any { return new(forClassicFrame) }).WithFunc(ForClassic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *forClassicFrame) SetInput(in int) {
@@ -200,10 +200,10 @@ func (f *forClassicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // forCondFrame is the frame of workflow ForCond: its machine state and the variables
 // that live across its checkpoints.
 type forCondFrame struct {
-	pc    int
-	n     int
-	steps int
-	t     int
+	pc       int
+	n        int
+	steps    int
+	t_a12444 int
 }
 
 var forCondSites = [...]runtime.Site{
@@ -212,7 +212,7 @@ var forCondSites = [...]runtime.Site{
 
 // ForCondWorkflow is the descriptor of workflow ForCond: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForCondWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForCond", "0698815b8df85521", func() any { return new(forCondFrame) }).WithFunc(ForCond)
+var ForCondWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForCond", "c2d7492e4c9e8d77", func() any { return new(forCondFrame) }).WithFunc(ForCond)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *forCondFrame) SetInput(in int) {
@@ -224,7 +224,7 @@ func (f *forCondFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	e.Int("steps", int64(f.steps))
-	e.Int("t", int64(f.t))
+	e.Int("t_a12444", int64(f.t_a12444))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -237,8 +237,8 @@ func (f *forCondFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.n = int(d.Int())
 		case "steps":
 			f.steps = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
+		case "t_a12444":
+			f.t_a12444 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -262,7 +262,7 @@ var foreverBreakSites = [...]runtime.Site{
 
 // ForeverBreakWorkflow is the descriptor of workflow ForeverBreak: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForeverBreakWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeverBreak", "94651e11ee0a4459", func() any { return new(foreverBreakFrame) }).WithFunc(ForeverBreak)
+var ForeverBreakWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeverBreak", "ebf225f7fb0e9a29", func() any { return new(foreverBreakFrame) }).WithFunc(ForeverBreak)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *foreverBreakFrame) SetInput(in int) {
@@ -303,24 +303,24 @@ func (f *foreverBreakFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // expressionsFrame is the frame of workflow Expressions: its machine state and the variables
 // that live across its checkpoints.
 type expressionsFrame struct {
-	pc    int
-	n     int
-	x     int
-	t     int
-	t1    int
-	t2    int
-	label string
-	t3    int
-	t4    int
-	t5    int
-	p     Pair
-	t6    int
-	t7    int
-	t8    int
-	xs    []int
-	t9    int
-	m     map[string]int
-	t10   int
+	pc        int
+	n         int
+	x         int
+	t_e35d03  int
+	t_e35d031 int
+	t_e35d032 int
+	label     string
+	t_04cc60  int
+	t_04cc601 int
+	t_04cc602 int
+	p         Pair
+	t_77cb1e  int
+	t_77cb1e1 int
+	t_77cb1e2 int
+	xs        []int
+	t_7992a5  int
+	m         map[string]int
+	t_a60306  int
 }
 
 var expressionsSites = [...]runtime.Site{
@@ -336,7 +336,7 @@ var expressionsSites = [...]runtime.Site{
 
 // ExpressionsWorkflow is the descriptor of workflow Expressions: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "c15aeb7794466f31", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
+var ExpressionsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Expressions", "b3372177362a1750", func() any { return new(expressionsFrame) }).WithFunc(Expressions)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *expressionsFrame) SetInput(in int) {
@@ -348,20 +348,20 @@ func (f *expressionsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	e.Int("x", int64(f.x))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
+	e.Int("t_e35d03", int64(f.t_e35d03))
+	e.Int("t_e35d031", int64(f.t_e35d031))
+	e.Int("t_e35d032", int64(f.t_e35d032))
 	e.String("label", f.label)
-	e.Int("t3", int64(f.t3))
-	e.Int("t4", int64(f.t4))
-	e.Int("t5", int64(f.t5))
+	e.Int("t_04cc60", int64(f.t_04cc60))
+	e.Int("t_04cc601", int64(f.t_04cc601))
+	e.Int("t_04cc602", int64(f.t_04cc602))
 	runtime.Field(e, "p", f.p)
-	e.Int("t6", int64(f.t6))
-	e.Int("t7", int64(f.t7))
-	e.Int("t8", int64(f.t8))
+	e.Int("t_77cb1e", int64(f.t_77cb1e))
+	e.Int("t_77cb1e1", int64(f.t_77cb1e1))
+	e.Int("t_77cb1e2", int64(f.t_77cb1e2))
 	runtime.Field(e, "xs", f.xs)
-	e.Int("t9", int64(f.t9))
-	e.Int("t10", int64(f.t10))
+	e.Int("t_7992a5", int64(f.t_7992a5))
+	e.Int("t_a60306", int64(f.t_a60306))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -374,34 +374,34 @@ func (f *expressionsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.n = int(d.Int())
 		case "x":
 			f.x = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
+		case "t_e35d03":
+			f.t_e35d03 = int(d.Int())
+		case "t_e35d031":
+			f.t_e35d031 = int(d.Int())
+		case "t_e35d032":
+			f.t_e35d032 = int(d.Int())
 		case "label":
 			f.label = d.String()
-		case "t3":
-			f.t3 = int(d.Int())
-		case "t4":
-			f.t4 = int(d.Int())
-		case "t5":
-			f.t5 = int(d.Int())
+		case "t_04cc60":
+			f.t_04cc60 = int(d.Int())
+		case "t_04cc601":
+			f.t_04cc601 = int(d.Int())
+		case "t_04cc602":
+			f.t_04cc602 = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
-		case "t6":
-			f.t6 = int(d.Int())
-		case "t7":
-			f.t7 = int(d.Int())
-		case "t8":
-			f.t8 = int(d.Int())
+		case "t_77cb1e":
+			f.t_77cb1e = int(d.Int())
+		case "t_77cb1e1":
+			f.t_77cb1e1 = int(d.Int())
+		case "t_77cb1e2":
+			f.t_77cb1e2 = int(d.Int())
 		case "xs":
 			runtime.Value(d, &f.xs)
-		case "t9":
-			f.t9 = int(d.Int())
-		case "t10":
-			f.t10 = int(d.Int())
+		case "t_7992a5":
+			f.t_7992a5 = int(d.Int())
+		case "t_a60306":
+			f.t_a60306 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -410,24 +410,24 @@ func (f *expressionsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // shortCircuitFrame is the frame of workflow ShortCircuit: its machine state and the variables
 // that live across its checkpoints.
 type shortCircuitFrame struct {
-	pc   int
-	n    int
-	out  []bool
-	i    int
-	a    bool
-	t    bool
-	t1   error
-	t2   string
-	b    bool
-	t3   bool
-	t4   error
-	t5   string
-	even bool
-	c    bool
-	t6   bool
-	t7   bool
-	t8   int
-	t9   error
+	pc        int
+	n         int
+	out       []bool
+	i         int
+	a         bool
+	t_1f55ee  bool
+	t_1f55ee1 error
+	t_1f55ee2 string
+	b         bool
+	t_b5bcd5  bool
+	t_b5bcd51 error
+	t_b5bcd52 string
+	even      bool
+	c         bool
+	t_3f22b6  bool
+	t_3f22b61 bool
+	t_3f22b62 int
+	t_3f22b63 error
 }
 
 var shortCircuitSites = [...]runtime.Site{
@@ -440,7 +440,7 @@ var shortCircuitSites = [...]runtime.Site{
 
 // ShortCircuitWorkflow is the descriptor of workflow ShortCircuit: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "d64b7f017fa96e04", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
+var ShortCircuitWorkflow = durable.NewWorkflow[int, []bool]("github.com/durablegen/durable/internal/equiv.ShortCircuit", "9a6747ddbf65fefc", func() any { return new(shortCircuitFrame) }).WithFunc(ShortCircuit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shortCircuitFrame) SetInput(in int) {
@@ -454,18 +454,18 @@ func (f *shortCircuitFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "out", f.out)
 	e.Int("i", int64(f.i))
 	e.Bool("a", f.a)
-	e.Bool("t", f.t)
-	e.Error("t1", f.t1)
-	e.String("t2", f.t2)
+	e.Bool("t_1f55ee", f.t_1f55ee)
+	e.Error("t_1f55ee1", f.t_1f55ee1)
+	e.String("t_1f55ee2", f.t_1f55ee2)
 	e.Bool("b", f.b)
-	e.Bool("t3", f.t3)
-	e.Error("t4", f.t4)
-	e.String("t5", f.t5)
+	e.Bool("t_b5bcd5", f.t_b5bcd5)
+	e.Error("t_b5bcd51", f.t_b5bcd51)
+	e.String("t_b5bcd52", f.t_b5bcd52)
 	e.Bool("even", f.even)
-	e.Bool("t6", f.t6)
-	e.Bool("t7", f.t7)
-	e.Int("t8", int64(f.t8))
-	e.Error("t9", f.t9)
+	e.Bool("t_3f22b6", f.t_3f22b6)
+	e.Bool("t_3f22b61", f.t_3f22b61)
+	e.Int("t_3f22b62", int64(f.t_3f22b62))
+	e.Error("t_3f22b63", f.t_3f22b63)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -482,30 +482,30 @@ func (f *shortCircuitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "a":
 			f.a = d.Bool()
-		case "t":
-			f.t = d.Bool()
-		case "t1":
-			f.t1 = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_1f55ee":
+			f.t_1f55ee = d.Bool()
+		case "t_1f55ee1":
+			f.t_1f55ee1 = d.Error()
+		case "t_1f55ee2":
+			f.t_1f55ee2 = d.String()
 		case "b":
 			f.b = d.Bool()
-		case "t3":
-			f.t3 = d.Bool()
-		case "t4":
-			f.t4 = d.Error()
-		case "t5":
-			f.t5 = d.String()
+		case "t_b5bcd5":
+			f.t_b5bcd5 = d.Bool()
+		case "t_b5bcd51":
+			f.t_b5bcd51 = d.Error()
+		case "t_b5bcd52":
+			f.t_b5bcd52 = d.String()
 		case "even":
 			f.even = d.Bool()
-		case "t6":
-			f.t6 = d.Bool()
-		case "t7":
-			f.t7 = d.Bool()
-		case "t8":
-			f.t8 = int(d.Int())
-		case "t9":
-			f.t9 = d.Error()
+		case "t_3f22b6":
+			f.t_3f22b6 = d.Bool()
+		case "t_3f22b61":
+			f.t_3f22b61 = d.Bool()
+		case "t_3f22b62":
+			f.t_3f22b62 = int(d.Int())
+		case "t_3f22b63":
+			f.t_3f22b63 = d.Error()
 		}
 	}
 	return d.Err()
@@ -514,15 +514,15 @@ func (f *shortCircuitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // multiValueFrame is the frame of workflow MultiValue: its machine state and the variables
 // that live across its checkpoints.
 type multiValueFrame struct {
-	pc  int
-	n   int
-	p   Pair
-	err error
-	q   int
-	r   int
-	s   string
-	t   Pair
-	t1  error
+	pc        int
+	n         int
+	p         Pair
+	err       error
+	q         int
+	r         int
+	s         string
+	t_2d810a  Pair
+	t_2d810a1 error
 }
 
 var multiValueSites = [...]runtime.Site{
@@ -535,7 +535,7 @@ var multiValueSites = [...]runtime.Site{
 
 // MultiValueWorkflow is the descriptor of workflow MultiValue: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MultiValueWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MultiValue", "3b585cb177f8a7c9", func() any { return new(multiValueFrame) }).WithFunc(MultiValue)
+var MultiValueWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MultiValue", "01ace14a12a2881d", func() any { return new(multiValueFrame) }).WithFunc(MultiValue)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *multiValueFrame) SetInput(in int) {
@@ -551,8 +551,8 @@ func (f *multiValueFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("q", int64(f.q))
 	e.Int("r", int64(f.r))
 	e.String("s", f.s)
-	runtime.Field(e, "t", f.t)
-	e.Error("t1", f.t1)
+	runtime.Field(e, "t_2d810a", f.t_2d810a)
+	e.Error("t_2d810a1", f.t_2d810a1)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -573,10 +573,10 @@ func (f *multiValueFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.r = int(d.Int())
 		case "s":
 			f.s = d.String()
-		case "t":
-			runtime.Value(d, &f.t)
-		case "t1":
-			f.t1 = d.Error()
+		case "t_2d810a":
+			runtime.Value(d, &f.t_2d810a)
+		case "t_2d810a1":
+			f.t_2d810a1 = d.Error()
 		}
 	}
 	return d.Err()
@@ -608,7 +608,7 @@ var shadowingSites = [...]runtime.Site{
 
 // ShadowingWorkflow is the descriptor of workflow Shadowing: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShadowingWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Shadowing", "6388419b222a3963", func() any { return new(shadowingFrame) }).WithFunc(Shadowing)
+var ShadowingWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Shadowing", "f1382f6ac13ee736", func() any { return new(shadowingFrame) }).WithFunc(Shadowing)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shadowingFrame) SetInput(in int) {
@@ -667,11 +667,11 @@ func (f *shadowingFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // namedResultsFrame is the frame of workflow NamedResults: its machine state and the variables
 // that live across its checkpoints.
 type namedResultsFrame struct {
-	pc    int
-	n     int
-	total int
-	err   error
-	t     int
+	pc       int
+	n        int
+	total    int
+	err      error
+	t_59cd76 int
 }
 
 var namedResultsSites = [...]runtime.Site{
@@ -681,7 +681,7 @@ var namedResultsSites = [...]runtime.Site{
 
 // NamedResultsWorkflow is the descriptor of workflow NamedResults: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var NamedResultsWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.NamedResults", "16ce83b31d2bfd58", func() any { return new(namedResultsFrame) }).WithFunc(NamedResults)
+var NamedResultsWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.NamedResults", "bbe99307b2db1f4e", func() any { return new(namedResultsFrame) }).WithFunc(NamedResults)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *namedResultsFrame) SetInput(in int) {
@@ -694,7 +694,7 @@ func (f *namedResultsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("total", int64(f.total))
 	e.Error("err", f.err)
-	e.Int("t", int64(f.t))
+	e.Int("t_59cd76", int64(f.t_59cd76))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -709,8 +709,8 @@ func (f *namedResultsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.total = int(d.Int())
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = int(d.Int())
+		case "t_59cd76":
+			f.t_59cd76 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -738,7 +738,7 @@ var localDeclsSites = [...]runtime.Site{
 
 // LocalDeclsWorkflow is the descriptor of workflow LocalDecls: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LocalDeclsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LocalDecls", "57f5e2e557d48255", func() any { return new(localDeclsFrame) }).WithFunc(LocalDecls)
+var LocalDeclsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LocalDecls", "5d9e2d130662b522", func() any { return new(localDeclsFrame) }).WithFunc(LocalDecls)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *localDeclsFrame) SetInput(in int) {
@@ -776,14 +776,14 @@ func (f *localDeclsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // importedFrame is the frame of workflow Imported: its machine state and the variables
 // that live across its checkpoints.
 type importedFrame struct {
-	pc    int
-	words []string
-	out   []string
-	w     string
-	t     int
-	t1    int
-	u     string
-	err   error
+	pc        int
+	words     []string
+	out       []string
+	w         string
+	t_beaa36  int
+	t_beaa361 int
+	u         string
+	err       error
 }
 
 var importedSites = [...]runtime.Site{
@@ -792,7 +792,7 @@ var importedSites = [...]runtime.Site{
 
 // ImportedWorkflow is the descriptor of workflow Imported: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ImportedWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Imported", "9d371dd0b5e348af", func() any { return new(importedFrame) }).WithFunc(Imported)
+var ImportedWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Imported", "8969c3094a3c6ef1", func() any { return new(importedFrame) }).WithFunc(Imported)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *importedFrame) SetInput(in []string) {
@@ -805,8 +805,8 @@ func (f *importedFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "words", f.words)
 	runtime.Field(e, "out", f.out)
 	e.String("w", f.w)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_beaa36", int64(f.t_beaa36))
+	e.Int("t_beaa361", int64(f.t_beaa361))
 	e.String("u", f.u)
 	e.Error("err", f.err)
 }
@@ -823,10 +823,10 @@ func (f *importedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.out)
 		case "w":
 			f.w = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_beaa36":
+			f.t_beaa36 = int(d.Int())
+		case "t_beaa361":
+			f.t_beaa361 = int(d.Int())
 		case "u":
 			f.u = d.String()
 		case "err":
@@ -912,7 +912,7 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:44:1*/ if f.n < 0 {
 				/*line basic.go:45:2*/ return runtime.Return[string](x1, f.out+" negative", nil)
 			}
-			/*line basic.go:47:21*/ f.t = fmt.Sprint(f.n)
+			/*line basic.go:47:21*/ f.t_d4c192 = fmt.Sprint(f.n)
 			f.pc = 16
 		case 5:
 			if /*line basic.go:35:11*/ f.even {
@@ -960,9 +960,9 @@ func (f *ifElseFrame) Run(x1 *runtime.Exec) error {
 		case 16:
 			/*line basic.go:47:11*/ f.s2, f.err1 = runtime.Call(x1, &ifElseSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t)
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t_d4c192)
 				}
-				return Echo(stepCtx3, f.t)
+				return Echo(stepCtx3, f.t_d4c192)
 			})
 			if err := x1.Commit(&f.pc, 17); err != nil {
 				return err
@@ -1033,7 +1033,7 @@ func (f *forCondFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line basic.go:74:1*/ return runtime.Return[int](x1, f.steps, nil)
 		case 5:
-			/*line basic.go:71:5*/ f.t = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
+			/*line basic.go:71:5*/ f.t_a12444 = runtime.CallValue(x1, &forCondSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.steps)
 				}
@@ -1043,7 +1043,7 @@ func (f *forCondFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			if /*line basic.go:71:5*/ f.t <= f.n {
+			if /*line basic.go:71:5*/ f.t_a12444 <= f.n {
 				f.pc = 2
 			} else {
 				f.pc = 4
@@ -1109,7 +1109,7 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line basic.go:102:6*/ f.t = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
+			/*line basic.go:102:6*/ f.t_e35d03 = runtime.CallValue(x1, &expressionsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -1119,10 +1119,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line basic.go:102:6*/ f.t1 = f.t
+			/*line basic.go:102:6*/ f.t_e35d031 = f.t_e35d03
 			f.pc = 3
 		case 3:
-			/*line basic.go:102:20*/ f.t2 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
+			/*line basic.go:102:20*/ f.t_e35d032 = runtime.CallValue(x1, &expressionsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n*10)
 				}
@@ -1132,10 +1132,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line basic.go:102:1*/ f.x = f.t1 + f.t2*2
+			/*line basic.go:102:1*/ f.x = f.t_e35d031 + f.t_e35d032*2
 			f.pc = 5
 		case 5:
-			/*line basic.go:103:31*/ f.t3 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
+			/*line basic.go:103:31*/ f.t_04cc60 = runtime.CallValue(x1, &expressionsSites[2], func(stepCtx2 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.x)
 				}
@@ -1145,10 +1145,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line basic.go:103:31*/ f.t4 = f.t3
+			/*line basic.go:103:31*/ f.t_04cc601 = f.t_04cc60
 			f.pc = 7
 		case 7:
-			/*line basic.go:103:68*/ f.t5 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
+			/*line basic.go:103:68*/ f.t_04cc602 = runtime.CallValue(x1, &expressionsSites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 2)
 				}
@@ -1158,10 +1158,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line basic.go:103:1*/ f.label = fmt.Sprintf("%d-%d", f.t4, len(strings.Repeat("a", f.t5)))
+			/*line basic.go:103:1*/ f.label = fmt.Sprintf("%d-%d", f.t_04cc601, len(strings.Repeat("a", f.t_04cc602)))
 			f.pc = 9
 		case 9:
-			/*line basic.go:104:14*/ f.t6 = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
+			/*line basic.go:104:14*/ f.t_77cb1e = runtime.CallValue(x1, &expressionsSites[4], func(stepCtx4 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 1)
 				}
@@ -1171,10 +1171,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 10:
-			/*line basic.go:104:14*/ f.t7 = f.t6
+			/*line basic.go:104:14*/ f.t_77cb1e1 = f.t_77cb1e
 			f.pc = 11
 		case 11:
-			/*line basic.go:104:30*/ f.t8 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
+			/*line basic.go:104:30*/ f.t_77cb1e2 = runtime.CallValue(x1, &expressionsSites[5], func(stepCtx5 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 2)
 				}
@@ -1184,10 +1184,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line basic.go:104:1*/ f.p = Pair{A: f.t7, B: f.t8}
+			/*line basic.go:104:1*/ f.p = Pair{A: f.t_77cb1e1, B: f.t_77cb1e2}
 			f.pc = 13
 		case 13:
-			/*line basic.go:105:13*/ f.t9 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
+			/*line basic.go:105:13*/ f.t_7992a5 = runtime.CallValue(x1, &expressionsSites[6], func(stepCtx6 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 3)
 				}
@@ -1197,10 +1197,10 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 14:
-			/*line basic.go:105:1*/ f.xs = []int{f.t9, f.x}
+			/*line basic.go:105:1*/ f.xs = []int{f.t_7992a5, f.x}
 			f.pc = 15
 		case 15:
-			/*line basic.go:106:26*/ f.t10 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
+			/*line basic.go:106:26*/ f.t_a60306 = runtime.CallValue(x1, &expressionsSites[7], func(stepCtx7 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx7, Inc)(stepCtx7, 4)
 				}
@@ -1210,7 +1210,7 @@ func (f *expressionsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 16:
-			/*line basic.go:106:1*/ f.m = map[string]int{"k": f.t10}
+			/*line basic.go:106:1*/ f.m = map[string]int{"k": f.t_a60306}
 			/*line basic.go:107:1*/ return runtime.Return[string](x1, fmt.Sprintf("%d %s %v %v %v", f.x, f.label, f.p, f.xs, f.m), nil)
 		default:
 			return runtime.BadState(f.pc)
@@ -1234,8 +1234,8 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 4
 			}
 		case 2:
-			/*line basic.go:116:7*/ f.t = f.i > f.n+1
-			if f.t {
+			/*line basic.go:116:7*/ f.t_1f55ee = f.i > f.n+1
+			if f.t_1f55ee {
 				f.pc = 5
 			} else {
 				f.pc = 6
@@ -1246,47 +1246,47 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line basic.go:122:1*/ return runtime.Return[[]bool](x1, f.out, nil)
 		case 5:
-			/*line basic.go:116:28*/ f.t2 = fmt.Sprint("and ", f.i)
+			/*line basic.go:116:28*/ f.t_1f55ee2 = fmt.Sprint("and ", f.i)
 			f.pc = 7
 		case 6:
-			/*line basic.go:116:2*/ f.a = f.t
-			/*line basic.go:117:7*/ f.t3 = f.i > f.n+1
-			if !f.t3 {
+			/*line basic.go:116:2*/ f.a = f.t_1f55ee
+			/*line basic.go:117:7*/ f.t_b5bcd5 = f.i > f.n+1
+			if !f.t_b5bcd5 {
 				f.pc = 9
 			} else {
 				f.pc = 10
 			}
 		case 7:
-			/*line basic.go:116:18*/ f.t1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
+			/*line basic.go:116:18*/ f.t_1f55ee1 = runtime.CallErr(x1, &shortCircuitSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Note)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Note)(stepCtx, f.t_1f55ee2)
 				}
-				return Note(stepCtx, f.t2)
+				return Note(stepCtx, f.t_1f55ee2)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line basic.go:116:18*/ f.t = f.t1 == nil
+			/*line basic.go:116:18*/ f.t_1f55ee = f.t_1f55ee1 == nil
 			f.pc = 6
 		case 9:
-			/*line basic.go:117:28*/ f.t5 = fmt.Sprint("or ", f.i)
+			/*line basic.go:117:28*/ f.t_b5bcd52 = fmt.Sprint("or ", f.i)
 			f.pc = 11
 		case 10:
-			/*line basic.go:117:2*/ f.b = f.t3
+			/*line basic.go:117:2*/ f.b = f.t_b5bcd5
 			f.pc = 13
 		case 11:
-			/*line basic.go:117:18*/ f.t4 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
+			/*line basic.go:117:18*/ f.t_b5bcd51 = runtime.CallErr(x1, &shortCircuitSites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t5)
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t_b5bcd52)
 				}
-				return Note(stepCtx1, f.t5)
+				return Note(stepCtx1, f.t_b5bcd52)
 			})
 			if err := x1.Commit(&f.pc, 12); err != nil {
 				return err
 			}
 		case 12:
-			/*line basic.go:117:18*/ f.t3 = f.t4 == nil
+			/*line basic.go:117:18*/ f.t_b5bcd5 = f.t_b5bcd51 == nil
 			f.pc = 10
 		case 13:
 			/*line basic.go:118:13*/ f.even, _ = runtime.Call(x1, &shortCircuitSites[2], func(stepCtx2 context.Context) (bool, error) {
@@ -1299,18 +1299,18 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 14:
-			/*line basic.go:119:7*/ f.t6 = !f.even
-			if f.t6 {
+			/*line basic.go:119:7*/ f.t_3f22b6 = !f.even
+			if f.t_3f22b6 {
 				f.pc = 17
 			} else {
 				f.pc = 16
 			}
 		case 16:
-			/*line basic.go:119:2*/ f.c = f.t6
+			/*line basic.go:119:2*/ f.c = f.t_3f22b6
 			/*line basic.go:120:2*/ f.out = append(f.out, f.a, f.b, f.c)
 			f.pc = 3
 		case 17:
-			/*line basic.go:119:17*/ f.t8 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
+			/*line basic.go:119:17*/ f.t_3f22b62 = runtime.CallValue(x1, &shortCircuitSites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
 				}
@@ -1320,17 +1320,17 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 18:
-			/*line basic.go:119:17*/ f.t7 = f.t8 > 0
-			if !f.t7 {
+			/*line basic.go:119:17*/ f.t_3f22b61 = f.t_3f22b62 > 0
+			if !f.t_3f22b61 {
 				f.pc = 21
 			} else {
 				f.pc = 20
 			}
 		case 20:
-			/*line basic.go:119:16*/ f.t6 = (f.t7)
+			/*line basic.go:119:16*/ f.t_3f22b6 = (f.t_3f22b61)
 			f.pc = 16
 		case 21:
-			/*line basic.go:119:36*/ f.t9 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
+			/*line basic.go:119:36*/ f.t_3f22b63 = runtime.CallErr(x1, &shortCircuitSites[4], func(stepCtx4 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx4, Note)(stepCtx4, "never")
 				}
@@ -1340,7 +1340,7 @@ func (f *shortCircuitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 22:
-			/*line basic.go:119:36*/ f.t7 = f.t9 == nil
+			/*line basic.go:119:36*/ f.t_3f22b61 = f.t_3f22b63 == nil
 			f.pc = 20
 		default:
 			return runtime.BadState(f.pc)
@@ -1374,7 +1374,7 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 			/*line basic.go:135:1*/ f.q, f.r = f.p.A, f.p.B
 			f.pc = 3
 		case 3:
-			/*line basic.go:136:17*/ f.t, f.t1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
+			/*line basic.go:136:17*/ f.t_2d810a, f.t_2d810a1 = runtime.Call(x1, &multiValueSites[1], func(stepCtx1 context.Context) (Pair, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, DivMod)(stepCtx1, f.q+10, 4)
 				}
@@ -1384,7 +1384,7 @@ func (f *multiValueFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line basic.go:136:1*/ f.s = fmt.Sprint(f.t, f.t1)
+			/*line basic.go:136:1*/ f.s = fmt.Sprint(f.t_2d810a, f.t_2d810a1)
 			f.pc = 5
 		case 5:
 			/*line basic.go:137:1*/ runtime.CallErr(x1, &multiValueSites[2], func(stepCtx2 context.Context) error {
@@ -1536,7 +1536,7 @@ func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
 			}
 			f.pc = 3
 		case 3:
-			/*line basic.go:177:10*/ f.t = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
+			/*line basic.go:177:10*/ f.t_59cd76 = runtime.CallValue(x1, &namedResultsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.total)
 				}
@@ -1546,7 +1546,7 @@ func (f *namedResultsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line basic.go:177:1*/ f.total += f.t
+			/*line basic.go:177:1*/ f.total += f.t_59cd76
 			/*line basic.go:178:1*/ return runtime.Return[int](x1, f.total, f.err)
 		default:
 			return runtime.BadState(f.pc)
@@ -1591,20 +1591,20 @@ func (f *importedFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line basic.go:202:1*/ f.out = nil
-			/*line basic.go:203:1*/ f.t1 = len(f.words)
-			f.t = 0
+			/*line basic.go:203:1*/ f.t_beaa361 = len(f.words)
+			f.t_beaa36 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_beaa36 < f.t_beaa361 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.w = f.words[f.t]
+			f.w = f.words[f.t_beaa36]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_beaa36++
 			f.pc = 1
 		case 4:
 			/*line basic.go:210:1*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)

@@ -13,34 +13,34 @@ import (
 // namedRangesFrame is the frame of workflow NamedRanges: its machine state and the variables
 // that live across its checkpoints.
 type namedRangesFrame struct {
-	pc    int
-	sku   SKU
-	out   []string
-	i     int
-	r     rune
-	t     int
-	t1    string
-	s     string
-	err   error
-	t2    string
-	i1    Count
-	t3    Count
-	t4    Count
-	n     int
-	lines Lines
-	l     SKU
-	t5    int
-	t6    int
-	r1    rune
-	t7    int
-	t8    string
-	stock Stock
-	k     SKU
-	v     Count
-	t9    int
-	t10   []SKU
-	s1    string
-	t11   string
+	pc        int
+	sku       SKU
+	out       []string
+	i         int
+	r         rune
+	t_6baac5  int
+	t_6baac51 string
+	s         string
+	err       error
+	t_9a5ab6  string
+	i1        Count
+	t_3999c8  Count
+	t_3999c81 Count
+	n         int
+	lines     Lines
+	l         SKU
+	t_981bda  int
+	t_981bda1 int
+	r1        rune
+	t_00600b  int
+	t_00600b1 string
+	stock     Stock
+	k         SKU
+	v         Count
+	t_941d88  int
+	t_941d881 []SKU
+	s1        string
+	t_bced83  string
 }
 
 var namedRangesSites = [...]runtime.Site{
@@ -52,7 +52,7 @@ var namedRangesSites = [...]runtime.Site{
 
 // NamedRangesWorkflow is the descriptor of workflow NamedRanges: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var NamedRangesWorkflow = durable.NewWorkflow[SKU, []string]("github.com/durablegen/durable/internal/equiv.NamedRanges", "024140e340933149", func() any { return new(namedRangesFrame) }).WithFunc(NamedRanges)
+var NamedRangesWorkflow = durable.NewWorkflow[SKU, []string]("github.com/durablegen/durable/internal/equiv.NamedRanges", "f2354dcccb5f6a03", func() any { return new(namedRangesFrame) }).WithFunc(NamedRanges)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *namedRangesFrame) SetInput(in SKU) {
@@ -66,29 +66,29 @@ func (f *namedRangesFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "out", f.out)
 	e.Int("i", int64(f.i))
 	e.Int("r", int64(f.r))
-	e.Int("t", int64(f.t))
-	e.String("t1", f.t1)
+	e.Int("t_6baac5", int64(f.t_6baac5))
+	e.String("t_6baac51", f.t_6baac51)
 	e.String("s", f.s)
 	e.Error("err", f.err)
-	e.String("t2", f.t2)
+	e.String("t_9a5ab6", f.t_9a5ab6)
 	runtime.Field(e, "i1", f.i1)
-	runtime.Field(e, "t3", f.t3)
-	runtime.Field(e, "t4", f.t4)
+	runtime.Field(e, "t_3999c8", f.t_3999c8)
+	runtime.Field(e, "t_3999c81", f.t_3999c81)
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "lines", f.lines)
 	runtime.Field(e, "l", f.l)
-	e.Int("t5", int64(f.t5))
-	e.Int("t6", int64(f.t6))
+	e.Int("t_981bda", int64(f.t_981bda))
+	e.Int("t_981bda1", int64(f.t_981bda1))
 	e.Int("r1", int64(f.r1))
-	e.Int("t7", int64(f.t7))
-	e.String("t8", f.t8)
+	e.Int("t_00600b", int64(f.t_00600b))
+	e.String("t_00600b1", f.t_00600b1)
 	runtime.Field(e, "stock", f.stock)
 	runtime.Field(e, "k", f.k)
 	runtime.Field(e, "v", f.v)
-	e.Int("t9", int64(f.t9))
-	runtime.Field(e, "t10", f.t10)
+	e.Int("t_941d88", int64(f.t_941d88))
+	runtime.Field(e, "t_941d881", f.t_941d881)
 	e.String("s1", f.s1)
-	e.String("t11", f.t11)
+	e.String("t_bced83", f.t_bced83)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -105,52 +105,52 @@ func (f *namedRangesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "r":
 			f.r = rune(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = d.String()
+		case "t_6baac5":
+			f.t_6baac5 = int(d.Int())
+		case "t_6baac51":
+			f.t_6baac51 = d.String()
 		case "s":
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_9a5ab6":
+			f.t_9a5ab6 = d.String()
 		case "i1":
 			runtime.Value(d, &f.i1)
-		case "t3":
-			runtime.Value(d, &f.t3)
-		case "t4":
-			runtime.Value(d, &f.t4)
+		case "t_3999c8":
+			runtime.Value(d, &f.t_3999c8)
+		case "t_3999c81":
+			runtime.Value(d, &f.t_3999c81)
 		case "n":
 			f.n = int(d.Int())
 		case "lines":
 			runtime.Value(d, &f.lines)
 		case "l":
 			runtime.Value(d, &f.l)
-		case "t5":
-			f.t5 = int(d.Int())
-		case "t6":
-			f.t6 = int(d.Int())
+		case "t_981bda":
+			f.t_981bda = int(d.Int())
+		case "t_981bda1":
+			f.t_981bda1 = int(d.Int())
 		case "r1":
 			f.r1 = rune(d.Int())
-		case "t7":
-			f.t7 = int(d.Int())
-		case "t8":
-			f.t8 = d.String()
+		case "t_00600b":
+			f.t_00600b = int(d.Int())
+		case "t_00600b1":
+			f.t_00600b1 = d.String()
 		case "stock":
 			runtime.Value(d, &f.stock)
 		case "k":
 			runtime.Value(d, &f.k)
 		case "v":
 			runtime.Value(d, &f.v)
-		case "t9":
-			f.t9 = int(d.Int())
-		case "t10":
-			runtime.Value(d, &f.t10)
+		case "t_941d88":
+			f.t_941d88 = int(d.Int())
+		case "t_941d881":
+			runtime.Value(d, &f.t_941d881)
 		case "s1":
 			f.s1 = d.String()
-		case "t11":
-			f.t11 = d.String()
+		case "t_bced83":
+			f.t_bced83 = d.String()
 		}
 	}
 	return d.Err()
@@ -159,15 +159,15 @@ func (f *namedRangesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // genericStepsFrame is the frame of workflow GenericSteps: its machine state and the variables
 // that live across its checkpoints.
 type genericStepsFrame struct {
-	pc   int
-	n    int
-	a    int
-	err  error
-	b    Pair
-	err1 error
-	c    []SKU
-	t    string
-	t1   error
+	pc        int
+	n         int
+	a         int
+	err       error
+	b         Pair
+	err1      error
+	c         []SKU
+	t_1a2220  string
+	t_1a22201 error
 }
 
 var genericStepsSites = [...]runtime.Site{
@@ -180,7 +180,7 @@ var genericStepsSites = [...]runtime.Site{
 
 // GenericStepsWorkflow is the descriptor of workflow GenericSteps: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var GenericStepsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.GenericSteps", "1435c29aa81bdd7a", func() any { return new(genericStepsFrame) }).WithFunc(GenericSteps)
+var GenericStepsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.GenericSteps", "2c6b34db168fb768", func() any { return new(genericStepsFrame) }).WithFunc(GenericSteps)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *genericStepsFrame) SetInput(in int) {
@@ -196,8 +196,8 @@ func (f *genericStepsFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "b", f.b)
 	e.Error("err1", f.err1)
 	runtime.Field(e, "c", f.c)
-	e.String("t", f.t)
-	e.Error("t1", f.t1)
+	e.String("t_1a2220", f.t_1a2220)
+	e.Error("t_1a22201", f.t_1a22201)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -218,10 +218,10 @@ func (f *genericStepsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.err1 = d.Error()
 		case "c":
 			runtime.Value(d, &f.c)
-		case "t":
-			f.t = d.String()
-		case "t1":
-			f.t1 = d.Error()
+		case "t_1a2220":
+			f.t_1a2220 = d.String()
+		case "t_1a22201":
+			f.t_1a22201 = d.Error()
 		}
 	}
 	return d.Err()
@@ -230,15 +230,15 @@ func (f *genericStepsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // foreignLocalFrame is the frame of workflow ForeignLocal: its machine state and the variables
 // that live across its checkpoints.
 type foreignLocalFrame struct {
-	pc   int
-	n    int
-	m    int
-	v    int
-	err  error
-	i    int
-	t    int
-	t1   int
-	err1 error
+	pc        int
+	n         int
+	m         int
+	v         int
+	err       error
+	i         int
+	t_536ed5  int
+	t_536ed51 int
+	err1      error
 }
 
 var foreignLocalSites = [...]runtime.Site{
@@ -248,7 +248,7 @@ var foreignLocalSites = [...]runtime.Site{
 
 // ForeignLocalWorkflow is the descriptor of workflow ForeignLocal: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ForeignLocalWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeignLocal", "b0739de2bc9cfce2", func() any { return new(foreignLocalFrame) }).WithFunc(ForeignLocal)
+var ForeignLocalWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ForeignLocal", "cf7ebe4555f83975", func() any { return new(foreignLocalFrame) }).WithFunc(ForeignLocal)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *foreignLocalFrame) SetInput(in int) {
@@ -263,8 +263,8 @@ func (f *foreignLocalFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_536ed5", int64(f.t_536ed5))
+	e.Int("t_536ed51", int64(f.t_536ed51))
 	e.Error("err1", f.err1)
 }
 
@@ -284,10 +284,10 @@ func (f *foreignLocalFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.err = d.Error()
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_536ed5":
+			f.t_536ed5 = int(d.Int())
+		case "t_536ed51":
+			f.t_536ed51 = int(d.Int())
 		case "err1":
 			f.err1 = d.Error()
 		}
@@ -304,11 +304,11 @@ type defaultOnlyWindow [defaultOnlySize + 1]int
 // defaultOnlyFrame is the frame of workflow DefaultOnly: its machine state and the variables
 // that live across its checkpoints.
 type defaultOnlyFrame struct {
-	pc  int
-	n   int
-	buf [3]int
-	w   defaultOnlyWindow
-	t   int
+	pc       int
+	n        int
+	buf      [3]int
+	w        defaultOnlyWindow
+	t_df40f3 int
 }
 
 var defaultOnlySites = [...]runtime.Site{
@@ -320,7 +320,7 @@ var defaultOnlySites = [...]runtime.Site{
 
 // DefaultOnlyWorkflow is the descriptor of workflow DefaultOnly: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var DefaultOnlyWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.DefaultOnly", "2dd1605d28d67612", func() any { return new(defaultOnlyFrame) }).WithFunc(DefaultOnly)
+var DefaultOnlyWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.DefaultOnly", "66eb556d960ce007", func() any { return new(defaultOnlyFrame) }).WithFunc(DefaultOnly)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *defaultOnlyFrame) SetInput(in int) {
@@ -333,7 +333,7 @@ func (f *defaultOnlyFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "buf", f.buf)
 	runtime.Field(e, "w", f.w)
-	e.Int("t", int64(f.t))
+	e.Int("t_df40f3", int64(f.t_df40f3))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -348,8 +348,8 @@ func (f *defaultOnlyFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.buf)
 		case "w":
 			runtime.Value(d, &f.w)
-		case "t":
-			f.t = int(d.Int())
+		case "t_df40f3":
+			f.t_df40f3 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -362,34 +362,34 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line build.go:31:1*/ f.out = nil
-			/*line build.go:32:1*/ f.t1 = string(f.sku)
-			f.t = 0
+			/*line build.go:32:1*/ f.t_6baac51 = string(f.sku)
+			f.t_6baac5 = 0
 			f.pc = 1
 		case 1:
-			if f.t < len(f.t1) {
+			if f.t_6baac5 < len(f.t_6baac51) {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			f.r, _ = runtime.DecodeRune(f.t1, f.t)
-			/*line build.go:33:22*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
+			f.i = f.t_6baac5
+			f.r, _ = runtime.DecodeRune(f.t_6baac51, f.t_6baac5)
+			/*line build.go:33:22*/ f.t_9a5ab6 = fmt.Sprintf("%d:%c", f.i, f.r)
 			f.pc = 5
 		case 3:
-			_, width := runtime.DecodeRune(f.t1, f.t)
-			f.t += width
+			_, width := runtime.DecodeRune(f.t_6baac51, f.t_6baac5)
+			f.t_6baac5 += width
 			f.pc = 1
 		case 4:
-			/*line build.go:39:1*/ f.t4 = Count(2)
-			f.t3 = 0
+			/*line build.go:39:1*/ f.t_3999c81 = Count(2)
+			f.t_3999c8 = 0
 			f.pc = 7
 		case 5:
 			/*line build.go:33:12*/ f.s, f.err = runtime.Call(x, &namedRangesSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_9a5ab6)
 				}
-				return Echo(stepCtx, f.t2)
+				return Echo(stepCtx, f.t_9a5ab6)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err
@@ -401,21 +401,21 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 			/*line build.go:37:2*/ f.out = append(f.out, f.s)
 			f.pc = 3
 		case 7:
-			if f.t3 < f.t4 {
+			if f.t_3999c8 < f.t_3999c81 {
 				f.pc = 8
 			} else {
 				f.pc = 10
 			}
 		case 8:
-			f.i1 = f.t3
+			f.i1 = f.t_3999c8
 			f.pc = 11
 		case 9:
-			f.t3++
+			f.t_3999c8++
 			f.pc = 7
 		case 10:
 			/*line build.go:43:1*/ f.lines = Lines{f.sku, f.sku + "x"}
-			/*line build.go:44:1*/ f.t6 = len(f.lines)
-			f.t5 = 0
+			/*line build.go:44:1*/ f.t_981bda1 = len(f.lines)
+			f.t_981bda = 0
 			f.pc = 13
 		case 11:
 			/*line build.go:40:7*/ f.n = runtime.CallValue(x, &namedRangesSites[1], func(stepCtx1 context.Context) int {
@@ -431,36 +431,36 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 			/*line build.go:41:2*/ f.out = append(f.out, fmt.Sprint(f.n))
 			f.pc = 9
 		case 13:
-			if f.t5 < f.t6 {
+			if f.t_981bda < f.t_981bda1 {
 				f.pc = 14
 			} else {
 				f.pc = 16
 			}
 		case 14:
-			f.l = f.lines[f.t5]
-			/*line build.go:45:2*/ f.t8 = string(f.l)
-			f.t7 = 0
+			f.l = f.lines[f.t_981bda]
+			/*line build.go:45:2*/ f.t_00600b1 = string(f.l)
+			f.t_00600b = 0
 			f.pc = 17
 		case 15:
-			f.t5++
+			f.t_981bda++
 			f.pc = 13
 		case 16:
 			/*line build.go:49:1*/ f.stock = Stock{"a": 1, f.sku: 2}
-			/*line build.go:50:1*/ f.t10 = runtime.SortedKeys(f.stock)
-			f.t9 = 0
+			/*line build.go:50:1*/ f.t_941d881 = runtime.SortedKeys(f.stock)
+			f.t_941d88 = 0
 			f.pc = 23
 		case 17:
-			if f.t7 < len(f.t8) {
+			if f.t_00600b < len(f.t_00600b1) {
 				f.pc = 18
 			} else {
 				f.pc = 15
 			}
 		case 18:
-			f.r1, _ = runtime.DecodeRune(f.t8, f.t7)
+			f.r1, _ = runtime.DecodeRune(f.t_00600b1, f.t_00600b)
 			f.pc = 21
 		case 19:
-			_, width1 := runtime.DecodeRune(f.t8, f.t7)
-			f.t7 += width1
+			_, width1 := runtime.DecodeRune(f.t_00600b1, f.t_00600b)
+			f.t_00600b += width1
 			f.pc = 17
 		case 21:
 			/*line build.go:46:3*/ runtime.CallErr(x, &namedRangesSites[2], func(stepCtx2 context.Context) error {
@@ -475,30 +475,30 @@ func (f *namedRangesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 23:
-			if f.t9 >= len(f.t10) {
+			if f.t_941d88 >= len(f.t_941d881) {
 				f.pc = 26
-			} else if _, ok := f.stock[f.t10[f.t9]]; !ok {
-				f.t9++
+			} else if _, ok := f.stock[f.t_941d881[f.t_941d88]]; !ok {
+				f.t_941d88++
 				f.pc = 23
 			} else {
 				f.pc = 24
 			}
 		case 24:
-			f.k = f.t10[f.t9]
-			f.v = f.stock[f.t10[f.t9]]
-			/*line build.go:51:20*/ f.t11 = fmt.Sprintf("%s=%d", f.k, f.v)
+			f.k = f.t_941d881[f.t_941d88]
+			f.v = f.stock[f.t_941d881[f.t_941d88]]
+			/*line build.go:51:20*/ f.t_bced83 = fmt.Sprintf("%s=%d", f.k, f.v)
 			f.pc = 27
 		case 25:
-			f.t9++
+			f.t_941d88++
 			f.pc = 23
 		case 26:
 			/*line build.go:54:1*/ return runtime.Return[[]string](x, f.out, nil)
 		case 27:
 			/*line build.go:51:10*/ f.s1, _ = runtime.Call(x, &namedRangesSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t11)
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f.t_bced83)
 				}
-				return Echo(stepCtx3, f.t11)
+				return Echo(stepCtx3, f.t_bced83)
 			})
 			if err := x.Commit(&f.pc, 28); err != nil {
 				return err
@@ -577,10 +577,10 @@ func (f *genericStepsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line build.go:90:8*/ f.t = fmt.Sprint(f.a, f.b, f.c)
+			/*line build.go:90:8*/ f.t_1a2220 = fmt.Sprint(f.a, f.b, f.c)
 			f.pc = 9
 		case 9:
-			/*line build.go:90:29*/ f.t1 = runtime.CallErr(x, &genericStepsSites[4], func(stepCtx4 context.Context) error {
+			/*line build.go:90:29*/ f.t_1a22201 = runtime.CallErr(x, &genericStepsSites[4], func(stepCtx4 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx4, Store[int, []SKU])(stepCtx4, 1, f.c)
 				}
@@ -590,7 +590,7 @@ func (f *genericStepsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 10:
-			/*line build.go:90:1*/ return runtime.Return[string](x, f.t, f.t1)
+			/*line build.go:90:1*/ return runtime.Return[string](x, f.t_1a2220, f.t_1a22201)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -621,23 +621,23 @@ func (f *foreignLocalFrame) Run(x *runtime.Exec) error {
 			/*line build.go:102:1*/ if f.err != nil {
 				/*line build.go:103:2*/ return runtime.Return[int](x, 0, f.err)
 			}
-			/*line build.go:105:1*/ f.t1 = 2
-			f.t = 0
+			/*line build.go:105:1*/ f.t_536ed51 = 2
+			f.t_536ed5 = 0
 			f.pc = 3
 		case 3:
-			if f.t < f.t1 {
+			if f.t_536ed5 < f.t_536ed51 {
 				f.pc = 4
 			} else {
 				f.pc = 6
 			}
 		case 4:
-			f.i = f.t
+			f.i = f.t_536ed5
 			/*line build.go:106:2*/ u1, k1 := ext.NewTally(f.v), f.i*10
 			/*line build.go:107:2*/ u1.Add(k1)
 			/*line build.go:108:2*/ f.v = u1.Total()
 			f.pc = 7
 		case 5:
-			f.t++
+			f.t_536ed5++
 			f.pc = 3
 		case 6:
 			/*line build.go:113:1*/ return runtime.Return[int](x, f.v, nil)
@@ -672,7 +672,7 @@ func (f *defaultOnlyFrame) Run(x *runtime.Exec) error {
 			/*line build.go:124:1*/ f.w = defaultOnlyWindow{}
 			f.pc = 1
 		case 1:
-			/*line build.go:125:8*/ f.t = runtime.CallValue(x, &defaultOnlySites[0], func(stepCtx context.Context) int {
+			/*line build.go:125:8*/ f.t_df40f3 = runtime.CallValue(x, &defaultOnlySites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -682,7 +682,7 @@ func (f *defaultOnlyFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line build.go:125:8*/ _ = f.t
+			/*line build.go:125:8*/ _ = f.t_df40f3
 			{
 				f.pc = 5
 			}

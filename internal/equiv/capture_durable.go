@@ -13,16 +13,16 @@ import (
 // bookAllFrame is the frame of workflow BookAll: its machine state and the variables
 // that live across its checkpoints.
 type bookAllFrame struct {
-	pc      int
-	items   []string
-	fs      []*durable.Future[string]
-	it      *string
-	t       int
-	t1      int
-	saga    runtime.Saga
-	sagaErr error
-	err     error
-	out     []string
+	pc        int
+	items     []string
+	fs        []*durable.Future[string]
+	it        *string
+	t_6d1f02  int
+	t_6d1f021 int
+	saga      runtime.Saga
+	sagaErr   error
+	err       error
+	out       []string
 }
 
 var bookAllSites = [...]runtime.Site{
@@ -32,7 +32,7 @@ var bookAllSites = [...]runtime.Site{
 
 // BookAllWorkflow is the descriptor of workflow BookAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "fa6973842074b885", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
+var BookAllWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.BookAll", "7dbe87d25807ef75", func() any { return new(bookAllFrame) }).WithFunc(BookAll)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *bookAllFrame) SetInput(in []string) {
@@ -44,8 +44,8 @@ func (f1 *bookAllFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
 	runtime.Field(e, "items", f1.items)
 	runtime.Field(e, "fs", f1.fs)
-	e.Int("t", int64(f1.t))
-	e.Int("t1", int64(f1.t1))
+	e.Int("t_6d1f02", int64(f1.t_6d1f02))
+	e.Int("t_6d1f021", int64(f1.t_6d1f021))
 	runtime.Field(e, "saga", f1.saga)
 	e.Error("sagaErr", f1.sagaErr)
 	e.Error("err", f1.err)
@@ -61,10 +61,10 @@ func (f1 *bookAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f1.items)
 		case "fs":
 			runtime.Value(d, &f1.fs)
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = int(d.Int())
+		case "t_6d1f02":
+			f1.t_6d1f02 = int(d.Int())
+		case "t_6d1f021":
+			f1.t_6d1f021 = int(d.Int())
 		case "saga":
 			runtime.Value(d, &f1.saga)
 		case "sagaErr":
@@ -79,25 +79,25 @@ func (f1 *bookAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // loopAddrsFrame is the frame of workflow LoopAddrs: its machine state and the variables
 // that live across its checkpoints.
 type loopAddrsFrame struct {
-	pc      int
-	n       int
-	fns     []func() int
-	ps      []*int
-	i       *int
-	saga    runtime.Saga
-	sagaErr error
-	out     string
-	s       string
-	err     error
-	gets    []func() string
-	k       *int
-	w       *string
-	t       int
-	t1      []string
-	t2      int
-	x       *string
-	t3      string
-	t4      error
+	pc        int
+	n         int
+	fns       []func() int
+	ps        []*int
+	i         *int
+	saga      runtime.Saga
+	sagaErr   error
+	out       string
+	s         string
+	err       error
+	gets      []func() string
+	k         *int
+	w         *string
+	t_e6fb77  int
+	t_e6fb771 []string
+	t_e6fb772 int
+	x         *string
+	t_1f5e69  string
+	t_1f5e691 error
 }
 
 var loopAddrsSites = [...]runtime.Site{
@@ -109,7 +109,7 @@ var loopAddrsSites = [...]runtime.Site{
 
 // LoopAddrsWorkflow is the descriptor of workflow LoopAddrs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "7543980ce3f543d6", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
+var LoopAddrsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopAddrs", "88ae12fc80937e8f", func() any { return new(loopAddrsFrame) }).WithFunc(LoopAddrs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *loopAddrsFrame) SetInput(in int) {
@@ -125,11 +125,11 @@ func (f1 *loopAddrsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("out", f1.out)
 	e.String("s", f1.s)
 	e.Error("err", f1.err)
-	e.Int("t", int64(f1.t))
-	runtime.Field(e, "t1", f1.t1)
-	e.Int("t2", int64(f1.t2))
-	e.String("t3", f1.t3)
-	e.Error("t4", f1.t4)
+	e.Int("t_e6fb77", int64(f1.t_e6fb77))
+	runtime.Field(e, "t_e6fb771", f1.t_e6fb771)
+	e.Int("t_e6fb772", int64(f1.t_e6fb772))
+	e.String("t_1f5e69", f1.t_1f5e69)
+	e.Error("t_1f5e691", f1.t_1f5e691)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -150,16 +150,16 @@ func (f1 *loopAddrsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.s = d.String()
 		case "err":
 			f1.err = d.Error()
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			runtime.Value(d, &f1.t1)
-		case "t2":
-			f1.t2 = int(d.Int())
-		case "t3":
-			f1.t3 = d.String()
-		case "t4":
-			f1.t4 = d.Error()
+		case "t_e6fb77":
+			f1.t_e6fb77 = int(d.Int())
+		case "t_e6fb771":
+			runtime.Value(d, &f1.t_e6fb771)
+		case "t_e6fb772":
+			f1.t_e6fb772 = int(d.Int())
+		case "t_1f5e69":
+			f1.t_1f5e69 = d.String()
+		case "t_1f5e691":
+			f1.t_1f5e691 = d.Error()
 		}
 	}
 	return d.Err()
@@ -168,18 +168,18 @@ func (f1 *loopAddrsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // loopDefsFrame is the frame of workflow LoopDefs: its machine state and the variables
 // that live across its checkpoints.
 type loopDefsFrame struct {
-	pc  int
-	n   int
-	out string
-	i   int
-	t   int
-	t1  int
-	s   *string
-	err error
-	t2  string
-	t3  *string
-	t4  int
-	get func() string
+	pc        int
+	n         int
+	out       string
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	s         *string
+	err       error
+	t_f8f436  string
+	t         *string
+	t_6063d9  int
+	get       func() string
 }
 
 var loopDefsSites = [...]runtime.Site{
@@ -189,7 +189,7 @@ var loopDefsSites = [...]runtime.Site{
 
 // LoopDefsWorkflow is the descriptor of workflow LoopDefs: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopDefsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopDefs", "bddfef94085d57b9", func() any { return new(loopDefsFrame) }).WithFunc(LoopDefs)
+var LoopDefsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.LoopDefs", "fb4d74463c56e5f9", func() any { return new(loopDefsFrame) }).WithFunc(LoopDefs)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *loopDefsFrame) SetInput(in int) {
@@ -202,12 +202,12 @@ func (f1 *loopDefsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f1.n))
 	e.String("out", f1.out)
 	e.Int("i", int64(f1.i))
-	e.Int("t", int64(f1.t))
-	e.Int("t1", int64(f1.t1))
+	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
 	runtime.Field(e, "s", f1.s)
 	e.Error("err", f1.err)
-	e.String("t2", f1.t2)
-	e.Int("t4", int64(f1.t4))
+	e.String("t_f8f436", f1.t_f8f436)
+	e.Int("t_6063d9", int64(f1.t_6063d9))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -222,18 +222,18 @@ func (f1 *loopDefsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.out = d.String()
 		case "i":
 			f1.i = int(d.Int())
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f1.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f1.t_6d5b4f1 = int(d.Int())
 		case "s":
 			runtime.Value(d, &f1.s)
 		case "err":
 			f1.err = d.Error()
-		case "t2":
-			f1.t2 = d.String()
-		case "t4":
-			f1.t4 = int(d.Int())
+		case "t_f8f436":
+			f1.t_f8f436 = d.String()
+		case "t_6063d9":
+			f1.t_6063d9 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -242,14 +242,14 @@ func (f1 *loopDefsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // rangeFieldFrame is the frame of workflow RangeField: its machine state and the variables
 // that live across its checkpoints.
 type rangeFieldFrame struct {
-	pc  int
-	b   Basket
-	out string
-	i   int
-	s   Slot
-	t   int
-	t1  int
-	err error
+	pc        int
+	b         Basket
+	out       string
+	i         int
+	s         Slot
+	t_7d04a3  int
+	t_7d04a31 int
+	err       error
 }
 
 var rangeFieldSites = [...]runtime.Site{
@@ -258,7 +258,7 @@ var rangeFieldSites = [...]runtime.Site{
 
 // RangeFieldWorkflow is the descriptor of workflow RangeField: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "d05fbbc7f29f4afd", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
+var RangeFieldWorkflow = durable.NewWorkflow[Basket, string]("github.com/durablegen/durable/internal/equiv.RangeField", "d57309b06c652fd2", func() any { return new(rangeFieldFrame) }).WithFunc(RangeField)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *rangeFieldFrame) SetInput(in Basket) {
@@ -272,8 +272,8 @@ func (f1 *rangeFieldFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("out", f1.out)
 	e.Int("i", int64(f1.i))
 	runtime.Field(e, "s", f1.s)
-	e.Int("t", int64(f1.t))
-	e.Int("t1", int64(f1.t1))
+	e.Int("t_7d04a3", int64(f1.t_7d04a3))
+	e.Int("t_7d04a31", int64(f1.t_7d04a31))
 	e.Error("err", f1.err)
 }
 
@@ -291,10 +291,10 @@ func (f1 *rangeFieldFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.i = int(d.Int())
 		case "s":
 			runtime.Value(d, &f1.s)
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = int(d.Int())
+		case "t_7d04a3":
+			f1.t_7d04a3 = int(d.Int())
+		case "t_7d04a31":
+			f1.t_7d04a31 = int(d.Int())
 		case "err":
 			f1.err = d.Error()
 		}
@@ -305,21 +305,21 @@ func (f1 *rangeFieldFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // caseCaptureFrame is the frame of workflow CaseCapture: its machine state and the variables
 // that live across its checkpoints.
 type caseCaptureFrame struct {
-	pc  int
-	n   int
-	out string
-	i   int
-	t   int
-	t1  int
-	x   any
-	v   *int
-	v1  *string
-	err error
-	t2  string
-	g   func() string
-	g1  func() string
-	t3  string
-	t4  error
+	pc        int
+	n         int
+	out       string
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	x         any
+	v         *int
+	v1        *string
+	err       error
+	t_ce1a45  string
+	g         func() string
+	g1        func() string
+	t_1f5e69  string
+	t_1f5e691 error
 }
 
 var caseCaptureSites = [...]runtime.Site{
@@ -329,7 +329,7 @@ var caseCaptureSites = [...]runtime.Site{
 
 // CaseCaptureWorkflow is the descriptor of workflow CaseCapture: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CaseCaptureWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.CaseCapture", "f98c827e834e4d70", func() any { return new(caseCaptureFrame) }).WithFunc(CaseCapture)
+var CaseCaptureWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.CaseCapture", "2339cbd1a0683dbd", func() any { return new(caseCaptureFrame) }).WithFunc(CaseCapture)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *caseCaptureFrame) SetInput(in int) {
@@ -342,13 +342,13 @@ func (f1 *caseCaptureFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f1.n))
 	e.String("out", f1.out)
 	e.Int("i", int64(f1.i))
-	e.Int("t", int64(f1.t))
-	e.Int("t1", int64(f1.t1))
+	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
 	runtime.Field(e, "v", f1.v)
 	e.Error("err", f1.err)
-	e.String("t2", f1.t2)
-	e.String("t3", f1.t3)
-	e.Error("t4", f1.t4)
+	e.String("t_ce1a45", f1.t_ce1a45)
+	e.String("t_1f5e69", f1.t_1f5e69)
+	e.Error("t_1f5e691", f1.t_1f5e691)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -363,20 +363,20 @@ func (f1 *caseCaptureFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.out = d.String()
 		case "i":
 			f1.i = int(d.Int())
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f1.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f1.t_6d5b4f1 = int(d.Int())
 		case "v":
 			runtime.Value(d, &f1.v)
 		case "err":
 			f1.err = d.Error()
-		case "t2":
-			f1.t2 = d.String()
-		case "t3":
-			f1.t3 = d.String()
-		case "t4":
-			f1.t4 = d.Error()
+		case "t_ce1a45":
+			f1.t_ce1a45 = d.String()
+		case "t_1f5e69":
+			f1.t_1f5e69 = d.String()
+		case "t_1f5e691":
+			f1.t_1f5e691 = d.Error()
 		}
 	}
 	return d.Err()
@@ -389,18 +389,18 @@ func (f1 *bookAllFrame) Run(x1 *runtime.Exec) error {
 		switch f1.pc {
 		case 0:
 			/*line capture.go:17:1*/ f1.fs = nil
-			/*line capture.go:18:1*/ f1.t1 = len(f1.items)
-			f1.t = 0
+			/*line capture.go:18:1*/ f1.t_6d1f021 = len(f1.items)
+			f1.t_6d1f02 = 0
 			f1.pc = 1
 		case 1:
-			if f1.t < f1.t1 {
+			if f1.t_6d1f02 < f1.t_6d1f021 {
 				f1.pc = 2
 			} else {
 				f1.pc = 5
 			}
 		case 2:
 			f1.it = new(string)
-			(*f1.it) = f1.items[f1.t]
+			(*f1.it) = f1.items[f1.t_6d1f02]
 			/*line capture.go:19:2*/ runtime.Compensate(x1, &f1.saga, 0, "Note", "release "+(*f1.it))
 			/*line capture.go:20:2*/ f1.fs = append(f1.fs, durable.Go(x1.Context(), "book", func(itVar *string) func(ctx context.Context) (string, error) {
 				return func(ctx context.Context) (string, error) {
@@ -409,7 +409,7 @@ func (f1 *bookAllFrame) Run(x1 *runtime.Exec) error {
 			}(f1.it)))
 			f1.pc = 3
 		case 3:
-			f1.t++
+			f1.t_6d1f02++
 			f1.pc = 1
 		case 5:
 			/*line capture.go:22:11*/ f1.err = runtime.All(x1, &bookAllSites[1], durable.Futures(f1.fs)...)
@@ -515,12 +515,12 @@ func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
 				/*line capture.go:59:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
 			/*line capture.go:61:1*/ f1.gets = nil
-			/*line capture.go:62:1*/ f1.t1 = strings.Fields(f1.s)
-			/*line capture.go:62:1*/ f1.t2 = len(f1.t1)
-			f1.t = 0
+			/*line capture.go:62:1*/ f1.t_e6fb771 = strings.Fields(f1.s)
+			/*line capture.go:62:1*/ f1.t_e6fb772 = len(f1.t_e6fb771)
+			f1.t_e6fb77 = 0
 			f1.pc = 7
 		case 7:
-			if f1.t < f1.t2 {
+			if f1.t_e6fb77 < f1.t_e6fb772 {
 				f1.pc = 8
 			} else {
 				f1.pc = 10
@@ -528,8 +528,8 @@ func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
 		case 8:
 			f1.k = new(int)
 			f1.w = new(string)
-			(*f1.k) = f1.t
-			(*f1.w) = f1.t1[f1.t]
+			(*f1.k) = f1.t_e6fb77
+			(*f1.w) = f1.t_e6fb771[f1.t_e6fb77]
 			/*line capture.go:63:2*/ runtime.Compensate(x1, &f1.saga, 2, "Note", (*f1.w))
 			/*line capture.go:64:2*/ f1.x = new(string)
 			/*line capture.go:64:2*/ (*f1.x) = (*f1.w) + "!"
@@ -541,7 +541,7 @@ func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
 			/*line capture.go:66:2*/ (*f1.x) += "?"
 			f1.pc = 9
 		case 9:
-			f1.t++
+			f1.t_e6fb77++
 			f1.pc = 7
 		case 10:
 			/*line capture.go:68:1*/ for _, g := range /*line capture.go:68:19*/ f1.gets {
@@ -549,7 +549,7 @@ func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
 			}
 			f1.pc = 11
 		case 11:
-			/*line capture.go:71:8*/ f1.t3, f1.t4 = runtime.Call(x1, &loopAddrsSites[3], func(stepCtx1 context.Context) (string, error) {
+			/*line capture.go:71:8*/ f1.t_1f5e69, f1.t_1f5e691 = runtime.Call(x1, &loopAddrsSites[3], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.out)
 				}
@@ -559,7 +559,7 @@ func (f1 *loopAddrsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line capture.go:71:1*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+			/*line capture.go:71:1*/ return runtime.Return[string](x1, f1.t_1f5e69, f1.t_1f5e691)
 		case 13:
 			return runtime.Compensating(x1)
 		default:
@@ -605,21 +605,21 @@ func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
 		switch f1.pc {
 		case 0:
 			/*line capture.go:80:1*/ f1.out = ""
-			/*line capture.go:81:1*/ f1.t1 = f1.n
-			f1.t = 0
+			/*line capture.go:81:1*/ f1.t_6d5b4f1 = f1.n
+			f1.t_6d5b4f = 0
 			f1.pc = 1
 		case 1:
-			if f1.t < f1.t1 {
+			if f1.t_6d5b4f < f1.t_6d5b4f1 {
 				f1.pc = 2
 			} else {
 				f1.pc = 4
 			}
 		case 2:
-			f1.i = f1.t
-			/*line capture.go:82:22*/ f1.t2 = fmt.Sprint("x", f1.i)
+			f1.i = f1.t_6d5b4f
+			/*line capture.go:82:22*/ f1.t_f8f436 = fmt.Sprint("x", f1.i)
 			f1.pc = 5
 		case 3:
-			f1.t++
+			f1.t_6d5b4f++
 			f1.pc = 1
 		case 4:
 			/*line capture.go:90:1*/ return runtime.Return[string](x1, f1.out, nil)
@@ -627,9 +627,9 @@ func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
 			/*line capture.go:82:12*/ f1.s = new(string)
 			/*line capture.go:82:12*/ (*f1.s), f1.err = runtime.Call(x1, &loopDefsSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_f8f436)
 				}
-				return Echo(stepCtx, f1.t2)
+				return Echo(stepCtx, f1.t_f8f436)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -640,7 +640,7 @@ func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
 			}
 			f1.pc = 7
 		case 7:
-			/*line capture.go:86:18*/ f1.t4 = runtime.CallValue(x1, &loopDefsSites[1], func(stepCtx1 context.Context) int {
+			/*line capture.go:86:18*/ f1.t_6063d9 = runtime.CallValue(x1, &loopDefsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f1.i)
 				}
@@ -650,13 +650,13 @@ func (f1 *loopDefsFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line capture.go:86:2*/ f1.t3 = new(string)
-			/*line capture.go:86:2*/ (*f1.t3) = fmt.Sprint(f1.t4) + "!"
-			/*line capture.go:87:2*/ f1.get = func(sVar *string, t3Var *string) func() string {
+			/*line capture.go:86:2*/ f1.t = new(string)
+			/*line capture.go:86:2*/ (*f1.t) = fmt.Sprint(f1.t_6063d9) + "!"
+			/*line capture.go:87:2*/ f1.get = func(sVar *string, tVar *string) func() string {
 				return func() string {
-					/*line capture.go:87:25*/ return (*sVar) + (*t3Var)
+					/*line capture.go:87:25*/ return (*sVar) + (*tVar)
 				}
-			}(f1.s, f1.t3)
+			}(f1.s, f1.t)
 			/*line capture.go:88:2*/ f1.out += f1.get()
 			f1.pc = 3
 		default:
@@ -672,21 +672,21 @@ func (f1 *rangeFieldFrame) Run(x1 *runtime.Exec) error {
 		switch f1.pc {
 		case 0:
 			/*line capture.go:109:1*/ f1.out = ""
-			/*line capture.go:110:1*/ f1.t1 = len(f1.b.Slots)
-			f1.t = 0
+			/*line capture.go:110:1*/ f1.t_7d04a31 = len(f1.b.Slots)
+			f1.t_7d04a3 = 0
 			f1.pc = 1
 		case 1:
-			if f1.t < f1.t1 {
+			if f1.t_7d04a3 < f1.t_7d04a31 {
 				f1.pc = 2
 			} else {
 				f1.pc = 4
 			}
 		case 2:
-			f1.i = f1.t
-			f1.s = f1.b.Slots[f1.t]
+			f1.i = f1.t_7d04a3
+			f1.s = f1.b.Slots[f1.t_7d04a3]
 			f1.pc = 5
 		case 3:
-			f1.t++
+			f1.t_7d04a3++
 			f1.pc = 1
 		case 4:
 			/*line capture.go:121:1*/ return runtime.Return[string](x1, f1.out, nil)
@@ -724,17 +724,17 @@ func (f1 *caseCaptureFrame) Run(x1 *runtime.Exec) error {
 		switch f1.pc {
 		case 0:
 			/*line capture.go:129:1*/ f1.out = ""
-			/*line capture.go:130:1*/ f1.t1 = f1.n
-			f1.t = 0
+			/*line capture.go:130:1*/ f1.t_6d5b4f1 = f1.n
+			f1.t_6d5b4f = 0
 			f1.pc = 1
 		case 1:
-			if f1.t < f1.t1 {
+			if f1.t_6d5b4f < f1.t_6d5b4f1 {
 				f1.pc = 2
 			} else {
 				f1.pc = 10
 			}
 		case 2:
-			f1.i = f1.t
+			f1.i = f1.t_6d5b4f
 			/*line capture.go:131:2*/ f1.x = f1.i
 			/*line capture.go:132:2*/ if f1.i%2 == 1 {
 				/*line capture.go:133:3*/ f1.x = fmt.Sprint("s", f1.i)
@@ -752,10 +752,10 @@ func (f1 *caseCaptureFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 3
 			}
 		case 3:
-			f1.t++
+			f1.t_6d5b4f++
 			f1.pc = 1
 		case 5:
-			/*line capture.go:137:26*/ f1.t2 = fmt.Sprint("int ", (*f1.v))
+			/*line capture.go:137:26*/ f1.t_ce1a45 = fmt.Sprint("int ", (*f1.v))
 			f1.pc = 8
 		case 6:
 			/*line capture.go:143:3*/ f1.g1 = func(v1Var *string) func() string {
@@ -768,9 +768,9 @@ func (f1 *caseCaptureFrame) Run(x1 *runtime.Exec) error {
 		case 8:
 			/*line capture.go:137:16*/ _, f1.err = runtime.Call(x1, &caseCaptureSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_ce1a45)
 				}
-				return Echo(stepCtx, f1.t2)
+				return Echo(stepCtx, f1.t_ce1a45)
 			})
 			if err := x1.Commit(&f1.pc, 9); err != nil {
 				return err
@@ -788,7 +788,7 @@ func (f1 *caseCaptureFrame) Run(x1 *runtime.Exec) error {
 			/*line capture.go:141:3*/ f1.out += f1.g() + fmt.Sprint((*f1.v))
 			f1.pc = 3
 		case 10:
-			/*line capture.go:147:8*/ f1.t3, f1.t4 = runtime.Call(x1, &caseCaptureSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line capture.go:147:8*/ f1.t_1f5e69, f1.t_1f5e691 = runtime.Call(x1, &caseCaptureSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.out)
 				}
@@ -798,7 +798,7 @@ func (f1 *caseCaptureFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 11:
-			/*line capture.go:147:1*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+			/*line capture.go:147:1*/ return runtime.Return[string](x1, f1.t_1f5e69, f1.t_1f5e691)
 		default:
 			return runtime.BadState(f1.pc)
 		}

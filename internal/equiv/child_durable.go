@@ -14,16 +14,16 @@ import (
 // onboardFrame is the frame of workflow Onboard: its machine state and the variables
 // that live across its checkpoints.
 type onboardFrame struct {
-	pc    int
-	users []string
-	out   string
-	u     string
-	t     int
-	t1    int
-	r     string
-	err   error
-	n     string
-	err1  error
+	pc        int
+	users     []string
+	out       string
+	u         string
+	t_decab8  int
+	t_decab81 int
+	r         string
+	err       error
+	n         string
+	err1      error
 }
 
 var onboardSites = [...]runtime.Site{
@@ -33,7 +33,7 @@ var onboardSites = [...]runtime.Site{
 
 // OnboardWorkflow is the descriptor of workflow Onboard: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OnboardWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Onboard", "0814ed73cdea1a9e", func() any { return new(onboardFrame) }).WithFunc(Onboard)
+var OnboardWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Onboard", "f73f980b0f1f01ad", func() any { return new(onboardFrame) }).WithFunc(Onboard)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *onboardFrame) SetInput(in []string) {
@@ -46,8 +46,8 @@ func (f *onboardFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "users", f.users)
 	e.String("out", f.out)
 	e.String("u", f.u)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_decab8", int64(f.t_decab8))
+	e.Int("t_decab81", int64(f.t_decab81))
 	e.String("r", f.r)
 	e.Error("err", f.err)
 	e.String("n", f.n)
@@ -66,10 +66,10 @@ func (f *onboardFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.out = d.String()
 		case "u":
 			f.u = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_decab8":
+			f.t_decab8 = int(d.Int())
+		case "t_decab81":
+			f.t_decab81 = int(d.Int())
 		case "r":
 			f.r = d.String()
 		case "err":
@@ -102,7 +102,7 @@ var dripSites = [...]runtime.Site{
 
 // DripWorkflow is the descriptor of workflow Drip: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var DripWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.Drip", "fa3f39f0f90d6888", func() any { return new(dripFrame) }).WithFunc(Drip)
+var DripWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.Drip", "627d67323f29938a", func() any { return new(dripFrame) }).WithFunc(Drip)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *dripFrame) SetInput(in string) {
@@ -143,13 +143,13 @@ func (f *dripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // accountNestedFrame is the frame of workflow Nested: its machine state and the variables
 // that live across its checkpoints.
 type accountNestedFrame struct {
-	pc  int
-	a   *Account
-	n   int
-	v   int
-	err error
-	t   int
-	s   string
+	pc       int
+	a        *Account
+	n        int
+	v        int
+	err      error
+	t_61c427 int
+	s        string
 }
 
 var accountNestedSites = [...]runtime.Site{
@@ -161,7 +161,7 @@ var accountNestedSites = [...]runtime.Site{
 // AccountNestedWorkflow is the descriptor of workflow method Nested: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountNestedWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Nested", "a7f6147982dec2cd", func(r *Account) any { return &accountNestedFrame{a: r} }, (*Account).Nested)
+var AccountNestedWorkflow = durable.NewMethodWorkflow[*Account, int, int]("github.com/durablegen/durable/internal/equiv.(*Account).Nested", "5db6fc4308601056", func(r *Account) any { return &accountNestedFrame{a: r} }, (*Account).Nested)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountNestedFrame) SetInput(in int) {
@@ -174,7 +174,7 @@ func (f *accountNestedFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
-	e.Int("t", int64(f.t))
+	e.Int("t_61c427", int64(f.t_61c427))
 	e.String("s", f.s)
 }
 
@@ -190,8 +190,8 @@ func (f *accountNestedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = int(d.Int())
+		case "t_61c427":
+			f.t_61c427 = int(d.Int())
 		case "s":
 			f.s = d.String()
 		}
@@ -202,12 +202,12 @@ func (f *accountNestedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // loudFrame is the frame of workflow Loud: its machine state and the variables
 // that live across its checkpoints.
 type loudFrame struct {
-	pc    int
-	words []string
-	s     string
-	err   error
-	t     string
-	t1    error
+	pc        int
+	words     []string
+	s         string
+	err       error
+	t_6f180a  string
+	t_6f180a1 error
 }
 
 var loudSites = [...]runtime.Site{
@@ -217,7 +217,7 @@ var loudSites = [...]runtime.Site{
 
 // LoudWorkflow is the descriptor of workflow Loud: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoudWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Loud", "ff49b9b412438cc7", func() any { return new(loudFrame) }).WithFunc(Loud)
+var LoudWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Loud", "30b7678cd6601ed6", func() any { return new(loudFrame) }).WithFunc(Loud)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loudFrame) SetInput(in []string) {
@@ -230,8 +230,8 @@ func (f *loudFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "words", f.words)
 	e.String("s", f.s)
 	e.Error("err", f.err)
-	e.String("t", f.t)
-	e.Error("t1", f.t1)
+	e.String("t_6f180a", f.t_6f180a)
+	e.Error("t_6f180a1", f.t_6f180a1)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -246,10 +246,10 @@ func (f *loudFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = d.String()
-		case "t1":
-			f.t1 = d.Error()
+		case "t_6f180a":
+			f.t_6f180a = d.String()
+		case "t_6f180a1":
+			f.t_6f180a1 = d.Error()
 		}
 	}
 	return d.Err()
@@ -263,20 +263,20 @@ machine:
 		switch f.pc {
 		case 0:
 			/*line child.go:16:1*/ f.out = ""
-			/*line child.go:17:1*/ f.t1 = len(f.users)
-			f.t = 0
+			/*line child.go:17:1*/ f.t_decab81 = len(f.users)
+			f.t_decab8 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_decab8 < f.t_decab81 {
 				f.pc = 2
 			} else {
 				f.pc = 7
 			}
 		case 2:
-			f.u = f.users[f.t]
+			f.u = f.users[f.t_decab8]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_decab8++
 			f.pc = 1
 		case 5:
 			/*line child.go:18:12*/ f.r, f.err = runtime.Child(x, &onboardSites[0], DripWorkflow, f.u)
@@ -370,7 +370,7 @@ func (f *accountNestedFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line child.go:52:25*/ f.t = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
+			/*line child.go:52:25*/ f.t_61c427 = runtime.CallValue(x, &accountNestedSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -380,7 +380,7 @@ func (f *accountNestedFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 3:
-			/*line child.go:52:11*/ f.v, f.err = runtime.Child(x, &accountNestedSites[1], SequenceWorkflow, f.t)
+			/*line child.go:52:11*/ f.v, f.err = runtime.Child(x, &accountNestedSites[1], SequenceWorkflow, f.t_61c427)
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
 			}
@@ -424,7 +424,7 @@ func (f *loudFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 3
 		case 3:
-			/*line child.go:71:8*/ f.t, f.t1 = runtime.Call(x, &loudSites[1], func(stepCtx context.Context) (string, error) {
+			/*line child.go:71:8*/ f.t_6f180a, f.t_6f180a1 = runtime.Call(x, &loudSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f.s)
 				}
@@ -434,7 +434,7 @@ func (f *loudFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line child.go:71:1*/ return runtime.Return[string](x, f.t, f.t1)
+			/*line child.go:71:1*/ return runtime.Return[string](x, f.t_6f180a, f.t_6f180a1)
 		default:
 			return runtime.BadState(f.pc)
 		}

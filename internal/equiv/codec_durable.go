@@ -14,14 +14,14 @@ import (
 // specialValuesFrame is the frame of workflow SpecialValues: its machine state and the variables
 // that live across its checkpoints.
 type specialValuesFrame struct {
-	pc    int
-	n     int
-	paris *time.Location
-	err   error
-	v     Special
-	s     string
-	t     int
-	t1    string
+	pc       int
+	n        int
+	paris    *time.Location
+	err      error
+	v        Special
+	s        string
+	t_d0272f int
+	t_023dce string
 }
 
 var specialValuesSites = [...]runtime.Site{
@@ -33,7 +33,7 @@ var specialValuesSites = [...]runtime.Site{
 
 // SpecialValuesWorkflow is the descriptor of workflow SpecialValues: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SpecialValuesWorkflow = durable.NewWorkflow[int, Special]("github.com/durablegen/durable/internal/equiv.SpecialValues", "f6c15b481c5fcdf0", func() any { return new(specialValuesFrame) }).WithFunc(SpecialValues)
+var SpecialValuesWorkflow = durable.NewWorkflow[int, Special]("github.com/durablegen/durable/internal/equiv.SpecialValues", "977e05622ff98627", func() any { return new(specialValuesFrame) }).WithFunc(SpecialValues)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *specialValuesFrame) SetInput(in int) {
@@ -47,8 +47,8 @@ func (f1 *specialValuesFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	runtime.Field(e, "v", f1.v)
 	e.String("s", f1.s)
-	e.Int("t", int64(f1.t))
-	e.String("t1", f1.t1)
+	e.Int("t_d0272f", int64(f1.t_d0272f))
+	e.String("t_023dce", f1.t_023dce)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -65,10 +65,10 @@ func (f1 *specialValuesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f1.v)
 		case "s":
 			f1.s = d.String()
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = d.String()
+		case "t_d0272f":
+			f1.t_d0272f = int(d.Int())
+		case "t_023dce":
+			f1.t_023dce = d.String()
 		}
 	}
 	return d.Err()
@@ -105,7 +105,7 @@ func (f1 *specialValuesFrame) Run(x *runtime.Exec) error {
 			/*line codec.go:55:1*/ f1.v.S = f1.s
 			f1.pc = 3
 		case 3:
-			/*line codec.go:57:31*/ f1.t = runtime.CallValue(x, &specialValuesSites[1], func(stepCtx1 context.Context) int {
+			/*line codec.go:57:31*/ f1.t_d0272f = runtime.CallValue(x, &specialValuesSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f1.n)
 				}
@@ -115,7 +115,7 @@ func (f1 *specialValuesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line codec.go:57:1*/ f1.v.At = f1.v.At.Add(time.Duration(f1.t) * time.Hour)
+			/*line codec.go:57:1*/ f1.v.At = f1.v.At.Add(time.Duration(f1.t_d0272f) * time.Hour)
 			/*line codec.go:58:1*/ f1.v.Fs = append(f1.v.Fs, math.Inf(1), f1.v.F)
 			f1.pc = 5
 		case 5:
@@ -129,14 +129,14 @@ func (f1 *specialValuesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line codec.go:60:30*/ f1.t1 = f1.v.Secret + fmt.Sprint(len(f1.v.Empty))
+			/*line codec.go:60:30*/ f1.t_023dce = f1.v.Secret + fmt.Sprint(len(f1.v.Empty))
 			f1.pc = 7
 		case 7:
 			/*line codec.go:60:20*/ f1.v.Secret, f1.err = runtime.Call(x, &specialValuesSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f1.t1)
+					return runtime.Stub(stepCtx3, Echo)(stepCtx3, f1.t_023dce)
 				}
-				return Echo(stepCtx3, f1.t1)
+				return Echo(stepCtx3, f1.t_023dce)
 			})
 			if err := x.Commit(&f1.pc, 8); err != nil {
 				return err

@@ -14,13 +14,13 @@ import (
 // switchFrame is the frame of workflow Switch: its machine state and the variables
 // that live across its checkpoints.
 type switchFrame struct {
-	pc  int
-	n   int
-	out []string
-	i   int
-	t   int
-	s   string
-	s1  string
+	pc       int
+	n        int
+	out      []string
+	i        int
+	t_a38cc1 int
+	s        string
+	s1       string
 }
 
 var switchSites = [...]runtime.Site{
@@ -31,7 +31,7 @@ var switchSites = [...]runtime.Site{
 
 // SwitchWorkflow is the descriptor of workflow Switch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Switch", "cabccac46bb163c3", func() any { return new(switchFrame) }).WithFunc(Switch)
+var SwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Switch", "309ec883e2c42b02", func() any { return new(switchFrame) }).WithFunc(Switch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *switchFrame) SetInput(in int) {
@@ -44,7 +44,7 @@ func (f1 *switchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f1.n))
 	runtime.Field(e, "out", f1.out)
 	e.Int("i", int64(f1.i))
-	e.Int("t", int64(f1.t))
+	e.Int("t_a38cc1", int64(f1.t_a38cc1))
 	e.String("s", f1.s)
 	e.String("s1", f1.s1)
 }
@@ -61,8 +61,8 @@ func (f1 *switchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f1.out)
 		case "i":
 			f1.i = int(d.Int())
-		case "t":
-			f1.t = int(d.Int())
+		case "t_a38cc1":
+			f1.t_a38cc1 = int(d.Int())
 		case "s":
 			f1.s = d.String()
 		case "s1":
@@ -75,22 +75,22 @@ func (f1 *switchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // typeSwitchFrame is the frame of workflow TypeSwitch: its machine state and the variables
 // that live across its checkpoints.
 type typeSwitchFrame struct {
-	pc   int
-	n    int
-	out  []string
-	i    int
-	t    int
-	t1   int
-	v    any
-	kind string
-	x    int
-	x1   any
-	x2   any
-	x3   any
-	s    string
-	t2   string
-	msg  string
-	s1   string
+	pc        int
+	n         int
+	out       []string
+	i         int
+	t_a23035  int
+	t_a230351 int
+	v         any
+	kind      string
+	x         int
+	x1        any
+	x2        any
+	x3        any
+	s         string
+	t_a249e0  string
+	msg       string
+	s1        string
 }
 
 var typeSwitchSites = [...]runtime.Site{
@@ -100,7 +100,7 @@ var typeSwitchSites = [...]runtime.Site{
 
 // TypeSwitchWorkflow is the descriptor of workflow TypeSwitch: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "e1848fc449bb04aa", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
+var TypeSwitchWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.TypeSwitch", "803ae4ac973cb3a4", func() any { return new(typeSwitchFrame) }).WithFunc(TypeSwitch)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *typeSwitchFrame) SetInput(in int) {
@@ -113,10 +113,10 @@ func (f1 *typeSwitchFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f1.n))
 	runtime.Field(e, "out", f1.out)
 	e.Int("i", int64(f1.i))
-	e.Int("t", int64(f1.t))
-	e.Int("t1", int64(f1.t1))
+	e.Int("t_a23035", int64(f1.t_a23035))
+	e.Int("t_a230351", int64(f1.t_a230351))
 	e.String("s", f1.s)
-	e.String("t2", f1.t2)
+	e.String("t_a249e0", f1.t_a249e0)
 	e.String("msg", f1.msg)
 	e.String("s1", f1.s1)
 }
@@ -133,14 +133,14 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f1.out)
 		case "i":
 			f1.i = int(d.Int())
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = int(d.Int())
+		case "t_a23035":
+			f1.t_a23035 = int(d.Int())
+		case "t_a230351":
+			f1.t_a230351 = int(d.Int())
 		case "s":
 			f1.s = d.String()
-		case "t2":
-			f1.t2 = d.String()
+		case "t_a249e0":
+			f1.t_a249e0 = d.String()
 		case "msg":
 			f1.msg = d.String()
 		case "s1":
@@ -153,12 +153,12 @@ func (f1 *typeSwitchFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // errorsFrame is the frame of workflow Errors: its machine state and the variables
 // that live across its checkpoints.
 type errorsFrame struct {
-	pc   int
-	n    int
-	err  error
-	err1 error
-	err2 error
-	t    string
+	pc       int
+	n        int
+	err      error
+	err1     error
+	err2     error
+	t_d1024f string
 }
 
 var errorsSites = [...]runtime.Site{
@@ -169,7 +169,7 @@ var errorsSites = [...]runtime.Site{
 
 // ErrorsWorkflow is the descriptor of workflow Errors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "a76754a926b80bc2", func() any { return new(errorsFrame) }).WithFunc(Errors).WithErrors(ErrOdd)
+var ErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Errors", "dfbaaca5c45b6cec", func() any { return new(errorsFrame) }).WithFunc(Errors).WithErrors(ErrOdd)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *errorsFrame) SetInput(in int) {
@@ -183,7 +183,7 @@ func (f1 *errorsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	e.Error("err1", f1.err1)
 	e.Error("err2", f1.err2)
-	e.String("t", f1.t)
+	e.String("t_d1024f", f1.t_d1024f)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -200,8 +200,8 @@ func (f1 *errorsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.err1 = d.Error()
 		case "err2":
 			f1.err2 = d.Error()
-		case "t":
-			f1.t = d.String()
+		case "t_d1024f":
+			f1.t_d1024f = d.String()
 		}
 	}
 	return d.Err()
@@ -230,7 +230,7 @@ var closuresSites = [...]runtime.Site{
 
 // ClosuresWorkflow is the descriptor of workflow Closures: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "1340db75f3095744", func() any { return new(closuresFrame) }).WithFunc(Closures)
+var ClosuresWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Closures", "70607ebabe505811", func() any { return new(closuresFrame) }).WithFunc(Closures)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *closuresFrame) SetInput(in int) {
@@ -274,13 +274,13 @@ func (f1 *closuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // variadicFrame is the frame of workflow Variadic: its machine state and the variables
 // that live across its checkpoints.
 type variadicFrame struct {
-	pc    int
-	n     int
-	a     int
-	err   error
-	b     int
-	parts []string
-	t     string
+	pc       int
+	n        int
+	a        int
+	err      error
+	b        int
+	parts    []string
+	t_24d0e4 string
 }
 
 var variadicSites = [...]runtime.Site{
@@ -291,7 +291,7 @@ var variadicSites = [...]runtime.Site{
 
 // VariadicWorkflow is the descriptor of workflow Variadic: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "b57804ee2df9d866", func() any { return new(variadicFrame) }).WithFunc(Variadic)
+var VariadicWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Variadic", "60cb3e3e8376ffc5", func() any { return new(variadicFrame) }).WithFunc(Variadic)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *variadicFrame) SetInput(in int) {
@@ -306,7 +306,7 @@ func (f1 *variadicFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f1.err)
 	e.Int("b", int64(f1.b))
 	runtime.Field(e, "parts", f1.parts)
-	e.String("t", f1.t)
+	e.String("t_24d0e4", f1.t_24d0e4)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -325,8 +325,8 @@ func (f1 *variadicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.b = int(d.Int())
 		case "parts":
 			runtime.Value(d, &f1.parts)
-		case "t":
-			f1.t = d.String()
+		case "t_24d0e4":
+			f1.t_24d0e4 = d.String()
 		}
 	}
 	return d.Err()
@@ -335,16 +335,16 @@ func (f1 *variadicFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // inlineFrame is the frame of workflow Inline: its machine state and the variables
 // that live across its checkpoints.
 type inlineFrame struct {
-	pc    int
-	n     int
-	base  int
-	v     int
-	err   error
-	w     int
-	start time.Time
-	err1  error
-	slept bool
-	t     time.Time
+	pc       int
+	n        int
+	base     int
+	v        int
+	err      error
+	w        int
+	start    time.Time
+	err1     error
+	slept    bool
+	t_2bc851 time.Time
 }
 
 var inlineSites = [...]runtime.Site{
@@ -357,7 +357,7 @@ var inlineSites = [...]runtime.Site{
 
 // InlineWorkflow is the descriptor of workflow Inline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "bcf6defbeb6d0d6b", func() any { return new(inlineFrame) }).WithFunc(Inline)
+var InlineWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Inline", "b714dd1cddf4e2e6", func() any { return new(inlineFrame) }).WithFunc(Inline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *inlineFrame) SetInput(in int) {
@@ -374,7 +374,7 @@ func (f1 *inlineFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("w", int64(f1.w))
 	runtime.Field(e, "start", f1.start)
 	e.Error("err1", f1.err1)
-	runtime.Field(e, "t", f1.t)
+	runtime.Field(e, "t_2bc851", f1.t_2bc851)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -397,8 +397,8 @@ func (f1 *inlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f1.start)
 		case "err1":
 			f1.err1 = d.Error()
-		case "t":
-			runtime.Value(d, &f1.t)
+		case "t_2bc851":
+			runtime.Value(d, &f1.t_2bc851)
 		}
 	}
 	return d.Err()
@@ -407,14 +407,14 @@ func (f1 *inlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // approvalFrame is the frame of workflow Approval: its machine state and the variables
 // that live across its checkpoints.
 type approvalFrame struct {
-	pc    int
-	cents int64
-	t     string
-	t1    error
-	a     Decision
-	err   error
-	t2    string
-	t3    error
+	pc        int
+	cents     int64
+	t_9f01d3  string
+	t_9f01d31 error
+	a         Decision
+	err       error
+	t_a66e26  string
+	t_a66e261 error
 }
 
 var approvalSites = [...]runtime.Site{
@@ -425,7 +425,7 @@ var approvalSites = [...]runtime.Site{
 
 // ApprovalWorkflow is the descriptor of workflow Approval: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.Approval", "a2cf7c3fe78e3cb2", func() any { return new(approvalFrame) }).WithFunc(Approval)
+var ApprovalWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.Approval", "33979c4c055de401", func() any { return new(approvalFrame) }).WithFunc(Approval)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalFrame) SetInput(in int64) {
@@ -436,12 +436,12 @@ func (f1 *approvalFrame) SetInput(in int64) {
 func (f1 *approvalFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f1.pc))
 	e.Int("cents", int64(f1.cents))
-	e.String("t", f1.t)
-	e.Error("t1", f1.t1)
+	e.String("t_9f01d3", f1.t_9f01d3)
+	e.Error("t_9f01d31", f1.t_9f01d31)
 	runtime.Field(e, "a", f1.a)
 	e.Error("err", f1.err)
-	e.String("t2", f1.t2)
-	e.Error("t3", f1.t3)
+	e.String("t_a66e26", f1.t_a66e26)
+	e.Error("t_a66e261", f1.t_a66e261)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -452,18 +452,18 @@ func (f1 *approvalFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.pc = int(d.Int())
 		case "cents":
 			f1.cents = int64(d.Int())
-		case "t":
-			f1.t = d.String()
-		case "t1":
-			f1.t1 = d.Error()
+		case "t_9f01d3":
+			f1.t_9f01d3 = d.String()
+		case "t_9f01d31":
+			f1.t_9f01d31 = d.Error()
 		case "a":
 			runtime.Value(d, &f1.a)
 		case "err":
 			f1.err = d.Error()
-		case "t2":
-			f1.t2 = d.String()
-		case "t3":
-			f1.t3 = d.Error()
+		case "t_a66e26":
+			f1.t_a66e26 = d.String()
+		case "t_a66e261":
+			f1.t_a66e261 = d.Error()
 		}
 	}
 	return d.Err()
@@ -488,7 +488,7 @@ var accountReportSites = [...]runtime.Site{
 // AccountReportWorkflow is the descriptor of workflow method Report: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountReportWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Report", "6374cff759e51a6c", func(r *Account) any { return &accountReportFrame{a: r} }, (*Account).Report)
+var AccountReportWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Report", "0220e292ea67f4bc", func(r *Account) any { return &accountReportFrame{a: r} }, (*Account).Report)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *accountReportFrame) SetInput(in int) {
@@ -526,17 +526,17 @@ func (f1 *accountReportFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // approvalDeadlineFrame is the frame of workflow ApprovalDeadline: its machine state and the variables
 // that live across its checkpoints.
 type approvalDeadlineFrame struct {
-	pc    int
-	cents int64
-	d     Decision
-	ok    bool
-	err   error
-	t     time.Time
-	t1    string
-	t2    error
-	t3    string
-	t4    error
-	t5    string
+	pc        int
+	cents     int64
+	d         Decision
+	ok        bool
+	err       error
+	t_eada25  time.Time
+	t_4d676d  string
+	t_4d676d1 error
+	t_50b152  string
+	t_50b1521 error
+	t_50b1522 string
 }
 
 var approvalDeadlineSites = [...]runtime.Site{
@@ -547,7 +547,7 @@ var approvalDeadlineSites = [...]runtime.Site{
 
 // ApprovalDeadlineWorkflow is the descriptor of workflow ApprovalDeadline: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "c8d7946d4986b34f", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
+var ApprovalDeadlineWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.ApprovalDeadline", "3d06b7fdbe5e356d", func() any { return new(approvalDeadlineFrame) }).WithFunc(ApprovalDeadline)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *approvalDeadlineFrame) SetInput(in int64) {
@@ -561,12 +561,12 @@ func (f1 *approvalDeadlineFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "d", f1.d)
 	e.Bool("ok", f1.ok)
 	e.Error("err", f1.err)
-	runtime.Field(e, "t", f1.t)
-	e.String("t1", f1.t1)
-	e.Error("t2", f1.t2)
-	e.String("t3", f1.t3)
-	e.Error("t4", f1.t4)
-	e.String("t5", f1.t5)
+	runtime.Field(e, "t_eada25", f1.t_eada25)
+	e.String("t_4d676d", f1.t_4d676d)
+	e.Error("t_4d676d1", f1.t_4d676d1)
+	e.String("t_50b152", f1.t_50b152)
+	e.Error("t_50b1521", f1.t_50b1521)
+	e.String("t_50b1522", f1.t_50b1522)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -583,18 +583,18 @@ func (f1 *approvalDeadlineFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f1.ok = d.Bool()
 		case "err":
 			f1.err = d.Error()
-		case "t":
-			runtime.Value(d, &f1.t)
-		case "t1":
-			f1.t1 = d.String()
-		case "t2":
-			f1.t2 = d.Error()
-		case "t3":
-			f1.t3 = d.String()
-		case "t4":
-			f1.t4 = d.Error()
-		case "t5":
-			f1.t5 = d.String()
+		case "t_eada25":
+			runtime.Value(d, &f1.t_eada25)
+		case "t_4d676d":
+			f1.t_4d676d = d.String()
+		case "t_4d676d1":
+			f1.t_4d676d1 = d.Error()
+		case "t_50b152":
+			f1.t_50b152 = d.String()
+		case "t_50b1521":
+			f1.t_50b1521 = d.Error()
+		case "t_50b1522":
+			f1.t_50b1522 = d.String()
 		}
 	}
 	return d.Err()
@@ -622,7 +622,7 @@ machine:
 		case 4:
 			/*line control.go:36:1*/ return runtime.Return[[]string](x1, f1.out, nil)
 		case 5:
-			/*line control.go:18:9*/ f1.t = runtime.CallValue(x1, &switchSites[0], func(stepCtx context.Context) int {
+			/*line control.go:18:9*/ f1.t_a38cc1 = runtime.CallValue(x1, &switchSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f1.i)
 				}
@@ -632,7 +632,7 @@ machine:
 				return err
 			}
 		case 6:
-			/*line control.go:18:9*/ tag := f1.t % 4
+			/*line control.go:18:9*/ tag := f1.t_a38cc1 % 4
 			if /*line control.go:19:7*/ tag == (0) {
 				f1.pc = 12
 			} else if /*line control.go:23:7*/ tag == (1) {
@@ -692,17 +692,17 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 		switch f1.pc {
 		case 0:
 			/*line control.go:43:1*/ f1.out = nil
-			/*line control.go:44:1*/ f1.t1 = 5
-			f1.t = 0
+			/*line control.go:44:1*/ f1.t_a230351 = 5
+			f1.t_a23035 = 0
 			f1.pc = 1
 		case 1:
-			if f1.t < f1.t1 {
+			if f1.t_a23035 < f1.t_a230351 {
 				f1.pc = 2
 			} else {
 				f1.pc = 4
 			}
 		case 2:
-			f1.i = f1.t
+			f1.i = f1.t_a23035
 			/*line control.go:45:2*/ f1.v = pick(f1.n, f1.i)
 			/*line control.go:46:2*/ f1.kind = ""
 			/*line control.go:47:14*/ subject := f1.v
@@ -723,12 +723,12 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 8
 			}
 		case 3:
-			f1.t++
+			f1.t_a23035++
 			f1.pc = 1
 		case 4:
 			/*line control.go:62:1*/ return runtime.Return[[]string](x1, f1.out, nil)
 		case 5:
-			/*line control.go:49:21*/ f1.t2 = fmt.Sprint("int ", f1.x+1)
+			/*line control.go:49:21*/ f1.t_a249e0 = fmt.Sprint("int ", f1.x+1)
 			f1.pc = 10
 		case 6:
 			/*line control.go:52:3*/ f1.msg = fmt.Sprintf("%T %v", f1.x1, f1.x1)
@@ -745,9 +745,9 @@ func (f1 *typeSwitchFrame) Run(x1 *runtime.Exec) error {
 		case 10:
 			/*line control.go:49:11*/ f1.s, _ = runtime.Call(x1, &typeSwitchSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_a249e0)
 				}
-				return Echo(stepCtx, f1.t2)
+				return Echo(stepCtx, f1.t_a249e0)
 			})
 			if err := x1.Commit(&f1.pc, 11); err != nil {
 				return err
@@ -801,7 +801,7 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:80:1*/ if f1.err != nil {
 				/*line control.go:81:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line control.go:83:21*/ f1.t = fmt.Sprint("even ", f1.n)
+			/*line control.go:83:21*/ f1.t_d1024f = fmt.Sprint("even ", f1.n)
 			f1.pc = 7
 		case 5:
 			/*line control.go:75:12*/ f1.err1 = runtime.CallErr(x1, &errorsSites[1], func(stepCtx1 context.Context) error {
@@ -821,9 +821,9 @@ func (f1 *errorsFrame) Run(x1 *runtime.Exec) error {
 		case 7:
 			/*line control.go:83:11*/ f1.err2 = runtime.CallErr(x1, &errorsSites[2], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Fail)(stepCtx2, f1.t)
+					return runtime.Stub(stepCtx2, Fail)(stepCtx2, f1.t_d1024f)
 				}
-				return Fail(stepCtx2, f1.t)
+				return Fail(stepCtx2, f1.t_d1024f)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
@@ -929,14 +929,14 @@ func (f1 *variadicFrame) Run(x1 *runtime.Exec) error {
 			/*line control.go:119:1*/ if f1.err != nil {
 				/*line control.go:120:2*/ return runtime.Return[int](x1, 0, f1.err)
 			}
-			/*line control.go:122:26*/ f1.t = fmt.Sprint(f1.a, " ", f1.b)
+			/*line control.go:122:26*/ f1.t_24d0e4 = fmt.Sprint(f1.a, " ", f1.b)
 			f1.pc = 5
 		case 5:
 			/*line control.go:122:15*/ f1.parts, f1.err = runtime.Call(x1, &variadicSites[2], func(stepCtx2 context.Context) ([]string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Split)(stepCtx2, f1.t)
+					return runtime.Stub(stepCtx2, Split)(stepCtx2, f1.t_24d0e4)
 				}
-				return Split(stepCtx2, f1.t)
+				return Split(stepCtx2, f1.t_24d0e4)
 			})
 			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
@@ -996,12 +996,12 @@ func (f1 *inlineFrame) Run(x1 *runtime.Exec) error {
 			}
 			f1.pc = 9
 		case 9:
-			/*line control.go:146:10*/ f1.t = runtime.Now(x1, &inlineSites[4])
+			/*line control.go:146:10*/ f1.t_2bc851 = runtime.Now(x1, &inlineSites[4])
 			if err := x1.Commit(&f1.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line control.go:146:1*/ f1.slept = f1.t.Sub(f1.start) >= 7*24*time.Hour
+			/*line control.go:146:1*/ f1.slept = f1.t_2bc851.Sub(f1.start) >= 7*24*time.Hour
 			/*line control.go:147:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.v, f1.w, f1.slept), nil)
 		default:
 			return runtime.BadState(f1.pc)
@@ -1021,7 +1021,7 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 5
 			}
 		case 3:
-			/*line control.go:155:9*/ f1.t, f1.t1 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
+			/*line control.go:155:9*/ f1.t_9f01d3, f1.t_9f01d31 = runtime.Call(x1, &approvalSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "auto-approved")
 				}
@@ -1031,7 +1031,7 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line control.go:155:2*/ return runtime.Return[string](x1, f1.t, f1.t1)
+			/*line control.go:155:2*/ return runtime.Return[string](x1, f1.t_9f01d3, f1.t_9f01d31)
 		case 5:
 			/*line control.go:157:11*/ f1.a, f1.err = runtime.Await[Decision](x1, &approvalSites[1])
 			if err := x1.Commit(&f1.pc, 6); err != nil {
@@ -1046,7 +1046,7 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 			}
 			f1.pc = 7
 		case 7:
-			/*line control.go:164:8*/ f1.t2, f1.t3 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line control.go:164:8*/ f1.t_a66e26, f1.t_a66e261 = runtime.Call(x1, &approvalSites[2], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "approved by "+f1.a.By)
 				}
@@ -1056,7 +1056,7 @@ func (f1 *approvalFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line control.go:164:1*/ return runtime.Return[string](x1, f1.t2, f1.t3)
+			/*line control.go:164:1*/ return runtime.Return[string](x1, f1.t_a66e26, f1.t_a66e261)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1114,10 +1114,10 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line control.go:198:15*/ f1.t = runtime.Deadline(x1, 72*time.Hour)
+			/*line control.go:198:15*/ f1.t_eada25 = runtime.Deadline(x1, 72*time.Hour)
 			f1.pc = 1
 		case 1:
-			/*line control.go:198:15*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t)
+			/*line control.go:198:15*/ f1.d, f1.ok, f1.err = runtime.AwaitUntil[Decision](x1, &approvalDeadlineSites[0], f1.t_eada25)
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
@@ -1131,10 +1131,10 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 				f1.pc = 4
 			}
 		case 4:
-			/*line control.go:205:18*/ f1.t5 = fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
+			/*line control.go:205:18*/ f1.t_50b1522 = fmt.Sprint("decided by ", f1.d.By, " ", f1.d.OK)
 			f1.pc = 7
 		case 5:
-			/*line control.go:203:9*/ f1.t1, f1.t2 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
+			/*line control.go:203:9*/ f1.t_4d676d, f1.t_4d676d1 = runtime.Call(x1, &approvalDeadlineSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "timed out, escalating")
 				}
@@ -1144,19 +1144,19 @@ func (f1 *approvalDeadlineFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line control.go:203:2*/ return runtime.Return[string](x1, f1.t1, f1.t2)
+			/*line control.go:203:2*/ return runtime.Return[string](x1, f1.t_4d676d, f1.t_4d676d1)
 		case 7:
-			/*line control.go:205:8*/ f1.t3, f1.t4 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
+			/*line control.go:205:8*/ f1.t_50b152, f1.t_50b1521 = runtime.Call(x1, &approvalDeadlineSites[2], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t5)
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t_50b1522)
 				}
-				return Echo(stepCtx1, f1.t5)
+				return Echo(stepCtx1, f1.t_50b1522)
 			})
 			if err := x1.Commit(&f1.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line control.go:205:1*/ return runtime.Return[string](x1, f1.t3, f1.t4)
+			/*line control.go:205:1*/ return runtime.Return[string](x1, f1.t_50b152, f1.t_50b1521)
 		default:
 			return runtime.BadState(f1.pc)
 		}

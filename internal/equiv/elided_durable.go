@@ -11,17 +11,17 @@ import (
 // elidedFrame is the frame of workflow Elided: its machine state and the variables
 // that live across its checkpoints.
 type elidedFrame struct {
-	pc  int
-	n   int
-	its []Qty
-	t   int
-	ps  []*Qty
-	t1  int
-	m   map[string]Qty
-	t2  int
-	b   struct{ Qs []Qty }
-	t3  Qty
-	t4  int
+	pc        int
+	n         int
+	its       []Qty
+	t_ad6b72  int
+	ps        []*Qty
+	t_7aa81f  int
+	m         map[string]Qty
+	t_74af50  int
+	b         struct{ Qs []Qty }
+	t_bd5950  Qty
+	t_bd59501 int
 }
 
 var elidedSites = [...]runtime.Site{
@@ -33,7 +33,7 @@ var elidedSites = [...]runtime.Site{
 
 // ElidedWorkflow is the descriptor of workflow Elided: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ElidedWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Elided", "756b526a7594f79d", func() any { return new(elidedFrame) }).WithFunc(Elided)
+var ElidedWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.Elided", "e907962528ef67cc", func() any { return new(elidedFrame) }).WithFunc(Elided)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *elidedFrame) SetInput(in int) {
@@ -45,13 +45,13 @@ func (f *elidedFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "its", f.its)
-	e.Int("t", int64(f.t))
+	e.Int("t_ad6b72", int64(f.t_ad6b72))
 	runtime.Field(e, "ps", f.ps)
-	e.Int("t1", int64(f.t1))
+	e.Int("t_7aa81f", int64(f.t_7aa81f))
 	runtime.Field(e, "m", f.m)
-	e.Int("t2", int64(f.t2))
-	runtime.Field(e, "t3", f.t3)
-	e.Int("t4", int64(f.t4))
+	e.Int("t_74af50", int64(f.t_74af50))
+	runtime.Field(e, "t_bd5950", f.t_bd5950)
+	e.Int("t_bd59501", int64(f.t_bd59501))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -64,20 +64,20 @@ func (f *elidedFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.n = int(d.Int())
 		case "its":
 			runtime.Value(d, &f.its)
-		case "t":
-			f.t = int(d.Int())
+		case "t_ad6b72":
+			f.t_ad6b72 = int(d.Int())
 		case "ps":
 			runtime.Value(d, &f.ps)
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_7aa81f":
+			f.t_7aa81f = int(d.Int())
 		case "m":
 			runtime.Value(d, &f.m)
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			runtime.Value(d, &f.t3)
-		case "t4":
-			f.t4 = int(d.Int())
+		case "t_74af50":
+			f.t_74af50 = int(d.Int())
+		case "t_bd5950":
+			runtime.Value(d, &f.t_bd5950)
+		case "t_bd59501":
+			f.t_bd59501 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -91,7 +91,7 @@ func (f *elidedFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line elided.go:13:18*/ f.t = runtime.CallValue(x, &elidedSites[0], func(stepCtx context.Context) int {
+			/*line elided.go:13:18*/ f.t_ad6b72 = runtime.CallValue(x, &elidedSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -101,11 +101,11 @@ func (f *elidedFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line elided.go:13:1*/ f.its = []Qty{Qty{N: f.t}, {N: f.n}}
+			/*line elided.go:13:1*/ f.its = []Qty{Qty{N: f.t_ad6b72}, {N: f.n}}
 			f.pc = 3
 		case 3:
 			/*line elided.go:14:27*/ arg := f.its[0].N
-			/*line elided.go:14:18*/ f.t1 = runtime.CallValue(x, &elidedSites[1], func(stepCtx1 context.Context) int {
+			/*line elided.go:14:18*/ f.t_7aa81f = runtime.CallValue(x, &elidedSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, arg)
 				}
@@ -115,10 +115,10 @@ func (f *elidedFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line elided.go:14:1*/ f.ps = []*Qty{&Qty{N: f.t1}}
+			/*line elided.go:14:1*/ f.ps = []*Qty{&Qty{N: f.t_7aa81f}}
 			f.pc = 5
 		case 5:
-			/*line elided.go:15:30*/ f.t2 = runtime.CallValue(x, &elidedSites[2], func(stepCtx2 context.Context) int {
+			/*line elided.go:15:30*/ f.t_74af50 = runtime.CallValue(x, &elidedSites[2], func(stepCtx2 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.n)
 				}
@@ -128,11 +128,11 @@ func (f *elidedFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line elided.go:15:1*/ f.m = map[string]Qty{"a": Qty{N: f.t2 + f.ps[0].N}}
-			/*line elided.go:17:35*/ f.t3 = Qty{N: max(2, f.n)}
+			/*line elided.go:15:1*/ f.m = map[string]Qty{"a": Qty{N: f.t_74af50 + f.ps[0].N}}
+			/*line elided.go:17:35*/ f.t_bd5950 = Qty{N: max(2, f.n)}
 			f.pc = 7
 		case 7:
-			/*line elided.go:17:55*/ f.t4 = runtime.CallValue(x, &elidedSites[3], func(stepCtx3 context.Context) int {
+			/*line elided.go:17:55*/ f.t_bd59501 = runtime.CallValue(x, &elidedSites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.n)
 				}
@@ -144,7 +144,7 @@ func (f *elidedFrame) Run(x *runtime.Exec) error {
 		case 8:
 			/*line elided.go:17:1*/ f.b = struct {
 				Qs []Qty
-			}{Qs: []Qty{f.t3, Qty{N: f.t4}}}
+			}{Qs: []Qty{f.t_bd5950, Qty{N: f.t_bd59501}}}
 			/*line elided.go:18:1*/ return runtime.Return[int](x, f.its[0].N+f.its[1].N+f.ps[0].N+f.m["a"].N+f.b.Qs[0].N+f.b.Qs[1].N, nil)
 		default:
 			return runtime.BadState(f.pc)

@@ -15,22 +15,22 @@ import (
 // errorIdentityFrame is the frame of workflow ErrorIdentity: its machine state and the variables
 // that live across its checkpoints.
 type errorIdentityFrame struct {
-	pc    int
-	kinds []string
-	out   []string
-	k     string
-	t     int
-	t1    int
-	err   error
-	err1  error
-	rl    **RateLimited
-	code  *Code
-	asRL  bool
-	after int
-	kind  string
-	ts    string
-	p     *RateLimited
-	isRL  bool
+	pc        int
+	kinds     []string
+	out       []string
+	k         string
+	t_561188  int
+	t_5611881 int
+	err       error
+	err1      error
+	rl        **RateLimited
+	code      *Code
+	asRL      bool
+	after     int
+	kind      string
+	ts        string
+	p         *RateLimited
+	isRL      bool
 }
 
 var errorIdentitySites = [...]runtime.Site{
@@ -40,7 +40,7 @@ var errorIdentitySites = [...]runtime.Site{
 
 // ErrorIdentityWorkflow is the descriptor of workflow ErrorIdentity: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorIdentityWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorIdentity", "87c28c00cf42556f", func() any { return new(errorIdentityFrame) }).WithFunc(ErrorIdentity).WithErrors(ErrGone, ErrNoRows, ErrUnused, io.EOF).WithErrorTypes(durable.ErrorTypeFor[*Busy](), durable.ErrorTypeFor[*RateLimited](), durable.ErrorTypeFor[Code]())
+var ErrorIdentityWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorIdentity", "339b140431cb9a04", func() any { return new(errorIdentityFrame) }).WithFunc(ErrorIdentity).WithErrors(ErrGone, ErrNoRows, ErrUnused, io.EOF).WithErrorTypes(durable.ErrorTypeFor[*Busy](), durable.ErrorTypeFor[*RateLimited](), durable.ErrorTypeFor[Code]())
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorIdentityFrame) SetInput(in []string) {
@@ -53,8 +53,8 @@ func (f *errorIdentityFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "kinds", f.kinds)
 	runtime.Field(e, "out", f.out)
 	e.String("k", f.k)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_561188", int64(f.t_561188))
+	e.Int("t_5611881", int64(f.t_5611881))
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
 }
@@ -71,10 +71,10 @@ func (f *errorIdentityFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.out)
 		case "k":
 			f.k = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_561188":
+			f.t_561188 = int(d.Int())
+		case "t_5611881":
+			f.t_5611881 = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "err1":
@@ -98,7 +98,7 @@ var errorChildSites = [...]runtime.Site{
 
 // ErrorChildWorkflow is the descriptor of workflow ErrorChild: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorChildWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorChild", "f5433e964b6aa2a9", func() any { return new(errorChildFrame) }).WithFunc(ErrorChild)
+var ErrorChildWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorChild", "8ea88565fe3c2e7b", func() any { return new(errorChildFrame) }).WithFunc(ErrorChild)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorChildFrame) SetInput(in string) {
@@ -130,15 +130,15 @@ func (f *errorChildFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // errorParentFrame is the frame of workflow ErrorParent: its machine state and the variables
 // that live across its checkpoints.
 type errorParentFrame struct {
-	pc    int
-	kinds []string
-	out   []string
-	k     string
-	t     int
-	t1    int
-	err   error
-	err1  error
-	rl    **RateLimited
+	pc        int
+	kinds     []string
+	out       []string
+	k         string
+	t_561188  int
+	t_5611881 int
+	err       error
+	err1      error
+	rl        **RateLimited
 }
 
 var errorParentSites = [...]runtime.Site{
@@ -148,7 +148,7 @@ var errorParentSites = [...]runtime.Site{
 
 // ErrorParentWorkflow is the descriptor of workflow ErrorParent: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorParentWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorParent", "b3816aecb8f84d91", func() any { return new(errorParentFrame) }).WithFunc(ErrorParent).WithErrors(ErrNoRows).WithErrorTypes(durable.ErrorTypeFor[*RateLimited]())
+var ErrorParentWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ErrorParent", "36b132a0ca5694b8", func() any { return new(errorParentFrame) }).WithFunc(ErrorParent).WithErrors(ErrNoRows).WithErrorTypes(durable.ErrorTypeFor[*RateLimited]())
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorParentFrame) SetInput(in []string) {
@@ -161,8 +161,8 @@ func (f *errorParentFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "kinds", f.kinds)
 	runtime.Field(e, "out", f.out)
 	e.String("k", f.k)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_561188", int64(f.t_561188))
+	e.Int("t_5611881", int64(f.t_5611881))
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
 }
@@ -179,10 +179,10 @@ func (f *errorParentFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.out)
 		case "k":
 			f.k = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_561188":
+			f.t_561188 = int(d.Int())
+		case "t_5611881":
+			f.t_5611881 = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "err1":
@@ -208,7 +208,7 @@ var errorResultSites = [...]runtime.Site{
 
 // ErrorResultWorkflow is the descriptor of workflow ErrorResult: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ErrorResultWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorResult", "c259339f332a731a", func() any { return new(errorResultFrame) }).WithFunc(ErrorResult).WithErrors(ErrNoRows)
+var ErrorResultWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.ErrorResult", "76cbcc0b3d612442", func() any { return new(errorResultFrame) }).WithFunc(ErrorResult).WithErrors(ErrNoRows)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *errorResultFrame) SetInput(in string) {
@@ -247,20 +247,20 @@ func (f *errorIdentityFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line errors.go:99:1*/ f.out = nil
-			/*line errors.go:100:1*/ f.t1 = len(f.kinds)
-			f.t = 0
+			/*line errors.go:100:1*/ f.t_5611881 = len(f.kinds)
+			f.t_561188 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_561188 < f.t_5611881 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.k = f.kinds[f.t]
+			f.k = f.kinds[f.t_561188]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_561188++
 			f.pc = 1
 		case 4:
 			/*line errors.go:140:1*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)
@@ -369,20 +369,20 @@ func (f *errorParentFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line errors.go:157:1*/ f.out = nil
-			/*line errors.go:158:1*/ f.t1 = len(f.kinds)
-			f.t = 0
+			/*line errors.go:158:1*/ f.t_5611881 = len(f.kinds)
+			f.t_561188 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_561188 < f.t_5611881 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.k = f.kinds[f.t]
+			f.k = f.kinds[f.t_561188]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_561188++
 			f.pc = 1
 		case 4:
 			/*line errors.go:166:1*/ return runtime.Return[string](x, strings.Join(f.out, "\n"), nil)

@@ -16,20 +16,20 @@ import (
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type chargeAllFrame struct {
-	pc      int
-	who     string
-	amounts []int
-	res     int
-	res1    error
-	total   int
-	i       int
-	a       int
-	t       int
-	t1      int
-	n       int
-	err     error
-	err1    error
-	t2      string
+	pc        int
+	who       string
+	amounts   []int
+	res       int
+	res1      error
+	total     int
+	i         int
+	a         int
+	t_035c10  int
+	t_035c101 int
+	n         int
+	err       error
+	err1      error
+	t_bd64ce  string
 }
 
 var chargeAllSites = [...]runtime.Site{
@@ -45,12 +45,12 @@ func (f *chargeAllFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
 	e.Int("a", int64(f.a))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_035c10", int64(f.t_035c10))
+	e.Int("t_035c101", int64(f.t_035c101))
 	e.Int("n", int64(f.n))
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
-	e.String("t2", f.t2)
+	e.String("t_bd64ce", f.t_bd64ce)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -69,18 +69,18 @@ func (f *chargeAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "a":
 			f.a = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_035c10":
+			f.t_035c10 = int(d.Int())
+		case "t_035c101":
+			f.t_035c101 = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "err1":
 			f.err1 = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_bd64ce":
+			f.t_bd64ce = d.String()
 		}
 	}
 	return d.Err()
@@ -107,7 +107,7 @@ type settleFrame struct {
 	total     int
 	err       error
 	chargeAll *chargeAllFrame
-	t         string
+	t_b6988f  string
 }
 
 var settleSites = [...]runtime.Site{
@@ -125,7 +125,7 @@ func (f *settleFrame) MarshalFrame(e *runtime.Encoder) {
 	if f.chargeAll != nil {
 		e.Frame("chargeAll", f.chargeAll)
 	}
-	e.String("t", f.t)
+	e.String("t_b6988f", f.t_b6988f)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -145,8 +145,8 @@ func (f *settleFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "chargeAll":
 			f.chargeAll = new(chargeAllFrame)
 			d.Frame(f.chargeAll)
-		case "t":
-			f.t = d.String()
+		case "t_b6988f":
+			f.t_b6988f = d.String()
 		}
 	}
 	return d.Err()
@@ -164,9 +164,9 @@ func (f *settleFrame) ret(r0 string, r1 int, r2 error) error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type recordFrame struct {
-	pc    int
-	parts []string
-	t     string
+	pc       int
+	parts    []string
+	t_f9e0f4 string
 }
 
 var recordSites = [...]runtime.Site{
@@ -176,7 +176,7 @@ var recordSites = [...]runtime.Site{
 // MarshalFrame writes the serialized fields of the frame.
 func (f *recordFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	e.String("t", f.t)
+	e.String("t_f9e0f4", f.t_f9e0f4)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -185,8 +185,8 @@ func (f *recordFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		switch d.Key() {
 		case "pc":
 			f.pc = int(d.Int())
-		case "t":
-			f.t = d.String()
+		case "t_f9e0f4":
+			f.t_f9e0f4 = d.String()
 		}
 	}
 	return d.Err()
@@ -201,13 +201,13 @@ func (f *recordFrame) ret() error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type guardFrame struct {
-	pc   int
-	v    int
-	res  int
-	res1 error
-	d    int
-	err  error
-	t    int
+	pc       int
+	v        int
+	res      int
+	res1     error
+	d        int
+	err      error
+	t_4d4cdd int
 }
 
 var guardSites = [...]runtime.Site{
@@ -218,7 +218,7 @@ var guardSites = [...]runtime.Site{
 func (f *guardFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("v", int64(f.v))
-	e.Int("t", int64(f.t))
+	e.Int("t_4d4cdd", int64(f.t_4d4cdd))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -229,8 +229,8 @@ func (f *guardFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.pc = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
+		case "t_4d4cdd":
+			f.t_4d4cdd = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -247,15 +247,15 @@ func (f *guardFrame) ret(r0 int, r1 error) error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type accountchargeFrame struct {
-	pc   int
-	a    *Account
-	n    int
-	res  int
-	res1 error
-	v    int
-	err  error
-	t    int
-	t1   error
+	pc        int
+	a         *Account
+	n         int
+	res       int
+	res1      error
+	v         int
+	err       error
+	t_800255  int
+	t_8002551 error
 }
 
 var accountchargeSites = [...]runtime.Site{
@@ -269,8 +269,8 @@ func (f *accountchargeFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
-	e.Int("t", int64(f.t))
-	e.Error("t1", f.t1)
+	e.Int("t_800255", int64(f.t_800255))
+	e.Error("t_8002551", f.t_8002551)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -285,10 +285,10 @@ func (f *accountchargeFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = d.Error()
+		case "t_800255":
+			f.t_800255 = int(d.Int())
+		case "t_8002551":
+			f.t_8002551 = d.Error()
 		}
 	}
 	return d.Err()
@@ -305,14 +305,14 @@ func (f *accountchargeFrame) ret(r0 int, r1 error) error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type accountbillFrame struct {
-	pc   int
-	a    Account
-	n    int
-	res  string
-	res1 error
-	t    string
-	t1   error
-	t2   string
+	pc        int
+	a         Account
+	n         int
+	res       string
+	res1      error
+	t_67ff6c  string
+	t_67ff6c1 error
+	t_67ff6c2 string
 }
 
 var accountbillSites = [...]runtime.Site{
@@ -322,9 +322,9 @@ var accountbillSites = [...]runtime.Site{
 // MarshalFrame writes the serialized fields of the frame.
 func (f *accountbillFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
-	e.String("t", f.t)
-	e.Error("t1", f.t1)
-	e.String("t2", f.t2)
+	e.String("t_67ff6c", f.t_67ff6c)
+	e.Error("t_67ff6c1", f.t_67ff6c1)
+	e.String("t_67ff6c2", f.t_67ff6c2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -333,12 +333,12 @@ func (f *accountbillFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		switch d.Key() {
 		case "pc":
 			f.pc = int(d.Int())
-		case "t":
-			f.t = d.String()
-		case "t1":
-			f.t1 = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_67ff6c":
+			f.t_67ff6c = d.String()
+		case "t_67ff6c1":
+			f.t_67ff6c1 = d.Error()
+		case "t_67ff6c2":
+			f.t_67ff6c2 = d.String()
 		}
 	}
 	return d.Err()
@@ -355,17 +355,17 @@ func (f *accountbillFrame) ret(r0 string, r1 error) error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type approveFrame struct {
-	pc     int
-	cents  int64
-	res    string
-	res1   error
-	start  time.Time
-	d      Decision
-	ok     bool
-	err    error
-	t      time.Time
-	waited bool
-	t1     time.Time
+	pc       int
+	cents    int64
+	res      string
+	res1     error
+	start    time.Time
+	d        Decision
+	ok       bool
+	err      error
+	t_eada25 time.Time
+	waited   bool
+	t_417071 time.Time
 }
 
 var approveSites = [...]runtime.Site{
@@ -382,8 +382,8 @@ func (f *approveFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "d", f.d)
 	e.Bool("ok", f.ok)
 	e.Error("err", f.err)
-	runtime.Field(e, "t", f.t)
-	runtime.Field(e, "t1", f.t1)
+	runtime.Field(e, "t_eada25", f.t_eada25)
+	runtime.Field(e, "t_417071", f.t_417071)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -402,10 +402,10 @@ func (f *approveFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.ok = d.Bool()
 		case "err":
 			f.err = d.Error()
-		case "t":
-			runtime.Value(d, &f.t)
-		case "t1":
-			runtime.Value(d, &f.t1)
+		case "t_eada25":
+			runtime.Value(d, &f.t_eada25)
+		case "t_417071":
+			runtime.Value(d, &f.t_417071)
 		}
 	}
 	return d.Err()
@@ -468,19 +468,19 @@ func (f *onboardOneFrame) ret(r0 string) error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type tallyFrame struct {
-	pc    int
-	xs    []int
-	scale int
-	res   []int
-	res1  int
-	res2  error
-	sum   int
-	x     int
-	t     int
-	t1    int
-	v     int
-	err   error
-	add   func(int)
+	pc        int
+	xs        []int
+	scale     int
+	res       []int
+	res1      int
+	res2      error
+	sum       int
+	x         int
+	t_14480d  int
+	t_14480d1 int
+	v         int
+	err       error
+	add       func(int)
 }
 
 var tallySites = [...]runtime.Site{
@@ -494,8 +494,8 @@ func (f *tallyFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("scale", int64(f.scale))
 	e.Int("sum", int64(f.sum))
 	e.Int("x", int64(f.x))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_14480d", int64(f.t_14480d))
+	e.Int("t_14480d1", int64(f.t_14480d1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -514,10 +514,10 @@ func (f *tallyFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.sum = int(d.Int())
 		case "x":
 			f.x = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_14480d":
+			f.t_14480d = int(d.Int())
+		case "t_14480d1":
+			f.t_14480d1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -585,16 +585,16 @@ func (f *divideFrame) ret(r0 int) error {
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
 type fillFrame struct {
-	pc    int
-	xs    []int
-	total *int
-	seen  map[string]int
-	res   error
-	i     int
-	t     int
-	t1    int
-	v     int
-	err   error
+	pc        int
+	xs        []int
+	total     *int
+	seen      map[string]int
+	res       error
+	i         int
+	t_c09b2b  int
+	t_c09b2b1 int
+	v         int
+	err       error
 }
 
 var fillSites = [...]runtime.Site{
@@ -608,8 +608,8 @@ func (f *fillFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "total", f.total)
 	runtime.Field(e, "seen", f.seen)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_c09b2b", int64(f.t_c09b2b))
+	e.Int("t_c09b2b1", int64(f.t_c09b2b1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -628,10 +628,10 @@ func (f *fillFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.seen)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_c09b2b":
+			f.t_c09b2b = int(d.Int())
+		case "t_c09b2b1":
+			f.t_c09b2b1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -654,8 +654,8 @@ type helpersFrame struct {
 	n         int
 	out       []string
 	i         int
-	t1        int
-	t2        int
+	t_6d5b4f  int
+	t_6d5b4f1 int
 	label     string
 	total     int
 	err       error
@@ -672,7 +672,7 @@ var helpersSites = [...]runtime.Site{}
 
 // HelpersWorkflow is the descriptor of workflow Helpers: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelpersWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Helpers", "d8a1882049a887d3", func() any { return new(helpersFrame) }).WithFunc(Helpers)
+var HelpersWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Helpers", "a792b0162e5af2e1", func() any { return new(helpersFrame) }).WithFunc(Helpers)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helpersFrame) SetInput(in int) {
@@ -685,8 +685,8 @@ func (f *helpersFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
 	e.Int("i", int64(f.i))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
 	e.String("label", f.label)
 	e.Int("total", int64(f.total))
 	e.Error("err", f.err)
@@ -717,10 +717,10 @@ func (f *helpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.out)
 		case "i":
 			f.i = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
 		case "label":
 			f.label = d.String()
 		case "total":
@@ -768,7 +768,7 @@ var helperErrorsSites = [...]runtime.Site{
 
 // HelperErrorsWorkflow is the descriptor of workflow HelperErrors: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperErrors", "05e2afe7342bdabf", func() any { return new(helperErrorsFrame) }).WithFunc(HelperErrors).WithErrors(errNegative)
+var HelperErrorsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperErrors", "b89954a42331d610", func() any { return new(helperErrorsFrame) }).WithFunc(HelperErrors).WithErrors(errNegative)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperErrorsFrame) SetInput(in int) {
@@ -837,7 +837,7 @@ var accountAuditSites = [...]runtime.Site{}
 // AccountAuditWorkflow is the descriptor of workflow method Audit: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "7fc91d0323b38dca", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
+var AccountAuditWorkflow = durable.NewMethodWorkflow[*Account, int, string]("github.com/durablegen/durable/internal/equiv.(*Account).Audit", "0bb810f92ca539ba", func(r *Account) any { return &accountAuditFrame{a: r} }, (*Account).Audit)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *accountAuditFrame) SetInput(in int) {
@@ -895,17 +895,17 @@ type helperWaitsFrame struct {
 	a          string
 	err        error
 	approve    *approveFrame
-	t          string
+	t_ad8dcc   string
 	onboardOne *onboardOneFrame
-	t1         string
-	t2         string
+	t_ad8dcc1  string
+	t_ad8dcc2  string
 }
 
 var helperWaitsSites = [...]runtime.Site{}
 
 // HelperWaitsWorkflow is the descriptor of workflow HelperWaits: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperWaitsWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.HelperWaits", "6bbf0b3ee91c9789", func() any { return new(helperWaitsFrame) }).WithFunc(HelperWaits)
+var HelperWaitsWorkflow = durable.NewWorkflow[int64, string]("github.com/durablegen/durable/internal/equiv.HelperWaits", "ee3d9b8d50d134a3", func() any { return new(helperWaitsFrame) }).WithFunc(HelperWaits)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperWaitsFrame) SetInput(in int64) {
@@ -921,12 +921,12 @@ func (f *helperWaitsFrame) MarshalFrame(e *runtime.Encoder) {
 	if f.approve != nil {
 		e.Frame("approve", f.approve)
 	}
-	e.String("t", f.t)
+	e.String("t_ad8dcc", f.t_ad8dcc)
 	if f.onboardOne != nil {
 		e.Frame("onboardOne", f.onboardOne)
 	}
-	e.String("t1", f.t1)
-	e.String("t2", f.t2)
+	e.String("t_ad8dcc1", f.t_ad8dcc1)
+	e.String("t_ad8dcc2", f.t_ad8dcc2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -944,15 +944,15 @@ func (f *helperWaitsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "approve":
 			f.approve = new(approveFrame)
 			d.Frame(f.approve)
-		case "t":
-			f.t = d.String()
+		case "t_ad8dcc":
+			f.t_ad8dcc = d.String()
 		case "onboardOne":
 			f.onboardOne = new(onboardOneFrame)
 			d.Frame(f.onboardOne)
-		case "t1":
-			f.t1 = d.String()
-		case "t2":
-			f.t2 = d.String()
+		case "t_ad8dcc1":
+			f.t_ad8dcc1 = d.String()
+		case "t_ad8dcc2":
+			f.t_ad8dcc2 = d.String()
 		}
 	}
 	return d.Err()
@@ -961,17 +961,17 @@ func (f *helperWaitsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // helperValuesFrame is the frame of workflow HelperValues: its machine state and the variables
 // that live across its checkpoints.
 type helperValuesFrame struct {
-	pc     int
-	d      int
-	xs     []int
-	half   []int
-	sum    int
-	err    error
-	tally  *tallyFrame
-	err1   error
-	t      string
-	q      int
-	divide *divideFrame
+	pc       int
+	d        int
+	xs       []int
+	half     []int
+	sum      int
+	err      error
+	tally    *tallyFrame
+	err1     error
+	t_d00e7c string
+	q        int
+	divide   *divideFrame
 }
 
 var helperValuesSites = [...]runtime.Site{
@@ -980,7 +980,7 @@ var helperValuesSites = [...]runtime.Site{
 
 // HelperValuesWorkflow is the descriptor of workflow HelperValues: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperValuesWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperValues", "1165cb0d877e5cf0", func() any { return new(helperValuesFrame) }).WithFunc(HelperValues)
+var HelperValuesWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperValues", "0a819af94e2cea38", func() any { return new(helperValuesFrame) }).WithFunc(HelperValues)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperValuesFrame) SetInput(in int) {
@@ -999,7 +999,7 @@ func (f *helperValuesFrame) MarshalFrame(e *runtime.Encoder) {
 		e.Frame("tally", f.tally)
 	}
 	e.Error("err1", f.err1)
-	e.String("t", f.t)
+	e.String("t_d00e7c", f.t_d00e7c)
 	e.Int("q", int64(f.q))
 	if f.divide != nil {
 		e.Frame("divide", f.divide)
@@ -1027,8 +1027,8 @@ func (f *helperValuesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			d.Frame(f.tally)
 		case "err1":
 			f.err1 = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_d00e7c":
+			f.t_d00e7c = d.String()
 		case "q":
 			f.q = int(d.Int())
 		case "divide":
@@ -1060,7 +1060,7 @@ var helperWritesSites = [...]runtime.Site{
 
 // HelperWritesWorkflow is the descriptor of workflow HelperWrites: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HelperWritesWorkflow = durable.NewWorkflow[Pair, string]("github.com/durablegen/durable/internal/equiv.HelperWrites", "54ef3834f131491d", func() any { return new(helperWritesFrame) }).WithFunc(HelperWrites)
+var HelperWritesWorkflow = durable.NewWorkflow[Pair, string]("github.com/durablegen/durable/internal/equiv.HelperWrites", "23268d85cf24121f", func() any { return new(helperWritesFrame) }).WithFunc(HelperWrites)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *helperWritesFrame) SetInput(in Pair) {
@@ -1116,20 +1116,20 @@ func (f *helperWritesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // keptClosuresFrame is the frame of workflow KeptClosures: its machine state and the variables
 // that live across its checkpoints.
 type keptClosuresFrame struct {
-	pc     int
-	id     string
-	fail   func(error) (Out, error)
-	count  int
-	inc    func(int) int
-	format func(string) string
-	hits   int
-	hit    func() int
-	later  func() string
-	err    error
-	again  func(int) int
-	err1   error
-	t      string
-	err2   error
+	pc       int
+	id       string
+	fail     func(error) (Out, error)
+	count    int
+	inc      func(int) int
+	format   func(string) string
+	hits     int
+	hit      func() int
+	later    func() string
+	err      error
+	again    func(int) int
+	err1     error
+	t_393a0e string
+	err2     error
 }
 
 var keptClosuresSites = [...]runtime.Site{
@@ -1140,7 +1140,7 @@ var keptClosuresSites = [...]runtime.Site{
 
 // KeptClosuresWorkflow is the descriptor of workflow KeptClosures: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var KeptClosuresWorkflow = durable.NewWorkflow[string, Out]("github.com/durablegen/durable/internal/equiv.KeptClosures", "e429e5bad73b331c", func() any { return new(keptClosuresFrame) }).WithFunc(KeptClosures)
+var KeptClosuresWorkflow = durable.NewWorkflow[string, Out]("github.com/durablegen/durable/internal/equiv.KeptClosures", "c71b48495a905f9e", func() any { return new(keptClosuresFrame) }).WithFunc(KeptClosures)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *keptClosuresFrame) SetInput(in string) {
@@ -1161,7 +1161,7 @@ func (f *keptClosuresFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f.err)
 	e.Closure("again", f.again, keptClosuresClosures)
 	e.Error("err1", f.err1)
-	e.String("t", f.t)
+	e.String("t_393a0e", f.t_393a0e)
 	e.Error("err2", f.err2)
 }
 
@@ -1237,8 +1237,8 @@ func (f *keptClosuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			}
 		case "err1":
 			f.err1 = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_393a0e":
+			f.t_393a0e = d.String()
 		case "err2":
 			f.err2 = d.Error()
 		}
@@ -1320,7 +1320,7 @@ var returnForwardSites = [...]runtime.Site{
 
 // ReturnForwardWorkflow is the descriptor of workflow ReturnForward: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReturnForwardWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ReturnForward", "8d5416f0633a81fe", func() any { return new(returnForwardFrame) }).WithFunc(ReturnForward)
+var ReturnForwardWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ReturnForward", "ee759d48eff40b31", func() any { return new(returnForwardFrame) }).WithFunc(ReturnForward)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *returnForwardFrame) SetInput(in int) {
@@ -1355,15 +1355,15 @@ func (f *returnForwardFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // closureLoopFrame is the frame of workflow ClosureLoop: its machine state and the variables
 // that live across its checkpoints.
 type closureLoopFrame struct {
-	pc  int
-	n   int
-	acc []string
-	add func(string)
-	op  func(string) string
-	i   int
-	s   string
-	err error
-	t   string
+	pc       int
+	n        int
+	acc      []string
+	add      func(string)
+	op       func(string) string
+	i        int
+	s        string
+	err      error
+	t_f0c90b string
 }
 
 var closureLoopSites = [...]runtime.Site{
@@ -1372,7 +1372,7 @@ var closureLoopSites = [...]runtime.Site{
 
 // ClosureLoopWorkflow is the descriptor of workflow ClosureLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ClosureLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureLoop", "0658d4bb74c3452d", func() any { return new(closureLoopFrame) }).WithFunc(ClosureLoop)
+var ClosureLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureLoop", "505be51683ed47c7", func() any { return new(closureLoopFrame) }).WithFunc(ClosureLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *closureLoopFrame) SetInput(in int) {
@@ -1389,7 +1389,7 @@ func (f *closureLoopFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f.i))
 	e.String("s", f.s)
 	e.Error("err", f.err)
-	e.String("t", f.t)
+	e.String("t_f0c90b", f.t_f0c90b)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -1430,8 +1430,8 @@ func (f *closureLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_f0c90b":
+			f.t_f0c90b = d.String()
 		}
 	}
 	return d.Err()
@@ -1479,7 +1479,7 @@ var plainContextSites = [...]runtime.Site{
 
 // PlainContextWorkflow is the descriptor of workflow PlainContext: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var PlainContextWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.PlainContext", "288c3c2c8019c39d", func() any { return new(plainContextFrame) }).WithFunc(PlainContext)
+var PlainContextWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.PlainContext", "244b67504df25135", func() any { return new(plainContextFrame) }).WithFunc(PlainContext)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *plainContextFrame) SetInput(in int) {
@@ -1518,24 +1518,24 @@ func (f *chargeAllFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:18:1*/ f.total = 0
-			/*line helpers.go:19:1*/ f.t1 = len(f.amounts)
-			f.t = 0
+			/*line helpers.go:19:1*/ f.t_035c101 = len(f.amounts)
+			f.t_035c10 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_035c10 < f.t_035c101 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			f.a = f.amounts[f.t]
+			f.i = f.t_035c10
+			f.a = f.amounts[f.t_035c10]
 			/*line helpers.go:20:2*/ if f.a < 0 {
 				/*line helpers.go:21:3*/ return f.ret(f.total, fmt.Errorf("%s: amount %d is negative", f.who, f.i))
 			}
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_035c10++
 			f.pc = 1
 		case 4:
 			/*line helpers.go:32:1*/ return f.ret(f.total, nil)
@@ -1554,14 +1554,14 @@ func (f *chargeAllFrame) Run(x1 *runtime.Exec) error {
 				/*line helpers.go:25:3*/ return f.ret(0, f.err)
 			}
 			/*line helpers.go:27:2*/ f.total = f.n
-			/*line helpers.go:28:22*/ f.t2 = fmt.Sprintf("%s charged %d", f.who, f.a)
+			/*line helpers.go:28:22*/ f.t_bd64ce = fmt.Sprintf("%s charged %d", f.who, f.a)
 			f.pc = 7
 		case 7:
 			/*line helpers.go:28:12*/ f.err1 = runtime.CallErr(x1, &chargeAllSites[1], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t2)
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.t_bd64ce)
 				}
-				return Note(stepCtx1, f.t2)
+				return Note(stepCtx1, f.t_bd64ce)
 			})
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
@@ -1604,14 +1604,14 @@ func (f *settleFrame) Run(x1 *runtime.Exec) error {
 			/*line helpers.go:42:1*/ if f.err != nil {
 				/*line helpers.go:43:2*/ return f.ret(f.label, f.total, f.err)
 			}
-			/*line helpers.go:45:24*/ f.t = fmt.Sprintf("%s=%d", f.who, f.total)
+			/*line helpers.go:45:24*/ f.t_b6988f = fmt.Sprintf("%s=%d", f.who, f.total)
 			f.pc = 4
 		case 4:
 			/*line helpers.go:45:14*/ f.label, f.err = runtime.Call(x1, &settleSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_b6988f)
 				}
-				return Echo(stepCtx, f.t)
+				return Echo(stepCtx, f.t_b6988f)
 			})
 			if err := x1.Commit(&f.pc, 5); err != nil {
 				return err
@@ -1630,15 +1630,15 @@ func (f *recordFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:51:12*/ f.t = strings.Join(f.parts, "+")
+			/*line helpers.go:51:12*/ f.t_f9e0f4 = strings.Join(f.parts, "+")
 			f.pc = 1
 		case 1:
 			/*line helpers.go:51:1*/ runtime.CallErr(x1, &recordSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
-					runtime.Stub(stepCtx, Touch)(stepCtx, f.t)
+					runtime.Stub(stepCtx, Touch)(stepCtx, f.t_f9e0f4)
 					return nil
 				}
-				Touch(stepCtx, f.t)
+				Touch(stepCtx, f.t_f9e0f4)
 				return nil
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
@@ -1660,7 +1660,7 @@ func (f *guardFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line helpers.go:82:11*/ f.t = runtime.CallValue(x1, &guardSites[0], func(stepCtx context.Context) int {
+			/*line helpers.go:82:11*/ f.t_4d4cdd = runtime.CallValue(x1, &guardSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.v)
 				}
@@ -1670,7 +1670,7 @@ func (f *guardFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line helpers.go:82:1*/ f.d, f.err = f.t, error(nil)
+			/*line helpers.go:82:1*/ f.d, f.err = f.t_4d4cdd, error(nil)
 			/*line helpers.go:83:1*/ if f.d < 0 {
 				/*line helpers.go:84:2*/ f.err = errNegative
 			}
@@ -1706,7 +1706,7 @@ func (f *accountchargeFrame) Run(x1 *runtime.Exec) error {
 			f.pc = 3
 		case 3:
 			/*line helpers.go:114:20*/ arg1 := len(f.a.Owner)
-			/*line helpers.go:114:8*/ f.t, f.t1 = runtime.Call(x1, &accountchargeSites[1], func(stepCtx1 context.Context) (int, error) {
+			/*line helpers.go:114:8*/ f.t_800255, f.t_8002551 = runtime.Call(x1, &accountchargeSites[1], func(stepCtx1 context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Add)(stepCtx1, f.v, arg1)
 				}
@@ -1716,7 +1716,7 @@ func (f *accountchargeFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line helpers.go:114:1*/ return f.ret(f.t, f.t1)
+			/*line helpers.go:114:1*/ return f.ret(f.t_800255, f.t_8002551)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1729,20 +1729,20 @@ func (f *accountbillFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:135:18*/ f.t2 = fmt.Sprint(f.a.Owner, ":", f.n)
+			/*line helpers.go:135:18*/ f.t_67ff6c2 = fmt.Sprint(f.a.Owner, ":", f.n)
 			f.pc = 1
 		case 1:
-			/*line helpers.go:135:8*/ f.t, f.t1 = runtime.Call(x1, &accountbillSites[0], func(stepCtx context.Context) (string, error) {
+			/*line helpers.go:135:8*/ f.t_67ff6c, f.t_67ff6c1 = runtime.Call(x1, &accountbillSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_67ff6c2)
 				}
-				return Echo(stepCtx, f.t2)
+				return Echo(stepCtx, f.t_67ff6c2)
 			})
 			if err := x1.Commit(&f.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line helpers.go:135:1*/ return f.ret(f.t, f.t1)
+			/*line helpers.go:135:1*/ return f.ret(f.t_67ff6c, f.t_67ff6c1)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -1762,10 +1762,10 @@ func (f *approveFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line helpers.go:142:15*/ f.t = runtime.Deadline(x1, 72*time.Hour)
+			/*line helpers.go:142:15*/ f.t_eada25 = runtime.Deadline(x1, 72*time.Hour)
 			f.pc = 3
 		case 3:
-			/*line helpers.go:142:15*/ f.d, f.ok, f.err = runtime.AwaitUntil[Decision](x1, &approveSites[1], f.t)
+			/*line helpers.go:142:15*/ f.d, f.ok, f.err = runtime.AwaitUntil[Decision](x1, &approveSites[1], f.t_eada25)
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
 			}
@@ -1778,12 +1778,12 @@ func (f *approveFrame) Run(x1 *runtime.Exec) error {
 			}
 			f.pc = 5
 		case 5:
-			/*line helpers.go:149:11*/ f.t1 = runtime.Now(x1, &approveSites[2])
+			/*line helpers.go:149:11*/ f.t_417071 = runtime.Now(x1, &approveSites[2])
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line helpers.go:149:1*/ f.waited = f.t1.Sub(f.start) >= 0
+			/*line helpers.go:149:1*/ f.waited = f.t_417071.Sub(f.start) >= 0
 			/*line helpers.go:150:1*/ return f.ret(fmt.Sprintf("%s ok=%v %d waited=%v", f.d.By, f.d.OK, f.cents, f.waited), nil)
 		default:
 			return runtime.BadState(f.pc)
@@ -1821,20 +1821,20 @@ func (f *tallyFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:176:1*/ f.sum = 0
-			/*line helpers.go:177:1*/ f.t1 = len(f.xs)
-			f.t = 0
+			/*line helpers.go:177:1*/ f.t_14480d1 = len(f.xs)
+			f.t_14480d = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_14480d < f.t_14480d1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.x = f.xs[f.t]
+			f.x = f.xs[f.t_14480d]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_14480d++
 			f.pc = 1
 		case 4:
 			/*line helpers.go:185:1*/ return f.ret(f.xs[:len(f.xs)/2], f.sum, nil)
@@ -1894,20 +1894,20 @@ func (f *fillFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line helpers.go:216:1*/ f.t1 = len(f.xs)
-			f.t = 0
+			/*line helpers.go:216:1*/ f.t_c09b2b1 = len(f.xs)
+			f.t_c09b2b = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_c09b2b < f.t_c09b2b1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_c09b2b
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_c09b2b++
 			f.pc = 1
 		case 4:
 			/*line helpers.go:225:1*/ return f.ret(nil)
@@ -1942,21 +1942,21 @@ func (f *helpersFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line helpers.go:59:1*/ f.out = nil
-			/*line helpers.go:60:1*/ f.t2 = f.n
-			f.t1 = 0
+			/*line helpers.go:60:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t1 < f.t2 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t1
+			f.i = f.t_6d5b4f
 			/*line helpers.go:61:23*/ f.settle = &settleFrame{who: fmt.Sprint("c", f.i), amounts: []int{f.i, f.i + 1, 2 * f.i}}
 			f.pc = 5
 		case 3:
-			f.t1++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
 			/*line helpers.go:67:1*/ f.record = &recordFrame{parts: []string{"a", "b"}}
@@ -2131,18 +2131,18 @@ func (f *helperWaitsFrame) Run(x1 *runtime.Exec) error {
 			/*line helpers.go:170:18*/ if err := f.onboardOne.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:170:18*/ f.t = f.onboardOne.res
+			/*line helpers.go:170:18*/ f.t_ad8dcc = f.onboardOne.res
 			f.onboardOne = nil
-			/*line helpers.go:170:8*/ f.t1 = f.a + " " + f.t + " "
+			/*line helpers.go:170:8*/ f.t_ad8dcc1 = f.a + " " + f.t_ad8dcc + " "
 			/*line helpers.go:170:49*/ f.onboardOne = &onboardOneFrame{user: ""}
 			f.pc = 3
 		case 3:
 			/*line helpers.go:170:49*/ if err := f.onboardOne.Run(x1); err != nil {
 				return err
 			}
-			/*line helpers.go:170:49*/ f.t2 = f.onboardOne.res
+			/*line helpers.go:170:49*/ f.t_ad8dcc2 = f.onboardOne.res
 			f.onboardOne = nil
-			/*line helpers.go:170:1*/ return runtime.Return[string](x1, f.t1+f.t2, nil)
+			/*line helpers.go:170:1*/ return runtime.Return[string](x1, f.t_ad8dcc1+f.t_ad8dcc2, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
@@ -2168,14 +2168,14 @@ func (f *helperValuesFrame) Run(x1 *runtime.Exec) error {
 			/*line helpers.go:202:1*/ if f.err != nil {
 				/*line helpers.go:203:2*/ return runtime.Return[string](x1, "", f.err)
 			}
-			/*line helpers.go:205:24*/ f.t = fmt.Sprint(f.half)
+			/*line helpers.go:205:24*/ f.t_d00e7c = fmt.Sprint(f.half)
 			f.pc = 2
 		case 2:
 			/*line helpers.go:205:14*/ _, f.err1 = runtime.Call(x1, &helperValuesSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_d00e7c)
 				}
-				return Echo(stepCtx, f.t)
+				return Echo(stepCtx, f.t_d00e7c)
 			})
 			if err := x1.Commit(&f.pc, 3); err != nil {
 				return err
@@ -2295,14 +2295,14 @@ func (f *keptClosuresFrame) Run(x1 *runtime.Exec) error {
 				/*line helpers.go:277:2*/ f.later = f.lit5()
 			}
 			/*line helpers.go:279:1*/ f.again = f.inc
-			/*line helpers.go:280:24*/ f.t = f.format(f.id)
+			/*line helpers.go:280:24*/ f.t_393a0e = f.format(f.id)
 			f.pc = 3
 		case 3:
 			/*line helpers.go:280:14*/ _, f.err1 = runtime.Call(x1, &keptClosuresSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f.t)
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f.t_393a0e)
 				}
-				return Echo(stepCtx1, f.t)
+				return Echo(stepCtx1, f.t_393a0e)
 			})
 			if err := x1.Commit(&f.pc, 4); err != nil {
 				return err
@@ -2386,7 +2386,7 @@ func (f *closureLoopFrame) Run(x1 *runtime.Exec) error {
 			} else {
 				/*line helpers.go:322:3*/ f.op = f.lit2()
 			}
-			/*line helpers.go:324:22*/ f.t = fmt.Sprint("v", f.i)
+			/*line helpers.go:324:22*/ f.t_f0c90b = fmt.Sprint("v", f.i)
 			f.pc = 5
 		case 3:
 			/*line helpers.go:318:20*/ f.i++
@@ -2396,9 +2396,9 @@ func (f *closureLoopFrame) Run(x1 *runtime.Exec) error {
 		case 5:
 			/*line helpers.go:324:12*/ f.s, f.err = runtime.Call(x1, &closureLoopSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_f0c90b)
 				}
-				return Echo(stepCtx, f.t)
+				return Echo(stepCtx, f.t_f0c90b)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err

@@ -13,19 +13,19 @@ import (
 // rangeSliceFrame is the frame of workflow RangeSlice: its machine state and the variables
 // that live across its checkpoints.
 type rangeSliceFrame struct {
-	pc    int
-	xs    []int
-	total int
-	i     int
-	x     int
-	t     int
-	t1    int
-	v     int
-	err   error
-	x1    int
-	t2    int
-	t3    int
-	t4    int
+	pc        int
+	xs        []int
+	total     int
+	i         int
+	x         int
+	t_71bcc9  int
+	t_71bcc91 int
+	v         int
+	err       error
+	x1        int
+	t_14480d  int
+	t_14480d1 int
+	t_44a581  int
 }
 
 var rangeSliceSites = [...]runtime.Site{
@@ -35,7 +35,7 @@ var rangeSliceSites = [...]runtime.Site{
 
 // RangeSliceWorkflow is the descriptor of workflow RangeSlice: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeSliceWorkflow = durable.NewWorkflow[[]int, int]("github.com/durablegen/durable/internal/equiv.RangeSlice", "c5afcf0af523b2a2", func() any { return new(rangeSliceFrame) }).WithFunc(RangeSlice)
+var RangeSliceWorkflow = durable.NewWorkflow[[]int, int]("github.com/durablegen/durable/internal/equiv.RangeSlice", "b94542909eb7e62f", func() any { return new(rangeSliceFrame) }).WithFunc(RangeSlice)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeSliceFrame) SetInput(in []int) {
@@ -49,14 +49,14 @@ func (f *rangeSliceFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
 	e.Int("x", int64(f.x))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_71bcc9", int64(f.t_71bcc9))
+	e.Int("t_71bcc91", int64(f.t_71bcc91))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 	e.Int("x1", int64(f.x1))
-	e.Int("t2", int64(f.t2))
-	e.Int("t3", int64(f.t3))
-	e.Int("t4", int64(f.t4))
+	e.Int("t_14480d", int64(f.t_14480d))
+	e.Int("t_14480d1", int64(f.t_14480d1))
+	e.Int("t_44a581", int64(f.t_44a581))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -73,22 +73,22 @@ func (f *rangeSliceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "x":
 			f.x = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_71bcc9":
+			f.t_71bcc9 = int(d.Int())
+		case "t_71bcc91":
+			f.t_71bcc91 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "x1":
 			f.x1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			f.t3 = int(d.Int())
-		case "t4":
-			f.t4 = int(d.Int())
+		case "t_14480d":
+			f.t_14480d = int(d.Int())
+		case "t_14480d1":
+			f.t_14480d1 = int(d.Int())
+		case "t_44a581":
+			f.t_44a581 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -97,17 +97,17 @@ func (f *rangeSliceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // rangeArrayFrame is the frame of workflow RangeArray: its machine state and the variables
 // that live across its checkpoints.
 type rangeArrayFrame struct {
-	pc   int
-	n    int
-	arr  [3]int
-	seen [3]int
-	i    int
-	v    int
-	t    int
-	t1   [3]int
-	t2   int
-	w    int
-	err  error
+	pc        int
+	n         int
+	arr       [3]int
+	seen      [3]int
+	i         int
+	v         int
+	t_afa817  int
+	t_afa8171 [3]int
+	t_afa8172 int
+	w         int
+	err       error
 }
 
 var rangeArraySites = [...]runtime.Site{
@@ -116,7 +116,7 @@ var rangeArraySites = [...]runtime.Site{
 
 // RangeArrayWorkflow is the descriptor of workflow RangeArray: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeArrayWorkflow = durable.NewWorkflow[int, [3]int]("github.com/durablegen/durable/internal/equiv.RangeArray", "ebcde1f55b49cd58", func() any { return new(rangeArrayFrame) }).WithFunc(RangeArray)
+var RangeArrayWorkflow = durable.NewWorkflow[int, [3]int]("github.com/durablegen/durable/internal/equiv.RangeArray", "63aedbf19a01df9e", func() any { return new(rangeArrayFrame) }).WithFunc(RangeArray)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeArrayFrame) SetInput(in int) {
@@ -131,9 +131,9 @@ func (f *rangeArrayFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "seen", f.seen)
 	e.Int("i", int64(f.i))
 	e.Int("v", int64(f.v))
-	e.Int("t", int64(f.t))
-	runtime.Field(e, "t1", f.t1)
-	e.Int("t2", int64(f.t2))
+	e.Int("t_afa817", int64(f.t_afa817))
+	runtime.Field(e, "t_afa8171", f.t_afa8171)
+	e.Int("t_afa8172", int64(f.t_afa8172))
 	e.Int("w", int64(f.w))
 	e.Error("err", f.err)
 }
@@ -154,12 +154,12 @@ func (f *rangeArrayFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			runtime.Value(d, &f.t1)
-		case "t2":
-			f.t2 = int(d.Int())
+		case "t_afa817":
+			f.t_afa817 = int(d.Int())
+		case "t_afa8171":
+			runtime.Value(d, &f.t_afa8171)
+		case "t_afa8172":
+			f.t_afa8172 = int(d.Int())
 		case "w":
 			f.w = int(d.Int())
 		case "err":
@@ -172,16 +172,16 @@ func (f *rangeArrayFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // rangeStringFrame is the frame of workflow RangeString: its machine state and the variables
 // that live across its checkpoints.
 type rangeStringFrame struct {
-	pc    int
-	s     string
-	parts []string
-	i     int
-	r     rune
-	t     int
-	t1    string
-	e     string
-	err   error
-	t2    string
+	pc        int
+	s         string
+	parts     []string
+	i         int
+	r         rune
+	t_ff552e  int
+	t_ff552e1 string
+	e         string
+	err       error
+	t_fb1e13  string
 }
 
 var rangeStringSites = [...]runtime.Site{
@@ -190,7 +190,7 @@ var rangeStringSites = [...]runtime.Site{
 
 // RangeStringWorkflow is the descriptor of workflow RangeString: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "76f2e4e86805fd13", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
+var RangeStringWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.RangeString", "d42c8793dfc9fd73", func() any { return new(rangeStringFrame) }).WithFunc(RangeString)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeStringFrame) SetInput(in string) {
@@ -204,11 +204,11 @@ func (f *rangeStringFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "parts", f.parts)
 	e.Int("i", int64(f.i))
 	e.Int("r", int64(f.r))
-	e.Int("t", int64(f.t))
-	e.String("t1", f.t1)
+	e.Int("t_ff552e", int64(f.t_ff552e))
+	e.String("t_ff552e1", f.t_ff552e1)
 	e.String("e", f.e)
 	e.Error("err", f.err)
-	e.String("t2", f.t2)
+	e.String("t_fb1e13", f.t_fb1e13)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -225,16 +225,16 @@ func (f *rangeStringFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "r":
 			f.r = rune(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = d.String()
+		case "t_ff552e":
+			f.t_ff552e = int(d.Int())
+		case "t_ff552e1":
+			f.t_ff552e1 = d.String()
 		case "e":
 			f.e = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_fb1e13":
+			f.t_fb1e13 = d.String()
 		}
 	}
 	return d.Err()
@@ -243,16 +243,16 @@ func (f *rangeStringFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // rangeIntFrame is the frame of workflow RangeInt: its machine state and the variables
 // that live across its checkpoints.
 type rangeIntFrame struct {
-	pc    int
-	n     int
-	total int
-	i     int
-	t     int
-	t1    int
-	t2    int
-	t3    int
-	t4    int
-	t5    int
+	pc        int
+	n         int
+	total     int
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	t_c033bd  int
+	t_0b7444  int
+	t_0b74441 int
+	t_bc7ab6  int
 }
 
 var rangeIntSites = [...]runtime.Site{
@@ -262,7 +262,7 @@ var rangeIntSites = [...]runtime.Site{
 
 // RangeIntWorkflow is the descriptor of workflow RangeInt: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeIntWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.RangeInt", "11e509e331b1f8ca", func() any { return new(rangeIntFrame) }).WithFunc(RangeInt)
+var RangeIntWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.RangeInt", "491b84da06798489", func() any { return new(rangeIntFrame) }).WithFunc(RangeInt)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeIntFrame) SetInput(in int) {
@@ -275,12 +275,12 @@ func (f *rangeIntFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
-	e.Int("t3", int64(f.t3))
-	e.Int("t4", int64(f.t4))
-	e.Int("t5", int64(f.t5))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
+	e.Int("t_c033bd", int64(f.t_c033bd))
+	e.Int("t_0b7444", int64(f.t_0b7444))
+	e.Int("t_0b74441", int64(f.t_0b74441))
+	e.Int("t_bc7ab6", int64(f.t_bc7ab6))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -295,18 +295,18 @@ func (f *rangeIntFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.total = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			f.t3 = int(d.Int())
-		case "t4":
-			f.t4 = int(d.Int())
-		case "t5":
-			f.t5 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
+		case "t_c033bd":
+			f.t_c033bd = int(d.Int())
+		case "t_0b7444":
+			f.t_0b7444 = int(d.Int())
+		case "t_0b74441":
+			f.t_0b74441 = int(d.Int())
+		case "t_bc7ab6":
+			f.t_bc7ab6 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -315,16 +315,16 @@ func (f *rangeIntFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // rangeMapFrame is the frame of workflow RangeMap: its machine state and the variables
 // that live across its checkpoints.
 type rangeMapFrame struct {
-	pc  int
-	m   map[string]int
-	out []string
-	k   string
-	v   int
-	t   int
-	t1  []string
-	s   string
-	err error
-	t2  string
+	pc        int
+	m         map[string]int
+	out       []string
+	k         string
+	v         int
+	t_33489a  int
+	t_33489a1 []string
+	s         string
+	err       error
+	t_8780ef  string
 }
 
 var rangeMapSites = [...]runtime.Site{
@@ -333,7 +333,7 @@ var rangeMapSites = [...]runtime.Site{
 
 // RangeMapWorkflow is the descriptor of workflow RangeMap: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "85810ae937379fdd", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
+var RangeMapWorkflow = durable.NewWorkflow[map[string]int, []string]("github.com/durablegen/durable/internal/equiv.RangeMap", "3a8c76b858731117", func() any { return new(rangeMapFrame) }).WithFunc(RangeMap)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeMapFrame) SetInput(in map[string]int) {
@@ -347,11 +347,11 @@ func (f *rangeMapFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "out", f.out)
 	e.String("k", f.k)
 	e.Int("v", int64(f.v))
-	e.Int("t", int64(f.t))
-	runtime.Field(e, "t1", f.t1)
+	e.Int("t_33489a", int64(f.t_33489a))
+	runtime.Field(e, "t_33489a1", f.t_33489a1)
 	e.String("s", f.s)
 	e.Error("err", f.err)
-	e.String("t2", f.t2)
+	e.String("t_8780ef", f.t_8780ef)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -368,16 +368,16 @@ func (f *rangeMapFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.k = d.String()
 		case "v":
 			f.v = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			runtime.Value(d, &f.t1)
+		case "t_33489a":
+			f.t_33489a = int(d.Int())
+		case "t_33489a1":
+			runtime.Value(d, &f.t_33489a1)
 		case "s":
 			f.s = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_8780ef":
+			f.t_8780ef = d.String()
 		}
 	}
 	return d.Err()
@@ -386,13 +386,13 @@ func (f *rangeMapFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // labeledFrame is the frame of workflow Labeled: its machine state and the variables
 // that live across its checkpoints.
 type labeledFrame struct {
-	pc  int
-	n   int
-	out []string
-	i   int
-	j   int
-	s   string
-	t   string
+	pc       int
+	n        int
+	out      []string
+	i        int
+	j        int
+	s        string
+	t_8ad218 string
 }
 
 var labeledSites = [...]runtime.Site{
@@ -401,7 +401,7 @@ var labeledSites = [...]runtime.Site{
 
 // LabeledWorkflow is the descriptor of workflow Labeled: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "fcec87a1457f3fc1", func() any { return new(labeledFrame) }).WithFunc(Labeled)
+var LabeledWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.Labeled", "c61354763a2f25df", func() any { return new(labeledFrame) }).WithFunc(Labeled)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *labeledFrame) SetInput(in int) {
@@ -416,7 +416,7 @@ func (f *labeledFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f.i))
 	e.Int("j", int64(f.j))
 	e.String("s", f.s)
-	e.String("t", f.t)
+	e.String("t_8ad218", f.t_8ad218)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -435,8 +435,8 @@ func (f *labeledFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.j = int(d.Int())
 		case "s":
 			f.s = d.String()
-		case "t":
-			f.t = d.String()
+		case "t_8ad218":
+			f.t_8ad218 = d.String()
 		}
 	}
 	return d.Err()
@@ -445,15 +445,15 @@ func (f *labeledFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // returnInLoopFrame is the frame of workflow ReturnInLoop: its machine state and the variables
 // that live across its checkpoints.
 type returnInLoopFrame struct {
-	pc     int
-	target int
-	i      int
-	d      int
-	t      int
-	t1     []int
-	t2     int
-	v      int
-	err    error
+	pc        int
+	target    int
+	i         int
+	d         int
+	t_c6d533  int
+	t_c6d5331 []int
+	t_c6d5332 int
+	v         int
+	err       error
 }
 
 var returnInLoopSites = [...]runtime.Site{
@@ -462,7 +462,7 @@ var returnInLoopSites = [...]runtime.Site{
 
 // ReturnInLoopWorkflow is the descriptor of workflow ReturnInLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReturnInLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ReturnInLoop", "9779e8e5db74eb94", func() any { return new(returnInLoopFrame) }).WithFunc(ReturnInLoop)
+var ReturnInLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ReturnInLoop", "6374b5b7f1e41486", func() any { return new(returnInLoopFrame) }).WithFunc(ReturnInLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *returnInLoopFrame) SetInput(in int) {
@@ -475,9 +475,9 @@ func (f *returnInLoopFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("target", int64(f.target))
 	e.Int("i", int64(f.i))
 	e.Int("d", int64(f.d))
-	e.Int("t", int64(f.t))
-	runtime.Field(e, "t1", f.t1)
-	e.Int("t2", int64(f.t2))
+	e.Int("t_c6d533", int64(f.t_c6d533))
+	runtime.Field(e, "t_c6d5331", f.t_c6d5331)
+	e.Int("t_c6d5332", int64(f.t_c6d5332))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -494,12 +494,12 @@ func (f *returnInLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "d":
 			f.d = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			runtime.Value(d, &f.t1)
-		case "t2":
-			f.t2 = int(d.Int())
+		case "t_c6d533":
+			f.t_c6d533 = int(d.Int())
+		case "t_c6d5331":
+			runtime.Value(d, &f.t_c6d5331)
+		case "t_c6d5332":
+			f.t_c6d5332 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -527,7 +527,7 @@ var loopVarsSites = [...]runtime.Site{
 
 // LoopVarsWorkflow is the descriptor of workflow LoopVars: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopVarsWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.LoopVars", "7455dedb8805ef51", func() any { return new(loopVarsFrame) }).WithFunc(LoopVars)
+var LoopVarsWorkflow = durable.NewWorkflow[int, []int]("github.com/durablegen/durable/internal/equiv.LoopVars", "fac809b6858e29c0", func() any { return new(loopVarsFrame) }).WithFunc(LoopVars)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loopVarsFrame) SetInput(in int) {
@@ -572,25 +572,25 @@ func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loops.go:14:1*/ f.total = 0
-			/*line loops.go:15:1*/ f.t1 = len(f.xs)
-			f.t = 0
+			/*line loops.go:15:1*/ f.t_71bcc91 = len(f.xs)
+			f.t_71bcc9 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_71bcc9 < f.t_71bcc91 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			f.x = f.xs[f.t]
+			f.i = f.t_71bcc9
+			f.x = f.xs[f.t_71bcc9]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_71bcc9++
 			f.pc = 1
 		case 4:
-			/*line loops.go:22:1*/ f.t3 = len(f.xs)
-			f.t2 = 0
+			/*line loops.go:22:1*/ f.t_14480d1 = len(f.xs)
+			f.t_14480d = 0
 			f.pc = 7
 		case 5:
 			/*line loops.go:16:12*/ f.v, f.err = runtime.Call(x1, &rangeSliceSites[0], func(stepCtx context.Context) (int, error) {
@@ -609,21 +609,21 @@ func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
 			/*line loops.go:20:2*/ f.total += f.v
 			f.pc = 3
 		case 7:
-			if f.t2 < f.t3 {
+			if f.t_14480d < f.t_14480d1 {
 				f.pc = 8
 			} else {
 				f.pc = 10
 			}
 		case 8:
-			f.x1 = f.xs[f.t2]
+			f.x1 = f.xs[f.t_14480d]
 			f.pc = 11
 		case 9:
-			f.t2++
+			f.t_14480d++
 			f.pc = 7
 		case 10:
 			/*line loops.go:25:1*/ return runtime.Return[int](x1, f.total, nil)
 		case 11:
-			/*line loops.go:23:11*/ f.t4 = runtime.CallValue(x1, &rangeSliceSites[1], func(stepCtx1 context.Context) int {
+			/*line loops.go:23:11*/ f.t_44a581 = runtime.CallValue(x1, &rangeSliceSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.x1)
 				}
@@ -633,7 +633,7 @@ func (f *rangeSliceFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line loops.go:23:2*/ f.total += f.t4
+			/*line loops.go:23:2*/ f.total += f.t_44a581
 			f.pc = 9
 		default:
 			return runtime.BadState(f.pc)
@@ -649,23 +649,23 @@ func (f *rangeArrayFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			/*line loops.go:32:1*/ f.arr = [3]int{f.n, f.n + 1, f.n + 2}
 			/*line loops.go:33:1*/ f.seen = [3]int{}
-			/*line loops.go:34:1*/ f.t1 = f.arr
-			/*line loops.go:34:1*/ f.t2 = len(f.t1)
-			f.t = 0
+			/*line loops.go:34:1*/ f.t_afa8171 = f.arr
+			/*line loops.go:34:1*/ f.t_afa8172 = len(f.t_afa8171)
+			f.t_afa817 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t2 {
+			if f.t_afa817 < f.t_afa8172 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			f.v = f.t1[f.t]
+			f.i = f.t_afa817
+			f.v = f.t_afa8171[f.t_afa817]
 			/*line loops.go:35:2*/ f.arr[2] = 100
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_afa817++
 			f.pc = 1
 		case 4:
 			/*line loops.go:42:1*/ return runtime.Return[[3]int](x1, f.seen, nil)
@@ -698,32 +698,32 @@ func (f *rangeStringFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loops.go:49:1*/ f.parts = nil
-			/*line loops.go:50:1*/ f.t1 = f.s
-			f.t = 0
+			/*line loops.go:50:1*/ f.t_ff552e1 = f.s
+			f.t_ff552e = 0
 			f.pc = 1
 		case 1:
-			if f.t < len(f.t1) {
+			if f.t_ff552e < len(f.t_ff552e1) {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			f.r, _ = runtime.DecodeRune(f.t1, f.t)
-			/*line loops.go:51:22*/ f.t2 = fmt.Sprintf("%d:%c", f.i, f.r)
+			f.i = f.t_ff552e
+			f.r, _ = runtime.DecodeRune(f.t_ff552e1, f.t_ff552e)
+			/*line loops.go:51:22*/ f.t_fb1e13 = fmt.Sprintf("%d:%c", f.i, f.r)
 			f.pc = 5
 		case 3:
-			_, width := runtime.DecodeRune(f.t1, f.t)
-			f.t += width
+			_, width := runtime.DecodeRune(f.t_ff552e1, f.t_ff552e)
+			f.t_ff552e += width
 			f.pc = 1
 		case 4:
 			/*line loops.go:57:1*/ return runtime.Return[string](x1, strings.Join(f.parts, " "), nil)
 		case 5:
 			/*line loops.go:51:12*/ f.e, f.err = runtime.Call(x1, &rangeStringSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_fb1e13)
 				}
-				return Echo(stepCtx, f.t2)
+				return Echo(stepCtx, f.t_fb1e13)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -747,27 +747,27 @@ func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loops.go:64:1*/ f.total = 0
-			/*line loops.go:65:1*/ f.t1 = f.n
-			f.t = 0
+			/*line loops.go:65:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_6d5b4f
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
-			/*line loops.go:68:1*/ f.t4 = 2
-			f.t3 = 0
+			/*line loops.go:68:1*/ f.t_0b74441 = 2
+			f.t_0b7444 = 0
 			f.pc = 7
 		case 5:
-			/*line loops.go:66:11*/ f.t2 = runtime.CallValue(x1, &rangeIntSites[0], func(stepCtx context.Context) int {
+			/*line loops.go:66:11*/ f.t_c033bd = runtime.CallValue(x1, &rangeIntSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
 				}
@@ -777,21 +777,21 @@ func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line loops.go:66:2*/ f.total += f.t2
+			/*line loops.go:66:2*/ f.total += f.t_c033bd
 			f.pc = 3
 		case 7:
-			if f.t3 < f.t4 {
+			if f.t_0b7444 < f.t_0b74441 {
 				f.pc = 11
 			} else {
 				f.pc = 10
 			}
 		case 9:
-			f.t3++
+			f.t_0b7444++
 			f.pc = 7
 		case 10:
 			/*line loops.go:71:1*/ return runtime.Return[int](x1, f.total, nil)
 		case 11:
-			/*line loops.go:69:11*/ f.t5 = runtime.CallValue(x1, &rangeIntSites[1], func(stepCtx1 context.Context) int {
+			/*line loops.go:69:11*/ f.t_bc7ab6 = runtime.CallValue(x1, &rangeIntSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 0)
 				}
@@ -801,7 +801,7 @@ func (f *rangeIntFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line loops.go:69:2*/ f.total += f.t5
+			/*line loops.go:69:2*/ f.total += f.t_bc7ab6
 			f.pc = 9
 		default:
 			return runtime.BadState(f.pc)
@@ -816,34 +816,34 @@ func (f *rangeMapFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loops.go:79:1*/ f.out = nil
-			/*line loops.go:80:1*/ f.t1 = runtime.SortedKeys(f.m)
-			f.t = 0
+			/*line loops.go:80:1*/ f.t_33489a1 = runtime.SortedKeys(f.m)
+			f.t_33489a = 0
 			f.pc = 1
 		case 1:
-			if f.t >= len(f.t1) {
+			if f.t_33489a >= len(f.t_33489a1) {
 				f.pc = 4
-			} else if _, ok := f.m[f.t1[f.t]]; !ok {
-				f.t++
+			} else if _, ok := f.m[f.t_33489a1[f.t_33489a]]; !ok {
+				f.t_33489a++
 				f.pc = 1
 			} else {
 				f.pc = 2
 			}
 		case 2:
-			f.k = f.t1[f.t]
-			f.v = f.m[f.t1[f.t]]
-			/*line loops.go:81:22*/ f.t2 = fmt.Sprintf("%s=%d", f.k, f.v)
+			f.k = f.t_33489a1[f.t_33489a]
+			f.v = f.m[f.t_33489a1[f.t_33489a]]
+			/*line loops.go:81:22*/ f.t_8780ef = fmt.Sprintf("%s=%d", f.k, f.v)
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_33489a++
 			f.pc = 1
 		case 4:
 			/*line loops.go:87:1*/ return runtime.Return[[]string](x1, f.out, nil)
 		case 5:
 			/*line loops.go:81:12*/ f.s, f.err = runtime.Call(x1, &rangeMapSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_8780ef)
 				}
-				return Echo(stepCtx, f.t2)
+				return Echo(stepCtx, f.t_8780ef)
 			})
 			if err := x1.Commit(&f.pc, 6); err != nil {
 				return err
@@ -895,7 +895,7 @@ machine:
 				/*line loops.go:99:4*/ f.pc = 3
 				continue machine
 			}
-			/*line loops.go:101:21*/ f.t = fmt.Sprint(f.i, f.j)
+			/*line loops.go:101:21*/ f.t_8ad218 = fmt.Sprint(f.i, f.j)
 			f.pc = 9
 		case 7:
 			/*line loops.go:97:21*/ f.j++
@@ -903,9 +903,9 @@ machine:
 		case 9:
 			/*line loops.go:101:11*/ f.s, _ = runtime.Call(x1, &labeledSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_8ad218)
 				}
-				return Echo(stepCtx, f.t)
+				return Echo(stepCtx, f.t_8ad218)
 			})
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
@@ -942,9 +942,9 @@ func (f *returnInLoopFrame) Run(x1 *runtime.Exec) error {
 				f.pc = 4
 			}
 		case 2:
-			/*line loops.go:119:2*/ f.t1 = []int{1, 2, 3}
-			/*line loops.go:119:2*/ f.t2 = len(f.t1)
-			f.t = 0
+			/*line loops.go:119:2*/ f.t_c6d5331 = []int{1, 2, 3}
+			/*line loops.go:119:2*/ f.t_c6d5332 = len(f.t_c6d5331)
+			f.t_c6d533 = 0
 			f.pc = 5
 		case 3:
 			/*line loops.go:118:20*/ f.i++
@@ -952,16 +952,16 @@ func (f *returnInLoopFrame) Run(x1 *runtime.Exec) error {
 		case 4:
 			/*line loops.go:132:1*/ return runtime.Return[string](x1, "none", nil)
 		case 5:
-			if f.t < f.t2 {
+			if f.t_c6d533 < f.t_c6d5332 {
 				f.pc = 6
 			} else {
 				f.pc = 3
 			}
 		case 6:
-			f.d = f.t1[f.t]
+			f.d = f.t_c6d5331[f.t_c6d533]
 			f.pc = 9
 		case 7:
-			f.t++
+			f.t_c6d533++
 			f.pc = 5
 		case 9:
 			/*line loops.go:120:13*/ f.v, f.err = runtime.Call(x1, &returnInLoopSites[0], func(stepCtx context.Context) (int, error) {

@@ -12,18 +12,18 @@ import (
 // mapKeysFrame is the frame of workflow MapKeys: its machine state and the variables
 // that live across its checkpoints.
 type mapKeysFrame struct {
-	pc     int
-	n      int
-	grid   map[Cell]string
-	pairs  map[[2]string]bool
-	parity map[bool]int
-	i      int
-	t      int
-	t1     int
-	label  string
-	err    error
-	t2     string
-	total  int
+	pc        int
+	n         int
+	grid      map[Cell]string
+	pairs     map[[2]string]bool
+	parity    map[bool]int
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	label     string
+	err       error
+	t_e22dab  string
+	total     int
 }
 
 var mapKeysSites = [...]runtime.Site{
@@ -33,7 +33,7 @@ var mapKeysSites = [...]runtime.Site{
 
 // MapKeysWorkflow is the descriptor of workflow MapKeys: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MapKeysWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MapKeys", "ab3cbfe8a949d296", func() any { return new(mapKeysFrame) }).WithFunc(MapKeys)
+var MapKeysWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MapKeys", "c610c7fbabd34e44", func() any { return new(mapKeysFrame) }).WithFunc(MapKeys)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *mapKeysFrame) SetInput(in int) {
@@ -48,11 +48,11 @@ func (f *mapKeysFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "pairs", f.pairs)
 	runtime.Field(e, "parity", f.parity)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
 	e.String("label", f.label)
 	e.Error("err", f.err)
-	e.String("t2", f.t2)
+	e.String("t_e22dab", f.t_e22dab)
 	e.Int("total", int64(f.total))
 }
 
@@ -72,16 +72,16 @@ func (f *mapKeysFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.parity)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
 		case "label":
 			f.label = d.String()
 		case "err":
 			f.err = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_e22dab":
+			f.t_e22dab = d.String()
 		case "total":
 			f.total = int(d.Int())
 		}
@@ -98,21 +98,21 @@ func (f *mapKeysFrame) Run(x *runtime.Exec) error {
 			/*line mapkeys.go:20:1*/ f.grid = map[Cell]string{}
 			/*line mapkeys.go:21:1*/ f.pairs = map[[2]string]bool{}
 			/*line mapkeys.go:22:1*/ f.parity = map[bool]int{}
-			/*line mapkeys.go:23:1*/ f.t1 = f.n
-			f.t = 0
+			/*line mapkeys.go:23:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			/*line mapkeys.go:24:26*/ f.t2 = fmt.Sprint("c\xff", f.i)
+			f.i = f.t_6d5b4f
+			/*line mapkeys.go:24:26*/ f.t_e22dab = fmt.Sprint("c\xff", f.i)
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
 			/*line mapkeys.go:32:1*/ delete(f.grid, Cell{0, 0, "c\xff0"})
@@ -120,9 +120,9 @@ func (f *mapKeysFrame) Run(x *runtime.Exec) error {
 		case 5:
 			/*line mapkeys.go:24:16*/ f.label, f.err = runtime.Call(x, &mapKeysSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_e22dab)
 				}
-				return Echo(stepCtx, f.t2)
+				return Echo(stepCtx, f.t_e22dab)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

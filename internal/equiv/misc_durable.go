@@ -12,17 +12,17 @@ import (
 // caseCheckpointsFrame is the frame of workflow CaseCheckpoints: its machine state and the variables
 // that live across its checkpoints.
 type caseCheckpointsFrame struct {
-	pc  int
-	n   int
-	out []string
-	i   int
-	t   int
-	t1  int
-	t2  int
-	t3  int
-	t4  int
-	t5  int
-	t6  int
+	pc        int
+	n         int
+	out       []string
+	i         int
+	t_bba710  int
+	t_bba7101 int
+	t_bba7102 int
+	t_85f568  int
+	t_85f5681 int
+	t_85f5682 int
+	t_85f5683 int
 }
 
 var caseCheckpointsSites = [...]runtime.Site{
@@ -36,7 +36,7 @@ var caseCheckpointsSites = [...]runtime.Site{
 
 // CaseCheckpointsWorkflow is the descriptor of workflow CaseCheckpoints: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CaseCheckpointsWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.CaseCheckpoints", "f9ce90dc23756148", func() any { return new(caseCheckpointsFrame) }).WithFunc(CaseCheckpoints)
+var CaseCheckpointsWorkflow = durable.NewWorkflow[int, []string]("github.com/durablegen/durable/internal/equiv.CaseCheckpoints", "fa8f09701963a808", func() any { return new(caseCheckpointsFrame) }).WithFunc(CaseCheckpoints)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *caseCheckpointsFrame) SetInput(in int) {
@@ -49,13 +49,13 @@ func (f *caseCheckpointsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
-	e.Int("t3", int64(f.t3))
-	e.Int("t4", int64(f.t4))
-	e.Int("t5", int64(f.t5))
-	e.Int("t6", int64(f.t6))
+	e.Int("t_bba710", int64(f.t_bba710))
+	e.Int("t_bba7101", int64(f.t_bba7101))
+	e.Int("t_bba7102", int64(f.t_bba7102))
+	e.Int("t_85f568", int64(f.t_85f568))
+	e.Int("t_85f5681", int64(f.t_85f5681))
+	e.Int("t_85f5682", int64(f.t_85f5682))
+	e.Int("t_85f5683", int64(f.t_85f5683))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -70,20 +70,20 @@ func (f *caseCheckpointsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.out)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			f.t3 = int(d.Int())
-		case "t4":
-			f.t4 = int(d.Int())
-		case "t5":
-			f.t5 = int(d.Int())
-		case "t6":
-			f.t6 = int(d.Int())
+		case "t_bba710":
+			f.t_bba710 = int(d.Int())
+		case "t_bba7101":
+			f.t_bba7101 = int(d.Int())
+		case "t_bba7102":
+			f.t_bba7102 = int(d.Int())
+		case "t_85f568":
+			f.t_85f568 = int(d.Int())
+		case "t_85f5681":
+			f.t_85f5681 = int(d.Int())
+		case "t_85f5682":
+			f.t_85f5682 = int(d.Int())
+		case "t_85f5683":
+			f.t_85f5683 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -92,29 +92,29 @@ func (f *caseCheckpointsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // assignmentsFrame is the frame of workflow Assignments: its machine state and the variables
 // that live across its checkpoints.
 type assignmentsFrame struct {
-	pc    int
-	n     int
-	total int
-	t     int
-	t1    int
-	m     map[string]int
-	arr   [3]int
-	t2    int
-	t3    int
-	t4    int
-	a     int
-	b     int
-	t5    int
-	t6    int
-	t7    int
-	p     *Pair
-	t8    int
-	i     int
-	v     int
-	t9    int
-	t10   int
-	t11   int
-	v1    int
+	pc        int
+	n         int
+	total     int
+	t_59cd76  int
+	t_2773d7  int
+	m         map[string]int
+	arr       [3]int
+	t_520a98  int
+	t_520a981 int
+	t_520a982 int
+	a         int
+	b         int
+	t_a1d0a9  int
+	t_a1d0a91 int
+	t_a1d0a92 int
+	p         *Pair
+	t_e83e36  int
+	i         int
+	v         int
+	t_163a63  int
+	t_163a631 int
+	t_0e2a08  int
+	v1        int
 }
 
 var assignmentsSites = [...]runtime.Site{
@@ -132,7 +132,7 @@ var assignmentsSites = [...]runtime.Site{
 
 // AssignmentsWorkflow is the descriptor of workflow Assignments: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var AssignmentsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Assignments", "25fe9a4e28ad8dd8", func() any { return new(assignmentsFrame) }).WithFunc(Assignments)
+var AssignmentsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Assignments", "2fa103fb1ee1fa4d", func() any { return new(assignmentsFrame) }).WithFunc(Assignments)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *assignmentsFrame) SetInput(in int) {
@@ -144,25 +144,25 @@ func (f *assignmentsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	e.Int("total", int64(f.total))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_59cd76", int64(f.t_59cd76))
+	e.Int("t_2773d7", int64(f.t_2773d7))
 	runtime.Field(e, "m", f.m)
 	runtime.Field(e, "arr", f.arr)
-	e.Int("t2", int64(f.t2))
-	e.Int("t3", int64(f.t3))
-	e.Int("t4", int64(f.t4))
+	e.Int("t_520a98", int64(f.t_520a98))
+	e.Int("t_520a981", int64(f.t_520a981))
+	e.Int("t_520a982", int64(f.t_520a982))
 	e.Int("a", int64(f.a))
 	e.Int("b", int64(f.b))
-	e.Int("t5", int64(f.t5))
-	e.Int("t6", int64(f.t6))
-	e.Int("t7", int64(f.t7))
+	e.Int("t_a1d0a9", int64(f.t_a1d0a9))
+	e.Int("t_a1d0a91", int64(f.t_a1d0a91))
+	e.Int("t_a1d0a92", int64(f.t_a1d0a92))
 	runtime.Field(e, "p", f.p)
-	e.Int("t8", int64(f.t8))
+	e.Int("t_e83e36", int64(f.t_e83e36))
 	e.Int("i", int64(f.i))
 	e.Int("v", int64(f.v))
-	e.Int("t9", int64(f.t9))
-	e.Int("t10", int64(f.t10))
-	e.Int("t11", int64(f.t11))
+	e.Int("t_163a63", int64(f.t_163a63))
+	e.Int("t_163a631", int64(f.t_163a631))
+	e.Int("t_0e2a08", int64(f.t_0e2a08))
 	e.Int("v1", int64(f.v1))
 }
 
@@ -176,44 +176,44 @@ func (f *assignmentsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.n = int(d.Int())
 		case "total":
 			f.total = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_59cd76":
+			f.t_59cd76 = int(d.Int())
+		case "t_2773d7":
+			f.t_2773d7 = int(d.Int())
 		case "m":
 			runtime.Value(d, &f.m)
 		case "arr":
 			runtime.Value(d, &f.arr)
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			f.t3 = int(d.Int())
-		case "t4":
-			f.t4 = int(d.Int())
+		case "t_520a98":
+			f.t_520a98 = int(d.Int())
+		case "t_520a981":
+			f.t_520a981 = int(d.Int())
+		case "t_520a982":
+			f.t_520a982 = int(d.Int())
 		case "a":
 			f.a = int(d.Int())
 		case "b":
 			f.b = int(d.Int())
-		case "t5":
-			f.t5 = int(d.Int())
-		case "t6":
-			f.t6 = int(d.Int())
-		case "t7":
-			f.t7 = int(d.Int())
+		case "t_a1d0a9":
+			f.t_a1d0a9 = int(d.Int())
+		case "t_a1d0a91":
+			f.t_a1d0a91 = int(d.Int())
+		case "t_a1d0a92":
+			f.t_a1d0a92 = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
-		case "t8":
-			f.t8 = int(d.Int())
+		case "t_e83e36":
+			f.t_e83e36 = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
-		case "t9":
-			f.t9 = int(d.Int())
-		case "t10":
-			f.t10 = int(d.Int())
-		case "t11":
-			f.t11 = int(d.Int())
+		case "t_163a63":
+			f.t_163a63 = int(d.Int())
+		case "t_163a631":
+			f.t_163a631 = int(d.Int())
+		case "t_0e2a08":
+			f.t_0e2a08 = int(d.Int())
 		case "v1":
 			f.v1 = int(d.Int())
 		}
@@ -224,19 +224,19 @@ func (f *assignmentsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // typeSwitchSubjectFrame is the frame of workflow TypeSwitchSubject: its machine state and the variables
 // that live across its checkpoints.
 type typeSwitchSubjectFrame struct {
-	pc  int
-	n   int
-	t   int
-	t1  int
-	t2  int
-	v1  int
-	v   string
-	v2  any
-	t3  string
-	t4  error
-	t5  string
-	s   string
-	err error
+	pc        int
+	n         int
+	t_964350  int
+	t_9643501 int
+	t_9643502 int
+	v1        int
+	v         string
+	v2        any
+	t_04bf6d  string
+	t_04bf6d1 error
+	t_04bf6d2 string
+	s         string
+	err       error
 }
 
 var typeSwitchSubjectSites = [...]runtime.Site{
@@ -248,7 +248,7 @@ var typeSwitchSubjectSites = [...]runtime.Site{
 
 // TypeSwitchSubjectWorkflow is the descriptor of workflow TypeSwitchSubject: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "b218eec06ae0233a", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
+var TypeSwitchSubjectWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.TypeSwitchSubject", "dcddbb88a2048b2a", func() any { return new(typeSwitchSubjectFrame) }).WithFunc(TypeSwitchSubject)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *typeSwitchSubjectFrame) SetInput(in int) {
@@ -259,13 +259,13 @@ func (f *typeSwitchSubjectFrame) SetInput(in int) {
 func (f *typeSwitchSubjectFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
+	e.Int("t_964350", int64(f.t_964350))
+	e.Int("t_9643501", int64(f.t_9643501))
+	e.Int("t_9643502", int64(f.t_9643502))
 	e.String("v", f.v)
-	e.String("t3", f.t3)
-	e.Error("t4", f.t4)
-	e.String("t5", f.t5)
+	e.String("t_04bf6d", f.t_04bf6d)
+	e.Error("t_04bf6d1", f.t_04bf6d1)
+	e.String("t_04bf6d2", f.t_04bf6d2)
 	e.String("s", f.s)
 	e.Error("err", f.err)
 }
@@ -278,20 +278,20 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.pc = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
+		case "t_964350":
+			f.t_964350 = int(d.Int())
+		case "t_9643501":
+			f.t_9643501 = int(d.Int())
+		case "t_9643502":
+			f.t_9643502 = int(d.Int())
 		case "v":
 			f.v = d.String()
-		case "t3":
-			f.t3 = d.String()
-		case "t4":
-			f.t4 = d.Error()
-		case "t5":
-			f.t5 = d.String()
+		case "t_04bf6d":
+			f.t_04bf6d = d.String()
+		case "t_04bf6d1":
+			f.t_04bf6d1 = d.Error()
+		case "t_04bf6d2":
+			f.t_04bf6d2 = d.String()
 		case "s":
 			f.s = d.String()
 		case "err":
@@ -304,13 +304,13 @@ func (f *typeSwitchSubjectFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // twoResultsFrame is the frame of workflow TwoResults: its machine state and the variables
 // that live across its checkpoints.
 type twoResultsFrame struct {
-	pc int
-	n  int
-	t  int
-	t1 int
-	t2 int
-	t3 Pair
-	t4 error
+	pc        int
+	n         int
+	t_ed4832  int
+	t_ed48321 int
+	t_ed48322 int
+	t_ed48323 Pair
+	t_ed48324 error
 }
 
 var twoResultsSites = [...]runtime.Site{
@@ -321,7 +321,7 @@ var twoResultsSites = [...]runtime.Site{
 
 // TwoResultsWorkflow is the descriptor of workflow TwoResults: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TwoResultsWorkflow = durable.NewWorkflow[int, Pair]("github.com/durablegen/durable/internal/equiv.TwoResults", "6506cda6710d7192", func() any { return new(twoResultsFrame) }).WithFunc(TwoResults)
+var TwoResultsWorkflow = durable.NewWorkflow[int, Pair]("github.com/durablegen/durable/internal/equiv.TwoResults", "0f23262cf77e9202", func() any { return new(twoResultsFrame) }).WithFunc(TwoResults)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *twoResultsFrame) SetInput(in int) {
@@ -332,11 +332,11 @@ func (f *twoResultsFrame) SetInput(in int) {
 func (f *twoResultsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
-	runtime.Field(e, "t3", f.t3)
-	e.Error("t4", f.t4)
+	e.Int("t_ed4832", int64(f.t_ed4832))
+	e.Int("t_ed48321", int64(f.t_ed48321))
+	e.Int("t_ed48322", int64(f.t_ed48322))
+	runtime.Field(e, "t_ed48323", f.t_ed48323)
+	e.Error("t_ed48324", f.t_ed48324)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -347,16 +347,16 @@ func (f *twoResultsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.pc = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			runtime.Value(d, &f.t3)
-		case "t4":
-			f.t4 = d.Error()
+		case "t_ed4832":
+			f.t_ed4832 = int(d.Int())
+		case "t_ed48321":
+			f.t_ed48321 = int(d.Int())
+		case "t_ed48322":
+			f.t_ed48322 = int(d.Int())
+		case "t_ed48323":
+			runtime.Value(d, &f.t_ed48323)
+		case "t_ed48324":
+			f.t_ed48324 = d.Error()
 		}
 	}
 	return d.Err()
@@ -392,7 +392,7 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 			/*line misc.go:22:3*/ f.out = append(f.out, "other")
 			f.pc = 18
 		case 9:
-			/*line misc.go:17:7*/ f.t = runtime.CallValue(x, &caseCheckpointsSites[0], func(stepCtx context.Context) int {
+			/*line misc.go:17:7*/ f.t_bba710 = runtime.CallValue(x, &caseCheckpointsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.i)
 				}
@@ -402,13 +402,13 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 10:
-			if /*line misc.go:17:7*/ f.t > f.n+2 {
+			if /*line misc.go:17:7*/ f.t_bba710 > f.n+2 {
 				f.pc = 5
 			} else {
 				f.pc = 12
 			}
 		case 12:
-			/*line misc.go:19:7*/ f.t1 = runtime.CallValue(x, &caseCheckpointsSites[1], func(stepCtx1 context.Context) int {
+			/*line misc.go:19:7*/ f.t_bba7101 = runtime.CallValue(x, &caseCheckpointsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.i*10)
 				}
@@ -418,13 +418,13 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 13:
-			if /*line misc.go:19:7*/ f.t1%2 == 0 {
+			if /*line misc.go:19:7*/ f.t_bba7101%2 == 0 {
 				f.pc = 6
 			} else {
 				f.pc = 15
 			}
 		case 15:
-			/*line misc.go:19:30*/ f.t2 = runtime.CallValue(x, &caseCheckpointsSites[2], func(stepCtx2 context.Context) int {
+			/*line misc.go:19:30*/ f.t_bba7102 = runtime.CallValue(x, &caseCheckpointsSites[2], func(stepCtx2 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.i*100)
 				}
@@ -434,13 +434,13 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 16:
-			if /*line misc.go:19:30*/ f.t2 > 0 {
+			if /*line misc.go:19:30*/ f.t_bba7102 > 0 {
 				f.pc = 6
 			} else {
 				f.pc = 7
 			}
 		case 18:
-			/*line misc.go:24:9*/ f.t3 = runtime.CallValue(x, &caseCheckpointsSites[3], func(stepCtx3 context.Context) int {
+			/*line misc.go:24:9*/ f.t_85f568 = runtime.CallValue(x, &caseCheckpointsSites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, f.i)
 				}
@@ -450,13 +450,13 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 19:
-			/*line misc.go:24:9*/ f.t4 = f.t3
+			/*line misc.go:24:9*/ f.t_85f5681 = f.t_85f568
 			f.pc = 22
 		case 20:
 			/*line misc.go:26:3*/ f.out = append(f.out, "first two")
 			f.pc = 3
 		case 22:
-			/*line misc.go:25:7*/ f.t5 = runtime.CallValue(x, &caseCheckpointsSites[4], func(stepCtx4 context.Context) int {
+			/*line misc.go:25:7*/ f.t_85f5682 = runtime.CallValue(x, &caseCheckpointsSites[4], func(stepCtx4 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx4, Inc)(stepCtx4, f.n)
 				}
@@ -466,13 +466,13 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 23:
-			if /*line misc.go:25:7*/ f.t4 == (f.t5) {
+			if /*line misc.go:25:7*/ f.t_85f5681 == (f.t_85f5682) {
 				f.pc = 20
 			} else {
 				f.pc = 25
 			}
 		case 25:
-			/*line misc.go:25:20*/ f.t6 = runtime.CallValue(x, &caseCheckpointsSites[5], func(stepCtx5 context.Context) int {
+			/*line misc.go:25:20*/ f.t_85f5683 = runtime.CallValue(x, &caseCheckpointsSites[5], func(stepCtx5 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx5, Inc)(stepCtx5, f.n+1)
 				}
@@ -482,7 +482,7 @@ func (f *caseCheckpointsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 26:
-			if /*line misc.go:25:20*/ f.t4 == (f.t6) {
+			if /*line misc.go:25:20*/ f.t_85f5681 == (f.t_85f5683) {
 				f.pc = 20
 			} else {
 				f.pc = 3
@@ -502,7 +502,7 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			/*line misc.go:37:1*/ f.total = f.n
 			f.pc = 1
 		case 1:
-			/*line misc.go:38:10*/ f.t = runtime.CallValue(x, &assignmentsSites[0], func(stepCtx context.Context) int {
+			/*line misc.go:38:10*/ f.t_59cd76 = runtime.CallValue(x, &assignmentsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.total)
 				}
@@ -512,10 +512,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line misc.go:38:1*/ f.total += f.t
+			/*line misc.go:38:1*/ f.total += f.t_59cd76
 			f.pc = 3
 		case 3:
-			/*line misc.go:39:10*/ f.t1 = runtime.CallValue(x, &assignmentsSites[1], func(stepCtx1 context.Context) int {
+			/*line misc.go:39:10*/ f.t_2773d7 = runtime.CallValue(x, &assignmentsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, 1)
 				}
@@ -525,7 +525,7 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line misc.go:39:1*/ f.total *= f.t1
+			/*line misc.go:39:1*/ f.total *= f.t_2773d7
 			/*line misc.go:40:1*/ f.m = map[string]int{}
 			f.pc = 5
 		case 5:
@@ -542,7 +542,7 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 			/*line misc.go:42:1*/ f.arr = [3]int{}
 			f.pc = 7
 		case 7:
-			/*line misc.go:43:5*/ f.t2 = runtime.CallValue(x, &assignmentsSites[3], func(stepCtx3 context.Context) int {
+			/*line misc.go:43:5*/ f.t_520a98 = runtime.CallValue(x, &assignmentsSites[3], func(stepCtx3 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx3, Inc)(stepCtx3, 0)
 				}
@@ -552,10 +552,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line misc.go:43:5*/ f.t3 = f.t2
+			/*line misc.go:43:5*/ f.t_520a981 = f.t_520a98
 			f.pc = 9
 		case 9:
-			/*line misc.go:43:20*/ f.t4 = runtime.CallValue(x, &assignmentsSites[4], func(stepCtx4 context.Context) int {
+			/*line misc.go:43:20*/ f.t_520a982 = runtime.CallValue(x, &assignmentsSites[4], func(stepCtx4 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx4, Inc)(stepCtx4, 5)
 				}
@@ -565,10 +565,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 10:
-			/*line misc.go:43:1*/ f.arr[f.t3] = f.t4
+			/*line misc.go:43:1*/ f.arr[f.t_520a981] = f.t_520a982
 			f.pc = 11
 		case 11:
-			/*line misc.go:44:12*/ f.t5 = runtime.CallValue(x, &assignmentsSites[5], func(stepCtx5 context.Context) int {
+			/*line misc.go:44:12*/ f.t_a1d0a9 = runtime.CallValue(x, &assignmentsSites[5], func(stepCtx5 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx5, Inc)(stepCtx5, 10)
 				}
@@ -578,10 +578,10 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 12:
-			/*line misc.go:44:12*/ f.t6 = f.t5
+			/*line misc.go:44:12*/ f.t_a1d0a91 = f.t_a1d0a9
 			f.pc = 13
 		case 13:
-			/*line misc.go:44:26*/ f.t7 = runtime.CallValue(x, &assignmentsSites[6], func(stepCtx6 context.Context) int {
+			/*line misc.go:44:26*/ f.t_a1d0a92 = runtime.CallValue(x, &assignmentsSites[6], func(stepCtx6 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx6, Inc)(stepCtx6, 20)
 				}
@@ -591,11 +591,11 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 14:
-			/*line misc.go:44:5*/ f.a, f.b = f.t6, f.t7
+			/*line misc.go:44:5*/ f.a, f.b = f.t_a1d0a91, f.t_a1d0a92
 			/*line misc.go:45:1*/ f.p = &Pair{}
 			f.pc = 15
 		case 15:
-			/*line misc.go:46:12*/ f.t8 = runtime.CallValue(x, &assignmentsSites[7], func(stepCtx7 context.Context) int {
+			/*line misc.go:46:12*/ f.t_e83e36 = runtime.CallValue(x, &assignmentsSites[7], func(stepCtx7 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx7, Inc)(stepCtx7, f.a)
 				}
@@ -605,29 +605,29 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 16:
-			/*line misc.go:46:1*/ f.p.A, f.p.B = f.t8, f.b
-			/*line misc.go:47:1*/ f.t10 = len(f.arr)
-			f.t9 = 0
+			/*line misc.go:46:1*/ f.p.A, f.p.B = f.t_e83e36, f.b
+			/*line misc.go:47:1*/ f.t_163a631 = len(f.arr)
+			f.t_163a63 = 0
 			f.pc = 17
 		case 17:
-			if f.t9 < f.t10 {
+			if f.t_163a63 < f.t_163a631 {
 				f.pc = 18
 			} else {
 				f.pc = 25
 			}
 		case 18:
-			f.i = f.t9
-			f.v = f.arr[f.t9]
+			f.i = f.t_163a63
+			f.v = f.arr[f.t_163a63]
 			if /*line misc.go:48:5*/ f.v > 0 {
 				f.pc = 23
 			} else {
 				f.pc = 19
 			}
 		case 19:
-			f.t9++
+			f.t_163a63++
 			f.pc = 17
 		case 23:
-			/*line misc.go:49:12*/ f.t11 = runtime.CallValue(x, &assignmentsSites[8], func(stepCtx8 context.Context) int {
+			/*line misc.go:49:12*/ f.t_0e2a08 = runtime.CallValue(x, &assignmentsSites[8], func(stepCtx8 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx8, Inc)(stepCtx8, f.i)
 				}
@@ -637,7 +637,7 @@ func (f *assignmentsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 24:
-			/*line misc.go:49:3*/ f.total += f.t11
+			/*line misc.go:49:3*/ f.total += f.t_0e2a08
 			f.pc = 19
 		case 25:
 			/*line misc.go:52:9*/ f.v1 = runtime.CallValue(x, &assignmentsSites[9], func(stepCtx9 context.Context) int {
@@ -670,7 +670,7 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line misc.go:64:18*/ f.t = runtime.CallValue(x, &typeSwitchSubjectSites[0], func(stepCtx context.Context) int {
+			/*line misc.go:64:18*/ f.t_964350 = runtime.CallValue(x, &typeSwitchSubjectSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -680,10 +680,10 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line misc.go:64:18*/ f.t1 = f.t % 5
+			/*line misc.go:64:18*/ f.t_9643501 = f.t_964350 % 5
 			f.pc = 3
 		case 3:
-			/*line misc.go:64:33*/ f.t2 = runtime.CallValue(x, &typeSwitchSubjectSites[1], func(stepCtx1 context.Context) int {
+			/*line misc.go:64:33*/ f.t_9643502 = runtime.CallValue(x, &typeSwitchSubjectSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
 				}
@@ -693,7 +693,7 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line misc.go:64:13*/ subject := pick(f.t1, f.t2%5)
+			/*line misc.go:64:13*/ subject := pick(f.t_9643501, f.t_9643502%5)
 			if tv, ok := subject.(int); ok {
 				f.v1 = tv
 				f.pc = 5
@@ -705,22 +705,22 @@ func (f *typeSwitchSubjectFrame) Run(x *runtime.Exec) error {
 				f.pc = 7
 			}
 		case 5:
-			/*line misc.go:66:19*/ f.t5 = fmt.Sprint("int ", f.v1)
+			/*line misc.go:66:19*/ f.t_04bf6d2 = fmt.Sprint("int ", f.v1)
 			f.pc = 9
 		case 7:
 			/*line misc.go:71:2*/ return runtime.Return[string](x, fmt.Sprintf("%T", f.v2), nil)
 		case 9:
-			/*line misc.go:66:9*/ f.t3, f.t4 = runtime.Call(x, &typeSwitchSubjectSites[2], func(stepCtx2 context.Context) (string, error) {
+			/*line misc.go:66:9*/ f.t_04bf6d, f.t_04bf6d1 = runtime.Call(x, &typeSwitchSubjectSites[2], func(stepCtx2 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx2, Echo)(stepCtx2, f.t5)
+					return runtime.Stub(stepCtx2, Echo)(stepCtx2, f.t_04bf6d2)
 				}
-				return Echo(stepCtx2, f.t5)
+				return Echo(stepCtx2, f.t_04bf6d2)
 			})
 			if err := x.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line misc.go:66:2*/ return runtime.Return[string](x, f.t3, f.t4)
+			/*line misc.go:66:2*/ return runtime.Return[string](x, f.t_04bf6d, f.t_04bf6d1)
 		case 11:
 			/*line misc.go:68:12*/ f.s, f.err = runtime.Call(x, &typeSwitchSubjectSites[3], func(stepCtx3 context.Context) (string, error) {
 				if runtime.Stubbing() {
@@ -747,7 +747,7 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 		case 0:
 			f.pc = 1
 		case 1:
-			/*line misc.go:79:13*/ f.t = runtime.CallValue(x, &twoResultsSites[0], func(stepCtx context.Context) int {
+			/*line misc.go:79:13*/ f.t_ed4832 = runtime.CallValue(x, &twoResultsSites[0], func(stepCtx context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Inc)(stepCtx, f.n)
 				}
@@ -757,10 +757,10 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line misc.go:79:13*/ f.t1 = f.t
+			/*line misc.go:79:13*/ f.t_ed48321 = f.t_ed4832
 			f.pc = 3
 		case 3:
-			/*line misc.go:79:26*/ f.t2 = runtime.CallValue(x, &twoResultsSites[1], func(stepCtx1 context.Context) int {
+			/*line misc.go:79:26*/ f.t_ed48322 = runtime.CallValue(x, &twoResultsSites[1], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n+1)
 				}
@@ -770,10 +770,10 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line misc.go:79:8*/ f.t3 = Pair{f.t1, f.t2}
+			/*line misc.go:79:8*/ f.t_ed48323 = Pair{f.t_ed48321, f.t_ed48322}
 			f.pc = 5
 		case 5:
-			/*line misc.go:79:42*/ f.t4 = runtime.CallErr(x, &twoResultsSites[2], func(stepCtx2 context.Context) error {
+			/*line misc.go:79:42*/ f.t_ed48324 = runtime.CallErr(x, &twoResultsSites[2], func(stepCtx2 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Note)(stepCtx2, "done")
 				}
@@ -783,7 +783,7 @@ func (f *twoResultsFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line misc.go:79:1*/ return runtime.Return[Pair](x, f.t3, f.t4)
+			/*line misc.go:79:1*/ return runtime.Return[Pair](x, f.t_ed48323, f.t_ed48324)
 		default:
 			return runtime.BadState(f.pc)
 		}

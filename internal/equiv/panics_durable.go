@@ -12,17 +12,17 @@ import (
 // panicsFrame is the frame of workflow Panics: its machine state and the variables
 // that live across its checkpoints.
 type panicsFrame struct {
-	pc    int
-	where string
-	xs    []int
-	n     int
-	err   error
-	v     string
-	i     int
-	t     int
-	t1    int
-	m     int
-	s     string
+	pc        int
+	where     string
+	xs        []int
+	n         int
+	err       error
+	v         string
+	i         int
+	t_536ed5  int
+	t_536ed51 int
+	m         int
+	s         string
 }
 
 var panicsSites = [...]runtime.Site{
@@ -34,7 +34,7 @@ var panicsSites = [...]runtime.Site{
 
 // PanicsWorkflow is the descriptor of workflow Panics: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var PanicsWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.Panics", "44d8265e7873dca6", func() any { return new(panicsFrame) }).WithFunc(Panics)
+var PanicsWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/internal/equiv.Panics", "76e9d001f3a3d869", func() any { return new(panicsFrame) }).WithFunc(Panics)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *panicsFrame) SetInput(in string) {
@@ -50,8 +50,8 @@ func (f *panicsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f.err)
 	e.String("v", f.v)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_536ed5", int64(f.t_536ed5))
+	e.Int("t_536ed51", int64(f.t_536ed51))
 	e.Int("m", int64(f.m))
 	e.String("s", f.s)
 }
@@ -74,10 +74,10 @@ func (f *panicsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.v = d.String()
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_536ed5":
+			f.t_536ed5 = int(d.Int())
+		case "t_536ed51":
+			f.t_536ed51 = int(d.Int())
 		case "m":
 			f.m = int(d.Int())
 		case "s":
@@ -114,20 +114,20 @@ func (f *panicsFrame) Run(x *runtime.Exec) error {
 				/*line panics.go:25:2*/ _ = f.xs[at(f.where, "if")]
 			}
 			/*line panics.go:27:1*/ f.v = fmt.Sprint(f.n /*line panics.go:28:2*/, "and" /*line panics.go:29:2*/, f.xs[at(f.where, "arg")])
-			/*line panics.go:31:1*/ f.t1 = 2
-			f.t = 0
+			/*line panics.go:31:1*/ f.t_536ed51 = 2
+			f.t_536ed5 = 0
 			f.pc = 3
 		case 3:
-			if f.t < f.t1 {
+			if f.t_536ed5 < f.t_536ed51 {
 				f.pc = 4
 			} else {
 				f.pc = 6
 			}
 		case 4:
-			f.i = f.t
+			f.i = f.t_536ed5
 			f.pc = 7
 		case 5:
-			f.t++
+			f.t_536ed5++
 			f.pc = 3
 		case 6:
 			if /*line panics.go:39:4*/ f.where != "" && /*line panics.go:40:2*/ f.xs[at(f.where, "lowered")] > 0 {

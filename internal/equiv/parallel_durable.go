@@ -14,20 +14,20 @@ import (
 // fanoutFrame is the frame of workflow Fanout: its machine state and the variables
 // that live across its checkpoints.
 type fanoutFrame struct {
-	pc     int
-	words  []string
-	n      int
-	count  *durable.Future[int]
-	joined *durable.Future[string]
-	err    error
-	c      int
-	j      string
-	s      string
-	err1   error
-	t      string
-	ups    []*durable.Future[string]
-	allErr error
-	out    []string
+	pc       int
+	words    []string
+	n        int
+	count    *durable.Future[int]
+	joined   *durable.Future[string]
+	err      error
+	c        int
+	j        string
+	s        string
+	err1     error
+	t_073784 string
+	ups      []*durable.Future[string]
+	allErr   error
+	out      []string
 }
 
 var fanoutSites = [...]runtime.Site{
@@ -38,7 +38,7 @@ var fanoutSites = [...]runtime.Site{
 
 // FanoutWorkflow is the descriptor of workflow Fanout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "f5d65df332a85a73", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
+var FanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Fanout", "94895771f5591ff1", func() any { return new(fanoutFrame) }).WithFunc(Fanout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *fanoutFrame) SetInput(in []string) {
@@ -54,7 +54,7 @@ func (f *fanoutFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f.err)
 	e.String("s", f.s)
 	e.Error("err1", f.err1)
-	e.String("t", f.t)
+	e.String("t_073784", f.t_073784)
 	runtime.Field(e, "ups", f.ups)
 	e.Error("allErr", f.allErr)
 }
@@ -77,8 +77,8 @@ func (f *fanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.s = d.String()
 		case "err1":
 			f.err1 = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_073784":
+			f.t_073784 = d.String()
 		case "ups":
 			runtime.Value(d, &f.ups)
 		case "allErr":
@@ -91,16 +91,16 @@ func (f *fanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // raceFrame is the frame of workflow Race: its machine state and the variables
 // that live across its checkpoints.
 type raceFrame struct {
-	pc   int
-	slow int
-	fast *durable.Future[string]
-	late *durable.Future[string]
-	i    int
-	err  error
-	v    string
-	t    string
-	t1   error
-	t2   string
+	pc        int
+	slow      int
+	fast      *durable.Future[string]
+	late      *durable.Future[string]
+	i         int
+	err       error
+	v         string
+	t_a4aaf1  string
+	t_a4aaf11 error
+	t_a4aaf12 string
 }
 
 var raceSites = [...]runtime.Site{
@@ -110,7 +110,7 @@ var raceSites = [...]runtime.Site{
 
 // RaceWorkflow is the descriptor of workflow Race: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "1a78bdc735354e83", func() any { return new(raceFrame) }).WithFunc(Race)
+var RaceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.Race", "36d9aa001297f8ab", func() any { return new(raceFrame) }).WithFunc(Race)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *raceFrame) SetInput(in int) {
@@ -125,9 +125,9 @@ func (f *raceFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "late", f.late)
 	e.Int("i", int64(f.i))
 	e.Error("err", f.err)
-	e.String("t", f.t)
-	e.Error("t1", f.t1)
-	e.String("t2", f.t2)
+	e.String("t_a4aaf1", f.t_a4aaf1)
+	e.Error("t_a4aaf11", f.t_a4aaf11)
+	e.String("t_a4aaf12", f.t_a4aaf12)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -146,12 +146,12 @@ func (f *raceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = d.String()
-		case "t1":
-			f.t1 = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_a4aaf1":
+			f.t_a4aaf1 = d.String()
+		case "t_a4aaf11":
+			f.t_a4aaf11 = d.Error()
+		case "t_a4aaf12":
+			f.t_a4aaf12 = d.String()
 		}
 	}
 	return d.Err()
@@ -184,14 +184,14 @@ func (f *fanoutFrame) Run(x *runtime.Exec) error {
 			}
 			/*line parallel.go:29:1*/ f.c, _ = f.count.Get()
 			/*line parallel.go:30:1*/ f.j, _ = f.joined.Get()
-			/*line parallel.go:31:21*/ f.t = fmt.Sprint(f.c, " ", f.j)
+			/*line parallel.go:31:21*/ f.t_073784 = fmt.Sprint(f.c, " ", f.j)
 			f.pc = 3
 		case 3:
 			/*line parallel.go:31:11*/ f.s, f.err1 = runtime.Call(x, &fanoutSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_073784)
 				}
-				return Echo(stepCtx, f.t)
+				return Echo(stepCtx, f.t_073784)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
@@ -274,20 +274,20 @@ func (f *raceFrame) Run(x *runtime.Exec) error {
 			/*line parallel.go:88:1*/ if f.err != nil {
 				/*line parallel.go:89:2*/ return runtime.Return[string](x, "", f.err)
 			}
-			/*line parallel.go:91:18*/ f.t2 = fmt.Sprint(f.i, " ", f.v)
+			/*line parallel.go:91:18*/ f.t_a4aaf12 = fmt.Sprint(f.i, " ", f.v)
 			f.pc = 3
 		case 3:
-			/*line parallel.go:91:8*/ f.t, f.t1 = runtime.Call(x, &raceSites[1], func(stepCtx context.Context) (string, error) {
+			/*line parallel.go:91:8*/ f.t_a4aaf1, f.t_a4aaf11 = runtime.Call(x, &raceSites[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_a4aaf12)
 				}
-				return Echo(stepCtx, f.t2)
+				return Echo(stepCtx, f.t_a4aaf12)
 			})
 			if err := x.Commit(&f.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line parallel.go:91:1*/ return runtime.Return[string](x, f.t, f.t1)
+			/*line parallel.go:91:1*/ return runtime.Return[string](x, f.t_a4aaf1, f.t_a4aaf11)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -12,23 +12,23 @@ import (
 // pointersKeptFrame is the frame of workflow PointersKept: its machine state and the variables
 // that live across its checkpoints.
 type pointersKeptFrame struct {
-	pc    int
-	in    Cart
-	o     *Line
-	err   error
-	n     int
-	p     *int
-	lines []Line
-	i     int
-	t     int
-	t1    int
-	it    *Line
-	st    string
-	err1  error
-	q     *int
-	err2  error
-	last  *Line
-	err3  error
+	pc        int
+	in        Cart
+	o         *Line
+	err       error
+	n         int
+	p         *int
+	lines     []Line
+	i         int
+	t_62b375  int
+	t_62b3751 int
+	it        *Line
+	st        string
+	err1      error
+	q         *int
+	err2      error
+	last      *Line
+	err3      error
 }
 
 var pointersKeptSites = [...]runtime.Site{
@@ -40,7 +40,7 @@ var pointersKeptSites = [...]runtime.Site{
 
 // PointersKeptWorkflow is the descriptor of workflow PointersKept: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var PointersKeptWorkflow = durable.NewWorkflow[Cart, string]("github.com/durablegen/durable/internal/equiv.PointersKept", "d874abc66d481b05", func() any { return new(pointersKeptFrame) }).WithFunc(PointersKept)
+var PointersKeptWorkflow = durable.NewWorkflow[Cart, string]("github.com/durablegen/durable/internal/equiv.PointersKept", "9a7b265cc6e4bc87", func() any { return new(pointersKeptFrame) }).WithFunc(PointersKept)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *pointersKeptFrame) SetInput(in Cart) {
@@ -65,8 +65,8 @@ func (f *pointersKeptFrame) MarshalFrame(e *runtime.Encoder) {
 	}
 	runtime.Field(e, "lines", f.lines)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_62b375", int64(f.t_62b375))
+	e.Int("t_62b3751", int64(f.t_62b3751))
 	if k, ok := runtime.ElemIndex(f.it, f.lines); ok {
 		e.Int("it@0", int64(k))
 	} else {
@@ -117,10 +117,10 @@ func (f *pointersKeptFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.lines)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_62b375":
+			f.t_62b375 = int(d.Int())
+		case "t_62b3751":
+			f.t_62b3751 = int(d.Int())
 		case "it@0":
 			ref_it_0 = int(d.Int())
 		case "it":
@@ -245,16 +245,16 @@ func (f *sharedKeptFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // reserveAllFrame is the frame of workflow ReserveAll: its machine state and the variables
 // that live across its checkpoints.
 type reserveAllFrame struct {
-	pc    int
-	in    Shelf
-	items []Line
-	i     int
-	t     int
-	t1    int
-	it    *Line
-	st    string
-	err   error
-	err1  error
+	pc        int
+	in        Shelf
+	items     []Line
+	i         int
+	t_63fb5d  int
+	t_63fb5d1 int
+	it        *Line
+	st        string
+	err       error
+	err1      error
 }
 
 var reserveAllSites = [...]runtime.Site{
@@ -264,7 +264,7 @@ var reserveAllSites = [...]runtime.Site{
 
 // ReserveAllWorkflow is the descriptor of workflow ReserveAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "92f196733805c859", func() any { return new(reserveAllFrame) }).WithFunc(ReserveAll)
+var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "22762bfdfb744672", func() any { return new(reserveAllFrame) }).WithFunc(ReserveAll)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *reserveAllFrame) SetInput(in Shelf) {
@@ -277,8 +277,8 @@ func (f *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "in", f.in)
 	runtime.Field(e, "items", f.items)
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_63fb5d", int64(f.t_63fb5d))
+	e.Int("t_63fb5d1", int64(f.t_63fb5d1))
 	if k, ok := runtime.ElemIndex(f.it, f.items); ok {
 		e.Int("it@0", int64(k))
 	} else {
@@ -305,10 +305,10 @@ func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.items)
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_63fb5d":
+			f.t_63fb5d = int(d.Int())
+		case "t_63fb5d1":
+			f.t_63fb5d1 = int(d.Int())
 		case "it@0":
 			ref_it_0 = int(d.Int())
 		case "it":
@@ -331,18 +331,18 @@ func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // boxedPointersFrame is the frame of workflow BoxedPointers: its machine state and the variables
 // that live across its checkpoints.
 type boxedPointersFrame struct {
-	pc   int
-	in   string
-	sum  int
-	i    *int
-	r    rune
-	t    int
-	t1   string
-	p    *int
-	arr  *[3]int
-	q    *int
-	err  error
-	err1 error
+	pc        int
+	in        string
+	sum       int
+	i         *int
+	r         rune
+	t_96a561  int
+	t_96a5611 string
+	p         *int
+	arr       *[3]int
+	q         *int
+	err       error
+	err1      error
 }
 
 var boxedPointersSites = [...]runtime.Site{
@@ -352,7 +352,7 @@ var boxedPointersSites = [...]runtime.Site{
 
 // BoxedPointersWorkflow is the descriptor of workflow BoxedPointers: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BoxedPointersWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.BoxedPointers", "365b4acfbec4bc5c", func() any { return new(boxedPointersFrame) }).WithFunc(BoxedPointers)
+var BoxedPointersWorkflow = durable.NewWorkflow[string, string]("github.com/durablegen/durable/internal/equiv.BoxedPointers", "e08d28d2ea64c4ca", func() any { return new(boxedPointersFrame) }).WithFunc(BoxedPointers)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *boxedPointersFrame) SetInput(in string) {
@@ -366,8 +366,8 @@ func (f *boxedPointersFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("sum", int64(f.sum))
 	runtime.Field(e, "i", f.i)
 	e.Int("r", int64(f.r))
-	e.Int("t", int64(f.t))
-	e.String("t1", f.t1)
+	e.Int("t_96a561", int64(f.t_96a561))
+	e.String("t_96a5611", f.t_96a5611)
 	if f.i != nil && f.p == &(*f.i) {
 		e.Int("p@0", -1)
 	} else {
@@ -404,10 +404,10 @@ func (f *boxedPointersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.i)
 		case "r":
 			f.r = rune(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = d.String()
+		case "t_96a561":
+			f.t_96a561 = int(d.Int())
+		case "t_96a5611":
+			f.t_96a5611 = d.String()
 		case "p@0":
 			ref_p_0 = int(d.Int())
 		case "p":
@@ -466,21 +466,21 @@ func (f *pointersKeptFrame) Run(x *runtime.Exec) error {
 			/*line pointers.go:36:1*/ f.p = &f.n
 			/*line pointers.go:37:1*/ f.lines = make([]Line, len(f.in.Lines))
 			/*line pointers.go:38:1*/ copy(f.lines, f.in.Lines)
-			/*line pointers.go:39:1*/ f.t1 = len(f.lines)
-			f.t = 0
+			/*line pointers.go:39:1*/ f.t_62b3751 = len(f.lines)
+			f.t_62b375 = 0
 			f.pc = 3
 		case 3:
-			if f.t < f.t1 {
+			if f.t_62b375 < f.t_62b3751 {
 				f.pc = 4
 			} else {
 				f.pc = 6
 			}
 		case 4:
-			f.i = f.t
+			f.i = f.t_62b375
 			/*line pointers.go:40:2*/ f.it = &f.lines[f.i]
 			f.pc = 7
 		case 5:
-			f.t++
+			f.t_62b375++
 			f.pc = 3
 		case 6:
 			/*line pointers.go:48:1*/ f.q = &f.in.Fixed[1]
@@ -622,21 +622,21 @@ func (f *reserveAllFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line pointers.go:111:1*/ f.items = f.in.Items
-			/*line pointers.go:112:1*/ f.t1 = len(f.items)
-			f.t = 0
+			/*line pointers.go:112:1*/ f.t_63fb5d1 = len(f.items)
+			f.t_63fb5d = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_63fb5d < f.t_63fb5d1 {
 				f.pc = 2
 			} else {
 				f.pc = 7
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_63fb5d
 			/*line pointers.go:113:2*/ f.it = &f.items[f.i]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_63fb5d++
 			f.pc = 1
 		case 5:
 			/*line pointers.go:114:23*/ arg := "held " + f.it.SKU
@@ -683,27 +683,27 @@ func (f *boxedPointersFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line pointers.go:133:1*/ f.sum = 0
-			/*line pointers.go:134:1*/ f.t1 = f.in
-			f.t = 0
+			/*line pointers.go:134:1*/ f.t_96a5611 = f.in
+			f.t_96a561 = 0
 			f.pc = 1
 		case 1:
-			if f.t < len(f.t1) {
+			if f.t_96a561 < len(f.t_96a5611) {
 				f.pc = 2
 			} else {
 				f.pc = 7
 			}
 		case 2:
 			f.i = new(int)
-			(*f.i) = f.t
-			f.r, _ = runtime.DecodeRune(f.t1, f.t)
+			(*f.i) = f.t_96a561
+			f.r, _ = runtime.DecodeRune(f.t_96a5611, f.t_96a561)
 			/*line pointers.go:135:2*/ f.p = &(*f.i)
 			/*line pointers.go:136:2*/ f.arr = new([3]int)
 			/*line pointers.go:136:2*/ (*f.arr) = [3]int{int(f.r), 0, 0}
 			/*line pointers.go:137:2*/ f.q = &(*f.arr)[1]
 			f.pc = 5
 		case 3:
-			_, width := runtime.DecodeRune(f.t1, f.t)
-			f.t += width
+			_, width := runtime.DecodeRune(f.t_96a5611, f.t_96a561)
+			f.t_96a561 += width
 			f.pc = 1
 		case 5:
 			/*line pointers.go:138:15*/ _, f.err = runtime.Call(x, &boxedPointersSites[0], func(stepCtx context.Context) (string, error) {

@@ -14,21 +14,21 @@ import (
 // rangeFuncFrame is the frame of workflow RangeFunc: its machine state and the variables
 // that live across its checkpoints.
 type rangeFuncFrame struct {
-	pc      int
-	in      map[string]int
-	total   int
-	words   []string
-	err     error
-	t       string
-	b       strings.Builder
-	joined  string
-	echoed  string
-	longest string
-	round   int
-	t1      int
-	t2      int
-	t3      int
-	n       int
+	pc        int
+	in        map[string]int
+	total     int
+	words     []string
+	err       error
+	t_940440  string
+	b         strings.Builder
+	joined    string
+	echoed    string
+	longest   string
+	round     int
+	t_c9d2b5  int
+	t_c9d2b51 int
+	t_eeb6f1  int
+	n         int
 }
 
 var rangeFuncSites = [...]runtime.Site{
@@ -40,7 +40,7 @@ var rangeFuncSites = [...]runtime.Site{
 
 // RangeFuncWorkflow is the descriptor of workflow RangeFunc: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var RangeFuncWorkflow = durable.NewWorkflow[map[string]int, string]("github.com/durablegen/durable/internal/equiv.RangeFunc", "fd06faceeaea24ac", func() any { return new(rangeFuncFrame) }).WithFunc(RangeFunc)
+var RangeFuncWorkflow = durable.NewWorkflow[map[string]int, string]("github.com/durablegen/durable/internal/equiv.RangeFunc", "31d9e2331ec74f97", func() any { return new(rangeFuncFrame) }).WithFunc(RangeFunc)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *rangeFuncFrame) SetInput(in map[string]int) {
@@ -54,14 +54,14 @@ func (f *rangeFuncFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("total", int64(f.total))
 	runtime.Field(e, "words", f.words)
 	e.Error("err", f.err)
-	e.String("t", f.t)
+	e.String("t_940440", f.t_940440)
 	e.String("joined", f.joined)
 	e.String("echoed", f.echoed)
 	e.String("longest", f.longest)
 	e.Int("round", int64(f.round))
-	e.Int("t1", int64(f.t1))
-	e.Int("t2", int64(f.t2))
-	e.Int("t3", int64(f.t3))
+	e.Int("t_c9d2b5", int64(f.t_c9d2b5))
+	e.Int("t_c9d2b51", int64(f.t_c9d2b51))
+	e.Int("t_eeb6f1", int64(f.t_eeb6f1))
 	e.Int("n", int64(f.n))
 }
 
@@ -79,8 +79,8 @@ func (f *rangeFuncFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.words)
 		case "err":
 			f.err = d.Error()
-		case "t":
-			f.t = d.String()
+		case "t_940440":
+			f.t_940440 = d.String()
 		case "joined":
 			f.joined = d.String()
 		case "echoed":
@@ -89,12 +89,12 @@ func (f *rangeFuncFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.longest = d.String()
 		case "round":
 			f.round = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
-		case "t2":
-			f.t2 = int(d.Int())
-		case "t3":
-			f.t3 = int(d.Int())
+		case "t_c9d2b5":
+			f.t_c9d2b5 = int(d.Int())
+		case "t_c9d2b51":
+			f.t_c9d2b51 = int(d.Int())
+		case "t_eeb6f1":
+			f.t_eeb6f1 = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
 		}
@@ -112,14 +112,14 @@ func (f *rangeFuncFrame) Run(x *runtime.Exec) error {
 			/*line rangefunc.go:39:1*/ for k := range /*line rangefunc.go:39:16*/ maps.Keys(f.in) {
 				/*line rangefunc.go:40:2*/ f.total += len(k) * f.in[k]
 			}
-			/*line rangefunc.go:42:26*/ f.t = strings.Join(slices.Sorted(maps.Keys(f.in)), " ")
+			/*line rangefunc.go:42:26*/ f.t_940440 = strings.Join(slices.Sorted(maps.Keys(f.in)), " ")
 			f.pc = 1
 		case 1:
 			/*line rangefunc.go:42:15*/ f.words, f.err = runtime.Call(x, &rangeFuncSites[0], func(stepCtx context.Context) ([]string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Split)(stepCtx, f.t)
+					return runtime.Stub(stepCtx, Split)(stepCtx, f.t_940440)
 				}
-				return Split(stepCtx, f.t)
+				return Split(stepCtx, f.t_940440)
 			})
 			if err := x.Commit(&f.pc, 2); err != nil {
 				return err
@@ -158,26 +158,26 @@ func (f *rangeFuncFrame) Run(x *runtime.Exec) error {
 					/*line rangefunc.go:62:3*/ break
 				}
 			}
-			/*line rangefunc.go:65:1*/ f.t2 = 2
-			f.t1 = 0
+			/*line rangefunc.go:65:1*/ f.t_c9d2b51 = 2
+			f.t_c9d2b5 = 0
 			f.pc = 5
 		case 5:
-			if f.t1 < f.t2 {
+			if f.t_c9d2b5 < f.t_c9d2b51 {
 				f.pc = 6
 			} else {
 				f.pc = 11
 			}
 		case 6:
-			f.round = f.t1
+			f.round = f.t_c9d2b5
 			/*line rangefunc.go:66:2*/ for _, w := range /*line rangefunc.go:66:20*/ slices.Backward(f.words) {
 				/*line rangefunc.go:67:3*/ f.longest += w[:1]
 			}
 			f.pc = 9
 		case 7:
-			f.t1++
+			f.t_c9d2b5++
 			f.pc = 5
 		case 9:
-			/*line rangefunc.go:69:11*/ f.t3 = runtime.CallValue(x, &rangeFuncSites[2], func(stepCtx2 context.Context) int {
+			/*line rangefunc.go:69:11*/ f.t_eeb6f1 = runtime.CallValue(x, &rangeFuncSites[2], func(stepCtx2 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx2, Inc)(stepCtx2, f.round)
 				}
@@ -187,7 +187,7 @@ func (f *rangeFuncFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 10:
-			/*line rangefunc.go:69:2*/ f.total += f.t3
+			/*line rangefunc.go:69:2*/ f.total += f.t_eeb6f1
 			f.pc = 7
 		case 11:
 			/*line rangefunc.go:71:6*/ f.n = runtime.CallValue(x, &rangeFuncSites[3], func(stepCtx3 context.Context) int {

@@ -12,22 +12,22 @@ import (
 // severalResultsFrame is the frame of workflow SeveralResults: its machine state and the variables
 // that live across its checkpoints.
 type severalResultsFrame struct {
-	pc      int
-	n       int
-	q       int
-	r       int
-	note    string
-	err     error
-	lo      int
-	hi      int
-	id      string
-	left    int
-	saga    runtime.Saga
-	sagaErr error
-	r2      int
-	s       string
-	t       int
-	t1      int
+	pc        int
+	n         int
+	q         int
+	r         int
+	note      string
+	err       error
+	lo        int
+	hi        int
+	id        string
+	left      int
+	saga      runtime.Saga
+	sagaErr   error
+	r2        int
+	s         string
+	t_b24172  int
+	t_b241721 int
 }
 
 var severalResultsSites = [...]runtime.Site{
@@ -41,7 +41,7 @@ var severalResultsSites = [...]runtime.Site{
 
 // SeveralResultsWorkflow is the descriptor of workflow SeveralResults: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SeveralResultsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.SeveralResults", "bc0b30defe77b6c3", func() any { return new(severalResultsFrame) }).WithFunc(SeveralResults)
+var SeveralResultsWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.SeveralResults", "0885b1c8f8deee1c", func() any { return new(severalResultsFrame) }).WithFunc(SeveralResults)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *severalResultsFrame) SetInput(in int) {
@@ -63,8 +63,8 @@ func (f *severalResultsFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "saga", f.saga)
 	e.Error("sagaErr", f.sagaErr)
 	e.Int("r2", int64(f.r2))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_b24172", int64(f.t_b24172))
+	e.Int("t_b241721", int64(f.t_b241721))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -97,10 +97,10 @@ func (f *severalResultsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.sagaErr = d.Error()
 		case "r2":
 			f.r2 = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_b24172":
+			f.t_b24172 = int(d.Int())
+		case "t_b241721":
+			f.t_b241721 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -121,7 +121,7 @@ var halvesFailSites = [...]runtime.Site{
 
 // HalvesFailWorkflow is the descriptor of workflow HalvesFail: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var HalvesFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.HalvesFail", "617a2ead052a813c", func() any { return new(halvesFailFrame) }).WithFunc(HalvesFail)
+var HalvesFailWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.HalvesFail", "e0d5884d1139b3b3", func() any { return new(halvesFailFrame) }).WithFunc(HalvesFail)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *halvesFailFrame) SetInput(in int) {
@@ -156,14 +156,14 @@ func (f *halvesFailFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // quotLoopFrame is the frame of workflow QuotLoop: its machine state and the variables
 // that live across its checkpoints.
 type quotLoopFrame struct {
-	pc   int
-	n    int
-	q    int
-	r    int
-	note string
-	t    int
-	t1   int
-	err  error
+	pc        int
+	n         int
+	q         int
+	r         int
+	note      string
+	t_6fd6a7  int
+	t_6fd6a71 int
+	err       error
 }
 
 var quotLoopSites = [...]runtime.Site{
@@ -172,7 +172,7 @@ var quotLoopSites = [...]runtime.Site{
 
 // QuotLoopWorkflow is the descriptor of workflow QuotLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var QuotLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.QuotLoop", "d09613397dc3a9e7", func() any { return new(quotLoopFrame) }).WithFunc(QuotLoop)
+var QuotLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.QuotLoop", "b13a67fb09051242", func() any { return new(quotLoopFrame) }).WithFunc(QuotLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *quotLoopFrame) SetInput(in int) {
@@ -186,8 +186,8 @@ func (f *quotLoopFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("q", int64(f.q))
 	e.Int("r", int64(f.r))
 	e.String("note", f.note)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6fd6a7", int64(f.t_6fd6a7))
+	e.Int("t_6fd6a71", int64(f.t_6fd6a71))
 	e.Error("err", f.err)
 }
 
@@ -205,10 +205,10 @@ func (f *quotLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.r = int(d.Int())
 		case "note":
 			f.note = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6fd6a7":
+			f.t_6fd6a7 = int(d.Int())
+		case "t_6fd6a71":
+			f.t_6fd6a71 = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		}
@@ -313,12 +313,12 @@ func (f *severalResultsFrame) Run(x1 *runtime.Exec) error {
 				}
 				res11, res12 = Bounds(stepCtx4, arg1)
 			}, &res11, &res12)
-			/*line results.go:90:11*/ f.t, f.t1 = res11, res12
+			/*line results.go:90:11*/ f.t_b24172, f.t_b241721 = res11, res12
 			if err := x1.Commit(&f.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line results.go:90:1*/ f.s = span(f.t, f.t1)
+			/*line results.go:90:1*/ f.s = span(f.t_b24172, f.t_b241721)
 			/*line results.go:91:1*/ if f.q > 3 {
 				/*line results.go:92:2*/ return runtime.Return[string](x1, "", fmt.Errorf("%s %s: too many", f.note, f.s))
 			}
@@ -390,11 +390,11 @@ func (f *quotLoopFrame) Run(x1 *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line results.go:125:1*/ f.q, f.r, f.note = f.n, 0, ""
-			/*line results.go:126:1*/ f.t1 = 3
-			f.t = 0
+			/*line results.go:126:1*/ f.t_6fd6a71 = 3
+			f.t_6fd6a7 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6fd6a7 < f.t_6fd6a71 {
 				f.pc = 2
 			} else {
 				f.pc = 4
@@ -403,7 +403,7 @@ func (f *quotLoopFrame) Run(x1 *runtime.Exec) error {
 			/*line results.go:127:2*/ f.err = nil
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6fd6a7++
 			f.pc = 1
 		case 4:
 			/*line results.go:133:1*/ return runtime.Return[string](x1, fmt.Sprintf("%d %d %s", f.q, f.r, f.note), nil)

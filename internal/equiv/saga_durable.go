@@ -12,18 +12,18 @@ import (
 // tripFrame is the frame of workflow Trip: its machine state and the variables
 // that live across its checkpoints.
 type tripFrame struct {
-	pc       int
-	bookings []string
-	out      string
-	i        int
-	b        string
-	t        int
-	t1       int
-	s        string
-	err      error
-	saga     runtime.Saga
-	sagaErr  error
-	err1     error
+	pc        int
+	bookings  []string
+	out       string
+	i         int
+	b         string
+	t_a15283  int
+	t_a152831 int
+	s         string
+	err       error
+	saga      runtime.Saga
+	sagaErr   error
+	err1      error
 }
 
 var tripSites = [...]runtime.Site{
@@ -35,7 +35,7 @@ var tripSites = [...]runtime.Site{
 
 // TripWorkflow is the descriptor of workflow Trip: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "60620e09787da00f", func() any { return new(tripFrame) }).WithFunc(Trip)
+var TripWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Trip", "87b48ff205c98d40", func() any { return new(tripFrame) }).WithFunc(Trip)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *tripFrame) SetInput(in []string) {
@@ -49,8 +49,8 @@ func (f *tripFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("out", f.out)
 	e.Int("i", int64(f.i))
 	e.String("b", f.b)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_a15283", int64(f.t_a15283))
+	e.Int("t_a152831", int64(f.t_a152831))
 	e.String("s", f.s)
 	e.Error("err", f.err)
 	runtime.Field(e, "saga", f.saga)
@@ -72,10 +72,10 @@ func (f *tripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "b":
 			f.b = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_a15283":
+			f.t_a15283 = int(d.Int())
+		case "t_a152831":
+			f.t_a152831 = int(d.Int())
 		case "s":
 			f.s = d.String()
 		case "err":
@@ -94,14 +94,14 @@ func (f *tripFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // sagaShapesFrame is the frame of workflow SagaShapes: its machine state and the variables
 // that live across its checkpoints.
 type sagaShapesFrame struct {
-	pc      int
-	n       int
-	c       Calc
-	v       int
-	err     error
-	saga    runtime.Saga
-	sagaErr error
-	t       int
+	pc       int
+	n        int
+	c        Calc
+	v        int
+	err      error
+	saga     runtime.Saga
+	sagaErr  error
+	t_c7ced5 int
 }
 
 var sagaShapesSites = [...]runtime.Site{
@@ -115,7 +115,7 @@ var sagaShapesSites = [...]runtime.Site{
 
 // SagaShapesWorkflow is the descriptor of workflow SagaShapes: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "12e7be181b205f5a", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
+var SagaShapesWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.SagaShapes", "d844bdacad40be7e", func() any { return new(sagaShapesFrame) }).WithFunc(SagaShapes)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *sagaShapesFrame) SetInput(in int) {
@@ -131,7 +131,7 @@ func (f *sagaShapesFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Error("err", f.err)
 	runtime.Field(e, "saga", f.saga)
 	e.Error("sagaErr", f.sagaErr)
-	e.Int("t", int64(f.t))
+	e.Int("t_c7ced5", int64(f.t_c7ced5))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -152,8 +152,8 @@ func (f *sagaShapesFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.saga)
 		case "sagaErr":
 			f.sagaErr = d.Error()
-		case "t":
-			f.t = int(d.Int())
+		case "t_c7ced5":
+			f.t_c7ced5 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -225,16 +225,16 @@ func (f *accountRefundsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // bookingFrame is the frame of workflow Booking: its machine state and the variables
 // that live across its checkpoints.
 type bookingFrame struct {
-	pc      int
-	items   []string
-	it      string
-	t       int
-	t1      int
-	err     error
-	saga    runtime.Saga
-	sagaErr error
-	ok      bool
-	err1    error
+	pc        int
+	items     []string
+	it        string
+	t_6d1f02  int
+	t_6d1f021 int
+	err       error
+	saga      runtime.Saga
+	sagaErr   error
+	ok        bool
+	err1      error
 }
 
 var bookingSites = [...]runtime.Site{
@@ -245,7 +245,7 @@ var bookingSites = [...]runtime.Site{
 
 // BookingWorkflow is the descriptor of workflow Booking: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "3db8daa04b9946af", func() any { return new(bookingFrame) }).WithFunc(Booking)
+var BookingWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.Booking", "de566604b87da21a", func() any { return new(bookingFrame) }).WithFunc(Booking)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *bookingFrame) SetInput(in []string) {
@@ -257,8 +257,8 @@ func (f *bookingFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "items", f.items)
 	e.String("it", f.it)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6d1f02", int64(f.t_6d1f02))
+	e.Int("t_6d1f021", int64(f.t_6d1f021))
 	e.Error("err", f.err)
 	runtime.Field(e, "saga", f.saga)
 	e.Error("sagaErr", f.sagaErr)
@@ -276,10 +276,10 @@ func (f *bookingFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.items)
 		case "it":
 			f.it = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6d1f02":
+			f.t_6d1f02 = int(d.Int())
+		case "t_6d1f021":
+			f.t_6d1f021 = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "saga":
@@ -354,21 +354,21 @@ func (f *tripFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line saga.go:16:1*/ f.out = ""
-			/*line saga.go:17:1*/ f.t1 = len(f.bookings)
-			f.t = 0
+			/*line saga.go:17:1*/ f.t_a152831 = len(f.bookings)
+			f.t_a15283 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_a15283 < f.t_a152831 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
-			f.b = f.bookings[f.t]
+			f.i = f.t_a15283
+			f.b = f.bookings[f.t_a15283]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_a15283++
 			f.pc = 1
 		case 4:
 			if /*line saga.go:29:4*/ len(f.bookings)%2 == 1 {
@@ -502,7 +502,7 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 		case 6:
 			/*line saga.go:60:1*/ return runtime.Return[int](x, f.v, nil)
 		case 7:
-			/*line saga.go:58:13*/ f.t = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
+			/*line saga.go:58:13*/ f.t_c7ced5 = runtime.CallValue(x, &sagaShapesSites[5], func(stepCtx1 context.Context) int {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Inc)(stepCtx1, f.n)
 				}
@@ -512,7 +512,7 @@ func (f *sagaShapesFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 8:
-			/*line saga.go:58:2*/ return runtime.Return[int](x, f.v+f.t, nil)
+			/*line saga.go:58:2*/ return runtime.Return[int](x, f.v+f.t_c7ced5, nil)
 		case 9:
 			return runtime.Compensating(x)
 		default:
@@ -654,20 +654,20 @@ func (f *bookingFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line saga.go:85:1*/ f.t1 = len(f.items)
-			f.t = 0
+			/*line saga.go:85:1*/ f.t_6d1f021 = len(f.items)
+			f.t_6d1f02 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d1f02 < f.t_6d1f021 {
 				f.pc = 2
 			} else {
 				f.pc = 7
 			}
 		case 2:
-			f.it = f.items[f.t]
+			f.it = f.items[f.t_6d1f02]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d1f02++
 			f.pc = 1
 		case 5:
 			/*line saga.go:86:15*/ _, f.err = runtime.Call(x, &bookingSites[0], func(stepCtx context.Context) (string, error) {

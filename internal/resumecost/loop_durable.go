@@ -11,14 +11,14 @@ import (
 // loopFrame is the frame of workflow Loop: its machine state and the variables
 // that live across its checkpoints.
 type loopFrame struct {
-	pc    int
-	n     int
-	total int
-	i     int
-	t     int
-	t1    int
-	v     int
-	err   error
+	pc        int
+	n         int
+	total     int
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	v         int
+	err       error
 }
 
 var loopSites = [...]runtime.Site{
@@ -27,7 +27,7 @@ var loopSites = [...]runtime.Site{
 
 // LoopWorkflow is the descriptor of workflow Loop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.Loop", "18dee81a30663072", func() any { return new(loopFrame) }).WithFunc(Loop)
+var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.Loop", "f7873f7592561ae3", func() any { return new(loopFrame) }).WithFunc(Loop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loopFrame) SetInput(in int) {
@@ -40,8 +40,8 @@ func (f *loopFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -58,10 +58,10 @@ func (f *loopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.total = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -74,15 +74,15 @@ func (f *loopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // methodLoopFrame is the frame of workflow MethodLoop: its machine state and the variables
 // that live across its checkpoints.
 type methodLoopFrame struct {
-	pc    int
-	n     int
-	c     Counter
-	total int
-	i     int
-	t     int
-	t1    int
-	v     int
-	err   error
+	pc        int
+	n         int
+	c         Counter
+	total     int
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	v         int
+	err       error
 }
 
 var methodLoopSites = [...]runtime.Site{
@@ -91,7 +91,7 @@ var methodLoopSites = [...]runtime.Site{
 
 // MethodLoopWorkflow is the descriptor of workflow MethodLoop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "521a544a1ce3e7b7", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
+var MethodLoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/resumecost.MethodLoop", "481fcaf68f12f3ee", func() any { return new(methodLoopFrame) }).WithFunc(MethodLoop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *methodLoopFrame) SetInput(in int) {
@@ -105,8 +105,8 @@ func (f *methodLoopFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "c", f.c)
 	e.Int("total", int64(f.total))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -125,10 +125,10 @@ func (f *methodLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.total = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -145,20 +145,20 @@ func (f *loopFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line loop.go:21:1*/ f.total = 0
-			/*line loop.go:22:1*/ f.t1 = f.n
-			f.t = 0
+			/*line loop.go:22:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_6d5b4f
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
 			/*line loop.go:29:1*/ return runtime.Return[int](x, f.total, nil)
@@ -192,20 +192,20 @@ func (f *methodLoopFrame) Run(x *runtime.Exec) error {
 		case 0:
 			/*line loop.go:44:1*/ f.c = Counter{Step: 1}
 			/*line loop.go:45:1*/ f.total = 0
-			/*line loop.go:46:1*/ f.t1 = f.n
-			f.t = 0
+			/*line loop.go:46:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_6d5b4f
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
 			/*line loop.go:53:1*/ return runtime.Return[int](x, f.total, nil)

@@ -165,6 +165,9 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if cp.Seq != r.inst.Seq+1 {
 		return fmt.Errorf("checkpoint %d of instance %s: sequence gap after %d", cp.Seq, cp.ID, r.inst.Seq)
 	}
+	if cp.Version != "" && (cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0) {
+		return fmt.Errorf("checkpoint %d of instance %s: a version change needs a running checkpoint that consumes no signal", cp.Seq, cp.ID)
+	}
 	consumed := -1
 	if cp.ConsumeSignal != 0 {
 		if consumed = r.signalIndex(cp.ConsumeSignal); consumed < 0 {
@@ -179,6 +182,10 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	in := &r.inst
 	in.Frame = append(in.Frame[:0], cp.Frame...) // never shared: readers get copies
 	in.Seq = cp.Seq
+	if cp.Version != "" && cp.Version != in.Version {
+		s.schedule(r, time.Time{}, false) // out of the old version's queue
+		in.Version = cp.Version
+	}
 	in.Status = cp.Status
 	in.Attempt = cp.Attempt
 	in.WakeAt = cp.WakeAt

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/durablegen/durable/runtime"
@@ -100,6 +101,12 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := storableEvent(&cp.Event); err != nil {
 		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
+	if cp.Version != "" {
+		if err := s.checkpointVersion(ctx, cp); err != nil {
+			return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
+		}
+		return nil
+	}
 	o := cpOps.Get().(*op)
 	o.ctx, o.cp, o.ev = ctx, cp, rowevents.AppendHead(o.ev[:0], cp.Seq, &cp.Event)
 	s.do(o)
@@ -116,6 +123,43 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 		s.listen.wakeLocal()
 	}
 	return nil
+}
+
+// checkpointVersion commits a checkpoint that also changes the
+// instance's version (rare: the first commit of an instance moved to a
+// later layout), in a transaction of its own, outside the batches.
+func (s *Store) checkpointVersion(ctx context.Context, cp *runtime.Checkpoint) error {
+	if cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0 {
+		return errors.New("a version change needs a running checkpoint that consumes no signal")
+	}
+	ev := rowevents.AppendHead(nil, cp.Seq, &cp.Event)
+	flush := rowevents.Flush(cp, len(ev))
+	args := []any{cp.ID, cp.Epoch, cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, ev, eventMicros(cp.Event.At)}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	sql := s.sql.checkpoint[0][0][b2i(flush)]
+	var n int64
+	if flush {
+		err = tx.QueryRow(ctx, sql, args...).Scan(&n)
+	} else {
+		var tag pgconn.CommandTag
+		tag, err = tx.Exec(ctx, sql, args...)
+		n = tag.RowsAffected()
+	}
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		tx.Rollback(ctx)
+		return s.whyNotCommitted(ctx, cp)
+	}
+	if _, err := tx.Exec(ctx, s.sql.setVersion, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
+		return fmt.Errorf("change the version: %w", err)
+	}
+	return tx.Commit(ctx)
 }
 
 // checkpoint runs the statement of cp, whose event encodes to ev, and

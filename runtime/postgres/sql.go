@@ -233,6 +233,10 @@ FROM {schema}.instances WHERE id = $1`
 
 const existsSQL = `SELECT EXISTS (SELECT FROM {schema}.instances WHERE id = $1)`
 
+// setVersionSQL changes the version of an instance in the transaction of
+// the checkpoint (seq $4 at epoch $3) that just committed its frame.
+const setVersionSQL = `UPDATE {schema}.instances SET version = $1 WHERE id = $2 AND epoch = $3 AND seq = $4`
+
 // statements holds the SQL of one store, qualified with its schema.
 type statements struct {
 	create, get, claim, readyIfSignaled        string
@@ -241,6 +245,7 @@ type statements struct {
 	// checkpoint[release][consume][flush]
 	checkpoint [2][2][2]string
 	state      string
+	setVersion string
 	// batches of concurrent writes (sqlmany.go)
 	createMany, readyIfSignaledMany, flushMany, heartbeatMany string
 	checkpointMany                                            [2]string
@@ -268,6 +273,7 @@ func newStatements(schema string) statements {
 		}
 	}
 	st.state = q(checkpointStateSQL)
+	st.setVersion = q(setVersionSQL)
 	st.createMany = q(createManySQL)
 	st.readyIfSignaledMany = q(readyIfSignaledManySQL)
 	st.flushMany = q(flushManySQL)

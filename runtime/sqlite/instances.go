@@ -149,16 +149,25 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if !validStatus(cp.Status) {
 		return fmt.Errorf("sqlite: checkpoint %s: invalid status %q", cp.ID, cp.Status)
 	}
+	if cp.Version != "" && (cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0) {
+		return fmt.Errorf("sqlite: checkpoint %s: a version change needs a running checkpoint that consumes no signal", cp.ID)
+	}
 	var stored runtime.Status
 	// Most checkpoints are one statement, which needs no savepoint of
-	// its own in a batch; those that also consume a signal or move the
-	// pending events do.
-	tx := cp.ConsumeSignal != 0 || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
+	// its own in a batch; those that also consume a signal, move the
+	// pending events or change the version do.
+	tx := cp.ConsumeSignal != 0 || cp.Version != "" || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
 	err := s.write(ctx, tx, func(ctx context.Context) error {
 		now := nanos(s.now())
 		var err error
 		if stored, err = s.updateInstance(ctx, cp, now); err != nil {
 			return err
+		}
+		if cp.Version != "" {
+			// The row is this checkpoint's now (fenced above).
+			if _, err := s.w.ExecContext(ctx, `UPDATE instances SET version = ?1 WHERE id = ?2 AND epoch = ?3 AND seq = ?4`, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
+				return fmt.Errorf("change the version: %w", err)
+			}
 		}
 		if cp.ConsumeSignal != 0 {
 			return s.consumeSignal(ctx, cp, now)

@@ -17,6 +17,7 @@ func checkpointCases() []testCase {
 		{"Checkpoint/RetryAfterCommit", testCheckpointRetryAfterCommit},
 		{"Checkpoint/Release", testCheckpointRelease},
 		{"Checkpoint/NotClaimed", testCheckpointNotClaimed},
+		{"Checkpoint/Version", testCheckpointVersion},
 		{"Heartbeat/Extends", testHeartbeatExtends},
 		{"Heartbeat/FencedAfterTakeover", testHeartbeatFencedAfterTakeover},
 		{"Timer/NotDue", testTimerNotDue},
@@ -259,4 +260,38 @@ func testTimerAwaitTimeout(h *harness) {
 	}
 	h.checkpoint(wait(got, 2, "approval", time.Time{}))
 	h.claimNone("while waiting without a timeout")
+}
+
+// testCheckpointVersion: a checkpoint with a Version moves the instance
+// to that version in the same commit (claims by the old key no longer
+// find it), a fenced one changes nothing, and a release or a consumed
+// signal cannot carry one.
+func testCheckpointVersion(h *harness) {
+	const newVersion = "v2-resumes-v1"
+	newKey := workflow + "@" + newVersion
+	inst := h.start("order-1", "worker-a")
+	cp := step(inst, 1, []byte("frame1"))
+	cp.Version = newVersion
+	cp.Epoch = inst.Epoch + 1
+	h.checkpointErr(cp, runtime.ErrFenced)
+	if got := h.get("order-1"); got.Version != version || got.Seq != 0 {
+		h.t.Errorf("Get() after a fenced version change = version %q seq %d, want %q 0", got.Version, got.Seq, version)
+	}
+	rel := suspend(inst, 1, runtime.StatusReady)
+	rel.Version = newVersion
+	if err := h.s.Checkpoint(h.ctx, rel); err == nil {
+		h.t.Errorf("Checkpoint(release with a Version) error = nil, want an error")
+	}
+	cp.Epoch = inst.Epoch
+	h.checkpoint(cp)
+	if got := h.get("order-1"); got.Version != newVersion || got.Seq != 1 || string(got.Frame) != "frame1" {
+		h.t.Errorf("Get() after the version change = version %q seq %d frame %q, want %q 1 frame1", got.Version, got.Seq, got.Frame, newVersion)
+	}
+	h.checkpoint(suspend(inst, 2, runtime.StatusReady))
+	if got := h.claim("worker-b", longLease, 10, key); len(got) != 0 {
+		h.t.Errorf("Claim(%s) = %v after the version change, want none", key, ids(got))
+	}
+	if got := h.claim("worker-b", longLease, 10, newKey); len(got) != 1 || got[0].Version != newVersion {
+		h.t.Errorf("Claim(%s) = %v, want order-1 at version %s", newKey, ids(got), newVersion)
+	}
 }

@@ -12,14 +12,14 @@ import (
 // loopFrame is the frame of workflow Loop: its machine state and the variables
 // that live across its checkpoints.
 type loopFrame struct {
-	pc  int
-	n   int
-	sum int
-	i   int
-	t   int
-	t1  int
-	v   int
-	err error
+	pc        int
+	n         int
+	sum       int
+	i         int
+	t_6d5b4f  int
+	t_6d5b4f1 int
+	v         int
+	err       error
 }
 
 var loopSites = [...]runtime.Site{
@@ -28,7 +28,7 @@ var loopSites = [...]runtime.Site{
 
 // LoopWorkflow is the descriptor of workflow Loop: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Loop", "fa4b7e6d18582b15", func() any { return new(loopFrame) }).WithFunc(Loop)
+var LoopWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Loop", "d9ce23c30abf26a0", func() any { return new(loopFrame) }).WithFunc(Loop)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *loopFrame) SetInput(in int) {
@@ -41,8 +41,8 @@ func (f *loopFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("sum", int64(f.sum))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -59,10 +59,10 @@ func (f *loopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.sum = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_6d5b4f":
+			f.t_6d5b4f = int(d.Int())
+		case "t_6d5b4f1":
+			f.t_6d5b4f1 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -75,23 +75,23 @@ func (f *loopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // orderFrame is the frame of workflow Order: its machine state and the variables
 // that live across its checkpoints.
 type orderFrame struct {
-	pc    int
-	items []string
-	out   string
-	n     int
-	i     int
-	it    string
-	t     int
-	t1    int
-	err   error
-	id    string
-	err1  error
-	err2  error
-	a     *durable.Future[string]
-	b     *durable.Future[string]
-	err3  error
-	total string
-	tip   string
+	pc        int
+	items     []string
+	out       string
+	n         int
+	i         int
+	it        string
+	t_3f932b  int
+	t_3f932b1 int
+	err       error
+	id        string
+	err1      error
+	err2      error
+	a         *durable.Future[string]
+	b         *durable.Future[string]
+	err3      error
+	total     string
+	tip       string
 }
 
 var orderSites = [...]runtime.Site{
@@ -104,7 +104,7 @@ var orderSites = [...]runtime.Site{
 
 // OrderWorkflow is the descriptor of workflow Order: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OrderWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/durabletest/internal/flows.Order", "017bf179974386ab", func() any { return new(orderFrame) }).WithFunc(Order)
+var OrderWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/durabletest/internal/flows.Order", "a75e66ad2578e144", func() any { return new(orderFrame) }).WithFunc(Order)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *orderFrame) SetInput(in []string) {
@@ -119,8 +119,8 @@ func (f *orderFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("n", int64(f.n))
 	e.Int("i", int64(f.i))
 	e.String("it", f.it)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_3f932b", int64(f.t_3f932b))
+	e.Int("t_3f932b1", int64(f.t_3f932b1))
 	e.Error("err", f.err)
 	e.String("id", f.id)
 	e.Error("err1", f.err1)
@@ -146,10 +146,10 @@ func (f *orderFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.i = int(d.Int())
 		case "it":
 			f.it = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_3f932b":
+			f.t_3f932b = int(d.Int())
+		case "t_3f932b1":
+			f.t_3f932b1 = int(d.Int())
 		case "err":
 			f.err = d.Error()
 		case "id":
@@ -172,15 +172,15 @@ func (f *orderFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // explodeFrame is the frame of workflow Explode: its machine state and the variables
 // that live across its checkpoints.
 type explodeFrame struct {
-	pc  int
-	at  int
-	xs  []int
-	sum int
-	i   int
-	t   int
-	t1  int
-	v   int
-	err error
+	pc        int
+	at        int
+	xs        []int
+	sum       int
+	i         int
+	t_b9a034  int
+	t_b9a0341 int
+	v         int
+	err       error
 }
 
 var explodeSites = [...]runtime.Site{
@@ -189,7 +189,7 @@ var explodeSites = [...]runtime.Site{
 
 // ExplodeWorkflow is the descriptor of workflow Explode: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ExplodeWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Explode", "9148f83409646b8d", func() any { return new(explodeFrame) }).WithFunc(Explode)
+var ExplodeWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Explode", "b4ce1ec7ba52536d", func() any { return new(explodeFrame) }).WithFunc(Explode)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *explodeFrame) SetInput(in int) {
@@ -203,8 +203,8 @@ func (f *explodeFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "xs", f.xs)
 	e.Int("sum", int64(f.sum))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_b9a034", int64(f.t_b9a034))
+	e.Int("t_b9a0341", int64(f.t_b9a0341))
 	e.Int("v", int64(f.v))
 	e.Error("err", f.err)
 }
@@ -223,10 +223,10 @@ func (f *explodeFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.sum = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_b9a034":
+			f.t_b9a034 = int(d.Int())
+		case "t_b9a0341":
+			f.t_b9a0341 = int(d.Int())
 		case "v":
 			f.v = int(d.Int())
 		case "err":
@@ -254,7 +254,7 @@ var settleSites = [...]runtime.Site{
 
 // SettleWorkflow is the descriptor of workflow Settle: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SettleWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/durabletest/internal/flows.Settle", "3e332536dc180dc7", func() any { return new(settleFrame) }).WithFunc(Settle)
+var SettleWorkflow = durable.NewWorkflow[string, int]("github.com/durablegen/durable/durabletest/internal/flows.Settle", "9c8a2f9806bebe10", func() any { return new(settleFrame) }).WithFunc(Settle)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *settleFrame) SetInput(in string) {
@@ -306,7 +306,7 @@ var blastSites = [...]runtime.Site{
 
 // BlastWorkflow is the descriptor of workflow Blast: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var BlastWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Blast", "749bf958868839d0", func() any { return new(blastFrame) }).WithFunc(Blast)
+var BlastWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/durabletest/internal/flows.Blast", "cfb97b89bb6f0d67", func() any { return new(blastFrame) }).WithFunc(Blast)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *blastFrame) SetInput(in int) {
@@ -342,20 +342,20 @@ func (f *loopFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line flows.go:32:1*/ f.sum = 0
-			/*line flows.go:33:1*/ f.t1 = f.n
-			f.t = 0
+			/*line flows.go:33:1*/ f.t_6d5b4f1 = f.n
+			f.t_6d5b4f = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_6d5b4f < f.t_6d5b4f1 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_6d5b4f
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_6d5b4f++
 			f.pc = 1
 		case 4:
 			/*line flows.go:40:1*/ return runtime.Return[int](x, f.sum, nil)
@@ -389,21 +389,21 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 		case 0:
 			/*line flows.go:74:1*/ f.out = ""
 			/*line flows.go:75:1*/ f.n = 0
-			/*line flows.go:76:1*/ f.t1 = len(f.items)
-			f.t = 0
+			/*line flows.go:76:1*/ f.t_3f932b1 = len(f.items)
+			f.t_3f932b = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_3f932b < f.t_3f932b1 {
 				f.pc = 2
 			} else {
 				f.pc = 11
 			}
 		case 2:
-			f.i = f.t
-			f.it = f.items[f.t]
+			f.i = f.t_3f932b
+			f.it = f.items[f.t_3f932b]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_3f932b++
 			f.pc = 1
 		case 5:
 			/*line flows.go:77:12*/ f.err = runtime.CallErr(x, &orderSites[0], func(stepCtx context.Context) error {
@@ -490,20 +490,20 @@ func (f *explodeFrame) Run(x *runtime.Exec) error {
 		case 0:
 			/*line flows.go:104:1*/ f.xs = []int{1, 2, 3}
 			/*line flows.go:105:1*/ f.sum = 0
-			/*line flows.go:106:1*/ f.t1 = 3
-			f.t = 0
+			/*line flows.go:106:1*/ f.t_b9a0341 = 3
+			f.t_b9a034 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_b9a034 < f.t_b9a0341 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_b9a034
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_b9a034++
 			f.pc = 1
 		case 4:
 			/*line flows.go:116:1*/ return runtime.Return[int](x, f.sum, nil)

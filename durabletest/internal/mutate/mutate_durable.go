@@ -13,11 +13,11 @@ import (
 // consumeFrame is the frame of workflow Consume: its machine state and the variables
 // that live across its checkpoints.
 type consumeFrame struct {
-	pc  int
-	in  Order
-	sum int
-	t   int
-	t1  error
+	pc        int
+	in        Order
+	sum       int
+	t_201297  int
+	t_2012971 error
 }
 
 var consumeSites = [...]runtime.Site{
@@ -26,7 +26,7 @@ var consumeSites = [...]runtime.Site{
 
 // ConsumeWorkflow is the descriptor of workflow Consume: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ConsumeWorkflow = durable.NewWorkflow[Order, int]("github.com/durablegen/durable/durabletest/internal/mutate.Consume", "fbe286876dff0955", func() any { return new(consumeFrame) }).WithFunc(Consume)
+var ConsumeWorkflow = durable.NewWorkflow[Order, int]("github.com/durablegen/durable/durabletest/internal/mutate.Consume", "19b05a1568a66f66", func() any { return new(consumeFrame) }).WithFunc(Consume)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *consumeFrame) SetInput(in Order) {
@@ -38,8 +38,8 @@ func (f *consumeFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "in", f.in)
 	e.Int("sum", int64(f.sum))
-	e.Int("t", int64(f.t))
-	e.Error("t1", f.t1)
+	e.Int("t_201297", int64(f.t_201297))
+	e.Error("t_2012971", f.t_2012971)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -52,10 +52,10 @@ func (f *consumeFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.in)
 		case "sum":
 			f.sum = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = d.Error()
+		case "t_201297":
+			f.t_201297 = int(d.Int())
+		case "t_2012971":
+			f.t_2012971 = d.Error()
 		}
 	}
 	return d.Err()
@@ -82,7 +82,7 @@ func (f *consumeFrame) Run(x *runtime.Exec) error {
 			}
 			f.pc = 1
 		case 1:
-			/*line mutate.go:44:8*/ f.t, f.t1 = runtime.Call(x, &consumeSites[0], func(stepCtx context.Context) (int, error) {
+			/*line mutate.go:44:8*/ f.t_201297, f.t_2012971 = runtime.Call(x, &consumeSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f.sum, 1)
 				}
@@ -92,7 +92,7 @@ func (f *consumeFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line mutate.go:44:1*/ return runtime.Return[int](x, f.t, f.t1)
+			/*line mutate.go:44:1*/ return runtime.Return[int](x, f.t_201297, f.t_2012971)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -11,14 +11,14 @@ import (
 // shoutFrame is the frame of workflow Shout: its machine state and the variables
 // that live across its checkpoints.
 type shoutFrame struct {
-	pc    int
-	words []string
-	out   string
-	w     string
-	t     int
-	t1    int
-	u     string
-	err   error
+	pc        int
+	words     []string
+	out       string
+	w         string
+	t_beaa36  int
+	t_beaa361 int
+	u         string
+	err       error
 }
 
 var shoutSites = [...]runtime.Site{
@@ -27,7 +27,7 @@ var shoutSites = [...]runtime.Site{
 
 // ShoutWorkflow is the descriptor of workflow Shout: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ShoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv/ext.Shout", "dd3586941aa6a894", func() any { return new(shoutFrame) }).WithFunc(Shout)
+var ShoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv/ext.Shout", "24762a6010e267af", func() any { return new(shoutFrame) }).WithFunc(Shout)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *shoutFrame) SetInput(in []string) {
@@ -40,8 +40,8 @@ func (f *shoutFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "words", f.words)
 	e.String("out", f.out)
 	e.String("w", f.w)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_beaa36", int64(f.t_beaa36))
+	e.Int("t_beaa361", int64(f.t_beaa361))
 	e.String("u", f.u)
 	e.Error("err", f.err)
 }
@@ -58,10 +58,10 @@ func (f *shoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.out = d.String()
 		case "w":
 			f.w = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_beaa36":
+			f.t_beaa36 = int(d.Int())
+		case "t_beaa361":
+			f.t_beaa361 = int(d.Int())
 		case "u":
 			f.u = d.String()
 		case "err":
@@ -78,20 +78,20 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line ext.go:38:1*/ f.out = ""
-			/*line ext.go:39:1*/ f.t1 = len(f.words)
-			f.t = 0
+			/*line ext.go:39:1*/ f.t_beaa361 = len(f.words)
+			f.t_beaa36 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_beaa36 < f.t_beaa361 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.w = f.words[f.t]
+			f.w = f.words[f.t_beaa36]
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_beaa36++
 			f.pc = 1
 		case 4:
 			/*line ext.go:46:1*/ return runtime.Return[string](x, f.out, nil)

@@ -12,19 +12,19 @@ import (
 // orderFrame is the frame of workflow Order: its machine state and the variables
 // that live across its checkpoints.
 type orderFrame struct {
-	pc       int
-	in       Input
-	reserved int
-	i        int
-	t        int
-	t1       int
-	n        int
-	err      error
-	err1     error
-	parcel   string
-	err2     error
-	err3     error
-	notices  int
+	pc        int
+	in        Input
+	reserved  int
+	i         int
+	t_29e2d9  int
+	t_29e2d91 int
+	n         int
+	err       error
+	err1      error
+	parcel    string
+	err2      error
+	err3      error
+	notices   int
 }
 
 var orderSites = [...]runtime.Site{
@@ -37,7 +37,7 @@ var orderSites = [...]runtime.Site{
 
 // OrderWorkflow is the descriptor of workflow Order: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OrderWorkflow = durable.NewWorkflow[Input, Output]("github.com/durablegen/durable/internal/killtest/shop.Order", "e12d4a35343a4f5a", func() any { return new(orderFrame) }).WithFunc(Order)
+var OrderWorkflow = durable.NewWorkflow[Input, Output]("github.com/durablegen/durable/internal/killtest/shop.Order", "4c1e5cbb154af3a5", func() any { return new(orderFrame) }).WithFunc(Order)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *orderFrame) SetInput(in Input) {
@@ -50,8 +50,8 @@ func (f *orderFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "in", f.in)
 	e.Int("reserved", int64(f.reserved))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_29e2d9", int64(f.t_29e2d9))
+	e.Int("t_29e2d91", int64(f.t_29e2d91))
 	e.Int("n", int64(f.n))
 	e.Error("err", f.err)
 	e.Error("err1", f.err1)
@@ -73,10 +73,10 @@ func (f *orderFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.reserved = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_29e2d9":
+			f.t_29e2d9 = int(d.Int())
+		case "t_29e2d91":
+			f.t_29e2d91 = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
 		case "err":
@@ -103,20 +103,20 @@ func (f *orderFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line shop.go:33:1*/ f.reserved = 0
-			/*line shop.go:34:1*/ f.t1 = f.in.Items
-			f.t = 0
+			/*line shop.go:34:1*/ f.t_29e2d91 = f.in.Items
+			f.t_29e2d9 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_29e2d9 < f.t_29e2d91 {
 				f.pc = 2
 			} else {
 				f.pc = 7
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_29e2d9
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_29e2d9++
 			f.pc = 1
 		case 5:
 			/*line shop.go:35:12*/ f.n, f.err = runtime.Call(x, &orderSites[0], func(stepCtx context.Context) (int, error) {

@@ -12,15 +12,15 @@ import (
 // ledgerRunFrame is the frame of workflow Run: its machine state and the variables
 // that live across its checkpoints.
 type ledgerRunFrame struct {
-	pc  int
-	l   *Ledger
-	in  Input
-	sum int
-	i   int
-	t   int
-	t1  int
-	n   int
-	err error
+	pc        int
+	l         *Ledger
+	in        Input
+	sum       int
+	i         int
+	t_27f687  int
+	t_27f6871 int
+	n         int
+	err       error
 }
 
 var ledgerRunSites = [...]runtime.Site{
@@ -30,7 +30,7 @@ var ledgerRunSites = [...]runtime.Site{
 // LedgerRunWorkflow is the descriptor of workflow method Run: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/internal/pgmulti/flow.(*Ledger).Run", "de97a0fc0865cd7d", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
+var LedgerRunWorkflow = durable.NewMethodWorkflow[*Ledger, Input, Output]("github.com/durablegen/durable/internal/pgmulti/flow.(*Ledger).Run", "51cc9a6409bebc37", func(r *Ledger) any { return &ledgerRunFrame{l: r} }, (*Ledger).Run)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *ledgerRunFrame) SetInput(in Input) {
@@ -43,8 +43,8 @@ func (f *ledgerRunFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "in", f.in)
 	e.Int("sum", int64(f.sum))
 	e.Int("i", int64(f.i))
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_27f687", int64(f.t_27f687))
+	e.Int("t_27f6871", int64(f.t_27f6871))
 	e.Int("n", int64(f.n))
 	e.Error("err", f.err)
 }
@@ -61,10 +61,10 @@ func (f *ledgerRunFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			f.sum = int(d.Int())
 		case "i":
 			f.i = int(d.Int())
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_27f687":
+			f.t_27f687 = int(d.Int())
+		case "t_27f6871":
+			f.t_27f6871 = int(d.Int())
 		case "n":
 			f.n = int(d.Int())
 		case "err":
@@ -81,20 +81,20 @@ func (f *ledgerRunFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line flow.go:29:1*/ f.sum = 0
-			/*line flow.go:30:1*/ f.t1 = f.in.Steps
-			f.t = 0
+			/*line flow.go:30:1*/ f.t_27f6871 = f.in.Steps
+			f.t_27f687 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_27f687 < f.t_27f6871 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.i = f.t
+			f.i = f.t_27f687
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_27f687++
 			f.pc = 1
 		case 4:
 			/*line flow.go:37:1*/ return runtime.Return[Output](x, Output{Steps: f.in.Steps, Sum: f.sum}, nil)

@@ -13,17 +13,17 @@ import (
 // orderFrame2 is the frame of workflow Order: its machine state and the variables
 // that live across its checkpoints.
 type orderFrame2 struct {
-	pc   int
-	n    int
-	d    time1.Duration
-	err  error
-	i    int
-	t    int
-	t1   int
-	f    string
-	s    string
-	err1 error
-	t2   error
+	pc        int
+	n         int
+	d         time1.Duration
+	err       error
+	i         int
+	t_536ed5  int
+	t_536ed51 int
+	f         string
+	s         string
+	err1      error
+	t_56c6f6  error
 }
 
 var orderSites2 = [...]runtime1.Site{
@@ -34,7 +34,7 @@ var orderSites2 = [...]runtime1.Site{
 
 // OrderWorkflow is the descriptor of workflow Order: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var OrderWorkflow = durable1.NewWorkflow[int, time1.Duration]("github.com/durablegen/durable/codegen/testdata/golden/collide.Order", "d4a25dd86baa38b7", func() any { return new(orderFrame2) }).WithFunc(Order)
+var OrderWorkflow = durable1.NewWorkflow[int, time1.Duration]("github.com/durablegen/durable/codegen/testdata/golden/collide.Order", "7fe8884cf6481fd5", func() any { return new(orderFrame2) }).WithFunc(Order)
 
 // SetInput stores the workflow's input in a new frame.
 func (f1 *orderFrame2) SetInput(in int) {
@@ -48,12 +48,12 @@ func (f1 *orderFrame2) MarshalFrame(e *runtime1.Encoder) {
 	runtime1.Field(e, "d", f1.d)
 	e.Error("err", f1.err)
 	e.Int("i", int64(f1.i))
-	e.Int("t", int64(f1.t))
-	e.Int("t1", int64(f1.t1))
+	e.Int("t_536ed5", int64(f1.t_536ed5))
+	e.Int("t_536ed51", int64(f1.t_536ed51))
 	e.String("f", f1.f)
 	e.String("s", f1.s)
 	e.Error("err1", f1.err1)
-	e.Error("t2", f1.t2)
+	e.Error("t_56c6f6", f1.t_56c6f6)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -70,18 +70,18 @@ func (f1 *orderFrame2) UnmarshalFrame(d *runtime1.Decoder) error {
 			f1.err = d.Error()
 		case "i":
 			f1.i = int(d.Int())
-		case "t":
-			f1.t = int(d.Int())
-		case "t1":
-			f1.t1 = int(d.Int())
+		case "t_536ed5":
+			f1.t_536ed5 = int(d.Int())
+		case "t_536ed51":
+			f1.t_536ed51 = int(d.Int())
 		case "f":
 			f1.f = d.String()
 		case "s":
 			f1.s = d.String()
 		case "err1":
 			f1.err1 = d.Error()
-		case "t2":
-			f1.t2 = d.Error()
+		case "t_56c6f6":
+			f1.t_56c6f6 = d.Error()
 		}
 	}
 	return d.Err()
@@ -115,21 +115,21 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 					/*line collide.go:52:3*/ return runtime1.Return[time1.Duration](x1, 0, nil)
 				}
 			}
-			/*line collide.go:55:1*/ f1.t1 = 2
-			f1.t = 0
+			/*line collide.go:55:1*/ f1.t_536ed51 = 2
+			f1.t_536ed5 = 0
 			f1.pc = 3
 		case 3:
-			if f1.t < f1.t1 {
+			if f1.t_536ed5 < f1.t_536ed51 {
 				f1.pc = 4
 			} else {
 				f1.pc = 9
 			}
 		case 4:
-			f1.i = f1.t
+			f1.i = f1.t_536ed5
 			/*line collide.go:56:2*/ f1.f = fmt1.Sprint(f1.i, f, x, machine, orderSites, orderFrame{})
 			f1.pc = 7
 		case 5:
-			f1.t++
+			f1.t_536ed5++
 			f1.pc = 3
 		case 7:
 			/*line collide.go:57:23*/ arg := context{Name: f1.f}
@@ -153,12 +153,12 @@ func (f1 *orderFrame2) Run(x1 *runtime1.Exec) error {
 			}
 			f1.pc = 5
 		case 9:
-			/*line collide.go:67:11*/ f1.t2 = runtime1.Sleep(x1, &orderSites2[2], time1.Millisecond)
+			/*line collide.go:67:11*/ f1.t_56c6f6 = runtime1.Sleep(x1, &orderSites2[2], time1.Millisecond)
 			if err := x1.Commit(&f1.pc, 10); err != nil {
 				return err
 			}
 		case 10:
-			/*line collide.go:67:1*/ return runtime1.Return[time1.Duration](x1, f1.d, f1.t2)
+			/*line collide.go:67:1*/ return runtime1.Return[time1.Duration](x1, f1.d, f1.t_56c6f6)
 		default:
 			return runtime1.BadState(f1.pc)
 		}

@@ -20,17 +20,17 @@ const crawlMinWords = 1
 // crawlFrame is the frame of workflow Crawl: its machine state and the variables
 // that live across its checkpoints.
 type crawlFrame struct {
-	pc      int
-	urls    []string
-	entries []crawlEntry
-	u       string
-	t       int
-	t1      int
-	p       Page
-	err     error
-	t2      string
-	err1    error
-	out     map[string]int
+	pc        int
+	urls      []string
+	entries   []crawlEntry
+	u         string
+	t_3b96d4  int
+	t_3b96d41 int
+	p         Page
+	err       error
+	t_8e589c  string
+	err1      error
+	out       map[string]int
 }
 
 var crawlSites = [...]runtime.Site{
@@ -40,7 +40,7 @@ var crawlSites = [...]runtime.Site{
 
 // CrawlWorkflow is the descriptor of workflow Crawl: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "d3c4af7792f9a3cf", func() any { return new(crawlFrame) }).WithFunc(Crawl)
+var CrawlWorkflow = durable.NewWorkflow[[]string, map[string]int]("github.com/durablegen/durable/codegen/testdata/golden/imports.Crawl", "6dcec3c643645e41", func() any { return new(crawlFrame) }).WithFunc(Crawl)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *crawlFrame) SetInput(in []string) {
@@ -53,11 +53,11 @@ func (f *crawlFrame) MarshalFrame(e *runtime.Encoder) {
 	runtime.Field(e, "urls", f.urls)
 	runtime.Field(e, "entries", f.entries)
 	e.String("u", f.u)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_3b96d4", int64(f.t_3b96d4))
+	e.Int("t_3b96d41", int64(f.t_3b96d41))
 	runtime.Field(e, "p", f.p)
 	e.Error("err", f.err)
-	e.String("t2", f.t2)
+	e.String("t_8e589c", f.t_8e589c)
 	e.Error("err1", f.err1)
 }
 
@@ -73,16 +73,16 @@ func (f *crawlFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.entries)
 		case "u":
 			f.u = d.String()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_3b96d4":
+			f.t_3b96d4 = int(d.Int())
+		case "t_3b96d41":
+			f.t_3b96d41 = int(d.Int())
 		case "p":
 			runtime.Value(d, &f.p)
 		case "err":
 			f.err = d.Error()
-		case "t2":
-			f.t2 = d.String()
+		case "t_8e589c":
+			f.t_8e589c = d.String()
 		case "err1":
 			f.err1 = d.Error()
 		}
@@ -97,21 +97,21 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 		switch f.pc {
 		case 0:
 			/*line imports.go:30:1*/ f.entries = nil
-			/*line imports.go:31:1*/ f.t1 = len(f.urls)
-			f.t = 0
+			/*line imports.go:31:1*/ f.t_3b96d41 = len(f.urls)
+			f.t_3b96d4 = 0
 			f.pc = 1
 		case 1:
-			if f.t < f.t1 {
+			if f.t_3b96d4 < f.t_3b96d41 {
 				f.pc = 2
 			} else {
 				f.pc = 4
 			}
 		case 2:
-			f.u = f.urls[f.t]
-			/*line imports.go:32:23*/ f.t2 = str.TrimSpace(f.u)
+			f.u = f.urls[f.t_3b96d4]
+			/*line imports.go:32:23*/ f.t_8e589c = str.TrimSpace(f.u)
 			f.pc = 5
 		case 3:
-			f.t++
+			f.t_3b96d4++
 			f.pc = 1
 		case 4:
 			/*line imports.go:43:1*/ f.out = map[string]int{}
@@ -122,9 +122,9 @@ func (f *crawlFrame) Run(x *runtime.Exec) error {
 		case 5:
 			/*line imports.go:32:12*/ f.p, f.err = runtime.Call(x, &crawlSites[0], func(stepCtx context.Context) (Page, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Fetch)(stepCtx, f.t2)
+					return runtime.Stub(stepCtx, Fetch)(stepCtx, f.t_8e589c)
 				}
-				return Fetch(stepCtx, f.t2)
+				return Fetch(stepCtx, f.t_8e589c)
 			})
 			if err := x.Commit(&f.pc, 6); err != nil {
 				return err

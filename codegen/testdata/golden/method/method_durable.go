@@ -26,7 +26,7 @@ var serviceCheckSites = [...]runtime.Site{
 // ServiceCheckWorkflow is the descriptor of workflow method Check: bind it to a
 // receiver, then register it with a runtime.Worker and start instances
 // with runtime.Start.
-var ServiceCheckWorkflow = durable.NewMethodWorkflow[*Service, string, string]("github.com/durablegen/durable/codegen/testdata/golden/method.(*Service).Check", "8febe9f94e0b22a7", func(r *Service) any { return &serviceCheckFrame{s: r} }, (*Service).Check)
+var ServiceCheckWorkflow = durable.NewMethodWorkflow[*Service, string, string]("github.com/durablegen/durable/codegen/testdata/golden/method.(*Service).Check", "2787401cfcf5e0e8", func(r *Service) any { return &serviceCheckFrame{s: r} }, (*Service).Check)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *serviceCheckFrame) SetInput(in string) {

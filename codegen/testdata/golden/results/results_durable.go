@@ -11,20 +11,20 @@ import (
 // splitFrame is the frame of workflow Split: its machine state and the variables
 // that live across its checkpoints.
 type splitFrame struct {
-	pc      int
-	in      int
-	q       int
-	r       int
-	err     error
-	lo      int
-	hi      int
-	led     Ledger
-	id      string
-	saga    runtime.Saga
-	sagaErr error
-	total   int
-	t       int
-	t1      int
+	pc        int
+	in        int
+	q         int
+	r         int
+	err       error
+	lo        int
+	hi        int
+	led       Ledger
+	id        string
+	saga      runtime.Saga
+	sagaErr   error
+	total     int
+	t_915b4b  int
+	t_915b4b1 int
 }
 
 var splitSites = [...]runtime.Site{
@@ -37,7 +37,7 @@ var splitSites = [...]runtime.Site{
 
 // SplitWorkflow is the descriptor of workflow Split: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var SplitWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/codegen/testdata/golden/results.Split", "1bfef3fd623491e1", func() any { return new(splitFrame) }).WithFunc(Split)
+var SplitWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/codegen/testdata/golden/results.Split", "3cae9bc0d48de170", func() any { return new(splitFrame) }).WithFunc(Split)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *splitFrame) SetInput(in int) {
@@ -57,8 +57,8 @@ func (f *splitFrame) MarshalFrame(e *runtime.Encoder) {
 	e.String("id", f.id)
 	runtime.Field(e, "saga", f.saga)
 	e.Error("sagaErr", f.sagaErr)
-	e.Int("t", int64(f.t))
-	e.Int("t1", int64(f.t1))
+	e.Int("t_915b4b", int64(f.t_915b4b))
+	e.Int("t_915b4b1", int64(f.t_915b4b1))
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
@@ -87,10 +87,10 @@ func (f *splitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 			runtime.Value(d, &f.saga)
 		case "sagaErr":
 			f.sagaErr = d.Error()
-		case "t":
-			f.t = int(d.Int())
-		case "t1":
-			f.t1 = int(d.Int())
+		case "t_915b4b":
+			f.t_915b4b = int(d.Int())
+		case "t_915b4b1":
+			f.t_915b4b1 = int(d.Int())
 		}
 	}
 	return d.Err()
@@ -174,12 +174,12 @@ func (f *splitFrame) Run(x1 *runtime.Exec) error {
 				}
 				res7, res8 = MinMax(stepCtx3, arg1)
 			}, &res7, &res8)
-			/*line results.go:50:14*/ f.t, f.t1 = res7, res8
+			/*line results.go:50:14*/ f.t_915b4b, f.t_915b4b1 = res7, res8
 			if err := x1.Commit(&f.pc, 8); err != nil {
 				return err
 			}
 		case 8:
-			/*line results.go:50:1*/ f.total = sum(f.t, f.t1)
+			/*line results.go:50:1*/ f.total = sum(f.t_915b4b, f.t_915b4b1)
 			/*line results.go:51:1*/ return runtime.Return[int](x1, f.total+f.q, nil)
 		case 9:
 			return runtime.Compensating(x1)

@@ -33,7 +33,7 @@ var transferSites = [...]runtime.Site{
 
 // TransferWorkflow is the descriptor of workflow Transfer: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var TransferWorkflow = durable.NewWorkflow[Request, Receipt]("github.com/durablegen/durable/codegen/testdata/golden/transfer.Transfer", "0f42c505ba03051a", func() any { return new(transferFrame) }).WithFunc(Transfer)
+var TransferWorkflow = durable.NewWorkflow[Request, Receipt]("github.com/durablegen/durable/codegen/testdata/golden/transfer.Transfer", "e683e38900213687", func() any { return new(transferFrame) }).WithFunc(Transfer)
 
 // SetInput stores the workflow's input in a new frame.
 func (f *transferFrame) SetInput(in Request) {
