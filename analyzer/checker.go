@@ -33,6 +33,9 @@ type checker struct {
 	// Methods that write through their receiver (see receiver.go),
 	// computed when a workflow method first needs them.
 	recvWrites map[*types.Func]*recvWrite
+	// plain says which functions taking a durable.Context are ordinary
+	// code (see plainCtxFunc), computed when first called.
+	plain map[*types.Func]bool
 }
 
 type funcKind int

@@ -104,3 +104,33 @@ func Switch(ctx durable.Context, n int) (string, error) { // want Switch:"workfl
 	}
 	return out, nil
 }
+
+// SwitchSubject makes a checkpoint in the subject of a type switch: the
+// clauses' variables are assigned after it, each of its own type.
+//
+//durable:workflow
+func SwitchSubject(ctx durable.Context, n int) (string, error) { // want SwitchSubject:"workflow"
+	switch x := pick(must(Step(ctx, n))).(type) {
+	case int:
+		s, err := Step(ctx, x+1)
+		return fmt.Sprint(s), err
+	default:
+		return fmt.Sprint(x), nil
+	}
+}
+
+func must(n int, err error) int { return n }
+
+// SwitchDefault keeps the default clause's variable, of the subject's
+// interface type, across a checkpoint.
+//
+//durable:workflow
+func SwitchDefault(ctx durable.Context, n int) (string, error) { // want SwitchDefault:"workflow"
+	switch x := pick(n).(type) { // want `DG012: x is live across the checkpoint Step at line \d+, but the interface any has no registered codec`
+	case int:
+		return fmt.Sprint(x), nil
+	default:
+		s, err := Step(ctx, 1)
+		return fmt.Sprint(x, s), err
+	}
+}
