@@ -26,23 +26,50 @@ func (w *walker) checkState() {
 	if len(sites) == 0 {
 		return
 	}
+	fv := w.findFuncVars()
+	w.addCaptured(sites, fv)
 	reported := make(map[*types.Var]bool)
 	for _, s := range sites {
 		for _, v := range s.live {
 			if reported[v] || !(w.declaredIn(v) || w.wf.helper && isParam(w.fi.obj, v)) {
 				continue // a workflow's input is checked with its signature
 			}
-			why := w.c.unsaveable(v.Type(), make(map[types.Type]bool))
-			if why == "" {
+			why, fix := "", "recompute it after the checkpoint, or change its type"
+			if w.isBodyFuncVar(v) {
+				p, bad := fv.problems[v]
+				if !bad {
+					continue // rebuilt after a resume
+				}
+				why = fmt.Sprintf("it holds a function value that cannot be rebuilt after a resume: %s (line %d)", p.why, w.c.pass.Fset.Position(p.pos).Line)
+				fix = "assign it only function literals of the workflow (that do not use the workflow context), package-level functions or nil, or define it after the checkpoint"
+			} else if why = w.c.unsaveable(v.Type(), make(map[types.Type]bool)); why == "" {
 				continue
 			}
 			reported[v] = true
 			w.simple(ruleState, identAt(w.fi.decl.Body, v.Pos()), fmt.Sprintf("%s is live across the checkpoint %s at line %d, but %s",
 				v.Name(), s.name, w.c.pass.Fset.Position(s.call.Pos()).Line, why),
-				"", "", "recompute it after the checkpoint, or change its type")
+				"", "", fix)
 		}
 	}
 	w.checkAliases(sites)
+}
+
+// addCaptured adds to each site the variables captured by the literals
+// that the rebuilt function variables live there may hold: the frame
+// keeps them wherever it keeps the function.
+func (w *walker) addCaptured(sites []checkpointSite, fv *funcVars) {
+	for i, s := range sites {
+		for _, v := range s.live {
+			if _, bad := fv.problems[v]; bad || !w.isBodyFuncVar(v) {
+				continue
+			}
+			for _, c := range fv.captured(w, v) {
+				if !contains(sites[i].live, c) && !isDurableContext(c.Type()) {
+					sites[i].live = append(sites[i].live, c)
+				}
+			}
+		}
+	}
 }
 
 // isParam reports whether v is a parameter of fn.
