@@ -36,6 +36,9 @@ type checker struct {
 	// plain says which functions taking a durable.Context are ordinary
 	// code (see plainCtxFunc), computed when first called.
 	plain map[*types.Func]bool
+	// paramWrites are the writes of helpers through their parameters
+	// (see sharing.go), computed when a call first needs them.
+	paramWrites map[*funcInfo]*paramWrites
 }
 
 type funcKind int

@@ -228,3 +228,15 @@ func (fv *funcVars) captured(w *walker, v *types.Var) []*types.Var {
 	visit(v)
 	return out
 }
+
+// rebuilt returns the function variables of the body that durablegen
+// rebuilds after a resume.
+func (fv *funcVars) rebuilt(w *walker) map[*types.Var]bool {
+	out := make(map[*types.Var]bool)
+	for v := range fv.sources {
+		if _, bad := fv.problems[v]; !bad {
+			out[v] = true
+		}
+	}
+	return out
+}

@@ -71,9 +71,9 @@ func Dead(ctx durable.Context, n int) (int, error) { // want Dead:"workflow"
 //durable:workflow
 func Alias(ctx durable.Context, n int) (int, error) { // want Alias:"workflow"
 	total := Money{Cents: 1}
-	p := &total // want `DG013: p points into total, and both are live across the checkpoint Step at line 78`
+	p := &total // kept: the frame stores where p points
 	a := []int{1, 2}
-	b := a                        // want `DG013: b shares the backing array of a`
+	b := a                        // kept: the frame stores that a and b share
 	c := append([]int(nil), a...) // a copy
 	if _, err := Step(ctx, n); err != nil {
 		return 0, err
@@ -178,4 +178,93 @@ func Captured(ctx durable.Context, n int) (int, error) { // want Captured:"workf
 		return 0, err
 	}
 	return size(), nil
+}
+
+// Shared keeps memory shared between stored variables across a
+// checkpoint in the ways the frame does not keep, and writes through it.
+//
+//durable:workflow
+func Shared(ctx durable.Context, n int) (int, error) { // want Shared:"workflow"
+	x := n
+	ps := []*int{&x} // want `DG013: ps keeps &x across a checkpoint, and that memory is written \(\*ps\[0\]\) at line \d+: after a resume ps and what it came from are restored as separate copies, so the write would no longer show in both; keep the value itself, or an index into it, instead of a pointer`
+	xs := []int{n}
+	m := map[string][]int{"a": xs} // want `DG013: m keeps xs across a checkpoint, and that memory is written \(xs\[0\]\) at line \d+: .*; copy the value instead \(slices.Clone, maps.Clone, or a copy of the struct and of the slices it holds\), or recompute it after the checkpoint`
+	grid := [][]int{{n}}
+	rows := grid // want `DG013: rows keeps grid across a checkpoint, and that memory is written \(rows\[0\]\[0\]\)`
+	row := grid[0]
+	held := map[string][]int{"b": {n}}
+	ys := held["b"] // want `DG013: ys keeps held\["b"\] across a checkpoint`
+	if _, err := Step(ctx, n); err != nil {
+		return 0, err
+	}
+	*ps[0] = 2
+	xs[0] = 3
+	rows[0][0] = 4
+	ys[0] = 5
+	return x + m["a"][0] + grid[0][0] + row[0] + held["b"][0], nil
+}
+
+// Kept keeps the sharing the frame stores across a checkpoint: pointers
+// to a variable, to a field and to elements, slot-to-slot copies of
+// slices, maps and structs holding them, and sub-slices.
+//
+//durable:workflow
+func Kept(ctx durable.Context, in Cart) (string, error) { // want Kept:"workflow"
+	o := &in.Order
+	q := &in.Fixed[1]
+	items := in.Lines
+	it := &items[0]
+	c := in
+	tail := items[1:]
+	tags := map[string]int{}
+	same := tags
+	for i := range items {
+		line := &items[i]
+		if _, err := Step(ctx, i); err != nil {
+			return "", err
+		}
+		line.Qty++
+	}
+	o.Qty = 2
+	*q = 3
+	it.Qty = 4
+	c.Lines[0].SKU = "c"
+	tail[0].SKU = "t"
+	same["x"] = 1
+	return fmt.Sprint(in, items, c, tail, tags, same), nil
+}
+
+// Line and Cart are the values Kept points into.
+type Line struct {
+	SKU string
+	Qty int
+}
+
+type Cart struct {
+	Order Line
+	Lines []Line
+	Fixed [3]int
+}
+
+// fill writes through its parameter after a checkpoint.
+func fill(ctx durable.Context, xs []int) error {
+	v, err := Step(ctx, 1)
+	xs[0] = v
+	return err
+}
+
+// HelperWrites passes memory of its stored variables to a helper that
+// writes through it: the variable itself is given back to the helper on
+// every resume, a sub-slice is not.
+//
+//durable:workflow
+func HelperWrites(ctx durable.Context, n int) (int, error) { // want HelperWrites:"workflow"
+	xs := []int{n, 2}
+	if err := fill(ctx, xs); err != nil {
+		return 0, err
+	}
+	if err := fill(ctx, xs[1:]); err != nil { // want `DG013: xs\[1:\] is passed to helper fill, whose parameter is written \(xs\[0\]\) at line \d+, while xs is also kept across its checkpoints: .*; pass the variable itself \(or its address\) to a helper that does not reassign the parameter, pass a copy \(slices.Clone, maps.Clone\), or have fill return the new value`
+		return 0, err
+	}
+	return xs[0] + xs[1], nil
 }
