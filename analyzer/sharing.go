@@ -271,6 +271,7 @@ func (s *sharing) rangeStmt(r *ast.RangeStmt) {
 	if src == nil {
 		return
 	}
+	s.rangeCopy(r, xt)
 	for _, p := range []struct {
 		e ast.Expr
 		t types.Type
@@ -282,6 +283,75 @@ func (s *sharing) rangeStmt(r *ast.RangeStmt) {
 			s.edges = append(s.edges, shareEdge{dst: dst, src: src, pos: p.e.Pos(), loop: s.loop(), what: "an element of " + exprString(r.X)})
 		}
 	}
+}
+
+// rangeCopy records a loop with checkpoints that ranges over a copy of
+// a slice or map variable (or field path), because its body assigns it:
+// the copy shares the elements with the variable.
+func (s *sharing) rangeCopy(r *ast.RangeStmt, xt types.Type) {
+	switch xt.Underlying().(type) {
+	case *types.Slice, *types.Map:
+	default:
+		return
+	}
+	if !holdsRefs(xt) || len(s.w.checkpointCalls(r)) == 0 {
+		return
+	}
+	v := s.fieldPathRoot(r.X)
+	if v == nil || !assignsPath(s.w.info, r.Body, v, r.X) {
+		return
+	}
+	s.edges = append(s.edges, shareEdge{dst: v, src: v, pos: r.X.Pos(), what: exprString(r.X) + " (the loop ranges over a copy of it, because its body assigns it)"})
+}
+
+// fieldPathRoot returns the local variable of a path v or v.a.b (no
+// indirection), or nil.
+func (s *sharing) fieldPathRoot(e ast.Expr) *types.Var {
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		return s.rootOf(x)
+	case *ast.SelectorExpr:
+		if sel := s.w.info.Selections[x]; sel != nil && sel.Kind() == types.FieldVal && !sel.Indirect() {
+			return s.fieldPathRoot(x.X)
+		}
+	}
+	return nil
+}
+
+// assignsPath reports whether n may change what path (v or v.a.b) holds:
+// it assigns v or a prefix of path, takes the address of one, or calls a
+// method on one.
+func assignsPath(info *types.Info, n ast.Node, v *types.Var, path ast.Expr) bool {
+	prefixes := make(map[string]bool)
+	for e := ast.Unparen(path); ; {
+		prefixes[exprString(e)] = true
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		e = ast.Unparen(sel.X)
+	}
+	isV := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && info.Uses[id] == v
+	}
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.AssignStmt:
+			for _, lhs := range m.Lhs {
+				found = found || isV(lhs) || prefixes[exprString(ast.Unparen(lhs))]
+			}
+		case *ast.UnaryExpr:
+			found = found || m.Op == token.AND && (isV(m.X) || prefixes[exprString(ast.Unparen(m.X))])
+		case *ast.SelectorExpr:
+			if sel := info.Selections[m]; sel != nil && sel.Kind() != types.FieldVal && prefixes[exprString(ast.Unparen(m.X))] {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // copyInto records the references that assigning rhs to lhs copies.

@@ -268,3 +268,21 @@ func HelperWrites(ctx durable.Context, n int) (int, error) { // want HelperWrite
 	}
 	return xs[0] + xs[1], nil
 }
+
+// Box holds slices of slices.
+type Box struct{ Rows [][]int }
+
+// RangeCopy ranges, in a loop with checkpoints, over a field its body
+// assigns: the loop ranges over a copy that shares the rows.
+//
+//durable:workflow
+func RangeCopy(ctx durable.Context, b Box) (string, error) { // want RangeCopy:"workflow"
+	for i := range b.Rows { // want `DG013: b keeps b.Rows \(the loop ranges over a copy of it, because its body assigns it\) across a checkpoint, and that memory is written \(b.Rows\) at line \d+`
+		if _, err := Step(ctx, i); err != nil {
+			return "", err
+		}
+		b.Rows = b.Rows[1:]
+		b.Rows[0][0] = 3
+	}
+	return fmt.Sprint(b), nil
+}
