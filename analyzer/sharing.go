@@ -27,8 +27,8 @@ import (
 // and refuses the other sharing between stored variables when the
 // memory shared is written through (or compared by pointer identity)
 // anywhere in the body: a pointer stored inside a container, a slice as
-// a map value, a copy out of a composite literal or a call's result, a
-// container whose elements hold references. This file mirrors its
+// a map value, a copy out of a map element, a container whose elements
+// hold references. This file mirrors its
 // sharing check (codegen/sharing.go, alias.go, pointers.go), flow
 // insensitive and conservative as it is, and reports what it refuses in
 // its words.
