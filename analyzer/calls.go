@@ -362,6 +362,9 @@ func (w *walker) localSync(id *ast.Ident, v *types.Var) {
 // a step, a workflow, a helper that makes checkpoints or part of package
 // durable (fn nil: a func value).
 func (w *walker) ctxArgs(call *ast.CallExpr, fn *types.Func) {
+	if w.ctxOnlyFirst(call) && w.c.plainCtxFunc(fn) {
+		return // ordinary code that reads the context's deterministic helpers
+	}
 	for i, a := range call.Args {
 		if !w.isCtxExpr(a) {
 			continue
@@ -383,6 +386,20 @@ func (w *walker) ctxArgs(call *ast.CallExpr, fn *types.Func) {
 			"", "", fix)
 		return
 	}
+}
+
+// ctxOnlyFirst reports whether call passes a durable.Context as its
+// first argument and nowhere else.
+func (w *walker) ctxOnlyFirst(call *ast.CallExpr) bool {
+	if len(call.Args) == 0 || !w.isCtxExpr(call.Args[0]) {
+		return false
+	}
+	for _, a := range call.Args[1:] {
+		if w.isCtxExpr(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // takesDurableContext reports whether fn's first parameter is a

@@ -33,6 +33,12 @@ type checker struct {
 	// Methods that write through their receiver (see receiver.go),
 	// computed when a workflow method first needs them.
 	recvWrites map[*types.Func]*recvWrite
+	// plain says which functions taking a durable.Context are ordinary
+	// code (see plainCtxFunc), computed when first called.
+	plain map[*types.Func]bool
+	// paramWrites are the writes of helpers through their parameters
+	// (see sharing.go), computed when a call first needs them.
+	paramWrites map[*funcInfo]*paramWrites
 }
 
 type funcKind int

@@ -53,7 +53,11 @@
 // A function that takes a durable.Context but makes no checkpoint is not
 // compiled, nor is a function of another package (only helpers of the
 // workflow's own package are): passing the workflow context to either is
-// DG016. What durablegen refuses in helpers is reported as DG014, in its
+// DG016, unless the function is of the package and uses its context only
+// as an argument of package durable's functions (durable.IdempotencyKey)
+// or as the first argument of another such function, directly or
+// transitively: durablegen calls it as ordinary code, and the analyzer
+// checks its body as a function the workflow calls. What durablegen refuses in helpers is reported as DG014, in its
 // words: a recursive helper, a generic helper or a method of a generic
 // type, durable.Compensate, Go, All or Select in a helper (outside
 // function literals), and a helper method called on anything but the
@@ -82,11 +86,12 @@
 //	       method called on the receiver); reads of package variables
 //	       that are assigned at run time
 //	DG012  a local live across a checkpoint whose type cannot be saved:
-//	       chan, func, unsafe.Pointer, sync types, *os.File, database
-//	       handles, net.Conn, context.Context, interfaces, structs with
-//	       unexported fields and no marshaler
-//	DG013  two locals sharing memory (a pointer, a slice, a map) across a
-//	       checkpoint
+//	       chan, unsafe.Pointer, sync types, *os.File, database handles,
+//	       net.Conn, context.Context, interfaces, structs with unexported
+//	       fields and no marshaler, and function variables durablegen
+//	       cannot rebuild (see below)
+//	DG013  sharing between stored variables that the frame does not
+//	       keep, when the memory shared is written through (see below)
 //	DG014  what durablegen refuses in helpers that make checkpoints
 //	DG015  workflow or step signatures the runtime cannot call or save
 //	DG016  misuse: a dropped step or helper error, the workflow context
@@ -109,4 +114,31 @@
 // only. A directive without a reason, naming an unknown rule or silencing
 // nothing is reported as DG000. In a helper, a directive also stops the
 // finding from reaching the workflows that call it.
+//
+// # State across checkpoints
+//
+// A function variable of the body live across a checkpoint is rebuilt
+// by durablegen when every value assigned to it is a function literal of
+// the body that does not use the workflow context, a package-level
+// function, nil or another such variable; the variables its literals
+// capture are then kept with it (and must be saveable). DG012 reports
+// the others, a method value or a function returned by a call, in
+// durablegen's words. The variables of a type switch's clauses are
+// assigned after its subject, so a checkpoint in the subject does not
+// keep them.
+//
+// DG013 mirrors durablegen's sharing check. The frame keeps a pointer
+// variable given the address of a stored variable, of a field path of
+// one (no indirection on the way) or of an element of a stored slice or
+// array (o := &in.Order, it := &items[i]), and copies from slot to slot
+// of slices, maps and pointers whose elements hold no references
+// (items := in.Items, b := a, ys := xs[1:3], m2 := m), so those are not
+// reported. Other sharing between stored variables is reported when the
+// memory is written through, or compared by pointer identity, anywhere
+// in the body: a pointer stored in a container ([]*int{&x},
+// append(keep, p)), a slice as a map value, a copy out of a map element
+// or of a container whose elements hold references, and an argument
+// sharing a stored variable's memory passed to a helper that writes
+// through its parameter (unless it is the variable, a field or its
+// address, which the call gives back to the helper on every resume).
 package analyzer

@@ -212,3 +212,65 @@ func (w *walker) helperDurableCall(call *ast.CallExpr, fn *types.Func, stack []a
 	}
 	w.add(&finding{rule: ruleLimits, pos: call.Pos(), end: call.End(), msg: fmt.Sprintf(msg, w.wf.name)})
 }
+
+// plainCtxFunc reports whether fn is a function of the package that takes
+// a durable.Context first, makes no checkpoint (is not a helper, a step
+// or a workflow), and uses its context only as an argument of functions
+// of package durable or as the first argument of other such functions.
+// durablegen calls it as ordinary code between checkpoints: the durable
+// functions it reaches (durable.IdempotencyKey and the like) give the
+// same values when a run resumes, and the analyzer checks its body as a
+// function the workflow calls.
+func (c *checker) plainCtxFunc(fn *types.Func) bool {
+	if fn == nil || c.std {
+		return false
+	}
+	fn = fn.Origin()
+	f := c.byObj[fn]
+	if f == nil || f.decl == nil || f.helper || f.kind != kindPlain || fn.Pkg() != c.pass.Pkg || !takesDurableContext(fn) {
+		return false
+	}
+	if ok, seen := c.plain[fn]; seen {
+		return ok
+	}
+	if c.plain == nil {
+		c.plain = make(map[*types.Func]bool)
+	}
+	c.plain[fn] = true // a cycle of such functions is plain if the rest is
+	info := c.pass.TypesInfo
+	ctx := fn.Type().(*types.Signature).Params().At(0)
+	allowed := make(map[*ast.Ident]bool)
+	ok := true
+	ast.Inspect(f.body, func(n ast.Node) bool {
+		call, isCall := n.(*ast.CallExpr)
+		if !isCall || !ok {
+			return ok
+		}
+		callee, _ := typeutil.Callee(info, call).(*types.Func)
+		for i, a := range call.Args {
+			id, isID := ast.Unparen(a).(*ast.Ident)
+			if !isID || info.Uses[id] != ctx {
+				continue
+			}
+			switch {
+			case callee != nil && isDurable(callee):
+				allowed[id] = true
+			case i == 0 && c.plainCtxFunc(callee):
+				allowed[id] = true
+			default:
+				ok = false
+			}
+		}
+		return ok
+	})
+	if ok {
+		ast.Inspect(f.body, func(n ast.Node) bool {
+			if id, isID := n.(*ast.Ident); isID && info.Uses[id] == ctx && !allowed[id] {
+				ok = false // stored, returned, captured or passed elsewhere
+			}
+			return ok
+		})
+	}
+	c.plain[fn] = ok
+	return ok
+}

@@ -132,8 +132,20 @@ func (l *liveness) transferBlock(b *cfg.Block, live bitset, sites *[]checkpointS
 	for i := len(b.Nodes) - 1; i >= 0; i-- {
 		n := b.Nodes[i]
 		if sites != nil {
+			after := live
+			if s, ok := n.(ast.Stmt); ok && len(l.switchVars[s]) > 0 {
+				// The variables of a type switch's clauses are assigned
+				// once its subject, checkpoints included, is evaluated:
+				// each clause's own, of its own type.
+				after = append(bitset(nil), live...)
+				for _, v := range l.switchVars[s] {
+					if i, ok := l.index[v]; ok {
+						after.clear(i)
+					}
+				}
+			}
 			for _, call := range l.w.checkpointCalls(n) {
-				*sites = append(*sites, checkpointSite{call: call, name: l.w.checkpointName(call), live: l.members(live)})
+				*sites = append(*sites, checkpointSite{call: call, name: l.w.checkpointName(call), live: l.members(after)})
 			}
 		}
 		l.transferNode(n, live)

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"github.com/durablegen/durable/internal/names"
 )
@@ -26,23 +27,50 @@ func (w *walker) checkState() {
 	if len(sites) == 0 {
 		return
 	}
+	fv := w.findFuncVars()
+	w.addCaptured(sites, fv)
 	reported := make(map[*types.Var]bool)
 	for _, s := range sites {
 		for _, v := range s.live {
 			if reported[v] || !(w.declaredIn(v) || w.wf.helper && isParam(w.fi.obj, v)) {
 				continue // a workflow's input is checked with its signature
 			}
-			why := w.c.unsaveable(v.Type(), make(map[types.Type]bool))
-			if why == "" {
+			why, fix := "", "recompute it after the checkpoint, or change its type"
+			if w.isBodyFuncVar(v) {
+				p, bad := fv.problems[v]
+				if !bad {
+					continue // rebuilt after a resume
+				}
+				why = fmt.Sprintf("it holds a function value that cannot be rebuilt after a resume: %s (line %d)", p.why, w.c.pass.Fset.Position(p.pos).Line)
+				fix = "assign it only function literals of the workflow (that do not use the workflow context), package-level functions or nil, or define it after the checkpoint"
+			} else if why = w.c.unsaveable(v.Type(), make(map[types.Type]bool)); why == "" {
 				continue
 			}
 			reported[v] = true
 			w.simple(ruleState, identAt(w.fi.decl.Body, v.Pos()), fmt.Sprintf("%s is live across the checkpoint %s at line %d, but %s",
 				v.Name(), s.name, w.c.pass.Fset.Position(s.call.Pos()).Line, why),
-				"", "", "recompute it after the checkpoint, or change its type")
+				"", "", fix)
 		}
 	}
-	w.checkAliases(sites)
+	w.checkSharing(sites, fv.rebuilt(w), reported)
+}
+
+// addCaptured adds to each site the variables captured by the literals
+// that the rebuilt function variables live there may hold: the frame
+// keeps them wherever it keeps the function.
+func (w *walker) addCaptured(sites []checkpointSite, fv *funcVars) {
+	for i, s := range sites {
+		for _, v := range s.live {
+			if _, bad := fv.problems[v]; bad || !w.isBodyFuncVar(v) {
+				continue
+			}
+			for _, c := range fv.captured(w, v) {
+				if !slices.Contains(sites[i].live, c) && !isDurableContext(c.Type()) {
+					sites[i].live = append(sites[i].live, c)
+				}
+			}
+		}
+	}
 }
 
 // isParam reports whether v is a parameter of fn.
@@ -171,136 +199,4 @@ func hasMarshaler(n *types.Named) bool {
 		}
 	}
 	return false
-}
-
-// alias is an assignment that makes two locals share memory.
-type alias struct {
-	node   ast.Node
-	dst    *types.Var
-	src    *types.Var
-	how    string
-	inLoop ast.Node // the innermost loop around the assignment
-}
-
-// checkAliases reports two locals sharing memory across a checkpoint:
-// after a resume each is restored as its own copy.
-func (w *walker) checkAliases(sites []checkpointSite) {
-	for _, a := range w.aliases() {
-		for _, s := range sites {
-			if !(s.call.Pos() > a.node.End() || (a.inLoop != nil && a.inLoop.Pos() <= s.call.Pos() && s.call.Pos() < a.inLoop.End())) {
-				continue
-			}
-			if !contains(s.live, a.dst) || !contains(s.live, a.src) {
-				continue
-			}
-			w.simple(ruleAlias, a.node, fmt.Sprintf("%s %s, and both are live across the checkpoint %s at line %d; after a resume they no longer share memory",
-				a.dst.Name(), a.how, s.name, w.c.pass.Fset.Position(s.call.Pos()).Line),
-				"", "", "copy the value instead of sharing it, or recompute one from the other after the checkpoint")
-			break
-		}
-	}
-}
-
-func contains(vs []*types.Var, v *types.Var) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-// aliases finds the assignments of the body that share memory between
-// two locals.
-func (w *walker) aliases() []alias {
-	var out []alias
-	ast.PreorderStack(w.fi.decl.Body, nil, func(n ast.Node, stack []ast.Node) bool {
-		var lhs, rhs []ast.Expr
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.AssignStmt:
-			if n.Tok != token.ASSIGN && n.Tok != token.DEFINE {
-				return true
-			}
-			lhs, rhs = n.Lhs, n.Rhs
-		case *ast.ValueSpec:
-			for _, id := range n.Names {
-				lhs = append(lhs, id)
-			}
-			rhs = n.Values
-		default:
-			return true
-		}
-		if len(lhs) != len(rhs) {
-			return true
-		}
-		for i := range lhs {
-			id, ok := lhs[i].(*ast.Ident)
-			if !ok {
-				continue
-			}
-			dst, ok := w.info.ObjectOf(id).(*types.Var)
-			if !ok {
-				continue
-			}
-			if src, how := w.sharedWith(rhs[i]); src != nil && src != dst {
-				out = append(out, alias{node: rhs[i], dst: dst, src: src, how: how, inLoop: innermostLoop(stack)})
-			}
-		}
-		return true
-	})
-	return out
-}
-
-// sharedWith returns the local whose memory e refers to, and how.
-func (w *walker) sharedWith(e ast.Expr) (*types.Var, string) {
-	e = ast.Unparen(e)
-	local := func(e ast.Expr) *types.Var {
-		id := w.rootIdent(e)
-		if id == nil {
-			return nil
-		}
-		v, ok := w.info.Uses[id].(*types.Var)
-		if !ok || isPackageVar(v) || v.IsField() {
-			return nil
-		}
-		return v
-	}
-	switch x := e.(type) {
-	case *ast.UnaryExpr:
-		if x.Op == token.AND {
-			if v := local(x.X); v != nil {
-				return v, "points into " + v.Name()
-			}
-		}
-	case *ast.SliceExpr:
-		if v := local(x.X); v != nil {
-			return v, "shares the backing array of " + v.Name()
-		}
-	case *ast.Ident:
-		v := local(x)
-		if v == nil {
-			return nil, ""
-		}
-		switch v.Type().Underlying().(type) {
-		case *types.Pointer:
-			return v, "holds the same pointer as " + v.Name()
-		case *types.Slice:
-			return v, "shares the backing array of " + v.Name()
-		case *types.Map:
-			return v, "is the same map as " + v.Name()
-		}
-	}
-	return nil, ""
-}
-
-func innermostLoop(stack []ast.Node) ast.Node {
-	for i := len(stack) - 1; i >= 0; i-- {
-		switch stack[i].(type) {
-		case *ast.ForStmt, *ast.RangeStmt:
-			return stack[i]
-		}
-	}
-	return nil
 }

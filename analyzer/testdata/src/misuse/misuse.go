@@ -2,6 +2,7 @@ package misuse
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/durablegen/durable"
 )
@@ -17,7 +18,21 @@ func Child(ctx durable.Context, n int) (int, error) { return n, nil } // want Ch
 
 type holder struct{ ctx durable.Context }
 
-func helper(ctx durable.Context) int { return 1 }
+// helper reads the context itself, not through package durable: it is
+// not compiled with the workflow.
+func helper(ctx durable.Context) int { return len(ctx.InstanceID()) }
+
+// keyed uses its context only as the argument of durable functions and
+// of another such function: ordinary code between checkpoints.
+func keyed(ctx durable.Context, n int) string {
+	return fmt.Sprint(durable.IdempotencyKey(ctx), suffix(ctx), n)
+}
+
+func suffix(ctx durable.Context) string { return durable.IdempotencyKey(ctx)[:4] }
+
+// leaks passes its context on to a function that is not plain: not
+// compiled with the workflow.
+func leaks(ctx durable.Context) string { return suffix(ctx) + fmt.Sprint(helper(ctx)) }
 
 //durable:workflow
 func Misuse(ctx durable.Context, n int) (int, error) { // want Misuse:"workflow"
@@ -28,8 +43,11 @@ func Misuse(ctx durable.Context, n int) (int, error) { // want Misuse:"workflow"
 		return Charge(ctx, n) // want `DG016: a closure captures the workflow context ctx`
 	}
 	_, _ = run()
-	_ = helper(ctx)  // want `DG016: the workflow context ctx is passed to helper, which is neither a step nor a workflow`
-	charge := Charge // want `DG016: step Charge is used as a value`
+	_ = helper(ctx)   // want `DG016: the workflow context ctx is passed to helper, which is neither a step nor a workflow`
+	_ = keyed(ctx, n) // plain: reads durable.IdempotencyKey
+	_ = leaks(ctx)    // want `DG016: the workflow context ctx is passed to leaks, which is neither a step nor a workflow`
+	_ = suffix(ctx)   // plain
+	charge := Charge  // want `DG016: step Charge is used as a value`
 	_, _ = charge(context.Background(), 1)
 	Notify(ctx)                            // want `DG016: the error of step Notify is ignored`
 	durable.Sleep(ctx, 1)                  // want `DG016: the error of durable.Sleep is ignored`

@@ -9,25 +9,34 @@ import (
 //durable:step
 func Reserve(ctx context.Context, n int) (int, error) { return n, nil }
 
-type Cart struct{ Items []string }
-
-// Share keeps a pointer into a local across a step.
+// Share keeps a pointer to a local inside a slice across a step: the
+// frame keeps pointer variables, not pointers stored in containers.
 //
 //durable:workflow
-func Share(ctx durable.Context, c Cart) (int, error) {
-	cart := c
-	p := &cart // finding: DG013
-	n, err := Reserve(ctx, len(p.Items))
-	p.Items = append(p.Items, "gift")
-	return n + len(cart.Items), err
+func Share(ctx durable.Context, n int) (int, error) {
+	total := n
+	held := []*int{&total} // finding: DG013
+	m, err := Reserve(ctx, n)
+	*held[0] += m
+	return total, err
 }
 
-// Slices keeps two slices of one array across a step.
+// Slices keeps a slice as a map value across a step, and writes it.
 //
 //durable:workflow
 func Slices(ctx durable.Context, items []string) (int, error) {
-	head := items[:1] // finding: DG013
+	byName := map[string][]string{"all": items} // finding: DG013
 	n, err := Reserve(ctx, len(items))
-	head[0] = "first"
-	return n + len(items), err
+	items[0] = "first"
+	return n + len(byName["all"]), err
+}
+
+// Rows keeps two names of a slice whose elements are slices.
+//
+//durable:workflow
+func Rows(ctx durable.Context, rows [][]string) (int, error) {
+	grid := rows // finding: DG013
+	n, err := Reserve(ctx, len(rows))
+	grid[0][0] = "x"
+	return n + len(rows[0]), err
 }

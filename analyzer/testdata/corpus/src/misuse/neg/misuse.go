@@ -32,3 +32,16 @@ func Invite(ctx durable.Context, to []string) (int, error) {
 	}
 	return n, nil
 }
+
+// key reads the context only through durable.IdempotencyKey: durablegen
+// calls it as ordinary code.
+func key(ctx durable.Context, to string) string { return to + ":" + durable.IdempotencyKey(ctx) }
+
+// Keyed passes its context to a function that uses it only as the
+// argument of durable functions.
+//
+//durable:workflow
+func Keyed(ctx durable.Context, to string) (string, error) {
+	k := key(ctx, to)
+	return k, Email(ctx, k)
+}

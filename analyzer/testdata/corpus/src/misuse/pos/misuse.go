@@ -9,7 +9,7 @@ import (
 //durable:step
 func Email(ctx context.Context, to string) error { return nil }
 
-func notifyAll(ctx durable.Context, to []string) {}
+func notifyAll(ctx durable.Context, to []string) { _ = ctx.InstanceID() }
 
 // Invite ignores a step error and passes ctx to a helper.
 //

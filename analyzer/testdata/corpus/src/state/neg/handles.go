@@ -29,3 +29,15 @@ func Export(ctx durable.Context, m Meta) (string, error) {
 	}
 	return url + m.Created.Format(time.RFC3339) + strings.Join(m.Tags, ","), nil
 }
+
+// Callback keeps function literals of its body and a package-level
+// function across a step: durablegen rebuilds them after a resume.
+//
+//durable:workflow
+func Callback(ctx durable.Context, name string) (string, error) {
+	calls := 0
+	done := func(s string) string { calls++; return s + "!" }
+	upper := strings.ToUpper
+	url, err := Upload(ctx, name)
+	return upper(done(url)) + strings.Repeat("!", calls), err
+}

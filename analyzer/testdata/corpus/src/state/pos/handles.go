@@ -36,11 +36,16 @@ func Carry(ctx durable.Context, token string) (string, error) {
 	return url + s.token, err
 }
 
-// Callback keeps a func value across a step.
+type suffix struct{ Text string }
+
+func (s suffix) add(v string) string { return v + s.Text }
+
+// Callback keeps a method value, bound to its receiver, across a step:
+// it cannot be rebuilt after a resume.
 //
 //durable:workflow
 func Callback(ctx durable.Context, name string) (string, error) {
-	done := func(s string) string { return s + "!" } // finding: DG012
+	done := suffix{Text: "!"}.add // finding: DG012
 	url, err := Upload(ctx, name)
 	return done(url), err
 }
