@@ -356,7 +356,9 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 		case len(f.refs) > 0:
 			l.emitPointerMarshal(w, f)
 		case f.boxed:
-			w("%s(e, %q, %s.%s)\n", l.rt("Field"), f.name, fv, f.name)
+			// The variable, once its box exists (a box holding nil is not
+			// a box not yet made).
+			w("if %s.%s != nil {\n%s(e, %q, *%s.%s)\n}\n", fv, f.name, l.rt("Field"), f.name, fv, f.name)
 		case codec == "error":
 			w("e.Error(%q, %s.%s)\n", f.name, fv, f.name)
 		case codec == "int":
@@ -393,7 +395,7 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 			l.emitPointerDecode(w, f)
 			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
 		case f.boxed:
-			w("case %q:\n%s(d, &%s.%s)\n", f.name, l.rt("Value"), fv, f.name)
+			w("case %q:\n%s.%s = new(%s)\n%s(d, %s.%s)\n", f.name, fv, f.name, l.tp.text(f.typ), l.rt("Value"), fv, f.name)
 		case codec == "error":
 			w("case %q:\n%s.%s = d.Error()\n", f.name, fv, f.name)
 		case codec == "int":

@@ -204,7 +204,9 @@ func (f1 *loopDefsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f1.i))
 	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
 	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
-	runtime.Field(e, "s", f1.s)
+	if f1.s != nil {
+		runtime.Field(e, "s", *f1.s)
+	}
 	e.Error("err", f1.err)
 	e.String("t_f8f436", f1.t_f8f436)
 	e.Int("t_6063d9", int64(f1.t_6063d9))
@@ -227,7 +229,8 @@ func (f1 *loopDefsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "t_6d5b4f1":
 			f1.t_6d5b4f1 = int(d.Int())
 		case "s":
-			runtime.Value(d, &f1.s)
+			f1.s = new(string)
+			runtime.Value(d, f1.s)
 		case "err":
 			f1.err = d.Error()
 		case "t_f8f436":
@@ -344,7 +347,9 @@ func (f1 *caseCaptureFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("i", int64(f1.i))
 	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
 	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
-	runtime.Field(e, "v", f1.v)
+	if f1.v != nil {
+		runtime.Field(e, "v", *f1.v)
+	}
 	e.Error("err", f1.err)
 	e.String("t_ce1a45", f1.t_ce1a45)
 	e.String("t_1f5e69", f1.t_1f5e69)
@@ -368,7 +373,8 @@ func (f1 *caseCaptureFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "t_6d5b4f1":
 			f1.t_6d5b4f1 = int(d.Int())
 		case "v":
-			runtime.Value(d, &f1.v)
+			f1.v = new(int)
+			runtime.Value(d, f1.v)
 		case "err":
 			f1.err = d.Error()
 		case "t_ce1a45":

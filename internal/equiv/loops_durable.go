@@ -539,7 +539,9 @@ func (f *loopVarsFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.Int("n", int64(f.n))
 	runtime.Field(e, "out", f.out)
-	runtime.Field(e, "i", f.i)
+	if f.i != nil {
+		runtime.Field(e, "i", *f.i)
+	}
 	e.Int("g", int64(f.g))
 	e.Int("v", int64(f.v))
 }
@@ -555,7 +557,8 @@ func (f *loopVarsFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "out":
 			runtime.Value(d, &f.out)
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = new(int)
+			runtime.Value(d, f.i)
 		case "g":
 			f.g = int(d.Int())
 		case "v":

@@ -364,7 +364,9 @@ func (f *boxedPointersFrame) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	e.String("in", f.in)
 	e.Int("sum", int64(f.sum))
-	runtime.Field(e, "i", f.i)
+	if f.i != nil {
+		runtime.Field(e, "i", *f.i)
+	}
 	e.Int("r", int64(f.r))
 	e.Int("t_96a561", int64(f.t_96a561))
 	e.String("t_96a5611", f.t_96a5611)
@@ -373,7 +375,9 @@ func (f *boxedPointersFrame) MarshalFrame(e *runtime.Encoder) {
 	} else {
 		runtime.Field(e, "p", f.p)
 	}
-	runtime.Field(e, "arr", f.arr)
+	if f.arr != nil {
+		runtime.Field(e, "arr", *f.arr)
+	}
 	if k, ok := runtime.ElemIndex(f.q, func() []int {
 		if f.arr != nil {
 			return (*f.arr)[:]
@@ -401,7 +405,8 @@ func (f *boxedPointersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "sum":
 			f.sum = int(d.Int())
 		case "i":
-			runtime.Value(d, &f.i)
+			f.i = new(int)
+			runtime.Value(d, f.i)
 		case "r":
 			f.r = rune(d.Int())
 		case "t_96a561":
@@ -413,7 +418,8 @@ func (f *boxedPointersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 		case "p":
 			runtime.Value(d, &f.p)
 		case "arr":
-			runtime.Value(d, &f.arr)
+			f.arr = new([3]int)
+			runtime.Value(d, f.arr)
 		case "q@0":
 			ref_q_0 = int(d.Int())
 		case "q":
