@@ -457,6 +457,13 @@ func (s *sharing) callSources(c *ast.CallExpr, self ast.Expr) []shareEdge {
 		return out
 	}
 	res := info.TypeOf(c)
+	if _, several := res.(*types.Tuple); several {
+		// a, b := f(x): what the result assigned to self may share.
+		if self == nil || info.TypeOf(self) == nil {
+			return nil
+		}
+		res = info.TypeOf(self)
+	}
 	if !holdsRefs(res) {
 		return nil
 	}
