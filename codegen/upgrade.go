@@ -377,7 +377,7 @@ func ResumesFile(dir, pkgName string, lock *Lock) *File {
 		n++
 		table := lowerFirst(strings.TrimPrefix(e.Frame, "_")) + "Resumes"
 		fmt.Fprintf(&b, "\n// %s maps the machine states of the earlier layouts of %s version %d\n// (durable.lock) to those of %s.\n", table, e.Workflow, e.Version, e.Fingerprint)
-		fmt.Fprintf(&b, "var %s = runtime.Resumes{\n", table)
+		fmt.Fprintf(&b, "var %s = durableruntime.Resumes{\n", table)
 		for _, r := range e.Resumed {
 			states, _ := resumes(&r, &e)
 			from := make([]int, 0, len(states))
@@ -398,7 +398,9 @@ func ResumesFile(dir, pkgName string, lock *Lock) *File {
 	if n == 0 {
 		return nil
 	}
-	src := fmt.Sprintf("%s\n\npackage %s\n\nimport %q\n%s", names.GeneratedHead, pkgName, names.RuntimePkg, b.String())
+	// Imported under a name no package declares by accident (this file
+	// is the package's, next to its own declarations).
+	src := fmt.Sprintf("%s\n\npackage %s\n\nimport durableruntime %q\n%s", names.GeneratedHead, pkgName, names.RuntimePkg, b.String())
 	out, err := format.Source([]byte(src))
 	if err != nil {
 		out = []byte(src) // the command's -check reports it as it is
