@@ -25,6 +25,7 @@ var richFeatures = []string{
 	"pointer", "fieldptr", "elemptr", "copywrite", "rangefield", "loopclosure", "loopgo",
 	"timezone", "tagged", "embedded", "floats", "bytestring", "namedstring", "intmap",
 	"errsentinel", "errtyped", "generic", "argeffect", "argpanic", "collide", "elidedcp",
+	"helpers", "helperwrite", "helpermethod", "keptclosure", "sharekept",
 }
 
 // richKinds are the statement forms of the rich features. They run only in
@@ -53,6 +54,9 @@ func richKinds() []stmtKind {
 		{"argeffect", 1, ok, (*gen).argEffectStmt},
 		{"argpanic", 4, func(g *gen, sc *scope) bool { return ok(g, sc) && g.panicky }, (*gen).argPanicStmt},
 		{"collide", 2, func(g *gen, sc *scope) bool { return ok(g, sc) && g.collide }, (*gen).collideStmt},
+		{"helpers", 10, ok, (*gen).helperCallStmt},
+		{"keptclosure", 5, ok, (*gen).keptClosureStmt},
+		{"sharekept", 5, ok, (*gen).sharedKeptStmt},
 	}
 }
 

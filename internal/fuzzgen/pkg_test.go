@@ -244,16 +244,17 @@ func Pick(n int) any {
 }
 `
 
-// writePackage writes the steps, the workflows and their test into dir
+// writePackage writes the steps, the helpers of seed, the workflows and their test into dir
 // as package name.
-func writePackage(dir, name string, wfs []*workflow) error {
+func writePackage(dir, name string, seed uint64, wfs []*workflow) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	files := map[string]string{
-		"steps.go":  strings.ReplaceAll(stepsSource, pkgNamePlaceholder, name),
-		"rich.go":   strings.ReplaceAll(richSource, pkgNamePlaceholder, name),
-		"x_test.go": testSource(name, wfs),
+		"steps.go":   strings.ReplaceAll(stepsSource, pkgNamePlaceholder, name),
+		"rich.go":    strings.ReplaceAll(richSource, pkgNamePlaceholder, name),
+		"helpers.go": strings.ReplaceAll(helperSource(seed), pkgNamePlaceholder, name),
+		"x_test.go":  testSource(name, wfs),
 	}
 	for _, wf := range wfs {
 		files[wf.file] = strings.Replace(string(wf.src), pkgNamePlaceholder, name, 1)
@@ -393,9 +394,13 @@ func TestFuzz(t *testing.T) {
 		if wf.unordered {
 			extra = append(extra, "durabletest.WithUnorderedEffects()")
 		}
-		call := fmt.Sprintf("durabletest.Run(t, %sWorkflow, %s, opts...)", wf.name, wf.input)
+		reg := wf.name + "Workflow"
+		if wf.recv {
+			reg = fmt.Sprintf("Meter%sWorkflow.Bind(%s)", wf.name, meterLit)
+		}
+		call := fmt.Sprintf("durabletest.Run(t, %s, %s, opts...)", reg, wf.input)
 		if wf.panics {
-			call = fmt.Sprintf("runPanicky(t, %sWorkflow, %s, %d, %v, opts...)", wf.name, wf.input, wf.signals, wf.unordered)
+			call = fmt.Sprintf("runPanicky(t, %s, %s, %d, %v, opts...)", reg, wf.input, wf.signals, wf.unordered)
 		}
 		fmt.Fprintf(&b, "\trun(%q, func(t *testing.T, opts ...durabletest.Option) durabletest.Report {\n\t\treturn %s\n\t}", wf.name, call)
 		for _, e := range extra {

@@ -1,0 +1,279 @@
+package fuzzgen
+
+import (
+	"fmt"
+	"strings"
+)
+
+// helpersSource is the third file of every generated package: helper
+// functions that take the workflow's durable.Context first and make
+// checkpoints (durablegen compiles each to a frame nested in its
+// caller's), and helper methods of Meter, the receiver of the workflows
+// that are methods (feature helpermethod). Workflows call them with
+// arguments computed from their locals (feature helpers), in loops, and
+// they call each other up to three deep. The constants of their bodies
+// depend on the package's seed (%[1]d to %[4]d), so that packages differ.
+const helpersSource = `package PKGNAME
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+// ErrOver is the sentinel hSum returns, wrapped, past its limit.
+var ErrOver = errors.New("over")
+
+// hSum adds xs in a loop of steps and returns early, with a wrapped
+// sentinel, once the total passes limit; a checkpoint in an if after the
+// loop.
+func hSum(ctx durable.Context, xs []int, limit int) (int, error) {
+	total := 0
+	for i, x := range xs {
+		v, err := Add(ctx, total, x)
+		if err != nil {
+			return total, err
+		}
+		total = v
+		if total > limit {
+			return total, fmt.Errorf("hsum at %%d: %%w", i, ErrOver)
+		}
+	}
+	if total%%%[1]d == 0 {
+		Touch(ctx, total)
+	}
+	return total, nil
+}
+
+// hLabel has one result and a step in each branch.
+func hLabel(ctx durable.Context, s string, n int) string {
+	if n%%2 == 0 {
+		return Label(ctx, s, n)
+	}
+	e, err := Echo(ctx, s)
+	if err != nil {
+		return "!"
+	}
+	return e + Label(ctx, "o", n+%[2]d)
+}
+
+// hTouch has no result: zero to two steps in a loop.
+func hTouch(ctx durable.Context, n, times int) {
+	for i := range Idx(times, 3) {
+		Touch(ctx, n+i*%[3]d)
+	}
+}
+
+// hNamed has named results and bare returns, sleeps, and calls two
+// helpers (hSum, hLabel): three frames deep from a workflow.
+func hNamed(ctx durable.Context, n int, s string) (q int, label string, err error) {
+	q, err = hSum(ctx, []int{n, n + %[2]d}, %[4]d)
+	if err != nil {
+		return
+	}
+	if err = durable.Sleep(ctx, time.Minute); err != nil {
+		return
+	}
+	label = hLabel(ctx, s, q)
+	return
+}
+
+// hCheck wraps the error of a step that fails for good (Check), which
+// the caller compares with errors.Is after its own checkpoints.
+func hCheck(ctx durable.Context, n int) (int, error) {
+	v, err := Check(ctx, n)
+	if err != nil {
+		return -1, fmt.Errorf("hcheck %%d: %%w", n, err)
+	}
+	return Inc(ctx, v+%[1]d), nil
+}
+
+// hSplit has several results: a step with four results whose first
+// attempt fails and suspends (Split3), then DivMod.
+func hSplit(ctx durable.Context, n int, s string) (int, string, error) {
+	h, t, k, err := Split3(ctx, n, s)
+	if err != nil {
+		return h, t, err
+	}
+	q, r, err := DivMod(ctx, h+k, %[3]d)
+	return q*10 + r, t, err
+}
+
+// hFill writes through its slice and pointer parameters between its
+// checkpoints: the caller passes its own variables, which must see every
+// write, also after a resume inside hFill.
+func hFill(ctx durable.Context, xs []int, total *int) error {
+	for i := range xs {
+		v := Inc(ctx, xs[i])
+		xs[i] = v
+		*total += v
+	}
+	if *total%%2 == 0 {
+		return Note(ctx, fmt.Sprint("filled ", *total))
+	}
+	return nil
+}
+
+// hDeep calls hNamed in a loop (four frames deep) and folds its results.
+func hDeep(ctx durable.Context, k int) (int, error) {
+	acc := 0
+	for i := range Idx(k, 2) + 1 {
+		q, l, err := hNamed(ctx, i+k, "d")
+		if err != nil {
+			return acc, err
+		}
+		acc = Mix(acc, q+len(l))
+	}
+	return acc, nil
+}
+
+// Meter is the receiver of the workflows that are methods.
+type Meter struct {
+	Base int
+	Unit string
+}
+
+// read is a helper method with a value receiver, called on the pointer
+// receiver of a workflow.
+func (m Meter) read(ctx durable.Context, n int) (int, error) {
+	v, err := Add(ctx, n, m.Base)
+	if err != nil {
+		return 0, err
+	}
+	if v%%%[1]d == 0 {
+		return v, nil
+	}
+	return Check(ctx, v)
+}
+
+// scale is a helper method with a pointer receiver that calls another
+// helper method of the same receiver and a helper function.
+func (m *Meter) scale(ctx durable.Context, n int) (out string) {
+	v, err := m.read(ctx, n)
+	if err != nil {
+		out = "err:" + m.Unit
+		return
+	}
+	out = hLabel(ctx, m.Unit, v)
+	return
+}
+`
+
+// helperSource returns the helpers file of the package of seed.
+func helperSource(seed uint64) string {
+	return fmt.Sprintf(helpersSource, 2+seed%3, 1+seed%5, 2+seed%4, 20+seed%30)
+}
+
+// meterLit is the receiver the tests bind the workflows that are methods
+// to.
+const meterLit = `&Meter{Base: 3, Unit: "kg"}`
+
+// helperCost is the most checkpoints each helper makes (a failed first
+// attempt counting as one).
+var helperCost = map[string]int{
+	"hSum": 5, "hLabel": 2, "hTouch": 2, "hNamed": 6, "hCheck": 2, "hSplit": 4,
+	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4,
+}
+
+// helperCallStmt calls a helper with arguments computed from the locals,
+// as a statement or in a loop, and folds its results (and whether it
+// failed) into chk.
+func (g *gen) helperCallStmt(sc *scope) []string {
+	names := []string{"hSum", "hLabel", "hTouch", "hNamed", "hCheck", "hSplit", "hDeep"}
+	if g.recv && g.chance(2) && g.on("helpermethod") {
+		names = []string{"read", "scale"} // helper methods on the workflow's receiver
+	}
+	if g.on("helperwrite") {
+		names = append(names, "hFill")
+	}
+	k := 1
+	loop := g.depth < maxDepth && g.chance(3)
+	if loop {
+		k = 1 + g.r.IntN(2)
+	}
+	var fit []string // the helpers the budget (and the helpers' own allowance) affords
+	for _, h := range names {
+		if c := g.mult * k * helperCost[h]; g.helperBudget >= c || g.budget >= c {
+			fit = append(fit, h)
+		}
+	}
+	if g.noCP > 0 || len(fit) == 0 {
+		return g.assignStmt(sc)
+	}
+	h := fit[g.r.IntN(len(fit))]
+	if c := g.mult * k * helperCost[h]; g.helperBudget >= c {
+		g.helperBudget -= c
+	} else {
+		g.budget -= c
+	}
+	n := g.next()
+	var i string
+	var out []string
+	body := func() []string {
+		// Arguments read the locals (and the loop's index); checkpoints
+		// in them are the budget's, spent already.
+		g.noCP++
+		defer func() { g.noCP-- }()
+		ie := g.expr(sc, tInt, 1)
+		if i != "" {
+			ie = fmt.Sprintf("%s + %s", i, ie)
+		}
+		v, e := fmt.Sprintf("hv%d", n), fmt.Sprintf("herr%d", n)
+		switch h {
+		case "hSum":
+			xs := g.expr(sc, tSlice, 1)
+			return []string{fmt.Sprintf("%s, %s := hSum(ctx, %s, %s)", v, e, xs, ie), g.fold(v), g.helperErr(sc, e)}
+		case "hLabel":
+			return []string{fmt.Sprintf("%s := hLabel(ctx, %s, %s)", v, g.expr(sc, tString, 1), ie), g.fold(fmt.Sprintf("H(%s)", v))}
+		case "hTouch":
+			return []string{fmt.Sprintf("hTouch(ctx, %s, %s)", ie, g.expr(sc, tInt, 1)), g.fold(ie)}
+		case "hNamed":
+			l := fmt.Sprintf("hl%d", n)
+			return []string{fmt.Sprintf("%s, %s, %s := hNamed(ctx, %s, %s)", v, l, e, ie, g.expr(sc, tString, 1)),
+				g.fold(fmt.Sprintf("%s + H(%s)", v, l)), g.helperErr(sc, e)}
+		case "hCheck":
+			return []string{fmt.Sprintf("%s, %s := hCheck(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
+		case "hSplit":
+			t := fmt.Sprintf("ht%d", n)
+			return []string{fmt.Sprintf("%s, %s, %s := hSplit(ctx, %s, %s)", v, t, e, ie, g.expr(sc, tString, 1)),
+				g.fold(fmt.Sprintf("%s + H(%s)", v, t)), g.helperErr(sc, e)}
+		case "hDeep":
+			return []string{fmt.Sprintf("%s, %s := hDeep(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
+		case "read":
+			return []string{fmt.Sprintf("%s, %s := mt.read(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
+		case "scale":
+			return []string{fmt.Sprintf("%s := mt.scale(ctx, %s)", v, ie), g.fold(fmt.Sprintf("H(%s)", v))}
+		}
+		// hFill: the caller's own slice and the address of its own local,
+		// written by the helper, read after the caller's next checkpoint.
+		xs, tot := fmt.Sprintf("hxs%d", n), fmt.Sprintf("htot%d", n)
+		b := []string{fmt.Sprintf("%s := []int{%s, %s}", xs, ie, g.expr(sc, tInt, 1)), fmt.Sprintf("%s := %s", tot, g.expr(sc, tInt, 1)),
+			fmt.Sprintf("%s := hFill(ctx, %s, &%s)", e, xs, tot)}
+		g.noCP--
+		b = append(b, g.cpLine(sc, tot)...)
+		g.noCP++
+		return append(b, g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", xs, tot)), g.helperErr(sc, e))
+	}
+	if !loop {
+		return body()
+	}
+	i = fmt.Sprintf("hi%d", n)
+	lines := g.inLoop(k, body)
+	out = append(out, fmt.Sprintf("for %s := range %d {\n%s\n}", i, k, strings.Join(lines, "\n")))
+	return out
+}
+
+// helperErr handles a helper's error e: folded (with errors.Is of the
+// sentinels it may wrap) or returned.
+func (g *gen) helperErr(sc *scope, e string) string {
+	switch g.r.IntN(3) {
+	case 0:
+		return fmt.Sprintf("if %s != nil {\n%s\n}", e, g.errReturn(newScope(sc), e))
+	case 1:
+		return fmt.Sprintf("if errors.Is(%s, ErrOver) {\n%s\n} else if errors.Is(%s, ErrOdd) {\n%s\n} else if %s != nil {\n%s\n}",
+			e, g.fold("11"), e, g.fold("13"), e, g.fold("len("+e+".Error())"))
+	}
+	return fmt.Sprintf("if %s != nil {\n%s\n}", e, g.fold("len("+e+".Error())"))
+}
