@@ -20,11 +20,17 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 		// generated, to see that it is).
 		return g.assignStmt(sc)
 	}
+	form := g.r.IntN(4)
+	if (form == 2 && g.depth >= maxDepth) || (form == 3 && !g.canCP()) {
+		return g.assignStmt(sc)
+	}
+	// Expressions are generated only for what is emitted: reading a
+	// variable marks it used.
 	n := g.next()
 	g.noCP++
 	base := g.expr(sc, tInt, 1)
 	g.noCP--
-	switch g.r.IntN(4) {
+	switch form {
 	case 0:
 		c, f := fmt.Sprintf("kc%d", n), fmt.Sprintf("kf%d", n)
 		out := []string{fmt.Sprintf("%s := %s", c, base),
@@ -49,9 +55,6 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 		out = append(out, g.cpLine(sc, c)...)
 		return append(out, fmt.Sprintf("if %s != nil {\n%s\n}", op, g.fold(op+"(2, 3)")), g.fold(c))
 	case 2:
-		if g.depth >= maxDepth {
-			return g.assignStmt(sc)
-		}
 		acc, add, i, s, lf := fmt.Sprintf("ka%d", n), fmt.Sprintf("kadd%d", n), fmt.Sprintf("ki%d", n), fmt.Sprintf("ks%d", n), fmt.Sprintf("klf%d", n)
 		op := fmt.Sprintf("kop%d", n)
 		k := 1 + g.r.IntN(3)
@@ -76,9 +79,6 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 	}
 	// An error-wrapping closure defined before a step and called by the
 	// returns after it.
-	if !g.canCP() {
-		return g.assignStmt(sc)
-	}
 	g.spend()
 	w, c, v, e := fmt.Sprintf("kw%d", n), fmt.Sprintf("kn%d", n), fmt.Sprintf("kv%d", n), fmt.Sprintf("kerr%d", n)
 	out := []string{fmt.Sprintf("%s := %s", c, base),
@@ -100,16 +100,17 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 // written; a map held by two names; a struct copy that shares its slice,
 // written after a step.
 func (g *gen) sharedKeptStmt(sc *scope) []string {
+	form := g.r.IntN(4)
+	if form == 0 && g.depth >= maxDepth {
+		return g.assignStmt(sc)
+	}
 	n := g.next()
 	a, b := fmt.Sprintf("sa%d", n), fmt.Sprintf("sb%d", n)
 	g.noCP++
 	e1, e2 := g.expr(sc, tInt, 1), g.expr(sc, tInt, 1)
 	g.noCP--
-	switch g.r.IntN(4) {
+	switch form {
 	case 0:
-		if g.depth >= maxDepth {
-			return g.assignStmt(sc)
-		}
 		// The input has at most 4 numbers.
 		i := fmt.Sprintf("si%d", n)
 		body := g.inLoop(4, func() []string {

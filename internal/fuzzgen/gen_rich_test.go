@@ -25,7 +25,7 @@ var richFeatures = []string{
 	"pointer", "fieldptr", "elemptr", "copywrite", "rangefield", "loopclosure", "loopgo",
 	"timezone", "tagged", "embedded", "floats", "bytestring", "namedstring", "intmap",
 	"errsentinel", "errtyped", "generic", "argeffect", "argpanic", "collide", "elidedcp",
-	"helpers", "helperwrite", "helpermethod", "keptclosure", "sharekept",
+	"helpers", "helperwrite", "helpermethod", "keptclosure", "sharekept", "severalkept",
 }
 
 // richKinds are the statement forms of the rich features. They run only in
@@ -57,6 +57,7 @@ func richKinds() []stmtKind {
 		{"helpers", 10, ok, (*gen).helperCallStmt},
 		{"keptclosure", 5, ok, (*gen).keptClosureStmt},
 		{"sharekept", 5, ok, (*gen).sharedKeptStmt},
+		{"severalkept", 4, ok, (*gen).severalKeptStmt},
 	}
 }
 

@@ -163,6 +163,38 @@ func Split3(ctx context.Context, n int, s string) (int, string, int, error) {
 	return n / 2, Clip(s + "!"), n % 2, nil
 }
 
+// Bounds returns the least and the greatest of xs (0, 0 for none): two
+// results, no error.
+//
+//durable:step
+func Bounds(ctx context.Context, xs []int) (int, int) {
+	Effects.Add(ctx, fmt.Sprint("bounds ", xs))
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs[1:] {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+// Quota has two results and an error. Run as a step, its first attempt
+// fails and its retry, an hour later, suspends the instance (a direct
+// call does not retry); for n%7 == 6 it fails for good.
+//
+//durable:step retries=1 backoff=1h
+func Quota(ctx context.Context, n int) (int, bool, error) {
+	Effects.Add(ctx, fmt.Sprint("quota ", n))
+	if st, ok := durable.Step(ctx); ok && st.Attempt == 1 {
+		return 0, false, errors.New("quota: busy")
+	}
+	if n%7 == 6 || n%7 == -6 {
+		return n, true, durable.Permanent(fmt.Errorf("quota %d: %w", n, ErrOdd))
+	}
+	return n * 4, n%3 == 0, nil
+}
+
 // Fold3 folds the results of DivMod into one number.
 func Fold3(q, r int, err error) int {
 	if err != nil {
