@@ -62,7 +62,9 @@ var allFeatures = append([]string{
 // knownBugs maps each feature that is off by default to the file under
 // testdata/bugs that shows why: enable it with -fuzzgen.enable=name once
 // the bug is fixed.
-var knownBugs = map[string]string{}
+var knownBugs = map[string]string{
+	"helperaliaserr": "helper-result-alias.go.txt",
+}
 
 // features is the set of grammar features a run may use.
 type features struct{ off map[string]bool }

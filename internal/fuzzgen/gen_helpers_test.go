@@ -129,6 +129,23 @@ func hDeep(ctx durable.Context, k int) (int, error) {
 	return acc, nil
 }
 
+// hHead returns the first half of xs after a checkpoint: a view of the
+// caller's array, which the caller writes through.
+func hHead(ctx durable.Context, xs []int) ([]int, error) {
+	Touch(ctx, len(xs))
+	return xs[:len(xs)/2], nil
+}
+
+// hFirst returns xs[:1] (nil for none) after a checkpoint: a view of the
+// caller's array.
+func hFirst(ctx durable.Context, xs []int) []int {
+	if len(xs) == 0 {
+		return nil
+	}
+	Touch(ctx, xs[0]+%[2]d)
+	return xs[:1]
+}
+
 // Meter is the receiver of the workflows that are methods.
 type Meter struct {
 	Base int
@@ -174,7 +191,7 @@ const meterLit = `&Meter{Base: 3, Unit: "kg"}`
 // attempt counting as one).
 var helperCost = map[string]int{
 	"hSum": 5, "hLabel": 2, "hTouch": 2, "hNamed": 6, "hCheck": 2, "hSplit": 4,
-	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4,
+	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3,
 }
 
 // helperCallStmt calls a helper with arguments computed from the locals,
@@ -187,6 +204,12 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 	}
 	if g.on("helperwrite") {
 		names = append(names, "hFill")
+	}
+	if g.on("helperalias") {
+		names = append(names, "hFirst")
+	}
+	if g.on("helperaliaserr") {
+		names = append(names, "hHead")
 	}
 	k := 1
 	loop := g.depth < maxDepth && g.chance(3)
@@ -245,12 +268,38 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 			return []string{fmt.Sprintf("%s, %s := mt.read(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
 		case "scale":
 			return []string{fmt.Sprintf("%s := mt.scale(ctx, %s)", v, ie), g.fold(fmt.Sprintf("H(%s)", v))}
+		case "hHead", "hFirst":
+			// The result is a view of the caller's slice: written through,
+			// and appended to within the capacity (which writes the
+			// slice's next element), after the caller's checkpoints.
+			xs := fmt.Sprintf("hxs%d", n)
+			b := []string{fmt.Sprintf("%s := []int{%s, %s, %s}", xs, ie, g.expr(sc, tInt, 1), g.literal(tInt))}
+			if h == "hHead" {
+				b = append(b, fmt.Sprintf("%s, %s := hHead(ctx, %s)", v, e, xs), g.helperErr(sc, e))
+			} else {
+				b = append(b, fmt.Sprintf("%s := hFirst(ctx, %s)", v, xs))
+			}
+			// Its cost pays for the two checkpoints.
+			b = append(b, fmt.Sprintf("Touch(ctx, len(%s))", v))
+			b = append(b, fmt.Sprintf("if len(%s) > 0 {\n%s[0] = %s\n}", v, v, g.expr(sc, tInt, 1)))
+			if g.chance(2) {
+				b = append(b, fmt.Sprintf("%s = append(%s, %d)", v, v, g.r.IntN(50)))
+			}
+			b = append(b, fmt.Sprintf("_ = Inc(ctx, len(%s))", xs))
+			return append(b, g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", xs, v)))
 		}
 		// hFill: the caller's own slice and the address of its own local,
 		// written by the helper, read after the caller's next checkpoint.
 		xs, tot := fmt.Sprintf("hxs%d", n), fmt.Sprintf("htot%d", n)
-		b := []string{fmt.Sprintf("%s := []int{%s, %s}", xs, ie, g.expr(sc, tInt, 1)), fmt.Sprintf("%s := %s", tot, g.expr(sc, tInt, 1)),
-			fmt.Sprintf("%s := hFill(ctx, %s, &%s)", e, xs, tot)}
+		var b []string
+		if i == "" && g.chance(2) {
+			// Fields of the input: the slice and the address of a field.
+			xs, tot = "in.Xs", "in.N"
+			b = []string{fmt.Sprintf("in.N += %s", ie), fmt.Sprintf("%s := hFill(ctx, in.Xs, &in.N)", e)}
+		} else {
+			b = []string{fmt.Sprintf("%s := []int{%s, %s}", xs, ie, g.expr(sc, tInt, 1)), fmt.Sprintf("%s := %s", tot, g.expr(sc, tInt, 1)),
+				fmt.Sprintf("%s := hFill(ctx, %s, &%s)", e, xs, tot)}
+		}
 		g.noCP--
 		b = append(b, g.cpLine(sc, tot)...)
 		g.noCP++

@@ -25,7 +25,7 @@ var richFeatures = []string{
 	"pointer", "fieldptr", "elemptr", "copywrite", "rangefield", "loopclosure", "loopgo",
 	"timezone", "tagged", "embedded", "floats", "bytestring", "namedstring", "intmap",
 	"errsentinel", "errtyped", "generic", "argeffect", "argpanic", "collide", "elidedcp",
-	"helpers", "helperwrite", "helpermethod", "keptclosure", "sharekept", "severalkept",
+	"helpers", "helperwrite", "helpermethod", "keptclosure", "sharekept", "severalkept", "helperalias", "helperaliaserr",
 }
 
 // richKinds are the statement forms of the rich features. They run only in
