@@ -146,6 +146,67 @@ func hFirst(ctx durable.Context, xs []int) []int {
 	return xs[:1]
 }
 
+// hSame returns its pointer parameter after a checkpoint: the caller
+// writes its own variable through the result.
+func hSame(ctx durable.Context, p *int) *int {
+	Touch(ctx, *p)
+	return p
+}
+
+// hAlias returns its map parameter after a checkpoint: the caller writes
+// its own map through the result.
+func hAlias(ctx durable.Context, m map[string]int) map[string]int {
+	Touch(ctx, len(m))
+	return m
+}
+
+// hShare keeps memory shared between its own locals (a sub-slice, a map
+// under two names, a struct copy, a pointer to an element) across its
+// checkpoints and writes through each name.
+func hShare(ctx durable.Context, n int) string {
+	xs := []int{n, 2, %[3]d}
+	ys := xs[1:]
+	m := map[string]int{"a": n}
+	m2 := m
+	o := Order{Status: "s", Lines: []int{1, 2}}
+	o2 := o
+	p := &xs[0]
+	Touch(ctx, n)
+	ys[0] = 9
+	m2["b"] = %[2]d
+	o2.Lines[1] = 7
+	*p += 100
+	ys = append(ys, 4)
+	Touch(ctx, len(ys))
+	ys[1] = 5
+	return Clip(fmt.Sprint(H(fmt.Sprint(xs, ys, m, m2, o, o2))))
+}
+
+// hClos keeps closures across its checkpoints: one writing a captured
+// local, a func variable holding a package function or a literal that
+// captures a parameter, literals per iteration of a loop of steps.
+func hClos(ctx durable.Context, s string, n int) (string, error) {
+	c := n
+	add := func(d int) int {
+		c += d
+		return c
+	}
+	op := Clip
+	if len(s) > %[1]d {
+		op = func(x string) string { return x + s }
+	}
+	add(1)
+	Touch(ctx, c)
+	add(2)
+	var fs []string
+	for i := range 2 {
+		v := Inc(ctx, i+c)
+		f := func() string { return fmt.Sprint(v, i) }
+		fs = append(fs, f())
+	}
+	return fmt.Sprint(op(s), add(0), c, fs), nil
+}
+
 // Meter is the receiver of the workflows that are methods.
 type Meter struct {
 	Base int
@@ -191,14 +252,14 @@ const meterLit = `&Meter{Base: 3, Unit: "kg"}`
 // attempt counting as one).
 var helperCost = map[string]int{
 	"hSum": 5, "hLabel": 2, "hTouch": 2, "hNamed": 6, "hCheck": 2, "hSplit": 4,
-	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3,
+	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3, "hSame": 3, "hAlias": 3, "hShare": 2, "hClos": 3,
 }
 
 // helperCallStmt calls a helper with arguments computed from the locals,
 // as a statement or in a loop, and folds its results (and whether it
 // failed) into chk.
 func (g *gen) helperCallStmt(sc *scope) []string {
-	names := []string{"hSum", "hLabel", "hTouch", "hNamed", "hCheck", "hSplit", "hDeep"}
+	names := []string{"hSum", "hLabel", "hTouch", "hNamed", "hCheck", "hSplit", "hDeep", "hShare", "hClos"}
 	if g.recv && g.chance(2) && g.on("helpermethod") {
 		names = []string{"read", "scale"} // helper methods on the workflow's receiver
 	}
@@ -206,7 +267,7 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 		names = append(names, "hFill")
 	}
 	if g.on("helperalias") {
-		names = append(names, "hFirst")
+		names = append(names, "hFirst", "hSame", "hAlias")
 	}
 	if g.on("helperaliaserr") {
 		names = append(names, "hHead")
@@ -268,6 +329,22 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 			return []string{fmt.Sprintf("%s, %s := mt.read(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
 		case "scale":
 			return []string{fmt.Sprintf("%s := mt.scale(ctx, %s)", v, ie), g.fold(fmt.Sprintf("H(%s)", v))}
+		case "hShare":
+			return []string{fmt.Sprintf("%s := hShare(ctx, %s)", v, ie), g.fold(fmt.Sprintf("H(%s)", v))}
+		case "hClos":
+			return []string{fmt.Sprintf("%s, %s := hClos(ctx, %s, %s)", v, e, g.expr(sc, tString, 1), ie), g.fold(fmt.Sprintf("H(%s)", v)), g.helperErr(sc, e)}
+		case "hSame":
+			// The result is the address of the caller's variable.
+			k := fmt.Sprintf("hk%d", n)
+			return []string{fmt.Sprintf("%s := %s", k, ie), fmt.Sprintf("%s := hSame(ctx, &%s)", v, k),
+				fmt.Sprintf("Touch(ctx, %s)", k), fmt.Sprintf("*%s += %s", v, g.expr(sc, tInt, 1)), fmt.Sprintf("%s++", k),
+				fmt.Sprintf("_ = Inc(ctx, *%s)", v), g.fold(fmt.Sprintf("%s*3 + *%s", k, v))}
+		case "hAlias":
+			// The result is the caller's map.
+			m := fmt.Sprintf("hm%d", n)
+			return []string{fmt.Sprintf("%s := map[string]int{%q: %s}", m, "k", ie), fmt.Sprintf("%s := hAlias(ctx, %s)", v, m),
+				fmt.Sprintf("Touch(ctx, len(%s))", v), fmt.Sprintf("%s[%q] = %s", v, "b", g.expr(sc, tInt, 1)), fmt.Sprintf("%s[%q]++", m, "k"),
+				fmt.Sprintf("_ = Inc(ctx, len(%s))", m), g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", m, v))}
 		case "hHead", "hFirst":
 			// The result is a view of the caller's slice: written through,
 			// and appended to within the capacity (which writes the
