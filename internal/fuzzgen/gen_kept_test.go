@@ -20,9 +20,12 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 		// generated, to see that it is).
 		return g.assignStmt(sc)
 	}
-	form := g.r.IntN(4)
+	form := g.r.IntN(8)
 	if (form == 2 && g.depth >= maxDepth) || (form == 3 && !g.canCP()) {
 		return g.assignStmt(sc)
+	}
+	if form >= 4 {
+		return g.keptClosureShared(sc, form-4)
 	}
 	// Expressions are generated only for what is emitted: reading a
 	// variable marks it used.
@@ -91,6 +94,48 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 		out = append(out, fmt.Sprintf("if %s != nil {\n%s\n}", e, g.fold("len("+w+"("+e+").Error())")))
 	}
 	return append(out, g.fold(v), g.fold(c))
+}
+
+// keptClosureShared keeps a closure that writes memory shared with
+// other names across checkpoints: a slice also held by a second
+// variable, a local whose address is kept, a field of the input, a
+// struct and a pointer to it, a map under two names.
+func (g *gen) keptClosureShared(sc *scope, form int) []string {
+	n := g.next()
+	g.noCP++
+	base := g.expr(sc, tInt, 1)
+	g.noCP--
+	f := fmt.Sprintf("cf%d", n)
+	var decl []string
+	var call, read string
+	switch form {
+	case 0:
+		xs, ys := fmt.Sprintf("cxs%d", n), fmt.Sprintf("cys%d", n)
+		decl = []string{fmt.Sprintf("%s := []int{%s, 2}", xs, base), fmt.Sprintf("%s := %s", ys, xs),
+			fmt.Sprintf("%s := func() {\n%s[0] += 10\n%s = append(%s, len(%s))\n}", f, xs, xs, xs, xs)}
+		call = f + "()\n" + ys + "[1]++"
+		read = fmt.Sprintf("H(fmt.Sprint(%s, %s))", xs, ys)
+	case 1:
+		c, p := fmt.Sprintf("cc%d", n), fmt.Sprintf("cp%d", n)
+		decl = []string{fmt.Sprintf("%s := %s", c, base), fmt.Sprintf("%s := &%s", p, c),
+			fmt.Sprintf("%s := func() int {\n%s++\nreturn %s\n}", f, c, c)}
+		call = fmt.Sprintf("%s()\n*%s += 5", f, p)
+		read = fmt.Sprintf("%s*7 + *%s", c, p)
+	case 2:
+		decl = []string{fmt.Sprintf("%s := func() {\nin.N += %s\nin.Xs = append(in.Xs, in.N)\n}", f, base)}
+		call = f + "()"
+		read = "H(fmt.Sprint(in.N, in.Xs))"
+	default:
+		m, m2 := fmt.Sprintf("cm%d", n), fmt.Sprintf("cm2%d", n)
+		decl = []string{fmt.Sprintf("%s := map[string]int{%q: %s}", m, "k", base), fmt.Sprintf("%s := %s", m2, m),
+			fmt.Sprintf("%s := func(k string) {\n%s[k]++\n}", f, m)}
+		call = fmt.Sprintf("%s(%q)\n%s[%q] += 2", f, "b", m2, "k")
+		read = fmt.Sprintf("H(fmt.Sprint(%s, %s))", m, m2)
+	}
+	out := append(decl, g.cpLine(sc, "1")...)
+	out = append(out, call)
+	out = append(out, g.cpLine(sc, "2")...)
+	return append(out, call, g.fold(read))
 }
 
 // sharedKeptStmt keeps variables that share memory across checkpoints
