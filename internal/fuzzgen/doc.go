@@ -37,14 +37,18 @@
 // package with constants from its seed, gen_helpers_test.go): functions
 // taking the durable.Context first that make checkpoints in loops and
 // ifs, return early, have no result, one, (T, error), several or named
-// ones, call each other up to four frames deep, and one writes through
-// the caller's slice and pointer; one rich workflow in four is a method
-// of *Meter and calls the helper methods (value and pointer receivers) on
-// its receiver. Closures live across checkpoints (gen_kept_test.go): a
-// literal writing a captured local called before and after steps, a func
-// variable switched between a literal, a package-level function and nil,
-// literals per iteration of a loop of steps, an error-wrapping closure
-// used after a step. Memory is shared across checkpoints: a slice of the
+// ones, call each other up to four frames deep, keep shared memory and
+// closures in their own frames; one writes through the caller's slice and
+// pointer, others return a view of the caller's slice, its pointer or its
+// map, which the caller writes through after its checkpoints; one rich
+// workflow in four is a method of *Meter and calls the helper methods
+// (value and pointer receivers) on its receiver. Closures live across
+// checkpoints (gen_kept_test.go): a literal writing a captured local
+// called before and after steps, a func variable switched between a
+// literal, a package-level function and nil, literals per iteration of a
+// loop of steps, an error-wrapping closure used after a step, closures
+// writing a slice, a map, a local or the input that another name also
+// reaches. Memory is shared across checkpoints: a slice of the
 // input written and appended to in a loop of steps, a sub-slice appended
 // to within its capacity, a map under two names, a struct copy sharing
 // its slice; and the results of steps with several results (DivMod,

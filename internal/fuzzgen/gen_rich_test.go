@@ -25,7 +25,14 @@ var richFeatures = []string{
 	"pointer", "fieldptr", "elemptr", "copywrite", "rangefield", "loopclosure", "loopgo",
 	"timezone", "tagged", "embedded", "floats", "bytestring", "namedstring", "intmap",
 	"errsentinel", "errtyped", "generic", "argeffect", "argpanic", "collide", "elidedcp",
-	"helpers", "helperwrite", "helpermethod", "keptclosure", "sharekept", "severalkept", "helperalias", "helperaliaserr",
+	// gen_helpers_test.go: calls of the package's helpers; hFill writing
+	// through the caller's slice and pointer; workflows that are methods
+	// calling helper methods; helpers returning the caller's memory, with
+	// one result and with several (the latter a known bug).
+	"helpers", "helperwrite", "helpermethod", "helperalias", "helperaliaserr",
+	// gen_kept_test.go and gen_results_test.go: closures, shared memory
+	// and several-result steps' results kept across checkpoints.
+	"keptclosure", "sharekept", "severalkept",
 }
 
 // richKinds are the statement forms of the rich features. They run only in
