@@ -207,6 +207,29 @@ func hClos(ctx durable.Context, s string, n int) (string, error) {
 	return fmt.Sprint(op(s), add(0), c, fs), nil
 }
 
+// hPut writes its map parameter between its checkpoints: the caller's
+// map, which another of its names also holds.
+func hPut(ctx durable.Context, m map[string]int, k string) {
+	m[k] = Inc(ctx, len(m))
+	Touch(ctx, m[k]+%[2]d)
+}
+
+// hSetP writes through a pointer to the caller's struct between its
+// checkpoints.
+func hSetP(ctx durable.Context, p *Pair) {
+	p.A = Inc(ctx, p.A)
+	p.B++
+	Touch(ctx, p.B)
+}
+
+// hOrder writes through a pointer to the caller's struct that holds a
+// slice, shared with a copy the caller made.
+func hOrder(ctx durable.Context, o *Order) {
+	o.Lines[0] = Inc(ctx, o.Lines[0])
+	o.Lines[1] += %[3]d
+	Touch(ctx, len(o.Status))
+}
+
 // Meter is the receiver of the workflows that are methods.
 type Meter struct {
 	Base int
@@ -252,7 +275,7 @@ const meterLit = `&Meter{Base: 3, Unit: "kg"}`
 // attempt counting as one).
 var helperCost = map[string]int{
 	"hSum": 5, "hLabel": 2, "hTouch": 2, "hNamed": 6, "hCheck": 2, "hSplit": 4,
-	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3, "hSame": 3, "hAlias": 3, "hShare": 2, "hClos": 3,
+	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3, "hSame": 3, "hAlias": 3, "hShare": 2, "hClos": 3, "hPut": 5, "hSetP": 5, "hOrder": 3,
 }
 
 // helperCallStmt calls a helper with arguments computed from the locals,
@@ -264,7 +287,7 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 		names = []string{"read", "scale"} // helper methods on the workflow's receiver
 	}
 	if g.on("helperwrite") {
-		names = append(names, "hFill")
+		names = append(names, "hFill", "hPut", "hSetP", "hOrder")
 	}
 	if g.on("helperalias") {
 		names = append(names, "hFirst", "hSame", "hAlias")
@@ -279,6 +302,11 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 	}
 	var fit []string // the helpers the budget (and the helpers' own allowance) affords
 	for _, h := range names {
+		if h == "hOrder" && (loop || g.loops > 0) {
+			// Refused: a per-iteration struct copy that shares its slice
+			// with what the helper writes.
+			continue
+		}
 		if c := g.mult * k * helperCost[h]; g.helperBudget >= c || g.budget >= c {
 			fit = append(fit, h)
 		}
@@ -345,6 +373,26 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 			return []string{fmt.Sprintf("%s := map[string]int{%q: %s}", m, "k", ie), fmt.Sprintf("%s := hAlias(ctx, %s)", v, m),
 				fmt.Sprintf("Touch(ctx, len(%s))", v), fmt.Sprintf("%s[%q] = %s", v, "b", g.expr(sc, tInt, 1)), fmt.Sprintf("%s[%q]++", m, "k"),
 				fmt.Sprintf("_ = Inc(ctx, len(%s))", m), g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", m, v))}
+		case "hPut":
+			// The caller's map, under two names, written by the helper and
+			// by the caller between the helper's calls.
+			m, m2 := fmt.Sprintf("hm%d", n), fmt.Sprintf("hm2%d", n)
+			return []string{fmt.Sprintf("%s := map[string]int{%q: %s}", m, "a", ie), fmt.Sprintf("%s := %s", m2, m),
+				fmt.Sprintf("hPut(ctx, %s, %q)", m, "b"), fmt.Sprintf("%s[%q] = %s", m2, "c", g.expr(sc, tInt, 1)),
+				fmt.Sprintf("hPut(ctx, %s, %q)", m2, "d"), g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", m, m2))}
+		case "hSetP":
+			// The caller's struct, through its address and through a
+			// pointer the caller keeps.
+			p, q := fmt.Sprintf("hp%d", n), fmt.Sprintf("hq%d", n)
+			return []string{fmt.Sprintf("%s := Pair{A: %s, B: %s}", p, ie, g.expr(sc, tInt, 1)), fmt.Sprintf("%s := &%s", q, p),
+				fmt.Sprintf("hSetP(ctx, &%s)", p), fmt.Sprintf("%s.B += 10", q), fmt.Sprintf("hSetP(ctx, %s)", q),
+				g.fold(fmt.Sprintf("H(fmt.Sprint(%s, *%s))", p, q))}
+		case "hOrder":
+			// The caller's struct holding a slice, shared with a copy.
+			o, c := fmt.Sprintf("ho%d", n), fmt.Sprintf("hc%d", n)
+			return []string{fmt.Sprintf("%s := Order{Status: %s, Lines: []int{%s, 2}}", o, g.literal(tString), ie), fmt.Sprintf("%s := %s", c, o),
+				fmt.Sprintf("hOrder(ctx, &%s)", o), fmt.Sprintf("Touch(ctx, len(%s.Lines))", o), fmt.Sprintf("%s.Lines[1] = 7", c),
+				g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", o, c))}
 		case "hHead", "hFirst":
 			// The result is a view of the caller's slice: written through,
 			// and appended to within the capacity (which writes the
