@@ -31,10 +31,36 @@
 // compared after checkpoints; a generic step; step arguments with effects
 // for a step whose retry suspends, and arguments that may panic; and, in
 // one package in four, package-level names (runtime, durable, context,
-// fmt, f, x) that generated code must not capture. durablegen may refuse
-// these: a refusal with a position in the workflow is counted and logged
-// by kind, not failed. What it accepts must build, vet and agree with the
-// direct call under every crash.
+// fmt, f, x) that generated code must not capture.
+//
+// They also call the helpers of the package (helpers.go, written once per
+// package with constants from its seed, gen_helpers_test.go): functions
+// taking the durable.Context first that make checkpoints in loops and
+// ifs, return early, have no result, one, (T, error), several or named
+// ones, call each other up to four frames deep, keep shared memory and
+// closures in their own frames; one writes through the caller's slice and
+// pointer, others return a view of the caller's slice, its pointer or its
+// map, which the caller writes through after its checkpoints; one rich
+// workflow in four is a method of *Meter and calls the helper methods
+// (value and pointer receivers) on its receiver. Closures live across
+// checkpoints (gen_kept_test.go): a literal writing a captured local
+// called before and after steps, a func variable switched between a
+// literal, a package-level function and nil, literals per iteration of a
+// loop of steps, an error-wrapping closure used after a step, closures
+// writing a slice, a map, a local or the input that another name also
+// reaches. Memory is shared across checkpoints: a slice of the
+// input written and appended to in a loop of steps, a sub-slice appended
+// to within its capacity, a map under two names, a struct copy sharing
+// its slice; and the results of steps with several results (DivMod,
+// Bounds, Quota retried after a suspension) are kept, swapped and
+// reassigned in loops. Each snippet folds what it computes into chk.
+//
+// durablegen may refuse any of these: a refusal with a position in the
+// workflow is counted and logged by kind, not failed (a finding in the
+// package's own files fails every workflow of the package). What it
+// accepts must build, vet and agree with the direct call under every
+// crash. The features are named in features_test.go and gen_rich_test.go;
+// -fuzzgen.disable=helpers,keptclosure turns some off.
 //
 // # Mutation mode
 //

@@ -14,6 +14,7 @@ var allFeatures = append([]string{
 	"awaittimeout",   // durable.AwaitTimeout of a scripted signal or one that times out
 	"child",          // a child workflow started and awaited
 	"closure",        // closures declared and called between checkpoints
+	"closureinloop",  // such closures inside loops, capturing per-iteration variables
 	"commaok",        // v, ok := m[k] and v, ok := x.(T) in if inits
 	"compensate",     // durable.Compensate, run when the workflow fails
 	"complit",        // checkpoints inside composite literals

@@ -91,3 +91,79 @@ func (g *gen) severalStmt(sc *scope) []string {
 	}
 	return append(out, g.errCheck(sc, errName, errVar, lhs[kept], results[kept].t)...)
 }
+
+// severalKeptStmt keeps the results of steps with several results
+// (feature severalkept) across later checkpoints, swaps and reassigns
+// them, calls such steps in a loop, and folds the results and whether
+// they failed into chk: DivMod (q, r, err), Bounds (lo, hi), Quota (v, ok,
+// err), retried after a first failure that suspends.
+func (g *gen) severalKeptStmt(sc *scope) []string {
+	form := g.r.IntN(4)
+	switch {
+	case form == 2 && (g.budget < 2*g.mult || !g.canCP()), form < 2 && !g.canCP(), form == 3 && g.depth >= maxDepth:
+		return g.assignStmt(sc)
+	}
+	n := g.next()
+	a, b, e := fmt.Sprintf("qa%d", n), fmt.Sprintf("qb%d", n), fmt.Sprintf("qerr%d", n)
+	// Expressions are generated where they are emitted: reading a
+	// variable marks it used.
+	ex := func() string {
+		g.noCP++
+		defer func() { g.noCP-- }()
+		return g.expr(sc, tInt, 1)
+	}
+	errFold := func() string {
+		if g.chance(3) {
+			return fmt.Sprintf("if %s != nil {\n%s\n}", e, g.errReturn(newScope(sc), e))
+		}
+		return fmt.Sprintf("if errors.Is(%s, ErrOdd) {\n%s\n} else if %s != nil {\n%s\n}", e, g.fold("17"), e, g.fold("len("+e+".Error())"))
+	}
+	switch form {
+	case 0:
+		g.spend()
+		out := []string{fmt.Sprintf("%s, %s, %s := DivMod(ctx, %s, Idx(%s, 4))", a, b, e, ex(), ex())}
+		out = append(out, g.cpLine(sc, a)...)
+		out = append(out, fmt.Sprintf("%s, %s = %s, %s", a, b, b, a))
+		out = append(out, g.cpLine(sc, b)...)
+		return append(out, errFold(), g.fold(fmt.Sprintf("%s*7 + %s", a, b)))
+	case 1:
+		g.spend()
+		g.noCP++
+		xs := g.expr(sc, tSlice, 1)
+		g.noCP--
+		out := []string{fmt.Sprintf("%s, %s := Bounds(ctx, %s)", a, b, xs)}
+		out = append(out, g.cpLine(sc, b+"-"+a)...)
+		if g.depth < maxDepth {
+			i := fmt.Sprintf("qi%d", n)
+			k := 1 + g.r.IntN(3)
+			body := g.inLoop(k, func() []string {
+				if !g.canCP() {
+					return []string{fmt.Sprintf("%s += %s", b, i)}
+				}
+				g.spend()
+				return []string{fmt.Sprintf("%s, %s = Bounds(ctx, []int{%s, %s, %s*%s})", a, b, a, b, i, ex())}
+			})
+			out = append(out, fmt.Sprintf("for %s := range %d {\n%s\n}", i, k, strings.Join(body, "\n")))
+		}
+		return append(out, g.fold(fmt.Sprintf("%s*3 + %s", a, b)))
+	case 2:
+		g.budget -= 2 * g.mult // the call and its suspended retry
+		out := []string{fmt.Sprintf("%s, %s, %s := Quota(ctx, %s)", a, b, e, ex())}
+		out = append(out, g.cpLine(sc, a)...)
+		out = append(out, fmt.Sprintf("if %s {\n%s++\n}", b, a))
+		out = append(out, g.cpLine(sc, a)...)
+		return append(out, errFold(), g.fold(a))
+	}
+	acc, i := fmt.Sprintf("qacc%d", n), fmt.Sprintf("qi%d", n)
+	k := 1 + g.r.IntN(3)
+	body := g.inLoop(k, func() []string {
+		if !g.canCP() {
+			return []string{fmt.Sprintf("%s = Mix(%s, %s)", acc, acc, i)}
+		}
+		g.spend()
+		return []string{fmt.Sprintf("%s, %s, %s := DivMod(ctx, %s+%s, Idx(%s+%s, 3))", a, b, e, i, ex(), i, ex()),
+			fmt.Sprintf("if %s != nil {\n%s = Mix(%s, -%s)\ncontinue\n}", e, acc, acc, a),
+			fmt.Sprintf("%s = Mix(%s, %s*10+%s)", acc, acc, a, b)}
+	})
+	return []string{fmt.Sprintf("%s := 0", acc), fmt.Sprintf("for %s := range %d {\n%s\n}", i, k, strings.Join(body, "\n")), g.fold(acc)}
+}

@@ -25,6 +25,14 @@ var richFeatures = []string{
 	"pointer", "fieldptr", "elemptr", "copywrite", "rangefield", "loopclosure", "loopgo",
 	"timezone", "tagged", "embedded", "floats", "bytestring", "namedstring", "intmap",
 	"errsentinel", "errtyped", "generic", "argeffect", "argpanic", "collide", "elidedcp",
+	// gen_helpers_test.go: calls of the package's helpers; hFill writing
+	// through the caller's slice and pointer; workflows that are methods
+	// calling helper methods; helpers returning the caller's memory, with
+	// one result and with several (the latter a known bug).
+	"helpers", "helperwrite", "helpermethod", "helperalias", "helperaliaserr",
+	// gen_kept_test.go and gen_results_test.go: closures, shared memory
+	// and several-result steps' results kept across checkpoints.
+	"keptclosure", "sharekept", "severalkept",
 }
 
 // richKinds are the statement forms of the rich features. They run only in
@@ -53,6 +61,10 @@ func richKinds() []stmtKind {
 		{"argeffect", 1, ok, (*gen).argEffectStmt},
 		{"argpanic", 4, func(g *gen, sc *scope) bool { return ok(g, sc) && g.panicky }, (*gen).argPanicStmt},
 		{"collide", 2, func(g *gen, sc *scope) bool { return ok(g, sc) && g.collide }, (*gen).collideStmt},
+		{"helpers", 10, ok, (*gen).helperCallStmt},
+		{"keptclosure", 5, ok, (*gen).keptClosureStmt},
+		{"sharekept", 5, ok, (*gen).sharedKeptStmt},
+		{"severalkept", 4, ok, (*gen).severalKeptStmt},
 	}
 }
 

@@ -341,6 +341,10 @@ func (g *gen) closureStmt(sc *scope) []string {
 		sc.declare(&variable{name: name, t: tString})
 		return []string{fmt.Sprintf("%s := strings.Repeat", f), fmt.Sprintf("%s := %s(Clip(%s), 2)", name, f, arg)}
 	}
+	if g.loops > 0 && !g.on("closureinloop") {
+		// The literal would capture the loop's per-iteration variables.
+		return g.assignStmt(sc)
+	}
 	g.names++
 	f := fmt.Sprintf("f%d", g.names)
 	g.noCP++

@@ -159,6 +159,7 @@ type workflow struct {
 	features  map[string]bool
 	collide   bool // its package declares identifiers that generated code uses
 	panics    bool // may panic (feature argpanic): run with runPanicky
+	recv      bool // a method of *Meter (feature helpermethod), bound to meterLit
 }
 
 // gen generates one workflow.
@@ -183,12 +184,15 @@ type gen struct {
 	rich     bool      // may use the rich features (gen_rich_test.go)
 	collide  bool      // the package declares runtime, durable, f, x...
 	panicky  bool      // may panic while evaluating a step's argument
+	recv     bool      // the workflow is a method of *Meter, its receiver mt
 	chk      *variable // the rich snippets' accumulator, read by every return
 	out      typ       // result type of the workflow
 	named    bool      // named results (res, err)
 	fnScope  *scope    // the function's scope
 	hasMap   bool
 	stmtLeft int // statements left for the whole workflow
+
+	helperBudget int // checkpoints that helper calls may make beyond budget
 }
 
 // maxDepth bounds statement nesting.
@@ -213,12 +217,16 @@ func generateWith(seed uint64, i int, feat features, inject func(g *gen) []strin
 	}
 	g.budget = 3 + g.r.IntN(22)
 	g.rich = g.chance(2)
+	if g.rich {
+		g.helperBudget = 16
+	}
 	g.collide = isCollide(seed, feat)
 	if g.collide {
 		g.used["collide"] = true
 	}
 	g.panicky = g.rich && feat.enabled("argpanic") && g.chance(6)
-	wf := &workflow{name: fmt.Sprintf("Wf%03d", i), file: fmt.Sprintf("wf%03d.go", i), collide: g.collide, panics: g.panicky}
+	g.recv = g.rich && feat.enabled("helpers") && g.chance(4) && g.on("helpermethod")
+	wf := &workflow{name: fmt.Sprintf("Wf%03d", i), file: fmt.Sprintf("wf%03d.go", i), collide: g.collide, panics: g.panicky, recv: g.recv}
 	body := g.function(wf.name)
 	wf.input = g.input()
 	wf.signals = g.awaits
@@ -310,7 +318,11 @@ func (g *gen) function(name string) string {
 	if g.rich {
 		stmts = append([]string{"chk := 0"}, stmts...)
 	}
-	return fmt.Sprintf("//durable:workflow\nfunc %s(ctx durable.Context, in Input) %s {\n%s\n}\n", name, sig, strings.Join(stmts, "\n"))
+	recv := ""
+	if g.recv {
+		recv = "(mt *Meter) "
+	}
+	return fmt.Sprintf("//durable:workflow\nfunc %s%s(ctx durable.Context, in Input) %s {\n%s\n}\n", recv, name, sig, strings.Join(stmts, "\n"))
 }
 
 // finalReturn returns the function's last statement.
@@ -381,7 +393,7 @@ func (g *gen) fresh(sc *scope, pool ...string) string {
 }
 
 // reserved names are never declared by generated code.
-var reserved = map[string]bool{"ctx": true, "in": true, "res": true, "err": true, "chk": true}
+var reserved = map[string]bool{"ctx": true, "in": true, "res": true, "err": true, "chk": true, "mt": true}
 
 // canCP reports whether a checkpoint may be made here, and if so spends
 // its cost.

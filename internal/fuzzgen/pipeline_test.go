@@ -78,7 +78,7 @@ func runDifferential(t *testing.T, cfg config) (totals, []failure) {
 				p.wfs = append(p.wfs, wf)
 			}
 		}
-		if err := writePackage(p.dir, p.name, p.wfs); err != nil {
+		if err := writePackage(p.dir, p.name, p.seed, p.wfs); err != nil {
 			t.Fatal(err)
 		}
 		pkgs = append(pkgs, p)
@@ -249,7 +249,7 @@ func usesRich(wf *workflow) bool {
 }
 
 // pkgFile matches a generated package's own file in compiler output.
-var pkgFile = regexp.MustCompile(`p(\d+)[/\\](collide|steps|rich)\.go`)
+var pkgFile = regexp.MustCompile(`p(\d+)[/\\](collide|steps|rich|helpers)(?:_durable)?\.go`)
 
 // wfFile matches a generated workflow's file in compiler output.
 var wfFile = regexp.MustCompile(`p(\d+)[/\\](wf\d{3})(_durable)?\.go`)

@@ -163,6 +163,38 @@ func Split3(ctx context.Context, n int, s string) (int, string, int, error) {
 	return n / 2, Clip(s + "!"), n % 2, nil
 }
 
+// Bounds returns the least and the greatest of xs (0, 0 for none): two
+// results, no error.
+//
+//durable:step
+func Bounds(ctx context.Context, xs []int) (int, int) {
+	Effects.Add(ctx, fmt.Sprint("bounds ", xs))
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs[1:] {
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	return lo, hi
+}
+
+// Quota has two results and an error. Run as a step, its first attempt
+// fails and its retry, an hour later, suspends the instance (a direct
+// call does not retry); for n%7 == 6 it fails for good.
+//
+//durable:step retries=1 backoff=1h
+func Quota(ctx context.Context, n int) (int, bool, error) {
+	Effects.Add(ctx, fmt.Sprint("quota ", n))
+	if st, ok := durable.Step(ctx); ok && st.Attempt == 1 {
+		return 0, false, errors.New("quota: busy")
+	}
+	if n%7 == 6 || n%7 == -6 {
+		return n, true, durable.Permanent(fmt.Errorf("quota %d: %w", n, ErrOdd))
+	}
+	return n * 4, n%3 == 0, nil
+}
+
 // Fold3 folds the results of DivMod into one number.
 func Fold3(q, r int, err error) int {
 	if err != nil {
@@ -244,16 +276,17 @@ func Pick(n int) any {
 }
 `
 
-// writePackage writes the steps, the workflows and their test into dir
+// writePackage writes the steps, the helpers of seed, the workflows and their test into dir
 // as package name.
-func writePackage(dir, name string, wfs []*workflow) error {
+func writePackage(dir, name string, seed uint64, wfs []*workflow) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	files := map[string]string{
-		"steps.go":  strings.ReplaceAll(stepsSource, pkgNamePlaceholder, name),
-		"rich.go":   strings.ReplaceAll(richSource, pkgNamePlaceholder, name),
-		"x_test.go": testSource(name, wfs),
+		"steps.go":   strings.ReplaceAll(stepsSource, pkgNamePlaceholder, name),
+		"rich.go":    strings.ReplaceAll(richSource, pkgNamePlaceholder, name),
+		"helpers.go": strings.ReplaceAll(helperSource(seed), pkgNamePlaceholder, name),
+		"x_test.go":  testSource(name, wfs),
 	}
 	for _, wf := range wfs {
 		files[wf.file] = strings.Replace(string(wf.src), pkgNamePlaceholder, name, 1)
@@ -393,9 +426,13 @@ func TestFuzz(t *testing.T) {
 		if wf.unordered {
 			extra = append(extra, "durabletest.WithUnorderedEffects()")
 		}
-		call := fmt.Sprintf("durabletest.Run(t, %sWorkflow, %s, opts...)", wf.name, wf.input)
+		reg := wf.name + "Workflow"
+		if wf.recv {
+			reg = fmt.Sprintf("Meter%sWorkflow.Bind(%s)", wf.name, meterLit)
+		}
+		call := fmt.Sprintf("durabletest.Run(t, %s, %s, opts...)", reg, wf.input)
 		if wf.panics {
-			call = fmt.Sprintf("runPanicky(t, %sWorkflow, %s, %d, %v, opts...)", wf.name, wf.input, wf.signals, wf.unordered)
+			call = fmt.Sprintf("runPanicky(t, %s, %s, %d, %v, opts...)", reg, wf.input, wf.signals, wf.unordered)
 		}
 		fmt.Fprintf(&b, "\trun(%q, func(t *testing.T, opts ...durabletest.Option) durabletest.Report {\n\t\treturn %s\n\t}", wf.name, call)
 		for _, e := range extra {

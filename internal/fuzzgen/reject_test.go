@@ -104,7 +104,7 @@ func TestRejections(t *testing.T) {
 			kinds[wf.file] = rej
 		}
 	}
-	if err := writePackage(dir, "reject", wfs); err != nil {
+	if err := writePackage(dir, "reject", 0, wfs); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(dir, "x_test.go"))
