@@ -510,12 +510,22 @@ func (x *Exec) finishWith(frame, out []byte, err error, p *pending) error {
 		cp.Error = storedText(canceledError(x.cancelReason, comps), x.cfg.maxPayload)
 		cp.Event.Error = storedText(cp.Error, maxErrorText)
 	}
+	// A child wakes its parent in its terminal commit where the store can
+	// (no crash in between leaves the parent waiting), else right after.
+	woken := false
+	if parent, ok := parentOf(x.id); ok {
+		if _, ok := x.store.(ParentWaker); ok {
+			cp.Wake, woken = &WakeSignal{ID: parent, Name: childSignal(x.id)}, true
+		}
+	}
 	if serr := x.commitCheckpoint(cp); serr != nil {
 		return x.stop(fmt.Errorf("commit %s of instance %s: %w", status, x.id, serr))
 	}
 	x.committed(frame)
 	x.finished = true
-	x.notifyParent()
+	if !woken {
+		x.notifyParent()
+	}
 	x.pend = pending{}
 	if err := x.afterCommit(ev.site); err != nil {
 		return err

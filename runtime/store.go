@@ -146,12 +146,31 @@ type Checkpoint struct {
 	// ConsumeSignal is the ID of a signal consumed by this checkpoint; 0
 	// for none. A consumed signal is never returned by Claim again.
 	ConsumeSignal int64
+	// Wake, when not empty, is a signal to send in the same commit, as
+	// Store.Signal would (a missing or finished instance is skipped): the
+	// wake-up of a child's parent by its terminal checkpoint, so that no
+	// crash between the two leaves the parent waiting. Only a checkpoint
+	// that releases the lease and consumes no signal carries one. A store
+	// that commits it says so by implementing [ParentWaker]; for one that
+	// does not, the runtime sends the signal after the commit.
+	Wake *WakeSignal
 	// Version, when not empty, becomes the instance's version (its
 	// layout's fingerprint) in the same commit: the checkpoint stores a
 	// frame moved to a later layout that resumes the instance's. Only a
 	// StatusRunning checkpoint that consumes no signal carries one.
 	Version string
 	Event   Event
+}
+
+// WakeSignal is a signal a checkpoint sends in its own commit.
+type WakeSignal struct {
+	ID   string // the instance signalled
+	Name string
+}
+
+// ParentWaker is a Store that commits a checkpoint's Wake signal with it.
+type ParentWaker interface {
+	CommitsWake()
 }
 
 // Event is one history row: what a checkpoint did.

@@ -75,8 +75,17 @@ type Store struct {
 	rng    *rand.Rand
 }
 
-// Wrap returns store tracing to out.
+// CommitsWake: the harness runs the SQLite and PostgreSQL stores, which
+// commit a child's wake-up of its parent with its terminal checkpoint
+// (runtime.ParentWaker); Wrap refuses any other.
+func (s *Store) CommitsWake() {}
+
+// Wrap returns store tracing to out. The store must be a
+// runtime.ParentWaker (see CommitsWake).
 func Wrap(store runtime.Store, out io.Writer, seed uint64) *Store {
+	if _, ok := store.(runtime.ParentWaker); !ok {
+		panic(fmt.Sprintf("trace: %T does not commit wake-ups with checkpoints", store))
+	}
 	ww, _ := store.(runtime.WorkWaiter)
 	return &Store{Store: store, waiter: ww, out: out, epochs: map[string]int64{}, rng: rand.New(rand.NewPCG(seed, seed))}
 }

@@ -165,6 +165,9 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if cp.Seq != r.inst.Seq+1 {
 		return fmt.Errorf("checkpoint %d of instance %s: sequence gap after %d", cp.Seq, cp.ID, r.inst.Seq)
 	}
+	if cp.Wake != nil && (cp.Status == runtime.StatusRunning || cp.ConsumeSignal != 0) {
+		return fmt.Errorf("checkpoint %d of instance %s: a wake-up needs a checkpoint that releases the lease and consumes no signal", cp.Seq, cp.ID)
+	}
 	if cp.Version != "" && (cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0) {
 		return fmt.Errorf("checkpoint %d of instance %s: a version change needs a running checkpoint that consumes no signal", cp.Seq, cp.ID)
 	}
@@ -211,6 +214,11 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if in.Status != runtime.StatusRunning {
 		s.notify()
 	}
+	if w := cp.Wake; w != nil {
+		if p, ok := s.insts[w.ID]; ok && !p.inst.Status.Terminal() {
+			s.deliver(p, w.Name, nil, now)
+		}
+	}
 	return nil
 }
 
@@ -234,6 +242,10 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 	return nil
 }
 
+// CommitsWake says that Checkpoint commits a checkpoint's Wake signal
+// with it (runtime.ParentWaker).
+func (s *Store) CommitsWake() {}
+
 // Signal records signal name for instance id and makes the instance
 // runnable if it waits for it. A signal to a terminal instance is refused
 // with [runtime.ErrFinished]: nothing would ever consume it.
@@ -250,7 +262,13 @@ func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) err
 	if r.inst.Status.Terminal() {
 		return fmt.Errorf("signal instance %s (%s): %w", id, r.inst.Status, runtime.ErrFinished)
 	}
-	now := s.clock()
+	s.deliver(r, name, payload, s.clock())
+	return nil
+}
+
+// deliver adds a signal to r, which is not terminal, and readies it if it
+// waits for it.
+func (s *Store) deliver(r *record, name string, payload []byte, now time.Time) {
 	s.signalID++
 	r.signals = append(r.signals, runtime.Signal{ID: s.signalID, Name: name, Payload: bytes.Clone(payload), CreatedAt: now})
 	if r.inst.Status == runtime.StatusWaiting && r.inst.AwaitName == name {
@@ -259,7 +277,6 @@ func (s *Store) Signal(ctx context.Context, id, name string, payload []byte) err
 		s.reschedule(r, now)
 	}
 	s.notify()
-	return nil
 }
 
 // Get returns a copy of instance id.

@@ -101,9 +101,12 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := storableEvent(&cp.Event); err != nil {
 		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
-	if cp.Version != "" {
-		if err := s.checkpointVersion(ctx, cp); err != nil {
+	if cp.Version != "" || cp.Wake != nil {
+		if err := s.checkpointTx(ctx, cp); err != nil {
 			return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
+		}
+		if cp.Status != runtime.StatusRunning {
+			s.listen.wakeLocal()
 		}
 		return nil
 	}
@@ -125,24 +128,37 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	return nil
 }
 
-// checkpointVersion commits a checkpoint that also changes the
-// instance's version (rare: the first commit of an instance moved to a
-// later layout), in a transaction of its own, outside the batches.
-func (s *Store) checkpointVersion(ctx context.Context, cp *runtime.Checkpoint) error {
-	if cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0 {
-		return errors.New("a version change needs a running checkpoint that consumes no signal")
+// checkpointTx commits a checkpoint that also changes the instance's
+// version (the first commit of an instance moved to a later layout) or
+// wakes another instance (a child's terminal checkpoint waking its
+// parent), in a transaction of its own, outside the batches: both are
+// rare beside the steps' checkpoints.
+func (s *Store) checkpointTx(ctx context.Context, cp *runtime.Checkpoint) error {
+	release := cp.Status != runtime.StatusRunning
+	switch {
+	case cp.ConsumeSignal != 0:
+		return errors.New("a version change or a wake-up cannot consume a signal")
+	case cp.Version != "" && release:
+		return errors.New("a version change needs a running checkpoint")
+	case cp.Wake != nil && !release:
+		return errors.New("a wake-up needs a checkpoint that releases the lease")
+	case cp.Status == runtime.StatusWaiting:
+		return errors.New("a wake-up is sent by a terminal checkpoint, not a waiting one")
 	}
 	ev := rowevents.AppendHead(nil, cp.Seq, &cp.Event)
 	flush := rowevents.Flush(cp, len(ev))
 	args := []any{cp.ID, cp.Epoch, cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, ev, eventMicros(cp.Event.At)}
+	if release {
+		args = append(args, string(cp.Status), nullTime(cp.WakeAt), s.channel)
+	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	sql := s.sql.checkpoint[0][0][b2i(flush)]
+	sql := s.sql.checkpoint[b2i(release)][0][b2i(flush)]
 	var n int64
-	if flush {
+	if release || flush {
 		err = tx.QueryRow(ctx, sql, args...).Scan(&n)
 	} else {
 		var tag pgconn.CommandTag
@@ -156,11 +172,24 @@ func (s *Store) checkpointVersion(ctx context.Context, cp *runtime.Checkpoint) e
 		tx.Rollback(ctx)
 		return s.whyNotCommitted(ctx, cp)
 	}
-	if _, err := tx.Exec(ctx, s.sql.setVersion, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
-		return fmt.Errorf("change the version: %w", err)
+	if cp.Version != "" {
+		if _, err := tx.Exec(ctx, s.sql.setVersion, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
+			return fmt.Errorf("change the version: %w", err)
+		}
+	}
+	if w := cp.Wake; w != nil {
+		// Missing (no rows) or terminal: nothing to wake.
+		var status string
+		if err := tx.QueryRow(ctx, s.sql.signal, w.ID, w.Name, nil, s.channel).Scan(&status); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("wake %s: %w", w.ID, err)
+		}
 	}
 	return tx.Commit(ctx)
 }
+
+// CommitsWake says that Checkpoint commits a checkpoint's Wake signal
+// with it (runtime.ParentWaker).
+func (s *Store) CommitsWake() {}
 
 // checkpoint runs the statement of cp, whose event encodes to ev, and
 // returns the number of instances it updated.

@@ -152,11 +152,14 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if cp.Version != "" && (cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0) {
 		return fmt.Errorf("sqlite: checkpoint %s: a version change needs a running checkpoint that consumes no signal", cp.ID)
 	}
+	if cp.Wake != nil && (cp.Status == runtime.StatusRunning || cp.ConsumeSignal != 0) {
+		return fmt.Errorf("sqlite: checkpoint %s: a wake-up needs a checkpoint that releases the lease and consumes no signal", cp.ID)
+	}
 	var stored runtime.Status
 	// Most checkpoints are one statement, which needs no savepoint of
 	// its own in a batch; those that also consume a signal, move the
 	// pending events or change the version do.
-	tx := cp.ConsumeSignal != 0 || cp.Version != "" || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
+	tx := cp.ConsumeSignal != 0 || cp.Version != "" || cp.Wake != nil || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
 	err := s.write(ctx, tx, func(ctx context.Context) error {
 		now := nanos(s.now())
 		var err error
@@ -167,6 +170,20 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 			// The row is this checkpoint's now (fenced above).
 			if _, err := s.w.ExecContext(ctx, `UPDATE instances SET version = ?1 WHERE id = ?2 AND epoch = ?3 AND seq = ?4`, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
 				return fmt.Errorf("change the version: %w", err)
+			}
+		}
+		if w := cp.Wake; w != nil {
+			switch err := s.inProgress(ctx, w.ID); {
+			case errors.Is(err, runtime.ErrNotFound), errors.Is(err, runtime.ErrFinished):
+			case err != nil:
+				return err
+			default:
+				if _, err := s.st.insertSignal.ExecContext(ctx, w.ID, w.Name, nil, now); err != nil {
+					return fmt.Errorf("wake %s: %w", w.ID, err)
+				}
+				if _, err := s.st.wakeWaiting.ExecContext(ctx, now, w.ID, w.Name); err != nil {
+					return fmt.Errorf("wake %s: %w", w.ID, err)
+				}
 			}
 		}
 		if cp.ConsumeSignal != 0 {

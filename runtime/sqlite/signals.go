@@ -9,6 +9,10 @@ import (
 	"github.com/durablegen/durable/runtime"
 )
 
+// CommitsWake says that Checkpoint commits a checkpoint's Wake signal
+// with it (runtime.ParentWaker).
+func (s *Store) CommitsWake() {}
+
 // Signal durably records a signal name with payload for instance id and,
 // if the instance is waiting for that name, makes it ready. It fails with
 // [runtime.ErrNotFound] if id does not exist and with [runtime.ErrFinished]

@@ -18,6 +18,7 @@ func checkpointCases() []testCase {
 		{"Checkpoint/Release", testCheckpointRelease},
 		{"Checkpoint/NotClaimed", testCheckpointNotClaimed},
 		{"Checkpoint/Version", testCheckpointVersion},
+		{"Checkpoint/Wake", testCheckpointWake},
 		{"Heartbeat/Extends", testHeartbeatExtends},
 		{"Heartbeat/FencedAfterTakeover", testHeartbeatFencedAfterTakeover},
 		{"Timer/NotDue", testTimerNotDue},
@@ -293,5 +294,47 @@ func testCheckpointVersion(h *harness) {
 	}
 	if got := h.claim("worker-b", longLease, 10, newKey); len(got) != 1 || got[0].Version != newVersion {
 		h.t.Errorf("Claim(%s) = %v, want order-1 at version %s", newKey, ids(got), newVersion)
+	}
+}
+
+// testCheckpointWake: a store that is a runtime.ParentWaker commits a
+// terminal checkpoint's Wake signal with it: the parent waiting for it
+// becomes ready with the signal pending; a missing or finished instance
+// to wake does not fail the commit; a fenced checkpoint wakes nobody; a
+// running checkpoint cannot carry one.
+func testCheckpointWake(h *harness) {
+	if _, ok := h.s.(runtime.ParentWaker); !ok {
+		return // the runtime sends the signal itself
+	}
+	const name = "$child:parent/child-1"
+	parent := h.start("parent", "worker-a")
+	h.checkpoint(wait(parent, 1, name, time.Now().Add(time.Hour)))
+	child := h.start("parent/child-1", "worker-a")
+	run := step(child, 1, []byte("f1"))
+	run.Wake = &runtime.WakeSignal{ID: "parent", Name: name}
+	if err := h.s.Checkpoint(h.ctx, run); err == nil {
+		h.t.Errorf("Checkpoint(running, with a Wake) error = nil, want an error")
+	}
+	done := suspend(child, 1, runtime.StatusCompleted)
+	done.Wake = &runtime.WakeSignal{ID: "parent", Name: name}
+	done.Epoch = child.Epoch + 1
+	h.checkpointErr(done, runtime.ErrFenced)
+	if got := h.get("parent"); got.Status != runtime.StatusWaiting {
+		h.t.Errorf("parent after a fenced wake = %s, want waiting", got.Status)
+	}
+	done.Epoch = child.Epoch
+	h.checkpoint(done)
+	got := h.waitClaim("worker-b", "parent", longLease)
+	if got.Signal == nil || got.Signal.Name != name {
+		h.t.Errorf("Claim(parent) signal = %+v, want %s pending", got.Signal, name)
+	}
+	for _, id := range []string{"nobody", "parent"} { // missing; then finished
+		if id == "parent" {
+			h.checkpoint(suspend(got, 2, runtime.StatusCompleted))
+		}
+		other := h.start("other-"+id, "worker-a")
+		cp := suspend(other, 1, runtime.StatusFailed)
+		cp.Wake = &runtime.WakeSignal{ID: id, Name: name}
+		h.checkpoint(cp)
 	}
 }
