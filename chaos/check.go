@@ -135,16 +135,16 @@ func checkOutcomes(ev *evidence, f *figures) {
 		}
 		want, wantErr := load.Expect(in)
 		switch {
+		case inst.Status == runtime.StatusFailed && strings.Contains(inst.Error, abortedRunsMark) && !strings.Contains(wantErr, abortedRunsMark):
+			// Failed with its reason and its frame kept (Client.Retry runs
+			// it again), not lost: counted apart.
+			f.abortedOut++
+			f.example("healthy instances failed as poison", "%s: %s", id, inst.Error)
 		case wantErr != "":
 			if inst.Status != runtime.StatusFailed || !strings.Contains(inst.Error, wantErr) {
 				f.lost++
 				f.example("lost", "%s: %s with %q, want failed with %q", id, inst.Status, inst.Error, wantErr)
 			}
-		case inst.Status == runtime.StatusFailed && strings.Contains(inst.Error, abortedRunsMark):
-			// Failed with its reason and its frame kept (Client.Retry runs
-			// it again), not lost: counted apart.
-			f.abortedOut++
-			f.example("healthy instances failed as poison", "%s: %s", id, inst.Error)
 		case inst.Status != runtime.StatusCompleted:
 			f.lost++
 			f.example("lost", "%s: %s with %q, want completed", id, inst.Status, inst.Error)
