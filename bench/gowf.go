@@ -312,7 +312,7 @@ func gwThroughput(ctx context.Context, e *env, n, parallel int, limit time.Durat
 	ctx, cancel := context.WithTimeout(ctx, limit+time.Minute)
 	defer cancel()
 	start := time.Now()
-	const clients = 4
+	clients := parallel // as many as the workers, as for the other systems
 	errs := make(chan error, clients)
 	var wg sync.WaitGroup
 	for c := range clients {

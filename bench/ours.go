@@ -462,7 +462,7 @@ func throughputCPU(ctx context.Context, e *env, kind string, n, concurrency int,
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	start := time.Now()
-	const clients = 4
+	clients := concurrency // as many goroutines start them as DBOS runs them with (see dbos.go)
 	errs := make(chan error, clients)
 	var wg sync.WaitGroup
 	for c := range clients {
