@@ -267,7 +267,17 @@ func (s *Store) whyNotCommitted(ctx context.Context, cp *runtime.Checkpoint) err
 	case seq != cp.Seq-1:
 		return fmt.Errorf("sequence number %d does not follow the instance's %d", cp.Seq, seq)
 	case cp.ConsumeSignal != 0:
-		return fmt.Errorf("consume signal %d: no pending signal with that ID for this instance", cp.ConsumeSignal)
+		// Blame the signal only if it is not pending: the fence may have
+		// failed on the lease instead, which a heartbeat has renewed since
+		// (a slow commit under load), and that is no refusal.
+		var pending bool
+		err := s.pool.QueryRow(ctx, s.sql.signalPending, cp.ConsumeSignal, cp.ID).Scan(&pending)
+		if err != nil {
+			return err
+		}
+		if !pending {
+			return fmt.Errorf("consume signal %d: no pending signal with that ID for this instance", cp.ConsumeSignal)
+		}
 	}
 	// The claim was current when read back: it changed between the two
 	// statements (a lease that expired, say) only if the fence failed

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/storetest"
 )
 
@@ -93,4 +94,9 @@ func Batching(t *testing.T, s *Store) *storetest.Batching {
 // of pending events.
 func BatchSQL(s *Store) []string {
 	return []string{s.sql.checkpointMany[0], s.sql.checkpointMany[1], s.sql.readyIfSignaledMany, s.sql.heartbeatMany, s.sql.flushMany}
+}
+
+// WhyNotCommitted explains a checkpoint of cp that changed no row.
+func (s *Store) WhyNotCommitted(ctx context.Context, cp *runtime.Checkpoint) error {
+	return s.whyNotCommitted(ctx, cp)
 }

@@ -660,3 +660,41 @@ func TestBatchLargeFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestConsumeNotBlamed: a checkpoint consuming a signal that changed no
+// row because its lease had run out, renewed by a heartbeat before the
+// store read the instance back, is fenced, not refused for the signal: a
+// slow commit under load must not count as a refusal (three in a row
+// failed a healthy instance in a long kill soak). A signal really
+// consumed is still named.
+func TestConsumeNotBlamed(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	inst := startRunning(t, s, "consume-1")
+	if err := s.Checkpoint(ctx, &runtime.Checkpoint{ID: inst.ID, Epoch: inst.Epoch, Seq: 1, Frame: []byte(`{"pc":1}`),
+		Status: runtime.StatusWaiting, AwaitName: "go", Event: runtime.Event{Seq: 1, Kind: "await", Name: "go"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Signal(ctx, inst.ID, "go", []byte(`true`)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Claim(ctx, runtime.ClaimRequest{Owner: "w2", Workflows: []string{"consume-1@v1"}, Limit: 1, Lease: time.Minute})
+	if err != nil || len(got) != 1 || got[0].Signal == nil {
+		t.Fatalf("Claim() = %v, %v; want the instance with its signal", got, err)
+	}
+	claimed := got[0]
+	cp := &runtime.Checkpoint{ID: claimed.ID, Epoch: claimed.Epoch, Seq: claimed.Seq + 1, Status: runtime.StatusRunning,
+		ConsumeSignal: claimed.Signal.ID, Event: runtime.Event{Seq: claimed.Seq + 1, Kind: "await", Name: "go"}}
+	if err := s.WhyNotCommitted(ctx, cp); !errors.Is(err, runtime.ErrFenced) {
+		t.Errorf("WhyNotCommitted(pending signal, current claim) = %v, want ErrFenced", err)
+	}
+	if err := s.Checkpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	cp2 := *cp
+	cp2.Seq, cp2.Event.Seq = cp.Seq+1, cp.Seq+1
+	if err := s.WhyNotCommitted(ctx, &cp2); err == nil || errors.Is(err, runtime.ErrFenced) || !strings.Contains(err.Error(), "no pending signal") {
+		t.Errorf("WhyNotCommitted(consumed signal) = %v, want it named", err)
+	}
+}

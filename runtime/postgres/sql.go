@@ -233,6 +233,9 @@ FROM {schema}.instances WHERE id = $1`
 
 const existsSQL = `SELECT EXISTS (SELECT FROM {schema}.instances WHERE id = $1)`
 
+// signalPendingSQL says whether signal $1 of instance $2 is pending.
+const signalPendingSQL = `SELECT EXISTS (SELECT FROM {schema}.signals WHERE id = $1 AND instance_id = $2 AND consumed_at IS NULL)`
+
 // setVersionSQL changes the version of an instance in the transaction of
 // the checkpoint (seq $4 at epoch $3) that just committed its frame.
 const setVersionSQL = `UPDATE {schema}.instances SET version = $1 WHERE id = $2 AND epoch = $3 AND seq = $4`
@@ -246,6 +249,9 @@ type statements struct {
 	checkpoint [2][2][2]string
 	state      string
 	setVersion string
+	// signalPending explains a checkpoint consuming a signal that changed
+	// no row.
+	signalPending string
 	// batches of concurrent writes (sqlmany.go)
 	createMany, readyIfSignaledMany, flushMany, heartbeatMany string
 	checkpointMany                                            [2]string
@@ -274,6 +280,7 @@ func newStatements(schema string) statements {
 	}
 	st.state = q(checkpointStateSQL)
 	st.setVersion = q(setVersionSQL)
+	st.signalPending = q(signalPendingSQL)
 	st.createMany = q(createManySQL)
 	st.readyIfSignaledMany = q(readyIfSignaledManySQL)
 	st.flushMany = q(flushManySQL)
