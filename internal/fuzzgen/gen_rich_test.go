@@ -585,6 +585,11 @@ func (g *gen) argPanicStmt(sc *scope) []string {
 // collideStmt reads the package-level identifiers of a package whose
 // names collide with what generated code imports and declares.
 func (g *gen) collideStmt(sc *scope) []string {
+	for _, name := range []string{"f", "runtime", "durable", "context", "fmt"} {
+		if sc.lookup(name) != nil {
+			return g.declStmt(sc) // a local shadows the package's
+		}
+	}
 	x := "x" // the package's, unless a local shadows it
 	if sc.lookup("x") != nil {
 		x = "f(1)"
