@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/format"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -355,12 +356,28 @@ func (g *gen) resultsInScope(sc *scope) bool {
 func (g *gen) closeScope(sc *scope, stmts []string, tail ...string) []string {
 	stmts = slices.Clip(stmts)
 	for _, v := range sc.vars {
-		if !v.used {
+		if !v.used || declaredOnly(stmts, v.name) {
 			stmts = append(stmts, "_ = "+v.name)
 			v.used = true
 		}
 	}
 	return append(stmts, tail...)
+}
+
+// declaredOnly reports whether stmts name variable name once, where a
+// := declares it: an expression that read it was generated and then left
+// out, and Go refuses a variable declared and not used.
+func declaredOnly(stmts []string, name string) bool {
+	text := strings.Join(stmts, "\n")
+	at := regexp.MustCompile(`\b`+regexp.QuoteMeta(name)+`\b`).FindAllStringIndex(text, 2)
+	if len(at) != 1 {
+		return false
+	}
+	line := text[at[0][1]:]
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	return strings.Contains(line, ":=")
 }
 
 // on reports whether feature f is enabled, and marks it used.
