@@ -147,20 +147,18 @@ func (k *Lock) Format() []byte {
 
 // formatLayout writes the checkpoints, fields and types of e.
 func formatLayout(b *bytes.Buffer, e *Layout) {
-	{
-		for _, s := range e.Sites {
-			fmt.Fprintf(b, "\tcheckpoint %d %s %s", s.ID, s.Kind, strconv.Quote(s.Name))
-			if s.Resume > 0 {
-				fmt.Fprintf(b, " resume %d in %s keeps %s reads %s", s.Resume, s.Context, fieldList(s.Keeps), fieldList(s.Reads))
-			}
-			b.WriteByte('\n')
+	for _, s := range e.Sites {
+		fmt.Fprintf(b, "\tcheckpoint %d %s %s", s.ID, s.Kind, strconv.Quote(s.Name))
+		if s.Resume > 0 {
+			fmt.Fprintf(b, " resume %d in %s keeps %s reads %s", s.Resume, s.Context, fieldList(s.Keeps), fieldList(s.Reads))
 		}
-		for _, f := range e.Fields {
-			fmt.Fprintf(b, "\tfield %s %s\n", f.Name, f.Type)
-		}
-		for _, t := range e.Types {
-			fmt.Fprintf(b, "\ttype %s %s\n", t.Name, t.Shape)
-		}
+		b.WriteByte('\n')
+	}
+	for _, f := range e.Fields {
+		fmt.Fprintf(b, "\tfield %s %s\n", f.Name, f.Type)
+	}
+	for _, t := range e.Types {
+		fmt.Fprintf(b, "\ttype %s %s\n", t.Name, t.Shape)
 	}
 }
 

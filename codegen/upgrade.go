@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"go/types"
 	"hash/fnv"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -94,19 +95,18 @@ func (l *lowerer) siteStates(lay *Layout) {
 			temps[f.name] = true
 		}
 	}
-	// refsOf returns the stored fields the code of state id reads; a
+	stmtsOf := map[int][]string{} // by state
+	for _, b := range l.blocks {
+		stmtsOf[b.id] = b.stmts
+	}
+	// refsOf adds to into the stored fields the code of state id reads; a
 	// temporary read after the state it belongs to is one of its
 	// statement's (the loops' around it are the context's).
 	refsOf := func(id int, into map[string]bool, withUser bool) {
-		for _, b := range l.blocks {
-			if b.id != id {
-				continue
-			}
-			for _, st := range b.stmts {
-				for _, m := range refRE.FindAllStringSubmatch(st, -1) {
-					if temps[m[1]] || (withUser && user[m[1]]) {
-						into[m[1]] = true
-					}
+		for _, st := range stmtsOf[id] {
+			for _, m := range refRE.FindAllStringSubmatch(st, -1) {
+				if temps[m[1]] || (withUser && user[m[1]]) {
+					into[m[1]] = true
 				}
 			}
 		}
@@ -124,14 +124,9 @@ func (l *lowerer) siteStates(lay *Layout) {
 		site := &lay.Sites[i]
 		resume := -1
 		reads := map[string]bool{}
-		for _, b := range l.blocks {
-			if b.id != s.id {
-				continue
-			}
-			for _, st := range b.stmts {
-				if m := commitRE.FindStringSubmatch(st); m != nil {
-					resume, _ = strconv.Atoi(m[1])
-				}
+		for _, st := range stmtsOf[s.id] {
+			if m := commitRE.FindStringSubmatch(st); m != nil {
+				resume, _ = strconv.Atoi(m[1])
 			}
 		}
 		if resume < 0 {
@@ -163,18 +158,9 @@ func (l *lowerer) siteStates(lay *Layout) {
 		}
 		site.Resume = resume
 		site.Context = l.place(s.opos, 8, false)
-		site.Keeps = sortedKeys(keeps)
-		site.Reads = sortedKeys(reads)
+		site.Keeps = slices.Sorted(maps.Keys(keeps))
+		site.Reads = slices.Sorted(maps.Keys(reads))
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // placeHash identifies the place of pos in the workflow, hashed to n hex

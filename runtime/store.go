@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -160,6 +161,24 @@ type Checkpoint struct {
 	// StatusRunning checkpoint that consumes no signal carries one.
 	Version string
 	Event   Event
+}
+
+// CheckExtras returns why cp cannot carry its Wake or Version, or nil: a
+// wake-up needs a checkpoint that releases the lease, a version change a
+// running one, and neither may consume a signal. Stores call it before
+// committing.
+func (cp *Checkpoint) CheckExtras() error {
+	switch {
+	case cp.Wake == nil && cp.Version == "":
+		return nil
+	case cp.ConsumeSignal != 0:
+		return fmt.Errorf("checkpoint %d of instance %s: a wake-up or a version change cannot consume a signal", cp.Seq, cp.ID)
+	case cp.Wake != nil && cp.Status == StatusRunning:
+		return fmt.Errorf("checkpoint %d of instance %s: a wake-up needs a checkpoint that releases the lease", cp.Seq, cp.ID)
+	case cp.Version != "" && cp.Status != StatusRunning:
+		return fmt.Errorf("checkpoint %d of instance %s: a version change needs a running checkpoint", cp.Seq, cp.ID)
+	}
+	return nil
 }
 
 // WakeSignal is a signal a checkpoint sends in its own commit.

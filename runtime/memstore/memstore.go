@@ -165,11 +165,8 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if cp.Seq != r.inst.Seq+1 {
 		return fmt.Errorf("checkpoint %d of instance %s: sequence gap after %d", cp.Seq, cp.ID, r.inst.Seq)
 	}
-	if cp.Wake != nil && (cp.Status == runtime.StatusRunning || cp.ConsumeSignal != 0) {
-		return fmt.Errorf("checkpoint %d of instance %s: a wake-up needs a checkpoint that releases the lease and consumes no signal", cp.Seq, cp.ID)
-	}
-	if cp.Version != "" && (cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0) {
-		return fmt.Errorf("checkpoint %d of instance %s: a version change needs a running checkpoint that consumes no signal", cp.Seq, cp.ID)
+	if err := cp.CheckExtras(); err != nil {
+		return err
 	}
 	consumed := -1
 	if cp.ConsumeSignal != 0 {

@@ -134,17 +134,14 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 // parent), in a transaction of its own, outside the batches: both are
 // rare beside the steps' checkpoints.
 func (s *Store) checkpointTx(ctx context.Context, cp *runtime.Checkpoint) error {
-	release := cp.Status != runtime.StatusRunning
-	switch {
-	case cp.ConsumeSignal != 0:
-		return errors.New("a version change or a wake-up cannot consume a signal")
-	case cp.Version != "" && release:
-		return errors.New("a version change needs a running checkpoint")
-	case cp.Wake != nil && !release:
-		return errors.New("a wake-up needs a checkpoint that releases the lease")
-	case cp.Status == runtime.StatusWaiting:
+	if err := cp.CheckExtras(); err != nil {
+		return err
+	}
+	if cp.Status == runtime.StatusWaiting {
+		// Its signal check (readyIfSignaled) is the batch path's.
 		return errors.New("a wake-up is sent by a terminal checkpoint, not a waiting one")
 	}
+	release := cp.Status != runtime.StatusRunning
 	ev := rowevents.AppendHead(nil, cp.Seq, &cp.Event)
 	flush := rowevents.Flush(cp, len(ev))
 	args := []any{cp.ID, cp.Epoch, cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, ev, eventMicros(cp.Event.At)}

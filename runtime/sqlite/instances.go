@@ -149,11 +149,8 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if !validStatus(cp.Status) {
 		return fmt.Errorf("sqlite: checkpoint %s: invalid status %q", cp.ID, cp.Status)
 	}
-	if cp.Version != "" && (cp.Status != runtime.StatusRunning || cp.ConsumeSignal != 0) {
-		return fmt.Errorf("sqlite: checkpoint %s: a version change needs a running checkpoint that consumes no signal", cp.ID)
-	}
-	if cp.Wake != nil && (cp.Status == runtime.StatusRunning || cp.ConsumeSignal != 0) {
-		return fmt.Errorf("sqlite: checkpoint %s: a wake-up needs a checkpoint that releases the lease and consumes no signal", cp.ID)
+	if err := cp.CheckExtras(); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	var stored runtime.Status
 	// Most checkpoints are one statement, which needs no savepoint of
@@ -173,17 +170,9 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 			}
 		}
 		if w := cp.Wake; w != nil {
-			switch err := s.inProgress(ctx, w.ID); {
-			case errors.Is(err, runtime.ErrNotFound), errors.Is(err, runtime.ErrFinished):
-			case err != nil:
-				return err
-			default:
-				if _, err := s.st.insertSignal.ExecContext(ctx, w.ID, w.Name, nil, now); err != nil {
-					return fmt.Errorf("wake %s: %w", w.ID, err)
-				}
-				if _, err := s.st.wakeWaiting.ExecContext(ctx, now, w.ID, w.Name); err != nil {
-					return fmt.Errorf("wake %s: %w", w.ID, err)
-				}
+			// A missing or finished instance has nothing to wake.
+			if _, err := s.deliver(ctx, w.ID, w.Name, nil, now); err != nil && !errors.Is(err, runtime.ErrNotFound) && !errors.Is(err, runtime.ErrFinished) {
+				return fmt.Errorf("wake %s: %w", w.ID, err)
 			}
 		}
 		if cp.ConsumeSignal != 0 {
