@@ -24,7 +24,7 @@ func stopScenarios() []*scenario {
 	pauseLong := pause
 	pauseLong.duration, pauseLong.faults = 25*time.Minute, 500
 	race := stale
-	race.duration = 10 * time.Second
+	race.duration = 14 * time.Second // enough stops for the 60 takeover races it wants, on a loaded machine too
 	race.workers, race.active, race.steps, race.work, race.every, race.faults = 3, 60, 200, 5*time.Millisecond, 500*time.Millisecond, 60
 	raceLong := race
 	raceLong.duration, raceLong.faults = 12*time.Minute, 10_000
