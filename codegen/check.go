@@ -122,6 +122,15 @@ func (c *checker) rangeStmt(n *ast.RangeStmt) {
 // one, and steps called with the workflow's context (a step called inside a
 // durable.Do body with that body's own context is part of that step).
 func (c *checker) funcLit(wf *workflow, lit *ast.FuncLit) {
+	if h := c.cls.closureLits[lit]; h != nil {
+		// Compiled as a helper when its definition is lowered: checked as
+		// one here, with the rest of the body.
+		cw := closureUnit(wf, h)
+		c.helperBody(cw)
+		c.body(cw)
+		return
+	}
+	refusal, known := c.cls.closureRefusals[lit]
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
@@ -135,7 +144,11 @@ func (c *checker) funcLit(wf *workflow, lit *ast.FuncLit) {
 		if cp.kind == cpNone || (cp.kind == cpStep && !c.usesWorkflowContext(wf, call)) {
 			return true
 		}
-		c.errorf(call.Pos(), "%s inside a closure: checkpoints cannot be made inside a function literal; call it in the workflow body", cp.fn.Name())
+		if known {
+			c.errorf(call.Pos(), "%s inside a function literal that cannot be compiled: %s; a function literal that makes checkpoints is compiled when it is defined once (name := func(...) {...}) and then only called, name(...), in the function that defines it, outside other function literals", cp.fn.Name(), refusal.why)
+			return true
+		}
+		c.errorf(call.Pos(), "%s inside a function literal within another function literal: checkpoints cannot be made there; make them in the outer literal, or in the workflow body", cp.fn.Name())
 		return true
 	})
 }
@@ -173,7 +186,7 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 	case cpStep:
 		badStep = !c.stepCall(cp, call)
 	}
-	if cp.kind != cpNone && !badStep && len(call.Args) > 0 {
+	if cp.kind != cpNone && !badStep && len(call.Args) > 0 && (cp.helper == nil || cp.helper.ctxParams() == 1) {
 		// The first argument must be the workflow's own context.
 		if id, ok := ast.Unparen(call.Args[0]).(*ast.Ident); !ok || c.info.Uses[id] != wf.ctx {
 			c.errorf(call.Args[0].Pos(), "the first argument of %s must be the workflow's context parameter", cp.fn.Name())

@@ -58,10 +58,10 @@ type closureProblem struct {
 
 // findClosures decides which live function variables of wf's body are
 // rebuilt on resume. It adds the variables their literals capture to live.
-func findClosures(wf *workflow, info *types.Info, live varSet) *closures {
+func findClosures(wf *workflow, info *types.Info, live varSet, compiled map[*types.Var]*helperFn) *closures {
 	cs := &closures{vars: map[*types.Var]bool{}, byLit: map[*ast.FuncLit]*closureEntry{}, captured: varSet{}, problems: map[*types.Var]closureProblem{}}
 	isFuncVar := func(v *types.Var) bool {
-		if v == nil || v.IsField() || v.Parent() == nil || v.Parent() == v.Pkg().Scope() {
+		if v == nil || v.IsField() || v.Parent() == nil || v.Parent() == v.Pkg().Scope() || compiled[v] != nil {
 			return false
 		}
 		_, ok := v.Type().Underlying().(*types.Signature)

@@ -314,6 +314,8 @@ func (l *lowerer) emitFrameType(w func(string, ...any)) {
 		switch {
 		case f.helper != nil:
 			w("%s *%s\n", f.name, f.helper.frameType)
+		case f.raw != "":
+			w("%s %s\n", f.name, f.raw)
 		case f.boxed:
 			w("%s *%s\n", f.name, l.tp.text(f.typ))
 		default:

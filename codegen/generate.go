@@ -106,8 +106,21 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 		}
 	}
 	// The helpers that make checkpoints, callees before callers, each in
-	// the generated file of its own source file.
-	findHelpers(cls, pkg.Syntax, pkg.Fset)
+	// the generated file of its own source file; the function literals
+	// compiled as helpers, which may call helpers and make the functions
+	// that define them helpers.
+	cls.fset = pkg.Fset
+	cls.closureHelpers, cls.closureLits, cls.closureRefusals = map[*types.Var]*helperFn{}, map[*ast.FuncLit]*helperFn{}, map[*ast.FuncLit]closureRefusal{}
+	fns, files := ctxFuncDecls(pkg.Syntax, pkg.Fset)
+	for {
+		findHelpers(cls, pkg.Syntax, pkg.Fset)
+		if findClosureHelpers(cls, fns, files) == 0 {
+			break
+		}
+	}
+	for _, h := range cls.closureLits {
+		h.calls = directHelperCalls(cls, h.decl.Body)
+	}
 	var bodies []*ast.BlockStmt
 	for _, f := range order {
 		for _, wf := range byFile[f] {
@@ -125,6 +138,13 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	byFileHelpers := map[*ast.File][]*helperFn{}
 	var compileHelper func(h *helperFn)
 	compileHelper = func(h *helperFn) {
+		if h.closure != nil {
+			// Compiled by its caller; the helpers it calls, before.
+			for _, c := range h.calls {
+				compileHelper(c)
+			}
+			return
+		}
 		if h.compiled {
 			return
 		}
@@ -193,7 +213,8 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 		return [2]string{}, Layout{}, false
 	}
 	decls, machine := l.emitWorkflow(l.frameType)
-	return [2]string{decls, machine}, l.layout(), true
+	nd, nm := l.nestedText()
+	return [2]string{joinText(nd, decls), joinText(nm, machine)}, l.layout(), true
 }
 
 // compileUnit checks and lowers helper h, keeping its generated code and
@@ -201,6 +222,9 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) {
 	wf := helperUnit(pkg, h)
 	for _, c := range h.calls {
+		if c.closure != nil {
+			continue // compiled by h itself
+		}
 		if (c.failed || c.l == nil) && h.cycle() == nil {
 			h.failed = true // reported at the callee
 			return
@@ -213,8 +237,21 @@ func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, 
 	}
 	h.l, h.frameType = l, l.frameType
 	h.text[0], h.text[1] = l.emitHelper()
+	nd, nm := l.nestedText()
+	h.text[0], h.text[1] = joinText(nd, h.text[0]), joinText(nm, h.text[1])
 	h.layout = l.layout()
 	h.errs = l.errs
+}
+
+// joinText joins generated declarations, skipping empty ones.
+func joinText(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
 
 // lowerUnit checks and lowers a workflow or helper; nil if it reported
@@ -223,15 +260,21 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 	pkg := wf.pkg
 	before := len(diags.list)
 	ck := &checker{fset: pkg.Fset, info: pkg.TypesInfo, cls: cls, diags: diags}
-	if wf.helper != nil {
+	switch {
+	case wf.helper != nil && wf.helper.closure != nil:
+		// Checked with the body that defines it (checker.funcLit).
+	case wf.helper != nil:
 		if !ck.helperSignature(wf) {
 			return nil
 		}
 		ck.helperBody(wf)
-	} else if !ck.signature(wf) {
-		return nil
+		ck.body(wf)
+	default:
+		if !ck.signature(wf) {
+			return nil
+		}
+		ck.body(wf)
 	}
-	ck.body(wf)
 	if len(diags.list) > before {
 		return nil
 	}
@@ -250,8 +293,9 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 		results: namedResults(wf),
 	}
 	live := lv.liveAcross(wf.decl.Body)
+	closureLive(cls, wf.decl, live)
 	wf.liveAt = lv.atCP
-	wf.closures = findClosures(wf, pkg.TypesInfo, live)
+	wf.closures = findClosures(wf, pkg.TypesInfo, live, cls.closureHelpers)
 	saved := pkgNames.clone()
 	l := newLowerer(wf, cls, q, pkgNames, diags, live, nil)
 	if len(diags.list) > before {

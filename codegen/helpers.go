@@ -68,6 +68,8 @@ type helperFn struct {
 	// the helper assigns to, or whose address it takes: those a caller
 	// cannot re-link (see relink).
 	reassigned map[int]bool
+	// closure is set for a function literal compiled as a helper.
+	closure *closureHelperInfo
 }
 
 // name is how messages and layouts name the helper.
@@ -76,6 +78,15 @@ func (h *helperFn) name() string {
 		return recvTypeName(recv) + "." + h.obj.Name()
 	}
 	return h.obj.Name()
+}
+
+// what names the helper in messages: "helper f", or "function literal f"
+// for a literal compiled as a helper.
+func (h *helperFn) what() string {
+	if h.closure != nil {
+		return "function literal " + h.name()
+	}
+	return "helper " + h.name()
 }
 
 // findHelpers returns the functions of pkg that take a durable.Context
@@ -125,21 +136,48 @@ func findHelpers(cls *classifier, syntax []*ast.File, fset *token.FileSet) map[*
 		}
 	}
 	for _, h := range cls.helpers {
-		seen := map[*helperFn]bool{}
-		ast.Inspect(h.decl.Body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.CallExpr:
-				if cp := cls.classify(n); cp.kind == cpHelper && !seen[cp.helper] {
-					seen[cp.helper] = true
-					h.calls = append(h.calls, cp.helper)
-				}
-			}
-			return true
-		})
+		h.calls = directHelperCalls(cls, h.decl.Body)
 	}
 	return cls.helpers
+}
+
+// directHelperCalls returns the helpers body calls outside function
+// literals, in order of their first call.
+func directHelperCalls(cls *classifier, body *ast.BlockStmt) []*helperFn {
+	var out []*helperFn
+	seen := map[*helperFn]bool{}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if cp := cls.classify(n); cp.kind == cpHelper && !seen[cp.helper] {
+				seen[cp.helper] = true
+				out = append(out, cp.helper)
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// ctxFuncDecls returns the functions of files that take a durable.Context
+// first (workflows and helpers among them), and the file of each.
+func ctxFuncDecls(syntax []*ast.File, fset *token.FileSet) ([]*ast.FuncDecl, map[*ast.FuncDecl]*ast.File) {
+	var fns []*ast.FuncDecl
+	files := map[*ast.FuncDecl]*ast.File{}
+	for _, f := range syntax {
+		if strings.HasSuffix(fset.PositionFor(f.Pos(), false).Filename, "_durable.go") {
+			continue
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+				fns = append(fns, fd)
+				files[fd] = f
+			}
+		}
+	}
+	return fns, files
 }
 
 // reachableHelpers returns the helpers that bodies call, directly or
@@ -228,15 +266,15 @@ func (c *checker) helperBody(wf *workflow) {
 			return false
 		case *ast.CallExpr:
 			if isCompensate(c.info, n) {
-				c.errorf(n.Pos(), "durable.Compensate in helper %s: compensations are registered in the workflow body; return what the compensation needs and register it there", wf.helper.name())
+				c.errorf(n.Pos(), "durable.Compensate in %s: compensations are registered in the workflow body; return what the compensation needs and register it there", wf.helper.what())
 				return true
 			}
 			switch cp := c.cls.classify(n); cp.kind {
 			case cpAll, cpSelect:
-				c.errorf(n.Pos(), "durable.%s in helper %s: futures are awaited in the workflow body; start and await them there", cp.fn.Name(), wf.helper.name())
+				c.errorf(n.Pos(), "durable.%s in %s: futures are awaited in the workflow body; start and await them there", cp.fn.Name(), wf.helper.what())
 			case cpNone:
 				if isDurableFunc(c.info, n, names.Go) {
-					c.errorf(n.Pos(), "durable.Go in helper %s: futures are started and awaited in the workflow body", wf.helper.name())
+					c.errorf(n.Pos(), "durable.Go in %s: futures are started and awaited in the workflow body", wf.helper.what())
 				}
 			}
 		}
@@ -271,7 +309,8 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	if h.l == nil {
 		return dest // the helper did not compile: reported there
 	}
-	ops := call.Args[min(1, len(call.Args)):]
+	k := h.ctxParams()
+	ops := call.Args[min(k, len(call.Args)):]
 	sel, isMethod := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	isMethod = isMethod && l.info.Selections[sel] != nil
 	recvExpr := ""
@@ -286,7 +325,7 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	ref := l.fv + "." + fld.name
 	params := h.sig.Params()
 	var inits []string
-	n := params.Len() - 1 // parameters after the context
+	n := params.Len() - k // parameters after the context
 	for i := 0; i < n; i++ {
 		var val string
 		switch {
@@ -298,7 +337,7 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 			if len(rest) == 0 {
 				val = "nil"
 			} else {
-				val = fmt.Sprintf("%s{%s}", l.tp.text(params.At(i+1).Type()), strings.Join(rest, ", "))
+				val = fmt.Sprintf("%s{%s}", l.tp.text(params.At(i+k).Type()), strings.Join(rest, ", "))
 			}
 		default:
 			val = l.print(args[i])
@@ -317,6 +356,10 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	l.cur = st
 	if h.recvField != "" && recvExpr != "" {
 		l.emit(call.Pos(), fmt.Sprintf("%s.%s = %s", ref, h.recvField, recvExpr))
+	}
+	if h.closure != nil {
+		// The literal reaches the variables it captures in this frame.
+		l.emit(call.Pos(), fmt.Sprintf("%s.%s = %s", ref, h.closure.upField, l.fv))
 	}
 	for i := range n {
 		if i < len(ops) && h.paramFields[i] != "" {
@@ -393,7 +436,7 @@ func (l *lowerer) emitHelper() (decls, machine string) {
 	for _, d := range l.decls {
 		w("%s\n\n", d)
 	}
-	w("// %s is the frame of helper %s, nested in the frame of its caller\n// while a call is in progress: its machine state and the variables that\n// live across its checkpoints.\n", l.frameType, h.name())
+	w("// %s is the frame of %s, nested in the frame of its caller\n// while a call is in progress: its machine state and the variables that\n// live across its checkpoints.\n", l.frameType, h.what())
 	l.emitFrameType(w)
 	l.emitSites(w)
 	l.emitCodec(w)
@@ -490,8 +533,9 @@ func (l *lowerer) mergeHelperErrors() {
 // parameter's own memory, which a re-link would overwrite).
 func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 	index := map[*types.Var]int{}
-	for i := 1; i < h.sig.Params().Len(); i++ {
-		index[h.sig.Params().At(i)] = i - 1
+	k := h.ctxParams()
+	for i := k; i < h.sig.Params().Len(); i++ {
+		index[h.sig.Params().At(i)] = i - k
 	}
 	out := map[int]bool{}
 	mark := func(e ast.Expr) {
@@ -537,7 +581,7 @@ func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 // only at a constant index: another index could have changed since the
 // call started, or make a checkpoint of its own.
 func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
-	if h.reassigned[i] || h.sig.Variadic() && i == h.sig.Params().Len()-2 {
+	if h.reassigned[i] || h.sig.Variadic() && i == h.sig.Params().Len()-1-h.ctxParams() {
 		return "", false
 	}
 	e := ast.Unparen(arg)

@@ -47,8 +47,11 @@ func newLowerer(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags 
 		if f := l.frame[wf.recv]; f != nil {
 			h.recvField = f.name
 		}
+		if h.closure != nil {
+			l.upFields()
+		}
 		h.paramFields = nil
-		for i := 1; i < h.sig.Params().Len(); i++ {
+		for i := h.ctxParams(); i < h.sig.Params().Len(); i++ {
 			p := h.sig.Params().At(i)
 			name := ""
 			if p.Name() != "" && p.Name() != "_" {

@@ -65,6 +65,9 @@ type lowerer struct {
 	// calls are the calls of helpers (see helpers.go), by the state that
 	// runs the callee: a state an instance resumes at, like a checkpoint.
 	calls []helperCallSite
+	// nested are the function literals of the unit compiled as helpers
+	// (see closure_helpers.go), emitted with it.
+	nested []*helperFn
 
 	closures *closures // function variables rebuilt on resume
 	// aliasSlots are the slots of stored variables that may share
@@ -90,6 +93,12 @@ type field struct {
 	// refs are the places a stored pointer variable may point into,
 	// stored as references (see pointers.go).
 	refs []*pointerRef
+	// raw is the field's type as written, for a field without typ (the
+	// caller's frame of a literal compiled as a helper).
+	raw string
+	// up is set for a variable of the caller that a literal compiled as
+	// a helper captures: name reaches it through the literal's up field.
+	up bool
 }
 
 // block is one machine state: a case of the dispatch switch.
@@ -247,6 +256,10 @@ func (l *lowerer) stmts(list []ast.Stmt) {
 
 // stmt lowers one statement.
 func (l *lowerer) stmt(s ast.Stmt) {
+	if h := l.closureDefOf(s); h != nil {
+		l.closureDef(h)
+		return
+	}
 	if es, ok := s.(*ast.ExprStmt); ok {
 		if call, ok := ast.Unparen(es.X).(*ast.CallExpr); ok && isCompensate(l.info, call) {
 			l.compensate(call)

@@ -3,6 +3,7 @@ package codegen
 import (
 	"go/ast"
 	"go/constant"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/packages"
@@ -80,9 +81,24 @@ type classifier struct {
 	// first and make no checkpoints, and plain memoizes plainCtxFunc.
 	ctxFuncs map[*types.Func]*helperFn
 	plain    map[*types.Func]bool
+	// closureHelpers are the function literals compiled as helpers, by
+	// the variable that holds each and by literal; closureRefusals say
+	// why the other literals that make checkpoints are not (see
+	// closure_helpers.go).
+	closureHelpers  map[*types.Var]*helperFn
+	closureLits     map[*ast.FuncLit]*helperFn
+	closureRefusals map[*ast.FuncLit]closureRefusal
+	fset            *token.FileSet
 }
 
 func (c *classifier) classify(call *ast.CallExpr) checkpoint {
+	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && len(c.closureHelpers) > 0 {
+		if v, ok := c.info.Uses[id].(*types.Var); ok {
+			if h := c.closureHelpers[v]; h != nil {
+				return checkpoint{kind: cpHelper, fn: h.obj, helper: h}
+			}
+		}
+	}
 	fn, _ := typeutil.Callee(c.info, call).(*types.Func)
 	if fn == nil {
 		return checkpoint{}

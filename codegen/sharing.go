@@ -477,7 +477,8 @@ func (s *sharing) report() {
 	}
 	if h := s.l.wf.helper; h != nil {
 		h.writes = map[int]shareWrite{}
-		for i := 1; i < h.sig.Params().Len(); i++ {
+		k := h.ctxParams()
+		for i := k; i < h.sig.Params().Len(); i++ {
 			ws := writes[find(h.sig.Params().At(i))]
 			if len(ws) == 0 {
 				continue
@@ -488,7 +489,7 @@ func (s *sharing) report() {
 					first = w
 				}
 			}
-			h.writes[i-1] = first
+			h.writes[i-k] = first
 		}
 	}
 	reported := map[*types.Var]bool{}
@@ -646,9 +647,10 @@ func readOnlyCall(info *types.Info, c *ast.CallExpr) bool {
 // so an argument that shares memory with a stored variable of the caller
 // is refused when the helper writes through it.
 func (s *sharing) helperCall(c *ast.CallExpr, h *helperFn) {
-	for i, a := range c.Args[min(1, len(c.Args)):] {
-		if h.sig.Variadic() && i >= h.sig.Params().Len()-2 {
-			i = h.sig.Params().Len() - 2
+	k := h.ctxParams()
+	for i, a := range c.Args[min(k, len(c.Args)):] {
+		if h.sig.Variadic() && i >= h.sig.Params().Len()-1-k {
+			i = h.sig.Params().Len() - 1 - k
 		}
 		w, ok := h.writes[i]
 		if !ok {

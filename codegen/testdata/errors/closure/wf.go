@@ -10,23 +10,67 @@ import (
 //durable:step
 func Step(ctx context.Context) error { return nil }
 
+func run(f func() error) error { return f() }
+
 //durable:workflow
-func W(ctx durable.Context, in int) (int, error) {
+func Passed(ctx durable.Context, in int) (int, error) {
+	// A literal passed to a function is not compiled.
+	if err := run(func() error { return durable.Sleep(ctx, time.Second) }); err != nil {
+		return 0, err
+	}
+	return in, nil
+}
+
+//durable:workflow
+func Reassigned(ctx durable.Context, in int) (int, error) {
+	var wait func() error
+	wait = func() error { return Step(ctx) }
+	if err := wait(); err != nil {
+		return 0, err
+	}
+	return in, nil
+}
+
+//durable:workflow
+func Escapes(ctx durable.Context, in int) (int, error) {
+	wait := func() error { return Step(ctx) }
+	other := wait
+	if err := other(); err != nil {
+		return 0, err
+	}
+	return in, nil
+}
+
+//durable:workflow
+func CalledInLiteral(ctx durable.Context, in int) (int, error) {
+	wait := func() error { return Step(ctx) }
+	again := func() error { return wait() }
+	return in, again()
+}
+
+//durable:workflow
+func Immediate(ctx durable.Context, in int) (int, error) {
+	err := func() error { return Step(ctx) }()
+	return in, err
+}
+
+//durable:workflow
+func Nested(ctx durable.Context, in int) (int, error) {
+	outer := func() error {
+		inner := func() error { return Step(ctx) }
+		return inner()
+	}
+	return in, outer()
+}
+
+//durable:workflow
+func Allowed(ctx durable.Context, in int) (int, error) {
+	// A step called inside a durable.Do body with the body's own context
+	// is part of that step: allowed; so is a literal compiled as a helper.
 	wait := func() error { return durable.Sleep(ctx, time.Second) }
 	if err := wait(); err != nil {
 		return 0, err
 	}
-	return in, Step(ctx)
-}
-
-//durable:workflow
-func StepInClosure(ctx durable.Context, in int) (int, error) {
-	run := func() error { return Step(ctx) }
-	if err := run(); err != nil {
-		return 0, err
-	}
-	// A step called inside a durable.Do body with the body's own context
-	// is part of that step: allowed.
 	return durable.Do(ctx, "inner", func(ctx context.Context) (int, error) {
 		return in, Step(ctx)
 	})

@@ -1,0 +1,167 @@
+package equiv
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/durablegen/durable"
+)
+
+// Function literals that make checkpoints: each is compiled like a
+// helper whose frame nests in its caller's and which reads and writes the
+// variables it captures in the caller's frame, as Go closures do.
+
+// ClosureNotify defines a literal that makes a step and a sleep, writes
+// two captured variables and is called before and inside a loop.
+//
+//durable:workflow
+func ClosureNotify(ctx durable.Context, n int) (string, error) {
+	sent := 0
+	var log []string
+	notify := func(msg string) error {
+		k, err := Add(ctx, len(msg), sent)
+		if err != nil {
+			return err
+		}
+		sent = k
+		if err := durable.Sleep(ctx, time.Minute); err != nil {
+			return err
+		}
+		log = append(log, msg)
+		return Note(ctx, msg)
+	}
+	if err := notify("welcome"); err != nil {
+		return "", err
+	}
+	for i := range n {
+		if err := notify(fmt.Sprint("day ", i)); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprint(sent, " ", strings.Join(log, ",")), nil
+}
+
+// ClosureByReference reads, after a call, what the caller changed since
+// the previous one: the literal sees the variable, not a copy of it.
+//
+//durable:workflow
+func ClosureByReference(ctx durable.Context, n int) (string, error) {
+	x := n
+	read := func(label string) (string, error) {
+		v, err := Add(ctx, x, 0)
+		if err != nil {
+			return "", err
+		}
+		x++ // seen by the caller
+		return Echo(ctx, fmt.Sprintf("%s=%d", label, v))
+	}
+	a, err := read("a")
+	if err != nil {
+		return "", err
+	}
+	x *= 10
+	b, err := read("b")
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s %s x=%d", a, b, x), nil
+}
+
+// ClosureOwnContext defines a literal that takes the durable.Context
+// as its first parameter, with several results, called in an expression.
+//
+//durable:workflow
+func ClosureOwnContext(ctx durable.Context, n int) (int, error) {
+	total := 0
+	step := func(ctx durable.Context, a, b int) (int, int, error) {
+		s, err := Add(ctx, a, b)
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := Touch2(ctx, s); err != nil {
+			return 0, 0, err
+		}
+		return s, a * b, nil
+	}
+	for i := 1; i <= n; i++ {
+		s, p, err := step(ctx, i, total)
+		if err != nil {
+			return 0, err
+		}
+		total += s + p
+	}
+	return total, nil
+}
+
+// Touch2 is a helper that makes one checkpoint.
+func Touch2(ctx durable.Context, n int) error {
+	return Note(ctx, fmt.Sprint("touch ", n))
+}
+
+// ClosureInLoop defines the literal inside a loop, capturing the
+// iteration's variable and one of the whole loop, and calls a helper and
+// returns early from inside it.
+//
+//durable:workflow
+func ClosureInLoop(ctx durable.Context, n int) (string, error) {
+	var out []string
+	for i := range n {
+		label := fmt.Sprint("it", i)
+		charge := func(amounts ...int) (total int, err error) {
+			if len(amounts) == 0 {
+				return 0, nil
+			}
+			total, err = chargeAll(ctx, label, amounts)
+			if err != nil {
+				return
+			}
+			label += "!"
+			out = append(out, fmt.Sprintf("%s=%d", label, total))
+			return
+		}
+		if _, err := charge(i, i+1); err != nil {
+			return "", err
+		}
+		if _, err := charge(); err != nil {
+			return "", err
+		}
+		out = append(out, label)
+	}
+	return strings.Join(out, " "), nil
+}
+
+// closureHelper is a helper that defines a literal making checkpoints:
+// the literal's frame nests in the helper's, which nests in the
+// workflow's.
+func closureHelper(ctx durable.Context, who string, n int) (string, error) {
+	count := 0
+	greet := func(s string) (string, error) {
+		count++
+		return Echo(ctx, fmt.Sprintf("%s:%s:%d", who, s, count))
+	}
+	var parts []string
+	for i := range n {
+		p, err := greet(fmt.Sprint(i))
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "/"), nil
+}
+
+// ClosureInHelper calls closureHelper twice.
+//
+//durable:workflow
+func ClosureInHelper(ctx durable.Context, n int) (string, error) {
+	a, err := closureHelper(ctx, "a", n)
+	if err != nil {
+		return "", err
+	}
+	b, err := closureHelper(ctx, "b", n+1)
+	if err != nil {
+		return "", err
+	}
+	return a + " " + b, nil
+}

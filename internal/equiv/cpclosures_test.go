@@ -1,0 +1,36 @@
+package equiv
+
+import (
+	"testing"
+
+	"github.com/durablegen/durable/durabletest"
+)
+
+// TestCheckpointClosures runs workflows whose checkpoints are made inside
+// function literals compiled as helpers, directly and through their
+// machines, crashing at every checkpoint: a literal writing what it
+// captures, reading what its caller changed, with its own context and
+// several results, defined in a loop, and defined in a helper.
+func TestCheckpointClosures(t *testing.T) {
+	log := durabletest.WithLog(Effects)
+	cases := []struct {
+		name string
+		run  func(t *testing.T) durabletest.Report
+	}{
+		{"Notify/0", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureNotifyWorkflow, 0, log) }},
+		{"Notify/3", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureNotifyWorkflow, 3, log) }},
+		{"ByReference", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureByReferenceWorkflow, 4, log) }},
+		{"OwnContext", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureOwnContextWorkflow, 3, log) }},
+		{"InLoop", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInLoopWorkflow, 3, log) }},
+		{"InHelper", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInHelperWorkflow, 2, log) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.run(t)
+			if r.CrashRuns < 2 {
+				t.Errorf("%d crash runs: the crash matrix did not run", r.CrashRuns)
+			}
+			t.Logf("%s: %v %v after %d crash runs", c.name, r.Result, r.Err, r.CrashRuns)
+		})
+	}
+}
