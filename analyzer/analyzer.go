@@ -29,7 +29,9 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil
 	}
 	c.index()
+	c.findCheckpointLits()
 	c.findHelpers()
+	c.findCheckpointLits() // those whose checkpoints are calls of helpers
 	c.collectWrites()
 	c.computeFacts()
 	c.checkWorkflows()

@@ -362,6 +362,9 @@ func (w *walker) localSync(id *ast.Ident, v *types.Var) {
 // a step, a workflow, a helper that makes checkpoints or part of package
 // durable (fn nil: a func value).
 func (w *walker) ctxArgs(call *ast.CallExpr, fn *types.Func) {
+	if fn == nil && w.c.cpLitVar(call) != nil {
+		return // a literal compiled as a helper, with its own context
+	}
 	if w.ctxOnlyFirst(call) && w.c.plainCtxFunc(fn) {
 		return // ordinary code that reads the context's deterministic helpers
 	}
@@ -425,7 +428,7 @@ func (w *walker) ctxUse(id *ast.Ident, v *types.Var, stack []ast.Node) {
 		return
 	}
 	lit := inClosure(stack)
-	if lit == nil || (v.Pos() >= lit.Pos() && v.Pos() < lit.End()) || w.captured[lit] {
+	if lit == nil || (v.Pos() >= lit.Pos() && v.Pos() < lit.End()) || w.captured[lit] || w.c.cpLits[lit] != nil {
 		return
 	}
 	w.captured[lit] = true

@@ -19,6 +19,11 @@ import (
 
 // checker holds the state of one pass.
 type checker struct {
+	// cpLits are the function literals durablegen compiles as helpers,
+	// with the variables that hold them (see cplits.go).
+	cpLits map[*ast.FuncLit]*types.Var
+	cpVars map[*types.Var]bool
+
 	pass    *analysis.Pass
 	std     bool // the package is part of the standard library
 	funcs   []*funcInfo
@@ -69,6 +74,9 @@ type funcInfo struct {
 	// outside function literals, in source order.
 	helper  bool
 	helpers []*funcInfo
+	// cpLits is set when the function defines literals that durablegen
+	// compiles as helpers (see cplits.go).
+	cpLits bool
 }
 
 func (f *funcInfo) isInit() bool {

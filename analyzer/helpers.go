@@ -77,7 +77,7 @@ func (c *checker) findHelpers() {
 			if k.f.helper {
 				continue
 			}
-			if k.direct || slices.ContainsFunc(k.callees, c.isHelper) {
+			if k.direct || k.f.cpLits || slices.ContainsFunc(k.callees, c.isHelper) {
 				k.f.helper, changed = true, true
 			}
 		}

@@ -277,6 +277,9 @@ func (w *walker) checkpointCalls(n ast.Node) []*ast.CallExpr {
 
 // checkpointName names the checkpoint that call is, or returns "".
 func (w *walker) checkpointName(call *ast.CallExpr) string {
+	if v := w.c.cpLitVar(call); v != nil {
+		return v.Name()
+	}
 	fn := w.callee(call)
 	switch {
 	case fn == nil:

@@ -36,6 +36,9 @@ func (w *walker) checkState() {
 				continue // a workflow's input is checked with its signature
 			}
 			why, fix := "", "recompute it after the checkpoint, or change its type"
+			if w.c.cpVars[v] {
+				continue // a literal compiled as a helper: never stored
+			}
 			if w.isBodyFuncVar(v) {
 				p, bad := fv.problems[v]
 				if !bad {

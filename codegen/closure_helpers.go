@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
 	"strings"
 
@@ -291,4 +292,18 @@ func closureLive(cls *classifier, decl *ast.FuncDecl, live varSet) {
 		}
 		delete(live, h.closure.v)
 	}
+}
+
+// capturingLit returns a literal of the unit compiled as a helper that
+// captures v, or nil.
+func (l *lowerer) capturingLit(v *types.Var) *helperFn {
+	if v == nil {
+		return nil
+	}
+	for _, h := range l.cls.closureLits {
+		if h.closure.encl == l.wf.decl && slices.Contains(h.closure.captured, v) {
+			return h
+		}
+	}
+	return nil
 }

@@ -387,6 +387,10 @@ func (l *lowerer) checkFrame() {
 				what = "variable " + f.v.Name()
 			}
 			fix := "recompute it after the checkpoint, or pass a step a value computed from it before the call"
+			if lit := l.capturingLit(f.v); lit != nil {
+				what += " (used by function literal " + lit.name() + ", which makes checkpoints: the variables of its caller that it uses are stored across its calls)"
+				fix = "declare it inside the literal, or recompute it after the calls"
+			}
 			if handle {
 				fix = "open or create it again after the checkpoint, or use it only inside a step"
 			}

@@ -40,9 +40,13 @@ func Misuse(ctx durable.Context, n int) (int, error) { // want Misuse:"workflow"
 	h := holder{ctx: ctx} // want `DG016: the workflow context ctx is stored in a composite literal`
 	_, _ = saved, h
 	run := func() (int, error) {
-		return Charge(ctx, n) // want `DG016: a closure captures the workflow context ctx`
+		return Charge(ctx, n) // compiled like a helper: defined once, only called
 	}
 	_, _ = run()
+	apply := func(f func() (int, error)) (int, error) { return f() }
+	_, _ = apply(func() (int, error) {
+		return Charge(ctx, n) // want `DG016: a closure captures the workflow context ctx`
+	})
 	_ = helper(ctx)   // want `DG016: the workflow context ctx is passed to helper, which is neither a step nor a workflow`
 	_ = keyed(ctx, n) // plain: reads durable.IdempotencyKey
 	_ = leaks(ctx)    // want `DG016: the workflow context ctx is passed to leaks, which is neither a step nor a workflow`
