@@ -428,7 +428,7 @@ func (w *walker) ctxUse(id *ast.Ident, v *types.Var, stack []ast.Node) {
 		return
 	}
 	lit := inClosure(stack)
-	if lit == nil || (v.Pos() >= lit.Pos() && v.Pos() < lit.End()) || w.captured[lit] || w.c.cpLits[lit] != nil {
+	if lit == nil || (v.Pos() >= lit.Pos() && v.Pos() < lit.End()) || w.captured[lit] || w.c.isCPLit(lit) {
 		return
 	}
 	w.captured[lit] = true

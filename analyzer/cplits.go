@@ -38,9 +38,11 @@ func (c *checker) findCheckpointLits() {
 		ctx := sig.Params().At(0)
 		makes := func(lit *ast.FuncLit) bool { return c.litMakesCheckpoints(lit, ctx) }
 		for _, l := range cplit.Find(c.pass.Fset, c.pass.TypesInfo, f.decl.Body, makes) {
-			if l.V != nil {
+			if l.OK() {
 				c.cpLits[l.Lit] = l.V
-				c.cpVars[l.V] = true
+				if l.V != nil {
+					c.cpVars[l.V] = true
+				}
 				f.cpLits = true
 			}
 		}
@@ -90,6 +92,12 @@ func (c *checker) litMakesCheckpoints(lit *ast.FuncLit, ctx *types.Var) bool {
 // cpLitVar returns the variable of the literal compiled as a helper that
 // call calls, or nil.
 func (c *checker) cpLitVar(call *ast.CallExpr) *types.Var {
+	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		if _, ok := c.cpLits[lit]; ok {
+			return types.NewVar(lit.Pos(), c.pass.Pkg, "func literal", c.pass.TypesInfo.TypeOf(lit))
+		}
+		return nil
+	}
 	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
 	if !ok {
 		return nil
@@ -99,4 +107,10 @@ func (c *checker) cpLitVar(call *ast.CallExpr) *types.Var {
 		return nil
 	}
 	return v
+}
+
+// isCPLit reports whether durablegen compiles lit as a helper.
+func (c *checker) isCPLit(lit *ast.FuncLit) bool {
+	_, ok := c.cpLits[lit]
+	return ok
 }

@@ -39,8 +39,10 @@ import (
 type closureHelperInfo struct {
 	lit *ast.FuncLit
 	// v is the variable that holds the literal; def is its definition.
-	v   *types.Var
-	def ast.Stmt
+	// call is set instead for a literal called where it is written.
+	v    *types.Var
+	def  ast.Stmt
+	call *ast.CallExpr
 	// encl is the function that defines the literal, and ctx its
 	// durable.Context parameter.
 	encl *ast.FuncDecl
@@ -136,19 +138,25 @@ func findClosureHelpers(cls *classifier, fns []*ast.FuncDecl, files map[*ast.Fun
 			if _, done := cls.closureRefusals[c.Lit]; done || cls.closureLits[c.Lit] != nil {
 				continue
 			}
-			if c.V == nil {
+			if !c.OK() {
 				cls.closureRefusals[c.Lit] = closureRefusal{c.Lit.Pos(), c.Why}
 				continue
 			}
-			info := &closureHelperInfo{lit: c.Lit, v: c.V, def: c.Def, encl: fd, ctx: ctx, captured: closureCaptures(cls.info, c.Lit, ctx)}
+			info := &closureHelperInfo{lit: c.Lit, v: c.V, def: c.Def, call: c.Call, encl: fd, ctx: ctx, captured: closureCaptures(cls.info, c.Lit, ctx)}
 			lsig := cls.info.TypeOf(c.Lit).(*types.Signature)
-			obj := types.NewFunc(c.Lit.Pos(), cls.pkg, c.V.Name(), lsig)
-			name := ast.NewIdent(encloseID(fn) + upperFirst(c.V.Name()))
+			vname := "lit"
+			if c.V != nil {
+				vname = c.V.Name()
+			}
+			obj := types.NewFunc(c.Lit.Pos(), cls.pkg, vname, lsig)
+			name := ast.NewIdent(encloseID(fn) + upperFirst(vname))
 			name.NamePos = c.Lit.Pos()
 			decl := &ast.FuncDecl{Name: name, Type: c.Lit.Type, Body: c.Lit.Body}
 			h := &helperFn{decl: decl, file: files[fd], obj: obj, sig: lsig, closure: info}
 			h.reassigned = reassignedParams(cls.info, h)
-			cls.closureHelpers[c.V] = h
+			if c.V != nil {
+				cls.closureHelpers[c.V] = h
+			}
 			cls.closureLits[c.Lit] = h
 			n++
 		}
@@ -290,7 +298,9 @@ func closureLive(cls *classifier, decl *ast.FuncDecl, live varSet) {
 		for _, v := range h.closure.captured {
 			live[v] = true
 		}
-		delete(live, h.closure.v)
+		if h.closure.v != nil {
+			delete(live, h.closure.v)
+		}
 	}
 }
 

@@ -300,6 +300,9 @@ func (l *lowerer) helperField(h *helperFn) *field {
 // runs it until it returns and takes its results.
 func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) []string {
 	h := cp.helper
+	if h.closure != nil && h.closure.call == call {
+		l.closureDef(h) // a literal called where it is written
+	}
 	results := l.resultTypes(call, cp)
 	if dest == nil {
 		for _, t := range results {

@@ -92,6 +92,12 @@ type classifier struct {
 }
 
 func (c *classifier) classify(call *ast.CallExpr) checkpoint {
+	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		if h := c.closureLits[lit]; h != nil {
+			return checkpoint{kind: cpHelper, fn: h.obj, helper: h}
+		}
+		return checkpoint{}
+	}
 	if id, ok := ast.Unparen(call.Fun).(*ast.Ident); ok && len(c.closureHelpers) > 0 {
 		if v, ok := c.info.Uses[id].(*types.Var); ok {
 			if h := c.closureHelpers[v]; h != nil {

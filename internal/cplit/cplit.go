@@ -1,8 +1,9 @@
 // Package cplit finds the function literals of a function that durablegen
-// compiles as helpers: those that make checkpoints, are defined once to a
-// local variable of their own (name := func(...) {...}, or var name =
-// func...), and whose variable is only called, by name, in the function
-// that defines them, outside function literals. The code generator and
+// compiles as helpers: those that make checkpoints and are either called
+// where they are written (func() {...}()), or defined once to a local
+// variable of their own (name := func(...) {...}, or var name = func...)
+// that is only called, by name, in the function that defines them,
+// outside function literals. The code generator and
 // the analyzer share it, so that they accept the same literals.
 package cplit
 
@@ -17,11 +18,17 @@ import (
 type Lit struct {
 	Lit *ast.FuncLit
 	// V is the variable that holds the literal and Def its definition,
-	// when the literal can be compiled; otherwise Why says why not.
-	V   *types.Var
-	Def ast.Stmt
-	Why string
+	// when the literal can be compiled; Call is set instead for a literal
+	// called where it is written (func() {...}()). Otherwise Why says why
+	// it cannot be.
+	V    *types.Var
+	Def  ast.Stmt
+	Call *ast.CallExpr
+	Why  string
 }
+
+// OK reports whether the literal can be compiled.
+func (l Lit) OK() bool { return l.V != nil || l.Call != nil }
 
 // Find returns the literals of body that makes reports to make
 // checkpoints, outermost first in source order. A literal inside another
@@ -49,6 +56,10 @@ func Find(fset *token.FileSet, info *types.Info, body *ast.BlockStmt, makes func
 				out = append(out, Lit{Lit: lit, Why: "it is inside another function literal"})
 				return true
 			}
+		}
+		if call, ok := parent.(*ast.CallExpr); ok && ast.Unparen(call.Fun) == lit {
+			out = append(out, Lit{Lit: lit, Call: call})
+			return true
 		}
 		v, def, why := candidate(fset, info, body, lit, parent)
 		out = append(out, Lit{Lit: lit, V: v, Def: def, Why: why})
@@ -92,9 +103,6 @@ func candidate(fset *token.FileSet, info *types.Info, body *ast.BlockStmt, lit *
 			return nil, nil, "its declaration declares more than it"
 		}
 	case *ast.CallExpr:
-		if ast.Unparen(p.Fun) == lit {
-			return nil, nil, "it is called where it is written; assign it to a variable first"
-		}
 		return nil, nil, "it is passed to a function"
 	default:
 		return nil, nil, "it is not assigned to a variable of its own"

@@ -165,3 +165,29 @@ func ClosureInHelper(ctx durable.Context, n int) (string, error) {
 	}
 	return a + " " + b, nil
 }
+
+// ClosureCalledAtOnce calls literals that make checkpoints where they are
+// written: as a statement, and in an assignment with results.
+//
+//durable:workflow
+func ClosureCalledAtOnce(ctx durable.Context, n int) (string, error) {
+	acc := n
+	func() {
+		for i := range 2 {
+			v, err := Add(ctx, acc, i)
+			if err == nil {
+				acc = v
+			}
+		}
+	}()
+	s, err := func(k int) (string, error) {
+		if err := durable.Sleep(ctx, time.Second); err != nil {
+			return "", err
+		}
+		return Echo(ctx, fmt.Sprint("acc ", acc*k))
+	}(3)
+	if err != nil {
+		return "", err
+	}
+	return s, nil
+}

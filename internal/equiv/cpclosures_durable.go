@@ -741,6 +741,180 @@ func (f *closureInHelperFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// closureCalledAtOnceLitFrame is the frame of function literal lit, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type closureCalledAtOnceLitFrame struct {
+	pc        int
+	up        *closureCalledAtOnceFrame
+	i         int
+	t_536ed5  int
+	t_536ed51 int
+	v         int
+	err       error
+}
+
+var closureCalledAtOnceLitSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Add", Pos: "cpclosures.go:177:14"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *closureCalledAtOnceLitFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("i", int64(f.i))
+	e.Int("t_536ed5", int64(f.t_536ed5))
+	e.Int("t_536ed51", int64(f.t_536ed51))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *closureCalledAtOnceLitFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "i":
+			f.i = int(d.Int())
+		case "t_536ed5":
+			f.t_536ed5 = int(d.Int())
+		case "t_536ed51":
+			f.t_536ed51 = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *closureCalledAtOnceLitFrame) ret() error {
+	return nil
+}
+
+// closureCalledAtOnceLitFrame1 is the frame of function literal lit, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type closureCalledAtOnceLitFrame1 struct {
+	pc        int
+	up        *closureCalledAtOnceFrame
+	k         int
+	res       string
+	res1      error
+	err       error
+	t_7718bc  string
+	t_7718bc1 error
+	t_7718bc2 string
+}
+
+var closureCalledAtOnceLitSites1 = [...]runtime.Site{
+	{ID: 1, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:184:13"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:187:10"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *closureCalledAtOnceLitFrame1) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("k", int64(f.k))
+	e.Error("err", f.err)
+	e.String("t_7718bc", f.t_7718bc)
+	e.Error("t_7718bc1", f.t_7718bc1)
+	e.String("t_7718bc2", f.t_7718bc2)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *closureCalledAtOnceLitFrame1) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "k":
+			f.k = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "t_7718bc":
+			f.t_7718bc = d.String()
+		case "t_7718bc1":
+			f.t_7718bc1 = d.Error()
+		case "t_7718bc2":
+			f.t_7718bc2 = d.String()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *closureCalledAtOnceLitFrame1) ret(r0 string, r1 error) error {
+	f.res = r0
+	f.res1 = r1
+	return nil
+}
+
+// closureCalledAtOnceFrame is the frame of workflow ClosureCalledAtOnce: its machine state and the variables
+// that live across its checkpoints.
+type closureCalledAtOnceFrame struct {
+	pc   int
+	n    int
+	acc  int
+	lit  *closureCalledAtOnceLitFrame
+	s    string
+	err  error
+	lit1 *closureCalledAtOnceLitFrame1
+}
+
+var closureCalledAtOnceSites = [...]runtime.Site{}
+
+// ClosureCalledAtOnceWorkflow is the descriptor of workflow ClosureCalledAtOnce: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ClosureCalledAtOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureCalledAtOnce", "38dc5978aa6238ae", func() any { return new(closureCalledAtOnceFrame) }).WithFunc(ClosureCalledAtOnce)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *closureCalledAtOnceFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *closureCalledAtOnceFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	e.Int("acc", int64(f.acc))
+	if f.lit != nil {
+		e.Frame("lit", f.lit)
+	}
+	e.String("s", f.s)
+	e.Error("err", f.err)
+	if f.lit1 != nil {
+		e.Frame("lit1", f.lit1)
+	}
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *closureCalledAtOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "acc":
+			f.acc = int(d.Int())
+		case "lit":
+			f.lit = new(closureCalledAtOnceLitFrame)
+			d.Frame(f.lit)
+		case "s":
+			f.s = d.String()
+		case "err":
+			f.err = d.Error()
+		case "lit1":
+			f.lit1 = new(closureCalledAtOnceLitFrame1)
+			d.Frame(f.lit1)
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f *touch2Frame) Run(x1 *runtime.Exec) error {
@@ -1221,6 +1395,120 @@ func (f *closureInHelperFrame) Run(x1 *runtime.Exec) error {
 				/*line cpclosures.go:164:2*/ return runtime.Return[string](x1, "", f.err)
 			}
 			/*line cpclosures.go:166:1*/ return runtime.Return[string](x1, f.a+" "+f.b, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *closureCalledAtOnceLitFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line cpclosures.go:176:2*/ f.t_536ed51 = 2
+			f.t_536ed5 = 0
+			f.pc = 1
+		case 1:
+			if f.t_536ed5 < f.t_536ed51 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t_536ed5
+			f.pc = 5
+		case 3:
+			f.t_536ed5++
+			f.pc = 1
+		case 4:
+			/*line cpclosures.go:182:1*/ return f.ret()
+		case 5:
+			/*line cpclosures.go:177:13*/ f.v, f.err = runtime.Call(x1, &closureCalledAtOnceLitSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.up.acc, f.i)
+				}
+				return Add(stepCtx, f.up.acc, f.i)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line cpclosures.go:178:3*/ if f.err == nil {
+				/*line cpclosures.go:179:4*/ f.up.acc = f.v
+			}
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *closureCalledAtOnceLitFrame1) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line cpclosures.go:184:12*/ f.err = runtime.Sleep(x1, &closureCalledAtOnceLitSites1[0], time.Second)
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:184:2*/ if f.err != nil {
+				/*line cpclosures.go:185:3*/ return f.ret("", f.err)
+			}
+			/*line cpclosures.go:187:19*/ f.t_7718bc2 = fmt.Sprint("acc ", f.up.acc*f.k)
+			f.pc = 3
+		case 3:
+			/*line cpclosures.go:187:9*/ f.t_7718bc, f.t_7718bc1 = runtime.Call(x1, &closureCalledAtOnceLitSites1[1], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_7718bc2)
+				}
+				return Echo(stepCtx, f.t_7718bc2)
+			})
+			if err := x1.Commit(&f.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line cpclosures.go:187:2*/ return f.ret(f.t_7718bc, f.t_7718bc1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *closureCalledAtOnceFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line cpclosures.go:174:1*/ f.acc = f.n
+			/*line cpclosures.go:175:1*/ f.lit = &closureCalledAtOnceLitFrame{}
+			f.pc = 1
+		case 1:
+			/*line cpclosures.go:175:1*/ f.lit.up = f
+			/*line cpclosures.go:175:1*/ if err := f.lit.Run(x1); err != nil {
+				return err
+			}
+			f.lit = nil
+			/*line cpclosures.go:183:11*/ f.lit1 = &closureCalledAtOnceLitFrame1{k: 3}
+			f.pc = 2
+		case 2:
+			/*line cpclosures.go:183:11*/ f.lit1.up = f
+			/*line cpclosures.go:183:11*/ if err := f.lit1.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:183:11*/ f.s, f.err = f.lit1.res, f.lit1.res1
+			f.lit1 = nil
+			/*line cpclosures.go:189:1*/ if f.err != nil {
+				/*line cpclosures.go:190:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line cpclosures.go:192:1*/ return runtime.Return[string](x1, f.s, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}

@@ -23,6 +23,7 @@ func TestCheckpointClosures(t *testing.T) {
 		{"OwnContext", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureOwnContextWorkflow, 3, log) }},
 		{"InLoop", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInLoopWorkflow, 3, log) }},
 		{"InHelper", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInHelperWorkflow, 2, log) }},
+		{"CalledAtOnce", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureCalledAtOnceWorkflow, 2, log) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -33,6 +33,8 @@ var richFeatures = []string{
 	// gen_kept_test.go and gen_results_test.go: closures, shared memory
 	// and several-result steps' results kept across checkpoints.
 	"keptclosure", "sharekept", "severalkept",
+	// gen_cplit_test.go: function literals that make checkpoints.
+	"cplit",
 }
 
 // richKinds are the statement forms of the rich features. They run only in
@@ -65,6 +67,7 @@ func richKinds() []stmtKind {
 		{"keptclosure", 5, ok, (*gen).keptClosureStmt},
 		{"sharekept", 5, ok, (*gen).sharedKeptStmt},
 		{"severalkept", 4, ok, (*gen).severalKeptStmt},
+		{"cplit", 5, ok, (*gen).cpLitStmt},
 	}
 }
 

@@ -355,13 +355,23 @@ func runPanicky[In, Out any](t *testing.T, wf *durable.Workflow[In, Out], in In,
 		sigs["sig"] = append(sigs["sig"], []byte(fmt.Sprint(100+i)))
 	}
 	id := "probe-" + t.Name()
+	// The probe gets its own copy of the input: a workflow may write
+	// through the input's slices and maps, and the runs after it must
+	// start from the input as it was.
+	probe := in
+	if b, err := json.Marshal(in); err == nil {
+		var c In
+		if json.Unmarshal(b, &c) == nil {
+			probe = c
+		}
+	}
 	msg := func() (msg string) {
 		defer func() {
 			if r := recover(); r != nil {
 				msg = fmt.Sprint(r)
 			}
 		}()
-		wf.Call(durabletest.DirectContext(id, durabletest.NewClock(), sigs), in)
+		wf.Call(durabletest.DirectContext(id, durabletest.NewClock(), sigs), probe)
 		return ""
 	}()
 	if msg == "" {
@@ -394,6 +404,7 @@ func testSource(name string, wfs []*workflow) string {
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"

@@ -49,12 +49,6 @@ func CalledInLiteral(ctx durable.Context, in int) (int, error) {
 }
 
 //durable:workflow
-func Immediate(ctx durable.Context, in int) (int, error) {
-	err := func() error { return Step(ctx) }()
-	return in, err
-}
-
-//durable:workflow
 func Nested(ctx durable.Context, in int) (int, error) {
 	outer := func() error {
 		inner := func() error { return Step(ctx) }
@@ -69,6 +63,9 @@ func Allowed(ctx durable.Context, in int) (int, error) {
 	// is part of that step: allowed; so is a literal compiled as a helper.
 	wait := func() error { return durable.Sleep(ctx, time.Second) }
 	if err := wait(); err != nil {
+		return 0, err
+	}
+	if err := func() error { return Step(ctx) }(); err != nil {
 		return 0, err
 	}
 	return durable.Do(ctx, "inner", func(ctx context.Context) (int, error) {
