@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/durablegen/durable/examples/internal/crashdemo"
+	"github.com/durablegen/durable/examples/internal/ledger"
+	"github.com/durablegen/durable/examples/onboarding/drip"
+	"github.com/durablegen/durable/runtime"
+)
+
+// TestMain makes the test binary the worker child when the demo starts
+// it again, as the program starts itself.
+func TestMain(m *testing.M) {
+	if os.Getenv(crashdemo.WorkerEnv) == "1" {
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func TestDemo(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		duplicates int // sends de-duplicated: the one the kill cut off
+	}{
+		{name: "crash", duplicates: 1},
+		{name: "no crash", args: []string{"-crash=false"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			args := append([]string{"-dir", dir, "-day", "300ms", "-lease", "300ms"}, tc.args...)
+			var out, errOut crashdemo.Output
+			code := run(args, &out, &errOut)
+			defer func() {
+				if t.Failed() {
+					t.Logf("output:\n%s\nstderr:\n%s", out.String(), errOut.String())
+				}
+			}()
+			if code != 0 {
+				t.Fatalf("run(%q) = %d, want 0", args, code)
+			}
+			pass, fail, id := crashdemo.Verdicts(out.String())
+			if pass != 5 || fail != 0 || id == "" {
+				t.Fatalf("run(%q) printed %d PASS, %d FAIL lines and instance %q, want 5, 0 and an ID", args, pass, fail, id)
+			}
+			verify(t, dir, id, tc.duplicates)
+		})
+	}
+}
+
+// verify checks the outcome of a demo from its databases, independently
+// of the demo's own checks.
+func verify(t *testing.T, dir, id string, duplicates int) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := crashdemo.Open(filepath.Join(dir, "durable.db"), crashdemo.Clock{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	inst, err := store.Get(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inst.Status != runtime.StatusCompleted {
+		t.Fatalf("Get(%s).Status = %s, want %s (error %q)", id, inst.Status, runtime.StatusCompleted, inst.Error)
+	}
+	sum, err := runtime.Attach[drip.Summary](runtime.NewClient(store), id).Result(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var templates []string
+	for i, s := range sum.Sent {
+		templates = append(templates, s.Template)
+		// The durable clock ran a day per 300ms: each email is at least
+		// its day after the signup, and none took a day too many.
+		days := s.At.Sub(sum.StartedAt)
+		if due := time.Duration(s.Day) * drip.Day; days < due || days > due+2*drip.Day || s.Day != drip.Schedule()[i].Day {
+			t.Errorf("email %s sent %v after the signup, want day %d", s.Template, days, drip.Schedule()[i].Day)
+		}
+	}
+	if got, want := fmt.Sprint(templates), "[welcome getting-started tips check-in]"; got != want {
+		t.Errorf("summary lists %s, want %s", got, want)
+	}
+	entries, err := ledger.Ledger{Path: filepath.Join(dir, "outbox.db")}.Entries(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, e := range entries {
+		got[e.Outcome]++
+	}
+	want := map[string]int{ledger.Applied: 4}
+	if duplicates > 0 {
+		want[ledger.Duplicate] = duplicates
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("outbox calls by outcome = %v, want %v", got, want)
+	}
+}
+
+func TestCheckDates(t *testing.T) {
+	clock := crashdemo.Clock{Day: time.Second}
+	start := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	at := func(days float64) time.Time { return start.Add(time.Duration(days * float64(drip.Day))) }
+	sent := func(days ...float64) drip.Summary {
+		sum := drip.Summary{StartedAt: start}
+		for i, e := range drip.Schedule() {
+			sum.Sent = append(sum.Sent, drip.Sent{Template: e.Template, Day: e.Day, At: at(days[i])})
+		}
+		return sum
+	}
+	tests := []struct {
+		name string
+		sum  drip.Summary
+		ok   bool
+	}{
+		{"on time", sent(0, 1.1, 3.05, 7.1), true},
+		{"cut off by the kill, late by the takeover", sent(0, 2.2, 3.05, 7.1), true},
+		{"early", sent(0, 0.9, 3, 7), false},
+		{"schedule moved", sent(0, 2.2, 4.2, 8.2), false},
+		{"one missing", drip.Summary{StartedAt: start, Sent: sent(0, 1, 3, 7).Sent[:3]}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if c := checkDates(tc.sum, nil, clock, 500*time.Millisecond, true); c.OK != tc.ok {
+				t.Errorf("checkDates(%s) = %+v, want OK %v", tc.name, c, tc.ok)
+			}
+		})
+	}
+}
