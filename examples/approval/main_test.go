@@ -105,8 +105,12 @@ func TestCheckWaits(t *testing.T) {
 		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(days * 24 * float64(time.Hour)))
 	}
 	suspend := func(days float64) runtime.Event { return runtime.Event{Kind: "await", At: at(days)} }
-	timedOut := func(days float64) runtime.Event { return runtime.Event{Kind: "await", Error: "timed out", At: at(days)} }
-	decided := func(days float64) runtime.Event { return runtime.Event{Kind: "await", Detail: []byte(`{"Approved":true}`), At: at(days)} }
+	timedOut := func(days float64) runtime.Event {
+		return runtime.Event{Kind: "await", Error: "timed out", At: at(days)}
+	}
+	decided := func(days float64) runtime.Event {
+		return runtime.Event{Kind: "await", Detail: []byte(`{"Approved":true}`), At: at(days)}
+	}
 	tests := []struct {
 		name    string
 		answers []string
