@@ -148,6 +148,9 @@ func Describe(kind, name, pos string) string {
 	if i := strings.LastIndexByte(pos, ':'); i > 0 && strings.Count(pos, ":") == 2 {
 		pos = pos[:i]
 	}
+	if kind == "all" && name == "all" {
+		return fmt.Sprintf("durable.All (%s)", pos)
+	}
 	if kind == name || name == "" {
 		return fmt.Sprintf("%s (%s)", kind, pos)
 	}
