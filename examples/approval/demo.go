@@ -23,24 +23,33 @@ const timeout = 48 * time.Hour
 type session struct {
 	cfg    config
 	out    io.Writer
-	clock  crashdemo.Clock
+	clock  *crashdemo.Clock
+	start  time.Time
 	client *runtime.Client
 	id     string
 	req    review.Request
-	asked  int // waits for a decision seen so far
+	asked  int    // waits for a decision seen so far
+	answer string // the answer to the last of them
 }
 
 // demo runs the review with a crash in the middle and reports on it. It
 // returns whether every check passed.
 func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) {
-	clock := crashdemo.Clock{Epoch: time.Now().Round(0), Day: cfg.day}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute+clock.Real(4*timeout))
+	limit := 2 * time.Minute
+	if !cfg.skip {
+		limit += 2 * timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	dir, cleanup, err := crashdemo.Dir("approval", cfg.dir, cfg.keep, out, "durable.db", "notifications.db")
+	dir, cleanup, err := crashdemo.Dir("approval", cfg.dir, cfg.keep, out, "durable.db", "notifications.db", "clock-offset")
 	if err != nil {
 		return false, err
 	}
 	defer cleanup()
+	var clock *crashdemo.Clock
+	if cfg.skip {
+		clock = crashdemo.NewClock(dir)
+	}
 	dbPath := filepath.Join(dir, "durable.db")
 	store, err := crashdemo.Open(dbPath, clock)
 	if err != nil {
@@ -49,7 +58,7 @@ func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) 
 	defer store.Close()
 	notes := ledger.Ledger{Path: filepath.Join(dir, "notifications.db")}
 	s := &session{
-		cfg: cfg, out: out, clock: clock, client: runtime.NewClient(store),
+		cfg: cfg, out: out, clock: clock, start: clock.Now(), client: runtime.NewClient(store),
 		id: "approval-" + strconv.FormatInt(time.Now().UnixMilli(), 36),
 		req: review.Request{
 			ID: "PO-1042", What: "4 laptops, $9,600", Requester: "dana",
@@ -61,8 +70,8 @@ func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) 
 		return false, err
 	}
 	fmt.Fprintf(out, "approval of %s (%s) for %s: instance %s\n", s.req.ID, s.req.What, s.req.Requester, s.id)
-	fmt.Fprintf(out, "  approver %s answers %s, manager %s answers %s; each has %v (a durable day takes %v)\n",
-		s.req.Chain[0], cfg.answers[0], s.req.Chain[1], cfg.answers[1], timeout, cfg.day)
+	fmt.Fprintf(out, "  approver %s answers %s, manager %s answers %s; each has %v\n",
+		s.req.Chain[0], cfg.answers[0], s.req.Chain[1], cfg.answers[1], timeout)
 	fmt.Fprintf(out, "  workflow store %s\n  notifications  %s\n", dbPath, notes.Path)
 
 	pause := crashdemo.Pause{}
@@ -70,7 +79,7 @@ func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) 
 		pause = crashdemo.Pause{Kind: "step", Name: "Notify", N: deciderLevel(cfg.answers) + 1}
 	}
 	res, err := crashdemo.Run(ctx, crashdemo.Config{
-		DB: dbPath, Clock: clock, Lease: cfg.lease, Pause: pause, Out: out, Stderr: stderr,
+		DB: dbPath, Client: s.client, ID: s.id, Clock: clock, Lease: cfg.lease, Pause: pause, Out: out, Stderr: stderr,
 		OnCommit: s.onCommit,
 	})
 	if err != nil {
@@ -100,7 +109,7 @@ func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) 
 	if rerr != nil {
 		end = "fail"
 	}
-	checks := crashdemo.Checks(crashdemo.Evidence{ID: s.id, History: history, Entries: entries, KilledAt: res.KilledAt, End: end})
+	checks := crashdemo.Checks(crashdemo.Evidence{ID: s.id, History: history, Entries: entries, Run: res, End: end})
 	checks = append(checks,
 		checkOutcome(s.req, cfg.answers, outcome, rerr),
 		checkNotified(s.req, cfg.answers, entries),
@@ -122,7 +131,7 @@ func deciderLevel(answers []string) int {
 // onCommit plays the people of the chain: when the workflow suspends to
 // wait for a decision, the person asked answers at once unless silent.
 func (s *session) onCommit(ctx context.Context, c crashdemo.Commit) (string, error) {
-	day := fmt.Sprintf("day %.2f", float64(s.clock.Now().Sub(s.clock.Epoch))/float64(24*time.Hour))
+	day := fmt.Sprintf("day %.2f", float64(s.clock.Now().Sub(s.start))/float64(24*time.Hour))
 	if c.Kind != "await" {
 		return day, nil
 	}
@@ -131,7 +140,10 @@ func (s *session) onCommit(ctx context.Context, c crashdemo.Commit) (string, err
 		return "", err
 	}
 	if inst.Status != runtime.StatusWaiting || inst.Seq != c.Seq {
-		return day + ", the wait ended", nil
+		if s.answer == silent {
+			return day + ", the wait timed out", nil
+		}
+		return day + ", the decision was received", nil
 	}
 	// This checkpoint suspended the instance: a new wait.
 	level := s.asked
@@ -140,6 +152,7 @@ func (s *session) onCommit(ctx context.Context, c crashdemo.Commit) (string, err
 		return "", fmt.Errorf("the workflow waits for a decision a %dth time; the chain has %d people", level+1, len(s.req.Chain))
 	}
 	who, answer := s.req.Chain[level], s.cfg.answers[level]
+	s.answer = answer
 	if answer == silent {
 		return fmt.Sprintf("%s, suspended until %s decides or %v pass; %s does not answer", day, who, timeout, who), nil
 	}

@@ -8,14 +8,16 @@
 //
 // Usage:
 //
-//	go run ./examples/approval [-approver answer] [-manager answer] [-day d] [-dir path] [-keep] [-crash=false] [-lease d]
+//	go run ./examples/approval [-approver answer] [-manager answer] [-skip=false] [-dir path] [-keep] [-crash=false] [-lease d]
 //
 // An answer is approve, reject or silent (no answer: the wait times out).
 // By default the approver is silent and the manager approves, so the
 // request is escalated once. The workflow (review/review.go) waits with
-// durable.AwaitTimeout on the durable clock of the store and the workers;
-// -day sets how much real time a day of that clock takes (500ms by
-// default, so each two-day wait takes a second; 24h for real). The program
+// durable.AwaitTimeout on the durable clock of the store and the workers
+// (sqlite.Config.Now, runtime.WorkerOptions.Now): while the instance waits
+// for someone who does not answer, the program moves that clock forward to
+// the wait's deadline, which the worker then honours at once; with
+// -skip=false each silent wait lasts its two days for real. The program
 // plays the approver and the manager: it sends the decision signal when
 // the workflow waits for the one whose answer is not silent. Notifications
 // go to a ledger in a second SQLite file that de-duplicates them by step
@@ -85,7 +87,7 @@ const (
 // config is what the flags choose.
 type config struct {
 	answers []string // of the approver and the manager
-	day     time.Duration
+	skip    bool
 	dir     string
 	keep    bool
 	crash   bool
@@ -98,11 +100,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	approver := fs.String("approver", silent, "the approver's `answer`: approve, reject or silent (the two-day wait times out and the request is escalated)")
 	manager := fs.String("manager", approve, "the manager's `answer` after an escalation: approve, reject or silent (the request expires)")
-	fs.DurationVar(&cfg.day, "day", 500*time.Millisecond, "real time one day of the durable clock takes (24h: the real clock)")
+	fs.BoolVar(&cfg.skip, "skip", true, "skip the durable clock ahead to the deadline of a wait nobody answers (false: wait the two days for real)")
 	fs.StringVar(&cfg.dir, "dir", "", "`directory` of the workflow store and the notification ledger (default: a new temporary directory)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases of an earlier run in -dir, and keep the temporary directory at exit")
 	fs.BoolVar(&cfg.crash, "crash", true, "kill the first worker with SIGKILL after it notified the person who decides")
-	fs.DurationVar(&cfg.lease, "lease", 500*time.Millisecond, "worker lease, in real time: how long a dead worker's instance stays locked")
+	fs.DurationVar(&cfg.lease, "lease", 500*time.Millisecond, "worker lease: how long a dead worker's instance stays locked")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: approval [flags]")
 		fs.PrintDefaults()
@@ -122,8 +124,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		}
 	}
 	cfg.answers = []string{*approver, *manager}
-	if cfg.day < 10*time.Millisecond || cfg.lease <= 0 {
-		err := fmt.Errorf("-day %v, -lease %v: want a day of at least 10ms and a positive lease", cfg.day, cfg.lease)
+	if cfg.lease <= 0 {
+		err := fmt.Errorf("-lease %v: want a positive lease", cfg.lease)
 		fmt.Fprintln(stderr, err)
 		return cfg, err
 	}

@@ -1,6 +1,7 @@
 // Command onboarding runs a seven-day email drip — a welcome email at
 // once, follow-ups on days 1, 3 and 7 — as a durable workflow, on a
-// durable clock fast enough that the week passes in seconds. It kills the
+// durable clock that skips the days in between, so that the week passes
+// in a second. It kills the
 // worker running it with SIGKILL just after the day-1 email went out but
 // before that send was checkpointed, and shows that a second worker
 // resumes the drip where it stopped: the email is not sent twice, and the
@@ -8,11 +9,14 @@
 //
 // Usage:
 //
-//	go run ./examples/onboarding [-day d] [-dir path] [-keep] [-crash=false] [-lease d]
+//	go run ./examples/onboarding [-skip=false] [-dir path] [-keep] [-crash=false] [-lease d]
 //
-// The workflow (drip/drip.go) sleeps with durable.SleepUntil, on the
-// durable clock of the store and the workers. -day sets how much real time
-// a day of that clock takes (1s by default, 24h for real). The mail
+// The workflow (drip/drip.go) sleeps with durable.SleepUntil on the
+// durable clock of the store and the workers (sqlite.Config.Now,
+// runtime.WorkerOptions.Now). While the instance sleeps, and nothing else
+// can happen before its timer, the program moves that clock forward to the
+// timer, which the worker then fires at once; with -skip=false it waits
+// the seven days for real. The mail
 // provider is a ledger in a second SQLite file that de-duplicates sends by
 // their step key and logs every call, so what the killed worker did is
 // there to inspect. The program prints the emails with their durable
@@ -73,7 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // config is what the flags choose.
 type config struct {
-	day   time.Duration
+	skip  bool
 	dir   string
 	keep  bool
 	crash bool
@@ -84,11 +88,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var cfg config
 	fs := flag.NewFlagSet("onboarding", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.DurationVar(&cfg.day, "day", time.Second, "real time one day of the durable clock takes (24h: the real clock)")
+	fs.BoolVar(&cfg.skip, "skip", true, "skip the durable clock ahead to the instance's timer while it sleeps (false: wait the days for real)")
 	fs.StringVar(&cfg.dir, "dir", "", "`directory` of the workflow store and the mail provider's ledger (default: a new temporary directory)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases of an earlier run in -dir, and keep the temporary directory at exit")
 	fs.BoolVar(&cfg.crash, "crash", true, "kill the first worker with SIGKILL after it sent the day-1 email")
-	fs.DurationVar(&cfg.lease, "lease", 500*time.Millisecond, "worker lease, in real time: how long a dead worker's instance stays locked")
+	fs.DurationVar(&cfg.lease, "lease", 500*time.Millisecond, "worker lease: how long a dead worker's instance stays locked")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: onboarding [flags]")
 		fs.PrintDefaults()
@@ -100,8 +104,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.Usage()
 		return cfg, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if cfg.day < 10*time.Millisecond || cfg.lease <= 0 {
-		err := fmt.Errorf("-day %v, -lease %v: want a day of at least 10ms and a positive lease", cfg.day, cfg.lease)
+	if cfg.lease <= 0 {
+		err := fmt.Errorf("-lease %v: want a positive lease", cfg.lease)
 		fmt.Fprintln(stderr, err)
 		return cfg, err
 	}

@@ -21,13 +21,17 @@ import (
 func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute+10*cfg.poll)
 	defer cancel()
-	dir, cleanup, err := crashdemo.Dir("provision", cfg.dir, cfg.keep, out, "durable.db", "cloud.db")
+	dir, cleanup, err := crashdemo.Dir("provision", cfg.dir, cfg.keep, out, "durable.db", "cloud.db", "clock-offset")
 	if err != nil {
 		return false, err
 	}
 	defer cleanup()
+	var clock *crashdemo.Clock
+	if cfg.skip {
+		clock = crashdemo.NewClock(dir)
+	}
 	dbPath := filepath.Join(dir, "durable.db")
-	store, err := crashdemo.Open(dbPath, crashdemo.Clock{})
+	store, err := crashdemo.Open(dbPath, clock)
 	if err != nil {
 		return false, err
 	}
@@ -51,7 +55,7 @@ func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) 
 		// The first durable.All: the creates.
 		pause = crashdemo.Pause{Kind: "all", N: 1}
 	}
-	res, err := crashdemo.Run(ctx, crashdemo.Config{DB: dbPath, Lease: cfg.lease, Pause: pause, Out: out, Stderr: stderr})
+	res, err := crashdemo.Run(ctx, crashdemo.Config{DB: dbPath, Client: client, ID: id, Clock: clock, Lease: cfg.lease, Pause: pause, Out: out, Stderr: stderr})
 	if err != nil {
 		return false, err
 	}
@@ -84,7 +88,7 @@ func demo(ctx context.Context, cfg config, out, stderr io.Writer) (bool, error) 
 	if rerr != nil {
 		end = "fail"
 	}
-	checks := crashdemo.Checks(crashdemo.Evidence{ID: id, History: history, Entries: entries, KilledAt: res.KilledAt, End: end})
+	checks := crashdemo.Checks(crashdemo.Evidence{ID: id, History: history, Entries: entries, Run: res, End: end})
 	checks = append(checks, checkCreates(plan, entries))
 	if cfg.fail == "" {
 		checks = append(checks, checkReady(plan, st, rerr, entries))

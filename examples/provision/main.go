@@ -9,7 +9,13 @@
 //
 // Usage:
 //
-//	go run ./examples/provision [-fail name] [-poll d] [-dir path] [-keep] [-crash=false] [-lease d]
+//	go run ./examples/provision [-fail name] [-poll d] [-skip=false] [-dir path] [-keep] [-crash=false] [-lease d]
+//
+// The workflow (infra/provision.go) sleeps -poll (10s) between rounds of
+// polls, on the durable clock of the store and the workers
+// (sqlite.Config.Now, runtime.WorkerOptions.Now); while the instance
+// sleeps, the program moves that clock forward to its timer, which the
+// worker then fires at once (-skip=false: the sleeps last for real).
 //
 // With -fail db (or another resource's name: network, db, cache, queue,
 // bucket, vm-1, vm-2, vm-3) that resource fails instead of becoming
@@ -90,6 +96,7 @@ func stack() []infra.Resource {
 type config struct {
 	fail  string
 	poll  time.Duration
+	skip  bool
 	dir   string
 	keep  bool
 	crash bool
@@ -101,7 +108,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("provision", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.fail, "fail", "", "`name` of a resource that fails to provision, so that the compensations delete the stack")
-	fs.DurationVar(&cfg.poll, "poll", 200*time.Millisecond, "durable sleep between rounds of status polls")
+	fs.DurationVar(&cfg.poll, "poll", 10*time.Second, "durable sleep between rounds of status polls")
+	fs.BoolVar(&cfg.skip, "skip", true, "skip the durable clock ahead to the instance's timer while it sleeps (false: sleep for real)")
 	fs.StringVar(&cfg.dir, "dir", "", "`directory` of the workflow store and the cloud's ledger (default: a new temporary directory)")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep the databases of an earlier run in -dir, and keep the temporary directory at exit")
 	fs.BoolVar(&cfg.crash, "crash", true, "kill the first worker with SIGKILL after the creates ran, before their checkpoint committed")

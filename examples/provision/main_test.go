@@ -40,7 +40,7 @@ func TestDemo(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			args := append([]string{"-dir", dir, "-poll", "50ms", "-lease", "300ms"}, tc.args...)
+			args := append([]string{"-dir", dir, "-lease", "500ms"}, tc.args...)
 			var out, errOut crashdemo.Output
 			code := run(args, &out, &errOut)
 			defer func() {
@@ -65,7 +65,7 @@ func TestDemo(t *testing.T) {
 func verify(t *testing.T, dir, id, fail string, crashed bool) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := crashdemo.Open(filepath.Join(dir, "durable.db"), crashdemo.Clock{})
+	store, err := crashdemo.Open(filepath.Join(dir, "durable.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

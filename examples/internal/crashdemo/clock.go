@@ -1,53 +1,98 @@
 package crashdemo
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 )
 
-// Clock is the durable clock of a demo's store and workers. With Day set,
-// one day of durable time passes in Day of real time, counted from Epoch
-// (a durable.Sleep of 24h ends after Day); with Day zero it is the real
-// clock. Processes given the same Clock read the same time.
+// Clock is the durable clock of a demo's store and workers (their
+// sqlite.Config.Now and runtime.WorkerOptions.Now): the real clock plus an
+// offset kept in a file, so that every process of the demo reads the same
+// time. [Run] moves the offset forward to skip a wait: when the instance
+// sleeps, or waits for a signal with a timeout, and nothing else is left
+// to happen before, the clock jumps to the instance's wake-up time, and
+// the worker claims it at once. The clock never runs faster than real
+// time otherwise, so leases, which the store measures on this clock and a
+// worker renews on its own monotonic one, keep their length: the offset
+// moves only while no worker holds the instance.
 //
-// The store measures leases on this clock too, but a worker renews its
-// lease (every third of it) on its own monotonic clock: so that the lease
-// lasts the same real time whatever the speed, [Clock.Durable] scales it,
-// and a worker then renews it in real time only after a run that long.
-// The examples' runs are milliseconds long, far shorter than their leases.
+// A Clock with an empty Path is the real clock.
 type Clock struct {
-	Epoch time.Time
-	Day   time.Duration
+	Path string
+
+	mu   sync.Mutex
+	last time.Duration // the largest offset read: the clock never goes back
 }
+
+// NewClock returns a skipping clock whose offset is kept in dir.
+func NewClock(dir string) *Clock {
+	return &Clock{Path: filepath.Join(dir, "clock-offset")}
+}
+
+// Skips reports whether c skips waits.
+func (c *Clock) Skips() bool { return c != nil && c.Path != "" }
 
 // Now returns the durable time.
-func (c Clock) Now() time.Time {
-	if c.Day <= 0 {
-		return time.Now()
-	}
-	return c.Epoch.Add(c.Durable(time.Now().Round(0).Sub(c.Epoch)))
+func (c *Clock) Now() time.Time {
+	return time.Now().Add(c.Offset())
 }
 
-// Durable returns how much durable time passes in real time d.
-func (c Clock) Durable(d time.Duration) time.Duration {
-	if c.Day <= 0 {
-		return d
+// Offset returns how far the clock is ahead of the real one.
+func (c *Clock) Offset() time.Duration {
+	if !c.Skips() {
+		return 0
 	}
-	return time.Duration(float64(d) * float64(24*time.Hour) / float64(c.Day))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// A file being replaced, or unreadable for a moment, leaves the last
+	// offset read: the clock does not go back.
+	if b, err := os.ReadFile(c.Path); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && time.Duration(n) > c.last {
+			c.last = time.Duration(n)
+		}
+	}
+	return c.last
 }
 
-// Real returns how much real time durable time d takes.
-func (c Clock) Real(d time.Duration) time.Duration {
-	if c.Day <= 0 {
-		return d
+// SkipTo moves the clock forward to t, if t is later than its time, and
+// returns by how much it moved.
+func (c *Clock) SkipTo(t time.Time) (time.Duration, error) {
+	if !c.Skips() {
+		return 0, errors.New("crashdemo: the real clock cannot skip")
 	}
-	return time.Duration(float64(d) * float64(c.Day) / float64(24*time.Hour))
+	d := time.Until(t) - c.Offset()
+	if d <= 0 {
+		return 0, nil
+	}
+	off := c.Offset() + d
+	tmp := c.Path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.FormatInt(int64(off), 10)), 0o644); err != nil {
+		return 0, fmt.Errorf("skip the clock: %w", err)
+	}
+	if err := os.Rename(tmp, c.Path); err != nil {
+		return 0, fmt.Errorf("skip the clock: %w", err)
+	}
+	c.mu.Lock()
+	c.last = max(c.last, off)
+	c.mu.Unlock()
+	return d, nil
 }
 
 // args returns the worker flags that give a child this clock.
-func (c Clock) args() []string {
-	if c.Day <= 0 {
+func (c *Clock) args() []string {
+	if !c.Skips() {
 		return nil
 	}
-	return []string{"-epoch", fmt.Sprint(c.Epoch.UnixNano()), "-day", c.Day.String()}
+	return []string{"-clock", c.Path}
+}
+
+// Days formats a duration in days: "1.00 days".
+func Days(d time.Duration) string {
+	return fmt.Sprintf("%.2f days", d.Hours()/24)
 }

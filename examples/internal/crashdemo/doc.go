@@ -11,6 +11,6 @@
 // checks, with [Checks], that no checkpoint committed twice and no step
 // whose checkpoint committed ran again.
 //
-// [Clock] is a durable clock that runs faster than real time, for the
-// workflows that wait days.
+// [Clock] is a durable clock that skips ahead to the instance's timer
+// while it sleeps, so that workflows that wait days end in seconds.
 package crashdemo

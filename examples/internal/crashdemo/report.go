@@ -3,6 +3,7 @@ package crashdemo
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,19 +86,21 @@ func PrintChecks(w io.Writer, checks []Check) bool {
 }
 
 // Evidence is what [Checks] looks at: an instance's history in the
-// workflow store and the ledger's log of the calls its steps made.
+// workflow store, the ledger's log of the calls its steps made, and what
+// the workers reported.
 type Evidence struct {
-	ID       string
-	History  []runtime.Event
-	Entries  []ledger.Entry
-	KilledAt int64  // checkpoints committed when the worker was killed; -1 without a crash
-	End      string // the kind of the last event: "complete" or "fail"
+	ID      string
+	History []runtime.Event
+	Entries []ledger.Entry
+	Run     Result // what Run saw
+	End     string // the kind of the last event: "complete" or "fail"
 }
 
 // Checks checks that the run was exactly-once where it must be: each
-// checkpoint committed once, in order, to the expected end; no step whose
-// checkpoint committed ran again; and the steps the kill cut off ran again
-// after the restart with the same keys, which the ledger de-duplicated.
+// checkpoint committed once, in order, to the expected end; no step ran
+// again after its checkpoint committed; and the steps the kill cut off
+// ran again after the restart with the same keys, which the ledger
+// de-duplicated.
 func Checks(e Evidence) []Check {
 	return []Check{checkHistory(e), checkCalls(e), checkKilled(e)}
 }
@@ -131,8 +134,9 @@ func keySeq(id, k string) int64 {
 }
 
 // checkCalls checks that every call has the key of a committed
-// checkpoint, that each key was applied once, and that only the keys of
-// the checkpoint the kill prevented were called more than once.
+// checkpoint and was made by a run of its step that a worker reported,
+// that each key was applied once, and that no worker ran a step again
+// after its checkpoint committed.
 func checkCalls(e Evidence) Check {
 	committed := map[int64]bool{}
 	for _, ev := range e.History {
@@ -149,24 +153,35 @@ func checkCalls(e Evidence) Check {
 			problems = append(problems, fmt.Sprintf("call %d (%s) has no committed checkpoint", c.N, c.Key))
 		}
 	}
-	retried := 0
 	for key, n := range called {
+		seq := keySeq(e.ID, key)
 		switch {
 		case applied[key] != 1:
 			problems = append(problems, fmt.Sprintf("key %s applied %d times", key, applied[key]))
-		case n > 1 && (e.KilledAt < 0 || keySeq(e.ID, key) != e.KilledAt+1):
-			problems = append(problems, fmt.Sprintf("step %s ran %d times though its checkpoint committed", key, n))
-		case n > 1:
-			retried++
+		case n != e.Run.Runs[seq]:
+			problems = append(problems, fmt.Sprintf("key %s called %d times, by %d reported runs of checkpoint %d", key, n, e.Run.Runs[seq], seq))
 		}
+	}
+	for _, seq := range e.Run.RanAfterCommit {
+		problems = append(problems, fmt.Sprintf("checkpoint %d ran again after it committed", seq))
 	}
 	if len(problems) > 0 {
 		slices.Sort(problems)
 		return Fail("calls: %s", strings.Join(problems, "; "))
 	}
-	msg := fmt.Sprintf("%d calls with %d keys, each applied once; no step whose checkpoint committed ran again", len(e.Entries), len(called))
-	if retried > 0 {
-		msg += fmt.Sprintf(" (%d re-ran before its commit)", retried)
+	var again []string
+	for _, seq := range slices.Sorted(maps.Keys(e.Run.Runs)) {
+		switch {
+		case e.Run.Runs[seq] < 2:
+		case seq == e.Run.KilledAt+1:
+			again = append(again, fmt.Sprintf("checkpoint %d, cut off by the kill", seq))
+		default:
+			again = append(again, fmt.Sprintf("checkpoint %d, fenced after its lease expired", seq))
+		}
+	}
+	msg := fmt.Sprintf("%d calls with %d keys, each applied once; no step ran again after its checkpoint committed", len(e.Entries), len(called))
+	if len(again) > 0 {
+		msg += " (re-ran before committing: " + strings.Join(again, ", ") + ")"
 	}
 	return Pass("%s", msg)
 }
@@ -174,10 +189,10 @@ func checkCalls(e Evidence) Check {
 // checkKilled checks that the steps the kill cut off ran again after the
 // restart and that the ledger de-duplicated them.
 func checkKilled(e Evidence) Check {
-	if e.KilledAt < 0 {
+	if e.Run.KilledAt < 0 {
 		return Pass("no crash (-crash=false): nothing was retried")
 	}
-	seq := e.KilledAt + 1
+	seq := e.Run.KilledAt + 1
 	outcomes := map[string][]string{}
 	var keys []string
 	for _, c := range e.Entries {
@@ -193,8 +208,11 @@ func checkKilled(e Evidence) Check {
 		return Fail("checkpoint %d, cut off by the kill, made no call", seq)
 	}
 	for _, k := range keys {
-		if got := strings.Join(outcomes[k], ","); got != ledger.Applied+","+ledger.Duplicate {
-			return Fail("step %s, cut off by the kill: outcomes %s, want %s,%s", k, got, ledger.Applied, ledger.Duplicate)
+		// Applied by the run the kill cut off, a duplicate after the
+		// restart (and after every run since fenced by a lost lease).
+		o := outcomes[k]
+		if len(o) < 2 || o[0] != ledger.Applied || slices.ContainsFunc(o[1:], func(s string) bool { return s != ledger.Duplicate }) {
+			return Fail("step %s, cut off by the kill: outcomes %s, want %s then %s", k, strings.Join(o, ","), ledger.Applied, ledger.Duplicate)
 		}
 	}
 	what := "step " + keys[0]

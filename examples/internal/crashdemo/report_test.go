@@ -27,6 +27,9 @@ func TestChecks(t *testing.T) {
 		{N: 5, Key: "t/4/2", Op: "poll", Outcome: ledger.Duplicate},
 		{N: 6, Key: "t/4/1", Op: "poll", Outcome: ledger.Duplicate},
 	}
+	// The runs the workers reported: checkpoint 4's twice, the one the
+	// kill cut off and the one after the restart.
+	runs := map[int64]int{1: 1, 3: 1, 4: 2}
 	with := func(es ...ledger.Entry) []ledger.Entry {
 		return append(append([]ledger.Entry(nil), entries...), es...)
 	}
@@ -35,6 +38,8 @@ func TestChecks(t *testing.T) {
 		history  []runtime.Event
 		entries  []ledger.Entry
 		killedAt int64
+		runs     map[int64]int // default: runs
+		late     []int64
 		end      string
 		failed   []int // indexes of the checks that must fail
 	}{
@@ -45,13 +50,20 @@ func TestChecks(t *testing.T) {
 		{name: "applied twice", history: history, entries: with(ledger.Entry{N: 7, Key: "t/1", Outcome: ledger.Applied}), killedAt: 3, end: "complete", failed: []int{1}},
 		{name: "call without a checkpoint", history: history, entries: with(ledger.Entry{N: 7, Key: "t/9", Outcome: ledger.Applied}), killedAt: 3, end: "complete", failed: []int{1}},
 		{name: "another instance's key", history: history, entries: with(ledger.Entry{N: 7, Key: "u/1", Outcome: ledger.Applied}), killedAt: 3, end: "complete", failed: []int{1}},
-		{name: "killed step not re-run", history: history, entries: entries[:5], killedAt: 3, end: "complete", failed: []int{2}},
-		{name: "retry without a crash", history: history, entries: entries, killedAt: -1, end: "complete", failed: []int{1}},
+		{name: "killed step not re-run", history: history, entries: entries[:5], killedAt: 3, end: "complete", failed: []int{1, 2}},
+		{name: "re-run after a lost lease", history: history, entries: with(ledger.Entry{N: 7, Key: "t/3", Outcome: ledger.Duplicate}), runs: map[int64]int{1: 1, 3: 2, 4: 2}, killedAt: 3, end: "complete"},
+		{name: "a call no run reported", history: history, entries: entries, runs: map[int64]int{1: 1, 3: 1, 4: 1}, killedAt: 3, end: "complete", failed: []int{1}},
+		{name: "ran after its commit", history: history, entries: entries, late: []int64{3}, killedAt: 3, end: "complete", failed: []int{1}},
+		{name: "no crash, no cut-off step", history: history, entries: entries[:2], runs: map[int64]int{1: 1, 3: 1}, killedAt: -1, end: "complete"},
 		{name: "killed step made no call", history: history, entries: entries[:2], killedAt: 3, end: "complete", failed: []int{2}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Checks(Evidence{ID: "t", History: tc.history, Entries: tc.entries, KilledAt: tc.killedAt, End: tc.end})
+			run := Result{KilledAt: tc.killedAt, Runs: tc.runs, RanAfterCommit: tc.late}
+			if run.Runs == nil {
+				run.Runs = runs
+			}
+			got := Checks(Evidence{ID: "t", History: tc.history, Entries: tc.entries, Run: run, End: tc.end})
 			var failed []int
 			for i, c := range got {
 				if !c.OK {
@@ -66,19 +78,28 @@ func TestChecks(t *testing.T) {
 }
 
 func TestClock(t *testing.T) {
-	c := Clock{Epoch: time.Now().Round(0).Add(-time.Second), Day: 100 * time.Millisecond}
-	if got, want := c.Durable(50*time.Millisecond), 12*time.Hour; got != want {
-		t.Errorf("Durable(50ms) = %v, want %v", got, want)
+	dir := t.TempDir()
+	c := NewClock(dir)
+	if d := c.Now().Sub(time.Now()); d < -time.Second || d > time.Second {
+		t.Fatalf("new clock is %v off the real one, want 0", d)
 	}
-	if got, want := c.Real(48*time.Hour), 200*time.Millisecond; got != want {
-		t.Errorf("Real(48h) = %v, want %v", got, want)
+	d, err := c.SkipTo(time.Now().Add(48 * time.Hour))
+	if err != nil || d < 47*time.Hour || d > 48*time.Hour {
+		t.Fatalf("SkipTo(now+48h) = %v, %v; want about 48h", d, err)
 	}
-	// One real second after the epoch, ten durable days have passed.
-	if got := c.Now().Sub(c.Epoch); got < 10*24*time.Hour || got > 11*24*time.Hour {
-		t.Errorf("Now() - Epoch = %v a second after the epoch, want 10 days (up to 11)", got)
+	// Another process's clock on the same file reads the same time.
+	other := NewClock(dir)
+	if off := other.Now().Sub(time.Now()); off < 47*time.Hour || off > 49*time.Hour {
+		t.Errorf("other clock is %v ahead, want about 48h", off)
 	}
-	var real Clock
-	if got := real.Durable(5 * time.Second); got != 5*time.Second {
-		t.Errorf("real clock: Durable(5s) = %v, want 5s", got)
+	if d, err := c.SkipTo(time.Now().Add(time.Hour)); d != 0 || err != nil {
+		t.Errorf("SkipTo(an earlier time) = %v, %v; want 0, nil: the clock does not go back", d, err)
+	}
+	var real *Clock
+	if real.Skips() || real.Offset() != 0 {
+		t.Errorf("nil clock: Skips() = %v, Offset() = %v; want the real clock", real.Skips(), real.Offset())
+	}
+	if _, err := real.SkipTo(time.Now().Add(time.Hour)); err == nil {
+		t.Errorf("nil clock: SkipTo succeeded, want an error")
 	}
 }

@@ -7,16 +7,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/durablegen/durable/runtime"
 )
 
 // Config says how [Run] runs an instance.
 type Config struct {
-	DB     string        // the SQLite workflow store, created by the caller
-	Clock  Clock         // the store's and workers' clock
-	Lease  time.Duration // worker lease, in real time: how long a dead worker's instance stays locked
-	Pause  Pause         // where the first worker is killed; N 0 runs one worker to the end
-	Out    io.Writer     // the story of the run
-	Stderr io.Writer     // the workers' logs
+	DB     string          // the SQLite workflow store, created by the caller
+	Client *runtime.Client // a client of that store
+	ID     string          // the instance, started by the caller
+	Clock  *Clock          // the store's and workers' clock; nil: the real clock
+	Lease  time.Duration   // worker lease: how long a dead worker's instance stays locked
+	Pause  Pause           // where the first worker is killed; N 0 runs one worker to the end
+	Out    io.Writer       // the story of the run
+	Stderr io.Writer       // the workers' logs
 
 	// OnCommit, if set, is called for each checkpoint a worker reports
 	// committed (not the end of the workflow), in order, before the
@@ -38,6 +42,8 @@ type Commit struct {
 
 // Result is what [Run] saw.
 type Result struct {
+	// Skipped is how far the clock was moved forward in all.
+	Skipped time.Duration
 	// KilledAt is the number of checkpoints committed when the first
 	// worker was killed; -1 when it was not (it ran the instance to its end).
 	KilledAt int64
@@ -46,15 +52,28 @@ type Result struct {
 	Sites map[int64]string
 	// Workers maps the process ID of each worker to its number.
 	Workers map[int]int
+	// Runs counts the runs of the steps of each checkpoint the workers
+	// reported (the run the kill cut off included): one, or more when a
+	// run could not commit — cut off by the kill, or fenced after its
+	// lease expired (a worker starved of CPU for longer than its lease).
+	Runs map[int64]int
+	// RanAfterCommit lists the checkpoints whose steps a worker reported
+	// running again after the checkpoint had committed: none, unless
+	// exactly-once is broken.
+	RanAfterCommit []int64
+
+	last int64 // the last checkpoint reported committed
 }
 
-// Run runs the instances of cfg.DB to their end: in one worker, or, with
+// Run runs instance cfg.ID of cfg.DB to its end: in one worker, or, with
 // cfg.Pause set, in a worker killed with SIGKILL after the paused step ran
-// but before its checkpoint committed, and then in a second one. It
-// returns when a worker reports the end of a workflow (an instance must
-// have been started before) and the workers have stopped.
+// but before its checkpoint committed, and then in a second one. With a
+// skipping cfg.Clock, when the instance waits for a timer after its last
+// reported checkpoint (and cfg.OnCommit did not wake it), the clock
+// skips to the timer. Run returns when a worker reports the end of a
+// workflow and the workers have stopped.
 func Run(ctx context.Context, cfg Config) (Result, error) {
-	res := Result{KilledAt: -1, Sites: map[int64]string{}, Workers: map[int]int{}}
+	res := Result{KilledAt: -1, Sites: map[int64]string{}, Workers: map[int]int{}, Runs: map[int64]int{}}
 	args := append([]string{"-db", cfg.DB, "-lease", cfg.Lease.String()}, cfg.Clock.args()...)
 	w1, err := start(ctx, cfg, &res, 1, append(args, cfg.Pause.args()...))
 	if err != nil {
@@ -95,17 +114,29 @@ func start(ctx context.Context, cfg Config, res *Result, n int, args []string) (
 	return c, nil
 }
 
+// idle is how long a worker reports nothing before [Run] looks whether
+// the clock can skip to the instance's timer.
+const idle = 20 * time.Millisecond
+
 // follow prints the reports of worker c until a workflow ends (-1) or the
 // worker pauses before a commit (the sequence number of that checkpoint).
 func follow(ctx context.Context, cfg Config, res *Result, c *child) (paused int64, err error) {
+	tick := time.NewTicker(idle)
+	defer tick.Stop()
 	for {
 		var f []string
 		var ok bool
 		select {
 		case f, ok = <-c.lines:
+		case <-tick.C:
+			if err := skip(ctx, cfg, res); err != nil {
+				return -1, err
+			}
+			continue
 		case <-ctx.Done():
 			return -1, fmt.Errorf("follow worker %d: %w", c.n, ctx.Err())
 		}
+		tick.Reset(idle)
 		if !ok {
 			return -1, fmt.Errorf("worker %d (pid %d) exited unexpectedly: %v", c.n, c.pid, c.wait())
 		}
@@ -124,6 +155,7 @@ func follow(ctx context.Context, cfg Config, res *Result, c *child) (paused int6
 		case f[0] == lineCheckpoint:
 			cm := Commit{Worker: c.n, Seq: seq, Kind: f[2], Name: f[3], Pos: f[4], Described: Describe(f[2], f[3], f[4])}
 			res.Sites[seq] = cm.Described
+			res.last = seq
 			note := ""
 			if cfg.OnCommit != nil {
 				if note, err = cfg.OnCommit(ctx, cm); err != nil {
@@ -134,13 +166,55 @@ func follow(ctx context.Context, cfg Config, res *Result, c *child) (paused int6
 				note = ": " + note
 			}
 			fmt.Fprintf(cfg.Out, "  worker %d: checkpoint %d committed: %s%s\n", c.n, seq, cm.Described, note)
+		case f[0] == lineRan:
+			res.ran(seq)
 		case f[0] == linePaused:
+			res.ran(seq)
 			fmt.Fprintf(cfg.Out, "  worker %d: checkpoint %d: %s ran; its checkpoint is not committed yet\n", c.n, seq, Describe(f[2], f[3], f[4]))
 			return seq, nil
 		default:
 			return -1, fmt.Errorf("worker %d: unexpected report %q", c.n, strings.Join(f, " "))
 		}
 	}
+}
+
+// ran records a run of the steps of checkpoint seq.
+func (res *Result) ran(seq int64) {
+	res.Runs[seq]++
+	if _, ok := res.Sites[seq]; ok {
+		res.RanAfterCommit = append(res.RanAfterCommit, seq)
+	}
+}
+
+// skip moves a skipping clock to the wake-up time of the instance if it
+// sleeps, or waits with a timeout, since the last checkpoint reported.
+func skip(ctx context.Context, cfg Config, res *Result) error {
+	if !cfg.Clock.Skips() {
+		return nil
+	}
+	inst, err := cfg.Client.Get(ctx, cfg.ID)
+	if err != nil {
+		return err
+	}
+	suspended := inst.Status == runtime.StatusSleeping || inst.Status == runtime.StatusWaiting
+	if !suspended || inst.Seq != res.last || inst.WakeAt.IsZero() {
+		return nil
+	}
+	d, err := cfg.Clock.SkipTo(inst.WakeAt)
+	if err != nil || d <= 0 {
+		return err
+	}
+	res.Skipped += d
+	what := "timer"
+	if inst.Status == runtime.StatusWaiting {
+		what = "timeout of the wait for " + inst.AwaitName
+	}
+	amount := d.Round(time.Millisecond).String()
+	if d >= 24*time.Hour {
+		amount = fmt.Sprintf("%s (%v)", Days(d), d.Round(time.Second))
+	}
+	fmt.Fprintf(cfg.Out, "  durable clock: skipped %s ahead, to the %s\n", amount, what)
+	return nil
 }
 
 // Describe formats a checkpoint site for people: "step Send (drip.go:41)".

@@ -35,10 +35,12 @@ const WorkerEnv = "DURABLE_EXAMPLE_WORKER"
 // per event:
 //
 //	ready       <pid>
+//	ran         <seq> <kind> <name> <pos>   (a step, or the steps of a durable.All, ran: its checkpoint commits next)
 //	checkpoint  <seq> <kind> <name> <pos>   (kind "end" when the workflow ended)
-//	paused      <seq> <kind> <name> <pos>   (a step ran; its checkpoint is not committed)
+//	paused      <seq> <kind> <name> <pos>   (a step ran; its checkpoint is not committed, and the worker stops)
 const (
 	lineReady      = "ready"
+	lineRan        = "ran"
 	lineCheckpoint = "checkpoint"
 	linePaused     = "paused"
 	kindEnd        = "end"
@@ -50,10 +52,10 @@ func IsWorker(args []string) bool {
 	return len(args) > 0 && args[0] == workerArg
 }
 
-// Open opens the SQLite store at path on clock c.
-func Open(path string, c Clock) (*sqlite.Store, error) {
+// Open opens the SQLite store at path on clock c (nil: the real clock).
+func Open(path string, c *Clock) (*sqlite.Store, error) {
 	cfg := sqlite.Config{Path: path}
-	if c.Day > 0 {
+	if c.Skips() {
 		cfg.Now = c.Now
 	}
 	return sqlite.New(cfg)
@@ -71,15 +73,13 @@ func WorkerMain(ctx context.Context, args []string, workflows []durable.Definiti
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", "", "workflow database `file`")
-	lease := fs.Duration("lease", time.Second, "lease of claimed instances, in real time")
+	lease := fs.Duration("lease", time.Second, "lease of claimed instances")
 	var p Pause
 	fs.StringVar(&p.Kind, "pause-kind", "", "kind of the checkpoint to pause at")
 	fs.StringVar(&p.Name, "pause-name", "", "name of the checkpoint to pause at (empty: any)")
 	fs.IntVar(&p.N, "pause-n", 0, "stop after the `n`th matching step ran, before its checkpoint commits")
-	var epoch int64
-	var c Clock
-	fs.Int64Var(&epoch, "epoch", 0, "epoch of the fast clock, unix nanoseconds")
-	fs.DurationVar(&c.Day, "day", 0, "real time a durable day takes (0: the real clock)")
+	c := new(Clock)
+	fs.StringVar(&c.Path, "clock", "", "`file` of the skipping clock's offset (empty: the real clock)")
 	verbose := fs.Bool("v", false, "log at info level instead of warn")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -88,7 +88,6 @@ func WorkerMain(ctx context.Context, args []string, workflows []durable.Definiti
 		fmt.Fprintln(stderr, "worker: -db is required")
 		return 2
 	}
-	c.Epoch = time.Unix(0, epoch)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -108,7 +107,7 @@ func WorkerMain(ctx context.Context, args []string, workflows []durable.Definiti
 	return 0
 }
 
-func work(ctx context.Context, db string, c Clock, lease time.Duration, p Pause, workflows []durable.Definition, logger *slog.Logger, stdout io.Writer) error {
+func work(ctx context.Context, db string, c *Clock, lease time.Duration, p Pause, workflows []durable.Definition, logger *slog.Logger, stdout io.Writer) error {
 	store, err := Open(db, c)
 	if err != nil {
 		return err
@@ -117,11 +116,11 @@ func work(ctx context.Context, db string, c Clock, lease time.Duration, p Pause,
 	r := &reporter{w: stdout, pause: p, stopped: ctx.Done()}
 	opts := runtime.WorkerOptions{
 		Concurrency: 1,
-		Lease:       c.Durable(lease),
+		Lease:       lease,
 		Logger:      logger,
 		Hooks:       runtime.Hooks{AfterStep: r.afterStep, AfterCommit: r.afterCommit},
 	}
-	if c.Day > 0 {
+	if c.Skips() {
 		opts.Now = c.Now
 	}
 	w := runtime.NewWorker(store, opts)
@@ -188,14 +187,15 @@ func field(s string) string {
 var errPaused = errors.New("run stopped at the pause")
 
 func (r *reporter) afterStep(id string, seq int64, s *runtime.Site) error {
-	if !r.pause.matches(s) {
-		return nil
+	hold := false
+	if r.pause.matches(s) {
+		r.mu.Lock()
+		r.seen++
+		hold = r.seen == r.pause.N
+		r.mu.Unlock()
 	}
-	r.mu.Lock()
-	r.seen++
-	hold := r.seen == r.pause.N
-	r.mu.Unlock()
 	if !hold {
+		r.printf("%s\t%d\t%s\t%s\t%s\n", lineRan, seq, s.Kind, field(s.Name), s.Pos)
 		return nil
 	}
 	r.printf("%s\t%d\t%s\t%s\t%s\n", linePaused, seq, s.Kind, field(s.Name), s.Pos)
