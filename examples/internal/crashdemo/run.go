@@ -2,6 +2,7 @@ package crashdemo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -74,6 +75,9 @@ type Result struct {
 // workflow and the workers have stopped.
 func Run(ctx context.Context, cfg Config) (Result, error) {
 	res := Result{KilledAt: -1, Sites: map[int64]string{}, Workers: map[int]int{}, Runs: map[int64]int{}}
+	if cfg.Clock.Skips() && (cfg.Client == nil || cfg.ID == "") {
+		return res, errors.New("crashdemo: a skipping clock needs Config.Client and Config.ID, to see when the instance sleeps")
+	}
 	args := append([]string{"-db", cfg.DB, "-lease", cfg.Lease.String()}, cfg.Clock.args()...)
 	w1, err := start(ctx, cfg, &res, 1, append(args, cfg.Pause.args()...))
 	if err != nil {
