@@ -220,6 +220,9 @@ func (h *inspector) fillList(ctx context.Context, p *listPage, f filter) error {
 		q.Set(k, c.String())
 		return "?" + q.Encode()
 	}
+	if more && len(insts) < f.Limit {
+		p.Scanned = fmt.Sprintf("Read %d store pages without finding %d instances of version %s; the next page continues from there.", maxScanPages, f.Limit, f.Version)
+	}
 	if len(insts) == 0 {
 		if more && !back {
 			p.Next = link("after", last)
@@ -249,9 +252,6 @@ func (h *inspector) fillList(ctx context.Context, p *listPage, f filter) error {
 	}
 	if !f.after.IsZero() || back {
 		p.First = "?" + base.Encode()
-	}
-	if more && len(insts) < f.Limit {
-		p.Scanned = fmt.Sprintf("Read %d store pages without finding %d instances of version %s; the next page continues from there.", maxScanPages, f.Limit, f.Version)
 	}
 	return nil
 }
