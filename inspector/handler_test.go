@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/examples/transfer/payments"
 	"github.com/durablegen/durable/internal/equiv"
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/encrypt"
@@ -587,5 +588,23 @@ func TestNoSource(t *testing.T) {
 	_, body = get(t, Handler(f.store, Options{SourceDirs: []string{"../internal/equiv"}}), "/instance?id=pay-1")
 	if !strings.Contains(body, `<span class="here">waits here</span>`) {
 		t.Errorf("page with the source directory does not mark the await")
+	}
+}
+
+// TestCompensations: a registered compensation of a waiting transfer,
+// and the refund a rejected one ran, with the line it was registered at.
+func TestCompensations(t *testing.T) {
+	ts := newTransferStore(t)
+	h := Handler(ts.store, Options{Workflows: []durable.Definition{payments.TransferWorkflow}})
+	_, body := get(t, h, "/instance?id="+bigID)
+	if !regexp.MustCompile(`<strong>Refund</strong> <span class="muted small mono">transfer\.go:\d+:\d+</span>\s*<div class="small">registered: runs if the workflow fails`).MatchString(body) {
+		t.Errorf("page of %s does not show its registered refund:\n%s", bigID, body)
+	}
+	_, body = get(t, h, "/instance?id="+rejectedID)
+	if !regexp.MustCompile(`<strong>Refund</strong>.*\s*<div class="small">ran at checkpoint \d+ \(1 attempt\)`).MatchString(body) {
+		t.Errorf("page of %s does not show the refund it ran:\n%s", rejectedID, body)
+	}
+	if !strings.Contains(body, `durable.Compensate(ctx, in.Bank.Refund, charge.ID)</code><span class="here">last checkpoint</span>`) {
+		t.Errorf("page of %s does not mark the refund's registration as its last checkpoint", rejectedID)
 	}
 }

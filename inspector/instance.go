@@ -178,6 +178,7 @@ func (h *inspector) instance(ctx context.Context, id, events string) (*instanceP
 	}
 	c, exact := h.code.find(inst.Workflow, inst.Version)
 	h.frame(p, c)
+	h.compensationsRun(p, c, evs)
 	h.locate(p, c, exact, evs)
 	h.timeline(p, c, evs, events)
 	if err := h.children(ctx, p); err != nil {
@@ -255,6 +256,40 @@ func (h *inspector) frame(p *instancePage, c *code) {
 		}
 		p.Comps = append(p.Comps, comp)
 	}
+}
+
+// compensationsRun puts the compensations the history shows ran before
+// those still registered, and keeps the saga's errors only when the
+// history does not show them.
+func (h *inspector) compensationsRun(p *instancePage, c *code, evs []runtime.Event) {
+	var ran []compensation
+	failed := false
+	for _, ev := range evs {
+		s := c.siteByID(ev.Site)
+		if s == nil || s.Kind != "compensate" {
+			continue
+		}
+		comp := compensation{Name: ev.Name, Pos: s.Pos, State: fmt.Sprintf("ran at checkpoint %d (%s)", ev.Seq, plural(ev.Attempts, "attempt"))}
+		if msg, sealed := errorText(ev.Error, true); msg != "" || sealed != "" {
+			failed = true
+			comp.State = fmt.Sprintf("failed for good at checkpoint %d after %s: %s", ev.Seq, plural(ev.Attempts, "attempt"), msg)
+			if sealed != "" {
+				comp.State = fmt.Sprintf("failed for good at checkpoint %d after %s (error sealed, key %s)", ev.Seq, plural(ev.Attempts, "attempt"), sealed)
+			}
+		}
+		ran = append(ran, comp)
+	}
+	p.Comps = append(ran, p.Comps...)
+	if failed {
+		p.CompErrs = nil
+	}
+}
+
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // locate finds the checkpoint to mark in the source: the one the
