@@ -608,3 +608,27 @@ func TestCompensations(t *testing.T) {
 		t.Errorf("page of %s does not mark the refund's registration as its last checkpoint", rejectedID)
 	}
 }
+
+// TestHelperFrames: an instance stopped inside a helper (its frame
+// nested in the workflow's) is shown at the helper's checkpoint.
+func TestHelperFrames(t *testing.T) {
+	f := newMemFixture(t, nil)
+	for _, d := range []durable.Definition{equiv.HelperWaitsWorkflow, equiv.HelpersWorkflow} {
+		if err := f.worker.Register(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start(f, equiv.HelperWaitsWorkflow, "hw", 5)
+	start(f, equiv.HelpersWorkflow, "hs", 1)
+	f.drain()
+	h := Handler(f.store, Options{SourceDirs: []string{"../internal/equiv"}})
+	for _, tc := range []struct{ id, fn, line, label string }{
+		{"hw", "approve", `durable.AwaitTimeout[Decision](ctx, &#34;approval&#34;, 72*time.Hour)`, "waits here"},
+		{"hs", "settle", `durable.Sleep(ctx, time.Minute)`, "sleeps here"},
+	} {
+		_, body := get(t, h, "/instance?id="+tc.id)
+		if !strings.Contains(body, "func "+tc.fn+"</div>") || !regexp.MustCompile(regexp.QuoteMeta(tc.line)+`.*</code><span class="here">`+tc.label+`</span>`).MatchString(body) {
+			t.Errorf("page of %s does not show func %s with %q marked %q:\n%s", tc.id, tc.fn, tc.line, tc.label, body)
+		}
+	}
+}

@@ -29,6 +29,8 @@ type instancePage struct {
 	Unreadable string // why the stored data does not open
 	Retryable  string // why a failed instance can or cannot be retried
 
+	vars map[string]json.RawMessage // the frame's variables, nil if unreadable
+
 	Checkpoint *checkpointView
 	Source     sourceView
 	Vars       []variable
@@ -220,7 +222,7 @@ func (h *inspector) frame(p *instancePage, c *code) {
 		p.VarsNote = "The frame does not decode: " + err.Error()
 		return
 	}
-	p.PC = st.PC
+	p.PC, p.vars = st.PC, st.Vars
 	if len(st.Vars) == 0 {
 		p.VarsNote = "No variables: the instance has not committed a checkpoint that keeps any."
 	}
@@ -265,7 +267,7 @@ func (h *inspector) compensationsRun(p *instancePage, c *code, evs []runtime.Eve
 	var ran []compensation
 	failed := false
 	for _, ev := range evs {
-		s := c.siteByID(ev.Site)
+		s := c.eventSite(c.rootFrame(), ev.Site, ev.Name)
 		if s == nil || s.Kind != "compensate" {
 			continue
 		}
@@ -300,32 +302,43 @@ func (h *inspector) locate(p *instancePage, c *code, exact bool, evs []runtime.E
 		p.Source.Err = "No generated code found for " + p.Inst.Workflow + ": register its descriptor with the inspector (Options.Workflows) or give the directory of its source (Options.SourceDirs, durable ui -src)."
 		return
 	}
-	var cv *checkpointView
+	frame, pc := innermost(c, p.vars, p.PC)
+	here := func(id int) *site {
+		if fc := c.frames[frame]; fc != nil {
+			for i := range fc.sites {
+				if fc.sites[i].ID == id {
+					return &fc.sites[i]
+				}
+			}
+		}
+		return nil
+	}
 	lastSite := func() *site {
 		for i := len(evs) - 1; i >= 0; i-- {
-			if s := c.siteByID(evs[i].Site); s != nil {
+			if s := c.eventSite(frame, evs[i].Site, evs[i].Name); s != nil {
 				return s
 			}
 		}
 		return nil
 	}
+	var cv *checkpointView
 	switch st := p.Inst.Status; {
 	case st == runtime.StatusWaiting || st == runtime.StatusSleeping:
 		// Suspended by its last checkpoint (an await's state is also its
 		// machine state; a sleep's continuation is the next one's).
 		s := lastSite()
 		if s == nil {
-			s = c.siteByID(p.PC)
+			s = here(pc)
 		}
 		if s != nil {
 			cv = &checkpointView{Site: *s, Label: map[runtime.Status]string{runtime.StatusWaiting: "waits here", runtime.StatusSleeping: "sleeps here"}[st]}
 		}
-	case !st.Terminal() && c.siteByID(p.PC) != nil:
+	case !st.Terminal() && here(pc) != nil:
 		label := "resumes here"
 		if st == runtime.StatusRunning {
 			label = "runs here"
 		}
-		cv = &checkpointView{Site: *c.siteByID(p.PC), Label: label}
+		cv = &checkpointView{Site: *here(pc), Label: label}
 	default:
 		if s := lastSite(); s != nil {
 			cv = &checkpointView{Site: *s, Label: "last checkpoint"}
@@ -348,6 +361,40 @@ func (h *inspector) locate(p *instancePage, c *code, exact bool, evs []runtime.E
 	p.Source = readSource(c, &cv.Site)
 }
 
+// innermost follows the frames of the helpers in progress from the
+// workflow's frame (vars, at machine state pc) to the innermost one, and
+// returns its frame type and machine state. Without vars (a sealed or
+// undecodable frame) it returns the workflow's frame and -1.
+func innermost(c *code, vars map[string]json.RawMessage, pc int) (string, int) {
+	frame := c.root
+	if vars == nil {
+		return frame, -1
+	}
+	for depth := 0; depth < 64; depth++ {
+		fc := c.frames[frame]
+		if fc == nil {
+			break
+		}
+		moved := false
+		for _, field := range sortedKeys(fc.helpers) {
+			var nested map[string]json.RawMessage
+			if raw := vars[field]; len(raw) == 0 || json.Unmarshal(raw, &nested) != nil || nested == nil {
+				continue
+			}
+			var npc int
+			if json.Unmarshal(nested["pc"], &npc) != nil {
+				continue
+			}
+			frame, pc, vars, moved = fc.helpers[field], npc, nested, true
+			break
+		}
+		if !moved {
+			break
+		}
+	}
+	return frame, pc
+}
+
 // timeline fills one page of the checkpoint events, the last by default.
 func (h *inspector) timeline(p *instancePage, c *code, evs []runtime.Event, pageArg string) {
 	if len(evs) == 0 {
@@ -367,7 +414,7 @@ func (h *inspector) timeline(p *instancePage, c *code, evs []runtime.Event, page
 		}
 		row := eventRow{Event: ev, Took: max(0, ev.At.Sub(prev)), Detail: showPayload(ev.Detail)}
 		row.Err, row.ErrSeal = errorText(ev.Error, true)
-		if s := c.siteByID(ev.Site); s != nil {
+		if s := c.eventSite(c.rootFrame(), ev.Site, ev.Name); s != nil {
 			row.Pos = s.Pos
 		}
 		p.Events = append(p.Events, row)

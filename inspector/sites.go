@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,15 +32,24 @@ type site struct {
 	Pos  string // "file.go:line:col", the file relative to dir
 }
 
-// code is what the inspector knows of one workflow version's code.
+// code is what the inspector knows of one workflow version's code: the
+// sites of its frame and of the frames of the helpers nested in it.
 type code struct {
 	name, version string
 	dir           string // the package's directory
-	gen           string // the generated file
-	sites         []site
+	root          string // the frame type of the workflow
+	frames        map[string]*frameCode
+	sites         []site // the root frame's, in the order of its sites array
 }
 
-// siteByID returns the site with checkpoint ID id.
+// frameCode is a frame type of the generated code: the workflow's or a
+// helper's.
+type frameCode struct {
+	sites   []site
+	helpers map[string]string // field name: frame type of the helper nested there
+}
+
+// siteByID returns the workflow frame's site with checkpoint ID id.
 func (c *code) siteByID(id int) *site {
 	if c == nil {
 		return nil
@@ -50,6 +60,79 @@ func (c *code) siteByID(id int) *site {
 		}
 	}
 	return nil
+}
+
+// eventSite returns the site an event names: by its ID and name in the
+// frame first, then in the helpers' frames (whose IDs are their own).
+func (c *code) eventSite(frame string, id int, name string) *site {
+	if c == nil || id == 0 {
+		return nil
+	}
+	match := func(f *frameCode) *site {
+		if f == nil {
+			return nil
+		}
+		for i := range f.sites {
+			if s := &f.sites[i]; s.ID == id && (name == "" || s.Name == name) {
+				return s
+			}
+		}
+		return nil
+	}
+	if s := match(c.frames[frame]); s != nil {
+		return s
+	}
+	for _, f := range c.frameOrder() {
+		if s := match(c.frames[f]); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
+// rootFrame returns the workflow's frame type, "" for no code.
+func (c *code) rootFrame() string {
+	if c == nil {
+		return ""
+	}
+	return c.root
+}
+
+// frameOrder returns the workflow's frame and its helpers' frames,
+// depth first in field order.
+func (c *code) frameOrder() []string {
+	var out []string
+	var walk func(string)
+	walk = func(f string) {
+		if contains(out, f) || c.frames[f] == nil {
+			return
+		}
+		out = append(out, f)
+		fc := c.frames[f]
+		for _, field := range sortedKeys(fc.helpers) {
+			walk(fc.helpers[field])
+		}
+	}
+	walk(c.root)
+	return out
+}
+
+// allSites returns the sites of every frame of the workflow.
+func (c *code) allSites() []site {
+	var out []site
+	for _, f := range c.frameOrder() {
+		out = append(out, c.frames[f].sites...)
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // maxWalk bounds the directory entries looked at when searching source
@@ -94,12 +177,12 @@ func (x *codeIndex) load() {
 	x.byKey = map[string]*code{}
 	x.byName = map[string][]*code{}
 	seen := map[string]bool{}
-	add := func(path string) {
-		if seen[path] {
+	add := func(dir string) {
+		if seen[dir] {
 			return
 		}
-		seen[path] = true
-		for _, c := range parseGenerated(path) {
+		seen[dir] = true
+		for _, c := range parsePackage(dir) {
 			key := c.name + "@" + c.version
 			if x.byKey[key] == nil {
 				x.byKey[key] = c
@@ -109,7 +192,7 @@ func (x *codeIndex) load() {
 	}
 	for _, d := range x.defs {
 		if path := generatedFile(d); path != "" {
-			add(path)
+			add(filepath.Dir(path))
 		}
 	}
 	for _, dir := range x.dirs {
@@ -129,7 +212,7 @@ func (x *codeIndex) load() {
 				return nil
 			}
 			if strings.HasSuffix(name, "_durable.go") {
-				add(path)
+				add(filepath.Dir(path))
 			}
 			return nil
 		})
@@ -169,61 +252,105 @@ func generatedFile(d durable.Definition) (path string) {
 	return file
 }
 
-// parseGenerated reads the workflows of a generated file: each
-// descriptor's name, version and frame type, and the sites its frame's
-// methods use.
-func parseGenerated(path string) []*code {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
-	if err != nil {
-		return nil
-	}
+// parsePackage reads the workflows of the generated files of a package
+// directory: each descriptor's name, version and frame type, the sites
+// each frame type's methods use, and the helper frames nested in each.
+func parsePackage(dir string) []*code {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*_durable.go"))
 	siteVars := map[string][]site{}
 	type descriptor struct{ name, version, frame string }
 	var descs []descriptor
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok || gd.Tok != token.VAR {
+	uses := map[string][]string{}            // frame type: the site arrays its methods index
+	fields := map[string]map[string]string{} // struct type: pointer field: pointed-to type
+	frames := map[string]bool{}              // types with an UnmarshalFrame method
+	var files []*ast.File
+	for _, path := range paths {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.SkipObjectResolution)
+		if err != nil {
 			continue
 		}
-		for _, spec := range gd.Specs {
-			vs := spec.(*ast.ValueSpec)
-			if len(vs.Names) != 1 || len(vs.Values) != 1 {
+		files = append(files, f)
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok {
 				continue
 			}
-			if sites, ok := siteArray(vs.Values[0]); ok {
-				siteVars[vs.Names[0].Name] = sites
-				continue
-			}
-			if name, version, frame, ok := descriptorCall(vs.Values[0]); ok {
-				descs = append(descs, descriptor{name, version, frame})
+			for _, spec := range gd.Specs {
+				switch spec := spec.(type) {
+				case *ast.ValueSpec:
+					if len(spec.Names) != 1 || len(spec.Values) != 1 {
+						continue
+					}
+					if sites, ok := siteArray(spec.Values[0]); ok {
+						siteVars[spec.Names[0].Name] = sites
+					} else if name, version, frame, ok := descriptorCall(spec.Values[0]); ok {
+						descs = append(descs, descriptor{name, version, frame})
+					}
+				case *ast.TypeSpec:
+					if st, ok := spec.Type.(*ast.StructType); ok {
+						fields[spec.Name.Name] = pointerFields(st)
+					}
+				}
 			}
 		}
 	}
-	// The sites each frame type's methods index.
-	uses := map[string][]string{}
-	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 || fd.Body == nil {
-			continue
-		}
-		recv := typeName(fd.Recv.List[0].Type)
-		ast.Inspect(fd.Body, func(n ast.Node) bool {
-			if ix, ok := n.(*ast.IndexExpr); ok {
-				if id, ok := ix.X.(*ast.Ident); ok && siteVars[id.Name] != nil && !contains(uses[recv], id.Name) {
-					uses[recv] = append(uses[recv], id.Name)
-				}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 || fd.Body == nil {
+				continue
 			}
-			return true
-		})
+			recv := typeName(fd.Recv.List[0].Type)
+			if fd.Name.Name == "UnmarshalFrame" {
+				frames[recv] = true
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if ix, ok := n.(*ast.IndexExpr); ok {
+					if id, ok := ix.X.(*ast.Ident); ok && siteVars[id.Name] != nil && !contains(uses[recv], id.Name) {
+						uses[recv] = append(uses[recv], id.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+	table := map[string]*frameCode{}
+	for t := range frames {
+		fc := &frameCode{helpers: map[string]string{}}
+		for _, v := range uses[t] {
+			fc.sites = append(fc.sites, siteVars[v]...)
+		}
+		for field, typ := range fields[t] {
+			if frames[typ] {
+				fc.helpers[field] = typ
+			}
+		}
+		table[t] = fc
 	}
 	var out []*code
 	for _, d := range descs {
-		c := &code{name: d.name, version: d.version, dir: filepath.Dir(path), gen: path}
-		for _, v := range uses[d.frame] {
-			c.sites = append(c.sites, siteVars[v]...)
+		if table[d.frame] == nil {
+			continue
 		}
-		out = append(out, c)
+		out = append(out, &code{name: d.name, version: d.version, dir: dir, root: d.frame, frames: table, sites: table[d.frame].sites})
+	}
+	return out
+}
+
+// pointerFields returns the fields of st whose type is a pointer to a
+// named type, by the name of that type.
+func pointerFields(st *ast.StructType) map[string]string {
+	out := map[string]string{}
+	for _, f := range st.Fields.List {
+		star, ok := f.Type.(*ast.StarExpr)
+		if !ok {
+			continue
+		}
+		if id, ok := star.X.(*ast.Ident); ok {
+			for _, n := range f.Names {
+				out[n.Name] = id.Name
+			}
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -85,7 +86,7 @@ func readSource(c *code, cur *site) sourceView {
 		from, to = max(from, line-maxSourceLines/2), min(to, line+maxSourceLines/2)
 	}
 	marks := map[int]string{}
-	for _, s := range c.sites {
+	for _, s := range c.allSites() {
 		if f, n, ok := parsePos(s.Pos); ok && f == file {
 			if marks[n] != "" {
 				marks[n] += ", "
@@ -127,9 +128,7 @@ func enclosingFunc(path string, src []byte, line int, name *string) (from, to in
 
 // unwrapPath drops the path from a file error: the page names the file.
 func unwrapPath(err error) error {
-	var pe *os.PathError
-	if e, ok := err.(*os.PathError); ok {
-		pe = e
+	if pe := (*os.PathError)(nil); errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err
