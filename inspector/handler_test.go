@@ -632,3 +632,45 @@ func TestHelperFrames(t *testing.T) {
 		}
 	}
 }
+
+// bareStore is a store without the Admin capability.
+type bareStore struct{ runtime.Store }
+
+func TestListWithoutAdmin(t *testing.T) {
+	f := newMemFixture(t, nil)
+	code, body := get(t, Handler(bareStore{f.store}, Options{}), "/")
+	if code != http.StatusNotImplemented || !strings.Contains(body, "does not implement runtime.Admin") {
+		t.Errorf("list of a store without Admin = %d, want 501 saying so:\n%s", code, body)
+	}
+}
+
+// TestOddRequests: malformed queries and forms get a 4xx page, never a
+// panic or a 500.
+func TestOddRequests(t *testing.T) {
+	f := newMemFixture(t, nil)
+	start(f, equiv.ApprovalWorkflow, "pay-1", 20_000_00)
+	f.drain()
+	h := Handler(f.store, Options{Workflows: []durable.Definition{equiv.ApprovalWorkflow}})
+	for _, target := range []string{
+		"/instance", "/instance?id=%00", "/instance?id=" + strings.Repeat("x", 5000), "/instance?id=pay-1&events=-3",
+		"/instance?id=pay-1&events=999999999999999999999", "/?after=1%2F", "/?before=x%2Fy", "/?since=2030-01-02&until=2030-01-01",
+		"/?limit=-1", "/?status=", "/static/../inspector.go", "/static/nope.css", "/%ff",
+	} {
+		code, body := get(t, h, target)
+		if code >= 500 {
+			t.Errorf("GET %s = %d:\n%s", target, code, body)
+		}
+	}
+	for _, form := range []url.Values{
+		{}, {"id": {"pay-1"}}, {"id": {"pay-1"}, "name": {"a\x00b"}, "payload": {"1"}},
+		{"id": {"pay-1"}, "name": {"approval"}, "payload": {strings.Repeat("[", 100000)}},
+	} {
+		rec := post(t, h, "/signal", form)
+		if rec.Code >= 500 || rec.Code < 400 {
+			t.Errorf("POST /signal %v = %d, want a 4xx:\n%s", form, rec.Code, rec.Body)
+		}
+	}
+	if inst := f.get("pay-1"); inst.Status != runtime.StatusWaiting {
+		t.Errorf("odd signals changed pay-1: %s", inst.Status)
+	}
+}

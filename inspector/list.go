@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -175,15 +176,30 @@ func (h *inspector) serveList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	status := http.StatusOK
-	if err == nil {
-		err = h.fillList(r.Context(), &p, f)
-	}
 	if err != nil {
-		p.Err = err.Error()
-		status = http.StatusBadRequest
+		p.Err, status = err.Error(), http.StatusBadRequest
+	} else if err := h.fillList(r.Context(), &p, f); err != nil {
+		p.Err, status = err.Error(), listStatus(err)
 	}
 	h.render(w, status, "list", p)
 }
+
+// listStatus is the HTTP status of a list the store could not give.
+func listStatus(err error) int {
+	var perr *pageError
+	switch {
+	case errors.As(err, &perr):
+		return http.StatusBadRequest
+	case errors.Is(err, errors.ErrUnsupported):
+		return http.StatusNotImplemented
+	}
+	return http.StatusInternalServerError
+}
+
+// pageError is a list request the store cannot serve as asked.
+type pageError struct{ err error }
+
+func (e *pageError) Error() string { return e.err.Error() }
 
 // fillList reads one page of instances: after f.after in the chosen
 // order, or the page before f.before.
@@ -197,7 +213,7 @@ func (h *inspector) fillList(ctx context.Context, p *listPage, f filter) error {
 		opts.After = f.after
 	}
 	if err := opts.Validate(); err != nil {
-		return err
+		return &pageError{err}
 	}
 	insts, last, more, err := h.scan(ctx, opts, f)
 	if err != nil {
