@@ -65,7 +65,8 @@ func browser(t *testing.T) context.Context {
 }
 
 // TestBrowser drives the inspector in a real headless Chromium: it lists
-// the transfers, filters them to the waiting one, opens it, finds the
+// the transfers, pauses the list's refresh (an instance started then is
+// not listed until it is resumed), filters them to the waiting one, opens it, finds the
 // line of its approval wait highlighted in the workflow's source, sends
 // the approval through the signal form and watches the instance
 // complete. -update-screenshots writes the list and instance pages to
@@ -131,13 +132,32 @@ func TestBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "inspector-list.png")
 
+	// The refresh pauses, and says so, until resumed.
+	if state := text(`#refresh-state`); state != "every 300 ms" {
+		t.Errorf("refresh state = %q, want every 300 ms", state)
+	}
+	run("pause the refresh", chromedp.Click(chromedp.ID("refresh-toggle")))
+	if state, button := text(`#refresh-state`), text(`#refresh-toggle`); state != "paused" || button != "Resume refresh" {
+		t.Errorf("after a click on pause: state %q, button %q; want paused, Resume refresh", state, button)
+	}
+	ts.start(t, "transfer-late", payments.TransferRequest{From: "carol", To: "dan", Amount: 1, PollEvery: time.Millisecond, Bank: ts.bank})
+	time.Sleep(time.Second) // three refresh periods
+	if ids := rowIDs(); len(ids) != len(smallIDs)+2 {
+		t.Errorf("the paused list refreshed: rows %q", ids)
+	}
+	run("resume the refresh", chromedp.Click(chromedp.ID("refresh-toggle")))
+	if state := text(`#refresh-state`); state != "every 300 ms" {
+		t.Errorf("after resuming, refresh state = %q", state)
+	}
+	until("the new instance listed", `document.querySelector("#instances tbody tr").dataset.id === "transfer-late"`, 5*time.Second)
+
 	// Filtered to waiting instances: only the big transfer.
 	run("filter the list",
 		chromedp.Click(chromedp.CSS(`input[name=status][value=waiting]`)),
 		chromedp.Click(chromedp.ID("apply")),
 	)
 	until("the filtered list", `location.search.includes("status=waiting") && document.readyState === "complete" && !!document.querySelector("#instances")`, 5*time.Second)
-	if ids := rowIDs(); len(ids) != 1 || ids[0] != bigID {
+	if ids := rowIDs(); len(ids) != 1 || ids[0] != bigID { // transfer-late has completed
 		t.Fatalf("filtered list rows = %q, want only %s", ids, bigID)
 	}
 
