@@ -607,6 +607,14 @@ func TestCompensations(t *testing.T) {
 	if !strings.Contains(body, `durable.Compensate(ctx, in.Bank.Refund, charge.ID)</code><span class="here">last checkpoint</span>`) {
 		t.Errorf("page of %s does not mark the refund's registration as its last checkpoint", rejectedID)
 	}
+	// Its timeline's last row is the failure, with the error.
+	_, body = get(t, h, "/instance?id="+rejectedID+"&events=1")
+	if !regexp.MustCompile(`<tr class="ev-fail has-error">(?s:.)*?<span class="error">transfer of \$40,000.00 rejected by dave`).MatchString(body) {
+		t.Errorf("timeline of %s does not show its failure with the error:\n%s", rejectedID, body)
+	}
+	if !regexp.MustCompile(`<td><span class="kind">step</span></td>\s*<td>Charge <span class="muted small mono">transfer\.go:\d+:\d+</span></td>\s*<td class="num">1</td>`).MatchString(body) {
+		t.Errorf("timeline of %s does not show the charge with its site and attempts:\n%s", rejectedID, body)
+	}
 }
 
 // TestHelperFrames: an instance stopped inside a helper (its frame

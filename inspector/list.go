@@ -224,6 +224,9 @@ func (h *inspector) fillList(ctx context.Context, p *listPage, f filter) error {
 	}
 	now := h.now()
 	for _, inst := range insts {
+		if !slices.Contains(p.Workflows, inst.Workflow) {
+			p.Workflows = append(p.Workflows, inst.Workflow) // suggested in the filter
+		}
 		p.Rows = append(p.Rows, listRow{ID: inst.ID, Workflow: inst.Workflow, Version: inst.Version, Status: inst.Status,
 			Seq: inst.Seq, Created: inst.CreatedAt, Updated: inst.UpdatedAt, Detail: detail(inst, now)})
 	}
