@@ -29,7 +29,7 @@
 //
 //	func requireOperator(next http.Handler) http.Handler {
 //		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-//			if !isOperator(r) { // the program's session or SSO check
+//			if !isOperator(r) { // the program's own login check (cookie, SSO)
 //				http.Error(w, "forbidden", http.StatusForbidden)
 //				return
 //			}

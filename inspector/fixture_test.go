@@ -82,10 +82,10 @@ func (ts *transferStore) start(t *testing.T, id string, in payments.TransferRequ
 	}
 }
 
-// waitFor waits up to 10 s for instance id to reach status.
+// waitFor waits up to 30 s (a loaded machine) for instance id to reach status.
 func (ts *transferStore) waitFor(t *testing.T, id string, status runtime.Status) *runtime.Instance {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		inst, err := ts.store.Get(context.Background(), id)
 		if err != nil {
@@ -95,7 +95,7 @@ func (ts *transferStore) waitFor(t *testing.T, id string, status runtime.Status)
 			return inst
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("instance %s is %s after 10 s, want %s", id, inst.Status, status)
+			t.Fatalf("instance %s is %s after 30 s, want %s", id, inst.Status, status)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
