@@ -1,6 +1,6 @@
 // Command durable inspects and operates the workflow instances of a
 // store: list them, show one with its live variables, print its history,
-// signal, cancel or retry it.
+// signal, cancel or retry it, or serve all of that as web pages (ui).
 //
 // Usage:
 //
@@ -21,6 +21,11 @@
 //	cancel   ID [-reason TEXT] [-compensate]   cancel an instance in progress (-compensate: after its compensations)
 //	retry    ID [-reason TEXT] [-force]
 //	                             resume a failed instance from its last checkpoint
+//	ui       [-addr HOST:PORT] [-public] [-src DIR,...] [-read-only]
+//	         [-disable signal,cancel,retry] [-prefix PATH]
+//	                             serve the web inspector (package inspector):
+//	                             the list, each instance with its source at
+//	                             its checkpoint, and the actions above
 //
 // Flags may follow the arguments. T is an RFC 3339 time or a duration
 // before now (24h). Exit status: 0 on success, 1 when the operation
@@ -32,6 +37,12 @@
 // $DURABLE_KEYS to the workers' keyring (encrypt.ParseKeyring's format,
 // id:secret,...): the CLI then opens what is sealed and seals what it
 // writes (signals, cancel and retry reasons).
+//
+// The inspector listens on 127.0.0.1:8080 by default and refuses an
+// address beyond loopback without -public: it has no login, so expose it
+// only behind a proxy that authenticates. It reads the workflows'
+// generated code and source under -src (default: the current directory
+// when it holds a go.mod) to show where each instance is.
 package main
 
 import "os"
