@@ -201,8 +201,6 @@ func (w *walker) helperDurableCall(call *ast.CallExpr, fn *types.Func, stack []a
 	}
 	var msg string
 	switch fn.Name() {
-	case names.Compensate:
-		msg = "durable.Compensate in helper %s: compensations are registered in the workflow body; return what the compensation needs and register it there"
 	case names.All, names.Select:
 		msg = "durable." + fn.Name() + " in helper %s: futures are awaited in the workflow body; start and await them there"
 	case names.Go:

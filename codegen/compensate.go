@@ -6,6 +6,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"sort"
 	"strings"
 
 	"github.com/durablegen/durable/internal/names"
@@ -110,10 +111,14 @@ func (c *checker) compensateCall(wf *workflow, call *ast.CallExpr) {
 			c.errorf(a.Pos(), "durable.Compensate: argument %d of step %s has type %s, which cannot be stored: %s", i+1, step.obj.Name(), typeString(p, nil), why)
 		}
 	}
-	if sel != nil && !rootedAtReceiver(c.info, wf, sel.X) {
+	if sel != nil && (wf.helper != nil || !rootedAtReceiver(c.info, wf, sel.X)) {
 		t := c.info.TypeOf(sel.X)
 		if why := unserializable(t, wf.module()); why != "" {
-			c.errorf(sel.X.Pos(), "durable.Compensate: the receiver of step %s is stored with the compensation, but its type %s cannot be stored: %s; use a receiver reached from the workflow's receiver, or a step function", step.obj.Name(), typeString(t, nil), why)
+			fix := "use a receiver reached from the workflow's receiver, or a step function"
+			if wf.helper != nil {
+				fix = "in a helper the receiver is always stored: register the compensation in the workflow (on the workflow's receiver), or use a step function"
+			}
+			c.errorf(sel.X.Pos(), "durable.Compensate: the receiver of step %s is stored with the compensation, but its type %s cannot be stored: %s; %s", step.obj.Name(), typeString(t, nil), why, fix)
 		}
 	}
 }
@@ -180,16 +185,11 @@ func rootedAtReceiver(info *types.Info, wf *workflow, e ast.Expr) bool {
 func (l *lowerer) compensate(call *ast.CallExpr) {
 	step, sel := l.cls.compensateStep(call)
 	sig := step.obj.Type().(*types.Signature)
-	if l.saga == nil {
-		l.saga = &saga{
-			list: l.addField("saga", l.sagaType(), nil, true, call.Pos()).name,
-			err:  l.addField("sagaErr", types.Universe.Lookup("error").Type(), nil, true, call.Pos()).name,
-		}
-	}
+	l.ensureSaga(call.Pos())
 	cm := &comp{step: step.obj, call: sig}
 	ops := call.Args[2:]
 	if sel != nil {
-		if rootedAtReceiver(l.info, l.wf, sel.X) {
+		if l.wf.helper == nil && rootedAtReceiver(l.info, l.wf, sel.X) {
 			cm.recv = l.rwExpr(sel.X)
 		} else {
 			cm.recvArg = true
@@ -209,10 +209,57 @@ func (l *lowerer) compensate(call *ast.CallExpr) {
 	l.sites = append(l.sites, s)
 	l.saga.comps = append(l.saga.comps, cm)
 	parts := []string{l.xv, "&" + l.fv + "." + l.saga.list, fmt.Sprint(cm.site), fmt.Sprintf("%q", step.obj.Name())}
+	fn := "Compensate"
+	if l.wf.helper != nil {
+		// The instance's saga is kept by the workflow's frame; the entry
+		// names the helper whose compensate method runs it.
+		fn = "CompensateIn"
+		parts = []string{l.xv, fmt.Sprintf("%q", l.frameType), fmt.Sprint(cm.site), fmt.Sprintf("%q", step.obj.Name())}
+	}
 	for _, a := range args {
 		parts = append(parts, l.print(a))
 	}
-	l.emit(call.Pos(), fmt.Sprintf("%s(%s)", l.rt("Compensate"), strings.Join(parts, ", ")))
+	l.emit(call.Pos(), fmt.Sprintf("%s(%s)", l.rt(fn), strings.Join(parts, ", ")))
+}
+
+// ensureSaga gives the unit its saga: for a workflow, the frame fields
+// that keep the instance's compensations and its error while they run;
+// a helper (or a literal compiled as one) registers its compensations in
+// its workflow's saga and keeps none of its own.
+func (l *lowerer) ensureSaga(pos token.Pos) {
+	if l.saga != nil {
+		return
+	}
+	l.saga = &saga{}
+	if l.wf.helper == nil {
+		l.saga.list = l.addField("saga", l.sagaType(), nil, true, pos).name
+		l.saga.err = l.addField("sagaErr", types.Universe.Lookup("error").Type(), nil, true, pos).name
+	}
+}
+
+// compensatingHelpers returns the helpers the unit's calls reach,
+// directly or through other helpers, that register compensations, in
+// the order of their frame types.
+func (l *lowerer) compensatingHelpers() []*helperFn {
+	seen := map[*helperFn]bool{}
+	var out []*helperFn
+	var visit func(fields []*field)
+	visit = func(fields []*field) {
+		for _, f := range fields {
+			h := f.helper
+			if h == nil || h.l == nil || seen[h] {
+				continue
+			}
+			seen[h] = true
+			if h.l.saga != nil && len(h.l.saga.comps) > 0 {
+				out = append(out, h)
+			}
+			visit(h.l.fields)
+		}
+	}
+	visit(l.fields)
+	sort.Slice(out, func(i, j int) bool { return out[i].frameType < out[j].frameType })
+	return out
 }
 
 // sagaType is a stand-in for runtime.Saga: only its package path and name
@@ -231,7 +278,15 @@ func (l *lowerer) runtimePkg() *types.Package {
 // finishSaga adds the state that runs compensations, once the body is
 // lowered.
 func (l *lowerer) finishSaga() {
+	if l.wf.helper == nil && len(l.compensatingHelpers()) > 0 {
+		l.ensureSaga(l.wf.decl.Pos())
+	}
 	if l.saga == nil {
+		return
+	}
+	if l.wf.helper != nil {
+		// A helper's compensations run in its workflow's compensating
+		// state; their sites name no state of the helper's.
 		return
 	}
 	b := l.newBlock()
@@ -252,14 +307,29 @@ func (l *lowerer) emitSaga(frameType string) string {
 	fv, xv := l.fv, l.xv
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	w("// UseSaga gives x the frame's compensations (see durable.Compensate):\n// the worker calls it before Run.\n")
-	w("func (%s *%s) UseSaga(%s *%s) {\n%s(%s, &%s.pc, %d, &%s.%s, &%s.%s, %s.compensate)\n}\n\n",
-		fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"),
-		l.rt("UseSaga"), xv, fv, l.saga.state.id, fv, l.saga.list, fv, l.saga.err, fv)
+	helper := l.wf.helper != nil
+	if !helper {
+		w("// UseSaga gives x the frame's compensations (see durable.Compensate):\n// the worker calls it before Run.\n")
+		w("func (%s *%s) UseSaga(%s *%s) {\n%s(%s, &%s.pc, %d, &%s.%s, &%s.%s, %s.compensate)\n}\n\n",
+			fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"),
+			l.rt("UseSaga"), xv, fv, l.saga.state.id, fv, l.saga.list, fv, l.saga.err, fv)
+	}
 	comp := l.q.marker(names.RuntimePkg, "Compensation")
 	cv, errv := l.names.fresh("c"), l.names.fresh("err")
-	w("// compensate runs compensation c (see durable.Compensate): it decodes the\n// stored arguments and calls the step under its policy.\n")
-	w("func (%s *%s) compensate(%s *%s, %s *%s) error {\nswitch %s.Site {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"), cv, comp, cv)
+	if helper {
+		w("// compensate runs compensation c, registered by the helper (see\n// durable.Compensate): it decodes the stored arguments and calls the\n// step under its policy. It reads no field of the frame, which is gone\n// when the workflow's compensations run.\n")
+	} else {
+		w("// compensate runs compensation c (see durable.Compensate): it decodes the\n// stored arguments and calls the step under its policy.\n")
+	}
+	w("func (%s *%s) compensate(%s *%s, %s *%s) error {\n", fv, frameType, xv, l.q.marker(names.RuntimePkg, "Exec"), cv, comp)
+	if hs := l.compensatingHelpers(); !helper && len(hs) > 0 {
+		w("switch %s.Helper {\ncase \"\":\n", cv)
+		for _, h := range hs {
+			w("case %q:\nreturn (*%s)(nil).compensate(%s, %s)\n", h.frameType, h.frameType, xv, cv)
+		}
+		w("default:\nreturn %s(%s)\n}\n", l.rt("UnknownCompensation"), cv)
+	}
+	w("switch %s.Site {\n", cv)
 	ctxType := l.q.marker("context", "Context")
 	for _, cm := range l.saga.comps {
 		ctx := l.names.fresh("stepCtx")

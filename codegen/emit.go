@@ -139,7 +139,7 @@ func (l *lowerer) thread() {
 		return id // a cycle of empty states: an infinite loop in the source
 	}
 	used := map[int]bool{0: true}
-	if l.saga != nil {
+	if l.saga != nil && l.saga.state != nil {
 		used[l.saga.state.id] = true // entered by the runtime when the workflow fails
 	}
 	for _, b := range l.blocks {

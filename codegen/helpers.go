@@ -265,10 +265,6 @@ func (c *checker) helperBody(wf *workflow) {
 		case *ast.FuncLit:
 			return false
 		case *ast.CallExpr:
-			if isCompensate(c.info, n) {
-				c.errorf(n.Pos(), "durable.Compensate in %s: compensations are registered in the workflow body; return what the compensation needs and register it there", wf.helper.what())
-				return true
-			}
 			switch cp := c.cls.classify(n); cp.kind {
 			case cpAll, cpSelect:
 				c.errorf(n.Pos(), "durable.%s in %s: futures are awaited in the workflow body; start and await them there", cp.fn.Name(), wf.helper.what())
@@ -444,6 +440,7 @@ func (l *lowerer) emitHelper() (decls, machine string) {
 	l.emitSites(w)
 	l.emitCodec(w)
 	l.emitClosures(w)
+	w("%s", l.emitSaga(l.frameType))
 	res := h.sig.Results()
 	var params, assigns []string
 	for i := range res.Len() {

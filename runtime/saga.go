@@ -19,9 +19,12 @@ type Saga struct {
 // Compensation is one registered compensation: the checkpoint site of its
 // step and its arguments, encoded by the codec when registered.
 type Compensation struct {
-	Site int      // index of the step's site in the workflow's sites
-	Name string   // the step's name, for errors
-	Args [][]byte `json:",omitempty"`
+	Site int    // index of the step's site in the sites of the workflow, or of Helper
+	Name string // the step's name, for errors
+	// Helper is the frame type of the helper that registered it, "" for
+	// the workflow itself: that frame's compensate method runs it.
+	Helper string   `json:",omitempty"`
+	Args   [][]byte `json:",omitempty"`
 }
 
 // sagaHook is how an Exec reaches the saga of the frame it runs.
@@ -61,6 +64,28 @@ func Compensate(x *Exec, saga *Saga, site int, name string, args ...any) {
 		c.Args = append(c.Args, b)
 	}
 	saga.List = append(saga.List, c)
+}
+
+// CompensateIn records a compensation registered by a helper (or a
+// function literal compiled as one) whose frame type is helper: it joins
+// the workflow's saga, and the workflow's compensate method hands it to
+// the helper's.
+func CompensateIn(x *Exec, helper string, site int, name string, args ...any) {
+	if x.saga.saga == nil {
+		x.failWith(durable.Permanent(fmt.Errorf("durable.Compensate(%s) in a helper of a workflow without a saga (generated code out of date?)", name)))
+		return
+	}
+	n := len(x.saga.saga.List)
+	Compensate(x, x.saga.saga, site, name, args...)
+	if len(x.saga.saga.List) > n {
+		x.saga.saga.List[n].Helper = helper
+	}
+}
+
+// UnknownCompensation is the error of a compensation registered by a
+// helper that the workflow's build does not have.
+func UnknownCompensation(c *Compensation) error {
+	return durable.Permanent(fmt.Errorf("compensation %s was registered by helper frame %s, which this build of the workflow does not have", c.Name, c.Helper))
 }
 
 // Arg decodes argument i of compensation c as a T.

@@ -191,3 +191,45 @@ func ClosureCalledAtOnce(ctx durable.Context, n int) (string, error) {
 	}
 	return s, nil
 }
+
+// reserveAll reserves each item and registers its release: compensations
+// registered by a helper join the workflow's saga.
+func reserveAll(ctx durable.Context, items []string) ([]string, error) {
+	var ids []string
+	for _, it := range items {
+		id, err := Echo(ctx, "res-"+it)
+		if err != nil {
+			return ids, err
+		}
+		durable.Compensate(ctx, Note, "release "+id)
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// HelperSaga reserves items in a helper and in a literal compiled as one,
+// then fails when n is odd: the compensations of both run, last first,
+// with the workflow's own.
+//
+//durable:workflow
+func HelperSaga(ctx durable.Context, n int) (string, error) {
+	durable.Compensate(ctx, Note, "undo start")
+	ids, err := reserveAll(ctx, []string{"a", "b"})
+	if err != nil {
+		return "", err
+	}
+	book := func(what string) error {
+		if err := Note(ctx, "book "+what); err != nil {
+			return err
+		}
+		durable.Compensate(ctx, Note, "unbook "+what)
+		return nil
+	}
+	if err := book("room"); err != nil {
+		return "", err
+	}
+	if n%2 == 1 {
+		return "", Fail(ctx, fmt.Sprint("odd ", n))
+	}
+	return strings.Join(ids, ","), nil
+}

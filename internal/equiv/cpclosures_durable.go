@@ -178,6 +178,89 @@ func (f *closureHelperFrame) ret(r0 string, r1 error) error {
 	return nil
 }
 
+// reserveAllFrame is the frame of helper reserveAll, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type reserveAllFrame struct {
+	pc        int
+	items     []string
+	res       []string
+	res1      error
+	ids       []string
+	it        string
+	t_6d1f02  int
+	t_6d1f021 int
+	id        string
+	err       error
+}
+
+var reserveAllSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "cpclosures.go:200:14"},
+	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:204:3"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "items", f.items)
+	runtime.Field(e, "ids", f.ids)
+	e.String("it", f.it)
+	e.Int("t_6d1f02", int64(f.t_6d1f02))
+	e.Int("t_6d1f021", int64(f.t_6d1f021))
+	e.String("id", f.id)
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "items":
+			runtime.Value(d, &f.items)
+		case "ids":
+			runtime.Value(d, &f.ids)
+		case "it":
+			f.it = d.String()
+		case "t_6d1f02":
+			f.t_6d1f02 = int(d.Int())
+		case "t_6d1f021":
+			f.t_6d1f021 = int(d.Int())
+		case "id":
+			f.id = d.String()
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// compensate runs compensation c, registered by the helper (see
+// durable.Compensate): it decodes the stored arguments and calls the
+// step under its policy. It reads no field of the frame, which is gone
+// when the workflow's compensations run.
+func (f *reserveAllFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+	switch c.Site {
+	case 1:
+		return runtime.CallErr(x1, &reserveAllSites[1], func(stepCtx1 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x1, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
+		})
+	}
+	return runtime.BadState(c.Site)
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *reserveAllFrame) ret(r0 []string, r1 error) error {
+	f.res = r0
+	f.res1 = r1
+	return nil
+}
+
 // closureNotifyNotifyFrame is the frame of function literal notify, nested in the frame of its caller
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
@@ -915,6 +998,150 @@ func (f *closureCalledAtOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// helperSagaBookFrame is the frame of function literal book, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type helperSagaBookFrame struct {
+	pc   int
+	up   *helperSagaFrame
+	what string
+	res  error
+	err  error
+}
+
+var helperSagaBookSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:222:13"},
+	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:225:3"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *helperSagaBookFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.String("what", f.what)
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *helperSagaBookFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "what":
+			f.what = d.String()
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// compensate runs compensation c, registered by the helper (see
+// durable.Compensate): it decodes the stored arguments and calls the
+// step under its policy. It reads no field of the frame, which is gone
+// when the workflow's compensations run.
+func (f *helperSagaBookFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+	switch c.Site {
+	case 1:
+		return runtime.CallErr(x1, &helperSagaBookSites[1], func(stepCtx1 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x1, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
+		})
+	}
+	return runtime.BadState(c.Site)
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *helperSagaBookFrame) ret(r0 error) error {
+	f.res = r0
+	return nil
+}
+
+// helperSagaFrame is the frame of workflow HelperSaga: its machine state and the variables
+// that live across its checkpoints.
+type helperSagaFrame struct {
+	pc         int
+	n          int
+	saga       runtime.Saga
+	sagaErr    error
+	ids        []string
+	err        error
+	reserveAll *reserveAllFrame
+	err1       error
+	book       *helperSagaBookFrame
+	t_7adbf6   error
+	t_7adbf61  string
+}
+
+var helperSagaSites = [...]runtime.Site{
+	{ID: 7, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:216:2"},
+	{ID: 5, Kind: "step", Name: "Fail", Pos: "cpclosures.go:232:14", Policy: durable.Policy{MaxAttempts: 1}},
+}
+
+// HelperSagaWorkflow is the descriptor of workflow HelperSaga: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var HelperSagaWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperSaga", "5784a7333c2b70cd", func() any { return new(helperSagaFrame) }).WithFunc(HelperSaga)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *helperSagaFrame) SetInput(in int) {
+	f.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *helperSagaFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	e.Int("n", int64(f.n))
+	runtime.Field(e, "saga", f.saga)
+	e.Error("sagaErr", f.sagaErr)
+	runtime.Field(e, "ids", f.ids)
+	e.Error("err", f.err)
+	if f.reserveAll != nil {
+		e.Frame("reserveAll", f.reserveAll)
+	}
+	e.Error("err1", f.err1)
+	if f.book != nil {
+		e.Frame("book", f.book)
+	}
+	e.Error("t_7adbf6", f.t_7adbf6)
+	e.String("t_7adbf61", f.t_7adbf61)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *helperSagaFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "n":
+			f.n = int(d.Int())
+		case "saga":
+			runtime.Value(d, &f.saga)
+		case "sagaErr":
+			f.sagaErr = d.Error()
+		case "ids":
+			runtime.Value(d, &f.ids)
+		case "err":
+			f.err = d.Error()
+		case "reserveAll":
+			f.reserveAll = new(reserveAllFrame)
+			d.Frame(f.reserveAll)
+		case "err1":
+			f.err1 = d.Error()
+		case "book":
+			f.book = new(helperSagaBookFrame)
+			d.Frame(f.book)
+		case "t_7adbf6":
+			f.t_7adbf6 = d.Error()
+		case "t_7adbf61":
+			f.t_7adbf61 = d.String()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f *touch2Frame) Run(x1 *runtime.Exec) error {
@@ -1005,6 +1232,53 @@ func (f *closureHelperFrame) Run(x1 *runtime.Exec) error {
 				/*line cpclosures.go:147:3*/ return f.ret("", f.err)
 			}
 			/*line cpclosures.go:149:2*/ f.parts = append(f.parts, f.p)
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *reserveAllFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line cpclosures.go:198:1*/ f.ids = nil
+			/*line cpclosures.go:199:1*/ f.t_6d1f021 = len(f.items)
+			f.t_6d1f02 = 0
+			f.pc = 1
+		case 1:
+			if f.t_6d1f02 < f.t_6d1f021 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.it = f.items[f.t_6d1f02]
+			f.pc = 5
+		case 3:
+			f.t_6d1f02++
+			f.pc = 1
+		case 4:
+			/*line cpclosures.go:207:1*/ return f.ret(f.ids, nil)
+		case 5:
+			/*line cpclosures.go:200:13*/ f.id, f.err = runtime.Call(x1, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "res-"+f.it)
+				}
+				return Echo(stepCtx, "res-"+f.it)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line cpclosures.go:201:2*/ if f.err != nil {
+				/*line cpclosures.go:202:3*/ return f.ret(f.ids, f.err)
+			}
+			/*line cpclosures.go:204:2*/ runtime.CompensateIn(x1, "reserveAllFrame", 1, "Note", "release "+f.id)
+			/*line cpclosures.go:205:2*/ f.ids = append(f.ids, f.id)
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)
@@ -1513,4 +1787,124 @@ func (f *closureCalledAtOnceFrame) Run(x1 *runtime.Exec) error {
 			return runtime.BadState(f.pc)
 		}
 	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *helperSagaBookFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			f.pc = 1
+		case 1:
+			/*line cpclosures.go:222:12*/ f.err = runtime.CallErr(x1, &helperSagaBookSites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Note)(stepCtx, "book "+f.what)
+				}
+				return Note(stepCtx, "book "+f.what)
+			})
+			if err := x1.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:222:2*/ if f.err != nil {
+				/*line cpclosures.go:223:3*/ return f.ret(f.err)
+			}
+			/*line cpclosures.go:225:2*/ runtime.CompensateIn(x1, "helperSagaBookFrame", 1, "Note", "unbook "+f.what)
+			/*line cpclosures.go:226:2*/ return f.ret(nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *helperSagaFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line cpclosures.go:216:1*/ runtime.Compensate(x1, &f.saga, 0, "Note", "undo start")
+			/*line cpclosures.go:217:13*/ f.reserveAll = &reserveAllFrame{items: []string{"a", "b"}}
+			f.pc = 1
+		case 1:
+			/*line cpclosures.go:217:13*/ if err := f.reserveAll.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:217:13*/ f.ids, f.err = f.reserveAll.res, f.reserveAll.res1
+			f.reserveAll = nil
+			/*line cpclosures.go:218:1*/ if f.err != nil {
+				/*line cpclosures.go:219:2*/ return runtime.Return[string](x1, "", f.err)
+			}
+			/*line cpclosures.go:228:11*/ f.book = &helperSagaBookFrame{what: "room"}
+			f.pc = 2
+		case 2:
+			/*line cpclosures.go:228:11*/ f.book.up = f
+			/*line cpclosures.go:228:11*/ if err := f.book.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:228:11*/ f.err1 = f.book.res
+			f.book = nil
+			/*line cpclosures.go:228:1*/ if f.err1 != nil {
+				/*line cpclosures.go:229:2*/ return runtime.Return[string](x1, "", f.err1)
+			}
+			if /*line cpclosures.go:231:4*/ f.n%2 == 1 {
+				f.pc = 3
+			} else {
+				f.pc = 4
+			}
+		case 3:
+			/*line cpclosures.go:232:23*/ f.t_7adbf61 = fmt.Sprint("odd ", f.n)
+			f.pc = 5
+		case 4:
+			/*line cpclosures.go:234:1*/ return runtime.Return[string](x1, strings.Join(f.ids, ","), nil)
+		case 5:
+			/*line cpclosures.go:232:13*/ f.t_7adbf6 = runtime.CallErr(x1, &helperSagaSites[1], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Fail)(stepCtx, f.t_7adbf61)
+				}
+				return Fail(stepCtx, f.t_7adbf61)
+			})
+			if err := x1.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line cpclosures.go:232:2*/ return runtime.Return[string](x1, "", f.t_7adbf6)
+		case 7:
+			return runtime.Compensating(x1)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// UseSaga gives x the frame's compensations (see durable.Compensate):
+// the worker calls it before Run.
+func (f *helperSagaFrame) UseSaga(x1 *runtime.Exec) {
+	runtime.UseSaga(x1, &f.pc, 7, &f.saga, &f.sagaErr, f.compensate)
+}
+
+// compensate runs compensation c (see durable.Compensate): it decodes the
+// stored arguments and calls the step under its policy.
+func (f *helperSagaFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+	switch c.Helper {
+	case "":
+	case "helperSagaBookFrame":
+		return (*helperSagaBookFrame)(nil).compensate(x1, c)
+	case "reserveAllFrame":
+		return (*reserveAllFrame)(nil).compensate(x1, c)
+	default:
+		return runtime.UnknownCompensation(c)
+	}
+	switch c.Site {
+	case 0:
+		return runtime.CallErr(x1, &helperSagaSites[0], func(stepCtx1 context.Context) error {
+			arg0, err1 := runtime.Arg[string](x1, c, 0)
+			if err1 != nil {
+				return err1
+			}
+			return runtime.Stub(stepCtx1, Note)(stepCtx1, arg0)
+		})
+	}
+	return runtime.BadState(c.Site)
 }

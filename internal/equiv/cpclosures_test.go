@@ -23,6 +23,8 @@ func TestCheckpointClosures(t *testing.T) {
 		{"OwnContext", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureOwnContextWorkflow, 3, log) }},
 		{"InLoop", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInLoopWorkflow, 3, log) }},
 		{"InHelper", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInHelperWorkflow, 2, log) }},
+		{"HelperSaga/ok", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperSagaWorkflow, 2, log) }},
+		{"HelperSaga/fail", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperSagaWorkflow, 3, log) }},
 		{"CalledAtOnce", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureCalledAtOnceWorkflow, 2, log) }},
 	}
 	for _, c := range cases {

@@ -242,9 +242,9 @@ func (f *sharedKeptFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
-// reserveAllFrame is the frame of workflow ReserveAll: its machine state and the variables
+// reserveAllFrame1 is the frame of workflow ReserveAll: its machine state and the variables
 // that live across its checkpoints.
-type reserveAllFrame struct {
+type reserveAllFrame1 struct {
 	pc        int
 	in        Shelf
 	items     []Line
@@ -257,22 +257,22 @@ type reserveAllFrame struct {
 	err1      error
 }
 
-var reserveAllSites = [...]runtime.Site{
+var reserveAllSites1 = [...]runtime.Site{
 	{ID: 5, Kind: "step", Name: "Echo", Pos: "pointers.go:114:14"},
 	{ID: 7, Kind: "step", Name: "Echo", Pos: "pointers.go:120:15"},
 }
 
 // ReserveAllWorkflow is the descriptor of workflow ReserveAll: register it with a
 // runtime.Worker and start instances with runtime.Start.
-var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "22762bfdfb744672", func() any { return new(reserveAllFrame) }).WithFunc(ReserveAll)
+var ReserveAllWorkflow = durable.NewWorkflow[Shelf, string]("github.com/durablegen/durable/internal/equiv.ReserveAll", "22762bfdfb744672", func() any { return new(reserveAllFrame1) }).WithFunc(ReserveAll)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *reserveAllFrame) SetInput(in Shelf) {
+func (f *reserveAllFrame1) SetInput(in Shelf) {
 	f.in = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
+func (f *reserveAllFrame1) MarshalFrame(e *runtime.Encoder) {
 	e.Int("pc", int64(f.pc))
 	runtime.Field(e, "in", f.in)
 	runtime.Field(e, "items", f.items)
@@ -291,7 +291,7 @@ func (f *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f *reserveAllFrame1) UnmarshalFrame(d *runtime.Decoder) error {
 	ref_it_0 := -2
 	for d.Next() {
 		switch d.Key() {
@@ -623,7 +623,7 @@ func (f *sharedKeptFrame) Run(x *runtime.Exec) error {
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *reserveAllFrame) Run(x *runtime.Exec) error {
+func (f *reserveAllFrame1) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
@@ -646,7 +646,7 @@ func (f *reserveAllFrame) Run(x *runtime.Exec) error {
 			f.pc = 1
 		case 5:
 			/*line pointers.go:114:23*/ arg := "held " + f.it.SKU
-			/*line pointers.go:114:13*/ f.st, f.err = runtime.Call(x, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
+			/*line pointers.go:114:13*/ f.st, f.err = runtime.Call(x, &reserveAllSites1[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, arg)
 				}
@@ -662,7 +662,7 @@ func (f *reserveAllFrame) Run(x *runtime.Exec) error {
 			/*line pointers.go:118:2*/ f.it.Status = f.st
 			f.pc = 3
 		case 7:
-			/*line pointers.go:120:14*/ _, f.err1 = runtime.Call(x, &reserveAllSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line pointers.go:120:14*/ _, f.err1 = runtime.Call(x, &reserveAllSites1[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, "done")
 				}

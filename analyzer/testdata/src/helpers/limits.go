@@ -49,7 +49,7 @@ func (b *Box[T]) put(ctx durable.Context) error { // want `DG014: helper Box.put
 // futures uses what only a workflow body may: compensations and
 // futures.
 func futures(ctx durable.Context) error {
-	durable.Compensate(ctx, Note, "undo")                                               // want `DG014: durable.Compensate in helper futures: compensations are registered in the workflow body; return what the compensation needs and register it there`
+	durable.Compensate(ctx, Note, "undo")                                               // a helper's compensations join the workflow's saga
 	f := durable.Go(ctx, "a", func(ctx context.Context) (int, error) { return 1, nil }) // want `DG014: durable.Go in helper futures: futures are started and awaited in the workflow body`
 	if err := durable.All(ctx, f); err != nil {                                         // want `DG014: durable.All in helper futures: futures are awaited in the workflow body; start and await them there`
 		return err
