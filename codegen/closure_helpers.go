@@ -317,3 +317,25 @@ func (l *lowerer) capturingLit(v *types.Var) *helperFn {
 	}
 	return nil
 }
+
+// litVarName returns the name of the variable a literal of fd is
+// defined to, or "".
+func litVarName(fd *ast.FuncDecl, lit *ast.FuncLit) string {
+	name := ""
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if len(n.Lhs) == 1 && len(n.Rhs) == 1 && n.Rhs[0] == lit {
+				if id, ok := n.Lhs[0].(*ast.Ident); ok {
+					name = id.Name
+				}
+			}
+		case *ast.ValueSpec:
+			if len(n.Names) == 1 && len(n.Values) == 1 && n.Values[0] == lit {
+				name = n.Names[0].Name
+			}
+		}
+		return name == ""
+	})
+	return name
+}

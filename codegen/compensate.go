@@ -214,7 +214,7 @@ func (l *lowerer) compensate(call *ast.CallExpr) {
 		// The instance's saga is kept by the workflow's frame; the entry
 		// names the helper whose compensate method runs it.
 		fn = "CompensateIn"
-		parts = []string{l.xv, fmt.Sprintf("%q", l.frameType), fmt.Sprint(cm.site), fmt.Sprintf("%q", step.obj.Name())}
+		parts = []string{l.xv, fmt.Sprintf("%q", l.wf.helper.sagaKey()), fmt.Sprint(cm.site), fmt.Sprintf("%q", step.obj.Name())}
 	}
 	for _, a := range args {
 		parts = append(parts, l.print(a))
@@ -258,8 +258,37 @@ func (l *lowerer) compensatingHelpers() []*helperFn {
 		}
 	}
 	visit(l.fields)
-	sort.Slice(out, func(i, j int) bool { return out[i].frameType < out[j].frameType })
+	sort.Slice(out, func(i, j int) bool { return out[i].sagaKey() < out[j].sagaKey() })
 	return out
+}
+
+// sagaKey names the helper in the compensations it registers, which are
+// stored with the instance: the helper's name, or for a function literal
+// compiled as a helper the function that defines it and its variable
+// (with its place among the function's literals of that name). It does
+// not depend on the names generated code takes.
+func (h *helperFn) sagaKey() string {
+	ci := h.closure
+	if ci == nil {
+		return h.name()
+	}
+	key := ci.encl.Name.Name
+	if ci.encl.Recv != nil && len(ci.encl.Recv.List) > 0 {
+		key = types.ExprString(ci.encl.Recv.List[0].Type) + "." + key
+	}
+	key += "." + h.obj.Name()
+	own := litVarName(ci.encl, ci.lit) // "" for a literal called where it is written
+	n := 0
+	ast.Inspect(ci.encl.Body, func(x ast.Node) bool {
+		if lit, ok := x.(*ast.FuncLit); ok && lit.Pos() < ci.lit.Pos() && litVarName(ci.encl, lit) == own {
+			n++
+		}
+		return true
+	})
+	if n > 0 {
+		key += fmt.Sprintf("#%d", n)
+	}
+	return key
 }
 
 // sagaType is a stand-in for runtime.Saga: only its package path and name
@@ -325,7 +354,7 @@ func (l *lowerer) emitSaga(frameType string) string {
 	if hs := l.compensatingHelpers(); !helper && len(hs) > 0 {
 		w("switch %s.Helper {\ncase \"\":\n", cv)
 		for _, h := range hs {
-			w("case %q:\nreturn (*%s)(nil).compensate(%s, %s)\n", h.frameType, h.frameType, xv, cv)
+			w("case %q:\nreturn (*%s)(nil).compensate(%s, %s)\n", h.sagaKey(), h.frameType, xv, cv)
 		}
 		w("default:\nreturn %s(%s)\n}\n", l.rt("UnknownCompensation"), cv)
 	}

@@ -21,8 +21,8 @@ type Saga struct {
 type Compensation struct {
 	Site int    // index of the step's site in the sites of the workflow, or of Helper
 	Name string // the step's name, for errors
-	// Helper is the frame type of the helper that registered it, "" for
-	// the workflow itself: that frame's compensate method runs it.
+	// Helper names the helper that registered it, "" for the workflow
+	// itself: that helper's compensate method runs it.
 	Helper string   `json:",omitempty"`
 	Args   [][]byte `json:",omitempty"`
 }
@@ -67,7 +67,7 @@ func Compensate(x *Exec, saga *Saga, site int, name string, args ...any) {
 }
 
 // CompensateIn records a compensation registered by a helper (or a
-// function literal compiled as one) whose frame type is helper: it joins
+// function literal compiled as one) that generated code names helper: it joins
 // the workflow's saga, and the workflow's compensate method hands it to
 // the helper's.
 func CompensateIn(x *Exec, helper string, site int, name string, args ...any) {
@@ -85,7 +85,7 @@ func CompensateIn(x *Exec, helper string, site int, name string, args ...any) {
 // UnknownCompensation is the error of a compensation registered by a
 // helper that the workflow's build does not have.
 func UnknownCompensation(c *Compensation) error {
-	return durable.Permanent(fmt.Errorf("compensation %s was registered by helper frame %s, which this build of the workflow does not have", c.Name, c.Helper))
+	return durable.Permanent(fmt.Errorf("compensation %s was registered by helper %s, which this build of the workflow does not have", c.Name, c.Helper))
 }
 
 // Arg decodes argument i of compensation c as a T.

@@ -1277,7 +1277,7 @@ func (f *reserveAllFrame) Run(x1 *runtime.Exec) error {
 			/*line cpclosures.go:201:2*/ if f.err != nil {
 				/*line cpclosures.go:202:3*/ return f.ret(f.ids, f.err)
 			}
-			/*line cpclosures.go:204:2*/ runtime.CompensateIn(x1, "reserveAllFrame", 1, "Note", "release "+f.id)
+			/*line cpclosures.go:204:2*/ runtime.CompensateIn(x1, "reserveAll", 1, "Note", "release "+f.id)
 			/*line cpclosures.go:205:2*/ f.ids = append(f.ids, f.id)
 			f.pc = 3
 		default:
@@ -1810,7 +1810,7 @@ func (f *helperSagaBookFrame) Run(x1 *runtime.Exec) error {
 			/*line cpclosures.go:222:2*/ if f.err != nil {
 				/*line cpclosures.go:223:3*/ return f.ret(f.err)
 			}
-			/*line cpclosures.go:225:2*/ runtime.CompensateIn(x1, "helperSagaBookFrame", 1, "Note", "unbook "+f.what)
+			/*line cpclosures.go:225:2*/ runtime.CompensateIn(x1, "HelperSaga.book", 1, "Note", "unbook "+f.what)
 			/*line cpclosures.go:226:2*/ return f.ret(nil)
 		default:
 			return runtime.BadState(f.pc)
@@ -1889,9 +1889,9 @@ func (f *helperSagaFrame) UseSaga(x1 *runtime.Exec) {
 func (f *helperSagaFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
 	switch c.Helper {
 	case "":
-	case "helperSagaBookFrame":
+	case "HelperSaga.book":
 		return (*helperSagaBookFrame)(nil).compensate(x1, c)
-	case "reserveAllFrame":
+	case "reserveAll":
 		return (*reserveAllFrame)(nil).compensate(x1, c)
 	default:
 		return runtime.UnknownCompensation(c)
