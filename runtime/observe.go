@@ -19,9 +19,10 @@ import (
 // method receives, and which the operation runs under: the run's steps and
 // commits run under the context RunStart returned, and a step's function
 // receives the context of its attempt's StepStart. Methods are called
-// synchronously and must not block; those of a worker's concurrent runs,
-// and of the concurrent steps of durable.All and durable.Select, are
-// called concurrently.
+// synchronously and must neither block nor panic (a panic in StepStart
+// fails the step's instance like a panic of its workflow); those of a
+// worker's concurrent runs, and of the concurrent steps of durable.All and
+// durable.Select, are called concurrently.
 //
 // Without an observer the runtime calls none of this and does no work for
 // it: no clock read and no allocation per checkpoint.
