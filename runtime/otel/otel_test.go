@@ -95,6 +95,9 @@ func (e *env) worker(owner string, hooks runtime.Hooks, logger *slog.Logger) *ru
 	if err := w.Register(orders.ShipWorkflow); err != nil {
 		e.t.Fatal(err)
 	}
+	if err := w.Register(orders.BundleWorkflow); err != nil {
+		e.t.Fatal(err)
+	}
 	return w
 }
 
@@ -593,5 +596,36 @@ func TestTraceContext(t *testing.T) {
 	rctx := e.obs.RunStart(wctx, runtime.RunInfo{Instance: "i", Workflow: "w"})
 	if sc := trace.SpanContextFromContext(rctx); sc.TraceID() == wspan.SpanContext().TraceID() {
 		t.Errorf("run of an instance without a stored trace is in the trace of the worker's context, want a new root")
+	}
+}
+
+// TestParallelStepSpans runs the steps of durable.All, concurrently: each
+// has its span under the run, with its index among the futures.
+func TestParallelStepSpans(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	h, err := runtime.Start(ctx, e.client, orders.BundleWorkflow, "bundle-1", []string{"a", "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := drain(t, e.worker("worker-a", runtime.Hooks{}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.Result(ctx); err != nil || !slices.Equal(got, []string{"track-a", "track-b"}) {
+		t.Fatalf("Result() = %q, %v, want [track-a track-b], nil", got, err)
+	}
+	tree := treeOf(e.spans)
+	runs := tree.named("run orders.Bundle")
+	if len(runs) != 1 {
+		t.Fatalf("runs = %d, want 1", len(runs))
+	}
+	if got, want := tree.children(runs[0]), []string{"step label-a", "step label-b"}; !slices.Equal(got, want) {
+		t.Errorf("run's children = %q, want %q", got, want)
+	}
+	for i, name := range []string{"step label-a", "step label-b"} {
+		s := tree.named(name)
+		if len(s) != 1 || attr(s[0], durableotel.AttrIndex).AsInt64() != int64(i+1) || attr(s[0], durableotel.AttrCheckpoint).AsInt64() != 1 {
+			t.Errorf("%s spans = %d, want 1 with index %d at checkpoint 1", name, len(s), i+1)
+		}
 	}
 }

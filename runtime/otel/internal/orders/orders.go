@@ -86,3 +86,17 @@ func Pay(ctx context.Context, amount int64) error {
 	}
 	return nil
 }
+
+// Bundle labels two reservations in parallel.
+//
+//durable:workflow
+func Bundle(ctx durable.Context, reservations []string) ([]string, error) {
+	a := durable.Go(ctx, "label-a", func(ctx context.Context) (string, error) { return Label(ctx, reservations[0]) })
+	b := durable.Go(ctx, "label-b", func(ctx context.Context) (string, error) { return Label(ctx, reservations[1]) })
+	if err := durable.All(ctx, a, b); err != nil {
+		return nil, err
+	}
+	la, _ := a.Get()
+	lb, _ := b.Get()
+	return []string{la, lb}, nil
+}

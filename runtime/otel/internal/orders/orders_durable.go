@@ -127,6 +127,59 @@ func (f *shipFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// bundleFrame is the frame of workflow Bundle: its machine state and the variables
+// that live across its checkpoints.
+type bundleFrame struct {
+	pc           int
+	reservations []string
+	a            *durable.Future[string]
+	b            *durable.Future[string]
+	err          error
+	la           string
+	lb           string
+}
+
+var bundleSites = [...]runtime.Site{
+	{ID: 1, Kind: "all", Name: "all", Pos: "orders.go:96:12"},
+}
+
+// BundleWorkflow is the descriptor of workflow Bundle: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var BundleWorkflow = durable.NewWorkflow[[]string, []string]("github.com/durablegen/durable/runtime/otel/internal/orders.Bundle", "913c85b711bee386", func() any { return new(bundleFrame) }).WithFunc(Bundle)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *bundleFrame) SetInput(in []string) {
+	f.reservations = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *bundleFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "reservations", f.reservations)
+	runtime.Field(e, "a", f.a)
+	runtime.Field(e, "b", f.b)
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *bundleFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "reservations":
+			runtime.Value(d, &f.reservations)
+		case "a":
+			runtime.Value(d, &f.a)
+		case "b":
+			runtime.Value(d, &f.b)
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *orderFrame) Run(x *runtime.Exec) error {
@@ -234,6 +287,37 @@ func (f *shipFrame) Run(x *runtime.Exec) error {
 			}
 		case 2:
 			/*line orders.go:55:1*/ return runtime.Return[string](x, f.t_5fd409, f.t_5fd4091)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *bundleFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line orders.go:94:1*/ f.a = durable.Go(x.Context(), "label-a", func(ctx context.Context) (string, error) {
+				/*line orders.go:94:77*/ return Label(ctx, f.reservations[0])
+			})
+			/*line orders.go:95:1*/ f.b = durable.Go(x.Context(), "label-b", func(ctx context.Context) (string, error) {
+				/*line orders.go:95:77*/ return Label(ctx, f.reservations[1])
+			})
+			f.pc = 1
+		case 1:
+			/*line orders.go:96:11*/ f.err = runtime.All(x, &bundleSites[0], f.a, f.b)
+			if err := x.Commit(&f.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line orders.go:96:1*/ if f.err != nil {
+				/*line orders.go:97:2*/ return runtime.Return[[]string](x, nil, f.err)
+			}
+			/*line orders.go:99:1*/ f.la, _ = f.a.Get()
+			/*line orders.go:100:1*/ f.lb, _ = f.b.Get()
+			/*line orders.go:101:1*/ return runtime.Return[[]string](x, []string{f.la, f.lb}, nil)
 		default:
 			return runtime.BadState(f.pc)
 		}
