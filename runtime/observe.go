@@ -54,8 +54,10 @@ type RunInfo struct {
 	// HasLag whether it is known: for a first run (since the instance was
 	// created), a due timer or retry (since its wake-up time) and an
 	// instance woken by a signal (since the signal was sent). It is not
-	// known for an instance handed back by a stopping worker or taken over
-	// after its lease expired.
+	// known for an instance handed back by a stopping worker, nor for one
+	// taken over after its lease expired at the checkpoint of its claim;
+	// one taken over after it committed since is measured from its last
+	// wake-up time if it slept before, which overstates its lag.
 	Lag    time.Duration
 	HasLag bool
 }
