@@ -84,11 +84,14 @@ func (f *benchFrame) Run(x *runtime.Exec) error {
 // Checkpoint built and the store's own work. One op is one checkpoint.
 func BenchmarkCheckpoint(b *testing.B) {
 	for _, bc := range []struct {
-		name    string
-		withAcc bool
+		name     string
+		withAcc  bool
+		observer runtime.Observer
 	}{
-		{"ints", false},
-		{"struct", true},
+		{"ints", false, nil},
+		{"struct", true, nil},
+		// The cost of the calls to an observer that does nothing.
+		{"ints-observed", false, nopObserver{}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -100,7 +103,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 					return &benchFrame{b: b, withAcc: bc.withAcc, acc: Account{ID: "acct-42", Cents: 1000}}
 				})
 				store := memstore.New()
-				w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet()})
+				w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet(), Observer: bc.observer})
 				if err := w.Register(wf); err != nil {
 					b.Fatal(err)
 				}
@@ -114,3 +117,14 @@ func BenchmarkCheckpoint(b *testing.B) {
 		})
 	}
 }
+
+// nopObserver implements every observer interface and does nothing.
+type nopObserver struct{}
+
+func (nopObserver) RunStart(ctx context.Context, _ runtime.RunInfo) context.Context { return ctx }
+func (nopObserver) RunEnd(context.Context, runtime.RunInfo, runtime.RunEnd)         {}
+func (nopObserver) StepStart(ctx context.Context, _ runtime.StepInfo) context.Context {
+	return ctx
+}
+func (nopObserver) StepEnd(context.Context, runtime.StepInfo, runtime.StepEnd) {}
+func (nopObserver) Committed(context.Context, runtime.CommitInfo)              {}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -100,11 +101,21 @@ func Child[In, Out any](x *Exec, s *Site, wf *durable.Workflow[In, Out], in In) 
 		return out, x.stop(err)
 	}
 	var inst *Instance
+	var created bool
+	octx, info := x.ctx, ChildInfo{}
+	if o := x.cfg.obs.child; o != nil {
+		info = ChildInfo{Instance: x.id, Workflow: x.workflow, Checkpoint: x.seq + 1, Child: id, ChildFlow: wf.Name()}
+		octx = o.ChildStart(octx, info)
+	}
+	trace := x.cfg.obs.traceOf(octx)
 	err = x.retryStore("create child", func(ctx context.Context, _ int) error {
 		var err error
-		inst, _, err = x.store.Create(ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame})
+		inst, created, err = x.store.Create(ctx, &Instance{ID: id, Workflow: wf.Name(), Version: wf.Version(), Status: StatusReady, Frame: frame, Trace: trace})
 		return err
 	})
+	if o := x.cfg.obs.child; o != nil {
+		o.ChildEnd(octx, info, ChildEnd{Created: created, Err: err})
+	}
 	if err != nil {
 		return out, x.stop(fmt.Errorf("start child %s of instance %s: %w", id, x.id, err))
 	}
@@ -184,7 +195,16 @@ func (x *Exec) notifyParent() {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(x.ctx), notifyTimeout)
 	defer cancel()
-	if err := x.store.Signal(ctx, parent, childSignal(x.id), nil); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinished) {
-		x.cfg.logger.Warn("could not wake the parent of a child instance; it checks again within an hour", "instance", x.id, "parent", parent, "error", err)
+	o := x.cfg.obs.signals
+	sig := SignalInfo{Instance: parent, Name: childSignal(x.id), From: x.id}
+	if o != nil {
+		ctx = o.SignalStart(ctx, sig)
+	}
+	err := x.store.Signal(ctx, parent, sig.Name, nil)
+	if o != nil {
+		o.SignalEnd(ctx, sig, err)
+	}
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinished) {
+		x.log(slog.LevelWarn, "could not wake the parent of a child instance; it checks again within an hour", "parent", parent, "error", err)
 	}
 }

@@ -17,6 +17,7 @@ type Client struct {
 	known      knownErrors
 	codec      Codec
 	maxPayload int
+	obs        observers
 }
 
 // ClientOption configures a [Client].
@@ -50,6 +51,14 @@ func WithMaxPayload(n int) ClientOption {
 	return func(c *Client) { c.maxPayload = n }
 }
 
+// WithObserver has the client tell o of the instances it starts and the
+// signals it sends, if o implements [StartObserver] and [SignalObserver],
+// and store with each instance it starts the trace context o gives (see
+// [TraceCarrier]). Use the workers' observer ([WorkerOptions].Observer).
+func WithObserver(o Observer) ClientOption {
+	return func(c *Client) { c.obs = observersOf(o) }
+}
+
 // NewClient returns a client of store.
 func NewClient(store Store, opts ...ClientOption) *Client {
 	c := &Client{store: store, codec: JSONCodec{}, maxPayload: DefaultMaxPayload}
@@ -76,13 +85,21 @@ func Start[In, Out any](ctx context.Context, c *Client, wf *durable.Workflow[In,
 	if err != nil {
 		return nil, fmt.Errorf("start %s as %s: %w", wf.Name(), id, err)
 	}
-	inst, _, err := c.store.Create(ctx, &Instance{
+	info := StartInfo{Instance: id, Workflow: wf.Name(), Version: wf.Version()}
+	if o := c.obs.starts; o != nil {
+		ctx = o.InstanceStart(ctx, info)
+	}
+	inst, created, err := c.store.Create(ctx, &Instance{
 		ID:       id,
 		Workflow: wf.Name(),
 		Version:  wf.Version(),
 		Status:   StatusReady,
 		Frame:    frame,
+		Trace:    c.obs.traceOf(ctx),
 	})
+	if o := c.obs.starts; o != nil {
+		o.InstanceStartEnd(ctx, info, StartEnd{Created: created, Err: err})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("start %s as %s: %w", wf.Name(), id, err)
 	}
@@ -134,7 +151,15 @@ func (c *Client) Signal(ctx context.Context, id, name string, payload any) error
 	if err := checkPayload("encoded payload", len(b), c.maxPayload, "WithMaxPayload"); err != nil {
 		return fmt.Errorf("signal %s to instance %s: %w", name, id, err)
 	}
-	if err := c.store.Signal(ctx, id, name, b); err != nil {
+	sig := SignalInfo{Instance: id, Name: name}
+	if o := c.obs.signals; o != nil {
+		ctx = o.SignalStart(ctx, sig)
+	}
+	err = c.store.Signal(ctx, id, name, b)
+	if o := c.obs.signals; o != nil {
+		o.SignalEnd(ctx, sig, err)
+	}
+	if err != nil {
 		return fmt.Errorf("signal %s to instance %s: %w", name, id, err)
 	}
 	return nil

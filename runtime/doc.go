@@ -62,6 +62,19 @@
 // [Handle.State] decode an instance's frame into its live variables. The
 // durable command (cmd/durable) is these calls on the command line.
 //
+// # Observing
+//
+// [WorkerOptions].Observer and [WithObserver] take an [Observer], told of
+// each run of an instance and, through the optional [StepObserver],
+// [CommitObserver], [ChildObserver], [SignalObserver] and [StartObserver],
+// of the step attempts that run, the commits, the children started and
+// the signals sent; a [TraceCarrier] has the trace context of an
+// instance's start stored with it ([Instance].Trace) for its runs to
+// join. runtime/otel implements them with OpenTelemetry. Without an
+// observer none of it costs anything. The worker's logs ([WorkerOptions]
+// .Logger) carry the instance, workflow, checkpoint, attempt and worker
+// of every line about an instance.
+//
 // # Limits
 //
 // Every store of this module keeps the same instances: an ID is 1 to

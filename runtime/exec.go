@@ -54,6 +54,8 @@ type execConfig struct {
 	maxPayload       int // WorkerOptions.MaxPayload
 	logger           *slog.Logger
 	now              func() time.Time // WorkerOptions.Now
+	obs              observers        // WorkerOptions.Observer
+	owner            string           // WorkerOptions.Owner
 }
 
 // pending is what the operation of the current checkpoint recorded for
@@ -93,14 +95,15 @@ type Exec struct {
 	known    knownErrors // of the worker and its registered workflows
 	m        Machine
 
-	id      string
-	key     string // workflow@version, for logs
-	epoch   int64
-	lease   *lease  // what the run can prove of its lease
-	seq     int64   // committed checkpoints
-	attempt int     // failed attempts of the step at the current checkpoint
-	stepSeq int64   // sequence of the step key of a suspended retry; 0 for none
-	signal  *Signal // the claimed signal, until consumed
+	id       string
+	workflow string // the workflow's name
+	key      string // workflow@version, for logs
+	epoch    int64
+	lease    *lease  // what the run can prove of its lease
+	seq      int64   // committed checkpoints
+	attempt  int     // failed attempts of the step at the current checkpoint
+	stepSeq  int64   // sequence of the step key of a suspended retry; 0 for none
+	signal   *Signal // the claimed signal, until consumed
 	// unreadable is why the store could not read the claimed instance.
 	unreadable error
 	aborted    int   // runs in a row before this one that committed nothing
@@ -129,8 +132,11 @@ type Exec struct {
 	pend  pending
 	tbuf  []byte // formatted times for event details
 
-	abort    error // the run stops with this error at its next checkpoint
-	finished bool  // a terminal status was committed
+	abort    error  // the run stops with this error at its next checkpoint
+	finished bool   // a terminal status was committed
+	status   Status // the status of the last commit of this run
+
+	compensating bool // a compensation's step is running (StepInfo.Compensation)
 
 	seed  uint64 // Random: derived from the instance ID
 	draws uint64 // Random: draws since the last commit
@@ -150,6 +156,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		cfg:      cfg,
 		known:    known,
 		id:       inst.ID,
+		workflow: inst.Workflow,
 		key:      inst.Key(),
 		epoch:    inst.Epoch,
 		lease:    l,
@@ -346,7 +353,7 @@ func (x *Exec) commit() error {
 	}
 	if status != StatusRunning {
 		if handOver {
-			x.cfg.logger.Debug("instance handed over at shutdown", "instance", x.id, "seq", x.seq)
+			x.log(slog.LevelDebug, "instance handed over at shutdown")
 		}
 		return errSuspended
 	}

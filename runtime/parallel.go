@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/durablegen/durable"
 )
@@ -100,7 +101,18 @@ func (x *Exec) runFuture(base context.Context, f durable.Pending, p durable.Poli
 			ctx, cancel = context.WithTimeout(ctx, p.Timeout)
 		}
 		ctx = durable.WithStep(ctx, durable.StepInfo{InstanceID: x.id, Name: f.StepName(), Seq: seq, Index: index, Attempt: n})
+		o := x.cfg.obs.steps
+		var info StepInfo
+		var began time.Time
+		if o != nil {
+			info = x.stepInfo(f.StepName(), index, n)
+			ctx = o.StepStart(ctx, info)
+			began = time.Now()
+		}
 		err = f.RunStep(ctx)
+		if o != nil {
+			o.StepEnd(ctx, info, StepEnd{Duration: time.Since(began), Err: err})
+		}
 		cancel()
 		if err == nil || base.Err() != nil || !retryable(err, p) || n >= p.Attempts() {
 			return n, err

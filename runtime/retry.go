@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -59,7 +60,7 @@ func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) err
 		err := op(x.storeCtx, try)
 		if err == nil {
 			if try > 1 {
-				x.cfg.logger.Info("store call succeeded after retries", "instance", x.id, "call", what, "tries", try, "after", time.Since(start).Round(time.Millisecond))
+				x.log(slog.LevelInfo, "store call succeeded after retries", "call", what, "tries", try, "after", time.Since(start).Round(time.Millisecond))
 			}
 			return nil
 		}
@@ -74,7 +75,7 @@ func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) err
 			return fmt.Errorf("%w (%d tries in %v, until the lease ran out)", err, try, time.Since(start).Round(time.Millisecond))
 		}
 		if try == 1 {
-			x.cfg.logger.Warn("store call failed, retrying within the lease", "instance", x.id, "call", what, "error", err, "lease_left", left.Round(time.Millisecond))
+			x.log(slog.LevelWarn, "store call failed, retrying within the lease", "call", what, "error", err, "lease_left", left.Round(time.Millisecond))
 		}
 		time.Sleep(min(backoff, left))
 		backoff = min(2*backoff, maxRetry)
@@ -91,6 +92,10 @@ func (x *Exec) retryStore(what string, op func(ctx context.Context, try int) err
 // lost lease, a duplicate) is the store refusing the checkpoint: it is
 // kept in x.refused (see [Exec.failRefused]).
 func (x *Exec) commitCheckpoint(cp *Checkpoint) error {
+	var began time.Time
+	if x.cfg.obs.commits != nil {
+		began = time.Now()
+	}
 	err := x.retryStore("checkpoint", func(ctx context.Context, try int) error {
 		err := x.store.Checkpoint(ctx, cp)
 		if try == 1 || err == nil || IsTransient(err) {
@@ -101,13 +106,27 @@ func (x *Exec) commitCheckpoint(cp *Checkpoint) error {
 		case gerr != nil:
 			return gerr // a transient one tries the commit again
 		case inst.Epoch == cp.Epoch && inst.Seq == cp.Seq:
-			x.cfg.logger.Info("checkpoint committed by an earlier try whose answer was lost", "instance", x.id, "seq", cp.Seq)
+			x.log(slog.LevelInfo, "checkpoint committed by an earlier try whose answer was lost", "committed", cp.Seq)
 			return nil
 		}
 		return err
 	})
-	if refusal(err) {
+	if err == nil {
+		x.status = cp.Status
+	} else if refusal(err) {
 		x.refused = err
+	}
+	if o := x.cfg.obs.commits; o != nil {
+		o.Committed(x.ctx, CommitInfo{
+			Instance:   x.id,
+			Workflow:   x.workflow,
+			Checkpoint: cp.Seq,
+			Kind:       cp.Event.Kind,
+			Status:     cp.Status,
+			Bytes:      len(cp.Frame) + len(cp.Output) + len(cp.Error) + len(cp.Event.Detail),
+			Duration:   time.Since(began),
+			Err:        err,
+		})
 	}
 	return err
 }

@@ -4,23 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 )
 
 // runInstance runs one claimed instance until it suspends, finishes or
-// stops, heartbeating its lease meanwhile. It returns an error only when
-// the run stopped abnormally (store error, lost lease, test hook); the
-// instance is then left to be taken over when its lease expires.
+// stops, heartbeating its lease meanwhile, and returns how the run ended.
+// Its Err is set only when the run stopped abnormally (store error, lost
+// lease, test hook); the instance is then left to be taken over when its
+// lease expires.
 //
 // claimed is when the claim was sent: the lease is measured from then.
-func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.Time, stopping <-chan struct{}) error {
+func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.Time, stopping <-chan struct{}) RunEnd {
 	def, known, ok := w.definition(inst.Key())
 	if !ok {
-		return fmt.Errorf("run instance %s: workflow %s is not registered", inst.ID, inst.Key())
+		err := fmt.Errorf("run instance %s: workflow %s is not registered", inst.ID, inst.Key())
+		return RunEnd{Status: StatusRunning, Checkpoint: inst.Seq, Err: err}
 	}
 	ctx, cancel := context.WithCancelCause(base)
 	defer cancel(nil)
+	var run RunInfo
+	if o := w.cfg.obs.run; o != nil {
+		run = w.runInfo(inst)
+		ctx = o.RunStart(ctx, run)
+	}
 	l := newLease(claimed, w.opts.Lease)
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst, l)
 	x := newExec(ctx, w.store, &w.cfg, known, inst, l, stopping)
@@ -35,18 +43,50 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 		err = nil
 	}
 	stopHeartbeat()
-	// A run the shutdown timeout cancelled is handed back whatever the
-	// error: the cancellation may have reached it as the error of a store
-	// call (a final commit made after the timeout, a commit in flight),
-	// not as the cause itself.
-	if errors.Is(err, errShutdown) || (err != nil && errors.Is(context.Cause(ctx), errShutdown)) {
-		if rerr := x.release(); rerr != nil {
-			return rerr
-		}
-		w.opts.Logger.Debug("instance released at shutdown", "instance", inst.ID, "seq", x.seq)
-		return nil
+	end := x.runEnd(x.handBackStopped(err))
+	if o := w.cfg.obs.run; o != nil {
+		o.RunEnd(ctx, run, end)
 	}
-	return err
+	return end
+}
+
+// handBackStopped releases a run the shutdown timeout cancelled, whatever
+// its error err: the cancellation may have reached it as the error of a
+// store call (a final commit made after the timeout, a commit in flight),
+// not as the cause itself. It returns the run's outcome.
+func (x *Exec) handBackStopped(err error) error {
+	if !errors.Is(err, errShutdown) && (err == nil || !errors.Is(context.Cause(x.ctx), errShutdown)) {
+		return err
+	}
+	if rerr := x.release(); rerr != nil {
+		return rerr
+	}
+	x.log(slog.LevelDebug, "instance released at shutdown")
+	return nil
+}
+
+// runInfo describes the run of inst to the observer.
+func (w *Worker) runInfo(inst *Instance) RunInfo {
+	lag, ok := readyLag(inst)
+	return RunInfo{
+		Instance:   inst.ID,
+		Workflow:   inst.Workflow,
+		Version:    inst.Version,
+		Worker:     w.opts.Owner,
+		Checkpoint: inst.Seq,
+		Trace:      inst.Trace,
+		Lag:        lag,
+		HasLag:     ok,
+	}
+}
+
+// runEnd says how the run ended, err being its outcome.
+func (x *Exec) runEnd(err error) RunEnd {
+	end := RunEnd{Status: x.status, Checkpoint: x.seq, Err: err}
+	if err != nil || end.Status == "" {
+		end.Status = StatusRunning
+	}
+	return end
 }
 
 // heartbeat extends the lease of inst every Lease/3 until the returned
@@ -77,7 +117,8 @@ func (w *Worker) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, 
 				cancel(fmt.Errorf("heartbeat instance %s: %w", inst.ID, ErrFenced))
 				return
 			case err != nil && ctx.Err() == nil:
-				w.opts.Logger.Warn("heartbeat failed", "instance", inst.ID, "error", err)
+				w.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "heartbeat failed", slog.String("instance", inst.ID),
+					slog.String("workflow", inst.Key()), slog.String("worker", w.opts.Owner), slog.Any("error", err))
 			}
 		}
 	}()
@@ -168,7 +209,7 @@ func (x *Exec) fail(err error) error {
 	if x.abort != nil {
 		return x.abort
 	}
-	x.cfg.logger.Info("instance failed", "instance", x.id, "workflow", x.key, "error", err)
+	x.log(slog.LevelInfo, "instance failed", "error", err)
 	if ferr := x.finishWith(x.last, nil, err, &pending{}); !errors.Is(ferr, errSuspended) {
 		return ferr
 	}

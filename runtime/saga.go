@@ -129,7 +129,9 @@ func (x *Exec) compensate() error {
 	for len(h.saga.List) > 0 {
 		c := &h.saga.List[len(h.saga.List)-1]
 		name := c.Name
+		x.compensating = true
 		cerr := h.run(x, c)
+		x.compensating = false
 		if x.abort != nil {
 			return x.abort
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -98,7 +99,7 @@ func (x *Exec) runStep(s *Site, p durable.Policy, attempt func(ctx context.Conte
 			rec.stepSeq = seq
 			break
 		}
-		x.cfg.logger.Debug("step failed, retrying", "instance", x.id, "step", s.Name, "attempt", n, "backoff", d, "error", err)
+		x.logAttempt(slog.LevelDebug, "step failed, retrying", n, "step", s.Name, "backoff", d, "error", err)
 		if !x.backoff(x.ctx, d) {
 			return x.stop(context.Cause(x.ctx))
 		}
@@ -140,6 +141,12 @@ func (x *Exec) attemptStep(s *Site, p durable.Policy, seq int64, n int, attempt 
 		defer cancel()
 	}
 	ctx = durable.WithStep(ctx, durable.StepInfo{InstanceID: x.id, Name: s.Name, Seq: seq, Attempt: n})
+	if o := x.cfg.obs.steps; o != nil {
+		info := x.stepInfo(s.Name, 0, n)
+		ctx = o.StepStart(ctx, info)
+		began := time.Now()
+		defer func() { o.StepEnd(ctx, info, StepEnd{Duration: time.Since(began), Err: err}) }()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("step %s panicked: %v (at %s)", s.Name, r, panicSite(nil))

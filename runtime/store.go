@@ -81,8 +81,14 @@ type Instance struct {
 	// (see [CancelRequester]): the instance runs its compensations and
 	// ends canceled. Stores that do not implement it leave it empty.
 	CancelReason string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Trace is the trace context of the instance's start, recorded by the
+	// client's or the parent run's [TraceCarrier] (a W3C traceparent, for
+	// runtime/otel), for the runs of the instance to join; empty if none.
+	// It is set at Create and never changes; a store drops one longer than
+	// [MaxTraceLength].
+	Trace     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// Set by Claim only:
 

@@ -74,6 +74,11 @@ type WorkerOptions struct {
 	Codec Codec
 	// Hooks are crash-testing hooks; leave them empty in production.
 	Hooks Hooks
+	// Observer, if set, is told of the worker's runs, steps, commits,
+	// children and signals (see [Observer]): traces and metrics, with
+	// runtime/otel. Give the clients of the same store the same one
+	// ([WithObserver]), so that runs join the traces of their starts.
+	Observer Observer
 	// Now, if set, is the durable clock of runs (durable.Now, the start
 	// of sleeps, deadlines and retry backoffs, event times). By default it
 	// is the store's clock at the claim plus the time elapsed since; a
@@ -155,6 +160,8 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			maxPayload:       opts.MaxPayload,
 			logger:           opts.Logger,
 			now:              opts.Now,
+			obs:              observersOf(opts.Observer),
+			owner:            opts.Owner,
 		},
 		defs:    make(map[string]durable.Definition),
 		resumed: make(map[string]bool),
@@ -248,7 +255,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	done := make(chan struct{}, w.opts.Concurrency)
 	var wg sync.WaitGroup
 
-	w.opts.Logger.Info("worker started", "owner", w.opts.Owner, "workflows", keys, "concurrency", w.opts.Concurrency)
+	w.opts.Logger.Info("worker started", "worker", w.opts.Owner, "workflows", keys, "concurrency", w.opts.Concurrency)
 	inflight := 0
 	var retry time.Duration
 	for ctx.Err() == nil {
@@ -275,7 +282,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				break
 			}
 			retry = min(max(2*retry, 50*time.Millisecond), 5*time.Second)
-			w.opts.Logger.Warn("claim failed, retrying", "error", err, "backoff", retry)
+			w.opts.Logger.Warn("claim failed, retrying", "worker", w.opts.Owner, "error", err, "backoff", retry)
 			sleep(ctx, retry)
 			continue
 		}
@@ -285,8 +292,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := w.runInstance(runs, inst, claimed, stopping); err != nil {
-					w.opts.Logger.Warn("run stopped", "instance", inst.ID, "error", err)
+				if end := w.runInstance(runs, inst, claimed, stopping); end.Err != nil {
+					w.opts.Logger.LogAttrs(ctx, slog.LevelWarn, "run stopped", slog.String("instance", inst.ID),
+						slog.String("workflow", inst.Key()), slog.Int64("checkpoint", end.Checkpoint),
+						slog.String("worker", w.opts.Owner), slog.Any("error", end.Err))
 				}
 				done <- struct{}{}
 			}()
@@ -316,10 +325,10 @@ func (w *Worker) handBack(insts []*Instance, claimed time.Time) {
 		_, known, _ := w.definition(inst.Key())
 		x := newExec(context.Background(), w.store, &w.cfg, known, inst, newLease(claimed, w.opts.Lease), nil)
 		if err := x.release(); err != nil {
-			w.opts.Logger.Warn("could not hand back an instance claimed while stopping; it is taken over when its lease expires", "instance", inst.ID, "error", err)
+			x.log(slog.LevelWarn, "could not hand back an instance claimed while stopping; it is taken over when its lease expires", "error", err)
 			continue
 		}
-		w.opts.Logger.Debug("instance claimed while stopping handed back", "instance", inst.ID)
+		x.log(slog.LevelDebug, "instance claimed while stopping handed back")
 	}
 }
 
@@ -340,7 +349,7 @@ var errShutdown = errors.New("worker shut down")
 
 func (w *Worker) shutdown(wg *sync.WaitGroup, stopping chan struct{}, cancelRuns context.CancelCauseFunc) error {
 	close(stopping)
-	w.opts.Logger.Info("worker stopping: running instances hand over at their next checkpoint", "owner", w.opts.Owner, "timeout", w.opts.ShutdownTimeout)
+	w.opts.Logger.Info("worker stopping: running instances hand over at their next checkpoint", "worker", w.opts.Owner, "timeout", w.opts.ShutdownTimeout)
 	finished := make(chan struct{})
 	go func() {
 		wg.Wait()
@@ -351,11 +360,11 @@ func (w *Worker) shutdown(wg *sync.WaitGroup, stopping chan struct{}, cancelRuns
 	select {
 	case <-finished:
 	case <-t.C:
-		w.opts.Logger.Warn("shutdown timeout: cancelling running instances", "timeout", w.opts.ShutdownTimeout)
+		w.opts.Logger.Warn("shutdown timeout: cancelling running instances", "worker", w.opts.Owner, "timeout", w.opts.ShutdownTimeout)
 		cancelRuns(errShutdown)
 		<-finished
 	}
-	w.opts.Logger.Info("worker stopped", "owner", w.opts.Owner)
+	w.opts.Logger.Info("worker stopped", "worker", w.opts.Owner)
 	return nil
 }
 
@@ -383,8 +392,8 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 		}
 		for _, inst := range insts {
 			n++
-			if err := w.runInstance(ctx, inst, claimed, nil); err != nil {
-				errs = append(errs, err)
+			if end := w.runInstance(ctx, inst, claimed, nil); end.Err != nil {
+				errs = append(errs, end.Err)
 			}
 		}
 	}

@@ -177,6 +177,7 @@ type instanceJSON struct {
 	AwaitName  string          `json:"await_signal,omitzero"`
 	Error      string          `json:"error,omitzero"`
 	Output     json.RawMessage `json:"output,omitzero"`
+	Trace      string          `json:"trace,omitzero"`
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
 }
@@ -196,6 +197,7 @@ func toJSON(inst *runtime.Instance) instanceJSON {
 		AwaitName:  inst.AwaitName,
 		Error:      errorMessage(inst),
 		Output:     payloadJSON(inst.Output),
+		Trace:      inst.Trace,
 		CreatedAt:  inst.CreatedAt.UTC(),
 		UpdatedAt:  inst.UpdatedAt.UTC(),
 	}

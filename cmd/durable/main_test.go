@@ -108,7 +108,19 @@ func seed(ctx context.Context, path string) error {
 	if _, err := w.Drain(ctx); err != nil {
 		return err
 	}
-	return start(ctx, c, equiv.SequenceWorkflow, "later-1", 2)
+	// Started by a client whose observer records a trace context.
+	traced := runtime.NewClient(store, runtime.WithObserver(seedTrace{}))
+	return start(ctx, traced, equiv.SequenceWorkflow, "later-1", 2)
+}
+
+// seedTrace is an observer that gives the instances it starts a fixed
+// trace context.
+type seedTrace struct{}
+
+func (seedTrace) RunStart(ctx context.Context, _ runtime.RunInfo) context.Context { return ctx }
+func (seedTrace) RunEnd(context.Context, runtime.RunInfo, runtime.RunEnd)         {}
+func (seedTrace) TraceContext(context.Context) string {
+	return "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 }
 
 // work runs every runnable instance of the store at path on the real

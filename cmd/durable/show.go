@@ -70,6 +70,9 @@ func runShow(e *env, args []string) error {
 	if inst.AwaitName != "" {
 		w.row("awaits:", fmt.Sprintf("signal %q (send it: durable signal %s %s JSON)", inst.AwaitName, shellQuote(id), shellQuote(inst.AwaitName)))
 	}
+	if inst.Trace != "" {
+		w.row("trace:", inst.Trace+" (the trace context of its start)")
+	}
 	w.row("created:", fmtTime(inst.CreatedAt))
 	w.row("updated:", fmtTime(inst.UpdatedAt))
 	if msg := errorMessage(inst); msg != "" {

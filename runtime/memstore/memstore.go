@@ -87,6 +87,7 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 		Frame:     bytes.Clone(inst.Frame),
 		WakeAt:    inst.WakeAt,
 		AwaitName: inst.AwaitName,
+		Trace:     runtime.KeptTrace(inst.Trace),
 		CreatedAt: now,
 		UpdatedAt: now,
 	}}

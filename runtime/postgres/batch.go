@@ -248,11 +248,11 @@ type manyArgs struct {
 
 // createColumns are the columns of a multi-row create.
 type createColumns struct {
-	id, workflow, version, awaitName, errMsg []string
-	frame, output                            [][]byte
-	seq                                      []int64
-	attempt                                  []int32
-	wakeAt                                   []pgtype.Timestamptz
+	id, workflow, version, awaitName, errMsg, trace []string
+	frame, output                                   [][]byte
+	seq                                             []int64
+	attempt                                         []int32
+	wakeAt                                          []pgtype.Timestamptz
 }
 
 func (a *manyArgs) add(o *op) {
@@ -282,6 +282,7 @@ func (a *manyArgs) add(o *op) {
 		c.awaitName = append(c.awaitName, inst.AwaitName)
 		c.output = append(c.output, inst.Output)
 		c.errMsg = append(c.errMsg, inst.Error)
+		c.trace = append(c.trace, runtime.KeptTrace(inst.Trace))
 		return
 	}
 	cp := o.cp
@@ -326,7 +327,7 @@ func (s *Store) sendMany(together []*op) error {
 	if len(a.creates) > 0 {
 		c := &a.createCols
 		b.Queue(s.sql.createMany, c.id, c.workflow, c.version, a.createStatus, c.frame, c.seq, c.attempt,
-			c.wakeAt, c.awaitName, c.output, c.errMsg, s.channel).Query(func(rows pgx.Rows) error {
+			c.wakeAt, c.awaitName, c.output, c.errMsg, s.channel, c.trace).Query(func(rows pgx.Rows) error {
 			var err error
 			created, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (*runtime.Instance, error) {
 				return scanInstance(row)

@@ -63,7 +63,7 @@ func scanClaimed(row pgx.CollectableRow) (*runtime.Instance, error) {
 	var sigPayload []byte
 	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Aborted,
+		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Trace, &inst.Aborted,
 		&sigID, &sigName, &sigPayload, &sigCreated, &inst.Now)
 	if err != nil {
 		return nil, err

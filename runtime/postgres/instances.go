@@ -44,7 +44,7 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 func (s *Store) createOne(ctx context.Context, inst *runtime.Instance) (*runtime.Instance, error) {
 	created, err := scanInstance(s.pool.QueryRow(ctx, s.sql.create, inst.ID, inst.Workflow, inst.Version,
 		string(createStatus(inst)), inst.Frame, inst.Seq, inst.Attempt, nullTime(inst.WakeAt),
-		inst.AwaitName, inst.Output, inst.Error, s.channel))
+		inst.AwaitName, inst.Output, inst.Error, s.channel, runtime.KeptTrace(inst.Trace)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -164,7 +164,7 @@ func scanInstance(row pgx.Row) (*runtime.Instance, error) {
 	var lease, wake pgtype.Timestamptz
 	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason)
+		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Trace)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,8 @@ CREATE TABLE durable.instances (
     cancel_reason text DEFAULT ''::text NOT NULL,
     claim_seq bigint DEFAULT 0 NOT NULL,
     aborted integer DEFAULT 0 NOT NULL,
-    pending text DEFAULT ''::text NOT NULL
+    pending text DEFAULT ''::text NOT NULL,
+    trace text DEFAULT ''::text NOT NULL
 )
 WITH (fillfactor='80');
 

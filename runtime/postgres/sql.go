@@ -10,15 +10,15 @@ import "strings"
 
 // instanceColumns is the column list scanned by scanInstance.
 const instanceColumns = `id, workflow, version, status, frame, seq, attempt, epoch, owner,
-	lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason`
+	lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason, trace`
 
 // $1 id, $2 workflow, $3 version, $4 status, $5 frame, $6 seq, $7 attempt,
-// $8 wake_at, $9 await_name, $10 output, $11 error, $12 channel.
+// $8 wake_at, $9 await_name, $10 output, $11 error, $12 channel, $13 trace.
 const createSQL = `WITH ins AS (
 	INSERT INTO {schema}.instances (id, workflow, version, status, frame, seq, attempt,
-		wake_at, await_name, output, error, created_at, updated_at)
+		wake_at, await_name, output, error, created_at, updated_at, trace)
 	VALUES ($1, $2, $3, $4, coalesce($5::bytea, ''), $6, $7, $8, $9, $10, $11,
-		statement_timestamp(), statement_timestamp())
+		statement_timestamp(), statement_timestamp(), $13)
 	ON CONFLICT (id) DO NOTHING
 	RETURNING ` + instanceColumns + `
 ), notified AS (
@@ -52,11 +52,11 @@ const claimSQL = `WITH candidates AS MATERIALIZED (
 	WHERE i.id = c.id
 	RETURNING i.id, i.workflow, i.version, i.status, i.frame, i.seq, i.attempt, i.epoch, i.owner,
 		i.lease_until, i.wake_at, i.await_name, i.output, i.error, i.created_at, i.updated_at,
-		i.cancel_reason, i.aborted
+		i.cancel_reason, i.trace, i.aborted
 )
 SELECT c.id, c.workflow, c.version, c.status, c.frame, c.seq, c.attempt, c.epoch, c.owner,
 	c.lease_until, c.wake_at, c.await_name, c.output, c.error, c.created_at, c.updated_at,
-	c.cancel_reason, c.aborted, s.id, s.name, s.payload, s.created_at, statement_timestamp()
+	c.cancel_reason, c.trace, c.aborted, s.id, s.name, s.payload, s.created_at, statement_timestamp()
 FROM claimed c
 LEFT JOIN LATERAL (
 	SELECT id, name, payload, created_at FROM {schema}.signals

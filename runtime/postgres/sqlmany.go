@@ -18,17 +18,18 @@ import "strings"
 // instances can use alone: the lookup by ID is the only plan left.
 
 // $1 id, $2 workflow, $3 version, $4 status, $5 frame, $6 seq, $7 attempt,
-// $8 wake_at, $9 await_name, $10 output, $11 error (arrays), $12 channel.
-// It returns the instances inserted; an ID that exists is left out.
+// $8 wake_at, $9 await_name, $10 output, $11 error, $13 trace (arrays),
+// $12 channel. It returns the instances inserted; an ID that exists is
+// left out.
 const createManySQL = `WITH v AS (
 	SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::bigint[],
-		$7::integer[], $8::timestamptz[], $9::text[], $10::bytea[], $11::text[])
-		AS v(id, workflow, version, status, frame, seq, attempt, wake_at, await_name, output, error)
+		$7::integer[], $8::timestamptz[], $9::text[], $10::bytea[], $11::text[], $13::text[])
+		AS v(id, workflow, version, status, frame, seq, attempt, wake_at, await_name, output, error, trace)
 ), ins AS (
 	INSERT INTO {schema}.instances (id, workflow, version, status, frame, seq, attempt,
-		wake_at, await_name, output, error, created_at, updated_at)
+		wake_at, await_name, output, error, created_at, updated_at, trace)
 	SELECT id, workflow, version, status, coalesce(frame, ''), seq, attempt, wake_at, await_name, output, error,
-		statement_timestamp(), statement_timestamp()
+		statement_timestamp(), statement_timestamp(), trace
 	FROM v
 	ON CONFLICT (id) DO NOTHING
 	RETURNING ` + instanceColumns + `

@@ -231,3 +231,30 @@ INSERT INTO {schema}.history (instance_id, seq, kind, name, at) VALUES ('old', 1
 		t.Errorf("after the end: %d history rows, pending %q; want 8, and 4 events pending", rows, pending)
 	}
 }
+
+// TestUpgradeToTrace opens a store on a schema migrated before instances
+// had a trace context: an instance of then reads with none, claims and
+// commits, and one created after the upgrade keeps its own.
+func TestUpgradeToTrace(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, schema, pool := migratedTo(t, 6)
+	q := func(sql string) string { return strings.ReplaceAll(sql, "{schema}", pgx.Identifier{schema}.Sanitize()) }
+	if _, err := pool.Exec(ctx, q(`INSERT INTO {schema}.instances (id, workflow, version, status, created_at, updated_at)
+		VALUES ('old', 'old', 'v1', 'ready', now(), now())`)); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dsn, schema)
+	got, err := s.Claim(ctx, runtime.ClaimRequest{Owner: "w", Workflows: []string{"old@v1"}, Limit: 1, Lease: time.Minute})
+	if err != nil || len(got) != 1 || got[0].Trace != "" {
+		t.Fatalf("Claim() = %v, %v; want the old instance, without trace", got, err)
+	}
+	storetest.ContinueRun(t, s, got[0], 2)
+	const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	if _, _, err := s.Create(ctx, &runtime.Instance{ID: "new", Workflow: "old", Version: "v1", Trace: trace}); err != nil {
+		t.Fatal(err)
+	}
+	if inst, err := s.Get(ctx, "new"); err != nil || inst.Trace != trace {
+		t.Errorf("Get(new) = %v, %v; want trace %q", inst, err, trace)
+	}
+}

@@ -34,7 +34,7 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 		var err error
 		created, err = scanInstance(s.st.create.QueryRowContext(ctx, inst.ID, inst.Workflow, inst.Version,
 			string(status), inst.Frame, inst.Seq, inst.Attempt, nanos(inst.WakeAt), inst.AwaitName,
-			inst.Output, inst.Error, nanos(s.now())))
+			inst.Output, inst.Error, nanos(s.now()), runtime.KeptTrace(inst.Trace)))
 		return err
 	})
 	if err == nil {
@@ -392,7 +392,7 @@ func scanInstance(row scanner, extra ...any) (*runtime.Instance, error) {
 	var lease, wake, created, updated int64
 	dest := append([]any{&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &created, &updated, &inst.CancelReason}, extra...)
+		&inst.Error, &created, &updated, &inst.CancelReason, &inst.Trace}, extra...)
 	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err

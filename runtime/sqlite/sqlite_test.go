@@ -543,3 +543,44 @@ INSERT INTO history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step',
 		t.Errorf("after the end: %d history rows, pending %q; want 8, and 4 events pending", rows, pending)
 	}
 }
+
+// TestUpgradeToTrace opens a database migrated before instances had a
+// trace context: an instance of then reads with none, claims and
+// commits, and one created after the upgrade keeps its own.
+func TestUpgradeToTrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "durable.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", Config{Path: path}.dsn(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := `CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);`
+	for _, m := range ms {
+		if strings.HasSuffix(m.name, "_trace.sql") {
+			break
+		}
+		setup += m.sql + fmt.Sprintf(";\nINSERT INTO schema_migrations VALUES (%d, '%s', 1);\n", m.version, m.name)
+	}
+	setup += `INSERT INTO instances (id, workflow, version, status, created_at, updated_at) VALUES ('old', 'old', 'v1', 'ready', 1, 1);`
+	if _, err := db.Exec(setup); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s := openTest(t, Config{Path: path})
+	ctx := t.Context()
+	got, err := s.Claim(ctx, runtime.ClaimRequest{Owner: "w", Workflows: []string{"old@v1"}, Limit: 1, Lease: time.Minute})
+	if err != nil || len(got) != 1 || got[0].Trace != "" {
+		t.Fatalf("Claim() = %v, %v; want the old instance, without trace", got, err)
+	}
+	storetest.ContinueRun(t, s, got[0], 2)
+	const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	if _, _, err := s.Create(ctx, &runtime.Instance{ID: "new", Workflow: "old", Version: "v1", Trace: trace}); err != nil {
+		t.Fatal(err)
+	}
+	if inst, err := s.Get(ctx, "new"); err != nil || inst.Trace != trace {
+		t.Errorf("Get(new) = %v, %v; want trace %q", inst, err, trace)
+	}
+}

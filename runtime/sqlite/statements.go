@@ -9,14 +9,14 @@ import (
 
 // instanceColumns is the column list scanned by scanInstance.
 const instanceColumns = `id, workflow, version, status, frame, seq, attempt, epoch, owner,
-    lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason`
+    lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason, trace`
 
 // SQL of the prepared statements. Writer statements run on the one writer
 // connection, inside a transaction when a method makes several changes.
 const (
 	sqlCreate = `INSERT INTO instances (id, workflow, version, status, frame, seq, attempt,
-    wake_at, await_name, output, error, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
+    wake_at, await_name, output, error, created_at, updated_at, trace)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13)
 ON CONFLICT (id) DO NOTHING
 RETURNING ` + instanceColumns
 

@@ -18,6 +18,7 @@ func createCases() []testCase {
 		{"Create/Fields", testCreateFields},
 		{"Get/Missing", testGetMissing},
 		{"Create/IDLimits", testCreateIDLimits},
+		{"Create/Trace", testCreateTrace},
 	}
 }
 
