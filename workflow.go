@@ -68,14 +68,16 @@ func (w *Workflow[In, Out]) ErrorTypes() []ErrorType { return w.known.types }
 // Call runs the original workflow function directly with ctx: no
 // persistence, steps inline (see [Background]). If the function fails,
 // Call runs the compensations it registered with [Compensate], last
-// first. It is the reference the generated machine is tested against.
+// first; an error of [ContinueAsNew] is returned as it is, without
+// compensating. It is the reference the generated machine is tested
+// against.
 func (w *Workflow[In, Out]) Call(ctx Context, in In) (Out, error) {
 	if w.fn == nil {
 		var zero Out
 		return zero, fmt.Errorf("workflow %s has no function to call directly", w.name)
 	}
 	out, err := w.fn(ctx, in)
-	if err != nil {
+	if _, ok := IsContinueAsNew(err); err != nil && !ok {
 		err = compensate(ctx, err)
 	}
 	return out, err

@@ -39,6 +39,10 @@ type record struct {
 	// count of runs in a row that committed nothing (Instance.Aborted).
 	claimSeq int64
 	aborted  int
+	// runs are the summaries of the earlier runs, oldest first, and
+	// runStart is when the current run started.
+	runs     []runtime.Run
+	runStart time.Time
 }
 
 // New returns an empty store on the real clock.
@@ -89,7 +93,8 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 		AwaitName: inst.AwaitName,
 		CreatedAt: now,
 		UpdatedAt: now,
-	}}
+		Run:       1,
+	}, runStart: now}
 	s.insts[inst.ID] = r
 	s.reschedule(r, now)
 	s.notify()
@@ -168,6 +173,11 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := cp.CheckExtras(); err != nil {
 		return err
 	}
+	if cp.Continue != nil {
+		if err := cp.CheckExtras(); err != nil {
+			return err
+		}
+	}
 	consumed := -1
 	if cp.ConsumeSignal != 0 {
 		if consumed = r.signalIndex(cp.ConsumeSignal); consumed < 0 {
@@ -205,6 +215,9 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	ev.Detail = bytes.Clone(ev.Detail)
 	if ev.At.IsZero() {
 		ev.At = now
+	}
+	if cp.Continue != nil {
+		r.continueRun(cp, now)
 	}
 	r.history.add(ev)
 	s.reschedule(r, now)
