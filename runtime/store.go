@@ -171,7 +171,7 @@ type Checkpoint struct {
 	// extra and consumes no signal carries one, and only a store that
 	// implements [Continuer] is given one.
 	Continue *Continuation
-	Event   Event
+	Event    Event
 }
 
 // CheckExtras returns why cp cannot carry its Wake, Version or Continue,
