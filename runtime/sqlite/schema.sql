@@ -42,7 +42,17 @@ CREATE TABLE instances (
     error       TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
-, cancel_reason TEXT NOT NULL DEFAULT '', claim_seq INTEGER NOT NULL DEFAULT 0, aborted INTEGER NOT NULL DEFAULT 0, pending TEXT NOT NULL DEFAULT '');
+, cancel_reason TEXT NOT NULL DEFAULT '', claim_seq INTEGER NOT NULL DEFAULT 0, aborted INTEGER NOT NULL DEFAULT 0, pending TEXT NOT NULL DEFAULT '', run INTEGER NOT NULL DEFAULT 1, run_started_at INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE runs (
+    instance_id TEXT    NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    run         INTEGER NOT NULL,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    output      BLOB,
+    PRIMARY KEY (instance_id, run)
+) WITHOUT ROWID;
 
 CREATE TABLE schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,
