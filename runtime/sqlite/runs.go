@@ -209,4 +209,3 @@ func (s *Store) inProgressOf(ctx context.Context, ids []string) (map[string]bool
 	}
 	return live, rows.Err()
 }
-
