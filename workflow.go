@@ -69,7 +69,9 @@ func (w *Workflow[In, Out]) ErrorTypes() []ErrorType { return w.known.types }
 // persistence, steps inline (see [Background]). If the function fails,
 // Call runs the compensations it registered with [Compensate], last
 // first; an error of [ContinueAsNew] is returned as it is, without
-// compensating. It is the reference the generated machine is tested
+// compensating, and the compensations registered so far are dropped, so
+// that calling Call again with ctx and the error's Input runs the next run
+// as the runtime does. It is the reference the generated machine is tested
 // against.
 func (w *Workflow[In, Out]) Call(ctx Context, in In) (Out, error) {
 	if w.fn == nil {
@@ -77,7 +79,11 @@ func (w *Workflow[In, Out]) Call(ctx Context, in In) (Out, error) {
 		return zero, fmt.Errorf("workflow %s has no function to call directly", w.name)
 	}
 	out, err := w.fn(ctx, in)
-	if _, ok := IsContinueAsNew(err); err != nil && !ok {
+	if _, ok := IsContinueAsNew(err); ok {
+		if c, ok := ctx.(*wfContext); ok {
+			c.saga.clear()
+		}
+	} else if err != nil {
 		err = compensate(ctx, err)
 	}
 	return out, err
