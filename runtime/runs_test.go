@@ -74,7 +74,7 @@ type countdownFrame struct {
 	err         error
 }
 
-func (f *countdownFrame) SetInput(n int)             { f.n = n }
+func (f *countdownFrame) SetInput(n int)            { f.n = n }
 func (f *countdownFrame) Run(x *runtime.Exec) error { return f.run(x, f) }
 
 func (f *countdownFrame) MarshalFrame(e *runtime.Encoder) {
@@ -225,4 +225,3 @@ func TestContinueAsNewRefused(t *testing.T) {
 
 // onlyStore hides the optional capabilities of its store.
 type onlyStore struct{ runtime.Store }
-
