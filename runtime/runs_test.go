@@ -2,12 +2,15 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/durabletest"
 	"github.com/durablegen/durable/runtime"
 	"github.com/durablegen/durable/runtime/memstore"
 	"github.com/durablegen/durable/runtime/sqlite"
@@ -225,3 +228,62 @@ func TestContinueAsNewRefused(t *testing.T) {
 
 // onlyStore hides the optional capabilities of its store.
 type onlyStore struct{ runtime.Store }
+
+// TestWorkerRetention: a worker with Retention deletes the instances that
+// finished longer ago than it, and keeps those in progress and those
+// that finished since.
+func TestWorkerRetention(t *testing.T) {
+	clock := durabletest.NewClock()
+	store := memstore.NewWithClock(clock.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := runtime.NewClient(store)
+	nap, hello := napWorkflow(0), helloWorkflow()
+	drainer := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet(), Now: clock.Now})
+	register(t, drainer, nap, hello)
+	for i := range 3 {
+		if _, err := runtime.Start(ctx, c, nap, fmt.Sprint("old-", i), i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := runtime.Start(ctx, c, hello, "waiting", ""); err != nil {
+		t.Fatal(err)
+	}
+	mustDrain(t, drainer, 4)
+	clock.Advance(2 * time.Hour)
+	if _, err := runtime.Start(ctx, c, nap, "recent", 9); err != nil {
+		t.Fatal(err)
+	}
+	mustDrain(t, drainer, 1)
+
+	w := runtime.NewWorker(store, runtime.WorkerOptions{Logger: quiet(), Now: clock.Now, Retention: time.Hour, RetentionInterval: time.Millisecond})
+	register(t, w, nap, hello)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for i := 0; i < 3; {
+		if _, err := c.Get(ctx, fmt.Sprint("old-", i)); errors.Is(err, runtime.ErrNotFound) {
+			i++
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("old-%d still there 5s after the worker started", i)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, id := range []string{"waiting", "recent"} {
+		if _, err := c.Get(ctx, id); err != nil {
+			t.Errorf("Get(%s) after retention = %v, want it kept", id, err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run() = %v, want nil", err)
+	}
+	// A store that cannot purge is refused up front.
+	w = runtime.NewWorker(onlyStore{store}, runtime.WorkerOptions{Logger: quiet(), Retention: time.Hour})
+	register(t, w, nap)
+	if err := w.Run(context.Background()); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Run() with Retention on a store that cannot purge = %v, want errors.ErrUnsupported", err)
+	}
+}
