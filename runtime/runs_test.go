@@ -287,3 +287,83 @@ func TestWorkerRetention(t *testing.T) {
 		t.Errorf("Run() with Retention on a store that cannot purge = %v, want errors.ErrUnsupported", err)
 	}
 }
+
+// TestContinueAsNewCrash kills the run of a workflow that continues as
+// new right after each of its continuations (and its completion)
+// commits, and loses the
+// answer to the first continuation's commit: a new worker takes over
+// each time, the instance ends with the result of its last run, and
+// every run ended once (one summary each, no step run twice).
+func TestContinueAsNewCrash(t *testing.T) {
+	for name, store := range runsStores(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			keys := map[string]bool{}
+			wf := countdownWorkflow(keys, nil)
+			lossy := &lostAnswer{Store: store}
+			crashes := 0
+			hooks := runtime.Hooks{AfterCommit: func(id string, seq int64, s *runtime.Site) error {
+				if s == nil { // a continuation or the completion
+					crashes++
+					return errCrash
+				}
+				return nil
+			}}
+			h, err := runtime.Start(ctx, runtime.NewClient(store), wf, "crashy", 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for run := 0; ; run++ {
+				w := runtime.NewWorker(lossy, runtime.WorkerOptions{Logger: quiet(), Hooks: hooks})
+				register(t, w, wf)
+				if _, err := w.Drain(ctx); err != nil && !errors.Is(err, errCrash) {
+					t.Fatal(err)
+				}
+				inst, err := store.Get(ctx, "crashy")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if inst.Status.Terminal() {
+					break
+				}
+				if run > 20 {
+					t.Fatalf("instance still %s after %d workers", inst.Status, run)
+				}
+			}
+			got, err := h.Result(ctx)
+			if err != nil || got != 10 {
+				t.Errorf("Result() = %d, %v; want 10 distinct step keys", got, err)
+			}
+			runs, err := runtime.NewClient(store).Runs(ctx, "crashy")
+			if err != nil || len(runs) != 4 || crashes != 5 || !lossy.lost {
+				t.Errorf("Runs() = %d runs, %v after %d crashes (answer lost: %v); want 4 runs after 5 (4 continuations, 1 completion)", len(runs), err, crashes, lossy.lost)
+			}
+		})
+	}
+}
+
+// lostAnswer is a store that commits the first continuation it is given
+// and answers with a transient error, as a connection lost after the
+// commit would.
+type lostAnswer struct {
+	runtime.Store
+	lost bool
+}
+
+func (s *lostAnswer) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
+	err := s.Store.Checkpoint(ctx, cp)
+	if err == nil && cp.Continue != nil && !s.lost {
+		s.lost = true
+		return transientErr{}
+	}
+	return err
+}
+
+func (s *lostAnswer) Runs(ctx context.Context, id string) ([]runtime.Run, error) {
+	return s.Store.(runtime.Continuer).Runs(ctx, id)
+}
+
+type transientErr struct{}
+
+func (transientErr) Error() string   { return "connection reset after the commit" }
+func (transientErr) Transient() bool { return true }
