@@ -220,7 +220,7 @@ func testPurgeChildren(h *harness) {
 // instance exactly once between them.
 func testPurgeConcurrent(h *harness) {
 	h.purger()
-	const n = 120
+	const n = 60
 	for i := range n {
 		id := fmt.Sprintf("i%03d", i)
 		h.create(id)
