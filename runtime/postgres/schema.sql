@@ -235,6 +235,12 @@ CREATE INDEX instances_ready ON durable.instances USING btree (created_at) WHERE
 CREATE INDEX instances_wake ON durable.instances USING btree (wake_at) WHERE ((status)::text = ANY (ARRAY['sleeping'::text, 'waiting'::text]));
 
 --
+-- Name: signals_instance; Type: INDEX; Schema: durable; Owner: -
+--
+
+CREATE INDEX signals_instance ON durable.signals USING btree (instance_id);
+
+--
 -- Name: signals_pending; Type: INDEX; Schema: durable; Owner: -
 --
 

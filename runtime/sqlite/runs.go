@@ -95,7 +95,7 @@ func (s *Store) runs(ctx context.Context, id string) ([]runtime.Run, error) {
 // (created_at, id): ?1 the cutoff, ?2 and ?3 the cursor, ?4 the limit.
 // The deletes take a JSON array of IDs.
 const (
-	sqlPurgeCandidates = `SELECT id, created_at FROM instances
+	sqlPurgeCandidates = `SELECT id, created_at FROM instances INDEXED BY instances_created
 WHERE created_at < ?1 AND (created_at, id) > (?2, ?3)
   AND status IN ('completed', 'failed', 'canceled') AND updated_at < ?1
 ORDER BY created_at, id LIMIT ?4`

@@ -75,4 +75,6 @@ CREATE INDEX instances_due ON instances (status, wake_at);
 
 CREATE INDEX instances_lease ON instances (status, lease_until);
 
+CREATE INDEX signals_instance ON signals (instance_id);
+
 CREATE INDEX signals_pending ON signals (instance_id, name, id) WHERE consumed_at IS NULL;

@@ -16,3 +16,7 @@ CREATE TABLE runs (
     output      bytea,
     PRIMARY KEY (instance_id, run)
 );
+
+-- A continuation deletes the instance's consumed signals, and a purge all
+-- of them: by instance.
+CREATE INDEX signals_instance ON signals (instance_id);

@@ -16,3 +16,7 @@ CREATE TABLE runs (
     output      BLOB,
     PRIMARY KEY (instance_id, run)
 ) WITHOUT ROWID;
+
+-- A continuation deletes the instance's consumed signals, and a purge all
+-- of them (and the foreign key's cascade looks them up): by instance.
+CREATE INDEX signals_instance ON signals (instance_id);
