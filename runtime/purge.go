@@ -49,8 +49,8 @@ type PurgeResult struct {
 	// Next is the position of the batch's last candidate: the After of
 	// the next batch.
 	Next Cursor
-	// Done says that the batch found fewer than Limit candidates: there
-	// are no more after Next.
+	// Done says that there are no more candidates after Next: the batch
+	// found fewer than Limit (or knows that it found the last).
 	Done bool
 }
 

@@ -173,11 +173,6 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := cp.CheckExtras(); err != nil {
 		return err
 	}
-	if cp.Continue != nil {
-		if err := cp.CheckExtras(); err != nil {
-			return err
-		}
-	}
 	consumed := -1
 	if cp.ConsumeSignal != 0 {
 		if consumed = r.signalIndex(cp.ConsumeSignal); consumed < 0 {

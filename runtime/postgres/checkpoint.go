@@ -177,8 +177,12 @@ func (s *Store) checkpointTx(ctx context.Context, cp *runtime.Checkpoint) error 
 		}
 	}
 	if c := cp.Continue; c != nil {
-		if _, err := tx.Exec(ctx, s.sql.continueRun, cp.ID, cp.Epoch, cp.Seq, c.Input, runtime.KeptRuns); err != nil {
+		tag, err := tx.Exec(ctx, s.sql.continueRun, cp.ID, cp.Epoch, cp.Seq, c.Input, runtime.KeptRuns)
+		if err != nil {
 			return fmt.Errorf("continue as new: %w", err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("continue as new: the instance row committed by the checkpoint was not found (%d rows)", tag.RowsAffected())
 		}
 	}
 	if w := cp.Wake; w != nil {

@@ -50,8 +50,14 @@ func (s *Store) continueRun(ctx context.Context, cp *runtime.Checkpoint, now int
 		{sqlDropConsumed, []any{cp.ID}},
 		{sqlNextRun, []any{cp.ID, now}},
 	} {
-		if _, err := s.w.ExecContext(ctx, st.query, st.args...); err != nil {
+		res, err := s.w.ExecContext(ctx, st.query, st.args...)
+		if err != nil {
 			return fmt.Errorf("%s: %w", firstLine(st.query), err)
+		}
+		if st.query == sqlNextRun {
+			if n, err := res.RowsAffected(); err != nil || n != 1 {
+				return fmt.Errorf("start the next run: %d rows, %v", n, err)
+			}
 		}
 	}
 	return nil
