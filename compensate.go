@@ -55,6 +55,14 @@ func (s *saga) push(step any, args []any) {
 	s.list = append(s.list, compensation{step, args})
 }
 
+// clear drops the compensations: the run that registered them continued
+// as new, and the next starts with none.
+func (s *saga) clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = nil
+}
+
 func (s *saga) pop() (compensation, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

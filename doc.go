@@ -55,4 +55,8 @@
 //     concurrently as one checkpoint, [Select] takes the first to finish.
 //   - Calling another workflow starts it as a child instance and waits for
 //     its result at one checkpoint.
+//   - Returning the error of [ContinueAsNew] ends the run and starts the
+//     workflow again under the same instance ID with a new input, a fresh
+//     frame and an empty history: a loop that runs for months does so in
+//     constant storage.
 package durable

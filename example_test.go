@@ -86,3 +86,32 @@ func ExampleErrorTypeFor() {
 	// [sold out]
 	// *github.com/durablegen/durable_test.TooManyRequests
 }
+
+// A workflow that continues as new: the direct call returns the error of
+// ContinueAsNew, whose Input is the next run's; calling again with it is
+// what the runtime does, under the same instance ID, with a fresh frame
+// and history.
+func ExampleContinueAsNew() {
+	count := durable.NewWorkflow[int, string]("example.Count", "v1", nil).WithFunc(
+		func(ctx durable.Context, n int) (string, error) {
+			if n < 3 {
+				return "", durable.ContinueAsNew(ctx, n+1)
+			}
+			return fmt.Sprint("done at ", n), nil
+		})
+	ctx, in := durable.Background(), 1
+	for {
+		out, err := count.Call(ctx, in)
+		if c, ok := durable.IsContinueAsNew(err); ok {
+			fmt.Println("continued with", c.Input)
+			in = c.Input.(int)
+			continue
+		}
+		fmt.Println(out, err)
+		break
+	}
+	// Output:
+	// continued with 2
+	// continued with 3
+	// done at 3 <nil>
+}

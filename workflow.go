@@ -68,14 +68,22 @@ func (w *Workflow[In, Out]) ErrorTypes() []ErrorType { return w.known.types }
 // Call runs the original workflow function directly with ctx: no
 // persistence, steps inline (see [Background]). If the function fails,
 // Call runs the compensations it registered with [Compensate], last
-// first. It is the reference the generated machine is tested against.
+// first; an error of [ContinueAsNew] is returned as it is, without
+// compensating, and the compensations registered so far are dropped, so
+// that calling Call again with ctx and the error's Input runs the next run
+// as the runtime does. It is the reference the generated machine is tested
+// against.
 func (w *Workflow[In, Out]) Call(ctx Context, in In) (Out, error) {
 	if w.fn == nil {
 		var zero Out
 		return zero, fmt.Errorf("workflow %s has no function to call directly", w.name)
 	}
 	out, err := w.fn(ctx, in)
-	if err != nil {
+	if _, ok := IsContinueAsNew(err); ok {
+		if c, ok := ctx.(*wfContext); ok {
+			c.saga.clear()
+		}
+	} else if err != nil {
 		err = compensate(ctx, err)
 	}
 	return out, err

@@ -174,6 +174,9 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 		c.compensateCall(wf, call)
 		return
 	}
+	if isDurableFunc(c.info, call, names.ContinueAsNew) {
+		c.continueCall(wf, call)
+	}
 	cp := c.cls.classify(call)
 	badStep := false
 	switch cp.kind {
@@ -195,6 +198,23 @@ func (c *checker) call(wf *workflow, call *ast.CallExpr) {
 	if cp.kind == cpNone {
 		c.ctxEscape(wf, call)
 	}
+}
+
+// continueCall checks that durable.ContinueAsNew in a workflow's body
+// gives the next run an input of the workflow's input type: the runtime
+// would fail the instance at the continuation. (A helper does not know
+// which workflow calls it; the runtime checks its calls.)
+func (c *checker) continueCall(wf *workflow, call *ast.CallExpr) {
+	if wf.helper != nil || wf.in == nil || len(call.Args) != 2 {
+		return
+	}
+	t := c.info.TypeOf(call.Args[1])
+	if t == nil || types.Identical(t, wf.in.Type()) {
+		return
+	}
+	in := typeString(wf.in.Type(), wf.pkg.Types)
+	c.errorf(call.Args[1].Pos(), "durable.ContinueAsNew: the next run's input has type %s, and workflow %s takes %s; pass a value of type %s",
+		typeString(t, wf.pkg.Types), wf.decl.Name.Name, in, in)
 }
 
 // stepCall checks the shape of a step; false if it has no context. A

@@ -40,6 +40,14 @@
 // workflow that writes through its input's slices, maps or pointers
 // changes neither the next run's input nor the caller's value.
 //
+// # Continuing as new
+//
+// A workflow that returns the error of durable.ContinueAsNew is compared
+// over all its runs: the direct call is called again with the error's
+// Input (with the same clock and signals, under the same instance ID) until
+// it returns something else, and the machine runs to the end of its last
+// run. The continuations' commits are crash points like the others.
+//
 // # Time
 //
 // Runs use a fake clock, which moves only between runs of the worker: to

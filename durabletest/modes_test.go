@@ -28,6 +28,9 @@ func TestModesAgree(t *testing.T) {
 		{"Order/retried", func(t *testing.T) int {
 			return durabletest.CompareModes(t, flows.OrderWorkflow, []string{"a", "b"}, append(retried, durabletest.WithUnorderedEffects())...)
 		}},
+		{"Renew", func(t *testing.T) int {
+			return durabletest.CompareModes(t, flows.RenewWorkflow, flows.Tally{Total: 5, Every: 2}, flog)
+		}},
 		{"Explode", func(t *testing.T) int { return durabletest.CompareModes(t, flows.ExplodeWorkflow, 2, flog) }},
 		{"Onboard", func(t *testing.T) int {
 			return durabletest.CompareModes(t, equiv.OnboardWorkflow, []string{"ann", "", "bob"}, elog, durabletest.WithChildren(equiv.DripWorkflow))

@@ -48,6 +48,9 @@ const (
 
 var errCrash = errors.New("durabletest: simulated crash")
 
+// maxContinues bounds the runs of a direct call that continues as new.
+const maxContinues = 100_000
+
 // manyCrashPoints is where Run suggests sampling.
 const manyCrashPoints = 3000
 
@@ -213,7 +216,27 @@ func (r *runner[In, Out]) direct() (o outcome) {
 			slices.Sort(o.effects)
 		}
 	}()
-	out, err := r.wf.Call(DirectContext(InstanceID, NewClock(), cfg.signals), r.fresh())
+	ctx, in := DirectContext(InstanceID, NewClock(), cfg.signals), r.fresh()
+	out, err := r.wf.Call(ctx, in)
+	// A run that continues as new is followed by the next, with the same
+	// clock and signals, as the runtime runs it under the same ID.
+	for runs := 1; ; runs++ {
+		c, ok := durable.IsContinueAsNew(err)
+		if !ok {
+			break
+		}
+		next, ok := c.Input.(In)
+		if !ok && c.Input != nil {
+			r.t.Fatalf("durabletest: %s continues as new with an input of type %T, not its input type %T", r.wf.Name(), c.Input, in)
+		}
+		if runs == maxContinues {
+			r.t.Fatalf("durabletest: %s continued as new %d times in its direct call without finishing", r.wf.Name(), runs)
+		}
+		if next, err = copyInput(next, cfg.known); err != nil {
+			r.t.Fatalf("durabletest: %s continues as new: %v", r.wf.Name(), err)
+		}
+		out, err = r.wf.Call(ctx, next)
+	}
 	o = outcome{out: roundTrip(out), effects: cfg.log.Effects(InstanceID)}
 	if err != nil {
 		o.err = err.Error()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/durablegen/durable/durabletest"
+	"github.com/durablegen/durable/durabletest/internal/flows"
 	"github.com/durablegen/durable/durabletest/internal/mutate"
 )
 
@@ -41,5 +42,21 @@ func TestRunCopiesInput(t *testing.T) {
 				t.Errorf("after Run, the caller's input = %+v, want %+v (unchanged)", in, want)
 			}
 		})
+	}
+}
+
+// TestContinueAsNew runs a workflow that continues as new twice: the
+// machine, crashed at every point (before and after each continuation's
+// commit among them), returns what the direct call does when each of its
+// runs is followed by the next, and no committed step runs again.
+func TestContinueAsNew(t *testing.T) {
+	in := flows.Tally{Total: 7, Every: 3}
+	r := durabletest.Run(t, flows.RenewWorkflow, in, durabletest.WithLog(flows.Effects))
+	if r.Err != nil || r.Result != 21 {
+		t.Errorf("Run(Renew, %+v) = %v, %v; want 21 (0+1+...+6)", in, r.Result, r.Err)
+	}
+	// 7 steps, 2 sleeps, 2 continuations and the completion.
+	if r.Checkpoints != 12 || r.CrashRuns < r.Checkpoints {
+		t.Errorf("Run(Renew, %+v) = %d checkpoints, %d crashed runs; want 12 checkpoints, each crashed after", in, r.Checkpoints, r.CrashRuns)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 
+	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/internal/wire"
 )
 
@@ -68,6 +69,9 @@ func (e *Encoder) Int(k string, v int64) {
 // which known errors it is or matches, and the values of known error
 // types in its chain.
 func (e *Encoder) Error(k string, err error) {
+	if _, ok := durable.IsContinueAsNew(err); ok {
+		e.fail(fmt.Errorf("frame field %s holds the error of durable.ContinueAsNew, which cannot be kept across a checkpoint: return it from the workflow where it is made", k))
+	}
 	e.key(k)
 	e.buf = appendError(e.buf, err, e.known)
 }

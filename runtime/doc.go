@@ -75,6 +75,32 @@
 // .Logger) carry the instance, workflow, checkpoint, attempt and worker
 // of every line about an instance.
 //
+// # Retention
+//
+// Finished instances stay in the store until they are deleted: stores
+// that implement the optional [Purger] (all of this module's) delete
+// those that finished before a time, with their history, signals and run
+// summaries, in batches of short transactions that several processes may
+// run at once ([Client.Purge]; durable gc -finished-before 720h on the
+// command line). A worker whose [WorkerOptions].Retention is set does so
+// by itself every RetentionInterval. A finished child whose parent is
+// still in progress is kept, since its parent reads its result from it;
+// it goes once its parent has finished. An instance in progress is never
+// deleted.
+//
+// # Runs
+//
+// A workflow that returns the error of durable.ContinueAsNew ends its
+// current run and starts again under the same ID with the input it gave,
+// a fresh frame and a fresh history: one commit ends the run, keeps its
+// summary ([Run]) and deletes its history and consumed signals (see
+// [Continuation]), so that a workflow that loops forever runs in constant
+// storage. [Instance].Run numbers the runs; [Client.Runs] returns the
+// summaries of the earlier ones (the last [KeptRuns]). Sequence numbers go
+// on across runs, so every step of every run has a key of its own. The
+// store must implement [Continuer] (all of this module's do); on one that
+// does not, a workflow that continues fails.
+//
 // # Limits
 //
 // Every store of this module keeps the same instances: an ID is 1 to

@@ -94,6 +94,9 @@ type Exec struct {
 	cfg      *execConfig
 	known    knownErrors // of the worker and its registered workflows
 	m        Machine
+	// newMachine returns a fresh machine of the workflow, for the first
+	// frame of the run that a continuation starts.
+	newMachine func() any
 
 	id       string
 	workflow string // the workflow's name

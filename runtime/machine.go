@@ -160,8 +160,13 @@ func Returns[Out any](x *Exec) func(out Out, err error) error {
 
 // Return ends the workflow with (out, err): it commits the instance as
 // completed or failed (after running its compensations, if it registered
-// any) and returns what the worker expects of Run.
+// any) and returns what the worker expects of Run. An err of
+// durable.ContinueAsNew commits the start of the instance's next run
+// instead, discarding out (see [Continuation]).
 func Return[Out any](x *Exec, out Out, err error) error {
+	if c, ok := durable.IsContinueAsNew(err); ok {
+		return x.continueAsNew(c)
+	}
 	if err != nil {
 		return x.failSaga(err)
 	}

@@ -32,6 +32,7 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 	l := newLease(claimed, w.opts.Lease)
 	stopHeartbeat := w.heartbeat(ctx, cancel, inst, l)
 	x := newExec(ctx, w.store, &w.cfg, known, inst, l, stopping)
+	x.newMachine = def.NewMachine
 	if inst.Version != def.Version() {
 		x.upgradeFrom, x.upgradeTo = inst.Version, def.Version()
 	}

@@ -89,6 +89,11 @@ type Instance struct {
 	Trace     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Run is the number of the instance's current run: 1, plus one for
+	// every time it continued as new (durable.ContinueAsNew; see
+	// [Continuer]). Get and Admin.List set it; 0 from a store that keeps
+	// no runs means 1.
+	Run int
 
 	// Set by Claim only:
 
@@ -166,15 +171,24 @@ type Checkpoint struct {
 	// frame moved to a later layout that resumes the instance's. Only a
 	// StatusRunning checkpoint that consumes no signal carries one.
 	Version string
-	Event   Event
+	// Continue, when not nil, ends the instance's current run and starts
+	// the next one in the same commit (durable.ContinueAsNew; see
+	// [Continuation]). Only a StatusReady checkpoint that carries no other
+	// extra and consumes no signal carries one, and only a store that
+	// implements [Continuer] is given one.
+	Continue *Continuation
+	Event    Event
 }
 
-// CheckExtras returns why cp cannot carry its Wake or Version, or nil: a
-// wake-up needs a checkpoint that releases the lease, a version change a
-// running one, and neither may consume a signal. Stores call it before
+// CheckExtras returns why cp cannot carry its Wake, Version or Continue,
+// or nil: a wake-up needs a checkpoint that releases the lease, a version
+// change a running one, and neither may consume a signal; a continuation
+// needs a ready checkpoint with none of the others. Stores call it before
 // committing.
 func (cp *Checkpoint) CheckExtras() error {
 	switch {
+	case cp.Continue != nil && (cp.Status != StatusReady || cp.ConsumeSignal != 0 || cp.Wake != nil || cp.Version != ""):
+		return fmt.Errorf("checkpoint %d of instance %s: a continuation needs a ready checkpoint with no signal consumed, wake-up or version change", cp.Seq, cp.ID)
 	case cp.Wake == nil && cp.Version == "":
 		return nil
 	case cp.ConsumeSignal != 0:
@@ -201,7 +215,7 @@ type ParentWaker interface {
 // Event is one history row: what a checkpoint did.
 type Event struct {
 	Seq      int64
-	Kind     string // "start", "step", "sleep", "await", "now", "effect", "complete", "fail", "cancel"
+	Kind     string // "start", "step", "sleep", "await", "now", "effect", "complete", "fail", "cancel", "continue"
 	Name     string // step name, timer or signal name
 	Site     int    // checkpoint site ID in the generated machine
 	Attempts int    // attempts the step took

@@ -79,6 +79,16 @@ type WorkerOptions struct {
 	// runtime/otel. Give the clients of the same store the same one
 	// ([WithObserver]), so that runs join the traces of their starts.
 	Observer Observer
+	// Retention, if positive, makes the worker delete the instances that
+	// finished (completed, failed or canceled) longer ago than it, with
+	// their history, signals and run summaries, every RetentionInterval
+	// while it runs (see [Client.Purge]; the store must implement
+	// [Purger]). Several workers may do so at once. Zero keeps every
+	// instance.
+	Retention time.Duration
+	// RetentionInterval is the time between two purges of Retention;
+	// default 10 minutes. The first purge starts with the worker.
+	RetentionInterval time.Duration
 	// Now, if set, is the durable clock of runs (durable.Now, the start
 	// of sleeps, deadlines and retry backoffs, event times). By default it
 	// is the store's clock at the claim plus the time elapsed since; a
@@ -117,6 +127,9 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 	}
 	if o.Codec == nil {
 		o.Codec = JSONCodec{}
+	}
+	if o.RetentionInterval <= 0 {
+		o.RetentionInterval = DefaultRetentionInterval
 	}
 	return o
 }
@@ -248,6 +261,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		return errors.New("run worker: already running")
 	}
 	defer w.running.Store(false)
+	stopRetention, err := w.startRetention(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopRetention()
 
 	runs, cancelRuns := context.WithCancelCause(context.WithoutCancel(ctx))
 	defer cancelRuns(nil)

@@ -113,6 +113,8 @@ var commands = []command{
 	{"signal", "ID NAME JSON|-", "send signal NAME with a JSON payload (- reads it from stdin)", runSignal},
 	{"cancel", "ID [-reason TEXT] [-compensate]", "cancel an instance in progress (-compensate: after its compensations)", runCancel},
 	{"retry", "ID [-reason TEXT] [-force]", "resume a failed instance from its last checkpoint", runRetry},
+	{"runs", "ID [-json]", "list the runs of an instance that continued as new", runRuns},
+	{"gc", "-finished-before AGE|TIME [-batch N]", "delete finished instances, with their history, signals and runs", runGC},
 	{"ui", "[-addr HOST:PORT] [-public] [-src DIR,...] [-read-only] [-disable signal,cancel,retry] [-prefix PATH]",
 		"serve the web inspector (default http://127.0.0.1:8080/)", runUI},
 }

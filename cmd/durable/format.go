@@ -107,6 +107,26 @@ func payloadJSON(b []byte) json.RawMessage {
 
 // detail is the one-line summary of what inst is doing or why it ended.
 func detail(inst *runtime.Instance, now time.Time) string {
+	d := statusDetail(inst, now)
+	if inst.Run > 1 {
+		if d == "" {
+			return fmt.Sprintf("run %d", inst.Run)
+		}
+		return fmt.Sprintf("run %d, %s", inst.Run, d)
+	}
+	return d
+}
+
+// laterRun is the run number of an instance for JSON: 0 (left out) for
+// the first.
+func laterRun(run int) int {
+	if run <= 1 {
+		return 0
+	}
+	return run
+}
+
+func statusDetail(inst *runtime.Instance, now time.Time) string {
 	switch inst.Status {
 	case runtime.StatusRunning:
 		if now.After(inst.LeaseUntil) {
@@ -168,6 +188,7 @@ type instanceJSON struct {
 	Workflow   string          `json:"workflow"`
 	Version    string          `json:"version"`
 	Status     runtime.Status  `json:"status"`
+	Run        int             `json:"run,omitzero"` // when it continued as new
 	Seq        int64           `json:"seq"`
 	Epoch      int64           `json:"epoch"`
 	Attempt    int             `json:"attempt,omitzero"`
@@ -188,6 +209,7 @@ func toJSON(inst *runtime.Instance) instanceJSON {
 		Workflow:   inst.Workflow,
 		Version:    inst.Version,
 		Status:     inst.Status,
+		Run:        laterRun(inst.Run),
 		Seq:        inst.Seq,
 		Epoch:      inst.Epoch,
 		Attempt:    inst.Attempt,

@@ -19,9 +19,10 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"durable": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
-		"seed":    func() { os.Exit(mainHelper(seed)) },
-		"work":    func() { os.Exit(mainHelper(work)) },
+		"durable":  func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+		"seed":     func() { os.Exit(mainHelper(seed)) },
+		"work":     func() { os.Exit(mainHelper(work)) },
+		"seedruns": func() { os.Exit(mainHelper(seedRuns)) },
 	})
 }
 

@@ -19,7 +19,7 @@ import (
 
 const dsnEnv = "DURABLE_POSTGRES_DSN"
 
-// TestPostgres runs list and show against a PostgreSQL store in a schema
+// TestPostgres runs list, show, retry, gc and runs against a PostgreSQL store in a schema
 // of its own.
 func TestPostgres(t *testing.T) {
 	dsn := os.Getenv(dsnEnv)
@@ -92,5 +92,10 @@ func TestPostgres(t *testing.T) {
 	want(durable(0, "show", "pg-buggy"),
 		`^retry: +durable retry pg-buggy resumes it`, `^  n += 8$`)
 	want(durable(0, "retry", "pg-buggy"), `is ready again \(seq 3, epoch 2\)`)
+	want(durable(0, "gc", "-finished-before", "2100-01-01T00:00:00Z"), `^deleted 1 instance that finished before 2100-01-01T00:00:00Z`)
+	if out := durable(0, "list"); strings.Contains(out, "pg-seq") {
+		t.Errorf("list after gc shows the completed pg-seq:\n%s", out)
+	}
+	want(durable(0, "runs", "pg-approve"), `^1 +waiting `)
 	want(durable(1, "-schema", schema+"_missing", "list"), `no durable store in schema "`+schema+`_missing"`)
 }

@@ -49,6 +49,9 @@ func runShow(e *env, args []string) error {
 	w.row("workflow:", inst.Workflow)
 	w.row("version:", inst.Version)
 	w.row("status:", string(inst.Status))
+	if note := runNote(inst); note != "" {
+		w.row("run:", note)
+	}
 	w.row("seq:", plural(inst.Seq, "checkpoint")+" committed")
 	w.row("epoch:", fmt.Sprint(inst.Epoch))
 	if inst.Attempt > 0 {
@@ -117,6 +120,11 @@ func runHistory(e *env, args []string) error {
 	evs, err := e.store.History(e.ctx, id)
 	if err != nil {
 		return e.notFound(id, err)
+	}
+	if inst, err := e.store.Get(e.ctx, id); err == nil && !*asJSON {
+		if note := runNote(inst); note != "" {
+			fmt.Fprintln(e.stderr, "run "+note)
+		}
 	}
 	if *asJSON {
 		type eventJSON struct {

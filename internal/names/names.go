@@ -56,4 +56,7 @@ const (
 	All        = "All"        // wait for every future
 	Select     = "Select"     // wait for the first future, in checkpoint order
 	Compensate = "Compensate" // register a compensation step (saga)
+	// ContinueAsNew ends the run and starts the workflow again with a new
+	// input: its argument must be of the workflow's input type.
+	ContinueAsNew = "ContinueAsNew"
 )

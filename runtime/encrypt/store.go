@@ -339,6 +339,11 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	sc.cp.Output = s.seal(cp.Output, fieldOutput, cp.ID, "", 0)
 	sc.cp.Error = s.sealText(cp.Error, fieldError, cp.ID)
 	sc.cp.Event.Error = s.sealText(cp.Event.Error, fieldError, cp.ID)
+	if cp.Continue != nil {
+		if err := s.sealContinue(cp, &sc.cp); err != nil {
+			return err
+		}
+	}
 	return s.inner.Checkpoint(ctx, &sc.cp)
 }
 

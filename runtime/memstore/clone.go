@@ -29,6 +29,11 @@ func (s *Store) Clone(now func() time.Time) *Store {
 			due:     r.due,
 			order:   r.order,
 			index:   r.index,
+			// Run summaries are never written in place.
+			runs:     slices.Clip(r.runs),
+			runStart: r.runStart,
+			claimSeq: r.claimSeq,
+			aborted:  r.aborted,
 		}
 		cr.inst.Frame = bytes.Clone(r.inst.Frame) // Checkpoint reuses the buffer
 		cr.inst.Output = bytes.Clone(r.inst.Output)

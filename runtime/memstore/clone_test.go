@@ -50,6 +50,14 @@ func fill(t *testing.T, s *Store) {
 	must(s.Signal(ctx, "i2", "other", []byte(`1`)))
 	must(s.Signal(ctx, "i5", "go", []byte(`2`)))
 	must(s.RequestCancel(ctx, "i5", "stop"))
+	// An instance in its second run.
+	_, _, err = s.Create(ctx, &runtime.Instance{ID: "i6", Workflow: "wf2", Version: "v1", Frame: []byte("{}")})
+	must(err)
+	insts, err = s.Claim(ctx, runtime.ClaimRequest{Owner: "w", Workflows: []string{"wf2@v1"}, Limit: 1, Lease: time.Minute})
+	must(err)
+	cp(insts[0], 1, runtime.StatusReady, func(c *runtime.Checkpoint) {
+		c.Continue, c.Event.Kind = &runtime.Continuation{Input: []byte("2")}, "continue"
+	})
 }
 
 // TestCloneKeepsEverything compares every field of a clone with the

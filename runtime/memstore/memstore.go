@@ -39,6 +39,10 @@ type record struct {
 	// count of runs in a row that committed nothing (Instance.Aborted).
 	claimSeq int64
 	aborted  int
+	// runs are the summaries of the earlier runs, oldest first, and
+	// runStart is when the current run started.
+	runs     []runtime.Run
+	runStart time.Time
 }
 
 // New returns an empty store on the real clock.
@@ -90,7 +94,8 @@ func (s *Store) Create(ctx context.Context, inst *runtime.Instance) (*runtime.In
 		Trace:     runtime.KeptTrace(inst.Trace),
 		CreatedAt: now,
 		UpdatedAt: now,
-	}}
+		Run:       1,
+	}, runStart: now}
 	s.insts[inst.ID] = r
 	s.reschedule(r, now)
 	s.notify()
@@ -206,6 +211,9 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	ev.Detail = bytes.Clone(ev.Detail)
 	if ev.At.IsZero() {
 		ev.At = now
+	}
+	if cp.Continue != nil {
+		r.continueRun(cp, now)
 	}
 	r.history.add(ev)
 	s.reschedule(r, now)

@@ -101,7 +101,7 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := storableEvent(&cp.Event); err != nil {
 		return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 	}
-	if cp.Version != "" || cp.Wake != nil {
+	if cp.Version != "" || cp.Wake != nil || cp.Continue != nil {
 		if err := s.checkpointTx(ctx, cp); err != nil {
 			return fmt.Errorf("postgres: checkpoint %s seq %d: %w", cp.ID, cp.Seq, err)
 		}
@@ -129,10 +129,10 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 }
 
 // checkpointTx commits a checkpoint that also changes the instance's
-// version (the first commit of an instance moved to a later layout) or
+// version (the first commit of an instance moved to a later layout),
 // wakes another instance (a child's terminal checkpoint waking its
-// parent), in a transaction of its own, outside the batches: both are
-// rare beside the steps' checkpoints.
+// parent) or continues the instance as new, in a transaction of its own,
+// outside the batches: all are rare beside the steps' checkpoints.
 func (s *Store) checkpointTx(ctx context.Context, cp *runtime.Checkpoint) error {
 	if err := cp.CheckExtras(); err != nil {
 		return err
@@ -143,7 +143,9 @@ func (s *Store) checkpointTx(ctx context.Context, cp *runtime.Checkpoint) error 
 	}
 	release := cp.Status != runtime.StatusRunning
 	ev := rowevents.AppendHead(nil, cp.Seq, &cp.Event)
-	flush := rowevents.Flush(cp, len(ev))
+	// A continuation moves the row's pending events to history, so that
+	// one delete takes the ended run's.
+	flush := rowevents.Flush(cp, len(ev)) || cp.Continue != nil
 	args := []any{cp.ID, cp.Epoch, cp.Frame, cp.Seq, cp.Attempt, cp.AwaitName, cp.Output, cp.Error, ev, eventMicros(cp.Event.At)}
 	if release {
 		args = append(args, string(cp.Status), nullTime(cp.WakeAt), s.channel)
@@ -172,6 +174,15 @@ func (s *Store) checkpointTx(ctx context.Context, cp *runtime.Checkpoint) error 
 	if cp.Version != "" {
 		if _, err := tx.Exec(ctx, s.sql.setVersion, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
 			return fmt.Errorf("change the version: %w", err)
+		}
+	}
+	if c := cp.Continue; c != nil {
+		tag, err := tx.Exec(ctx, s.sql.continueRun, cp.ID, cp.Epoch, cp.Seq, c.Input, runtime.KeptRuns)
+		if err != nil {
+			return fmt.Errorf("continue as new: %w", err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("continue as new: the instance row committed by the checkpoint was not found (%d rows)", tag.RowsAffected())
 		}
 	}
 	if w := cp.Wake; w != nil {

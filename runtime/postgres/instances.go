@@ -164,7 +164,7 @@ func scanInstance(row pgx.Row) (*runtime.Instance, error) {
 	var lease, wake pgtype.Timestamptz
 	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Trace)
+		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Trace, &inst.Run)
 	if err != nil {
 		return nil, err
 	}

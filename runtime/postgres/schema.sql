@@ -93,7 +93,9 @@ CREATE TABLE durable.instances (
     claim_seq bigint DEFAULT 0 NOT NULL,
     aborted integer DEFAULT 0 NOT NULL,
     pending text DEFAULT ''::text NOT NULL,
-    trace text DEFAULT ''::text NOT NULL
+    trace text DEFAULT ''::text NOT NULL,
+    run integer DEFAULT 1 NOT NULL,
+    run_started_at timestamp with time zone
 )
 WITH (fillfactor='80');
 
@@ -124,6 +126,19 @@ UNION ALL
     p.at
    FROM durable.instances i,
     LATERAL durable.pending_events(i.id, i.pending) p(instance_id, seq, kind, name, site, attempts, error, detail, at);
+
+--
+-- Name: runs; Type: TABLE; Schema: durable; Owner: -
+--
+
+CREATE TABLE durable.runs (
+    instance_id text NOT NULL,
+    run integer NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    ended_at timestamp with time zone NOT NULL,
+    seq bigint NOT NULL,
+    output bytea
+);
 
 --
 -- Name: schema_migrations; Type: TABLE; Schema: durable; Owner: -
@@ -176,6 +191,13 @@ ALTER TABLE ONLY durable.instances
     ADD CONSTRAINT instances_pkey PRIMARY KEY (id);
 
 --
+-- Name: runs runs_pkey; Type: CONSTRAINT; Schema: durable; Owner: -
+--
+
+ALTER TABLE ONLY durable.runs
+    ADD CONSTRAINT runs_pkey PRIMARY KEY (instance_id, run);
+
+--
 -- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: durable; Owner: -
 --
 
@@ -212,6 +234,12 @@ CREATE INDEX instances_ready ON durable.instances USING btree (created_at) WHERE
 --
 
 CREATE INDEX instances_wake ON durable.instances USING btree (wake_at) WHERE ((status)::text = ANY (ARRAY['sleeping'::text, 'waiting'::text]));
+
+--
+-- Name: signals_instance; Type: INDEX; Schema: durable; Owner: -
+--
+
+CREATE INDEX signals_instance ON durable.signals USING btree (instance_id);
 
 --
 -- Name: signals_pending; Type: INDEX; Schema: durable; Owner: -

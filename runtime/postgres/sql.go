@@ -10,7 +10,7 @@ import "strings"
 
 // instanceColumns is the column list scanned by scanInstance.
 const instanceColumns = `id, workflow, version, status, frame, seq, attempt, epoch, owner,
-	lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason, trace`
+	lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason, trace, run`
 
 // $1 id, $2 workflow, $3 version, $4 status, $5 frame, $6 seq, $7 attempt,
 // $8 wake_at, $9 await_name, $10 output, $11 error, $12 channel, $13 trace.
@@ -249,6 +249,8 @@ type statements struct {
 	checkpoint [2][2][2]string
 	state      string
 	setVersion string
+	// continue-as-new and purge (runs.go)
+	continueRun, runs, purgeFirst, purgeNext, parentsInProgress, purgeDelete string
 	// signalPending explains a checkpoint consuming a signal that changed
 	// no row.
 	signalPending string
@@ -280,6 +282,12 @@ func newStatements(schema string) statements {
 	}
 	st.state = q(checkpointStateSQL)
 	st.setVersion = q(setVersionSQL)
+	st.continueRun = q(continueRunSQL)
+	st.runs = q(runsSQL)
+	st.purgeFirst = q(strings.Replace(purgeCandidatesSQL, "{after}", "", 1))
+	st.purgeNext = q(strings.Replace(purgeCandidatesSQL, "{after}", purgeAfter, 1))
+	st.parentsInProgress = q(parentsInProgressSQL)
+	st.purgeDelete = q(purgeDeleteSQL)
 	st.signalPending = q(signalPendingSQL)
 	st.createMany = q(createManySQL)
 	st.readyIfSignaledMany = q(readyIfSignaledManySQL)

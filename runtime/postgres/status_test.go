@@ -258,3 +258,30 @@ func TestUpgradeToTrace(t *testing.T) {
 		t.Errorf("Get(new) = %v, %v; want trace %q", inst, err, trace)
 	}
 }
+
+// A database created before migration 0008 (runs): its instances are in
+// their first run, started when they were created, and can continue.
+func TestUpgradeToRuns(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn, schema, pool := migratedTo(t, 7)
+	q := func(sql string) string { return strings.ReplaceAll(sql, "{schema}", pgx.Identifier{schema}.Sanitize()) }
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if _, err := pool.Exec(ctx, q(`INSERT INTO {schema}.instances (id, workflow, version, status, seq, epoch, owner,
+		lease_until, created_at, updated_at) VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', now() + interval '1 hour', $1, $1)`), created); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dsn, schema)
+	if inst, err := s.Get(ctx, "old"); err != nil || inst.Run != 1 {
+		t.Fatalf("Get(old) after the migration = %+v, %v; want run 1", inst, err)
+	}
+	cp := &runtime.Checkpoint{ID: "old", Epoch: 1, Seq: 3, Frame: []byte("{}"), Status: runtime.StatusReady,
+		Continue: &runtime.Continuation{Input: []byte("2")}, Event: runtime.Event{Kind: "continue"}}
+	if err := s.Checkpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(ctx, "old")
+	if err != nil || len(runs) != 1 || !runs[0].StartedAt.Equal(created) || runs[0].Seq != 2 {
+		t.Fatalf("Runs(old) = %+v, %v; want run 1 from %v to seq 2", runs, err, created)
+	}
+}

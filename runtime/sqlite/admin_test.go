@@ -89,3 +89,44 @@ func BenchmarkList(b *testing.B) {
 		})
 	}
 }
+
+// TestPurgePlan checks that a purge batch walks the index on
+// (created_at, id) without a sort, and that its deletes and a
+// continuation's find their rows by index, never by scanning a table.
+func TestPurgePlan(t *testing.T) {
+	s := openTest(t, Config{})
+	fill(t, s, 100, 10)
+	ids := `["a","b"]`
+	for _, q := range []struct {
+		sql  string
+		args []any
+		want string
+	}{
+		{sqlPurgeCandidates, []any{int64(1), int64(1), "x", 10}, "instances_created"},
+		{sqlParentsInProgress, []any{ids}, "sqlite_autoindex_instances_1"},
+		{purgeDeletes[0], []any{ids}, "PRIMARY KEY"},
+		{purgeDeletes[1], []any{ids}, "signals_instance"},
+		{purgeDeletes[2], []any{ids}, "PRIMARY KEY"},
+		{sqlDropConsumed, []any{"a"}, "signals_instance"},
+		{sqlDropRunHistory, []any{"a", 3}, "PRIMARY KEY"},
+	} {
+		rows, err := s.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.sql, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		got := strings.Join(plan, "; ")
+		if !strings.Contains(got, q.want) || strings.Contains(got, "TEMP B-TREE") || strings.Contains(got, "SCAN signals") || strings.Contains(got, "SCAN history") {
+			t.Errorf("plan of %q = %q, want a search of %s without a sort or a scan", firstLine(q.sql), got, q.want)
+		}
+	}
+}

@@ -156,7 +156,7 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 	// Most checkpoints are one statement, which needs no savepoint of
 	// its own in a batch; those that also consume a signal, move the
 	// pending events or change the version do.
-	tx := cp.ConsumeSignal != 0 || cp.Version != "" || cp.Wake != nil || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
+	tx := cp.ConsumeSignal != 0 || cp.Version != "" || cp.Wake != nil || cp.Continue != nil || rowevents.Flush(cp, rowevents.Len(cp.Seq, &cp.Event))
 	err := s.write(ctx, tx, func(ctx context.Context) error {
 		now := nanos(s.now())
 		var err error
@@ -167,6 +167,12 @@ func (s *Store) Checkpoint(ctx context.Context, cp *runtime.Checkpoint) error {
 			// The row is this checkpoint's now (fenced above).
 			if _, err := s.w.ExecContext(ctx, `UPDATE instances SET version = ?1 WHERE id = ?2 AND epoch = ?3 AND seq = ?4`, cp.Version, cp.ID, cp.Epoch, cp.Seq); err != nil {
 				return fmt.Errorf("change the version: %w", err)
+			}
+		}
+		if cp.Continue != nil {
+			// The row is this checkpoint's now (fenced above).
+			if err := s.continueRun(ctx, cp, now); err != nil {
+				return fmt.Errorf("continue as new: %w", err)
 			}
 		}
 		if w := cp.Wake; w != nil {
@@ -392,7 +398,7 @@ func scanInstance(row scanner, extra ...any) (*runtime.Instance, error) {
 	var lease, wake, created, updated int64
 	dest := append([]any{&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &created, &updated, &inst.CancelReason, &inst.Trace}, extra...)
+		&inst.Error, &created, &updated, &inst.CancelReason, &inst.Trace, &inst.Run}, extra...)
 	err := row.Scan(dest...)
 	if err != nil {
 		return nil, err

@@ -42,7 +42,17 @@ CREATE TABLE instances (
     error       TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
-, cancel_reason TEXT NOT NULL DEFAULT '', claim_seq INTEGER NOT NULL DEFAULT 0, aborted INTEGER NOT NULL DEFAULT 0, pending TEXT NOT NULL DEFAULT '', trace TEXT NOT NULL DEFAULT '');
+, cancel_reason TEXT NOT NULL DEFAULT '', claim_seq INTEGER NOT NULL DEFAULT 0, aborted INTEGER NOT NULL DEFAULT 0, pending TEXT NOT NULL DEFAULT '', trace TEXT NOT NULL DEFAULT '', run INTEGER NOT NULL DEFAULT 1, run_started_at INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE runs (
+    instance_id TEXT    NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    run         INTEGER NOT NULL,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER NOT NULL,
+    seq         INTEGER NOT NULL,
+    output      BLOB,
+    PRIMARY KEY (instance_id, run)
+) WITHOUT ROWID;
 
 CREATE TABLE schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,
@@ -64,5 +74,7 @@ CREATE INDEX instances_created ON instances (created_at, id);
 CREATE INDEX instances_due ON instances (status, wake_at);
 
 CREATE INDEX instances_lease ON instances (status, lease_until);
+
+CREATE INDEX signals_instance ON signals (instance_id);
 
 CREATE INDEX signals_pending ON signals (instance_id, name, id) WHERE consumed_at IS NULL;

@@ -584,3 +584,50 @@ func TestUpgradeToTrace(t *testing.T) {
 		t.Errorf("Get(new) = %v, %v; want trace %q", inst, err, trace)
 	}
 }
+
+// A database created before the runs migration: its instances are in
+// their first run, started when they were created, and can continue.
+func TestUpgradeToRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "durable.db")
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", Config{Path: path}.dsn(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := `CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);`
+	for _, m := range ms {
+		if strings.HasSuffix(m.name, "_runs.sql") {
+			break
+		}
+		setup += m.sql + fmt.Sprintf(";\nINSERT INTO schema_migrations VALUES (%d, '%s', 1);\n", m.version, m.name)
+	}
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	lease := time.Now().Add(time.Hour).UnixNano()
+	setup += fmt.Sprintf(`INSERT INTO instances (id, workflow, version, status, seq, epoch, owner, lease_until, created_at, updated_at, pending)
+VALUES ('old', 'old', 'v1', 'running', 2, 1, 'w', %d, %d, %d, '');
+INSERT INTO history (instance_id, seq, kind, name, at) VALUES ('old', 1, 'step', 'a', 1), ('old', 2, 'step', 'b', 2);`, lease, created.UnixNano(), created.UnixNano())
+	if _, err := db.Exec(setup); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s := openTest(t, Config{Path: path})
+	ctx := t.Context()
+	if inst, err := s.Get(ctx, "old"); err != nil || inst.Run != 1 {
+		t.Fatalf("Get(old) after the migration = %+v, %v; want run 1", inst, err)
+	}
+	cp := &runtime.Checkpoint{ID: "old", Epoch: 1, Seq: 3, Frame: []byte("{}"), Status: runtime.StatusReady,
+		Continue: &runtime.Continuation{Input: []byte("2")}, Event: runtime.Event{Kind: "continue"}}
+	if err := s.Checkpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs(ctx, "old")
+	if err != nil || len(runs) != 1 || !runs[0].StartedAt.Equal(created) || runs[0].Seq != 2 {
+		t.Fatalf("Runs(old) = %+v, %v; want run 1 from %v to seq 2", runs, err, created)
+	}
+	if evs, err := s.History(ctx, "old"); err != nil || len(evs) != 1 || evs[0].Seq != 3 {
+		t.Errorf("History(old) = %v, %v; want the continue event only", evs, err)
+	}
+}

@@ -9,7 +9,7 @@ import (
 
 // instanceColumns is the column list scanned by scanInstance.
 const instanceColumns = `id, workflow, version, status, frame, seq, attempt, epoch, owner,
-    lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason, trace`
+    lease_until, wake_at, await_name, output, error, created_at, updated_at, cancel_reason, trace, run`
 
 // SQL of the prepared statements. Writer statements run on the one writer
 // connection, inside a transaction when a method makes several changes.

@@ -57,6 +57,21 @@
 //     ready again, keeping its frame, with a new epoch that fences the
 //     worker of the failed run and a "resume" event, and refuses a stale
 //     Seq.
+//   - If the store implements the optional [runtime.Continuer] (Runs/):
+//     a new instance is in run 1 with no earlier runs; a checkpoint that
+//     continues it keeps its ID, leaves it ready in the next run with the
+//     new frame, the history of that run alone (the continue event) and
+//     the summary of the run that ended (number, start, end, last Seq,
+//     output); pending signals stay and consumed ones go; it is fenced,
+//     refused unless it is a plain ready checkpoint, committed once, and
+//     the store keeps the last [runtime.KeptRuns] summaries.
+//   - If the store implements the optional [runtime.Purger] (Purge/): a
+//     purge deletes every finished instance that finished before its
+//     cutoff, in batches of at most its limit, never one in progress nor
+//     one that finished at or after the cutoff, nor a finished child of an
+//     instance in progress; an instance goes with its history, signals
+//     and runs (one created again under its ID starts from nothing); and
+//     purges run at once delete each instance once between them.
 //
 // # Time
 //

@@ -162,3 +162,30 @@ func Blast(ctx durable.Context, n int) (int, error) {
 	}
 	return n, nil
 }
+
+// Tally is the state Renew carries from one run to the next.
+type Tally struct {
+	Done, Total, Every, Sum int
+}
+
+// Renew adds one number per iteration and sleeps an hour every Every
+// iterations, then continues as new, until it has made Total: a loop
+// that runs in constant storage.
+//
+//durable:workflow
+func Renew(ctx durable.Context, t Tally) (int, error) {
+	for i := 0; i < t.Every && t.Done < t.Total; i++ {
+		v, err := Add(ctx, t.Sum, t.Done)
+		if err != nil {
+			return 0, err
+		}
+		t.Sum, t.Done = v, t.Done+1
+	}
+	if t.Done == t.Total {
+		return t.Sum, nil
+	}
+	if err := durable.Sleep(ctx, time.Hour); err != nil {
+		return 0, err
+	}
+	return 0, durable.ContinueAsNew(ctx, t)
+}

@@ -335,6 +335,62 @@ func (f *blastFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// renewFrame is the frame of workflow Renew: its machine state and the variables
+// that live across its checkpoints.
+type renewFrame struct {
+	pc   int
+	t    Tally
+	i    int
+	v    int
+	err  error
+	err1 error
+}
+
+var renewSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Add", Pos: "flows.go:178:13"},
+	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "flows.go:187:12"},
+}
+
+// RenewWorkflow is the descriptor of workflow Renew: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var RenewWorkflow = durable.NewWorkflow[Tally, int]("github.com/durablegen/durable/durabletest/internal/flows.Renew", "95f6c9f4448ec502", func() any { return new(renewFrame) }).WithFunc(Renew)
+
+// SetInput stores the workflow's input in a new frame.
+func (f *renewFrame) SetInput(in Tally) {
+	f.t = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *renewFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "t", f.t)
+	e.Int("i", int64(f.i))
+	e.Int("v", int64(f.v))
+	e.Error("err", f.err)
+	e.Error("err1", f.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *renewFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "t":
+			runtime.Value(d, &f.t)
+		case "i":
+			f.i = int(d.Int())
+		case "v":
+			f.v = int(d.Int())
+		case "err":
+			f.err = d.Error()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *loopFrame) Run(x *runtime.Exec) error {
@@ -600,6 +656,60 @@ func (f *blastFrame) Run(x *runtime.Exec) error {
 				/*line flows.go:161:2*/ return runtime.Return[int](x, 0, f.err)
 			}
 			/*line flows.go:163:1*/ return runtime.Return[int](x, f.n, nil)
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f *renewFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line flows.go:177:5*/ f.i = 0
+			f.pc = 1
+		case 1:
+			if /*line flows.go:177:13*/ f.i < f.t.Every && f.t.Done < f.t.Total {
+				f.pc = 5
+			} else {
+				f.pc = 4
+			}
+		case 3:
+			/*line flows.go:177:46*/ f.i++
+			f.pc = 1
+		case 4:
+			/*line flows.go:184:1*/ if f.t.Done == f.t.Total {
+				/*line flows.go:185:2*/ return runtime.Return[int](x, f.t.Sum, nil)
+			}
+			f.pc = 7
+		case 5:
+			/*line flows.go:178:12*/ f.v, f.err = runtime.Call(x, &renewSites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, f.t.Sum, f.t.Done)
+				}
+				return Add(stepCtx, f.t.Sum, f.t.Done)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line flows.go:179:2*/ if f.err != nil {
+				/*line flows.go:180:3*/ return runtime.Return[int](x, 0, f.err)
+			}
+			/*line flows.go:182:2*/ f.t.Sum, f.t.Done = f.v, f.t.Done+1
+			f.pc = 3
+		case 7:
+			/*line flows.go:187:11*/ f.err1 = runtime.Sleep(x, &renewSites[1], time.Hour)
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line flows.go:187:1*/ if f.err1 != nil {
+				/*line flows.go:188:2*/ return runtime.Return[int](x, 0, f.err1)
+			}
+			/*line flows.go:190:1*/ return runtime.Return[int](x, 0, durable.ContinueAsNew(x.Context(), f.t))
 		default:
 			return runtime.BadState(f.pc)
 		}
