@@ -59,6 +59,26 @@ func hLabel(ctx durable.Context, s string, n int) string {
 	return e + Label(ctx, "o", n+%[2]d)
 }
 
+// hReserve registers a compensation per step it makes (in a loop, and
+// in a literal compiled as a helper): they join the workflow's saga and
+// run, last first, if the workflow fails.
+func hReserve(ctx durable.Context, n, times int) (int, error) {
+	undo := func(k int) {
+		durable.Compensate(ctx, Touch, k+%[3]d)
+	}
+	total := 0
+	for i := range Idx(times, 3) {
+		v, err := Add(ctx, n, i)
+		if err != nil {
+			return total, err
+		}
+		durable.Compensate(ctx, Label, "unreserve", v)
+		total += v
+	}
+	undo(total)
+	return total, nil
+}
+
 // hTouch has no result: zero to two steps in a loop.
 func hTouch(ctx durable.Context, n, times int) {
 	for i := range Idx(times, 3) {
@@ -274,7 +294,7 @@ const meterLit = `&Meter{Base: 3, Unit: "kg"}`
 // helperCost is the most checkpoints each helper makes (a failed first
 // attempt counting as one).
 var helperCost = map[string]int{
-	"hSum": 5, "hLabel": 2, "hTouch": 2, "hNamed": 6, "hCheck": 2, "hSplit": 4,
+	"hSum": 5, "hLabel": 2, "hTouch": 2, "hReserve": 3, "hNamed": 6, "hCheck": 2, "hSplit": 4,
 	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3, "hSame": 3, "hAlias": 3, "hShare": 2, "hClos": 3, "hPut": 5, "hSetP": 5, "hOrder": 3,
 }
 
@@ -294,6 +314,9 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 	}
 	if g.on("helperaliaserr") {
 		names = append(names, "hHead")
+	}
+	if g.on("compensate") && !g.panicky {
+		names = append(names, "hReserve")
 	}
 	k := 1
 	loop := g.depth < maxDepth && g.chance(3)
@@ -347,6 +370,8 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 				g.fold(fmt.Sprintf("%s + H(%s)", v, l)), g.helperErr(sc, e)}
 		case "hCheck":
 			return []string{fmt.Sprintf("%s, %s := hCheck(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
+		case "hReserve":
+			return []string{fmt.Sprintf("%s, %s := hReserve(ctx, %s, %s)", v, e, ie, g.expr(sc, tInt, 1)), g.fold(v), g.helperErr(sc, e)}
 		case "hSplit":
 			t := fmt.Sprintf("ht%d", n)
 			return []string{fmt.Sprintf("%s, %s, %s := hSplit(ctx, %s, %s)", v, t, e, ie, g.expr(sc, tString, 1)),
