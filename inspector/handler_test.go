@@ -682,3 +682,39 @@ func TestOddRequests(t *testing.T) {
 		t.Errorf("odd signals changed pay-1: %s", inst.Status)
 	}
 }
+
+// TestRuns: an instance that continued as new shows its run number and
+// the summaries of its earlier runs, newest first, with the input each
+// continued with.
+func TestRuns(t *testing.T) {
+	ctx := t.Context()
+	f := newMemFixture(t, nil)
+	if _, _, err := f.store.Create(ctx, &runtime.Instance{ID: "renew", Workflow: "wf", Version: "v1"}); err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		got, err := f.store.Claim(ctx, runtime.ClaimRequest{Owner: "w", Workflows: []string{"wf@v1"}, Limit: 1, Lease: time.Minute})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("Claim() = %v, %v", got, err)
+		}
+		cp := &runtime.Checkpoint{ID: "renew", Epoch: got[0].Epoch, Seq: got[0].Seq + 1, Frame: []byte("{}"), Status: runtime.StatusReady,
+			Continue: &runtime.Continuation{Input: []byte(fmt.Sprintf(`{"Polls":%d}`, 10*run))}, Event: runtime.Event{Kind: "continue"}}
+		if err := f.store.Checkpoint(ctx, cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := Handler(f.store, Options{})
+	_, body := get(t, h, "/instance?id=renew")
+	if !regexp.MustCompile(`<dt>Run</dt><dd id="run">3 `).MatchString(body) {
+		t.Errorf("page of renew does not show run 3:\n%s", body)
+	}
+	i1, i2 := strings.Index(body, `&#34;Polls&#34;: 20`), strings.Index(body, `&#34;Polls&#34;: 10`)
+	if !strings.Contains(body, "<h2>Runs</h2>") || i1 < 0 || i2 < 0 || i1 > i2 {
+		t.Errorf("page of renew does not list runs 2 then 1 with the inputs they continued with:\n%s", body)
+	}
+	// An instance in its first run has no Runs section.
+	start(f, payments.TransferWorkflow, "first", payments.TransferRequest{From: "a", To: "b", Amount: 1})
+	if _, body := get(t, h, "/instance?id=first"); strings.Contains(body, "<h2>Runs</h2>") {
+		t.Errorf("page of an instance in its first run has a Runs section")
+	}
+}

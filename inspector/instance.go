@@ -46,6 +46,12 @@ type instancePage struct {
 	Children     []*childNode
 	ChildrenMore bool
 
+	// Runs are the summaries of the instance's earlier runs (it
+	// continued as new), the newest first; RunsNote says why there are
+	// none to show when the store cannot say.
+	Runs     []runRow
+	RunsNote string
+
 	Actions actionsView
 	Done    string // the action that just succeeded
 	Failed  string // the action that just failed, with why
@@ -186,6 +192,7 @@ func (h *inspector) instance(ctx context.Context, id, events string) (*instanceP
 	if err := h.children(ctx, p); err != nil {
 		p.EventsNote = strings.TrimSpace(p.EventsNote + " children not listed: " + err.Error())
 	}
+	h.runs(ctx, p)
 	p.Actions = h.actionsFor(inst, p.Wait)
 	return p, http.StatusOK, nil
 }
@@ -453,4 +460,34 @@ func (h *inspector) children(ctx context.Context, p *instancePage) error {
 	}
 	p.Children = nodes[p.Inst.ID].Children
 	return nil
+}
+
+// runRow is an earlier run of an instance that continued as new.
+type runRow struct {
+	Run            int
+	Started, Ended time.Time
+	Seq            int64
+	ContinuedWith  payload // the input the run gave the next one
+}
+
+// runs lists the earlier runs of an instance past its first, from a
+// store that keeps them (runtime.Continuer), newest first.
+func (h *inspector) runs(ctx context.Context, p *instancePage) {
+	if p.Inst.Run <= 1 {
+		return
+	}
+	rs, ok := h.store.(runtime.Continuer)
+	if !ok {
+		p.RunsNote = "the store keeps no summaries of earlier runs"
+		return
+	}
+	runs, err := rs.Runs(ctx, p.Inst.ID)
+	if err != nil {
+		p.RunsNote = "runs not readable: " + err.Error()
+		return
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		p.Runs = append(p.Runs, runRow{Run: r.Run, Started: r.StartedAt, Ended: r.EndedAt, Seq: r.Seq, ContinuedWith: showPayload(r.Output)})
+	}
 }
