@@ -41,7 +41,6 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 	case isDurable(fn):
 		if w.wf != nil {
 			w.durableCall(call, fn)
-			w.helperDurableCall(call, fn, stack)
 		}
 		return
 	case w.c.isStep(fn) || w.c.isWorkflow(fn):

@@ -59,8 +59,7 @@
 // transitively: durablegen calls it as ordinary code, and the analyzer
 // checks its body as a function the workflow calls. What durablegen refuses in helpers is reported as DG014, in its
 // words: a recursive helper, a generic helper or a method of a generic
-// type, durable.Go, All or Select in a helper (outside
-// function literals), and a helper method called on anything but the
+// type, and a helper method called on anything but the
 // receiver of the workflow or helper calling it. A helper that no
 // workflow of its package reaches is not checked as workflow code.
 //

@@ -193,24 +193,6 @@ func (w *walker) helperCall(call *ast.CallExpr, fn *types.Func) {
 	})
 }
 
-// helperDurableCall reports the durable calls that durablegen accepts in
-// a workflow body but not in a helper.
-func (w *walker) helperDurableCall(call *ast.CallExpr, fn *types.Func, stack []ast.Node) {
-	if !w.wf.helper || inClosure(stack) != nil {
-		return
-	}
-	var msg string
-	switch fn.Name() {
-	case names.All, names.Select:
-		msg = "durable." + fn.Name() + " in helper %s: futures are awaited in the workflow body; start and await them there"
-	case names.Go:
-		msg = "durable.Go in helper %s: futures are started and awaited in the workflow body"
-	default:
-		return
-	}
-	w.add(&finding{rule: ruleLimits, pos: call.Pos(), end: call.End(), msg: fmt.Sprintf(msg, w.wf.name)})
-}
-
 // plainCtxFunc reports whether fn is a function of the package that takes
 // a durable.Context first, makes no checkpoint (is not a helper, a step
 // or a workflow), and uses its context only as an argument of functions

@@ -126,7 +126,6 @@ func (c *checker) funcLit(wf *workflow, lit *ast.FuncLit) {
 		// Compiled as a helper when its definition is lowered: checked as
 		// one here, with the rest of the body.
 		cw := closureUnit(wf, h)
-		c.helperBody(cw)
 		c.body(cw)
 		return
 	}

@@ -267,7 +267,6 @@ func lowerUnit(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *
 		if !ck.helperSignature(wf) {
 			return nil
 		}
-		ck.helperBody(wf)
 		ck.body(wf)
 	default:
 		if !ck.signature(wf) {

@@ -258,26 +258,6 @@ func (c *checker) helperSignature(wf *workflow) bool {
 	return true
 }
 
-// helperBody reports what a helper may not do that a workflow body may.
-func (c *checker) helperBody(wf *workflow) {
-	ast.Inspect(wf.decl.Body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.CallExpr:
-			switch cp := c.cls.classify(n); cp.kind {
-			case cpAll, cpSelect:
-				c.errorf(n.Pos(), "durable.%s in %s: futures are awaited in the workflow body; start and await them there", cp.fn.Name(), wf.helper.what())
-			case cpNone:
-				if isDurableFunc(c.info, n, names.Go) {
-					c.errorf(n.Pos(), "durable.Go in %s: futures are started and awaited in the workflow body", wf.helper.what())
-				}
-			}
-		}
-		return true
-	})
-}
-
 // helperField returns the caller's frame field that holds the frame of a
 // call to h in progress.
 func (l *lowerer) helperField(h *helperFn) *field {

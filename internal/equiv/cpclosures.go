@@ -1,6 +1,7 @@
 package equiv
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -232,4 +233,58 @@ func HelperSaga(ctx durable.Context, n int) (string, error) {
 		return "", Fail(ctx, fmt.Sprint("odd ", n))
 	}
 	return strings.Join(ids, ","), nil
+}
+
+// fanHelper starts a step per word with durable.Go and awaits them with
+// durable.All, inside a helper: the batch is one checkpoint of the
+// helper's frame.
+func fanHelper(ctx durable.Context, words []string) ([]string, error) {
+	var fs []*durable.Future[string]
+	for _, w := range words {
+		fs = append(fs, durable.Go(ctx, "upper", func(ctx context.Context) (string, error) {
+			Effects.Add(ctx, "upper "+w)
+			if w == "" {
+				return "", durable.Permanent(fmt.Errorf("empty word"))
+			}
+			return strings.ToUpper(w), nil
+		}))
+	}
+	err := durable.All(ctx, durable.Futures(fs)...)
+	var out []string
+	for _, f := range fs {
+		v, ferr := f.Get()
+		if ferr != nil {
+			v = "!" + ferr.Error()
+		}
+		out = append(out, v)
+	}
+	return out, err
+}
+
+// HelperFanout fans out inside a helper and inside a literal compiled as
+// one (durable.Select there), between steps of the workflow.
+//
+//durable:workflow
+func HelperFanout(ctx durable.Context, words []string) (string, error) {
+	ups, err := fanHelper(ctx, words)
+	if err != nil {
+		return strings.Join(ups, ","), err
+	}
+	first := func() (string, error) {
+		a := durable.Go(ctx, "a", func(ctx context.Context) (string, error) { return "a", nil })
+		b := durable.Go(ctx, "b", func(ctx context.Context) (string, error) {
+			<-ctx.Done()
+			return "", ctx.Err()
+		})
+		i, err := durable.Select(ctx, a, b)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprint("won ", i), nil
+	}
+	w, err := first()
+	if err != nil {
+		return "", err
+	}
+	return Echo(ctx, strings.Join(ups, ",")+" "+w)
 }

@@ -23,34 +23,34 @@ type touch2Frame struct {
 }
 
 var touch2Sites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:99:9"},
+	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:100:9"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *touch2Frame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Error("t_d33f30", f.t_d33f30)
-	e.String("t_d33f301", f.t_d33f301)
+func (f1 *touch2Frame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Error("t_d33f30", f1.t_d33f30)
+	e.String("t_d33f301", f1.t_d33f301)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *touch2Frame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *touch2Frame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "t_d33f30":
-			f.t_d33f30 = d.Error()
+			f1.t_d33f30 = d.Error()
 		case "t_d33f301":
-			f.t_d33f301 = d.String()
+			f1.t_d33f301 = d.String()
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *touch2Frame) ret(r0 error) error {
-	f.res = r0
+func (f1 *touch2Frame) ret(r0 error) error {
+	f1.res = r0
 	return nil
 }
 
@@ -69,38 +69,38 @@ type closureHelperGreetFrame struct {
 }
 
 var closureHelperGreetSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Echo", Pos: "cpclosures.go:141:10"},
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "cpclosures.go:142:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureHelperGreetFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.String("t_1859df", f.t_1859df)
-	e.Error("t_1859df1", f.t_1859df1)
-	e.String("t_1859df2", f.t_1859df2)
+func (f1 *closureHelperGreetFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.String("t_1859df", f1.t_1859df)
+	e.Error("t_1859df1", f1.t_1859df1)
+	e.String("t_1859df2", f1.t_1859df2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureHelperGreetFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureHelperGreetFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "t_1859df":
-			f.t_1859df = d.String()
+			f1.t_1859df = d.String()
 		case "t_1859df1":
-			f.t_1859df1 = d.Error()
+			f1.t_1859df1 = d.Error()
 		case "t_1859df2":
-			f.t_1859df2 = d.String()
+			f1.t_1859df2 = d.String()
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureHelperGreetFrame) ret(r0 string, r1 error) error {
-	f.res = r0
-	f.res1 = r1
+func (f1 *closureHelperGreetFrame) ret(r0 string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
 	return nil
 }
 
@@ -126,55 +126,55 @@ type closureHelperFrame struct {
 var closureHelperSites = [...]runtime.Site{}
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureHelperFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.String("who", f.who)
-	e.Int("count", int64(f.count))
-	runtime.Field(e, "parts", f.parts)
-	e.Int("i", int64(f.i))
-	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
-	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
-	e.String("p", f.p)
-	e.Error("err", f.err)
-	if f.greet != nil {
-		e.Frame("greet", f.greet)
+func (f1 *closureHelperFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.String("who", f1.who)
+	e.Int("count", int64(f1.count))
+	runtime.Field(e, "parts", f1.parts)
+	e.Int("i", int64(f1.i))
+	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
+	e.String("p", f1.p)
+	e.Error("err", f1.err)
+	if f1.greet != nil {
+		e.Frame("greet", f1.greet)
 	}
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureHelperFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureHelperFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "who":
-			f.who = d.String()
+			f1.who = d.String()
 		case "count":
-			f.count = int(d.Int())
+			f1.count = int(d.Int())
 		case "parts":
-			runtime.Value(d, &f.parts)
+			runtime.Value(d, &f1.parts)
 		case "i":
-			f.i = int(d.Int())
+			f1.i = int(d.Int())
 		case "t_6d5b4f":
-			f.t_6d5b4f = int(d.Int())
+			f1.t_6d5b4f = int(d.Int())
 		case "t_6d5b4f1":
-			f.t_6d5b4f1 = int(d.Int())
+			f1.t_6d5b4f1 = int(d.Int())
 		case "p":
-			f.p = d.String()
+			f1.p = d.String()
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "greet":
-			f.greet = new(closureHelperGreetFrame)
-			d.Frame(f.greet)
+			f1.greet = new(closureHelperGreetFrame)
+			d.Frame(f1.greet)
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureHelperFrame) ret(r0 string, r1 error) error {
-	f.res = r0
-	f.res1 = r1
+func (f1 *closureHelperFrame) ret(r0 string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
 	return nil
 }
 
@@ -195,42 +195,42 @@ type reserveAllFrame struct {
 }
 
 var reserveAllSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "cpclosures.go:200:14"},
-	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:204:3"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "cpclosures.go:201:14"},
+	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:205:3"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	runtime.Field(e, "items", f.items)
-	runtime.Field(e, "ids", f.ids)
-	e.String("it", f.it)
-	e.Int("t_6d1f02", int64(f.t_6d1f02))
-	e.Int("t_6d1f021", int64(f.t_6d1f021))
-	e.String("id", f.id)
-	e.Error("err", f.err)
+func (f1 *reserveAllFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "items", f1.items)
+	runtime.Field(e, "ids", f1.ids)
+	e.String("it", f1.it)
+	e.Int("t_6d1f02", int64(f1.t_6d1f02))
+	e.Int("t_6d1f021", int64(f1.t_6d1f021))
+	e.String("id", f1.id)
+	e.Error("err", f1.err)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "items":
-			runtime.Value(d, &f.items)
+			runtime.Value(d, &f1.items)
 		case "ids":
-			runtime.Value(d, &f.ids)
+			runtime.Value(d, &f1.ids)
 		case "it":
-			f.it = d.String()
+			f1.it = d.String()
 		case "t_6d1f02":
-			f.t_6d1f02 = int(d.Int())
+			f1.t_6d1f02 = int(d.Int())
 		case "t_6d1f021":
-			f.t_6d1f021 = int(d.Int())
+			f1.t_6d1f021 = int(d.Int())
 		case "id":
-			f.id = d.String()
+			f1.id = d.String()
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		}
 	}
 	return d.Err()
@@ -240,7 +240,7 @@ func (f *reserveAllFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // durable.Compensate): it decodes the stored arguments and calls the
 // step under its policy. It reads no field of the frame, which is gone
 // when the workflow's compensations run.
-func (f *reserveAllFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+func (f1 *reserveAllFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
 	switch c.Site {
 	case 1:
 		return runtime.CallErr(x1, &reserveAllSites[1], func(stepCtx1 context.Context) error {
@@ -255,9 +255,55 @@ func (f *reserveAllFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) 
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *reserveAllFrame) ret(r0 []string, r1 error) error {
-	f.res = r0
-	f.res1 = r1
+func (f1 *reserveAllFrame) ret(r0 []string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
+	return nil
+}
+
+// fanHelperFrame is the frame of helper fanHelper, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type fanHelperFrame struct {
+	pc    int
+	words []string
+	res   []string
+	res1  error
+	fs    []*durable.Future[string]
+	err   error
+	out   []string
+}
+
+var fanHelperSites = [...]runtime.Site{
+	{ID: 1, Kind: "all", Name: "all", Pos: "cpclosures.go:252:9"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *fanHelperFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "fs", f1.fs)
+	e.Error("err", f1.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *fanHelperFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "fs":
+			runtime.Value(d, &f1.fs)
+		case "err":
+			f1.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f1 *fanHelperFrame) ret(r0 []string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
 	return nil
 }
 
@@ -276,45 +322,45 @@ type closureNotifyNotifyFrame struct {
 }
 
 var closureNotifyNotifySites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:23:13"},
-	{ID: 3, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:28:13"},
-	{ID: 5, Kind: "step", Name: "Note", Pos: "cpclosures.go:32:10"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:24:13"},
+	{ID: 3, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:29:13"},
+	{ID: 5, Kind: "step", Name: "Note", Pos: "cpclosures.go:33:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureNotifyNotifyFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.String("msg", f.msg)
-	e.Int("k", int64(f.k))
-	e.Error("err", f.err)
-	e.Error("err1", f.err1)
-	e.Error("t_f9b663", f.t_f9b663)
+func (f1 *closureNotifyNotifyFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.String("msg", f1.msg)
+	e.Int("k", int64(f1.k))
+	e.Error("err", f1.err)
+	e.Error("err1", f1.err1)
+	e.Error("t_f9b663", f1.t_f9b663)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureNotifyNotifyFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureNotifyNotifyFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "msg":
-			f.msg = d.String()
+			f1.msg = d.String()
 		case "k":
-			f.k = int(d.Int())
+			f1.k = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "err1":
-			f.err1 = d.Error()
+			f1.err1 = d.Error()
 		case "t_f9b663":
-			f.t_f9b663 = d.Error()
+			f1.t_f9b663 = d.Error()
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureNotifyNotifyFrame) ret(r0 error) error {
-	f.res = r0
+func (f1 *closureNotifyNotifyFrame) ret(r0 error) error {
+	f1.res = r0
 	return nil
 }
 
@@ -340,51 +386,51 @@ var closureNotifySites = [...]runtime.Site{}
 var ClosureNotifyWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureNotify", "d1c97a248b182878", func() any { return new(closureNotifyFrame) }).WithFunc(ClosureNotify)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *closureNotifyFrame) SetInput(in int) {
-	f.n = in
+func (f1 *closureNotifyFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureNotifyFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	e.Int("sent", int64(f.sent))
-	runtime.Field(e, "log", f.log)
-	e.Error("err", f.err)
-	if f.notify != nil {
-		e.Frame("notify", f.notify)
+func (f1 *closureNotifyFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.Int("sent", int64(f1.sent))
+	runtime.Field(e, "log", f1.log)
+	e.Error("err", f1.err)
+	if f1.notify != nil {
+		e.Frame("notify", f1.notify)
 	}
-	e.Int("i", int64(f.i))
-	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
-	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
-	e.Error("err1", f.err1)
+	e.Int("i", int64(f1.i))
+	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
+	e.Error("err1", f1.err1)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureNotifyFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureNotifyFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "sent":
-			f.sent = int(d.Int())
+			f1.sent = int(d.Int())
 		case "log":
-			runtime.Value(d, &f.log)
+			runtime.Value(d, &f1.log)
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "notify":
-			f.notify = new(closureNotifyNotifyFrame)
-			d.Frame(f.notify)
+			f1.notify = new(closureNotifyNotifyFrame)
+			d.Frame(f1.notify)
 		case "i":
-			f.i = int(d.Int())
+			f1.i = int(d.Int())
 		case "t_6d5b4f":
-			f.t_6d5b4f = int(d.Int())
+			f1.t_6d5b4f = int(d.Int())
 		case "t_6d5b4f1":
-			f.t_6d5b4f1 = int(d.Int())
+			f1.t_6d5b4f1 = int(d.Int())
 		case "err1":
-			f.err1 = d.Error()
+			f1.err1 = d.Error()
 		}
 	}
 	return d.Err()
@@ -407,48 +453,48 @@ type closureByReferenceReadFrame struct {
 }
 
 var closureByReferenceReadSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:52:13"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:57:10"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:53:13"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:58:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureByReferenceReadFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.String("label", f.label)
-	e.Int("v", int64(f.v))
-	e.Error("err", f.err)
-	e.String("t_2d62de", f.t_2d62de)
-	e.Error("t_2d62de1", f.t_2d62de1)
-	e.String("t_2d62de2", f.t_2d62de2)
+func (f1 *closureByReferenceReadFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.String("label", f1.label)
+	e.Int("v", int64(f1.v))
+	e.Error("err", f1.err)
+	e.String("t_2d62de", f1.t_2d62de)
+	e.Error("t_2d62de1", f1.t_2d62de1)
+	e.String("t_2d62de2", f1.t_2d62de2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureByReferenceReadFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureByReferenceReadFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "label":
-			f.label = d.String()
+			f1.label = d.String()
 		case "v":
-			f.v = int(d.Int())
+			f1.v = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "t_2d62de":
-			f.t_2d62de = d.String()
+			f1.t_2d62de = d.String()
 		case "t_2d62de1":
-			f.t_2d62de1 = d.Error()
+			f1.t_2d62de1 = d.Error()
 		case "t_2d62de2":
-			f.t_2d62de2 = d.String()
+			f1.t_2d62de2 = d.String()
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureByReferenceReadFrame) ret(r0 string, r1 error) error {
-	f.res = r0
-	f.res1 = r1
+func (f1 *closureByReferenceReadFrame) ret(r0 string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
 	return nil
 }
 
@@ -471,42 +517,42 @@ var closureByReferenceSites = [...]runtime.Site{}
 var ClosureByReferenceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureByReference", "dd12d9a34e2ea40c", func() any { return new(closureByReferenceFrame) }).WithFunc(ClosureByReference)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *closureByReferenceFrame) SetInput(in int) {
-	f.n = in
+func (f1 *closureByReferenceFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureByReferenceFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	e.Int("x", int64(f.x))
-	e.String("a", f.a)
-	e.Error("err", f.err)
-	if f.read != nil {
-		e.Frame("read", f.read)
+func (f1 *closureByReferenceFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.Int("x", int64(f1.x))
+	e.String("a", f1.a)
+	e.Error("err", f1.err)
+	if f1.read != nil {
+		e.Frame("read", f1.read)
 	}
-	e.String("b", f.b)
+	e.String("b", f1.b)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureByReferenceFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureByReferenceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "x":
-			f.x = int(d.Int())
+			f1.x = int(d.Int())
 		case "a":
-			f.a = d.String()
+			f1.a = d.String()
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "read":
-			f.read = new(closureByReferenceReadFrame)
-			d.Frame(f.read)
+			f1.read = new(closureByReferenceReadFrame)
+			d.Frame(f1.read)
 		case "b":
-			f.b = d.String()
+			f1.b = d.String()
 		}
 	}
 	return d.Err()
@@ -530,51 +576,51 @@ type closureOwnContextStepFrame struct {
 }
 
 var closureOwnContextStepSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:78:13"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:79:13"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureOwnContextStepFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("a", int64(f.a))
-	e.Int("b", int64(f.b))
-	e.Int("s", int64(f.s))
-	e.Error("err", f.err)
-	e.Error("err1", f.err1)
-	if f.touch2 != nil {
-		e.Frame("touch2", f.touch2)
+func (f1 *closureOwnContextStepFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("a", int64(f1.a))
+	e.Int("b", int64(f1.b))
+	e.Int("s", int64(f1.s))
+	e.Error("err", f1.err)
+	e.Error("err1", f1.err1)
+	if f1.touch2 != nil {
+		e.Frame("touch2", f1.touch2)
 	}
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureOwnContextStepFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureOwnContextStepFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "a":
-			f.a = int(d.Int())
+			f1.a = int(d.Int())
 		case "b":
-			f.b = int(d.Int())
+			f1.b = int(d.Int())
 		case "s":
-			f.s = int(d.Int())
+			f1.s = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "err1":
-			f.err1 = d.Error()
+			f1.err1 = d.Error()
 		case "touch2":
-			f.touch2 = new(touch2Frame)
-			d.Frame(f.touch2)
+			f1.touch2 = new(touch2Frame)
+			d.Frame(f1.touch2)
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureOwnContextStepFrame) ret(r0 int, r1 int, r2 error) error {
-	f.res = r0
-	f.res1 = r1
-	f.res2 = r2
+func (f1 *closureOwnContextStepFrame) ret(r0 int, r1 int, r2 error) error {
+	f1.res = r0
+	f1.res1 = r1
+	f1.res2 = r2
 	return nil
 }
 
@@ -598,45 +644,45 @@ var closureOwnContextSites = [...]runtime.Site{}
 var ClosureOwnContextWorkflow = durable.NewWorkflow[int, int]("github.com/durablegen/durable/internal/equiv.ClosureOwnContext", "b03c27447b955191", func() any { return new(closureOwnContextFrame) }).WithFunc(ClosureOwnContext)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *closureOwnContextFrame) SetInput(in int) {
-	f.n = in
+func (f1 *closureOwnContextFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureOwnContextFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	e.Int("total", int64(f.total))
-	e.Int("i", int64(f.i))
-	e.Int("s", int64(f.s))
-	e.Int("p", int64(f.p))
-	e.Error("err", f.err)
-	if f.step != nil {
-		e.Frame("step", f.step)
+func (f1 *closureOwnContextFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.Int("total", int64(f1.total))
+	e.Int("i", int64(f1.i))
+	e.Int("s", int64(f1.s))
+	e.Int("p", int64(f1.p))
+	e.Error("err", f1.err)
+	if f1.step != nil {
+		e.Frame("step", f1.step)
 	}
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureOwnContextFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureOwnContextFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "total":
-			f.total = int(d.Int())
+			f1.total = int(d.Int())
 		case "i":
-			f.i = int(d.Int())
+			f1.i = int(d.Int())
 		case "s":
-			f.s = int(d.Int())
+			f1.s = int(d.Int())
 		case "p":
-			f.p = int(d.Int())
+			f1.p = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "step":
-			f.step = new(closureOwnContextStepFrame)
-			d.Frame(f.step)
+			f1.step = new(closureOwnContextStepFrame)
+			d.Frame(f1.step)
 		}
 	}
 	return d.Err()
@@ -659,37 +705,37 @@ type closureInLoopChargeFrame struct {
 var closureInLoopChargeSites = [...]runtime.Site{}
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureInLoopChargeFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("total", int64(f.total))
-	e.Error("err", f.err)
-	if f.chargeAll != nil {
-		e.Frame("chargeAll", f.chargeAll)
+func (f1 *closureInLoopChargeFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("total", int64(f1.total))
+	e.Error("err", f1.err)
+	if f1.chargeAll != nil {
+		e.Frame("chargeAll", f1.chargeAll)
 	}
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureInLoopChargeFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureInLoopChargeFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "total":
-			f.total = int(d.Int())
+			f1.total = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "chargeAll":
-			f.chargeAll = new(chargeAllFrame)
-			d.Frame(f.chargeAll)
+			f1.chargeAll = new(chargeAllFrame)
+			d.Frame(f1.chargeAll)
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureInLoopChargeFrame) ret(r0 int, r1 error) error {
-	f.res = r0
-	f.res1 = r1
+func (f1 *closureInLoopChargeFrame) ret(r0 int, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
 	return nil
 }
 
@@ -715,54 +761,54 @@ var closureInLoopSites = [...]runtime.Site{}
 var ClosureInLoopWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureInLoop", "392ca718baba7e48", func() any { return new(closureInLoopFrame) }).WithFunc(ClosureInLoop)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *closureInLoopFrame) SetInput(in int) {
-	f.n = in
+func (f1 *closureInLoopFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureInLoopFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	runtime.Field(e, "out", f.out)
-	e.Int("i", int64(f.i))
-	e.Int("t_6d5b4f", int64(f.t_6d5b4f))
-	e.Int("t_6d5b4f1", int64(f.t_6d5b4f1))
-	if f.label != nil {
-		runtime.Field(e, "label", *f.label)
+func (f1 *closureInLoopFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	runtime.Field(e, "out", f1.out)
+	e.Int("i", int64(f1.i))
+	e.Int("t_6d5b4f", int64(f1.t_6d5b4f))
+	e.Int("t_6d5b4f1", int64(f1.t_6d5b4f1))
+	if f1.label != nil {
+		runtime.Field(e, "label", *f1.label)
 	}
-	e.Error("err", f.err)
-	if f.charge != nil {
-		e.Frame("charge", f.charge)
+	e.Error("err", f1.err)
+	if f1.charge != nil {
+		e.Frame("charge", f1.charge)
 	}
-	e.Error("err1", f.err1)
+	e.Error("err1", f1.err1)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureInLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureInLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "out":
-			runtime.Value(d, &f.out)
+			runtime.Value(d, &f1.out)
 		case "i":
-			f.i = int(d.Int())
+			f1.i = int(d.Int())
 		case "t_6d5b4f":
-			f.t_6d5b4f = int(d.Int())
+			f1.t_6d5b4f = int(d.Int())
 		case "t_6d5b4f1":
-			f.t_6d5b4f1 = int(d.Int())
+			f1.t_6d5b4f1 = int(d.Int())
 		case "label":
-			f.label = new(string)
-			runtime.Value(d, f.label)
+			f1.label = new(string)
+			runtime.Value(d, f1.label)
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "charge":
-			f.charge = new(closureInLoopChargeFrame)
-			d.Frame(f.charge)
+			f1.charge = new(closureInLoopChargeFrame)
+			d.Frame(f1.charge)
 		case "err1":
-			f.err1 = d.Error()
+			f1.err1 = d.Error()
 		}
 	}
 	return d.Err()
@@ -786,39 +832,39 @@ var closureInHelperSites = [...]runtime.Site{}
 var ClosureInHelperWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureInHelper", "6d1a67432035c975", func() any { return new(closureInHelperFrame) }).WithFunc(ClosureInHelper)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *closureInHelperFrame) SetInput(in int) {
-	f.n = in
+func (f1 *closureInHelperFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureInHelperFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	e.String("a", f.a)
-	e.Error("err", f.err)
-	if f.closureHelper != nil {
-		e.Frame("closureHelper", f.closureHelper)
+func (f1 *closureInHelperFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.String("a", f1.a)
+	e.Error("err", f1.err)
+	if f1.closureHelper != nil {
+		e.Frame("closureHelper", f1.closureHelper)
 	}
-	e.String("b", f.b)
+	e.String("b", f1.b)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureInHelperFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureInHelperFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "a":
-			f.a = d.String()
+			f1.a = d.String()
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "closureHelper":
-			f.closureHelper = new(closureHelperFrame)
-			d.Frame(f.closureHelper)
+			f1.closureHelper = new(closureHelperFrame)
+			d.Frame(f1.closureHelper)
 		case "b":
-			f.b = d.String()
+			f1.b = d.String()
 		}
 	}
 	return d.Err()
@@ -838,42 +884,42 @@ type closureCalledAtOnceLitFrame struct {
 }
 
 var closureCalledAtOnceLitSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Add", Pos: "cpclosures.go:177:14"},
+	{ID: 5, Kind: "step", Name: "Add", Pos: "cpclosures.go:178:14"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureCalledAtOnceLitFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("i", int64(f.i))
-	e.Int("t_536ed5", int64(f.t_536ed5))
-	e.Int("t_536ed51", int64(f.t_536ed51))
-	e.Int("v", int64(f.v))
-	e.Error("err", f.err)
+func (f1 *closureCalledAtOnceLitFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("i", int64(f1.i))
+	e.Int("t_536ed5", int64(f1.t_536ed5))
+	e.Int("t_536ed51", int64(f1.t_536ed51))
+	e.Int("v", int64(f1.v))
+	e.Error("err", f1.err)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureCalledAtOnceLitFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureCalledAtOnceLitFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "i":
-			f.i = int(d.Int())
+			f1.i = int(d.Int())
 		case "t_536ed5":
-			f.t_536ed5 = int(d.Int())
+			f1.t_536ed5 = int(d.Int())
 		case "t_536ed51":
-			f.t_536ed51 = int(d.Int())
+			f1.t_536ed51 = int(d.Int())
 		case "v":
-			f.v = int(d.Int())
+			f1.v = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureCalledAtOnceLitFrame) ret() error {
+func (f1 *closureCalledAtOnceLitFrame) ret() error {
 	return nil
 }
 
@@ -893,45 +939,45 @@ type closureCalledAtOnceLitFrame1 struct {
 }
 
 var closureCalledAtOnceLitSites1 = [...]runtime.Site{
-	{ID: 1, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:184:13"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:187:10"},
+	{ID: 1, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:185:13"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:188:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureCalledAtOnceLitFrame1) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("k", int64(f.k))
-	e.Error("err", f.err)
-	e.String("t_7718bc", f.t_7718bc)
-	e.Error("t_7718bc1", f.t_7718bc1)
-	e.String("t_7718bc2", f.t_7718bc2)
+func (f1 *closureCalledAtOnceLitFrame1) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("k", int64(f1.k))
+	e.Error("err", f1.err)
+	e.String("t_7718bc", f1.t_7718bc)
+	e.Error("t_7718bc1", f1.t_7718bc1)
+	e.String("t_7718bc2", f1.t_7718bc2)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureCalledAtOnceLitFrame1) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureCalledAtOnceLitFrame1) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "k":
-			f.k = int(d.Int())
+			f1.k = int(d.Int())
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "t_7718bc":
-			f.t_7718bc = d.String()
+			f1.t_7718bc = d.String()
 		case "t_7718bc1":
-			f.t_7718bc1 = d.Error()
+			f1.t_7718bc1 = d.Error()
 		case "t_7718bc2":
-			f.t_7718bc2 = d.String()
+			f1.t_7718bc2 = d.String()
 		}
 	}
 	return d.Err()
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *closureCalledAtOnceLitFrame1) ret(r0 string, r1 error) error {
-	f.res = r0
-	f.res1 = r1
+func (f1 *closureCalledAtOnceLitFrame1) ret(r0 string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
 	return nil
 }
 
@@ -954,45 +1000,45 @@ var closureCalledAtOnceSites = [...]runtime.Site{}
 var ClosureCalledAtOnceWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.ClosureCalledAtOnce", "38dc5978aa6238ae", func() any { return new(closureCalledAtOnceFrame) }).WithFunc(ClosureCalledAtOnce)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *closureCalledAtOnceFrame) SetInput(in int) {
-	f.n = in
+func (f1 *closureCalledAtOnceFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *closureCalledAtOnceFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	e.Int("acc", int64(f.acc))
-	if f.lit != nil {
-		e.Frame("lit", f.lit)
+func (f1 *closureCalledAtOnceFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.Int("acc", int64(f1.acc))
+	if f1.lit != nil {
+		e.Frame("lit", f1.lit)
 	}
-	e.String("s", f.s)
-	e.Error("err", f.err)
-	if f.lit1 != nil {
-		e.Frame("lit1", f.lit1)
+	e.String("s", f1.s)
+	e.Error("err", f1.err)
+	if f1.lit1 != nil {
+		e.Frame("lit1", f1.lit1)
 	}
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *closureCalledAtOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *closureCalledAtOnceFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "acc":
-			f.acc = int(d.Int())
+			f1.acc = int(d.Int())
 		case "lit":
-			f.lit = new(closureCalledAtOnceLitFrame)
-			d.Frame(f.lit)
+			f1.lit = new(closureCalledAtOnceLitFrame)
+			d.Frame(f1.lit)
 		case "s":
-			f.s = d.String()
+			f1.s = d.String()
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "lit1":
-			f.lit1 = new(closureCalledAtOnceLitFrame1)
-			d.Frame(f.lit1)
+			f1.lit1 = new(closureCalledAtOnceLitFrame1)
+			d.Frame(f1.lit1)
 		}
 	}
 	return d.Err()
@@ -1010,27 +1056,27 @@ type helperSagaBookFrame struct {
 }
 
 var helperSagaBookSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:222:13"},
-	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:225:3"},
+	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:223:13"},
+	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:226:3"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *helperSagaBookFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.String("what", f.what)
-	e.Error("err", f.err)
+func (f1 *helperSagaBookFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.String("what", f1.what)
+	e.Error("err", f1.err)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *helperSagaBookFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *helperSagaBookFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "what":
-			f.what = d.String()
+			f1.what = d.String()
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		}
 	}
 	return d.Err()
@@ -1040,7 +1086,7 @@ func (f *helperSagaBookFrame) UnmarshalFrame(d *runtime.Decoder) error {
 // durable.Compensate): it decodes the stored arguments and calls the
 // step under its policy. It reads no field of the frame, which is gone
 // when the workflow's compensations run.
-func (f *helperSagaBookFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+func (f1 *helperSagaBookFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
 	switch c.Site {
 	case 1:
 		return runtime.CallErr(x1, &helperSagaBookSites[1], func(stepCtx1 context.Context) error {
@@ -1055,8 +1101,8 @@ func (f *helperSagaBookFrame) compensate(x1 *runtime.Exec, c *runtime.Compensati
 }
 
 // ret ends the call with its results, for the caller to take.
-func (f *helperSagaBookFrame) ret(r0 error) error {
-	f.res = r0
+func (f1 *helperSagaBookFrame) ret(r0 error) error {
+	f1.res = r0
 	return nil
 }
 
@@ -1077,8 +1123,8 @@ type helperSagaFrame struct {
 }
 
 var helperSagaSites = [...]runtime.Site{
-	{ID: 7, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:216:2"},
-	{ID: 5, Kind: "step", Name: "Fail", Pos: "cpclosures.go:232:14", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 7, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:217:2"},
+	{ID: 5, Kind: "step", Name: "Fail", Pos: "cpclosures.go:233:14", Policy: durable.Policy{MaxAttempts: 1}},
 }
 
 // HelperSagaWorkflow is the descriptor of workflow HelperSaga: register it with a
@@ -1086,57 +1132,181 @@ var helperSagaSites = [...]runtime.Site{
 var HelperSagaWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.HelperSaga", "5784a7333c2b70cd", func() any { return new(helperSagaFrame) }).WithFunc(HelperSaga)
 
 // SetInput stores the workflow's input in a new frame.
-func (f *helperSagaFrame) SetInput(in int) {
-	f.n = in
+func (f1 *helperSagaFrame) SetInput(in int) {
+	f1.n = in
 }
 
 // MarshalFrame writes the serialized fields of the frame.
-func (f *helperSagaFrame) MarshalFrame(e *runtime.Encoder) {
-	e.Int("pc", int64(f.pc))
-	e.Int("n", int64(f.n))
-	runtime.Field(e, "saga", f.saga)
-	e.Error("sagaErr", f.sagaErr)
-	runtime.Field(e, "ids", f.ids)
-	e.Error("err", f.err)
-	if f.reserveAll != nil {
-		e.Frame("reserveAll", f.reserveAll)
+func (f1 *helperSagaFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	runtime.Field(e, "saga", f1.saga)
+	e.Error("sagaErr", f1.sagaErr)
+	runtime.Field(e, "ids", f1.ids)
+	e.Error("err", f1.err)
+	if f1.reserveAll != nil {
+		e.Frame("reserveAll", f1.reserveAll)
 	}
-	e.Error("err1", f.err1)
-	if f.book != nil {
-		e.Frame("book", f.book)
+	e.Error("err1", f1.err1)
+	if f1.book != nil {
+		e.Frame("book", f1.book)
 	}
-	e.Error("t_7adbf6", f.t_7adbf6)
-	e.String("t_7adbf61", f.t_7adbf61)
+	e.Error("t_7adbf6", f1.t_7adbf6)
+	e.String("t_7adbf61", f1.t_7adbf61)
 }
 
 // UnmarshalFrame restores the fields written by MarshalFrame.
-func (f *helperSagaFrame) UnmarshalFrame(d *runtime.Decoder) error {
+func (f1 *helperSagaFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	for d.Next() {
 		switch d.Key() {
 		case "pc":
-			f.pc = int(d.Int())
+			f1.pc = int(d.Int())
 		case "n":
-			f.n = int(d.Int())
+			f1.n = int(d.Int())
 		case "saga":
-			runtime.Value(d, &f.saga)
+			runtime.Value(d, &f1.saga)
 		case "sagaErr":
-			f.sagaErr = d.Error()
+			f1.sagaErr = d.Error()
 		case "ids":
-			runtime.Value(d, &f.ids)
+			runtime.Value(d, &f1.ids)
 		case "err":
-			f.err = d.Error()
+			f1.err = d.Error()
 		case "reserveAll":
-			f.reserveAll = new(reserveAllFrame)
-			d.Frame(f.reserveAll)
+			f1.reserveAll = new(reserveAllFrame)
+			d.Frame(f1.reserveAll)
 		case "err1":
-			f.err1 = d.Error()
+			f1.err1 = d.Error()
 		case "book":
-			f.book = new(helperSagaBookFrame)
-			d.Frame(f.book)
+			f1.book = new(helperSagaBookFrame)
+			d.Frame(f1.book)
 		case "t_7adbf6":
-			f.t_7adbf6 = d.Error()
+			f1.t_7adbf6 = d.Error()
 		case "t_7adbf61":
-			f.t_7adbf61 = d.String()
+			f1.t_7adbf61 = d.String()
+		}
+	}
+	return d.Err()
+}
+
+// helperFanoutFirstFrame is the frame of function literal first, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type helperFanoutFirstFrame struct {
+	pc   int
+	up   *helperFanoutFrame
+	res  string
+	res1 error
+	a    *durable.Future[string]
+	b    *durable.Future[string]
+	i    int
+	err  error
+}
+
+var helperFanoutFirstSites = [...]runtime.Site{
+	{ID: 1, Kind: "select", Name: "select", Pos: "cpclosures.go:279:13"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *helperFanoutFirstFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("i", int64(f1.i))
+	e.Error("err", f1.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *helperFanoutFirstFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "i":
+			f1.i = int(d.Int())
+		case "err":
+			f1.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f1 *helperFanoutFirstFrame) ret(r0 string, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
+	return nil
+}
+
+// helperFanoutFrame is the frame of workflow HelperFanout: its machine state and the variables
+// that live across its checkpoints.
+type helperFanoutFrame struct {
+	pc        int
+	words     []string
+	ups       []string
+	err       error
+	fanHelper *fanHelperFrame
+	w         string
+	first     *helperFanoutFirstFrame
+	t_264fef  string
+	t_264fef1 error
+	t_264fef2 string
+}
+
+var helperFanoutSites = [...]runtime.Site{
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:289:9"},
+}
+
+// HelperFanoutWorkflow is the descriptor of workflow HelperFanout: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var HelperFanoutWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.HelperFanout", "dea1fe74f7986d5c", func() any { return new(helperFanoutFrame) }).WithFunc(HelperFanout)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *helperFanoutFrame) SetInput(in []string) {
+	f1.words = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *helperFanoutFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "words", f1.words)
+	runtime.Field(e, "ups", f1.ups)
+	e.Error("err", f1.err)
+	if f1.fanHelper != nil {
+		e.Frame("fanHelper", f1.fanHelper)
+	}
+	e.String("w", f1.w)
+	if f1.first != nil {
+		e.Frame("first", f1.first)
+	}
+	e.String("t_264fef", f1.t_264fef)
+	e.Error("t_264fef1", f1.t_264fef1)
+	e.String("t_264fef2", f1.t_264fef2)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *helperFanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "words":
+			runtime.Value(d, &f1.words)
+		case "ups":
+			runtime.Value(d, &f1.ups)
+		case "err":
+			f1.err = d.Error()
+		case "fanHelper":
+			f1.fanHelper = new(fanHelperFrame)
+			d.Frame(f1.fanHelper)
+		case "w":
+			f1.w = d.String()
+		case "first":
+			f1.first = new(helperFanoutFirstFrame)
+			d.Frame(f1.first)
+		case "t_264fef":
+			f1.t_264fef = d.String()
+		case "t_264fef1":
+			f1.t_264fef1 = d.Error()
+		case "t_264fef2":
+			f1.t_264fef2 = d.String()
 		}
 	}
 	return d.Err()
@@ -1144,749 +1314,787 @@ func (f *helperSagaFrame) UnmarshalFrame(d *runtime.Decoder) error {
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *touch2Frame) Run(x1 *runtime.Exec) error {
+func (f1 *touch2Frame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:99:18*/ f.t_d33f301 = fmt.Sprint("touch ", f.n)
-			f.pc = 1
+			/*line cpclosures.go:100:18*/ f1.t_d33f301 = fmt.Sprint("touch ", f1.n)
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:99:8*/ f.t_d33f30 = runtime.CallErr(x1, &touch2Sites[0], func(stepCtx context.Context) error {
+			/*line cpclosures.go:100:8*/ f1.t_d33f30 = runtime.CallErr(x1, &touch2Sites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Note)(stepCtx, f.t_d33f301)
+					return runtime.Stub(stepCtx, Note)(stepCtx, f1.t_d33f301)
 				}
-				return Note(stepCtx, f.t_d33f301)
+				return Note(stepCtx, f1.t_d33f301)
 			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
+			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:99:1*/ return f.ret(f.t_d33f30)
+			/*line cpclosures.go:100:1*/ return f1.ret(f1.t_d33f30)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureHelperGreetFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureHelperGreetFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:140:2*/ f.up.count++
-			/*line cpclosures.go:141:19*/ f.t_1859df2 = fmt.Sprintf("%s:%s:%d", f.up.who, f.s, f.up.count)
-			f.pc = 1
+			/*line cpclosures.go:141:2*/ f1.up.count++
+			/*line cpclosures.go:142:19*/ f1.t_1859df2 = fmt.Sprintf("%s:%s:%d", f1.up.who, f1.s, f1.up.count)
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:141:9*/ f.t_1859df, f.t_1859df1 = runtime.Call(x1, &closureHelperGreetSites[0], func(stepCtx context.Context) (string, error) {
+			/*line cpclosures.go:142:9*/ f1.t_1859df, f1.t_1859df1 = runtime.Call(x1, &closureHelperGreetSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_1859df2)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_1859df2)
 				}
-				return Echo(stepCtx, f.t_1859df2)
+				return Echo(stepCtx, f1.t_1859df2)
 			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
+			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:141:2*/ return f.ret(f.t_1859df, f.t_1859df1)
+			/*line cpclosures.go:142:2*/ return f1.ret(f1.t_1859df, f1.t_1859df1)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureHelperFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureHelperFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:138:1*/ f.count = 0
-			/*line cpclosures.go:143:1*/ f.parts = nil
-			/*line cpclosures.go:144:1*/ f.t_6d5b4f1 = f.n
-			f.t_6d5b4f = 0
-			f.pc = 1
+			/*line cpclosures.go:139:1*/ f1.count = 0
+			/*line cpclosures.go:144:1*/ f1.parts = nil
+			/*line cpclosures.go:145:1*/ f1.t_6d5b4f1 = f1.n
+			f1.t_6d5b4f = 0
+			f1.pc = 1
 		case 1:
-			if f.t_6d5b4f < f.t_6d5b4f1 {
-				f.pc = 2
+			if f1.t_6d5b4f < f1.t_6d5b4f1 {
+				f1.pc = 2
 			} else {
-				f.pc = 4
+				f1.pc = 4
 			}
 		case 2:
-			f.i = f.t_6d5b4f
-			/*line cpclosures.go:145:12*/ f.greet = &closureHelperGreetFrame{s: fmt.Sprint(f.i)}
-			f.pc = 5
+			f1.i = f1.t_6d5b4f
+			/*line cpclosures.go:146:12*/ f1.greet = &closureHelperGreetFrame{s: fmt.Sprint(f1.i)}
+			f1.pc = 5
 		case 3:
-			f.t_6d5b4f++
-			f.pc = 1
+			f1.t_6d5b4f++
+			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:151:1*/ return f.ret(strings.Join(f.parts, "/"), nil)
+			/*line cpclosures.go:152:1*/ return f1.ret(strings.Join(f1.parts, "/"), nil)
 		case 5:
-			/*line cpclosures.go:145:12*/ f.greet.up = f
-			/*line cpclosures.go:145:12*/ if err := f.greet.Run(x1); err != nil {
+			/*line cpclosures.go:146:12*/ f1.greet.up = f1
+			/*line cpclosures.go:146:12*/ if err := f1.greet.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:145:12*/ f.p, f.err = f.greet.res, f.greet.res1
-			f.greet = nil
-			/*line cpclosures.go:146:2*/ if f.err != nil {
-				/*line cpclosures.go:147:3*/ return f.ret("", f.err)
+			/*line cpclosures.go:146:12*/ f1.p, f1.err = f1.greet.res, f1.greet.res1
+			f1.greet = nil
+			/*line cpclosures.go:147:2*/ if f1.err != nil {
+				/*line cpclosures.go:148:3*/ return f1.ret("", f1.err)
 			}
-			/*line cpclosures.go:149:2*/ f.parts = append(f.parts, f.p)
-			f.pc = 3
+			/*line cpclosures.go:150:2*/ f1.parts = append(f1.parts, f1.p)
+			f1.pc = 3
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *reserveAllFrame) Run(x1 *runtime.Exec) error {
+func (f1 *reserveAllFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:198:1*/ f.ids = nil
-			/*line cpclosures.go:199:1*/ f.t_6d1f021 = len(f.items)
-			f.t_6d1f02 = 0
-			f.pc = 1
+			/*line cpclosures.go:199:1*/ f1.ids = nil
+			/*line cpclosures.go:200:1*/ f1.t_6d1f021 = len(f1.items)
+			f1.t_6d1f02 = 0
+			f1.pc = 1
 		case 1:
-			if f.t_6d1f02 < f.t_6d1f021 {
-				f.pc = 2
+			if f1.t_6d1f02 < f1.t_6d1f021 {
+				f1.pc = 2
 			} else {
-				f.pc = 4
+				f1.pc = 4
 			}
 		case 2:
-			f.it = f.items[f.t_6d1f02]
-			f.pc = 5
+			f1.it = f1.items[f1.t_6d1f02]
+			f1.pc = 5
 		case 3:
-			f.t_6d1f02++
-			f.pc = 1
+			f1.t_6d1f02++
+			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:207:1*/ return f.ret(f.ids, nil)
+			/*line cpclosures.go:208:1*/ return f1.ret(f1.ids, nil)
 		case 5:
-			/*line cpclosures.go:200:13*/ f.id, f.err = runtime.Call(x1, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
+			/*line cpclosures.go:201:13*/ f1.id, f1.err = runtime.Call(x1, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, "res-"+f.it)
+					return runtime.Stub(stepCtx, Echo)(stepCtx, "res-"+f1.it)
 				}
-				return Echo(stepCtx, "res-"+f.it)
+				return Echo(stepCtx, "res-"+f1.it)
 			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
+			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:201:2*/ if f.err != nil {
-				/*line cpclosures.go:202:3*/ return f.ret(f.ids, f.err)
+			/*line cpclosures.go:202:2*/ if f1.err != nil {
+				/*line cpclosures.go:203:3*/ return f1.ret(f1.ids, f1.err)
 			}
-			/*line cpclosures.go:204:2*/ runtime.CompensateIn(x1, "reserveAll", 1, "Note", "release "+f.id)
-			/*line cpclosures.go:205:2*/ f.ids = append(f.ids, f.id)
-			f.pc = 3
+			/*line cpclosures.go:205:2*/ runtime.CompensateIn(x1, "reserveAll", 1, "Note", "release "+f1.id)
+			/*line cpclosures.go:206:2*/ f1.ids = append(f1.ids, f1.id)
+			f1.pc = 3
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureNotifyNotifyFrame) Run(x1 *runtime.Exec) error {
+func (f1 *fanHelperFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			f.pc = 1
+			/*line cpclosures.go:242:1*/ f1.fs = nil
+			/*line cpclosures.go:243:1*/ for _, w := range /*line cpclosures.go:243:19*/ f1.words {
+				/*line cpclosures.go:244:2*/ f1.fs = append(f1.fs, durable.Go(x1.Context(), "upper", func(ctx context.Context) (string, error) {
+					/*line cpclosures.go:245:3*/ Effects.Add(ctx, "upper "+w)
+					/*line cpclosures.go:246:3*/ if w == "" {
+						/*line cpclosures.go:247:4*/ return "", durable.Permanent(fmt.Errorf("empty word"))
+					}
+					/*line cpclosures.go:249:3*/ return strings.ToUpper(w), nil
+				}))
+			}
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:23:12*/ f.k, f.err = runtime.Call(x1, &closureNotifyNotifySites[0], func(stepCtx context.Context) (int, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, len(f.msg), f.up.sent)
-				}
-				return Add(stepCtx, len(f.msg), f.up.sent)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
+			/*line cpclosures.go:252:8*/ f1.err = runtime.All(x1, &fanHelperSites[0], durable.Futures(f1.fs)...)
+			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:24:2*/ if f.err != nil {
-				/*line cpclosures.go:25:3*/ return f.ret(f.err)
+			/*line cpclosures.go:253:1*/ f1.out = nil
+			/*line cpclosures.go:254:1*/ for _, f := range /*line cpclosures.go:254:19*/ f1.fs {
+				/*line cpclosures.go:255:2*/ v, ferr := f.Get()
+				/*line cpclosures.go:256:2*/ if ferr != nil {
+					/*line cpclosures.go:257:3*/ v = "!" + ferr.Error()
+				}
+				/*line cpclosures.go:259:2*/ f1.out = append(f1.out, v)
 			}
-			/*line cpclosures.go:27:2*/ f.up.sent = f.k
-			f.pc = 3
+			/*line cpclosures.go:261:1*/ return f1.ret(f1.out, f1.err)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f1 *closureNotifyNotifyFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:24:12*/ f1.k, f1.err = runtime.Call(x1, &closureNotifyNotifySites[0], func(stepCtx context.Context) (int, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Add)(stepCtx, len(f1.msg), f1.up.sent)
+				}
+				return Add(stepCtx, len(f1.msg), f1.up.sent)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:25:2*/ if f1.err != nil {
+				/*line cpclosures.go:26:3*/ return f1.ret(f1.err)
+			}
+			/*line cpclosures.go:28:2*/ f1.up.sent = f1.k
+			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:28:12*/ f.err1 = runtime.Sleep(x1, &closureNotifyNotifySites[1], time.Minute)
-			if err := x1.Commit(&f.pc, 4); err != nil {
+			/*line cpclosures.go:29:12*/ f1.err1 = runtime.Sleep(x1, &closureNotifyNotifySites[1], time.Minute)
+			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line cpclosures.go:28:2*/ if f.err1 != nil {
-				/*line cpclosures.go:29:3*/ return f.ret(f.err1)
+			/*line cpclosures.go:29:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:30:3*/ return f1.ret(f1.err1)
 			}
-			/*line cpclosures.go:31:2*/ f.up.log = append(f.up.log, f.msg)
-			f.pc = 5
+			/*line cpclosures.go:32:2*/ f1.up.log = append(f1.up.log, f1.msg)
+			f1.pc = 5
 		case 5:
-			/*line cpclosures.go:32:9*/ f.t_f9b663 = runtime.CallErr(x1, &closureNotifyNotifySites[2], func(stepCtx1 context.Context) error {
+			/*line cpclosures.go:33:9*/ f1.t_f9b663 = runtime.CallErr(x1, &closureNotifyNotifySites[2], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Note)(stepCtx1, f.msg)
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f1.msg)
 				}
-				return Note(stepCtx1, f.msg)
+				return Note(stepCtx1, f1.msg)
 			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
+			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:32:2*/ return f.ret(f.t_f9b663)
+			/*line cpclosures.go:33:2*/ return f1.ret(f1.t_f9b663)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *closureNotifyFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureNotifyFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:20:1*/ f.sent = 0
-			/*line cpclosures.go:21:1*/ f.log = nil
-			/*line cpclosures.go:34:11*/ f.notify = &closureNotifyNotifyFrame{msg: "welcome"}
-			f.pc = 1
+			/*line cpclosures.go:21:1*/ f1.sent = 0
+			/*line cpclosures.go:22:1*/ f1.log = nil
+			/*line cpclosures.go:35:11*/ f1.notify = &closureNotifyNotifyFrame{msg: "welcome"}
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:34:11*/ f.notify.up = f
-			/*line cpclosures.go:34:11*/ if err := f.notify.Run(x1); err != nil {
+			/*line cpclosures.go:35:11*/ f1.notify.up = f1
+			/*line cpclosures.go:35:11*/ if err := f1.notify.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:34:11*/ f.err = f.notify.res
-			f.notify = nil
-			/*line cpclosures.go:34:1*/ if f.err != nil {
-				/*line cpclosures.go:35:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line cpclosures.go:35:11*/ f1.err = f1.notify.res
+			f1.notify = nil
+			/*line cpclosures.go:35:1*/ if f1.err != nil {
+				/*line cpclosures.go:36:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:37:1*/ f.t_6d5b4f1 = f.n
-			f.t_6d5b4f = 0
-			f.pc = 2
+			/*line cpclosures.go:38:1*/ f1.t_6d5b4f1 = f1.n
+			f1.t_6d5b4f = 0
+			f1.pc = 2
 		case 2:
-			if f.t_6d5b4f < f.t_6d5b4f1 {
-				f.pc = 3
+			if f1.t_6d5b4f < f1.t_6d5b4f1 {
+				f1.pc = 3
 			} else {
-				f.pc = 5
+				f1.pc = 5
 			}
 		case 3:
-			f.i = f.t_6d5b4f
-			/*line cpclosures.go:38:12*/ f.notify = &closureNotifyNotifyFrame{msg: fmt.Sprint("day ", f.i)}
-			f.pc = 6
+			f1.i = f1.t_6d5b4f
+			/*line cpclosures.go:39:12*/ f1.notify = &closureNotifyNotifyFrame{msg: fmt.Sprint("day ", f1.i)}
+			f1.pc = 6
 		case 4:
-			f.t_6d5b4f++
-			f.pc = 2
+			f1.t_6d5b4f++
+			f1.pc = 2
 		case 5:
-			/*line cpclosures.go:42:1*/ return runtime.Return[string](x1, fmt.Sprint(f.sent, " ", strings.Join(f.log, ",")), nil)
+			/*line cpclosures.go:43:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.sent, " ", strings.Join(f1.log, ",")), nil)
 		case 6:
-			/*line cpclosures.go:38:12*/ f.notify.up = f
-			/*line cpclosures.go:38:12*/ if err := f.notify.Run(x1); err != nil {
+			/*line cpclosures.go:39:12*/ f1.notify.up = f1
+			/*line cpclosures.go:39:12*/ if err := f1.notify.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:38:12*/ f.err1 = f.notify.res
-			f.notify = nil
-			/*line cpclosures.go:38:2*/ if f.err1 != nil {
-				/*line cpclosures.go:39:3*/ return runtime.Return[string](x1, "", f.err1)
+			/*line cpclosures.go:39:12*/ f1.err1 = f1.notify.res
+			f1.notify = nil
+			/*line cpclosures.go:39:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:40:3*/ return runtime.Return[string](x1, "", f1.err1)
 			}
-			f.pc = 4
+			f1.pc = 4
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureByReferenceReadFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureByReferenceReadFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			f.pc = 1
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:52:12*/ f.v, f.err = runtime.Call(x1, &closureByReferenceReadSites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:53:12*/ f1.v, f1.err = runtime.Call(x1, &closureByReferenceReadSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.up.x, 0)
+					return runtime.Stub(stepCtx, Add)(stepCtx, f1.up.x, 0)
 				}
-				return Add(stepCtx, f.up.x, 0)
+				return Add(stepCtx, f1.up.x, 0)
 			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
+			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:53:2*/ if f.err != nil {
-				/*line cpclosures.go:54:3*/ return f.ret("", f.err)
+			/*line cpclosures.go:54:2*/ if f1.err != nil {
+				/*line cpclosures.go:55:3*/ return f1.ret("", f1.err)
 			}
-			/*line cpclosures.go:56:2*/ f.up.x++
-			/*line cpclosures.go:57:19*/ f.t_2d62de2 = fmt.Sprintf("%s=%d", f.label, f.v)
-			f.pc = 3
+			/*line cpclosures.go:57:2*/ f1.up.x++
+			/*line cpclosures.go:58:19*/ f1.t_2d62de2 = fmt.Sprintf("%s=%d", f1.label, f1.v)
+			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:57:9*/ f.t_2d62de, f.t_2d62de1 = runtime.Call(x1, &closureByReferenceReadSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line cpclosures.go:58:9*/ f1.t_2d62de, f1.t_2d62de1 = runtime.Call(x1, &closureByReferenceReadSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f.t_2d62de2)
+					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t_2d62de2)
 				}
-				return Echo(stepCtx1, f.t_2d62de2)
+				return Echo(stepCtx1, f1.t_2d62de2)
 			})
-			if err := x1.Commit(&f.pc, 4); err != nil {
+			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line cpclosures.go:57:2*/ return f.ret(f.t_2d62de, f.t_2d62de1)
+			/*line cpclosures.go:58:2*/ return f1.ret(f1.t_2d62de, f1.t_2d62de1)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *closureByReferenceFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureByReferenceFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:50:1*/ f.x = f.n
-			/*line cpclosures.go:59:11*/ f.read = &closureByReferenceReadFrame{label: "a"}
-			f.pc = 1
+			/*line cpclosures.go:51:1*/ f1.x = f1.n
+			/*line cpclosures.go:60:11*/ f1.read = &closureByReferenceReadFrame{label: "a"}
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:59:11*/ f.read.up = f
-			/*line cpclosures.go:59:11*/ if err := f.read.Run(x1); err != nil {
+			/*line cpclosures.go:60:11*/ f1.read.up = f1
+			/*line cpclosures.go:60:11*/ if err := f1.read.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:59:11*/ f.a, f.err = f.read.res, f.read.res1
-			f.read = nil
-			/*line cpclosures.go:60:1*/ if f.err != nil {
-				/*line cpclosures.go:61:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line cpclosures.go:60:11*/ f1.a, f1.err = f1.read.res, f1.read.res1
+			f1.read = nil
+			/*line cpclosures.go:61:1*/ if f1.err != nil {
+				/*line cpclosures.go:62:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:63:1*/ f.x *= 10
-			/*line cpclosures.go:64:11*/ f.read = &closureByReferenceReadFrame{label: "b"}
-			f.pc = 2
+			/*line cpclosures.go:64:1*/ f1.x *= 10
+			/*line cpclosures.go:65:11*/ f1.read = &closureByReferenceReadFrame{label: "b"}
+			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:64:11*/ f.read.up = f
-			/*line cpclosures.go:64:11*/ if err := f.read.Run(x1); err != nil {
+			/*line cpclosures.go:65:11*/ f1.read.up = f1
+			/*line cpclosures.go:65:11*/ if err := f1.read.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:64:11*/ f.b, f.err = f.read.res, f.read.res1
-			f.read = nil
-			/*line cpclosures.go:65:1*/ if f.err != nil {
-				/*line cpclosures.go:66:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line cpclosures.go:65:11*/ f1.b, f1.err = f1.read.res, f1.read.res1
+			f1.read = nil
+			/*line cpclosures.go:66:1*/ if f1.err != nil {
+				/*line cpclosures.go:67:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:68:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %s x=%d", f.a, f.b, f.x), nil)
+			/*line cpclosures.go:69:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %s x=%d", f1.a, f1.b, f1.x), nil)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureOwnContextStepFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureOwnContextStepFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			f.pc = 1
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:78:12*/ f.s, f.err = runtime.Call(x1, &closureOwnContextStepSites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:79:12*/ f1.s, f1.err = runtime.Call(x1, &closureOwnContextStepSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.a, f.b)
+					return runtime.Stub(stepCtx, Add)(stepCtx, f1.a, f1.b)
 				}
-				return Add(stepCtx, f.a, f.b)
+				return Add(stepCtx, f1.a, f1.b)
 			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
+			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:79:2*/ if f.err != nil {
-				/*line cpclosures.go:80:3*/ return f.ret(0, 0, f.err)
+			/*line cpclosures.go:80:2*/ if f1.err != nil {
+				/*line cpclosures.go:81:3*/ return f1.ret(0, 0, f1.err)
 			}
-			/*line cpclosures.go:82:12*/ f.touch2 = &touch2Frame{n: f.s}
-			f.pc = 3
+			/*line cpclosures.go:83:12*/ f1.touch2 = &touch2Frame{n: f1.s}
+			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:82:12*/ if err := f.touch2.Run(x1); err != nil {
+			/*line cpclosures.go:83:12*/ if err := f1.touch2.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:82:12*/ f.err1 = f.touch2.res
-			f.touch2 = nil
-			/*line cpclosures.go:82:2*/ if f.err1 != nil {
-				/*line cpclosures.go:83:3*/ return f.ret(0, 0, f.err1)
+			/*line cpclosures.go:83:12*/ f1.err1 = f1.touch2.res
+			f1.touch2 = nil
+			/*line cpclosures.go:83:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:84:3*/ return f1.ret(0, 0, f1.err1)
 			}
-			/*line cpclosures.go:85:2*/ return f.ret(f.s, f.a*f.b, nil)
+			/*line cpclosures.go:86:2*/ return f1.ret(f1.s, f1.a*f1.b, nil)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *closureOwnContextFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureOwnContextFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:76:1*/ f.total = 0
-			/*line cpclosures.go:87:5*/ f.i = 1
-			f.pc = 1
+			/*line cpclosures.go:77:1*/ f1.total = 0
+			/*line cpclosures.go:88:5*/ f1.i = 1
+			f1.pc = 1
 		case 1:
-			if /*line cpclosures.go:87:13*/ f.i <= f.n {
-				f.pc = 2
+			if /*line cpclosures.go:88:13*/ f1.i <= f1.n {
+				f1.pc = 2
 			} else {
-				f.pc = 4
+				f1.pc = 4
 			}
 		case 2:
-			/*line cpclosures.go:88:15*/ f.step = &closureOwnContextStepFrame{a: f.i, b: f.total}
-			f.pc = 5
+			/*line cpclosures.go:89:15*/ f1.step = &closureOwnContextStepFrame{a: f1.i, b: f1.total}
+			f1.pc = 5
 		case 3:
-			/*line cpclosures.go:87:21*/ f.i++
-			f.pc = 1
+			/*line cpclosures.go:88:21*/ f1.i++
+			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:94:1*/ return runtime.Return[int](x1, f.total, nil)
+			/*line cpclosures.go:95:1*/ return runtime.Return[int](x1, f1.total, nil)
 		case 5:
-			/*line cpclosures.go:88:15*/ f.step.up = f
-			/*line cpclosures.go:88:15*/ if err := f.step.Run(x1); err != nil {
+			/*line cpclosures.go:89:15*/ f1.step.up = f1
+			/*line cpclosures.go:89:15*/ if err := f1.step.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:88:15*/ f.s, f.p, f.err = f.step.res, f.step.res1, f.step.res2
-			f.step = nil
-			/*line cpclosures.go:89:2*/ if f.err != nil {
-				/*line cpclosures.go:90:3*/ return runtime.Return[int](x1, 0, f.err)
+			/*line cpclosures.go:89:15*/ f1.s, f1.p, f1.err = f1.step.res, f1.step.res1, f1.step.res2
+			f1.step = nil
+			/*line cpclosures.go:90:2*/ if f1.err != nil {
+				/*line cpclosures.go:91:3*/ return runtime.Return[int](x1, 0, f1.err)
 			}
-			/*line cpclosures.go:92:2*/ f.total += f.s + f.p
-			f.pc = 3
+			/*line cpclosures.go:93:2*/ f1.total += f1.s + f1.p
+			f1.pc = 3
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureInLoopChargeFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureInLoopChargeFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:112:3*/ if len(f.amounts) == 0 {
-				/*line cpclosures.go:113:4*/ return f.ret(0, nil)
+			/*line cpclosures.go:113:3*/ if len(f1.amounts) == 0 {
+				/*line cpclosures.go:114:4*/ return f1.ret(0, nil)
 			}
-			/*line cpclosures.go:115:16*/ f.chargeAll = &chargeAllFrame{who: (*f.up.label), amounts: f.amounts}
-			f.pc = 1
+			/*line cpclosures.go:116:16*/ f1.chargeAll = &chargeAllFrame{who: (*f1.up.label), amounts: f1.amounts}
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:115:16*/ if err := f.chargeAll.Run(x1); err != nil {
+			/*line cpclosures.go:116:16*/ if err := f1.chargeAll.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:115:16*/ f.total, f.err = f.chargeAll.res, f.chargeAll.res1
-			f.chargeAll = nil
-			/*line cpclosures.go:116:3*/ if f.err != nil {
-				/*line cpclosures.go:117:4*/ return f.ret(f.total, f.err)
+			/*line cpclosures.go:116:16*/ f1.total, f1.err = f1.chargeAll.res, f1.chargeAll.res1
+			f1.chargeAll = nil
+			/*line cpclosures.go:117:3*/ if f1.err != nil {
+				/*line cpclosures.go:118:4*/ return f1.ret(f1.total, f1.err)
 			}
-			/*line cpclosures.go:119:3*/ (*f.up.label) += "!"
-			/*line cpclosures.go:120:3*/ f.up.out = append(f.up.out, fmt.Sprintf("%s=%d", (*f.up.label), f.total))
-			/*line cpclosures.go:121:3*/ return f.ret(f.total, f.err)
+			/*line cpclosures.go:120:3*/ (*f1.up.label) += "!"
+			/*line cpclosures.go:121:3*/ f1.up.out = append(f1.up.out, fmt.Sprintf("%s=%d", (*f1.up.label), f1.total))
+			/*line cpclosures.go:122:3*/ return f1.ret(f1.total, f1.err)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *closureInLoopFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureInLoopFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:108:1*/ f.out = nil
-			/*line cpclosures.go:109:1*/ f.t_6d5b4f1 = f.n
-			f.t_6d5b4f = 0
-			f.pc = 1
+			/*line cpclosures.go:109:1*/ f1.out = nil
+			/*line cpclosures.go:110:1*/ f1.t_6d5b4f1 = f1.n
+			f1.t_6d5b4f = 0
+			f1.pc = 1
 		case 1:
-			if f.t_6d5b4f < f.t_6d5b4f1 {
-				f.pc = 2
+			if f1.t_6d5b4f < f1.t_6d5b4f1 {
+				f1.pc = 2
 			} else {
-				f.pc = 4
+				f1.pc = 4
 			}
 		case 2:
-			f.i = f.t_6d5b4f
-			/*line cpclosures.go:110:2*/ f.label = new(string)
-			/*line cpclosures.go:110:2*/ (*f.label) = fmt.Sprint("it", f.i)
-			/*line cpclosures.go:123:15*/ f.charge = &closureInLoopChargeFrame{amounts: []int{f.i, f.i + 1}}
-			f.pc = 5
+			f1.i = f1.t_6d5b4f
+			/*line cpclosures.go:111:2*/ f1.label = new(string)
+			/*line cpclosures.go:111:2*/ (*f1.label) = fmt.Sprint("it", f1.i)
+			/*line cpclosures.go:124:15*/ f1.charge = &closureInLoopChargeFrame{amounts: []int{f1.i, f1.i + 1}}
+			f1.pc = 5
 		case 3:
-			f.t_6d5b4f++
-			f.pc = 1
+			f1.t_6d5b4f++
+			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:131:1*/ return runtime.Return[string](x1, strings.Join(f.out, " "), nil)
+			/*line cpclosures.go:132:1*/ return runtime.Return[string](x1, strings.Join(f1.out, " "), nil)
 		case 5:
-			/*line cpclosures.go:123:15*/ f.charge.up = f
-			/*line cpclosures.go:123:15*/ if err := f.charge.Run(x1); err != nil {
+			/*line cpclosures.go:124:15*/ f1.charge.up = f1
+			/*line cpclosures.go:124:15*/ if err := f1.charge.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:123:15*/ f.err = f.charge.res1
-			f.charge = nil
-			/*line cpclosures.go:123:2*/ if f.err != nil {
-				/*line cpclosures.go:124:3*/ return runtime.Return[string](x1, "", f.err)
+			/*line cpclosures.go:124:15*/ f1.err = f1.charge.res1
+			f1.charge = nil
+			/*line cpclosures.go:124:2*/ if f1.err != nil {
+				/*line cpclosures.go:125:3*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:126:15*/ f.charge = &closureInLoopChargeFrame{amounts: nil}
-			f.pc = 6
+			/*line cpclosures.go:127:15*/ f1.charge = &closureInLoopChargeFrame{amounts: nil}
+			f1.pc = 6
 		case 6:
-			/*line cpclosures.go:126:15*/ f.charge.up = f
-			/*line cpclosures.go:126:15*/ if err := f.charge.Run(x1); err != nil {
+			/*line cpclosures.go:127:15*/ f1.charge.up = f1
+			/*line cpclosures.go:127:15*/ if err := f1.charge.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:126:15*/ f.err1 = f.charge.res1
-			f.charge = nil
-			/*line cpclosures.go:126:2*/ if f.err1 != nil {
-				/*line cpclosures.go:127:3*/ return runtime.Return[string](x1, "", f.err1)
+			/*line cpclosures.go:127:15*/ f1.err1 = f1.charge.res1
+			f1.charge = nil
+			/*line cpclosures.go:127:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:128:3*/ return runtime.Return[string](x1, "", f1.err1)
 			}
-			/*line cpclosures.go:129:2*/ f.out = append(f.out, (*f.label))
-			f.pc = 3
+			/*line cpclosures.go:130:2*/ f1.out = append(f1.out, (*f1.label))
+			f1.pc = 3
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
-func (f *closureInHelperFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureInHelperFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:158:11*/ f.closureHelper = &closureHelperFrame{who: "a", n: f.n}
-			f.pc = 1
+			/*line cpclosures.go:159:11*/ f1.closureHelper = &closureHelperFrame{who: "a", n: f1.n}
+			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:158:11*/ if err := f.closureHelper.Run(x1); err != nil {
+			/*line cpclosures.go:159:11*/ if err := f1.closureHelper.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:158:11*/ f.a, f.err = f.closureHelper.res, f.closureHelper.res1
-			f.closureHelper = nil
-			/*line cpclosures.go:159:1*/ if f.err != nil {
-				/*line cpclosures.go:160:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line cpclosures.go:159:11*/ f1.a, f1.err = f1.closureHelper.res, f1.closureHelper.res1
+			f1.closureHelper = nil
+			/*line cpclosures.go:160:1*/ if f1.err != nil {
+				/*line cpclosures.go:161:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:162:11*/ f.closureHelper = &closureHelperFrame{who: "b", n: f.n + 1}
-			f.pc = 2
+			/*line cpclosures.go:163:11*/ f1.closureHelper = &closureHelperFrame{who: "b", n: f1.n + 1}
+			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:162:11*/ if err := f.closureHelper.Run(x1); err != nil {
+			/*line cpclosures.go:163:11*/ if err := f1.closureHelper.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:162:11*/ f.b, f.err = f.closureHelper.res, f.closureHelper.res1
-			f.closureHelper = nil
-			/*line cpclosures.go:163:1*/ if f.err != nil {
-				/*line cpclosures.go:164:2*/ return runtime.Return[string](x1, "", f.err)
+			/*line cpclosures.go:163:11*/ f1.b, f1.err = f1.closureHelper.res, f1.closureHelper.res1
+			f1.closureHelper = nil
+			/*line cpclosures.go:164:1*/ if f1.err != nil {
+				/*line cpclosures.go:165:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:166:1*/ return runtime.Return[string](x1, f.a+" "+f.b, nil)
+			/*line cpclosures.go:167:1*/ return runtime.Return[string](x1, f1.a+" "+f1.b, nil)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
-func (f *closureCalledAtOnceLitFrame) Run(x1 *runtime.Exec) error {
+func (f1 *closureCalledAtOnceLitFrame) Run(x1 *runtime.Exec) error {
 	for {
-		switch f.pc {
+		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:176:2*/ f.t_536ed51 = 2
-			f.t_536ed5 = 0
-			f.pc = 1
+			/*line cpclosures.go:177:2*/ f1.t_536ed51 = 2
+			f1.t_536ed5 = 0
+			f1.pc = 1
 		case 1:
-			if f.t_536ed5 < f.t_536ed51 {
-				f.pc = 2
+			if f1.t_536ed5 < f1.t_536ed51 {
+				f1.pc = 2
 			} else {
-				f.pc = 4
+				f1.pc = 4
 			}
 		case 2:
-			f.i = f.t_536ed5
-			f.pc = 5
+			f1.i = f1.t_536ed5
+			f1.pc = 5
 		case 3:
-			f.t_536ed5++
-			f.pc = 1
+			f1.t_536ed5++
+			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:182:1*/ return f.ret()
+			/*line cpclosures.go:183:1*/ return f1.ret()
 		case 5:
-			/*line cpclosures.go:177:13*/ f.v, f.err = runtime.Call(x1, &closureCalledAtOnceLitSites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:178:13*/ f1.v, f1.err = runtime.Call(x1, &closureCalledAtOnceLitSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Add)(stepCtx, f.up.acc, f.i)
+					return runtime.Stub(stepCtx, Add)(stepCtx, f1.up.acc, f1.i)
 				}
-				return Add(stepCtx, f.up.acc, f.i)
+				return Add(stepCtx, f1.up.acc, f1.i)
 			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
-				return err
-			}
-		case 6:
-			/*line cpclosures.go:178:3*/ if f.err == nil {
-				/*line cpclosures.go:179:4*/ f.up.acc = f.v
-			}
-			f.pc = 3
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// Run executes the helper from its current state until it returns
-// (nil) or a checkpoint suspends the instance.
-func (f *closureCalledAtOnceLitFrame1) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line cpclosures.go:184:12*/ f.err = runtime.Sleep(x1, &closureCalledAtOnceLitSites1[0], time.Second)
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line cpclosures.go:184:2*/ if f.err != nil {
-				/*line cpclosures.go:185:3*/ return f.ret("", f.err)
-			}
-			/*line cpclosures.go:187:19*/ f.t_7718bc2 = fmt.Sprint("acc ", f.up.acc*f.k)
-			f.pc = 3
-		case 3:
-			/*line cpclosures.go:187:9*/ f.t_7718bc, f.t_7718bc1 = runtime.Call(x1, &closureCalledAtOnceLitSites1[1], func(stepCtx context.Context) (string, error) {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Echo)(stepCtx, f.t_7718bc2)
-				}
-				return Echo(stepCtx, f.t_7718bc2)
-			})
-			if err := x1.Commit(&f.pc, 4); err != nil {
-				return err
-			}
-		case 4:
-			/*line cpclosures.go:187:2*/ return f.ret(f.t_7718bc, f.t_7718bc1)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *closureCalledAtOnceFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line cpclosures.go:174:1*/ f.acc = f.n
-			/*line cpclosures.go:175:1*/ f.lit = &closureCalledAtOnceLitFrame{}
-			f.pc = 1
-		case 1:
-			/*line cpclosures.go:175:1*/ f.lit.up = f
-			/*line cpclosures.go:175:1*/ if err := f.lit.Run(x1); err != nil {
-				return err
-			}
-			f.lit = nil
-			/*line cpclosures.go:183:11*/ f.lit1 = &closureCalledAtOnceLitFrame1{k: 3}
-			f.pc = 2
-		case 2:
-			/*line cpclosures.go:183:11*/ f.lit1.up = f
-			/*line cpclosures.go:183:11*/ if err := f.lit1.Run(x1); err != nil {
-				return err
-			}
-			/*line cpclosures.go:183:11*/ f.s, f.err = f.lit1.res, f.lit1.res1
-			f.lit1 = nil
-			/*line cpclosures.go:189:1*/ if f.err != nil {
-				/*line cpclosures.go:190:2*/ return runtime.Return[string](x1, "", f.err)
-			}
-			/*line cpclosures.go:192:1*/ return runtime.Return[string](x1, f.s, nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// Run executes the helper from its current state until it returns
-// (nil) or a checkpoint suspends the instance.
-func (f *helperSagaBookFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			f.pc = 1
-		case 1:
-			/*line cpclosures.go:222:12*/ f.err = runtime.CallErr(x1, &helperSagaBookSites[0], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Note)(stepCtx, "book "+f.what)
-				}
-				return Note(stepCtx, "book "+f.what)
-			})
-			if err := x1.Commit(&f.pc, 2); err != nil {
-				return err
-			}
-		case 2:
-			/*line cpclosures.go:222:2*/ if f.err != nil {
-				/*line cpclosures.go:223:3*/ return f.ret(f.err)
-			}
-			/*line cpclosures.go:225:2*/ runtime.CompensateIn(x1, "HelperSaga.book", 1, "Note", "unbook "+f.what)
-			/*line cpclosures.go:226:2*/ return f.ret(nil)
-		default:
-			return runtime.BadState(f.pc)
-		}
-	}
-}
-
-// Run executes the workflow from its current state until it returns or
-// a checkpoint suspends it.
-func (f *helperSagaFrame) Run(x1 *runtime.Exec) error {
-	for {
-		switch f.pc {
-		case 0:
-			/*line cpclosures.go:216:1*/ runtime.Compensate(x1, &f.saga, 0, "Note", "undo start")
-			/*line cpclosures.go:217:13*/ f.reserveAll = &reserveAllFrame{items: []string{"a", "b"}}
-			f.pc = 1
-		case 1:
-			/*line cpclosures.go:217:13*/ if err := f.reserveAll.Run(x1); err != nil {
-				return err
-			}
-			/*line cpclosures.go:217:13*/ f.ids, f.err = f.reserveAll.res, f.reserveAll.res1
-			f.reserveAll = nil
-			/*line cpclosures.go:218:1*/ if f.err != nil {
-				/*line cpclosures.go:219:2*/ return runtime.Return[string](x1, "", f.err)
-			}
-			/*line cpclosures.go:228:11*/ f.book = &helperSagaBookFrame{what: "room"}
-			f.pc = 2
-		case 2:
-			/*line cpclosures.go:228:11*/ f.book.up = f
-			/*line cpclosures.go:228:11*/ if err := f.book.Run(x1); err != nil {
-				return err
-			}
-			/*line cpclosures.go:228:11*/ f.err1 = f.book.res
-			f.book = nil
-			/*line cpclosures.go:228:1*/ if f.err1 != nil {
-				/*line cpclosures.go:229:2*/ return runtime.Return[string](x1, "", f.err1)
-			}
-			if /*line cpclosures.go:231:4*/ f.n%2 == 1 {
-				f.pc = 3
-			} else {
-				f.pc = 4
-			}
-		case 3:
-			/*line cpclosures.go:232:23*/ f.t_7adbf61 = fmt.Sprint("odd ", f.n)
-			f.pc = 5
-		case 4:
-			/*line cpclosures.go:234:1*/ return runtime.Return[string](x1, strings.Join(f.ids, ","), nil)
-		case 5:
-			/*line cpclosures.go:232:13*/ f.t_7adbf6 = runtime.CallErr(x1, &helperSagaSites[1], func(stepCtx context.Context) error {
-				if runtime.Stubbing() {
-					return runtime.Stub(stepCtx, Fail)(stepCtx, f.t_7adbf61)
-				}
-				return Fail(stepCtx, f.t_7adbf61)
-			})
-			if err := x1.Commit(&f.pc, 6); err != nil {
+			if err := x1.Commit(&f1.pc, 6); err != nil {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:232:2*/ return runtime.Return[string](x1, "", f.t_7adbf6)
+			/*line cpclosures.go:179:3*/ if f1.err == nil {
+				/*line cpclosures.go:180:4*/ f1.up.acc = f1.v
+			}
+			f1.pc = 3
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f1 *closureCalledAtOnceLitFrame1) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:185:12*/ f1.err = runtime.Sleep(x1, &closureCalledAtOnceLitSites1[0], time.Second)
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:185:2*/ if f1.err != nil {
+				/*line cpclosures.go:186:3*/ return f1.ret("", f1.err)
+			}
+			/*line cpclosures.go:188:19*/ f1.t_7718bc2 = fmt.Sprint("acc ", f1.up.acc*f1.k)
+			f1.pc = 3
+		case 3:
+			/*line cpclosures.go:188:9*/ f1.t_7718bc, f1.t_7718bc1 = runtime.Call(x1, &closureCalledAtOnceLitSites1[1], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_7718bc2)
+				}
+				return Echo(stepCtx, f1.t_7718bc2)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line cpclosures.go:188:2*/ return f1.ret(f1.t_7718bc, f1.t_7718bc1)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *closureCalledAtOnceFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:175:1*/ f1.acc = f1.n
+			/*line cpclosures.go:176:1*/ f1.lit = &closureCalledAtOnceLitFrame{}
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:176:1*/ f1.lit.up = f1
+			/*line cpclosures.go:176:1*/ if err := f1.lit.Run(x1); err != nil {
+				return err
+			}
+			f1.lit = nil
+			/*line cpclosures.go:184:11*/ f1.lit1 = &closureCalledAtOnceLitFrame1{k: 3}
+			f1.pc = 2
+		case 2:
+			/*line cpclosures.go:184:11*/ f1.lit1.up = f1
+			/*line cpclosures.go:184:11*/ if err := f1.lit1.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:184:11*/ f1.s, f1.err = f1.lit1.res, f1.lit1.res1
+			f1.lit1 = nil
+			/*line cpclosures.go:190:1*/ if f1.err != nil {
+				/*line cpclosures.go:191:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:193:1*/ return runtime.Return[string](x1, f1.s, nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f1 *helperSagaBookFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:223:12*/ f1.err = runtime.CallErr(x1, &helperSagaBookSites[0], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Note)(stepCtx, "book "+f1.what)
+				}
+				return Note(stepCtx, "book "+f1.what)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:223:2*/ if f1.err != nil {
+				/*line cpclosures.go:224:3*/ return f1.ret(f1.err)
+			}
+			/*line cpclosures.go:226:2*/ runtime.CompensateIn(x1, "HelperSaga.book", 1, "Note", "unbook "+f1.what)
+			/*line cpclosures.go:227:2*/ return f1.ret(nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *helperSagaFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:217:1*/ runtime.Compensate(x1, &f1.saga, 0, "Note", "undo start")
+			/*line cpclosures.go:218:13*/ f1.reserveAll = &reserveAllFrame{items: []string{"a", "b"}}
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:218:13*/ if err := f1.reserveAll.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:218:13*/ f1.ids, f1.err = f1.reserveAll.res, f1.reserveAll.res1
+			f1.reserveAll = nil
+			/*line cpclosures.go:219:1*/ if f1.err != nil {
+				/*line cpclosures.go:220:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:229:11*/ f1.book = &helperSagaBookFrame{what: "room"}
+			f1.pc = 2
+		case 2:
+			/*line cpclosures.go:229:11*/ f1.book.up = f1
+			/*line cpclosures.go:229:11*/ if err := f1.book.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:229:11*/ f1.err1 = f1.book.res
+			f1.book = nil
+			/*line cpclosures.go:229:1*/ if f1.err1 != nil {
+				/*line cpclosures.go:230:2*/ return runtime.Return[string](x1, "", f1.err1)
+			}
+			if /*line cpclosures.go:232:4*/ f1.n%2 == 1 {
+				f1.pc = 3
+			} else {
+				f1.pc = 4
+			}
+		case 3:
+			/*line cpclosures.go:233:23*/ f1.t_7adbf61 = fmt.Sprint("odd ", f1.n)
+			f1.pc = 5
+		case 4:
+			/*line cpclosures.go:235:1*/ return runtime.Return[string](x1, strings.Join(f1.ids, ","), nil)
+		case 5:
+			/*line cpclosures.go:233:13*/ f1.t_7adbf6 = runtime.CallErr(x1, &helperSagaSites[1], func(stepCtx context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Fail)(stepCtx, f1.t_7adbf61)
+				}
+				return Fail(stepCtx, f1.t_7adbf61)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line cpclosures.go:233:2*/ return runtime.Return[string](x1, "", f1.t_7adbf6)
 		case 7:
 			return runtime.Compensating(x1)
 		default:
-			return runtime.BadState(f.pc)
+			return runtime.BadState(f1.pc)
 		}
 	}
 }
 
 // UseSaga gives x the frame's compensations (see durable.Compensate):
 // the worker calls it before Run.
-func (f *helperSagaFrame) UseSaga(x1 *runtime.Exec) {
-	runtime.UseSaga(x1, &f.pc, 7, &f.saga, &f.sagaErr, f.compensate)
+func (f1 *helperSagaFrame) UseSaga(x1 *runtime.Exec) {
+	runtime.UseSaga(x1, &f1.pc, 7, &f1.saga, &f1.sagaErr, f1.compensate)
 }
 
 // compensate runs compensation c (see durable.Compensate): it decodes the
 // stored arguments and calls the step under its policy.
-func (f *helperSagaFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
+func (f1 *helperSagaFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) error {
 	switch c.Helper {
 	case "":
 	case "HelperSaga.book":
@@ -1907,4 +2115,84 @@ func (f *helperSagaFrame) compensate(x1 *runtime.Exec, c *runtime.Compensation) 
 		})
 	}
 	return runtime.BadState(c.Site)
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f1 *helperFanoutFirstFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:274:2*/ f1.a = durable.Go(x1.Context(), "a", func(ctx context.Context) (string, error) {
+				/*line cpclosures.go:274:72*/ return "a", nil
+			})
+			/*line cpclosures.go:275:2*/ f1.b = durable.Go(x1.Context(), "b", func(ctx context.Context) (string, error) {
+				/*line cpclosures.go:276:3*/ <-ctx.Done()
+				/*line cpclosures.go:277:3*/ return "", ctx.Err()
+			})
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:279:12*/ f1.i, f1.err = runtime.Select(x1, &helperFanoutFirstSites[0], f1.a, f1.b)
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:280:2*/ if f1.err != nil {
+				/*line cpclosures.go:281:3*/ return f1.ret("", f1.err)
+			}
+			/*line cpclosures.go:283:2*/ return f1.ret(fmt.Sprint("won ", f1.i), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *helperFanoutFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:269:13*/ f1.fanHelper = &fanHelperFrame{words: f1.words}
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:269:28*/ f1.fanHelper.words = f1.words
+			/*line cpclosures.go:269:13*/ if err := f1.fanHelper.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:269:13*/ f1.ups, f1.err = f1.fanHelper.res, f1.fanHelper.res1
+			f1.fanHelper = nil
+			/*line cpclosures.go:270:1*/ if f1.err != nil {
+				/*line cpclosures.go:271:2*/ return runtime.Return[string](x1, strings.Join(f1.ups, ","), f1.err)
+			}
+			/*line cpclosures.go:285:11*/ f1.first = &helperFanoutFirstFrame{}
+			f1.pc = 2
+		case 2:
+			/*line cpclosures.go:285:11*/ f1.first.up = f1
+			/*line cpclosures.go:285:11*/ if err := f1.first.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:285:11*/ f1.w, f1.err = f1.first.res, f1.first.res1
+			f1.first = nil
+			/*line cpclosures.go:286:1*/ if f1.err != nil {
+				/*line cpclosures.go:287:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:289:18*/ f1.t_264fef2 = strings.Join(f1.ups, ",") + " " + f1.w
+			f1.pc = 3
+		case 3:
+			/*line cpclosures.go:289:8*/ f1.t_264fef, f1.t_264fef1 = runtime.Call(x1, &helperFanoutSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_264fef2)
+				}
+				return Echo(stepCtx, f1.t_264fef2)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line cpclosures.go:289:1*/ return runtime.Return[string](x1, f1.t_264fef, f1.t_264fef1)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
 }

@@ -25,6 +25,12 @@ func TestCheckpointClosures(t *testing.T) {
 		{"InHelper", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureInHelperWorkflow, 2, log) }},
 		{"HelperSaga/ok", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperSagaWorkflow, 2, log) }},
 		{"HelperSaga/fail", func(t *testing.T) durabletest.Report { return durabletest.Run(t, HelperSagaWorkflow, 3, log) }},
+		{"HelperFanout/ok", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, HelperFanoutWorkflow, []string{"x", "y"}, log, durabletest.WithUnorderedEffects())
+		}},
+		{"HelperFanout/fail", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, HelperFanoutWorkflow, []string{"x", ""}, log, durabletest.WithUnorderedEffects())
+		}},
 		{"CalledAtOnce", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureCalledAtOnceWorkflow, 2, log) }},
 	}
 	for _, c := range cases {
