@@ -48,6 +48,8 @@ func (w *walker) call(call *ast.CallExpr, stack []ast.Node) {
 	case w.wf != nil && w.c.isHelper(fn):
 		w.helperCall(call, fn)
 		return // a checkpoint too: the helper is workflow code, checked on its own
+	case w.wf != nil && w.c.isForeignHelper(fn):
+		return // a checkpoint: a helper of another package, checked there
 	case w.timeSeeded(call, fn):
 		return
 	}
@@ -379,8 +381,8 @@ func (w *walker) ctxArgs(call *ast.CallExpr, fn *types.Func) {
 				if fn.Pkg() == w.c.pass.Pkg {
 					why = " and makes no checkpoint, so it is not compiled with the workflow"
 				} else {
-					why = ": only helpers of the workflow's own package are compiled"
-					fix = "move it into this package, or make it a step or a child workflow"
+					why = ", and its package has no compiled form of it (NewDurableFrame" + fn.Name() + ")"
+					fix = "if it makes checkpoints, run durablegen on its package too (its go:generate, or durablegen ./...); otherwise make it a step or a child workflow"
 				}
 			}
 		}

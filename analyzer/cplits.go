@@ -76,7 +76,7 @@ func (c *checker) litMakesCheckpoints(lit *ast.FuncLit, ctx *types.Var) bool {
 			switch {
 			case isDurable(fn):
 				found = isCheckpoint(fn.Name()) || fn.Name() == names.Compensate
-			case c.isStep(fn) || c.isWorkflow(fn) || c.isHelper(fn):
+			case c.isStep(fn) || c.isWorkflow(fn) || c.isHelper(fn) || c.isForeignHelper(fn):
 				for _, a := range n.Args {
 					if id, ok := ast.Unparen(a).(*ast.Ident); ok && ctxs[info.Uses[id]] {
 						found = true

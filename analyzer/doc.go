@@ -51,8 +51,9 @@
 // (DG009), a dropped error is DG016, and naming it as a value is DG016.
 //
 // A function that takes a durable.Context but makes no checkpoint is not
-// compiled, nor is a function of another package (only helpers of the
-// workflow's own package are): passing the workflow context to either is
+// compiled, nor is a function of another package unless durablegen
+// compiled it there (an exported helper of a package it generates):
+// passing the workflow context to either is
 // DG016, unless the function is of the package and uses its context only
 // as an argument of package durable's functions (durable.IdempotencyKey)
 // or as the first argument of another such function, directly or

@@ -94,6 +94,20 @@ func (c *checker) findHelpers() {
 	}
 }
 
+// isForeignHelper reports whether fn is an exported helper of another
+// package that durablegen compiled there: its package declares the
+// constructor of its frame, which a workflow's call of it uses.
+func (c *checker) isForeignHelper(fn *types.Func) bool {
+	if fn == nil || fn.Pkg() == nil || fn.Pkg() == c.pass.Pkg || !fn.Exported() || !takesDurableContext(fn) {
+		return false
+	}
+	if fn.Type().(*types.Signature).Recv() != nil {
+		return false
+	}
+	_, ok := fn.Pkg().Scope().Lookup("NewDurableFrame" + fn.Name()).(*types.Func)
+	return ok
+}
+
 // isHelper reports whether fn is a helper of the package that durablegen
 // compiles (see findHelpers).
 func (c *checker) isHelper(fn *types.Func) bool {
@@ -130,6 +144,12 @@ func (c *checker) reachedHelpers() []*funcInfo {
 	}
 	for _, f := range c.funcs {
 		if f.kind == kindWorkflow {
+			visit(f.body)
+		}
+		if f.helper && f.decl != nil && f.decl.Recv == nil && f.obj.Exported() && c.pass.Pkg.Path() != names.DurablePkg && !reached[f] {
+			// Compiled for the workflows of other packages (durablegen
+			// exports it), so checked as workflow code here.
+			reached[f] = true
 			visit(f.body)
 		}
 	}

@@ -288,7 +288,7 @@ func (w *walker) checkpointName(call *ast.CallExpr) string {
 		if isCheckpoint(fn.Name()) {
 			return "durable." + fn.Name()
 		}
-	case w.c.isStep(fn), w.c.isWorkflow(fn), w.c.isHelper(fn):
+	case w.c.isStep(fn), w.c.isWorkflow(fn), w.c.isHelper(fn), w.c.isForeignHelper(fn):
 		return localName(fn, w.c.pass.Pkg)
 	}
 	return ""

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"golang.org/x/tools/go/types/typeutil"
 
 	"github.com/durablegen/durable/internal/names"
 )
@@ -264,6 +265,10 @@ func (c *checker) ctxEscape(wf *workflow, call *ast.CallExpr) {
 		case isVar || isLit:
 			c.errorf(a.Pos(), "%s is called through a function value, which is not a checkpoint: call the step by name, or wrap the call in durable.Do(ctx, \"name\", func(ctx context.Context) (T, error) { ... })", exprString(call.Fun))
 		default:
+			if fn, _ := typeutil.Callee(c.info, call).(*types.Func); fn != nil && fn.Pkg() != nil && fn.Pkg() != c.cls.pkg && fn.Exported() && fn.Type().(*types.Signature).Recv() == nil && id == call.Args[0] {
+				c.errorf(a.Pos(), "the workflow context is passed to %s, which is not a step, and package %s has no compiled form of it (%s): if it makes checkpoints, run durablegen on package %s too (its go:generate, or durablegen ./...); otherwise mark it //durable:step, or pass it only what it needs", exprString(call.Fun), fn.Pkg().Path(), exportNewName(fn.Name()), fn.Pkg().Name())
+				continue
+			}
 			c.errorf(a.Pos(), "the workflow context is passed to %s, which is not a step: mark it //durable:step, or pass it only what it needs (a function of this package may take the durable.Context first when it makes checkpoints, or uses the context only as an argument of package durable's functions)", exprString(call.Fun))
 		}
 	}

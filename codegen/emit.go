@@ -313,7 +313,7 @@ func (l *lowerer) emitFrameType(w func(string, ...any)) {
 	for _, f := range l.fields {
 		switch {
 		case f.helper != nil:
-			w("%s *%s\n", f.name, f.helper.frameType)
+			w("%s *%s\n", f.name, l.frameTypeText(f.helper))
 		case f.raw != "":
 			w("%s %s\n", f.name, f.raw)
 		case f.boxed:
@@ -390,7 +390,7 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 		}
 		switch codec := basicCodec(f.typ); {
 		case f.helper != nil:
-			w("case %q:\n%s.%s = new(%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, f.helper.frameType, fv, f.name)
+			w("case %q:\n%s.%s = new(%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, l.frameTypeText(f.helper), fv, f.name)
 		case l.closureField(f):
 			w("case %q:\n%s\n", f.name, l.closureDecode(f))
 		case len(f.refs) > 0:

@@ -31,6 +31,9 @@ import (
 type errorUses struct {
 	sentinels []types.Object // package-level variables and constants
 	types     []types.Type
+	// foreign are the helpers of other packages the unit calls, directly
+	// or not: their packages list their errors (see foreign_helpers.go).
+	foreign []*helperFn
 }
 
 // crossing says whether the value of an expression may have been restored
@@ -708,6 +711,14 @@ func isFutureGet(info *types.Info, call *ast.CallExpr) bool {
 // on its descriptor: ".WithErrors(...).WithErrorTypes(...)".
 func (l *lowerer) errorsText() string {
 	text := ""
+	for _, h := range l.errs.foreign {
+		if h.foreign.errors {
+			text += ".WithErrors(" + l.q.marker(h.foreign.pkg.Path(), exportErrorsName(h.obj.Name())) + "...)"
+		}
+		if h.foreign.errorTypes {
+			text += ".WithErrorTypes(" + l.q.marker(h.foreign.pkg.Path(), exportTypesName(h.obj.Name())) + "...)"
+		}
+	}
 	if len(l.errs.sentinels) > 0 {
 		text += ".WithErrors("
 		for i, obj := range l.errs.sentinels {

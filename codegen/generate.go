@@ -1,6 +1,7 @@
 package codegen
 
 import (
+	"github.com/durablegen/durable/internal/names"
 	"go/ast"
 	"go/types"
 	"maps"
@@ -24,8 +25,9 @@ type File struct {
 func Generate(pkgs []*packages.Package) ([]File, error) {
 	var out []File
 	diags := &diagnostics{}
-	for _, pkg := range pkgs {
-		files := generatePackage(pkg, diags)
+	exports := map[string]*foreignHelper{} // exported helpers compiled in this run
+	for _, pkg := range dependencyOrder(pkgs) {
+		files := generatePackage(pkg, diags, exports)
 		out = append(out, files...)
 	}
 	if len(diags.list) > 0 {
@@ -40,10 +42,45 @@ func OutputPath(source string) string {
 	return strings.TrimSuffix(source, ".go") + "_durable.go"
 }
 
-func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
+// dependencyOrder returns pkgs with each package after those of pkgs it
+// imports, directly or not, and otherwise in the order given: a workflow
+// that calls an exported helper of another package of the run is
+// compiled after that helper (see foreign_helpers.go).
+func dependencyOrder(pkgs []*packages.Package) []*packages.Package {
+	in := map[string]*packages.Package{}
+	for _, p := range pkgs {
+		in[p.PkgPath] = p
+	}
+	done := map[string]bool{}
+	var out []*packages.Package
+	var visit func(p *packages.Package)
+	visit = func(p *packages.Package) {
+		if done[p.PkgPath] {
+			return
+		}
+		done[p.PkgPath] = true
+		deps := make([]string, 0, len(p.Imports))
+		for path := range p.Imports {
+			deps = append(deps, path)
+		}
+		sort.Strings(deps)
+		for _, path := range deps {
+			if q := in[path]; q != nil {
+				visit(q)
+			}
+		}
+		out = append(out, p)
+	}
+	for _, p := range pkgs {
+		visit(p)
+	}
+	return out
+}
+
+func generatePackage(pkg *packages.Package, diags *diagnostics, exports map[string]*foreignHelper) []File {
 	dirs := newDirectives(pkg.Fset, diags)
 	dirs.addPackage(pkg)
-	cls := &classifier{pkg: pkg.Types, info: pkg.TypesInfo, dirs: dirs, workflows: map[*types.Func]bool{}}
+	cls := &classifier{pkg: pkg.Types, info: pkg.TypesInfo, dirs: dirs, workflows: map[*types.Func]bool{}, exports: exports}
 	byFile := map[*ast.File][]*workflow{}
 	var order []*ast.File
 	for _, f := range pkg.Syntax {
@@ -127,7 +164,17 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 			bodies = append(bodies, wf.decl.Body)
 		}
 	}
-	helpers := helperOrder(pkg.Fset, reachableHelpers(cls, bodies))
+	reached := reachableHelpers(cls, bodies)
+	for fn, h := range cls.helpers {
+		if h.exported() && reached[fn] == nil && pkg.PkgPath != names.DurablePkg {
+			// For the workflows of other packages; what it calls too.
+			reached[fn] = h
+			for g, hg := range reachableHelpers(cls, []*ast.BlockStmt{h.decl.Body}) {
+				reached[g] = hg
+			}
+		}
+	}
+	helpers := helperOrder(pkg.Fset, reached)
 	fileQuals := map[*ast.File]*quals{}
 	qualsOf := func(f *ast.File) *quals {
 		if fileQuals[f] == nil {
@@ -138,6 +185,9 @@ func generatePackage(pkg *packages.Package, diags *diagnostics) []File {
 	byFileHelpers := map[*ast.File][]*helperFn{}
 	var compileHelper func(h *helperFn)
 	compileHelper = func(h *helperFn) {
+		if h.foreign != nil {
+			return // compiled in its own package
+		}
 		if h.closure != nil {
 			// Compiled by its caller; the helpers it calls, before.
 			for _, c := range h.calls {
@@ -222,8 +272,8 @@ func compile(wf *workflow, cls *classifier, q *quals, pkgNames *namer, diags *di
 func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, pkgNames *namer, diags *diagnostics) {
 	wf := helperUnit(pkg, h)
 	for _, c := range h.calls {
-		if c.closure != nil {
-			continue // compiled by h itself
+		if c.closure != nil || c.foreign != nil {
+			continue // compiled by h itself, or in its own package
 		}
 		if (c.failed || c.l == nil) && h.cycle() == nil {
 			h.failed = true // reported at the callee
@@ -237,9 +287,14 @@ func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, 
 	}
 	h.l, h.frameType = l, l.frameType
 	h.text[0], h.text[1] = l.emitHelper()
+	h.layout = l.layout()
+	if h.exported() {
+		h.text[0] += "\n\n" + l.exportText(h)
+		cls.exports[exportKey(h.obj)] = &foreignHelper{pkg: h.obj.Pkg(), layout: h.layout.Fingerprint, call: callInfo(h),
+			errors: len(l.errs.sentinels) > 0, errorTypes: len(l.errs.types) > 0}
+	}
 	nd, nm := l.nestedText()
 	h.text[0], h.text[1] = joinText(nd, h.text[0]), joinText(nm, h.text[1])
-	h.layout = l.layout()
 	h.errs = l.errs
 }
 

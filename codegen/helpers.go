@@ -68,12 +68,18 @@ type helperFn struct {
 	// the helper assigns to, or whose address it takes: those a caller
 	// cannot re-link (see relink).
 	reassigned map[int]bool
-	// closure is set for a function literal compiled as a helper.
+	// closure is set for a function literal compiled as a helper, foreign
+	// for an exported helper of another package, compiled there (see
+	// foreign_helpers.go).
 	closure *closureHelperInfo
+	foreign *foreignHelper
 }
 
 // name is how messages and layouts name the helper.
 func (h *helperFn) name() string {
+	if h.foreign != nil {
+		return h.foreign.pkg.Name() + "." + h.obj.Name()
+	}
 	if recv := h.sig.Recv(); recv != nil {
 		return recvTypeName(recv) + "." + h.obj.Name()
 	}
@@ -188,7 +194,7 @@ func reachableHelpers(cls *classifier, bodies []*ast.BlockStmt) map[*types.Func]
 	visit = func(n ast.Node) {
 		ast.Inspect(n, func(n ast.Node) bool {
 			if call, ok := n.(*ast.CallExpr); ok {
-				if cp := cls.classify(call); cp.kind == cpHelper && out[cp.helper.obj] == nil {
+				if cp := cls.classify(call); cp.kind == cpHelper && cp.helper.foreign == nil && out[cp.helper.obj] == nil {
 					out[cp.helper.obj] = cp.helper
 					visit(cp.helper.decl.Body)
 				}
@@ -266,7 +272,11 @@ func (l *lowerer) helperField(h *helperFn) *field {
 			return f
 		}
 	}
-	f := l.addField(lowerFirst(h.obj.Name()), nil, nil, true, h.decl.Pos())
+	pos := h.obj.Pos()
+	if h.decl != nil {
+		pos = h.decl.Pos()
+	}
+	f := l.addField(lowerFirst(h.obj.Name()), nil, nil, true, pos)
 	f.helper = h
 	return f
 }
@@ -285,7 +295,7 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 			dest = append(dest, l.temp(t, call.Pos()))
 		}
 	}
-	if h.l == nil {
+	if h.l == nil && h.foreign == nil {
 		return dest // the helper did not compile: reported there
 	}
 	k := h.ctxParams()
@@ -321,6 +331,10 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 		default:
 			val = l.print(args[i])
 		}
+		if h.foreign != nil {
+			inits = append(inits, val) // the constructor's arguments
+			continue
+		}
 		if h.paramFields[i] == "" {
 			if i < len(ops) && !l.stable(ops[i]) {
 				l.emit(ops[i].Pos(), "_ = "+val)
@@ -329,7 +343,11 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 		}
 		inits = append(inits, h.paramFields[i]+": "+val)
 	}
-	l.emit(call.Pos(), fmt.Sprintf("%s = &%s{%s}", ref, h.frameType, strings.Join(inits, ", ")))
+	if h.foreign != nil {
+		l.emit(call.Pos(), fmt.Sprintf("%s = %s(%s)", ref, l.q.marker(h.foreign.pkg.Path(), exportNewName(h.obj.Name())), strings.Join(inits, ", ")))
+	} else {
+		l.emit(call.Pos(), fmt.Sprintf("%s = &%s{%s}", ref, h.frameType, strings.Join(inits, ", ")))
+	}
 	st := l.newBlock()
 	l.jump(st)
 	l.cur = st
@@ -341,7 +359,7 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 		l.emit(call.Pos(), fmt.Sprintf("%s.%s = %s", ref, h.closure.upField, l.fv))
 	}
 	for i := range n {
-		if i < len(ops) && h.paramFields[i] != "" {
+		if h.foreign == nil && i < len(ops) && h.paramFields[i] != "" {
 			if e, ok := l.relink(h, i, ops[i]); ok {
 				l.emit(ops[i].Pos(), fmt.Sprintf("%s.%s = %s", ref, h.paramFields[i], e))
 			}
@@ -357,10 +375,17 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	for i, d := range dest {
 		if d != "_" {
 			lhs = append(lhs, d)
-			rhs = append(rhs, ref+"."+h.resFields[i])
+			if h.foreign == nil {
+				rhs = append(rhs, ref+"."+h.resFields[i])
+			}
 		}
 	}
-	if len(lhs) > 0 {
+	switch {
+	case h.foreign != nil && len(dest) > 0:
+		all := make([]string, len(dest))
+		copy(all, dest)
+		l.emit(call.Pos(), strings.Join(all, ", ")+" = "+ref+".Results()")
+	case len(lhs) > 0:
 		l.emit(call.Pos(), strings.Join(lhs, ", ")+" = "+strings.Join(rhs, ", "))
 	}
 	l.emit(token.NoPos, ref+" = nil")
@@ -452,6 +477,11 @@ func (l *lowerer) helperLayout(lay *Layout) {
 		if h == nil {
 			continue
 		}
+		if h.foreign != nil {
+			// Compiled in its package, which gives its layout's hash.
+			lay.Fields = append(lay.Fields, LayoutField{Name: f.name, Type: "frame " + h.foreign.pkg.Path() + "." + h.obj.Name() + " " + h.foreign.layout})
+			continue
+		}
 		sub := h.layout
 		for _, s := range sub.Sites {
 			s.Name = h.name() + "." + s.Name
@@ -486,6 +516,11 @@ func (l *lowerer) mergeHelperErrors() {
 	for _, f := range l.fields {
 		if f.helper == nil {
 			continue
+		}
+		for _, g := range append(f.helper.errs.foreign, f.helper) {
+			if g.foreign != nil && !slices.Contains(l.errs.foreign, g) {
+				l.errs.foreign = append(l.errs.foreign, g)
+			}
 		}
 		for _, s := range f.helper.errs.sentinels {
 			if !slices.Contains(l.errs.sentinels, s) {
@@ -561,7 +596,7 @@ func reassignedParams(info *types.Info, h *helperFn) map[int]bool {
 // only at a constant index: another index could have changed since the
 // call started, or make a checkpoint of its own.
 func (l *lowerer) relink(h *helperFn, i int, arg ast.Expr) (string, bool) {
-	if h.reassigned[i] || h.sig.Variadic() && i == h.sig.Params().Len()-1-h.ctxParams() {
+	if h.foreign != nil || h.reassigned[i] || h.sig.Variadic() && i == h.sig.Params().Len()-1-h.ctxParams() {
 		return "", false
 	}
 	e := ast.Unparen(arg)

@@ -206,7 +206,7 @@ func (l *lowerer) addField(base string, t types.Type, v *types.Var, ser bool, po
 }
 
 // reservedField are names a frame field cannot take.
-var reservedField = map[string]bool{"pc": true, "Run": true, "MarshalFrame": true, "UnmarshalFrame": true, "SetInput": true, "_": true}
+var reservedField = map[string]bool{"pc": true, "Run": true, "MarshalFrame": true, "UnmarshalFrame": true, "SetInput": true, "Results": true, "_": true}
 
 // declare makes v a frame variable.
 func (l *lowerer) declare(v *types.Var) *field {

@@ -89,6 +89,11 @@ type classifier struct {
 	closureLits     map[*ast.FuncLit]*helperFn
 	closureRefusals map[*ast.FuncLit]closureRefusal
 	fset            *token.FileSet
+	// foreign memoizes foreignHelperOf; exports are the exported helpers
+	// compiled earlier in the run, by package path and name, which take
+	// precedence over what the packages' generated files on disk say.
+	foreign map[*types.Func]*helperFn
+	exports map[string]*foreignHelper
 }
 
 func (c *classifier) classify(call *ast.CallExpr) checkpoint {
@@ -139,6 +144,9 @@ func (c *classifier) classify(call *ast.CallExpr) checkpoint {
 		return checkpoint{kind: cpWorkflow, fn: fn}
 	}
 	if h := c.helpers[fn.Origin()]; h != nil {
+		return checkpoint{kind: cpHelper, fn: fn, helper: h}
+	}
+	if h := c.foreignHelperOf(fn); h != nil {
 		return checkpoint{kind: cpHelper, fn: fn, helper: h}
 	}
 	return checkpoint{}

@@ -668,8 +668,12 @@ func (s *sharing) helperCall(c *ast.CallExpr, h *helperFn) {
 			// The call's state gives the parameter the caller's memory
 			// again after a resume: the write shows in the caller.
 		} else if v := s.rootOf(root); v != nil && s.stored(v) {
-			s.l.diags.add(s.l.fset, a.Pos(), "%s is passed to helper %s, whose parameter is %s at line %d, while %s is also kept across its checkpoints: after a resume the two are restored as separate copies, so the write would no longer show in %s; pass the variable itself (or its address) to a helper that does not reassign the parameter, pass a copy (slices.Clone, maps.Clone), or have %s return the new value",
-				exprString(a), h.name(), w.what, line, v.Name(), v.Name(), h.name())
+			fix := "pass the variable itself (or its address) to a helper that does not reassign the parameter, pass a copy (slices.Clone, maps.Clone), or have " + h.name() + " return the new value"
+			if h.foreign != nil {
+				fix = "pass a copy (slices.Clone, maps.Clone), or have " + h.name() + " return the new value (a helper of another package does not share memory with its caller across a resume)"
+			}
+			s.l.diags.add(s.l.fset, a.Pos(), "%s is passed to helper %s, whose parameter is %s at line %d, while %s is also kept across its checkpoints: after a resume the two are restored as separate copies, so the write would no longer show in %s; %s",
+				exprString(a), h.name(), w.what, line, v.Name(), v.Name(), fix)
 			continue
 		}
 		s.write(root, c.Pos(), "passed to helper "+h.name()+", which writes through it")

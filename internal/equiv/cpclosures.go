@@ -2,11 +2,13 @@ package equiv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/equiv/ext"
 )
 
 // Function literals that make checkpoints: each is compiled like a
@@ -287,4 +289,22 @@ func HelperFanout(ctx durable.Context, words []string) (string, error) {
 		return "", err
 	}
 	return Echo(ctx, strings.Join(ups, ",")+" "+w)
+}
+
+// ForeignHelpers calls a helper of another package (ext.Spell) twice, its
+// frame nested in its own: a crash inside it resumes inside it.
+//
+//durable:workflow
+func ForeignHelpers(ctx durable.Context, words []string) (string, error) {
+	s, n, err := ext.Spell(ctx, words, "-", 3)
+	if errors.Is(err, ext.ErrTooMany) {
+		s += " (cut)"
+	} else if err != nil {
+		return "", err
+	}
+	t, m, err := ext.Spell(ctx, []string{"ab", "cd"}, "+", 5)
+	if err != nil {
+		return "", err
+	}
+	return Echo(ctx, fmt.Sprint(s, " ", n, " ", t, " ", m))
 }

@@ -4,8 +4,10 @@ package equiv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/durablegen/durable"
+	"github.com/durablegen/durable/internal/equiv/ext"
 	"github.com/durablegen/durable/runtime"
 	"strings"
 	"time"
@@ -23,7 +25,7 @@ type touch2Frame struct {
 }
 
 var touch2Sites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:100:9"},
+	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:102:9"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -54,6 +56,30 @@ func (f1 *touch2Frame) ret(r0 error) error {
 	return nil
 }
 
+// DurableFrameTouch2 is the frame of helper Touch2 for the workflows of other packages
+// that call it: durablegen generates their calls.
+type DurableFrameTouch2 = touch2Frame
+
+// NewDurableFrameTouch2 starts a call of helper Touch2 with its arguments (a variadic one
+// as a slice).
+func NewDurableFrameTouch2(p1 int) *touch2Frame {
+	return &touch2Frame{n: p1}
+}
+
+// Results returns the results of a call of helper Touch2 that returned.
+func (f1 *touch2Frame) Results() error {
+	return f1.res
+}
+
+// DurableLayoutTouch2 is the layout of helper Touch2's frame: the layouts of its callers
+// include it.
+const DurableLayoutTouch2 = "88703cafd38f4c64"
+
+// DurableCallTouch2 says which parameters of helper Touch2 (after its context, from 0)
+// it writes through and which it reassigns, for its callers' check of
+// the memory they share with it.
+const DurableCallTouch2 = "writes=;reassigned="
+
 // closureHelperGreetFrame is the frame of function literal greet, nested in the frame of its caller
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
@@ -69,7 +95,7 @@ type closureHelperGreetFrame struct {
 }
 
 var closureHelperGreetSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Echo", Pos: "cpclosures.go:142:10"},
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "cpclosures.go:144:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -195,8 +221,8 @@ type reserveAllFrame struct {
 }
 
 var reserveAllSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Echo", Pos: "cpclosures.go:201:14"},
-	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:205:3"},
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "cpclosures.go:203:14"},
+	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:207:3"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -275,7 +301,7 @@ type fanHelperFrame struct {
 }
 
 var fanHelperSites = [...]runtime.Site{
-	{ID: 1, Kind: "all", Name: "all", Pos: "cpclosures.go:252:9"},
+	{ID: 1, Kind: "all", Name: "all", Pos: "cpclosures.go:254:9"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -322,9 +348,9 @@ type closureNotifyNotifyFrame struct {
 }
 
 var closureNotifyNotifySites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:24:13"},
-	{ID: 3, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:29:13"},
-	{ID: 5, Kind: "step", Name: "Note", Pos: "cpclosures.go:33:10"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:26:13"},
+	{ID: 3, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:31:13"},
+	{ID: 5, Kind: "step", Name: "Note", Pos: "cpclosures.go:35:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -453,8 +479,8 @@ type closureByReferenceReadFrame struct {
 }
 
 var closureByReferenceReadSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:53:13"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:58:10"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:55:13"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:60:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -576,7 +602,7 @@ type closureOwnContextStepFrame struct {
 }
 
 var closureOwnContextStepSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:79:13"},
+	{ID: 1, Kind: "step", Name: "Add", Pos: "cpclosures.go:81:13"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -884,7 +910,7 @@ type closureCalledAtOnceLitFrame struct {
 }
 
 var closureCalledAtOnceLitSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Add", Pos: "cpclosures.go:178:14"},
+	{ID: 5, Kind: "step", Name: "Add", Pos: "cpclosures.go:180:14"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -939,8 +965,8 @@ type closureCalledAtOnceLitFrame1 struct {
 }
 
 var closureCalledAtOnceLitSites1 = [...]runtime.Site{
-	{ID: 1, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:185:13"},
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:188:10"},
+	{ID: 1, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:187:13"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:190:10"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -1056,8 +1082,8 @@ type helperSagaBookFrame struct {
 }
 
 var helperSagaBookSites = [...]runtime.Site{
-	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:223:13"},
-	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:226:3"},
+	{ID: 1, Kind: "step", Name: "Note", Pos: "cpclosures.go:225:13"},
+	{ID: 0, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:228:3"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -1123,8 +1149,8 @@ type helperSagaFrame struct {
 }
 
 var helperSagaSites = [...]runtime.Site{
-	{ID: 7, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:217:2"},
-	{ID: 5, Kind: "step", Name: "Fail", Pos: "cpclosures.go:233:14", Policy: durable.Policy{MaxAttempts: 1}},
+	{ID: 7, Kind: "compensate", Name: "Note", Pos: "cpclosures.go:219:2"},
+	{ID: 5, Kind: "step", Name: "Fail", Pos: "cpclosures.go:235:14", Policy: durable.Policy{MaxAttempts: 1}},
 }
 
 // HelperSagaWorkflow is the descriptor of workflow HelperSaga: register it with a
@@ -1203,7 +1229,7 @@ type helperFanoutFirstFrame struct {
 }
 
 var helperFanoutFirstSites = [...]runtime.Site{
-	{ID: 1, Kind: "select", Name: "select", Pos: "cpclosures.go:279:13"},
+	{ID: 1, Kind: "select", Name: "select", Pos: "cpclosures.go:281:13"},
 }
 
 // MarshalFrame writes the serialized fields of the frame.
@@ -1251,7 +1277,7 @@ type helperFanoutFrame struct {
 }
 
 var helperFanoutSites = [...]runtime.Site{
-	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:289:9"},
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:291:9"},
 }
 
 // HelperFanoutWorkflow is the descriptor of workflow HelperFanout: register it with a
@@ -1312,16 +1338,94 @@ func (f1 *helperFanoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// foreignHelpersFrame is the frame of workflow ForeignHelpers: its machine state and the variables
+// that live across its checkpoints.
+type foreignHelpersFrame struct {
+	pc        int
+	words     []string
+	s         string
+	n         int
+	err       error
+	spell     *ext.DurableFrameSpell
+	t         string
+	m         int
+	t_5a0685  string
+	t_5a06851 error
+	t_5a06852 string
+}
+
+var foreignHelpersSites = [...]runtime.Site{
+	{ID: 3, Kind: "step", Name: "Echo", Pos: "cpclosures.go:309:9"},
+}
+
+// ForeignHelpersWorkflow is the descriptor of workflow ForeignHelpers: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var ForeignHelpersWorkflow = durable.NewWorkflow[[]string, string]("github.com/durablegen/durable/internal/equiv.ForeignHelpers", "9d6187dc01df085f", func() any { return new(foreignHelpersFrame) }).WithFunc(ForeignHelpers).WithErrors(ext.ErrTooMany)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *foreignHelpersFrame) SetInput(in []string) {
+	f1.words = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *foreignHelpersFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "words", f1.words)
+	e.String("s", f1.s)
+	e.Int("n", int64(f1.n))
+	e.Error("err", f1.err)
+	if f1.spell != nil {
+		e.Frame("spell", f1.spell)
+	}
+	e.String("t", f1.t)
+	e.Int("m", int64(f1.m))
+	e.String("t_5a0685", f1.t_5a0685)
+	e.Error("t_5a06851", f1.t_5a06851)
+	e.String("t_5a06852", f1.t_5a06852)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *foreignHelpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "words":
+			runtime.Value(d, &f1.words)
+		case "s":
+			f1.s = d.String()
+		case "n":
+			f1.n = int(d.Int())
+		case "err":
+			f1.err = d.Error()
+		case "spell":
+			f1.spell = new(ext.DurableFrameSpell)
+			d.Frame(f1.spell)
+		case "t":
+			f1.t = d.String()
+		case "m":
+			f1.m = int(d.Int())
+		case "t_5a0685":
+			f1.t_5a0685 = d.String()
+		case "t_5a06851":
+			f1.t_5a06851 = d.Error()
+		case "t_5a06852":
+			f1.t_5a06852 = d.String()
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f1 *touch2Frame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:100:18*/ f1.t_d33f301 = fmt.Sprint("touch ", f1.n)
+			/*line cpclosures.go:102:18*/ f1.t_d33f301 = fmt.Sprint("touch ", f1.n)
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:100:8*/ f1.t_d33f30 = runtime.CallErr(x1, &touch2Sites[0], func(stepCtx context.Context) error {
+			/*line cpclosures.go:102:8*/ f1.t_d33f30 = runtime.CallErr(x1, &touch2Sites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Note)(stepCtx, f1.t_d33f301)
 				}
@@ -1331,7 +1435,7 @@ func (f1 *touch2Frame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:100:1*/ return f1.ret(f1.t_d33f30)
+			/*line cpclosures.go:102:1*/ return f1.ret(f1.t_d33f30)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1344,11 +1448,11 @@ func (f1 *closureHelperGreetFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:141:2*/ f1.up.count++
-			/*line cpclosures.go:142:19*/ f1.t_1859df2 = fmt.Sprintf("%s:%s:%d", f1.up.who, f1.s, f1.up.count)
+			/*line cpclosures.go:143:2*/ f1.up.count++
+			/*line cpclosures.go:144:19*/ f1.t_1859df2 = fmt.Sprintf("%s:%s:%d", f1.up.who, f1.s, f1.up.count)
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:142:9*/ f1.t_1859df, f1.t_1859df1 = runtime.Call(x1, &closureHelperGreetSites[0], func(stepCtx context.Context) (string, error) {
+			/*line cpclosures.go:144:9*/ f1.t_1859df, f1.t_1859df1 = runtime.Call(x1, &closureHelperGreetSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_1859df2)
 				}
@@ -1358,7 +1462,7 @@ func (f1 *closureHelperGreetFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:142:2*/ return f1.ret(f1.t_1859df, f1.t_1859df1)
+			/*line cpclosures.go:144:2*/ return f1.ret(f1.t_1859df, f1.t_1859df1)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1371,9 +1475,9 @@ func (f1 *closureHelperFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:139:1*/ f1.count = 0
-			/*line cpclosures.go:144:1*/ f1.parts = nil
-			/*line cpclosures.go:145:1*/ f1.t_6d5b4f1 = f1.n
+			/*line cpclosures.go:141:1*/ f1.count = 0
+			/*line cpclosures.go:146:1*/ f1.parts = nil
+			/*line cpclosures.go:147:1*/ f1.t_6d5b4f1 = f1.n
 			f1.t_6d5b4f = 0
 			f1.pc = 1
 		case 1:
@@ -1384,24 +1488,24 @@ func (f1 *closureHelperFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 2:
 			f1.i = f1.t_6d5b4f
-			/*line cpclosures.go:146:12*/ f1.greet = &closureHelperGreetFrame{s: fmt.Sprint(f1.i)}
+			/*line cpclosures.go:148:12*/ f1.greet = &closureHelperGreetFrame{s: fmt.Sprint(f1.i)}
 			f1.pc = 5
 		case 3:
 			f1.t_6d5b4f++
 			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:152:1*/ return f1.ret(strings.Join(f1.parts, "/"), nil)
+			/*line cpclosures.go:154:1*/ return f1.ret(strings.Join(f1.parts, "/"), nil)
 		case 5:
-			/*line cpclosures.go:146:12*/ f1.greet.up = f1
-			/*line cpclosures.go:146:12*/ if err := f1.greet.Run(x1); err != nil {
+			/*line cpclosures.go:148:12*/ f1.greet.up = f1
+			/*line cpclosures.go:148:12*/ if err := f1.greet.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:146:12*/ f1.p, f1.err = f1.greet.res, f1.greet.res1
+			/*line cpclosures.go:148:12*/ f1.p, f1.err = f1.greet.res, f1.greet.res1
 			f1.greet = nil
-			/*line cpclosures.go:147:2*/ if f1.err != nil {
-				/*line cpclosures.go:148:3*/ return f1.ret("", f1.err)
+			/*line cpclosures.go:149:2*/ if f1.err != nil {
+				/*line cpclosures.go:150:3*/ return f1.ret("", f1.err)
 			}
-			/*line cpclosures.go:150:2*/ f1.parts = append(f1.parts, f1.p)
+			/*line cpclosures.go:152:2*/ f1.parts = append(f1.parts, f1.p)
 			f1.pc = 3
 		default:
 			return runtime.BadState(f1.pc)
@@ -1415,8 +1519,8 @@ func (f1 *reserveAllFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:199:1*/ f1.ids = nil
-			/*line cpclosures.go:200:1*/ f1.t_6d1f021 = len(f1.items)
+			/*line cpclosures.go:201:1*/ f1.ids = nil
+			/*line cpclosures.go:202:1*/ f1.t_6d1f021 = len(f1.items)
 			f1.t_6d1f02 = 0
 			f1.pc = 1
 		case 1:
@@ -1432,9 +1536,9 @@ func (f1 *reserveAllFrame) Run(x1 *runtime.Exec) error {
 			f1.t_6d1f02++
 			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:208:1*/ return f1.ret(f1.ids, nil)
+			/*line cpclosures.go:210:1*/ return f1.ret(f1.ids, nil)
 		case 5:
-			/*line cpclosures.go:201:13*/ f1.id, f1.err = runtime.Call(x1, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
+			/*line cpclosures.go:203:13*/ f1.id, f1.err = runtime.Call(x1, &reserveAllSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, "res-"+f1.it)
 				}
@@ -1444,11 +1548,11 @@ func (f1 *reserveAllFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:202:2*/ if f1.err != nil {
-				/*line cpclosures.go:203:3*/ return f1.ret(f1.ids, f1.err)
+			/*line cpclosures.go:204:2*/ if f1.err != nil {
+				/*line cpclosures.go:205:3*/ return f1.ret(f1.ids, f1.err)
 			}
-			/*line cpclosures.go:205:2*/ runtime.CompensateIn(x1, "reserveAll", 1, "Note", "release "+f1.id)
-			/*line cpclosures.go:206:2*/ f1.ids = append(f1.ids, f1.id)
+			/*line cpclosures.go:207:2*/ runtime.CompensateIn(x1, "reserveAll", 1, "Note", "release "+f1.id)
+			/*line cpclosures.go:208:2*/ f1.ids = append(f1.ids, f1.id)
 			f1.pc = 3
 		default:
 			return runtime.BadState(f1.pc)
@@ -1462,32 +1566,32 @@ func (f1 *fanHelperFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:242:1*/ f1.fs = nil
-			/*line cpclosures.go:243:1*/ for _, w := range /*line cpclosures.go:243:19*/ f1.words {
-				/*line cpclosures.go:244:2*/ f1.fs = append(f1.fs, durable.Go(x1.Context(), "upper", func(ctx context.Context) (string, error) {
-					/*line cpclosures.go:245:3*/ Effects.Add(ctx, "upper "+w)
-					/*line cpclosures.go:246:3*/ if w == "" {
-						/*line cpclosures.go:247:4*/ return "", durable.Permanent(fmt.Errorf("empty word"))
+			/*line cpclosures.go:244:1*/ f1.fs = nil
+			/*line cpclosures.go:245:1*/ for _, w := range /*line cpclosures.go:245:19*/ f1.words {
+				/*line cpclosures.go:246:2*/ f1.fs = append(f1.fs, durable.Go(x1.Context(), "upper", func(ctx context.Context) (string, error) {
+					/*line cpclosures.go:247:3*/ Effects.Add(ctx, "upper "+w)
+					/*line cpclosures.go:248:3*/ if w == "" {
+						/*line cpclosures.go:249:4*/ return "", durable.Permanent(fmt.Errorf("empty word"))
 					}
-					/*line cpclosures.go:249:3*/ return strings.ToUpper(w), nil
+					/*line cpclosures.go:251:3*/ return strings.ToUpper(w), nil
 				}))
 			}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:252:8*/ f1.err = runtime.All(x1, &fanHelperSites[0], durable.Futures(f1.fs)...)
+			/*line cpclosures.go:254:8*/ f1.err = runtime.All(x1, &fanHelperSites[0], durable.Futures(f1.fs)...)
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:253:1*/ f1.out = nil
-			/*line cpclosures.go:254:1*/ for _, f := range /*line cpclosures.go:254:19*/ f1.fs {
-				/*line cpclosures.go:255:2*/ v, ferr := f.Get()
-				/*line cpclosures.go:256:2*/ if ferr != nil {
-					/*line cpclosures.go:257:3*/ v = "!" + ferr.Error()
+			/*line cpclosures.go:255:1*/ f1.out = nil
+			/*line cpclosures.go:256:1*/ for _, f := range /*line cpclosures.go:256:19*/ f1.fs {
+				/*line cpclosures.go:257:2*/ v, ferr := f.Get()
+				/*line cpclosures.go:258:2*/ if ferr != nil {
+					/*line cpclosures.go:259:3*/ v = "!" + ferr.Error()
 				}
-				/*line cpclosures.go:259:2*/ f1.out = append(f1.out, v)
+				/*line cpclosures.go:261:2*/ f1.out = append(f1.out, v)
 			}
-			/*line cpclosures.go:261:1*/ return f1.ret(f1.out, f1.err)
+			/*line cpclosures.go:263:1*/ return f1.ret(f1.out, f1.err)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1502,7 +1606,7 @@ func (f1 *closureNotifyNotifyFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:24:12*/ f1.k, f1.err = runtime.Call(x1, &closureNotifyNotifySites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:26:12*/ f1.k, f1.err = runtime.Call(x1, &closureNotifyNotifySites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, len(f1.msg), f1.up.sent)
 				}
@@ -1512,24 +1616,24 @@ func (f1 *closureNotifyNotifyFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:25:2*/ if f1.err != nil {
-				/*line cpclosures.go:26:3*/ return f1.ret(f1.err)
+			/*line cpclosures.go:27:2*/ if f1.err != nil {
+				/*line cpclosures.go:28:3*/ return f1.ret(f1.err)
 			}
-			/*line cpclosures.go:28:2*/ f1.up.sent = f1.k
+			/*line cpclosures.go:30:2*/ f1.up.sent = f1.k
 			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:29:12*/ f1.err1 = runtime.Sleep(x1, &closureNotifyNotifySites[1], time.Minute)
+			/*line cpclosures.go:31:12*/ f1.err1 = runtime.Sleep(x1, &closureNotifyNotifySites[1], time.Minute)
 			if err := x1.Commit(&f1.pc, 4); err != nil {
 				return err
 			}
 		case 4:
-			/*line cpclosures.go:29:2*/ if f1.err1 != nil {
-				/*line cpclosures.go:30:3*/ return f1.ret(f1.err1)
+			/*line cpclosures.go:31:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:32:3*/ return f1.ret(f1.err1)
 			}
-			/*line cpclosures.go:32:2*/ f1.up.log = append(f1.up.log, f1.msg)
+			/*line cpclosures.go:34:2*/ f1.up.log = append(f1.up.log, f1.msg)
 			f1.pc = 5
 		case 5:
-			/*line cpclosures.go:33:9*/ f1.t_f9b663 = runtime.CallErr(x1, &closureNotifyNotifySites[2], func(stepCtx1 context.Context) error {
+			/*line cpclosures.go:35:9*/ f1.t_f9b663 = runtime.CallErr(x1, &closureNotifyNotifySites[2], func(stepCtx1 context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Note)(stepCtx1, f1.msg)
 				}
@@ -1539,7 +1643,7 @@ func (f1 *closureNotifyNotifyFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:33:2*/ return f1.ret(f1.t_f9b663)
+			/*line cpclosures.go:35:2*/ return f1.ret(f1.t_f9b663)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1552,21 +1656,21 @@ func (f1 *closureNotifyFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:21:1*/ f1.sent = 0
-			/*line cpclosures.go:22:1*/ f1.log = nil
-			/*line cpclosures.go:35:11*/ f1.notify = &closureNotifyNotifyFrame{msg: "welcome"}
+			/*line cpclosures.go:23:1*/ f1.sent = 0
+			/*line cpclosures.go:24:1*/ f1.log = nil
+			/*line cpclosures.go:37:11*/ f1.notify = &closureNotifyNotifyFrame{msg: "welcome"}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:35:11*/ f1.notify.up = f1
-			/*line cpclosures.go:35:11*/ if err := f1.notify.Run(x1); err != nil {
+			/*line cpclosures.go:37:11*/ f1.notify.up = f1
+			/*line cpclosures.go:37:11*/ if err := f1.notify.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:35:11*/ f1.err = f1.notify.res
+			/*line cpclosures.go:37:11*/ f1.err = f1.notify.res
 			f1.notify = nil
-			/*line cpclosures.go:35:1*/ if f1.err != nil {
-				/*line cpclosures.go:36:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:37:1*/ if f1.err != nil {
+				/*line cpclosures.go:38:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:38:1*/ f1.t_6d5b4f1 = f1.n
+			/*line cpclosures.go:40:1*/ f1.t_6d5b4f1 = f1.n
 			f1.t_6d5b4f = 0
 			f1.pc = 2
 		case 2:
@@ -1577,22 +1681,22 @@ func (f1 *closureNotifyFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 3:
 			f1.i = f1.t_6d5b4f
-			/*line cpclosures.go:39:12*/ f1.notify = &closureNotifyNotifyFrame{msg: fmt.Sprint("day ", f1.i)}
+			/*line cpclosures.go:41:12*/ f1.notify = &closureNotifyNotifyFrame{msg: fmt.Sprint("day ", f1.i)}
 			f1.pc = 6
 		case 4:
 			f1.t_6d5b4f++
 			f1.pc = 2
 		case 5:
-			/*line cpclosures.go:43:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.sent, " ", strings.Join(f1.log, ",")), nil)
+			/*line cpclosures.go:45:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.sent, " ", strings.Join(f1.log, ",")), nil)
 		case 6:
-			/*line cpclosures.go:39:12*/ f1.notify.up = f1
-			/*line cpclosures.go:39:12*/ if err := f1.notify.Run(x1); err != nil {
+			/*line cpclosures.go:41:12*/ f1.notify.up = f1
+			/*line cpclosures.go:41:12*/ if err := f1.notify.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:39:12*/ f1.err1 = f1.notify.res
+			/*line cpclosures.go:41:12*/ f1.err1 = f1.notify.res
 			f1.notify = nil
-			/*line cpclosures.go:39:2*/ if f1.err1 != nil {
-				/*line cpclosures.go:40:3*/ return runtime.Return[string](x1, "", f1.err1)
+			/*line cpclosures.go:41:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:42:3*/ return runtime.Return[string](x1, "", f1.err1)
 			}
 			f1.pc = 4
 		default:
@@ -1609,7 +1713,7 @@ func (f1 *closureByReferenceReadFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:53:12*/ f1.v, f1.err = runtime.Call(x1, &closureByReferenceReadSites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:55:12*/ f1.v, f1.err = runtime.Call(x1, &closureByReferenceReadSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f1.up.x, 0)
 				}
@@ -1619,14 +1723,14 @@ func (f1 *closureByReferenceReadFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:54:2*/ if f1.err != nil {
-				/*line cpclosures.go:55:3*/ return f1.ret("", f1.err)
+			/*line cpclosures.go:56:2*/ if f1.err != nil {
+				/*line cpclosures.go:57:3*/ return f1.ret("", f1.err)
 			}
-			/*line cpclosures.go:57:2*/ f1.up.x++
-			/*line cpclosures.go:58:19*/ f1.t_2d62de2 = fmt.Sprintf("%s=%d", f1.label, f1.v)
+			/*line cpclosures.go:59:2*/ f1.up.x++
+			/*line cpclosures.go:60:19*/ f1.t_2d62de2 = fmt.Sprintf("%s=%d", f1.label, f1.v)
 			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:58:9*/ f1.t_2d62de, f1.t_2d62de1 = runtime.Call(x1, &closureByReferenceReadSites[1], func(stepCtx1 context.Context) (string, error) {
+			/*line cpclosures.go:60:9*/ f1.t_2d62de, f1.t_2d62de1 = runtime.Call(x1, &closureByReferenceReadSites[1], func(stepCtx1 context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx1, Echo)(stepCtx1, f1.t_2d62de2)
 				}
@@ -1636,7 +1740,7 @@ func (f1 *closureByReferenceReadFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line cpclosures.go:58:2*/ return f1.ret(f1.t_2d62de, f1.t_2d62de1)
+			/*line cpclosures.go:60:2*/ return f1.ret(f1.t_2d62de, f1.t_2d62de1)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1649,33 +1753,33 @@ func (f1 *closureByReferenceFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:51:1*/ f1.x = f1.n
-			/*line cpclosures.go:60:11*/ f1.read = &closureByReferenceReadFrame{label: "a"}
+			/*line cpclosures.go:53:1*/ f1.x = f1.n
+			/*line cpclosures.go:62:11*/ f1.read = &closureByReferenceReadFrame{label: "a"}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:60:11*/ f1.read.up = f1
-			/*line cpclosures.go:60:11*/ if err := f1.read.Run(x1); err != nil {
+			/*line cpclosures.go:62:11*/ f1.read.up = f1
+			/*line cpclosures.go:62:11*/ if err := f1.read.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:60:11*/ f1.a, f1.err = f1.read.res, f1.read.res1
+			/*line cpclosures.go:62:11*/ f1.a, f1.err = f1.read.res, f1.read.res1
 			f1.read = nil
-			/*line cpclosures.go:61:1*/ if f1.err != nil {
-				/*line cpclosures.go:62:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:63:1*/ if f1.err != nil {
+				/*line cpclosures.go:64:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:64:1*/ f1.x *= 10
-			/*line cpclosures.go:65:11*/ f1.read = &closureByReferenceReadFrame{label: "b"}
+			/*line cpclosures.go:66:1*/ f1.x *= 10
+			/*line cpclosures.go:67:11*/ f1.read = &closureByReferenceReadFrame{label: "b"}
 			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:65:11*/ f1.read.up = f1
-			/*line cpclosures.go:65:11*/ if err := f1.read.Run(x1); err != nil {
+			/*line cpclosures.go:67:11*/ f1.read.up = f1
+			/*line cpclosures.go:67:11*/ if err := f1.read.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:65:11*/ f1.b, f1.err = f1.read.res, f1.read.res1
+			/*line cpclosures.go:67:11*/ f1.b, f1.err = f1.read.res, f1.read.res1
 			f1.read = nil
-			/*line cpclosures.go:66:1*/ if f1.err != nil {
-				/*line cpclosures.go:67:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:68:1*/ if f1.err != nil {
+				/*line cpclosures.go:69:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:69:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %s x=%d", f1.a, f1.b, f1.x), nil)
+			/*line cpclosures.go:71:1*/ return runtime.Return[string](x1, fmt.Sprintf("%s %s x=%d", f1.a, f1.b, f1.x), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1690,7 +1794,7 @@ func (f1 *closureOwnContextStepFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:79:12*/ f1.s, f1.err = runtime.Call(x1, &closureOwnContextStepSites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:81:12*/ f1.s, f1.err = runtime.Call(x1, &closureOwnContextStepSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f1.a, f1.b)
 				}
@@ -1700,21 +1804,21 @@ func (f1 *closureOwnContextStepFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:80:2*/ if f1.err != nil {
-				/*line cpclosures.go:81:3*/ return f1.ret(0, 0, f1.err)
+			/*line cpclosures.go:82:2*/ if f1.err != nil {
+				/*line cpclosures.go:83:3*/ return f1.ret(0, 0, f1.err)
 			}
-			/*line cpclosures.go:83:12*/ f1.touch2 = &touch2Frame{n: f1.s}
+			/*line cpclosures.go:85:12*/ f1.touch2 = &touch2Frame{n: f1.s}
 			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:83:12*/ if err := f1.touch2.Run(x1); err != nil {
+			/*line cpclosures.go:85:12*/ if err := f1.touch2.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:83:12*/ f1.err1 = f1.touch2.res
+			/*line cpclosures.go:85:12*/ f1.err1 = f1.touch2.res
 			f1.touch2 = nil
-			/*line cpclosures.go:83:2*/ if f1.err1 != nil {
-				/*line cpclosures.go:84:3*/ return f1.ret(0, 0, f1.err1)
+			/*line cpclosures.go:85:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:86:3*/ return f1.ret(0, 0, f1.err1)
 			}
-			/*line cpclosures.go:86:2*/ return f1.ret(f1.s, f1.a*f1.b, nil)
+			/*line cpclosures.go:88:2*/ return f1.ret(f1.s, f1.a*f1.b, nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1727,34 +1831,34 @@ func (f1 *closureOwnContextFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:77:1*/ f1.total = 0
-			/*line cpclosures.go:88:5*/ f1.i = 1
+			/*line cpclosures.go:79:1*/ f1.total = 0
+			/*line cpclosures.go:90:5*/ f1.i = 1
 			f1.pc = 1
 		case 1:
-			if /*line cpclosures.go:88:13*/ f1.i <= f1.n {
+			if /*line cpclosures.go:90:13*/ f1.i <= f1.n {
 				f1.pc = 2
 			} else {
 				f1.pc = 4
 			}
 		case 2:
-			/*line cpclosures.go:89:15*/ f1.step = &closureOwnContextStepFrame{a: f1.i, b: f1.total}
+			/*line cpclosures.go:91:15*/ f1.step = &closureOwnContextStepFrame{a: f1.i, b: f1.total}
 			f1.pc = 5
 		case 3:
-			/*line cpclosures.go:88:21*/ f1.i++
+			/*line cpclosures.go:90:21*/ f1.i++
 			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:95:1*/ return runtime.Return[int](x1, f1.total, nil)
+			/*line cpclosures.go:97:1*/ return runtime.Return[int](x1, f1.total, nil)
 		case 5:
-			/*line cpclosures.go:89:15*/ f1.step.up = f1
-			/*line cpclosures.go:89:15*/ if err := f1.step.Run(x1); err != nil {
+			/*line cpclosures.go:91:15*/ f1.step.up = f1
+			/*line cpclosures.go:91:15*/ if err := f1.step.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:89:15*/ f1.s, f1.p, f1.err = f1.step.res, f1.step.res1, f1.step.res2
+			/*line cpclosures.go:91:15*/ f1.s, f1.p, f1.err = f1.step.res, f1.step.res1, f1.step.res2
 			f1.step = nil
-			/*line cpclosures.go:90:2*/ if f1.err != nil {
-				/*line cpclosures.go:91:3*/ return runtime.Return[int](x1, 0, f1.err)
+			/*line cpclosures.go:92:2*/ if f1.err != nil {
+				/*line cpclosures.go:93:3*/ return runtime.Return[int](x1, 0, f1.err)
 			}
-			/*line cpclosures.go:93:2*/ f1.total += f1.s + f1.p
+			/*line cpclosures.go:95:2*/ f1.total += f1.s + f1.p
 			f1.pc = 3
 		default:
 			return runtime.BadState(f1.pc)
@@ -1768,23 +1872,23 @@ func (f1 *closureInLoopChargeFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:113:3*/ if len(f1.amounts) == 0 {
-				/*line cpclosures.go:114:4*/ return f1.ret(0, nil)
+			/*line cpclosures.go:115:3*/ if len(f1.amounts) == 0 {
+				/*line cpclosures.go:116:4*/ return f1.ret(0, nil)
 			}
-			/*line cpclosures.go:116:16*/ f1.chargeAll = &chargeAllFrame{who: (*f1.up.label), amounts: f1.amounts}
+			/*line cpclosures.go:118:16*/ f1.chargeAll = &chargeAllFrame{who: (*f1.up.label), amounts: f1.amounts}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:116:16*/ if err := f1.chargeAll.Run(x1); err != nil {
+			/*line cpclosures.go:118:16*/ if err := f1.chargeAll.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:116:16*/ f1.total, f1.err = f1.chargeAll.res, f1.chargeAll.res1
+			/*line cpclosures.go:118:16*/ f1.total, f1.err = f1.chargeAll.res, f1.chargeAll.res1
 			f1.chargeAll = nil
-			/*line cpclosures.go:117:3*/ if f1.err != nil {
-				/*line cpclosures.go:118:4*/ return f1.ret(f1.total, f1.err)
+			/*line cpclosures.go:119:3*/ if f1.err != nil {
+				/*line cpclosures.go:120:4*/ return f1.ret(f1.total, f1.err)
 			}
-			/*line cpclosures.go:120:3*/ (*f1.up.label) += "!"
-			/*line cpclosures.go:121:3*/ f1.up.out = append(f1.up.out, fmt.Sprintf("%s=%d", (*f1.up.label), f1.total))
-			/*line cpclosures.go:122:3*/ return f1.ret(f1.total, f1.err)
+			/*line cpclosures.go:122:3*/ (*f1.up.label) += "!"
+			/*line cpclosures.go:123:3*/ f1.up.out = append(f1.up.out, fmt.Sprintf("%s=%d", (*f1.up.label), f1.total))
+			/*line cpclosures.go:124:3*/ return f1.ret(f1.total, f1.err)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1797,8 +1901,8 @@ func (f1 *closureInLoopFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:109:1*/ f1.out = nil
-			/*line cpclosures.go:110:1*/ f1.t_6d5b4f1 = f1.n
+			/*line cpclosures.go:111:1*/ f1.out = nil
+			/*line cpclosures.go:112:1*/ f1.t_6d5b4f1 = f1.n
 			f1.t_6d5b4f = 0
 			f1.pc = 1
 		case 1:
@@ -1809,38 +1913,38 @@ func (f1 *closureInLoopFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 2:
 			f1.i = f1.t_6d5b4f
-			/*line cpclosures.go:111:2*/ f1.label = new(string)
-			/*line cpclosures.go:111:2*/ (*f1.label) = fmt.Sprint("it", f1.i)
-			/*line cpclosures.go:124:15*/ f1.charge = &closureInLoopChargeFrame{amounts: []int{f1.i, f1.i + 1}}
+			/*line cpclosures.go:113:2*/ f1.label = new(string)
+			/*line cpclosures.go:113:2*/ (*f1.label) = fmt.Sprint("it", f1.i)
+			/*line cpclosures.go:126:15*/ f1.charge = &closureInLoopChargeFrame{amounts: []int{f1.i, f1.i + 1}}
 			f1.pc = 5
 		case 3:
 			f1.t_6d5b4f++
 			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:132:1*/ return runtime.Return[string](x1, strings.Join(f1.out, " "), nil)
+			/*line cpclosures.go:134:1*/ return runtime.Return[string](x1, strings.Join(f1.out, " "), nil)
 		case 5:
-			/*line cpclosures.go:124:15*/ f1.charge.up = f1
-			/*line cpclosures.go:124:15*/ if err := f1.charge.Run(x1); err != nil {
+			/*line cpclosures.go:126:15*/ f1.charge.up = f1
+			/*line cpclosures.go:126:15*/ if err := f1.charge.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:124:15*/ f1.err = f1.charge.res1
+			/*line cpclosures.go:126:15*/ f1.err = f1.charge.res1
 			f1.charge = nil
-			/*line cpclosures.go:124:2*/ if f1.err != nil {
-				/*line cpclosures.go:125:3*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:126:2*/ if f1.err != nil {
+				/*line cpclosures.go:127:3*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:127:15*/ f1.charge = &closureInLoopChargeFrame{amounts: nil}
+			/*line cpclosures.go:129:15*/ f1.charge = &closureInLoopChargeFrame{amounts: nil}
 			f1.pc = 6
 		case 6:
-			/*line cpclosures.go:127:15*/ f1.charge.up = f1
-			/*line cpclosures.go:127:15*/ if err := f1.charge.Run(x1); err != nil {
+			/*line cpclosures.go:129:15*/ f1.charge.up = f1
+			/*line cpclosures.go:129:15*/ if err := f1.charge.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:127:15*/ f1.err1 = f1.charge.res1
+			/*line cpclosures.go:129:15*/ f1.err1 = f1.charge.res1
 			f1.charge = nil
-			/*line cpclosures.go:127:2*/ if f1.err1 != nil {
-				/*line cpclosures.go:128:3*/ return runtime.Return[string](x1, "", f1.err1)
+			/*line cpclosures.go:129:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:130:3*/ return runtime.Return[string](x1, "", f1.err1)
 			}
-			/*line cpclosures.go:130:2*/ f1.out = append(f1.out, (*f1.label))
+			/*line cpclosures.go:132:2*/ f1.out = append(f1.out, (*f1.label))
 			f1.pc = 3
 		default:
 			return runtime.BadState(f1.pc)
@@ -1854,29 +1958,29 @@ func (f1 *closureInHelperFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:159:11*/ f1.closureHelper = &closureHelperFrame{who: "a", n: f1.n}
+			/*line cpclosures.go:161:11*/ f1.closureHelper = &closureHelperFrame{who: "a", n: f1.n}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:159:11*/ if err := f1.closureHelper.Run(x1); err != nil {
+			/*line cpclosures.go:161:11*/ if err := f1.closureHelper.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:159:11*/ f1.a, f1.err = f1.closureHelper.res, f1.closureHelper.res1
+			/*line cpclosures.go:161:11*/ f1.a, f1.err = f1.closureHelper.res, f1.closureHelper.res1
 			f1.closureHelper = nil
-			/*line cpclosures.go:160:1*/ if f1.err != nil {
-				/*line cpclosures.go:161:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:162:1*/ if f1.err != nil {
+				/*line cpclosures.go:163:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:163:11*/ f1.closureHelper = &closureHelperFrame{who: "b", n: f1.n + 1}
+			/*line cpclosures.go:165:11*/ f1.closureHelper = &closureHelperFrame{who: "b", n: f1.n + 1}
 			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:163:11*/ if err := f1.closureHelper.Run(x1); err != nil {
+			/*line cpclosures.go:165:11*/ if err := f1.closureHelper.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:163:11*/ f1.b, f1.err = f1.closureHelper.res, f1.closureHelper.res1
+			/*line cpclosures.go:165:11*/ f1.b, f1.err = f1.closureHelper.res, f1.closureHelper.res1
 			f1.closureHelper = nil
-			/*line cpclosures.go:164:1*/ if f1.err != nil {
-				/*line cpclosures.go:165:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:166:1*/ if f1.err != nil {
+				/*line cpclosures.go:167:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:167:1*/ return runtime.Return[string](x1, f1.a+" "+f1.b, nil)
+			/*line cpclosures.go:169:1*/ return runtime.Return[string](x1, f1.a+" "+f1.b, nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1889,7 +1993,7 @@ func (f1 *closureCalledAtOnceLitFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:177:2*/ f1.t_536ed51 = 2
+			/*line cpclosures.go:179:2*/ f1.t_536ed51 = 2
 			f1.t_536ed5 = 0
 			f1.pc = 1
 		case 1:
@@ -1905,9 +2009,9 @@ func (f1 *closureCalledAtOnceLitFrame) Run(x1 *runtime.Exec) error {
 			f1.t_536ed5++
 			f1.pc = 1
 		case 4:
-			/*line cpclosures.go:183:1*/ return f1.ret()
+			/*line cpclosures.go:185:1*/ return f1.ret()
 		case 5:
-			/*line cpclosures.go:178:13*/ f1.v, f1.err = runtime.Call(x1, &closureCalledAtOnceLitSites[0], func(stepCtx context.Context) (int, error) {
+			/*line cpclosures.go:180:13*/ f1.v, f1.err = runtime.Call(x1, &closureCalledAtOnceLitSites[0], func(stepCtx context.Context) (int, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Add)(stepCtx, f1.up.acc, f1.i)
 				}
@@ -1917,8 +2021,8 @@ func (f1 *closureCalledAtOnceLitFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:179:3*/ if f1.err == nil {
-				/*line cpclosures.go:180:4*/ f1.up.acc = f1.v
+			/*line cpclosures.go:181:3*/ if f1.err == nil {
+				/*line cpclosures.go:182:4*/ f1.up.acc = f1.v
 			}
 			f1.pc = 3
 		default:
@@ -1935,18 +2039,18 @@ func (f1 *closureCalledAtOnceLitFrame1) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:185:12*/ f1.err = runtime.Sleep(x1, &closureCalledAtOnceLitSites1[0], time.Second)
+			/*line cpclosures.go:187:12*/ f1.err = runtime.Sleep(x1, &closureCalledAtOnceLitSites1[0], time.Second)
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:185:2*/ if f1.err != nil {
-				/*line cpclosures.go:186:3*/ return f1.ret("", f1.err)
+			/*line cpclosures.go:187:2*/ if f1.err != nil {
+				/*line cpclosures.go:188:3*/ return f1.ret("", f1.err)
 			}
-			/*line cpclosures.go:188:19*/ f1.t_7718bc2 = fmt.Sprint("acc ", f1.up.acc*f1.k)
+			/*line cpclosures.go:190:19*/ f1.t_7718bc2 = fmt.Sprint("acc ", f1.up.acc*f1.k)
 			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:188:9*/ f1.t_7718bc, f1.t_7718bc1 = runtime.Call(x1, &closureCalledAtOnceLitSites1[1], func(stepCtx context.Context) (string, error) {
+			/*line cpclosures.go:190:9*/ f1.t_7718bc, f1.t_7718bc1 = runtime.Call(x1, &closureCalledAtOnceLitSites1[1], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_7718bc2)
 				}
@@ -1956,7 +2060,7 @@ func (f1 *closureCalledAtOnceLitFrame1) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line cpclosures.go:188:2*/ return f1.ret(f1.t_7718bc, f1.t_7718bc1)
+			/*line cpclosures.go:190:2*/ return f1.ret(f1.t_7718bc, f1.t_7718bc1)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -1969,28 +2073,28 @@ func (f1 *closureCalledAtOnceFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:175:1*/ f1.acc = f1.n
-			/*line cpclosures.go:176:1*/ f1.lit = &closureCalledAtOnceLitFrame{}
+			/*line cpclosures.go:177:1*/ f1.acc = f1.n
+			/*line cpclosures.go:178:1*/ f1.lit = &closureCalledAtOnceLitFrame{}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:176:1*/ f1.lit.up = f1
-			/*line cpclosures.go:176:1*/ if err := f1.lit.Run(x1); err != nil {
+			/*line cpclosures.go:178:1*/ f1.lit.up = f1
+			/*line cpclosures.go:178:1*/ if err := f1.lit.Run(x1); err != nil {
 				return err
 			}
 			f1.lit = nil
-			/*line cpclosures.go:184:11*/ f1.lit1 = &closureCalledAtOnceLitFrame1{k: 3}
+			/*line cpclosures.go:186:11*/ f1.lit1 = &closureCalledAtOnceLitFrame1{k: 3}
 			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:184:11*/ f1.lit1.up = f1
-			/*line cpclosures.go:184:11*/ if err := f1.lit1.Run(x1); err != nil {
+			/*line cpclosures.go:186:11*/ f1.lit1.up = f1
+			/*line cpclosures.go:186:11*/ if err := f1.lit1.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:184:11*/ f1.s, f1.err = f1.lit1.res, f1.lit1.res1
+			/*line cpclosures.go:186:11*/ f1.s, f1.err = f1.lit1.res, f1.lit1.res1
 			f1.lit1 = nil
-			/*line cpclosures.go:190:1*/ if f1.err != nil {
-				/*line cpclosures.go:191:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:192:1*/ if f1.err != nil {
+				/*line cpclosures.go:193:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:193:1*/ return runtime.Return[string](x1, f1.s, nil)
+			/*line cpclosures.go:195:1*/ return runtime.Return[string](x1, f1.s, nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -2005,7 +2109,7 @@ func (f1 *helperSagaBookFrame) Run(x1 *runtime.Exec) error {
 		case 0:
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:223:12*/ f1.err = runtime.CallErr(x1, &helperSagaBookSites[0], func(stepCtx context.Context) error {
+			/*line cpclosures.go:225:12*/ f1.err = runtime.CallErr(x1, &helperSagaBookSites[0], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Note)(stepCtx, "book "+f1.what)
 				}
@@ -2015,11 +2119,11 @@ func (f1 *helperSagaBookFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:223:2*/ if f1.err != nil {
-				/*line cpclosures.go:224:3*/ return f1.ret(f1.err)
+			/*line cpclosures.go:225:2*/ if f1.err != nil {
+				/*line cpclosures.go:226:3*/ return f1.ret(f1.err)
 			}
-			/*line cpclosures.go:226:2*/ runtime.CompensateIn(x1, "HelperSaga.book", 1, "Note", "unbook "+f1.what)
-			/*line cpclosures.go:227:2*/ return f1.ret(nil)
+			/*line cpclosures.go:228:2*/ runtime.CompensateIn(x1, "HelperSaga.book", 1, "Note", "unbook "+f1.what)
+			/*line cpclosures.go:229:2*/ return f1.ret(nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -2032,42 +2136,42 @@ func (f1 *helperSagaFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:217:1*/ runtime.Compensate(x1, &f1.saga, 0, "Note", "undo start")
-			/*line cpclosures.go:218:13*/ f1.reserveAll = &reserveAllFrame{items: []string{"a", "b"}}
+			/*line cpclosures.go:219:1*/ runtime.Compensate(x1, &f1.saga, 0, "Note", "undo start")
+			/*line cpclosures.go:220:13*/ f1.reserveAll = &reserveAllFrame{items: []string{"a", "b"}}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:218:13*/ if err := f1.reserveAll.Run(x1); err != nil {
+			/*line cpclosures.go:220:13*/ if err := f1.reserveAll.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:218:13*/ f1.ids, f1.err = f1.reserveAll.res, f1.reserveAll.res1
+			/*line cpclosures.go:220:13*/ f1.ids, f1.err = f1.reserveAll.res, f1.reserveAll.res1
 			f1.reserveAll = nil
-			/*line cpclosures.go:219:1*/ if f1.err != nil {
-				/*line cpclosures.go:220:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:221:1*/ if f1.err != nil {
+				/*line cpclosures.go:222:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:229:11*/ f1.book = &helperSagaBookFrame{what: "room"}
+			/*line cpclosures.go:231:11*/ f1.book = &helperSagaBookFrame{what: "room"}
 			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:229:11*/ f1.book.up = f1
-			/*line cpclosures.go:229:11*/ if err := f1.book.Run(x1); err != nil {
+			/*line cpclosures.go:231:11*/ f1.book.up = f1
+			/*line cpclosures.go:231:11*/ if err := f1.book.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:229:11*/ f1.err1 = f1.book.res
+			/*line cpclosures.go:231:11*/ f1.err1 = f1.book.res
 			f1.book = nil
-			/*line cpclosures.go:229:1*/ if f1.err1 != nil {
-				/*line cpclosures.go:230:2*/ return runtime.Return[string](x1, "", f1.err1)
+			/*line cpclosures.go:231:1*/ if f1.err1 != nil {
+				/*line cpclosures.go:232:2*/ return runtime.Return[string](x1, "", f1.err1)
 			}
-			if /*line cpclosures.go:232:4*/ f1.n%2 == 1 {
+			if /*line cpclosures.go:234:4*/ f1.n%2 == 1 {
 				f1.pc = 3
 			} else {
 				f1.pc = 4
 			}
 		case 3:
-			/*line cpclosures.go:233:23*/ f1.t_7adbf61 = fmt.Sprint("odd ", f1.n)
+			/*line cpclosures.go:235:23*/ f1.t_7adbf61 = fmt.Sprint("odd ", f1.n)
 			f1.pc = 5
 		case 4:
-			/*line cpclosures.go:235:1*/ return runtime.Return[string](x1, strings.Join(f1.ids, ","), nil)
+			/*line cpclosures.go:237:1*/ return runtime.Return[string](x1, strings.Join(f1.ids, ","), nil)
 		case 5:
-			/*line cpclosures.go:233:13*/ f1.t_7adbf6 = runtime.CallErr(x1, &helperSagaSites[1], func(stepCtx context.Context) error {
+			/*line cpclosures.go:235:13*/ f1.t_7adbf6 = runtime.CallErr(x1, &helperSagaSites[1], func(stepCtx context.Context) error {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Fail)(stepCtx, f1.t_7adbf61)
 				}
@@ -2077,7 +2181,7 @@ func (f1 *helperSagaFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line cpclosures.go:233:2*/ return runtime.Return[string](x1, "", f1.t_7adbf6)
+			/*line cpclosures.go:235:2*/ return runtime.Return[string](x1, "", f1.t_7adbf6)
 		case 7:
 			return runtime.Compensating(x1)
 		default:
@@ -2123,24 +2227,24 @@ func (f1 *helperFanoutFirstFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:274:2*/ f1.a = durable.Go(x1.Context(), "a", func(ctx context.Context) (string, error) {
-				/*line cpclosures.go:274:72*/ return "a", nil
+			/*line cpclosures.go:276:2*/ f1.a = durable.Go(x1.Context(), "a", func(ctx context.Context) (string, error) {
+				/*line cpclosures.go:276:72*/ return "a", nil
 			})
-			/*line cpclosures.go:275:2*/ f1.b = durable.Go(x1.Context(), "b", func(ctx context.Context) (string, error) {
-				/*line cpclosures.go:276:3*/ <-ctx.Done()
-				/*line cpclosures.go:277:3*/ return "", ctx.Err()
+			/*line cpclosures.go:277:2*/ f1.b = durable.Go(x1.Context(), "b", func(ctx context.Context) (string, error) {
+				/*line cpclosures.go:278:3*/ <-ctx.Done()
+				/*line cpclosures.go:279:3*/ return "", ctx.Err()
 			})
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:279:12*/ f1.i, f1.err = runtime.Select(x1, &helperFanoutFirstSites[0], f1.a, f1.b)
+			/*line cpclosures.go:281:12*/ f1.i, f1.err = runtime.Select(x1, &helperFanoutFirstSites[0], f1.a, f1.b)
 			if err := x1.Commit(&f1.pc, 2); err != nil {
 				return err
 			}
 		case 2:
-			/*line cpclosures.go:280:2*/ if f1.err != nil {
-				/*line cpclosures.go:281:3*/ return f1.ret("", f1.err)
+			/*line cpclosures.go:282:2*/ if f1.err != nil {
+				/*line cpclosures.go:283:3*/ return f1.ret("", f1.err)
 			}
-			/*line cpclosures.go:283:2*/ return f1.ret(fmt.Sprint("won ", f1.i), nil)
+			/*line cpclosures.go:285:2*/ return f1.ret(fmt.Sprint("won ", f1.i), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -2153,34 +2257,34 @@ func (f1 *helperFanoutFrame) Run(x1 *runtime.Exec) error {
 	for {
 		switch f1.pc {
 		case 0:
-			/*line cpclosures.go:269:13*/ f1.fanHelper = &fanHelperFrame{words: f1.words}
+			/*line cpclosures.go:271:13*/ f1.fanHelper = &fanHelperFrame{words: f1.words}
 			f1.pc = 1
 		case 1:
-			/*line cpclosures.go:269:28*/ f1.fanHelper.words = f1.words
-			/*line cpclosures.go:269:13*/ if err := f1.fanHelper.Run(x1); err != nil {
+			/*line cpclosures.go:271:28*/ f1.fanHelper.words = f1.words
+			/*line cpclosures.go:271:13*/ if err := f1.fanHelper.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:269:13*/ f1.ups, f1.err = f1.fanHelper.res, f1.fanHelper.res1
+			/*line cpclosures.go:271:13*/ f1.ups, f1.err = f1.fanHelper.res, f1.fanHelper.res1
 			f1.fanHelper = nil
-			/*line cpclosures.go:270:1*/ if f1.err != nil {
-				/*line cpclosures.go:271:2*/ return runtime.Return[string](x1, strings.Join(f1.ups, ","), f1.err)
+			/*line cpclosures.go:272:1*/ if f1.err != nil {
+				/*line cpclosures.go:273:2*/ return runtime.Return[string](x1, strings.Join(f1.ups, ","), f1.err)
 			}
-			/*line cpclosures.go:285:11*/ f1.first = &helperFanoutFirstFrame{}
+			/*line cpclosures.go:287:11*/ f1.first = &helperFanoutFirstFrame{}
 			f1.pc = 2
 		case 2:
-			/*line cpclosures.go:285:11*/ f1.first.up = f1
-			/*line cpclosures.go:285:11*/ if err := f1.first.Run(x1); err != nil {
+			/*line cpclosures.go:287:11*/ f1.first.up = f1
+			/*line cpclosures.go:287:11*/ if err := f1.first.Run(x1); err != nil {
 				return err
 			}
-			/*line cpclosures.go:285:11*/ f1.w, f1.err = f1.first.res, f1.first.res1
+			/*line cpclosures.go:287:11*/ f1.w, f1.err = f1.first.res, f1.first.res1
 			f1.first = nil
-			/*line cpclosures.go:286:1*/ if f1.err != nil {
-				/*line cpclosures.go:287:2*/ return runtime.Return[string](x1, "", f1.err)
+			/*line cpclosures.go:288:1*/ if f1.err != nil {
+				/*line cpclosures.go:289:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
-			/*line cpclosures.go:289:18*/ f1.t_264fef2 = strings.Join(f1.ups, ",") + " " + f1.w
+			/*line cpclosures.go:291:18*/ f1.t_264fef2 = strings.Join(f1.ups, ",") + " " + f1.w
 			f1.pc = 3
 		case 3:
-			/*line cpclosures.go:289:8*/ f1.t_264fef, f1.t_264fef1 = runtime.Call(x1, &helperFanoutSites[0], func(stepCtx context.Context) (string, error) {
+			/*line cpclosures.go:291:8*/ f1.t_264fef, f1.t_264fef1 = runtime.Call(x1, &helperFanoutSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_264fef2)
 				}
@@ -2190,7 +2294,57 @@ func (f1 *helperFanoutFrame) Run(x1 *runtime.Exec) error {
 				return err
 			}
 		case 4:
-			/*line cpclosures.go:289:1*/ return runtime.Return[string](x1, f1.t_264fef, f1.t_264fef1)
+			/*line cpclosures.go:291:1*/ return runtime.Return[string](x1, f1.t_264fef, f1.t_264fef1)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *foreignHelpersFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:299:14*/ f1.spell = ext.NewDurableFrameSpell(f1.words, "-", 3)
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:299:14*/ if err := f1.spell.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:299:14*/ f1.s, f1.n, f1.err = f1.spell.Results()
+			f1.spell = nil
+			/*line cpclosures.go:300:1*/ if errors.Is(f1.err, ext.ErrTooMany) {
+				/*line cpclosures.go:301:2*/ f1.s += " (cut)"
+			} else if /*line cpclosures.go:302:11*/ f1.err != nil {
+				/*line cpclosures.go:303:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:305:14*/ f1.spell = ext.NewDurableFrameSpell([]string{"ab", "cd"}, "+", 5)
+			f1.pc = 2
+		case 2:
+			/*line cpclosures.go:305:14*/ if err := f1.spell.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:305:14*/ f1.t, f1.m, f1.err = f1.spell.Results()
+			f1.spell = nil
+			/*line cpclosures.go:306:1*/ if f1.err != nil {
+				/*line cpclosures.go:307:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:309:18*/ f1.t_5a06852 = fmt.Sprint(f1.s, " ", f1.n, " ", f1.t, " ", f1.m)
+			f1.pc = 3
+		case 3:
+			/*line cpclosures.go:309:8*/ f1.t_5a0685, f1.t_5a06851 = runtime.Call(x1, &foreignHelpersSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_5a06852)
+				}
+				return Echo(stepCtx, f1.t_5a06852)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line cpclosures.go:309:1*/ return runtime.Return[string](x1, f1.t_5a0685, f1.t_5a06851)
 		default:
 			return runtime.BadState(f1.pc)
 		}

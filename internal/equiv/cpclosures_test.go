@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/durablegen/durable/durabletest"
+	"github.com/durablegen/durable/internal/equiv/ext"
 )
 
 // TestCheckpointClosures runs workflows whose checkpoints are made inside
@@ -12,6 +13,8 @@ import (
 // captures, reading what its caller changed, with its own context and
 // several results, defined in a loop, and defined in a helper.
 func TestCheckpointClosures(t *testing.T) {
+	ext.Effects = Effects // the effects of the steps of ext's helpers
+	t.Cleanup(func() { ext.Effects = nil })
 	log := durabletest.WithLog(Effects)
 	cases := []struct {
 		name string
@@ -30,6 +33,15 @@ func TestCheckpointClosures(t *testing.T) {
 		}},
 		{"HelperFanout/fail", func(t *testing.T) durabletest.Report {
 			return durabletest.Run(t, HelperFanoutWorkflow, []string{"x", ""}, log, durabletest.WithUnorderedEffects())
+		}},
+		{"ForeignHelpers/short", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ForeignHelpersWorkflow, []string{"x", "y"}, log)
+		}},
+		{"ForeignHelpers/cut", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ForeignHelpersWorkflow, []string{"a", "b", "c", "d"}, log)
+		}},
+		{"ForeignHelpers/fail", func(t *testing.T) durabletest.Report {
+			return durabletest.Run(t, ForeignHelpersWorkflow, []string{"a", ""}, log)
 		}},
 		{"CalledAtOnce", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureCalledAtOnceWorkflow, 2, log) }},
 	}

@@ -7,7 +7,9 @@ package ext
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/durablegen/durable"
 )
@@ -61,3 +63,57 @@ func (t *tally) Add(k int) { t.n += k }
 
 // Total returns the tally.
 func (t *tally) Total() int { return t.n }
+
+// Effects receives the effects of the steps that Spell and Fill call
+// (their recorder, hookRecorder, forwards to it); nil drops them.
+var Effects Recorder
+
+type hookRecorder struct{}
+
+func (hookRecorder) Add(ctx context.Context, effect string) {
+	if Effects != nil {
+		Effects.Add(ctx, effect)
+	}
+}
+
+// ErrTooMany is the sentinel Spell returns, wrapped, past its limit.
+var ErrTooMany = errors.New("too many words")
+
+// Spell is an exported helper that makes checkpoints: a workflow of
+// another package that calls it nests its frame in its own, so that a
+// crash inside it resumes inside it. It upper-cases each word, sleeping
+// between them, and stops with ErrTooMany past limit words.
+func Spell(ctx durable.Context, words []string, sep string, limit int) (string, int, error) {
+	out, n := "", 0
+	for i, w := range words {
+		if n == limit {
+			return out, n, fmt.Errorf("word %d: %w", i, ErrTooMany)
+		}
+		u, err := Upper(ctx, hookRecorder{}, w)
+		if err != nil {
+			return out, n, fmt.Errorf("word %d: %w", i, err)
+		}
+		if i > 0 {
+			out += sep
+		}
+		out += u
+		n++
+		if err := durable.Sleep(ctx, time.Minute); err != nil {
+			return out, n, err
+		}
+	}
+	return out, n, nil
+}
+
+// Fill writes the upper-cased words into dst, through the caller's
+// slice: its callers must not keep dst across the call.
+func Fill(ctx durable.Context, dst []string, words ...string) error {
+	for i, w := range words {
+		u, err := Upper(ctx, hookRecorder{}, w)
+		if err != nil {
+			return err
+		}
+		dst[i] = u
+	}
+	return nil
+}

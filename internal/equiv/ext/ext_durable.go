@@ -4,9 +4,212 @@ package ext
 
 import (
 	"context"
+	"fmt"
 	"github.com/durablegen/durable"
 	"github.com/durablegen/durable/runtime"
+	"time"
 )
+
+// spellFrame is the frame of helper Spell, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type spellFrame struct {
+	pc        int
+	words     []string
+	sep       string
+	limit     int
+	res       string
+	res1      int
+	res2      error
+	out       string
+	n         int
+	i         int
+	w         string
+	t_e07c89  int
+	t_e07c891 int
+	u         string
+	err       error
+	err1      error
+}
+
+var spellSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Upper", Pos: "ext.go:92:13", Policy: durable.Policy{MaxAttempts: 3, InitialInterval: 10000000}},
+	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "ext.go:101:13"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *spellFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "words", f.words)
+	e.String("sep", f.sep)
+	e.Int("limit", int64(f.limit))
+	e.String("out", f.out)
+	e.Int("n", int64(f.n))
+	e.Int("i", int64(f.i))
+	e.String("w", f.w)
+	e.Int("t_e07c89", int64(f.t_e07c89))
+	e.Int("t_e07c891", int64(f.t_e07c891))
+	e.String("u", f.u)
+	e.Error("err", f.err)
+	e.Error("err1", f.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *spellFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "words":
+			runtime.Value(d, &f.words)
+		case "sep":
+			f.sep = d.String()
+		case "limit":
+			f.limit = int(d.Int())
+		case "out":
+			f.out = d.String()
+		case "n":
+			f.n = int(d.Int())
+		case "i":
+			f.i = int(d.Int())
+		case "w":
+			f.w = d.String()
+		case "t_e07c89":
+			f.t_e07c89 = int(d.Int())
+		case "t_e07c891":
+			f.t_e07c891 = int(d.Int())
+		case "u":
+			f.u = d.String()
+		case "err":
+			f.err = d.Error()
+		case "err1":
+			f.err1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *spellFrame) ret(r0 string, r1 int, r2 error) error {
+	f.res = r0
+	f.res1 = r1
+	f.res2 = r2
+	return nil
+}
+
+// DurableFrameSpell is the frame of helper Spell for the workflows of other packages
+// that call it: durablegen generates their calls.
+type DurableFrameSpell = spellFrame
+
+// NewDurableFrameSpell starts a call of helper Spell with its arguments (a variadic one
+// as a slice).
+func NewDurableFrameSpell(p1 []string, p2 string, p3 int) *spellFrame {
+	return &spellFrame{words: p1, sep: p2, limit: p3}
+}
+
+// Results returns the results of a call of helper Spell that returned.
+func (f *spellFrame) Results() (string, int, error) {
+	return f.res, f.res1, f.res2
+}
+
+// DurableLayoutSpell is the layout of helper Spell's frame: the layouts of its callers
+// include it.
+const DurableLayoutSpell = "26db7030dfe2309d"
+
+// DurableCallSpell says which parameters of helper Spell (after its context, from 0)
+// it writes through and which it reassigns, for its callers' check of
+// the memory they share with it.
+const DurableCallSpell = "writes=;reassigned="
+
+// fillFrame is the frame of helper Fill, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type fillFrame struct {
+	pc        int
+	dst       []string
+	words     []string
+	res       error
+	i         int
+	w         string
+	t_e07c89  int
+	t_e07c891 int
+	u         string
+	err       error
+}
+
+var fillSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Upper", Pos: "ext.go:112:13", Policy: durable.Policy{MaxAttempts: 3, InitialInterval: 10000000}},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f *fillFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f.pc))
+	runtime.Field(e, "dst", f.dst)
+	runtime.Field(e, "words", f.words)
+	e.Int("i", int64(f.i))
+	e.String("w", f.w)
+	e.Int("t_e07c89", int64(f.t_e07c89))
+	e.Int("t_e07c891", int64(f.t_e07c891))
+	e.String("u", f.u)
+	e.Error("err", f.err)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f *fillFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f.pc = int(d.Int())
+		case "dst":
+			runtime.Value(d, &f.dst)
+		case "words":
+			runtime.Value(d, &f.words)
+		case "i":
+			f.i = int(d.Int())
+		case "w":
+			f.w = d.String()
+		case "t_e07c89":
+			f.t_e07c89 = int(d.Int())
+		case "t_e07c891":
+			f.t_e07c891 = int(d.Int())
+		case "u":
+			f.u = d.String()
+		case "err":
+			f.err = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f *fillFrame) ret(r0 error) error {
+	f.res = r0
+	return nil
+}
+
+// DurableFrameFill is the frame of helper Fill for the workflows of other packages
+// that call it: durablegen generates their calls.
+type DurableFrameFill = fillFrame
+
+// NewDurableFrameFill starts a call of helper Fill with its arguments (a variadic one
+// as a slice).
+func NewDurableFrameFill(p1 []string, p2 []string) *fillFrame {
+	return &fillFrame{dst: p1, words: p2}
+}
+
+// Results returns the results of a call of helper Fill that returned.
+func (f *fillFrame) Results() error {
+	return f.res
+}
+
+// DurableLayoutFill is the layout of helper Fill's frame: the layouts of its callers
+// include it.
+const DurableLayoutFill = "28dda3467ee7aa43"
+
+// DurableCallFill says which parameters of helper Fill (after its context, from 0)
+// it writes through and which it reassigns, for its callers' check of
+// the memory they share with it.
+const DurableCallFill = "writes=0;reassigned="
 
 // shoutFrame is the frame of workflow Shout: its machine state and the variables
 // that live across its checkpoints.
@@ -22,7 +225,7 @@ type shoutFrame struct {
 }
 
 var shoutSites = [...]runtime.Site{
-	{ID: 5, Kind: "step", Name: "Upper", Pos: "ext.go:40:13", Policy: durable.Policy{MaxAttempts: 3, InitialInterval: 10000000}},
+	{ID: 5, Kind: "step", Name: "Upper", Pos: "ext.go:42:13", Policy: durable.Policy{MaxAttempts: 3, InitialInterval: 10000000}},
 }
 
 // ShoutWorkflow is the descriptor of workflow Shout: register it with a
@@ -71,14 +274,126 @@ func (f *shoutFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *spellFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line ext.go:87:1*/ f.out, f.n = "", 0
+			/*line ext.go:88:1*/ f.t_e07c891 = len(f.words)
+			f.t_e07c89 = 0
+			f.pc = 1
+		case 1:
+			if f.t_e07c89 < f.t_e07c891 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t_e07c89
+			f.w = f.words[f.t_e07c89]
+			/*line ext.go:89:2*/ if f.n == f.limit {
+				/*line ext.go:90:3*/ return f.ret(f.out, f.n, fmt.Errorf("word %d: %w", f.i, ErrTooMany))
+			}
+			f.pc = 5
+		case 3:
+			f.t_e07c89++
+			f.pc = 1
+		case 4:
+			/*line ext.go:105:1*/ return f.ret(f.out, f.n, nil)
+		case 5:
+			/*line ext.go:92:23*/ arg := hookRecorder{}
+			/*line ext.go:92:12*/ f.u, f.err = runtime.Call(x, &spellSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Upper)(stepCtx, arg, f.w)
+				}
+				return Upper(stepCtx, arg, f.w)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line ext.go:93:2*/ if f.err != nil {
+				/*line ext.go:94:3*/ return f.ret(f.out, f.n, fmt.Errorf("word %d: %w", f.i, f.err))
+			}
+			/*line ext.go:96:2*/ if f.i > 0 {
+				/*line ext.go:97:3*/ f.out += f.sep
+			}
+			/*line ext.go:99:2*/ f.out += f.u
+			/*line ext.go:100:2*/ f.n++
+			f.pc = 7
+		case 7:
+			/*line ext.go:101:12*/ f.err1 = runtime.Sleep(x, &spellSites[1], time.Minute)
+			if err := x.Commit(&f.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line ext.go:101:2*/ if f.err1 != nil {
+				/*line ext.go:102:3*/ return f.ret(f.out, f.n, f.err1)
+			}
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f *fillFrame) Run(x *runtime.Exec) error {
+	for {
+		switch f.pc {
+		case 0:
+			/*line ext.go:111:1*/ f.t_e07c891 = len(f.words)
+			f.t_e07c89 = 0
+			f.pc = 1
+		case 1:
+			if f.t_e07c89 < f.t_e07c891 {
+				f.pc = 2
+			} else {
+				f.pc = 4
+			}
+		case 2:
+			f.i = f.t_e07c89
+			f.w = f.words[f.t_e07c89]
+			f.pc = 5
+		case 3:
+			f.t_e07c89++
+			f.pc = 1
+		case 4:
+			/*line ext.go:118:1*/ return f.ret(nil)
+		case 5:
+			/*line ext.go:112:23*/ arg := hookRecorder{}
+			/*line ext.go:112:12*/ f.u, f.err = runtime.Call(x, &fillSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Upper)(stepCtx, arg, f.w)
+				}
+				return Upper(stepCtx, arg, f.w)
+			})
+			if err := x.Commit(&f.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line ext.go:113:2*/ if f.err != nil {
+				/*line ext.go:114:3*/ return f.ret(f.err)
+			}
+			/*line ext.go:116:2*/ f.dst[f.i] = f.u
+			f.pc = 3
+		default:
+			return runtime.BadState(f.pc)
+		}
+	}
+}
+
 // Run executes the workflow from its current state until it returns or
 // a checkpoint suspends it.
 func (f *shoutFrame) Run(x *runtime.Exec) error {
 	for {
 		switch f.pc {
 		case 0:
-			/*line ext.go:38:1*/ f.out = ""
-			/*line ext.go:39:1*/ f.t_beaa361 = len(f.words)
+			/*line ext.go:40:1*/ f.out = ""
+			/*line ext.go:41:1*/ f.t_beaa361 = len(f.words)
 			f.t_beaa36 = 0
 			f.pc = 1
 		case 1:
@@ -94,10 +409,10 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 			f.t_beaa36++
 			f.pc = 1
 		case 4:
-			/*line ext.go:46:1*/ return runtime.Return[string](x, f.out, nil)
+			/*line ext.go:48:1*/ return runtime.Return[string](x, f.out, nil)
 		case 5:
-			/*line ext.go:40:23*/ arg := nopRecorder{}
-			/*line ext.go:40:12*/ f.u, f.err = runtime.Call(x, &shoutSites[0], func(stepCtx context.Context) (string, error) {
+			/*line ext.go:42:23*/ arg := nopRecorder{}
+			/*line ext.go:42:12*/ f.u, f.err = runtime.Call(x, &shoutSites[0], func(stepCtx context.Context) (string, error) {
 				if runtime.Stubbing() {
 					return runtime.Stub(stepCtx, Upper)(stepCtx, arg, f.w)
 				}
@@ -107,10 +422,10 @@ func (f *shoutFrame) Run(x *runtime.Exec) error {
 				return err
 			}
 		case 6:
-			/*line ext.go:41:2*/ if f.err != nil {
-				/*line ext.go:42:3*/ return runtime.Return[string](x, f.out, f.err)
+			/*line ext.go:43:2*/ if f.err != nil {
+				/*line ext.go:44:3*/ return runtime.Return[string](x, f.out, f.err)
 			}
-			/*line ext.go:44:2*/ f.out += f.u + "!"
+			/*line ext.go:46:2*/ f.out += f.u + "!"
 			f.pc = 3
 		default:
 			return runtime.BadState(f.pc)

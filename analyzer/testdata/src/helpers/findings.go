@@ -86,7 +86,10 @@ func misuse(ctx durable.Context) (int, error) {
 	plain(ctx)     // want `DG016: the workflow context ctx is passed to plain, which is neither a step nor a workflow and makes no checkpoint, so it is not compiled with the workflow`
 	h := record    // want `DG016: helper record is used as a value; a call through a function value is not a checkpoint`
 	_ = h
-	n, err := helperlib.ShipTwice(ctx, 1) // want `DG016: the workflow context ctx is passed to helperlib.ShipTwice, which is neither a step nor a workflow: only helpers of the workflow's own package are compiled; move it into this package, or make it a step or a child workflow`
+	if _, err := helperlib.ShipAll(ctx, []int{1, 2}); err != nil { // compiled in its package: a checkpoint
+		return 0, err
+	}
+	n, err := helperlib.ShipTwice(ctx, 1) // want `DG016: the workflow context ctx is passed to helperlib.ShipTwice, which is neither a step nor a workflow, and its package has no compiled form of it \(NewDurableFrameShipTwice\); if it makes checkpoints, run durablegen on its package too \(its go:generate, or durablegen ./...\); otherwise make it a step or a child workflow`
 	if err != nil {
 		return 0, err
 	}
