@@ -37,6 +37,10 @@ const (
 	onPostgres = "postgres" // the server of DURABLE_POSTGRES_DSN, in a schema of its own
 	onCluster  = "cluster"  // a PostgreSQL cluster the harness creates, which its nemesis may restart
 	onTmpfs    = "tmpfs"    // SQLite on a small tmpfs in a mount namespace the harness creates
+	// onPartition is a cluster of the harness's own that one worker
+	// reaches from a network namespace the harness creates, joined to the
+	// host by a veth pair the nemesis can cut.
+	onPartition = "partition"
 )
 
 // errSkip is wrapped by the error of a scenario that cannot run here.
@@ -55,6 +59,7 @@ type store struct {
 	cluster *cluster
 	pool    *pgxpool.Pool // the harness's own, on PostgreSQL
 	close   func()
+	net     *partition // onPartition: the namespace the cut-off worker runs in
 }
 
 // env is the world of one scenario run: its directory, its store, its
@@ -156,7 +161,7 @@ func openStore(ctx context.Context, kind, dir string) (store, error) {
 		}
 		return openPostgres(ctx, base, nil)
 	case onCluster:
-		c, err := startCluster(ctx)
+		c, err := startCluster(ctx, nil)
 		if err != nil {
 			return store{}, err
 		}
@@ -166,6 +171,8 @@ func openStore(ctx context.Context, kind, dir string) (store, error) {
 			return store{}, err
 		}
 		return st, nil
+	case onPartition:
+		return openPartitioned(ctx)
 	}
 	return store{}, fmt.Errorf("unknown store %q", kind)
 }
@@ -253,6 +260,9 @@ func (e *env) workers(n, concurrency int, shutdown time.Duration, extra ...strin
 		args = append(args, "-schema", e.st.schema)
 	}
 	e.fleet = newFleet(e.cfg.worker, n, append(args, extra...)...)
+	if e.st.net != nil {
+		e.fleet.command = e.st.net.command // slot 0 runs cut off
+	}
 	for slot := range n {
 		if _, err := e.fleet.start(slot); err != nil {
 			return err

@@ -23,6 +23,9 @@ type fleet struct {
 	// onFault is called, in the trace reader's goroutine, when a worker
 	// traces a fault it fires at itself.
 	onFault func(p *proc, ev trace.Event)
+	// command, if set, returns the command line that runs the worker of
+	// slot, given the one that runs it as is.
+	command func(slot int, bin string, args []string) (string, []string)
 
 	mu    sync.Mutex
 	procs []*proc // every process started, in order
@@ -58,7 +61,11 @@ func (f *fleet) start(slot int, extra ...string) (*proc, error) {
 	f.runs[slot]++
 	f.mu.Unlock()
 	p := &proc{owner: fmt.Sprintf("w%d.%d", slot, n), slot: slot, exited: make(chan struct{})}
-	p.cmd = exec.Command(f.bin, append(append(slices.Clone(f.args), "-owner", p.owner), extra...)...)
+	bin, args := f.bin, append(append(slices.Clone(f.args), "-owner", p.owner), extra...)
+	if f.command != nil {
+		bin, args = f.command(slot, bin, args)
+	}
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stderr = &p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {

@@ -457,7 +457,7 @@ func tick(stop <-chan struct{}, d time.Duration, fn func()) {
 
 // scenarios lists every scenario, in the order the harness runs them.
 func scenarios() []*scenario {
-	return slices.Concat(killScenarios(), stopScenarios(), termScenarios(), poisonScenarios(), databaseScenarios(), clockScenarios(), diskScenarios())
+	return slices.Concat(killScenarios(), stopScenarios(), termScenarios(), poisonScenarios(), databaseScenarios(), partitionScenarios(), clockScenarios(), diskScenarios())
 }
 
 // selectScenarios returns the scenarios name selects: "all", a full name,
