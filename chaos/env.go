@@ -41,6 +41,10 @@ const (
 	// reaches from a network namespace the harness creates, joined to the
 	// host by a veth pair the nemesis can cut.
 	onPartition = "partition"
+	// onPowerfs is SQLite on chaos/powerfs, a file system that loses
+	// unsynced writes at a power cut, in a mount namespace the harness
+	// creates.
+	onPowerfs = "powerfs"
 )
 
 // errSkip is wrapped by the error of a scenario that cannot run here.
@@ -60,6 +64,9 @@ type store struct {
 	pool    *pgxpool.Pool // the harness's own, on PostgreSQL
 	close   func()
 	net     *partition // onPartition: the namespace the cut-off worker runs in
+	// onPowerfs: the file system, and the harness's own store on it.
+	power    *powerDisk
+	switched *switched
 }
 
 // env is the world of one scenario run: its directory, its store, its
@@ -126,7 +133,7 @@ func newEnv(ctx context.Context, cfg runConfig, kind, dir string, lease, poll ti
 	}
 	var err error
 	storeDir := dir
-	if kind == onTmpfs {
+	if kind == onTmpfs || kind == onPowerfs {
 		storeDir = cfg.tmpfs
 	}
 	if e.st, err = openStore(ctx, kind, storeDir); err != nil {
@@ -173,6 +180,8 @@ func openStore(ctx context.Context, kind, dir string) (store, error) {
 		return st, nil
 	case onPartition:
 		return openPartitioned(ctx)
+	case onPowerfs:
+		return openPowerCut(dir)
 	}
 	return store{}, fmt.Errorf("unknown store %q", kind)
 }
@@ -258,6 +267,9 @@ func (e *env) workers(n, concurrency int, shutdown time.Duration, extra ...strin
 		"-concurrency", fmt.Sprint(concurrency), "-shutdown", shutdown.String()}
 	if e.st.schema != "" {
 		args = append(args, "-schema", e.st.schema)
+	}
+	if e.cfg.synchronous != "" && e.st.schema == "" {
+		args = append(args, "-synchronous", e.cfg.synchronous)
 	}
 	e.fleet = newFleet(e.cfg.worker, n, append(args, extra...)...)
 	if e.st.net != nil {

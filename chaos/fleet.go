@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,6 +27,8 @@ type fleet struct {
 	// command, if set, returns the command line that runs the worker of
 	// slot, given the one that runs it as is.
 	command func(slot int, bin string, args []string) (string, []string)
+
+	held atomic.Bool // keep starts nothing (a power cut is under way)
 
 	mu    sync.Mutex
 	procs []*proc // every process started, in order
@@ -201,7 +204,7 @@ func (p *proc) exit() (at time.Time, status syscall.WaitStatus, ok bool) {
 // keep starts a new process in every slot whose process exited at least
 // delay ago; an error stops it for good (see failure).
 func (f *fleet) keep(delay time.Duration) {
-	if f.failure() != nil {
+	if f.failure() != nil || f.held.Load() {
 		return
 	}
 	for slot := range f.slots {
@@ -216,6 +219,10 @@ func (f *fleet) keep(delay time.Duration) {
 		}
 	}
 }
+
+// hold stops keep from starting processes (on) until it is called again
+// (off).
+func (f *fleet) hold(on bool) { f.held.Store(on) }
 
 // failure returns why keep stopped starting processes, if it did.
 func (f *fleet) failure() error {
