@@ -16,7 +16,7 @@ import (
 // poisonScenarios: 14, poison instances among healthy ones.
 func poisonScenarios() []*scenario {
 	short := plan{
-		duration: 6 * time.Second, faults: 4, lease: 500 * time.Millisecond, poll: 50 * time.Millisecond,
+		duration: 10 * time.Second, faults: 4, lease: 500 * time.Millisecond, poll: 50 * time.Millisecond, // duration: a limit; it ends when every instance has, after 4-6 s
 		workers: 2, concurrency: 16, active: 40, steps: 5, work: 10 * time.Millisecond, shutdown: time.Second, settle: 5 * time.Second,
 	}
 	long := short

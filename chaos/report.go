@@ -30,7 +30,7 @@ var knownDefects = []knownDefect{
 	{"sigkill", "committed steps run again", "1", "a worker descheduled by the load between its lease check and the step's start starts it after its lease ran out"},
 	{"pause", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
 	{"race", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
-	{"sigkill", "healthy instances failed as poison", "N4", "an instance whose runs kills cut MaxAbortedRuns times in a row, one of them while it ran alone, is failed (kept for Client.Retry) as if it were poison"},
+	{"sigkill", "healthy instances failed as poison", "N4", "an instance whose runs kills cut MaxAbortedRuns times in a row, two of them while it ran alone, is failed (kept for Client.Retry) as if it were poison"},
 	{"clock", "timers fired early", "N5", "the SQLite store's clock is each process's wall clock"},
 	{"clock", "stranded", "N5", "the SQLite store's clock is each process's wall clock"},
 	{"clock", "durable.Now went backwards", "N6", "a run's durable clock starts from the store's clock at its claim, however far behind the last checkpoint's"},

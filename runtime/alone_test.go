@@ -70,23 +70,23 @@ func TestNeighbourCrashesNotPoison(t *testing.T) {
 }
 
 // TestPoisonAloneFails checks that an instance whose runs keep dying
-// fails once one of MaxAbortedRuns aborted runs in a row ran alone: here
-// two cut by neighbours, then one alone that dies too.
+// fails once MaxAbortedRuns-1 of MaxAbortedRuns aborted runs in a row ran
+// alone: here one cut by a neighbour, then two alone that die too.
 func TestPoisonAloneFails(t *testing.T) {
 	var runs atomic.Int32
 	wf := stepWorkflow(func(context.Context, int) (int, error) { runs.Add(1); return 7, nil })
 	h := newHarness(t, runtime.WorkerOptions{Hooks: runtime.Hooks{AfterStep: func(string, int64, *runtime.Site) error { return errCrash }}}, wf)
 	mustStart(t, h.client, wf, "poison", 0)
-	cutBy(t, h, "poison", 2)
-	for range 2 { // the run alone dies; the next claim fails it
+	cutBy(t, h, "poison", 1)
+	for range 3 { // two runs alone die; the next claim fails it
 		_, _ = h.worker.Drain(context.Background())
 		h.clock.Advance(testLease + time.Second)
 	}
 	inst := h.get("poison")
-	if inst.Status != runtime.StatusFailed || runs.Load() != 1 {
-		t.Errorf("status %s, error %q, step ran %d times; want failed after one run alone", inst.Status, inst.Error, runs.Load())
+	if inst.Status != runtime.StatusFailed || runs.Load() != 2 {
+		t.Errorf("status %s, error %q, step ran %d times; want failed after two runs alone", inst.Status, inst.Error, runs.Load())
 	}
-	if want := "its last 3 runs ended without committing anything, 1 of them alone on their worker"; !strings.Contains(inst.Error, want) {
+	if want := "its last 3 runs ended without committing anything, 2 of them alone on their worker"; !strings.Contains(inst.Error, want) {
 		t.Errorf("error %q, want it to say %q", inst.Error, want)
 	}
 }

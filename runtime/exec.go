@@ -52,9 +52,9 @@ type execConfig struct {
 	maxInlineBackoff time.Duration
 	maxAborted       int // WorkerOptions.MaxAbortedRuns
 	// alone says that the store records runs alone (AloneRecorder) and
-	// MaxAbortedRuns is on: an instance fails only if one of its aborted
-	// runs in a row ran alone, and isolate is the count of them from
-	// which its runs are (ClaimRequest.Isolate).
+	// MaxAbortedRuns is on: an instance fails only if MaxAbortedRuns-1 of
+	// its aborted runs in a row ran alone, and isolate is the count of
+	// them from which its runs are (ClaimRequest.Isolate).
 	alone      bool
 	isolate    int
 	maxPayload int // WorkerOptions.MaxPayload

@@ -155,7 +155,7 @@ func (x *Exec) execute(machine any) (err error) {
 	if err := checkPayload("stored frame of instance "+x.id, len(x.last), x.cfg.maxPayload, "WorkerOptions.MaxPayload"); err != nil {
 		return x.fail(fmt.Errorf("%w; not decoded", err))
 	}
-	if max := x.cfg.maxAborted; max > 0 && x.aborted >= max && (!x.cfg.alone || x.abortedAlone > 0 || x.aborted >= 3*max) {
+	if max := x.cfg.maxAborted; max > 0 && x.aborted >= max && (!x.cfg.alone || x.abortedAlone >= max-1 || x.aborted >= 3*max) {
 		// Not decoded: the frame may be what kills its runs.
 		x.pinKey = true
 		alone := ""

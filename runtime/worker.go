@@ -48,12 +48,12 @@ type WorkerOptions struct {
 	//
 	// On a store that records runs alone ([AloneRecorder]), a run cut
 	// because its worker died is not blamed on the instance unless the
-	// worker ran nothing else: from the MaxAbortedRuns-1th aborted run in
-	// a row (the first, for 1 or 2), the instance is claimed alone, and
-	// its worker claims nothing more, lets its other runs finish, and runs
-	// it alone until its first commit (for a lease at most); the instance
-	// fails once MaxAbortedRuns runs in a row aborted and at least one of
-	// them ran alone, or 3 times MaxAbortedRuns whatever ran beside them.
+	// worker ran nothing else: from its first aborted run on, the instance
+	// is claimed apart, and its worker claims nothing more, lets its other
+	// runs finish, and runs it alone until its first commit (for a lease
+	// at most); the instance fails once MaxAbortedRuns runs in a row
+	// aborted, MaxAbortedRuns-1 of them alone (the first may have been cut
+	// by a neighbour), or 3 times MaxAbortedRuns whatever ran beside them.
 	// A healthy instance whose runs were cut by a neighbour that crashes
 	// their worker then runs alone, and finishes.
 	MaxAbortedRuns int
@@ -159,7 +159,7 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 	alone = alone && opts.MaxAbortedRuns > 0
 	isolate := 0
 	if alone {
-		isolate = max(1, opts.MaxAbortedRuns-1)
+		isolate = 1 // from the first aborted run
 	}
 	return &Worker{
 		store: store,
