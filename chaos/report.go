@@ -23,14 +23,15 @@ type knownDefect struct {
 
 // knownDefects are the defects of docs/reliability.md ("Known defects"):
 // what remains of 1 (the others of the first probe are fixed, and a
-// regression fails the run), what remains of N4 in the kill soak, and
-// N5-N6, found by this harness.
+// regression fails the run), and N4-N6, found by this harness.
 var knownDefects = []knownDefect{
 	{"stale", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
 	{"sigkill", "committed steps run again", "1", "a worker descheduled by the load between its lease check and the step's start starts it after its lease ran out"},
 	{"pause", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
 	{"race", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
-	{"sigkill", "healthy instances failed as poison", "N4", "an instance whose runs kills cut MaxAbortedRuns times in a row, two of them while it ran alone, is failed (kept for Client.Retry) as if it were poison"},
+	{"poison", "stranded", "N4", "healthy instances cut over and over by the workers the poison instances kill"},
+	{"sigkill", "healthy instances failed as poison", "N4", "an instance whose runs kills cut MaxAbortedRuns times in a row, before each committed anything, is failed (kept for Client.Retry) as if it were poison"},
+	{"poison", "healthy instances failed as poison", "N4", "healthy instances whose runs the poison instances' kills cut MaxAbortedRuns times in a row are failed (kept for Client.Retry) as if they were poison"},
 	{"clock", "timers fired early", "N5", "the SQLite store's clock is each process's wall clock"},
 	{"clock", "stranded", "N5", "the SQLite store's clock is each process's wall clock"},
 	{"clock", "durable.Now went backwards", "N6", "a run's durable clock starts from the store's clock at its claim, however far behind the last checkpoint's"},

@@ -38,11 +38,7 @@
 // error. An instance whose runs keep ending without committing anything
 // (it kills its worker, or the store refuses its commits) is failed once
 // [WorkerOptions].MaxAbortedRuns runs in a row (3) did, with the store's
-// reason when there is one. On a store that records runs alone
-// ([AloneRecorder]: the three of this module), such an instance runs
-// alone on its worker before it is failed, so that a neighbour that
-// crashes the worker is not taken for it. [Client.Retry] runs a failed
-// instance again.
+// reason when there is one. [Client.Retry] runs a failed instance again.
 //
 // # Client
 //

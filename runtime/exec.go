@@ -51,15 +51,9 @@ type execConfig struct {
 	hooks            Hooks
 	maxInlineBackoff time.Duration
 	maxAborted       int // WorkerOptions.MaxAbortedRuns
-	// alone says that the store records runs alone (AloneRecorder) and
-	// MaxAbortedRuns is on: an instance fails only if MaxAbortedRuns-1 of
-	// its aborted runs in a row ran alone, and isolate is the count of
-	// them from which its runs are (ClaimRequest.Isolate).
-	alone      bool
-	isolate    int
-	maxPayload int // WorkerOptions.MaxPayload
-	logger     *slog.Logger
-	now        func() time.Time // WorkerOptions.Now
+	maxPayload       int // WorkerOptions.MaxPayload
+	logger           *slog.Logger
+	now              func() time.Time // WorkerOptions.Now
 }
 
 // pending is what the operation of the current checkpoint recorded for
@@ -108,13 +102,9 @@ type Exec struct {
 	stepSeq int64   // sequence of the step key of a suspended retry; 0 for none
 	signal  *Signal // the claimed signal, until consumed
 	// unreadable is why the store could not read the claimed instance.
-	unreadable   error
-	aborted      int   // runs in a row before this one that committed nothing
-	abortedAlone int   // of those, the runs alone on their worker
-	refused      error // the store's error, neither transient nor fencing, that stopped the run
-	// committedOne, if set, is called after each commit that succeeds (a
-	// run alone on its worker is alone until its first).
-	committedOne func()
+	unreadable error
+	aborted    int   // runs in a row before this one that committed nothing
+	refused    error // the store's error, neither transient nor fencing, that stopped the run
 	// pinKey says that a failure keeping the last frame records the step
 	// key in it (see pinStepKey): the frame is known to be readable.
 	pinKey bool
@@ -173,7 +163,7 @@ func newExec(ctx context.Context, store Store, cfg *execConfig, known knownError
 		seed:     seedOf(inst.ID),
 	}
 	x.unreadable = inst.Unreadable
-	x.aborted, x.abortedAlone = inst.Aborted, inst.AbortedAlone
+	x.aborted = inst.Aborted
 	x.cancelReason = inst.CancelReason
 	if x.clock.IsZero() {
 		x.clock = x.start.Round(0)

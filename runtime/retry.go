@@ -109,9 +109,6 @@ func (x *Exec) commitCheckpoint(cp *Checkpoint) error {
 	if refusal(err) {
 		x.refused = err
 	}
-	if err == nil && x.committedOne != nil {
-		x.committedOne()
-	}
 	return err
 }
 

@@ -14,11 +14,7 @@ import (
 // instance is then left to be taken over when its lease expires.
 //
 // claimed is when the claim was sent: the lease is measured from then.
-//
-// alone, if not nil, makes it a run alone on its worker (see runAlone):
-// it waits for alone.ready before it starts, records itself alone in the
-// store, and calls alone.progress after its first commit.
-func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.Time, stopping <-chan struct{}, alone *aloneRun) error {
+func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.Time, stopping <-chan struct{}) error {
 	def, known, ok := w.definition(inst.Key())
 	if !ok {
 		return fmt.Errorf("run instance %s: workflow %s is not registered", inst.ID, inst.Key())
@@ -34,10 +30,7 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 	storeCtx, release := graceContext(ctx, w.opts.Lease)
 	defer release()
 	x.storeCtx = storeCtx
-	err := x.startAlone(alone)
-	if err == nil {
-		err = x.execute(def.NewMachine())
-	}
+	err := x.execute(def.NewMachine())
 	if err != nil && x.failRefused() {
 		err = nil
 	}
@@ -54,45 +47,6 @@ func (w *Worker) runInstance(base context.Context, inst *Instance, claimed time.
 		return nil
 	}
 	return err
-}
-
-// aloneRun is what a run alone on its worker waits for and tells.
-type aloneRun struct {
-	ready    <-chan struct{} // closed when no other run is in flight
-	recorded func()          // called once the store has recorded the run alone (or could not)
-	progress func()          // called after its first commit, and when it ends
-}
-
-// startAlone waits until a, if not nil, is ready (the worker's other runs
-// ended), records in the store that the run is alone from now on, and
-// arranges for a.progress to be called after its first commit. A run
-// told to stop meanwhile returns errShutdown (it hands the instance back)
-// or its context's cause; one whose claim is gone returns the error. A
-// record that fails otherwise is logged: the run goes on alone, though
-// not counted as alone should it abort.
-func (x *Exec) startAlone(a *aloneRun) error {
-	if a == nil {
-		return nil
-	}
-	select {
-	case <-a.ready:
-	case <-x.stopping:
-		return errShutdown
-	case <-x.ctx.Done():
-		return context.Cause(x.ctx)
-	}
-	defer a.recorded()
-	if rec, ok := x.store.(AloneRecorder); ok {
-		err := rec.RecordAlone(x.storeCtx, x.id, x.epoch, true)
-		switch {
-		case errors.Is(err, ErrFenced), errors.Is(err, ErrNotFound):
-			return fmt.Errorf("record the run of instance %s alone: %w", x.id, ErrFenced)
-		case err != nil:
-			x.cfg.logger.Warn("could not record a run alone; it runs alone uncounted", "instance", x.id, "error", err)
-		}
-	}
-	x.committedOne = a.progress
-	return nil
 }
 
 // heartbeat extends the lease of inst every Lease/3 until the returned
@@ -155,14 +109,10 @@ func (x *Exec) execute(machine any) (err error) {
 	if err := checkPayload("stored frame of instance "+x.id, len(x.last), x.cfg.maxPayload, "WorkerOptions.MaxPayload"); err != nil {
 		return x.fail(fmt.Errorf("%w; not decoded", err))
 	}
-	if max := x.cfg.maxAborted; max > 0 && x.aborted >= max && (!x.cfg.alone || x.abortedAlone >= max-1 || x.aborted >= 3*max) {
+	if max := x.cfg.maxAborted; max > 0 && x.aborted >= max {
 		// Not decoded: the frame may be what kills its runs.
 		x.pinKey = true
-		alone := ""
-		if x.cfg.alone {
-			alone = fmt.Sprintf(", %d of them alone on their worker", x.abortedAlone)
-		}
-		return x.fail(fmt.Errorf("instance %s: its last %d runs ended without committing anything%s (their worker died, was stopped or cut off, or the store refused the commit); failed rather than run again (WorkerOptions.MaxAbortedRuns); Client.Retry runs it again", x.id, x.aborted, alone))
+		return x.fail(fmt.Errorf("instance %s: its last %d runs ended without committing anything (their worker died, was stopped or cut off, or the store refused the commit); failed rather than run again (WorkerOptions.MaxAbortedRuns); Client.Retry runs it again", x.id, x.aborted))
 	}
 	d := newDecoder(x.last, x.known)
 	if err := m.UnmarshalFrame(d); err != nil {

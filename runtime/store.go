@@ -98,10 +98,6 @@ type Instance struct {
 	// claim, sets it to 0. A worker fails an instance that too many runs
 	// in a row left this way (see [WorkerOptions].MaxAbortedRuns).
 	Aborted int
-	// AbortedAlone is how many of those Aborted runs ran alone on their
-	// worker (see [AloneRecorder]): their worker ran nothing else, so a
-	// crash there was the instance's own, not a neighbour's.
-	AbortedAlone int
 	// Unreadable, if not nil, is why the instance's stored data cannot be
 	// read back, as reported by a store that transforms it (a decrypting
 	// store that does not hold the key, say), in an error that names the
@@ -129,25 +125,6 @@ type ClaimRequest struct {
 	Workflows []string // "name@version" keys (see Instance.Key)
 	Limit     int
 	Lease     time.Duration
-	// Isolate, if positive, sets apart the instances whose claim would
-	// count Isolate or more runs in a row that ended without committing
-	// (Instance.Aborted): they are claimed before any other, and apart (a
-	// claim that returns one returns only such instances, up to Limit), so
-	// that their worker can run each alone (see [AloneRecorder]). Stores
-	// that do not implement AloneRecorder ignore it.
-	Isolate int
-}
-
-// AloneRecorder is a Store that records which runs ran alone on their
-// worker, so that the runs in a row that ended without committing can be
-// told apart: a run cut because a neighbour crashed its worker, and a run
-// that crashed its worker alone ([Instance].AbortedAlone).
-type AloneRecorder interface {
-	// RecordAlone records whether the run of instance id under epoch runs
-	// alone on its worker from now on. It is fenced by epoch. If the run
-	// then ends without committing while recorded alone, the next claim
-	// counts it in AbortedAlone; a claim resets the record.
-	RecordAlone(ctx context.Context, id string, epoch int64, alone bool) error
 }
 
 // Checkpoint is one committed step of an instance.

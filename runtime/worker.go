@@ -45,17 +45,6 @@ type WorkerOptions struct {
 	// not take workers down forever; default 3. The last of those runs, if
 	// the store refused its commit, fails the instance with that error. A
 	// failed instance is retried with [Client.Retry]. Negative: never.
-	//
-	// On a store that records runs alone ([AloneRecorder]), a run cut
-	// because its worker died is not blamed on the instance unless the
-	// worker ran nothing else: from its first aborted run on, the instance
-	// is claimed apart, and its worker claims nothing more, lets its other
-	// runs finish, and runs it alone until its first commit (for a lease
-	// at most); the instance fails once MaxAbortedRuns runs in a row
-	// aborted, MaxAbortedRuns-1 of them alone (the first may have been cut
-	// by a neighbour), or 3 times MaxAbortedRuns whatever ran beside them.
-	// A healthy instance whose runs were cut by a neighbour that crashes
-	// their worker then runs alone, and finishes.
 	MaxAbortedRuns int
 	// MaxPayload bounds, in bytes, the frames and workflow outputs the
 	// worker stores and the inputs of the child workflows it starts; a
@@ -155,12 +144,6 @@ type Worker struct {
 // [Worker.Run].
 func NewWorker(store Store, opts WorkerOptions) *Worker {
 	opts = opts.withDefaults()
-	_, alone := store.(AloneRecorder)
-	alone = alone && opts.MaxAbortedRuns > 0
-	isolate := 0
-	if alone {
-		isolate = 1 // from the first aborted run
-	}
 	return &Worker{
 		store: store,
 		opts:  opts,
@@ -169,8 +152,6 @@ func NewWorker(store Store, opts WorkerOptions) *Worker {
 			hooks:            opts.Hooks,
 			maxInlineBackoff: opts.MaxInlineBackoff,
 			maxAborted:       opts.MaxAbortedRuns,
-			alone:            alone,
-			isolate:          isolate,
 			maxPayload:       opts.MaxPayload,
 			logger:           opts.Logger,
 			now:              opts.Now,
@@ -299,18 +280,12 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		retry = 0
-		if len(insts) > 0 && w.isolated(insts[0]) { // then all are (see ClaimRequest.Isolate)
-			others := inflight
-			inflight += len(insts)
-			inflight -= w.runAlone(ctx, runs, insts, claimed, stopping, done, &wg, others)
-			continue
-		}
 		for _, inst := range insts {
 			inflight++
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if err := w.runInstance(runs, inst, claimed, stopping, nil); err != nil {
+				if err := w.runInstance(runs, inst, claimed, stopping); err != nil {
 					w.opts.Logger.Warn("run stopped", "instance", inst.ID, "error", err)
 				}
 				done <- struct{}{}
@@ -330,98 +305,7 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) claim(ctx context.Context, keys []string, limit int) ([]*Instance, error) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.Lease)
 	defer cancel()
-	return w.store.Claim(cctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease, Isolate: w.cfg.isolate})
-}
-
-// isolated reports whether inst was set apart by its claim to run alone
-// (see [ClaimRequest].Isolate).
-func (w *Worker) isolated(inst *Instance) bool {
-	return w.cfg.isolate > 0 && inst.Aborted >= w.cfg.isolate
-}
-
-// runAlone runs insts, which the store set apart to run alone, one after
-// the other, each alone on the worker until its first commit, or for a
-// lease at most: it claims nothing meanwhile, lets the worker's other runs
-// in flight finish (without cutting them short), then lets the first
-// start and record itself alone, the next once the first has committed
-// once or ended, and so on. A run that commits nothing within the lease
-// (a long first step) is recorded not alone again and left running, so
-// that the worker does not idle behind it. It returns when the last is
-// done, or ctx ended, with how many runs it saw end on done (its own
-// included). The instances are held, their leases kept, while they wait:
-// none other is claimed to wait behind them.
-func (w *Worker) runAlone(ctx, runs context.Context, insts []*Instance, claimed time.Time, stopping <-chan struct{}, done chan struct{}, wg *sync.WaitGroup, others int) (ended int) {
-	var own atomic.Int64 // of insts' runs, those that ended (before they told done)
-	type alone struct {
-		ready, recorded, progressed chan struct{}
-	}
-	var queue []alone
-	for _, inst := range insts {
-		a := alone{ready: make(chan struct{}), recorded: make(chan struct{}), progressed: make(chan struct{})}
-		queue = append(queue, a)
-		var rec, prog sync.Once
-		recorded := func() { rec.Do(func() { close(a.recorded) }) }
-		progress := func() { prog.Do(func() { close(a.progressed) }) }
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := w.runInstance(runs, inst, claimed, stopping, &aloneRun{ready: a.ready, recorded: recorded, progress: progress}); err != nil {
-				w.opts.Logger.Warn("run stopped", "instance", inst.ID, "error", err)
-			}
-			recorded()
-			progress()
-			own.Add(1)
-			done <- struct{}{}
-		}()
-	}
-	// Until the others ended: the ends seen on done, less those of insts'
-	// runs (counted before they are told), are the others'.
-	for others > ended-int(own.Load()) {
-		select {
-		case <-done:
-			ended++
-		case <-ctx.Done():
-			return ended // stopping: the runs hand their instances back
-		}
-	}
-	for i, a := range queue {
-		inst := insts[i]
-		w.opts.Logger.Debug("instance runs alone", "instance", inst.ID, "aborted", inst.Aborted, "alone", inst.AbortedAlone)
-		close(a.ready)
-		select {
-		case <-a.recorded:
-		case <-ctx.Done():
-			return ended
-		}
-		t := time.NewTimer(w.opts.Lease)
-		select {
-		case <-a.progressed:
-		case <-t.C:
-			w.notAlone(ctx, inst)
-		case <-ctx.Done():
-			t.Stop()
-			return ended
-		}
-		t.Stop()
-	}
-	return ended
-}
-
-// notAlone records that the run of inst, set apart to run alone, no
-// longer is: its first commit is taking longer than a lease, and the
-// worker goes back to claiming. A failure is logged (the run may then be
-// counted as alone, should it abort).
-func (w *Worker) notAlone(ctx context.Context, inst *Instance) {
-	rec, ok := w.store.(AloneRecorder)
-	if !ok {
-		return
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.opts.Lease)
-	defer cancel()
-	if err := rec.RecordAlone(cctx, inst.ID, inst.Epoch, false); err != nil && !errors.Is(err, ErrFenced) {
-		w.opts.Logger.Warn("could not record a run as not alone any more", "instance", inst.ID, "error", err)
-	}
-	w.opts.Logger.Debug("instance no longer runs alone: no commit within a lease", "instance", inst.ID)
+	return w.store.Claim(cctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: limit, Lease: w.opts.Lease})
 }
 
 // handBack releases instances claimed at claimed without running them:
@@ -489,7 +373,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	n := 0
 	for {
 		claimed := time.Now()
-		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: 1, Lease: w.opts.Lease, Isolate: w.cfg.isolate})
+		insts, err := w.store.Claim(ctx, ClaimRequest{Owner: w.opts.Owner, Workflows: keys, Limit: 1, Lease: w.opts.Lease})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("claim: %w", err))
 			return n, errors.Join(errs...)
@@ -499,13 +383,7 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 		}
 		for _, inst := range insts {
 			n++
-			var alone *aloneRun
-			if w.isolated(inst) {
-				ready := make(chan struct{})
-				close(ready) // nothing else runs
-				alone = &aloneRun{ready: ready, recorded: func() {}, progress: func() {}}
-			}
-			if err := w.runInstance(ctx, inst, claimed, nil, alone); err != nil {
+			if err := w.runInstance(ctx, inst, claimed, nil); err != nil {
 				errs = append(errs, err)
 			}
 		}

@@ -189,20 +189,6 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 	return err
 }
 
-// RecordAlone records a run alone in the wrapped store (the harness runs
-// the SQLite and PostgreSQL stores, which are runtime.AloneRecorders) and
-// traces it.
-func (s *Store) RecordAlone(ctx context.Context, id string, epoch int64, alone bool) error {
-	sent := now()
-	rec, ok := s.Store.(runtime.AloneRecorder)
-	if !ok {
-		return fmt.Errorf("record %s alone: the traced store does not record runs alone", id)
-	}
-	err := rec.RecordAlone(ctx, id, epoch, alone)
-	s.write(errorEvent(Event{Op: OpAlone, Sent: sent, At: now(), ID: id, Epoch: epoch}, err))
-	return err
-}
-
 // WaitForWork waits as the wrapped store does, or sleeps for timeout.
 func (s *Store) WaitForWork(ctx context.Context, timeout time.Duration) {
 	if s.waiter != nil {

@@ -24,7 +24,6 @@ const (
 	OpClaim     = "claim"     // a claim returned the instance (ID set), or failed (Err set)
 	OpCommit    = "commit"    // Checkpoint returned (Err set if it failed)
 	OpHeartbeat = "heartbeat" // Heartbeat failed
-	OpAlone     = "alone"     // RecordAlone returned (Err set if it failed): the run runs alone
 	OpFault     = "fault"     // an armed fault fires now (Fault set), before its action
 )
 

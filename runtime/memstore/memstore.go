@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 
 var _ runtime.Store = (*Store)(nil)
 var _ runtime.WorkWaiter = (*Store)(nil)
-var _ runtime.AloneRecorder = (*Store)(nil)
 
 // Store is an in-memory [runtime.Store]. It is safe for concurrent use.
 // It keeps its own copies of everything it is given and returns copies.
@@ -38,13 +36,9 @@ type record struct {
 	order   uint64
 	index   int // in its queue; -1 when not queued
 	// claimSeq is the instance's Seq at its last claim, and aborted the
-	// count of runs in a row that committed nothing (Instance.Aborted);
-	// abortedAlone counts those that ran alone (Instance.AbortedAlone),
-	// alone whether the current run does (RecordAlone).
-	claimSeq     int64
-	aborted      int
-	abortedAlone int
-	alone        bool
+	// count of runs in a row that committed nothing (Instance.Aborted).
+	claimSeq int64
+	aborted  int
 }
 
 // New returns an empty store on the real clock.
@@ -115,102 +109,34 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 	defer s.mu.Unlock()
 	now := s.clock()
 	var out []*runtime.Instance
-	for _, r := range s.isolated(req, now) {
-		out = append(out, s.claimRecord(r, req, now))
-	}
-	if len(out) > 0 {
-		return out, nil
-	}
 	for len(out) < req.Limit {
 		r := s.next(req.Workflows, now)
 		if r == nil {
 			break
 		}
-		out = append(out, s.claimRecord(r, req, now))
+		if r.inst.Status == runtime.StatusRunning && r.inst.Seq == r.claimSeq {
+			r.aborted++ // the last run's lease expired before it committed
+		} else {
+			r.aborted = 0
+		}
+		r.claimSeq = r.inst.Seq
+		r.inst.Status = runtime.StatusRunning
+		r.inst.Owner = req.Owner
+		r.inst.Epoch++
+		r.inst.LeaseUntil = now.Add(req.Lease)
+		r.inst.UpdatedAt = now
+		s.reschedule(r, now)
+		inst := r.snapshot()
+		inst.Now = now
+		inst.Aborted = r.aborted
+		if i := r.pendingSignal(r.inst.AwaitName); i >= 0 {
+			sig := r.signals[i]
+			sig.Payload = bytes.Clone(sig.Payload)
+			inst.Signal = &sig
+		}
+		out = append(out, inst)
 	}
 	return out, nil
-}
-
-// cut reports whether r's run ended without committing anything: its
-// lease expired at the sequence number of its claim.
-func (r *record) cut() bool {
-	return r.inst.Status == runtime.StatusRunning && r.inst.Seq == r.claimSeq
-}
-
-// isolated returns the claimable instances, due longest first, that req
-// sets apart to be claimed apart (runtime.ClaimRequest.Isolate), at most
-// req.Limit of them.
-func (s *Store) isolated(req runtime.ClaimRequest, now time.Time) []*record {
-	if req.Isolate <= 0 || req.Limit <= 0 {
-		return nil
-	}
-	var out []*record
-	for _, k := range req.Workflows {
-		q := s.queues[k]
-		if q == nil {
-			continue
-		}
-		for _, r := range *q {
-			if !r.due.After(now) && r.cut() && r.aborted+1 >= req.Isolate {
-				out = append(out, r)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b *record) int {
-		if before(a, b) {
-			return -1
-		}
-		return 1
-	})
-	return out[:min(len(out), req.Limit)]
-}
-
-// claimRecord leases r to req.Owner and returns what the claim returns.
-func (s *Store) claimRecord(r *record, req runtime.ClaimRequest, now time.Time) *runtime.Instance {
-	if r.cut() {
-		r.aborted++ // the last run's lease expired before it committed
-		if r.alone {
-			r.abortedAlone++
-		}
-	} else {
-		r.aborted, r.abortedAlone = 0, 0
-	}
-	r.alone = false
-	r.claimSeq = r.inst.Seq
-	r.inst.Status = runtime.StatusRunning
-	r.inst.Owner = req.Owner
-	r.inst.Epoch++
-	r.inst.LeaseUntil = now.Add(req.Lease)
-	r.inst.UpdatedAt = now
-	s.reschedule(r, now)
-	inst := r.snapshot()
-	inst.Now = now
-	inst.Aborted, inst.AbortedAlone = r.aborted, r.abortedAlone
-	if i := r.pendingSignal(r.inst.AwaitName); i >= 0 {
-		sig := r.signals[i]
-		sig.Payload = bytes.Clone(sig.Payload)
-		inst.Signal = &sig
-	}
-	return inst
-}
-
-// RecordAlone records whether the run of instance id claimed with epoch
-// runs alone on its worker (runtime.AloneRecorder), fenced by epoch.
-func (s *Store) RecordAlone(ctx context.Context, id string, epoch int64, alone bool) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, ok := s.insts[id]
-	if !ok {
-		return fmt.Errorf("record instance %s alone: %w", id, runtime.ErrNotFound)
-	}
-	if r.inst.Status != runtime.StatusRunning || r.inst.Epoch != epoch {
-		return fmt.Errorf("record instance %s alone at epoch %d: %w", id, epoch, runtime.ErrFenced)
-	}
-	r.alone = alone
-	return nil
 }
 
 // Checkpoint commits cp, fenced by its epoch.

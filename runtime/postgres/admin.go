@@ -12,10 +12,7 @@ import (
 	"github.com/durablegen/durable/runtime"
 )
 
-var (
-	_ runtime.Admin         = (*Store)(nil)
-	_ runtime.AloneRecorder = (*Store)(nil)
-)
+var _ runtime.Admin = (*Store)(nil)
 
 // List returns the instances selected by opts (see [runtime.Admin]).
 // Pages follow the index on (created_at, id), IDs in byte order

@@ -49,7 +49,7 @@ func (s *Store) claimOne(ctx context.Context, req *runtime.ClaimRequest) ([]*run
 }
 
 func claimArgs(req *runtime.ClaimRequest) []any {
-	return []any{req.Owner, req.Workflows, req.Limit, req.Lease.Microseconds(), req.Isolate}
+	return []any{req.Owner, req.Workflows, req.Limit, req.Lease.Microseconds()}
 }
 
 // scanClaimed reads a row of claimSQL: the instance columns, the signal
@@ -63,7 +63,7 @@ func scanClaimed(row pgx.CollectableRow) (*runtime.Instance, error) {
 	var sigPayload []byte
 	err := row.Scan(&inst.ID, &inst.Workflow, &inst.Version, &status, &inst.Frame, &inst.Seq,
 		&inst.Attempt, &inst.Epoch, &inst.Owner, &lease, &wake, &inst.AwaitName, &inst.Output,
-		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Aborted, &inst.AbortedAlone,
+		&inst.Error, &inst.CreatedAt, &inst.UpdatedAt, &inst.CancelReason, &inst.Aborted,
 		&sigID, &sigName, &sigPayload, &sigCreated, &inst.Now)
 	if err != nil {
 		return nil, err

@@ -79,20 +79,6 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 	return nil
 }
 
-// RecordAlone records whether the run of instance id claimed with epoch
-// runs alone on its worker (see [runtime.AloneRecorder]).
-// [runtime.ErrFenced] if the claim is not current.
-func (s *Store) RecordAlone(ctx context.Context, id string, epoch int64, alone bool) error {
-	tag, err := s.pool.Exec(ctx, s.sql.recordAlone, id, epoch, boolInt(alone))
-	if err != nil {
-		return fmt.Errorf("postgres: record %s epoch %d alone: %w", id, epoch, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("postgres: record %s epoch %d alone: %w", id, epoch, runtime.ErrFenced)
-	}
-	return nil
-}
-
 // Signal durably records a signal name with payload for instance id and,
 // if the instance is waiting for that name, makes it ready and notifies
 // waiting workers. It fails with [runtime.ErrNotFound] if id does not
@@ -208,12 +194,4 @@ func validStatus(s runtime.Status) bool {
 		return true
 	}
 	return false
-}
-
-// boolInt is 1 for true, 0 for false.
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

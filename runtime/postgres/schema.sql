@@ -92,9 +92,7 @@ CREATE TABLE durable.instances (
     cancel_reason text DEFAULT ''::text NOT NULL,
     claim_seq bigint DEFAULT 0 NOT NULL,
     aborted integer DEFAULT 0 NOT NULL,
-    pending text DEFAULT ''::text NOT NULL,
-    alone integer DEFAULT 0 NOT NULL,
-    aborted_alone integer DEFAULT 0 NOT NULL
+    pending text DEFAULT ''::text NOT NULL
 )
 WITH (fillfactor='80');
 

@@ -28,52 +28,35 @@ SELECT ` + instanceColumns + ` FROM ins, notified`
 
 const getSQL = `SELECT ` + instanceColumns + ` FROM {schema}.instances WHERE id = $1`
 
-// $1 owner, $2 keys, $3 limit, $4 lease in microseconds, $5 isolate
-// (runtime.ClaimRequest.Isolate). The candidates are locked with SKIP
-// LOCKED, so concurrent claimers never wait for each other nor claim the
-// same instance; each claimed instance comes back with the oldest
-// unconsumed signal it awaits, and the counts of runs in a row that
-// committed nothing (see claim_seq) and of those that ran alone. When $5
-// is positive, the instances whose lease expired at the sequence number
-// of their last claim, and whose claim counts $5 or more such runs
-// (isolated), are claimed before any other, and never with others.
-const claimSQL = `WITH isolated AS MATERIALIZED (
+// $1 owner, $2 keys, $3 limit, $4 lease in microseconds. The candidates
+// are locked with SKIP LOCKED, so concurrent claimers never wait for each
+// other nor claim the same instance; each claimed instance comes back
+// with the oldest unconsumed signal it awaits, and the count of runs in a
+// row that committed nothing (see claim_seq).
+const claimSQL = `WITH candidates AS MATERIALIZED (
 	SELECT id FROM {schema}.instances
-	WHERE $5::integer > 0 AND status = 'running' AND lease_until < statement_timestamp()
-	  AND seq = claim_seq AND aborted + 1 >= $5::integer
-	  AND workflow || '@' || version = ANY ($2::text[])
-	LIMIT $3
-	FOR UPDATE SKIP LOCKED
-), others AS MATERIALIZED (
-	SELECT id FROM {schema}.instances
-	WHERE NOT EXISTS (SELECT 1 FROM isolated)
-	  AND (status = 'ready'
+	WHERE (status = 'ready'
 		OR (status IN ('sleeping', 'waiting') AND wake_at <= statement_timestamp())
-		OR (status = 'running' AND lease_until < statement_timestamp()
-			AND NOT ($5::integer > 0 AND seq = claim_seq AND aborted + 1 >= $5::integer)))
+		OR (status = 'running' AND lease_until < statement_timestamp()))
 	  AND workflow || '@' || version = ANY ($2::text[])
 	LIMIT $3
 	FOR UPDATE SKIP LOCKED
-), candidates AS (
-	SELECT id FROM isolated UNION ALL SELECT id FROM others
 ), claimed AS (
 	UPDATE {schema}.instances i
 	SET status = 'running', owner = $1, epoch = i.epoch + 1,
 		lease_until = statement_timestamp() + $4::bigint * interval '1 microsecond',
 		updated_at = statement_timestamp(),
 		aborted = CASE WHEN i.status = 'running' AND i.seq = i.claim_seq THEN i.aborted + 1 ELSE 0 END,
-		aborted_alone = CASE WHEN i.status = 'running' AND i.seq = i.claim_seq THEN i.aborted_alone + i.alone ELSE 0 END,
-		alone = 0,
 		claim_seq = i.seq
 	FROM candidates c
 	WHERE i.id = c.id
 	RETURNING i.id, i.workflow, i.version, i.status, i.frame, i.seq, i.attempt, i.epoch, i.owner,
 		i.lease_until, i.wake_at, i.await_name, i.output, i.error, i.created_at, i.updated_at,
-		i.cancel_reason, i.aborted, i.aborted_alone
+		i.cancel_reason, i.aborted
 )
 SELECT c.id, c.workflow, c.version, c.status, c.frame, c.seq, c.attempt, c.epoch, c.owner,
 	c.lease_until, c.wake_at, c.await_name, c.output, c.error, c.created_at, c.updated_at,
-	c.cancel_reason, c.aborted, c.aborted_alone, s.id, s.name, s.payload, s.created_at, statement_timestamp()
+	c.cancel_reason, c.aborted, s.id, s.name, s.payload, s.created_at, statement_timestamp()
 FROM claimed c
 LEFT JOIN LATERAL (
 	SELECT id, name, payload, created_at FROM {schema}.signals
@@ -186,10 +169,6 @@ WHERE id = $1 AND epoch = $2 AND status = 'waiting'
   AND EXISTS (SELECT FROM {schema}.signals s
 	WHERE s.instance_id = i.id AND s.name = i.await_name AND s.consumed_at IS NULL)`
 
-// $1 id, $2 epoch, $3 alone (0 or 1).
-const recordAloneSQL = `UPDATE {schema}.instances SET alone = $3::integer
-WHERE id = $1 AND epoch = $2 AND status = 'running'`
-
 // $1 id, $2 epoch, $3 lease in microseconds.
 const heartbeatSQL = `UPDATE {schema}.instances
 SET lease_until = statement_timestamp() + $3::bigint * interval '1 microsecond'
@@ -263,9 +242,9 @@ const setVersionSQL = `UPDATE {schema}.instances SET version = $1 WHERE id = $2 
 
 // statements holds the SQL of one store, qualified with its schema.
 type statements struct {
-	create, get, claim, readyIfSignaled                     string
-	heartbeat, recordAlone, signal, cancel, history, exists string
-	requestCancel                                           string
+	create, get, claim, readyIfSignaled        string
+	heartbeat, signal, cancel, history, exists string
+	requestCancel                              string
 	// checkpoint[release][consume][flush]
 	checkpoint [2][2][2]string
 	state      string
@@ -286,7 +265,6 @@ func newStatements(schema string) statements {
 		claim:           q(claimSQL),
 		readyIfSignaled: q(readyIfSignaledSQL),
 		heartbeat:       q(heartbeatSQL),
-		recordAlone:     q(recordAloneSQL),
 		signal:          q(signalSQL),
 		cancel:          q(cancelSQL),
 		requestCancel:   q(requestCancelSQL),

@@ -81,13 +81,7 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 	err = s.write(ctx, true, func(ctx context.Context) error {
 		now := s.now()
 		var err error
-		if req.Isolate > 0 {
-			claimed, err = claimRows(ctx, s.st.claimIsolated, now, req.Owner, nanos(now.Add(req.Lease)), nanos(now), string(keys), req.Isolate, req.Limit)
-		}
-		if err == nil && len(claimed) == 0 {
-			claimed, err = claimRows(ctx, s.st.claim, now, req.Owner, nanos(now.Add(req.Lease)), nanos(now), string(keys), req.Limit, req.Isolate)
-		}
-		if err != nil {
+		if claimed, err = claimRows(ctx, s.st.claim, req, now, string(keys)); err != nil {
 			return err
 		}
 		for _, inst := range claimed {
@@ -107,22 +101,20 @@ func (s *Store) Claim(ctx context.Context, req runtime.ClaimRequest) ([]*runtime
 	return claimed, nil
 }
 
-// claimRows runs the claim statement stmt with args and returns what it
-// claimed.
-func claimRows(ctx context.Context, stmt *sql.Stmt, now time.Time, args ...any) ([]*runtime.Instance, error) {
-	rows, err := stmt.QueryContext(ctx, args...)
+func claimRows(ctx context.Context, stmt *sql.Stmt, req runtime.ClaimRequest, now time.Time, keys string) ([]*runtime.Instance, error) {
+	rows, err := stmt.QueryContext(ctx, req.Owner, nanos(now.Add(req.Lease)), nanos(now), keys, req.Limit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var claimed []*runtime.Instance
 	for rows.Next() {
-		var aborted, alone int
-		inst, err := scanInstance(rows, &aborted, &alone)
+		var aborted int
+		inst, err := scanInstance(rows, &aborted)
 		if err != nil {
 			return nil, err
 		}
-		inst.Aborted, inst.AbortedAlone = aborted, alone
+		inst.Aborted = aborted
 		claimed = append(claimed, inst)
 	}
 	if err := rows.Err(); err != nil {
@@ -310,19 +302,6 @@ func (s *Store) Heartbeat(ctx context.Context, id string, epoch int64, lease tim
 	})
 	if err != nil {
 		return fmt.Errorf("sqlite: heartbeat %s epoch %d: %w", id, epoch, err)
-	}
-	return nil
-}
-
-// RecordAlone records whether the run of instance id claimed with epoch
-// runs alone on its worker (see [runtime.AloneRecorder]).
-// [runtime.ErrFenced] if the claim is not current.
-func (s *Store) RecordAlone(ctx context.Context, id string, epoch int64, alone bool) error {
-	err := s.write(ctx, false, func(ctx context.Context) error {
-		return oneRow(s.st.recordAlone.ExecContext(ctx, id, epoch, alone))
-	})
-	if err != nil {
-		return fmt.Errorf("sqlite: record %s epoch %d alone: %w", id, epoch, err)
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ CREATE TABLE instances (
     error       TEXT    NOT NULL DEFAULT '',
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL
-, cancel_reason TEXT NOT NULL DEFAULT '', claim_seq INTEGER NOT NULL DEFAULT 0, aborted INTEGER NOT NULL DEFAULT 0, pending TEXT NOT NULL DEFAULT '', alone INTEGER NOT NULL DEFAULT 0, aborted_alone INTEGER NOT NULL DEFAULT 0);
+, cancel_reason TEXT NOT NULL DEFAULT '', claim_seq INTEGER NOT NULL DEFAULT 0, aborted INTEGER NOT NULL DEFAULT 0, pending TEXT NOT NULL DEFAULT '');
 
 CREATE TABLE schema_migrations (
     version    INTEGER NOT NULL PRIMARY KEY,

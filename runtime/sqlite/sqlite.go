@@ -17,10 +17,7 @@ import (
 	"github.com/durablegen/durable/runtime/internal/groupcommit"
 )
 
-var (
-	_ runtime.Store         = (*Store)(nil)
-	_ runtime.AloneRecorder = (*Store)(nil)
-)
+var _ runtime.Store = (*Store)(nil)
 
 // Defaults used for a zero field of [Config].
 const (

@@ -21,43 +21,20 @@ ON CONFLICT (id) DO NOTHING
 RETURNING ` + instanceColumns
 
 	// sqlClaim leases up to ?5 runnable instances whose key is in the JSON
-	// array ?4: ready ones, due timers, expired leases; but none that
-	// sqlClaimIsolated would claim when ?6 (ClaimRequest.Isolate) is
-	// positive. ?3 is now. It counts the runs in a row that committed
-	// nothing (see claim_seq), and of those the runs alone (see alone).
+	// array ?4: ready ones, due timers, expired leases. ?3 is now. It
+	// counts the runs in a row that committed nothing (see claim_seq).
 	sqlClaim = `UPDATE instances
-SET ` + claimSet + `
+SET status = 'running', owner = ?1, epoch = epoch + 1, lease_until = ?2, updated_at = ?3,
+    aborted = CASE WHEN status = 'running' AND seq = claim_seq THEN aborted + 1 ELSE 0 END,
+    claim_seq = seq
 WHERE id IN (
     SELECT id FROM instances
     WHERE (status = 'ready'
         OR (status IN ('sleeping', 'waiting') AND wake_at <= ?3 AND wake_at <> 0)
-        OR (status = 'running' AND lease_until < ?3
-            AND NOT (?6 > 0 AND seq = claim_seq AND aborted + 1 >= ?6)))
+        OR (status = 'running' AND lease_until < ?3))
       AND workflow || '@' || version IN (SELECT value FROM json_each(?4))
     LIMIT ?5)
-RETURNING ` + instanceColumns + `, aborted, aborted_alone`
-
-	// sqlClaimIsolated leases up to ?6 instances whose lease expired at
-	// the sequence number of their last claim, and whose claim counts ?5
-	// or more runs in a row that committed nothing (ClaimRequest.Isolate).
-	sqlClaimIsolated = `UPDATE instances
-SET ` + claimSet + `
-WHERE id IN (
-    SELECT id FROM instances
-    WHERE status = 'running' AND lease_until < ?3 AND seq = claim_seq AND aborted + 1 >= ?5
-      AND workflow || '@' || version IN (SELECT value FROM json_each(?4))
-    LIMIT ?6)
-RETURNING ` + instanceColumns + `, aborted, aborted_alone`
-
-	// claimSet is what a claim sets: ?1 owner, ?2 lease end, ?3 now.
-	claimSet = `status = 'running', owner = ?1, epoch = epoch + 1, lease_until = ?2, updated_at = ?3,
-    aborted = CASE WHEN status = 'running' AND seq = claim_seq THEN aborted + 1 ELSE 0 END,
-    aborted_alone = CASE WHEN status = 'running' AND seq = claim_seq THEN aborted_alone + alone ELSE 0 END,
-    alone = 0, claim_seq = seq`
-
-	// sqlRecordAlone records whether (?3) the current run of instance ?1,
-	// claimed with epoch ?2, runs alone on its worker.
-	sqlRecordAlone = `UPDATE instances SET alone = ?3 WHERE id = ?1 AND epoch = ?2 AND status = 'running'`
+RETURNING ` + instanceColumns + `, aborted`
 
 	sqlPendingSignal = `SELECT id, payload, created_at FROM signals
 WHERE instance_id = ?1 AND name = ?2 AND consumed_at IS NULL
@@ -142,7 +119,7 @@ const (
 type statements struct {
 	// writer: prepared on the one writer connection
 	begin, commit, rollback, savepoint, rollbackTo, release,
-	create, claim, claimIsolated, recordAlone, pendingSignal, checkpointRunning, checkpointRelease,
+	create, claim, pendingSignal, checkpointRunning, checkpointRelease,
 	flush, clearPending, checkpointState,
 	insertEvent, consumeSignal, heartbeat, status, insertSignal,
 	wakeWaiting, cancel *sql.Stmt
@@ -169,8 +146,6 @@ func (st *statements) prepare(ctx context.Context, w, r preparer) error {
 		{&st.release, w, sqlRelease},
 		{&st.create, w, sqlCreate},
 		{&st.claim, w, sqlClaim},
-		{&st.claimIsolated, w, sqlClaimIsolated},
-		{&st.recordAlone, w, sqlRecordAlone},
 		{&st.pendingSignal, w, sqlPendingSignal},
 		{&st.checkpointRunning, w, sqlCheckpointRunning},
 		{&st.checkpointRelease, w, sqlCheckpointRelease},
@@ -201,7 +176,7 @@ func (st *statements) close() error {
 	var errs []error
 	for _, s := range []*sql.Stmt{
 		st.begin, st.commit, st.rollback, st.savepoint, st.rollbackTo, st.release,
-		st.create, st.claim, st.claimIsolated, st.recordAlone, st.pendingSignal, st.checkpointRunning, st.checkpointRelease,
+		st.create, st.claim, st.pendingSignal, st.checkpointRunning, st.checkpointRelease,
 		st.flush, st.clearPending, st.checkpointState,
 		st.insertEvent, st.consumeSignal, st.heartbeat, st.status, st.insertSignal,
 		st.wakeWaiting, st.cancel, st.get, st.history, st.readStatus,

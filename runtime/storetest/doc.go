@@ -28,11 +28,6 @@
 //     Each claim increments Epoch and reports the store clock in Now, and
 //     counts in Aborted the runs in a row whose lease expired before they
 //     committed anything (a commit or a release ends the count).
-//   - A store that is a [runtime.AloneRecorder] counts in AbortedAlone
-//     those of the Aborted runs that were recorded alone (RecordAlone,
-//     fenced by epoch, cleared by the next claim), and claims the
-//     instances whose claim counts ClaimRequest.Isolate or more aborted
-//     runs before any other and apart, up to Limit.
 //   - Checkpoint is fenced by the claim's epoch ([runtime.ErrFenced] for a
 //     stale or wrong epoch, after a takeover or a Cancel), rejects a Seq
 //     the instance has ([runtime.ErrDuplicateSeq]) without changing it, and

@@ -31,7 +31,7 @@ const (
 // checks.
 func Run(t *testing.T, newStore func(t *testing.T) runtime.Store) {
 	t.Helper()
-	for _, group := range [][]testCase{createCases(), claimCases(), aloneCases(), checkpointCases(), signalCases(), lifecycleCases(), adminCases(), cancelCases(), concurrentCases()} {
+	for _, group := range [][]testCase{createCases(), claimCases(), checkpointCases(), signalCases(), lifecycleCases(), adminCases(), cancelCases(), concurrentCases()} {
 		for _, tc := range group {
 			t.Run(tc.name, func(t *testing.T) {
 				tc.run(&harness{t: t, s: newStore(t), ctx: t.Context()})
