@@ -291,6 +291,26 @@ func byInstance(ev *evidence) (claims, commits map[string][]traced) {
 	return claims, commits
 }
 
+// fenced returns the commits and heartbeats of p that the store fenced,
+// less the heartbeats in flight when their own run released the instance
+// (they fail too, fenced from nothing stale).
+func fenced(p procTrace) []trace.Event {
+	released := map[histKey]int64{} // (instance, epoch) → when this run's releasing commit returned
+	for _, e := range p.events {
+		if e.Op == trace.OpCommit && e.Err == "" && e.Status != runtime.StatusRunning {
+			released[histKey{e.ID, e.Epoch}] = e.At
+		}
+	}
+	var out []trace.Event
+	for _, e := range p.events {
+		r, ok := released[histKey{e.ID, e.Epoch}]
+		if e.Fenced && (e.Op == trace.OpCommit || !ok || r > e.At) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // checkCommits counts double commits and claims, stale-epoch commits
 // accepted and rejected, and returns for every checkpoint the latest time
 // by which it had certainly committed: when its commit returned, or when
@@ -304,20 +324,7 @@ func checkCommits(ev *evidence, f *figures) map[histKey]int64 {
 		}
 	}
 	for _, p := range ev.procs {
-		released := map[histKey]int64{} // (instance, epoch) → when this run's releasing commit returned
-		for _, e := range p.events {
-			if e.Op == trace.OpCommit && e.Err == "" && e.Status != runtime.StatusRunning {
-				released[histKey{e.ID, e.Epoch}] = e.At
-			}
-		}
-		for _, e := range p.events {
-			// A heartbeat that was in flight when its own run released the
-			// instance fails too; it was fenced from nothing stale.
-			r, ok := released[histKey{e.ID, e.Epoch}]
-			if e.Fenced && (e.Op == trace.OpCommit || !ok || r > e.At) {
-				f.staleRejected++
-			}
-		}
+		f.staleRejected += len(fenced(p))
 	}
 	for _, id := range slices.Sorted(maps.Keys(commits)) {
 		by := map[int64]traced{}
@@ -501,7 +508,7 @@ func orphaned(ev *evidence, commits []traced, owner string, last, t int64, next 
 // cuts reports whether a fault of kind cuts the runs of the worker it
 // hits.
 func cuts(kind string) bool {
-	for _, a := range []string{"kill", "stop", "term"} {
+	for _, a := range []string{"kill", "stop", "term", "partition"} {
 		if strings.HasPrefix(kind, a) {
 			return true
 		}

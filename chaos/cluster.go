@@ -22,6 +22,10 @@ type cluster struct {
 	data string
 	port int
 	cred *syscall.Credential // the user the server runs as, when we are root
+	// also is an address of a veth of the harness's own the server listens
+	// on besides loopback, and peer the one address it accepts from there
+	// (the partition scenario's); both empty otherwise.
+	also, peer string
 }
 
 // postgresBin finds the directory of the PostgreSQL server binaries, the
@@ -38,8 +42,9 @@ func postgresBin() (string, error) {
 }
 
 // startCluster creates a cluster in a new temporary directory and starts
-// it on a free port.
-func startCluster(ctx context.Context) (*cluster, error) {
+// it on a free port; if n is not nil, it listens on n's host address too
+// and accepts connections from n's worker address.
+func startCluster(ctx context.Context, n *partition) (*cluster, error) {
 	bin, err := postgresBin()
 	if err != nil {
 		return nil, err
@@ -51,6 +56,9 @@ func startCluster(ctx context.Context) (*cluster, error) {
 		return nil, err
 	}
 	c := &cluster{bin: bin, data: filepath.Join(dir, "data")}
+	if n != nil {
+		c.also, c.peer = n.hostIP, n.nsIP
+	}
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return nil, err
 	}
@@ -74,6 +82,19 @@ func startCluster(ctx context.Context) (*cluster, error) {
 	}
 	if out, err := c.run(ctx, "initdb", "-D", c.data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"); err != nil {
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
+	}
+	if c.peer != "" {
+		hba, err := os.OpenFile(filepath.Join(c.data, "pg_hba.conf"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		_, err = fmt.Fprintf(hba, "host all all %s/32 trust\n", c.peer)
+		if cerr := hba.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, fmt.Errorf("pg_hba.conf: %w", err)
+		}
 	}
 	if err := c.start(ctx); err != nil {
 		return nil, err
@@ -107,7 +128,11 @@ func (c *cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 
 // ctl runs pg_ctl with args against the cluster.
 func (c *cluster) ctl(ctx context.Context, args ...string) error {
-	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -c max_connections=200", c.port, filepath.Dir(c.data))
+	listen := "127.0.0.1"
+	if c.also != "" {
+		listen += "," + c.also
+	}
+	opts := fmt.Sprintf("-p %d -c listen_addresses=%s -k %s -c max_connections=200", c.port, listen, filepath.Dir(c.data))
 	args = append(args, "-D", c.data, "-w", "-t", "60", "-o", opts, "-l", filepath.Join(filepath.Dir(c.data), "server.log"))
 	if out, err := c.run(ctx, "pg_ctl", args...); err != nil {
 		return fmt.Errorf("pg_ctl %s: %v\n%s", args[0], err, out)

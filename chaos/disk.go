@@ -32,8 +32,9 @@ const diskSize = 16 << 20
 
 // inNamespace runs the harness again (cfg.self) for scenario sc in a
 // mount namespace of its own, created by unshare, in which a small tmpfs
-// is mounted on a new directory: the nemesis fills it, and the host's
-// mounts are untouched. SQLite resolves the paths it opens, so the
+// (the disk-full scenario's, which the nemesis fills) or chaos/powerfs
+// (the power-cut scenario's, which the harness there mounts) is mounted on
+// a new directory, and the host's mounts are untouched. SQLite resolves the paths it opens, so the
 // harness and its workers must all run in the namespace, as the second
 // harness and its children do. It returns that harness's report.
 func inNamespace(ctx context.Context, cfg runConfig, sc *scenario) (string, error) {
@@ -42,7 +43,11 @@ func inNamespace(ctx context.Context, cfg runConfig, sc *scenario) (string, erro
 		return "", err
 	}
 	defer os.Remove(dir)
-	args := []string{"--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"`,
+	script := `mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"`
+	if sc.store == onPowerfs {
+		script = `shift 2 && exec "$@"` // the harness mounts chaos/powerfs there itself
+	}
+	args := []string{"--mount", "--propagation", "private", "sh", "-c", script,
 		"sh", strconv.Itoa(diskSize), dir, cfg.self, "-scenario", sc.name, "-tmpfs", dir, "-seed", strconv.FormatUint(cfg.seed, 10)}
 	if cfg.long {
 		args = append(args, "-long")
@@ -50,13 +55,16 @@ func inNamespace(ctx context.Context, cfg runConfig, sc *scenario) (string, erro
 	if cfg.duration > 0 {
 		args = append(args, "-duration", cfg.duration.String())
 	}
+	if cfg.synchronous != "" {
+		args = append(args, "-synchronous", cfg.synchronous)
+	}
 	out, err := exec.CommandContext(ctx, "unshare", args...).CombinedOutput()
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit) && exit.ExitCode() == 1:
 		return string(out), errors.New("failed")
 	case err != nil:
-		return string(out), fmt.Errorf("%w: cannot run in a mount namespace of its own with a tmpfs (unshare: %v); the disk-full scenario needs root: %s", errSkip, err, out)
+		return string(out), fmt.Errorf("%w: cannot run in a mount namespace of its own (unshare: %v); the %s scenario needs root: %s", errSkip, err, sc.name, out)
 	}
 	return string(out), nil
 }

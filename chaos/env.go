@@ -37,6 +37,14 @@ const (
 	onPostgres = "postgres" // the server of DURABLE_POSTGRES_DSN, in a schema of its own
 	onCluster  = "cluster"  // a PostgreSQL cluster the harness creates, which its nemesis may restart
 	onTmpfs    = "tmpfs"    // SQLite on a small tmpfs in a mount namespace the harness creates
+	// onPartition is a cluster of the harness's own that one worker
+	// reaches from a network namespace the harness creates, joined to the
+	// host by a veth pair the nemesis can cut.
+	onPartition = "partition"
+	// onPowerfs is SQLite on chaos/powerfs, a file system that loses
+	// unsynced writes at a power cut, in a mount namespace the harness
+	// creates.
+	onPowerfs = "powerfs"
 )
 
 // errSkip is wrapped by the error of a scenario that cannot run here.
@@ -55,6 +63,10 @@ type store struct {
 	cluster *cluster
 	pool    *pgxpool.Pool // the harness's own, on PostgreSQL
 	close   func()
+	net     *partition // onPartition: the namespace the cut-off worker runs in
+	// onPowerfs: the file system, and the harness's own store on it.
+	power    *powerDisk
+	switched *switched
 }
 
 // env is the world of one scenario run: its directory, its store, its
@@ -121,7 +133,7 @@ func newEnv(ctx context.Context, cfg runConfig, kind, dir string, lease, poll ti
 	}
 	var err error
 	storeDir := dir
-	if kind == onTmpfs {
+	if kind == onTmpfs || kind == onPowerfs {
 		storeDir = cfg.tmpfs
 	}
 	if e.st, err = openStore(ctx, kind, storeDir); err != nil {
@@ -156,7 +168,7 @@ func openStore(ctx context.Context, kind, dir string) (store, error) {
 		}
 		return openPostgres(ctx, base, nil)
 	case onCluster:
-		c, err := startCluster(ctx)
+		c, err := startCluster(ctx, nil)
 		if err != nil {
 			return store{}, err
 		}
@@ -166,6 +178,10 @@ func openStore(ctx context.Context, kind, dir string) (store, error) {
 			return store{}, err
 		}
 		return st, nil
+	case onPartition:
+		return openPartitioned(ctx)
+	case onPowerfs:
+		return openPowerCut(dir)
 	}
 	return store{}, fmt.Errorf("unknown store %q", kind)
 }
@@ -252,7 +268,13 @@ func (e *env) workers(n, concurrency int, shutdown time.Duration, extra ...strin
 	if e.st.schema != "" {
 		args = append(args, "-schema", e.st.schema)
 	}
+	if e.cfg.synchronous != "" && e.st.schema == "" {
+		args = append(args, "-synchronous", e.cfg.synchronous)
+	}
 	e.fleet = newFleet(e.cfg.worker, n, append(args, extra...)...)
+	if e.st.net != nil {
+		e.fleet.command = e.st.net.command // slot 0 runs cut off
+	}
 	for slot := range n {
 		if _, err := e.fleet.start(slot); err != nil {
 			return err

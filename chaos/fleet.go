@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,6 +24,11 @@ type fleet struct {
 	// onFault is called, in the trace reader's goroutine, when a worker
 	// traces a fault it fires at itself.
 	onFault func(p *proc, ev trace.Event)
+	// command, if set, returns the command line that runs the worker of
+	// slot, given the one that runs it as is.
+	command func(slot int, bin string, args []string) (string, []string)
+
+	held atomic.Bool // keep starts nothing (a power cut is under way)
 
 	mu    sync.Mutex
 	procs []*proc // every process started, in order
@@ -58,7 +64,11 @@ func (f *fleet) start(slot int, extra ...string) (*proc, error) {
 	f.runs[slot]++
 	f.mu.Unlock()
 	p := &proc{owner: fmt.Sprintf("w%d.%d", slot, n), slot: slot, exited: make(chan struct{})}
-	p.cmd = exec.Command(f.bin, append(append(slices.Clone(f.args), "-owner", p.owner), extra...)...)
+	bin, args := f.bin, append(append(slices.Clone(f.args), "-owner", p.owner), extra...)
+	if f.command != nil {
+		bin, args = f.command(slot, bin, args)
+	}
+	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stderr = &p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -194,7 +204,7 @@ func (p *proc) exit() (at time.Time, status syscall.WaitStatus, ok bool) {
 // keep starts a new process in every slot whose process exited at least
 // delay ago; an error stops it for good (see failure).
 func (f *fleet) keep(delay time.Duration) {
-	if f.failure() != nil {
+	if f.failure() != nil || f.held.Load() {
 		return
 	}
 	for slot := range f.slots {
@@ -209,6 +219,10 @@ func (f *fleet) keep(delay time.Duration) {
 		}
 	}
 }
+
+// hold stops keep from starting processes (on) until it is called again
+// (off).
+func (f *fleet) hold(on bool) { f.held.Store(on) }
 
 // failure returns why keep stopped starting processes, if it did.
 func (f *fleet) failure() error {

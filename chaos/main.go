@@ -43,8 +43,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&cfg.long, "long", false, "run the long profile")
 	fs.Uint64Var(&cfg.seed, "seed", uint64(time.Now().UnixNano()), "seed of the nemesis and the workload")
 	fs.BoolVar(&cfg.keep, "keep", false, "keep each run's directory (stores, ledgers) and print it")
+	fs.StringVar(&cfg.synchronous, "synchronous", "", "synchronous mode of the SQLite workers (NORMAL: commits not synced, which the power-cut scenario must catch)")
 	verbose := fs.Bool("v", false, "print the workers' stderr of failed scenarios")
-	fs.StringVar(&cfg.tmpfs, "tmpfs", "", "set by the harness when it runs itself in a mount namespace: the small tmpfs there")
+	fs.StringVar(&cfg.tmpfs, "tmpfs", "", "set by the harness when it runs itself in a mount namespace: the directory mounted there")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -29,7 +29,6 @@ var knownDefects = []knownDefect{
 	{"sigkill", "committed steps run again", "1", "a worker descheduled by the load between its lease check and the step's start starts it after its lease ran out"},
 	{"pause", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
 	{"race", "committed steps run again", "1", "a worker stopped between its lease check and the step's start starts it after its lease ran out"},
-	{"poison", "a step that kills its worker on every attempt", "N4", "an instance whose run kills its worker is reclaimed forever"},
 	{"poison", "stranded", "N4", "healthy instances cut over and over by the workers the poison instances kill"},
 	{"sigkill", "healthy instances failed as poison", "N4", "an instance whose runs kills cut MaxAbortedRuns times in a row, before each committed anything, is failed (kept for Client.Retry) as if it were poison"},
 	{"poison", "healthy instances failed as poison", "N4", "healthy instances whose runs the poison instances' kills cut MaxAbortedRuns times in a row are failed (kept for Client.Retry) as if they were poison"},

@@ -22,9 +22,13 @@ type runConfig struct {
 	duration time.Duration // overrides the profile's nemesis duration if not 0
 	worker   string        // the worker binary
 	self     string        // the harness binary, for scenarios that run it again in a namespace
-	tmpfs    string        // set in such a run: the small tmpfs it runs on
+	tmpfs    string        // set in such a run: the directory mounted there (a small tmpfs, or chaos/powerfs)
 	dir      string        // where runs keep their files
 	keep     bool          // keep each run's directory
+	// synchronous, if set, is the SQLite workers' synchronous mode: with
+	// NORMAL a power cut may lose commits they were told had committed,
+	// which the power-cut scenario must then find.
+	synchronous string
 }
 
 // scenario is one fault scenario.
@@ -112,7 +116,7 @@ func runScenario(ctx context.Context, cfg runConfig, sc *scenario) *result {
 		p.faults = max(1, int(float64(p.faults)*cfg.duration.Seconds()/p.duration.Seconds()))
 		p.duration = cfg.duration
 	}
-	if sc.store == onTmpfs && cfg.tmpfs == "" {
+	if (sc.store == onTmpfs || sc.store == onPowerfs) && cfg.tmpfs == "" {
 		r.relay, r.err = inNamespace(ctx, cfg, sc)
 		r.took = time.Since(start)
 		return r
@@ -457,7 +461,7 @@ func tick(stop <-chan struct{}, d time.Duration, fn func()) {
 
 // scenarios lists every scenario, in the order the harness runs them.
 func scenarios() []*scenario {
-	return slices.Concat(killScenarios(), stopScenarios(), termScenarios(), poisonScenarios(), databaseScenarios(), clockScenarios(), diskScenarios())
+	return slices.Concat(killScenarios(), stopScenarios(), termScenarios(), poisonScenarios(), databaseScenarios(), partitionScenarios(), clockScenarios(), powerScenarios(), diskScenarios())
 }
 
 // selectScenarios returns the scenarios name selects: "all", a full name,

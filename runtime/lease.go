@@ -63,7 +63,13 @@ func (x *Exec) holdLease() error {
 		err := x.store.Heartbeat(x.ctx, x.id, x.epoch, x.lease.d)
 		if err == nil {
 			x.lease.renewed(sent)
-			return nil
+			if x.lease.left() > 0 {
+				return nil
+			}
+			// Answered after the lease it renewed ran out (held up by a
+			// partition, say): it proves nothing now, and another worker
+			// may have taken the instance over since. Renew it again.
+			continue
 		}
 		if errors.Is(err, ErrFenced) || errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("renew the lease of instance %s before its next effect: %w", x.id, ErrFenced)

@@ -6,7 +6,7 @@
 //
 // Usage:
 //
-//	worker -store sqlite:PATH|postgres://... [-schema S] -ledger DIR -owner NAME [-lease D] [-concurrency N] [-poll D] [-shutdown D]
+//	worker -store sqlite:PATH|postgres://... [-schema S] -ledger DIR -owner NAME [-lease D] [-concurrency N] [-poll D] [-shutdown D] [-synchronous MODE]
 //
 // Each line of stdin is a command from the harness: a fault to arm
 // ("kill after-commit", see chaos/trace.ParseFault), or "clock D", which
@@ -42,6 +42,7 @@ func main() {
 
 type config struct {
 	store, schema, ledger, owner string
+	synchronous                  string // of an SQLite store
 	lease, poll, shutdown        time.Duration
 	concurrency                  int
 }
@@ -58,6 +59,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.poll, "poll", 50*time.Millisecond, "poll interval")
 	fs.DurationVar(&cfg.shutdown, "shutdown", time.Second, "shutdown timeout")
 	fs.IntVar(&cfg.concurrency, "concurrency", 8, "instances run at once")
+	fs.StringVar(&cfg.synchronous, "synchronous", "", "synchronous mode of an SQLite store (FULL, the default, or NORMAL)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -114,7 +116,7 @@ func work(ctx context.Context, stop func(), cfg config, stdin io.Reader, stdout,
 // open opens the store that cfg names; now is the SQLite store's clock.
 func open(ctx context.Context, cfg config, logger *slog.Logger, now func() time.Time) (runtime.Store, func(), error) {
 	if path, ok := strings.CutPrefix(cfg.store, "sqlite:"); ok {
-		s, err := sqlite.New(sqlite.Config{Path: path, Now: now})
+		s, err := sqlite.New(sqlite.Config{Path: path, Now: now, Synchronous: cfg.synchronous})
 		if err != nil {
 			return nil, nil, err
 		}
