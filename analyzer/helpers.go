@@ -163,16 +163,12 @@ func (c *checker) reachedHelpers() []*funcInfo {
 }
 
 // helperDecl reports what durablegen refuses in the declaration of a
-// helper: type parameters, a generic receiver, recursion.
+// helper: a generic receiver, recursion.
 func (c *checker) helperDecl(f *funcInfo) {
 	name := localName(f.obj, c.pass.Pkg)
 	d := f.decl
 	report := func(n ast.Node, msg string) {
 		c.report(&finding{rule: ruleLimits, pos: n.Pos(), end: n.End(), msg: msg})
-	}
-	if d.Type.TypeParams != nil {
-		report(d.Type.TypeParams, fmt.Sprintf("helper %s makes checkpoints and is generic: generic helpers are not supported; declare one helper per concrete type", name))
-		return
 	}
 	if recv := f.obj.Type().(*types.Signature).Recv(); recv != nil {
 		if n := namedOf(recv.Type()); n != nil && n.TypeParams().Len() > 0 {

@@ -309,11 +309,11 @@ func packageName(pkg *packages.Package, p string) string {
 
 // emitFrameType writes the frame's struct type.
 func (l *lowerer) emitFrameType(w func(string, ...any)) {
-	w("type %s struct {\npc int\n", l.frameType)
+	w("type %s%s struct {\npc int\n", strings.TrimSuffix(l.frameType, l.typeArgs), l.typeParams)
 	for _, f := range l.fields {
 		switch {
 		case f.helper != nil:
-			w("%s *%s\n", f.name, l.frameTypeText(f.helper))
+			w("%s *%s%s\n", f.name, l.frameTypeText(f.helper), f.inst)
 		case f.raw != "":
 			w("%s %s\n", f.name, f.raw)
 		case f.boxed:
@@ -390,7 +390,7 @@ func (l *lowerer) emitCodec(w func(string, ...any)) {
 		}
 		switch codec := basicCodec(f.typ); {
 		case f.helper != nil:
-			w("case %q:\n%s.%s = new(%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, l.frameTypeText(f.helper), fv, f.name)
+			w("case %q:\n%s.%s = new(%s%s)\nd.Frame(%s.%s)\n", f.name, fv, f.name, l.frameTypeText(f.helper), f.inst, fv, f.name)
 		case l.closureField(f):
 			w("case %q:\n%s\n", f.name, l.closureDecode(f))
 		case len(f.refs) > 0:

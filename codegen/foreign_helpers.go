@@ -36,7 +36,7 @@ func exportTypesName(f string) string  { return "DurableErrorTypes" + f }
 // exported reports whether h is compiled for the workflows of other
 // packages: an exported function, not a method nor a literal.
 func (h *helperFn) exported() bool {
-	return h.closure == nil && h.foreign == nil && h.sig.Recv() == nil && h.obj.Exported()
+	return h.closure == nil && h.foreign == nil && h.sig.Recv() == nil && h.obj.Exported() && h.sig.TypeParams().Len() == 0
 }
 
 // exportText returns the declarations that let workflows of other

@@ -285,7 +285,14 @@ func compileUnit(h *helperFn, pkg *packages.Package, cls *classifier, q *quals, 
 		h.failed = true
 		return
 	}
+	before := len(diags.list)
+	l.checkGeneric()
+	if len(diags.list) > before {
+		h.failed = true
+		return
+	}
 	h.l, h.frameType = l, l.frameType
+	l.genericHelper() // a generic helper's frame type gets its parameters
 	h.text[0], h.text[1] = l.emitHelper()
 	h.layout = l.layout()
 	if h.exported() {

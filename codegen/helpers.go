@@ -243,10 +243,7 @@ func helperUnit(pkg *packages.Package, h *helperFn) *workflow {
 // helperSignature checks what a helper's declaration may be.
 func (c *checker) helperSignature(wf *workflow) bool {
 	h, d := wf.helper, wf.decl
-	if d.Type.TypeParams != nil {
-		c.errorf(d.Type.TypeParams.Pos(), "helper %s makes checkpoints and is generic: generic helpers are not supported; declare one helper per concrete type", h.name())
-		return false
-	}
+
 	if recv := h.sig.Recv(); recv != nil {
 		if n, ok := types.Unalias(deref(recv.Type())).(*types.Named); ok && n.TypeParams().Len() > 0 {
 			c.errorf(d.Recv.Pos(), "helper %s makes checkpoints and is a method of a generic type: not supported; use a non-generic receiver", h.name())
@@ -266,9 +263,9 @@ func (c *checker) helperSignature(wf *workflow) bool {
 
 // helperField returns the caller's frame field that holds the frame of a
 // call to h in progress.
-func (l *lowerer) helperField(h *helperFn) *field {
+func (l *lowerer) helperField(h *helperFn, inst string) *field {
 	for _, f := range l.fields {
-		if f.helper == h {
+		if f.helper == h && f.inst == inst {
 			return f
 		}
 	}
@@ -277,7 +274,7 @@ func (l *lowerer) helperField(h *helperFn) *field {
 		pos = h.decl.Pos()
 	}
 	f := l.addField(lowerFirst(h.obj.Name()), nil, nil, true, pos)
-	f.helper = h
+	f.helper, f.inst = h, inst
 	return f
 }
 
@@ -310,7 +307,8 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	if len(ops) > 0 {
 		args = l.operands(ops)
 	}
-	fld := l.helperField(h)
+	inst := l.instText(call)
+	fld := l.helperField(h, inst)
 	ref := l.fv + "." + fld.name
 	params := h.sig.Params()
 	var inits []string
@@ -346,7 +344,7 @@ func (l *lowerer) helperCall(call *ast.CallExpr, cp checkpoint, dest []string) [
 	if h.foreign != nil {
 		l.emit(call.Pos(), fmt.Sprintf("%s = %s(%s)", ref, l.q.marker(h.foreign.pkg.Path(), exportNewName(h.obj.Name())), strings.Join(inits, ", ")))
 	} else {
-		l.emit(call.Pos(), fmt.Sprintf("%s = &%s{%s}", ref, h.frameType, strings.Join(inits, ", ")))
+		l.emit(call.Pos(), fmt.Sprintf("%s = &%s%s{%s}", ref, h.frameType, inst, strings.Join(inits, ", ")))
 	}
 	st := l.newBlock()
 	l.jump(st)
@@ -483,6 +481,9 @@ func (l *lowerer) helperLayout(lay *Layout) {
 			continue
 		}
 		sub := h.layout
+		if f.inst != "" {
+			lay.Fields = append(lay.Fields, LayoutField{Name: f.name, Type: "frame " + h.name() + f.inst})
+		}
 		for _, s := range sub.Sites {
 			s.Name = h.name() + "." + s.Name
 			lay.Sites = append(lay.Sites, s)

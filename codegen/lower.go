@@ -65,6 +65,10 @@ type lowerer struct {
 	// calls are the calls of helpers (see helpers.go), by the state that
 	// runs the callee: a state an instance resumes at, like a checkpoint.
 	calls []helperCallSite
+	// typeParams and typeArgs are a generic helper's type parameters as
+	// declared ("[T any]") and as used ("[T]"); frameType ends with the
+	// latter.
+	typeParams, typeArgs string
 	// nested are the function literals of the unit compiled as helpers
 	// (see closure_helpers.go), emitted with it.
 	nested []*helperFn
@@ -99,6 +103,8 @@ type field struct {
 	// up is set for a variable of the caller that a literal compiled as
 	// a helper captures: name reaches it through the literal's up field.
 	up bool
+	// inst is the type arguments of a generic helper's frame, "[int]".
+	inst string
 }
 
 // block is one machine state: a case of the dispatch switch.

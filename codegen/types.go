@@ -174,6 +174,9 @@ func (p *typePrinter) signature(s *types.Signature) string {
 
 // zero returns the zero value of t as source.
 func (p *typePrinter) zero(t types.Type) string {
+	if _, ok := t.(*types.TypeParam); ok {
+		return "*new(" + p.text(t) + ")"
+	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
 		switch {
@@ -241,6 +244,9 @@ func (c *storable) check(t types.Type, inFuture bool) string {
 		return ""
 	}
 	c.seen[t] = true
+	if _, ok := t.(*types.TypeParam); ok {
+		return "" // of a generic helper: its type arguments are checked at each call
+	}
 	if isErrorType(t) {
 		if inFuture {
 			return "a durable.Future's result cannot hold error values; return the error as the step's error"

@@ -308,3 +308,51 @@ func ForeignHelpers(ctx durable.Context, words []string) (string, error) {
 	}
 	return Echo(ctx, fmt.Sprint(s, " ", n, " ", t, " ", m))
 }
+
+// firstOf is a generic helper: one frame type for every instance, each
+// call with its own.
+func firstOf[T any](ctx durable.Context, xs []T, label string) (T, int, error) {
+	var zero T
+	for i := range xs {
+		s, err := Echo(ctx, label+fmt.Sprint(xs[i]))
+		if err != nil {
+			return zero, i, err
+		}
+		if s != "" && i > 0 {
+			return xs[i], i, nil
+		}
+		if err := durable.Sleep(ctx, time.Second); err != nil {
+			return zero, i, err
+		}
+	}
+	return zero, len(xs), nil
+}
+
+// pairUp is a generic helper with two type parameters and a constraint,
+// calling another generic helper with its own parameter.
+func pairUp[K comparable, V any](ctx durable.Context, k K, vs []V) (map[K]V, error) {
+	v, _, err := firstOf(ctx, vs, "v ")
+	if err != nil {
+		return nil, err
+	}
+	return map[K]V{k: v}, nil
+}
+
+// GenericHelpers calls generic helpers with several type arguments.
+//
+//durable:workflow
+func GenericHelpers(ctx durable.Context, n int) (string, error) {
+	a, i, err := firstOf(ctx, []int{n, n + 1, n + 2}, "int ")
+	if err != nil {
+		return "", err
+	}
+	b, j, err := firstOf(ctx, []string{"x", "y"}, "s ")
+	if err != nil {
+		return "", err
+	}
+	m, err := pairUp(ctx, "k", []float64{1.5, 2.5})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(a, i, b, j, m), nil
+}

@@ -333,6 +333,139 @@ func (f1 *fanHelperFrame) ret(r0 []string, r1 error) error {
 	return nil
 }
 
+// firstOfFrame[T] is the frame of helper firstOf, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type firstOfFrame[T any] struct {
+	pc        int
+	xs        []T
+	label     string
+	res       T
+	res1      int
+	res2      error
+	zero      T
+	i         int
+	t_c09b2b  int
+	t_c09b2b1 int
+	s         string
+	err       error
+	t_dd850a  string
+	err1      error
+}
+
+var firstOfSites = [...]runtime.Site{
+	{ID: 5, Kind: "step", Name: "Echo", Pos: "cpclosures.go:317:13"},
+	{ID: 7, Kind: "sleep", Name: "sleep", Pos: "cpclosures.go:324:13"},
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *firstOfFrame[T]) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "xs", f1.xs)
+	e.String("label", f1.label)
+	runtime.Field(e, "zero", f1.zero)
+	e.Int("i", int64(f1.i))
+	e.Int("t_c09b2b", int64(f1.t_c09b2b))
+	e.Int("t_c09b2b1", int64(f1.t_c09b2b1))
+	e.String("s", f1.s)
+	e.Error("err", f1.err)
+	e.String("t_dd850a", f1.t_dd850a)
+	e.Error("err1", f1.err1)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *firstOfFrame[T]) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "xs":
+			runtime.Value(d, &f1.xs)
+		case "label":
+			f1.label = d.String()
+		case "zero":
+			runtime.Value(d, &f1.zero)
+		case "i":
+			f1.i = int(d.Int())
+		case "t_c09b2b":
+			f1.t_c09b2b = int(d.Int())
+		case "t_c09b2b1":
+			f1.t_c09b2b1 = int(d.Int())
+		case "s":
+			f1.s = d.String()
+		case "err":
+			f1.err = d.Error()
+		case "t_dd850a":
+			f1.t_dd850a = d.String()
+		case "err1":
+			f1.err1 = d.Error()
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f1 *firstOfFrame[T]) ret(r0 T, r1 int, r2 error) error {
+	f1.res = r0
+	f1.res1 = r1
+	f1.res2 = r2
+	return nil
+}
+
+// pairUpFrame[K, V] is the frame of helper pairUp, nested in the frame of its caller
+// while a call is in progress: its machine state and the variables that
+// live across its checkpoints.
+type pairUpFrame[K comparable, V any] struct {
+	pc      int
+	k       K
+	vs      []V
+	res     map[K]V
+	res1    error
+	v       V
+	err     error
+	firstOf *firstOfFrame[V]
+}
+
+var pairUpSites = [...]runtime.Site{}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *pairUpFrame[K, V]) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	runtime.Field(e, "k", f1.k)
+	runtime.Field(e, "v", f1.v)
+	e.Error("err", f1.err)
+	if f1.firstOf != nil {
+		e.Frame("firstOf", f1.firstOf)
+	}
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *pairUpFrame[K, V]) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "k":
+			runtime.Value(d, &f1.k)
+		case "v":
+			runtime.Value(d, &f1.v)
+		case "err":
+			f1.err = d.Error()
+		case "firstOf":
+			f1.firstOf = new(firstOfFrame[V])
+			d.Frame(f1.firstOf)
+		}
+	}
+	return d.Err()
+}
+
+// ret ends the call with its results, for the caller to take.
+func (f1 *pairUpFrame[K, V]) ret(r0 map[K]V, r1 error) error {
+	f1.res = r0
+	f1.res1 = r1
+	return nil
+}
+
 // closureNotifyNotifyFrame is the frame of function literal notify, nested in the frame of its caller
 // while a call is in progress: its machine state and the variables that
 // live across its checkpoints.
@@ -1416,6 +1549,88 @@ func (f1 *foreignHelpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// genericHelpersFrame is the frame of workflow GenericHelpers: its machine state and the variables
+// that live across its checkpoints.
+type genericHelpersFrame struct {
+	pc       int
+	n        int
+	a        int
+	i        int
+	err      error
+	firstOf  *firstOfFrame[int]
+	b        string
+	j        int
+	firstOf1 *firstOfFrame[string]
+	m        map[string]float64
+	pairUp   *pairUpFrame[string, float64]
+}
+
+var genericHelpersSites = [...]runtime.Site{}
+
+// GenericHelpersWorkflow is the descriptor of workflow GenericHelpers: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var GenericHelpersWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.GenericHelpers", "51bfde1b75cd5b9c", func() any { return new(genericHelpersFrame) }).WithFunc(GenericHelpers)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *genericHelpersFrame) SetInput(in int) {
+	f1.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *genericHelpersFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	e.Int("a", int64(f1.a))
+	e.Int("i", int64(f1.i))
+	e.Error("err", f1.err)
+	if f1.firstOf != nil {
+		e.Frame("firstOf", f1.firstOf)
+	}
+	e.String("b", f1.b)
+	e.Int("j", int64(f1.j))
+	if f1.firstOf1 != nil {
+		e.Frame("firstOf1", f1.firstOf1)
+	}
+	runtime.Field(e, "m", f1.m)
+	if f1.pairUp != nil {
+		e.Frame("pairUp", f1.pairUp)
+	}
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *genericHelpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "n":
+			f1.n = int(d.Int())
+		case "a":
+			f1.a = int(d.Int())
+		case "i":
+			f1.i = int(d.Int())
+		case "err":
+			f1.err = d.Error()
+		case "firstOf":
+			f1.firstOf = new(firstOfFrame[int])
+			d.Frame(f1.firstOf)
+		case "b":
+			f1.b = d.String()
+		case "j":
+			f1.j = int(d.Int())
+		case "firstOf1":
+			f1.firstOf1 = new(firstOfFrame[string])
+			d.Frame(f1.firstOf1)
+		case "m":
+			runtime.Value(d, &f1.m)
+		case "pairUp":
+			f1.pairUp = new(pairUpFrame[string, float64])
+			d.Frame(f1.pairUp)
+		}
+	}
+	return d.Err()
+}
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f1 *touch2Frame) Run(x1 *runtime.Exec) error {
@@ -1592,6 +1807,89 @@ func (f1 *fanHelperFrame) Run(x1 *runtime.Exec) error {
 				/*line cpclosures.go:261:2*/ f1.out = append(f1.out, v)
 			}
 			/*line cpclosures.go:263:1*/ return f1.ret(f1.out, f1.err)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f1 *firstOfFrame[T]) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:315:1*/ f1.zero = *new(T)
+			/*line cpclosures.go:316:1*/ f1.t_c09b2b1 = len(f1.xs)
+			f1.t_c09b2b = 0
+			f1.pc = 1
+		case 1:
+			if f1.t_c09b2b < f1.t_c09b2b1 {
+				f1.pc = 2
+			} else {
+				f1.pc = 4
+			}
+		case 2:
+			f1.i = f1.t_c09b2b
+			/*line cpclosures.go:317:22*/ f1.t_dd850a = f1.label + fmt.Sprint(f1.xs[f1.i])
+			f1.pc = 5
+		case 3:
+			f1.t_c09b2b++
+			f1.pc = 1
+		case 4:
+			/*line cpclosures.go:328:1*/ return f1.ret(f1.zero, len(f1.xs), nil)
+		case 5:
+			/*line cpclosures.go:317:12*/ f1.s, f1.err = runtime.Call(x1, &firstOfSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_dd850a)
+				}
+				return Echo(stepCtx, f1.t_dd850a)
+			})
+			if err := x1.Commit(&f1.pc, 6); err != nil {
+				return err
+			}
+		case 6:
+			/*line cpclosures.go:318:2*/ if f1.err != nil {
+				/*line cpclosures.go:319:3*/ return f1.ret(f1.zero, f1.i, f1.err)
+			}
+			/*line cpclosures.go:321:2*/ if f1.s != "" && f1.i > 0 {
+				/*line cpclosures.go:322:3*/ return f1.ret(f1.xs[f1.i], f1.i, nil)
+			}
+			f1.pc = 7
+		case 7:
+			/*line cpclosures.go:324:12*/ f1.err1 = runtime.Sleep(x1, &firstOfSites[1], time.Second)
+			if err := x1.Commit(&f1.pc, 8); err != nil {
+				return err
+			}
+		case 8:
+			/*line cpclosures.go:324:2*/ if f1.err1 != nil {
+				/*line cpclosures.go:325:3*/ return f1.ret(f1.zero, f1.i, f1.err1)
+			}
+			f1.pc = 3
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the helper from its current state until it returns
+// (nil) or a checkpoint suspends the instance.
+func (f1 *pairUpFrame[K, V]) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:334:14*/ f1.firstOf = &firstOfFrame[V]{xs: f1.vs, label: "v "}
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:334:14*/ if err := f1.firstOf.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:334:14*/ f1.v, f1.err = f1.firstOf.res, f1.firstOf.res2
+			f1.firstOf = nil
+			/*line cpclosures.go:335:1*/ if f1.err != nil {
+				/*line cpclosures.go:336:2*/ return f1.ret(nil, f1.err)
+			}
+			/*line cpclosures.go:338:1*/ return f1.ret(map[K]V{f1.k: f1.v}, nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
@@ -2345,6 +2643,52 @@ func (f1 *foreignHelpersFrame) Run(x1 *runtime.Exec) error {
 			}
 		case 4:
 			/*line cpclosures.go:309:1*/ return runtime.Return[string](x1, f1.t_5a0685, f1.t_5a06851)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *genericHelpersFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:345:14*/ f1.firstOf = &firstOfFrame[int]{xs: []int{f1.n, f1.n + 1, f1.n + 2}, label: "int "}
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:345:14*/ if err := f1.firstOf.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:345:14*/ f1.a, f1.i, f1.err = f1.firstOf.res, f1.firstOf.res1, f1.firstOf.res2
+			f1.firstOf = nil
+			/*line cpclosures.go:346:1*/ if f1.err != nil {
+				/*line cpclosures.go:347:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:349:14*/ f1.firstOf1 = &firstOfFrame[string]{xs: []string{"x", "y"}, label: "s "}
+			f1.pc = 2
+		case 2:
+			/*line cpclosures.go:349:14*/ if err := f1.firstOf1.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:349:14*/ f1.b, f1.j, f1.err = f1.firstOf1.res, f1.firstOf1.res1, f1.firstOf1.res2
+			f1.firstOf1 = nil
+			/*line cpclosures.go:350:1*/ if f1.err != nil {
+				/*line cpclosures.go:351:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:353:11*/ f1.pairUp = &pairUpFrame[string, float64]{k: "k", vs: []float64{1.5, 2.5}}
+			f1.pc = 3
+		case 3:
+			/*line cpclosures.go:353:11*/ if err := f1.pairUp.Run(x1); err != nil {
+				return err
+			}
+			/*line cpclosures.go:353:11*/ f1.m, f1.err = f1.pairUp.res, f1.pairUp.res1
+			f1.pairUp = nil
+			/*line cpclosures.go:354:1*/ if f1.err != nil {
+				/*line cpclosures.go:355:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:357:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.a, f1.i, f1.b, f1.j, f1.m), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}
