@@ -79,6 +79,23 @@ func hReserve(ctx durable.Context, n, times int) (int, error) {
 	return total, nil
 }
 
+// hGen is a generic helper: one frame type for every instance, a value
+// of its type parameter kept across its checkpoints.
+func hGen[T any](ctx durable.Context, xs []T, n int) (T, int, error) {
+	var zero T
+	for i := range xs {
+		v, err := Add(ctx, n, i+%[2]d)
+		if err != nil {
+			return zero, n, err
+		}
+		n = v
+		if Idx(n, 3) == 0 {
+			return xs[i], n, nil
+		}
+	}
+	return zero, n, nil
+}
+
 // hTouch has no result: zero to two steps in a loop.
 func hTouch(ctx durable.Context, n, times int) {
 	for i := range Idx(times, 3) {
@@ -294,7 +311,7 @@ const meterLit = `&Meter{Base: 3, Unit: "kg"}`
 // helperCost is the most checkpoints each helper makes (a failed first
 // attempt counting as one).
 var helperCost = map[string]int{
-	"hSum": 5, "hLabel": 2, "hTouch": 2, "hReserve": 3, "hNamed": 6, "hCheck": 2, "hSplit": 4,
+	"hSum": 5, "hLabel": 2, "hTouch": 2, "hReserve": 3, "hGen": 3, "hNamed": 6, "hCheck": 2, "hSplit": 4,
 	"hFill": 4, "hDeep": 12, "read": 2, "scale": 4, "hHead": 3, "hFirst": 3, "hSame": 3, "hAlias": 3, "hShare": 2, "hClos": 3, "hPut": 5, "hSetP": 5, "hOrder": 3,
 }
 
@@ -302,7 +319,7 @@ var helperCost = map[string]int{
 // as a statement or in a loop, and folds its results (and whether it
 // failed) into chk.
 func (g *gen) helperCallStmt(sc *scope) []string {
-	names := []string{"hSum", "hLabel", "hTouch", "hNamed", "hCheck", "hSplit", "hDeep", "hShare", "hClos"}
+	names := []string{"hSum", "hLabel", "hTouch", "hNamed", "hCheck", "hSplit", "hDeep", "hShare", "hClos", "hGen"}
 	if g.recv && g.chance(2) && g.on("helpermethod") {
 		names = []string{"read", "scale"} // helper methods on the workflow's receiver
 	}
@@ -370,6 +387,15 @@ func (g *gen) helperCallStmt(sc *scope) []string {
 				g.fold(fmt.Sprintf("%s + H(%s)", v, l)), g.helperErr(sc, e)}
 		case "hCheck":
 			return []string{fmt.Sprintf("%s, %s := hCheck(ctx, %s)", v, e, ie), g.fold(v), g.helperErr(sc, e)}
+		case "hGen":
+			if g.chance(2) {
+				k := fmt.Sprintf("hk%d", n)
+				return []string{fmt.Sprintf("%s, %s, %s := hGen(ctx, []string{%s, %q}, %s)", v, k, e, g.expr(sc, tString, 1), "g", ie),
+					g.fold(fmt.Sprintf("H(%s) + %s", v, k)), g.helperErr(sc, e)}
+			}
+			k := fmt.Sprintf("hk%d", n)
+			return []string{fmt.Sprintf("%s, %s, %s := hGen(ctx, %s, %s)", v, k, e, g.expr(sc, tSlice, 1), ie),
+				g.fold(fmt.Sprintf("%s + %s", v, k)), g.helperErr(sc, e)}
 		case "hReserve":
 			return []string{fmt.Sprintf("%s, %s := hReserve(ctx, %s, %s)", v, e, ie, g.expr(sc, tInt, 1)), g.fold(v), g.helperErr(sc, e)}
 		case "hSplit":
