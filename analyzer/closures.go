@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"fmt"
+	"github.com/durablegen/durable/internal/cplit"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -162,6 +163,13 @@ func (w *walker) funcSource(e ast.Expr, rebuildable func(*types.Var) bool) strin
 	}
 	if w.packageFunc(e) != nil {
 		return ""
+	}
+	if x, ok := e.(*ast.SelectorExpr); ok && w.info.Selections[x] != nil && w.info.Selections[x].Kind() == types.MethodVal && w.fi.decl != nil {
+		var recv *types.Var
+		if w.wf != nil {
+			recv = w.wf.recv
+		}
+		return cplit.MethodValue(w.c.pass.Fset, w.info, w.fi.decl, recv, x)
 	}
 	return fmt.Sprintf("it is assigned %s, which is not a function literal of the workflow or a package-level function", types.ExprString(e))
 }

@@ -28,8 +28,12 @@ import (
 
 // closureEntry is a value a stored function variable may hold.
 type closureEntry struct {
-	index  int // 1-based position in the frame's closure table
-	lit    *ast.FuncLit
+	index int // 1-based position in the frame's closure table
+	lit   *ast.FuncLit
+	// meth is a method value rebuilt as a literal calling the method on
+	// recv (see method_values.go).
+	meth   *ast.SelectorExpr
+	recv   *types.Var
 	fn     types.Object // a package-level function
 	method string       // the frame method that makes lit
 	text   string       // the rewritten literal, filled when lowered
@@ -42,6 +46,7 @@ type closures struct {
 	vars    map[*types.Var]bool
 	entries []*closureEntry
 	byLit   map[*ast.FuncLit]*closureEntry
+	byMeth  map[*ast.SelectorExpr]*closureEntry
 	// captured are the variables the entries' literals refer to: they are
 	// stored at every checkpoint.
 	captured varSet
@@ -59,7 +64,7 @@ type closureProblem struct {
 // findClosures decides which live function variables of wf's body are
 // rebuilt on resume. It adds the variables their literals capture to live.
 func findClosures(wf *workflow, info *types.Info, live varSet, compiled map[*types.Var]*helperFn) *closures {
-	cs := &closures{vars: map[*types.Var]bool{}, byLit: map[*ast.FuncLit]*closureEntry{}, captured: varSet{}, problems: map[*types.Var]closureProblem{}}
+	cs := &closures{vars: map[*types.Var]bool{}, byLit: map[*ast.FuncLit]*closureEntry{}, byMeth: map[*ast.SelectorExpr]*closureEntry{}, captured: varSet{}, problems: map[*types.Var]closureProblem{}}
 	isFuncVar := func(v *types.Var) bool {
 		if v == nil || v.IsField() || v.Parent() == nil || v.Parent() == v.Pkg().Scope() || compiled[v] != nil {
 			return false
@@ -204,6 +209,25 @@ func findClosures(wf *workflow, info *types.Info, live varSet, compiled map[*typ
 					cs.byLit[x] = en
 					cs.entries = append(cs.entries, en)
 				}
+			case *ast.SelectorExpr:
+				if info.Selections[x] != nil {
+					if cs.byMeth[x] == nil {
+						id := ast.Unparen(x.X).(*ast.Ident) // checked by methodValueSource
+						en := &closureEntry{meth: x, recv: info.Uses[id].(*types.Var), typ: info.TypeOf(x)}
+						cs.byMeth[x] = en
+						cs.entries = append(cs.entries, en)
+					}
+					continue
+				}
+				if fn := funcObject(info, x); fn != nil {
+					found := false
+					for _, en := range cs.entries {
+						found = found || en.fn == fn
+					}
+					if !found {
+						cs.entries = append(cs.entries, &closureEntry{fn: fn, typ: fn.Type()})
+					}
+				}
 			default:
 				if w := varOf(x); w != nil {
 					visit(w)
@@ -244,6 +268,10 @@ func findClosures(wf *workflow, info *types.Info, live varSet, compiled map[*typ
 				live[v] = true
 			}
 		}
+		if en.recv != nil && en.recv != wf.recv {
+			cs.captured[en.recv] = true
+			live[en.recv] = true
+		}
 	}
 	return cs
 }
@@ -251,6 +279,9 @@ func findClosures(wf *workflow, info *types.Info, live varSet, compiled map[*typ
 func entryPos(en *closureEntry) token.Pos {
 	if en.lit != nil {
 		return en.lit.Pos()
+	}
+	if en.meth != nil {
+		return en.meth.Pos()
 	}
 	return token.Pos(1<<31 - 1) // package functions after the literals, in the order found
 }
@@ -286,6 +317,9 @@ func closureSource(wf *workflow, info *types.Info, e ast.Expr, rebuildable func(
 	}
 	if funcObject(info, e) != nil {
 		return ""
+	}
+	if x, ok := e.(*ast.SelectorExpr); ok && info.Selections[x] != nil && info.Selections[x].Kind() == types.MethodVal {
+		return methodValueSource(wf, info, x)
 	}
 	return fmt.Sprintf("it is assigned %s, which is not a function literal of the workflow or a package-level function", exprString(e))
 }
@@ -333,7 +367,7 @@ func (l *lowerer) prepareClosures() {
 		return
 	}
 	for _, en := range cs.entries {
-		if en.lit != nil {
+		if en.lit != nil || en.meth != nil {
 			en.method = l.reserveMethod(fmt.Sprintf("lit%d", en.index))
 		}
 	}
@@ -374,6 +408,14 @@ func (l *lowerer) checkClosures() {
 		return
 	}
 	for _, en := range l.closures.entries {
+		if en.meth != nil && en.recv != l.wf.recv {
+			switch f := l.frame[en.recv]; {
+			case f == nil:
+				l.diags.add(l.fset, en.meth.Pos(), "the method value %s is kept across a checkpoint but %s is not in the frame; define it after the checkpoint", exprString(en.meth), en.recv.Name())
+			case f.boxed:
+				l.diags.add(l.fset, en.meth.Pos(), "the method value %s is kept across a checkpoint but %s is a variable of one iteration of a loop with checkpoints; rebuilding it after a resume would see another iteration's variable: define it after the loop's last checkpoint", exprString(en.meth), en.recv.Name())
+			}
+		}
 		if en.lit == nil {
 			continue
 		}
@@ -402,12 +444,18 @@ func (l *lowerer) emitClosures(w func(string, ...any)) {
 	}
 	var items []string
 	for _, en := range cs.entries {
-		if en.lit == nil {
+		if en.lit == nil && en.meth == nil {
 			items = append(items, l.funcText(en.fn))
 			continue
 		}
-		w("// %s makes the function literal at %s: the machine calls it where\n// the literal is, and a resume calls it again to rebuild the value.\n//\n//go:noinline\nfunc (%s *%s) %s() %s {\nreturn %s\n}\n\n",
-			en.method, l.posString(en.lit.Pos()), l.fv, l.frameType, en.method, l.tp.text(en.typ), en.text)
+		what, pos := "function literal", token.NoPos
+		if en.lit != nil {
+			pos = en.lit.Pos()
+		} else {
+			what, pos = "method value", en.meth.Pos()
+		}
+		w("// %s makes the %s at %s: the machine calls it where\n// the %s is, and a resume calls it again to rebuild the value.\n//\n//go:noinline\nfunc (%s *%s) %s() %s {\nreturn %s\n}\n\n",
+			en.method, what, l.posString(pos), what, l.fv, l.frameType, en.method, l.tp.text(en.typ), en.text)
 		items = append(items, fmt.Sprintf("%s.%s()", l.fv, en.method))
 	}
 	w("// %s lists the function values the frame's function variables may\n// hold, by their index in the frame.\nvar %s = %s(func() []any {\nvar %s %s\nreturn []any{%s}\n})\n\n",
@@ -432,7 +480,7 @@ func (l *lowerer) closureDecode(f *field) string {
 			continue
 		}
 		val := ""
-		if en.lit != nil {
+		if en.lit != nil || en.meth != nil {
 			val = fmt.Sprintf("%s.%s()", l.fv, en.method)
 		} else {
 			val = l.funcText(en.fn)
@@ -461,6 +509,9 @@ func (l *lowerer) closureLayout(lay *Layout) {
 	}
 	for _, en := range l.closures.entries {
 		name := "literal " + typeString(en.typ, l.pkg)
+		if en.meth != nil {
+			name = "method " + typeString(en.recv.Type(), l.pkg) + "." + en.meth.Sel.Name
+		}
 		if en.fn != nil {
 			name = en.fn.Pkg().Path() + "." + en.fn.Name()
 		}

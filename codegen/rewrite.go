@@ -158,6 +158,13 @@ func (r *rewriter) pre(c *astutil.Cursor) bool {
 		if x, ok := r.apply(n.X); ok {
 			n.X = x
 		}
+		if orig, ok := r.orig[n].(*ast.SelectorExpr); ok && r.funcs == 0 {
+			if e := r.l.closureMethod(orig, n); e != nil {
+				c.Replace(e) // a method value the frame rebuilds
+				r.markLine(c, orig)
+				return false
+			}
+		}
 		r.markLine(c, r.orig[n])
 		return false
 	case *ast.KeyValueExpr:
@@ -213,6 +220,7 @@ func (r *rewriter) post(c *astutil.Cursor) bool {
 		if e := r.ident(n); e != nil {
 			c.Replace(e)
 		}
+
 	case *ast.AssignStmt:
 		if n.Tok == token.DEFINE && r.definesFrameVar(n) {
 			n.Tok = token.ASSIGN

@@ -356,3 +356,38 @@ func GenericHelpers(ctx durable.Context, n int) (string, error) {
 	}
 	return fmt.Sprint(a, i, b, j, m), nil
 }
+
+// Ledger has a method with a value receiver and one with a pointer
+// receiver.
+type Ledger struct {
+	Owner string
+	Bal   int
+}
+
+// Label names the ledger with n.
+func (g Ledger) Label(n int) string { return fmt.Sprint(g.Owner, ":", n) }
+
+// Add adds n and returns the balance.
+func (g *Ledger) Add(n int) int { g.Bal += n; return g.Bal }
+
+// MethodValues keeps method values across checkpoints: one with a
+// pointer receiver on a variable (bound to the variable itself), one with
+// a value receiver on a variable nothing writes.
+//
+//durable:workflow
+func MethodValues(ctx durable.Context, n int) (string, error) {
+	acct := Ledger{Owner: "ann"}
+	names := Ledger{Owner: "bob"}
+	add := acct.Add
+	label := names.Label
+	s, err := Echo(ctx, label(n))
+	if err != nil {
+		return "", err
+	}
+	v := add(n)
+	if err := Note(ctx, fmt.Sprint("added ", v)); err != nil {
+		return "", err
+	}
+	v = add(1)
+	return fmt.Sprint(s, " ", v, " ", acct.Bal, " ", label(2)), nil
+}

@@ -1631,6 +1631,124 @@ func (f1 *genericHelpersFrame) UnmarshalFrame(d *runtime.Decoder) error {
 	return d.Err()
 }
 
+// methodValuesFrame is the frame of workflow MethodValues: its machine state and the variables
+// that live across its checkpoints.
+type methodValuesFrame struct {
+	pc       int
+	n        int
+	acct     Ledger
+	names    Ledger
+	add      func(int) int
+	label    func(int) string
+	s        string
+	err      error
+	t_6435eb string
+	v        int
+	err1     error
+	t_69559e string
+}
+
+var methodValuesSites = [...]runtime.Site{
+	{ID: 1, Kind: "step", Name: "Echo", Pos: "cpclosures.go:383:12"},
+	{ID: 3, Kind: "step", Name: "Note", Pos: "cpclosures.go:388:12"},
+}
+
+// MethodValuesWorkflow is the descriptor of workflow MethodValues: register it with a
+// runtime.Worker and start instances with runtime.Start.
+var MethodValuesWorkflow = durable.NewWorkflow[int, string]("github.com/durablegen/durable/internal/equiv.MethodValues", "e4c07ce68715e534", func() any { return new(methodValuesFrame) }).WithFunc(MethodValues)
+
+// SetInput stores the workflow's input in a new frame.
+func (f1 *methodValuesFrame) SetInput(in int) {
+	f1.n = in
+}
+
+// MarshalFrame writes the serialized fields of the frame.
+func (f1 *methodValuesFrame) MarshalFrame(e *runtime.Encoder) {
+	e.Int("pc", int64(f1.pc))
+	e.Int("n", int64(f1.n))
+	runtime.Field(e, "acct", f1.acct)
+	runtime.Field(e, "names", f1.names)
+	e.Closure("add", f1.add, methodValuesClosures)
+	e.Closure("label", f1.label, methodValuesClosures)
+	e.String("s", f1.s)
+	e.Error("err", f1.err)
+	e.String("t_6435eb", f1.t_6435eb)
+	e.Error("err1", f1.err1)
+	e.String("t_69559e", f1.t_69559e)
+}
+
+// UnmarshalFrame restores the fields written by MarshalFrame.
+func (f1 *methodValuesFrame) UnmarshalFrame(d *runtime.Decoder) error {
+	for d.Next() {
+		switch d.Key() {
+		case "pc":
+			f1.pc = int(d.Int())
+		case "n":
+			f1.n = int(d.Int())
+		case "acct":
+			runtime.Value(d, &f1.acct)
+		case "names":
+			runtime.Value(d, &f1.names)
+		case "add":
+			switch d.Int() {
+			case 0:
+				f1.add = nil
+			case 1:
+				f1.add = f1.lit1()
+			default:
+				d.Corrupt()
+			}
+		case "label":
+			switch d.Int() {
+			case 0:
+				f1.label = nil
+			case 2:
+				f1.label = f1.lit2()
+			default:
+				d.Corrupt()
+			}
+		case "s":
+			f1.s = d.String()
+		case "err":
+			f1.err = d.Error()
+		case "t_6435eb":
+			f1.t_6435eb = d.String()
+		case "err1":
+			f1.err1 = d.Error()
+		case "t_69559e":
+			f1.t_69559e = d.String()
+		}
+	}
+	return d.Err()
+}
+
+// lit1 makes the method value at cpclosures.go:381:9: the machine calls it where
+// the method value is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f1 *methodValuesFrame) lit1() func(int) int {
+	return func(p0 int) int {
+		return f1.acct.Add(p0)
+	}
+}
+
+// lit2 makes the method value at cpclosures.go:382:11: the machine calls it where
+// the method value is, and a resume calls it again to rebuild the value.
+//
+//go:noinline
+func (f1 *methodValuesFrame) lit2() func(int) string {
+	return func(p0 int) string {
+		return f1.names.Label(p0)
+	}
+}
+
+// methodValuesClosures lists the function values the frame's function variables may
+// hold, by their index in the frame.
+var methodValuesClosures = runtime.NewClosures(func() []any {
+	var f1 methodValuesFrame
+	return []any{f1.lit1(), f1.lit2()}
+})
+
 // Run executes the helper from its current state until it returns
 // (nil) or a checkpoint suspends the instance.
 func (f1 *touch2Frame) Run(x1 *runtime.Exec) error {
@@ -2689,6 +2807,57 @@ func (f1 *genericHelpersFrame) Run(x1 *runtime.Exec) error {
 				/*line cpclosures.go:355:2*/ return runtime.Return[string](x1, "", f1.err)
 			}
 			/*line cpclosures.go:357:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.a, f1.i, f1.b, f1.j, f1.m), nil)
+		default:
+			return runtime.BadState(f1.pc)
+		}
+	}
+}
+
+// Run executes the workflow from its current state until it returns or
+// a checkpoint suspends it.
+func (f1 *methodValuesFrame) Run(x1 *runtime.Exec) error {
+	for {
+		switch f1.pc {
+		case 0:
+			/*line cpclosures.go:379:1*/ f1.acct = Ledger{Owner: "ann"}
+			/*line cpclosures.go:380:1*/ f1.names = Ledger{Owner: "bob"}
+			/*line cpclosures.go:381:1*/ f1.add = f1.lit1()
+			/*line cpclosures.go:382:1*/ f1.label = f1.lit2()
+			/*line cpclosures.go:383:21*/ f1.t_6435eb = f1.label(f1.n)
+			f1.pc = 1
+		case 1:
+			/*line cpclosures.go:383:11*/ f1.s, f1.err = runtime.Call(x1, &methodValuesSites[0], func(stepCtx context.Context) (string, error) {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx, Echo)(stepCtx, f1.t_6435eb)
+				}
+				return Echo(stepCtx, f1.t_6435eb)
+			})
+			if err := x1.Commit(&f1.pc, 2); err != nil {
+				return err
+			}
+		case 2:
+			/*line cpclosures.go:384:1*/ if f1.err != nil {
+				/*line cpclosures.go:385:2*/ return runtime.Return[string](x1, "", f1.err)
+			}
+			/*line cpclosures.go:387:1*/ f1.v = f1.add(f1.n)
+			/*line cpclosures.go:388:21*/ f1.t_69559e = fmt.Sprint("added ", f1.v)
+			f1.pc = 3
+		case 3:
+			/*line cpclosures.go:388:11*/ f1.err1 = runtime.CallErr(x1, &methodValuesSites[1], func(stepCtx1 context.Context) error {
+				if runtime.Stubbing() {
+					return runtime.Stub(stepCtx1, Note)(stepCtx1, f1.t_69559e)
+				}
+				return Note(stepCtx1, f1.t_69559e)
+			})
+			if err := x1.Commit(&f1.pc, 4); err != nil {
+				return err
+			}
+		case 4:
+			/*line cpclosures.go:388:1*/ if f1.err1 != nil {
+				/*line cpclosures.go:389:2*/ return runtime.Return[string](x1, "", f1.err1)
+			}
+			/*line cpclosures.go:391:1*/ f1.v = f1.add(1)
+			/*line cpclosures.go:392:1*/ return runtime.Return[string](x1, fmt.Sprint(f1.s, " ", f1.v, " ", f1.acct.Bal, " ", f1.label(2)), nil)
 		default:
 			return runtime.BadState(f1.pc)
 		}

@@ -44,6 +44,7 @@ func TestCheckpointClosures(t *testing.T) {
 			return durabletest.Run(t, ForeignHelpersWorkflow, []string{"a", ""}, log)
 		}},
 		{"GenericHelpers", func(t *testing.T) durabletest.Report { return durabletest.Run(t, GenericHelpersWorkflow, 3, log) }},
+		{"MethodValues", func(t *testing.T) durabletest.Report { return durabletest.Run(t, MethodValuesWorkflow, 3, log) }},
 		{"CalledAtOnce", func(t *testing.T) durabletest.Report { return durabletest.Run(t, ClosureCalledAtOnceWorkflow, 2, log) }},
 	}
 	for _, c := range cases {

@@ -1247,7 +1247,7 @@ func (f *keptClosuresFrame) UnmarshalFrame(d *runtime.Decoder) error {
 }
 
 // lit1 makes the function literal at helpers.go:262:10: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit1() func(error) (Out, error) {
@@ -1257,7 +1257,7 @@ func (f *keptClosuresFrame) lit1() func(error) (Out, error) {
 }
 
 // lit2 makes the function literal at helpers.go:264:9: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit2() func(int) int {
@@ -1268,7 +1268,7 @@ func (f *keptClosuresFrame) lit2() func(int) int {
 }
 
 // lit3 makes the function literal at helpers.go:267:9: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit3() func() int {
@@ -1279,7 +1279,7 @@ func (f *keptClosuresFrame) lit3() func() int {
 }
 
 // lit4 makes the function literal at helpers.go:275:11: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit4() func() string {
@@ -1289,7 +1289,7 @@ func (f *keptClosuresFrame) lit4() func() string {
 }
 
 // lit5 makes the function literal at helpers.go:277:11: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *keptClosuresFrame) lit5() func() string {
@@ -1438,7 +1438,7 @@ func (f *closureLoopFrame) UnmarshalFrame(d *runtime.Decoder) error {
 }
 
 // lit1 makes the function literal at helpers.go:316:9: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *closureLoopFrame) lit1() func(string) {
@@ -1448,7 +1448,7 @@ func (f *closureLoopFrame) lit1() func(string) {
 }
 
 // lit2 makes the function literal at helpers.go:322:9: the machine calls it where
-// the literal is, and a resume calls it again to rebuild the value.
+// the function literal is, and a resume calls it again to rebuild the value.
 //
 //go:noinline
 func (f *closureLoopFrame) lit2() func(string) string {

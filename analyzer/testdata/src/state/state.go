@@ -153,18 +153,21 @@ func Funcs(ctx durable.Context, n int) (int, error) { // want Funcs:"workflow"
 	again := inc                                          // a copy of a rebuilt variable
 	var none func(int) int                                // nil
 	m := Money{Cents: 2}
-	add := m.add                                        // want `DG012: add is live across the checkpoint Step at line \d+, but it holds a function value that cannot be rebuilt after a resume: it is assigned m.add, which is not a function literal of the workflow or a package-level function`
+	add := m.add // want `DG012: add is live across the checkpoint Step at line \d+, but it holds a function value that cannot be rebuilt after a resume: it is assigned m.add, which binds a copy of m, and m is assigned \(line \d+\)`
+	fixed := Money{Cents: 5}
+	keep := fixed.add                                   // a copy of a receiver nothing writes: rebuilt
 	plus := adder(n)                                    // want `DG012: plus is live across .* it is assigned adder\(n\), which is not a function literal of the workflow or a package-level function`
 	step := func() (int, error) { return Step(ctx, n) } // compiled like a helper: only called
 	alias := add                                        // want `DG012: alias is live across .* it is assigned add, which cannot be rebuilt`
 	if _, err := Step(ctx, n); err != nil {
 		return 0, err
 	}
+	m = Money{Cents: 3}
 	if none != nil {
 		n++
 	}
 	v, err := step()
-	return inc(1) + again(2) + twice(n) + add(1) + plus(1) + alias(v), err
+	return inc(1) + again(2) + twice(n) + add(1) + plus(1) + alias(v) + keep(int(m.Cents)), err
 }
 
 // Captured keeps a literal that captures a channel: the frame would

@@ -19,7 +19,10 @@ func adder(k int) func(int) int { return func(v int) int { return v + k } }
 //durable:workflow
 func W(ctx durable.Context, in Order) (int, error) {
 	add := adder(3)
-	total := in.Total
+	total := in.Total // rebuilt: nothing writes in
+	o := in
+	half := o.Total
+	o.N = 1
 	key := func() string { return durable.IdempotencyKey(ctx) }
 	var fs []func() int
 	for i := 0; i < in.N; i++ {
@@ -33,7 +36,7 @@ func W(ctx durable.Context, in Order) (int, error) {
 	if _, err := Charge(ctx, in.N); err != nil {
 		return 0, err
 	}
-	return add(1) + total() + len(key()) + len(fs), nil
+	return add(1) + total() + half() + len(key()) + len(fs), nil
 }
 
 //durable:workflow
