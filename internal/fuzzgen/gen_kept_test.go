@@ -20,6 +20,9 @@ func (g *gen) keptClosureStmt(sc *scope) []string {
 		// generated, to see that it is).
 		return g.assignStmt(sc)
 	}
+	if g.chance(6) {
+		return g.methodValueStmt(sc)
+	}
 	form := g.r.IntN(8)
 	if (form == 2 && g.depth >= maxDepth) || (form == 3 && !g.canCP()) {
 		return g.assignStmt(sc)
@@ -206,4 +209,23 @@ func (g *gen) sharedKeptStmt(sc *scope) []string {
 		out = append(out, g.cpLine(sc, "len("+a+".Lines)")...)
 	}
 	return append(out, g.fold(fmt.Sprintf("H(fmt.Sprint(%s, %s))", a, b)))
+}
+
+// methodValueStmt keeps method values across checkpoints: a value
+// method of a pair nothing writes (Go binds a copy, which never differs
+// from it) and a pointer method of a pair written through it and
+// directly between the checkpoints (Go binds the variable itself).
+func (g *gen) methodValueStmt(sc *scope) []string {
+	n := g.next()
+	g.noCP++
+	base := g.expr(sc, tInt, 1)
+	g.noCP--
+	pa, pb := fmt.Sprintf("pa%d", n), fmt.Sprintf("pb%d", n)
+	ms, mb := fmt.Sprintf("ms%d", n), fmt.Sprintf("mb%d", n)
+	out := []string{fmt.Sprintf("%s := Pair{A: %s, B: 1}", pa, base), fmt.Sprintf("%s := Pair{A: 1, B: %s}", pb, base),
+		fmt.Sprintf("%s := %s.Sum", ms, pa), fmt.Sprintf("%s := %s.Bump", mb, pb), g.fold(ms + "(1)")}
+	out = append(out, g.cpLine(sc, mb+"(2)")...)
+	out = append(out, fmt.Sprintf("%s.B += %d", pb, 1+g.r.IntN(5)), g.fold(fmt.Sprintf("%s(%d)", mb, g.r.IntN(4))))
+	out = append(out, g.cpLine(sc, ms+"(3)")...)
+	return append(out, g.fold(fmt.Sprintf("%s(0) + %s.A + %s.B + %s(1)", ms, pb, pb, mb)))
 }

@@ -59,6 +59,15 @@ type Input struct {
 // Pair is two numbers.
 type Pair struct{ A, B int }
 
+// Sum is a value method: its method value binds a copy of the pair.
+func (p Pair) Sum(k int) int { return p.A*3 + p.B + k }
+
+// Bump is a pointer method: its method value binds the pair itself.
+func (p *Pair) Bump(k int) int {
+	p.A += k
+	return p.A
+}
+
 // Calc is a receiver whose method is a step.
 type Calc struct{ Factor int }
 
