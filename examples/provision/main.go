@@ -31,13 +31,10 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"time"
 
@@ -55,27 +52,7 @@ var workflows = []durable.Definition{infra.ProvisionWorkflow}
 
 // run runs the program with args and returns its exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	if crashdemo.IsWorker(args) {
-		return crashdemo.WorkerMain(ctx, args, workflows, stdout, stderr)
-	}
-	cfg, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		return 2
-	}
-	ok, err := demo(ctx, cfg, stdout, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "provision: %v\n", err)
-		return 1
-	}
-	if !ok {
-		return 1
-	}
-	return 0
+	return crashdemo.Main("provision", workflows, args, stdout, stderr, parseFlags, demo)
 }
 
 // stack is the stack the program provisions.
