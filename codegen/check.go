@@ -145,7 +145,7 @@ func (c *checker) funcLit(wf *workflow, lit *ast.FuncLit) {
 			return true
 		}
 		if known {
-			c.errorf(call.Pos(), "%s inside a function literal that cannot be compiled: %s; a function literal that makes checkpoints is compiled when it is defined once (name := func(...) {...}) and then only called, name(...), in the function that defines it, outside other function literals", cp.fn.Name(), refusal.why)
+			c.errorf(call.Pos(), "%s inside a function literal that cannot be compiled: %s; a function literal that makes checkpoints is compiled when it is defined once (name := func(...) {...}) and then only called, name(...), in the function that defines it, outside other function literals", cp.fn.Name(), refusal)
 			return true
 		}
 		c.errorf(call.Pos(), "%s inside a function literal within another function literal: checkpoints cannot be made there; make them in the outer literal, or in the workflow body", cp.fn.Name())

@@ -56,13 +56,7 @@ type closureHelperInfo struct {
 	parentFrame string
 	up          map[*types.Var]*field
 	upField     string
-}
-
-// closureRefusal says why a function literal that makes checkpoints is
-// not compiled.
-type closureRefusal struct {
-	pos token.Pos
-	why string
+	key         string // its sagaKey, once computed
 }
 
 // ctxParams returns the number of leading durable.Context parameters of
@@ -139,7 +133,7 @@ func findClosureHelpers(cls *classifier, fns []*ast.FuncDecl, files map[*ast.Fun
 				continue
 			}
 			if !c.OK() {
-				cls.closureRefusals[c.Lit] = closureRefusal{c.Lit.Pos(), c.Why}
+				cls.closureRefusals[c.Lit] = c.Why
 				continue
 			}
 			info := &closureHelperInfo{lit: c.Lit, v: c.V, def: c.Def, call: c.Call, encl: fd, ctx: ctx, captured: closureCaptures(cls.info, c.Lit, ctx)}

@@ -272,6 +272,15 @@ func (h *helperFn) sagaKey() string {
 	if ci == nil {
 		return h.name()
 	}
+	if ci.key == "" {
+		ci.key = literalKey(h)
+	}
+	return ci.key
+}
+
+// literalKey computes the sagaKey of a literal compiled as a helper.
+func literalKey(h *helperFn) string {
+	ci := h.closure
 	key := ci.encl.Name.Name
 	if ci.encl.Recv != nil && len(ci.encl.Recv.List) > 0 {
 		key = types.ExprString(ci.encl.Recv.List[0].Type) + "." + key

@@ -147,7 +147,7 @@ func generatePackage(pkg *packages.Package, diags *diagnostics, exports map[stri
 	// compiled as helpers, which may call helpers and make the functions
 	// that define them helpers.
 	cls.fset = pkg.Fset
-	cls.closureHelpers, cls.closureLits, cls.closureRefusals = map[*types.Var]*helperFn{}, map[*ast.FuncLit]*helperFn{}, map[*ast.FuncLit]closureRefusal{}
+	cls.closureHelpers, cls.closureLits, cls.closureRefusals = map[*types.Var]*helperFn{}, map[*ast.FuncLit]*helperFn{}, map[*ast.FuncLit]string{}
 	fns, files := ctxFuncDecls(pkg.Syntax, pkg.Fset)
 	for {
 		findHelpers(cls, pkg.Syntax, pkg.Fset)

@@ -87,7 +87,7 @@ type classifier struct {
 	// closure_helpers.go).
 	closureHelpers  map[*types.Var]*helperFn
 	closureLits     map[*ast.FuncLit]*helperFn
-	closureRefusals map[*ast.FuncLit]closureRefusal
+	closureRefusals map[*ast.FuncLit]string
 	fset            *token.FileSet
 	// foreign memoizes foreignHelperOf; exports are the exported helpers
 	// compiled earlier in the run, by package path and name, which take
