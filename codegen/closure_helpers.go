@@ -2,7 +2,6 @@ package codegen
 
 import (
 	"go/ast"
-	"go/token"
 	"go/types"
 	"slices"
 	"sort"
